@@ -1,0 +1,60 @@
+# BankOps: the two commands a newcomer needs are `make run` and `make test`.
+# Everything runs inside .venv; with no DATABASE_URL / REDIS_URL it uses SQLite and eager Celery.
+
+PYTHON_SYSTEM ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development runs with DEBUG on (and so the development SECRET_KEY); production sets its own.
+export DEBUG ?= true
+
+.PHONY: run test lint format install migrate seed messages migrations-check ci worker beat clean
+
+$(PY):
+	@command -v $(PYTHON_SYSTEM) >/dev/null 2>&1 || { echo "Python 3.11 is needed (looked for $(PYTHON_SYSTEM); set PYTHON_SYSTEM=…)"; exit 1; }
+	$(PYTHON_SYSTEM) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+worker: install
+	$(VENV)/bin/celery -A bankops worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A bankops beat -l info
+
+ci: lint migrations-check test
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

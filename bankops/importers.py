@@ -1,0 +1,29 @@
+"""The kinds `import_csv` knows, each an importer function and its required columns.
+
+Both doors (the management command and the admin upload) look the kind up here, so they run the same
+service with the same validation. Later issues add facts, targets and customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bankops.lib.csvimport import CsvRow, ImportResult
+from branches.services import UNIT_COLUMNS, units_import
+from staff.services import STAFF_COLUMNS, staff_import
+
+
+@dataclass(frozen=True)
+class Importer:
+    columns: tuple[str, ...]
+    run: Callable[..., ImportResult]
+
+    def __call__(self, rows: list[CsvRow]) -> ImportResult:
+        return self.run(rows=rows)
+
+
+IMPORTERS: dict[str, Importer] = {
+    "units": Importer(UNIT_COLUMNS, units_import),
+    "staff": Importer(STAFF_COLUMNS, staff_import),
+}

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from bankops.importers import IMPORTERS
+from bankops.lib.csvimport import ImportRejected, read_csv
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a UTF-8 CSV file, all or nothing: if any row is bad nothing is written and every bad row "
+        "is listed with its line, column and what was expected."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS), help="what the file holds")
+        parser.add_argument("file", help="path of the CSV file (UTF-8, with or without BOM)")
+
+    def handle(self, *args, kind: str, file: str, **options):
+        importer = IMPORTERS[kind]
+        try:
+            rows = read_csv(file, columns=importer.columns)
+            result = importer(rows)
+        except FileNotFoundError:
+            raise CommandError(f"{file}: no such file")
+        except ImportRejected as rejected:
+            for problem in rejected.problems:
+                self.stderr.write(f"{file}: {problem}")
+            raise CommandError(f"{file}: {len(rejected.problems)} problem(s); nothing was imported")
+        self.stdout.write(self.style.SUCCESS(f"{file}: {kind}: {result}"))

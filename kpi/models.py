@@ -1,0 +1,1 @@
+"""Models arrive with their issue (customers: issue 7; kpi: issue 3)."""

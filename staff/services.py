@@ -1,0 +1,96 @@
+"""Writes about people: the staff import."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from bankops.lib.csvimport import Checker, CsvRow, ImportResult
+from branches.models import CODE_PATTERN, OrgUnit
+from staff.models import Assignment, Post, StaffMember
+
+STAFF_COLUMNS = ("code", "name", "post", "unit", "start", "end")
+
+
+def staff_import(*, rows: list[CsvRow]) -> ImportResult:
+    """Create or update staff members and their assignments from CSV rows (STAFF_COLUMNS).
+
+    One row is one assignment: a staff member with two posts or two outlets has two rows. An
+    assignment is identified by (staff, post, unit, start); importing it again only updates its end.
+    All or nothing: every problem is collected before anything is written.
+    """
+    check = Checker()
+    posts = {post.code: post.pk for post in Post.objects.all()}
+    units = dict(OrgUnit.objects.values_list("code", "pk"))
+    names: dict[str, tuple[str, int]] = {}
+    keys: dict[tuple, int] = {}
+    parsed: list[dict] = []
+
+    for row in rows:
+        line = row.line
+        code = check.code(line, "code", row["code"], CODE_PATTERN)
+        name = check.required(line, "name", row["name"])
+        post = check.choice(line, "post", row["post"], posts.keys())
+        unit = row["unit"]
+        if not unit:
+            check.add(line, "unit", "is required (a unit code)")
+        elif unit not in units:
+            check.add(line, "unit", f"unit '{unit}' is not known; import the units first")
+            unit = None
+        start = check.date(line, "start", row["start"])
+        end = check.date(line, "end", row["end"], required=False)
+        if start and end and end < start:
+            check.add(line, "end", f"{end} is before the start date {start}")
+        if code and name:
+            if code in names and names[code][0] != name:
+                check.add(line, "name", f"'{name}' differs from '{names[code][0]}' for {code} on line {names[code][1]}")
+            names.setdefault(code, (name, line))
+        if not (code and name and post and unit and start):
+            continue
+        key = (code, post, unit, start)
+        if key in keys:
+            check.add(line, "start", f"the same assignment is already on line {keys[key]}")
+            continue
+        keys[key] = line
+        parsed.append({"code": code, "name": name, "post": post, "unit": unit, "start": start, "end": end})
+    check.raise_if_any()
+
+    result = ImportResult()
+    with transaction.atomic():
+        members = {member.code: member for member in StaffMember.objects.filter(code__in=names)}
+        new_members = [
+            StaffMember(code=code, name=name) for code, (name, _line) in names.items() if code not in members
+        ]
+        StaffMember.objects.bulk_create(new_members)
+        renamed = []
+        for code, member in members.items():
+            if member.name != names[code][0]:
+                member.name = names[code][0]
+                renamed.append(member)
+        StaffMember.objects.bulk_update(renamed, ["name"])
+        renamed_codes = {member.code for member in renamed}
+        members = {member.code: member for member in StaffMember.objects.filter(code__in=names)}
+
+        existing = {
+            (a.staff_id, a.post_id, a.unit_id, a.start): a
+            for a in Assignment.objects.filter(staff__in=members.values())
+        }
+        to_create, to_update = [], []
+        for item in parsed:
+            key = (members[item["code"]].pk, posts[item["post"]], units[item["unit"]], item["start"])
+            assignment = existing.get(key)
+            if assignment is None:
+                to_create.append(
+                    Assignment(staff_id=key[0], post_id=key[1], unit_id=key[2], start=key[3], end=item["end"])
+                )
+                result.created += 1
+            elif assignment.end != item["end"]:
+                assignment.end = item["end"]
+                to_update.append(assignment)
+                result.updated += 1
+            elif item["code"] in renamed_codes:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        Assignment.objects.bulk_create(to_create)
+        Assignment.objects.bulk_update(to_update, ["end"])
+    return result
