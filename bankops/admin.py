@@ -30,7 +30,9 @@ class CsvImportMixin:
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
-            path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name="%s_%s_import_csv" % info),
+            path(
+                "import-csv/", self.admin_site.admin_view(self.import_csv_view), name="{}_{}_import_csv".format(*info)
+            ),
             *super().get_urls(),
         ]
 
@@ -48,7 +50,7 @@ class CsvImportMixin:
             else:
                 messages.success(request, _("Imported: %(result)s.") % {"result": result})
                 info = self.model._meta.app_label, self.model._meta.model_name
-                return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
+                return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
