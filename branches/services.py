@@ -243,7 +243,7 @@ def peer_groups_rebuild() -> int:
         .active()
         .exclude(parent=None)
         .select_related("parent")
-        .only("pk", "area", "parent__code", "parent__name_zh", "parent__name_en", "parent__pk")
+        .only("pk", "area", "parent__code", "parent__name_zh", "parent__name_en", "parent__id")
     )
     wanted: dict[str, tuple[OrgUnit, str, set[int]]] = {}
     for outlet in outlets:
