@@ -1,1 +1,427 @@
-"""Models arrive with their issue (customers: issue 7; kpi: issue 3)."""
+"""Metrics, facts, targets and the rollup's results (DOMAIN.md §3–4).
+
+Facts are daily values at the level where they are reported: an outlet's own fact (staff empty) or a
+staff member's fact at an outlet. The rollup turns them into scorecards for every unit (units above
+outlets add up their subtree) and every staff member, for the day, week, month, quarter and year to
+date. Results are written under a RollupRun and published by switching RollupDay.published_run, so a
+reader sees a day's previous results until the new ones are complete.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bankops.lib.periods import PERIOD_KINDS
+from branches.models import OrgUnit, _localized, code_validator
+from staff.models import StaffMember
+
+AMOUNT = {"max_digits": 20, "decimal_places": 4}
+FRACTION = {"max_digits": 18, "decimal_places": 6}
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("Sum (flow)")
+    LAST = "last", _("Last value (stock)")
+    AVERAGE = "average", _("Daily average (日均)")
+    CHANGE = "change", _("Net change (净增)")
+    RATIO = "ratio", _("Ratio")
+
+
+# Kinds whose target is an amount to reach by period end; the others are a level to reach and hold.
+CUMULATIVE = frozenset({Aggregation.SUM, Aggregation.CHANGE})
+BASE_KINDS = frozenset({Aggregation.SUM, Aggregation.LAST})
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class Level(models.TextChoices):
+    OUTLET = "outlet", _("Units")
+    STAFF = "staff", _("Staff")
+    BOTH = "both", _("Units and staff")
+
+
+class MetricUnit(models.TextChoices):
+    WAN_YUAN = "万元", _("万元 (10,000 CNY)")
+    HOUSEHOLDS = "户", _("户 (accounts)")
+    TRANSACTIONS = "笔", _("笔 (transactions)")
+    PEOPLE = "人", _("人 (people)")
+    ITEMS = "件", _("件 (items)")
+    MINUTES = "分钟", _("分钟 (minutes)")
+    PERCENT = "%", _("% (percent)")
+
+
+class Category(models.TextChoices):
+    DEPOSITS = "deposits", _("Deposits")
+    LOANS = "loans", _("Loans and risk")
+    CHANNELS = "channels", _("Channels")
+    SERVICE = "service", _("Service")
+    MARKETING = "marketing", _("Marketing")
+    CUSTOMERS = "customers", _("Customers")
+    COMPLIANCE = "compliance", _("Compliance")
+
+
+class Metric(models.Model):
+    code = models.CharField(_("code"), max_length=48, unique=True, validators=[code_validator])
+    name_zh = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    unit = models.CharField(_("unit"), max_length=8, choices=MetricUnit.choices)
+    aggregation = models.CharField(_("aggregation"), max_length=8, choices=Aggregation.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.OUTLET)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.DEPOSITS)
+    base = models.ForeignKey(
+        "self",
+        verbose_name=_("base metric"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived",
+        help_text=_("For a daily average or a net change: the stock (last value) it is computed from."),
+    )
+    numerator = models.ForeignKey(
+        "self", verbose_name=_("numerator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        "self", verbose_name=_("denominator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return _localized(self.name_zh, self.name_en)
+
+    @property
+    def takes_facts(self) -> bool:
+        return self.aggregation in BASE_KINDS
+
+    @property
+    def is_cumulative(self) -> bool:
+        return self.aggregation in CUMULATIVE
+
+    @property
+    def for_units(self) -> bool:
+        return self.level in (Level.OUTLET, Level.BOTH)
+
+    @property
+    def for_staff(self) -> bool:
+        return self.level in (Level.STAFF, Level.BOTH)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        kind = self.aggregation
+        if kind == Aggregation.RATIO:
+            if not self.numerator_id:
+                errors["numerator"] = _("A ratio names its numerator metric.")
+            if not self.denominator_id:
+                errors["denominator"] = _("A ratio names its denominator metric.")
+            for name in ("numerator", "denominator"):
+                part = getattr(self, name) if getattr(self, f"{name}_id") else None
+                if part is not None and part.aggregation == Aggregation.RATIO:
+                    errors[name] = _("A ratio's parts must not be ratios themselves.")
+                if part is not None and part.pk == self.pk:
+                    errors[name] = _("A ratio cannot be made of itself.")
+        elif self.numerator_id or self.denominator_id:
+            errors["numerator"] = _("Only a ratio has a numerator and a denominator.")
+        if kind in (Aggregation.AVERAGE, Aggregation.CHANGE):
+            if not self.base_id:
+                errors["base"] = _("A daily average or a net change names its base metric.")
+            elif self.base.aggregation != Aggregation.LAST:
+                errors["base"] = _("The base metric must be a stock (aggregation 'last').")
+        elif self.base_id:
+            errors["base"] = _("Only a daily average or a net change has a base metric.")
+        if errors:
+            raise ValidationError(errors)
+
+    def components(self) -> list[Metric]:
+        """The base metrics whose facts this metric is computed from."""
+        if self.aggregation == Aggregation.RATIO:
+            return [self.numerator, self.denominator]
+        if self.aggregation in (Aggregation.AVERAGE, Aggregation.CHANGE):
+            return [self.base]
+        return [self]
+
+
+class IngestBatch(models.Model):
+    """One delivery of facts (a file or an API call): what came in, from whom, and what it changed."""
+
+    class Source(models.TextChoices):
+        CSV = "csv", _("CSV file")
+        API = "api", _("API")
+        DEMO = "demo", _("Demo data")
+
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_name = models.CharField(_("API token"), max_length=100, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    first_date = models.DateField(_("first date"), null=True, blank=True)
+    last_date = models.DateField(_("last date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ingest batch")
+        verbose_name_plural = _("ingest batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Fact(models.Model):
+    date = models.DateField(_("date"))
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="facts")
+    staff = models.ForeignKey(
+        StaffMember, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.PROTECT, related_name="facts"
+    )
+    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="facts")
+    value = models.DecimalField(_("value"), **AMOUNT)
+    batch = models.ForeignKey(IngestBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="facts")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("fact")
+        verbose_name_plural = _("facts")
+        constraints = [
+            # Two partial constraints because NULLs are distinct in a plain unique index.
+            models.UniqueConstraint(
+                fields=["date", "unit", "metric"], condition=Q(staff__isnull=True), name="fact_unique_unit_day"
+            ),
+            models.UniqueConstraint(
+                fields=["date", "unit", "staff", "metric"],
+                condition=Q(staff__isnull=False),
+                name="fact_unique_staff_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "metric"]), models.Index(fields=["metric", "unit", "date"])]
+
+    def __str__(self) -> str:
+        who = self.staff.code if self.staff_id else self.unit.code
+        return f"{self.date} {who} {self.metric.code}={self.value}"
+
+
+class Target(models.Model):
+    """A target for a unit or a staff member, for one metric and one period (year, quarter, month, week,
+    or a day). For cumulative kinds it is the amount to reach by period end; otherwise a level."""
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE, related_name="targets"
+    )
+    staff = models.ForeignKey(
+        StaffMember, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.CASCADE, related_name="targets"
+    )
+    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="targets")
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=[(k.value, k.value) for k in PERIOD_KINDS])
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    period = models.CharField(_("period"), max_length=10, help_text=_("2026, 2026-Q4, 2026-11 or 2026-W48"))
+    value = models.DecimalField(_("target"), **AMOUNT)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["period_start", "metric__sort_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True, staff__isnull=False) | Q(unit__isnull=False, staff__isnull=True),
+                name="target_unit_xor_staff",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "metric", "period_kind", "period_start"],
+                condition=Q(staff__isnull=True),
+                name="target_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "metric", "period_kind", "period_start"],
+                condition=Q(unit__isnull=True),
+                name="target_unique_staff",
+            ),
+        ]
+        indexes = [models.Index(fields=["period_kind", "period_start"])]
+
+    def __str__(self) -> str:
+        who = self.staff.code if self.staff_id else self.unit.code
+        return f"{self.period} {who} {self.metric.code} → {self.value}"
+
+
+class TargetChange(models.Model):
+    """Audit trail: every change to a target, with who, when, where from and the old value."""
+
+    target = models.ForeignKey(Target, null=True, on_delete=models.SET_NULL, related_name="changes")
+    metric_code = models.CharField(_("metric"), max_length=48)
+    entity_code = models.CharField(_("unit or staff"), max_length=32)
+    period = models.CharField(_("period"), max_length=10)
+    old_value = models.DecimalField(_("old value"), null=True, blank=True, **AMOUNT)
+    new_value = models.DecimalField(_("new value"), null=True, blank=True, **AMOUNT)
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=16)
+
+    class Meta:
+        verbose_name = _("target change")
+        verbose_name_plural = _("target changes")
+        ordering = ["-changed_at", "-pk"]
+
+
+class RollupRun(models.Model):
+    """One computation of one business day. Its results are visible once it is the day's published run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        SUPERSEDED = "superseded", _("Superseded")
+        SKIPPED = "skipped", _("Skipped (month closed)")
+
+    date = models.DateField(_("business date"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    chained = models.BooleanField(_("from the previous day"), default=False)
+    scorecards = models.PositiveIntegerField(_("scorecards"), default=0)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    facts_loaded_at = models.DateTimeField(_("latest fact received"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup run")
+        verbose_name_plural = _("rollup runs")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["date", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} #{self.pk} {self.status}"
+
+
+class RollupDay(models.Model):
+    """The published state of a business day. `stale_since` is set when a fact on or before this day
+    changed after it was published; the next rollup recomputes it."""
+
+    date = models.DateField(_("business date"), unique=True)
+    published_run = models.ForeignKey(RollupRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    stale_since = models.DateTimeField(_("stale since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return str(self.date)
+
+
+class RollupState(models.Model):
+    """The running totals of one base metric for one fact holder (an outlet, or a staff member at an
+    outlet) as of a day, so the next day is computed from this one and the day's facts alone.
+
+    Amounts are integers in ten-thousandths (exact). For a `sum` metric: `value` is the day's total and
+    ptd_* the period-to-date totals. For a `last` metric: `value` is the carried-forward value, ptd_*
+    the sums of daily values since each period's start (for daily averages) and open_* the value on the
+    day before each period's start (for net changes).
+    """
+
+    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="states")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(StaffMember, null=True, on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    value = models.BigIntegerField(null=True)
+    ptd_week = models.BigIntegerField(null=True)
+    ptd_month = models.BigIntegerField(null=True)
+    ptd_quarter = models.BigIntegerField(null=True)
+    ptd_year = models.BigIntegerField(null=True)
+    open_day = models.BigIntegerField(null=True)
+    open_week = models.BigIntegerField(null=True)
+    open_month = models.BigIntegerField(null=True)
+    open_quarter = models.BigIntegerField(null=True)
+    open_year = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["run"])]
+
+
+class Status(models.TextChoices):
+    GREEN = "green", _("On pace")
+    AMBER = "amber", _("Slightly behind")
+    RED = "red", _("Behind")
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def published(self) -> ScorecardQuerySet:
+        """Only results of each day's published run."""
+        return self.filter(run__in=RollupDay.objects.exclude(published_run=None).values("published_run"))
+
+
+class Scorecard(models.Model):
+    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="scorecard_set")
+    date = models.DateField(_("business date"))
+    period = models.CharField(_("period"), max_length=8, choices=[(k.value, k.value) for k in PERIOD_KINDS])
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards")
+    staff = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards"
+    )
+
+    objects = ScorecardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        indexes = [
+            models.Index(fields=["run", "period", "unit"]),
+            models.Index(fields=["run", "period", "staff"]),
+            models.Index(fields=["date", "period"]),
+        ]
+
+    def __str__(self) -> str:
+        who = self.staff.code if self.staff_id else self.unit.code
+        return f"{who} {self.date} {self.period}"
+
+
+class ScorecardLine(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="lines")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    actual = models.DecimalField(null=True, **AMOUNT)
+    target = models.DecimalField(null=True, **AMOUNT)
+    attainment = models.DecimalField(null=True, **FRACTION)
+    time_progress = models.DecimalField(**FRACTION)
+    pace_attainment = models.DecimalField(null=True, **FRACTION)
+    status = models.CharField(max_length=5, choices=Status.choices, null=True)
+    gap_to_pace = models.DecimalField(null=True, **AMOUNT)
+    required_per_day = models.DecimalField(null=True, **AMOUNT)
+
+    class Meta:
+        indexes = [models.Index(fields=["scorecard", "metric"])]
+
+

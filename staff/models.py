@@ -130,3 +130,39 @@ class Assignment(models.Model):
     def clean(self) -> None:
         if self.end and self.start and self.end < self.start:
             raise ValidationError({"end": _("The end date is before the start date.")})
+
+
+class ApiToken(models.Model):
+    """A key for an integration (DOMAIN.md §7): it sees its unit's subtree; `read` to pull, `ingest` to
+    push facts, `admin` for writes HQ would make. Only a SHA-256 hash of the key is stored."""
+
+    class ScopeName(models.TextChoices):
+        READ = "read", _("read")
+        INGEST = "ingest", _("ingest facts")
+        ADMIN = "admin", _("admin")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="api_tokens")
+    scopes = models.CharField(_("scopes"), max_length=64, default="read", help_text=_("Comma-separated: read, ingest, admin"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_names(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.scopes.split(",") if part.strip())
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

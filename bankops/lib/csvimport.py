@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from bankops.lib.periods import parse_date
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -148,9 +150,9 @@ class Checker:
                 self.add(line, field_name, "is required (a date as YYYY-MM-DD)")
             return None
         try:
-            return datetime.date.fromisoformat(value) if len(value) == 10 else _bad_date()
-        except ValueError:
-            self.add(line, field_name, f"'{value}' is not a date as YYYY-MM-DD")
+            return parse_date(value)
+        except ValueError as exc:
+            self.add(line, field_name, str(exc))
             return None
 
     def decimal(self, line: int | None, field_name: str, value: str, *, required: bool = True) -> Decimal | None:
@@ -175,7 +177,3 @@ class Checker:
             return True
         self.add(line, field_name, f"'{value}' is not yes/no (1/0, true/false)")
         return None
-
-
-def _bad_date() -> datetime.date:
-    raise ValueError

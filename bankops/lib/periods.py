@@ -1,0 +1,157 @@
+"""Period arithmetic: the one home for years, quarters, months, ISO weeks, days and time progress.
+
+A period is written as in files and the API: `2026`, `2026-Q4`, `2026-11`, `2026-W48` (ISO week, Monday
+start; its year is the ISO year, so 2026-W01 starts on Monday 2025-12-29) or `2026-11-24` for a day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+
+class PeriodKind(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+# From the shortest to the longest: the order scorecards and the period switch (日 周 月 季 年) use.
+PERIOD_KINDS: tuple[PeriodKind, ...] = (
+    PeriodKind.DAY,
+    PeriodKind.WEEK,
+    PeriodKind.MONTH,
+    PeriodKind.QUARTER,
+    PeriodKind.YEAR,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+    kind: PeriodKind
+
+    @property
+    def code(self) -> str:
+        if self.kind == PeriodKind.DAY:
+            return self.start.isoformat()
+        if self.kind == PeriodKind.WEEK:
+            iso_year, iso_week, _ = self.start.isocalendar()
+            return f"{iso_year}-W{iso_week:02d}"
+        if self.kind == PeriodKind.MONTH:
+            return f"{self.start.year}-{self.start.month:02d}"
+        if self.kind == PeriodKind.QUARTER:
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: datetime.date) -> bool:
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return self.code
+
+    def elapsed_days(self, as_of: datetime.date) -> int:
+        """Days from the start up to and including `as_of` (which must lie in the period)."""
+        self._check(as_of)
+        return (as_of - self.start).days + 1
+
+    def remaining_days(self, as_of: datetime.date) -> int:
+        """Days after `as_of` up to and including the end: 0 on the last day."""
+        self._check(as_of)
+        return (self.end - as_of).days
+
+    def time_progress(self, as_of: datetime.date) -> Fraction:
+        """时间进度 = (d − start + 1) / (end − start + 1), exact."""
+        return Fraction(self.elapsed_days(as_of), self.days)
+
+    def previous(self) -> Period:
+        return period_of(self.kind, self.start - datetime.timedelta(days=1))
+
+    def _check(self, as_of: datetime.date) -> None:
+        if as_of not in self:
+            raise ValueError(f"{as_of} is not in period {self.code} ({self.start} – {self.end})")
+
+
+def period_of(kind: PeriodKind | str, day: datetime.date) -> Period:
+    """The period of this kind that contains `day`."""
+    kind = PeriodKind(kind)
+    if kind == PeriodKind.DAY:
+        return Period(day, day, kind)
+    if kind == PeriodKind.WEEK:
+        start = day - datetime.timedelta(days=day.weekday())
+        return Period(start, start + datetime.timedelta(days=6), kind)
+    if kind == PeriodKind.MONTH:
+        return Period(day.replace(day=1), _month_end(day.year, day.month), kind)
+    if kind == PeriodKind.QUARTER:
+        first_month = (day.month - 1) // 3 * 3 + 1
+        return Period(datetime.date(day.year, first_month, 1), _month_end(day.year, first_month + 2), kind)
+    return Period(datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31), kind)
+
+
+def periods_of(day: datetime.date) -> dict[PeriodKind, Period]:
+    return {kind: period_of(kind, day) for kind in PERIOD_KINDS}
+
+
+_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), PeriodKind.DAY),
+    (re.compile(r"^(\d{4})-W(\d{2})$"), PeriodKind.WEEK),
+    (re.compile(r"^(\d{4})-Q([1-4])$"), PeriodKind.QUARTER),
+    (re.compile(r"^(\d{4})-(\d{2})$"), PeriodKind.MONTH),
+    (re.compile(r"^(\d{4})$"), PeriodKind.YEAR),
+)
+
+PERIOD_FORMATS = "2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24"
+
+
+def parse_period(code: str) -> Period:
+    """Parse a period code; ValueError says what was expected."""
+    text = (code or "").strip()
+    for pattern, kind in _PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        numbers = [int(group) for group in match.groups()]
+        try:
+            if kind == PeriodKind.DAY:
+                return period_of(kind, datetime.date(*numbers))
+            if kind == PeriodKind.WEEK:
+                return period_of(kind, datetime.date.fromisocalendar(numbers[0], numbers[1], 1))
+            if kind == PeriodKind.QUARTER:
+                return period_of(kind, datetime.date(numbers[0], numbers[1] * 3, 1))
+            if kind == PeriodKind.MONTH:
+                return period_of(kind, datetime.date(numbers[0], numbers[1], 1))
+            return period_of(kind, datetime.date(numbers[0], 1, 1))
+        except ValueError:
+            break
+    raise ValueError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
+
+
+def parse_date(text: str) -> datetime.date:
+    """A YYYY-MM-DD date; ValueError says what was expected."""
+    try:
+        if len(text or "") != 10:
+            raise ValueError
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date as YYYY-MM-DD")
+
+
+def days_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """Every day from first to last, inclusive."""
+    return [first + datetime.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    if month == 12:
+        return datetime.date(year, 12, 31)
+    return datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)

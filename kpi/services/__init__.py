@@ -1,0 +1,1 @@
+"""Writes of the kpi app, one module per concern: facts (ingest), targets, rollup."""
