@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from branches.models import OrgUnit
-from staff.models import Assignment, Role, StaffMember, User
+from staff.models import ApiToken, Assignment, Role, StaffMember, User
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,19 @@ def assignments_on(*, day: datetime.date, unit: OrgUnit | None = None) -> QueryS
     if unit is not None:
         queryset = queryset.filter(unit=unit)
     return queryset
+
+
+def scope_for_token(token: ApiToken) -> Scope:
+    """An integration token sees its unit's subtree; it writes only with the ingest or admin scope."""
+    if not token.is_active:
+        return Scope.nothing()
+    read_only = not (token.scope_names & {ApiToken.ScopeName.INGEST, ApiToken.ScopeName.ADMIN})
+    return Scope(unit_path=token.unit.path, read_only=read_only)
+
+
+def scope_for_request(request) -> Scope:
+    """The scope of whoever made an API or page request: the token if one authenticated it, else the user."""
+    token = getattr(request, "auth", None)
+    if isinstance(token, ApiToken):
+        return scope_for_token(token)
+    return scope_for_user(request.user)

@@ -1,0 +1,29 @@
+"""The versioned REST API: /api/v1/. Each app registers its endpoints in its own api.py; this module
+only collects them (cookiecutter-django's config/api_router.py)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter(trailing_slash=True)
+
+# App endpoints: each app's api.py exposes `urlpatterns` (plain paths) and/or registers on `router`.
+app_urlpatterns: list = []
+
+
+def _load_apps() -> None:
+    from kpi import api as kpi_api  # noqa: F401  (registers on the router)
+
+    app_urlpatterns.extend(getattr(kpi_api, "urlpatterns", []))
+
+
+_load_apps()
+
+urlpatterns = [
+    *app_urlpatterns,
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
