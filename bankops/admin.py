@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -38,7 +39,7 @@ class CsvImportMixin:
 
     def import_csv_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request) or not self.has_change_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         importer = IMPORTERS[self.import_kind]
         problems = []
         form = CsvUploadForm(request.POST or None, request.FILES or None)
