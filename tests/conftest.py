@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from bankops.celery import app as celery_app
+from branches.models import Area, OrgUnit, OutletFormat
+from staff.models import Role, User
+from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +18,105 @@ def _celery_eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+def pytest_configure(config):
+    # WhiteNoise warns at start-up when STATIC_ROOT has not been collected; tests serve no static files.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at full strength costs a tenth of a second per login; tests only need a hash that works."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# -- the network -------------------------------------------------------------------------------------
+#
+#   HQ 总行
+#   ├── GZ 广州分行
+#   │   ├── GZ01 天河支行
+#   │   │   ├── GZ0101 天河路网点      urban, full-service
+#   │   │   └── GZ0102 珠江新城网点    urban, light
+#   │   └── GZ02 从化支行
+#   │       └── GZ0201 太平镇网点      township, light
+#   └── SZ 深圳分行
+#       └── SZ01 福田支行
+#           └── SZ0101 华强北网点      urban, smart
+
+
+@pytest.fixture
+def network(db) -> dict[str, OrgUnit]:
+    """A small branch network, by code (the tree drawn above)."""
+    hq = OrgUnitFactory.head_office(code="HQ", name_zh="总行", name_en="Head office")
+    gz = OrgUnitFactory.branch_of(hq, code="GZ", name_zh="广州分行", name_en="Guangzhou Branch")
+    gz01 = OrgUnitFactory.sub_branch_of(gz, code="GZ01", name_zh="天河支行", name_en="Tianhe Sub-branch")
+    gz02 = OrgUnitFactory.sub_branch_of(gz, code="GZ02", name_zh="从化支行", name_en="Conghua Sub-branch")
+    sz = OrgUnitFactory.branch_of(hq, code="SZ", name_zh="深圳分行", name_en="Shenzhen Branch")
+    sz01 = OrgUnitFactory.sub_branch_of(sz, code="SZ01", name_zh="福田支行", name_en="Futian Sub-branch")
+    units = [
+        hq,
+        gz,
+        gz01,
+        OrgUnitFactory.outlet_of(gz01, code="GZ0101", name_zh="天河路网点", name_en="Tianhe Road Outlet"),
+        OrgUnitFactory.outlet_of(
+            gz01, code="GZ0102", name_zh="珠江新城网点", name_en="Zhujiang New Town Outlet", format=OutletFormat.LIGHT
+        ),
+        gz02,
+        OrgUnitFactory.outlet_of(
+            gz02,
+            code="GZ0201",
+            name_zh="太平镇网点",
+            name_en="Taiping Town Outlet",
+            area=Area.TOWNSHIP,
+            format=OutletFormat.LIGHT,
+        ),
+        sz,
+        sz01,
+        OrgUnitFactory.outlet_of(
+            sz01, code="SZ0101", name_zh="华强北网点", name_en="Huaqiangbei Outlet", format=OutletFormat.SMART
+        ),
+    ]
+    return {unit.code: unit for unit in units}
+
+
+# -- personas (DOMAIN.md §7) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hq_admin(network) -> User:
+    """周明华, head-office administrator: sees and changes everything."""
+    return UserFactory(username="zhou.minghua", first_name="周明华", role=Role.HQ_ADMIN, unit=network["HQ"])
+
+
+@pytest.fixture
+def unit_manager(network) -> User:
+    """陈志强, president of the Tianhe sub-branch (天河支行行长): GZ01 and its outlets."""
+    return UserFactory(username="chen.zhiqiang", first_name="陈志强", role=Role.UNIT_MANAGER, unit=network["GZ01"])
+
+
+@pytest.fixture
+def outlet_head(network) -> User:
+    """林晓燕, head of the Tianhe Road outlet (天河路网点负责人): GZ0101 and its staff."""
+    return UserFactory(username="lin.xiaoyan", first_name="林晓燕", role=Role.OUTLET_HEAD, unit=network["GZ0101"])
+
+
+@pytest.fixture
+def teller(network) -> User:
+    """黄丽娟, teller at the Tianhe Road outlet since 2026-01-01: sees her own record only."""
+    user = UserFactory(username="huang.lijuan", first_name="黄丽娟", role=Role.STAFF)
+    staff_member = StaffMemberFactory(code="S1001", name="黄丽娟", user=user)
+    AssignmentFactory(staff=staff_member, post="teller", unit=network["GZ0101"], start=datetime.date(2026, 1, 1))
+    return user
+
+
+@pytest.fixture
+def auditor(network) -> User:
+    """吴国平, internal auditor (稽核): sees everything, changes nothing."""
+    return UserFactory(username="wu.guoping", first_name="吴国平", role=Role.AUDITOR)
+
+
+@pytest.fixture
+def outsider(network) -> User:
+    """赵小明, an active login nobody has given a role yet."""
+    return UserFactory(username="zhao.xiaoming", first_name="赵小明", role="")
