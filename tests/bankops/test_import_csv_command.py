@@ -1,0 +1,204 @@
+"""The two doors to the CSV importers: `manage.py import_csv` and the admin upload page."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from branches.models import OrgUnit
+from staff.models import Assignment, StaffMember
+from tests.factories import UserFactory
+
+UNITS_FILE = (
+    "code,parent,name_zh,name_en,kind,area,format,status\n"
+    "HQ,,总行,Head office,hq,,,\n"
+    "GZ,HQ,广州分行,Guangzhou Branch,branch,,,\n"
+    "GZ01,GZ,天河支行,Tianhe Sub-branch,sub_branch,,,\n"
+    "GZ0101,GZ01,天河路网点,Tianhe Road Outlet,outlet,urban,full,\n"
+)
+
+# Line 3: a parent nobody knows; line 5: an outlet with no area.
+BAD_UNITS_FILE = (
+    "code,parent,name_zh,name_en,kind,area,format,status\n"
+    "HQ,,总行,Head office,hq,,,\n"
+    "GZ,HQX,广州分行,Guangzhou Branch,branch,,,\n"
+    "GZ01,GZ,天河支行,Tianhe Sub-branch,sub_branch,,,\n"
+    "GZ0101,GZ01,天河路网点,Tianhe Road Outlet,outlet,,full,\n"
+)
+
+STAFF_FILE = "code,name,post,unit,start,end\nS1001,黄丽娟,teller,GZ0101,2026-01-01,\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    return path
+
+
+def _import(kind: str, path: Path) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_csv", kind, str(path), stdout=out, stderr=err, no_color=True)
+    return out.getvalue(), err.getvalue()
+
+
+# -- the management command --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_imports_a_good_file_and_says_what_it_did(tmp_path):
+    path = _write(tmp_path, "units.csv", UNITS_FILE)
+
+    out, err = _import("units", path)
+
+    assert out == f"{path}: units: 4 created, 0 updated, 0 unchanged\n"
+    assert err == ""
+    assert OrgUnit.objects.get(code="GZ0101").path == "/HQ/GZ/GZ01/GZ0101/"
+
+
+@pytest.mark.django_db
+def test_running_the_command_twice_on_the_same_file_changes_nothing(tmp_path):
+    path = _write(tmp_path, "units.csv", UNITS_FILE)
+    _import("units", path)
+
+    out, _err = _import("units", path)
+
+    assert "0 created, 0 updated, 4 unchanged" in out
+    assert OrgUnit.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_bad_file_fails_lists_each_problem_with_line_and_column_and_writes_nothing(tmp_path):
+    path = _write(tmp_path, "units.csv", BAD_UNITS_FILE)
+    err = StringIO()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_csv", "units", str(path), stdout=StringIO(), stderr=err)
+
+    assert str(caught.value) == f"{path}: 2 problem(s); nothing was imported"
+    assert err.getvalue().splitlines() == [
+        f"{path}: line 3, column 'parent': unit 'HQX' is neither in the file nor already known",
+        f"{path}: line 5, column 'area': is required (one of urban, county, township)",
+    ]
+    assert OrgUnit.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_file_missing_a_column_fails_naming_the_column(tmp_path):
+    path = _write(tmp_path, "units.csv", "code,parent,name_zh,kind,area,format,status\nHQ,,总行,hq,,,\n")
+    err = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_csv", "units", str(path), stdout=StringIO(), stderr=err)
+
+    assert f"{path}: line 1, column 'name_en': the header has no 'name_en' column" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_utf8_fails_with_a_hint_to_save_it_as_utf8(tmp_path):
+    path = tmp_path / "units-gbk.csv"
+    path.write_bytes(UNITS_FILE.encode("gbk"))
+    err = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_csv", "units", str(path), stdout=StringIO(), stderr=err)
+
+    assert "save it as CSV UTF-8" in err.getvalue()
+
+
+def test_a_missing_file_fails_with_its_name(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_csv", "units", str(tmp_path / "nowhere.csv"), stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_command_imports_staff_too(tmp_path, network):
+    path = _write(tmp_path, "staff.csv", STAFF_FILE)
+
+    out, _err = _import("staff", path)
+
+    assert out == f"{path}: staff: 1 created, 0 updated, 0 unchanged\n"
+    assert Assignment.objects.get().unit.code == "GZ0101"
+
+
+# -- the admin upload page ---------------------------------------------------------------------------
+
+UNITS_IMPORT_URL = "/admin/branches/orgunit/import-csv/"
+STAFF_IMPORT_URL = "/admin/staff/staffmember/import-csv/"
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    """An HQ superuser (张国栋) in the admin, reading it in English so the assertions do not depend on
+    the zh-Hans catalog."""
+    client.force_login(UserFactory(username="zhang.guodong", first_name="张国栋", is_staff=True, is_superuser=True))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def _upload(text: str, name: str = "units.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"\xef\xbb\xbf" + text.encode("utf-8"), content_type="text/csv")
+
+
+def test_the_upload_page_shows_the_expected_columns(superuser_client):
+    response = superuser_client.get(UNITS_IMPORT_URL)
+
+    assert response.status_code == 200
+    assert response.context["columns"] == "code,parent,name_zh,name_en,kind,area,format,status"
+
+
+def test_uploading_a_good_file_imports_it_and_goes_back_to_the_list_with_the_counts(superuser_client):
+    response = superuser_client.post(UNITS_IMPORT_URL, {"file": _upload(UNITS_FILE)}, follow=True)
+
+    assert response.redirect_chain == [("/admin/branches/orgunit/", 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "Imported: 4 created, 0 updated, 0 unchanged."
+    ]
+    assert OrgUnit.objects.count() == 4
+
+
+def test_uploading_a_bad_file_shows_the_problems_table_and_writes_nothing(superuser_client):
+    response = superuser_client.post(UNITS_IMPORT_URL, {"file": _upload(BAD_UNITS_FILE)})
+
+    assert response.status_code == 200
+    assert [(problem.line, problem.field) for problem in response.context["problems"]] == [
+        (3, "parent"),
+        (5, "area"),
+    ]
+    page = response.content.decode()
+    assert "2 problems; nothing was imported." in page
+    assert (
+        "<tr><td>3</td><td>parent</td><td>unit &#x27;HQX&#x27; is neither in the file nor already known</td></tr>"
+        in page
+    )
+    assert "<tr><td>5</td><td>area</td><td>is required (one of urban, county, township)</td></tr>" in page
+    assert OrgUnit.objects.count() == 0
+
+
+def test_uploading_a_staff_file_imports_it(superuser_client, network):
+    response = superuser_client.post(STAFF_IMPORT_URL, {"file": _upload(STAFF_FILE, "staff.csv")})
+
+    assert response.status_code == 302
+    assert StaffMember.objects.get().name == "黄丽娟"
+
+
+def test_the_upload_page_is_refused_to_an_admin_user_who_may_only_view_units(client, db):
+    viewer = UserFactory(first_name="孙丽", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_orgunit"))
+    client.force_login(viewer)
+
+    response = client.post(UNITS_IMPORT_URL, {"file": _upload(UNITS_FILE)})
+
+    assert response.status_code == 403
+    assert OrgUnit.objects.count() == 0
+
+
+def test_the_upload_page_sends_an_anonymous_visitor_to_the_admin_login(client, db):
+    response = client.get(UNITS_IMPORT_URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
