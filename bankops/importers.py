@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bankops.lib.csvimport import CsvRow, ImportResult
 from branches.services import UNIT_COLUMNS, units_import
+from kpi.services.targets import TARGET_COLUMNS, targets_import
 from staff.services import STAFF_COLUMNS, staff_import
 
 
@@ -18,12 +19,17 @@ from staff.services import STAFF_COLUMNS, staff_import
 class Importer:
     columns: tuple[str, ...]
     run: Callable[..., ImportResult]
+    # An importer that records who sent the file names the keyword it takes the login under.
+    user_kwarg: str | None = None
 
-    def __call__(self, rows: list[CsvRow]) -> ImportResult:
+    def __call__(self, rows: list[CsvRow], *, user=None) -> ImportResult:
+        if self.user_kwarg:
+            return self.run(rows=rows, **{self.user_kwarg: user})
         return self.run(rows=rows)
 
 
 IMPORTERS: dict[str, Importer] = {
     "units": Importer(UNIT_COLUMNS, units_import),
     "staff": Importer(STAFF_COLUMNS, staff_import),
+    "targets": Importer(TARGET_COLUMNS, targets_import, user_kwarg="changed_by"),
 }

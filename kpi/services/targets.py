@@ -1,0 +1,307 @@
+"""Writes about targets (DOMAIN.md §4): set one (admin, API) or import a file of them.
+
+Every new or changed target value leaves a TargetChange row (old → new, who, when, from where), and
+marks the rollup stale from the period's start, because scorecards of those days show the target.
+Writing the same value again changes nothing and leaves no audit row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from bankops.lib.csvimport import Checker, CsvRow, ImportResult
+from bankops.lib.periods import PERIOD_FORMATS, Period, parse_period
+from branches.models import OrgUnit
+from kpi.models import AMOUNT, Metric, Target, TargetChange
+from kpi.services.rollup import days_mark_stale
+from staff.models import Assignment, StaffMember
+
+TARGET_COLUMNS = ("period", "unit", "staff", "metric", "target")
+
+# The largest value Target.value holds (20 digits, 4 after the point).
+_MAX_VALUE = Decimal(10) ** (AMOUNT["max_digits"] - AMOUNT["decimal_places"])
+_PLACES = AMOUNT["decimal_places"]
+
+
+def value_problem(value: Decimal) -> str | None:
+    """What is wrong with a target value, or None."""
+    if value < 0:
+        return f"{value} is negative (a target is 0 or more)"
+    if value >= _MAX_VALUE:
+        return f"{value} is too large (less than {_MAX_VALUE} is expected)"
+    if value != value.quantize(Decimal(1).scaleb(-_PLACES)):
+        return f"{value} has more than {_PLACES} decimals"
+    return None
+
+
+def level_problem(metric: Metric, *, for_staff: bool) -> str | None:
+    """A staff target needs a metric reported per staff member; a unit target one reported per unit."""
+    if for_staff and not metric.for_staff:
+        return f"metric '{metric.code}' is not measured per staff member (level: {metric.level})"
+    if not for_staff and not metric.for_units:
+        return f"metric '{metric.code}' is measured per staff member only; give a staff code"
+    return None
+
+
+def no_assignment_message(staff_code: str, unit_code: str, period: Period) -> str:
+    return (
+        f"staff member '{staff_code}' has no assignment at unit '{unit_code}' during {period.code} "
+        f"({period.start} – {period.end}); leave the unit empty or correct the assignments"
+    )
+
+
+def target_problems(
+    *, metric: Metric, period: Period, value: Decimal, unit: OrgUnit | None, staff: StaffMember | None
+) -> dict[str, str]:
+    """What stops this target from being set, by argument name (empty when nothing does)."""
+    problems: dict[str, str] = {}
+    if unit is None and staff is None:
+        problems["unit"] = "a target is for a unit or a staff member; give one of them"
+    elif staff is not None and unit is not None:
+        overlapping = (
+            Assignment.objects.filter(staff=staff, unit=unit, start__lte=period.end)
+            .filter(Q(end__isnull=True) | Q(end__gte=period.start))
+            .exists()
+        )
+        if not overlapping:
+            problems["unit"] = no_assignment_message(staff.code, unit.code, period)
+    if problem := level_problem(metric, for_staff=staff is not None):
+        problems["metric"] = problem
+    if problem := value_problem(value):
+        problems["value"] = problem
+    return problems
+
+
+def target_set(
+    *,
+    metric: Metric,
+    period: Period,
+    value: Decimal,
+    unit: OrgUnit | None = None,
+    staff: StaffMember | None = None,
+    changed_by=None,
+    source: str,
+) -> tuple[Target, bool]:
+    """Create or update the target of `unit` or `staff` for `metric` and `period`; returns (target, created).
+
+    A staff target may name the unit too, as the import does: the staff member must then have an
+    assignment there overlapping the period. It is stored for the staff member alone (unit empty),
+    because a staff member's target follows the person, not the outlet.
+
+    Raises ValidationError (keyed by argument name) when the target cannot be set.
+    """
+    if problems := target_problems(metric=metric, period=period, value=value, unit=unit, staff=staff):
+        raise ValidationError(problems)
+
+    holder = {"unit": None, "staff": staff} if staff is not None else {"unit": unit, "staff": None}
+    with transaction.atomic():
+        target = (
+            Target.objects.select_for_update()
+            .filter(metric=metric, period_kind=period.kind, period_start=period.start, **holder)
+            .first()
+        )
+        created = target is None
+        if created:
+            target = Target(metric=metric, period_kind=period.kind, period_start=period.start, **holder)
+            old_value = None
+        elif target.value == value:
+            return target, False
+        else:
+            old_value = target.value
+        target.period = period.code
+        target.period_end = period.end
+        target.value = value
+        target.updated_by = changed_by
+        target.save()
+        TargetChange.objects.create(
+            target=target,
+            metric_code=metric.code,
+            entity_code=staff.code if staff is not None else unit.code,
+            period=period.code,
+            old_value=old_value,
+            new_value=value,
+            changed_by=changed_by,
+            source=source,
+        )
+        days_mark_stale(first_date=period.start)
+    return target, created
+
+
+@dataclass
+class _Row:
+    line: int
+    period: Period
+    unit_id: int | None
+    staff_id: int | None
+    metric_id: int
+    value: Decimal
+    entity_code: str
+    metric_code: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.unit_id, self.staff_id, self.metric_id, self.period.kind.value, self.period.start)
+
+
+def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
+    """Create or update targets from CSV rows (TARGET_COLUMNS), all or nothing.
+
+    1. Check every row against the catalog, the units and the staff loaded once: the period parses,
+       codes are known, the target is a number ≥ 0, the metric's level fits (a staff target needs a
+       staff-level metric), a staff target that names a unit has an assignment there during the period,
+       and no target appears twice in the file. Every problem is reported with its line and column.
+    2. Load the existing targets for the file's metrics and periods in one query, then bulk-create the
+       new ones, bulk-update the changed ones and bulk-create one TargetChange per new or changed value.
+    3. Mark the rollup stale from the earliest changed period's start.
+    """
+    check = Checker()
+    metrics = {metric.code: metric for metric in Metric.objects.all()}
+    unit_codes = {row["unit"] for row in rows if row["unit"]}
+    staff_codes = {row["staff"] for row in rows if row["staff"]}
+    units = dict(OrgUnit.objects.filter(code__in=unit_codes).values_list("code", "pk"))
+    staff = dict(StaffMember.objects.filter(code__in=staff_codes).values_list("code", "pk"))
+    assignments: dict[tuple[int, int], list[tuple[datetime.date, datetime.date | None]]] = {}
+    for staff_id, unit_id, start, end in Assignment.objects.filter(
+        staff_id__in=staff.values(), unit_id__in=units.values()
+    ).values_list("staff_id", "unit_id", "start", "end"):
+        assignments.setdefault((staff_id, unit_id), []).append((start, end))
+
+    parsed: list[_Row] = []
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        line = row.line
+        problems_before = len(check.problems)
+        period = None
+        if not row["period"]:
+            check.add(line, "period", f"is required (expected {PERIOD_FORMATS})")
+        else:
+            try:
+                period = parse_period(row["period"])
+            except ValueError as exc:
+                check.add(line, "period", str(exc))
+        unit_code, staff_code, metric_code = row["unit"], row["staff"], row["metric"]
+        unit_id = units.get(unit_code) if unit_code else None
+        staff_id = staff.get(staff_code) if staff_code else None
+        if unit_code and unit_id is None:
+            check.add(line, "unit", f"unit '{unit_code}' is not known; import the units first")
+        if staff_code and staff_id is None:
+            check.add(line, "staff", f"staff member '{staff_code}' is not known; import the staff first")
+        if not unit_code and not staff_code:
+            check.add(line, "unit", "give a unit code, or a staff code for a staff member's target")
+        metric = metrics.get(metric_code)
+        if not metric_code:
+            check.add(line, "metric", "is required (a metric code such as deposit_balance)")
+        elif metric is None:
+            check.add(line, "metric", f"metric '{metric_code}' is not in the catalog")
+        elif (unit_code or staff_code) and (problem := level_problem(metric, for_staff=bool(staff_code))):
+            check.add(line, "metric", problem)
+        value = check.decimal(line, "target", row["target"])
+        if value is not None and (problem := value_problem(value)):
+            check.add(line, "target", problem)
+        if period and unit_id and staff_id:
+            overlapping = any(
+                start <= period.end and (end is None or end >= period.start)
+                for start, end in assignments.get((staff_id, unit_id), [])
+            )
+            if not overlapping:
+                check.add(line, "unit", no_assignment_message(staff_code, unit_code, period))
+        if len(check.problems) > problems_before:
+            continue
+        item = _Row(
+            line=line,
+            period=period,
+            unit_id=None if staff_id else unit_id,
+            staff_id=staff_id,
+            metric_id=metric.pk,
+            value=value,
+            entity_code=staff_code or unit_code,
+            metric_code=metric.code,
+        )
+        if item.key in seen:
+            where = f"{item.entity_code}, {metric.code}, {period.code}"
+            check.add(line, "period", f"the target of {where} is already on line {seen[item.key]}")
+            continue
+        seen[item.key] = line
+        parsed.append(item)
+    check.raise_if_any()
+
+    result = ImportResult()
+    with transaction.atomic():
+        existing = _existing_targets(parsed)
+        now = timezone.now()
+        to_create: list[Target] = []
+        to_update: list[Target] = []
+        changes: list[tuple[_Row, Decimal | None]] = []
+        for item in parsed:
+            target = existing.get(item.key)
+            if target is None:
+                target = Target(
+                    unit_id=item.unit_id,
+                    staff_id=item.staff_id,
+                    metric_id=item.metric_id,
+                    period_kind=item.period.kind.value,
+                    period_start=item.period.start,
+                    period_end=item.period.end,
+                    period=item.period.code,
+                    value=item.value,
+                    updated_by=changed_by,
+                )
+                to_create.append(target)
+                existing[item.key] = target
+                changes.append((item, None))
+                result.created += 1
+            elif target.value != item.value:
+                changes.append((item, target.value))
+                target.value = item.value
+                target.updated_by = changed_by
+                target.updated_at = now  # bulk_update does not touch auto_now fields
+                to_update.append(target)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        Target.objects.bulk_create(to_create)
+        Target.objects.bulk_update(to_update, ["value", "updated_by", "updated_at"])
+        TargetChange.objects.bulk_create(
+            TargetChange(
+                target=existing[item.key],
+                metric_code=item.metric_code,
+                entity_code=item.entity_code,
+                period=item.period.code,
+                old_value=old_value,
+                new_value=item.value,
+                changed_by=changed_by,
+                source="csv",
+            )
+            for item, old_value in changes
+        )
+        if changes:
+            days_mark_stale(first_date=min(item.period.start for item, _old in changes))
+    return result
+
+
+def _existing_targets(parsed: list[_Row]) -> dict[tuple, Target]:
+    """The stored targets among the keys of `parsed`, in one query (a superset, filtered by key)."""
+    if not parsed:
+        return {}
+    holders = Q(unit__isnull=True, staff_id__in={item.staff_id for item in parsed if item.staff_id}) | Q(
+        staff__isnull=True, unit_id__in={item.unit_id for item in parsed if item.unit_id}
+    )
+    candidates = Target.objects.filter(
+        holders,
+        metric_id__in={item.metric_id for item in parsed},
+        period_start__in={item.period.start for item in parsed},
+    )
+    keys = {item.key for item in parsed}
+    found = {}
+    for target in candidates:
+        key = (target.unit_id, target.staff_id, target.metric_id, target.period_kind, target.period_start)
+        if key in keys:
+            found[key] = target
+    return found
