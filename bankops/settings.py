@@ -202,7 +202,17 @@ CELERY_TASK_SEND_SENT_EVENT = True
 # the 08:30 morning meeting (晨会). Hour and minute are configurable per deployment.
 ROLLUP_HOUR = env.int("ROLLUP_HOUR", default=6)
 ROLLUP_MINUTE = env.int("ROLLUP_MINUTE", default=0)
+# Daily scorecards older than this keep only their period-end days (week, month, quarter, year ends);
+# running totals older than ROLLUP_STATE_DAYS are dropped (a correction further back rebuilds them).
+SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=100)
+ROLLUP_STATE_DAYS = env.int("ROLLUP_STATE_DAYS", default=45)
+
 CELERY_BEAT_SCHEDULE = {
+    # The morning rollup of yesterday and of every day a late fact made stale.
+    "rollup-morning": {
+        "task": "kpi.tasks.rollup_morning",
+        "schedule": crontab(hour=ROLLUP_HOUR, minute=ROLLUP_MINUTE),
+    },
     # Rebuild the default peer groups nightly (before the rollup ranks in them), so outlets that
     # opened, closed or moved yesterday are ranked with their new peers.
     "peer-groups-nightly": {

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
+
 from celery import shared_task
+from django.utils import timezone
+
+from kpi.services import rollup
 
 
 @shared_task(name="kpi.tasks.rollup_pending")
 def rollup_pending() -> list[str]:
     """Roll up every day that is stale or newly has facts (queued after each ingest batch commits)."""
-    from kpi.services.rollup import rollup_pending as run
+    return [day.isoformat() for day in rollup.rollup_pending()]
 
-    return [day.isoformat() for day in run()]
+
+@shared_task(name="kpi.tasks.rollup_morning")
+def rollup_morning() -> list[str]:
+    """Every morning (CELERY_BEAT_SCHEDULE): yesterday's business day, even if no fact came in (stocks
+    carry forward), and every stale day."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    return [day.isoformat() for day in rollup.rollup_pending(through=yesterday)]
+
+
+@shared_task(name="kpi.tasks.rollup_day")
+def rollup_day(date: str) -> int:
+    """Roll up one business day (YYYY-MM-DD); returns the run id."""
+    return rollup.rollup_day(day=datetime.date.fromisoformat(date)).pk

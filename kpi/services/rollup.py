@@ -1,12 +1,543 @@
-"""The rollup: facts in, scorecards out (DOMAIN.md §3–4). See rollup_day()."""
+"""The rollup: facts in, scorecards out (DOMAIN.md §3–4).
+
+For a business day D the rollup computes, for every unit and every staff member and each metric that
+has facts or a target, the value of the day, week, month, quarter and year to date, and against the
+target of that period: attainment, time progress, pace-adjusted attainment, status, gap to pace and
+what each remaining day must bring.
+
+How it stays cheap and safe:
+
+1. Incremental. The running totals of every base metric for every fact holder (an outlet, or a staff
+   member at an outlet) are kept per day in RollupState. Day D is computed from D−1's state and D's
+   facts alone, so its cost does not grow with how far into the year D is. Without a usable D−1 state
+   (the first rollup, a gap, a pruned state) the state is rebuilt by folding the days from the start of
+   D's year (or week, if it began last year) with the same step function.
+2. Set-based. Facts, states and targets are read in a handful of queries and computed with pandas;
+   units above outlets take the sums of their subtree's outlets (a ratio is recomputed from the summed
+   numerator and denominator); results are written with COPY on PostgreSQL.
+3. Published whole or not at all. Results are written under a new RollupRun inside one transaction
+   that also switches RollupDay.published_run; if anything fails the transaction rolls back and the
+   previous results stay published. The superseded run's rows are then deleted.
+4. Never interleaved. A named lock (bankops.lib.locks) keeps two rollups apart, whoever started them.
+5. Late facts. A fact that changes day F marks every published day from F on stale
+   (days_mark_stale); rollup_pending recomputes them in date order.
+"""
 
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from kpi.models import RollupDay
+from bankops.lib import bulk
+from bankops.lib.locks import named_lock
+from bankops.lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of
+from branches.models import OrgUnit, UnitKind
+from kpi import formulas
+from kpi.models import (
+    Aggregation,
+    Direction,
+    Fact,
+    Metric,
+    MetricUnit,
+    RollupDay,
+    RollupRun,
+    RollupState,
+    Scorecard,
+    ScorecardLine,
+    Target,
+)
+
+logger = logging.getLogger(__name__)
+
+# Amounts in the state are integers of ten-thousandths: exact for the 4 decimal places facts carry.
+SCALE = 10_000
+LONG_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
+KEY = ["unit_id", "staff_id", "metric_id"]
+STATE_COLUMNS = [
+    "value",
+    *(f"ptd_{kind}" for kind in LONG_KINDS),
+    "open_day",
+    *(f"open_{kind}" for kind in LONG_KINDS),
+]
+LOCK_NAME = "kpi-rollup"
+
+Progress = Callable[[int, str], None]
+
+
+def _no_progress(percent: int, message: str) -> None:
+    return None
+
+
+# -- the catalog, as arrays ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Catalog:
+    metrics: pd.DataFrame  # indexed by metric id
+
+    @classmethod
+    def load(cls) -> Catalog:
+        rows = list(
+            Metric.objects.filter(is_active=True).values(
+                "id", "code", "aggregation", "unit", "direction", "level", "base_id", "numerator_id", "denominator_id"
+            )
+        )
+        frame = pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
+        return cls(frame)
+
+    def ids(self, *kinds: str) -> list[int]:
+        if self.metrics.empty:
+            return []
+        return self.metrics.index[self.metrics["aggregation"].isin(kinds)].tolist()
+
+
+# -- the state step ------------------------------------------------------------------------------
+
+
+def empty_state() -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype="int64") for column in KEY})
+    for column in STATE_COLUMNS:
+        frame[column] = pd.Series(dtype="Int64")
+    return frame
+
+
+def step_state(state: pd.DataFrame, facts: pd.DataFrame, day: datetime.date, catalog: Catalog) -> pd.DataFrame:
+    """The state as of `day` from the state as of the day before and the facts of `day`.
+
+    `facts` has KEY columns and `fact` (Int64, ten-thousandths). Sum metrics: the day's value and the
+    period-to-date totals, reset on each period's first day. Last metrics: the value carried forward,
+    the running sum of daily values (for averages) and the value before each period began (for net
+    changes).
+    """
+    starts = {kind: period_of(kind, day).start == day for kind in LONG_KINDS}
+    merged = state.merge(facts[[*KEY, "fact"]], on=KEY, how="outer") if len(facts) else state.assign(fact=pd.NA)
+    merged["fact"] = merged["fact"].astype("Int64")
+    sum_ids = set(catalog.ids(Aggregation.SUM))
+    is_sum = merged["metric_id"].isin(sum_ids).to_numpy()
+    previous = merged["value"].astype("Int64")
+
+    value = merged["fact"].fillna(0).where(is_sum, merged["fact"].fillna(previous))
+    daily = value.fillna(0)
+    out = merged[KEY].copy()
+    out["value"] = value.astype("Int64")
+    for kind in LONG_KINDS:
+        before = 0 if starts[kind] else merged[f"ptd_{kind}"].astype("Int64").fillna(0)
+        out[f"ptd_{kind}"] = (daily + before).astype("Int64")
+    no_value = pd.Series(pd.NA, index=merged.index, dtype="Int64")
+    out["open_day"] = no_value.where(is_sum, previous)
+    for kind in LONG_KINDS:
+        opening = previous if starts[kind] else merged[f"open_{kind}"].astype("Int64")
+        out[f"open_{kind}"] = no_value.where(is_sum, opening)
+    return out
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def _facts_frame(queryset) -> pd.DataFrame:
+    rows = list(queryset.values_list("date", "unit_id", "staff_id", "metric_id", "value"))
+    frame = pd.DataFrame(rows, columns=["date", "unit_id", "staff_id", "metric_id", "value"])
+    frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
+    frame["unit_id"] = frame["unit_id"].astype("int64")
+    frame["metric_id"] = frame["metric_id"].astype("int64")
+    # Decimal → exact integer of ten-thousandths.
+    frame["fact"] = pd.array([int(value * SCALE) for value in frame["value"]], dtype="Int64")
+    return frame.drop(columns=["value"])
+
+
+def _state_of_run(run_id: int) -> pd.DataFrame:
+    rows = list(RollupState.objects.filter(run_id=run_id).values_list(*KEY, *STATE_COLUMNS))
+    frame = pd.DataFrame(rows, columns=[*KEY, *STATE_COLUMNS])
+    if frame.empty:
+        return empty_state()
+    frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
+    for column in STATE_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _state_from_scratch(day: datetime.date, catalog: Catalog, progress: Progress) -> pd.DataFrame:
+    """Fold every day from the earliest start of D's periods, from the stocks carried into it."""
+    first = min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
+    last_ids = catalog.ids(Aggregation.LAST)
+    carried = (
+        Fact.objects.filter(metric_id__in=last_ids, date__lt=first)
+        .values("unit_id", "staff_id", "metric_id")
+        .annotate(latest=Max("date"))
+    )
+    latest = {(row["unit_id"], row["staff_id"] or 0, row["metric_id"]): row["latest"] for row in carried}
+    opening = _facts_frame(Fact.objects.filter(metric_id__in=last_ids, date__in={*latest.values()}, date__lt=first))
+    if len(opening):
+        keep = [
+            latest.get(key) == date
+            for key, date in zip(opening[KEY].itertuples(index=False, name=None), opening["date"], strict=True)
+        ]
+        opening = opening[keep]
+    state = empty_state()
+    if len(opening):
+        seeded = opening[KEY].copy()
+        seeded["value"] = opening["fact"].astype("Int64")
+        state = pd.concat([state, seeded], ignore_index=True)
+        for column in STATE_COLUMNS:
+            state[column] = state[column].astype("Int64")
+    window = _facts_frame(Fact.objects.filter(date__gte=first, date__lte=day))
+    by_date = dict(tuple(window.groupby("date"))) if len(window) else {}
+    days = days_between(first, day)
+    for index, current in enumerate(days):
+        state = step_state(state, by_date.get(current, window.iloc[0:0]), current, catalog)
+        if index % 30 == 0:
+            progress(5 + int(25 * index / len(days)), f"rebuilding running totals: {current}")
+    return state
+
+
+# -- from state to scorecard values ----------------------------------------------------------------
+
+
+def _holder_values(state: pd.DataFrame, day: datetime.date, catalog: Catalog) -> pd.DataFrame:
+    """Per fact holder and metric (base, average and change), the value for each period kind, in the
+    metric's unit (floats). Ratios come later, after aggregation."""
+    metrics = catalog.metrics
+    elapsed = {kind: period_of(kind, day).elapsed_days(day) for kind in LONG_KINDS}
+    frames = []
+    base = state.copy()
+    kind_of = base["metric_id"].map(metrics["aggregation"])
+    as_float = {column: base[column].astype("Float64").astype(float) / SCALE for column in STATE_COLUMNS}
+
+    own = base[KEY].copy()
+    is_sum = (kind_of == Aggregation.SUM).to_numpy()
+    own[PeriodKind.DAY.value] = as_float["value"]
+    for kind in LONG_KINDS:
+        own[kind.value] = np.where(is_sum, as_float[f"ptd_{kind}"], as_float["value"])
+    frames.append(own)
+
+    for derived_kind in (Aggregation.AVERAGE, Aggregation.CHANGE):
+        derived = metrics[metrics["aggregation"] == derived_kind]
+        for derived_id, base_id in derived["base_id"].dropna().astype("int64").items():
+            rows = (base["metric_id"] == base_id).to_numpy()
+            if not rows.any():
+                continue
+            part = base.loc[rows, KEY].copy()
+            part["metric_id"] = derived_id
+            value = as_float["value"][rows]
+            if derived_kind == Aggregation.AVERAGE:
+                part[PeriodKind.DAY.value] = value
+                for kind in LONG_KINDS:
+                    part[kind.value] = as_float[f"ptd_{kind}"][rows] / elapsed[kind]
+            else:
+                # A stock that did not exist before the period began opened at 0.
+                part[PeriodKind.DAY.value] = value - np.nan_to_num(as_float["open_day"][rows])
+                for kind in LONG_KINDS:
+                    part[kind.value] = value - np.nan_to_num(as_float[f"open_{kind}"][rows])
+            frames.append(part)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*KEY])
+
+
+def _ancestors() -> dict[int, list[int]]:
+    """Outlet id → the ids of the outlet and every unit above it (read off the materialised paths)."""
+    units = list(OrgUnit.objects.values_list("id", "code", "path", "kind"))
+    id_of = {code: unit_id for unit_id, code, _path, _kind in units}
+    return {
+        unit_id: [id_of[code] for code in path.split("/") if code in id_of]
+        for unit_id, _code, path, kind in units
+        if kind == UnitKind.OUTLET
+    }
+
+
+def entity_values(holders: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Values per entity (a unit, or a staff member), metric and period kind, ratios included.
+
+    Units take the sums of the outlets of their subtree (outlets their own values); a staff member the
+    sums of their facts at every unit. Sums, stocks, daily averages and net changes all add up this
+    way; ratios are recomputed from the added-up numerator and denominator.
+    """
+    kinds = [kind.value for kind in PERIOD_KINDS]
+    metrics = catalog.metrics
+    outlet_rows = holders[holders["staff_id"] == 0]
+    ancestors = _ancestors()
+    exploded = outlet_rows.assign(entity=outlet_rows["unit_id"].map(ancestors)).explode("entity")
+    exploded = exploded.dropna(subset=["entity"])
+    units = exploded.groupby(["entity", "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
+    units = units.rename(columns={"entity": "unit_id"}).assign(staff_id=0)
+    staff_rows = holders[holders["staff_id"] != 0]
+    staff = staff_rows.groupby(["staff_id", "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
+    staff = staff.assign(unit_id=0)
+    values = pd.concat([units, staff], ignore_index=True)
+    values["unit_id"] = values["unit_id"].astype("int64")
+    values["staff_id"] = values["staff_id"].astype("int64")
+
+    ratios = metrics[metrics["aggregation"] == Aggregation.RATIO]
+    parts = []
+    entity = ["unit_id", "staff_id"]
+    for ratio_id, row in ratios.iterrows():
+        if pd.isna(row["numerator_id"]) or pd.isna(row["denominator_id"]):
+            continue
+        numerator = values[values["metric_id"] == int(row["numerator_id"])].set_index(entity)[kinds]
+        denominator = values[values["metric_id"] == int(row["denominator_id"])].set_index(entity)[kinds]
+        both = denominator.index.intersection(numerator.index)
+        if both.empty:
+            continue
+        ratio_values = formulas.ratio(
+            numerator.loc[both].to_numpy(), denominator.loc[both].to_numpy(), percent=row["unit"] == MetricUnit.PERCENT
+        )
+        part = pd.DataFrame(ratio_values, columns=kinds, index=both).reset_index()
+        part["metric_id"] = ratio_id
+        parts.append(part)
+    if parts:
+        values = pd.concat([values, *parts], ignore_index=True)
+
+    # Each entity keeps the metrics of its level: units the unit metrics, staff the staff metrics.
+    level = values["metric_id"].map(metrics["level"])
+    is_staff = values["staff_id"] != 0
+    keep = np.where(is_staff, level.isin(["staff", "both"]), level.isin(["outlet", "both"]))
+    return values[keep].reset_index(drop=True)
+
+
+def _targets(day: datetime.date) -> pd.DataFrame:
+    periods = {kind: period_of(kind, day) for kind in PERIOD_KINDS}
+    condition = Q()
+    for kind, period in periods.items():
+        condition |= Q(period_kind=kind.value, period_start=period.start)
+    rows = list(
+        Target.objects.filter(condition).values_list("unit_id", "staff_id", "metric_id", "period_kind", "value")
+    )
+    frame = pd.DataFrame(rows, columns=["unit_id", "staff_id", "metric_id", "period", "target"])
+    frame["unit_id"] = frame["unit_id"].fillna(0).astype("int64")
+    frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
+    frame["metric_id"] = frame["metric_id"].astype("int64")
+    frame["target"] = frame["target"].astype(float)
+    return frame
+
+
+def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.date, catalog: Catalog) -> pd.DataFrame:
+    """One row per entity, metric and period kind, with every figure of DOMAIN.md §4."""
+    kinds = [kind.value for kind in PERIOD_KINDS]
+    long = values.melt(
+        id_vars=["unit_id", "staff_id", "metric_id"], value_vars=kinds, var_name="period", value_name="actual"
+    )
+    lines = long.merge(targets, on=["unit_id", "staff_id", "metric_id", "period"], how="outer")
+    metrics = catalog.metrics
+    # Keep only metrics the catalog knows (an inactive metric's target is ignored).
+    lines = lines[lines["metric_id"].isin(metrics.index)].reset_index(drop=True)
+    aggregation = lines["metric_id"].map(metrics["aggregation"])
+    # A target with no facts at all: nothing sold yet for a flow; unknown for a level.
+    lines["actual"] = lines["actual"].where(lines["actual"].notna() | (aggregation != Aggregation.SUM), 0.0)
+    lines = lines[lines["actual"].notna() | lines["target"].notna()].reset_index(drop=True)
+    aggregation = lines["metric_id"].map(metrics["aggregation"])
+
+    periods = {kind.value: period_of(kind, day) for kind in PERIOD_KINDS}
+    progress = lines["period"].map({kind: float(period.time_progress(day)) for kind, period in periods.items()})
+    remaining = lines["period"].map({kind: period.remaining_days(day) for kind, period in periods.items()})
+    cumulative = aggregation.isin([Aggregation.SUM, Aggregation.CHANGE]).to_numpy()
+    lower = (lines["metric_id"].map(metrics["direction"]) == Direction.LOWER).to_numpy()
+    actual = lines["actual"].to_numpy(dtype=float)
+    target = lines["target"].to_numpy(dtype=float)
+
+    lines["time_progress"] = progress.to_numpy()
+    lines["attainment"] = formulas.attainment(actual, target, lower_is_better=lower)
+    lines["pace_attainment"] = formulas.pace_attainment(
+        actual, target, progress.to_numpy(), cumulative=cumulative, lower_is_better=lower
+    )
+    lines["status"] = formulas.status(lines["pace_attainment"].to_numpy())
+    lines["gap_to_pace"] = formulas.gap_to_pace(actual, target, progress.to_numpy(), cumulative=cumulative)
+    lines["required_per_day"] = formulas.required_per_day(actual, target, remaining.to_numpy(), cumulative=cumulative)
+    lines["period_start"] = lines["period"].map({kind: period.start for kind, period in periods.items()})
+    lines["period_end"] = lines["period"].map({kind: period.end for kind, period in periods.items()})
+    return lines
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_scorecards: bool) -> None:
+    states = state.copy()
+    states["staff_id"] = states["staff_id"].astype("Int64").replace(0, pd.NA)
+    states.insert(0, "run_id", run.pk)
+    bulk.insert_frame(RollupState, states)
+    if not with_scorecards or lines.empty:
+        return
+
+    cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end"]].drop_duplicates(
+        ["unit_id", "staff_id", "period"]
+    )
+    cards = cards.reset_index(drop=True)
+    cards.insert(0, "id", bulk.allocate_ids(Scorecard, len(cards)))
+    cards["run_id"] = run.pk
+    cards["date"] = run.date
+    table = cards.copy()
+    table["unit_id"] = table["unit_id"].astype("Int64").replace(0, pd.NA)
+    table["staff_id"] = table["staff_id"].astype("Int64").replace(0, pd.NA)
+    bulk.insert_frame(Scorecard, table)
+
+    rows = lines.merge(cards[["id", "unit_id", "staff_id", "period"]], on=["unit_id", "staff_id", "period"])
+    out = pd.DataFrame(
+        {
+            "scorecard_id": rows["id"],
+            "metric_id": rows["metric_id"],
+            "actual": rows["actual"].round(4),
+            "target": rows["target"].round(4),
+            "attainment": rows["attainment"].round(6),
+            "time_progress": rows["time_progress"].round(6),
+            "pace_attainment": rows["pace_attainment"].round(6),
+            "status": rows["status"],
+            "gap_to_pace": rows["gap_to_pace"].round(4),
+            "required_per_day": rows["required_per_day"].round(4),
+        }
+    )
+    bulk.insert_frame(ScorecardLine, out)
+    run.scorecards, run.lines = len(cards), len(out)
+
+
+def _discard(run_ids: list[int]) -> None:
+    """Delete the rows of runs no longer published, children first, without Django's collector."""
+    if not run_ids:
+        return
+    card_ids = list(Scorecard.objects.filter(run_id__in=run_ids).values_list("id", flat=True))
+    bulk.delete_where(ScorecardLine, "scorecard_id", card_ids)
+    bulk.delete_where(Scorecard, "id", card_ids)
+    bulk.delete_where(RollupState, "run_id", run_ids)
+
+
+def _keeps_scorecards(day: datetime.date, today: datetime.date) -> bool:
+    """Daily scorecards are kept for SCORECARD_RETENTION_DAYS; older days keep those of period ends
+    (week, month, quarter, year: what reviews and pay are based on)."""
+    if (today - day).days <= settings.SCORECARD_RETENTION_DAYS:
+        return True
+    return any(period_of(kind, day).end == day for kind in LONG_KINDS)
+
+
+def _prune_states(day: datetime.date) -> None:
+    """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
+    recomputed from scratch instead of from the day before)."""
+    horizon = day - datetime.timedelta(days=settings.ROLLUP_STATE_DAYS)
+    old_runs = list(
+        RollupDay.objects.filter(date__lt=horizon).exclude(published_run=None).values_list("published_run", flat=True)
+    )
+    bulk.delete_where(RollupState, "run_id", old_runs)
+
+
+# -- the public entry points -----------------------------------------------------------------------
+
+
+def rollup_day(
+    *, day: datetime.date, progress: Progress = _no_progress, today: datetime.date | None = None
+) -> RollupRun:
+    """Compute and publish business day `day`. Safe to run twice: the second run replaces the first
+    with the same figures. On failure the previous results stay published and the run says why."""
+    today = today or timezone.localdate()
+    run = RollupRun.objects.create(date=day, status=RollupRun.Status.QUEUED)
+    try:
+        with named_lock(LOCK_NAME):
+            _rollup_locked(run, day, progress, today)
+    except Exception as exc:
+        RollupRun.objects.filter(pk=run.pk).update(
+            status=RollupRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}"[:300]
+        )
+        logger.exception("rollup of %s failed", day)
+        raise
+    return run
+
+
+def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today: datetime.date) -> None:
+    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.RUNNING, started_at=timezone.now())
+    progress(2, f"{day}: reading")
+    catalog = Catalog.load()
+    previous_day = (
+        RollupDay.objects.filter(date=day - datetime.timedelta(days=1)).select_related("published_run").first()
+    )
+    chained = bool(
+        previous_day
+        and previous_day.published_run_id
+        and previous_day.stale_since is None
+        and RollupState.objects.filter(run_id=previous_day.published_run_id).exists()
+    )
+    if chained:
+        state = _state_of_run(previous_day.published_run_id)
+        state = step_state(state, _facts_frame(Fact.objects.filter(date=day)), day, catalog)
+    else:
+        state = _state_from_scratch(day, catalog, progress)
+    progress(35, f"{day}: computing")
+    values = entity_values(_holder_values(state, day, catalog), catalog)
+    lines = scorecard_lines(values, _targets(day), day, catalog)
+    progress(60, f"{day}: writing")
+    facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
+
+    with transaction.atomic():
+        _write(run, state, lines, with_scorecards=_keeps_scorecards(day, today))
+        published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
+        superseded = [published.published_run_id] if published.published_run_id else []
+        now = timezone.now()
+        published.published_run = run
+        published.published_at = now
+        published.stale_since = None
+        published.save()
+        RollupRun.objects.filter(pk=run.pk).update(
+            status=RollupRun.Status.PUBLISHED,
+            progress=100,
+            finished_at=now,
+            chained=chained,
+            scorecards=run.scorecards,
+            lines=run.lines,
+            facts_loaded_at=facts_loaded_at,
+            message="",
+        )
+        RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
+        _discard(superseded)
+        _prune_states(day)
+    run.refresh_from_db()
+    progress(100, f"{day}: published")
+
+
+def rollup_range(
+    *, first: datetime.date, last: datetime.date, progress: Callable[[datetime.date], None] | None = None
+) -> list[RollupRun]:
+    """Roll up every day from first to last in order (each day chains from the one before)."""
+    runs = []
+    for day in days_between(first, last):
+        runs.append(rollup_day(day=day))
+        if progress:
+            progress(day)
+    return runs
+
+
+def pending_days(*, through: datetime.date | None = None) -> list[datetime.date]:
+    """Days that need a rollup: stale ones, and every day from the last published one up to the latest
+    fact (or `through`), in date order."""
+    stale = set(RollupDay.objects.exclude(stale_since=None).values_list("date", flat=True))
+    latest_published = RollupDay.objects.exclude(published_run=None).aggregate(latest=Max("date"))["latest"]
+    facts = Fact.objects.aggregate(first=Min("date"), last=Max("date"))
+    end = max(filter(None, [facts["last"], through]), default=None)
+    new: Iterable[datetime.date] = []
+    if end is not None:
+        start = latest_published + datetime.timedelta(days=1) if latest_published else facts["first"] or end
+        new = days_between(start, end) if start <= end else []
+    days = sorted(stale | set(new))
+    if stale:
+        # A stale day invalidates the chain after it: everything later is recomputed too.
+        first_stale = min(stale)
+        days = sorted(
+            {*days, *(d for d in RollupDay.objects.filter(date__gt=first_stale).values_list("date", flat=True))}
+        )
+    return days
+
+
+def rollup_pending(
+    *, through: datetime.date | None = None, progress: Callable[[datetime.date], None] | None = None
+) -> list[datetime.date]:
+    days = pending_days(through=through)
+    for day in days:
+        rollup_day(day=day)
+        if progress:
+            progress(day)
+    return days
 
 
 def days_mark_stale(*, first_date: datetime.date) -> int:

@@ -1,0 +1,66 @@
+"""Bulk writes for the rollup: PostgreSQL COPY when available, executemany otherwise.
+
+pandas stays on this side of the line: callers hand over a DataFrame whose columns are the table's
+column names; nothing else in the project needs to know how rows reach the table.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from django.db import connection, models
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve `count` primary keys, so rows and the rows that point to them can be written together.
+
+    PostgreSQL takes them from the table's sequence (safe with concurrent writers); SQLite, the
+    single-writer development database, continues after the current maximum.
+    """
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
+    """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL)."""
+    if frame.empty:
+        return 0
+    table = model._meta.db_table
+    columns = list(frame.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            frame.to_csv(buffer, index=False, header=False, na_rep="")
+            buffer.seek(0)
+            column_list = ", ".join(f'"{column}"' for column in columns)
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            raw.copy_expert(f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            column_list = ", ".join(f'"{column}"' for column in columns)
+            rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+            cursor.executemany(f'INSERT INTO "{table}" ({column_list}) VALUES ({placeholders})', list(rows))
+    return len(frame)
+
+
+def delete_where(model: type[models.Model], column: str, values: list[int]) -> None:
+    """DELETE … WHERE column IN (…) without Django's collector (which would load every row first)."""
+    if not values:
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            cursor.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(["%s"] * len(chunk))})', chunk)

@@ -1,0 +1,64 @@
+"""A named lock that survives nothing: released when the holder finishes, fails or dies.
+
+On PostgreSQL it is a session-level advisory lock (released by the server if the connection drops);
+on SQLite, the embedded default, an flock on a file beside the database (released if the process
+dies). Used so that two rollups never interleave, whichever worker or command started them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+
+class LockTimeout(Exception):
+    pass
+
+
+def _key(name: str) -> int:
+    # A stable signed 64-bit integer for pg_advisory_lock.
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iterator[None]:
+    deadline = time.monotonic() + timeout
+    if connection.vendor == "postgresql":
+        key = _key(name)
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+                if cursor.fetchone()[0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise LockTimeout(f"'{name}' is still held by another process after {timeout:.0f}s")
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        return
+
+    lock_dir = Path(settings.BASE_DIR) / ".locks"
+    lock_dir.mkdir(exist_ok=True)
+    with open(lock_dir / f"{hashlib.sha256(name.encode()).hexdigest()[:16]}.lock", "w") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockTimeout(f"'{name}' is still held by another process after {timeout:.0f}s")
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

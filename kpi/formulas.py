@@ -1,0 +1,86 @@
+"""The KPI arithmetic of DOMAIN.md §4, in one place, vectorised: every function takes numpy arrays (or
+pandas Series, or plain floats) and returns the same, with NaN where a figure does not exist.
+
+Inputs are floats in the metric's own unit; a metric in % is written in percent (85 means 85 %), while
+attainment, time progress and pace-adjusted attainment are fractions (1.38 means 138 %).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+GREEN_AT = 1.0
+AMBER_AT = 0.9
+
+
+def attainment(actual, target, *, lower_is_better):
+    """完成率: actual / target when higher is better, target / actual when lower is better.
+
+    None (NaN) without a target or with a target of 0 when higher is better. An actual of 0 counts as
+    fully met when lower is better (1.0). Never capped: 6.53 (653 %) is a real figure.
+    """
+    actual = np.asarray(actual, dtype=float)
+    target = np.asarray(target, dtype=float)
+    lower = np.asarray(lower_is_better, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        higher_ratio = np.where(target != 0, actual / target, np.nan)
+        lower_ratio = np.where(actual == 0, 1.0, target / actual)
+    result = np.where(lower, lower_ratio, higher_ratio)
+    return np.where(np.isnan(target) | np.isnan(actual), np.nan, result)
+
+
+def pace_attainment(actual, target, time_progress, *, cumulative, lower_is_better):
+    """Attainment against time progress (时间进度).
+
+    Cumulative kinds (sum, change) are judged against the share of the target that the elapsed part
+    of the period should have brought, target × time progress. Higher is better: actual / (target ×
+    time progress), which is attainment / time progress as DOMAIN.md §4 writes it. Lower is better (a
+    flow of complaints): (target × time progress) / actual, the allowance so far against what
+    happened; dividing attainment by time progress there would reward a complaint early in the month.
+    An actual of 0 stays fully met (1.0). Level kinds (last, average, ratio) use plain attainment.
+    """
+    actual = np.asarray(actual, dtype=float)
+    target = np.asarray(target, dtype=float)
+    progress = np.asarray(time_progress, dtype=float)
+    lower = np.asarray(lower_is_better, dtype=bool)
+    plain = attainment(actual, target, lower_is_better=lower)
+    paced_target = target * progress
+    paced = attainment(actual, paced_target, lower_is_better=lower)
+    return np.where(np.asarray(cumulative, dtype=bool), paced, plain)
+
+
+def status(pace_value, *, green_at=GREEN_AT, amber_at=AMBER_AT):
+    """'green' ≥ green_at, 'amber' ≥ amber_at, 'red' below; None where there is no target."""
+    pace_value = np.asarray(pace_value, dtype=float)
+    labels = np.where(pace_value >= green_at, "green", np.where(pace_value >= amber_at, "amber", "red"))
+    return np.where(np.isnan(pace_value), None, labels).astype(object)
+
+
+def gap_to_pace(actual, target, time_progress, *, cumulative):
+    """Cumulative kinds: actual − target × time progress. Level kinds: actual − target (a level has no
+    pace: the gap is to the level itself)."""
+    actual = np.asarray(actual, dtype=float)
+    target = np.asarray(target, dtype=float)
+    progress = np.asarray(time_progress, dtype=float)
+    return np.where(np.asarray(cumulative, dtype=bool), actual - target * progress, actual - target)
+
+
+def required_per_day(actual, target, remaining_days, *, cumulative):
+    """What each remaining day must bring: (target − actual) / (end − d) for cumulative kinds, never
+    below 0 (a target already met asks nothing more); none on the last day and for level kinds."""
+    actual = np.asarray(actual, dtype=float)
+    target = np.asarray(target, dtype=float)
+    remaining = np.asarray(remaining_days, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_day = np.maximum((target - actual) / remaining, 0.0)
+    ok = np.asarray(cumulative, dtype=bool) & (remaining > 0)
+    return np.where(ok, per_day, np.nan)
+
+
+def ratio(numerator, denominator, *, percent):
+    """A ratio of period values (never the mean of daily ratios); none when the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator != 0, numerator / denominator, np.nan)
+    return np.where(np.asarray(percent, dtype=bool), value * 100.0, value)
