@@ -1,0 +1,204 @@
+"""Period arithmetic (bankops/lib/periods.py): the periods of a day, period codes, 时间进度.
+
+Calendar facts used below, worked out by hand: 2026-01-01 is a Thursday, so 2026 has 53 ISO weeks and
+its week 1 starts on Monday 2025-12-29; 2026-11-24 is a Tuesday, day 328 of the year.
+"""
+
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+
+import pytest
+
+from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of, periods_of
+
+D = datetime.date
+TUESDAY = D(2026, 11, 24)
+
+
+# -- the periods of a day ----------------------------------------------------------------------------
+
+
+def test_the_day_of_a_day_is_itself():
+    day = period_of("day", TUESDAY)
+
+    assert (day.start, day.end, day.days, day.code) == (TUESDAY, TUESDAY, 1, "2026-11-24")
+
+
+def test_the_week_of_a_tuesday_runs_from_monday_to_sunday_and_is_named_by_its_iso_week():
+    week = period_of("week", TUESDAY)
+
+    assert (week.start, week.end, week.days, week.code) == (D(2026, 11, 23), D(2026, 11, 29), 7, "2026-W48")
+
+
+def test_the_week_of_a_monday_and_of_a_sunday_is_the_same_week():
+    assert period_of("week", D(2026, 11, 23)) == period_of("week", D(2026, 11, 29)) == period_of("week", TUESDAY)
+
+
+def test_the_month_of_a_day_is_the_calendar_month():
+    month = period_of("month", TUESDAY)
+
+    assert (month.start, month.end, month.days, month.code) == (D(2026, 11, 1), D(2026, 11, 30), 30, "2026-11")
+
+
+def test_february_has_28_days_in_2026_and_29_in_the_leap_year_2024():
+    assert period_of("month", D(2026, 2, 10)).days == 28
+    assert period_of("month", D(2024, 2, 10)).end == D(2024, 2, 29)
+
+
+def test_the_fourth_quarter_runs_from_october_to_december_and_has_92_days():
+    quarter = period_of("quarter", TUESDAY)
+
+    assert (quarter.start, quarter.end, quarter.days, quarter.code) == (D(2026, 10, 1), D(2026, 12, 31), 92, "2026-Q4")
+
+
+def test_the_first_quarter_has_90_days_and_91_in_a_leap_year():
+    assert period_of("quarter", D(2026, 3, 31)).days == 31 + 28 + 31
+    assert period_of("quarter", D(2024, 1, 1)).days == 31 + 29 + 31
+
+
+def test_the_year_2026_has_365_days_and_the_leap_year_2024_has_366():
+    year = period_of("year", TUESDAY)
+
+    assert (year.start, year.end, year.days, year.code) == (D(2026, 1, 1), D(2026, 12, 31), 365, "2026")
+    assert period_of("year", D(2024, 7, 1)).days == 366
+
+
+def test_periods_of_a_day_gives_every_kind_from_the_day_to_the_year():
+    periods = periods_of(TUESDAY)
+
+    assert list(periods) == [PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR]
+    assert [period.code for period in periods.values()] == ["2026-11-24", "2026-W48", "2026-11", "2026-Q4", "2026"]
+
+
+def test_a_period_contains_its_first_and_last_day_and_not_the_days_around_it():
+    month = period_of("month", TUESDAY)
+
+    assert D(2026, 11, 1) in month
+    assert D(2026, 11, 30) in month
+    assert D(2026, 10, 31) not in month
+    assert D(2026, 12, 1) not in month
+
+
+# -- ISO weeks across a year boundary ----------------------------------------------------------------
+
+
+def test_the_last_days_of_2025_belong_to_week_1_of_2026():
+    week = period_of("week", D(2025, 12, 31))
+
+    assert (week.start, week.end, week.code) == (D(2025, 12, 29), D(2026, 1, 4), "2026-W01")
+
+
+def test_new_years_day_2027_belongs_to_week_53_of_2026():
+    week = period_of("week", D(2027, 1, 1))
+
+    assert (week.start, week.end, week.code) == (D(2026, 12, 28), D(2027, 1, 3), "2026-W53")
+
+
+def test_2026_has_a_week_53_but_2025_does_not():
+    assert parse_period("2026-W53").start == D(2026, 12, 28)
+    with pytest.raises(ValueError, match="'2025-W53' is not a period"):
+        parse_period("2025-W53")
+
+
+def test_the_week_before_week_1_of_2026_is_week_52_of_2025():
+    previous = parse_period("2026-W01").previous()
+
+    assert (previous.code, previous.start, previous.end) == ("2025-W52", D(2025, 12, 22), D(2025, 12, 28))
+
+
+def test_the_period_before_january_is_december_of_the_year_before():
+    assert parse_period("2026-01").previous().code == "2025-12"
+    assert parse_period("2026-Q1").previous().code == "2025-Q4"
+    assert parse_period("2026").previous().code == "2025"
+
+
+# -- period codes ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "start", "end"),
+    [
+        ("2026", PeriodKind.YEAR, D(2026, 1, 1), D(2026, 12, 31)),
+        ("2026-Q4", PeriodKind.QUARTER, D(2026, 10, 1), D(2026, 12, 31)),
+        ("2026-Q1", PeriodKind.QUARTER, D(2026, 1, 1), D(2026, 3, 31)),
+        ("2026-11", PeriodKind.MONTH, D(2026, 11, 1), D(2026, 11, 30)),
+        ("2026-W48", PeriodKind.WEEK, D(2026, 11, 23), D(2026, 11, 29)),
+        ("2026-W01", PeriodKind.WEEK, D(2025, 12, 29), D(2026, 1, 4)),
+        ("2026-11-24", PeriodKind.DAY, D(2026, 11, 24), D(2026, 11, 24)),
+    ],
+)
+def test_a_period_code_parses_to_its_dates_and_writes_back_the_same_code(code, kind, start, end):
+    period = parse_period(code)
+
+    assert period == Period(start, end, kind)
+    assert period.code == str(period) == code
+
+
+def test_spaces_around_a_period_code_are_ignored():
+    assert parse_period(" 2026-11 ").code == "2026-11"
+
+
+@pytest.mark.parametrize("code", ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026-W54", "2026-W00", "2026-02-30"])
+def test_a_period_code_out_of_range_is_refused_naming_the_expected_formats(code):
+    with pytest.raises(ValueError) as caught:
+        parse_period(code)
+
+    assert str(caught.value) == f"'{code}' is not a period (expected {PERIOD_FORMATS})"
+
+
+@pytest.mark.parametrize("code", ["", "November", "26-11", "2026/11", "2026-w48", "2026-11-5", "2026Q4"])
+def test_garbage_is_not_a_period(code):
+    expected = r"is not a period \(expected 2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24\)"
+
+    with pytest.raises(ValueError, match=expected):
+        parse_period(code)
+
+
+# -- time progress (时间进度) and remaining days --------------------------------------------------------
+
+
+def test_time_progress_of_november_on_the_24th_is_24_of_30_days():
+    assert parse_period("2026-11").time_progress(TUESDAY) == Fraction(24, 30)
+
+
+def test_time_progress_of_a_week_on_its_wednesday_is_3_of_7_days():
+    assert parse_period("2026-W48").time_progress(D(2026, 11, 25)) == Fraction(3, 7)
+
+
+def test_time_progress_of_the_fourth_quarter_on_november_24th_is_55_of_92_days():
+    # October's 31 days and 24 of November's.
+    assert parse_period("2026-Q4").time_progress(TUESDAY) == Fraction(55, 92)
+
+
+def test_time_progress_of_2026_on_november_24th_is_328_of_365_days():
+    # 31+28+31+30+31+30+31+31+30+31 = 304 days to the end of October, and 24 more.
+    assert parse_period("2026").time_progress(TUESDAY) == Fraction(328, 365)
+
+
+def test_time_progress_is_one_on_the_last_day_and_one_share_on_the_first():
+    november = parse_period("2026-11")
+
+    assert november.time_progress(D(2026, 11, 30)) == 1
+    assert november.time_progress(D(2026, 11, 1)) == Fraction(1, 30)
+    assert parse_period("2026-11-24").time_progress(TUESDAY) == 1
+
+
+def test_remaining_days_count_the_days_after_today_and_are_zero_on_the_last_day():
+    november = parse_period("2026-11")
+
+    assert november.remaining_days(TUESDAY) == 6
+    assert november.remaining_days(D(2026, 11, 1)) == 29
+    assert november.remaining_days(D(2026, 11, 30)) == 0
+    assert november.elapsed_days(TUESDAY) == 24
+
+
+@pytest.mark.parametrize("day", [D(2026, 10, 31), D(2026, 12, 1)])
+def test_time_progress_on_a_day_outside_the_period_is_refused(day):
+    november = parse_period("2026-11")
+
+    with pytest.raises(ValueError, match=f"{day} is not in period 2026-11"):
+        november.time_progress(day)
+    with pytest.raises(ValueError):
+        november.remaining_days(day)
