@@ -1,0 +1,92 @@
+"""API representations of KPI data (kpi/api.py)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from bankops.lib.periods import PERIOD_KINDS
+from kpi.models import Scorecard, ScorecardLine, Status
+
+# -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
+
+
+class ScorecardLineSerializer(serializers.ModelSerializer):
+    """One metric of a scorecard. Amounts are in the metric's unit; attainment, time progress and
+    pace-adjusted attainment are fractions (1.38 means 138 %). Decimals are strings, as DRF writes them."""
+
+    metric = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Metric code.")
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="green (on pace, ≥ 1.0), amber (≥ 0.9), red (behind); null without a target.",
+    )
+
+    class Meta:
+        model = ScorecardLine
+        fields = [
+            "metric",
+            "actual",
+            "target",
+            "attainment",
+            "time_progress",
+            "pace_attainment",
+            "status",
+            "gap_to_pace",
+            "required_per_day",
+        ]
+        read_only_fields = fields
+
+
+class ScorecardSerializer(serializers.ModelSerializer):
+    """A unit's scorecard (`staff` null) or a staff member's (`unit` null) as of a business day, for
+    the period of the given kind that contains that day."""
+
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    staff = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    period = serializers.ChoiceField(choices=[kind.value for kind in PERIOD_KINDS], read_only=True)
+    lines = ScorecardLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scorecard
+        fields = ["unit", "staff", "date", "period", "period_start", "period_end", "lines"]
+        read_only_fields = fields
+
+
+class ScorecardListSerializer(serializers.Serializer):
+    """The answer: the scorecards found (none when the day is not rolled up yet, otherwise one)."""
+
+    results = ScorecardSerializer(many=True, read_only=True)
+
+
+class ScorecardQuerySerializer(serializers.Serializer):
+    """The query string of GET /api/v1/scorecards/."""
+
+    unit = serializers.CharField(required=False, allow_blank=False)
+    staff = serializers.CharField(required=False, allow_blank=False)
+    date = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
+    )
+    period = serializers.ChoiceField(
+        choices=[kind.value for kind in PERIOD_KINDS],
+        required=False,
+        default="month",
+        error_messages={"invalid_choice": "“{input}” is not a period kind; use day, week, month, quarter or year."},
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if bool(attrs.get("unit")) == bool(attrs.get("staff")):
+            message = "Give either unit=CODE (an org unit) or staff=CODE (a staff member), not both, not neither."
+            raise serializers.ValidationError({"unit": message})
+        return attrs
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The query parameter or field that was wrong.")
+    message = serializers.CharField()
+
+
+class ApiErrorsSerializer(serializers.Serializer):
+    errors = ApiErrorSerializer(many=True)

@@ -1,0 +1,165 @@
+"""Scorecard pages: what the outlet head opens at the 08:30 morning meeting (DOMAIN.md §1, §4).
+
+Each view looks up the unit or staff member through the scope helper (out of scope: 404), reads the
+published scorecard with kpi.selectors and renders it. A page issues the same number of queries
+whatever the number of metrics, child units or staff.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bankops.lib.periods import PERIOD_KINDS, Period, PeriodKind, period_of
+from branches.models import OrgUnit
+from kpi import selectors
+from staff.models import StaffMember
+from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
+
+DEFAULT_PERIOD = PeriodKind.MONTH
+
+# The period switch of the page: 日 周 月 季 年.
+PERIOD_LABELS = {
+    PeriodKind.DAY: gettext_lazy("Day"),
+    PeriodKind.WEEK: gettext_lazy("Week"),
+    PeriodKind.MONTH: gettext_lazy("Month"),
+    PeriodKind.QUARTER: gettext_lazy("Quarter"),
+    PeriodKind.YEAR: gettext_lazy("Year"),
+}
+
+
+@dataclass
+class PageParams:
+    """The query string of a scorecard page, read leniently: a bad value is reported and replaced by the
+    default, so the page still shows something useful."""
+
+    day: datetime.date | None
+    period_kind: PeriodKind
+    latest: datetime.date | None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> Period | None:
+        return period_of(self.period_kind, self.day) if self.day else None
+
+    def query(self, **overrides: str) -> str:
+        """The query string that keeps this date and period (a link to another scorecard or period)."""
+        values = {"date": self.day.isoformat() if self.day else "", "period": self.period_kind.value}
+        values.update(overrides)
+        return urlencode({name: value for name, value in values.items() if value})
+
+
+def _page_params(request: HttpRequest) -> PageParams:
+    errors: list[str] = []
+    period_text = request.GET.get("period") or DEFAULT_PERIOD.value
+    try:
+        period_kind = PeriodKind(period_text)
+    except ValueError:
+        errors.append(
+            _("“%(value)s” is not a period; choose day, week, month, quarter or year.") % {"value": period_text}
+        )
+        period_kind = DEFAULT_PERIOD
+    latest = selectors.latest_rolled_up_date()
+    day = latest
+    date_text = request.GET.get("date") or ""
+    if date_text:
+        try:
+            day = datetime.date.fromisoformat(date_text) if len(date_text) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors.append(_("“%(value)s” is not a date; pick one as YYYY-MM-DD.") % {"value": date_text})
+            day = latest
+    return PageParams(day=day, period_kind=period_kind, latest=latest, errors=errors)
+
+
+def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit | StaffMember) -> dict:
+    scorecard = None
+    if params.day is not None:
+        who = {"unit": entity} if isinstance(entity, OrgUnit) else {"staff": entity}
+        scorecard = selectors.scorecard_get(date=params.day, period=params.period_kind, **who)
+    period_links = [
+        {
+            "kind": kind.value,
+            "label": PERIOD_LABELS[kind],
+            "url": f"{request.path}?{params.query(period=kind.value)}",
+            "current": kind == params.period_kind,
+        }
+        for kind in PERIOD_KINDS
+    ]
+    return {
+        "params": params,
+        "day": params.day,
+        "latest": params.latest,
+        "period_kind": params.period_kind.value,
+        "period_label": PERIOD_LABELS[params.period_kind],
+        "period": params.period,
+        "period_links": period_links,
+        "scorecard": scorecard,
+        "sections": selectors.scorecard_sections(scorecard=scorecard) if scorecard else [],
+        "keep": params.query(),
+        "latest_url": f"{request.path}?{urlencode({'period': params.period_kind.value})}",
+    }
+
+
+def _unit_page(request: HttpRequest, scope: Scope, unit: OrgUnit) -> HttpResponse:
+    params = _page_params(request)
+    context = _base_context(request, params, entity=unit)
+    # Drill-down: up to the visible ancestors, down to the child units and the staff of this unit.
+    ancestors = list(scope.units(unit.ancestors())) if unit.parent_id else []
+    context.update(
+        {
+            "unit": unit,
+            "ancestors": ancestors,
+            "children": selectors.child_units(unit=unit),
+            "staff_members": selectors.staff_assigned(unit=unit, day=params.day or datetime.date.today()),
+        }
+    )
+    return render(request, "kpi/scorecard.html", context)
+
+
+def _staff_page(request: HttpRequest, scope: Scope, staff_member: StaffMember) -> HttpResponse:
+    params = _page_params(request)
+    context = _base_context(request, params, entity=staff_member)
+    assignments = selectors.staff_assignments_on(staff=staff_member, day=params.day or datetime.date.today())
+    context.update(
+        {
+            "staff_member": staff_member,
+            # Where they work, linked only where the reader may go (a teller may not open the outlet).
+            "workplaces": [
+                {"assignment": assignment, "visible": scope.can_see_unit(assignment.unit)} for assignment in assignments
+            ],
+        }
+    )
+    return render(request, "kpi/scorecard.html", context)
+
+
+@login_required
+def my_scorecard(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own scorecard: their unit, their staff record, or the head office."""
+    scope = scope_for_user(request.user)
+    entity = selectors.own_scorecard_entity(user=request.user)
+    if isinstance(entity, OrgUnit) and scope.can_see_unit(entity):
+        return _unit_page(request, scope, entity)
+    if isinstance(entity, StaffMember) and scope.can_see_staff(entity):
+        return _staff_page(request, scope, entity)
+    raise Http404("No scorecard for this login.")
+
+
+@login_required
+def unit_scorecard(request: HttpRequest, code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _unit_page(request, scope, get_unit_or_404(scope, code))
+
+
+@login_required
+def staff_scorecard(request: HttpRequest, code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _staff_page(request, scope, get_staff_or_404(scope, code))
