@@ -1,12 +1,18 @@
-"""Writes about people: the staff import."""
+"""Writes about people: the staff import and API tokens."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from bankops.lib.csvimport import Checker, CsvRow, ImportResult
 from branches.models import CODE_PATTERN, OrgUnit
-from staff.models import Assignment, Post, StaffMember
+from staff.api import hash_key
+from staff.models import ApiToken, Assignment, Post, StaffMember, User
 
 STAFF_COLUMNS = ("code", "name", "post", "unit", "start", "end")
 
@@ -94,3 +100,52 @@ def staff_import(*, rows: list[CsvRow]) -> ImportResult:
         Assignment.objects.bulk_create(to_create)
         Assignment.objects.bulk_update(to_update, ["end"])
     return result
+
+
+# -- API tokens (DOMAIN.md §7) -------------------------------------------------------------------------
+
+
+def api_token_issue_key(token: ApiToken) -> str:
+    """Give an unsaved token a fresh key and return it: the key is shown once, only its hash is kept."""
+    key = secrets.token_urlsafe(32)
+    token.key_hash = hash_key(key)
+    token.prefix = key[:8]
+    return key
+
+
+def api_token_scopes(scopes: str | Iterable[str]) -> str:
+    """The scopes as stored ("read,ingest"): known names only, each once, in catalog order."""
+    names = [part.strip() for part in (scopes.split(",") if isinstance(scopes, str) else scopes)]
+    names = [name for name in names if name]
+    known = ApiToken.ScopeName.values
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValidationError(f"unknown scope {', '.join(unknown)} (use {', '.join(known)})")
+    if not names:
+        raise ValidationError(f"give at least one scope ({', '.join(known)})")
+    return ",".join(name for name in known if name in names)
+
+
+def api_token_create(
+    *, name: str, unit: OrgUnit, scopes: str | Iterable[str], created_by: User | None = None
+) -> tuple[ApiToken, str]:
+    """A new integration token for `unit`'s subtree; returns it with its key, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("a token needs a name")
+    token = ApiToken(name=name, unit=unit, scopes=api_token_scopes(scopes), created_by=created_by)
+    key = api_token_issue_key(token)
+    if ApiToken.objects.filter(name=name).exists():
+        raise ValidationError(f"a token named '{name}' already exists; revoke it or choose another name")
+    token.save()
+    return token, key
+
+
+def api_token_revoke(*, name: str) -> ApiToken:
+    """Revoke a token by name from now on (safe to repeat: the first revocation time is kept)."""
+    token = ApiToken.objects.filter(name=name).first()
+    if token is None:
+        raise ValidationError(f"no token is named '{name}'")
+    ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
