@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bankops.lib.csvimport import CsvRow, ImportResult
 from branches.services import UNIT_COLUMNS, units_import
+from kpi.services.facts import FACT_COLUMNS, facts_import
 from kpi.services.targets import TARGET_COLUMNS, targets_import
 from staff.services import STAFF_COLUMNS, staff_import
 
@@ -31,5 +32,6 @@ class Importer:
 IMPORTERS: dict[str, Importer] = {
     "units": Importer(UNIT_COLUMNS, units_import),
     "staff": Importer(STAFF_COLUMNS, staff_import),
+    "facts": Importer(FACT_COLUMNS, facts_import, user_kwarg="created_by"),
     "targets": Importer(TARGET_COLUMNS, targets_import, user_kwarg="changed_by"),
 }

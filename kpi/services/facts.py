@@ -1,0 +1,359 @@
+"""Facts in: the one service behind the CSV import (`import_csv facts FILE`, the admin upload) and the
+ingest API (`POST /api/v1/facts/`). See facts_ingest()."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from bankops.lib.csvimport import Checker, CsvRow, ImportResult
+from bankops.lib.periods import parse_date
+from branches.models import OrgUnit, UnitKind
+from kpi.models import Aggregation, Fact, IngestBatch, Level, Metric, MetricUnit
+from kpi.services.rollup import days_mark_stale
+from kpi.tasks import rollup_pending
+from staff.models import ApiToken, Assignment, StaffMember
+from staff.selectors import scope_for_token
+
+FACT_COLUMNS = ("date", "unit", "staff", "metric", "value")
+
+DECIMAL_PLACES = 4
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
+# Fact.value is max_digits=20, decimal_places=4: at most 16 digits before the point.
+_TOO_LARGE = Decimal(10) ** 16
+# Units whose facts count things or time: never below zero.
+_COUNT_UNITS = frozenset(
+    {MetricUnit.HOUSEHOLDS, MetricUnit.TRANSACTIONS, MetricUnit.PEOPLE, MetricUnit.ITEMS, MetricUnit.MINUTES}
+)
+_KIND_NAMES = {Aggregation.RATIO: "ratio", Aggregation.AVERAGE: "daily average", Aggregation.CHANGE: "net change"}
+
+WRITE_BATCH_SIZE = 2000
+# Up to this many distinct codes the reference data is read with `code IN (…)`; above it the whole
+# (small) table is read instead, so a query never carries more parameters than SQLite accepts and the
+# number of queries stays fixed whatever the batch size.
+_IN_LIMIT = 5000
+# pg_advisory_xact_lock key: "kpi.facts" as an integer. Any constant would do; it only has to be ours.
+_INGEST_LOCK = 0x6B70692E6661637473 & 0x7FFFFFFFFFFFFFFF
+
+
+def facts_ingest(
+    *,
+    rows: list[CsvRow],
+    source: str,
+    created_by=None,
+    token: ApiToken | None = None,
+    label: str = "",
+) -> IngestBatch:
+    """Validate a batch of facts (FACT_COLUMNS), then create or update them, all or nothing.
+
+    `rows` are CsvRow objects: from a file, `line` is the file line (the header is line 1); from the
+    API, `line` is the 0-based index of the fact in the request's `facts` list. Problems carry that
+    number, so either door can say where a bad fact is. A row is `(date, unit, staff, metric, value)`;
+    an empty staff means the outlet's own fact.
+
+    Rules (every broken rule of every row is collected before ImportRejected is raised):
+    - date is YYYY-MM-DD; unit, staff and metric are known codes. With a `token`, units outside the
+      token's subtree and staff never assigned inside it are "not known": existence is never revealed.
+    - only base metrics (sum, last) take facts: ratios, daily averages and net changes are computed
+      from their parts, so a fact for one is refused with the parts to send instead.
+    - facts are reported by outlets; units above outlets add up their subtree.
+    - a metric's level decides who reports it: an outlet-only metric takes no staff, a staff-only metric
+      needs one; a staff member must be assigned to the outlet on the fact's date.
+    - the value is a number with at most 4 decimal places (trailing zeros do not count) and at most 16
+      digits before the point. It may be negative only for a 万元 flow (a `sum` metric in 万元: a
+      reversed sale or disbursement); counts (户 笔 人 件), minutes, percentages and every balance
+      (`last`) must be ≥ 0.
+    - the same (date, unit, staff, metric) may appear only once in a batch.
+
+    Writing:
+    1. Read units, staff, assignments and metrics in bulk (a fixed number of queries whatever the size
+       of the batch) and check every row in memory.
+    2. Inside one transaction, holding a lock that keeps two ingests apart (so two batches carrying the
+       same new fact cannot both insert it), read the existing facts of the batch's dates, units and
+       metrics and match them in memory: a new key is created, a different value updated, the same
+       value left unchanged (sending the same batch twice changes nothing).
+    3. Record the IngestBatch with its counts, bulk-create and bulk-update the facts.
+    4. If anything changed, mark every published day from the earliest changed date stale and queue
+       `rollup_pending` once the transaction has committed.
+    """
+    if source not in IngestBatch.Source.values:
+        raise ValueError(f"unknown source {source!r}; one of {IngestBatch.Source.values}")
+    where = "row" if source == IngestBatch.Source.API else "line"
+    check = Checker()
+    cleaned = [(row.line, row["date"], row["unit"], row["staff"], row["metric"], row["value"]) for row in rows]
+
+    # -- 1. reference data, in bulk ---------------------------------------------------------------
+    unit_codes = {item[2] for item in cleaned if item[2]}
+    staff_codes = {item[3] for item in cleaned if item[3]}
+    scope = scope_for_token(token) if token is not None else None
+    units_qs = _by_codes(OrgUnit.objects.all(), "code", unit_codes)
+    if scope is not None:
+        units_qs = scope.units(units_qs)
+    units = {code: (pk, kind) for code, pk, kind in units_qs.values_list("code", "pk", "kind")}
+    metrics = _metrics()
+    staff_pks: dict[str, int] = {}
+    # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
+    postings: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
+    if staff_codes:
+        staff_pks = dict(_by_codes(StaffMember.objects.all(), "code", staff_codes).values_list("code", "pk"))
+        visible: set[int] = set()
+        assignments = _by_codes(Assignment.objects.all(), "staff__code", staff_codes)
+        for staff_pk, unit_pk, unit_path, start, end in assignments.values_list(
+            "staff_id", "unit_id", "unit__path", "start", "end"
+        ):
+            postings.setdefault(staff_pk, []).append((unit_pk, start, end))
+            if scope is not None and unit_path.startswith(scope.unit_path or "\0"):
+                visible.add(staff_pk)
+        if scope is not None:
+            # A token does not learn that a staff member of another subtree exists.
+            staff_pks = {code: pk for code, pk in staff_pks.items() if pk in visible}
+
+    # -- checks, row by row, in memory -------------------------------------------------------------
+    dates: dict[str, datetime.date | str] = {}
+    parsed: dict[tuple, Decimal] = {}
+    key_line: dict[tuple, int] = {}
+    for line, date_text, unit_code, staff_code, metric_code, value_text in cleaned:
+        day = _date(check, line, date_text, dates)
+
+        unit_pk = None
+        if not unit_code:
+            check.add(line, "unit", "is required (an outlet code)")
+        elif unit_code not in units:
+            check.add(line, "unit", f"unit '{unit_code}' is not known")
+        else:
+            unit_pk, kind = units[unit_code]
+            if kind != UnitKind.OUTLET:
+                check.add(
+                    line,
+                    "unit",
+                    f"'{unit_code}' is a {kind}, not an outlet; facts are reported by outlets and the units above "
+                    "add them up",
+                )
+                unit_pk = None
+
+        staff_pk = None
+        if staff_code:
+            staff_pk = staff_pks.get(staff_code)
+            if staff_pk is None:
+                check.add(line, "staff", f"staff member '{staff_code}' is not known")
+
+        metric = None
+        if not metric_code:
+            check.add(line, "metric", "is required (a metric code)")
+        elif metric_code not in metrics:
+            check.add(line, "metric", f"metric '{metric_code}' is not known")
+        else:
+            metric = metrics[metric_code]
+            if metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
+                check.add(line, "metric", _derived_message(metric))
+                metric = None
+            elif staff_code and metric.level == Level.OUTLET:
+                check.add(line, "staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
+            elif not staff_code and metric.level == Level.STAFF:
+                check.add(line, "staff", f"is required: '{metric_code}' is reported per staff member")
+
+        if (
+            staff_pk is not None
+            and unit_pk is not None
+            and day is not None
+            and not _assigned(postings, staff_pk, unit_pk, day)
+        ):
+            check.add(line, "staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
+
+        value = check.decimal(line, "value", value_text)
+        if value is not None:
+            value = _check_value(check, line, value, value_text, metric)
+
+        if day is None or unit_pk is None or metric is None or value is None or (staff_code and staff_pk is None):
+            continue
+        key = (day, unit_pk, staff_pk, metric.pk)
+        if key in key_line:
+            check.add(
+                line, "metric", f"the same fact (date, unit, staff, metric) is already on {where} {key_line[key]}"
+            )
+            continue
+        key_line[key] = line
+        parsed[key] = value
+    check.raise_if_any()
+
+    # -- 2.–4. write --------------------------------------------------------------------------------
+    days = sorted({key[0] for key in parsed})
+    with transaction.atomic():
+        _lock_ingest()
+        existing = _existing_facts(parsed)
+        now = timezone.now()
+        to_create: list[Fact] = []
+        to_update: list[Fact] = []
+        unchanged = 0
+        changed_from: datetime.date | None = None
+        for key, value in parsed.items():
+            found = existing.get(key)
+            if found is not None and found[1] == value:
+                unchanged += 1
+                continue
+            if changed_from is None or key[0] < changed_from:
+                changed_from = key[0]
+            if found is None:
+                to_create.append(Fact(date=key[0], unit_id=key[1], staff_id=key[2], metric_id=key[3], value=value))
+            else:
+                to_update.append(Fact(pk=found[0], value=value, updated_at=now))
+        batch = IngestBatch.objects.create(
+            source=source,
+            label=label[:200],
+            created_by=created_by if getattr(created_by, "pk", None) else None,
+            token_name=token.name if token is not None else "",
+            rows=len(rows),
+            created=len(to_create),
+            updated=len(to_update),
+            unchanged=unchanged,
+            first_date=days[0] if days else None,
+            last_date=days[-1] if days else None,
+        )
+        for fact in (*to_create, *to_update):
+            fact.batch = batch
+        Fact.objects.bulk_create(to_create, batch_size=WRITE_BATCH_SIZE)
+        Fact.objects.bulk_update(to_update, ["value", "batch", "updated_at"], batch_size=WRITE_BATCH_SIZE)
+        if changed_from is not None:
+            days_mark_stale(first_date=changed_from)
+            # robust: the facts are in; if the broker is down the scheduled rollup still picks them up.
+            transaction.on_commit(_queue_rollup, robust=True)
+    return batch
+
+
+def facts_import(*, rows: list[CsvRow], created_by=None) -> ImportResult:
+    """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file."""
+    batch = facts_ingest(rows=rows, source=IngestBatch.Source.CSV, created_by=created_by)
+    return ImportResult(created=batch.created, updated=batch.updated, unchanged=batch.unchanged)
+
+
+def _queue_rollup() -> None:
+    rollup_pending.delay()
+
+
+class _MetricRule:
+    __slots__ = ("aggregation", "code", "level", "parts", "pk", "unit")
+
+    def __init__(self, pk: int, code: str, unit: str, aggregation: str, level: str, parts: tuple[str, ...]):
+        self.pk, self.code, self.unit, self.aggregation, self.level, self.parts = (
+            pk,
+            code,
+            unit,
+            aggregation,
+            level,
+            parts,
+        )
+
+
+def _metrics() -> dict[str, _MetricRule]:
+    """The whole catalog (a few dozen rows) in one query, with the codes of each derived metric's parts."""
+    rows = list(
+        Metric.objects.values_list(
+            "pk", "code", "unit", "aggregation", "level", "base_id", "numerator_id", "denominator_id"
+        )
+    )
+    code_of = {row[0]: row[1] for row in rows}
+    return {
+        code: _MetricRule(pk, code, unit, kind, level, tuple(code_of[part] for part in parts if part in code_of))
+        for pk, code, unit, kind, level, *parts in rows
+    }
+
+
+def _derived_message(metric: _MetricRule) -> str:
+    kind = _KIND_NAMES.get(metric.aggregation, metric.aggregation)
+    if metric.aggregation == Aggregation.RATIO:
+        parts = " and ".join(metric.parts) or "its numerator and denominator"
+        return f"'{metric.code}' is a {kind} metric; it is computed: send its parts ({parts}) instead"
+    base = metric.parts[0] if metric.parts else "its base metric"
+    return f"'{metric.code}' is a {kind} metric; it is computed: send its base ({base}) instead"
+
+
+def _date(check: Checker, line: int, text: str, seen: dict[str, datetime.date | str]) -> datetime.date | None:
+    """Parse a date once per distinct string (a batch holds a handful of dates in many rows)."""
+    if not text:
+        check.add(line, "date", "is required (a date as YYYY-MM-DD)")
+        return None
+    day = seen.get(text)
+    if day is None:
+        try:
+            day = parse_date(text)
+        except ValueError as exc:
+            day = str(exc)
+        seen[text] = day
+    if isinstance(day, str):
+        check.add(line, "date", day)
+        return None
+    return day
+
+
+def _check_value(check: Checker, line: int, value: Decimal, text: str, metric: _MetricRule | None) -> Decimal | None:
+    if value.as_tuple().exponent < -DECIMAL_PLACES and value != value.quantize(_QUANTUM):
+        check.add(line, "value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
+        return None
+    if abs(value) >= _TOO_LARGE:
+        check.add(line, "value", f"'{text}' is too large (at most 16 digits before the decimal point)")
+        return None
+    if (
+        value < 0
+        and metric is not None
+        and not (metric.unit == MetricUnit.WAN_YUAN and metric.aggregation == Aggregation.SUM)
+    ):
+        if metric.aggregation == Aggregation.LAST:
+            why = "a balance cannot be negative"
+        elif metric.unit in _COUNT_UNITS:
+            why = f"it counts {metric.unit}"
+        else:
+            why = f"only flows in 万元 may be negative, not in {metric.unit}"
+        check.add(line, "value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
+        return None
+    return value
+
+
+def _assigned(postings: dict, staff_pk: int, unit_pk: int, day: datetime.date) -> bool:
+    """Assignment.objects.on(day).filter(unit=…) for one staff member, answered from the bulk read."""
+    return any(
+        unit == unit_pk and start <= day and (end is None or end >= day)
+        for unit, start, end in postings.get(staff_pk, ())
+    )
+
+
+def _by_codes(queryset, field_name: str, codes: set[str]):
+    if len(codes) > _IN_LIMIT:
+        return queryset
+    return queryset.filter(**{f"{field_name}__in": codes})
+
+
+def _lock_ingest() -> None:
+    """Serialise ingests (PostgreSQL; SQLite serialises writers anyway) until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INGEST_LOCK])
+
+
+def _existing_facts(parsed: dict[tuple, Decimal]) -> dict[tuple, tuple[int, Decimal]]:
+    """The stored facts among the batch's keys, as key → (pk, value): one query over the batch's date
+    range, metrics and units (and staff), matched in memory."""
+    if not parsed:
+        return {}
+    days = {key[0] for key in parsed}
+    unit_pks = {key[1] for key in parsed}
+    staff_pks = {key[2] for key in parsed if key[2] is not None}
+    metric_pks = {key[3] for key in parsed}
+    facts = Fact.objects.filter(date__gte=min(days), date__lte=max(days), metric_id__in=metric_pks)
+    if len(unit_pks) <= _IN_LIMIT:
+        facts = facts.filter(unit_id__in=unit_pks)
+    if not staff_pks:
+        facts = facts.filter(staff=None)
+    elif len(staff_pks) <= _IN_LIMIT:
+        facts = facts.filter(Q(staff=None) | Q(staff_id__in=staff_pks))
+    existing = {}
+    for pk, day, unit_pk, staff_pk, metric_pk, value in facts.values_list(
+        "pk", "date", "unit_id", "staff_id", "metric_id", "value"
+    ):
+        key = (day, unit_pk, staff_pk, metric_pk)
+        if key in parsed:
+            existing[key] = (pk, value)
+    return existing

@@ -1,0 +1,369 @@
+"""facts_ingest (kpi/services/facts.py): one service behind the CSV import and the ingest API."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+
+from bankops.lib.csvimport import CsvRow, ImportRejected, Problem, read_csv
+from kpi.models import Fact, IngestBatch, Level, RollupDay
+from kpi.services.facts import FACT_COLUMNS, facts_ingest
+from staff.services import api_token_create
+from tests.factories import AssignmentFactory, StaffMemberFactory
+from tests.kpi.factories import FactFactory, MetricFactory, RollupDayFactory, metric
+
+HEADER = "date,unit,staff,metric,value\n"
+
+# Tuesday 24 November 2026 at the Tianhe Road outlet (GZ0101): 120 customers, 30 minutes of waiting in
+# all, a deposit balance of 5,234.56 万元, and the teller 黄丽娟 (S1001) signed up 3 mobile-banking users.
+GOOD_FILE = (
+    HEADER + "2026-11-24,GZ0101,,customers_served,120\n"
+    "2026-11-24,GZ0101,,wait_minutes_total,30\n"
+    "2026-11-24,GZ0101,,deposit_balance,5234.56\n"
+    "2026-11-24,GZ0101,S1001,mobile_banking_signups,3\n"
+)
+
+
+def _rows(text: str) -> list[CsvRow]:
+    return read_csv(text.encode("utf-8"), columns=FACT_COLUMNS)
+
+
+def _ingest(text: str, **kwargs) -> IngestBatch:
+    return facts_ingest(rows=_rows(text), source=IngestBatch.Source.CSV, **kwargs)
+
+
+def _problems(text: str, **kwargs) -> list[Problem]:
+    with pytest.raises(ImportRejected) as caught:
+        _ingest(text, **kwargs)
+    return caught.value.problems
+
+
+def _facts() -> list[tuple]:
+    return list(
+        Fact.objects.order_by("date", "unit__code", "metric__code").values_list(
+            "date", "unit__code", "staff__code", "metric__code", "value"
+        )
+    )
+
+
+def _counts(batch: IngestBatch) -> tuple[int, int, int]:
+    return batch.created, batch.updated, batch.unchanged
+
+
+# -- a good batch ------------------------------------------------------------------------------------
+
+
+def test_a_good_batch_creates_every_fact_with_its_exact_value(teller):
+    batch = _ingest(GOOD_FILE)
+
+    assert _counts(batch) == (4, 0, 0)
+    nov24 = datetime.date(2026, 11, 24)
+    assert _facts() == [
+        (nov24, "GZ0101", None, "customers_served", Decimal("120")),
+        (nov24, "GZ0101", None, "deposit_balance", Decimal("5234.56")),
+        (nov24, "GZ0101", "S1001", "mobile_banking_signups", Decimal("3")),
+        (nov24, "GZ0101", None, "wait_minutes_total", Decimal("30")),
+    ]
+    assert set(Fact.objects.values_list("batch", flat=True)) == {batch.pk}
+
+
+def test_the_batch_records_where_it_came_from_and_what_it_covered(teller, hq_admin):
+    batch = _ingest(GOOD_FILE + "2026-11-20,GZ0102,,customers_served,80\n", created_by=hq_admin, label="core.csv")
+
+    batch.refresh_from_db()
+    assert batch.source == IngestBatch.Source.CSV
+    assert batch.label == "core.csv"
+    assert batch.created_by == hq_admin
+    assert batch.token_name == ""
+    assert batch.rows == 5
+    assert (batch.first_date, batch.last_date) == (datetime.date(2026, 11, 20), datetime.date(2026, 11, 24))
+
+
+def test_the_same_batch_twice_changes_nothing_the_second_time(teller):
+    _ingest(GOOD_FILE)
+    first_write = dict(Fact.objects.values_list("pk", "updated_at"))
+
+    again = _ingest(GOOD_FILE)
+
+    assert _counts(again) == (0, 0, 4)
+    assert dict(Fact.objects.values_list("pk", "updated_at")) == first_write
+    assert IngestBatch.objects.count() == 2
+
+
+def test_a_value_written_differently_but_equal_is_unchanged(teller):
+    _ingest(GOOD_FILE)
+
+    again = _ingest(HEADER + "2026-11-24,GZ0101,,deposit_balance,5234.5600\n")
+
+    assert _counts(again) == (0, 0, 1)
+
+
+def test_a_corrected_value_replaces_the_old_one_and_is_counted_as_updated(teller):
+    _ingest(GOOD_FILE)
+
+    # The queueing system re-sent the day: 125 customers, not 120; the waiting time is the same.
+    correction = _ingest(HEADER + "2026-11-24,GZ0101,,customers_served,125\n2026-11-24,GZ0101,,wait_minutes_total,30\n")
+
+    assert _counts(correction) == (0, 1, 1)
+    served = Fact.objects.get(metric__code="customers_served")
+    assert served.value == Decimal("125")
+    assert served.batch_id == correction.pk
+    assert Fact.objects.get(metric__code="wait_minutes_total").batch_id != correction.pk
+    assert Fact.objects.count() == 4
+
+
+def test_a_staff_fact_and_the_outlets_own_fact_of_the_same_metric_are_two_facts(teller):
+    batch = _ingest(
+        HEADER + "2026-11-24,GZ0101,,mobile_banking_signups,10\n2026-11-24,GZ0101,S1001,mobile_banking_signups,3\n"
+    )
+
+    assert _counts(batch) == (2, 0, 0)
+
+
+def test_a_flow_in_wan_yuan_may_be_negative_to_reverse_a_sale(network):
+    # A wealth product sold yesterday for 3.5 万元 was cancelled today: today's sales are −3.5.
+    batch = _ingest(HEADER + "2026-11-24,GZ0101,,wealth_sales,-3.5\n")
+
+    assert _counts(batch) == (1, 0, 0)
+    assert Fact.objects.get().value == Decimal("-3.5")
+
+
+def test_trailing_zeros_beyond_four_decimals_are_not_extra_precision(network):
+    batch = _ingest(HEADER + "2026-11-24,GZ0101,,deposit_balance,12.345600\n")
+
+    assert _counts(batch) == (1, 0, 0)
+    assert Fact.objects.get().value == Decimal("12.3456")
+
+
+def test_a_staff_member_serving_two_outlets_reports_at_both(teller, network):
+    huang = teller.staff_member
+    AssignmentFactory(staff=huang, post="teller", unit=network["GZ0102"], start=datetime.date(2026, 3, 1))
+
+    batch = _ingest(
+        HEADER + "2026-11-24,GZ0101,S1001,counter_referrals,2\n2026-11-24,GZ0102,S1001,counter_referrals,1\n"
+    )
+
+    assert _counts(batch) == (2, 0, 0)
+
+
+# -- bad rows ----------------------------------------------------------------------------------------
+
+
+def test_every_bad_row_is_reported_with_its_line_column_and_what_was_expected(teller):
+    MetricFactory(code="teller_errors", level=Level.STAFF)
+    bad_file = (
+        HEADER + "2026-11-24,GZ9999,,customers_served,10\n"  # 2
+        "2026-11-24,GZ0101,S9999,mobile_banking_signups,1\n"  # 3
+        "2026-11-24,GZ0101,,no_such_metric,1\n"  # 4
+        "2026-11-31,GZ0101,,customers_served,1\n"  # 5
+        "2026-11-24,GZ0101,,customers_served,12a\n"  # 6
+        "2026-11-24,GZ0101,,customers_served,-3\n"  # 7
+        "2026-11-24,GZ0101,,npl_ratio,1.5\n"  # 8
+        "2026-11-24,GZ0101,,deposit_growth,100\n"  # 9
+        "2026-11-24,GZ01,,customers_served,100\n"  # 10
+        "2026-11-24,GZ0101,S1001,sms_banking_signups,1\n"  # 11
+        "2026-11-24,GZ0102,S1001,mobile_banking_signups,1\n"  # 12
+        "2026-11-24,GZ0101,,complaints,1\n"  # 13 (good)
+        "2026-11-24,GZ0101,,complaints,2\n"  # 14
+        "2026-11-24,GZ0101,,deposit_balance,-1\n"  # 15
+        "2026-11-24,GZ0101,,wealth_sales,1.23456\n"  # 16
+        "2025-12-31,GZ0101,S1001,mobile_banking_signups,1\n"  # 17
+        "2026-11-24,GZ0101,,teller_errors,1\n"  # 18
+        "2026-11-24,GZ0101,,wait_minutes_total,-5\n"  # 19
+        ",,,,\n"  # blank: skipped
+        "24/11/2026,,,avg_wait_minutes,\n"  # 21
+    )
+
+    assert _problems(bad_file) == [
+        Problem(2, "unit", "unit 'GZ9999' is not known"),
+        Problem(3, "staff", "staff member 'S9999' is not known"),
+        Problem(4, "metric", "metric 'no_such_metric' is not known"),
+        Problem(5, "date", "'2026-11-31' is not a date as YYYY-MM-DD"),
+        Problem(6, "value", "'12a' is not a number (expected digits such as 123.45)"),
+        Problem(7, "value", "'-3' is negative; 'customers_served' must be 0 or more (it counts 人)"),
+        Problem(
+            8,
+            "metric",
+            "'npl_ratio' is a ratio metric; it is computed: send its parts (npl_balance and loan_balance) instead",
+        ),
+        Problem(
+            9,
+            "metric",
+            "'deposit_growth' is a net change metric; it is computed: send its base (deposit_balance) instead",
+        ),
+        Problem(
+            10,
+            "unit",
+            "'GZ01' is a sub_branch, not an outlet; facts are reported by outlets and the units above add them up",
+        ),
+        Problem(11, "staff", "'sms_banking_signups' is reported per outlet only; leave staff empty"),
+        Problem(12, "staff", "staff member 'S1001' is not assigned to GZ0102 on 2026-11-24"),
+        Problem(14, "metric", "the same fact (date, unit, staff, metric) is already on line 13"),
+        Problem(15, "value", "'-1' is negative; 'deposit_balance' must be 0 or more (a balance cannot be negative)"),
+        Problem(16, "value", "'1.23456' has more than 4 decimal places (at most 4)"),
+        Problem(17, "staff", "staff member 'S1001' is not assigned to GZ0101 on 2025-12-31"),
+        Problem(18, "staff", "is required: 'teller_errors' is reported per staff member"),
+        Problem(
+            19,
+            "value",
+            "'-5' is negative; 'wait_minutes_total' must be 0 or more (it counts 分钟)",
+        ),
+        Problem(21, "date", "'24/11/2026' is not a date as YYYY-MM-DD"),
+        Problem(
+            21,
+            "metric",
+            "'avg_wait_minutes' is a ratio metric; it is computed: send its parts (wait_minutes_total and "
+            "customers_served) instead",
+        ),
+        Problem(21, "unit", "is required (an outlet code)"),
+        Problem(21, "value", "is required (a number such as 123.45)"),
+    ]
+
+
+def test_a_batch_with_one_bad_row_writes_nothing(teller):
+    with pytest.raises(ImportRejected):
+        _ingest(GOOD_FILE + "2026-11-24,GZ0101,,customers_served,abc\n")
+
+    assert Fact.objects.count() == 0
+    assert IngestBatch.objects.count() == 0
+
+
+def test_a_bad_batch_leaves_earlier_facts_as_they_were(teller):
+    _ingest(GOOD_FILE)
+
+    with pytest.raises(ImportRejected):
+        _ingest(HEADER + "2026-11-24,GZ0101,,customers_served,125\n2026-11-24,GZ9999,,customers_served,1\n")
+
+    assert Fact.objects.get(metric__code="customers_served").value == Decimal("120")
+
+
+def test_a_token_cannot_reach_units_or_staff_outside_its_subtree_and_is_not_told_they_exist(teller, network):
+    token, _key = api_token_create(name="tianhe-queueing", unit=network["GZ01"], scopes=["ingest"])
+    StaffMemberFactory(code="S3001")
+    AssignmentFactory(staff__code="S3002", unit=network["SZ0101"])
+
+    problems = _problems(
+        HEADER + "2026-11-24,SZ0101,,customers_served,10\n"
+        "2026-11-24,GZ0101,S3002,mobile_banking_signups,1\n"
+        "2026-11-24,GZ0101,S1001,mobile_banking_signups,1\n",
+        token=token,
+    )
+
+    assert problems == [
+        Problem(2, "unit", "unit 'SZ0101' is not known"),
+        Problem(3, "staff", "staff member 'S3002' is not known"),
+    ]
+
+
+def test_a_token_batch_records_the_tokens_name(teller, network):
+    token, _key = api_token_create(name="tianhe-queueing", unit=network["GZ01"], scopes=["ingest"])
+
+    batch = _ingest(GOOD_FILE, token=token)
+
+    assert batch.token_name == "tianhe-queueing"
+    assert batch.created_by is None
+
+
+# -- set-based ---------------------------------------------------------------------------------------
+
+
+def _batch(days: int, start: datetime.date) -> list[CsvRow]:
+    """Five facts a day: four outlets' customers served and the teller's mobile-banking sign-ups."""
+    rows = []
+    for offset in range(days):
+        day = (start + datetime.timedelta(days=offset)).isoformat()
+        for outlet in ("GZ0101", "GZ0102", "GZ0201", "SZ0101"):
+            rows.append({"date": day, "unit": outlet, "staff": "", "metric": "customers_served", "value": "50"})
+        rows.append({"date": day, "unit": "GZ0101", "staff": "S1001", "metric": "mobile_banking_signups", "value": "2"})
+    return [CsvRow(line=index + 2, values=values) for index, values in enumerate(rows)]
+
+
+# Reads: units, metrics, staff, assignments (4). Then, inside a savepoint (2 statements): the ingest lock
+# (PostgreSQL only), the existing facts, the IngestBatch, the fact INSERT and marking days stale: 11 on
+# PostgreSQL, 10 on SQLite. 200 facts are still one INSERT on PostgreSQL (2000 a statement) but two on
+# SQLite (999 parameters a statement, so 142 facts), which has no lock: 11 either way.
+QUERY_BUDGET = 11
+
+
+def test_a_batch_takes_a_fixed_number_of_queries_whatever_its_size(teller, django_assert_max_num_queries):
+    small, large = _batch(2, datetime.date(2026, 10, 1)), _batch(40, datetime.date(2026, 11, 1))
+    assert (len(small), len(large)) == (10, 200)
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        facts_ingest(rows=small, source=IngestBatch.Source.CSV)
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        batch = facts_ingest(rows=large, source=IngestBatch.Source.CSV)
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        again = facts_ingest(rows=large, source=IngestBatch.Source.CSV)
+
+    assert _counts(batch) == (200, 0, 0)
+    assert _counts(again) == (0, 0, 200)
+
+
+# -- after the write: stale days and the rollup ------------------------------------------------------
+
+
+def test_a_corrected_fact_marks_its_day_and_every_later_day_stale(network):
+    _ingest(
+        HEADER + "2026-11-03,GZ0101,,deposit_balance,5000\n"
+        "2026-11-04,GZ0101,,deposit_balance,5100\n"
+        "2026-11-05,GZ0101,,deposit_balance,5150\n"
+    )
+    for day in (3, 4, 5):
+        RollupDayFactory(date=datetime.date(2026, 11, day))
+
+    # The balance of the 4th was 5,120 万元, not 5,100: the 4th changes, and so does the 5th, whose
+    # daily average and net change carry the 4th forward; the 3rd does not.
+    _ingest(HEADER + "2026-11-04,GZ0101,,deposit_balance,5120\n")
+
+    stale = dict(RollupDay.objects.values_list("date", "stale_since"))
+    assert stale[datetime.date(2026, 11, 3)] is None
+    assert stale[datetime.date(2026, 11, 4)] is not None
+    assert stale[datetime.date(2026, 11, 5)] is not None
+
+
+def test_a_batch_that_changes_nothing_marks_no_day_stale_and_queues_no_rollup(
+    network, django_capture_on_commit_callbacks
+):
+    FactFactory(date=datetime.date(2026, 11, 4), unit=network["GZ0101"], metric="deposit_balance", value=5100)
+    RollupDayFactory(date=datetime.date(2026, 11, 4))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        batch = _ingest(HEADER + "2026-11-04,GZ0101,,deposit_balance,5100.00\n")
+
+    assert _counts(batch) == (0, 0, 1)
+    assert RollupDay.objects.get().stale_since is None
+    assert callbacks == []
+
+
+def test_the_rollup_is_queued_once_the_batch_has_committed(network, django_capture_on_commit_callbacks):
+    with mock.patch("kpi.services.facts.rollup_pending") as rollup_pending:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            _ingest(HEADER + "2026-11-24,GZ0101,,customers_served,120\n")
+        rollup_pending.delay.assert_not_called()  # not before the commit
+
+        for callback in callbacks:
+            callback()
+
+    rollup_pending.delay.assert_called_once_with()
+
+
+# -- the import_csv door -----------------------------------------------------------------------------
+
+
+def test_import_csv_facts_imports_a_file_and_says_what_it_did(teller, tmp_path: Path):
+    path = tmp_path / "facts.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD_FILE.encode("utf-8"))
+    out = StringIO()
+
+    with mock.patch("kpi.services.facts.rollup_pending"):
+        call_command("import_csv", "facts", str(path), stdout=out, no_color=True)
+
+    assert out.getvalue() == f"{path}: facts: 4 created, 0 updated, 0 unchanged\n"
+    assert metric("customers_served").facts.get().value == Decimal("120")
