@@ -1,20 +1,21 @@
 """A named lock that survives nothing: released when the holder finishes, fails or dies.
 
 On PostgreSQL it is a session-level advisory lock (released by the server if the connection drops);
-on SQLite, the embedded default, an flock on a file beside the database (released if the process
-dies). Used so that two rollups never interleave, whichever worker or command started them.
+on SQLite, the embedded default, an flock on a file beside the database file (released if the
+process dies), or a thread lock for an in-memory database. Used so that two rollups never
+interleave, whichever worker or command started them.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 
 
@@ -47,9 +48,21 @@ def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iter
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
         return
 
-    lock_dir = Path(settings.BASE_DIR) / ".locks"
-    lock_dir.mkdir(exist_ok=True)
-    with open(lock_dir / f"{hashlib.sha256(name.encode()).hexdigest()[:16]}.lock", "w") as handle:
+    database = str(connection.settings_dict["NAME"])
+    if "memory" in database:
+        # An in-memory database (the test suite) exists only in this process: a thread lock suffices.
+        lock = _memory_locks.setdefault(name, threading.Lock())
+        if not lock.acquire(timeout=timeout):
+            raise LockTimeout(f"'{name}' is still held after {timeout:.0f}s")
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+
+    # Beside the database file, so that two projects (or two databases) never share a lock.
+    path = Path(f"{database}.{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock")
+    with open(path, "w") as handle:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -62,3 +75,6 @@ def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iter
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_memory_locks: dict[str, threading.Lock] = {}

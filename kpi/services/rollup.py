@@ -193,7 +193,10 @@ def _state_from_scratch(day: datetime.date, catalog: Catalog, progress: Progress
     by_date = dict(tuple(window.groupby("date"))) if len(window) else {}
     days = days_between(first, day)
     for index, current in enumerate(days):
-        state = step_state(state, by_date.get(current, window.iloc[0:0]), current, catalog)
+        facts = by_date.get(current, window.iloc[0:0])
+        if state.empty and facts.empty:
+            continue  # nothing exists yet: the step would return the same empty state
+        state = step_state(state, facts, current, catalog)
         if index % 30 == 0:
             progress(5 + int(25 * index / len(days)), f"rebuilding running totals: {current}")
     return state
