@@ -193,7 +193,12 @@ class Fact(models.Model):
     date = models.DateField(_("date"))
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="facts")
     staff = models.ForeignKey(
-        StaffMember, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.PROTECT, related_name="facts"
+        StaffMember,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="facts",
     )
     metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="facts")
     value = models.DecimalField(_("value"), **AMOUNT)
@@ -229,7 +234,12 @@ class Target(models.Model):
         OrgUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE, related_name="targets"
     )
     staff = models.ForeignKey(
-        StaffMember, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.CASCADE, related_name="targets"
+        StaffMember,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="targets",
     )
     metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="targets")
     period_kind = models.CharField(_("period kind"), max_length=8, choices=[(k.value, k.value) for k in PERIOD_KINDS])
@@ -288,6 +298,9 @@ class TargetChange(models.Model):
         verbose_name = _("target change")
         verbose_name_plural = _("target changes")
         ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.entity_code} {self.metric_code}: {self.old_value} → {self.new_value}"
 
 
 class RollupRun(models.Model):
@@ -369,6 +382,9 @@ class RollupState(models.Model):
     class Meta:
         indexes = [models.Index(fields=["run"])]
 
+    def __str__(self) -> str:
+        return f"run {self.run_id} unit {self.unit_id} staff {self.staff_id} metric {self.metric_id}"
+
 
 class Status(models.TextChoices):
     GREEN = "green", _("On pace")
@@ -389,9 +405,7 @@ class Scorecard(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards")
-    staff = models.ForeignKey(
-        StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards"
-    )
+    staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards")
 
     objects = ScorecardQuerySet.as_manager()
 
@@ -424,4 +438,5 @@ class ScorecardLine(models.Model):
     class Meta:
         indexes = [models.Index(fields=["scorecard", "metric"])]
 
-
+    def __str__(self) -> str:
+        return f"{self.scorecard_id} {self.metric_id}: {self.actual} / {self.target}"
