@@ -8,6 +8,7 @@ Writing the same value again changes nothing and leaves no audit row.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -132,6 +133,37 @@ def target_set(
         )
         days_mark_stale(first_date=period.start)
     return target, created
+
+
+def targets_delete(*, targets: Iterable[Target], changed_by=None, source: str) -> int:
+    """Delete targets, leaving for each an audit row whose new value is empty; returns how many.
+
+    The rollup is marked stale from the earliest deleted period's start: those days showed the target.
+    """
+    with transaction.atomic():
+        doomed = list(
+            Target.objects.filter(pk__in=[target.pk for target in targets])
+            .select_related("unit", "staff", "metric")
+            .select_for_update(of=("self",))
+        )
+        if not doomed:
+            return 0
+        Target.objects.filter(pk__in=[target.pk for target in doomed]).delete()
+        TargetChange.objects.bulk_create(
+            TargetChange(
+                target=None,
+                metric_code=target.metric.code,
+                entity_code=target.staff.code if target.staff_id else target.unit.code,
+                period=target.period,
+                old_value=target.value,
+                new_value=None,
+                changed_by=changed_by,
+                source=source,
+            )
+            for target in doomed
+        )
+        days_mark_stale(first_date=min(target.period_start for target in doomed))
+    return len(doomed)
 
 
 @dataclass
