@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions, permissions
 
 from staff.models import ApiToken
@@ -72,3 +74,14 @@ class HasTokenScope(permissions.BasePermission):
         if needed is None:
             needed = ApiToken.ScopeName.READ if request.method in permissions.SAFE_METHODS else ApiToken.ScopeName.ADMIN
         return needed in token.scope_names
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes `Authorization: Token <key>` in the OpenAPI schema (drf-spectacular finds it by
+    target_class once this module is imported, which the authentication settings do)."""
+
+    target_class = "staff.api.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="HTTP_AUTHORIZATION", token_prefix="Token")
