@@ -90,3 +90,52 @@ class ApiErrorSerializer(serializers.Serializer):
 
 class ApiErrorsSerializer(serializers.Serializer):
     errors = ApiErrorSerializer(many=True)
+
+
+# -- facts (POST /api/v1/facts/) ---------------------------------------------------------------------
+# These describe the shapes for the OpenAPI schema. The view checks the body's structure itself and
+# kpi.services.facts.facts_ingest checks the values, so a 50,000-fact batch is not validated field by
+# field through DRF, and the API answers with the same messages as the CSV import.
+
+
+class FactInSerializer(serializers.Serializer):
+    """One daily value: an outlet's own fact (`staff` null) or a staff member's fact at an outlet."""
+
+    date = serializers.DateField(help_text="Business date, YYYY-MM-DD.")
+    unit = serializers.CharField(help_text="Outlet code. Units above outlets take no facts: they add up their outlets.")
+    staff = serializers.CharField(
+        required=False, allow_null=True, help_text="Staff member code, or null for the outlet's own fact."
+    )
+    metric = serializers.CharField(help_text="Code of a base metric (aggregation sum or last).")
+    value = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        help_text='A string such as "123.45" (a JSON number is accepted too); at most 4 decimal places. '
+        "Negative only for 万元 flows (reversals).",
+    )
+
+
+class FactBatchSerializer(serializers.Serializer):
+    facts = FactInSerializer(many=True, help_text="At most 50,000 facts per request.")
+    label = serializers.CharField(
+        required=False, max_length=200, help_text="Optional: what this batch is, e.g. the extract's file name."
+    )
+
+
+class FactBatchResultSerializer(serializers.Serializer):
+    batch = serializers.IntegerField(help_text="Id of the recorded ingest batch.")
+    created = serializers.IntegerField(help_text="Facts that did not exist yet.")
+    updated = serializers.IntegerField(help_text="Facts whose value changed.")
+    unchanged = serializers.IntegerField(help_text="Facts sent again with the same value.")
+
+
+class FactErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(
+        allow_null=True, help_text="0-based index of the fact in `facts`; null for the body as a whole."
+    )
+    field = serializers.CharField(help_text="The field that was wrong (date, unit, staff, metric, value, facts).")
+    message = serializers.CharField(help_text="What was wrong and what is expected.")
+
+
+class FactErrorsSerializer(serializers.Serializer):
+    errors = FactErrorSerializer(many=True)

@@ -1,0 +1,337 @@
+"""POST /api/v1/facts/: the ingest API in front of facts_ingest."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from rest_framework.test import APIClient
+
+from kpi import api as kpi_api
+from kpi.models import Fact, IngestBatch
+from staff.services import api_token_create, api_token_revoke
+
+URL = "/api/v1/facts/"
+
+# The Tianhe Road outlet's Tuesday and the teller 黄丽娟's mobile-banking sign-ups.
+GOOD_BATCH = {
+    "facts": [
+        {"date": "2026-11-24", "unit": "GZ0101", "staff": None, "metric": "customers_served", "value": "120"},
+        {"date": "2026-11-24", "unit": "GZ0101", "staff": None, "metric": "deposit_balance", "value": 5234.56},
+        {"date": "2026-11-24", "unit": "GZ0101", "staff": "S1001", "metric": "mobile_banking_signups", "value": 3},
+    ],
+    "label": "core-banking T+1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_rollup():
+    """The rollup has tests of its own; here it is enough that it would be queued."""
+    with mock.patch("kpi.services.facts.rollup_pending"):
+        yield
+
+
+def _client(key: str | None = None) -> APIClient:
+    client = APIClient()
+    if key:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def _token(network, *, unit: str = "GZ01", scopes: str = "read,ingest", name: str = "tianhe-queueing") -> str:
+    _token, key = api_token_create(name=name, unit=network[unit], scopes=scopes)
+    return key
+
+
+def _post(client: APIClient, body) -> tuple[int, dict]:
+    response = client.post(URL, body, format="json")
+    return response.status_code, response.json()
+
+
+# -- who may push ------------------------------------------------------------------------------------
+
+
+def test_a_token_with_the_ingest_scope_pushes_a_batch(teller, network):
+    status, answer = _post(_client(_token(network)), GOOD_BATCH)
+
+    assert status == 201
+    batch = IngestBatch.objects.get()
+    assert answer == {"batch": batch.pk, "created": 3, "updated": 0, "unchanged": 0}
+    assert (batch.source, batch.token_name, batch.label) == ("api", "tianhe-queueing", "core-banking T+1")
+    assert Fact.objects.get(metric__code="deposit_balance").value == Decimal("5234.56")
+
+
+def test_the_same_batch_again_is_unchanged_and_a_correction_is_an_update(teller, network):
+    client = _client(_token(network))
+    _post(client, GOOD_BATCH)
+
+    _status, again = _post(client, GOOD_BATCH)
+    corrected = {"facts": [{**GOOD_BATCH["facts"][0], "value": "125"}]}
+    _status, correction = _post(client, corrected)
+
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    assert (correction["created"], correction["updated"], correction["unchanged"]) == (0, 1, 0)
+
+
+def test_a_read_only_token_is_refused(teller, network):
+    status, _answer = _post(_client(_token(network, scopes="read")), GOOD_BATCH)
+
+    assert status == 403
+    assert Fact.objects.count() == 0
+
+
+def test_a_request_without_a_token_is_refused(teller):
+    status, _answer = _post(_client(), GOOD_BATCH)
+
+    assert status == 401
+
+
+def test_a_revoked_token_is_refused(teller, network):
+    key = _token(network)
+    api_token_revoke(name="tianhe-queueing")
+
+    status, _answer = _post(_client(key), GOOD_BATCH)
+
+    assert status == 401
+
+
+def test_an_hq_administrator_may_push_from_a_session(teller, hq_admin):
+    client = APIClient()
+    client.force_login(hq_admin)
+
+    status, answer = _post(client, GOOD_BATCH)
+
+    assert status == 201
+    assert answer["created"] == 3
+    assert IngestBatch.objects.get().created_by == hq_admin
+
+
+@pytest.mark.parametrize("persona", ["unit_manager", "outlet_head", "auditor", "outsider"])
+def test_other_logged_in_users_may_not_push(persona, teller, request):
+    client = APIClient()
+    client.force_login(request.getfixturevalue(persona))
+
+    status, _answer = _post(client, GOOD_BATCH)
+
+    assert status == 403
+
+
+def test_a_unit_outside_the_tokens_subtree_is_reported_as_unknown(teller, network):
+    # The Tianhe sub-branch's token may feed GZ0101 and GZ0102, not Shenzhen's outlet SZ0101, and is not
+    # told that SZ0101 exists: the same words as for a code nobody knows.
+    body = {
+        "facts": [
+            {"date": "2026-11-24", "unit": "GZ0102", "staff": None, "metric": "customers_served", "value": "80"},
+            {"date": "2026-11-24", "unit": "SZ0101", "staff": None, "metric": "customers_served", "value": "95"},
+            {"date": "2026-11-24", "unit": "ZZ9999", "staff": None, "metric": "customers_served", "value": "95"},
+        ]
+    }
+
+    status, answer = _post(_client(_token(network)), body)
+
+    assert status == 400
+    assert answer == {
+        "errors": [
+            {"row": 1, "field": "unit", "message": "unit 'SZ0101' is not known"},
+            {"row": 2, "field": "unit", "message": "unit 'ZZ9999' is not known"},
+        ]
+    }
+    assert Fact.objects.count() == 0
+
+
+# -- bad batches -------------------------------------------------------------------------------------
+
+
+def test_bad_facts_are_listed_by_their_index_in_the_batch(teller, network):
+    body = {
+        "facts": [
+            {"date": "2026-11-24", "unit": "GZ0101", "staff": None, "metric": "customers_served", "value": "120"},
+            {"date": "2026-11-24", "unit": "GZ0101", "metric": "npl_ratio", "value": "1.2"},
+            {"date": "2026-11-24", "unit": "GZ0101", "staff": None, "metric": "customers_served", "value": "121"},
+        ]
+    }
+
+    status, answer = _post(_client(_token(network)), body)
+
+    assert status == 400
+    assert answer == {
+        "errors": [
+            {
+                "row": 1,
+                "field": "metric",
+                "message": "'npl_ratio' is a ratio metric; it is computed: send its parts (npl_balance and "
+                "loan_balance) instead",
+            },
+            {"row": 2, "field": "metric", "message": "the same fact (date, unit, staff, metric) is already on row 0"},
+        ]
+    }
+
+
+def test_malformed_json_is_answered_in_the_error_format(teller, network):
+    response = _client(_token(network)).post(URL, data='{"facts": [', content_type="application/json")
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["row"] is None
+    assert error["message"].startswith("the body is not valid JSON")
+
+
+def test_a_body_that_is_not_json_is_answered_in_the_error_format(teller, network):
+    response = _client(_token(network)).post(URL, data="date,unit\n", content_type="text/csv")
+
+    assert response.status_code == 415
+    assert response.json() == {
+        "errors": [
+            {"row": None, "field": "", "message": "send the body as JSON, with 'Content-Type: application/json'"}
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ([], [{"row": None, "field": "", "message": 'the body must be a JSON object: {"facts": [...]}'}]),
+        ({}, [{"row": None, "field": "facts", "message": "is required (a list of facts)"}]),
+        ({"facts": {"date": "2026-11-24"}}, [{"row": None, "field": "facts", "message": "must be a list of facts"}]),
+        (
+            {"facts": [], "source": "core"},
+            [
+                {
+                    "row": None,
+                    "field": "source",
+                    "message": "unknown field (the body has 'facts' and optionally 'label')",
+                }
+            ],
+        ),
+        (
+            {"facts": ["2026-11-24,GZ0101,,customers_served,120"]},
+            [
+                {
+                    "row": 0,
+                    "field": "",
+                    "message": "each fact must be an object with date, unit, staff, metric and value",
+                }
+            ],
+        ),
+        (
+            {"facts": [{"date": "2026-11-24", "unit": "GZ0101", "metric": "customers_served", "value": 1, "qty": 1}]},
+            [{"row": 0, "field": "qty", "message": "unknown field (a fact has date, unit, staff, metric and value)"}],
+        ),
+        (
+            {"facts": [{"date": 20261124, "unit": "GZ0101", "metric": "customers_served", "value": True}]},
+            [
+                {"row": 0, "field": "date", "message": "must be a string"},
+                {"row": 0, "field": "value", "message": 'must be a number, best written as a string such as "123.45"'},
+            ],
+        ),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_a_400_never_a_500(body, errors, teller, network):
+    status, answer = _post(_client(_token(network)), body)
+
+    assert status == 400
+    assert answer == {"errors": errors}
+
+
+def test_a_batch_over_the_limit_is_refused_before_anything_is_checked(teller, network, monkeypatch):
+    monkeypatch.setattr(kpi_api, "MAX_FACTS_PER_REQUEST", 2)
+
+    status, answer = _post(_client(_token(network)), GOOD_BATCH)
+
+    assert status == 400
+    assert answer == {
+        "errors": [
+            {
+                "row": None,
+                "field": "facts",
+                "message": "at most 2 facts per request (this one has 3); send the rest in another",
+            }
+        ]
+    }
+    assert IngestBatch.objects.count() == 0
+
+
+def test_fifty_thousand_and_one_facts_are_refused(teller, network):
+    fact = {"date": "2026-11-24", "unit": "GZ0101", "staff": None, "metric": "customers_served", "value": "1"}
+    body = json.dumps({"facts": [fact] * 50_001})
+
+    response = _client(_token(network)).post(URL, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("at most 50000 facts per request (this one has 50001)")
+
+
+def test_a_very_long_list_of_errors_is_cut_short(teller, network, monkeypatch):
+    monkeypatch.setattr(kpi_api, "MAX_ERRORS", 2)
+    facts = [
+        {"date": "2026-11-24", "unit": f"ZZ{number}", "staff": None, "metric": "customers_served", "value": "1"}
+        for number in range(5)
+    ]
+
+    status, answer = _post(_client(_token(network)), {"facts": facts})
+
+    assert status == 400
+    assert answer["errors"] == [
+        {"row": 0, "field": "unit", "message": "unit 'ZZ0' is not known"},
+        {"row": 1, "field": "unit", "message": "unit 'ZZ1' is not known"},
+        {"row": None, "field": "facts", "message": "… and 3 more problem(s) not listed"},
+    ]
+
+
+def test_a_staff_fact_outside_the_assignment_dates_is_refused(teller, network):
+    body = {
+        "facts": [
+            {"date": "2025-12-31", "unit": "GZ0101", "staff": "S1001", "metric": "mobile_banking_signups", "value": "1"}
+        ]
+    }
+
+    status, answer = _post(_client(_token(network)), body)
+
+    assert status == 400
+    assert answer["errors"] == [
+        {"row": 0, "field": "staff", "message": "staff member 'S1001' is not assigned to GZ0101 on 2025-12-31"}
+    ]
+    assert datetime.date(2025, 12, 31) < teller.staff_member.assignments.get().start
+
+
+# -- the schema --------------------------------------------------------------------------------------
+
+
+def test_the_schema_describes_the_facts_endpoint(hq_admin):
+    client = APIClient()
+    client.force_login(hq_admin)
+
+    response = client.get("/api/v1/schema/?format=json")
+
+    assert response.status_code == 200
+    operation = json.loads(response.content)["paths"]["/api/v1/facts/"]["post"]
+    assert operation["operationId"] == "facts_ingest"
+    assert set(operation["responses"]) >= {"201", "400", "401", "403"}
+
+
+def test_a_body_over_the_byte_limit_is_refused_unread(teller, network, monkeypatch):
+    monkeypatch.setattr(kpi_api, "MAX_BODY_BYTES", 100)
+
+    status, answer = _post(_client(_token(network)), GOOD_BATCH)
+
+    assert status == 413
+    assert answer["errors"][0]["message"].startswith("the body is larger than")
+
+
+def test_a_batch_larger_than_djangos_upload_limit_is_accepted(teller, network, settings):
+    # Django refuses request bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default); the facts
+    # endpoint reads its JSON itself, so a day of a large network fits in one request.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    facts = [
+        {"date": f"2026-11-{day:02d}", "unit": outlet, "staff": None, "metric": "customers_served", "value": "50"}
+        for day in range(1, 31)
+        for outlet in ("GZ0101", "GZ0102", "GZ0201", "SZ0101")
+    ]
+
+    status, answer = _post(_client(_token(network, unit="HQ")), {"facts": facts})
+
+    assert status == 201
+    assert answer["created"] == 120
