@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bankops.lib.periods import PERIOD_KINDS, Period, PeriodKind, period_of
+from bankops.lib.periods import PERIOD_KINDS, Period, PeriodKind, parse_date, period_of
 from branches.models import OrgUnit
 from kpi import selectors
 from staff.models import StaffMember
@@ -71,10 +71,8 @@ def _page_params(request: HttpRequest) -> PageParams:
     date_text = request.GET.get("date") or ""
     if date_text:
         try:
-            day = datetime.date.fromisoformat(date_text) if len(date_text) == 10 else None
+            day = parse_date(date_text)
         except ValueError:
-            day = None
-        if day is None:
             errors.append(_("“%(value)s” is not a date; pick one as YYYY-MM-DD.") % {"value": date_text})
             day = latest
     return PageParams(day=day, period_kind=period_kind, latest=latest, errors=errors)
