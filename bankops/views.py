@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -26,3 +27,10 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     units = scope.units().filter(depth__lte=(request.user.unit.depth + 1) if request.user.unit_id else 1)
     return render(request, "bankops/home.html", {"scope": scope, "units": units.order_by("path")[:50]})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and the docker-compose healthcheck: the process answers and the database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
