@@ -1,0 +1,197 @@
+"""Rollup benchmark: seconds per rolled-up day and peak memory at the scale of a province.
+
+    .venv/bin/python bench/rollup.py --outlets 3000 --staff 30000 --days 300
+
+Builds a synthetic network in a scratch PostgreSQL database (`bankops_bench_rollup` on the server of
+$DATABASE_URL, default postgres://postgres@127.0.0.1:5432/), writes facts for every outlet (each base
+metric of the catalog) and every staff member (each staff metric) and rolls the days up in order.
+
+To compare day 300 with day 10 without loading 300 days of facts, facts are written for days 1–10 and
+for the last ten days only: day 1 is rebuilt from scratch, days 2–10 chain from the day before (timed);
+the day before the last ten is rebuilt from scratch (untimed, it folds the empty days between); the
+last ten days chain again (timed). A chained day reads the previous day's running totals and its own
+facts only, so its cost should not depend on how far into the year it is: the ratio shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import os
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SCRATCH = "bankops_bench_rollup"
+
+
+def scratch_url(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH}", "", ""))
+
+
+def recreate_database(base: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(base)
+    connection = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres", password=parts.password,
+        dbname="postgres",
+    )  # fmt: skip
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{SCRATCH}"')
+    connection.close()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_network(outlets: int, staff: int, rng: random.Random) -> tuple[list[int], list[tuple[int, int]]]:
+    """Units through the real import; staff and assignments in bulk. Returns outlet ids and
+    (staff id, outlet id) pairs."""
+    from bankops.lib.csvimport import CsvRow
+    from branches.models import OrgUnit
+    from branches.services import units_import
+    from staff.models import Assignment, Post, StaffMember
+
+    rows = [CsvRow(2, {"code": "HQ", "parent": "", "name_zh": "总行", "kind": "hq"})]
+    branches = max(1, outlets // 300)
+    sub_branches = max(1, outlets // 12)
+    for b in range(branches):
+        rows.append(CsvRow(0, {"code": f"B{b:02d}", "parent": "HQ", "name_zh": f"分行{b}", "kind": "branch"}))
+    for s in range(sub_branches):
+        rows.append(
+            CsvRow(
+                0, {"code": f"S{s:04d}", "parent": f"B{s % branches:02d}", "name_zh": f"支行{s}", "kind": "sub_branch"}
+            )
+        )
+    for o in range(outlets):
+        rows.append(
+            CsvRow(0, {"code": f"O{o:05d}", "parent": f"S{o % sub_branches:04d}", "name_zh": f"网点{o}", "kind": "outlet",
+                       "area": rng.choice(["urban", "county", "township"]), "format": rng.choice(["full", "light", "smart"])})
+        )  # fmt: skip
+    units_import(rows=rows)
+    outlet_ids = list(OrgUnit.objects.filter(kind="outlet").order_by("code").values_list("id", flat=True))
+
+    posts = list(Post.objects.values_list("id", flat=True))
+    StaffMember.objects.bulk_create(
+        [StaffMember(code=f"P{i:06d}", name=f"员工{i}") for i in range(staff)], batch_size=5000
+    )
+    staff_ids = list(StaffMember.objects.order_by("code").values_list("id", flat=True))
+    pairs = [(staff_id, outlet_ids[i % len(outlet_ids)]) for i, staff_id in enumerate(staff_ids)]
+    Assignment.objects.bulk_create(
+        [Assignment(staff_id=s, unit_id=u, post_id=posts[i % len(posts)], start=datetime.date(2020, 1, 1))
+         for i, (s, u) in enumerate(pairs)],
+        batch_size=5000,
+    )  # fmt: skip
+    return outlet_ids, pairs
+
+
+def write_facts(days: list[datetime.date], outlet_ids, pairs, rng: random.Random) -> int:
+    """COPY the facts of these days straight into the table (setup, not what is measured)."""
+    from django.db import connection
+
+    from kpi.models import Fact, Metric
+
+    metrics = list(Metric.objects.filter(aggregation__in=["sum", "last"]).values_list("id", "level", "aggregation"))
+    outlet_metrics = [(m, kind) for m, level, kind in metrics if level in ("outlet", "both")]
+    staff_metrics = [(m, kind) for m, level, kind in metrics if level in ("staff", "both")]
+    total = 0
+    with connection.cursor() as cursor:
+        for day in days:
+            buffer = io.StringIO()
+            for unit_id in outlet_ids:
+                for metric_id, kind in outlet_metrics:
+                    value = rng.randint(1000, 90000) if kind == "last" else rng.randint(0, 60)
+                    buffer.write(f"{day},{unit_id},,{metric_id},{value},{day}T00:00:00+00:00\n")
+                    total += 1
+            for staff_id, unit_id in pairs:
+                for metric_id, kind in staff_metrics:
+                    value = rng.randint(50, 900) if kind == "last" else rng.randint(0, 8)
+                    buffer.write(f"{day},{unit_id},{staff_id},{metric_id},{value},{day}T00:00:00+00:00\n")
+                    total += 1
+            buffer.seek(0)
+            cursor.cursor.copy_expert(
+                f'COPY "{Fact._meta.db_table}" (date, unit_id, staff_id, metric_id, value, updated_at) '
+                "FROM STDIN WITH (FORMAT csv, NULL '')",
+                buffer,
+            )
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--outlets", type=int, default=3000)
+    parser.add_argument("--staff", type=int, default=30000)
+    parser.add_argument("--days", type=int, default=300, help="the last day rolled up (day 1 = 1 January)")
+    parser.add_argument("--year", type=int, default=2026)
+    args = parser.parse_args()
+    if args.days < 21:
+        parser.error("--days must be at least 21 (ten timed days at each end)")
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not base.startswith("postgres"):
+        sys.exit("bench/rollup.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    recreate_database(base)
+    os.environ["DATABASE_URL"] = scratch_url(base)
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankops.settings")
+    # Keep every day's scorecards: the bench measures the full write.
+    os.environ["SCORECARD_RETENTION_DAYS"] = "100000"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from kpi.models import RollupRun
+    from kpi.services import rollup
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(2026)
+    started = time.perf_counter()
+    outlet_ids, pairs = build_network(args.outlets, args.staff, rng)
+    first = datetime.date(args.year, 1, 1)
+    early = [first + datetime.timedelta(days=i) for i in range(10)]
+    late = [first + datetime.timedelta(days=args.days - 10 + i) for i in range(10)]
+    facts = write_facts(early + late, outlet_ids, pairs, rng)
+    print(
+        f"network: {args.outlets} outlets, {args.staff} staff; {facts // 20:,} facts a day; setup {time.perf_counter() - started:.0f}s"
+    )
+
+    def timed(day: datetime.date) -> float:
+        began = time.perf_counter()
+        run = rollup.rollup_day(day=day, today=late[-1])
+        seconds = time.perf_counter() - began
+        print(f"  day {(day - first).days + 1:3d} {day}: {seconds:6.2f}s  {'chained' if run.chained else 'from scratch'}"
+              f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB")  # fmt: skip
+        return seconds
+
+    early_times = [timed(day) for day in early]
+    began = time.perf_counter()
+    rollup.rollup_day(day=late[0] - datetime.timedelta(days=1), today=late[-1])
+    print(f"  (day {args.days - 10} rebuilt from scratch over the empty days in {time.perf_counter() - began:.0f}s)")
+    late_times = [timed(day) for day in late]
+
+    chained_early = early_times[1:]
+    per_day = sum(chained_early + late_times) / len(chained_early + late_times)
+    print()
+    print(f"seconds per rolled-up day (chained, mean of {len(chained_early) + len(late_times)} days): {per_day:.2f}")
+    print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
+    print(
+        f"day {args.days} / day 10: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {late_times[-1] / early_times[-1]:.2f}"
+    )
+    print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
+    print(f"runs published: {RollupRun.objects.filter(status='published').count()}")
+
+
+if __name__ == "__main__":
+    main()
