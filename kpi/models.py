@@ -364,10 +364,13 @@ class RollupState(models.Model):
     day before each period's start (for net changes).
     """
 
-    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="states")
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    staff = models.ForeignKey(StaffMember, null=True, on_delete=models.CASCADE, related_name="+")
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    # No database-level foreign keys on the two high-volume tables the rollup writes (millions of rows a
+    # day at the scale of a province): only the rollup writes them, from ids it has just read, and
+    # PostgreSQL's deferred FK checks took as long as the COPY itself. The rollup deletes them too.
+    run = models.ForeignKey(RollupRun, on_delete=models.DO_NOTHING, related_name="states", db_constraint=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    staff = models.ForeignKey(StaffMember, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     value = models.BigIntegerField(null=True)
     ptd_week = models.BigIntegerField(null=True)
     ptd_month = models.BigIntegerField(null=True)
@@ -424,8 +427,10 @@ class Scorecard(models.Model):
 
 
 class ScorecardLine(models.Model):
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="lines")
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    # No database-level foreign keys: see RollupState. DO_NOTHING: the rollup deletes a run's lines
+    # before its scorecards, each in one statement.
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.DO_NOTHING, related_name="lines", db_constraint=False)
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     actual = models.DecimalField(null=True, **AMOUNT)
     target = models.DecimalField(null=True, **AMOUNT)
     attainment = models.DecimalField(null=True, **FRACTION)

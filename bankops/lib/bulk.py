@@ -53,14 +53,3 @@ def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
             rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
             cursor.executemany(f'INSERT INTO "{table}" ({column_list}) VALUES ({placeholders})', list(rows))
     return len(frame)
-
-
-def delete_where(model: type[models.Model], column: str, values: list[int]) -> None:
-    """DELETE … WHERE column IN (…) without Django's collector (which would load every row first)."""
-    if not values:
-        return
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
-            cursor.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(["%s"] * len(chunk))})', chunk)

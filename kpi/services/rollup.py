@@ -400,13 +400,13 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
 
 
 def _discard(run_ids: list[int]) -> None:
-    """Delete the rows of runs no longer published, children first, without Django's collector."""
+    """Delete the rows of runs no longer published, children first: three single DELETE statements
+    (lines and states point to their parents with DO_NOTHING, so Django needs no collecting)."""
     if not run_ids:
         return
-    card_ids = list(Scorecard.objects.filter(run_id__in=run_ids).values_list("id", flat=True))
-    bulk.delete_where(ScorecardLine, "scorecard_id", card_ids)
-    bulk.delete_where(Scorecard, "id", card_ids)
-    bulk.delete_where(RollupState, "run_id", run_ids)
+    ScorecardLine.objects.filter(scorecard__run_id__in=run_ids).delete()
+    Scorecard.objects.filter(run_id__in=run_ids).delete()
+    RollupState.objects.filter(run_id__in=run_ids).delete()
 
 
 def _keeps_scorecards(day: datetime.date, today: datetime.date) -> bool:
@@ -424,7 +424,7 @@ def _prune_states(day: datetime.date) -> None:
     old_runs = list(
         RollupDay.objects.filter(date__lt=horizon).exclude(published_run=None).values_list("published_run", flat=True)
     )
-    bulk.delete_where(RollupState, "run_id", old_runs)
+    RollupState.objects.filter(run_id__in=old_runs).delete()
 
 
 # -- the public entry points -----------------------------------------------------------------------
