@@ -236,10 +236,11 @@ def _holder_values(state: pd.DataFrame, day: datetime.date, catalog: Catalog) ->
                 for kind in LONG_KINDS:
                     part[kind.value] = as_float[f"ptd_{kind}"][rows] / elapsed[kind]
             else:
-                # A stock that did not exist before the period began opened at 0.
-                part[PeriodKind.DAY.value] = value - np.nan_to_num(as_float["open_day"][rows])
+                # Without a value on the day before the period began there is no net change to
+                # report (data that starts mid-period must not pass its whole balance off as growth).
+                part[PeriodKind.DAY.value] = value - as_float["open_day"][rows]
                 for kind in LONG_KINDS:
-                    part[kind.value] = value - np.nan_to_num(as_float[f"open_{kind}"][rows])
+                    part[kind.value] = value - as_float[f"open_{kind}"][rows]
             frames.append(part)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*KEY])
 

@@ -113,11 +113,11 @@ class TestAggregationKinds:
         fact(D(2026, 10, 31), a, "deposit_balance", 1000)
         fact(D(2026, 11, 2), a, "deposit_balance", 1100)
         roll(D(2026, 11, 1), D(2026, 11, 5))
-        # Month: 1100 − 1000 (10-31) = 100; quarter: 1100 − 900 (09-30) = 200; the stock did not exist
-        # on 2025-12-31, so the year opened at 0: 1100.
+        # Month: 1100 − 1000 (10-31) = 100; quarter: 1100 − 900 (09-30) = 200. Nothing was known on
+        # 2025-12-31, so there is no year-to-date growth (not 1100 passed off as growth).
         assert actual(D(2026, 11, 5), "month", "deposit_growth", unit=a) == Decimal("100")
         assert actual(D(2026, 11, 5), "quarter", "deposit_growth", unit=a) == Decimal("200")
-        assert actual(D(2026, 11, 5), "year", "deposit_growth", unit=a) == Decimal("1100")
+        assert line(D(2026, 11, 5), "year", "deposit_growth", unit=a) is None
         # Day: 11-02 grew by 100 over 11-01; 11-05 by nothing.
         assert actual(D(2026, 11, 2), "day", "deposit_growth", unit=a) == Decimal("100")
         assert actual(D(2026, 11, 5), "day", "deposit_growth", unit=a) == Decimal("0")
