@@ -118,6 +118,16 @@ def test_a_corrected_value_replaces_the_old_one_and_is_counted_as_updated(teller
     assert Fact.objects.count() == 4
 
 
+def test_a_fact_corrected_twice_keeps_the_last_value(teller):
+    _ingest(GOOD_FILE)
+
+    _ingest(HEADER + "2026-11-24,GZ0101,,deposit_balance,5240\n")
+    second = _ingest(HEADER + "2026-11-24,GZ0101,,deposit_balance,5241.5\n")
+
+    assert _counts(second) == (0, 1, 0)
+    assert Fact.objects.get(metric__code="deposit_balance").value == Decimal("5241.5")
+
+
 def test_a_staff_fact_and_the_outlets_own_fact_of_the_same_metric_are_two_facts(teller):
     batch = _ingest(
         HEADER + "2026-11-24,GZ0101,,mobile_banking_signups,10\n2026-11-24,GZ0101,S1001,mobile_banking_signups,3\n"
@@ -285,9 +295,10 @@ def _batch(days: int, start: datetime.date) -> list[CsvRow]:
 
 
 # Reads: units, metrics, staff, assignments (4). Then, inside a savepoint (2 statements): the ingest lock
-# (PostgreSQL only), the existing facts, the IngestBatch, the fact INSERT and marking days stale: 11 on
-# PostgreSQL, 10 on SQLite. 200 facts are still one INSERT on PostgreSQL (2000 a statement) but two on
-# SQLite (999 parameters a statement, so 142 facts), which has no lock: 11 either way.
+# (PostgreSQL only), the existing facts, the IngestBatch, the facts' write and marking days stale: 11 on
+# PostgreSQL, 10 on SQLite. On PostgreSQL the facts are one COPY whatever their number; on SQLite
+# bulk_create needs a statement per 142 facts (999 parameters a statement), so 200 facts take two, and
+# SQLite takes no lock: 11 either way.
 QUERY_BUDGET = 11
 
 
