@@ -1,0 +1,245 @@
+"""Ingest benchmark: facts per second through the real CSV path, against a bare PostgreSQL COPY.
+
+    .venv/bin/python bench/ingest.py [--rows 500000] [--outlets 1000] [--staff-per-outlet 3] [--chunk 50000]
+
+Builds a synthetic network in a scratch PostgreSQL database (`bankops_bench_ingest` on the server of
+$DATABASE_URL, default postgres://postgres@127.0.0.1:5432/; dropped and created again each run), writes
+a CSV of N facts (date,unit,staff,metric,value: every outlet's base metrics and every staff member's
+staff metrics, day after day until N rows) and then times:
+
+1. the service path: read_csv (as `import_csv facts FILE` reads it) then facts_ingest, into an empty
+   fact table. facts_ingest is called on chunks of --chunk rows (default 50,000, the API's limit per
+   request; --chunk 0 sends the whole file as one batch, as import_csv does). Every row is checked
+   (units, staff, assignment on the date, metric rules, decimals) and written with bulk_create;
+2. the same file again: every fact is found unchanged, nothing is written;
+3. a plain `COPY … FROM STDIN (FORMAT csv, HEADER)` of the same file into a bare table with the same
+   five columns and no index, constraint or check: the floor no ingest can beat.
+
+The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
+bench times ingest, not the rollup (bench/rollup.py does that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SCRATCH = "bankops_bench_ingest"
+
+
+def scratch_url(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH}", "", ""))
+
+
+def recreate_database(base: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(base)
+    connection = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{SCRATCH}"')
+    connection.close()
+
+
+def build_network(outlets: int, staff_per_outlet: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """Units and staff through the real CSV import services. Returns outlet codes and (staff, outlet)."""
+    from bankops.lib.csvimport import CsvRow
+    from branches.services import units_import
+    from staff.services import staff_import
+
+    areas, formats = ("urban", "county", "township"), ("full", "light", "smart")
+    branches = max(1, outlets // 250)
+    sub_branches = max(1, outlets // 10)
+    rows = [CsvRow(2, {"code": "HQ", "name_zh": "总行", "kind": "hq"})]
+    rows += [
+        CsvRow(0, {"code": f"B{b:02d}", "parent": "HQ", "name_zh": f"分行{b}", "kind": "branch"})
+        for b in range(branches)
+    ]
+    rows += [
+        CsvRow(0, {"code": f"S{s:04d}", "parent": f"B{s % branches:02d}", "name_zh": f"支行{s}", "kind": "sub_branch"})
+        for s in range(sub_branches)
+    ]
+    outlet_codes = [f"O{o:05d}" for o in range(outlets)]
+    rows += [
+        CsvRow(0, {"code": code, "parent": f"S{o % sub_branches:04d}", "name_zh": f"网点{o}", "kind": "outlet",
+                   "area": areas[o % 3], "format": formats[o // 3 % 3]})
+        for o, code in enumerate(outlet_codes)
+    ]  # fmt: skip
+    units_import(rows=rows)
+
+    posts = ("teller", "customer_manager", "lobby_manager", "wealth_manager")
+    pairs = [(f"P{o:05d}{k}", code) for o, code in enumerate(outlet_codes) for k in range(staff_per_outlet)]
+    staff_import(
+        rows=[
+            CsvRow(0, {"code": staff, "name": f"员工{staff}", "post": posts[i % len(posts)], "unit": outlet,
+                       "start": "2026-01-01"})
+            for i, (staff, outlet) in enumerate(pairs)
+        ]
+    )  # fmt: skip
+    return outlet_codes, pairs
+
+
+def write_csv(path: Path, rows: int, outlet_codes: list[str], pairs: list[tuple[str, str]]) -> tuple[int, int]:
+    """N facts from 2026-11-01 on, a whole day at a time (the last day cut short). Values are varied
+    decimals; balances are in 万元 with two decimals. Returns (rows, days)."""
+    from kpi.models import Metric
+
+    base = Metric.objects.filter(aggregation__in=["sum", "last"]).order_by("code")
+    outlet_metrics = list(base.filter(level__in=["outlet", "both"]).values_list("code", "aggregation"))
+    staff_metrics = list(base.filter(level__in=["staff", "both"]).values_list("code", "aggregation"))
+    written, day = 0, datetime.date(2026, 11, 1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("date,unit,staff,metric,value\n")
+        while written < rows:
+            lines = []
+            for o, outlet in enumerate(outlet_codes):
+                for m, (code, kind) in enumerate(outlet_metrics):
+                    value = (
+                        f"{(o * 37 + m * 101 + day.day * 13) % 90000 + 1000}.{(o + m) % 100:02d}"
+                        if kind == "last"
+                        else str((o + m + day.day) % 60)
+                    )
+                    lines.append(f"{day},{outlet},,{code},{value}\n")
+            for s, (staff, outlet) in enumerate(pairs):
+                for m, (code, kind) in enumerate(staff_metrics):
+                    value = f"{(s * 7 + m * 11) % 900 + 50}" if kind == "last" else str((s + m + day.day) % 8)
+                    lines.append(f"{day},{outlet},{staff},{code},{value}\n")
+            lines = lines[: rows - written]
+            out.writelines(lines)
+            written += len(lines)
+            day += datetime.timedelta(days=1)
+    return written, (day - datetime.date(2026, 11, 1)).days  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--outlets", type=int, default=1000)
+    parser.add_argument("--staff-per-outlet", type=int, default=3)
+    parser.add_argument("--chunk", type=int, default=50_000, help="facts per facts_ingest call; 0 = one batch")
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not base.startswith("postgres"):
+        sys.exit("bench/ingest.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    recreate_database(base)
+    os.environ["DATABASE_URL"] = scratch_url(base)
+    # DEBUG off, so Django does not keep every SQL statement in memory while it is being timed.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-ingest-scratch-database-only")
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankops.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from bankops.celery import app as celery_app
+    from bankops.lib.csvimport import read_csv
+    from kpi.models import Fact, IngestBatch
+    from kpi.services.facts import FACT_COLUMNS, facts_ingest
+
+    celery_app.conf.task_always_eager = False  # queue the rollup to memory://; nobody runs it
+    logging.getLogger("kombu").setLevel(logging.ERROR)  # memory:// has no host, and kombu says so
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    outlet_codes, pairs = build_network(args.outlets, args.staff_per_outlet)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "facts.csv"
+        rows, days = write_csv(path, args.rows, outlet_codes, pairs)
+        size_mb = path.stat().st_size / 2**20
+        print(
+            f"scratch database {SCRATCH}: {len(outlet_codes):,} outlets, {len(pairs):,} staff; "
+            f"{rows:,} facts over {days} days in a {size_mb:.1f} MB CSV; setup {time.perf_counter() - started:.0f}s"
+        )
+        chunk = args.chunk or rows
+        print(f"service path: read_csv, then facts_ingest in batches of {chunk:,} facts ({-(-rows // chunk)} batches)")
+
+        def ingest() -> tuple[float, float, list[IngestBatch]]:
+            began = time.perf_counter()
+            csv_rows = read_csv(path, columns=FACT_COLUMNS)
+            read = time.perf_counter() - began
+            batches = [
+                facts_ingest(rows=csv_rows[i : i + chunk], source=IngestBatch.Source.CSV, label=f"bench {i // chunk}")
+                for i in range(0, len(csv_rows), chunk)
+            ]
+            return read, time.perf_counter() - began, batches
+
+        read, service, batches = ingest()
+        created = sum(batch.created for batch in batches)
+        assert created == rows == Fact.objects.count(), (created, rows)
+        print(f"  first run:  {service:7.2f}s  {rows / service:10,.0f} facts/s", end="  ")
+        print(f"(read_csv {read:.2f}s; {created:,} created)")
+
+        read_again, again, batches = ingest()
+        unchanged = sum(batch.unchanged for batch in batches)
+        assert unchanged == rows, unchanged
+        print(f"  same again: {again:7.2f}s  {rows / again:10,.0f} facts/s", end="  ")
+        print(f"(read_csv {read_again:.2f}s; {unchanged:,} unchanged)")
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE bench_fact_copy (date date, unit text, staff text, metric text, value numeric(20, 4))"
+            )
+            began = time.perf_counter()
+            with path.open("r", encoding="utf-8") as source:
+                cursor.cursor.copy_expert("COPY bench_fact_copy FROM STDIN WITH (FORMAT csv, HEADER)", source)
+            copy = time.perf_counter() - began
+            cursor.execute("SELECT count(*) FROM bench_fact_copy")
+            assert cursor.fetchone()[0] == rows
+        print(f"plain COPY:   {copy:7.2f}s  {rows / copy:10,.0f} rows/s  (bare table, no index or check)")
+
+        # For scale: how much of the gap is the fact table itself (its unique and lookup indexes and
+        # foreign keys) rather than Python. Same file, emptied fact table, codes resolved by joins, no
+        # checks at all: the cost a service could not avoid however it was written.
+        with connection.cursor() as cursor:
+            cursor.execute(f'TRUNCATE "{Fact._meta.db_table}" CASCADE')
+            began = time.perf_counter()
+            with transaction.atomic():
+                with path.open("r", encoding="utf-8") as source:
+                    cursor.execute(
+                        "CREATE TEMPORARY TABLE bench_fact_in (date date, unit text, staff text, metric text, "
+                        "value numeric(20, 4)) ON COMMIT DROP"
+                    )
+                    cursor.cursor.copy_expert("COPY bench_fact_in FROM STDIN WITH (FORMAT csv, HEADER)", source)
+                cursor.execute(
+                    f'INSERT INTO "{Fact._meta.db_table}" (date, unit_id, staff_id, metric_id, value, updated_at) '
+                    "SELECT f.date, u.id, s.id, m.id, f.value, now() FROM bench_fact_in f "
+                    "JOIN branches_orgunit u ON u.code = f.unit JOIN kpi_metric m ON m.code = f.metric "
+                    "LEFT JOIN staff_staffmember s ON s.code = f.staff"
+                )
+                assert cursor.rowcount == rows, cursor.rowcount
+            into_table = time.perf_counter() - began
+        print(
+            f"SQL only:     {into_table:7.2f}s  {rows / into_table:10,.0f} rows/s  (COPY + INSERT … SELECT into the ",
+            end="",
+        )
+        print("real fact table: its indexes and foreign keys, no validation)")
+    print()
+    print(f"facts_ingest, first run: {rows / service:,.0f} facts/s; plain COPY: {rows / copy:,.0f} rows/s")
+    print(f"plain COPY is {service / copy:.1f}x faster than the service path ({service / copy:.1f} : 1)")
+    print(f"SQL into the real fact table is {service / into_table:.1f}x faster than the service path")
+
+
+if __name__ == "__main__":
+    main()
