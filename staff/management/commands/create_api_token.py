@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from branches.models import OrgUnit
 from staff.models import ApiToken
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages))
             self.stdout.write(
-                f"Revoked token '{token.name}' ({token.prefix}…) as of {token.revoked_at:%Y-%m-%d %H:%M}."
+                f"Revoked token '{token.name}' ({token.prefix}…) as of {timezone.localtime(token.revoked_at):%Y-%m-%d %H:%M}."
             )
             return
         if not name or not unit:
