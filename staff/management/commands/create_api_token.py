@@ -36,9 +36,8 @@ class Command(BaseCommand):
                 token = api_token_revoke(name=revoke)
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages))
-            self.stdout.write(
-                f"Revoked token '{token.name}' ({token.prefix}…) as of {timezone.localtime(token.revoked_at):%Y-%m-%d %H:%M}."
-            )
+            revoked_at = timezone.localtime(token.revoked_at)
+            self.stdout.write(f"Revoked token '{token.name}' ({token.prefix}…) as of {revoked_at:%Y-%m-%d %H:%M}.")
             return
         if not name or not unit:
             raise CommandError("give --name NAME and --unit CODE (or --revoke NAME)")
