@@ -367,10 +367,14 @@ class RollupState(models.Model):
     # No database-level foreign keys on the two high-volume tables the rollup writes (millions of rows a
     # day at the scale of a province): only the rollup writes them, from ids it has just read, and
     # PostgreSQL's deferred FK checks took as long as the COPY itself. The rollup deletes them too.
+    # Only the index on run: every read and delete of states is by run, and each extra index costs
+    # as much as the row itself on a write of this size.
     run = models.ForeignKey(RollupRun, on_delete=models.DO_NOTHING, related_name="states", db_constraint=False)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    staff = models.ForeignKey(StaffMember, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    staff = models.ForeignKey(
+        StaffMember, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     value = models.BigIntegerField(null=True)
     ptd_week = models.BigIntegerField(null=True)
     ptd_month = models.BigIntegerField(null=True)
@@ -381,9 +385,6 @@ class RollupState(models.Model):
     open_month = models.BigIntegerField(null=True)
     open_quarter = models.BigIntegerField(null=True)
     open_year = models.BigIntegerField(null=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["run"])]
 
     def __str__(self) -> str:
         return f"run {self.run_id} unit {self.unit_id} staff {self.staff_id} metric {self.metric_id}"
@@ -402,7 +403,8 @@ class ScorecardQuerySet(models.QuerySet):
 
 
 class Scorecard(models.Model):
-    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="scorecard_set")
+    # (run, period, unit) and (run, period, staff) below serve lookups by run.
+    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="scorecard_set", db_index=False)
     date = models.DateField(_("business date"))
     period = models.CharField(_("period"), max_length=8, choices=[(k.value, k.value) for k in PERIOD_KINDS])
     period_start = models.DateField(_("period start"))
@@ -429,8 +431,11 @@ class Scorecard(models.Model):
 class ScorecardLine(models.Model):
     # No database-level foreign keys: see RollupState. DO_NOTHING: the rollup deletes a run's lines
     # before its scorecards, each in one statement.
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.DO_NOTHING, related_name="lines", db_constraint=False)
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # One index, (scorecard, metric), serves every read: lines are always fetched by scorecard.
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.DO_NOTHING, related_name="lines", db_constraint=False, db_index=False
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     actual = models.DecimalField(null=True, **AMOUNT)
     target = models.DecimalField(null=True, **AMOUNT)
     attainment = models.DecimalField(null=True, **FRACTION)
