@@ -9,6 +9,8 @@ reader sees a day's previous results until the new ones are complete.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -412,6 +414,21 @@ class Scorecard(models.Model):
     unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards")
     staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="scorecards")
 
+    # Scores and ranks (DOMAIN.md §5), filled by the rollup when a template applies.
+    template = models.ForeignKey(
+        "ScorecardTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    total_score = models.DecimalField(_("score"), null=True, max_digits=10, decimal_places=4)
+    vetoed = models.BooleanField(_("vetoed"), default=False)
+    veto_reason = models.CharField(_("veto reason"), max_length=300, blank=True)
+    # Outlets: inside the peer group (same template, same parent unit); staff: inside their outlet,
+    # among the staff under the same template.
+    rank = models.PositiveIntegerField(_("rank"), null=True)
+    rank_of = models.PositiveIntegerField(_("ranked"), null=True)
+    # Across the network: outlets under the same template; staff under the same template (post).
+    network_rank = models.PositiveIntegerField(_("network rank"), null=True)
+    network_rank_of = models.PositiveIntegerField(_("ranked in the network"), null=True)
+
     objects = ScorecardQuerySet.as_manager()
 
     class Meta:
@@ -444,9 +461,216 @@ class ScorecardLine(models.Model):
     status = models.CharField(max_length=5, choices=Status.choices, null=True)
     gap_to_pace = models.DecimalField(null=True, **AMOUNT)
     required_per_day = models.DecimalField(null=True, **AMOUNT)
+    score = models.DecimalField(null=True, max_digits=10, decimal_places=4)
+    rank = models.PositiveIntegerField(null=True)
+    rank_of = models.PositiveIntegerField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["scorecard", "metric"])]
 
     def __str__(self) -> str:
         return f"{self.scorecard_id} {self.metric_id}: {self.actual} / {self.target}"
+
+
+class ScorecardTemplate(models.Model):
+    """A scorecard template (考核方案): how outlets (chosen by area, format or an explicit list) or staff
+    (by post) are scored, from an effective date. A new version is a new row with the same code and a
+    later effective date; the version in force on a day is the latest that started on or before it, so
+    scores already published under an older version are reproduced unchanged."""
+
+    class Subject(models.TextChoices):
+        OUTLET = "outlet", _("Outlets")
+        STAFF = "staff", _("Staff")
+
+    code = models.CharField(_("code"), max_length=48, validators=[code_validator])
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    subject = models.CharField(_("applies to"), max_length=8, choices=Subject.choices)
+    effective_from = models.DateField(_("effective from"))
+    area = models.CharField(_("area"), max_length=16, blank=True, help_text=_("Outlets of this area; empty: any."))
+    format = models.CharField(
+        _("format"), max_length=16, blank=True, help_text=_("Outlets of this format; empty: any.")
+    )
+    outlets = models.ManyToManyField(
+        OrgUnit,
+        verbose_name=_("explicit outlets"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "outlet"},
+        help_text=_("When set, the template applies to exactly these outlets."),
+    )
+    posts = models.ManyToManyField("staff.Post", verbose_name=_("posts"), blank=True, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("scorecard template")
+        verbose_name_plural = _("scorecard templates")
+        ordering = ["code", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["code", "effective_from"], name="template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} (≥ {self.effective_from})"
+
+    @property
+    def name(self) -> str:
+        return _localized(self.name_zh, self.name_en)
+
+
+class LineKind(models.TextChoices):
+    WEIGHTED = "weighted", _("Weighted (权重)")
+    POINTS = "points", _("Points (台账计分)")
+    VETO = "veto", _("Veto (一票否决)")
+
+
+class TemplateLine(models.Model):
+    template = models.ForeignKey(ScorecardTemplate, on_delete=models.CASCADE, related_name="lines")
+    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=LineKind.choices, default=LineKind.WEIGHTED)
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, null=True, blank=True)
+    cap = models.DecimalField(_("cap"), max_digits=6, decimal_places=3, default=Decimal("1.2"))
+    floor = models.DecimalField(_("floor"), max_digits=6, decimal_places=3, default=Decimal("0"))
+    points_per_unit = models.DecimalField(_("points per unit"), max_digits=10, decimal_places=4, null=True, blank=True)
+    max_points = models.DecimalField(_("maximum points"), max_digits=10, decimal_places=4, null=True, blank=True)
+    allowed_value = models.DecimalField(_("allowed value"), max_digits=12, decimal_places=4, null=True, blank=True)
+    veto_reason = models.CharField(_("veto reason"), max_length=200, blank=True)
+    green_at = models.DecimalField(_("green from"), max_digits=6, decimal_places=3, default=Decimal("1.0"))
+    amber_at = models.DecimalField(_("amber from"), max_digits=6, decimal_places=3, default=Decimal("0.9"))
+    is_key = models.BooleanField(_("key metric"), default=False, help_text=_("Shown as a chip on the bulletin."))
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("template line")
+        verbose_name_plural = _("template lines")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.template.code}: {self.metric.code} ({self.kind})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == LineKind.WEIGHTED and (self.weight is None or self.weight <= 0):
+            errors["weight"] = _("A weighted line needs a weight above 0.")
+        if self.kind == LineKind.POINTS and self.points_per_unit is None:
+            errors["points_per_unit"] = _("A points line needs its points per unit.")
+        if self.kind == LineKind.VETO:
+            if self.allowed_value is None:
+                errors["allowed_value"] = _("A veto line needs the value it must not exceed.")
+            if not self.veto_reason:
+                errors["veto_reason"] = _("Say why this vetoes the score; the scorecard shows it.")
+        if self.floor is not None and self.cap is not None and self.floor > self.cap:
+            errors["floor"] = _("The floor is above the cap.")
+        if self.amber_at is not None and self.green_at is not None and self.amber_at > self.green_at:
+            errors["amber_at"] = _("Amber must start at or below green.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class MonthClose(models.Model):
+    """A closed month's scorecards are frozen (the basis of performance pay) until HQ reopens it."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    is_closed = models.BooleanField(_("closed"), default=True)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("month close")
+        verbose_name_plural = _("month closes")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {'closed' if self.is_closed else 'open'}"
+
+
+class MonthCloseEvent(models.Model):
+    """Who closed or reopened which month, and when."""
+
+    month = models.DateField(_("month"))
+    action = models.CharField(_("action"), max_length=8, choices=[("close", _("closed")), ("reopen", _("reopened"))])
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("month close event")
+        verbose_name_plural = _("month close events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CreditSplit(models.Model):
+    """分润: part of a staff member's fact credited to a second staff member. The fact's own staff member
+    keeps 100 − share percent; the rollup attributes the rest to `partner`."""
+
+    fact = models.OneToOneField(Fact, on_delete=models.CASCADE, related_name="credit_split")
+    partner = models.ForeignKey(StaffMember, verbose_name=_("shared with"), on_delete=models.PROTECT, related_name="+")
+    share = models.DecimalField(_("partner's share %"), max_digits=5, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("credit split")
+        verbose_name_plural = _("credit splits")
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lt=100), name="credit_split_share_between")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact} → {self.partner.code} {self.share}%"
+
+
+class Contest(models.Model):
+    """A PK contest (两两一组): outlets paired head to head over a period, on a template or a set of metrics."""
+
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("organised by"), on_delete=models.PROTECT, related_name="contests",
+        help_text=_("The unit whose outlets compete; its manager and HQ can see it."),
+    )  # fmt: skip
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    template = models.ForeignKey(
+        ScorecardTemplate, verbose_name=_("template"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    metrics = models.ManyToManyField(Metric, verbose_name=_("metrics"), blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PK contest")
+        verbose_name_plural = _("PK contests")
+        ordering = ["-period_start", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.period_start} – {self.period_end})"
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The contest ends before it starts.")})
+
+
+class ContestPair(models.Model):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="pairs")
+    outlet_a = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": "outlet"}
+    )
+    outlet_b = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": "outlet"}
+    )
+
+    class Meta:
+        verbose_name = _("contest pair")
+        verbose_name_plural = _("contest pairs")
+        constraints = [
+            models.CheckConstraint(condition=~Q(outlet_a=models.F("outlet_b")), name="contest_pair_two_outlets"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet_a.code} vs {self.outlet_b.code}"
