@@ -84,3 +84,28 @@ def ratio(numerator, denominator, *, percent):
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(denominator != 0, numerator / denominator, np.nan)
     return np.where(np.asarray(percent, dtype=bool), value * 100.0, value)
+
+
+def weighted_score(pace_value, *, weight, floor, cap):
+    """A weighted line: weight × clamp(pace-adjusted attainment, floor, cap); none without a target."""
+    pace_value = np.asarray(pace_value, dtype=float)
+    return np.asarray(weight, dtype=float) * np.clip(pace_value, np.asarray(floor, float), np.asarray(cap, float))
+
+
+def points_score(units, *, points_per_unit, max_points):
+    """A points line (台账): units × points per unit, up to the maximum (no maximum: NaN)."""
+    points = np.nan_to_num(np.asarray(units, dtype=float)) * np.asarray(points_per_unit, dtype=float)
+    maximum = np.asarray(max_points, dtype=float)
+    return np.where(np.isnan(maximum), points, np.minimum(points, maximum))
+
+
+def is_vetoed(actual, *, allowed_value):
+    """A veto line fires when the period's value is above the allowed value (risk events > 0)."""
+    return np.nan_to_num(np.asarray(actual, dtype=float)) > np.asarray(allowed_value, dtype=float)
+
+
+def competition_rank(scores):
+    """Standard competition ranking (1, 2, 2, 4), highest score first; NaN scores are not ranked.
+
+    Takes a pandas Series (or a grouped Series: `frame.groupby(keys)["score"]`) and returns ranks."""
+    return scores.rank(method="min", ascending=False)

@@ -55,6 +55,7 @@ from kpi.models import (
     ScorecardLine,
     Target,
 )
+from kpi.services import scoring
 
 logger = logging.getLogger(__name__)
 
@@ -369,9 +370,8 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     if not with_scorecards or lines.empty:
         return
 
-    cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end"]].drop_duplicates(
-        ["unit_id", "staff_id", "period"]
-    )
+    cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end", *scoring.SCORE_COLUMNS]]
+    cards = cards.drop_duplicates(["unit_id", "staff_id", "period"])
     cards = cards.reset_index(drop=True)
     cards.insert(0, "id", bulk.allocate_ids(Scorecard, len(cards)))
     cards["run_id"] = run.pk
@@ -379,6 +379,9 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     table = cards.copy()
     table["unit_id"] = table["unit_id"].astype("Int64").replace(0, pd.NA)
     table["staff_id"] = table["staff_id"].astype("Int64").replace(0, pd.NA)
+    for column in ("template_id", "rank", "rank_of", "network_rank", "network_rank_of"):
+        table[column] = table[column].astype("Int64")
+    table["total_score"] = table["total_score"].round(4)
     bulk.insert_frame(Scorecard, table)
 
     rows = lines.merge(cards[["id", "unit_id", "staff_id", "period"]], on=["unit_id", "staff_id", "period"])
@@ -394,6 +397,9 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
             "status": rows["status"],
             "gap_to_pace": rows["gap_to_pace"].round(4),
             "required_per_day": rows["required_per_day"].round(4),
+            "score": rows["score"].round(4),
+            "rank": rows["line_rank"].astype("Int64"),
+            "rank_of": rows["line_rank_of"].astype("Int64"),
         }
     )
     bulk.insert_frame(ScorecardLine, out)
@@ -470,7 +476,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         state = _state_from_scratch(day, catalog, progress)
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
-    lines = scorecard_lines(values, _targets(day), day, catalog)
+    lines = scoring.score(scorecard_lines(values, _targets(day), day, catalog), day)
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
 
