@@ -42,11 +42,12 @@ def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
-            frame.to_csv(buffer, index=False, header=False, na_rep="")
+            # \N marks NULL, so that an empty string stays an empty string.
+            frame.to_csv(buffer, index=False, header=False, na_rep=r"\N")
             buffer.seek(0)
             column_list = ", ".join(f'"{column}"' for column in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-            raw.copy_expert(f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+            raw.copy_expert(f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             column_list = ", ".join(f'"{column}"' for column in columns)

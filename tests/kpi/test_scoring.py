@@ -44,9 +44,9 @@ def month_target(code, value, unit=None, staff=None):
     )  # fmt: skip
 
 
-def template(code="T-URBAN", *, subject="outlet", effective=D(2026, 1, 1), area="", lines=(), posts=()):
+def template(code="T-URBAN", *, subject="outlet", effective=None, area="", lines=(), posts=()):
     made = ScorecardTemplate.objects.create(
-        code=code, name_zh=code, subject=subject, effective_from=effective, area=area
+        code=code, name_zh=code, subject=subject, effective_from=effective or D(2026, 1, 1), area=area
     )
     for order, (metric_code, kind, options) in enumerate(lines):
         TemplateLine.objects.create(template=made, metric=metric(metric_code), kind=kind, sort_order=order, **options)
