@@ -14,7 +14,7 @@ app_urlpatterns: list = []
 
 
 def _load_apps() -> None:
-    from kpi import api as kpi_api  # noqa: F401  (registers on the router)
+    from kpi import api as kpi_api
 
     app_urlpatterns.extend(getattr(kpi_api, "urlpatterns", []))
 

@@ -75,10 +75,15 @@ def build_network(outlets: int, staff: int, rng: random.Random) -> tuple[list[in
             )
         )
     for o in range(outlets):
-        rows.append(
-            CsvRow(0, {"code": f"O{o:05d}", "parent": f"S{o % sub_branches:04d}", "name_zh": f"网点{o}", "kind": "outlet",
-                       "area": rng.choice(["urban", "county", "township"]), "format": rng.choice(["full", "light", "smart"])})
-        )  # fmt: skip
+        outlet = {
+            "code": f"O{o:05d}",
+            "parent": f"S{o % sub_branches:04d}",
+            "name_zh": f"网点{o}",
+            "kind": "outlet",
+            "area": rng.choice(["urban", "county", "township"]),
+            "format": rng.choice(["full", "light", "smart"]),
+        }
+        rows.append(CsvRow(0, outlet))
     units_import(rows=rows)
     outlet_ids = list(OrgUnit.objects.filter(kind="outlet").order_by("code").values_list("id", flat=True))
 
@@ -163,16 +168,18 @@ def main() -> None:
     early = [first + datetime.timedelta(days=i) for i in range(10)]
     late = [first + datetime.timedelta(days=args.days - 10 + i) for i in range(10)]
     facts = write_facts(early + late, outlet_ids, pairs, rng)
-    print(
-        f"network: {args.outlets} outlets, {args.staff} staff; {facts // 20:,} facts a day; setup {time.perf_counter() - started:.0f}s"
-    )
+    setup = time.perf_counter() - started
+    print(f"network: {args.outlets} outlets, {args.staff} staff; {facts // 20:,} facts a day; setup {setup:.0f}s")
 
     def timed(day: datetime.date) -> float:
         began = time.perf_counter()
         run = rollup.rollup_day(day=day, today=late[-1])
         seconds = time.perf_counter() - began
-        print(f"  day {(day - first).days + 1:3d} {day}: {seconds:6.2f}s  {'chained' if run.chained else 'from scratch'}"
-              f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB")  # fmt: skip
+        how = "chained" if run.chained else "from scratch"
+        print(
+            f"  day {(day - first).days + 1:3d} {day}: {seconds:6.2f}s  {how}"
+            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB"
+        )
         return seconds
 
     early_times = [timed(day) for day in early]
@@ -186,9 +193,8 @@ def main() -> None:
     print()
     print(f"seconds per rolled-up day (chained, mean of {len(chained_early) + len(late_times)} days): {per_day:.2f}")
     print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
-    print(
-        f"day {args.days} / day 10: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {late_times[-1] / early_times[-1]:.2f}"
-    )
+    ratio = late_times[-1] / early_times[-1]
+    print(f"day {args.days} / day 10: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
     print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
     print(f"runs published: {RollupRun.objects.filter(status='published').count()}")
 

@@ -145,7 +145,9 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="api_tokens")
-    scopes = models.CharField(_("scopes"), max_length=64, default="read", help_text=_("Comma-separated: read, ingest, admin"))
+    scopes = models.CharField(
+        _("scopes"), max_length=64, default="read", help_text=_("Comma-separated: read, ingest, admin")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
