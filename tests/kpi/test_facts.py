@@ -9,13 +9,14 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from bankops.lib.csvimport import CsvRow, ImportRejected, Problem, read_csv
 from kpi.models import Fact, IngestBatch, Level, RollupDay
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from staff.services import api_token_create
-from tests.factories import AssignmentFactory, StaffMemberFactory
+from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
 from tests.kpi.factories import FactFactory, MetricFactory, RollupDayFactory, metric
 
 HEADER = "date,unit,staff,metric,value\n"
@@ -378,3 +379,16 @@ def test_import_csv_facts_imports_a_file_and_says_what_it_did(teller, tmp_path: 
 
     assert out.getvalue() == f"{path}: facts: 4 created, 0 updated, 0 unchanged\n"
     assert metric("customers_served").facts.get().value == Decimal("120")
+
+
+def test_the_admin_upload_runs_the_same_service_and_records_who_sent_the_file(teller, client):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    upload = SimpleUploadedFile("facts.csv", GOOD_FILE.encode("utf-8"), content_type="text/csv")
+
+    with mock.patch("kpi.services.facts.rollup_pending"):
+        response = client.post("/admin/kpi/fact/import-csv/", {"file": upload})
+
+    assert response.status_code == 302
+    batch = IngestBatch.objects.get()
+    assert (batch.source, batch.created_by, batch.created) == ("csv", root, 4)
