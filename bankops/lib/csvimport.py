@@ -103,6 +103,9 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str]) 
     return rows
 
 
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 class Checker:
     """Collects problems while parsing fields, so one pass reports every bad row."""
 
@@ -160,8 +163,10 @@ class Checker:
             if required:
                 self.add(line, field_name, "is required (a number such as 123.45)")
             return None
+        # Thousands separators as a spreadsheet writes them (1,234.56) are accepted; any other comma is not.
+        text = value.replace(",", "") if _GROUPED.match(value) else value
         try:
-            number = Decimal(value.replace(",", ""))
+            number = Decimal(text)
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
