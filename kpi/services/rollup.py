@@ -21,6 +21,9 @@ How it stays cheap and safe:
 4. Never interleaved. A named lock (bankops.lib.locks) keeps two rollups apart, whoever started them.
 5. Late facts. A fact that changes day F marks every published day from F on stale
    (days_mark_stale); rollup_pending recomputes them in date order.
+6. Closed months are frozen (kpi.services.closing): a rollup of one of their days records a skipped
+   run and leaves the published one; pending_days passes them over (a late fact still marks them
+   stale, and they are recomputed once the month is reopened).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from kpi.models import (
     Fact,
     Metric,
     MetricUnit,
+    MonthClose,
     RollupDay,
     RollupRun,
     RollupState,
@@ -446,6 +450,13 @@ def rollup_day(
     run = RollupRun.objects.create(date=day, status=RollupRun.Status.QUEUED)
     try:
         with named_lock(LOCK_NAME):
+            # Checked under the lock: month_close takes it too, so a close cannot slip in mid-run.
+            if _month_closed(day):
+                RollupRun.objects.filter(pk=run.pk).update(
+                    status=RollupRun.Status.SKIPPED, finished_at=timezone.now(), message=f"month {day:%Y-%m} is closed"
+                )
+                run.refresh_from_db()
+                return run
             _rollup_locked(run, day, progress, today)
     except Exception as exc:
         RollupRun.objects.filter(pk=run.pk).update(
@@ -506,6 +517,10 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     progress(100, f"{day}: published")
 
 
+def _month_closed(day: datetime.date) -> bool:
+    return MonthClose.objects.filter(month=day.replace(day=1), is_closed=True).exists()
+
+
 def rollup_range(
     *, first: datetime.date, last: datetime.date, progress: Callable[[datetime.date], None] | None = None
 ) -> list[RollupRun]:
@@ -521,7 +536,14 @@ def rollup_range(
 def pending_days(*, through: datetime.date | None = None) -> list[datetime.date]:
     """Days that need a rollup: stale ones, and every day from the last published one up to the latest
     fact (or `through`), in date order."""
-    stale = set(RollupDay.objects.exclude(stale_since=None).values_list("date", flat=True))
+    # Days of closed months stay as they were published, stale or not: they are left out before the
+    # first stale day is taken, or a frozen stale day would have every later day recomputed each time.
+    closed = set(MonthClose.objects.filter(is_closed=True).values_list("month", flat=True))
+    stale = {
+        day
+        for day in RollupDay.objects.exclude(stale_since=None).values_list("date", flat=True)
+        if day.replace(day=1) not in closed
+    }
     latest_published = RollupDay.objects.exclude(published_run=None).aggregate(latest=Max("date"))["latest"]
     facts = Fact.objects.aggregate(first=Min("date"), last=Max("date"))
     end = max(filter(None, [facts["last"], through]), default=None)
@@ -536,7 +558,7 @@ def pending_days(*, through: datetime.date | None = None) -> list[datetime.date]
         days = sorted(
             {*days, *(d for d in RollupDay.objects.filter(date__gt=first_stale).values_list("date", flat=True))}
         )
-    return days
+    return [day for day in days if day.replace(day=1) not in closed]
 
 
 def rollup_pending(
