@@ -253,6 +253,17 @@ class Target(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set on the parts of a decomposition (指标分解), so splitting the same target again replaces the
+    # earlier parts (kpi.services.decomposition). Deleting the parent keeps the parts as plain targets.
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parts",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("target")
