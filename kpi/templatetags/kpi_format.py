@@ -73,3 +73,9 @@ def kpi_percent(fraction) -> str:
     if number is None:
         return MISSING
     return f"{format_number(number * 100, 1)}%"
+
+
+@register.filter
+def kpi_score(value) -> str:
+    """A scorecard score (points, DOMAIN.md §5) with two decimals: 98.25."""
+    return format_number(value, 2)
