@@ -1,4 +1,5 @@
-"""HQ's pages for the metric catalog and targets; facts, ingest batches and rollup runs to look at.
+"""HQ's pages for the metric catalog, targets, scorecard templates and month close; facts, ingest batches
+and rollup runs to look at.
 
 Targets are written only through kpi.services.targets, so a change made here leaves the same audit
 row and marks the rollup stale just as an import or the API does. Facts, batches and runs are
@@ -7,15 +8,55 @@ read-only here: they come from the ingest and the rollup, which keep them consis
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from bankops.admin import CsvImportMixin
-from bankops.lib.periods import PERIOD_FORMATS, Period, parse_period
-from kpi.models import Fact, IngestBatch, Metric, RollupRun, Target, TargetChange
+from bankops.lib.exports import table_response
+from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
+from branches.models import Area, OutletFormat
+from kpi.models import (
+    Fact,
+    IngestBatch,
+    LineKind,
+    Metric,
+    MonthClose,
+    MonthCloseEvent,
+    RollupRun,
+    ScorecardTemplate,
+    Target,
+    TargetChange,
+    TemplateLine,
+)
+from kpi.services.closing import (
+    MonthCloseError,
+    can_close_months,
+    month_close,
+    month_close_problem,
+    month_reopen,
+    pay_basis,
+)
 from kpi.services.targets import target_problems, target_set, targets_delete
+from kpi.services.templates import (
+    TemplateError,
+    metric_level_problem,
+    template_copy,
+    template_rescore,
+    version_lock_reason,
+    version_start_problem,
+    weights_problem,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -245,3 +286,404 @@ class RollupRunAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "chained")
     date_hierarchy = "date"
+
+
+# -- scorecard templates (考核方案) -------------------------------------------------------------------
+
+VERSION_HELP = _(
+    "A new version is a new template with the same code and a later effective date: the version in force "
+    "on a day is the latest that started on or before it, so scores published under an older version are "
+    "reproduced unchanged. A version that was in force on a published day no longer changes (only its names "
+    "do): copy it as a new version from a later date (action \u201cCopy as a new version\u201d). A new version "
+    "that starts on a day already published has those days scored again by the next rollup; it cannot start "
+    "in a closed month."
+)
+# What decides who is scored and how: frozen once the version was in force on a published day.
+SCORING_FIELDS = frozenset({"code", "subject", "effective_from", "area", "format", "outlets", "posts", "is_active"})
+
+
+class ScorecardTemplateForm(forms.ModelForm):
+    area = forms.ChoiceField(
+        label=_("area"), choices=[("", _("any")), *Area.choices], required=False, help_text=_("Outlets of this area.")
+    )
+    format = forms.ChoiceField(
+        label=_("format"),
+        choices=[("", _("any")), *OutletFormat.choices],
+        required=False,
+        help_text=_("Outlets of this format."),
+    )
+
+    class Meta:
+        model = ScorecardTemplate
+        fields = (
+            "code",
+            "name_zh",
+            "name_en",
+            "subject",
+            "effective_from",
+            "area",
+            "format",
+            "outlets",
+            "posts",
+            "is_active",
+        )
+        help_texts = {
+            "code": _("The same code for every version of a template."),
+            "effective_from": VERSION_HELP,
+            "posts": _("Staff templates: the posts they score (at least one)."),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        subject = cleaned.get("subject")
+        if subject == ScorecardTemplate.Subject.STAFF:
+            if not cleaned.get("posts"):
+                self.add_error("posts", _("A staff template names at least one post."))
+            for name in ("area", "format", "outlets"):
+                if cleaned.get(name):
+                    self.add_error(name, _("A staff template is chosen by post: leave this empty."))
+        elif subject == ScorecardTemplate.Subject.OUTLET and cleaned.get("posts"):
+            self.add_error("posts", _("An outlet template is chosen by area, format or outlets: it names no posts."))
+        if self.instance.pk and SCORING_FIELDS & set(self.changed_data):
+            reason = version_lock_reason(self.instance)
+            if reason:
+                self.add_error(None, reason)
+        code, effective_from = cleaned.get("code"), cleaned.get("effective_from")
+        if code and effective_from and (not self.instance.pk or {"code", "effective_from"} & set(self.changed_data)):
+            problem = version_start_problem(code=code, effective_from=effective_from, exclude_pk=self.instance.pk)
+            if problem is not None:
+                self.add_error(*problem)
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # clean() has said it in words: the constraint's own message would repeat it.
+        if "effective_from" not in self.errors:
+            super().validate_unique()
+
+
+class TemplateLineFormSet(forms.BaseInlineFormSet):
+    """Rules across the lines of a template: one line per metric, metrics of the template's level,
+    weights adding up to 100, and no change to a version in force on published days."""
+
+    def clean(self) -> None:
+        super().clean()
+        template = self.instance
+        if template.pk and self.has_changed():
+            reason = version_lock_reason(template)
+            if reason:
+                raise forms.ValidationError(reason)
+        lines = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("metric")
+        ]
+        seen: set[int] = set()
+        for form in lines:
+            metric = form.cleaned_data["metric"]
+            if metric.pk in seen:
+                form.add_error("metric", _("%(metric)s is on this template twice.") % {"metric": metric.code})
+            seen.add(metric.pk)
+            problem = metric_level_problem(template.subject, metric) if template.subject else None
+            if problem:
+                form.add_error("metric", problem)
+        weights = [
+            form.cleaned_data.get("weight") for form in lines if form.cleaned_data.get("kind") == LineKind.WEIGHTED
+        ]
+        if weights:
+            problem = weights_problem(weights)
+            if problem:
+                raise forms.ValidationError(problem)
+
+
+class TemplateLineInline(admin.TabularInline):
+    model = TemplateLine
+    formset = TemplateLineFormSet
+    fields = (
+        "sort_order",
+        "metric",
+        "kind",
+        "weight",
+        "floor",
+        "cap",
+        "points_per_unit",
+        "max_points",
+        "allowed_value",
+        "veto_reason",
+        "green_at",
+        "amber_at",
+        "is_key",
+    )
+    autocomplete_fields = ("metric",)
+    extra = 0
+
+
+class CopyVersionForm(ActionForm):
+    new_effective_from = forms.DateField(
+        label=_("new version from"),
+        required=False,
+        widget=forms.DateInput(attrs={"placeholder": "YYYY-MM-DD", "size": 10}),
+    )
+
+
+@admin.register(ScorecardTemplate)
+class ScorecardTemplateAdmin(admin.ModelAdmin):
+    form = ScorecardTemplateForm
+    inlines = [TemplateLineInline]
+    action_form = CopyVersionForm
+    actions = ["copy_as_new_version"]
+    list_display = (
+        "code",
+        "name_zh",
+        "subject",
+        "area",
+        "format",
+        "effective_from",
+        "in_force_until",
+        "line_count",
+        "weights",
+        "is_active",
+    )
+    list_display_links = ("code", "name_zh")
+    list_filter = ("subject", "area", "format", "is_active", "effective_from")
+    search_fields = ("code", "name_zh", "name_en")
+    filter_horizontal = ("posts",)
+    autocomplete_fields = ("outlets",)
+    date_hierarchy = "effective_from"
+    fieldsets = (
+        (None, {"fields": ("code", "name_zh", "name_en", "effective_from", "is_active")}),
+        (_("Who it scores"), {"fields": ("subject", "area", "format", "outlets", "posts")}),
+    )
+
+    def get_queryset(self, request: HttpRequest):
+        next_start = ScorecardTemplate.objects.filter(
+            code=OuterRef("code"), effective_from__gt=OuterRef("effective_from")
+        ).order_by("effective_from")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                next_start=Subquery(next_start.values("effective_from")[:1]),
+                line_count=Count("lines"),
+                weights=Sum("lines__weight", filter=Q(lines__kind=LineKind.WEIGHTED)),
+            )
+        )
+
+    @admin.display(description=_("in force until"), ordering="next_start")
+    def in_force_until(self, template: ScorecardTemplate):
+        start = getattr(template, "next_start", None)
+        return start - datetime.timedelta(days=1) if start else "—"
+
+    @admin.display(description=_("lines"), ordering="line_count")
+    def line_count(self, template: ScorecardTemplate) -> int:
+        return template.line_count
+
+    @admin.display(description=_("weights"))
+    def weights(self, template: ScorecardTemplate):
+        return template.weights if template.weights is not None else "—"
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        # One by one only, where has_delete_permission can refuse a version that published scores.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and version_lock_reason(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: ScorecardTemplate, form, change: bool) -> None:
+        stored = ScorecardTemplate.objects.filter(pk=obj.pk).values_list("effective_from", flat=True).first()
+        obj._rescore_from = min(filter(None, [stored, obj.effective_from]))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        template = form.instance
+        rules_changed = not change or SCORING_FIELDS & set(form.changed_data) or any(f.has_changed() for f in formsets)
+        if not rules_changed:
+            return
+        marked = template_rescore(first_date=template._rescore_from)
+        if marked:
+            messages.warning(
+                request,
+                _("%(days)s published days from %(day)s on will be scored again by the next rollup.")
+                % {"days": marked, "day": template._rescore_from},
+            )
+
+    @admin.action(description=_("Copy as a new version from the date given"), permissions=["add"])
+    def copy_as_new_version(self, request: HttpRequest, queryset) -> None:
+        # The action form's own choices are filled in by the changelist: read the one field directly.
+        try:
+            effective_from = parse_date(request.POST.get("new_effective_from", "").strip())
+        except ValueError:
+            messages.error(request, _("Give the date the new version takes effect (YYYY-MM-DD) beside the action."))
+            return
+        for template in queryset:
+            try:
+                copy = template_copy(template=template, effective_from=effective_from)
+            except TemplateError as refused:
+                messages.error(request, f"{template.code}: {refused}")
+            else:
+                messages.success(
+                    request, _("%(code)s: new version from %(day)s.") % {"code": copy.code, "day": copy.effective_from}
+                )
+
+
+# -- month close ------------------------------------------------------------------------------------
+
+
+class MonthCloseForm(forms.ModelForm):
+    """Closing a month from the add page: the month typed as 2026-10; the service does the rest."""
+
+    month_code = forms.CharField(label=_("month"), max_length=7, help_text=_("The month to close, as 2026-10."))
+
+    class Meta:
+        model = MonthClose
+        fields = ()
+
+    def clean_month_code(self) -> datetime.date:
+        text = self.cleaned_data["month_code"]
+        try:
+            period = parse_period(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc))
+        if period.kind != PeriodKind.MONTH:
+            raise forms.ValidationError(_("'%(text)s' is not a month: write it as 2026-10.") % {"text": text})
+        problem = month_close_problem(month=period.start)
+        if problem:
+            raise forms.ValidationError(problem)
+        return period.start
+
+
+@admin.register(MonthClose)
+class MonthCloseAdmin(admin.ModelAdmin):
+    """HQ closes a month (its scorecards frozen as the basis of pay), reopens it, and exports its pay
+    basis. Only HQ administrators see this page; everything goes through kpi.services.closing."""
+
+    form = MonthCloseForm
+    list_display = ("month_label", "is_closed", "changed_at", "changed_by", "exports")
+    list_filter = ("is_closed",)
+    list_select_related = ("changed_by",)
+    actions = ["close_months", "reopen_months"]
+    readonly_fields = ("month_label", "is_closed", "changed_at", "changed_by", "exports", "history")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_close_months(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can_close_months(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_close_months(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ("month_code",) if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/export/<str:format_name>/",
+                self.admin_site.admin_view(self.export_view),
+                name="kpi_monthclose_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, row: MonthClose) -> str:
+        return f"{row.month:%Y-%m}"
+
+    @admin.display(description=_("pay basis"))
+    def exports(self, row: MonthClose):
+        if not row.is_closed:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:kpi_monthclose_export", args=[row.pk, "csv"]),
+            _("export CSV"),
+            reverse("admin:kpi_monthclose_export", args=[row.pk, "xlsx"]),
+            _("export XLSX"),
+        )
+
+    @admin.display(description=_("history"))
+    def history(self, row: MonthClose):
+        events = MonthCloseEvent.objects.filter(month=row.month).select_related("by").order_by("at", "pk")
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} {} {}",
+            (
+                (
+                    timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+                    event.get_action_display(),
+                    event.by or _("command line"),
+                )
+                for event in events
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: MonthClose, form: MonthCloseForm, change: bool) -> None:
+        row = month_close(month=form.cleaned_data["month_code"], by=request.user)
+        # The admin goes on with `obj` (the message, the log entry, the redirect): make it the saved row.
+        obj.pk, obj.month, obj.is_closed = row.pk, row.month, row.is_closed
+        obj._state.adding = False
+
+    def export_view(self, request: HttpRequest, pk: int, format_name: str) -> HttpResponse:
+        if not can_close_months(request.user) or format_name not in ("csv", "xlsx"):
+            raise Http404
+        row = MonthClose.objects.filter(pk=pk).first()
+        if row is None:
+            raise Http404
+        try:
+            basis = pay_basis(month=row.month, by=request.user)
+        except MonthCloseError as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(reverse("admin:kpi_monthclose_changelist"))
+        return table_response(format_name, basis.filename, basis.header, basis.rows)
+
+    @admin.action(description=_("Close the selected months"))
+    def close_months(self, request: HttpRequest, queryset) -> None:
+        self._each(request, queryset, month_close, _("%(month)s closed."))
+
+    @admin.action(description=_("Reopen the selected months"))
+    def reopen_months(self, request: HttpRequest, queryset) -> None:
+        self._each(request, queryset, month_reopen, _("%(month)s reopened: its stale days are rolled up again."))
+
+    def _each(self, request: HttpRequest, queryset, service, done: str) -> None:
+        if not can_close_months(request.user):
+            raise PermissionDenied
+        for row in queryset.order_by("month"):
+            label = f"{row.month:%Y-%m}"
+            try:
+                service(month=row.month, by=request.user)
+            except MonthCloseError as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, done % {"month": label})
+
+
+@admin.register(MonthCloseEvent)
+class MonthCloseEventAdmin(ReadOnlyAdmin):
+    list_display = ("month_label", "action", "at", "by")
+    list_filter = ("action",)
+    list_select_related = ("by",)
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_close_months(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can_close_months(request.user)
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, event: MonthCloseEvent) -> str:
+        return f"{event.month:%Y-%m}"
