@@ -21,6 +21,8 @@ from kpi.serializers import (
     FactBatchResultSerializer,
     FactBatchSerializer,
     FactErrorsSerializer,
+    RankingListSerializer,
+    RankingQuerySerializer,
     ScorecardListSerializer,
     ScorecardQuerySerializer,
     ScorecardSerializer,
@@ -28,7 +30,7 @@ from kpi.serializers import (
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from staff.api import HasTokenScope
 from staff.models import ApiToken, Role
-from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
+from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 
 # -- scorecards (pull) -------------------------------------------------------------------------------
 
@@ -41,6 +43,11 @@ _SCORECARD_EXAMPLE = {
             "period": "month",
             "period_start": "2026-11-01",
             "period_end": "2026-11-30",
+            "total_score": "42.0000",
+            "vetoed": False,
+            "veto_reason": "",
+            "rank": 2,
+            "rank_of": 4,
             "lines": [
                 {
                     "metric": "mobile_banking_signups",
@@ -52,6 +59,7 @@ _SCORECARD_EXAMPLE = {
                     "status": "green",
                     "gap_to_pace": "20.0000",
                     "required_per_day": "13.3333",
+                    "score": "42.0000",
                 },
                 {
                     "metric": "complaints",
@@ -63,6 +71,7 @@ _SCORECARD_EXAMPLE = {
                     "status": None,
                     "gap_to_pace": None,
                     "required_per_day": None,
+                    "score": None,
                 },
             ],
         }
@@ -88,7 +97,9 @@ class ScorecardListView(APIView):
             "day, for the day, ISO week, month, quarter or year that contains it. Only results of the "
             "day's published rollup are returned. `results` holds that scorecard, or is empty when the "
             "day has not been rolled up. Decimals are strings; `attainment`, `time_progress` and "
-            "`pace_attainment` are fractions (1.38 means 138 %). A unit or staff member outside the "
+            "`pace_attainment` are fractions (1.38 means 138 %). `total_score`, `rank` and each line's "
+            "`score` come from the scorecard template that applies (null without one); `rank` is inside the "
+            "peer group (same template, same parent unit). A unit or staff member outside the "
             "token's (or user's) scope answers 404, as an unknown code does."
         ),
         parameters=[
@@ -364,4 +375,110 @@ class FactIngestView(APIView):
 urlpatterns: list = [
     path("scorecards/", ScorecardListView.as_view(), name="api-scorecards"),
     path("facts/", FactIngestView.as_view(), name="api-facts"),
+]
+
+
+# -- rankings (pull) ---------------------------------------------------------------------------------
+
+_RANKING_EXAMPLE = {
+    "date": "2026-11-15",
+    "period": "month",
+    "group": "GZ01-urban",
+    "results": [
+        {"unit": "GZ0101", "total_score": "110.0000", "vetoed": False, "veto_reason": "", "rank": 1, "rank_of": 4,
+         "movement": 2},
+        {"unit": "GZ0102", "total_score": "100.0000", "vetoed": False, "veto_reason": "", "rank": 2, "rank_of": 4,
+         "movement": -1},
+        {"unit": "GZ0103", "total_score": "100.0000", "vetoed": False, "veto_reason": "", "rank": 2, "rank_of": 4,
+         "movement": 0},
+        {"unit": "GZ0104", "total_score": "0.0000", "vetoed": True, "veto_reason": "发生内控风险事件", "rank": 4,
+         "rank_of": 4, "movement": 0},
+    ],
+}  # fmt: skip
+
+
+def _ranked_set(scope: Scope, code: str):
+    """A peer group with this code in scope, else a unit in scope whose outlets are ranked; 404 when neither."""
+    group = selectors.peer_groups_visible(scope=scope).filter(code=code).first()
+    if group is not None:
+        return group, None
+    return None, get_unit_or_404(scope, code)
+
+
+class RankingListView(APIView):
+    @extend_schema(
+        operation_id="rankings_list",
+        summary="Outlets ranked by score inside a peer group or a unit's subtree",
+        description=(
+            "The daily bulletin (每日通报) as data: the outlets of a peer group (`group` = its code), or every "
+            "outlet under a unit (`group` = a unit code), ranked by their published score for the business day "
+            "and the period kind that contains it. `rank` is the standard competition rank (1, 2, 2, 4) inside "
+            "this set, so ranking a whole sub-branch can differ from the stored peer-group rank of the "
+            "scorecards; outlets without a score come last with `rank` null. `movement` is the places gained "
+            "since the previous day inside the same set (negative: places lost), null when the outlet is not "
+            "ranked now or was not ranked then. A vetoed outlet scores 0 and says why. `results` is empty "
+            "when the day has not been rolled up. A token (or user) sees the groups wholly inside its subtree "
+            "and the groups its own unit belongs to (an outlet's peer group); any other group or unit answers "
+            "404, as an unknown code does."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "group",
+                str,
+                required=True,
+                description="A peer group code (e.g. GZ01-urban) or a unit code (e.g. GZ01) whose outlets are ranked.",
+            ),
+            OpenApiParameter(
+                "date",
+                OpenApiTypes.DATE,
+                description="Business date, YYYY-MM-DD. Default: the latest rolled-up day.",
+            ),
+            OpenApiParameter(
+                "period",
+                str,
+                enum=["day", "week", "month", "quarter", "year"],
+                default="month",
+                description="Period kind of the scores. Default: month.",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                RankingListSerializer, examples=[OpenApiExample("A peer group's month", _RANKING_EXAMPLE)]
+            ),
+            400: OpenApiResponse(
+                ApiErrorsSerializer,
+                description="A bad date or period, or no group given.",
+                examples=[
+                    OpenApiExample(
+                        "No group",
+                        {
+                            "errors": [
+                                {
+                                    "field": "group",
+                                    "message": "Give group=CODE: a peer group code, or a unit code whose outlets "
+                                    "are ranked together.",
+                                }
+                            ]
+                        },
+                    )
+                ],
+            ),
+            404: OpenApiResponse(description="No such peer group or unit in your scope."),
+        },
+        tags=["rankings"],
+    )
+    def get(self, request: Request) -> Response:
+        query = RankingQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            return Response({"errors": _errors(query.errors)}, status=status.HTTP_400_BAD_REQUEST)
+        params = query.validated_data
+        group, unit = _ranked_set(scope_for_request(request), params["group"])
+        day = params.get("date") or selectors.latest_rolled_up_date()
+        rows = selectors.bulletin_rows(date=day, period=params["period"], group=group, unit=unit) if day else []
+        answer = {"date": day, "period": params["period"], "group": params["group"], "results": rows}
+        return Response(RankingListSerializer(answer).data)
+
+
+urlpatterns += [
+    path("rankings/", RankingListView.as_view(), name="api-rankings"),
 ]

@@ -34,8 +34,12 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
             "status",
             "gap_to_pace",
             "required_per_day",
+            "score",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "score": {"help_text": "The line's score on the scorecard template; null when no template scores it."}
+        }
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
@@ -49,8 +53,31 @@ class ScorecardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Scorecard
-        fields = ["unit", "staff", "date", "period", "period_start", "period_end", "lines"]
+        fields = [
+            "unit",
+            "staff",
+            "date",
+            "period",
+            "period_start",
+            "period_end",
+            "total_score",
+            "vetoed",
+            "veto_reason",
+            "rank",
+            "rank_of",
+            "lines",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "total_score": {"help_text": "Σ line scores, 0 when vetoed; null when no template scores it."},
+            "vetoed": {"help_text": "A veto line (一票否决) fired: the score is 0."},
+            "veto_reason": {"help_text": "Why it was vetoed; empty otherwise."},
+            "rank": {
+                "help_text": "Competition rank (1, 2, 2, 4) by total score: an outlet among the outlets of the same "
+                "template and parent unit, a staff member inside their outlet; null when not ranked."
+            },
+            "rank_of": {"help_text": "How many were ranked with it; null when not ranked."},
+        }
 
 
 class ScorecardListSerializer(serializers.Serializer):
@@ -81,6 +108,59 @@ class ScorecardQuerySerializer(serializers.Serializer):
             message = "Give either unit=CODE (an org unit) or staff=CODE (a staff member), not both, not neither."
             raise serializers.ValidationError({"unit": message})
         return attrs
+
+
+# -- rankings (GET /api/v1/rankings/) ----------------------------------------------------------------
+
+
+class RankingQuerySerializer(serializers.Serializer):
+    """The query string of GET /api/v1/rankings/."""
+
+    group = serializers.CharField(
+        allow_blank=False,
+        error_messages={
+            "required": "Give group=CODE: a peer group code, or a unit code whose outlets are ranked together.",
+            "blank": "Give group=CODE: a peer group code, or a unit code whose outlets are ranked together.",
+        },
+    )
+    date = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
+    )
+    period = serializers.ChoiceField(
+        choices=[kind.value for kind in PERIOD_KINDS],
+        required=False,
+        default="month",
+        error_messages={"invalid_choice": "“{input}” is not a period kind; use day, week, month, quarter or year."},
+    )
+
+
+class RankingRowSerializer(serializers.Serializer):
+    """One outlet of the ranked set (kpi.selectors.BulletinRow)."""
+
+    unit = serializers.CharField(source="outlet.code", help_text="Outlet code.")
+    total_score = serializers.DecimalField(
+        max_digits=10, decimal_places=4, allow_null=True, help_text="The published score; 0 when vetoed."
+    )
+    vetoed = serializers.BooleanField(help_text="A veto line (一票否决) fired: the score is 0.")
+    veto_reason = serializers.CharField(help_text="Why it was vetoed; empty otherwise.")
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="Competition rank (1, 2, 2, 4) inside this set; null without a score."
+    )
+    rank_of = serializers.IntegerField(allow_null=True, help_text="How many outlets of the set are ranked.")
+    movement = serializers.IntegerField(
+        allow_null=True,
+        help_text="Places gained since the previous day inside the same set (negative: lost); null when it is "
+        "not ranked now or was not ranked then.",
+    )
+
+
+class RankingListSerializer(serializers.Serializer):
+    date = serializers.DateField(allow_null=True, help_text="The business day ranked; null before the first rollup.")
+    period = serializers.ChoiceField(choices=[kind.value for kind in PERIOD_KINDS])
+    group = serializers.CharField(help_text="The peer group or unit code asked for.")
+    results = RankingRowSerializer(many=True, help_text="Best first; outlets without a score last, unranked.")
 
 
 class ApiErrorSerializer(serializers.Serializer):

@@ -38,7 +38,9 @@ def _token(unit, *, scopes: str = "read", key: str | None = None) -> str:
 @pytest.fixture
 def rolled_up(network, teller):
     day = published_day()
-    card = ScorecardFactory(run=day.published_run, unit=network["GZ0101"], period="month")
+    card = ScorecardFactory(
+        run=day.published_run, unit=network["GZ0101"], period="month", total_score="42", rank=2, rank_of=4
+    )
     ScorecardLineFactory(
         scorecard=card,
         metric=metric("mobile_banking_signups"),
@@ -49,6 +51,7 @@ def rolled_up(network, teller):
         status="green",
         gap_to_pace="20",
         required_per_day="13.3333",
+        score="42",
     )
     ScorecardLineFactory(scorecard=card, metric=metric("complaints"), actual="1")
     # Written after, but first in catalog order (sort_order 10): lines come in catalog order.
@@ -88,6 +91,11 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                 "period": "month",
                 "period_start": "2026-11-01",
                 "period_end": "2026-11-30",
+                "total_score": "42.0000",
+                "vetoed": False,
+                "veto_reason": "",
+                "rank": 2,
+                "rank_of": 4,
                 "lines": [
                     {
                         "metric": "deposit_balance",
@@ -99,6 +107,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "status": "amber",
                         "gap_to_pace": None,
                         "required_per_day": None,
+                        "score": None,
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -110,6 +119,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "status": "green",
                         "gap_to_pace": "20.0000",
                         "required_per_day": "13.3333",
+                        "score": "42.0000",
                     },
                     {
                         "metric": "complaints",
@@ -121,6 +131,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "status": None,
                         "gap_to_pace": None,
                         "required_per_day": None,
+                        "score": None,
                     },
                 ],
             }
