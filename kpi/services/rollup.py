@@ -149,14 +149,39 @@ def step_state(state: pd.DataFrame, facts: pd.DataFrame, day: datetime.date, cat
 
 
 def _facts_frame(queryset) -> pd.DataFrame:
-    rows = list(queryset.values_list("date", "unit_id", "staff_id", "metric_id", "value"))
-    frame = pd.DataFrame(rows, columns=["date", "unit_id", "staff_id", "metric_id", "value"])
+    # The credit split (分润) of each fact comes along in the same query (a LEFT JOIN on a small table).
+    columns = ["date", "unit_id", "staff_id", "metric_id", "value", "partner_id", "share"]
+    rows = list(queryset.values_list(*columns[:5], "credit_split__partner_id", "credit_split__share"))
+    frame = pd.DataFrame(rows, columns=columns)
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
     frame["unit_id"] = frame["unit_id"].astype("int64")
     frame["metric_id"] = frame["metric_id"].astype("int64")
     # Decimal → exact integer of ten-thousandths.
     frame["fact"] = pd.array([int(value * SCALE) for value in frame["value"]], dtype="Int64")
-    return frame.drop(columns=["value"])
+    return _credit_shared(frame)
+
+
+def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shared staff fact (CreditSplit) counts share % for the partner at the same unit and the rest
+    for its own staff member, in exact ten-thousandths: the partner's part is rounded half away from
+    zero (so a reversed sale cancels the sale), the owner keeps the remainder, and the two add up to
+    the fact. A partner with a fact of their own on the same day, unit and metric gets one row."""
+    shared = frame["partner_id"].notna().to_numpy()
+    plain = frame.drop(columns=["value", "partner_id", "share"])
+    if not shared.any():
+        return plain
+    whole = 100 * 100  # 100 %, in hundredths of a percent (a share has two decimals)
+    parts = []
+    for fact, share in zip(plain.loc[shared, "fact"], frame.loc[shared, "share"], strict=True):
+        numerator = int(fact) * int(share * 100)
+        magnitude = (abs(numerator) + whole // 2) // whole
+        parts.append(magnitude if numerator >= 0 else -magnitude)
+    partner_part = pd.array(parts, dtype="Int64")
+    partners = plain[shared].assign(staff_id=frame.loc[shared, "partner_id"].astype("int64").to_numpy())
+    partners["fact"] = partner_part
+    plain.loc[shared, "fact"] = plain.loc[shared, "fact"].to_numpy() - partner_part
+    both = pd.concat([plain, partners], ignore_index=True)
+    return both.groupby(["date", *KEY], as_index=False, sort=False)["fact"].sum()
 
 
 def _state_of_run(run_id: int) -> pd.DataFrame:
