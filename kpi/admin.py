@@ -26,6 +26,7 @@ from bankops.admin import CsvImportMixin
 from bankops.lib.exports import table_response
 from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
 from branches.models import Area, OutletFormat
+from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
 from kpi.models import (
     Fact,
     IngestBatch,

@@ -1,0 +1,60 @@
+"""Credit splits (分润) in the admin: HQ shares a staff member's fact with a colleague at the same outlet.
+
+Set and removed only through kpi.services.credit, which checks the split and marks the rollup stale
+from the fact's date. Registered from kpi/admin.py, which imports this module.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from kpi.models import CreditSplit
+from kpi.services.credit import credit_split_problems, credit_split_remove, credit_split_set
+
+
+class CreditSplitForm(forms.ModelForm):
+    class Meta:
+        model = CreditSplit
+        fields = ("fact", "partner", "share")
+        help_texts = {
+            "fact": _("A staff member's fact of a flow (a sale); search by outlet or staff code."),
+            "share": _("The partner's percentage (30 means 30 %); the fact's own staff member keeps the rest."),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        fact = cleaned.get("fact") or (self.instance.fact if self.instance.fact_id else None)
+        partner, share = cleaned.get("partner"), cleaned.get("share")
+        if fact is not None and partner is not None and share is not None:
+            for name, problem in credit_split_problems(fact=fact, partner=partner, share=share).items():
+                self.add_error(name if name in self.fields else None, problem)
+        return cleaned
+
+
+@admin.register(CreditSplit)
+class CreditSplitAdmin(admin.ModelAdmin):
+    form = CreditSplitForm
+    list_display = ("fact", "partner", "share", "created_at", "created_by")
+    list_select_related = ("fact__unit", "fact__staff", "fact__metric", "partner", "created_by")
+    search_fields = ("fact__staff__code", "fact__unit__code", "partner__code")
+    autocomplete_fields = ("fact", "partner")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # The fact of a split is fixed: change the partner or the share, or remove the split.
+        return ("fact", "created_at", "created_by") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: CreditSplit, form: CreditSplitForm, change: bool) -> None:
+        split = credit_split_set(fact=obj.fact, partner=obj.partner, share=obj.share, created_by=request.user)
+        # The admin goes on with `obj` (the message, the log entry, the redirect): make it the saved row.
+        obj.pk = split.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: CreditSplit) -> None:
+        credit_split_remove(fact=obj.fact)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for split in queryset.select_related("fact"):
+            credit_split_remove(fact=split.fact)
