@@ -27,6 +27,7 @@ from bankops.lib.exports import table_response
 from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
 from branches.models import Area, OutletFormat
 from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
+from kpi.admin_split import TargetSplitMixin
 from kpi.models import (
     Fact,
     IngestBatch,
@@ -172,7 +173,7 @@ class TargetChangeInline(admin.TabularInline):
 
 
 @admin.register(Target)
-class TargetAdmin(CsvImportMixin, admin.ModelAdmin):
+class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
     import_kind = "targets"
     form = TargetForm
     list_display = ("period", "unit", "staff", "metric", "value", "updated_at", "updated_by")
