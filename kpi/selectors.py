@@ -16,10 +16,21 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from bankops.lib.periods import PeriodKind
+from bankops.lib.periods import PeriodKind, period_of
 from branches.models import OrgUnit, PeerGroup, UnitKind, UnitStatus
 from kpi import formulas
-from kpi.models import Category, Metric, RollupDay, Scorecard, ScorecardLine, Status, TemplateLine
+from kpi.models import (
+    Category,
+    Contest,
+    ContestPair,
+    Metric,
+    RollupDay,
+    Scorecard,
+    ScorecardLine,
+    ScorecardTemplate,
+    Status,
+    TemplateLine,
+)
 from staff.models import Assignment, Role, StaffMember
 from staff.selectors import Scope
 
@@ -329,3 +340,129 @@ def bulletin_units(*, scope: Scope) -> list[OrgUnit]:
     """The units above outlets whose subtree this scope may rank on the bulletin (the picker), in tree
     order (one query)."""
     return list(scope.units(OrgUnit.objects.exclude(kind=UnitKind.OUTLET)).order_by("path"))
+
+
+# -- PK contests and benchmark outlets (标杆网点) ---------------------------------------------------------
+
+
+def contests_visible(*, scope: Scope) -> QuerySet[Contest]:
+    """The contests this scope may read (DOMAIN.md §7): everything for HQ and auditors; otherwise those
+    organised by a unit of the scope's subtree, and those an outlet of the subtree competes in (an
+    outlet head follows their own PK, whoever organised it). One query."""
+    contests = Contest.objects.select_related("unit", "template")
+    if scope.everything:
+        return contests
+    if not scope.unit_path:
+        return contests.none()
+    competing = ContestPair.objects.filter(contest=OuterRef("pk")).filter(
+        Q(outlet_a__path__startswith=scope.unit_path) | Q(outlet_b__path__startswith=scope.unit_path)
+    )
+    return contests.filter(Q(unit__path__startswith=scope.unit_path) | Exists(competing))
+
+
+def contest_get_or_404(*, scope: Scope, contest_id: int) -> Contest:
+    """The contest if this scope may read it; 404 whether it is missing or out of scope."""
+    contest = contests_visible(scope=scope).filter(pk=contest_id).first()
+    if contest is None:
+        raise Http404("No such contest.")
+    return contest
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    """One metric: the benchmark's latest month, the replica's month before its transformation and its
+    latest month (None: no figure)."""
+
+    metric: Metric
+    benchmark: ScorecardLine | None
+    before: ScorecardLine | None
+    after: ScorecardLine | None
+
+    @property
+    def figures(self) -> tuple[ScorecardLine | None, ScorecardLine | None, ScorecardLine | None]:
+        """In the page's column order: before, after, the benchmark."""
+        return self.before, self.after, self.benchmark
+
+
+@dataclass
+class ReplicaComparison:
+    """A replica (标杆复制网点) next to its benchmark."""
+
+    outlet: OrgUnit
+    before_date: datetime.date | None  # the last day of the month before `transformed_on`
+    rows: list[BenchmarkRow]
+
+
+@dataclass
+class BenchmarkComparison:
+    benchmark: OrgUnit
+    as_of: datetime.date | None  # the latest rolled-up day: the "after" month is to date of this day
+    template: ScorecardTemplate | None  # the template that scores the benchmark, when one does
+    metrics: list[Metric]
+    replicas: list[ReplicaComparison]
+
+
+def benchmark_comparison(*, scope: Scope, benchmark: OrgUnit) -> BenchmarkComparison:
+    """A benchmark outlet next to the outlets that replicate it, on month figures (标杆复制).
+
+    1. Replicas: the outlets whose `benchmark` is this one, within the scope (others are left out).
+    2. "After": every outlet's month scorecard as of the latest rolled-up day (month to date); "before":
+       a replica's month scorecard of the last day of the month before its transformation date (period
+       ends are kept by the rollup however old). A replica without a transformation date has no "before".
+    3. Metrics: the lines of the template that scores the benchmark (its latest month scorecard's
+       template), else the metrics on that scorecard, in catalog order.
+    Five queries whatever the number of replicas.
+    """
+    replicas = list(scope.units(benchmark.replicas.all()).order_by("code"))
+    as_of = latest_rolled_up_date()
+    before_dates: dict[int, datetime.date] = {}
+    for replica in replicas:
+        if replica.transformed_on:
+            month_before = period_of(PeriodKind.MONTH, replica.transformed_on).previous()
+            if as_of is not None and month_before.end <= as_of:
+                before_dates[replica.pk] = month_before.end
+    dates = {as_of, *before_dates.values()} - {None}
+    lines = ScorecardLine.objects.select_related("metric")
+    cards = (
+        Scorecard.objects.filter(
+            run__in=RollupDay.objects.filter(date__in=dates).exclude(published_run=None).values("published_run"),
+            period=PeriodKind.MONTH,
+            unit__in=[benchmark, *replicas],
+            staff=None,
+        ).prefetch_related(Prefetch("lines", queryset=lines))
+        if dates
+        else Scorecard.objects.none()
+    )
+    by_unit_date = {(card.unit_id, card.date): card for card in cards}
+
+    def lines_of(unit_id: int, day: datetime.date | None) -> dict[int, ScorecardLine]:
+        card = by_unit_date.get((unit_id, day))
+        return {line.metric_id: line for line in card.lines.all()} if card else {}
+
+    benchmark_card = by_unit_date.get((benchmark.pk, as_of))
+    template = None
+    if benchmark_card is not None and benchmark_card.template_id:
+        template = (
+            ScorecardTemplate.objects.filter(pk=benchmark_card.template_id)
+            .prefetch_related(
+                Prefetch("lines", queryset=TemplateLine.objects.select_related("metric").order_by("sort_order", "pk"))
+            )
+            .first()
+        )
+    if template is not None:
+        metrics = [line.metric for line in template.lines.all()]
+    else:
+        benchmark_metrics = [line.metric for line in benchmark_card.lines.all()] if benchmark_card else []
+        metrics = sorted(benchmark_metrics, key=lambda metric: (metric.sort_order, metric.code))
+    benchmark_lines = lines_of(benchmark.pk, as_of)
+    comparisons = []
+    for replica in replicas:
+        before, after = lines_of(replica.pk, before_dates.get(replica.pk)), lines_of(replica.pk, as_of)
+        rows = [
+            BenchmarkRow(metric, benchmark_lines.get(metric.pk), before.get(metric.pk), after.get(metric.pk))
+            for metric in metrics
+        ]
+        comparisons.append(ReplicaComparison(outlet=replica, before_date=before_dates.get(replica.pk), rows=rows))
+    return BenchmarkComparison(
+        benchmark=benchmark, as_of=as_of, template=template, metrics=metrics, replicas=comparisons
+    )
