@@ -16,6 +16,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -28,7 +29,10 @@ from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, 
 from branches.models import Area, OutletFormat
 from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
 from kpi.admin_split import TargetSplitMixin
+from kpi.forms import CONTEST_PERIOD_HELP
 from kpi.models import (
+    Contest,
+    ContestPair,
     Fact,
     IngestBatch,
     LineKind,
@@ -48,6 +52,14 @@ from kpi.services.closing import (
     month_close_problem,
     month_reopen,
     pay_basis,
+)
+from kpi.services.contests import (
+    CONTEST_PERIOD_KINDS,
+    calendar_period,
+    contest_pairs_propose,
+    contest_pairs_set,
+    contest_problems,
+    pair_problems,
 )
 from kpi.services.targets import target_problems, target_set, targets_delete
 from kpi.services.templates import (
@@ -689,3 +701,161 @@ class MonthCloseEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("month"), ordering="month")
     def month_label(self, event: MonthCloseEvent) -> str:
         return f"{event.month:%Y-%m}"
+
+
+# -- PK contests (两两一组 PK) ------------------------------------------------------------------------------
+
+
+class ContestAdminForm(forms.ModelForm):
+    """The period is typed as a calendar period code (2026-11, 2026-Q4, 2026-W48, 2026): contests run on
+    calendar periods, whose scorecards the rollup publishes (kpi.services.contests)."""
+
+    period = forms.CharField(label=_("period"), max_length=10, help_text=CONTEST_PERIOD_HELP)
+
+    class Meta:
+        model = Contest
+        fields = ("name", "unit", "period", "template", "metrics")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            period = calendar_period(self.instance.period_start, self.instance.period_end)
+            self.initial["period"] = period.code if period else ""
+        if "template" in self.fields:
+            self.fields["template"].queryset = ScorecardTemplate.objects.filter(
+                subject=ScorecardTemplate.Subject.OUTLET
+            )
+
+    def clean_period(self) -> Period:
+        text = self.cleaned_data["period"]
+        try:
+            period = parse_period(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc))
+        if period.kind not in CONTEST_PERIOD_KINDS:
+            raise forms.ValidationError(_("Use a calendar week, month, quarter or year, e.g. 2026-11."))
+        return period
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        period = cleaned.get("period")
+        if period is not None:
+            self.instance.period_start, self.instance.period_end = period.start, period.end
+        problems = contest_problems(
+            name=cleaned.get("name", ""),
+            unit=cleaned.get("unit"),
+            period_start=period.start if period else None,
+            period_end=period.end if period else None,
+            template=cleaned.get("template"),
+            metrics=list(cleaned.get("metrics") or []),
+        )
+        for field_name, messages_ in problems.items():
+            target = "period" if field_name.startswith("period") else field_name
+            for message in messages_:
+                if target not in self.errors:
+                    self.add_error(target, message)
+        return cleaned
+
+
+class ContestPairFormSet(forms.BaseInlineFormSet):
+    """The pairs are checked together, by the rules contest_pairs_set applies."""
+
+    def clean(self) -> None:
+        super().clean()
+        unit = self.instance.unit if self.instance.unit_id else None
+        if unit is None or any(form.errors for form in self.forms):
+            return
+        pairs = [
+            (form.cleaned_data["outlet_a"], form.cleaned_data["outlet_b"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("outlet_a")
+            and form.cleaned_data.get("outlet_b")
+        ]
+        problems = pair_problems(unit=unit, pairs=pairs)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class ContestPairInline(admin.TabularInline):
+    model = ContestPair
+    formset = ContestPairFormSet
+    autocomplete_fields = ("outlet_a", "outlet_b")
+    extra = 0
+
+
+class ContestStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("upcoming", _("Not started")), ("running", _("Running")), ("ended", _("Ended"))]
+
+    def queryset(self, request: HttpRequest, queryset):
+        today = timezone.localdate()
+        if self.value() == "upcoming":
+            return queryset.filter(period_start__gt=today)
+        if self.value() == "running":
+            return queryset.filter(period_start__lte=today, period_end__gte=today)
+        if self.value() == "ended":
+            return queryset.filter(period_end__lt=today)
+        return queryset
+
+
+@admin.register(Contest)
+class ContestAdmin(admin.ModelAdmin):
+    """HQ's list of PK contests. Unit managers create theirs on /contests/new/."""
+
+    form = ContestAdminForm
+    inlines = [ContestPairInline]
+    list_display = ("name", "unit", "period_start", "period_end", "template", "pair_count", "page_link")
+    list_filter = (ContestStateFilter, "template", "unit__kind")
+    list_select_related = ("unit", "template")
+    search_fields = ("name", "unit__code", "unit__name_zh", "unit__name_en")
+    date_hierarchy = "period_start"
+    autocomplete_fields = ("unit",)
+    filter_horizontal = ("metrics",)
+    actions = ["propose_pairs"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(pair_total=Count("pairs"))
+
+    @admin.display(description=_("pairs"), ordering="pair_total")
+    def pair_count(self, contest: Contest) -> int:
+        return contest.pair_total
+
+    @admin.display(description=_("head to head"))
+    def page_link(self, contest: Contest) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("kpi:contest_detail", args=[contest.pk]), _("open"))
+
+    def save_model(self, request: HttpRequest, obj: Contest, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Propose pairs of similar score (preview, then save)"), permissions=["change"])
+    def propose_pairs(self, request: HttpRequest, queryset):
+        """First a preview of every selected contest's proposal; saved (replacing the contest's pairs)
+        only when the preview is confirmed."""
+        contests = list(queryset.select_related("unit").order_by("pk"))
+        proposals = [
+            (contest, contest_pairs_propose(contest=contest, as_of=contest.period_start - datetime.timedelta(days=1)))
+            for contest in contests
+        ]
+        if request.POST.get("apply") == "yes":
+            for contest, proposal in proposals:
+                contest_pairs_set(contest=contest, pairs=proposal.pairs)
+                self.message_user(
+                    request,
+                    _("%(contest)s: %(count)s pairs saved.") % {"contest": contest.name, "count": len(proposal.pairs)},
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Propose pairs"),
+            "opts": self.model._meta,
+            "proposals": proposals,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/kpi/contest/propose_pairs.html", context)
