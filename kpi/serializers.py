@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from bankops.lib.periods import PERIOD_KINDS
-from kpi.models import Scorecard, ScorecardLine, Status
+from kpi.models import Contest, ContestPair, Scorecard, ScorecardLine, Status
 
 # -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
 
@@ -219,3 +219,107 @@ class FactErrorSerializer(serializers.Serializer):
 
 class FactErrorsSerializer(serializers.Serializer):
     errors = FactErrorSerializer(many=True)
+
+
+# -- PK contests (GET /api/v1/contests/, /api/v1/contests/<id>/) ------------------------------------
+
+LEADS = ["a", "b", "tie"]
+
+
+class ContestPairSerializer(serializers.ModelSerializer):
+    outlet_a = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Outlet code.")
+    outlet_b = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Outlet code.")
+
+    class Meta:
+        model = ContestPair
+        fields = ["outlet_a", "outlet_b"]
+        read_only_fields = fields
+
+
+class ContestSerializer(serializers.ModelSerializer):
+    """A PK contest (两两一组): outlets of `unit`'s subtree paired head to head over a calendar period, on a
+    scorecard template (`template`, overall by total score) or on chosen `metrics` (overall by the number
+    of metrics led)."""
+
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="The organising unit.")
+    period = serializers.CharField(read_only=True, help_text="The calendar period: 2026-W48, 2026-11, 2026-Q4, 2026.")
+    template = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Scorecard template code, or null."
+    )
+    metrics = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True, help_text="Metric codes of a metrics contest (else empty)."
+    )
+    state = serializers.ChoiceField(choices=["upcoming", "running", "ended"], read_only=True)
+    pairs = ContestPairSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contest
+        fields = ["id", "name", "unit", "period", "period_start", "period_end", "template", "metrics", "state", "pairs"]
+        read_only_fields = fields
+
+
+class ContestListSerializer(serializers.Serializer):
+    results = ContestSerializer(many=True, read_only=True)
+
+
+class ContestSideSerializer(serializers.Serializer):
+    """One outlet's figures on one metric (its scorecard line for the contest's period, to date)."""
+
+    actual = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    target = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    attainment = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    pace_attainment = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices, allow_null=True)
+    score = serializers.DecimalField(
+        max_digits=10, decimal_places=4, allow_null=True, help_text="The template line's score (template contests)."
+    )
+
+
+class ContestMetricSerializer(serializers.Serializer):
+    metric = serializers.CharField(source="metric.code")
+    direction = serializers.CharField(source="metric.direction", help_text="higher or lower (is better).")
+    basis = serializers.ChoiceField(
+        choices=["pace", "actual"],
+        allow_null=True,
+        help_text="pace: compared by pace-adjusted attainment (both sides have a target); actual: by the actual; "
+        "null: a side has no figure.",
+    )
+    leader = serializers.ChoiceField(choices=LEADS, allow_null=True, help_text="a, b, tie, or null.")
+    a = ContestSideSerializer(allow_null=True)
+    b = ContestSideSerializer(allow_null=True)
+
+
+class ContestPairStandingSerializer(serializers.Serializer):
+    outlet_a = serializers.CharField(source="outlet_a.code")
+    outlet_b = serializers.CharField(source="outlet_b.code")
+    leader = serializers.ChoiceField(choices=LEADS, allow_null=True, help_text="Overall: a, b, tie, or null.")
+    winner = serializers.ChoiceField(
+        choices=LEADS, allow_null=True, help_text="Once the contest is over and its last day rolled up; else null."
+    )
+    score_a = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    score_b = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    vetoed_a = serializers.BooleanField()
+    vetoed_b = serializers.BooleanField()
+    metrics_led_a = serializers.IntegerField(source="led_a")
+    metrics_led_b = serializers.IntegerField(source="led_b")
+    metrics = ContestMetricSerializer(many=True)
+
+
+class ContestStandingsSerializer(serializers.Serializer):
+    """A contest with its pairs head to head as of `figures_date`."""
+
+    id = serializers.IntegerField(source="contest.pk")
+    name = serializers.CharField(source="contest.name")
+    unit = serializers.CharField(source="contest.unit.code")
+    period = serializers.CharField(source="period.code")
+    period_start = serializers.DateField(source="contest.period_start")
+    period_end = serializers.DateField(source="contest.period_end")
+    template = serializers.CharField(source="contest.template.code", allow_null=True)
+    metrics = serializers.SerializerMethodField()
+    figures_date = serializers.DateField(allow_null=True, help_text="The rolled-up day the figures are of.")
+    ended = serializers.BooleanField()
+    final = serializers.BooleanField(help_text="Ended and its last day rolled up: `winner` is set.")
+    pairs = ContestPairStandingSerializer(many=True)
+
+    def get_metrics(self, standings) -> list[str]:
+        return [metric.code for metric in standings.metrics]
