@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from bankops import demo
+from bankops import demo, demo_templates
 
 
 class Command(BaseCommand):
@@ -41,6 +41,10 @@ class Command(BaseCommand):
             logins = demo.personas_ensure(plan=seeded.plan)
             advance("personas")
 
+        # Before any rollup: the days rolled up from here on are scored by these templates.
+        templates = demo_templates.seed_templates()
+
         self.stdout.write(demo.format_summary(demo.network_counts(), seeded=seeded))
+        self.stdout.write(str(templates))
         self.stdout.write("")
         self.stdout.write(demo.format_logins_table(logins))
