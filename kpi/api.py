@@ -523,9 +523,10 @@ class ContestDetailView(APIView):
             "contest's period to date and who leads (`basis` pace: by pace-adjusted attainment when both sides "
             "have a target; actual: by the actual, the lower one for a lower-is-better metric). Overall "
             "(`leader`): by the total score on the template for a template contest (`score_a`, `score_b`), "
-            "else by the number of metrics led; `tie` when equal. `winner` is set once the contest is over and "
-            "its last day is rolled up (`final`). Decimals are strings; attainment and pace-adjusted attainment "
-            "are fractions (1.05 means 105 %). A contest outside the token's (or user's) scope answers 404."
+            "else by the number of metrics led; `tie` when equal. `winner` (a, b or `draw`) is set once the "
+            "contest is over and its last day is rolled up (`final`). Decimals are strings; attainment and "
+            "pace-adjusted attainment are fractions (1.05 means 105 %). A contest outside the token's (or "
+            "user's) scope answers 404."
         ),
         responses={
             200: OpenApiResponse(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bankops.lib.periods import PERIOD_KINDS
@@ -226,6 +227,10 @@ class FactErrorsSerializer(serializers.Serializer):
 LEADS = ["a", "b", "tie"]
 
 
+# A finished pair is won by a or b, or drawn: its own word (and its own enum in the schema).
+WINNERS = ["a", "b", "draw"]
+
+
 class ContestPairSerializer(serializers.ModelSerializer):
     outlet_a = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Outlet code.")
     outlet_b = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Outlet code.")
@@ -293,8 +298,8 @@ class ContestPairStandingSerializer(serializers.Serializer):
     outlet_a = serializers.CharField(source="outlet_a.code")
     outlet_b = serializers.CharField(source="outlet_b.code")
     leader = serializers.ChoiceField(choices=LEADS, allow_null=True, help_text="Overall: a, b, tie, or null.")
-    winner = serializers.ChoiceField(
-        choices=LEADS, allow_null=True, help_text="Once the contest is over and its last day rolled up; else null."
+    winner = serializers.SerializerMethodField(
+        help_text="a, b or draw once the contest is over and its last day rolled up; else null."
     )
     score_a = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     score_b = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
@@ -303,6 +308,12 @@ class ContestPairStandingSerializer(serializers.Serializer):
     metrics_led_a = serializers.IntegerField(source="led_a")
     metrics_led_b = serializers.IntegerField(source="led_b")
     metrics = ContestMetricSerializer(many=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=WINNERS, allow_null=True))
+    def get_winner(self, standing) -> str | None:
+        if standing.winner is None:
+            return None
+        return "draw" if standing.winner == "tie" else str(standing.winner)
 
 
 class ContestStandingsSerializer(serializers.Serializer):

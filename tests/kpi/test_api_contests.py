@@ -114,6 +114,18 @@ def test_the_winner_is_given_once_the_last_day_is_rolled_up(client, network, pk)
     assert (body["pairs"][0]["leader"], body["pairs"][0]["winner"]) == ("b", "b")
 
 
+def test_a_level_pair_is_a_draw_once_the_contest_is_over(client, network):
+    a, b = network["GZ0101"], network["GZ0102"]
+    for outlet in (a, b):
+        fact(outlet, "complaints", 2, day=NOVEMBER_END)
+    roll(NOVEMBER_END)
+    level = contest(network["GZ01"], (a, b), metrics=["complaints"])
+
+    pair = _reader(client, network["GZ01"]).get(f"/api/v1/contests/{level.pk}/").json()["pairs"][0]
+
+    assert (pair["leader"], pair["winner"]) == ("tie", "draw")
+
+
 def test_a_token_of_a_competing_outlet_sees_its_contest(client, network, pk):
     response = _reader(client, network["GZ0102"]).get("/api/v1/contests/")
     assert [item["id"] for item in response.json()["results"]] == [pk.pk]
