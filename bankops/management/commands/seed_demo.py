@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+import argparse
+import datetime
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from bankops import demo, demo_templates
+from bankops import demo, demo_facts
+from bankops.lib.periods import parse_date
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with the demo network (HQ, 3 branches, sub-branches, outlets, staff, peer "
-        "groups) and the demo logins. Safe to run again: the same seed changes nothing."
+        "groups), the demo logins, then about 120 days of facts and the targets of their periods, rolled "
+        "up. Safe to run again: the same seed changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,10 +30,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=demo.DEFAULT_SEED, help=f"random seed (default {demo.DEFAULT_SEED})"
         )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=demo_facts.DEFAULT_DAYS,
+            help=f"days of facts, ending with --end (default {demo_facts.DEFAULT_DAYS})",
+        )
+        parser.add_argument(
+            "--end", type=_date, default=None, help="last day of facts, YYYY-MM-DD (default: yesterday)"
+        )
+        parser.add_argument("--no-facts", action="store_true", dest="no_facts", help="the network and the logins only")
 
-    def handle(self, *args, outlets: int, seed: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        outlets: int,
+        seed: int,
+        days: int,
+        end: datetime.date | None,
+        no_facts: bool,
+        **options,
+    ) -> None:
         if outlets < 1:
             raise CommandError(f"--outlets must be at least 1 (got {outlets})")
+        if days < 1:
+            raise CommandError(f"--days must be at least 1 (got {days})")
         steps = [*demo.NETWORK_STEPS, "personas"]
         # tqdm writes to the real stderr (Django's OutputWrapper would end every redraw with a newline)
         # and switches itself off when that is not a terminal (disable=None).
@@ -41,10 +68,23 @@ class Command(BaseCommand):
             logins = demo.personas_ensure(plan=seeded.plan)
             advance("personas")
 
-        # Before any rollup: the days rolled up from here on are scored by these templates.
-        templates = demo_templates.seed_templates()
+        facts = None if no_facts else demo_facts.seed_facts(seed=seed, end=end, days=days, bar=_bar)
 
         self.stdout.write(demo.format_summary(demo.network_counts(), seeded=seeded))
-        self.stdout.write(str(templates))
+        if facts is not None:
+            self.stdout.write(str(facts))
         self.stdout.write("")
         self.stdout.write(demo.format_logins_table(logins))
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+@contextmanager
+def _bar(description: str, total: int, unit: str) -> Iterator[Callable[[int], None]]:
+    with tqdm(total=total, desc=description, unit=unit, file=sys.stderr, disable=None) as bar:
+        yield bar.update
