@@ -308,7 +308,7 @@ VERSION_HELP = _(
     "A new version is a new template with the same code and a later effective date: the version in force "
     "on a day is the latest that started on or before it, so scores published under an older version are "
     "reproduced unchanged. A version that was in force on a published day no longer changes (only its names "
-    "do): copy it as a new version from a later date (action \u201cCopy as a new version\u201d). A new version "
+    "do): copy it as a new version from a later date (action “Copy as a new version”). A new version "
     "that starts on a day already published has those days scored again by the next rollup; it cannot start "
     "in a closed month."
 )

@@ -84,7 +84,7 @@ def version_lock_reason(template: ScorecardTemplate) -> str | None:
     return _(
         "This version was in force on published days (up to %(day)s): its scores must stay reproducible, so "
         "its lines, outlets, posts, dates and status no longer change. Create a new version from a later date "
-        "instead (action \u201cCopy as a new version\u201d); the names can still be corrected."
+        "instead (action “Copy as a new version”); the names can still be corrected."
     ) % {"day": last}
 
 
