@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from bankops import demo, demo_facts
+from bankops import demo, demo_facts, demo_templates
 from bankops.lib.periods import parse_date
 
 
@@ -68,9 +68,12 @@ class Command(BaseCommand):
             logins = demo.personas_ensure(plan=seeded.plan)
             advance("personas")
 
+        # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates.
+        templates = demo_templates.seed_templates()
         facts = None if no_facts else demo_facts.seed_facts(seed=seed, end=end, days=days, bar=_bar)
 
         self.stdout.write(demo.format_summary(demo.network_counts(), seeded=seeded))
+        self.stdout.write(str(templates))
         if facts is not None:
             self.stdout.write(str(facts))
         self.stdout.write("")
