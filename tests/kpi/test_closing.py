@@ -280,6 +280,7 @@ class TestPayExport:
         hq_admin.is_staff = True
         hq_admin.save()
         client.force_login(hq_admin)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
         response = client.get(f"/admin/kpi/monthclose/{row.pk}/export/csv/", follow=True)
 
@@ -330,6 +331,15 @@ class TestAdminAndCommand:
         ]
         row.refresh_from_db()
         assert not row.is_closed
+
+    def test_a_closed_month_shows_its_history_and_the_events_list_opens(self, october, hq_client, hq_admin):
+        row = month_close(month=OCT_15, by=hq_admin, today=TODAY)
+
+        page = hq_client.get(f"/admin/kpi/monthclose/{row.pk}/change/")
+
+        assert page.status_code == 200
+        assert "zhou.minghua" in page.content.decode()
+        assert hq_client.get("/admin/kpi/monthcloseevent/").status_code == 200
 
     def test_the_add_page_says_why_a_month_cannot_be_closed(self, network, hq_client):
         response = hq_client.post("/admin/kpi/monthclose/add/", {"month_code": "2026-09"})
