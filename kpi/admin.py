@@ -379,6 +379,11 @@ class TemplateLineFormSet(forms.BaseInlineFormSet):
     """Rules across the lines of a template: one line per metric, metrics of the template's level,
     weights adding up to 100, and no change to a version in force on published days."""
 
+    def validate_unique(self) -> None:
+        # The one-line-per-metric rule is checked in clean() with a message that names the metric;
+        # Django's generic "correct the duplicate values" would come first and say less.
+        return None
+
     def clean(self) -> None:
         super().clean()
         template = self.instance

@@ -553,6 +553,8 @@ class TemplateLine(models.Model):
         verbose_name = _("template line")
         verbose_name_plural = _("template lines")
         ordering = ["sort_order", "pk"]
+        # Scoring merges lines on (template, metric): a metric twice would double the scorecard's lines.
+        constraints = [models.UniqueConstraint(fields=["template", "metric"], name="template_line_metric_once")]
 
     def __str__(self) -> str:
         return f"{self.template.code}: {self.metric.code} ({self.kind})"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from bankops.lib.periods import days_between, parse_date
+from kpi.models import RollupRun
 from kpi.services import rollup
 
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
                 bar.set_description(str(day))
                 run = rollup.rollup_day(day=day)
                 bar.update(1)
+                if run.status != RollupRun.Status.PUBLISHED:
+                    self.stdout.write(f"{day}: {run.get_status_display()} ({run.message})")
+                    continue
                 self.stdout.write(
                     f"{day}: published run {run.pk} ({run.scorecards} scorecards, {run.lines} lines"
                     f"{', from the day before' if run.chained else ', rebuilt from the start of the year'})"
