@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from kpi.models import Aggregation, Metric
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Metric.clean's messages are read in English, whatever catalog is compiled (zh-hans is the default)."""
+    with translation.override("en"):
+        yield
+
 
 # DOMAIN.md §8, copied by hand: code, unit, kind, better, and what a derived metric is made of.
 CATALOG = [

@@ -130,6 +130,7 @@ def test_the_admin_shows_a_new_tokens_key_once_and_stores_its_hash(admin_client,
         "/admin/staff/apitoken/add/",
         {"name": "crm-export", "unit": network["GZ"].pk, "scopes": ["read", "ingest"]},
         follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     token = ApiToken.objects.get()
