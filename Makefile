@@ -45,6 +45,15 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Translations (needs GNU gettext: apt-get install gettext). The compiled .mo files are committed, so a
+# checkout shows Chinese without gettext; run this after adding or changing a translatable string,
+# translate the new msgids in locale/zh_Hans/LC_MESSAGES/django.po, then run it again and commit both.
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l zh_Hans $(MESSAGES_IGNORE)
+
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
