@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 
 from bankops.celery import app as celery_app
 from branches.models import Area, OrgUnit, OutletFormat
@@ -18,6 +19,16 @@ def _celery_eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (zh-hans). LocaleMiddleware leaves the language of a
+    request active in the thread after the response, so without this a test that asked for English
+    would make the tests after it read English too, and they would pass or fail by their order."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def pytest_configure(config):

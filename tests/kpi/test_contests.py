@@ -24,6 +24,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from branches.models import UnitStatus
 from kpi.models import Contest, ContestPair, LineKind, Scorecard
@@ -157,7 +158,7 @@ class TestSetPairs:
         a, b, c, _d = gz01_outlets
         november = contest(network["GZ01"], (a, b), metrics=["customers_served"])
 
-        with pytest.raises(ValidationError) as refused:
+        with translation.override("en"), pytest.raises(ValidationError) as refused:
             contest_pairs_set(
                 contest=november,
                 pairs=[(a, b), (b, c), (c, c), (a, network["GZ0201"]), (network["GZ01"], b)],
@@ -354,7 +355,7 @@ class TestCreate:
     def test_settings_that_make_no_contest_are_refused(
         self, network, hq_admin, start, end, with_metrics, field, message
     ):
-        with pytest.raises(ValidationError) as refused:
+        with translation.override("en"), pytest.raises(ValidationError) as refused:
             contest_create(
                 name="PK", unit=network["GZ01"], period_start=start, period_end=end,
                 metrics=[metric("complaints")] if with_metrics else [], created_by=hq_admin,
