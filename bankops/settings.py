@@ -204,7 +204,7 @@ ROLLUP_HOUR = env.int("ROLLUP_HOUR", default=6)
 ROLLUP_MINUTE = env.int("ROLLUP_MINUTE", default=0)
 # Daily scorecards older than this keep only their period-end days (week, month, quarter, year ends);
 # running totals older than ROLLUP_STATE_DAYS are dropped (a correction further back rebuilds them).
-SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=100)
+SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=62)
 ROLLUP_STATE_DAYS = env.int("ROLLUP_STATE_DAYS", default=45)
 
 CELERY_BEAT_SCHEDULE = {

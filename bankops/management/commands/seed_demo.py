@@ -39,6 +39,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--end", type=_date, default=None, help="last day of facts, YYYY-MM-DD (default: yesterday)"
         )
+        parser.add_argument(
+            "--rollup-days",
+            type=int,
+            default=demo_facts.DEFAULT_ROLLUP_DAYS,
+            dest="rollup_days",
+            help=f"days rolled up into scorecards, ending with --end (default {demo_facts.DEFAULT_ROLLUP_DAYS})",
+        )
         parser.add_argument("--no-facts", action="store_true", dest="no_facts", help="the network and the logins only")
 
     def handle(
@@ -49,6 +56,7 @@ class Command(BaseCommand):
         days: int,
         end: datetime.date | None,
         no_facts: bool,
+        rollup_days: int,
         **options,
     ) -> None:
         if outlets < 1:
@@ -70,7 +78,11 @@ class Command(BaseCommand):
 
         # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates.
         templates = demo_templates.seed_templates()
-        facts = None if no_facts else demo_facts.seed_facts(seed=seed, end=end, days=days, bar=_bar)
+        facts = (
+            None
+            if no_facts
+            else demo_facts.seed_facts(seed=seed, end=end, days=days, bar=_bar, rollup_days=rollup_days)
+        )
 
         self.stdout.write(demo.format_summary(demo.network_counts(), seeded=seeded))
         self.stdout.write(str(templates))
