@@ -41,6 +41,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, without a space (刘雪梅, not 雪梅 刘)."""
+        if any("\u4e00" <= char <= "\u9fff" for char in f"{self.first_name}{self.last_name}"):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     def clean(self) -> None:
         super().clean()
         if self.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD) and not self.unit_id:
