@@ -229,10 +229,3 @@ def test_get_staff_or_404_gives_the_teller_her_own_record_only(teller, roster):
     assert get_staff_or_404(scope, "S1001") == teller.staff_member
     with pytest.raises(Http404):
         get_staff_or_404(scope, "S1002")
-
-
-def test_a_chinese_name_reads_family_name_first():
-    from staff.models import User
-
-    assert User(first_name="雪梅", last_name="刘").get_full_name() == "刘雪梅"
-    assert User(first_name="Mei", last_name="Liu").get_full_name() == "Mei Liu"
