@@ -495,7 +495,9 @@ class TestPages:
         assert "Select a valid choice" in response.content.decode()
 
     @pytest.mark.parametrize("who", ["outlet_head", "teller", "auditor"])
-    def test_only_hq_and_unit_managers_may_create_contests(self, english, who, request):
+    def test_only_hq_and_unit_managers_may_create_contests(self, db, english, who, request):
+        # `db` named here: the persona comes from getfixturevalue, which pytest-django cannot see when it
+        # orders tests, and without it this test ran after the real-worker test had flushed the tables.
         english.force_login(request.getfixturevalue(who))
         assert english.get("/contests/new/").status_code == 403
         assert "New contest" not in english.get("/contests/").content.decode()
