@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bankops.lib.csvimport import CsvRow, ImportRejected
+from bankops.lib.periods import PERIOD_KINDS
 from kpi import selectors
 from kpi.models import ContestPair, IngestBatch
 from kpi.serializers import (
@@ -84,6 +85,19 @@ _SCORECARD_EXAMPLE = {
 }
 
 
+# Query parameters shared by the scorecard and ranking endpoints.
+DATE_PARAMETER = OpenApiParameter(
+    "date", OpenApiTypes.DATE, description="Business date, YYYY-MM-DD. Default: the latest rolled-up day."
+)
+PERIOD_PARAMETER = OpenApiParameter(
+    "period",
+    str,
+    enum=[kind.value for kind in PERIOD_KINDS],
+    default="month",
+    description="Period kind: day, ISO week, month, quarter or year to date. Default: month.",
+)
+
+
 def _errors(serializer_errors: dict) -> list[dict[str, str]]:
     """DRF's {"field": ["message", …]} as the API's [{"field": …, "message": …}, …]."""
     return [
@@ -110,18 +124,8 @@ class ScorecardListView(APIView):
         parameters=[
             OpenApiParameter("unit", str, description="Org unit code, e.g. GZ0101. Give unit or staff."),
             OpenApiParameter("staff", str, description="Staff member code, e.g. S1001. Give unit or staff."),
-            OpenApiParameter(
-                "date",
-                OpenApiTypes.DATE,
-                description="Business date, YYYY-MM-DD. Default: the latest rolled-up day.",
-            ),
-            OpenApiParameter(
-                "period",
-                str,
-                enum=["day", "week", "month", "quarter", "year"],
-                default="month",
-                description="Period kind. Default: month.",
-            ),
+            DATE_PARAMETER,
+            PERIOD_PARAMETER,
         ],
         responses={
             200: OpenApiResponse(
@@ -600,18 +604,8 @@ class RankingListView(APIView):
                 required=True,
                 description="A peer group code (e.g. GZ01-urban) or a unit code (e.g. GZ01) whose outlets are ranked.",
             ),
-            OpenApiParameter(
-                "date",
-                OpenApiTypes.DATE,
-                description="Business date, YYYY-MM-DD. Default: the latest rolled-up day.",
-            ),
-            OpenApiParameter(
-                "period",
-                str,
-                enum=["day", "week", "month", "quarter", "year"],
-                default="month",
-                description="Period kind of the scores. Default: month.",
-            ),
+            DATE_PARAMETER,
+            PERIOD_PARAMETER,
         ],
         responses={
             200: OpenApiResponse(
