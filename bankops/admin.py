@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bankops.importers import IMPORTERS
 from bankops.lib.csvimport import ImportRejected, read_csv
+from staff.selectors import scope_for_user
 
 admin.site.site_header = _("BankOps administration")
 admin.site.site_title = _("BankOps")
@@ -38,7 +39,11 @@ class CsvImportMixin:
         ]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        """Importing adds and changes rows; an admin that is read-only by hand (facts) overrides this."""
+        """Importing adds and changes rows anywhere in the network: HQ only (the imports take no scope),
+        and an admin that is read-only by hand (facts) overrides this."""
+        scope = scope_for_user(request.user)
+        if not scope.everything or scope.read_only:
+            return False
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def import_csv_view(self, request: HttpRequest) -> HttpResponse:

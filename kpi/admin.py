@@ -71,6 +71,7 @@ from kpi.services.templates import (
     version_start_problem,
     weights_problem,
 )
+from staff.selectors import scope_for_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -196,6 +197,15 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
     inlines = [TargetChangeInline]
     # The key of a target (who, what, when) is fixed once it exists: change the value, or delete it.
     key_fields = ("unit", "staff", "metric", "period")
+
+    def get_queryset(self, request: HttpRequest):
+        # A unit manager with admin access sees and changes the targets of their subtree only (the same
+        # Scope as every page); HQ sees all.
+        queryset = super().get_queryset(request)
+        scope = scope_for_user(request.user)
+        if scope.everything:
+            return queryset
+        return queryset.filter(Q(unit__in=scope.units()) | Q(staff__in=scope.staff()))
 
     def get_inlines(self, request: HttpRequest, obj=None):
         return self.inlines if obj is not None else []

@@ -288,11 +288,12 @@ def _date(check: Checker, line: int, text: str, seen: dict[str, datetime.date | 
 
 
 def _check_value(check: Checker, line: int, value: Decimal, text: str, metric: _MetricRule | None) -> Decimal | None:
-    if value.as_tuple().exponent < -DECIMAL_PLACES and value != value.quantize(_QUANTUM):
-        check.add(line, "value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
-        return None
+    # Size first: quantize() of a number with more digits than the context holds raises.
     if abs(value) >= _TOO_LARGE:
         check.add(line, "value", f"'{text}' is too large (at most 16 digits before the decimal point)")
+        return None
+    if value.as_tuple().exponent < -DECIMAL_PLACES and value != value.quantize(_QUANTUM):
+        check.add(line, "value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
         return None
     if (
         value < 0

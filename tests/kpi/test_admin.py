@@ -145,3 +145,26 @@ def test_a_user_who_may_add_and_change_facts_can_upload_them_but_not_edit_one_by
     assert response.status_code == 302
     fact = Fact.objects.get()
     assert client.post(f"/admin/kpi/fact/{fact.pk}/change/", {"value": "5"}).status_code == 403
+
+
+def test_a_unit_manager_in_the_admin_sees_only_the_targets_of_their_subtree_and_cannot_import(
+    client, network, unit_manager
+):
+    unit_manager.is_staff = True
+    unit_manager.save()
+    unit_manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_target", "add_target", "change_target"])
+    )
+    metric = Metric.objects.get(code="mobile_banking_signups")
+    own, _ = target_set(
+        metric=metric, period=parse_period("2026"), value=Decimal(100), unit=network["GZ01"], source="test"
+    )
+    other, _ = target_set(
+        metric=metric, period=parse_period("2026"), value=Decimal(100), unit=network["SZ01"], source="test"
+    )
+    client.force_login(unit_manager)
+
+    assert client.get(f"/admin/kpi/target/{own.pk}/change/").status_code == 200
+    # Another sub-branch's target is not found, as on every page; the import (which takes no scope) is HQ's.
+    assert client.get(f"/admin/kpi/target/{other.pk}/change/").status_code == 302
+    assert client.get("/admin/kpi/target/import-csv/").status_code == 403

@@ -392,3 +392,11 @@ def test_the_admin_upload_runs_the_same_service_and_records_who_sent_the_file(te
     assert response.status_code == 302
     batch = IngestBatch.objects.get()
     assert (batch.source, batch.created_by, batch.created) == ("csv", root, 4)
+
+
+def test_a_value_too_large_for_its_decimals_is_a_problem_not_a_crash(network):
+    problems = _problems(HEADER + "2026-11-24,GZ0101,,deposit_balance,1234567890123456789012345.00001\n")
+
+    assert [(problem.field, problem.message) for problem in problems] == [
+        ("value", "'1234567890123456789012345.00001' is too large (at most 16 digits before the decimal point)")
+    ]
