@@ -638,9 +638,14 @@ class RankingListView(APIView):
         if not query.is_valid():
             return Response({"errors": _errors(query.errors)}, status=status.HTTP_400_BAD_REQUEST)
         params = query.validated_data
-        group, unit = _ranked_set(scope_for_request(request), params["group"])
+        scope = scope_for_request(request)
+        group, unit = _ranked_set(scope, params["group"])
         day = params.get("date") or selectors.latest_rolled_up_date()
-        rows = selectors.bulletin_rows(date=day, period=params["period"], group=group, unit=unit) if day else []
+        rows = (
+            selectors.bulletin_rows(date=day, period=params["period"], group=group, unit=unit, scope=scope)
+            if day
+            else []
+        )
         answer = {"date": day, "period": params["period"], "group": params["group"], "results": rows}
         return Response(RankingListSerializer(answer).data)
 

@@ -193,6 +193,9 @@ class BulletinRow:
     movement: int | None
     is_new: bool
     chips: list[BulletinChip]
+    # False for a peer outside the reader's scope: DOMAIN §7 gives an outlet head peer rankings, scores
+    # only, so the chips and the veto reason of other outlets are not shown.
+    details_visible: bool = True
 
     @property
     def total_score(self) -> Decimal | None:
@@ -204,7 +207,7 @@ class BulletinRow:
 
     @property
     def veto_reason(self) -> str:
-        return self.scorecard.veto_reason if self.scorecard else ""
+        return self.scorecard.veto_reason if self.scorecard and self.details_visible else ""
 
     @property
     def places(self) -> int | None:
@@ -236,6 +239,7 @@ def bulletin_rows(
     period: PeriodKind | str,
     group: PeerGroup | None = None,
     unit: OrgUnit | None = None,
+    scope: Scope | None = None,
 ) -> list[BulletinRow]:
     """The outlets of a peer group (or of a unit's subtree), ranked by their published score for the
     business day and period kind, best first; outlets without a score follow, unranked.
@@ -310,7 +314,8 @@ def bulletin_rows(
                 previous_rank=previous_rank,
                 movement=previous_rank - rank if rank is not None and previous_rank is not None else None,
                 is_new=compared and rank is not None and previous_rank is None,
-                chips=chips,
+                chips=chips if scope is None or scope.can_see_unit(outlet) else [],
+                details_visible=scope is None or scope.can_see_unit(outlet),
             )
         )
     # Ranked first, best first; then the unranked; ties and the unranked in tree order.

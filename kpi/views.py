@@ -251,7 +251,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     params = _page_params(request)
     rows = []
     if params.day is not None and subject is not None:
-        rows = selectors.bulletin_rows(date=params.day, period=params.period_kind, group=group, unit=unit)
+        rows = selectors.bulletin_rows(date=params.day, period=params.period_kind, group=group, unit=unit, scope=scope)
     choice = {"group": group.code} if group else {"unit": unit.code} if unit else {}
 
     export = request.GET.get("export")

@@ -20,6 +20,7 @@ from branches.services import peer_groups_rebuild
 from kpi import selectors
 from kpi.models import LineKind
 from kpi.templatetags.kpi_format import kpi_score
+from staff.selectors import scope_for_user
 from tests.factories import OrgUnitFactory
 from tests.kpi import ranking_data
 from tests.kpi.ranking_data import (
@@ -95,6 +96,18 @@ def test_a_vetoed_outlet_scores_zero_and_says_why(ranked):
         VETO_REASON,
         Decimal("0"),
     )
+
+
+def test_an_outlet_head_sees_her_peers_scores_but_not_their_chips_or_veto_reasons(ranked, outlet_head):
+    rows = selectors.bulletin_rows(
+        date=DAY, period="month", group=group("GZ01-urban"), scope=scope_for_user(outlet_head)
+    )
+    by_code = {row.outlet.code: row for row in rows}
+
+    # Her own outlet (GZ0101) in full; the vetoed peer GZ0104 keeps its score of 0 and its veto mark.
+    assert by_code["GZ0101"].chips and by_code["GZ0101"].details_visible
+    assert (by_code["GZ0104"].total_score, by_code["GZ0104"].vetoed) == (Decimal("0"), True)
+    assert (by_code["GZ0104"].chips, by_code["GZ0104"].veto_reason) == ([], "")
 
 
 def test_chips_show_the_status_of_the_key_metrics(ranked):
