@@ -544,7 +544,7 @@ class ContestDetailView(APIView):
         scope = scope_for_request(request)
         contest = selectors.contest_get_or_404(scope=scope, contest_id=contest_id)
         as_of = selectors.latest_rolled_up_date() or timezone.localdate()
-        standings = contest_standings(contest=contest, as_of=as_of)
+        standings = selectors.contest_standings_for(contest_standings(contest=contest, as_of=as_of), scope=scope)
         return Response(ContestStandingsSerializer(standings).data)
 
 

@@ -471,3 +471,26 @@ def benchmark_comparison(*, scope: Scope, benchmark: OrgUnit) -> BenchmarkCompar
     return BenchmarkComparison(
         benchmark=benchmark, as_of=as_of, template=template, metrics=metrics, replicas=comparisons
     )
+
+
+def contest_standings_for(standings, *, scope: Scope):
+    """The standings as the reader may see them. DOMAIN §7 gives an outlet head peer rankings, scores
+    only: on a pair where the reader sees neither outlet, each side keeps its score and who leads, and
+    loses its actual, target, attainment and status. HQ and auditors see everything."""
+    from dataclasses import replace
+
+    if scope.everything:
+        return standings
+    hidden = {"actual": None, "target": None, "attainment": None, "pace_attainment": None, "status": None}
+    for pair in standings.pairs:
+        if scope.can_see_unit(pair.outlet_a) or scope.can_see_unit(pair.outlet_b):
+            continue
+        pair.metrics = [
+            replace(
+                duel,
+                a=replace(duel.a, **hidden) if duel.a else None,
+                b=replace(duel.b, **hidden) if duel.b else None,
+            )
+            for duel in pair.metrics
+        ]
+    return standings

@@ -329,7 +329,9 @@ def contest_detail(request: HttpRequest, contest_id: int) -> HttpResponse:
     scope = scope_for_user(request.user)
     contest = selectors.contest_get_or_404(scope=scope, contest_id=contest_id)
     latest = selectors.latest_rolled_up_date()
-    standings = contest_standings(contest=contest, as_of=latest or timezone.localdate())
+    standings = selectors.contest_standings_for(
+        contest_standings(contest=contest, as_of=latest or timezone.localdate()), scope=scope
+    )
     # Outlets link to their scorecards only where the reader may go (no query: paths are loaded).
     visible = {
         outlet.pk for pair in standings.pairs for outlet in (pair.outlet_a, pair.outlet_b) if scope.can_see_unit(outlet)

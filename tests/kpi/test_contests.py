@@ -27,6 +27,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from branches.models import UnitStatus
+from kpi import selectors
 from kpi.models import Contest, ContestPair, LineKind, Scorecard
 from kpi.services.contests import (
     Lead,
@@ -38,6 +39,7 @@ from kpi.services.contests import (
     contest_standings,
 )
 from staff.models import Role
+from staff.selectors import scope_for_user
 from tests.factories import OrgUnitFactory, UserFactory
 from tests.kpi.contest_data import (
     MID_NOVEMBER,
@@ -188,6 +190,27 @@ class TestStandings:
         assert (signups.a.actual, signups.a.pace_attainment) == (Decimal("60"), Decimal("1.2"))
         assert (signups.b.actual, signups.b.pace_attainment) == (Decimal("90"), Decimal("0.9"))
         assert (signups.basis, signups.leader) == ("pace", Lead.A)  # fewer sign-ups, but ahead of pace
+
+    def test_an_outlet_head_sees_other_pairs_scores_and_leaders_but_not_their_figures(
+        self, metrics_contest, gz01_outlets
+    ):
+        a, _b, _c, _d = gz01_outlets
+        head = UserFactory(role=Role.OUTLET_HEAD, unit=a)
+        standings = selectors.contest_standings_for(
+            contest_standings(contest=metrics_contest, as_of=D(2026, 11, 20)), scope=scope_for_user(head)
+        )
+        own, other = standings.pairs
+
+        # Her own pair in full (60 sign-ups against 90); the other pair (GZ0103 v GZ0104) keeps who leads.
+        assert duel(own, "mobile_banking_signups").a.actual == Decimal("60")
+        hidden = duel(other, "deposit_balance")
+        assert (hidden.a.actual, hidden.a.target, hidden.a.status, hidden.b.actual) == (None, None, None, None)
+        assert (
+            hidden.leader
+            == duel(
+                contest_standings(contest=metrics_contest, as_of=D(2026, 11, 20)).pairs[1], "deposit_balance"
+            ).leader
+        )
 
     def test_a_lower_is_better_metric_is_led_by_the_lower_actual(self, metrics_contest):
         complaints = duel(contest_standings(contest=metrics_contest, as_of=MID_NOVEMBER).pairs[0], "complaints")
@@ -383,6 +406,16 @@ class TestPages:
         assert "Level" in page
         assert "120.0%" in page and "90.0%" in page  # pace, as percentages
         assert "5,200.00" in page  # 万元 with two decimals
+
+    def test_the_page_shows_an_outlet_head_the_other_pairs_without_their_figures(
+        self, english, metrics_contest, gz01_outlets
+    ):
+        english.force_login(UserFactory(role=Role.OUTLET_HEAD, unit=gz01_outlets[0]))
+
+        page = english.get(f"/contests/{metrics_contest.pk}/").content.decode()
+
+        # Her own pair's deposits (5,200 against 5,000) show; the other pair's 3,000 each do not.
+        assert "5,200" in page and "3,000" not in page
 
     def test_the_winner_badge_shows_once_the_contest_is_over(self, english, unit_manager, metrics_contest, network):
         fact(network["GZ0102"], "mobile_banking_signups", 150, day=NOVEMBER_END)
