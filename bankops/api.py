@@ -3,9 +3,11 @@ only collects them (cookiecutter-django's config/api_router.py)."""
 
 from __future__ import annotations
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
+
+from bankops.lib.api import not_found
 
 router = DefaultRouter(trailing_slash=True)
 
@@ -26,4 +28,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Last: any other /api/v1/ path answers 404 in the API's error format, not Django's HTML page.
+    re_path(r"^.*$", not_found),
 ]

@@ -157,22 +157,40 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "staff.api.HasTokenScope"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["bankops.lib.api.PrincipalRateThrottle"],
+    "EXCEPTION_HANDLER": "bankops.lib.api.exception_handler",
 }
+# Requests per token (or signed-in user) and period ("1200/min", "50000/day"); empty: no limit.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min") or None
 SPECTACULAR_SETTINGS = {
     "TITLE": "BankOps API",
     "DESCRIPTION": "Branch-performance facts, targets, scorecards and rankings.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its documentation hold no data: a developer can read them before holding a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 
-# -- Celery ------------------------------------------------------------------------------------------
+# -- cache -------------------------------------------------------------------------------------------
+# The API's throttling counts requests here: in Redis when there is one, so every gunicorn worker
+# shares the count; in the process otherwise (one runserver).
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# -- Celery ------------------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,4 +1,4 @@
-"""API representations of KPI data (kpi/api.py)."""
+"""API representations of KPI data (kpi/api/)."""
 
 from __future__ import annotations
 
@@ -162,15 +162,6 @@ class RankingListSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=[kind.value for kind in PERIOD_KINDS])
     group = serializers.CharField(help_text="The peer group or unit code asked for.")
     results = RankingRowSerializer(many=True, help_text="Best first; outlets without a score last, unranked.")
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The query parameter or field that was wrong.")
-    message = serializers.CharField()
-
-
-class ApiErrorsSerializer(serializers.Serializer):
-    errors = ApiErrorSerializer(many=True)
 
 
 # -- facts (POST /api/v1/facts/) ---------------------------------------------------------------------

@@ -140,19 +140,21 @@ class Assignment(models.Model):
 
 class ApiToken(models.Model):
     """A key for an integration (DOMAIN.md §7): it sees its unit's subtree; `read` to pull, `ingest` to
-    push facts, `admin` for writes HQ would make. Only a SHA-256 hash of the key is stored."""
+    push facts, `admin` for writes HQ would make, `personal` to read personal data unmasked. Only a
+    SHA-256 hash of the key is stored."""
 
     class ScopeName(models.TextChoices):
         READ = "read", _("read")
         INGEST = "ingest", _("ingest facts")
         ADMIN = "admin", _("admin")
+        PERSONAL = "personal", _("personal data")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="api_tokens")
     scopes = models.CharField(
-        _("scopes"), max_length=64, default="read", help_text=_("Comma-separated: read, ingest, admin")
+        _("scopes"), max_length=64, default="read", help_text=_("Comma-separated: read, ingest, admin, personal (names and identity numbers unmasked)")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

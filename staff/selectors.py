@@ -25,12 +25,15 @@ class Scope:
     unit_path:  the materialised path of the unit whose subtree is visible (unit managers, outlet heads).
     staff_id:   a staff member who sees only their own record (the staff role).
     Nothing set: sees nothing.
+    personal_data: may read names and identity numbers unmasked (bankops.lib.masking): people who
+                manage the staff and customers they see, and tokens given the `personal` scope.
     """
 
     everything: bool = False
     unit_path: str | None = None
     staff_id: int | None = None
     read_only: bool = True
+    personal_data: bool = False
 
     @classmethod
     def nothing(cls) -> Scope:
@@ -74,15 +77,16 @@ def scope_for_user(user: User) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope.nothing()
     if user.is_superuser or user.role == Role.HQ_ADMIN:
-        return Scope(everything=True, read_only=False)
+        return Scope(everything=True, read_only=False, personal_data=True)
     if user.role == Role.AUDITOR:
-        return Scope(everything=True, read_only=True)
+        return Scope(everything=True, read_only=True, personal_data=True)
     if user.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD) and user.unit_id:
-        return Scope(unit_path=user.unit.path, read_only=False)
+        return Scope(unit_path=user.unit.path, read_only=False, personal_data=True)
     if user.role == Role.STAFF:
         staff_member = StaffMember.objects.filter(user=user).only("pk").first()
         if staff_member:
-            return Scope(staff_id=staff_member.pk)
+            # Their own record only, which is their own data.
+            return Scope(staff_id=staff_member.pk, personal_data=True)
     return Scope.nothing()
 
 
@@ -113,7 +117,8 @@ def scope_for_token(token: ApiToken) -> Scope:
     if not token.is_active:
         return Scope.nothing()
     read_only = not (token.scope_names & {ApiToken.ScopeName.INGEST, ApiToken.ScopeName.ADMIN})
-    return Scope(unit_path=token.unit.path, read_only=read_only)
+    personal_data = ApiToken.ScopeName.PERSONAL in token.scope_names
+    return Scope(unit_path=token.unit.path, read_only=read_only, personal_data=personal_data)
 
 
 def scope_for_request(request) -> Scope:

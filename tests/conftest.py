@@ -131,3 +131,10 @@ def auditor(network) -> User:
 def outsider(network) -> User:
     """赵小明, an active login nobody has given a role yet."""
     return UserFactory(username="zhao.xiaoming", first_name="赵小明", role="")
+
+
+@pytest.fixture(autouse=True)
+def _no_api_throttle(settings):
+    """The API's per-token request limit is off in tests (ids repeat across tests and would share a
+    bucket); tests/bankops/test_api_errors.py turns it on where it is the subject."""
+    settings.API_THROTTLE_RATE = None

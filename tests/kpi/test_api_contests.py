@@ -1,4 +1,4 @@
-"""GET /api/v1/contests/ and /api/v1/contests/<id>/ (kpi/api.py): PK contests for integrations.
+"""GET /api/v1/contests/ and /api/v1/contests/<id>/ (kpi/api/): PK contests for integrations.
 
 The metrics contest of test_contests.py, rolled up through the real rollup as of 2026-11-15 (November
 time progress 0.5): GZ0101 has 60 of 100 sign-ups (pace 1.2), 3 complaints, 5,200 万元 of deposits;

@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from kpi import api as kpi_api
+from kpi.api import facts as kpi_api
 from kpi.models import Fact, IngestBatch
 from staff.services import api_token_create, api_token_revoke
 

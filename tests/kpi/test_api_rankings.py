@@ -1,4 +1,4 @@
-"""GET /api/v1/rankings/ (kpi/api.py): the daily bulletin's ranking for integrations.
+"""GET /api/v1/rankings/ (kpi/api/): the daily bulletin's ranking for integrations.
 
 The figures are those of tests/kpi/ranking_data.py, produced by the real rollup: on 2026-11-15 the
 Tianhe peer group GZ01-urban ranks GZ0101 110 (↑ 2), GZ0102 100 (↓ 1), GZ0103 100 (=) and GZ0104
@@ -117,8 +117,8 @@ def test_before_the_first_rollup_there_are_no_results(client, network):
 
 
 def test_the_query_count_does_not_grow_with_the_outlets(gz01_reader, django_assert_max_num_queries):
-    # token, last-used stamp, group, latest day, then the selector's five
-    with django_assert_max_num_queries(9):
+    # token, last-used stamp, group, latest day, the selector's five, the day's publication time
+    with django_assert_max_num_queries(10):
         response = gz01_reader.get(URL, {"group": "GZ01-urban"})
     assert len(response.json()["results"]) == 4
 
@@ -154,9 +154,14 @@ def test_each_bad_parameter_is_reported(gz01_reader):
             {
                 "field": "group",
                 "message": "Give group=CODE: a peer group code, or a unit code whose outlets are ranked together.",
+                "row": None,
             },
-            {"field": "date", "message": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
-            {"field": "period", "message": "“decade” is not a period kind; use day, week, month, quarter or year."},
+            {"field": "date", "message": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24.", "row": None},
+            {
+                "field": "period",
+                "message": "“decade” is not a period kind; use day, week, month, quarter or year.",
+                "row": None,
+            },
         ]
     }
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/scorecards/ (kpi/api.py): a published scorecard for integrations and the session user.
+"""GET /api/v1/scorecards/ (kpi/api/): a published scorecard for integrations and the session user.
 
 Figures for Tuesday 2026-11-24 in November (30 days, 24 gone: time progress 0.8, 6 days left):
 mobile banking sign-ups 420 of 500 → attainment 0.84, pace 0.84 / 0.8 = 1.05 (green), gap to pace
@@ -83,6 +83,8 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
 
     assert response.status_code == 200
     assert response.json() == {
+        "next": None,
+        "previous": None,
         "results": [
             {
                 "unit": "GZ0101",
@@ -167,11 +169,11 @@ def test_a_day_not_rolled_up_gives_no_results(gz01_reader, rolled_up):
     response = gz01_reader.get(URL, {"unit": "GZ0101", "date": "2026-11-25"})
 
     assert response.status_code == 200
-    assert response.json() == {"results": []}
+    assert response.json() == {"next": None, "previous": None, "results": []}
 
 
 def test_before_the_first_rollup_there_are_no_results(gz01_reader, network):
-    assert gz01_reader.get(URL, {"unit": "GZ0101"}).json() == {"results": []}
+    assert gz01_reader.get(URL, {"unit": "GZ0101"}).json() == {"next": None, "previous": None, "results": []}
 
 
 def test_a_run_that_is_not_the_published_run_is_invisible(gz01_reader, network):
@@ -180,7 +182,7 @@ def test_a_run_that_is_not_the_published_run_is_invisible(gz01_reader, network):
         run = RollupRunFactory(date=BUSINESS_DATE, status=status)
         ScorecardLineFactory(scorecard=ScorecardFactory(run=run, unit=network["GZ0101"]), actual="999")
 
-    assert gz01_reader.get(URL, {"unit": "GZ0101"}).json() == {"results": []}
+    assert gz01_reader.get(URL, {"unit": "GZ0101"}).json() == {"next": None, "previous": None, "results": []}
 
     ScorecardLineFactory(scorecard=ScorecardFactory(run=published.published_run, unit=network["GZ0101"]), actual="5")
     lines = gz01_reader.get(URL, {"unit": "GZ0101"}).json()["results"][0]["lines"]
@@ -196,9 +198,10 @@ def test_a_run_that_is_not_the_published_run_is_invisible(gz01_reader, network):
         ({"unit": "GZ0101", "date": "2026-11-31"}, "date"),
         ({"unit": "GZ0101", "date": "24/11/2026"}, "date"),
         ({"unit": "GZ0101", "period": "fortnight"}, "period"),
-        ({"date": "2026-11-24"}, "unit"),
-        ({"unit": "GZ0101", "staff": "S1001"}, "unit"),
-        ({"unit": ""}, "unit"),
+        ({"unit": "GZ0101", "holder": "person"}, "holder"),
+        ({"unit": "GZ0101", "vetoed": "perhaps"}, "vetoed"),
+        ({"unit": "GZ0101", "page_size": "many"}, "page_size"),
+        ({"unit": "GZ0101", "cursor": "not-a-cursor"}, "cursor"),
     ],
 )
 def test_a_bad_query_is_a_400_that_names_the_field(gz01_reader, rolled_up, query, field):
@@ -216,8 +219,8 @@ def test_each_bad_parameter_is_reported(gz01_reader, rolled_up):
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
-            {"field": "date", "message": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
-            {"field": "period", "message": "“decade” is not a period kind; use day, week, month, quarter or year."},
+            {"field": "period", "message": "“decade” is not a period kind; use day, week, month, quarter or year.", "row": None},
+            {"field": "date", "message": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24.", "row": None},
         ]
     }
 
@@ -270,8 +273,8 @@ def test_a_signed_in_teller_reads_only_her_own(client, teller, rolled_up):
 
 
 def test_the_query_count_does_not_grow_with_the_lines(gz01_reader, rolled_up, django_assert_max_num_queries):
-    # token, last-used stamp, unit, latest day, scorecard, lines
-    with django_assert_max_num_queries(6):
+    # token, last-used stamp, latest day, its publication, unit, scorecards, lines
+    with django_assert_max_num_queries(7):
         response = gz01_reader.get(URL, {"unit": "GZ0101"})
     assert len(response.json()["results"][0]["lines"]) == 3
 
@@ -284,7 +287,7 @@ def test_the_schema_documents_the_query_parameters_and_an_example():
 
     operation = schema["paths"]["/scorecards/"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert set(parameters) == {"unit", "staff", "date", "period"}
+    assert set(parameters) == {"unit", "staff", "under", "holder", "vetoed", "date", "period", "cursor", "page_size"}
     assert set(parameters["period"]["schema"]["enum"]) == {"day", "week", "month", "quarter", "year"}
     assert parameters["date"]["schema"]["format"] == "date"
     content = operation["responses"]["200"]["content"]["application/json"]

@@ -1,0 +1,191 @@
+"""What every endpoint of the REST API shares: one error format, pagination, throttling, conditional GET.
+
+The error format (issue 5): every 4xx answers
+
+    {"errors": [{"field": "date", "message": "…", "row": null}, …]}
+
+`field` is the query parameter or body field that was wrong ("" for the request as a whole), `row` the
+0-based index of the item in a list body (null otherwise). DRF's own exceptions (authentication,
+permission, 404, 405, throttling, parse errors, validation) are turned into it by `exception_handler`,
+so a view only raises; `/api/v1/` paths that match no endpoint answer it too (`not_found`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, JsonResponse
+from django.utils.http import http_date, quote_etag
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = ""
+
+
+def api_error(message: str, *, field: str = NON_FIELD, row: int | None = None) -> dict:
+    return {"field": field, "message": str(message), "row": row}
+
+
+def errors_response(errors: Iterable[dict], status_code: int = status.HTTP_400_BAD_REQUEST, **kwargs) -> Response:
+    return Response({"errors": list(errors)}, status=status_code, **kwargs)
+
+
+def flatten_errors(detail, *, field: str = "", row: int | None = None) -> list[dict]:
+    """DRF's nested error detail ({"field": ["msg"]}, [{"field": [...]}, …] for a list body, nested
+    serializers) as a flat list of {field, message, row}. Nested fields are joined with dots; the index
+    of an item in a top-level list becomes its `row`."""
+    if isinstance(detail, dict):
+        found = []
+        for name, value in detail.items():
+            name = "" if name in ("non_field_errors", "detail") else str(name)
+            found.extend(flatten_errors(value, field=f"{field}.{name}" if field and name else field or name, row=row))
+        return found
+    if isinstance(detail, list):
+        if any(isinstance(item, dict) for item in detail):
+            found = []
+            for index, item in enumerate(detail):
+                if field:
+                    found.extend(flatten_errors(item, field=f"{field}.{index}", row=row))
+                else:
+                    found.extend(flatten_errors(item, field="", row=index))
+            return found
+        return [api_error(message, field=field, row=row) for message in detail]
+    return [api_error(detail, field=field, row=row)]
+
+
+def exception_handler(exc, context):
+    """DRF's handler, then the body rewritten into the one error format. Also answers what DRF leaves to
+    Django (a 500 or an HTML 400): a body over the size limit (413), too many form fields (400)."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"the request body is larger than {limit // 1024} KB, the limit for this endpoint"
+        return errors_response([api_error(message)], status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFieldsSent):
+        return errors_response([api_error("the request has too many fields")])
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's parse error text already says what the parser stumbled on.
+        return errors_response([api_error(f"the body could not be read: {exc.detail}")])
+    if isinstance(exc, exceptions.Throttled):
+        exc.detail = (
+            f"too many requests: the limit is {throttle_rate()}; try again in {exc.wait or 1:.0f} seconds"
+            if exc.wait is not None
+            else f"too many requests: the limit is {throttle_rate()}"
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": flatten_errors(exc.detail)}
+    else:
+        response.data = {"errors": flatten_errors(response.data)}
+    return response
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """The answer for an /api/v1/ path that matches no endpoint: the error format, not Django's HTML."""
+    message = f"no endpoint at {request.path}; the list of endpoints is at /api/v1/docs/"
+    return JsonResponse({"errors": [api_error(message)]}, status=status.HTTP_404_NOT_FOUND)
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_blank=True, help_text="The query parameter or body field that was wrong; empty for the request itself."
+    )
+    message = serializers.CharField(help_text="What was wrong and what is expected.")
+    row = serializers.IntegerField(
+        allow_null=True, help_text="0-based index of the item in a list body (a fact of a batch); null otherwise."
+    )
+
+
+class ApiErrorsSerializer(serializers.Serializer):
+    errors = ApiErrorSerializer(many=True)
+
+
+# -- pagination ----------------------------------------------------------------------------------------
+
+
+class StableCursorPagination(CursorPagination):
+    """Cursor pagination (`?cursor=…`): stable while rows are added, and as cheap on page 1,000 as on page
+    1. `page_size` defaults to 100 and may be asked for up to 1,000. Views set `ordering` to a unique
+    column tuple."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    ordering = ("pk",)
+
+    def get_page_size(self, request) -> int:
+        # DRF quietly falls back to the default on a bad page_size; an integration should hear about it.
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            message = f"“{raw}” is not a page size; ask for a whole number from 1 to {self.max_page_size}"
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            message = "this is not a cursor the API gave out; follow the `next` and `previous` links as they are"
+            raise exceptions.ValidationError({self.cursor_query_param: [message]}) from None
+
+
+# -- throttling ----------------------------------------------------------------------------------------
+
+
+def throttle_rate() -> str | None:
+    return getattr(settings, "API_THROTTLE_RATE", None)
+
+
+class PrincipalRateThrottle(SimpleRateThrottle):
+    """One bucket per API token (or per signed-in user), at settings.API_THROTTLE_RATE (e.g. "1200/min");
+    unthrottled when that is empty. Read per request, so the rate can be changed without a restart of the
+    class (and in tests)."""
+
+    scope = "principal"
+
+    def __init__(self):
+        # SimpleRateThrottle reads its rate from DRF's settings at construction; ours comes from Django's.
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self) -> str | None:
+        return throttle_rate()
+
+    def get_cache_key(self, request, view) -> str | None:
+        token = getattr(request, "auth", None)
+        if token is not None and hasattr(token, "key_hash"):
+            return f"throttle:token:{token.pk}"
+        if request.user and request.user.is_authenticated:
+            return f"throttle:user:{request.user.pk}"
+        return f"throttle:ip:{self.get_ident(request)}"
+
+
+# -- conditional GET -----------------------------------------------------------------------------------
+
+
+def conditional_response(request, data, *, last_modified: datetime.datetime | None = None) -> Response:
+    """`data` as a 200 with an ETag (a hash of the JSON body), or a bodiless 304 when the client already
+    holds exactly this answer (If-None-Match). The ETag is taken from the answer itself, so it can never
+    claim "unchanged" after a republished day, a new peer group or a change of scope; a poller saves the
+    transfer and its own processing. `Last-Modified` says when the figures were published."""
+    body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode()
+    etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    headers = {"ETag": etag}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    wanted = request.headers.get("If-None-Match", "")
+    if wanted and (wanted.strip() == "*" or etag in [tag.strip() for tag in wanted.split(",")]):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(data, headers=headers)

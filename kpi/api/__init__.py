@@ -1,0 +1,12 @@
+"""kpi endpoints under /api/v1/, one module per resource; bankops/api.py mounts `urlpatterns`."""
+
+from __future__ import annotations
+
+from kpi.api import contests, facts, rankings, scorecards
+
+urlpatterns = [
+    *scorecards.urlpatterns,
+    *rankings.urlpatterns,
+    *facts.urlpatterns,
+    *contests.urlpatterns,
+]

@@ -1,0 +1,244 @@
+"""Facts: POST /api/v1/facts/ (push, all or nothing) and GET /api/v1/facts/."""
+
+from __future__ import annotations
+
+import json
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bankops.lib.csvimport import CsvRow, ImportRejected
+from kpi.models import IngestBatch
+from kpi.serializers import (
+    FactBatchResultSerializer,
+    FactBatchSerializer,
+    FactErrorsSerializer,
+)
+from kpi.services.facts import FACT_COLUMNS, facts_ingest
+from staff.api import HasTokenScope
+from staff.models import ApiToken, Role
+
+# -- facts (push) -----------------------------------------------------------------------------------
+
+MAX_FACTS_PER_REQUEST = 50_000
+# 50,000 facts take about 6 MB of JSON; a body far beyond that is refused before it is parsed.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+# A batch that is wrong throughout would answer with one error per fact; the first ones say enough.
+MAX_ERRORS = 1000
+
+_FACT_FIELDS = frozenset(FACT_COLUMNS)
+_BATCH_FIELDS = frozenset({"facts", "label"})
+
+
+class CanIngestFacts(permissions.BasePermission):
+    """A token passes here (HasTokenScope has checked its `ingest` scope); a logged-in user must be an HQ
+    administrator."""
+
+    message = "Only HQ administrators and tokens with the ingest scope may push facts."
+
+    def has_permission(self, request, view) -> bool:
+        if isinstance(request.auth, ApiToken):
+            return True
+        user = request.user
+        return bool(user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
+
+
+def _error(row: int | None, field: str, message: str) -> dict:
+    return {"row": row, "field": field, "message": message}
+
+
+def _rejected(errors: list[dict], status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        errors = [*errors[:MAX_ERRORS], _error(None, "facts", f"… and {more} more problem(s) not listed")]
+    return Response({"errors": errors}, status=status_code)
+
+
+def _fact_rows(body) -> tuple[list[CsvRow], str, list[dict]]:
+    """The body's facts as CsvRow objects whose `line` is the fact's 0-based index in `facts`, its label,
+    and the problems of its structure (wrong types, unknown fields): the values are facts_ingest's job."""
+    if not isinstance(body, dict):
+        return [], "", [_error(None, "", 'the body must be a JSON object: {"facts": [...]}')]
+    errors = [
+        _error(None, name, "unknown field (the body has 'facts' and optionally 'label')")
+        for name in body
+        if name not in _BATCH_FIELDS
+    ]
+    label = body.get("label") or ""
+    if not isinstance(label, str):
+        errors.append(_error(None, "label", "must be a string"))
+    facts = body.get("facts")
+    if facts is None:
+        return [], "", [*errors, _error(None, "facts", "is required (a list of facts)")]
+    if not isinstance(facts, list):
+        return [], "", [*errors, _error(None, "facts", "must be a list of facts")]
+    if len(facts) > MAX_FACTS_PER_REQUEST:
+        message = (
+            f"at most {MAX_FACTS_PER_REQUEST} facts per request (this one has {len(facts)}); send the rest in another"
+        )
+        return [], "", [*errors, _error(None, "facts", message)]
+    rows = []
+    for index, fact in enumerate(facts):
+        if not isinstance(fact, dict):
+            errors.append(_error(index, "", "each fact must be an object with date, unit, staff, metric and value"))
+            continue
+        values = {}
+        for name, value in fact.items():
+            if name not in _FACT_FIELDS:
+                errors.append(_error(index, name, "unknown field (a fact has date, unit, staff, metric and value)"))
+            elif value is None:
+                values[name] = ""
+            elif isinstance(value, str):
+                values[name] = value
+            elif name == "value" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                values[name] = str(value)
+            elif name == "value":
+                errors.append(_error(index, name, 'must be a number, best written as a string such as "123.45"'))
+            else:
+                errors.append(_error(index, name, "must be a string"))
+        rows.append(CsvRow(line=index, values=values))
+    return rows, label, errors
+
+
+def _json_body(request: Request) -> tuple[object, Response | None]:
+    """The parsed JSON body, or the answer refusing it.
+
+    Read here rather than through request.data: DRF's JSON parser applies Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, about 20,000 facts) and answers a larger body with a 500,
+    and its errors are not in this endpoint's format. This endpoint has its own, larger, limit.
+    """
+    if request.content_type.split(";")[0].strip().lower() != "application/json":
+        message = "send the body as JSON, with 'Content-Type: application/json'"
+        return None, _rejected([_error(None, "", message)], status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+    too_large = _rejected(
+        [_error(None, "facts", f"the body is larger than {MAX_BODY_BYTES // 2**20} MB; send fewer facts per request")],
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+            return None, too_large
+    except ValueError:
+        pass
+    stream = request.stream
+    raw = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
+    if len(raw) > MAX_BODY_BYTES:
+        return None, too_large
+    try:
+        return json.loads(raw), None
+    except ValueError as error:
+        return None, _rejected([_error(None, "", f"the body is not valid JSON ({error})")])
+
+
+class FactIngestView(APIView):
+    parser_classes = [JSONParser]
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanIngestFacts]
+    required_scopes = {"POST": ApiToken.ScopeName.INGEST}
+
+    @extend_schema(
+        operation_id="facts_ingest",
+        summary="Push a batch of daily facts",
+        description=(
+            "Creates or updates daily facts, all or nothing: if any fact is wrong nothing is written and "
+            "every problem is listed with the fact's 0-based index in `facts` (`row`), the field and what "
+            "was expected. A fact already stored with the same value is unchanged; sending the same batch "
+            "twice changes nothing. Facts are reported by outlets (units above add them up), only for base "
+            "metrics (sum, last), and a staff fact needs the staff member assigned to that outlet on that "
+            f"date. At most {MAX_FACTS_PER_REQUEST} facts per request. A token needs the `ingest` scope and "
+            "reaches only the units of its subtree (others are reported as unknown); a logged-in user must "
+            "be an HQ administrator. The rollup is queued when the batch has been written."
+        ),
+        request=FactBatchSerializer,
+        examples=[
+            OpenApiExample(
+                "An outlet's day and a teller's sign-ups",
+                {
+                    "facts": [
+                        {
+                            "date": "2026-11-24",
+                            "unit": "GZ0101",
+                            "staff": None,
+                            "metric": "customers_served",
+                            "value": "120",
+                        },
+                        {
+                            "date": "2026-11-24",
+                            "unit": "GZ0101",
+                            "staff": None,
+                            "metric": "deposit_balance",
+                            "value": "5234.56",
+                        },
+                        {
+                            "date": "2026-11-24",
+                            "unit": "GZ0101",
+                            "staff": "S1001",
+                            "metric": "mobile_banking_signups",
+                            "value": "3",
+                        },
+                    ],
+                    "label": "core-banking T+1 2026-11-24",
+                },
+                request_only=True,
+            )
+        ],
+        responses={
+            201: OpenApiResponse(
+                FactBatchResultSerializer,
+                examples=[OpenApiExample("Written", {"batch": 42, "created": 2, "updated": 1, "unchanged": 0})],
+            ),
+            400: OpenApiResponse(
+                FactErrorsSerializer,
+                description="Malformed JSON, a body of the wrong shape, too many facts, or bad facts.",
+                examples=[
+                    OpenApiExample(
+                        "Bad facts",
+                        {
+                            "errors": [
+                                {"row": 0, "field": "unit", "message": "unit 'GZ9999' is not known"},
+                                {
+                                    "row": 2,
+                                    "field": "metric",
+                                    "message": "'npl_ratio' is a ratio metric; it is computed: send its parts "
+                                    "(npl_balance and loan_balance) instead",
+                                },
+                            ]
+                        },
+                    )
+                ],
+            ),
+            401: OpenApiResponse(description="No or unknown token."),
+            403: OpenApiResponse(
+                description="The token lacks the ingest scope, or the user is not an HQ administrator."
+            ),
+        },
+        tags=["facts"],
+    )
+    def post(self, request: Request) -> Response:
+        body, refusal = _json_body(request)
+        if refusal is not None:
+            return refusal
+        rows, label, errors = _fact_rows(body)
+        if errors:
+            return _rejected(errors)
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        try:
+            batch = facts_ingest(
+                rows=rows,
+                source=IngestBatch.Source.API,
+                created_by=None if token else request.user,
+                token=token,
+                label=label,
+            )
+        except ImportRejected as rejected:
+            return _rejected([_error(problem.line, problem.field, problem.message) for problem in rejected.problems])
+        result = {"batch": batch.pk, "created": batch.created, "updated": batch.updated, "unchanged": batch.unchanged}
+        return Response(result, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("facts/", FactIngestView.as_view(), name="api-facts"),
+]

@@ -1,0 +1,212 @@
+"""Scorecards (pull): GET /api/v1/scorecards/, a page of published scorecards."""
+
+from __future__ import annotations
+
+import django_filters
+import django_filters.rest_framework
+from django.db.models import Prefetch, Q
+from django.urls import path
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+
+from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
+from bankops.lib.periods import PERIOD_KINDS, parse_date
+from kpi import selectors
+from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
+from kpi.models import RollupDay, Scorecard, ScorecardLine
+from kpi.serializers import ScorecardSerializer
+from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
+
+_SCORECARD_EXAMPLE = {
+    "results": [
+        {
+            "unit": "GZ0101",
+            "staff": None,
+            "date": "2026-11-24",
+            "period": "month",
+            "period_start": "2026-11-01",
+            "period_end": "2026-11-30",
+            "total_score": "42.0000",
+            "vetoed": False,
+            "veto_reason": "",
+            "rank": 2,
+            "rank_of": 4,
+            "lines": [
+                {
+                    "metric": "mobile_banking_signups",
+                    "actual": "420.0000",
+                    "target": "500.0000",
+                    "attainment": "0.840000",
+                    "time_progress": "0.800000",
+                    "pace_attainment": "1.050000",
+                    "status": "green",
+                    "gap_to_pace": "20.0000",
+                    "required_per_day": "13.3333",
+                    "score": "42.0000",
+                },
+                {
+                    "metric": "complaints",
+                    "actual": "1.0000",
+                    "target": None,
+                    "attainment": None,
+                    "time_progress": "0.800000",
+                    "pace_attainment": None,
+                    "status": None,
+                    "gap_to_pace": None,
+                    "required_per_day": None,
+                    "score": None,
+                },
+            ],
+        }
+    ]
+}
+
+
+class ScorecardFilter(django_filters.FilterSet):
+    """Which published scorecards of the day: one unit's or staff member's, a subtree's, units' or staff's."""
+
+    unit = django_filters.CharFilter(method="filter_unit", help_text="One org unit's scorecard, by code (GZ0101).")
+    staff = django_filters.CharFilter(method="filter_staff", help_text="One staff member's scorecard, by code (S1001).")
+    under = django_filters.CharFilter(
+        method="filter_under",
+        help_text="Every unit scorecard in a unit's subtree, the unit included (GZ01), and the scorecards of the "
+        "staff assigned there when `holder` is staff.",
+    )
+    holder = django_filters.ChoiceFilter(
+        choices=[("unit", "unit"), ("staff", "staff")],
+        method="filter_holder",
+        help_text="unit: org units' scorecards only; staff: staff members' only. Default: both.",
+    )
+    vetoed = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_vetoed",
+        help_text="true: only vetoed scorecards (一票否决); false: only the others.",
+    )
+
+    class Meta:
+        model = Scorecard
+        fields = ["unit", "staff", "under", "holder", "vetoed"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit=get_unit_or_404(self.request.scope, value), staff=None)
+
+    def filter_staff(self, queryset, name, value):
+        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
+
+    def filter_under(self, queryset, name, value):
+        top = get_unit_or_404(self.request.scope, value)
+        staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
+        return queryset.filter(Q(unit__path__startswith=top.path) | Q(staff__in=staff_there))
+
+    def filter_vetoed(self, queryset, name, value):
+        return queryset.filter(vetoed=value == "true")
+
+    def filter_holder(self, queryset, name, value):
+        return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)
+
+
+class ScorecardListView(generics.ListAPIView):
+    serializer_class = ScorecardSerializer
+    filterset_class = ScorecardFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = StableCursorPagination
+
+    @extend_schema(
+        operation_id="scorecards_list",
+        summary="Published scorecards of a business day",
+        description=(
+            "The published scorecards of units and staff members as of a business day, for the day, ISO week, "
+            "month, quarter or year that contains it: one (`unit=CODE` or `staff=CODE`), a subtree "
+            "(`under=CODE`) or everything in the token's (or user's) scope, a page at a time (`cursor`, "
+            "`page_size` up to 1000, ordered by id). Only results of the day's published rollup are returned; "
+            "`results` is empty when the day has not been rolled up. Decimals are strings; `attainment`, "
+            "`time_progress` and `pace_attainment` are fractions (1.38 means 138 %). `total_score`, `rank` and "
+            "each line's `score` come from the scorecard template that applies (null without one); `rank` is "
+            "inside the peer group (same template, same parent unit). A unit or staff member outside the "
+            "token's (or user's) scope answers 404, as an unknown code does. The answer carries an ETag: send "
+            "it back in If-None-Match and an unchanged page answers 304 without a body."
+        ),
+        parameters=[
+            DATE_PARAMETER,
+            PERIOD_PARAMETER,
+            OpenApiParameter("page_size", int, description="Scorecards per page, 1 to 1000 (default 100)."),
+        ],
+        responses={
+            200: OpenApiResponse(
+                ScorecardSerializer(many=True),
+                examples=[OpenApiExample("An outlet's month", _SCORECARD_EXAMPLE["results"][0])],
+            ),
+            304: OpenApiResponse(description="Not modified: the ETag in If-None-Match is still current."),
+            400: OpenApiResponse(
+                description="A bad date, period or filter.",
+                examples=[
+                    OpenApiExample(
+                        "A bad date",
+                        {
+                            "errors": [
+                                {
+                                    "field": "date",
+                                    "message": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24.",
+                                    "row": None,
+                                }
+                            ]
+                        },
+                    )
+                ],
+            ),
+            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit or staff member in your scope."),
+        },
+        tags=["scorecards"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.scope = scope_for_request(request)
+        self.day, self.period = _day_and_period(request.query_params)
+        self.published = (
+            RollupDay.objects.filter(date=self.day).exclude(published_run=None).first() if self.day else None
+        )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False) or self.published is None:  # the schema asks without a request
+            return Scorecard.objects.none()
+        scope = self.request.scope
+        lines = ScorecardLine.objects.select_related("metric").order_by("metric__sort_order", "metric__code", "pk")
+        in_scope = Q(unit__in=scope.units()) | Q(staff__in=scope.staff())
+        return (
+            Scorecard.objects.filter(run_id=self.published.published_run_id, date=self.day, period=self.period)
+            .filter(in_scope)
+            .select_related("unit", "staff")
+            .prefetch_related(Prefetch("lines", queryset=lines))
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        return conditional_response(request, data, last_modified=self.published and self.published.published_at)
+
+
+def _day_and_period(params) -> tuple:
+    """The business day (default: the latest rolled up) and the period kind (default: month), or 400."""
+    errors = {}
+    period = params.get("period") or "month"
+    if period not in {kind.value for kind in PERIOD_KINDS}:
+        errors["period"] = [f"“{period}” is not a period kind; use day, week, month, quarter or year."]
+    day = None
+    if params.get("date"):
+        try:
+            day = parse_date(params["date"])
+        except ValueError:
+            errors["date"] = ["Write the business date as YYYY-MM-DD, e.g. 2026-11-24."]
+    if errors:
+        raise ValidationError(errors)
+    return day or selectors.latest_rolled_up_date(), period
+
+
+urlpatterns = [
+    path("scorecards/", ScorecardListView.as_view(), name="api-scorecards"),
+]
