@@ -154,7 +154,10 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="api_tokens")
     scopes = models.CharField(
-        _("scopes"), max_length=64, default="read", help_text=_("Comma-separated: read, ingest, admin, personal (names and identity numbers unmasked)")
+        _("scopes"),
+        max_length=64,
+        default="read",
+        help_text=_("Comma-separated: read, ingest, admin, personal (names and identity numbers unmasked)"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

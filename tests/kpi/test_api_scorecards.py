@@ -137,7 +137,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                     },
                 ],
             }
-        ]
+        ],
     }
 
 
@@ -219,7 +219,11 @@ def test_each_bad_parameter_is_reported(gz01_reader, rolled_up):
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
-            {"field": "period", "message": "“decade” is not a period kind; use day, week, month, quarter or year.", "row": None},
+            {
+                "field": "period",
+                "message": "“decade” is not a period kind; use day, week, month, quarter or year.",
+                "row": None,
+            },
             {"field": "date", "message": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24.", "row": None},
         ]
     }
