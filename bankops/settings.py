@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "bankops.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -179,6 +180,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the period kinds wherever they appear (query parameters, scorecards, targets).
+    "ENUM_NAME_OVERRIDES": {
+        "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],
+        "LineStatusEnum": "kpi.models.Status",
+        "RollupStatusEnum": "kpi.models.RollupRun.Status",
+    },
 }
 
 # -- cache -------------------------------------------------------------------------------------------

@@ -305,6 +305,7 @@ class TargetChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    token_name = models.CharField(_("API token"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=16)
 
     class Meta:

@@ -201,18 +201,6 @@ class FactBatchResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="Facts sent again with the same value.")
 
 
-class FactErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(
-        allow_null=True, help_text="0-based index of the fact in `facts`; null for the body as a whole."
-    )
-    field = serializers.CharField(help_text="The field that was wrong (date, unit, staff, metric, value, facts).")
-    message = serializers.CharField(help_text="What was wrong and what is expected.")
-
-
-class FactErrorsSerializer(serializers.Serializer):
-    errors = FactErrorSerializer(many=True)
-
-
 # -- PK contests (GET /api/v1/contests/, /api/v1/contests/<id>/) ------------------------------------
 
 LEADS = ["a", "b", "tie"]

@@ -7,6 +7,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from kpi.models import RollupRun
 from kpi.services import rollup
 
 
@@ -28,3 +29,16 @@ def rollup_morning() -> list[str]:
 def rollup_day(date: str) -> int:
     """Roll up one business day (YYYY-MM-DD); returns the run id."""
     return rollup.rollup_day(day=datetime.date.fromisoformat(date)).pk
+
+
+@shared_task(name="kpi.tasks.rollup_run")
+def rollup_run(run_id: int) -> str:
+    """Carry out a rollup run queued by the API (POST /api/v1/rollups/). A run that is no longer queued
+    (a redelivered message, a second worker) is left alone: safe to run twice."""
+    claimed = RollupRun.objects.filter(pk=run_id, status=RollupRun.Status.QUEUED).update(
+        status=RollupRun.Status.RUNNING, message="waiting for any other rollup to finish"
+    )
+    if not claimed:
+        return "not queued"
+    run = RollupRun.objects.get(pk=run_id)
+    return rollup.rollup_day(day=run.date, run=run).status

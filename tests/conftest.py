@@ -138,3 +138,20 @@ def _no_api_throttle(settings):
     """The API's per-token request limit is off in tests (ids repeat across tests and would share a
     bucket); tests/bankops/test_api_errors.py turns it on where it is the subject."""
     settings.API_THROTTLE_RATE = None
+
+
+@pytest.fixture
+def token_client(client, db):
+    """`token_client(unit, "read,admin")`: the test client sending a new API token of `unit` with those
+    scopes (`Authorization: Token …`)."""
+    from staff.services import api_token_create
+
+    made = []
+
+    def make(unit: OrgUnit, scopes: str = "read"):
+        made.append(unit)
+        _token, key = api_token_create(name=f"{unit.code} {scopes} #{len(made)}", unit=unit, scopes=scopes)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
+        return client
+
+    return make

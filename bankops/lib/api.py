@@ -22,6 +22,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, JsonResponse
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -90,10 +91,28 @@ def exception_handler(exc, context):
     return response
 
 
+# Exempt like every DRF view: otherwise a POST, PUT or DELETE to an unknown path is stopped by Django's CSRF
+# check first and answered with its HTML 403 page. A 404 changes nothing, so there is nothing to protect.
+@csrf_exempt
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """The answer for an /api/v1/ path that matches no endpoint: the error format, not Django's HTML."""
     message = f"no endpoint at {request.path}; the list of endpoints is at /api/v1/docs/"
     return JsonResponse({"errors": [api_error(message)]}, status=status.HTTP_404_NOT_FOUND)
+
+
+class StrictFieldsMixin:
+    """A serializer that refuses fields it does not know (DRF ignores them): a misspelt `valeu` must not
+    be read as "no value given" or silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                known = ", ".join(self.fields)
+                raise exceptions.ValidationError(
+                    {name: [f"unknown field (the fields are: {known})"] for name in unknown}
+                )
+        return super().to_internal_value(data)
 
 
 class ApiErrorSerializer(serializers.Serializer):
@@ -139,6 +158,14 @@ class StableCursorPagination(CursorPagination):
         except exceptions.NotFound:
             message = "this is not a cursor the API gave out; follow the `next` and `previous` links as they are"
             raise exceptions.ValidationError({self.cursor_query_param: [message]}) from None
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        # Document the bounds get_page_size enforces, so a client (and schemathesis) knows 0 is refused.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+        return parameters
 
 
 # -- throttling ----------------------------------------------------------------------------------------

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import json
 
+import django_filters
+import django_filters.rest_framework
+from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
 from bankops.lib.csvimport import CsvRow, ImportRejected
-from kpi.models import IngestBatch
-from kpi.serializers import (
-    FactBatchResultSerializer,
-    FactBatchSerializer,
-    FactErrorsSerializer,
-)
+from kpi.models import Fact, IngestBatch
+from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from staff.api import HasTokenScope
 from staff.models import ApiToken, Role
+from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
 
 # -- facts (push) -----------------------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ class CanIngestFacts(permissions.BasePermission):
     message = "Only HQ administrators and tokens with the ingest scope may push facts."
 
     def has_permission(self, request, view) -> bool:
-        if isinstance(request.auth, ApiToken):
+        if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
             return True
         user = request.user
         return bool(user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
@@ -134,10 +134,111 @@ def _json_body(request: Request) -> tuple[object, Response | None]:
         return None, _rejected([_error(None, "", f"the body is not valid JSON ({error})")])
 
 
-class FactIngestView(APIView):
+class FactOutSerializer(serializers.ModelSerializer):
+    """A stored daily fact as it was last pushed."""
+
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Outlet code.")
+    staff = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Staff member code; null for the outlet's own."
+    )
+    metric = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Metric code.")
+    batch = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The ingest batch.")
+
+    class Meta:
+        model = Fact
+        fields = ["id", "date", "unit", "staff", "metric", "value", "batch", "updated_at"]
+        read_only_fields = fields
+
+
+class FactFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", help_text="First date, YYYY-MM-DD.")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Last date, YYYY-MM-DD.")
+    unit = django_filters.CharFilter(method="filter_unit", help_text="Facts of one outlet, by code.")
+    under = django_filters.CharFilter(method="filter_under", help_text="Facts of every outlet under a unit, by code.")
+    staff = django_filters.CharFilter(method="filter_staff", help_text="Facts of one staff member, by code.")
+    holder = django_filters.ChoiceFilter(
+        choices=[("unit", "unit"), ("staff", "staff")],
+        method="filter_holder",
+        help_text="unit: outlets' own facts only; staff: staff members' facts only. Default: both.",
+    )
+    metric = django_filters.CharFilter(field_name="metric__code", help_text="Metric code.")
+    batch = django_filters.NumberFilter(field_name="batch_id", help_text="Facts last written by this ingest batch.")
+
+    class Meta:
+        model = Fact
+        fields = ["date_from", "date_to", "unit", "under", "staff", "holder", "metric", "batch"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit=get_unit_or_404(self.request.scope, value))
+
+    def filter_under(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=get_unit_or_404(self.request.scope, value).path)
+
+    def filter_staff(self, queryset, name, value):
+        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
+
+    def filter_holder(self, queryset, name, value):
+        return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)
+
+
+class FactIngestView(generics.ListAPIView):
+    serializer_class = FactOutSerializer
+    filterset_class = FactFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = StableCursorPagination
     parser_classes = [JSONParser]
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanIngestFacts]
     required_scopes = {"POST": ApiToken.ScopeName.INGEST}
+
+    @extend_schema(
+        operation_id="facts_list",
+        summary="Stored daily facts",
+        description=(
+            "The daily facts stored for the outlets and staff members in the token's (or user's) scope, filtered "
+            "by date range, unit, subtree, staff member, metric or ingest batch, a page at a time (`cursor`, "
+            "`page_size` up to 1000, in the order they were first stored). A unit or staff member outside the "
+            "scope answers 404, as an unknown code does. Values are strings with 4 decimal places."
+        ),
+        parameters=[OpenApiParameter("page_size", int, description="Facts per page, 1 to 1000 (default 100).")],
+        responses={
+            200: OpenApiResponse(
+                FactOutSerializer(many=True),
+                examples=[
+                    OpenApiExample(
+                        "A teller's sign-ups",
+                        {
+                            "id": 9001,
+                            "date": "2026-11-24",
+                            "unit": "GZ0101",
+                            "staff": "S1001",
+                            "metric": "mobile_banking_signups",
+                            "value": "3.0000",
+                            "batch": 42,
+                            "updated_at": "2026-11-25T01:12:09.125000+08:00",
+                        },
+                    )
+                ],
+            ),
+            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
+            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit or staff member in your scope."),
+        },
+        tags=["facts"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.scope = scope_for_request(request)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema asks without a request
+            return Fact.objects.none()
+        scope = self.request.scope
+        visible = Q(unit__in=scope.units())
+        if scope.staff_id is not None:
+            visible |= Q(staff_id=scope.staff_id)
+        return Fact.objects.filter(visible).select_related("unit", "staff", "metric")
 
     @extend_schema(
         operation_id="facts_ingest",
@@ -191,7 +292,7 @@ class FactIngestView(APIView):
                 examples=[OpenApiExample("Written", {"batch": 42, "created": 2, "updated": 1, "unchanged": 0})],
             ),
             400: OpenApiResponse(
-                FactErrorsSerializer,
+                ApiErrorsSerializer,
                 description="Malformed JSON, a body of the wrong shape, too many facts, or bad facts.",
                 examples=[
                     OpenApiExample(

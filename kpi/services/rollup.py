@@ -82,6 +82,20 @@ def _no_progress(percent: int, message: str) -> None:
     return None
 
 
+def _recorded(run: RollupRun, progress: Progress) -> Progress:
+    """`progress`, also written to the run (one UPDATE when the percentage moves) so that a poller of
+    GET /api/v1/rollups/{id}/ or the admin sees how far it is."""
+    last = [-1]
+
+    def report(percent: int, message: str) -> None:
+        if percent != last[0]:
+            last[0] = percent
+            RollupRun.objects.filter(pk=run.pk).update(progress=percent, message=message[:300])
+        progress(percent, message)
+
+    return report
+
+
 # -- the catalog, as arrays ----------------------------------------------------------------------
 
 
@@ -467,12 +481,20 @@ def _prune_states(day: datetime.date) -> None:
 
 
 def rollup_day(
-    *, day: datetime.date, progress: Progress = _no_progress, today: datetime.date | None = None
+    *,
+    day: datetime.date,
+    progress: Progress = _no_progress,
+    today: datetime.date | None = None,
+    run: RollupRun | None = None,
 ) -> RollupRun:
-    """Compute and publish business day `day`. Safe to run twice: the second run replaces the first
-    with the same figures. On failure the previous results stay published and the run says why."""
+    """Compute and publish business day `day`, as `run` when one was queued for it (the API's POST
+    /rollups/), else as a new run. Safe to run twice: the second run replaces the first with the same
+    figures. On failure the previous results stay published and the run says why. The run's `progress`
+    and `message` follow the work, for whoever polls it."""
     today = today or timezone.localdate()
-    run = RollupRun.objects.create(date=day, status=RollupRun.Status.QUEUED)
+    if run is None:
+        run = RollupRun.objects.create(date=day, status=RollupRun.Status.QUEUED)
+    progress = _recorded(run, progress)
     try:
         with named_lock(LOCK_NAME):
             # Checked under the lock: month_close takes it too, so a close cannot slip in mid-run.

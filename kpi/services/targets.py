@@ -89,6 +89,7 @@ def target_set(
     staff: StaffMember | None = None,
     changed_by=None,
     source: str,
+    token_name: str = "",
 ) -> tuple[Target, bool]:
     """Create or update the target of `unit` or `staff` for `metric` and `period`; returns (target, created).
 
@@ -129,6 +130,7 @@ def target_set(
             old_value=old_value,
             new_value=value,
             changed_by=changed_by,
+            token_name=token_name,
             source=source,
         )
         days_mark_stale(first_date=period.start)

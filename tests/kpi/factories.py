@@ -1,4 +1,4 @@
-"""factory_boy factories for the KPI side: metrics, facts and rolled-up days.
+"""factory_boy factories for the KPI side: metrics, facts, targets and rolled-up days.
 
 The standard catalog (DOMAIN.md §8) comes from the data migration, so tests take its metrics with
 `metric("customers_served")`; MetricFactory makes extra ones a test needs (say a staff-only metric,
@@ -13,7 +13,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from kpi.models import Aggregation, Fact, Level, Metric, MetricUnit, RollupDay
+from kpi.models import Aggregation, Fact, Level, Metric, MetricUnit, RollupDay, Target
 
 
 def metric(code: str) -> Metric:
@@ -65,3 +65,17 @@ class RollupDayFactory(DjangoModelFactory):
     date = datetime.date(2026, 11, 24)
     published_at = factory.LazyFunction(lambda: datetime.datetime(2026, 11, 25, 6, 0, tzinfo=datetime.UTC))
     stale_since = None
+
+
+class TargetFactory(DjangoModelFactory):
+    """A November 2026 target of a unit (give `unit=`) or a staff member (give `unit=None, staff=`)."""
+
+    class Meta:
+        model = Target
+
+    metric = factory.LazyFunction(lambda: metric("deposit_balance"))
+    period_kind = "month"
+    period = "2026-11"
+    period_start = datetime.date(2026, 11, 1)
+    period_end = datetime.date(2026, 11, 30)
+    value = Decimal("100")

@@ -1,0 +1,197 @@
+"""Rollups: POST /api/v1/rollups/ queues the rollup of a business day (202 and the run's id); GET
+/api/v1/rollups/{id}/ tells its state and progress; GET /api/v1/rollups/ lists recent runs."""
+
+from __future__ import annotations
+
+import django_filters
+import django_filters.rest_framework
+from django.db import transaction
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
+from kpi.models import MonthClose, RollupRun
+from kpi.tasks import rollup_run
+from staff.api import HasTokenScope
+from staff.models import ApiToken
+from staff.selectors import scope_for_request
+
+_RUN_EXAMPLE = {
+    "id": 1207,
+    "date": "2026-11-24",
+    "status": "running",
+    "progress": 60,
+    "message": "2026-11-24: writing",
+    "created_at": "2026-11-25T06:00:02+08:00",
+    "started_at": "2026-11-25T06:00:03+08:00",
+    "finished_at": None,
+    "scorecards": 0,
+    "lines": 0,
+    "facts_loaded_at": None,
+}
+
+
+class RollupRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RollupRun
+        fields = [
+            "id",
+            "date",
+            "status",
+            "progress",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "scorecards",
+            "lines",
+            "facts_loaded_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "status": {
+                "help_text": "queued → running → published (its figures are the day's), or failed (the previous "
+                "figures stay published; `message` says why), or skipped (the month is closed). A published run "
+                "becomes superseded when the day is rolled up again."
+            },
+            "progress": {"help_text": "Percent done, 0–100."},
+            "message": {"help_text": "What it is doing now, or why it failed."},
+            "facts_loaded_at": {"help_text": "When the latest fact it used arrived."},
+        }
+
+
+class RollupRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    date = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="The business day to roll up, YYYY-MM-DD.")
+
+    def validate_date(self, value):
+        if value >= timezone.localdate():
+            raise ValidationError(f"{value} has not ended yet; a business day is rolled up once it is over")
+        if MonthClose.objects.filter(month=value.replace(day=1), is_closed=True).exists():
+            raise ValidationError(f"month {value:%Y-%m} is closed (月结); reopen it in the admin to roll it up again")
+        return value
+
+
+class CanStartRollups(permissions.BasePermission):
+    """Reading needs the read scope; starting a rollup a token with the admin scope or a signed-in HQ
+    administrator. Rollup runs are network-wide facts about the system, visible to every reader."""
+
+    message = "Only HQ administrators and tokens with the admin scope may start a rollup."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
+            return True
+        scope = scope_for_request(request)
+        return scope.everything and not scope.read_only
+
+
+class RollupFilter(django_filters.FilterSet):
+    date = django_filters.DateFilter(help_text="Runs of one business day.")
+    status = django_filters.ChoiceFilter(choices=RollupRun.Status.choices)
+
+    class Meta:
+        model = RollupRun
+        fields = ["date", "status"]
+
+
+class NewestFirst(StableCursorPagination):
+    ordering = ("-pk",)
+
+
+class RollupListView(generics.ListAPIView):
+    serializer_class = RollupRunSerializer
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanStartRollups]
+    filterset_class = RollupFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = NewestFirst
+    queryset = RollupRun.objects.all()
+
+    @extend_schema(
+        operation_id="rollups_list",
+        summary="Rollup runs, newest first",
+        description="Every computation of a business day with its state, newest first, a page at a time.",
+        parameters=[OpenApiParameter("page_size", int, description="Runs per page, 1 to 1000 (default 100).")],
+        responses={
+            200: OpenApiResponse(RollupRunSerializer(many=True), examples=[OpenApiExample("A run", _RUN_EXAMPLE)])
+        },
+        tags=["rollups"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="rollups_create",
+        summary="Roll up a business day",
+        description=(
+            "Queues the computation of a business day's scorecards (for instance after a late correction of "
+            "facts) and answers at once with 202 and the run, whose `id` GET /api/v1/rollups/{id}/ follows. The "
+            "day's current figures stay published until the run publishes its own; if it fails they stay. The day "
+            "must be over, and its month not closed. Needs a token with the `admin` scope or a signed-in HQ "
+            "administrator. Later days are not recomputed by this call; the nightly rollup does that for every day "
+            "marked stale."
+        ),
+        request=RollupRequestSerializer,
+        examples=[OpenApiExample("A day", {"date": "2026-11-24"}, request_only=True)],
+        responses={
+            202: OpenApiResponse(
+                RollupRunSerializer,
+                examples=[OpenApiExample("Queued", {**_RUN_EXAMPLE, "status": "queued", "progress": 0})],
+            ),
+            400: OpenApiResponse(
+                ApiErrorsSerializer,
+                description="No date, a malformed date, a day not over yet, or a closed month.",
+                examples=[
+                    OpenApiExample(
+                        "Not over yet",
+                        {
+                            "errors": [
+                                {
+                                    "field": "date",
+                                    "message": "2026-11-25 has not ended yet; a business day is rolled up once it is "
+                                    "over",
+                                    "row": None,
+                                }
+                            ]
+                        },
+                    )
+                ],
+            ),
+            403: OpenApiResponse(ApiErrorsSerializer, description="The token lacks the admin scope."),
+        },
+        tags=["rollups"],
+    )
+    def post(self, request, *args, **kwargs):
+        incoming = RollupRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        run = RollupRun.objects.create(date=incoming.validated_data["date"], status=RollupRun.Status.QUEUED)
+        # Queued once the run row is committed, so the worker always finds it.
+        transaction.on_commit(lambda: rollup_run.delay(run.pk))
+        return Response(RollupRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RollupDetailView(generics.RetrieveAPIView):
+    serializer_class = RollupRunSerializer
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope]
+    queryset = RollupRun.objects.all()
+
+    @extend_schema(
+        operation_id="rollups_retrieve",
+        summary="A rollup run's state and progress",
+        description="Poll this after POST /api/v1/rollups/ until `status` is published, failed or skipped.",
+        responses={
+            200: OpenApiResponse(RollupRunSerializer, examples=[OpenApiExample("Running", _RUN_EXAMPLE)]),
+            404: OpenApiResponse(ApiErrorsSerializer, description="No such run."),
+        },
+        tags=["rollups"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+urlpatterns = [
+    path("rollups/", RollupListView.as_view(), name="api-rollups"),
+    path("rollups/<int:pk>/", RollupDetailView.as_view(), name="api-rollup"),
+]

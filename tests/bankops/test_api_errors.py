@@ -1,0 +1,168 @@
+"""bankops/lib/api.py: every 4xx of the API in one format, throttling, conditional GET, local docs."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.utils.http import http_date
+
+from kpi.models import RollupDay
+from tests.kpi.scorecard_factories import ScorecardFactory, ScorecardLineFactory, metric, published_day
+
+TARGETS = "/api/v1/targets/"
+SCORECARDS = "/api/v1/scorecards/"
+
+
+def _only_error(response) -> dict:
+    [error] = response.json()["errors"]
+    return error
+
+
+def test_a_path_that_is_no_endpoint_answers_404_in_the_error_format(token_client, network):
+    response = token_client(network["GZ01"]).get("/api/v1/scorecard/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert _only_error(response) == {
+        "field": "",
+        "message": "no endpoint at /api/v1/scorecard/; the list of endpoints is at /api/v1/docs/",
+        "row": None,
+    }
+
+
+def test_no_credentials_is_a_401_that_says_so(client, network):
+    response = client.get(SCORECARDS, {"unit": "GZ0101"})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert _only_error(response)["message"] == "Authentication credentials were not provided."
+
+
+def test_a_method_the_endpoint_does_not_have_is_a_405(token_client, network):
+    response = token_client(network["GZ01"], "read,admin").delete(SCORECARDS)
+
+    assert response.status_code == 405
+    assert _only_error(response)["message"] == 'Method "DELETE" not allowed.'
+
+
+def test_malformed_json_is_a_400_that_says_where(token_client, network):
+    response = token_client(network["GZ01"], "read,admin").post(
+        TARGETS, '{"unit": "GZ0101",', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    message = _only_error(response)["message"]
+    assert message.startswith("the body could not be read: JSON parse error")
+    assert "line 1 column 19" in message
+
+
+def test_a_body_that_is_not_json_is_a_415(token_client, network):
+    response = token_client(network["GZ01"], "read,admin").post(TARGETS, "unit=GZ0101", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert _only_error(response)["message"] == 'Unsupported media type "text/plain" in request.'
+
+
+def test_a_body_over_the_size_limit_is_a_413_not_a_500(token_client, network, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    body = '{"unit": "GZ0101", "metric": "deposit_balance", "period": "2026-12", "value": "1", "x": "%s"}' % (
+        "9" * 3000
+    )
+
+    response = token_client(network["GZ01"], "read,admin").post(TARGETS, body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert _only_error(response)["message"] == "the request body is larger than 2 KB, the limit for this endpoint"
+
+
+def test_a_body_of_the_wrong_shape_is_a_400(token_client, network):
+    response = token_client(network["GZ01"], "read,admin").post(TARGETS, "[1, 2]", content_type="application/json")
+
+    assert response.status_code == 400
+    assert _only_error(response)["message"] == "Invalid data. Expected a dictionary, but got list."
+
+
+# -- throttling ----------------------------------------------------------------------------------------
+
+
+def test_a_token_over_its_rate_gets_a_429_with_retry_after(token_client, network, settings):
+    settings.API_THROTTLE_RATE = "2/min"
+    cache.clear()
+    client = token_client(network["GZ01"])
+
+    statuses = [client.get(TARGETS).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    refused = client.get(TARGETS)
+    assert 55 <= int(refused["Retry-After"]) <= 60
+    message = _only_error(refused)["message"]
+    assert message.startswith("too many requests: the limit is 2/min; try again in ")
+    cache.clear()
+
+
+def test_each_token_has_its_own_bucket(token_client, network, settings):
+    settings.API_THROTTLE_RATE = "1/min"
+    cache.clear()
+
+    first = token_client(network["GZ01"])
+    assert [first.get(TARGETS).status_code for _ in range(2)] == [200, 429]
+    second = token_client(network["GZ02"])
+    assert second.get(TARGETS).status_code == 200
+    cache.clear()
+
+
+# -- conditional GET -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def november(network):
+    day = published_day()
+    card = ScorecardFactory(run=day.published_run, unit=network["GZ0101"], period="month", total_score="42")
+    ScorecardLineFactory(scorecard=card, metric=metric("complaints"), actual="1")
+    return card
+
+
+def test_a_poller_gets_304_until_the_scorecards_change(token_client, network, november):
+    client = token_client(network["GZ01"])
+    first = client.get(SCORECARDS, {"unit": "GZ0101"})
+    etag = first["ETag"]
+    assert first.status_code == 200
+    published_at = RollupDay.objects.get(date=november.date).published_at
+    assert first["Last-Modified"] == http_date(published_at.timestamp())
+
+    again = client.get(SCORECARDS, {"unit": "GZ0101"}, headers={"If-None-Match": etag})
+    assert (again.status_code, again.content) == (304, b"")
+
+    ScorecardLineFactory(scorecard=november, metric=metric("customers_served"), actual="120")
+    changed = client.get(SCORECARDS, {"unit": "GZ0101"}, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_rankings_answer_304_too(token_client, network, november):
+    client = token_client(network["GZ01"])
+    etag = client.get("/api/v1/rankings/", {"group": "GZ01"})["ETag"]
+
+    assert client.get("/api/v1/rankings/", {"group": "GZ01"}, headers={"If-None-Match": etag}).status_code == 304
+
+
+# -- documentation ---------------------------------------------------------------------------------------
+
+
+def test_the_docs_are_served_from_local_static_files_without_a_token(client):
+    page = client.get("/api/v1/docs/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert client.get("/api/v1/schema/").status_code == 200
+    assert client.get("/api/v1/redoc/").status_code == 200
+
+
+def test_the_api_answers_in_english_unless_asked_otherwise(client, network):
+    english = client.get(SCORECARDS)
+    chinese = client.get(SCORECARDS, headers={"Accept-Language": "zh-hans"})
+
+    assert _only_error(english)["message"] == "Authentication credentials were not provided."
+    assert _only_error(chinese)["message"] == "身份认证信息未提供。"

@@ -1,0 +1,112 @@
+"""/api/v1/rollups/ (kpi/api/rollups.py): queue the rollup of a day, follow its state and progress."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from kpi.models import MonthClose, RollupDay, RollupRun
+from kpi.tasks import rollup_run
+from tests.kpi.factories import FactFactory
+
+URL = "/api/v1/rollups/"
+
+
+@pytest.fixture
+def admin_client(token_client, network):
+    return token_client(network["HQ"], "read,admin")
+
+
+def test_posting_a_day_answers_202_with_the_run_then_the_run_publishes_it(
+    admin_client, network, django_capture_on_commit_callbacks
+):
+    FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=120)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(URL, {"date": "2026-11-24"}, content_type="application/json")
+
+    assert response.status_code == 202
+    queued = response.json()
+    assert (queued["date"], queued["status"], queued["progress"]) == ("2026-11-24", "queued", 0)
+    # Tasks run eagerly in tests: by now the run has been carried out.
+    state = admin_client.get(f"{URL}{queued['id']}/").json()
+    assert (state["status"], state["progress"], state["message"]) == ("published", 100, "2026-11-24: published")
+    assert state["scorecards"] > 0
+    assert RollupDay.objects.get(date=datetime.date(2026, 11, 24)).published_run_id == queued["id"]
+
+
+def test_the_task_leaves_a_run_that_is_no_longer_queued_alone(network):
+    run = RollupRun.objects.create(date=datetime.date(2026, 11, 24), status=RollupRun.Status.PUBLISHED)
+
+    assert rollup_run(run.pk) == "not queued"
+    assert RollupRun.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "This field is required."),
+        ({"date": "24.11.2026"}, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
+        ({"date": "2026-11-24", "when": "now"}, None),
+    ],
+)
+def test_a_bad_request_is_a_400_and_queues_nothing(admin_client, body, message):
+    response = admin_client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    if message:
+        assert response.json()["errors"] == [{"field": "date", "message": message, "row": None}]
+    else:
+        assert response.json()["errors"][0]["field"] == "when"
+    assert not RollupRun.objects.exists()
+
+
+def test_today_is_not_over_yet(admin_client):
+    today = timezone.localdate()
+
+    response = admin_client.post(URL, {"date": today.isoformat()}, content_type="application/json")
+
+    assert response.json()["errors"] == [
+        {
+            "field": "date",
+            "message": f"{today} has not ended yet; a business day is rolled up once it is over",
+            "row": None,
+        }
+    ]
+
+
+def test_a_closed_month_is_refused(admin_client):
+    MonthClose.objects.create(month=datetime.date(2026, 10, 1), is_closed=True)
+
+    response = admin_client.post(URL, {"date": "2026-10-15"}, content_type="application/json")
+
+    assert response.json()["errors"][0]["message"] == (
+        "month 2026-10 is closed (月结); reopen it in the admin to roll it up again"
+    )
+
+
+def test_a_read_token_may_follow_runs_but_not_start_them(token_client, network):
+    run = RollupRun.objects.create(date=datetime.date(2026, 11, 23), status=RollupRun.Status.FAILED, message="boom")
+    client = token_client(network["GZ01"], "read")
+
+    assert client.post(URL, {"date": "2026-11-24"}, content_type="application/json").status_code == 403
+    assert client.get(f"{URL}{run.pk}/").json()["message"] == "boom"
+    assert [row["id"] for row in client.get(URL, {"status": "failed"}).json()["results"]] == [run.pk]
+
+
+def test_the_list_is_newest_first(admin_client):
+    older = RollupRun.objects.create(date=datetime.date(2026, 11, 22))
+    newer = RollupRun.objects.create(date=datetime.date(2026, 11, 23))
+
+    assert [row["id"] for row in admin_client.get(URL).json()["results"]] == [newer.pk, older.pk]
+
+
+def test_an_unknown_run_is_404_in_the_error_format(admin_client):
+    response = admin_client.get(f"{URL}999999/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "errors": [{"field": "", "message": "No RollupRun matches the given query.", "row": None}]
+    }
