@@ -335,3 +335,85 @@ def test_a_batch_larger_than_djangos_upload_limit_is_accepted(teller, network, s
 
     assert status == 201
     assert answer["created"] == 120
+
+
+# -- GET: the stored facts ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(network, teller):
+    """Three facts at GZ0101 (one the teller's), one at GZ0201, one at SZ0101."""
+    from tests.kpi.factories import FactFactory
+
+    return [
+        FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 23), value=110),
+        FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=120),
+        FactFactory(
+            unit=network["GZ0101"],
+            staff=teller.staff_member,
+            metric="mobile_banking_signups",
+            date=datetime.date(2026, 11, 24),
+            value=3,
+        ),
+        FactFactory(unit=network["GZ0201"], metric="customers_served", date=datetime.date(2026, 11, 24), value=40),
+        FactFactory(unit=network["SZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=90),
+    ]
+
+
+def _listed(client, **query) -> list[tuple]:
+    body = client.get("/api/v1/facts/", query).json()
+    return [(row["unit"], row["staff"], row["metric"], row["date"], row["value"]) for row in body["results"]]
+
+
+def test_a_token_lists_the_facts_of_its_subtree_only(token_client, network, stored):
+    client = token_client(network["GZ01"])
+
+    assert _listed(client) == [
+        ("GZ0101", None, "customers_served", "2026-11-23", "110.0000"),
+        ("GZ0101", None, "customers_served", "2026-11-24", "120.0000"),
+        ("GZ0101", "S1001", "mobile_banking_signups", "2026-11-24", "3.0000"),
+    ]
+
+
+def test_facts_filter_by_date_range_unit_staff_metric_and_holder(token_client, network, stored):
+    client = token_client(network["GZ"])
+
+    assert [row[4] for row in _listed(client, date_from="2026-11-24", date_to="2026-11-24", holder="unit")] == [
+        "120.0000",
+        "40.0000",
+    ]
+    assert [row[4] for row in _listed(client, under="GZ02")] == ["40.0000"]
+    assert [row[4] for row in _listed(client, staff="S1001")] == ["3.0000"]
+    assert [row[4] for row in _listed(client, metric="mobile_banking_signups")] == ["3.0000"]
+    assert [row[4] for row in _listed(client, unit="GZ0101", date_to="2026-11-23")] == ["110.0000"]
+
+
+def test_a_unit_outside_the_subtree_is_404_and_a_bad_date_400(token_client, network, stored):
+    client = token_client(network["GZ01"])
+
+    assert client.get("/api/v1/facts/", {"unit": "SZ0101"}).status_code == 404
+    bad = client.get("/api/v1/facts/", {"date_from": "yesterday"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "date_from"
+
+
+def test_pages_follow_the_cursor(token_client, network, stored):
+    client = token_client(network["HQ"])
+
+    first = client.get("/api/v1/facts/", {"page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+
+    values = [row["value"] for page in (first, second, third) for row in page["results"]]
+    assert values == ["110.0000", "120.0000", "3.0000", "40.0000", "90.0000"]
+    assert third["next"] is None
+
+
+@pytest.mark.parametrize("page_size", [1, 5])
+def test_the_query_count_does_not_grow_with_the_page(
+    token_client, network, stored, page_size, django_assert_num_queries
+):
+    client = token_client(network["HQ"])
+    # token, last-used stamp, the page (with unit, staff and metric joined)
+    with django_assert_num_queries(3):
+        assert len(client.get("/api/v1/facts/", {"page_size": page_size}).json()["results"]) == page_size
