@@ -1,0 +1,358 @@
+"""API benchmark: a page of 100 scorecards against a trivial endpoint of the same server, and the SQL
+queries a page costs.
+
+    .venv/bin/python bench/api.py [--outlets 300] [--staff-per-outlet 3] [--lines 15] [--seconds 10]
+
+1. Builds a network in a scratch database: `bankops_bench_api` on the PostgreSQL server of
+   $DATABASE_URL (dropped and created again, and dropped at the end), or, without a postgres:// URL, a
+   SQLite file in a temporary directory. Units and staff go through the real CSV import services; the
+   day's published rollup (one run, the month scorecards of every outlet and staff member with --lines
+   lines each) is written with bulk_create, as the rollup writes it. A read token for head office.
+2. Starts the app under gunicorn from the virtualenv (1 worker, gthread so that connections are kept
+   alive; the sync worker of the Dockerfile closes every connection), production settings (DEBUG off,
+   persistent database connections, no throttle), on a free port of 127.0.0.1.
+3. Sends requests one after another on one kept-alive http.client connection (sequential: on a 2-core
+   machine the client gets one core and the server the other) for --seconds each, after a warm-up:
+   `GET /api/v1/scorecards/?page_size=100` with the token, and `GET /healthz/` (a `SELECT 1`: the
+   cheapest request that still reaches the database). Prints requests per second for both and the ratio.
+4. In-process, with Django's test client and CaptureQueriesContext: the SQL queries of one request for
+   page_size 10, 100 and 1000. They must be equal: a page costs a fixed number of queries whatever
+   its size (CONVENTIONS.md: set-based work).
+
+Figures on this machine (2 cores shared with other test runs, PostgreSQL on 127.0.0.1), 2026-11-25,
+defaults (`DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/api.py`):
+
+    PostgreSQL bankops_bench_api: 300 outlets, 900 staff; 1,200 month scorecards of 2026-11-24 with 15 lines each
+      GET /api/v1/scorecards/?page_size=100        13.3 req/s  (361 KB a page)
+      GET /healthz/                              1469.2 req/s  (2 bytes)
+      ratio page / trivial: 0.009 (a page costs 110.2 trivial requests)
+    SQL queries per request: 5 for page_size 10, 100 and 1000 (token, latest day, the day's run,
+    the page of scorecards with unit and staff joined, their lines with the metric joined)
+
+Two earlier runs: 13.5 and 12.5 (SQLite) pages/s against 1,739 and 2,226 (SQLite) trivial requests/s;
+the trivial figure moves with the load of the machine, the page figure hardly. A page is ~75 ms of
+Python: in a profile about half is building 1,500 line and metric model instances, half DRF's
+serializers; the five queries take under 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SCRATCH = "bankops_bench_api"
+DAY = datetime.date(2026, 11, 24)
+PAGE_URL = "/api/v1/scorecards/?page_size=100"
+TRIVIAL_URL = "/healthz/"
+
+
+def scratch_url(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH}", "", ""))
+
+
+def _admin_connection(base: str):
+    import psycopg2
+
+    parts = urlsplit(base)
+    connection = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    return connection
+
+
+def recreate_database(base: str) -> None:
+    connection = _admin_connection(base)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{SCRATCH}"')
+    connection.close()
+
+
+def drop_database(base: str) -> None:
+    connection = _admin_connection(base)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+    connection.close()
+
+
+def build_network(outlets: int, staff_per_outlet: int) -> tuple[list[int], list[int]]:
+    """Units and staff through the real CSV import services. Returns outlet ids and staff ids."""
+    from bankops.lib.csvimport import CsvRow
+    from branches.models import OrgUnit
+    from branches.services import units_import
+    from staff.models import StaffMember
+    from staff.services import staff_import
+
+    branches = max(1, outlets // 250)
+    sub_branches = max(1, outlets // 10)
+    rows = [CsvRow(2, {"code": "HQ", "name_zh": "总行", "kind": "hq"})]
+    rows += [
+        CsvRow(0, {"code": f"B{b:02d}", "parent": "HQ", "name_zh": f"分行{b}", "kind": "branch"})
+        for b in range(branches)
+    ]
+    rows += [
+        CsvRow(0, {"code": f"S{s:04d}", "parent": f"B{s % branches:02d}", "name_zh": f"支行{s}", "kind": "sub_branch"})
+        for s in range(sub_branches)
+    ]
+    outlet_codes = [f"O{o:05d}" for o in range(outlets)]
+    rows += [
+        CsvRow(0, {"code": code, "parent": f"S{o % sub_branches:04d}", "name_zh": f"网点{o}", "kind": "outlet",
+                   "area": ("urban", "county", "township")[o % 3], "format": ("full", "light", "smart")[o // 3 % 3]})
+        for o, code in enumerate(outlet_codes)
+    ]  # fmt: skip
+    units_import(rows=rows)
+
+    posts = ("teller", "customer_manager", "lobby_manager", "wealth_manager")
+    pairs = [(f"P{o:05d}{k}", code) for o, code in enumerate(outlet_codes) for k in range(staff_per_outlet)]
+    if pairs:
+        staff_import(
+            rows=[
+                CsvRow(0, {"code": staff, "name": f"员工{staff}", "post": posts[i % len(posts)], "unit": outlet,
+                           "start": "2026-01-01"})
+                for i, (staff, outlet) in enumerate(pairs)
+            ]
+        )  # fmt: skip
+    outlet_ids = list(OrgUnit.objects.filter(kind="outlet").order_by("code").values_list("id", flat=True))
+    staff_ids = list(StaffMember.objects.order_by("code").values_list("id", flat=True))
+    return outlet_ids, staff_ids
+
+
+def publish_day(outlet_ids: list[int], staff_ids: list[int], lines: int, rng: random.Random) -> int:
+    """The day's published rollup: a run, its month scorecards (outlets then staff) with `lines` lines
+    each, and the day pointing at the run. Returns the number of scorecards."""
+    from django.utils import timezone
+
+    from bankops.lib.periods import period_of
+    from kpi.models import Metric, RollupDay, RollupRun, Scorecard, ScorecardLine
+
+    now = timezone.now()
+    month = period_of("month", DAY)
+    progress = Decimal(DAY.day) / Decimal((month.end - month.start).days + 1)
+    outlet_metrics = list(Metric.objects.filter(level__in=["outlet", "both"]).order_by("sort_order", "code"))
+    staff_metrics = list(Metric.objects.filter(level__in=["staff", "both"]).order_by("sort_order", "code"))
+    run = RollupRun.objects.create(
+        date=DAY, status=RollupRun.Status.PUBLISHED, progress=100, started_at=now, finished_at=now
+    )
+    holders = [("unit", unit_id) for unit_id in outlet_ids] + [("staff", staff_id) for staff_id in staff_ids]
+    cards = Scorecard.objects.bulk_create(
+        [
+            Scorecard(run=run, date=DAY, period="month", period_start=month.start, period_end=month.end,
+                      **{f"{kind}_id": holder_id}, total_score=Decimal(rng.randint(0, 12000)) / 100,
+                      rank=i % 12 + 1, rank_of=12)
+            for i, (kind, holder_id) in enumerate(holders)
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    rows = []
+    for card in cards:
+        metrics = outlet_metrics if card.unit_id else staff_metrics
+        for metric in (metrics * (lines // len(metrics) + 1))[:lines]:
+            actual = Decimal(rng.randint(0, 900000)) / 100
+            target = Decimal(rng.randint(1000, 900000)) / 100
+            attainment = (actual / target).quantize(Decimal("0.000001"))
+            pace = (attainment / progress).quantize(Decimal("0.000001"))
+            rows.append(
+                ScorecardLine(
+                    scorecard=card,
+                    metric=metric,
+                    actual=actual,
+                    target=target,
+                    attainment=attainment,
+                    time_progress=progress.quantize(Decimal("0.000001")),
+                    pace_attainment=pace,
+                    status="green" if pace >= 1 else "amber" if pace >= Decimal("0.9") else "red",
+                    gap_to_pace=(actual - target * progress).quantize(Decimal("0.0001")),
+                )
+            )
+    ScorecardLine.objects.bulk_create(rows, batch_size=5000)
+    RollupRun.objects.filter(pk=run.pk).update(scorecards=len(cards), lines=len(rows))
+    RollupDay.objects.create(date=DAY, published_run=run, published_at=now)
+    return len(cards)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int, log_path: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [str(gunicorn), "bankops.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--worker-class", "gthread", "--threads", "1", "--keep-alive", "30"],
+        cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn stopped at start-up:\n{log_path.read_text()}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", TRIVIAL_URL, headers=HEADERS)
+            if connection.getresponse().status == 200:
+                connection.close()
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"gunicorn did not answer {TRIVIAL_URL} within 30 s:\n{log_path.read_text()}")
+
+
+# The server runs with production settings behind a (pretend) TLS proxy: without the header every API
+# request would be redirected to https (only /healthz/ is exempt), and the two would not be comparable.
+HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+def requests_per_second(port: int, url: str, headers: dict, seconds: float) -> tuple[float, int, int]:
+    """Sequential GETs on one kept-alive connection for `seconds` after 50 warm-up requests.
+    Returns (requests/s, bytes of the last body, connections opened while timing)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    reconnects = 0
+
+    def get() -> bytes:
+        nonlocal reconnects
+        if connection.sock is None:
+            reconnects += 1
+        connection.request("GET", url, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            sys.exit(f"GET {url} answered {response.status}: {body[:300]!r}")
+        return body
+
+    for _ in range(50):
+        get()
+    reconnects = 0
+    count, began = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - began) < seconds:
+        body = get()
+        count += 1
+    connection.close()
+    return count / elapsed, len(body), reconnects
+
+
+def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """(page_size, scorecards returned, SQL queries) for one request each, in-process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Authorization": f"Token {key}"})
+    client.get("/api/v1/scorecards/", {"page_size": 10}, secure=True)  # warm-up: the token's last use is recorded
+    found = []
+    for size in page_sizes:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/scorecards/", {"page_size": size}, secure=True)
+        assert response.status_code == 200, response.content[:300]
+        found.append((size, len(response.json()["results"]), len(captured.captured_queries)))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--outlets", type=int, default=300)
+    parser.add_argument(
+        "--staff-per-outlet", type=int, default=3, help="staff scorecards too, so that a page of 1,000 is full"
+    )
+    parser.add_argument("--lines", type=int, default=15, help="lines per scorecard")
+    parser.add_argument("--seconds", type=float, default=10, help="timed seconds per endpoint")
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "")
+    on_postgres = base.startswith("postgres")
+    scratch_dir = Path(tempfile.mkdtemp(prefix="bench_api_"))
+    if on_postgres:
+        recreate_database(base)
+        os.environ["DATABASE_URL"] = scratch_url(base)
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{scratch_dir / 'bench.sqlite3'}"
+    # Production settings for the server (and this process): DEBUG off, persistent connections; the
+    # per-token throttle off, or the bench would measure the limit; no Redis (the cache is in-process).
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-api-scratch-database-only")
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+    os.environ["BEHIND_TLS_PROXY"] = "true"
+    os.environ["API_THROTTLE_RATE"] = ""
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankops.settings")
+    warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: no collectstatic, no static served
+    server = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from branches.models import OrgUnit
+        from staff.services import api_token_create
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        outlet_ids, staff_ids = build_network(args.outlets, args.staff_per_outlet)
+        cards = publish_day(outlet_ids, staff_ids, args.lines, random.Random(2026))
+        _token, key = api_token_create(name="bench", unit=OrgUnit.objects.get(code="HQ"), scopes="read")
+        where = f"PostgreSQL {SCRATCH}" if on_postgres else "SQLite (temporary file)"
+        print(
+            f"{where}: {len(outlet_ids):,} outlets, {len(staff_ids):,} staff; {cards:,} month scorecards of "
+            f"{DAY} with {args.lines} lines each; setup {time.perf_counter() - started:.0f}s"
+        )
+
+        port = free_port()
+        server = start_server(port, scratch_dir / "gunicorn.log")
+        print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off; one kept-alive connection,")
+        print(f"requests sent one after another, {args.seconds:g}s per endpoint after 50 warm-up requests")
+        page, page_bytes, page_reconnects = requests_per_second(
+            port, PAGE_URL, {**HEADERS, "Authorization": f"Token {key}"}, args.seconds
+        )
+        trivial, trivial_bytes, trivial_reconnects = requests_per_second(port, TRIVIAL_URL, HEADERS, args.seconds)
+        print(f"  GET {PAGE_URL:36} {page:8.1f} req/s  ({page_bytes / 1024:,.0f} KB a page)")
+        print(f"  GET {TRIVIAL_URL:36} {trivial:8.1f} req/s  ({trivial_bytes} bytes)")
+        if page_reconnects or trivial_reconnects:
+            print(f"  (connections reopened while timing: {page_reconnects} and {trivial_reconnects})")
+        print(f"  ratio page / trivial: {page / trivial:.3f} (a page costs {trivial / page:.1f} trivial requests)")
+
+        print("SQL queries per request (in-process, Django test client):")
+        counts = queries_per_request(key, (10, 100, 1000))
+        for size, returned, queries in counts:
+            print(f"  page_size={size:<5} {returned:5,} scorecards  {queries} queries")
+        equal = len({queries for _size, _returned, queries in counts}) == 1
+        print(f"  the same for every page size: {'yes' if equal else 'NO'}")
+        if not equal:
+            sys.exit(1)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if on_postgres:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(base)
+        shutil.rmtree(scratch_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
