@@ -16,9 +16,12 @@ app_urlpatterns: list = []
 
 
 def _load_apps() -> None:
+    from branches import api as branches_api
     from kpi import api as kpi_api
+    from staff import api_views as staff_api
 
-    app_urlpatterns.extend(getattr(kpi_api, "urlpatterns", []))
+    for app_api in (branches_api, staff_api, kpi_api):
+        app_urlpatterns.extend(getattr(app_api, "urlpatterns", []))
 
 
 _load_apps()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from kpi.api import contests, facts, rankings, scorecards
+from kpi.api import contests, facts, metrics, rankings, scorecards
 
 urlpatterns = [
+    *metrics.urlpatterns,
     *scorecards.urlpatterns,
     *rankings.urlpatterns,
     *facts.urlpatterns,
