@@ -167,6 +167,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["bankops.lib.api.PrincipalRateThrottle"],
     "EXCEPTION_HANDLER": "bankops.lib.api.exception_handler",
+    # No OPTIONS introspection: the OpenAPI schema documents every endpoint, and DRF's metadata answer
+    # would build the view on a copy of the request without what the view's initial() sets up.
+    "DEFAULT_METADATA_CLASS": None,
 }
 # Requests per token (or signed-in user) and period ("1200/min", "50000/day"); empty: no limit.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min") or None

@@ -8,7 +8,7 @@ import django_filters.rest_framework
 from django.db import transaction
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -113,7 +113,6 @@ class RollupListView(generics.ListAPIView):
         operation_id="rollups_list",
         summary="Rollup runs, newest first",
         description="Every computation of a business day with its state, newest first, a page at a time.",
-        parameters=[OpenApiParameter("page_size", int, description="Runs per page, 1 to 1000 (default 100).")],
         responses={
             200: OpenApiResponse(RollupRunSerializer(many=True), examples=[OpenApiExample("A run", _RUN_EXAMPLE)])
         },

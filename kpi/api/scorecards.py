@@ -6,7 +6,7 @@ import django_filters
 import django_filters.rest_framework
 from django.db.models import Prefetch, Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
@@ -130,7 +130,6 @@ class ScorecardListView(generics.ListAPIView):
         parameters=[
             DATE_PARAMETER,
             PERIOD_PARAMETER,
-            OpenApiParameter("page_size", int, description="Scorecards per page, 1 to 1000 (default 100)."),
         ],
         responses={
             200: OpenApiResponse(

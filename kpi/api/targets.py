@@ -12,7 +12,7 @@ import django_filters.rest_framework
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -252,7 +252,6 @@ class TargetListView(_TargetViewMixin, generics.ListAPIView):
             "subtree, staff member, metric, period or a day their period contains, a page at a time (`cursor`, "
             "`page_size` up to 1000). A unit or staff member outside the scope answers 404."
         ),
-        parameters=[OpenApiParameter("page_size", int, description="Targets per page, 1 to 1000 (default 100).")],
         responses={
             200: OpenApiResponse(TargetSerializer(many=True), examples=[OpenApiExample("A target", _TARGET_EXAMPLE)]),
             400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
