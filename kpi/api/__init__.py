@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi.api import contests, facts, metrics, rankings, scorecards
+from kpi.api import contests, facts, metrics, rankings, rollups, scorecards, targets
 
 urlpatterns = [
     *metrics.urlpatterns,
@@ -10,4 +10,6 @@ urlpatterns = [
     *rankings.urlpatterns,
     *facts.urlpatterns,
     *contests.urlpatterns,
+    *targets.urlpatterns,
+    *rollups.urlpatterns,
 ]

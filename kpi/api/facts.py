@@ -8,13 +8,14 @@ import django_filters
 import django_filters.rest_framework
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
+from bankops.lib.api_filters import IdFilter
 from bankops.lib.csvimport import CsvRow, ImportRejected
 from kpi.models import Fact, IngestBatch
 from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
@@ -162,7 +163,7 @@ class FactFilter(django_filters.FilterSet):
         help_text="unit: outlets' own facts only; staff: staff members' facts only. Default: both.",
     )
     metric = django_filters.CharFilter(field_name="metric__code", help_text="Metric code.")
-    batch = django_filters.NumberFilter(field_name="batch_id", help_text="Facts last written by this ingest batch.")
+    batch = IdFilter(field_name="batch_id", help_text="Facts last written by this ingest batch (its id).")
 
     class Meta:
         model = Fact
@@ -199,7 +200,6 @@ class FactIngestView(generics.ListAPIView):
             "`page_size` up to 1000, in the order they were first stored). A unit or staff member outside the "
             "scope answers 404, as an unknown code does. Values are strings with 4 decimal places."
         ),
-        parameters=[OpenApiParameter("page_size", int, description="Facts per page, 1 to 1000 (default 100).")],
         responses={
             200: OpenApiResponse(
                 FactOutSerializer(many=True),
@@ -291,6 +291,8 @@ class FactIngestView(generics.ListAPIView):
                 FactBatchResultSerializer,
                 examples=[OpenApiExample("Written", {"batch": 42, "created": 2, "updated": 1, "unchanged": 0})],
             ),
+            415: OpenApiResponse(ApiErrorsSerializer, description="The body is not sent as application/json."),
+            413: OpenApiResponse(ApiErrorsSerializer, description="The body is larger than 32 MB."),
             400: OpenApiResponse(
                 ApiErrorsSerializer,
                 description="Malformed JSON, a body of the wrong shape, too many facts, or bad facts.",
