@@ -8,20 +8,23 @@ MASK = "*"
 
 
 def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***; a Latin name keeps its first letter: Wang Li → W*******."""
+    """DOMAIN.md §6: the first and last characters stay, the middle is starred: 张小三 → 张*三,
+    欧阳娜娜 → 欧**娜; a two-character name keeps its first: 张三 → 张*; one character → *."""
     name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + MASK * max(len(name) - 1, 1)
+    if len(name) <= 1:
+        return MASK * len(name)
+    if len(name) == 2:
+        return name[0] + MASK
+    return name[0] + MASK * (len(name) - 2) + name[-1]
 
 
 def mask_id_number(number: str) -> str:
-    """An identity number keeps its first 3 and last 4 characters: 440106199001011234 → 440***********1234.
-    Anything of 7 characters or fewer is masked whole."""
+    """DOMAIN.md §6: an identity number keeps its first 6 (the region) and last 4 characters:
+    110101199003071234 → 110101********1234. Anything of 10 characters or fewer is starred whole."""
     number = (number or "").strip()
-    if len(number) <= 7:
+    if len(number) <= 10:
         return MASK * len(number)
-    return number[:3] + MASK * (len(number) - 7) + number[-4:]
+    return number[:6] + MASK * (len(number) - 10) + number[-4:]
 
 
 def mask_phone(number: str) -> str:
