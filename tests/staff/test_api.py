@@ -99,7 +99,7 @@ def test_a_sub_branch_token_sees_masked_names_and_only_assignments_inside_its_su
         "next": None,
         "previous": None,
         "results": [
-            {"code": "S1001", "name": "黄**", "name_masked": True, "assignments": [_held("GZ0101", "teller")]},
+            {"code": "S1001", "name": "黄*娟", "name_masked": True, "assignments": [_held("GZ0101", "teller")]},
             {"code": "S2001", "name": "王*", "name_masked": True, "assignments": [_held("GZ0102", "lobby_manager")]},
             {"code": "S2002", "name": "李*", "name_masked": True, "assignments": []},
             {"code": "S2004", "name": "刘*", "name_masked": True, "assignments": [_held("GZ0101", "teller")]},
