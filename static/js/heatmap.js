@@ -95,9 +95,12 @@
     var chart = echarts.init(container);
     var chartOption = option(data);
     chartOption.series[0].data = labelColours(data);
-    chart.on("finished", function () {
+    function drawn() {
       container.setAttribute("data-chart-drawn", "1");
-    });
+    }
+    // "finished" once nothing is left to animate; "rendered" after any frame, in case it comes first.
+    chart.on("finished", drawn);
+    chart.on("rendered", drawn);
     chart.on("click", function (params) {
       var unit = data.units[params.value[1]];
       if (unit && unit.url) window.location.assign(unit.url);
