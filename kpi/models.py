@@ -167,6 +167,7 @@ class IngestBatch(models.Model):
         CSV = "csv", _("CSV file")
         API = "api", _("API")
         DEMO = "demo", _("Demo data")
+        TIERING = "tiering", _("Customer tiering")
 
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)
