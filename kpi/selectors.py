@@ -687,8 +687,8 @@ def published_day_get(*, date: datetime.date) -> RollupDay | None:
 class HistoryPoint:
     """One metric of one entity on one business day, as that day's published scorecard of the period kind
     has it (month to date on each day, for a month). `pace` is where the target says the actual should be
-    that day: target × time progress for the cumulative kinds, the target itself for the level kinds;
-    None without a target."""
+    that day: target × time progress for the cumulative kinds, the target itself for the level kinds, to
+    four decimals like the stored amounts; None without a target."""
 
     date: datetime.date
     metric_id: int
@@ -698,11 +698,19 @@ class HistoryPoint:
     attainment: Decimal | None
     pace_attainment: Decimal | None
     status: str | None
-    pace: float | None
+    pace: Decimal | None
 
     @property
     def status_label(self) -> str:
         return Status(self.status).label if self.status else _("No target")
+
+
+def _amount(value: float) -> Decimal:
+    """A float of the vectorised formulas back to an amount with four decimals (500 × 0.666667 is
+    333.33349999999996 in floating point, 333.3335 here)."""
+    from decimal import ROUND_HALF_UP  # local: the module's imports are shared, this section only appends
+
+    return Decimal(repr(float(value))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) + 0
 
 
 def metric_history(
@@ -771,7 +779,7 @@ def metric_history(
             attainment=row["attainment"],
             pace_attainment=row["pace_attainment"],
             status=row["status"],
-            pace=None if pd.isna(pace) else float(pace) + 0.0,  # + 0.0: no "-0.0" for a target of 0
+            pace=None if pd.isna(pace) else _amount(pace),
         )
         for row, pace in zip(rows, paces, strict=True)
     ]

@@ -2,7 +2,9 @@
 
 Each view looks up the unit or staff member through the scope helper (out of scope: 404), reads the
 published scorecard with kpi.selectors and renders it. A page issues the same number of queries
-whatever the number of metrics, child units or staff.
+whatever the number of metrics, child units, staff or days of history: the trend charts of every
+metric come from one query (selectors.metric_history) and are drawn by static/js/charts.js from one
+JSON blob; the tables stay the accessible source of every figure.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from bankops.lib.exports import table_response
-from bankops.lib.periods import PERIOD_KINDS, Period, PeriodKind, parse_date, period_of
+from bankops.lib.periods import PERIOD_KINDS, Period, PeriodKind, days_between, parse_date, period_of
 from branches.models import OrgUnit, PeerGroup
 from kpi import selectors
 from kpi.forms import ContestForm, PairFormSet
-from kpi.models import Contest
+from kpi.models import Contest, Metric, Scorecard, Status
 from kpi.services.contests import (
     can_create_contests,
     contest_create,
@@ -36,10 +39,18 @@ from kpi.services.contests import (
     contest_period,
     contest_standings,
 )
+from kpi.templatetags.kpi_format import Scale, amount_scale, format_date
 from staff.models import StaffMember
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 
 DEFAULT_PERIOD = PeriodKind.MONTH
+
+# The trend switch: the last 30 or 90 days of daily history.
+HISTORY_DAYS = (30, 90)
+DEFAULT_DAYS = HISTORY_DAYS[0]
+
+# Statuses that count as behind pace in the summary band.
+BEHIND = (Status.AMBER, Status.RED)
 
 # The period switch of the page: 日 周 月 季 年.
 PERIOD_LABELS = {
@@ -59,15 +70,26 @@ class PageParams:
     day: datetime.date | None
     period_kind: PeriodKind
     latest: datetime.date | None
+    days: int = DEFAULT_DAYS
     errors: list[str] = field(default_factory=list)
 
     @property
     def period(self) -> Period | None:
         return period_of(self.period_kind, self.day) if self.day else None
 
+    @property
+    def history_days(self) -> list[datetime.date]:
+        """The days of the trend charts: the last `days` days up to the business date."""
+        if self.day is None:
+            return []
+        return days_between(self.day - datetime.timedelta(days=self.days - 1), self.day)
+
     def query(self, **overrides: str) -> str:
-        """The query string that keeps this date and period (a link to another scorecard or period)."""
+        """The query string that keeps this date, period and number of days (a link to another scorecard
+        or period); the default number of days is left out."""
         values = {"date": self.day.isoformat() if self.day else "", "period": self.period_kind.value}
+        if self.days != DEFAULT_DAYS:
+            values["days"] = str(self.days)
         values.update(overrides)
         return urlencode({name: value for name, value in values.items() if value})
 
@@ -91,23 +113,48 @@ def _page_params(request: HttpRequest) -> PageParams:
         except ValueError:
             errors.append(_("“%(value)s” is not a date; pick one as YYYY-MM-DD.") % {"value": date_text})
             day = latest
-    return PageParams(day=day, period_kind=period_kind, latest=latest, errors=errors)
+    days = DEFAULT_DAYS
+    days_text = request.GET.get("days") or ""
+    if days_text:
+        if days_text in {str(choice) for choice in HISTORY_DAYS}:
+            days = int(days_text)
+        else:
+            errors.append(_("“%(value)s” is not a number of days to show; choose 30 or 90.") % {"value": days_text})
+    return PageParams(day=day, period_kind=period_kind, latest=latest, days=days, errors=errors)
+
+
+def _switches(request: HttpRequest, params: PageParams) -> dict:
+    """The period switch (日 周 月 季 年) and the trend switch (30 or 90 days), keeping everything else."""
+    return {
+        "period_links": [
+            {
+                "kind": kind.value,
+                "label": PERIOD_LABELS[kind],
+                "url": f"{request.path}?{params.query(period=kind.value)}",
+                "current": kind == params.period_kind,
+            }
+            for kind in PERIOD_KINDS
+        ],
+        "days_links": [
+            {
+                "days": days,
+                "label": _("%(days)s days") % {"days": days},
+                "url": f"{request.path}?{params.query(days='' if days == DEFAULT_DAYS else str(days))}",
+                "current": days == params.days,
+            }
+            for days in HISTORY_DAYS
+        ],
+    }
+
+
+def _who(entity: OrgUnit | StaffMember) -> dict:
+    return {"unit": entity} if isinstance(entity, OrgUnit) else {"staff": entity}
 
 
 def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit | StaffMember) -> dict:
     scorecard = None
     if params.day is not None:
-        who = {"unit": entity} if isinstance(entity, OrgUnit) else {"staff": entity}
-        scorecard = selectors.scorecard_get(date=params.day, period=params.period_kind, **who)
-    period_links = [
-        {
-            "kind": kind.value,
-            "label": PERIOD_LABELS[kind],
-            "url": f"{request.path}?{params.query(period=kind.value)}",
-            "current": kind == params.period_kind,
-        }
-        for kind in PERIOD_KINDS
-    ]
+        scorecard = selectors.scorecard_get(date=params.day, period=params.period_kind, **_who(entity))
     return {
         "params": params,
         "day": params.day,
@@ -115,44 +162,160 @@ def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit |
         "period_kind": params.period_kind.value,
         "period_label": PERIOD_LABELS[params.period_kind],
         "period": params.period,
-        "period_links": period_links,
+        **_switches(request, params),
         "scorecard": scorecard,
         "sections": selectors.scorecard_sections(scorecard=scorecard) if scorecard else [],
         "keep": params.query(),
-        "latest_url": f"{request.path}?{urlencode({'period': params.period_kind.value})}",
+        "latest_url": f"{request.path}?{params.query(date='')}",
     }
+
+
+def _summary(context: dict) -> dict:
+    """The summary band: how many metrics with a target are behind pace (amber or red), and when the
+    figures arrived (the published run of the day)."""
+    lines = [line for _label, lines in context["sections"] for line in lines]
+    with_status = [line for line in lines if line.status]
+    published = selectors.published_day_get(date=context["day"]) if context["day"] else None
+    return {
+        "behind": sum(1 for line in with_status if line.status in BEHIND),
+        "with_status": len(with_status),
+        "published": published,
+    }
+
+
+def _trends(params: PageParams, entity: OrgUnit | StaffMember, scorecard: Scorecard | None) -> dict:
+    """Every metric's daily history over the chosen days, for the sparklines: one query, one JSON blob.
+    A day without a published scorecard is a null (a gap in the line, not a zero)."""
+    if scorecard is None:
+        return {}
+    history_days = params.history_days
+    points: dict[int, dict[datetime.date, selectors.HistoryPoint]] = {}
+    for point in selectors.metric_history(
+        period=params.period_kind, first=history_days[0], last=history_days[-1], **_who(entity)
+    ):
+        points.setdefault(point.metric_id, {})[point.date] = point
+    return _chart_data(
+        history_days,
+        {line.metric: points.get(line.metric_id, {}) for line in scorecard.lines.all()},
+    )
+
+
+def _series_scale(metric: Metric, points: dict[datetime.date, selectors.HistoryPoint]) -> Scale:
+    return amount_scale(metric, (value for point in points.values() for value in (point.actual, point.target)))
+
+
+def _chart_data(
+    history_days: list[datetime.date], series: dict[Metric, dict[datetime.date, selectors.HistoryPoint]]
+) -> dict:
+    """What static/js/charts.js draws: the days (written in the reader's language) and, per metric code,
+    the actual and the pace line (target × time progress, or the target for a level), scaled like the
+    tables (万元 or 亿元), with None for a day without figures."""
+    metrics = {}
+    for metric, points in series.items():
+        scale = _series_scale(metric, points)
+        days = [points.get(day) for day in history_days]
+        metrics[metric.code] = {
+            "actual": [scale.chart_value(point.actual) if point else None for point in days],
+            "pace": [scale.chart_value(point.pace) if point else None for point in days],
+            "unit": scale.unit,
+            "places": scale.places,
+        }
+    return {
+        "dates": [format_date(day, "short") for day in history_days],
+        "names": {"actual": _("Actual"), "pace": _("Pace of the target")},
+        "metrics": metrics,
+    }
+
+
+def _status_label(status: str | None) -> str:
+    return str(Status(status).label) if status else _("No target")
+
+
+def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMember) -> HttpResponse:
+    """The scorecard table as a spreadsheet: figures in the metric's own unit (万元, never 亿元), the
+    fractions (attainment, time progress) as fractions, as in the API; text cells defused."""
+    header = [
+        _("Category"),
+        _("Metric code"),
+        _("Metric"),
+        pgettext("unit of measure", "Unit"),
+        _("Actual"),
+        _("Target"),
+        _("Attainment"),
+        _("Time progress"),
+        _("Pace-adjusted attainment"),
+        _("Status"),
+        _("Gap to pace"),
+        _("Required per remaining day"),
+    ]
+    rows = (
+        [
+            str(category),
+            line.metric.code,
+            line.metric.name,
+            line.metric.unit,
+            line.actual,
+            line.target,
+            line.attainment,
+            line.time_progress,
+            line.pace_attainment,
+            _status_label(line.status),
+            line.gap_to_pace,
+            line.required_per_day,
+        ]
+        for category, lines in context["sections"]
+        for line in lines
+    )
+    day = context["day"].isoformat() if context["day"] else "none"
+    filename = f"scorecard-{entity.code}-{day}-{context['period_kind']}"
+    return table_response(format_name, filename, header, rows)
+
+
+def _scorecard_page(request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, **extra) -> HttpResponse:
+    context = _base_context(request, params, entity=entity)
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        return _scorecard_export(export, context, entity)
+    context.update(_summary(context))
+    context.update(extra)
+    context["trends"] = _trends(params, entity, context["scorecard"])
+    context["export_csv"] = f"{request.path}?{params.query(export='csv')}"
+    context["export_xlsx"] = f"{request.path}?{params.query(export='xlsx')}"
+    return render(request, "kpi/scorecard.html", context)
 
 
 def _unit_page(request: HttpRequest, scope: Scope, unit: OrgUnit) -> HttpResponse:
     params = _page_params(request)
-    context = _base_context(request, params, entity=unit)
+    if request.GET.get("export") in EXPORT_FORMATS:
+        return _scorecard_page(request, params, unit)  # the table alone: no drill-down to read
     # Drill-down: up to the visible ancestors, down to the child units and the staff of this unit.
     ancestors = list(scope.units(unit.ancestors())) if unit.parent_id else []
-    context.update(
-        {
-            "unit": unit,
-            "ancestors": ancestors,
-            "children": selectors.child_units(unit=unit),
-            "staff_members": selectors.staff_assigned(unit=unit, day=params.day or datetime.date.today()),
-        }
+    return _scorecard_page(
+        request,
+        params,
+        unit,
+        unit=unit,
+        ancestors=ancestors,
+        children=selectors.child_units(unit=unit),
+        staff_members=selectors.staff_assigned(unit=unit, day=params.day or datetime.date.today()),
     )
-    return render(request, "kpi/scorecard.html", context)
 
 
 def _staff_page(request: HttpRequest, scope: Scope, staff_member: StaffMember) -> HttpResponse:
     params = _page_params(request)
-    context = _base_context(request, params, entity=staff_member)
+    if request.GET.get("export") in EXPORT_FORMATS:
+        return _scorecard_page(request, params, staff_member)  # the table alone
     assignments = selectors.staff_assignments_on(staff=staff_member, day=params.day or datetime.date.today())
-    context.update(
-        {
-            "staff_member": staff_member,
-            # Where they work, linked only where the reader may go (a teller may not open the outlet).
-            "workplaces": [
-                {"assignment": assignment, "visible": scope.can_see_unit(assignment.unit)} for assignment in assignments
-            ],
-        }
+    return _scorecard_page(
+        request,
+        params,
+        staff_member,
+        staff_member=staff_member,
+        # Where they work, linked only where the reader may go (a teller may not open the outlet).
+        workplaces=[
+            {"assignment": assignment, "visible": scope.can_see_unit(assignment.unit)} for assignment in assignments
+        ],
     )
-    return render(request, "kpi/scorecard.html", context)
 
 
 @login_required
@@ -177,6 +340,115 @@ def unit_scorecard(request: HttpRequest, code: str) -> HttpResponse:
 def staff_scorecard(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for_user(request.user)
     return _staff_page(request, scope, get_staff_or_404(scope, code))
+
+
+# -- the daily history of one metric (drill-down from a scorecard line) -------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A day of the history table; `point` None: no published figures that day (a gap)."""
+
+    day: datetime.date
+    point: selectors.HistoryPoint | None
+
+
+def _history_export(
+    format_name: str, metric: Metric, rows: list[HistoryRow], entity: OrgUnit | StaffMember, params: PageParams
+) -> HttpResponse:
+    """The history table as a spreadsheet, one row per day (a day without figures keeps its row, empty);
+    figures in the metric's own unit, fractions as fractions; the metric named on every row, so exports
+    pasted together still say what they are."""
+    header = [
+        _("Business date"),
+        _("Metric"),
+        pgettext("unit of measure", "Unit"),
+        _("Actual"),
+        _("Target"),
+        _("Pace of the target"),
+        _("Time progress"),
+        _("Attainment"),
+        _("Pace-adjusted attainment"),
+        _("Status"),
+    ]
+
+    def cells(row: HistoryRow) -> list:
+        point = row.point
+        if point is None:
+            return [row.day, metric.name, metric.unit, *[None] * (len(header) - 3)]
+        return [
+            row.day,
+            metric.name,
+            metric.unit,
+            point.actual,
+            point.target,
+            point.pace,
+            point.time_progress,
+            point.attainment,
+            point.pace_attainment,
+            _status_label(point.status),
+        ]
+
+    day = params.day.isoformat() if params.day else "none"
+    filename = f"history-{entity.code}-{metric.code}-{day}-{params.period_kind.value}-{params.days}d"
+    return table_response(format_name, filename, header, (cells(row) for row in rows))
+
+
+def _metric_history_page(request: HttpRequest, entity: OrgUnit | StaffMember, metric_code: str) -> HttpResponse:
+    """A metric's daily values over the last 30 or 90 days for the chosen period kind: a big chart of
+    the actual against the pace line of its target, and the table of every day, newest first."""
+    metric = Metric.objects.filter(code=metric_code).first()
+    if metric is None:
+        raise Http404("No such metric.")
+    params = _page_params(request)
+    history_days = params.history_days
+    points: dict[datetime.date, selectors.HistoryPoint] = {}
+    if history_days:
+        history = selectors.metric_history(
+            period=params.period_kind, first=history_days[0], last=history_days[-1], metric=metric, **_who(entity)
+        )
+        points = {point.date: point for point in history}
+    rows = [HistoryRow(day=day, point=points.get(day)) for day in reversed(history_days)]
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        return _history_export(export, metric, rows, entity, params)
+
+    scorecard_name = "kpi:unit_scorecard" if isinstance(entity, OrgUnit) else "kpi:staff_scorecard"
+    context = {
+        "params": params,
+        "day": params.day,
+        "latest": params.latest,
+        "period_kind": params.period_kind.value,
+        "period_label": PERIOD_LABELS[params.period_kind],
+        "period": params.period,
+        **_switches(request, params),
+        "metric": metric,
+        "unit": entity if isinstance(entity, OrgUnit) else None,
+        "staff_member": entity if isinstance(entity, StaffMember) else None,
+        "entity": entity,
+        "rows": rows,
+        "with_figures": len(points),
+        "scale": _series_scale(metric, points),
+        "chart": _chart_data(history_days, {metric: points}) if points else {},
+        "scorecard_url": f"{reverse(scorecard_name, args=[entity.code])}?{params.query()}",
+        "keep": params.query(),
+        "latest_url": f"{request.path}?{params.query(date='')}",
+        "export_csv": f"{request.path}?{params.query(export='csv')}",
+        "export_xlsx": f"{request.path}?{params.query(export='xlsx')}",
+    }
+    return render(request, "kpi/metric_history.html", context)
+
+
+@login_required
+def unit_metric_history(request: HttpRequest, code: str, metric_code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _metric_history_page(request, get_unit_or_404(scope, code), metric_code)
+
+
+@login_required
+def staff_metric_history(request: HttpRequest, code: str, metric_code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _metric_history_page(request, get_staff_or_404(scope, code), metric_code)
 
 
 # -- the daily bulletin (每日通报) ----------------------------------------------------------------------

@@ -13,14 +13,19 @@ The figures are those of DOMAIN.md §4 worked by hand for Tuesday 2026-11-24: th
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
+import re
+from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
-from kpi.models import Metric
+from kpi.models import Metric, RollupDay, Scorecard, ScorecardLine
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory
+from tests.kpi.history_data import day_card, days_from, line
 from tests.kpi.scorecard_factories import (
     BUSINESS_DATE,
     RollupRunFactory,
@@ -28,6 +33,7 @@ from tests.kpi.scorecard_factories import (
     ScorecardLineFactory,
     metric,
     published_day,
+    time_progress,
 )
 
 
@@ -124,13 +130,15 @@ def test_the_outlet_head_sees_her_outlets_month_scorecard_with_the_numbers(engli
     page = _page(english.get("/scorecard/"))
 
     assert "Tianhe Road Outlet" in page
-    assert "2026-11-24" in page
-    assert "2026-11-01 – 2026-11-30" in page
+    assert '<time datetime="2026-11-24">Tue 24 Nov 2026</time>' in page
+    assert "1 Nov 2026 – 30 Nov 2026" in page
     for figure in ("420", "500", "84.0%", "80.0%", "105.0%", "+20", "13.3"):
         assert f'<td class="num">{figure}</td>' in page, figure
-    # Money with thousands separators and two decimals; minutes with one.
-    assert '<td class="num">46,123.45</td>' in page
-    assert '<td class="num">50,000.00</td>' in page
+    # 46,123.45 万元 reaches 1 亿 (10,000 万): the line is in 亿元 with two decimals, the exact amount in
+    # the cell's title; minutes with one decimal.
+    assert '<td title="亿元 (100,000,000 CNY)">亿元</td>' in page
+    assert '<td class="num" title="46,123.45 万元">4.61</td>' in page
+    assert '<td class="num" title="50,000.00 万元">5.00</td>' in page
     assert '<td class="num">92.2%</td>' in page
     assert '<td class="num">12.5</td>' in page
     assert '<td class="num">10.0</td>' in page
@@ -172,7 +180,7 @@ def test_the_outlet_head_switches_to_the_year(english, outlet_head, rolled_up):
 
     page = _page(english.get("/scorecard/?date=2026-11-24&period=year"))
 
-    assert "2026-01-01 – 2026-12-31" in page
+    assert "1 Jan 2026 – 31 Dec 2026" in page
     for figure in ("5,210", "6,000", "86.8%", "89.9%", "96.6%", "-182", "21.9"):
         assert f'<td class="num">{figure}</td>' in page, figure
 
@@ -198,8 +206,8 @@ def test_a_period_without_a_scorecard_says_so(english, outlet_head, rolled_up):
 
     page = _page(english.get("/scorecard/?period=week"))
 
-    assert "There is no scorecard for this period on 2026-11-24" in page
-    assert "2026-11-23 – 2026-11-29" in page  # the ISO week is still shown
+    assert "There is no scorecard for this period on 24 Nov 2026" in page
+    assert "23 Nov 2026 – 29 Nov 2026" in page  # the ISO week is still shown
 
 
 def test_the_date_picker_shows_an_earlier_day(english, outlet_head, rolled_up, network):
@@ -214,7 +222,7 @@ def test_the_date_picker_shows_an_earlier_day(english, outlet_head, rolled_up, n
     page = _page(response)
     assert '<td class="num">3,333</td>' in page
     assert 'name="date" value="2026-11-20" max="2026-11-24"' in page
-    assert "Show the latest rolled-up day (2026-11-24)" not in page  # only when the day has nothing
+    assert "Show the latest rolled-up day" not in page  # only when the day has nothing
 
 
 def test_a_bad_date_or_period_is_explained_and_the_latest_month_shown(english, outlet_head, rolled_up):
@@ -249,6 +257,241 @@ def test_before_the_first_rollup_the_page_says_nothing_is_rolled_up_yet(english,
     page = _page(english.get("/scorecard/"))
 
     assert "Nothing has been rolled up yet." in page
+
+
+# -- the summary band ---------------------------------------------------------------------------------
+
+
+def _arrived(day: RollupDay) -> None:
+    """Facts up to 22:12 UTC on the 24th (06:12 on the 25th in Guangzhou), published at 22:40 UTC."""
+    utc = datetime.UTC
+    day.published_run.facts_loaded_at = datetime.datetime(2026, 11, 24, 22, 12, tzinfo=utc)
+    day.published_run.save()
+    day.published_at = datetime.datetime(2026, 11, 24, 22, 40, tzinfo=utc)
+    day.save()
+
+
+def test_the_summary_band_gives_score_ranks_veto_behind_pace_and_when_the_figures_arrived(
+    english, outlet_head, rolled_up, network
+):
+    _arrived(rolled_up)
+    Scorecard.objects.filter(unit=network["GZ0101"], period="month").update(
+        total_score="87.5", rank=2, rank_of=4, network_rank=5, network_rank_of=12
+    )
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/"))
+
+    assert '<div class="summary-score"><dt>Score</dt><dd>87.50</dd></div>' in page
+    assert "<dt>Rank in peer group</dt><dd>2 / 4</dd>" in page
+    assert "<dt>Rank in the network</dt><dd>5 / 12</dd>" in page
+    assert '<span class="not-vetoed"><span aria-hidden="true">✓</span> Not vetoed</span>' in page
+    # deposits amber and waiting time red; complaints have no target and do not count
+    assert '<dd class="behind-count">2 of 3 metrics with a target</dd>' in page
+    assert "<dt>Figures received up to</dt><dd>25 Nov 2026 06:12</dd>" in page
+    assert "<dt>Published</dt><dd>25 Nov 2026 06:40</dd>" in page
+
+
+def test_a_vetoed_scorecard_says_so_with_a_sign_and_its_reason(english, outlet_head, rolled_up, network):
+    Scorecard.objects.filter(unit=network["GZ0101"], period="month").update(
+        total_score=0, vetoed=True, veto_reason="发生内控风险事件"
+    )
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/"))
+
+    assert '<span class="vetoed"><span aria-hidden="true">✕</span> Vetoed: 发生内控风险事件</span>' in page
+    assert "Not vetoed" not in page
+
+
+def test_a_scorecard_without_a_template_shows_no_score_and_no_veto(english, outlet_head, rolled_up):
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/"))
+
+    assert "summary-score" not in page
+    assert "vetoed" not in page
+
+
+def test_dates_and_times_are_written_in_chinese_by_default(client, outlet_head, rolled_up):
+    _arrived(rolled_up)
+    client.force_login(outlet_head)
+
+    page = _page(client.get("/scorecard/"))
+
+    assert '<time datetime="2026-11-24">2026年11月24日 星期二</time>' in page
+    assert "2026年11月1日 – 2026年11月30日" in page
+    assert "<dd>2026年11月25日 06:12</dd>" in page
+
+
+def test_a_day_without_a_scorecard_offers_the_latest_day(english, outlet_head, rolled_up):
+    published_day(datetime.date(2026, 11, 20))
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/?date=2026-11-20"))
+
+    assert "There is no scorecard for this period on 20 Nov 2026" in page
+    assert '<a href="/scorecard/?period=month">Show the latest rolled-up day (24 Nov 2026)</a>' in page
+
+
+# -- trend charts and the drill-down to a metric's history -------------------------------------------
+
+
+def _trends(page: str) -> dict:
+    match = re.search(r'<script id="scorecard-trends" type="application/json">(.*?)</script>', page, re.S)
+    assert match, "no trend JSON on the page"
+    return json.loads(match.group(1))
+
+
+def test_every_metric_has_a_sparkline_from_one_json_blob_with_gaps_as_gaps(english, outlet_head, rolled_up, network):
+    """Sign-ups of the month to date on 22 and 23 Nov (none on the 21st): 360 and 400, pace 500 × 0.733333
+    = 366.67 and 500 × 0.766667 = 383.33; on the 24th 420 against 400."""
+    for day, actual in ((22, 360), (23, 400)):
+        card = day_card(datetime.date(2026, 11, day), unit=network["GZ0101"])
+        line(card, "mobile_banking_signups", actual=actual, target=500)
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/"))
+
+    trends = _trends(page)
+    assert len(trends["dates"]) == 30
+    assert (trends["dates"][0], trends["dates"][-1]) == ("26 Oct", "24 Nov")
+    assert set(trends["metrics"]) == {"deposit_balance", "mobile_banking_signups", "avg_wait_minutes", "complaints"}
+    signups = trends["metrics"]["mobile_banking_signups"]
+    assert signups["actual"][-4:] == [None, 360, 400, 420]
+    assert signups["pace"][-4:] == [None, 367, 383, 400]
+    deposits = trends["metrics"]["deposit_balance"]
+    assert (deposits["actual"][-1], deposits["pace"][-1], deposits["unit"]) == (4.61, 5.0, "亿元")
+    assert trends["metrics"]["complaints"]["pace"] == [None] * 30  # no target, no pace line
+    for code in trends["metrics"]:
+        assert f'data-chart="sparkline" data-source="scorecard-trends" data-metric="{code}"' in page
+    assert page.count('type="application/json"') == 1
+    assert '<script src="/static/vendor/echarts-6.1.0/echarts.min.js" defer></script>' in page
+    assert '<script src="/static/js/charts.js" defer></script>' in page
+
+
+def test_the_trend_switch_shows_90_days_and_every_link_keeps_it(english, unit_manager, rolled_up):
+    english.force_login(unit_manager)
+
+    response = english.get("/units/GZ0101/scorecard/?date=2026-11-24&days=90")
+
+    page = _page(response)
+    assert len(_trends(page)["dates"]) == 90
+    assert _trends(page)["dates"][0] == "27 Aug"
+    days = {link["days"]: (link["url"], link["current"]) for link in response.context["days_links"]}
+    assert days == {
+        30: ("/units/GZ0101/scorecard/?date=2026-11-24&period=month", False),
+        90: ("/units/GZ0101/scorecard/?date=2026-11-24&period=month&days=90", True),
+    }
+    assert '<a href="/units/GZ0101/scorecard/?date=2026-11-24&amp;period=year&amp;days=90">Year</a>' in page
+    assert '<a href="/units/GZ01/scorecard/?date=2026-11-24&amp;period=month&amp;days=90">' in page
+    assert "Last 90 days" in page
+
+
+def test_a_bad_number_of_days_is_explained(english, outlet_head, rolled_up):
+    english.force_login(outlet_head)
+
+    response = english.get("/scorecard/?days=365")
+
+    assert "“365” is not a number of days to show; choose 30 or 90." in _page(response)
+    assert response.context["params"].days == 30
+
+
+def test_a_page_without_charts_loads_no_chart_script(english, outlet_head, network):
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/"))
+
+    assert "echarts" not in page
+    assert "charts.js" not in page
+
+
+def test_a_metric_opens_its_daily_history(english, outlet_head, teller, rolled_up):
+    english.force_login(outlet_head)
+
+    page = _page(english.get("/scorecard/"))
+
+    url = "/units/GZ0101/metrics/mobile_banking_signups/?date=2026-11-24&amp;period=month"
+    assert f'<th scope="row"><a href="{url}">Mobile banking sign-ups</a></th>' in page
+    # The sparkline links there too, out of the tab order (the name is the keyboard's way in).
+    assert f'<a class="sparkline-link" href="{url}" tabindex="-1" aria-hidden="true">' in page
+
+    english.force_login(teller)
+    page = _page(english.get("/scorecard/"))
+    assert '<a href="/staff/S1001/metrics/mobile_banking_signups/?date=2026-11-24&amp;period=month">' in page
+
+
+def test_the_page_prints_without_inline_javascript(english, outlet_head, rolled_up):
+    english.force_login(outlet_head)
+
+    content = _page(english.get("/scorecard/")).split('<div class="scorecard-sheet">', 1)[1]
+
+    assert '<button type="button" data-print>Print</button>' in content
+    assert "onclick" not in content
+    assert '<p class="page-actions no-print">' in content
+
+
+# -- exports -----------------------------------------------------------------------------------------
+
+
+def _csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(english, outlet_head, rolled_up):
+    Metric.objects.filter(code="complaints").update(name_en="=1+2")
+    english.force_login(outlet_head)
+
+    response = english.get("/scorecard/?export=csv")
+
+    assert response["Content-Disposition"] == 'attachment; filename="scorecard-GZ0101-2026-11-24-month.csv"'
+    header, *rows = _csv_rows(response)
+    assert header == [
+        "Category",
+        "Metric code",
+        "Metric",
+        "Unit",
+        "Actual",
+        "Target",
+        "Attainment",
+        "Time progress",
+        "Pace-adjusted attainment",
+        "Status",
+        "Gap to pace",
+        "Required per remaining day",
+    ]
+    assert [row[1] for row in rows] == ["deposit_balance", "mobile_banking_signups", "avg_wait_minutes", "complaints"]
+    deposits, signups, _wait, complaints = rows
+    assert deposits[:4] == ["Deposits", "deposit_balance", "Deposit balance", "万元"]  # 万元 in files, never 亿元
+    assert [Decimal(cell) for cell in deposits[4:6]] == [Decimal("46123.45"), Decimal("50000")]
+    assert deposits[9] == "Slightly behind"
+    assert [Decimal(cell) for cell in signups[6:9]] == [Decimal("0.84"), Decimal("0.8"), Decimal("1.05")]
+    assert [Decimal(cell) for cell in signups[10:]] == [Decimal("20"), Decimal("13.3333")]
+    assert complaints[2] == "'=1+2"  # a formula is defused
+    assert complaints[9] == "No target"
+
+
+def test_the_scorecard_downloads_as_xlsx_with_numbers_as_numbers(english, teller, rolled_up):
+    english.force_login(teller)
+
+    response = english.get("/scorecard/?export=xlsx")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="scorecard-S1001-2026-11-24-month.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, signups = [[cell.value for cell in row] for row in sheet.iter_rows(max_row=2)]
+    assert header[1] == "Metric code"
+    assert signups[1:6] == ["mobile_banking_signups", "Mobile banking sign-ups", "户", 36, 40]
+    assert signups[8] == 1.125
+
+
+def test_an_export_follows_the_scope(english, outlet_head, rolled_up):
+    english.force_login(outlet_head)
+
+    assert english.get("/units/GZ0102/scorecard/?export=csv").status_code == 404
+    assert english.get("/units/GZ0101/scorecard/?export=xlsx").status_code == 200
 
 
 # -- scope: out of scope is 404 ----------------------------------------------------------------------
@@ -367,8 +610,9 @@ def test_the_outlet_head_gets_404_on_staff_of_another_outlet(english, outlet_hea
 # -- the landing page --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["outlet_head", "unit_manager", "teller"])
-def test_home_sends_the_outlet_head_manager_and_teller_to_their_scorecard(english, rolled_up, persona, request):
+# A unit manager lands on the overview of her subtree instead (tests/bankops/test_home.py).
+@pytest.mark.parametrize("persona", ["outlet_head", "teller"])
+def test_home_sends_the_outlet_head_and_the_teller_to_their_scorecard(english, rolled_up, persona, request):
     english.force_login(request.getfixturevalue(persona))
 
     response = english.get("/")
@@ -392,41 +636,82 @@ def test_home_stays_the_landing_page_for_the_hq_admin(english, hq_admin, rolled_
 # -- a fixed number of queries -----------------------------------------------------------------------
 
 
-def _scorecard_with(network, lines: int, staff: int) -> None:
-    """A month scorecard of GZ01 with `lines` metrics, two child outlets (from the network) and `staff`
-    people assigned to GZ01 itself, so every list on the page grows."""
-    card = ScorecardFactory(run=published_day().published_run, unit=network["GZ01"])
-    for each in Metric.objects.order_by("sort_order")[:lines]:
-        ScorecardLineFactory(scorecard=card, metric=each, actual="1", target="2", attainment="0.5", status="red")
-    for _ in range(staff):
-        AssignmentFactory(unit=network["GZ01"], post="customer_manager")
+# session, user, the user's unit (scope), latest day, scorecard, its lines, the published day (when the
+# figures arrived), the history of every metric (the sparklines), ancestors, child units, staff
+UNIT_PAGE_QUERIES = 11
+# session, user, the staff record (scope), the staff record (whose scorecard), latest day, scorecard,
+# its lines, the published day, the history of every metric, where they work
+STAFF_PAGE_QUERIES = 10
 
 
-def _queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
+def _history_of(entity: dict, *, days: list[datetime.date], metrics: int) -> None:
+    """A month scorecard of the entity (unit=… or staff=…) with `metrics` lines on each of `days`."""
+    catalog = list(Metric.objects.order_by("sort_order", "code")[:metrics])
+    lines = []
+    for day in days:
+        card = day_card(day, **entity)
+        progress = time_progress("month", day)
+        lines += [
+            ScorecardLine(scorecard=card, metric=each, actual=1, target=2, time_progress=progress, status="red")
+            for each in catalog
+        ]
+    ScorecardLine.objects.bulk_create(lines)
 
 
-def test_the_page_issues_as_many_queries_for_30_lines_as_for_3(
-    english, unit_manager, network, django_assert_max_num_queries
+def test_the_unit_page_issues_the_same_queries_for_a_small_and_a_large_sub_branch(
+    english, unit_manager, network, django_assert_num_queries
 ):
+    """Small: 2 outlets, 3 staff, 3 metrics over 30 days. Large: 12 outlets, 20 staff, 12 metrics over
+    90 days, shown with the 90-day trend."""
+    gz01 = network["GZ01"]
+    _history_of({"unit": gz01}, days=days_from(datetime.date(2026, 10, 26), 30), metrics=3)
+    for _ in range(3):
+        AssignmentFactory(unit=gz01, post="customer_manager")
     english.force_login(unit_manager)
-    _scorecard_with(network, lines=3, staff=1)
-    with_3 = _queries_for(english, "/scorecard/")
-    # session, user, the user's unit, latest day, scorecard, lines, ancestors, child units, staff
-    assert with_3 <= 9
-    assert len(english.get("/scorecard/").context["sections"][0][1]) == 3
 
-    _scorecard_with(network, lines=30, staff=8)
-    for code in ("GZ0103", "GZ0104", "GZ0105"):
-        OrgUnitFactory.outlet_of(network["GZ01"], code=code)
+    with django_assert_num_queries(UNIT_PAGE_QUERIES):
+        small = english.get("/scorecard/")
+    assert len(small.context["children"]) == 2
+    assert len(small.context["staff_members"]) == 3
+    assert len(small.context["trends"]["metrics"]) == 3
 
-    with django_assert_max_num_queries(with_3):
-        response = english.get("/scorecard/")
-    assert sum(len(lines) for _label, lines in response.context["sections"]) == 30
-    assert len(response.context["children"]) == 5
-    assert len(response.context["staff_members"]) == 9
+    # Start again with more metrics (lines first: they point to their scorecards without a constraint).
+    ScorecardLine.objects.filter(scorecard__unit=gz01).delete()
+    Scorecard.objects.filter(unit=gz01).delete()
+    _history_of({"unit": gz01}, days=days_from(datetime.date(2026, 8, 27), 90), metrics=12)
+    for number in range(10):
+        OrgUnitFactory.outlet_of(gz01, code=f"GZ01{number + 3:02d}")
+    for _ in range(17):
+        AssignmentFactory(unit=gz01, post="customer_manager")
+
+    with django_assert_num_queries(UNIT_PAGE_QUERIES):
+        large = english.get("/scorecard/?days=90")
+    assert len(large.context["children"]) == 12
+    assert len(large.context["staff_members"]) == 20
+    trends = large.context["trends"]
+    assert len(trends["dates"]) == 90
+    assert len(trends["metrics"]) == 12
+    assert all(None not in series["actual"] for series in trends["metrics"].values())
+
+
+def test_the_staff_page_issues_the_same_queries_for_30_days_as_for_90(
+    english, teller, network, django_assert_num_queries
+):
+    staff = {"staff": teller.staff_member}
+    _history_of(staff, days=days_from(datetime.date(2026, 10, 26), 30), metrics=2)
+    english.force_login(teller)
+
+    with django_assert_num_queries(STAFF_PAGE_QUERIES):
+        small = english.get("/scorecard/")
+    assert len(small.context["trends"]["dates"]) == 30
+
+    _history_of(staff, days=days_from(datetime.date(2026, 8, 27), 60), metrics=2)
+    AssignmentFactory(staff=teller.staff_member, unit=network["GZ0102"], post="lobby_manager")
+
+    with django_assert_num_queries(STAFF_PAGE_QUERIES):
+        large = english.get("/scorecard/?days=90")
+    assert len(large.context["trends"]["dates"]) == 90
+    assert len(large.context["workplaces"]) == 2
 
 
 def test_the_top_bar_links_to_my_scorecard_for_anyone_with_a_role(english, auditor, outsider):

@@ -1,0 +1,156 @@
+/* BankOps charts: draws the chart containers of a page with Apache ECharts (static/vendor, no CDN),
+ * from JSON that the page wrote with Django's json_script. No other JavaScript lives in the templates.
+ *
+ * A container says what to draw and from where:
+ *   <span class="chart sparkline" data-chart="sparkline" data-source="scorecard-trends" data-metric="CODE">
+ *   <div class="chart chart-trend" data-chart="trend" data-source="metric-history" data-metric="CODE">
+ * The source (one blob for all the metrics of a page) is
+ *   {"dates": ["11月24日", …], "names": {"actual": "…", "pace": "…"},
+ *    "metrics": {"CODE": {"actual": [n|null, …], "pace": [n|null, …], "unit": "万元", "places": 2}}}
+ * where null is a day without published figures: a gap in the line, never a zero.
+ *
+ * Once ECharts has rendered a chart, its container gets data-chart-drawn="1" (the browser tests wait for
+ * it). The charts are aria-hidden: the tables of the page carry every figure.
+ *
+ * Buttons with data-print print the page.
+ */
+(function () {
+  "use strict";
+
+  var COLORS = { actual: "#b3261e", pace: "#616e7c" };
+  var charts = [];
+  var sources = {};
+
+  function source(id) {
+    if (!(id in sources)) {
+      var script = document.getElementById(id);
+      sources[id] = script ? JSON.parse(script.textContent) : null;
+    }
+    return sources[id];
+  }
+
+  // ECharts' empty value is "-"; a value between two gaps gets a dot, or a line without symbols would
+  // not show it at all (older days keep only period-end scorecards: isolated points are common).
+  function points(values) {
+    return values.map(function (value, index) {
+      if (value === null || value === undefined) {
+        return "-";
+      }
+      var before = index > 0 ? values[index - 1] : null;
+      var after = index < values.length - 1 ? values[index + 1] : null;
+      if ((before === null || before === undefined) && (after === null || after === undefined)) {
+        return { value: value, symbol: "circle", symbolSize: 4 };
+      }
+      return value;
+    });
+  }
+
+  function line(name, values, style) {
+    return {
+      type: "line",
+      name: name,
+      data: points(values),
+      connectNulls: false,
+      symbol: style.symbol || "none",
+      symbolSize: 4,
+      showAllSymbol: true,
+      color: style.color,
+      lineStyle: { color: style.color, width: style.width, type: style.type },
+      itemStyle: { color: style.color },
+      emphasis: { disabled: true },
+      z: style.z,
+    };
+  }
+
+  function numberFormat(places) {
+    var language = document.documentElement.lang || undefined;
+    var format;
+    try {
+      format = new Intl.NumberFormat(language, { minimumFractionDigits: places, maximumFractionDigits: places });
+    } catch (error) {
+      format = new Intl.NumberFormat(undefined, { minimumFractionDigits: places, maximumFractionDigits: places });
+    }
+    return function (value) {
+      return value === null || value === undefined || value === "-" ? "—" : format.format(value);
+    };
+  }
+
+  function sparklineOption(data, metric) {
+    return {
+      animation: false,
+      grid: { left: 2, right: 2, top: 3, bottom: 3 },
+      xAxis: { type: "category", data: data.dates, show: false, boundaryGap: false },
+      yAxis: { type: "value", show: false, scale: true },
+      tooltip: { show: false },
+      series: [
+        line(data.names.pace, metric.pace, { color: COLORS.pace, width: 1, type: "dashed", z: 1 }),
+        line(data.names.actual, metric.actual, { color: COLORS.actual, width: 1.5, type: "solid", z: 2 }),
+      ],
+    };
+  }
+
+  function trendOption(data, metric) {
+    var format = numberFormat(metric.places);
+    return {
+      animation: false,
+      grid: { left: 16, right: 24, top: 48, bottom: 16, containLabel: true },
+      legend: { top: 0, data: [data.names.actual, data.names.pace] },
+      tooltip: { trigger: "axis", valueFormatter: format },
+      xAxis: { type: "category", data: data.dates, boundaryGap: false },
+      yAxis: { type: "value", name: metric.unit, scale: true, axisLabel: { formatter: format } },
+      series: [
+        line(data.names.actual, metric.actual, {
+          color: COLORS.actual,
+          width: 2,
+          type: "solid",
+          symbol: "circle",
+          z: 2,
+        }),
+        line(data.names.pace, metric.pace, { color: COLORS.pace, width: 1.5, type: "dashed", z: 1 }),
+      ],
+    };
+  }
+
+  var OPTIONS = { sparkline: sparklineOption, trend: trendOption };
+
+  function draw(container) {
+    var build = OPTIONS[container.getAttribute("data-chart")];
+    var data = source(container.getAttribute("data-source"));
+    var metric = data && data.metrics ? data.metrics[container.getAttribute("data-metric")] : null;
+    if (!build || !metric) {
+      return;
+    }
+    var chart = window.echarts.init(container, null, { renderer: "canvas" });
+    function drawn() {
+      container.setAttribute("data-chart-drawn", "1");
+    }
+    // "finished" once nothing is left to animate; "rendered" after any frame, in case it comes first.
+    chart.on("finished", drawn);
+    chart.on("rendered", drawn);
+    chart.setOption(build(data, metric));
+    charts.push(chart);
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+    if (!window.echarts) {
+      return; // the tables still carry every figure
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), draw);
+    window.addEventListener("resize", function () {
+      charts.forEach(function (chart) {
+        chart.resize();
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
