@@ -18,13 +18,13 @@ from kpi.services.rollup import rollup_range
 from tests.browser.conftest import needs_chromium, shot
 from tests.factories import TEST_PASSWORD
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 NOVEMBER = period_of(PeriodKind.MONTH, datetime.date(2026, 11, 24))
 
 
 @pytest.fixture
-def morning(network, outlet_head, teller):
+def morning(migrated_data, network, outlet_head, teller):
     outlet = network["GZ0101"]
     served = Metric.objects.get(code="customers_served")
     deposits = Metric.objects.get(code="deposit_balance")
