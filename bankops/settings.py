@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "staff",
     "customers",
     "kpi",
+    "alerts",
 ]
 
 MIDDLEWARE = [
