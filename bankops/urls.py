@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("bankops.api")),
     path("", include("kpi.urls")),
+    path("", include("customers.urls")),
 ]

@@ -1,4 +1,5 @@
-"""customers/services/tiering.py: the monthly tiering, worked out by hand on six customers.
+"""customers/services/tiering.py: the monthly tiering, worked out by hand on six customers (the
+`population` fixture of tests/customers/conftest.py).
 
 Default star scheme (DOMAIN.md §6), average daily AUM in 元: 一星 < 10,000 ≤ 二星 < 50,000 ≤ 三星
 < 200,000 ≤ 四星 < 1,000,000 ≤ 五星 < 6,000,000 ≤ 私行. Premium = 三星 and above.
@@ -25,30 +26,8 @@ import pytest
 from customers.models import CustomerMonth, Tier, TieringRun, TierMigration, TierScheme
 from customers.services.tiering import assign_tiers, scheme_for, tiering_run
 from kpi.models import Fact
-from tests.customers.factories import CustomerFactory, SnapshotFactory
 
 OCT, NOV = datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)
-
-
-@pytest.fixture
-def population(network, teller):
-    manager = teller.staff_member
-    figures = {
-        "C1": ("GZ0101", manager, "49999.99", "50000.00"),
-        "C2": ("GZ0101", manager, "200000.00", "199999.99"),
-        "C3": ("GZ0101", manager, "9999.99", "10000.00"),
-        "C4": ("GZ0101", manager, "6000000", None),
-        "C5": ("GZ0101", manager, None, "1000000"),
-        "C6": ("GZ0102", None, "0", "-5"),
-    }
-    customers = {}
-    for code, (outlet, rm, october, november) in figures.items():
-        customer = CustomerFactory(code=code, home_outlet=network[outlet], relationship_manager=rm)
-        customers[code] = customer
-        for month, aum in ((OCT, october), (NOV, november)):
-            if aum is not None:
-                SnapshotFactory(customer=customer, month=month, aum_avg_daily=Decimal(aum))
-    return customers
 
 
 def _tiers(month) -> dict[str, str]:

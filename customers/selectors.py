@@ -1,0 +1,458 @@
+"""Reads of customers by tier (客户分层, DOMAIN.md §6) for the pages and the API: the tier pyramid of a unit
+and its change since last month, the migration matrix, and the customers who moved down (for the
+follow-up calls, 电话回访).
+
+Set-based: each read is one query over the unit's subtree (the outlet of the month's CustomerMonth or
+TierMigration row under the unit's materialised path), whatever the number of customers or outlets; the
+tier schemes of the month and the month before are read once (`tier_schemes`) and may be handed from one
+read to the next. The callers have already checked the unit against the reader's Scope
+(staff.selectors.get_unit_or_404); `unit=None` reads the whole network and is used with `manager` for a
+relationship manager's own customers. Personal data leaves this module masked unless the reader's scope
+has `personal_data` (bankops.lib.masking).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+
+from bankops.lib.masking import mask_id_number, mask_name
+from branches.models import OrgUnit
+from customers.models import Customer, CustomerMonth, Tier, TieringRun, TierMigration, TierScheme
+from customers.services.tiering import month_start, previous_month, scheme_for
+from staff.models import StaffMember
+from staff.selectors import Scope
+
+MOVEMENTS = ("up", "down", "same", "new", "lost")
+CENTS = Decimal("0.01")
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> datetime.date:
+    """'2026-11' → 2026-11-01; ValueError says what was expected."""
+    match = _MONTH.match((text or "").strip())
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        # From 1900: the month before must still be a date, and no bank data is older.
+        if year >= 1900 and 1 <= month <= 12:
+            return datetime.date(year, month, 1)
+    raise ValueError(f"'{text}' is not a month as YYYY-MM, e.g. 2026-11")
+
+
+def tiered_months(*, limit: int = 120) -> list[datetime.date]:
+    """The months whose tiering has finished, newest first (from the small TieringRun table, not by
+    scanning millions of CustomerMonth rows)."""
+    months = (
+        TieringRun.objects.filter(status=TieringRun.Status.DONE)
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("-month")
+    )
+    return list(months[:limit])
+
+
+def latest_tiered_month() -> datetime.date | None:
+    return (
+        TieringRun.objects.filter(status=TieringRun.Status.DONE)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+
+
+def is_tiered(month: datetime.date) -> bool:
+    return TieringRun.objects.filter(status=TieringRun.Status.DONE, month=month_start(month)).exists()
+
+
+def customers_in_scope(scope: Scope) -> QuerySet[Customer]:
+    """Customers whose home outlet is in the scope's subtree; for the staff role, those they manage as
+    relationship manager (their own work, as their own record is)."""
+    if scope.everything:
+        return Customer.objects.all()
+    if scope.unit_path:
+        return Customer.objects.filter(home_outlet__path__startswith=scope.unit_path)
+    if scope.staff_id is not None:
+        return Customer.objects.filter(relationship_manager_id=scope.staff_id)
+    return Customer.objects.none()
+
+
+# -- the schemes of a month and the month before ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierSchemes:
+    """The tiers in force in `month` and in the month before (the same scheme unless a new one took effect
+    this month). `before` is empty when no scheme was in force the month before."""
+
+    month: datetime.date
+    now: list[Tier]
+    before: list[Tier]
+
+    @property
+    def previous(self) -> datetime.date:
+        return previous_month(self.month)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Tier code → name, this month's wording first."""
+        return {tier.code: tier.name for tier in [*self.before, *self.now]}
+
+    @property
+    def ranks(self) -> dict[str, int]:
+        return {tier.code: tier.rank for tier in [*self.before, *self.now]}
+
+
+def tier_schemes(month: datetime.date) -> TierSchemes:
+    """Two or three queries; ValueError (from scheme_for) when no scheme is in force in `month`."""
+    month = month_start(month)
+    scheme = scheme_for(month)
+    schemes = [scheme]
+    earlier: TierScheme | None = scheme
+    if scheme.effective_month == month:
+        try:
+            earlier = scheme_for(previous_month(month))
+            schemes.append(earlier)
+        except ValueError:
+            earlier = None
+    tiers = list(Tier.objects.filter(scheme__in=schemes).order_by("rank"))
+    now = [tier for tier in tiers if tier.scheme_id == scheme.pk]
+    before = [tier for tier in tiers if earlier is not None and tier.scheme_id == earlier.pk]
+    return TierSchemes(month=month, now=now, before=before)
+
+
+def _where(*, unit: OrgUnit | None, manager: StaffMember | None) -> Q:
+    """The rows of a subtree (by the outlet of the row's month) and of one relationship manager."""
+    where = Q()
+    if unit is not None:
+        where &= Q(outlet__path__startswith=unit.path)
+    if manager is not None:
+        where &= Q(relationship_manager=manager)
+    return where
+
+
+# -- the pyramid -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierCount:
+    tier: Tier
+    customers: int
+    customers_before: int
+
+    @property
+    def change(self) -> int:
+        return self.customers - self.customers_before
+
+    @property
+    def direction(self) -> str:
+        return "up" if self.change > 0 else "down" if self.change < 0 else "same"
+
+
+@dataclass(frozen=True)
+class Pyramid:
+    """Customers per tier of the scheme in force in `month`, lowest tier first, this month and last. A
+    tier of last month's scheme that no longer exists is listed too (rank and name of last month)."""
+
+    month: datetime.date
+    previous: datetime.date
+    tiers: list[TierCount]
+    premium: int
+    premium_before: int
+
+    @property
+    def premium_change(self) -> int:
+        return self.premium - self.premium_before
+
+    @property
+    def premium_direction(self) -> str:
+        change = self.premium_change
+        return "up" if change > 0 else "down" if change < 0 else "same"
+
+    @property
+    def total(self) -> int:
+        return sum(row.customers for row in self.tiers)
+
+    @property
+    def total_before(self) -> int:
+        return sum(row.customers_before for row in self.tiers)
+
+    @property
+    def total_change(self) -> int:
+        return self.total - self.total_before
+
+    @property
+    def total_direction(self) -> str:
+        change = self.total_change
+        return "up" if change > 0 else "down" if change < 0 else "same"
+
+
+def tier_pyramid(
+    *,
+    unit: OrgUnit | None,
+    month: datetime.date,
+    manager: StaffMember | None = None,
+    schemes: TierSchemes | None = None,
+) -> Pyramid:
+    """The tier counts of the unit's subtree this month and last month, in one query (plus the schemes).
+    Premium customers (优质客户) are counted by each month's own scheme."""
+    schemes = schemes or tier_schemes(month)
+    month, previous = schemes.month, schemes.previous
+    counts = (
+        CustomerMonth.objects.filter(_where(unit=unit, manager=manager), month__in=[previous, month])
+        .values_list("month", "tier_code")
+        .annotate(customers=Count("pk"))
+        .order_by()
+    )
+    now: dict[str, int] = {}
+    before: dict[str, int] = {}
+    for row_month, code, customers in counts:
+        (now if row_month == month else before)[code] = customers
+    tiers = list(schemes.now)
+    known = {tier.code for tier in tiers}
+    tiers += [tier for tier in schemes.before if tier.code not in known and before.get(tier.code)]
+    tiers.sort(key=lambda tier: tier.rank)
+    before_scheme = schemes.before or schemes.now
+    return Pyramid(
+        month=month,
+        previous=previous,
+        tiers=[TierCount(tier, now.get(tier.code, 0), before.get(tier.code, 0)) for tier in tiers],
+        premium=sum(now.get(tier.code, 0) for tier in schemes.now if tier.is_premium),
+        premium_before=sum(before.get(tier.code, 0) for tier in before_scheme if tier.is_premium),
+    )
+
+
+# -- the migration matrix --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationCell:
+    """Customers who went from `from_code` ('' = new this month) to `to_code` ('' = lost)."""
+
+    from_code: str
+    to_code: str
+    from_rank: int | None
+    to_rank: int | None
+    customers: int
+
+    @property
+    def movement(self) -> str:
+        # The one definition of up/down/same/new/lost is TierMigration's.
+        return TierMigration(
+            from_code=self.from_code, to_code=self.to_code, from_rank=self.from_rank, to_rank=self.to_rank
+        ).movement
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    code: str  # '' for the row of new customers
+    name: str
+    counts: list[int | None]  # one per column; None where no customer can be (new → lost)
+    total: int
+
+
+@dataclass
+class Matrix:
+    """From-tier (rows: last month's tiers, lowest first, then new) × to-tier (columns: this month's tiers,
+    lowest first, then lost), summed over the subtree, and the totals by movement."""
+
+    month: datetime.date
+    previous: datetime.date
+    from_tiers: list[tuple[str, str]]  # (code, name)
+    to_tiers: list[tuple[str, str]]
+    cells: list[MigrationCell]
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(code, name) of every column: the tiers, then '' for lost (named by the page)."""
+        return [*self.to_tiers, ("", "")]
+
+    @property
+    def rows(self) -> list[MatrixRow]:
+        found = {(cell.from_code, cell.to_code): cell.customers for cell in self.cells}
+        rows = []
+        for code, name in [*self.from_tiers, ("", "")]:
+            counts: list[int | None] = [
+                None if code == "" and to_code == "" else found.get((code, to_code), 0) for to_code, _ in self.columns
+            ]
+            rows.append(MatrixRow(code=code, name=name, counts=counts, total=sum(count or 0 for count in counts)))
+        return rows
+
+    @property
+    def column_totals(self) -> list[int]:
+        return [
+            sum(cell.customers for cell in self.cells if cell.to_code == to_code) for to_code, _name in self.columns
+        ]
+
+    @property
+    def customers(self) -> int:
+        return sum(cell.customers for cell in self.cells)
+
+
+def migration_matrix(
+    *,
+    unit: OrgUnit | None,
+    month: datetime.date,
+    manager: StaffMember | None = None,
+    schemes: TierSchemes | None = None,
+) -> Matrix:
+    """The month's TierMigration rows of the subtree (and of one relationship manager: where the customer
+    is managed this month, or was last month for a lost one) summed by from → to, in one query."""
+    schemes = schemes or tier_schemes(month)
+    summed = (
+        TierMigration.objects.filter(_where(unit=unit, manager=manager), month=schemes.month)
+        .values_list("from_code", "to_code", "from_rank", "to_rank")
+        .annotate(customers=Sum("customers"))
+        .order_by()
+    )
+    cells = [MigrationCell(*row) for row in summed if row[4]]
+    names = schemes.names
+    from_tiers = {tier.code: tier.rank for tier in (schemes.before or schemes.now)}
+    to_tiers = {tier.code: tier.rank for tier in schemes.now}
+    # Codes a scheme no longer has (edited after the tiering) still get their row or column.
+    for cell in cells:
+        if cell.from_code and cell.from_code not in from_tiers:
+            from_tiers[cell.from_code] = cell.from_rank or 0
+        if cell.to_code and cell.to_code not in to_tiers:
+            to_tiers[cell.to_code] = cell.to_rank or 0
+    cells.sort(
+        key=lambda cell: (
+            cell.from_rank is None,
+            cell.from_rank or 0,
+            cell.to_rank is None,
+            cell.to_rank or 0,
+            cell.from_code,
+            cell.to_code,
+        )
+    )
+    totals = dict.fromkeys(MOVEMENTS, 0)
+    for cell in cells:
+        totals[cell.movement] += cell.customers
+    return Matrix(
+        month=schemes.month,
+        previous=schemes.previous,
+        from_tiers=[(code, names.get(code, code)) for code in sorted(from_tiers, key=from_tiers.get)],
+        to_tiers=[(code, names.get(code, code)) for code in sorted(to_tiers, key=to_tiers.get)],
+        cells=cells,
+        totals=totals,
+    )
+
+
+# -- the customers who moved down ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MovedDownRow:
+    """A customer whose tier rank fell since last month, as a reader may see them: name and identity
+    number masked unless the reader's scope has personal data."""
+
+    code: str
+    name: str
+    id_number: str
+    masked: bool
+    outlet: OrgUnit
+    manager: StaffMember | None
+    from_code: str
+    from_name: str
+    from_rank: int
+    to_code: str
+    to_name: str
+    to_rank: int
+    aum_before: Decimal
+    aum_now: Decimal
+
+    @property
+    def fall(self) -> int:
+        """Tiers down (2: from 四星 to 二星)."""
+        return self.from_rank - self.to_rank
+
+    @property
+    def aum_change(self) -> Decimal:
+        return self.aum_now - self.aum_before
+
+
+class MovedDown:
+    """The moved-down list, lazily: `count()` and slicing each issue one query, so Django's Paginator can
+    page it and an export can take its first rows, whatever the number of customers."""
+
+    def __init__(self, queryset: QuerySet[CustomerMonth], *, personal_data: bool, names: dict[str, str]):
+        self.queryset = queryset
+        self.personal_data = personal_data
+        self.names = names
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[MovedDownRow]:
+        if not isinstance(index, slice):
+            raise TypeError("the moved-down list is read a page (a slice) at a time")
+        return [self._row(row) for row in self.queryset[index]]
+
+    def _row(self, row: CustomerMonth) -> MovedDownRow:
+        customer: Customer = row.customer
+        return MovedDownRow(
+            code=customer.code,
+            name=customer.name if self.personal_data else mask_name(customer.name),
+            id_number=customer.id_number if self.personal_data else mask_id_number(customer.id_number),
+            masked=not self.personal_data,
+            outlet=row.outlet,
+            manager=row.relationship_manager,
+            from_code=row.from_code,
+            from_name=self.names.get(row.from_code, row.from_code),
+            from_rank=row.from_rank,
+            to_code=row.tier_code,
+            to_name=self.names.get(row.tier_code, row.tier_code),
+            to_rank=row.tier_rank,
+            # Quantized: SQLite hands the subquery's decimal back without its places.
+            aum_before=Decimal(row.aum_before).quantize(CENTS),
+            aum_now=Decimal(row.aum_avg_daily).quantize(CENTS),
+        )
+
+
+def moved_down_queryset(
+    *, unit: OrgUnit | None, month: datetime.date, manager: StaffMember | None = None
+) -> QuerySet[CustomerMonth]:
+    """This month's CustomerMonth rows of the subtree whose rank is below last month's, with last month's
+    tier and AUM beside them (looked up by the unique (month, customer) index), the biggest fall first,
+    then the most AUM lost, then by customer code."""
+    month = month_start(month)
+    before = CustomerMonth.objects.filter(month=previous_month(month), customer_id=OuterRef("customer_id"))
+    return (
+        CustomerMonth.objects.filter(_where(unit=unit, manager=manager), month=month)
+        .annotate(
+            from_rank=Subquery(before.values("tier_rank")[:1]),
+            from_code=Subquery(before.values("tier_code")[:1]),
+            aum_before=Subquery(before.values("aum_avg_daily")[:1]),
+        )
+        .filter(from_rank__gt=F("tier_rank"))
+        .select_related("customer", "outlet", "relationship_manager")
+        .order_by(
+            (F("from_rank") - F("tier_rank")).desc(), (F("aum_before") - F("aum_avg_daily")).desc(), "customer__code"
+        )
+    )
+
+
+def moved_down(
+    *,
+    scope: Scope,
+    unit: OrgUnit | None,
+    month: datetime.date,
+    manager: StaffMember | None = None,
+    schemes: TierSchemes | None = None,
+) -> MovedDown:
+    """The customers of the subtree whose tier fell from last month to this month, masked for `scope`.
+    Read a page at a time: `moved_down(...)[0:50]`."""
+    schemes = schemes or tier_schemes(month)
+    return MovedDown(
+        moved_down_queryset(unit=unit, month=schemes.month, manager=manager),
+        personal_data=scope.personal_data,
+        names=schemes.names,
+    )

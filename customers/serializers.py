@@ -1,0 +1,144 @@
+"""API representations of customers by tier (customers/api.py).
+
+The tier counts and migrations are plain dictionaries built from customers.selectors and shaped (and
+documented) by these serializers; a customer is a model instance, its name and identity number masked
+for a reader without the right to personal data (bankops.lib.masking)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bankops.lib.masking import mask_id_number, mask_name
+from customers.models import Customer, group_codes
+from customers.selectors import MOVEMENTS
+
+MONTH_HELP = "The month, YYYY-MM."
+
+
+class TierQuerySerializer(serializers.Serializer):
+    """The query string of /customer-tiers/ and /tier-migrations/."""
+
+    unit = serializers.CharField(max_length=32, help_text="The org unit whose subtree is counted, by code (GZ01).")
+    month = serializers.CharField(
+        required=False,
+        max_length=7,
+        help_text="The month, YYYY-MM (2026-11), compared with the month before. Default: the latest month tiered.",
+    )
+    manager = serializers.CharField(
+        required=False,
+        max_length=32,
+        help_text="Only the customers of this relationship manager, by staff code (S1001): where they are "
+        "managed this month (or were last month, for a lost customer).",
+    )
+
+
+class TierCountSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Tier code (star1 … star5, private).")
+    name = serializers.CharField(help_text="The tier's name in the request's language.")
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    rank = serializers.IntegerField(help_text="1 = the lowest tier.")
+    premium = serializers.BooleanField(help_text="true for the premium tiers (优质客户, 三星及以上).")
+    min_aum = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="Lower bound of the month's average daily AUM (元), inclusive."
+    )
+    customers = serializers.IntegerField(help_text="Customers of this tier in `month`.")
+    customers_before = serializers.IntegerField(help_text="Customers of this tier in `previous_month`.")
+    change = serializers.IntegerField(help_text="customers − customers_before.")
+
+
+class CountChangeSerializer(serializers.Serializer):
+    customers = serializers.IntegerField()
+    customers_before = serializers.IntegerField()
+    change = serializers.IntegerField()
+
+
+class CustomerTiersSerializer(serializers.Serializer):
+    unit = serializers.CharField(help_text="The org unit whose subtree is counted.")
+    month = serializers.CharField(help_text=MONTH_HELP)
+    previous_month = serializers.CharField(help_text="The month compared with, YYYY-MM.")
+    tiered = serializers.BooleanField(help_text="false while `month` has not been tiered: every count is 0.")
+    manager = serializers.CharField(allow_null=True, help_text="The relationship manager asked for, or null.")
+    tiers = TierCountSerializer(many=True, help_text="The tiers of the scheme in force in `month`, lowest first.")
+    premium = CountChangeSerializer(help_text="Premium customers (三星及以上), by each month's own scheme.")
+    total = CountChangeSerializer(help_text="All customers with a tier.")
+
+
+class MigrationRowSerializer(serializers.Serializer):
+    from_tier = serializers.CharField(allow_null=True, help_text="Last month's tier; null for a new customer.")
+    to_tier = serializers.CharField(allow_null=True, help_text="This month's tier; null for a lost customer.")
+    from_rank = serializers.IntegerField(allow_null=True)
+    to_rank = serializers.IntegerField(allow_null=True)
+    movement = serializers.ChoiceField(choices=MOVEMENTS, help_text="up, down, same, new or lost.")
+    customers = serializers.IntegerField()
+
+
+class MovementTotalsSerializer(serializers.Serializer):
+    up = serializers.IntegerField()
+    down = serializers.IntegerField()
+    same = serializers.IntegerField()
+    new = serializers.IntegerField()
+    lost = serializers.IntegerField()
+
+
+class TierMigrationsSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    month = serializers.CharField(help_text=MONTH_HELP)
+    previous_month = serializers.CharField()
+    tiered = serializers.BooleanField(help_text="false while `month` has not been tiered: `rows` is empty.")
+    manager = serializers.CharField(allow_null=True)
+    rows = MigrationRowSerializer(
+        many=True,
+        help_text="Non-empty cells of the matrix, by from-tier rank (new last), then to-tier rank (lost last).",
+    )
+    totals = MovementTotalsSerializer(help_text="Customers by movement.")
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer as the reader may see them. Needs `personal_data` and `month` (YYYY-MM or None) in the
+    context, and the customer annotated with `tier` (that month's tier code or None)."""
+
+    name = serializers.SerializerMethodField(help_text="The name, masked (张*三) unless you may read personal data.")
+    id_number = serializers.SerializerMethodField(
+        help_text="The identity number, masked (440106********1234) unless you may read personal data."
+    )
+    masked = serializers.SerializerMethodField(help_text="true when `name` and `id_number` are masked.")
+    home_outlet = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Home outlet code.")
+    manager = serializers.SlugRelatedField(
+        slug_field="code",
+        source="relationship_manager",
+        read_only=True,
+        allow_null=True,
+        help_text="The relationship manager's staff code; null when none.",
+    )
+    groups = serializers.SerializerMethodField(
+        help_text="Customer groups: young, silver, merchant, agricultural, other_bank_won, long_tail_corporate."
+    )
+    month = serializers.SerializerMethodField(help_text="The month `tier` is of, YYYY-MM; null before any tiering.")
+    tier = serializers.SerializerMethodField(help_text="The tier code in `month`; null without a snapshot that month.")
+
+    class Meta:
+        model = Customer
+        fields = ["code", "name", "id_number", "masked", "home_outlet", "manager", "groups", "month", "tier"]
+        read_only_fields = fields
+
+    def get_name(self, customer: Customer) -> str:
+        return customer.name if self.context["personal_data"] else mask_name(customer.name)
+
+    def get_id_number(self, customer: Customer) -> str:
+        return customer.id_number if self.context["personal_data"] else mask_id_number(customer.id_number)
+
+    def get_masked(self, customer: Customer) -> bool:
+        return not self.context["personal_data"]
+
+    def get_groups(self, customer: Customer) -> list[str]:
+        return group_codes(customer.groups)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_month(self, customer: Customer) -> str | None:
+        return self.context["month"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_tier(self, customer: Customer) -> str | None:
+        return getattr(customer, "tier", None)

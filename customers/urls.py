@@ -1,0 +1,14 @@
+"""Customers by tier pages (customers/views.py), beside the units' scorecards and overviews."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("customers/", views.my_customers, name="my_customers"),
+    path("units/<str:code>/customers/", views.unit_customers, name="unit_customers"),
+]
