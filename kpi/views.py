@@ -585,14 +585,94 @@ def contest_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     today = timezone.localdate()
     contests = list(
-        selectors.contests_visible(scope=scope).annotate(pair_count=Count("pairs")).order_by("-period_start", "name")
+        selectors.contests_visible(scope=scope)
+        .select_related("unit")
+        .annotate(pair_count=Count("pairs"))
+        .order_by("-period_start", "name")
     )
     rows = []
     for contest in contests:
         period, _calendar = contest_period(contest)
         status, status_label = _contest_status(contest, today)
         rows.append({"contest": contest, "period": period, "status": status, "status_label": status_label})
-    return render(request, "kpi/contest_list.html", {"rows": rows, "can_create": can_create_contests(request.user)})
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        header = [_("Contest"), _("Organised by"), _("Period"), _("From"), _("To"), _("Pairs"), _("State")]
+        cells = (
+            [
+                row["contest"].name,
+                row["contest"].unit.code,
+                row["period"].code,
+                row["contest"].period_start,
+                row["contest"].period_end,
+                row["contest"].pair_count,
+                row["status_label"],
+            ]
+            for row in rows
+        )
+        return table_response(export, f"contests-{today:%Y%m%d}", header, cells)
+    return render(
+        request,
+        "kpi/contest_list.html",
+        {"rows": rows, "can_create": can_create_contests(request.user), **_export_links(request)},
+    )
+
+
+def _export_links(request: HttpRequest) -> dict[str, str]:
+    """The page's own URL asking for its CSV and Excel export (other query parameters kept)."""
+    links = {}
+    for format_name in EXPORT_FORMATS:
+        query = request.GET.copy()
+        query["export"] = format_name
+        links[f"export_{format_name}"] = f"{request.path}?{query.urlencode()}"
+    return links
+
+
+_LEAD_WORDS = {"a": "A", "b": "B", "tie": gettext_lazy("tie"), "draw": gettext_lazy("draw")}
+
+
+def _contest_export(format_name: str, standings) -> HttpResponse:
+    """One row per pair and metric: each side's actual, target and pace-adjusted attainment, who leads;
+    what the reader may not see of a pair outside their scope is empty here as on the page."""
+    header = [
+        _("Outlet A"),
+        _("Outlet B"),
+        _("Metric"),
+        _("A: actual"),
+        _("A: target"),
+        _("A: pace-adjusted attainment"),
+        _("B: actual"),
+        _("B: target"),
+        _("B: pace-adjusted attainment"),
+        _("Leads on the metric"),
+        _("Leads overall"),
+        _("Winner"),
+    ]
+
+    def side(figures) -> list:
+        if figures is None:
+            return ["", "", ""]
+        return [figures.actual, figures.target, figures.pace_attainment]
+
+    rows = []
+    for pair in standings.pairs:
+        overall = _LEAD_WORDS.get(str(pair.leader.value) if pair.leader else "", "")
+        winner = _LEAD_WORDS.get({"tie": "draw"}.get(pair.winner.value, pair.winner.value) if pair.winner else "", "")
+        for duel in pair.metrics:
+            lead = _LEAD_WORDS.get(str(duel.leader.value) if duel.leader else "", "")
+            rows.append(
+                [
+                    pair.outlet_a.code,
+                    pair.outlet_b.code,
+                    duel.metric.name,
+                    *side(duel.a),
+                    *side(duel.b),
+                    lead,
+                    overall,
+                    winner,
+                ]
+            )
+    return table_response(format_name, f"contest-{standings.contest.pk}", header, rows)
 
 
 @login_required
@@ -604,6 +684,9 @@ def contest_detail(request: HttpRequest, contest_id: int) -> HttpResponse:
     standings = selectors.contest_standings_for(
         contest_standings(contest=contest, as_of=latest or timezone.localdate()), scope=scope
     )
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        return _contest_export(export, standings)
     # Outlets link to their scorecards only where the reader may go (no query: paths are loaded).
     visible = {
         outlet.pk for pair in standings.pairs for outlet in (pair.outlet_a, pair.outlet_b) if scope.can_see_unit(outlet)
@@ -611,7 +694,7 @@ def contest_detail(request: HttpRequest, contest_id: int) -> HttpResponse:
     return render(
         request,
         "kpi/contest_detail.html",
-        {"contest": contest, "standings": standings, "latest": latest, "visible": visible},
+        {"contest": contest, "standings": standings, "latest": latest, "visible": visible, **_export_links(request)},
     )
 
 
@@ -695,4 +778,32 @@ def benchmark(request: HttpRequest, code: str) -> HttpResponse:
     if not outlet.is_benchmark:
         raise Http404("Not a benchmark outlet.")
     comparison = selectors.benchmark_comparison(scope=scope, benchmark=outlet)
-    return render(request, "kpi/benchmark.html", {"comparison": comparison, "benchmark": outlet})
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        return _benchmark_export(export, comparison)
+    return render(
+        request, "kpi/benchmark.html", {"comparison": comparison, "benchmark": outlet, **_export_links(request)}
+    )
+
+
+def _benchmark_export(format_name: str, comparison: selectors.BenchmarkComparison) -> HttpResponse:
+    """One row per replica and metric: actual and pace-adjusted attainment before the transformation, now,
+    and the benchmark's now."""
+    header = [
+        _("Replica outlet"),
+        _("Metric"),
+        _("Before: actual"),
+        _("Before: pace-adjusted attainment"),
+        _("Now: actual"),
+        _("Now: pace-adjusted attainment"),
+        _("Benchmark: actual"),
+        _("Benchmark: pace-adjusted attainment"),
+    ]
+    rows = []
+    for replica in comparison.replicas:
+        for row in replica.rows:
+            cells = [replica.outlet.code, row.metric.name]
+            for line in row.figures:
+                cells += [line.actual, line.pace_attainment] if line is not None else ["", ""]
+            rows.append(cells)
+    return table_response(format_name, f"benchmark-{comparison.benchmark.code}", header, rows)

@@ -189,3 +189,22 @@ def test_the_scorecard_of_a_benchmark_links_to_the_comparison(english, replicate
     english.force_login(hq_admin)
     assert "/benchmarks/GZ0101/" in english.get("/units/GZ0101/scorecard/").content.decode()
     assert "/benchmarks/" not in english.get("/units/GZ0102/scorecard/").content.decode()
+
+
+def test_the_comparison_exports_before_now_and_the_benchmark(english, benchmark, hq_admin):
+    english.force_login(hq_admin)
+
+    response = english.get(f"/benchmarks/{benchmark.code}/", {"export": "csv"})
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "Replica outlet,Metric,Before: actual,Before: pace-adjusted attainment,Now: actual,"
+        "Now: pace-adjusted attainment,Benchmark: actual,Benchmark: pace-adjusted attainment"
+    )
+    # As the selector's test works them out: GZ0102 before 4000, now 4600, the benchmark 6000.
+    assert [[line.split(",")[index] for index in (0, 1, 2, 4, 6)] for line in lines[1:4]] == [
+        ["GZ0102", "Deposit balance", "4000.0000", "4600.0000", "6000.0000"],
+        ["GZ0102", "Deposit daily average", "129.0323", "4040.0000", "400.0000"],
+        ["GZ0102", "Customers served", "300.0000", "500.0000", "800.0000"],
+    ]
+    assert len(lines) == 1 + 6

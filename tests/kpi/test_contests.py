@@ -604,3 +604,30 @@ class TestAdmin:
         listing = admin_client.get("/admin/kpi/contest/?state=running")
         assert listing.status_code == 200
         assert admin_client.get(f"/admin/kpi/contest/{november.pk}/change/").status_code == 200
+
+
+# -- exports ------------------------------------------------------------------------------------------
+
+
+def test_the_head_to_head_exports_one_row_per_pair_and_metric(english, unit_manager, metrics_contest):
+    english.force_login(unit_manager)
+
+    response = english.get(f"/contests/{metrics_contest.pk}/", {"export": "csv"})
+
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Outlet A,Outlet B,Metric,A: actual")
+    pairs = len(metrics_contest.pairs.all())
+    metrics = len(metrics_contest.metrics.all())
+    assert len(lines) == 1 + pairs * metrics
+    assert lines[1].startswith("GZ0101,GZ0102,")
+
+
+def test_the_contest_list_exports_to_excel(english, unit_manager, metrics_contest):
+    english.force_login(unit_manager)
+
+    response = english.get("/contests/", {"export": "xlsx"})
+
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.content[:2] == b"PK"
+    assert 'href="/contests/?export=csv"' in english.get("/contests/").content.decode()
