@@ -25,7 +25,7 @@ from bankops.lib.csvimport import CsvRow
 from bankops.lib.locks import named_lock
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Snapshot, Tier, TieringRun, TierMigration, TierScheme
-from kpi.models import IngestBatch
+from kpi.models import Aggregation, Category, Direction, IngestBatch, Level, Metric, MetricUnit
 from kpi.services.facts import facts_ingest
 from staff.models import Assignment
 
@@ -40,6 +40,28 @@ Progress = Callable[[int, str], None]
 def tier_metric_code(tier_code: str) -> str:
     """The KPI metric that counts a tier's customers (installed by customers/migrations/0002)."""
     return f"customers_{tier_code}"
+
+
+def tier_metrics_ensure(tiers: list[Tier]) -> None:
+    """The KPI metric of each tier (`customers_<code>`: a `last` count in 户 for outlets and staff),
+    created the first time a scheme with that tier is applied, so a tier HQ adds gets its metric and
+    the standard catalog (DOMAIN.md §8) stays as it is until customers are tiered."""
+    after = Metric.objects.filter(code=PREMIUM_METRIC).values_list("sort_order", flat=True).first() or 900
+    for tier in tiers:
+        Metric.objects.get_or_create(
+            code=tier_metric_code(tier.code),
+            defaults={
+                "name_zh": f"{tier.name_zh}数",
+                "name_en": f"{tier.name_en} customers",
+                "unit": MetricUnit.HOUSEHOLDS,
+                "aggregation": Aggregation.LAST,
+                "direction": Direction.HIGHER,
+                "level": Level.BOTH,
+                "category": Category.CUSTOMERS,
+                "sort_order": after + 10 + tier.rank,
+                "description": "Customers of this tier at the month's end (客户分层), written by the monthly tiering.",
+            },
+        )
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -115,6 +137,7 @@ def _tier_month(month: datetime.date, report: Progress) -> int:
     previous = _previous(previous_month(month))
     migrations = migration_counts(current, previous)
     report(60, f"{month:%Y-%m}: writing {len(current)} tiers")
+    tier_metrics_ensure(tiers)
     with transaction.atomic():
         CustomerMonth.objects.filter(month=month).delete()
         TierMigration.objects.filter(month=month).delete()
