@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -202,17 +201,18 @@ class PrincipalRateThrottle(SimpleRateThrottle):
 # -- conditional GET -----------------------------------------------------------------------------------
 
 
-def conditional_response(request, data, *, last_modified: datetime.datetime | None = None) -> Response:
+def conditional_response(request, data, *, last_modified: datetime.datetime | None = None) -> HttpResponse:
     """`data` as a 200 with an ETag (a hash of the JSON body), or a bodiless 304 when the client already
     holds exactly this answer (If-None-Match). The ETag is taken from the answer itself, so it can never
     claim "unchanged" after a republished day, a new peer group or a change of scope; a poller saves the
-    transfer and its own processing. `Last-Modified` says when the figures were published."""
-    body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode()
+    transfer and its own processing. `Last-Modified` says when the figures were published. The body is
+    rendered once, here, and hashed as sent."""
+    body = JSONRenderer().render(data)
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     headers = {"ETag": etag}
     if last_modified is not None:
         headers["Last-Modified"] = http_date(last_modified.timestamp())
     wanted = request.headers.get("If-None-Match", "")
     if wanted and (wanted.strip() == "*" or etag in [tag.strip() for tag in wanted.split(",")]):
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(data, headers=headers)
+        return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return HttpResponse(body, content_type="application/json", headers=headers)
