@@ -1,7 +1,7 @@
 """The kinds `import_csv` knows, each an importer function and its required columns.
 
 Both doors (the management command and the admin upload) look the kind up here, so they run the same
-service with the same validation. Later issues add facts, targets and customers.
+service with the same validation.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bankops.lib.csvimport import CsvRow, ImportResult
 from branches.services import UNIT_COLUMNS, units_import
+from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
 from kpi.services.facts import FACT_COLUMNS, facts_import
 from kpi.services.targets import TARGET_COLUMNS, targets_import
 from staff.services import STAFF_COLUMNS, staff_import
@@ -34,4 +35,6 @@ IMPORTERS: dict[str, Importer] = {
     "staff": Importer(STAFF_COLUMNS, staff_import),
     "facts": Importer(FACT_COLUMNS, facts_import, user_kwarg="created_by"),
     "targets": Importer(TARGET_COLUMNS, targets_import, user_kwarg="changed_by"),
+    "customers": Importer(CUSTOMER_COLUMNS, customers_import),
+    "customer_snapshots": Importer(SNAPSHOT_COLUMNS, snapshots_import),
 }
