@@ -250,4 +250,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.tasks.peer_groups_rebuild",
         "schedule": crontab(hour=5, minute=30),
     },
+    # On the 1st of every month at 04:00, tier the customers of the month just ended (DOMAIN.md §6): the
+    # CRM's month-end AUM snapshots land overnight, and the tier counts it writes as facts on the month's
+    # last day must be in before the morning rollup (ROLLUP_HOUR) scores that day. A month without
+    # snapshots is skipped; `tier_customers --month` runs it once they are in.
+    "customers-tiering-monthly": {
+        "task": "customers.tasks.tiering_last_month",
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
 }

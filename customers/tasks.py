@@ -1,0 +1,40 @@
+"""Thin Celery tasks around the monthly tiering (customers.services.tiering): they take a month, call the
+service, and are safe to run twice (a month's tiers and migrations are replaced whole, and facts sent
+again with the same values change nothing)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from bankops.lib.locks import LockTimeout
+from customers.services import tiering
+from customers.services.runs import parse_month, tiering_month_problem
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="customers.tasks.tiering_month", bind=True, max_retries=3, default_retry_delay=600)
+def tiering_month(self, month: str) -> dict:
+    """Tier the customers of one month ("YYYY-MM-01" or "YYYY-MM"). A month that has not ended or has no
+    snapshots is skipped (see tiering_month_problem) rather than recorded as every customer lost."""
+    day = parse_month(month)
+    problem = tiering_month_problem(day)
+    if problem is not None:
+        logger.warning("tiering of %s skipped: %s", f"{day:%Y-%m}", problem)
+        return {"month": f"{day:%Y-%m}", "skipped": problem}
+    try:
+        run = tiering.tiering_run(month=day)
+    except LockTimeout as exc:
+        # Another tiering holds the lock for longer than its timeout: try again later.
+        raise self.retry(exc=exc)
+    return {"month": f"{day:%Y-%m}", "run": run.pk, "status": run.status, "customers": run.customers}
+
+
+@shared_task(name="customers.tasks.tiering_last_month")
+def tiering_last_month() -> dict:
+    """On the 1st of every month (CELERY_BEAT_SCHEDULE): tier the month that has just ended."""
+    month = tiering.previous_month(timezone.localdate())
+    return tiering_month(month.isoformat())

@@ -1,0 +1,122 @@
+"""The tiering's Celery tasks and schedule (customers/tasks.py) and the tier_customers command, on the
+hand-worked population of tests/customers/conftest.py (five customers with October snapshots, C4 of
+them private banking)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from customers.models import CustomerMonth, TieringRun
+from customers.tasks import tiering_last_month, tiering_month
+from kpi.models import Fact, IngestBatch
+
+OCT = datetime.date(2026, 10, 1)
+OCT_31 = datetime.date(2026, 10, 31)
+
+
+def october_tiers() -> dict[str, str]:
+    return dict(CustomerMonth.objects.filter(month=OCT).values_list("customer__code", "tier_code"))
+
+
+def october_facts() -> dict[tuple, object]:
+    rows = Fact.objects.filter(date=OCT_31).values_list("unit__code", "staff__code", "metric__code", "value")
+    return {(unit, staff, metric): value for unit, staff, metric, value in rows}
+
+
+def test_the_task_tiers_a_month_and_running_it_twice_changes_nothing(population):
+    first = tiering_month.delay("2026-10-01").get()
+    tiers, facts = october_tiers(), october_facts()
+
+    second = tiering_month.delay("2026-10").get()
+
+    assert (first["status"], first["customers"]) == ("done", 5)
+    assert tiers == {"C1": "star2", "C2": "star4", "C3": "star1", "C4": "private", "C6": "star1"}
+    assert facts[("GZ0101", None, "premium_customers")] == 2  # C2 四星 and C4 私行
+    assert (second["status"], second["customers"]) == ("done", 5)
+    assert october_tiers() == tiers
+    assert october_facts() == facts
+    again = IngestBatch.objects.filter(source=IngestBatch.Source.TIERING).order_by("pk").last()
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_the_task_skips_a_month_without_snapshots_instead_of_counting_everyone_lost(population):
+    tiering_month.delay("2026-10").get()
+
+    result = tiering_month.delay("2026-09").get()
+
+    assert result["skipped"].startswith("2026-09 has no AUM snapshots")
+    assert TieringRun.objects.filter(month=datetime.date(2026, 9, 1)).count() == 0
+
+
+def test_the_monthly_task_tiers_the_month_just_ended(population, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2026, 11, 1))
+
+    result = tiering_last_month.delay().get()
+
+    assert result["month"] == "2026-10"
+    assert TieringRun.objects.get().month == OCT
+
+
+def test_the_schedule_tiers_on_the_first_at_four_before_the_morning_rollup():
+    entry = settings.CELERY_BEAT_SCHEDULE["customers-tiering-monthly"]
+    schedule = entry["schedule"]
+
+    assert entry["task"] == "customers.tasks.tiering_last_month"
+    assert (schedule.day_of_month, schedule.hour, schedule.minute) == ({1}, {4}, {0})
+    assert settings.ROLLUP_HOUR > 4
+
+
+# -- the command -------------------------------------------------------------------------------------
+
+
+def tier(*arguments: str) -> str:
+    out = io.StringIO()
+    call_command("tier_customers", *arguments, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_command_tiers_a_month(population):
+    output = tier("--month", "2026-10")
+
+    run = TieringRun.objects.get()
+    assert output == f"2026-10: 5 customers tiered (run {run.pk})\n"
+    assert october_tiers()["C4"] == "private"
+
+
+def test_the_command_tiers_several_months_oldest_first(population):
+    from tests.customers.factories import SnapshotFactory
+
+    for customer in population.values():
+        SnapshotFactory(customer=customer, month=datetime.date(2026, 9, 1))
+
+    output = tier("--from", "2026-09", "--to", "2026-10")
+
+    assert [line.split(":")[0] for line in output.splitlines()] == ["2026-09", "2026-10"]
+    assert list(TieringRun.objects.order_by("started_at", "pk").values_list("month", flat=True)) == [
+        datetime.date(2026, 9, 1),
+        OCT,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("--month", "2026/10"), "'2026/10' is not a month"),
+        (("--month", "2026-08"), "2026-08 has no AUM snapshots"),
+        (("--month", "2099-01"), "2099-01 has not ended yet"),
+        (("--from", "2026-10"), "--from and --to go together"),
+        (("--from", "2026-10", "--to", "2026-09"), "--to 2026-09 is before --from 2026-10"),
+        ((), "Give either --month M or --from A --to B"),
+    ],
+)
+def test_the_command_refuses_what_it_cannot_tier(population, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        tier(*arguments)
+    assert not TieringRun.objects.exists()
