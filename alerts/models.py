@@ -14,6 +14,7 @@ outlet's measures for a period, each with an owner, a due date and progress.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,39 @@ class AlertRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The parameters each kind needs (alerts.services.evaluation reads them as documented above)."""
+        errors: dict[str, str] = {}
+        needs_metric = self.kind in (RuleKind.BEHIND_PACE, RuleKind.THRESHOLD, RuleKind.SUDDEN_CHANGE)
+        if needs_metric and not self.metric_id:
+            errors["metric"] = _("This kind of rule watches a metric: choose one.")
+        elif needs_metric and not self.metric.for_units:
+            errors["metric"] = _("Alerts are raised for units: choose a metric kept for units.")
+        if self.kind in (RuleKind.BEHIND_PACE, RuleKind.THRESHOLD) and self.threshold is None:
+            errors["threshold"] = (
+                _("Give the pace-adjusted attainment to stay above, as a fraction (0.9 for 90 %).")
+                if self.kind == RuleKind.BEHIND_PACE
+                else _("Give the value that must not be crossed, in the metric's unit (85 for 85 %).")
+            )
+        if self.kind == RuleKind.BEHIND_PACE and self.days_running < 1:
+            errors["days_running"] = _("At least 1 day.")
+        if self.kind == RuleKind.THRESHOLD and not self.comparison:
+            errors["comparison"] = _("Say whether the alert is for a value above or below the threshold.")
+        if self.kind == RuleKind.SUDDEN_CHANGE:
+            if self.k is None or self.k <= 0:
+                errors["k"] = _("Give how many standard deviations count as sudden (3, say).")
+            if self.window_days < 5:
+                errors["window_days"] = _("The trailing window needs at least 5 days.")
+        if self.kind == RuleKind.MISSING_DATA:
+            if self.cutoff is None:
+                errors["cutoff"] = _("Give the time of the next morning by which the facts must be in (09:00, say).")
+            if self.unit_kind and self.unit_kind != UnitKind.OUTLET:
+                errors["unit_kind"] = _("Facts are reported by outlets: leave it empty or choose outlets.")
+            if self.metric_id and not self.metric.for_units:
+                errors["metric"] = _("Alerts are raised for units: choose a metric kept for units.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class AlertStatus(models.TextChoices):

@@ -141,7 +141,21 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # -- e-mail ------------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The daily alert digests (alerts.services.digest): printed on the console in development, sent through
+# the bank's SMTP relay otherwise.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bankops@localhost")
 
 # -- logging -----------------------------------------------------------------------------------------
@@ -239,6 +253,25 @@ SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=62)
 ROLLUP_STATE_DAYS = env.int("ROLLUP_STATE_DAYS", default=45)
 
 CELERY_BEAT_SCHEDULE = {
+    # Early warning (issue 8). The rollup queues the evaluation of each day it publishes; the facts of
+    # yesterday are checked against the missing-data rules every quarter of an hour, each rule once its
+    # cut-off (09:00 by default) has passed, so a late batch clears the alert at the next check.
+    "alerts-missing-data": {
+        "task": "alerts.tasks.check_missing_data",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Monday, an hour after the morning rollup has published Sunday (the end of last week): the review
+    # items (周例会) of the outlets that missed last week's weekly targets, before the Monday meeting.
+    "alerts-weekly-reviews": {
+        "task": "alerts.tasks.weekly_reviews",
+        "schedule": crontab(day_of_week="mon", hour=(ROLLUP_HOUR + 1) % 24, minute=ROLLUP_MINUTE),
+    },
+    # Every day at 07:30, after the morning rollup and its evaluation: each owner's digest, read before
+    # the 08:30 morning meeting (晨会).
+    "alerts-digests-daily": {
+        "task": "alerts.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {
         "task": "kpi.tasks.rollup_morning",

@@ -560,8 +560,18 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
         _discard(superseded)
         _prune_states(day)
+        # The alert rules read what was just published (issue 8): a task queued once this commits, so a
+        # worker evaluates them without holding the rollup; robust, so a failure is logged, never raised.
+        transaction.on_commit(lambda: _queue_alert_evaluation(day), robust=True)
     run.refresh_from_db()
     progress(100, f"{day}: published")
+
+
+def _queue_alert_evaluation(day: datetime.date) -> None:
+    # Imported here: the alerts app builds on kpi, not the other way round.
+    from alerts.tasks import evaluate_day
+
+    evaluate_day.delay(day.isoformat())
 
 
 def _month_closed(day: datetime.date) -> bool:

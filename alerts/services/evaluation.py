@@ -1,0 +1,478 @@
+"""Evaluating the alert rules for a business day (预警, issue 8).
+
+The rollup queues `alerts.tasks.evaluate_day` when it has published a day (kpi.services.rollup); the
+beat runs `alerts_check_missing` for yesterday every quarter of an hour, so a missing-data rule fires
+once its cut-off has passed. Each rule reads the day's published results (ScorecardLine / Scorecard
+of RollupDay.published_run) or the facts for every unit of its kind at once: one query per rule (two
+for behind pace), never one per unit.
+
+What a rule sees, per unit:
+
+- behind_pace: the pace-adjusted attainment of the rule's period kind is under `threshold` on each of
+  the last `days_running` published days ending the day (a unit without a target has none: no alert).
+- threshold: the line's actual for the rule's period kind is above (below) `threshold`. A ratio's
+  actual is the ratio itself, in percent when its unit is % (DOMAIN.md §4: satisfaction 85 means 85 %).
+- sudden_change: the day's value (period kind day) lies more than `k` sample standard deviations
+  (n − 1) above or below (or either side of, with no comparison) the mean of the published days of the
+  `window_days` calendar days before; at least MIN_HISTORY of them, and a spread above 0.
+- missing_data: an active outlet (opened, not closed on the day) has no fact for the day (or none of the
+  rule's metric) although it reported on the same weekday in one of the four weeks before. That habit
+  keeps outlets closed at the weekend (light outlets) from raising an alert every Saturday; an outlet
+  that has never reported is not expected to. Only once `cutoff` has passed on the next day.
+- veto: the unit's scorecard of the rule's period kind is vetoed (一票否决).
+
+How the sightings become alerts (the rule's alerts are locked while this runs):
+
+1. Seen, with an active alert for (rule, unit): the alert takes the day as last seen, with the value
+   and what was seen; if its condition had cleared while someone worked on it, cleared_on is emptied.
+   One ongoing condition is one alert, not one a day.
+2. Seen, no active alert: a new alert, open, deadline = day + follow_up_days, owner = the unit's one
+   outlet head or unit manager (none when there are several or none), and an AlertEvent by the system.
+3. Not seen, with an active alert: still `open` → `cleared` (closed now, by the system); one that
+   someone works on (in progress, done, reopened) stays, with cleared_on set.
+
+Safe to run twice: the same day twice changes nothing. Days out of order: a day before an alert's
+last_seen_on neither updates nor clears it, and a closed alert that already covers the day (last seen
+or cleared on it or later) is not opened again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
+from bankops.lib.locks import named_lock
+from bankops.lib.periods import PeriodKind
+from branches.models import OrgUnit, UnitKind, UnitStatus
+from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
+from staff.models import Role, User
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = "alerts-evaluate"
+# Fewer earlier days than this make no spread worth comparing against.
+MIN_HISTORY = 5
+# An outlet is expected to report on a weekday it reported on in one of these weeks before.
+HABIT_WEEKS = 4
+OWNER_ROLES = (Role.OUTLET_HEAD, Role.UNIT_MANAGER)
+DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
+
+PERIOD_LABELS = {
+    PeriodKind.DAY: gettext_lazy("Day"),
+    PeriodKind.WEEK: gettext_lazy("Week"),
+    PeriodKind.MONTH: gettext_lazy("Month"),
+    PeriodKind.QUARTER: gettext_lazy("Quarter"),
+    PeriodKind.YEAR: gettext_lazy("Year"),
+}
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A rule's condition seen for one unit on the day."""
+
+    value: Decimal | None
+    detail: str
+
+
+@dataclass
+class Evaluation:
+    """What one evaluation did, for the task's result and the logs."""
+
+    day: datetime.date
+    published: bool = False
+    rules: int = 0
+    opened: int = 0
+    updated: int = 0
+    cleared: int = 0
+    condition_cleared: int = 0
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "day": self.day.isoformat(),
+            "published": self.published,
+            "rules": self.rules,
+            "opened": self.opened,
+            "updated": self.updated,
+            "cleared": self.cleared,
+            "condition_cleared": self.condition_cleared,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day}: {self.rules} rules, {self.opened} opened, {self.updated} still seen, "
+            f"{self.cleared} cleared, {self.condition_cleared} cleared while worked on"
+            + (f", skipped {', '.join(self.skipped)}" if self.skipped else "")
+            + (f", FAILED {', '.join(self.failed)}" if self.failed else "")
+        )
+
+
+# -- the entry points ----------------------------------------------------------------------------
+
+
+def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None) -> Evaluation:
+    """Evaluate every active rule for business day `day` (after its rollup is published).
+
+    Rules on published results are skipped while the day is not published; missing-data rules until
+    their cut-off has passed on the next day (the rollup runs at 06:00, the cut-off is later: the beat's
+    alerts_check_missing takes them then).
+    """
+    now = now or timezone.now()
+    published = RollupDay.objects.filter(date=day).exclude(published_run=None).exists()
+    result = Evaluation(day=day, published=published)
+    rules = list(AlertRule.objects.filter(is_active=True).select_related("metric"))
+    with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
+        for rule in rules:
+            if rule.kind == RuleKind.MISSING_DATA:
+                if not cutoff_passed(rule, day, now):
+                    result.skipped.append(rule.name)
+                    continue
+            elif not published:
+                continue
+            _evaluate_rule(rule, day, now, result)
+    logger.info("alerts evaluated: %s", result)
+    return result
+
+
+def alerts_check_missing(*, day: datetime.date, now: datetime.datetime | None = None) -> Evaluation:
+    """Evaluate the missing-data rules for `day` whose cut-off has passed by `now` (the beat's job)."""
+    now = now or timezone.now()
+    result = Evaluation(day=day, published=RollupDay.objects.filter(date=day).exclude(published_run=None).exists())
+    rules = list(AlertRule.objects.filter(is_active=True, kind=RuleKind.MISSING_DATA).select_related("metric"))
+    with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
+        for rule in rules:
+            if cutoff_passed(rule, day, now):
+                _evaluate_rule(rule, day, now, result)
+            else:
+                result.skipped.append(rule.name)
+    logger.info("missing data checked: %s", result)
+    return result
+
+
+def cutoff_passed(rule: AlertRule, day: datetime.date, now: datetime.datetime) -> bool:
+    """The facts of `day` are due by the rule's cut-off the next morning, in the bank's time zone."""
+    if rule.cutoff is None:
+        return False
+    due = datetime.datetime.combine(day + datetime.timedelta(days=1), rule.cutoff)
+    return now >= timezone.make_aware(due, timezone.get_default_timezone())
+
+
+def _evaluate_rule(rule: AlertRule, day: datetime.date, now: datetime.datetime, result: Evaluation) -> None:
+    """One rule, in its own transaction: a rule that fails (logged) leaves the others evaluated."""
+    try:
+        with transaction.atomic():
+            sightings = DETECTORS[rule.kind](rule, day)
+            _apply(rule, day, now, sightings, result)
+        result.rules += 1
+    except Exception:
+        logger.exception("alert rule %s (%s) failed on %s", rule.pk, rule.name, day)
+        result.failed.append(rule.name)
+
+
+# -- what each kind of rule sees -------------------------------------------------------------------
+
+
+def _published_runs(dates) -> QuerySet:
+    return RollupDay.objects.filter(date__in=dates).exclude(published_run=None).values("published_run")
+
+
+def _unit_lines(rule: AlertRule, dates: list[datetime.date], period: str) -> QuerySet:
+    """The published lines of the rule's metric and period kind on these days, of every active unit of
+    the rule's unit kind (all kinds when it has none); staff scorecards are not alerted on."""
+    lines = ScorecardLine.objects.filter(
+        scorecard__run__in=_published_runs(dates),
+        scorecard__date__in=dates,
+        scorecard__period=period,
+        scorecard__staff=None,
+        scorecard__unit__status=UnitStatus.ACTIVE,
+        metric_id=rule.metric_id,
+    )
+    if rule.unit_kind:
+        lines = lines.filter(scorecard__unit__kind=rule.unit_kind)
+    return lines
+
+
+def _behind_pace(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
+    running = max(rule.days_running, 1)
+    dates = list(
+        RollupDay.objects.filter(date__lte=day)
+        .exclude(published_run=None)
+        .order_by("-date")
+        .values_list("date", flat=True)[:running]
+    )
+    if len(dates) < running or dates[0] != day:
+        return {}
+    rows = list(
+        _unit_lines(rule, dates, rule.period)
+        .exclude(pace_attainment=None)
+        .values_list("scorecard__unit_id", "scorecard__date", "pace_attainment")
+    )
+    frame = pd.DataFrame(rows, columns=["unit_id", "date", "pace"])
+    if frame.empty:
+        return {}
+    frame["behind"] = [pace < rule.threshold for pace in frame["pace"]]
+    behind_days = frame[frame["behind"]].groupby("unit_id")["date"].nunique()
+    firing = set(behind_days[behind_days == running].index)
+    today = frame[(frame["date"] == day) & frame["unit_id"].isin(firing)]
+    period = PERIOD_LABELS[PeriodKind(rule.period)]
+    return {
+        int(unit_id): Sighting(
+            value=pace,
+            detail=_(
+                "Pace-adjusted attainment (%(period)s) %(pace)s, under %(threshold)s for %(days)d published days "
+                "running."
+            )
+            % {"period": period, "pace": _percent(pace), "threshold": _percent(rule.threshold), "days": running},
+        )
+        for unit_id, pace in zip(today["unit_id"], today["pace"], strict=True)
+    }
+
+
+def _threshold(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
+    above = rule.comparison == Comparison.ABOVE
+    crossed = {"actual__gt": rule.threshold} if above else {"actual__lt": rule.threshold}
+    rows = _unit_lines(rule, [day], rule.period).filter(**crossed).values_list("scorecard__unit_id", "actual")
+    unit = rule.metric.unit
+    template = (
+        _("%(metric)s (%(period)s) %(actual)s, above %(threshold)s.")
+        if above
+        else _("%(metric)s (%(period)s) %(actual)s, below %(threshold)s.")
+    )
+    figures = {"metric": rule.metric.name, "period": PERIOD_LABELS[PeriodKind(rule.period)]}
+    return {
+        unit_id: Sighting(
+            value=actual,
+            detail=template
+            % {**figures, "actual": _amount(actual, rule.metric.unit), "threshold": _amount(rule.threshold, unit)},
+        )
+        for unit_id, actual in rows
+    }
+
+
+def _sudden_change(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
+    first = day - datetime.timedelta(days=rule.window_days)
+    dates = list(
+        RollupDay.objects.filter(date__range=(first, day)).exclude(published_run=None).values_list("date", flat=True)
+    )
+    if day not in dates:
+        return {}
+    rows = list(
+        _unit_lines(rule, dates, PeriodKind.DAY)
+        .exclude(actual=None)
+        .values_list("scorecard__unit_id", "scorecard__date", "actual")
+    )
+    frame = pd.DataFrame(rows, columns=["unit_id", "date", "actual"])
+    if frame.empty:
+        return {}
+    frame["value"] = frame["actual"].astype(float)
+    today = frame[frame["date"] == day].set_index("unit_id")
+    history = frame[frame["date"] < day].groupby("unit_id")["value"].agg(average="mean", spread="std", points="count")
+    both = today.join(history, how="inner")
+    both = both[(both["points"] >= MIN_HISTORY) & (both["spread"] > 0)]
+    k = float(rule.k)
+    both = both.assign(sigmas=(both["value"] - both["average"]) / both["spread"])
+    if rule.comparison == Comparison.ABOVE:
+        both = both[both["sigmas"] > k]
+    elif rule.comparison == Comparison.BELOW:
+        both = both[both["sigmas"] < -k]
+    else:
+        both = both[both["sigmas"].abs() > k]
+    unit = rule.metric.unit
+    return {
+        int(row.Index): Sighting(
+            value=row.actual,
+            detail=_(
+                "%(metric)s %(value)s on the day: %(sigmas)s standard deviations from the mean %(mean)s of "
+                "%(days)d earlier days (standard deviation %(spread)s)."
+            )
+            % {
+                "metric": rule.metric.name,
+                "value": _amount(row.actual, unit),
+                "sigmas": f"{row.sigmas:+.1f}",
+                "mean": _amount(row.average, unit),
+                "days": row.points,
+                "spread": f"{row.spread:.4g}",
+            },
+        )
+        for row in both.itertuples()
+    }
+
+
+def _missing_data(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
+    facts = Fact.objects.filter(unit=OuterRef("pk"))
+    if rule.metric_id:
+        facts = facts.filter(metric__in=[metric.pk for metric in rule.metric.components()])
+    habit = [day - datetime.timedelta(weeks=week) for week in range(1, HABIT_WEEKS + 1)]
+    outlets = (
+        OrgUnit.objects.filter(kind=UnitKind.OUTLET, status=UnitStatus.ACTIVE)
+        .filter(Q(opened_on=None) | Q(opened_on__lte=day), Q(closed_on=None) | Q(closed_on__gt=day))
+        .filter(Exists(facts.filter(date__in=habit)))
+        .exclude(Exists(facts.filter(date=day)))
+    )
+    what = rule.metric.name if rule.metric_id else _("any metric")
+    detail = _("No facts (%(what)s) for %(day)s by %(cutoff)s the next day.") % {
+        "what": what,
+        "day": day.isoformat(),
+        "cutoff": rule.cutoff.strftime("%H:%M"),
+    }
+    return {unit_id: Sighting(value=None, detail=detail) for unit_id in outlets.values_list("pk", flat=True)}
+
+
+def _veto(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
+    cards = Scorecard.objects.filter(
+        run__in=_published_runs([day]),
+        date=day,
+        period=rule.period,
+        staff=None,
+        vetoed=True,
+        unit__status=UnitStatus.ACTIVE,
+    )
+    if rule.unit_kind:
+        cards = cards.filter(unit__kind=rule.unit_kind)
+    period = PERIOD_LABELS[PeriodKind(rule.period)]
+    return {
+        unit_id: Sighting(
+            value=None,
+            detail=(
+                _("Vetoed (%(period)s): %(reason)s") % {"period": period, "reason": reason or _("no reason given")}
+            ),
+        )
+        for unit_id, reason in cards.values_list("unit_id", "veto_reason")
+    }
+
+
+DETECTORS: dict[str, Callable[[AlertRule, datetime.date], dict[int, Sighting]]] = {
+    RuleKind.BEHIND_PACE: _behind_pace,
+    RuleKind.THRESHOLD: _threshold,
+    RuleKind.SUDDEN_CHANGE: _sudden_change,
+    RuleKind.MISSING_DATA: _missing_data,
+    RuleKind.VETO: _veto,
+}
+
+
+# -- from sightings to alerts --------------------------------------------------------------------
+
+
+def _apply(
+    rule: AlertRule, day: datetime.date, now: datetime.datetime, sightings: dict[int, Sighting], result: Evaluation
+) -> None:
+    # Locked, so a follow-up saved meanwhile waits rather than being overwritten (PostgreSQL).
+    active = {
+        alert.unit_id: alert
+        for alert in Alert.objects.select_for_update().filter(rule=rule, status__in=ACTIVE_STATUSES)
+    }
+    # Closed alerts that already cover the day or a later one: evaluating an earlier day again (a late
+    # fact, days out of order) must not open them a second time.
+    covered = set(
+        Alert.objects.filter(rule=rule)
+        .exclude(status__in=ACTIVE_STATUSES)
+        .filter(Q(last_seen_on__gte=day) | Q(cleared_on__gte=day))
+        .values_list("unit_id", flat=True)
+    )
+    changed: list[Alert] = []
+    events: list[AlertEvent] = []
+    for unit_id, sighting in sightings.items():
+        alert = active.get(unit_id)
+        if alert is None or day < alert.last_seen_on:
+            continue
+        value = _stored(sighting.value)
+        detail = sighting.detail[:DETAIL_LENGTH]
+        if (alert.last_seen_on, alert.value, alert.detail, alert.cleared_on) == (day, value, detail, None):
+            continue
+        if alert.cleared_on is not None:
+            events.append(AlertEvent(alert=alert, changes={"cleared_on": [alert.cleared_on.isoformat(), None]}))
+            alert.cleared_on = None
+        alert.last_seen_on, alert.value, alert.detail, alert.updated_at = day, value, detail, now
+        changed.append(alert)
+        result.updated += 1
+
+    for unit_id, alert in active.items():
+        if unit_id in sightings or day < alert.last_seen_on:
+            continue
+        if alert.status == AlertStatus.OPEN:
+            alert.status, alert.cleared_on, alert.closed_at, alert.updated_at = AlertStatus.CLEARED, day, now, now
+            events.append(AlertEvent(alert=alert, from_status=AlertStatus.OPEN, to_status=AlertStatus.CLEARED))
+            result.cleared += 1
+        elif alert.cleared_on is None:
+            # Someone works on it: it stays theirs to finish, marked as no longer seen.
+            alert.cleared_on, alert.updated_at = day, now
+            events.append(AlertEvent(alert=alert, changes={"cleared_on": [None, day.isoformat()]}))
+            result.condition_cleared += 1
+        else:
+            continue
+        changed.append(alert)
+    if changed:
+        Alert.objects.bulk_update(
+            changed, ["status", "last_seen_on", "value", "detail", "cleared_on", "closed_at", "updated_at"]
+        )
+
+    new_units = [unit_id for unit_id in sightings if unit_id not in active and unit_id not in covered]
+    if new_units:
+        owners = _owners(new_units)
+        deadline = day + datetime.timedelta(days=rule.follow_up_days)
+        opened = Alert.objects.bulk_create(
+            [
+                Alert(
+                    rule=rule,
+                    unit_id=unit_id,
+                    metric_id=rule.metric_id,
+                    status=AlertStatus.OPEN,
+                    opened_on=day,
+                    last_seen_on=day,
+                    value=_stored(sightings[unit_id].value),
+                    detail=sightings[unit_id].detail[:DETAIL_LENGTH],
+                    owner_id=owners.get(unit_id),
+                    deadline=deadline,
+                )
+                for unit_id in new_units
+            ]
+        )
+        events.extend(AlertEvent(alert=alert, to_status=AlertStatus.OPEN) for alert in opened)
+        result.opened += len(opened)
+    AlertEvent.objects.bulk_create(events)
+
+
+def _owners(unit_ids: list[int]) -> dict[int, int]:
+    """The unit's head: its one active outlet head or unit manager; nobody when there are several."""
+    heads = pd.DataFrame(
+        list(
+            User.objects.filter(is_active=True, role__in=OWNER_ROLES, unit_id__in=unit_ids).values_list("unit_id", "pk")
+        ),
+        columns=["unit_id", "user_id"],
+    )
+    single = heads.groupby("unit_id")["user_id"].agg(["count", "first"])
+    single = single[single["count"] == 1]
+    return {int(unit_id): int(user_id) for unit_id, user_id in single["first"].items()}
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+
+def _stored(value: Decimal | None) -> Decimal | None:
+    """As the alert's column keeps it (six decimals), so comparing with what is stored is exact."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.000001"))
+
+
+def _percent(fraction: Decimal) -> str:
+    return f"{float(fraction) * 100:.1f}%"
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    if unit == "%":
+        return f"{float(value):.2f}%"
+    return f"{float(value):,.2f} {unit}"

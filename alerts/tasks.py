@@ -1,0 +1,43 @@
+"""Thin Celery tasks around the alerts services: they take dates, call a service, and are safe to run
+twice (the schedules are in bankops/settings.py CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from alerts.services.digest import digests_send
+from alerts.services.evaluation import alerts_check_missing, alerts_evaluate
+from alerts.services.reviews import weekly_reviews_create
+from bankops.lib.periods import PeriodKind, period_of
+
+
+@shared_task(name="alerts.tasks.evaluate_day", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def evaluate_day(date: str) -> dict:
+    """Evaluate the alert rules for a business day (YYYY-MM-DD); queued by the rollup once it has
+    published the day."""
+    return alerts_evaluate(day=datetime.date.fromisoformat(date)).as_dict()
+
+
+@shared_task(name="alerts.tasks.check_missing_data")
+def check_missing_data() -> dict:
+    """Yesterday's facts against the missing-data rules whose cut-off has passed (every 15 minutes)."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    return alerts_check_missing(day=yesterday, now=timezone.now()).as_dict()
+
+
+@shared_task(name="alerts.tasks.weekly_reviews")
+def weekly_reviews() -> dict:
+    """The Monday review (周例会): a review item for every outlet that missed last week's weekly target."""
+    this_week = period_of(PeriodKind.WEEK, timezone.localdate())
+    last_week_start = this_week.start - datetime.timedelta(days=7)
+    return weekly_reviews_create(week_start=last_week_start).as_dict()
+
+
+@shared_task(name="alerts.tasks.send_digests")
+def send_digests() -> dict:
+    """The daily e-mail digest to every owner of alerts or measures due."""
+    return digests_send(today=timezone.localdate()).as_dict()
