@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/v1/", include("bankops.api")),
     path("", include("kpi.urls")),
     path("", include("customers.urls")),
+    path("", include("alerts.urls")),
 ]

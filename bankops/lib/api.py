@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
@@ -74,6 +75,15 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ParseError):
         # DRF's parse error text already says what the parser stumbled on.
         return errors_response([api_error(f"the body could not be read: {exc.detail}")])
+    if isinstance(exc, DjangoValidationError):
+        # A service's refusal (services raise Django's ValidationError, which DRF leaves as a 500): a 400 in
+        # the format, each message under the field it names ("" for the request as a whole).
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(
+            {NON_FIELD if name == "__all__" else name: m for name, m in detail.items()}
+            if isinstance(detail, dict)
+            else detail
+        )
     if isinstance(exc, exceptions.Throttled):
         exc.detail = (
             f"too many requests: the limit is {throttle_rate()}; try again in {exc.wait or 1:.0f} seconds"
