@@ -8,12 +8,16 @@ from decimal import Decimal
 
 from django.db import migrations
 
+# The average wait is watched on the month to date, as its target is a level to hold (DOMAIN.md §4):
+# the day's wait crosses 10 minutes one day in two at many outlets, and on the demo network a rule on
+# the day opened and cleared 796 alerts in 45 days (156 on the month), one a day rather than one per
+# ongoing condition. HQ can switch it to the day in the admin.
 # name, kind, metric code, period, comparison, threshold, days running, k, window, cut-off, severity
 DEFAULT_RULES = [
     ("存款余额落后进度", "behind_pace", "deposit_balance", "month", "", Decimal("0.9"), 3, None, 30, None, "warning"),
     ("贷款余额落后进度", "behind_pace", "loan_balance", "month", "", Decimal("0.9"), 3, None, 30, None, "warning"),
     ("手机银行签约落后进度", "behind_pace", "mobile_banking_signups", "month", "", Decimal("0.9"), 3, None, 30, None, "warning"),
-    ("平均等待时间超过10分钟", "threshold", "avg_wait_minutes", "day", "above", Decimal("10"), 1, None, 30, None, "warning"),
+    ("平均等待时间超过10分钟", "threshold", "avg_wait_minutes", "month", "above", Decimal("10"), 1, None, 30, None, "warning"),
     ("客户满意度低于85%", "threshold", "satisfaction_rate", "month", "below", Decimal("85"), 1, None, 30, None, "warning"),
     ("不良贷款率突升", "sudden_change", "npl_ratio", "day", "above", None, 1, Decimal("3"), 30, None, "critical"),
     ("数据未按时报送", "missing_data", None, "day", "", None, 1, None, 30, datetime.time(9, 0), "warning"),

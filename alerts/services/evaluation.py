@@ -16,9 +16,11 @@ What a rule sees, per unit:
   (n − 1) above or below (or either side of, with no comparison) the mean of the published days of the
   `window_days` calendar days before; at least MIN_HISTORY of them, and a spread above 0.
 - missing_data: an active outlet (opened, not closed on the day) has no fact for the day (or none of the
-  rule's metric) although it reported on the same weekday in one of the four weeks before. That habit
-  keeps outlets closed at the weekend (light outlets) from raising an alert every Saturday; an outlet
-  that has never reported is not expected to. Only once `cutoff` has passed on the next day.
+  rule's metric) although it reported on the same weekday in at least two of the four weeks before, or
+  it is already alerted as missing. The habit keeps outlets closed at the weekend (light outlets, which
+  report a month-end balance on a Saturday now and then) from raising an alert every Saturday; an
+  outlet that has never reported is not expected to; one that went silent stays alerted until it
+  reports again. Only once `cutoff` has passed on the next day.
 - veto: the unit's scorecard of the rule's period kind is vetoed (一票否决).
 
 How the sightings become alerts (the rule's alerts are locked while this runs):
@@ -47,7 +49,8 @@ from decimal import Decimal
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -64,8 +67,9 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "alerts-evaluate"
 # Fewer earlier days than this make no spread worth comparing against.
 MIN_HISTORY = 5
-# An outlet is expected to report on a weekday it reported on in one of these weeks before.
+# An outlet is expected to report on a weekday it reported on in HABIT_DAYS of the HABIT_WEEKS before.
 HABIT_WEEKS = 4
+HABIT_DAYS = 2
 OWNER_ROLES = (Role.OUTLET_HEAD, Role.UNIT_MANAGER)
 DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
 
@@ -318,10 +322,19 @@ def _missing_data(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     if rule.metric_id:
         facts = facts.filter(metric__in=[metric.pk for metric in rule.metric.components()])
     habit = [day - datetime.timedelta(weeks=week) for week in range(1, HABIT_WEEKS + 1)]
+    days_reported = (
+        facts.filter(date__in=habit)
+        .order_by()
+        .values("unit")
+        .annotate(days=Count("date", distinct=True))
+        .values("days")
+    )
+    already_missing = Alert.objects.filter(rule=rule, status__in=ACTIVE_STATUSES).values("unit_id")
     outlets = (
         OrgUnit.objects.filter(kind=UnitKind.OUTLET, status=UnitStatus.ACTIVE)
         .filter(Q(opened_on=None) | Q(opened_on__lte=day), Q(closed_on=None) | Q(closed_on__gt=day))
-        .filter(Exists(facts.filter(date__in=habit)))
+        .annotate(habit=Coalesce(Subquery(days_reported), 0))
+        .filter(Q(habit__gte=HABIT_DAYS) | Q(pk__in=already_missing))
         .exclude(Exists(facts.filter(date=day)))
     )
     what = rule.metric.name if rule.metric_id else _("any metric")

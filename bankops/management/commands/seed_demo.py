@@ -9,8 +9,11 @@ from contextlib import contextmanager
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from alerts.models import ACTIVE_STATUSES, Alert, WeeklyReview
+from alerts.services.evaluation import alerts_evaluate
+from alerts.services.reviews import weekly_reviews_create
 from bankops import demo, demo_facts, demo_templates
-from bankops.lib.periods import parse_date
+from bankops.lib.periods import PeriodKind, parse_date, period_of
 
 
 class Command(BaseCommand):
@@ -84,12 +87,31 @@ class Command(BaseCommand):
             else demo_facts.seed_facts(seed=seed, end=end, days=days, bar=_bar, rollup_days=rollup_days)
         )
 
+        alerts = _alerts_seed(facts.rolled_up) if facts is not None else None
+
         self.stdout.write(demo.format_summary(demo.network_counts(), seeded=seeded))
         self.stdout.write(str(templates))
         if facts is not None:
             self.stdout.write(str(facts))
+        if alerts is not None:
+            self.stdout.write(alerts)
         self.stdout.write("")
         self.stdout.write(demo.format_logins_table(logins))
+
+
+def _alerts_seed(days: list[datetime.date]) -> str:
+    """The demo's alerts and Monday review: the rules evaluated for every rolled-up day in date order (a
+    no-op for a day whose rollup already had it evaluated, as it does on commit without a broker), then
+    the review items of the last week whose Sunday was rolled up (the one the next Monday meeting takes)."""
+    with _bar("alerts", len(days), "day") as advance:
+        for day in days:
+            alerts_evaluate(day=day)
+            advance(1)
+    sundays = [day for day in days if day.weekday() == 6]
+    if sundays:
+        weekly_reviews_create(week_start=period_of(PeriodKind.WEEK, sundays[-1]).start)
+    active = Alert.objects.filter(status__in=ACTIVE_STATUSES).count()
+    return f"Alerts: {active} active, {Alert.objects.count()} in all; weekly reviews: {WeeklyReview.objects.count()}"
 
 
 def _date(text: str) -> datetime.date:
