@@ -953,6 +953,7 @@ def seed_facts(
     bar: Bar = no_bar,
     rollup: bool = True,
     rollup_days: int = DEFAULT_ROLLUP_DAYS,
+    before_rollup: Callable[[Period], object] | None = None,
 ) -> SeededFacts:
     """Targets, then facts, then the rollup, for the `days` days ending `end` (default: yesterday).
 
@@ -971,6 +972,9 @@ def seed_facts(
 
     `rollup=False` (tests of the facts alone) leaves the days to the next rollup_pending, which would
     start from the first fact, the history's, as nothing is published yet.
+
+    `before_rollup(window)` runs between steps 3 and 4, in the same transaction: seed_demo tiers the
+    demo customers there (bankops.demo_customers), whose month-end facts the rollup must see.
 
     One transaction: a run stopped half-way leaves the database as it was. It also keeps facts_ingest's
     own rollup (queued when its transaction commits, and run in-process without a broker) until after
@@ -1006,6 +1010,9 @@ def seed_facts(
                 part = window_days[start : start + CHUNK_DAYS]
                 ingest(fact_rows(profiles, postings, part, seed=seed), f"{DAILY_LABEL} {part[0]} – {part[-1]}")
                 advance(len(part))
+
+        if before_rollup is not None:
+            before_rollup(span)
 
         # Days before the rolled-up part are not rolled up, unless an earlier rollup published them
         # (then a change there made them stale and they are redone).

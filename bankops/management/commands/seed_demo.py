@@ -12,15 +12,16 @@ from tqdm import tqdm
 from alerts.models import ACTIVE_STATUSES, Alert, WeeklyReview
 from alerts.services.evaluation import alerts_evaluate
 from alerts.services.reviews import weekly_reviews_create
-from bankops import demo, demo_facts, demo_templates
+from bankops import demo, demo_customers, demo_facts, demo_templates
 from bankops.lib.periods import PeriodKind, parse_date, period_of
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with the demo network (HQ, 3 branches, sub-branches, outlets, staff, peer "
-        "groups), the demo logins, then about 120 days of facts and the targets of their periods, rolled "
-        "up. Safe to run again: the same seed changes nothing."
+        "groups), the demo logins, then about 120 days of facts and the targets of their periods, customers "
+        "with three months of AUM snapshots tiered month by month, all rolled up. Safe to run again: the same "
+        "seed changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -81,10 +82,19 @@ class Command(BaseCommand):
 
         # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates.
         templates = demo_templates.seed_templates()
+        customers: list[demo_customers.SeededCustomers] = []
+
+        def tier_customers(window) -> None:
+            # After the facts and before the rollup, in the same transaction: the tiering writes tier
+            # counts on each month's last day, which the rollup must see.
+            customers.append(demo_customers.seed_customers(seed=seed, end=window.end, bar=_bar))
+
         facts = (
             None
             if no_facts
-            else demo_facts.seed_facts(seed=seed, end=end, days=days, bar=_bar, rollup_days=rollup_days)
+            else demo_facts.seed_facts(
+                seed=seed, end=end, days=days, bar=_bar, rollup_days=rollup_days, before_rollup=tier_customers
+            )
         )
 
         alerts = _alerts_seed(facts.rolled_up) if facts is not None else None
@@ -93,6 +103,8 @@ class Command(BaseCommand):
         self.stdout.write(str(templates))
         if facts is not None:
             self.stdout.write(str(facts))
+        for seeded_customers in customers:
+            self.stdout.write(str(seeded_customers))
         if alerts is not None:
             self.stdout.write(alerts)
         self.stdout.write("")
