@@ -209,6 +209,27 @@ def test_a_unit_manager_sees_the_customers_of_the_subtree_only(client, unit_mana
     assert sorted(customer.code for customer in listed) == ["C1", "C2", "C3", "C4", "C5", "C6"]
 
 
+def test_hq_sets_groups_by_checkbox_and_a_bad_identity_number_is_refused_without_quoting_it(hq, population, network):
+    c1 = population["C1"]
+    form = {
+        "code": "C1",
+        "name": "张小三",
+        "id_number": "440106199003071231",
+        "home_outlet": network["GZ0102"].pk,
+        "relationship_manager": "",
+        "group_codes": ["young", "merchant"],
+    }
+
+    saved = hq.post(f"/admin/customers/customer/{c1.pk}/change/", form)
+    refused = hq.post(f"/admin/customers/customer/{c1.pk}/change/", {**form, "id_number": "440106199003071232"})
+
+    assert saved.status_code == 302
+    c1.refresh_from_db()
+    assert (c1.groups, c1.home_outlet, c1.relationship_manager) == (5, network["GZ0102"], None)
+    message = refused.context["adminform"].form.errors["id_number"][0]
+    assert "check digit" in message and "440106199003071232" not in message
+
+
 def test_the_csv_upload_pages_of_customers_and_snapshots_open_for_hq(hq, network):
     for kind in ("customer", "snapshot"):
         page = hq.get(f"/admin/customers/{kind}/import-csv/")
