@@ -637,8 +637,9 @@ def test_home_stays_the_landing_page_for_the_hq_admin(english, hq_admin, rolled_
 
 
 # session, user, the user's unit (scope), latest day, scorecard, its lines, the published day (when the
-# figures arrived), the history of every metric (the sparklines), ancestors, child units, staff
-UNIT_PAGE_QUERIES = 11
+# figures arrived), the history of every metric (the sparklines), ancestors, child units, staff, the header's
+# alert badge
+UNIT_PAGE_QUERIES = 12
 # session, user, the staff record (scope), the staff record (whose scorecard), latest day, scorecard,
 # its lines, the published day, the history of every metric, where they work
 STAFF_PAGE_QUERIES = 10
