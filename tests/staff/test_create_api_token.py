@@ -90,7 +90,10 @@ def test_revoking_twice_keeps_the_first_revocation_time(network):
     ("args", "message"),
     [
         (["--name", "x", "--unit", "NOPE"], "unit 'NOPE' is not known"),
-        (["--name", "x", "--unit", "GZ", "--scopes", "read,write"], "unknown scope write (use read, ingest, admin, personal)"),
+        (
+            ["--name", "x", "--unit", "GZ", "--scopes", "read,write"],
+            "unknown scope write (use read, ingest, admin, personal)",
+        ),
         (["--name", "x", "--unit", "GZ", "--scopes", ","], "give at least one scope (read, ingest, admin, personal)"),
         (["--unit", "GZ"], "give --name NAME and --unit CODE (or --revoke NAME)"),
         (["--revoke", "nobody"], "no token is named 'nobody'"),
