@@ -7,12 +7,19 @@ only Python still passes; CI always runs them. Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from bankops.lib.periods import PeriodKind, period_of
+from kpi.models import Fact, Metric, Target
+from kpi.services.rollup import rollup_range
+from tests.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -89,3 +96,41 @@ def migrated_data(transactional_db):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# -- the data of a morning: facts through 24 November 2026, rolled up from the 17th --------------------
+
+NOVEMBER = period_of(PeriodKind.MONTH, datetime.date(2026, 11, 24))
+
+
+@pytest.fixture
+def morning(migrated_data, network, outlet_head, teller):
+    outlet = network["GZ0101"]
+    served = Metric.objects.get(code="customers_served")
+    deposits = Metric.objects.get(code="deposit_balance")
+    facts = []
+    for day in range(1, 25):
+        date = datetime.date(2026, 11, day)
+        facts.append(Fact(date=date, unit=outlet, metric=served, value=Decimal(100 + day)))
+        facts.append(Fact(date=date, unit=outlet, metric=deposits, value=Decimal(50000 + 10 * day)))
+    Fact.objects.bulk_create(facts)
+    for metric, value in ((served, Decimal("3600")), (deposits, Decimal("52000"))):
+        Target.objects.create(
+            unit=outlet,
+            metric=metric,
+            period_kind=NOVEMBER.kind,
+            period=NOVEMBER.code,
+            period_start=NOVEMBER.start,
+            period_end=NOVEMBER.end,
+            value=value,
+        )
+    rollup_range(first=datetime.date(2026, 11, 17), last=datetime.date(2026, 11, 24))
+    return outlet_head
+
+
+def sign_in(page, base: str, user) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("form button[type=submit] >> nth=-1")
+    page.wait_for_load_state("networkidle")

@@ -7,60 +7,18 @@ and the rollup of 17–24 November, so the history has eight days to draw.
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-
 import pytest
 
-from bankops.lib.periods import PeriodKind, period_of
-from kpi.models import Fact, Metric, Target
-from kpi.services.rollup import rollup_range
-from tests.browser.conftest import needs_chromium, shot
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import needs_chromium, shot, sign_in
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
-
-NOVEMBER = period_of(PeriodKind.MONTH, datetime.date(2026, 11, 24))
-
-
-@pytest.fixture
-def morning(migrated_data, network, outlet_head, teller):
-    outlet = network["GZ0101"]
-    served = Metric.objects.get(code="customers_served")
-    deposits = Metric.objects.get(code="deposit_balance")
-    facts = []
-    for day in range(1, 25):
-        date = datetime.date(2026, 11, day)
-        facts.append(Fact(date=date, unit=outlet, metric=served, value=Decimal(100 + day)))
-        facts.append(Fact(date=date, unit=outlet, metric=deposits, value=Decimal(50000 + 10 * day)))
-    Fact.objects.bulk_create(facts)
-    for metric, value in ((served, Decimal("3600")), (deposits, Decimal("52000"))):
-        Target.objects.create(
-            unit=outlet,
-            metric=metric,
-            period_kind=NOVEMBER.kind,
-            period=NOVEMBER.code,
-            period_start=NOVEMBER.start,
-            period_end=NOVEMBER.end,
-            value=value,
-        )
-    rollup_range(first=datetime.date(2026, 11, 17), last=datetime.date(2026, 11, 24))
-    return outlet_head
-
-
-def _sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form button[type=submit] >> nth=-1")
-    page.wait_for_load_state("networkidle")
 
 
 def test_the_outlet_head_reads_her_scorecard_switches_period_and_language_and_opens_a_history(
     page, live_server, morning
 ):
     base = live_server.url
-    _sign_in(page, base, morning)
+    sign_in(page, base, morning)
 
     # She lands on her outlet's scorecard for the latest rolled-up day, in Chinese.
     assert page.url.startswith(f"{base}/scorecard/")
@@ -101,7 +59,7 @@ def test_the_outlet_head_reads_her_scorecard_switches_period_and_language_and_op
 
 def test_another_outlet_is_refused_with_a_404(page, live_server, morning):
     base = live_server.url
-    _sign_in(page, base, morning)
+    sign_in(page, base, morning)
 
     response = page.goto(f"{base}/units/SZ0101/scorecard/")
 
