@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.models import CustomerMonth, TieringRun
 from customers.tasks import tiering_last_month, tiering_month
@@ -19,6 +19,13 @@ from kpi.models import Fact, IngestBatch
 
 OCT = datetime.date(2026, 10, 1)
 OCT_31 = datetime.date(2026, 10, 31)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages asserted below are the English source texts (every test starts in Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def october_tiers() -> dict[str, str]:
