@@ -30,9 +30,19 @@ defaults (`DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/py
     the page of scorecards with unit and staff joined, their lines with the metric joined)
 
 Two earlier runs: 13.5 and 12.5 (SQLite) pages/s against 1,739 and 2,226 (SQLite) trivial requests/s;
-the trivial figure moves with the load of the machine, the page figure hardly. A page is ~75 ms of
-Python: in a profile about half is building 1,500 line and metric model instances, half DRF's
+the trivial figure moves with the load of the machine, the page figure hardly. A page was ~75 ms of
+Python: in a profile about half building 1,500 line and metric model instances, half DRF's
 serializers; the five queries take under 10 ms.
+
+After the lines were serialized directly (kpi/serializers.py) and the ETag hashed the body as sent
+instead of encoding it twice (bankops/lib/api.py), on a quieter machine, same day, --seconds 8:
+
+      GET /api/v1/scorecards/?page_size=100        18.8 req/s  (361 KB a page)
+      GET /healthz/                              1995.4 req/s  (2 bytes)
+      ratio page / trivial: 0.009 (a page costs 106.0 trivial requests)
+
+About 53 ms a page, most of it now the model instances of the lines. Reading the lines with
+.values() instead of model instances would be the next step.
 """
 
 from __future__ import annotations
