@@ -256,7 +256,8 @@ def bulletin_rows(
     """
     if (group is None) == (unit is None):
         raise ValueError("bulletin_rows: pass exactly one of group= or unit=")
-    previous_date = date - datetime.timedelta(days=1)
+    # 0001-01-01 has no day before it (a date a client may well send): then there is no movement.
+    previous_date = date - datetime.timedelta(days=1) if date > datetime.date.min else date
     runs = dict(
         RollupDay.objects.filter(date__in=[date, previous_date])
         .exclude(published_run=None)

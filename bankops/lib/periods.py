@@ -131,7 +131,7 @@ def parse_period(code: str) -> Period:
             if kind == PeriodKind.MONTH:
                 return period_of(kind, datetime.date(numbers[0], numbers[1], 1))
             return period_of(kind, datetime.date(numbers[0], 1, 1))
-        except ValueError:
+        except (ValueError, OverflowError):  # 2026-02-30; 9999-W52 ends past the last date there is
             break
     raise ValueError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
 

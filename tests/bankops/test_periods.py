@@ -140,7 +140,9 @@ def test_spaces_around_a_period_code_are_ignored():
     assert parse_period(" 2026-11 ").code == "2026-11"
 
 
-@pytest.mark.parametrize("code", ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026-W54", "2026-W00", "2026-02-30"])
+@pytest.mark.parametrize(
+    "code", ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026-W54", "2026-W00", "2026-02-30", "9999-W52"]
+)
 def test_a_period_code_out_of_range_is_refused_naming_the_expected_formats(code):
     with pytest.raises(ValueError) as caught:
         parse_period(code)

@@ -221,3 +221,10 @@ def test_the_schema_documents_the_query_parameters_and_an_example():
     example = operation["responses"]["200"]["content"]["application/json"]["examples"]["APeerGroup'sMonth"]
     assert example["value"]["results"][0] == row("GZ0101", "110.0000", 1, 4, 2)
     assert {"400", "404"} <= set(operation["responses"])
+
+
+def test_the_first_day_there_is_has_no_day_before_and_is_no_error(gz01_reader):
+    response = gz01_reader.get(URL, {"group": "GZ01", "date": "0001-01-01"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
