@@ -44,8 +44,9 @@ from alerts.serializers import (
 from alerts.services.follow_up import alert_transition, alert_update, can_follow_up
 from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
 from bankops.lib.periods import PeriodKind, parse_date, parse_period
+from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
-from staff.selectors import get_unit_or_404, scope_for_request
+from staff.selectors import scope_for_request
 
 _NOT_FOUND = OpenApiResponse(
     ApiErrorsSerializer,
@@ -176,19 +177,13 @@ def _true_false(queryset, value: str, condition) -> object:
     return queryset.filter(condition) if value == "true" else queryset.exclude(condition)
 
 
-class _ScopedFilterSet(django_filters.FilterSet):
+class _ScopedFilterSet(ScopedFilterMethods, django_filters.FilterSet):
     """`unit` (one unit's rows) and `under` (a subtree's) by code, looked up in the request's scope."""
 
     unit = django_filters.CharFilter(method="filter_unit", help_text="One unit's rows, by code (GZ0101).")
     under = django_filters.CharFilter(
         method="filter_under", help_text="The rows of a unit's subtree, the unit included, by code (GZ01)."
     )
-
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit=get_unit_or_404(self.request.scope, value))
-
-    def filter_under(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=get_unit_or_404(self.request.scope, value).path)
 
 
 class AlertFilter(_ScopedFilterSet):
@@ -220,13 +215,9 @@ class AlertFilter(_ScopedFilterSet):
         return _true_false(queryset, value, selectors.overdue_condition(timezone.localdate()))
 
 
-class _ScopedListView(generics.ListAPIView):
+class _ScopedListView(ScopedViewMixin, generics.ListAPIView):
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     pagination_class = StableCursorPagination
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
 
 
 class AlertListView(_ScopedListView):

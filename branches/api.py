@@ -18,7 +18,8 @@ from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
 from bankops.lib.api_filters import FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
 from branches.models import Area, OrgUnit, OutletFormat, Transformation, UnitKind, UnitStatus
 from branches.serializers import OrgUnitSerializer
-from staff.selectors import get_unit_or_404, scope_for_request
+from staff.api_scope import ScopedViewMixin
+from staff.selectors import get_unit_or_404
 
 _UNIT_EXAMPLE = {
     "code": "GZ0101",
@@ -86,13 +87,9 @@ class OrgUnitFilter(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(name_zh__icontains=value) | Q(name_en__icontains=value))
 
 
-class _OrgUnitViewMixin:
+class _OrgUnitViewMixin(ScopedViewMixin):
     serializer_class = OrgUnitSerializer
     content_negotiation_class = FormatIsAFilter  # `format` is the outlet format filter
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema asks without a request

@@ -29,6 +29,7 @@ from customers.serializers import (
     TierMigrationsSerializer,
     TierQuerySerializer,
 )
+from staff.api_scope import ScopedViewMixin
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 
 _NOT_FOUND = OpenApiResponse(
@@ -322,12 +323,11 @@ class CustomerCursorPagination(StableCursorPagination):
     ordering = ("code",)
 
 
-class _CustomerViewMixin:
+class _CustomerViewMixin(ScopedViewMixin):
     serializer_class = CustomerSerializer
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
         raw = request.query_params.get("month", "")
         if raw:
             try:

@@ -21,8 +21,9 @@ from rest_framework import exceptions, generics
 from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
 from bankops.lib.api_filters import StableOrderingFilter
 from bankops.lib.periods import parse_date
+from staff.api_scope import ScopedViewMixin
 from staff.models import Assignment, Post, StaffMember
-from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
+from staff.selectors import Scope, get_staff_or_404, get_unit_or_404
 from staff.serializers import StaffMemberSerializer
 
 _STAFF_EXAMPLE = {
@@ -113,12 +114,11 @@ class StaffMemberFilter(django_filters.FilterSet):
         return queryset.filter(Exists(held))
 
 
-class _StaffViewMixin:
+class _StaffViewMixin(ScopedViewMixin):
     serializer_class = StaffMemberSerializer
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
         request.assignment_day = _assignment_day(request)
 
     def get_queryset(self):

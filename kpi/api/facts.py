@@ -21,8 +21,8 @@ from kpi.models import Fact, IngestBatch
 from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from staff.api import HasTokenScope
+from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken, Role
-from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
 
 # -- facts (push) -----------------------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ class FactOutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FactFilter(django_filters.FilterSet):
+class FactFilter(ScopedFilterMethods, django_filters.FilterSet):
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", help_text="First date, YYYY-MM-DD.")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Last date, YYYY-MM-DD.")
     unit = django_filters.CharFilter(method="filter_unit", help_text="Facts of one outlet, by code.")
@@ -169,20 +169,11 @@ class FactFilter(django_filters.FilterSet):
         model = Fact
         fields = ["date_from", "date_to", "unit", "under", "staff", "holder", "metric", "batch"]
 
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit=get_unit_or_404(self.request.scope, value))
-
-    def filter_under(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=get_unit_or_404(self.request.scope, value).path)
-
-    def filter_staff(self, queryset, name, value):
-        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
-
     def filter_holder(self, queryset, name, value):
         return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)
 
 
-class FactIngestView(generics.ListAPIView):
+class FactIngestView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = FactOutSerializer
     filterset_class = FactFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
@@ -226,10 +217,6 @@ class FactIngestView(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema asks without a request

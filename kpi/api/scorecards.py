@@ -16,7 +16,8 @@ from kpi import selectors
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
 from kpi.serializers import ScorecardSerializer
-from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
+from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.selectors import get_unit_or_404
 
 _SCORECARD_EXAMPLE = {
     "results": [
@@ -63,7 +64,7 @@ _SCORECARD_EXAMPLE = {
 }
 
 
-class ScorecardFilter(django_filters.FilterSet):
+class ScorecardFilter(ScopedFilterMethods, django_filters.FilterSet):
     """Which published scorecards of the day: one unit's or staff member's, a subtree's, units' or staff's."""
 
     unit = django_filters.CharFilter(method="filter_unit", help_text="One org unit's scorecard, by code (GZ0101).")
@@ -91,9 +92,6 @@ class ScorecardFilter(django_filters.FilterSet):
     def filter_unit(self, queryset, name, value):
         return queryset.filter(unit=get_unit_or_404(self.request.scope, value), staff=None)
 
-    def filter_staff(self, queryset, name, value):
-        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
-
     def filter_under(self, queryset, name, value):
         top = get_unit_or_404(self.request.scope, value)
         staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
@@ -106,7 +104,7 @@ class ScorecardFilter(django_filters.FilterSet):
         return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)
 
 
-class ScorecardListView(generics.ListAPIView):
+class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = ScorecardSerializer
     filterset_class = ScorecardFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
@@ -163,7 +161,6 @@ class ScorecardListView(generics.ListAPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
         self.day, self.period = _day_and_period(request.query_params)
         self.published = (
             RollupDay.objects.filter(date=self.day).exclude(published_run=None).first() if self.day else None

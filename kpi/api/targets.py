@@ -22,8 +22,9 @@ from bankops.lib.periods import PERIOD_KINDS, parse_period
 from kpi.models import Metric, Target
 from kpi.services.targets import target_set
 from staff.api import HasTokenScope
+from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
-from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
+from staff.selectors import get_unit_or_404, scope_for_request
 
 _TARGET_EXAMPLE = {
     "id": 311,
@@ -117,7 +118,7 @@ class TargetWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         return attrs
 
 
-class TargetFilter(django_filters.FilterSet):
+class TargetFilter(ScopedFilterMethods, django_filters.FilterSet):
     unit = django_filters.CharFilter(method="filter_unit", help_text="Targets of one org unit, by code.")
     under = django_filters.CharFilter(
         method="filter_under", help_text="Targets of every unit in a subtree and of the staff assigned there."
@@ -132,16 +133,10 @@ class TargetFilter(django_filters.FilterSet):
         model = Target
         fields = ["unit", "under", "staff", "metric", "period", "period_kind", "active_on"]
 
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit=get_unit_or_404(self.request.scope, value))
-
     def filter_under(self, queryset, name, value):
         top = get_unit_or_404(self.request.scope, value)
         staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
         return queryset.filter(Q(unit__path__startswith=top.path) | Q(staff__in=staff_there))
-
-    def filter_staff(self, queryset, name, value):
-        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
 
     def filter_active_on(self, queryset, name, value):
         return queryset.filter(period_start__lte=value, period_end__gte=value)
@@ -160,13 +155,9 @@ class CanWriteTargets(permissions.BasePermission):
         return scope.everything and not scope.read_only
 
 
-class _TargetViewMixin:
+class _TargetViewMixin(ScopedViewMixin):
     serializer_class = TargetSerializer
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanWriteTargets]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        request.scope = scope_for_request(request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema asks without a request
