@@ -43,6 +43,7 @@ from alerts.serializers import (
 )
 from alerts.services.follow_up import alert_transition, alert_update, can_follow_up
 from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
+from bankops.lib.api_filters import TrueFalseFilter
 from bankops.lib.periods import PeriodKind, parse_date, parse_period
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
@@ -198,8 +199,7 @@ class AlertFilter(_ScopedFilterSet):
         field_name="rule__kind",
         help_text="The kind of the rule that fired.",
     )
-    overdue = django_filters.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
+    overdue = TrueFalseFilter(
         method="filter_overdue",
         help_text="true: only alerts past their deadline and not done; false: only the others.",
     )

@@ -11,6 +11,7 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
 from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
+from bankops.lib.api_filters import TrueFalseFilter
 from bankops.lib.periods import PERIOD_KINDS, parse_date
 from kpi import selectors
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
@@ -79,11 +80,7 @@ class ScorecardFilter(ScopedFilterMethods, django_filters.FilterSet):
         method="filter_holder",
         help_text="unit: org units' scorecards only; staff: staff members' only. Default: both.",
     )
-    vetoed = django_filters.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        method="filter_vetoed",
-        help_text="true: only vetoed scorecards (一票否决); false: only the others.",
-    )
+    vetoed = TrueFalseFilter(help_text="true: only vetoed scorecards (一票否决); false: only the others.")
 
     class Meta:
         model = Scorecard
@@ -96,9 +93,6 @@ class ScorecardFilter(ScopedFilterMethods, django_filters.FilterSet):
         top = get_unit_or_404(self.request.scope, value)
         staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
         return queryset.filter(Q(unit__path__startswith=top.path) | Q(staff__in=staff_there))
-
-    def filter_vetoed(self, queryset, name, value):
-        return queryset.filter(vetoed=value == "true")
 
     def filter_holder(self, queryset, name, value):
         return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)
