@@ -14,7 +14,6 @@ months, tiers, migrations, facts) is about 3 s.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import logging
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from django.utils import timezone
 from bankops.lib.bulk import insert_frame, read_frame
 from bankops.lib.csvimport import CsvRow
 from bankops.lib.locks import named_lock
+from bankops.lib.periods import PeriodKind, period_of
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Snapshot, Tier, TieringRun, TierMigration, TierScheme
 from kpi.models import Aggregation, Category, Direction, IngestBatch, Level, Metric, MetricUnit
@@ -68,16 +68,19 @@ def tier_metrics_ensure(tiers: list[Tier]) -> None:
         )
 
 
+# Customer months are dates on the 1st; the arithmetic is bankops.lib.periods', as everywhere else.
+
+
 def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
+    return period_of(PeriodKind.MONTH, day).start
 
 
 def month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    return period_of(PeriodKind.MONTH, month).end
 
 
 def previous_month(month: datetime.date) -> datetime.date:
-    return month_start(month_start(month) - datetime.timedelta(days=1))
+    return period_of(PeriodKind.MONTH, month).previous().start
 
 
 def scheme_for(month: datetime.date) -> TierScheme:
