@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from alerts.models import Alert, AlertEvent, AlertRule, AlertStatus, ImprovementPlan, Measure, WeeklyReview
 from alerts.services.follow_up import is_overdue
 from alerts.services.plans import PLAN_PERIOD_KINDS
-from bankops.lib.periods import parse_period
+from lib.periods import parse_period
 from staff.selectors import scope_for_user
 
 

@@ -42,9 +42,9 @@ from alerts.serializers import (
     WeeklyReviewSerializer,
 )
 from alerts.services.follow_up import alert_transition, alert_update, can_follow_up
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
-from bankops.lib.api_filters import TrueFalseFilter
-from bankops.lib.periods import PeriodKind, parse_date, parse_period
+from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_filters import TrueFalseFilter
+from lib.periods import PeriodKind, parse_date, parse_period
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
 from staff.selectors import scope_for_request

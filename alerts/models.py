@@ -19,9 +19,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bankops.lib.periods import PERIOD_KINDS
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric
+from lib.periods import PERIOD_KINDS
 
 
 class RuleKind(models.TextChoices):

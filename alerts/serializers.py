@@ -21,7 +21,7 @@ from alerts.models import (
     WeeklyReview,
 )
 from alerts.selectors import plan_progress
-from bankops.lib.api import StrictFieldsMixin
+from lib.api import StrictFieldsMixin
 
 
 def _status_field(choices, **kwargs) -> serializers.CharField:

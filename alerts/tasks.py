@@ -12,7 +12,7 @@ from django.utils import timezone
 from alerts.services.digest import digests_send
 from alerts.services.evaluation import alerts_check_missing, alerts_evaluate
 from alerts.services.reviews import weekly_reviews_create
-from bankops.lib.periods import PeriodKind, period_of
+from lib.periods import PeriodKind, period_of
 
 
 @shared_task(name="alerts.tasks.evaluate_day", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

@@ -46,9 +46,9 @@ from alerts.services.follow_up import (
 )
 from alerts.services.plans import can_plan, plan_create, plan_measure_add, plan_measure_update
 from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_review, review_answer, review_submit
-from bankops.lib.exports import table_response
-from bankops.lib.periods import parse_date
 from kpi.models import Metric
+from lib.exports import table_response
+from lib.periods import parse_date
 from staff.selectors import scope_for_user
 
 EXPORT_FORMATS = ("csv", "xlsx")

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from bankops.importers import IMPORTERS
-from bankops.lib.csvimport import ImportRejected, read_csv
+from lib.csvimport import ImportRejected, read_csv
 from staff.selectors import scope_for_user
 
 admin.site.site_header = _("BankOps administration")

@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from bankops.lib.api import not_found
+from lib.api import not_found
 
 router = DefaultRouter(trailing_slash=True)
 

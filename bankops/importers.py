@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bankops.lib.csvimport import CsvRow, ImportResult
 from branches.services import UNIT_COLUMNS, units_import
 from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
 from kpi.services.facts import FACT_COLUMNS, facts_import
 from kpi.services.targets import TARGET_COLUMNS, targets_import
+from lib.csvimport import CsvRow, ImportResult
 from staff.services import STAFF_COLUMNS, staff_import
 
 

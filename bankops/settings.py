@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "customers",
     "kpi",
     "alerts",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -183,8 +184,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["bankops.lib.api.PrincipalRateThrottle"],
-    "EXCEPTION_HANDLER": "bankops.lib.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["lib.api.PrincipalRateThrottle"],
+    "EXCEPTION_HANDLER": "lib.api.exception_handler",
     # No OPTIONS introspection: the OpenAPI schema documents every endpoint, and DRF's metadata answer
     # would build the view on a copy of the request without what the view's initial() sets up.
     "DEFAULT_METADATA_CLASS": None,

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bankops.lib.exports import table_response
-from bankops.lib.periods import PERIOD_KINDS, PeriodKind, period_of
 from branches.models import OrgUnit
 from kpi import selectors
 from kpi.views import PERIOD_LABELS
+from lib.exports import table_response
+from lib.periods import PERIOD_KINDS, PeriodKind, period_of
 from staff.models import Role
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 

@@ -35,7 +35,7 @@ Python: in a profile about half building 1,500 line and metric model instances, 
 serializers; the five queries take under 10 ms.
 
 After the lines were serialized directly (kpi/serializers.py) and the ETag hashed the body as sent
-instead of encoding it twice (bankops/lib/api.py), on a quieter machine, same day, --seconds 8:
+instead of encoding it twice (lib/api.py), on a quieter machine, same day, --seconds 8:
 
       GET /api/v1/scorecards/?page_size=100        18.8 req/s  (361 KB a page)
       GET /healthz/                              1995.4 req/s  (2 bytes)
@@ -108,9 +108,9 @@ def drop_database(base: str) -> None:
 
 def build_network(outlets: int, staff_per_outlet: int) -> tuple[list[int], list[int]]:
     """Units and staff through the real CSV import services. Returns outlet ids and staff ids."""
-    from bankops.lib.csvimport import CsvRow
     from branches.models import OrgUnit
     from branches.services import units_import
+    from lib.csvimport import CsvRow
     from staff.models import StaffMember
     from staff.services import staff_import
 
@@ -153,8 +153,8 @@ def publish_day(outlet_ids: list[int], staff_ids: list[int], lines: int, rng: ra
     each, and the day pointing at the run. Returns the number of scorecards."""
     from django.utils import timezone
 
-    from bankops.lib.periods import period_of
     from kpi.models import Metric, RollupDay, RollupRun, Scorecard, ScorecardLine
+    from lib.periods import period_of
 
     now = timezone.now()
     month = period_of("month", DAY)

@@ -105,9 +105,9 @@ def add_months(month: datetime.date, count: int) -> datetime.date:
 def build_network(outlets: int, managers_per_outlet: int) -> tuple[list[int], dict[int, list[int]]]:
     """Units and relationship managers (客户经理) through the real import services. Returns the outlet
     ids and, per outlet id, the ids of the managers assigned to it."""
-    from bankops.lib.csvimport import CsvRow
     from branches.models import OrgUnit
     from branches.services import units_import
+    from lib.csvimport import CsvRow
     from staff.models import Assignment
     from staff.services import staff_import
 

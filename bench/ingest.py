@@ -61,8 +61,8 @@ def recreate_database(base: str) -> None:
 
 def build_network(outlets: int, staff_per_outlet: int) -> tuple[list[str], list[tuple[str, str]]]:
     """Units and staff through the real CSV import services. Returns outlet codes and (staff, outlet)."""
-    from bankops.lib.csvimport import CsvRow
     from branches.services import units_import
+    from lib.csvimport import CsvRow
     from staff.services import staff_import
 
     areas, formats = ("urban", "county", "township"), ("full", "light", "smart")
@@ -154,9 +154,9 @@ def main() -> None:
     from django.db import connection, transaction
 
     from bankops.celery import app as celery_app
-    from bankops.lib.csvimport import read_csv
     from kpi.models import Fact, IngestBatch
     from kpi.services.facts import FACT_COLUMNS, facts_ingest
+    from lib.csvimport import read_csv
 
     celery_app.conf.task_always_eager = False  # queue the rollup to memory://; nobody runs it
     logging.getLogger("kombu").setLevel(logging.ERROR)  # memory:// has no host, and kombu says so

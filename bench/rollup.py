@@ -58,9 +58,9 @@ def peak_rss_mb() -> float:
 def build_network(outlets: int, staff: int, rng: random.Random) -> tuple[list[int], list[tuple[int, int]]]:
     """Units through the real import; staff and assignments in bulk. Returns outlet ids and
     (staff id, outlet id) pairs."""
-    from bankops.lib.csvimport import CsvRow
     from branches.models import OrgUnit
     from branches.services import units_import
+    from lib.csvimport import CsvRow
     from staff.models import Assignment, Post, StaffMember
 
     rows = [CsvRow(2, {"code": "HQ", "parent": "", "name_zh": "总行", "kind": "hq"})]

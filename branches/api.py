@@ -14,10 +14,10 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
-from bankops.lib.api_filters import FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
 from branches.models import Area, OrgUnit, OutletFormat, Transformation, UnitKind, UnitStatus
 from branches.serializers import OrgUnitSerializer
+from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_filters import FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
 from staff.api_scope import ScopedViewMixin
 from staff.selectors import get_unit_or_404
 

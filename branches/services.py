@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from bankops.lib.csvimport import Checker, CsvRow, ImportResult
 from branches.models import (
     CODE_PATTERN,
     PATH_SEPARATOR,
@@ -16,6 +15,7 @@ from branches.models import (
     UnitKind,
     UnitStatus,
 )
+from lib.csvimport import Checker, CsvRow, ImportResult
 
 UNIT_COLUMNS = ("code", "parent", "name_zh", "name_en", "kind", "area", "format", "status")
 # Optional columns: when present they are imported, when absent the unit keeps what it has.

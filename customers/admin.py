@@ -20,8 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bankops.admin import CsvImportMixin
-from bankops.lib.identity import id_number_problem, normalize_id_number
-from bankops.lib.masking import mask_id_number, mask_name
 from branches.models import OrgUnit, UnitStatus
 from customers.models import GROUP_LABELS, Customer, Group, Snapshot, Tier, TieringRun, TierScheme
 from customers.services.runs import parse_month, tiering_month_problem
@@ -37,6 +35,8 @@ from customers.services.schemes import (
 )
 from customers.services.tiering import previous_month
 from customers.tasks import tiering_month
+from lib.identity import id_number_problem, normalize_id_number
+from lib.masking import mask_id_number, mask_name
 from staff.selectors import scope_for_user
 
 

@@ -20,7 +20,6 @@ from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from customers import selectors
 from customers.models import GROUP_BY_CODE, Customer, CustomerMonth, Tier
 from customers.serializers import (
@@ -29,6 +28,7 @@ from customers.serializers import (
     TierMigrationsSerializer,
     TierQuerySerializer,
 )
+from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from staff.api_scope import ScopedViewMixin
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 

@@ -8,7 +8,7 @@ tier schemes of the month and the month before are read once (`tier_schemes`) an
 read to the next. The callers have already checked the unit against the reader's Scope
 (staff.selectors.get_unit_or_404); `unit=None` reads the whole network and is used with `manager` for a
 relationship manager's own customers. Personal data leaves this module masked unless the reader's scope
-has `personal_data` (bankops.lib.masking).
+has `personal_data` (lib.masking).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
-from bankops.lib.masking import mask_id_number, mask_name
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Tier, TieringRun, TierMigration, TierScheme
 from customers.services.tiering import month_start, previous_month, scheme_for
+from lib.masking import mask_id_number, mask_name
 from staff.models import StaffMember
 from staff.selectors import Scope
 

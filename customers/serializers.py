@@ -2,16 +2,16 @@
 
 The tier counts and migrations are plain dictionaries built from customers.selectors and shaped (and
 documented) by these serializers; a customer is a model instance, its name and identity number masked
-for a reader without the right to personal data (bankops.lib.masking)."""
+for a reader without the right to personal data (lib.masking)."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bankops.lib.masking import mask_id_number, mask_name
 from customers.models import Customer, group_codes
 from customers.selectors import MOVEMENTS
+from lib.masking import mask_id_number, mask_name
 
 MONTH_HELP = "The month, YYYY-MM."
 

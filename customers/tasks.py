@@ -9,9 +9,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from bankops.lib.locks import LockTimeout
 from customers.services import tiering
 from customers.services.runs import parse_month, tiering_month_problem
+from lib.locks import LockTimeout
 
 logger = logging.getLogger(__name__)
 

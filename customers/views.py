@@ -26,10 +26,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bankops.lib.exports import table_response
-from bankops.lib.masking import mask_name
 from branches.models import OrgUnit
 from customers import selectors
+from lib.exports import table_response
+from lib.masking import mask_name
 from staff.models import StaffMember
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 

@@ -24,8 +24,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from bankops.admin import CsvImportMixin
-from bankops.lib.exports import table_response
-from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
 from branches.models import Area, OutletFormat
 from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
 from kpi.admin_split import TargetSplitMixin
@@ -71,6 +69,8 @@ from kpi.services.templates import (
     version_start_problem,
     weights_problem,
 )
+from lib.exports import table_response
+from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
 from staff.selectors import scope_for_user
 
 

@@ -18,7 +18,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period
 from branches.models import OrgUnit
 from kpi.models import Target
 from kpi.services.decomposition import (
@@ -33,6 +32,7 @@ from kpi.services.decomposition import (
     plan_over_time,
     target_period,
 )
+from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period
 from staff.models import Post
 from staff.selectors import scope_for_user
 

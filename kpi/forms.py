@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bankops.lib.periods import Period, parse_period
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric, ScorecardTemplate
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
+from lib.periods import Period, parse_period
 from staff.selectors import Scope
 
 CONTEST_PERIOD_HELP = gettext_lazy("A calendar week, month, quarter or year: 2026-W48, 2026-11, 2026-Q4 or 2026.")
@@ -17,7 +17,7 @@ CONTEST_PERIOD_HELP = gettext_lazy("A calendar week, month, quarter or year: 202
 
 class ContestForm(forms.Form):
     """A contest's settings. The unit is chosen among the units above outlets in the reader's scope; the
-    period is typed as a calendar period code and parsed by bankops.lib.periods."""
+    period is typed as a calendar period code and parsed by lib.periods."""
 
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     unit = forms.ModelChoiceField(

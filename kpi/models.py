@@ -17,8 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bankops.lib.periods import PERIOD_KINDS
 from branches.models import OrgUnit, _localized, code_validator
+from lib.periods import PERIOD_KINDS
 from staff.models import StaffMember
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}

@@ -16,7 +16,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from bankops.lib.periods import PeriodKind, period_of
 from branches.models import OrgUnit, PeerGroup, UnitKind, UnitStatus
 from kpi import formulas
 from kpi.models import (
@@ -31,6 +30,7 @@ from kpi.models import (
     Status,
     TemplateLine,
 )
+from lib.periods import PeriodKind, period_of
 from staff.models import Assignment, Role, StaffMember
 from staff.selectors import Scope
 

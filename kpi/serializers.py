@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bankops.lib.periods import PERIOD_KINDS
 from kpi.models import Contest, ContestPair, Scorecard, ScorecardLine, Status
+from lib.periods import PERIOD_KINDS
 
 # -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
 

@@ -25,8 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from bankops.lib.exports import table_response
-from bankops.lib.periods import PERIOD_KINDS, Period, PeriodKind, days_between, parse_date, period_of
 from branches.models import OrgUnit, PeerGroup
 from kpi import selectors
 from kpi.forms import ContestForm, PairFormSet
@@ -40,6 +38,8 @@ from kpi.services.contests import (
     contest_standings,
 )
 from kpi.templatetags.kpi_format import Scale, amount_scale, format_date
+from lib.exports import table_response
+from lib.periods import PERIOD_KINDS, Period, PeriodKind, days_between, parse_date, period_of
 from staff.models import StaffMember
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 

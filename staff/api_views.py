@@ -18,9 +18,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
-from bankops.lib.api_filters import StableOrderingFilter
-from bankops.lib.periods import parse_date
+from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_filters import StableOrderingFilter
+from lib.periods import parse_date
 from staff.api_scope import ScopedViewMixin
 from staff.models import Assignment, Post, StaffMember
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404

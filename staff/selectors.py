@@ -25,7 +25,7 @@ class Scope:
     unit_path:  the materialised path of the unit whose subtree is visible (unit managers, outlet heads).
     staff_id:   a staff member who sees only their own record (the staff role).
     Nothing set: sees nothing.
-    personal_data: may read names and identity numbers unmasked (bankops.lib.masking): people who
+    personal_data: may read names and identity numbers unmasked (lib.masking): people who
                 manage the staff and customers they see, and tokens given the `personal` scope.
     """
 

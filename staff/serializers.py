@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from bankops.lib.masking import mask_name
+from lib.masking import mask_name
 from staff.models import Assignment, StaffMember
 
 
@@ -21,7 +21,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class StaffMemberSerializer(serializers.ModelSerializer):
     """A staff member with the assignments in force on the day asked for. The name is personal data: it
-    is masked (王芳 → 王*) for a reader without the right to see it (bankops.lib.masking).
+    is masked (王芳 → 王*) for a reader without the right to see it (lib.masking).
 
     Needs `scope` in the context and the member's assignments prefetched into `assignments_shown`."""
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bankops.lib.csvimport import Checker, CsvRow, ImportResult
 from branches.models import CODE_PATTERN, OrgUnit
+from lib.csvimport import Checker, CsvRow, ImportResult
 from staff.api import hash_key
 from staff.models import ApiToken, Assignment, Post, StaffMember, User
 

@@ -56,10 +56,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
-from bankops.lib.locks import named_lock
-from bankops.lib.periods import PeriodKind
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
+from lib.locks import named_lock
+from lib.periods import PeriodKind
 from staff.models import Role, User
 
 logger = logging.getLogger(__name__)

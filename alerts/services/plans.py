@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import ImprovementPlan, Measure
-from bankops.lib.periods import PeriodKind, parse_period
 from branches.models import OrgUnit
+from lib.periods import PeriodKind, parse_period
 from staff.models import User
 from staff.selectors import scope_for_user
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import ReviewStatus, WeeklyReview
-from bankops.lib.periods import PeriodKind, period_of
 from branches.models import UnitKind, UnitStatus
 from kpi.models import RollupDay, ScorecardLine, Target
+from lib.periods import PeriodKind, period_of
 from staff.models import Role, User
 from staff.selectors import scope_for_user
 

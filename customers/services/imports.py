@@ -20,11 +20,11 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bankops.lib.bulk import insert_frame
-from bankops.lib.csvimport import Checker, CsvRow, ImportResult
-from bankops.lib.identity import id_number_problem, normalize_id_number
 from branches.models import CODE_PATTERN, OrgUnit, UnitKind, UnitStatus
 from customers.models import GROUP_BY_CODE, MONEY, Customer, Snapshot
+from lib.bulk import insert_frame
+from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.identity import id_number_problem, normalize_id_number
 from staff.models import StaffMember
 
 CUSTOMER_COLUMNS = ("customer", "name", "id_number", "home_outlet", "relationship_manager", "groups")

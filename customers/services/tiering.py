@@ -23,14 +23,14 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bankops.lib.bulk import insert_frame, read_frame
-from bankops.lib.csvimport import CsvRow
-from bankops.lib.locks import named_lock
-from bankops.lib.periods import PeriodKind, period_of
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Snapshot, Tier, TieringRun, TierMigration, TierScheme
 from kpi.models import Aggregation, Category, Direction, IngestBatch, Level, Metric, MetricUnit
 from kpi.services.facts import facts_ingest
+from lib.bulk import insert_frame, read_frame
+from lib.csvimport import CsvRow
+from lib.locks import named_lock
+from lib.periods import PeriodKind, period_of
 from staff.models import Assignment
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def tier_metrics_ensure(tiers: list[Tier]) -> None:
         )
 
 
-# Customer months are dates on the 1st; the arithmetic is bankops.lib.periods', as everywhere else.
+# Customer months are dates on the 1st; the arithmetic is lib.periods', as everywhere else.
 
 
 def month_start(day: datetime.date) -> datetime.date:

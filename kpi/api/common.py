@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from bankops.lib.periods import PERIOD_KINDS
+from lib.periods import PERIOD_KINDS
 
 DATE_PARAMETER = OpenApiParameter(
     "date", OpenApiTypes.DATE, description="Business date, YYYY-MM-DD. Default: the latest rolled-up day."

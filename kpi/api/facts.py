@@ -14,12 +14,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
-from bankops.lib.api_filters import IdFilter
-from bankops.lib.csvimport import CsvRow, ImportRejected
 from kpi.models import Fact, IngestBatch
 from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
+from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_filters import IdFilter
+from lib.csvimport import CsvRow, ImportRejected
 from staff.api import HasTokenScope
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken, Role

@@ -14,9 +14,9 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination
-from bankops.lib.api_filters import StableOrderingFilter, TrueFalseFilter
 from kpi.models import Aggregation, Category, Direction, Level, Metric, MetricUnit
+from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_filters import StableOrderingFilter, TrueFalseFilter
 
 _METRIC_EXAMPLE = {
     "code": "lobby_referral_rate",

@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bankops.lib.api import conditional_response
 from kpi import selectors
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay
@@ -16,6 +15,7 @@ from kpi.serializers import (
     RankingListSerializer,
     RankingQuerySerializer,
 )
+from lib.api import conditional_response
 from staff.selectors import Scope, get_unit_or_404, scope_for_request
 
 # -- rankings (pull) ---------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from kpi.models import MonthClose, RollupRun
 from kpi.tasks import rollup_run
+from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from staff.api import HasTokenScope
 from staff.models import ApiToken
 from staff.selectors import scope_for_request

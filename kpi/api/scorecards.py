@@ -10,13 +10,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
-from bankops.lib.api_filters import TrueFalseFilter
-from bankops.lib.periods import PERIOD_KINDS, parse_date
 from kpi import selectors
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
 from kpi.serializers import ScorecardSerializer
+from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
+from lib.api_filters import TrueFalseFilter
+from lib.periods import PERIOD_KINDS, parse_date
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.selectors import get_unit_or_404
 

@@ -17,10 +17,10 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from bankops.lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
-from bankops.lib.periods import PERIOD_KINDS, parse_period
 from kpi.models import Metric, Target
 from kpi.services.targets import target_set
+from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
+from lib.periods import PERIOD_KINDS, parse_period
 from staff.api import HasTokenScope
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken

@@ -27,11 +27,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bankops.lib.locks import LockTimeout, named_lock
-from bankops.lib.periods import Period, PeriodKind, period_of
 from kpi.models import MonthClose, MonthCloseEvent, RollupDay, Scorecard, ScorecardLine, TemplateLine
 from kpi.services.rollup import LOCK_NAME
 from kpi.tasks import rollup_pending
+from lib.locks import LockTimeout, named_lock
+from lib.periods import Period, PeriodKind, period_of
 from staff.models import Assignment, User
 from staff.selectors import scope_for_user
 

@@ -34,7 +34,6 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from bankops.lib.periods import Period, PeriodKind, period_of
 from branches.models import OrgUnit, UnitKind
 from kpi import formulas
 from kpi.models import (
@@ -49,6 +48,7 @@ from kpi.models import (
     ScorecardTemplate,
     TemplateLine,
 )
+from lib.periods import Period, PeriodKind, period_of
 from staff.models import Role, User
 from staff.selectors import scope_for_user
 

@@ -41,10 +41,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet, Sum
 
-from bankops.lib.periods import Period, PeriodKind, days_between, period_of
 from branches.models import OrgUnit
 from kpi.models import Aggregation, Fact, Metric, Target
 from kpi.services.targets import target_set, targets_delete, value_problem
+from lib.periods import Period, PeriodKind, days_between, period_of
 from staff.models import Assignment, Post, StaffMember
 
 PLACES = 2

@@ -11,12 +11,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bankops.lib.csvimport import Checker, CsvRow, ImportResult
-from bankops.lib.periods import parse_date
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Aggregation, Fact, IngestBatch, Level, Metric, MetricUnit
 from kpi.services.rollup import days_mark_stale
 from kpi.tasks import rollup_pending
+from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.periods import parse_date
 from staff.models import ApiToken, Assignment, StaffMember
 from staff.selectors import scope_for_token
 

@@ -18,7 +18,7 @@ How it stays cheap and safe:
 3. Published whole or not at all. Results are written under a new RollupRun inside one transaction
    that also switches RollupDay.published_run; if anything fails the transaction rolls back and the
    previous results stay published. The superseded run's rows are then deleted.
-4. Never interleaved. A named lock (bankops.lib.locks) keeps two rollups apart, whoever started them.
+4. Never interleaved. A named lock (lib.locks) keeps two rollups apart, whoever started them.
 5. Late facts. A fact that changes day F marks every published day from F on stale
    (days_mark_stale); rollup_pending recomputes them in date order.
 6. Closed months are frozen (kpi.services.closing): a rollup of one of their days records a skipped
@@ -40,9 +40,6 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from bankops.lib import bulk
-from bankops.lib.locks import named_lock
-from bankops.lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of
 from branches.models import OrgUnit, UnitKind
 from kpi import formulas
 from kpi.models import (
@@ -60,6 +57,9 @@ from kpi.models import (
     Target,
 )
 from kpi.services import scoring
+from lib import bulk
+from lib.locks import named_lock
+from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bankops.lib.csvimport import Checker, CsvRow, ImportResult
-from bankops.lib.periods import PERIOD_FORMATS, Period, parse_period
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric, Target, TargetChange
 from kpi.services.rollup import days_mark_stale
+from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.periods import PERIOD_FORMATS, Period, parse_period
 from staff.models import Assignment, StaffMember
 
 TARGET_COLUMNS = ("period", "unit", "staff", "metric", "target")

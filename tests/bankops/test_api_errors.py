@@ -1,4 +1,4 @@
-"""bankops/lib/api.py: every 4xx of the API in one format, throttling, conditional GET, local docs."""
+"""lib/api.py: every 4xx of the API in one format, throttling, conditional GET, local docs."""
 
 from __future__ import annotations
 

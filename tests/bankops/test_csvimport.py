@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bankops.lib.csvimport import Checker, ImportRejected, read_csv
+from lib.csvimport import Checker, ImportRejected, read_csv
 
 
 def test_a_number_may_carry_thousands_separators_as_a_spreadsheet_writes_them():

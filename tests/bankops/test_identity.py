@@ -1,4 +1,4 @@
-"""Identity number checks (bankops/lib/identity.py): GB 11643 resident numbers, GB 32100 credit codes."""
+"""Identity number checks (lib/identity.py): GB 11643 resident numbers, GB 32100 credit codes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from bankops.lib.identity import id_number_problem, normalize_id_number, resident_check_digit, uscc_check_character
+from lib.identity import id_number_problem, normalize_id_number, resident_check_digit, uscc_check_character
 
 TODAY = datetime.date(2026, 11, 25)
 

@@ -1,10 +1,10 @@
-"""bankops/lib/masking.py: DOMAIN.md §6's masks."""
+"""lib/masking.py: DOMAIN.md §6's masks."""
 
 from __future__ import annotations
 
 import pytest
 
-from bankops.lib.masking import mask_id_number, mask_name, mask_phone
+from lib.masking import mask_id_number, mask_name, mask_phone
 
 
 @pytest.mark.parametrize(

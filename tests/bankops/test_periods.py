@@ -1,4 +1,4 @@
-"""Period arithmetic (bankops/lib/periods.py): the periods of a day, period codes, 时间进度.
+"""Period arithmetic (lib/periods.py): the periods of a day, period codes, 时间进度.
 
 Calendar facts used below, worked out by hand: 2026-01-01 is a Thursday, so 2026 has 53 ISO weeks and
 its week 1 starts on Monday 2025-12-29; 2026-11-24 is a Tuesday, day 328 of the year.
@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from bankops.lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of, periods_of
+from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of, periods_of
 
 D = datetime.date
 TUESDAY = D(2026, 11, 24)

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bankops.lib.csvimport import CsvRow, ImportRejected, ImportResult, Problem, read_csv
 from branches.models import Area, OrgUnit, OutletFormat, PeerGroup, UnitStatus
 from branches.services import UNIT_COLUMNS, peer_groups_rebuild, units_import
+from lib.csvimport import CsvRow, ImportRejected, ImportResult, Problem, read_csv
 from tests.factories import OrgUnitFactory
 
 HEADER = "code,parent,name_zh,name_en,kind,area,format,status\n"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bankops.lib.periods import PeriodKind, period_of
 from kpi.models import Fact, Metric, Target
 from kpi.services.rollup import rollup_range
+from lib.periods import PeriodKind, period_of
 from tests.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bankops.importers import IMPORTERS
-from bankops.lib.csvimport import ImportRejected, read_csv
 from branches.models import UnitStatus
 from customers.models import Customer, Group, Snapshot
 from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
+from lib.csvimport import ImportRejected, read_csv
 from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.factories import StaffMemberFactory
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from bankops.lib.periods import parse_period
 from branches.models import OrgUnit
 from kpi.models import Contest, ContestPair, Fact, LineKind, Metric, ScorecardTemplate, Target, TemplateLine
 from kpi.services import rollup
+from lib.periods import parse_period
 from tests.factories import OrgUnitFactory
 
 D = datetime.date

@@ -17,8 +17,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from bankops.lib.periods import period_of
 from kpi.models import Metric, RollupDay, RollupRun, Scorecard, ScorecardLine
+from lib.periods import period_of
 
 BUSINESS_DATE = datetime.date(2026, 11, 24)
 

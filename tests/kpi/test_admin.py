@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bankops.lib.periods import parse_period
 from kpi.models import Fact, IngestBatch, Metric
 from kpi.services.targets import target_set
+from lib.periods import parse_period
 from tests.factories import UserFactory
 
 D = datetime.date

@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 
-from bankops.lib.periods import parse_period
 from branches.models import UnitStatus
 from kpi.models import Fact, RollupDay, Target, TargetChange
 from kpi.services.decomposition import (
@@ -26,6 +25,7 @@ from kpi.services.decomposition import (
     split_exact,
 )
 from kpi.services.targets import target_set
+from lib.periods import parse_period
 from staff.models import Role
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
 from tests.kpi.factories import RollupDayFactory, metric

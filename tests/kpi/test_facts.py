@@ -12,9 +12,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from bankops.lib.csvimport import CsvRow, ImportRejected, Problem, read_csv
 from kpi.models import Fact, IngestBatch, Level, RollupDay
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
+from lib.csvimport import CsvRow, ImportRejected, Problem, read_csv
 from staff.services import api_token_create
 from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
 from tests.kpi.factories import FactFactory, MetricFactory, RollupDayFactory, metric

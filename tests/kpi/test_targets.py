@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bankops.lib.csvimport import ImportRejected, Problem, read_csv
-from bankops.lib.periods import parse_period
 from kpi.models import Level, Metric, RollupDay, Target, TargetChange
 from kpi.services.targets import TARGET_COLUMNS, target_set, targets_delete, targets_import
+from lib.csvimport import ImportRejected, Problem, read_csv
+from lib.periods import parse_period
 from staff.models import StaffMember
 from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from bankops.lib.csvimport import CsvRow, ImportRejected, ImportResult, Problem, read_csv
+from lib.csvimport import CsvRow, ImportRejected, ImportResult, Problem, read_csv
 from staff.models import Assignment, StaffMember
 from staff.services import STAFF_COLUMNS, staff_import
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from bankops.importers import IMPORTERS
-from bankops.lib.csvimport import ImportRejected, read_csv
+from lib.csvimport import ImportRejected, read_csv
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from bankops.lib.periods import PeriodKind, parse_period
 from kpi.services.closing import MonthCloseError, month_close, month_is_closed, month_reopen
+from lib.periods import PeriodKind, parse_period
 
 
 class Command(BaseCommand):

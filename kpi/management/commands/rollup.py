@@ -5,9 +5,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from bankops.lib.periods import days_between, parse_date
 from kpi.models import RollupRun
 from kpi.services import rollup
+from lib.periods import days_between, parse_date
 
 
 class Command(BaseCommand):

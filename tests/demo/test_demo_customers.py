@@ -1,4 +1,4 @@
-"""The demo customers (bankops/demo_customers.py): a deterministic sample per outlet, valid for the imports,
+"""The demo customers (demo/customers.py): a deterministic sample per outlet, valid for the imports,
 tiered for each month, and a second run that changes nothing."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from bankops import demo, demo_customers
-from bankops.demo_facts import network_read
-from bankops.lib.identity import id_number_problem
 from branches.models import UnitKind
 from customers.models import Customer, CustomerMonth, Group, Snapshot, TieringRun, TierMigration
+from demo import customers as demo_customers
+from demo import network as demo_network
+from demo.facts import network_read
 from kpi.models import Fact, IngestBatch
+from lib.identity import id_number_problem
 from staff.models import Assignment
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +42,13 @@ def seed(*flags: str, **options) -> str:
 
 
 def network_only():
-    demo.seed_network(outlets=4, seed=demo.DEFAULT_SEED)
+    demo_network.seed_network(outlets=4, seed=demo_network.DEFAULT_SEED)
 
 
 def plan():
     outlets, postings = network_read()
     seats = demo_customers.outlet_seats(outlets, postings, on=datetime.date(2025, 12, 31))
-    return seats, demo_customers.customers_plan(outlets=seats, months=MONTHS, seed=demo.DEFAULT_SEED)
+    return seats, demo_customers.customers_plan(outlets=seats, months=MONTHS, seed=demo_network.DEFAULT_SEED)
 
 
 def test_the_months_are_the_three_that_ended_by_the_last_day():

@@ -27,9 +27,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 
-from bankops.lib.csvimport import CsvRow, ImportResult
 from branches.models import Area, OrgUnit, OutletFormat, PeerGroup, Transformation, UnitKind
 from branches.services import peer_groups_rebuild, units_import
+from lib.csvimport import CsvRow, ImportResult
 from staff.models import Assignment, Role, StaffMember, User
 from staff.services import staff_import
 

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from bankops.lib.periods import parse_date
+from lib.periods import parse_date
 
 
 @dataclass(frozen=True)

@@ -49,13 +49,13 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from bankops.lib.csvimport import CsvRow, ImportResult
-from bankops.lib.periods import Period, PeriodKind, days_between, period_of
 from branches.models import Area, OrgUnit, OutletFormat, UnitKind, UnitStatus
 from kpi.models import IngestBatch, RollupDay
 from kpi.services.facts import facts_ingest
 from kpi.services.rollup import pending_days, rollup_day
 from kpi.services.targets import targets_import
+from lib.csvimport import CsvRow, ImportResult
+from lib.periods import Period, PeriodKind, days_between, period_of
 from staff.models import Assignment
 
 DEFAULT_DAYS = 120

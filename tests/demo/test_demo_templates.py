@@ -1,4 +1,4 @@
-"""The demo's scorecard templates (bankops/demo_templates.py)."""
+"""The demo's scorecard templates (demo/scorecard_templates.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bankops import demo_templates
+from demo import scorecard_templates as demo_templates
 from kpi.models import Fact, LineKind, Metric, RollupDay, Scorecard, ScorecardTemplate, TemplateLine
 from kpi.services import rollup
 from tests.factories import AssignmentFactory, StaffMemberFactory

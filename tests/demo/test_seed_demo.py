@@ -9,8 +9,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bankops import demo
 from branches.models import OrgUnit, PeerGroup, Transformation, UnitKind
+from demo import network as demo_network
 from staff.models import Assignment, Role, StaffMember, User
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_the_five_personas_log_in_with_the_printed_password():
     logins = printed_logins(output)
     assert set(logins) == {"hq_admin", "unit_manager", "outlet_head", "teller", "auditor"}
     for username, password in logins.items():
-        assert password == demo.DEMO_PASSWORD
+        assert password == demo_network.DEMO_PASSWORD
         user = authenticate(username=username, password=password)
         assert user is not None, username
         assert user.last_name and user.first_name
@@ -169,13 +169,17 @@ def test_running_it_twice_changes_nothing():
 def test_the_same_seed_gives_the_same_outlet_names_and_codes():
     seed(outlets=20, seed=7)
 
-    def outlets(plan: demo.NetworkPlan) -> list[tuple[str, str, str]]:
+    def outlets(plan: demo_network.NetworkPlan) -> list[tuple[str, str, str]]:
         return [(unit.code, unit.name_zh, unit.name_en) for unit in plan.outlets]
 
     written = list(OrgUnit.objects.outlets().order_by("code").values_list("code", "name_zh", "name_en"))
-    assert written == outlets(demo.network_plan(outlets=20, seed=7))
-    assert outlets(demo.network_plan(outlets=20, seed=7)) == outlets(demo.network_plan(outlets=20, seed=7))
-    assert outlets(demo.network_plan(outlets=20, seed=8)) != outlets(demo.network_plan(outlets=20, seed=7))
+    assert written == outlets(demo_network.network_plan(outlets=20, seed=7))
+    assert outlets(demo_network.network_plan(outlets=20, seed=7)) == outlets(
+        demo_network.network_plan(outlets=20, seed=7)
+    )
+    assert outlets(demo_network.network_plan(outlets=20, seed=8)) != outlets(
+        demo_network.network_plan(outlets=20, seed=7)
+    )
 
 
 def test_demo_logins_prints_the_table_seed_demo_printed():
@@ -200,9 +204,9 @@ def test_it_refuses_a_network_without_outlets():
 
 
 def test_sub_branches_scale_at_one_per_ten_outlets_spread_over_the_branches():
-    assert [unit.code for unit in demo.network_plan(outlets=5).sub_branches] == ["LY01"]
-    assert [unit.code for unit in demo.network_plan(outlets=35).sub_branches] == ["LY01", "NY01", "XY01"]
-    plan = demo.network_plan(outlets=120)
+    assert [unit.code for unit in demo_network.network_plan(outlets=5).sub_branches] == ["LY01"]
+    assert [unit.code for unit in demo_network.network_plan(outlets=35).sub_branches] == ["LY01", "NY01", "XY01"]
+    plan = demo_network.network_plan(outlets=120)
     per_branch = Counter(unit.parent for unit in plan.sub_branches)
     assert per_branch == {"LY": 4, "NY": 4, "XY": 4}
     assert len(plan.outlets) == 120
@@ -211,7 +215,7 @@ def test_sub_branches_scale_at_one_per_ten_outlets_spread_over_the_branches():
 
 
 def test_the_default_network_has_the_mix_of_a_real_one():
-    plan = demo.network_plan()
+    plan = demo_network.network_plan()
 
     assert {o.area for o in plan.outlets} == {"urban", "county", "township"}
     assert {o.outlet_format for o in plan.outlets} == {"full", "light", "smart"}
@@ -227,7 +231,7 @@ def test_the_default_network_has_the_mix_of_a_real_one():
 
 
 def test_benchmarks_are_transformed_and_replicated_in_their_own_city():
-    plan = demo.network_plan()
+    plan = demo_network.network_plan()
     by_code = {unit.code: unit for unit in plan.units}
 
     benchmarks = [o for o in plan.outlets if o.is_benchmark]

@@ -45,10 +45,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from bankops import demo
-from bankops.demo_facts import Bar, OutletInfo, Posting, network_read, no_bar
-from bankops.lib.csvimport import CsvRow, ImportResult
-from bankops.lib.identity import USCC_CHARACTERS, resident_check_digit, uscc_check_character
 from branches.models import Area, OrgUnit, OutletFormat, UnitKind
 from customers.models import Group, TieringRun
 from customers.services.imports import (
@@ -59,8 +55,12 @@ from customers.services.imports import (
     snapshots_import,
 )
 from customers.services.tiering import PREMIUM_METRIC, month_end, previous_month, tiering_run
+from demo import network as demo_network
+from demo.facts import Bar, OutletInfo, Posting, network_read, no_bar
 from kpi.models import Fact, IngestBatch
 from kpi.services.facts import facts_ingest
+from lib.csvimport import CsvRow, ImportResult
+from lib.identity import USCC_CHARACTERS, resident_check_digit, uscc_check_character
 
 DEFAULT_MONTHS = 3
 # Customer slots per outlet (fewest, most), by area and format.
@@ -101,7 +101,7 @@ JUMP_CHANCE = 0.3
 # With a relationship manager: most premium customers (≥ 5万), fewer of the others.
 MANAGED = (50_000, 0.9, 0.35)
 
-# Region codes (GB/T 2260) of the demo's sub-branch seats (demo.BRANCHES), and of each city's districts
+# Region codes (GB/T 2260) of the demo's sub-branch seats (demo_network.BRANCHES), and of each city's districts
 # for customers born elsewhere in the city.
 SEAT_REGIONS = {
     "LY": {
@@ -150,9 +150,9 @@ CITY_NAMES = {"LY": "洛阳", "NY": "南阳", "XY": "信阳"}
 # A network not planned by demo.py (another seed's codes): the provincial capital, 郑州.
 OTHER_CITY = ("郑州", ("410102", "410103", "410105"))
 PROVINCE_REGIONS = tuple(sorted({code for seats in SEAT_REGIONS.values() for code in seats.values()}))
-BRANDS = demo._words("鑫源 宏达 恒泰 金顺 华兴 永盛 瑞丰 德昌 聚福 万隆 天成 兴旺 众诚 嘉禾 润泽 广源")
-TRADES = demo._words("商贸 农资 建材 物流 餐饮 五金 食品 家具 汽修 电子 服饰 茶叶 粮油")
-FARM_TRADES = demo._words("种植 养殖 果蔬 茶叶 农机 中药材")
+BRANDS = demo_network._words("鑫源 宏达 恒泰 金顺 华兴 永盛 瑞丰 德昌 聚福 万隆 天成 兴旺 众诚 嘉禾 润泽 广源")
+TRADES = demo_network._words("商贸 农资 建材 物流 餐饮 五金 食品 家具 汽修 电子 服饰 茶叶 粮油")
+FARM_TRADES = demo_network._words("种植 养殖 果蔬 茶叶 农机 中药材")
 COOPERATIVE = "农民专业合作社"
 COMPANY_FORMS = {"有限公司": 0.75, "有限责任公司": 0.2, COOPERATIVE: 0.05}
 
@@ -281,7 +281,7 @@ def _person(outlet: OutletSeat, rng: random.Random) -> tuple[str, str, int, int]
         groups |= Group.AGRICULTURAL
     if rng.random() < OTHER_BANK_WON:
         groups |= Group.OTHER_BANK_WON
-    return demo._person_name(rng), first17 + resident_check_digit(first17), int(groups), age
+    return demo_network._person_name(rng), first17 + resident_check_digit(first17), int(groups), age
 
 
 def _company(outlet: OutletSeat, rng: random.Random) -> tuple[str, str, int]:

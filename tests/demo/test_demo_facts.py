@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from bankops import demo, demo_facts
-from bankops.lib.periods import PeriodKind, days_between, parse_period
 from branches.models import OrgUnit, UnitKind
+from demo import facts as demo_facts
+from demo import network as demo_network
 from kpi.models import Aggregation, Fact, IngestBatch, RollupRun, Scorecard, ScorecardLine, Target
+from lib.periods import PeriodKind, days_between, parse_period
 from staff.models import Assignment
 
 pytestmark = pytest.mark.django_db
@@ -50,8 +51,8 @@ def seed(*flags: str, **options) -> str:
 
 def seed_without_rollup(*, outlets: int = 4) -> demo_facts.SeededFacts:
     """The network, its facts and targets, not rolled up (the rollup costs most of a seed's time)."""
-    demo.seed_network(outlets=outlets, seed=demo.DEFAULT_SEED)
-    return demo_facts.seed_facts(seed=demo.DEFAULT_SEED, end=END, days=10, rollup=False)
+    demo_network.seed_network(outlets=outlets, seed=demo_network.DEFAULT_SEED)
+    return demo_facts.seed_facts(seed=demo_network.DEFAULT_SEED, end=END, days=10, rollup=False)
 
 
 def window_facts():

@@ -2,7 +2,7 @@
 strict about what it is asked, a true/false query parameter that rejects anything else, and a way to
 use `format` as a filter.
 
-Beside bankops/lib/api.py (the error format, pagination, throttling) rather than in it only because that
+Beside lib/api.py (the error format, pagination, throttling) rather than in it only because that
 module was being edited elsewhere when these were written; they belong together.
 """
 

@@ -12,8 +12,11 @@ from tqdm import tqdm
 from alerts.models import ACTIVE_STATUSES, Alert, WeeklyReview
 from alerts.services.evaluation import alerts_evaluate
 from alerts.services.reviews import weekly_reviews_create
-from bankops import demo, demo_customers, demo_facts, demo_templates
-from bankops.lib.periods import PeriodKind, parse_date, period_of
+from demo import customers as demo_customers
+from demo import facts as demo_facts
+from demo import network as demo_network
+from demo import scorecard_templates as demo_templates
+from lib.periods import PeriodKind, parse_date, period_of
 
 
 class Command(BaseCommand):
@@ -28,11 +31,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--outlets",
             type=int,
-            default=demo.DEFAULT_OUTLETS,
-            help=f"number of outlets, about ten per sub-branch (default {demo.DEFAULT_OUTLETS})",
+            default=demo_network.DEFAULT_OUTLETS,
+            help=f"number of outlets, about ten per sub-branch (default {demo_network.DEFAULT_OUTLETS})",
         )
         parser.add_argument(
-            "--seed", type=int, default=demo.DEFAULT_SEED, help=f"random seed (default {demo.DEFAULT_SEED})"
+            "--seed",
+            type=int,
+            default=demo_network.DEFAULT_SEED,
+            help=f"random seed (default {demo_network.DEFAULT_SEED})",
         )
         parser.add_argument(
             "--days",
@@ -67,7 +73,7 @@ class Command(BaseCommand):
             raise CommandError(f"--outlets must be at least 1 (got {outlets})")
         if days < 1:
             raise CommandError(f"--days must be at least 1 (got {days})")
-        steps = [*demo.NETWORK_STEPS, "personas"]
+        steps = [*demo_network.NETWORK_STEPS, "personas"]
         # tqdm writes to the real stderr (Django's OutputWrapper would end every redraw with a newline)
         # and switches itself off when that is not a terminal (disable=None).
         with tqdm(total=len(steps), desc="seed_demo", unit="step", file=sys.stderr, disable=None) as bar:
@@ -76,8 +82,8 @@ class Command(BaseCommand):
                 bar.set_postfix_str(step, refresh=False)
                 bar.update()
 
-            seeded = demo.seed_network(outlets=outlets, seed=seed, progress=advance)
-            logins = demo.personas_ensure(plan=seeded.plan)
+            seeded = demo_network.seed_network(outlets=outlets, seed=seed, progress=advance)
+            logins = demo_network.personas_ensure(plan=seeded.plan)
             advance("personas")
 
         # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates.
@@ -99,7 +105,7 @@ class Command(BaseCommand):
 
         alerts = _alerts_seed(facts.rolled_up) if facts is not None else None
 
-        self.stdout.write(demo.format_summary(demo.network_counts(), seeded=seeded))
+        self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
         self.stdout.write(str(templates))
         if facts is not None:
             self.stdout.write(str(facts))
@@ -108,7 +114,7 @@ class Command(BaseCommand):
         if alerts is not None:
             self.stdout.write(alerts)
         self.stdout.write("")
-        self.stdout.write(demo.format_logins_table(logins))
+        self.stdout.write(demo_network.format_logins_table(logins))
 
 
 def _alerts_seed(days: list[datetime.date]) -> str:
