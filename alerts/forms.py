@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from alerts.models import Alert, AlertStatus, Cause, RuleKind
 from alerts.selectors import STATUS_GROUPS, alert_owner_candidates
 from branches.models import OrgUnit, UnitKind
+from staff.access import Scope
 from staff.models import User
-from staff.selectors import Scope
 
 
 class DateInput(forms.DateInput):

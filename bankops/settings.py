@@ -93,6 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.User"
+# Django's own backend signs people in and answers model permissions; staff.access answers the named
+# "may do" permissions (`user.has_perm("access.may_import")`) for code below the people layer.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "staff.access.AccessBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

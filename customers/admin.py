@@ -36,14 +36,12 @@ from customers.services.schemes import (
 from customers.services.tiering import previous_month
 from customers.tasks import tiering_month
 from lib.identity import id_number_problem, normalize_id_number
-from lib.masking import mask_id_number, mask_name
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 
 
 def _may_change_network(request: HttpRequest) -> bool:
     """HQ administrators (and superusers): the tier rules and the tiering apply to the whole network."""
-    scope = scope_for_user(request.user)
-    return scope.everything and not scope.read_only
+    return scope_for_user(request.user).may_write_network
 
 
 # -- tier schemes ------------------------------------------------------------------------------------
@@ -316,15 +314,15 @@ class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
         return ("code", "name") if scope_for_user(request.user).personal_data else ("code",)
 
     def get_list_display(self, request: HttpRequest):
-        personal = scope_for_user(request.user).personal_data
+        scope = scope_for_user(request.user)
 
         @admin.display(description=_("name"))
         def name(customer: Customer) -> str:
-            return customer.name if personal else mask_name(customer.name)
+            return scope.person_name(customer.name)
 
         @admin.display(description=_("identity number"))
         def id_number(customer: Customer) -> str:
-            return customer.id_number if personal else mask_id_number(customer.id_number)
+            return scope.id_number(customer.id_number)
 
         return ("code", name, id_number, "home_outlet", "relationship_manager", "group_list")
 

@@ -29,9 +29,8 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit
 from customers import selectors
 from lib.exports import table_response
-from lib.masking import mask_name
+from staff.access import Scope, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
-from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZE = 50
@@ -188,7 +187,7 @@ def _tiers_page(
 def _staff_name(scope: Scope, staff_member: StaffMember | None) -> str:
     if staff_member is None:
         return ""
-    return staff_member.name if scope.personal_data else mask_name(staff_member.name)
+    return scope.person_name(staff_member.name)
 
 
 def _page_links(request: HttpRequest, params: PageParams, page) -> dict:
@@ -268,7 +267,6 @@ def _moved_down_export(format_name: str, moved: selectors.MovedDown, filename: s
         _("Average daily AUM this month (元)"),
         _("Change (元)"),
     ]
-    personal = moved.personal_data
     rows = (
         [
             row.code,
@@ -277,7 +275,7 @@ def _moved_down_export(format_name: str, moved: selectors.MovedDown, filename: s
             row.outlet.code,
             row.outlet.name,
             row.manager.code if row.manager else "",
-            (row.manager.name if personal else mask_name(row.manager.name)) if row.manager else "",
+            moved.scope.person_name(row.manager.name) if row.manager else "",
             row.from_name,
             row.to_name,
             row.fall,

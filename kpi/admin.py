@@ -71,7 +71,7 @@ from kpi.services.templates import (
 )
 from lib.exports import table_response
 from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -10,7 +10,7 @@ from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric, ScorecardTemplate
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
 from lib.periods import Period, parse_period
-from staff.selectors import Scope
+from staff.access import Scope
 
 CONTEST_PERIOD_HELP = gettext_lazy("A calendar week, month, quarter or year: 2026-W48, 2026-11, 2026-Q4 or 2026.")
 

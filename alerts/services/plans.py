@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from alerts.models import ImprovementPlan, Measure
 from branches.models import OrgUnit
 from lib.periods import PeriodKind, parse_period
+from staff.access import scope_for_user
 from staff.models import User
-from staff.selectors import scope_for_user
 
 PLAN_PERIOD_KINDS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 PLAN_FIELDS = ("title", "diagnosis")
@@ -26,8 +26,8 @@ MEASURE_FIELDS = ("description", "owner", "due", "progress")
 
 
 def can_plan(user: User, unit: OrgUnit) -> bool:
-    scope = scope_for_user(user)
-    return not scope.read_only and scope.can_see_unit(unit)
+    """Whoever may follow the outlet up (staff.access)."""
+    return scope_for_user(user).may_follow_up(unit)
 
 
 def plan_create(*, unit: OrgUnit, period: str, title: str, by: User, diagnosis: str = "") -> ImprovementPlan:

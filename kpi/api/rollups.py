@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from kpi.models import MonthClose, RollupRun
 from kpi.tasks import rollup_run
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
+from staff.access import scope_for_request
 from staff.api import HasTokenScope
 from staff.models import ApiToken
-from staff.selectors import scope_for_request
 
 _RUN_EXAMPLE = {
     "id": 1207,
@@ -84,8 +84,7 @@ class CanStartRollups(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
             return True
-        scope = scope_for_request(request)
-        return scope.everything and not scope.read_only
+        return scope_for_request(request).may_start_rollup
 
 
 class RollupFilter(django_filters.FilterSet):

@@ -17,8 +17,8 @@ from kpi.services.rollup import days_mark_stale
 from kpi.tasks import rollup_pending
 from lib.csvimport import Checker, CsvRow, ImportResult
 from lib.periods import parse_date
+from staff.access import scope_for_token
 from staff.models import ApiToken, Assignment, StaffMember
-from staff.selectors import scope_for_token
 
 FACT_COLUMNS = ("date", "unit", "staff", "metric", "value")
 
