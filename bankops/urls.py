@@ -6,8 +6,6 @@ from bankops import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("overview/", views.overview, name="overview"),
-    path("units/<str:code>/overview/", views.unit_overview, name="unit_overview"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

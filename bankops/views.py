@@ -1,37 +1,25 @@
-"""The home page per role and the overview of a unit (DOMAIN.md §1, §7).
+"""The home page per role, and the health check.
 
 Where each role starts the day: an outlet head and a staff member on their own scorecard (the 08:30
 morning meeting); a unit manager on the overview of their subtree, HQ administrators and auditors on
-the overview of the whole network. The overview is a heatmap of the unit's children × key metrics, the
-ranking of the outlets under it and the lines behind pace. Auditors read the same page: it has no form.
+the overview of the whole network (kpi/views/overview.py).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit
-from kpi import selectors
-from kpi.views import PERIOD_LABELS
-from lib.exports import table_response
-from lib.periods import PERIOD_KINDS, PeriodKind, period_of
+from kpi.selectors.overview import own_overview_unit
+from kpi.selectors.scorecards import latest_rolled_up_date, own_scorecard_entity
+from kpi.views.overview import overview_page
+from staff.access import scope_for_user
 from staff.models import Role
-from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 # Who starts the day on their own scorecard (the 08:30 morning meeting, DOMAIN.md §1).
 SCORECARD_FIRST = frozenset({Role.OUTLET_HEAD, Role.STAFF})
-
-DEFAULT_PERIOD = PeriodKind.MONTH
-EXPORT_FORMATS = ("csv", "xlsx")
-# The overview shows the top of the ranking; the daily bulletin and the download have every outlet.
-RANKING_ON_PAGE = 10
 
 
 @login_required
@@ -41,178 +29,17 @@ def home(request: HttpRequest) -> HttpResponse:
     first rollup) sees who they are and what they can see."""
     user = request.user
     scope = scope_for_user(user)
-    overview_unit = selectors.own_overview_unit(user=user)
+    overview_unit = own_overview_unit(user=user)
     if overview_unit is not None and scope.can_see_unit(overview_unit):
-        return _overview_page(request, scope, overview_unit, own=True)
+        return overview_page(request, scope, overview_unit, own=True)
     if (
         user.role in SCORECARD_FIRST
-        and selectors.latest_rolled_up_date() is not None
-        and selectors.own_scorecard_entity(user=user) is not None
+        and latest_rolled_up_date() is not None
+        and own_scorecard_entity(user=user) is not None
     ):
         return redirect("kpi:my_scorecard")
     units = scope.units().filter(depth__lte=(user.unit.depth + 1) if user.unit_id else 1)
     return render(request, "bankops/home.html", {"scope": scope, "units": units.order_by("path")[:50]})
-
-
-@login_required
-def overview(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's own overview (the header's "Overview" link)."""
-    scope = scope_for_user(request.user)
-    unit = selectors.own_overview_unit(user=request.user)
-    if unit is None or not scope.can_see_unit(unit):
-        raise Http404("No overview for this login.")
-    return _overview_page(request, scope, unit, own=True)
-
-
-@login_required
-def unit_overview(request: HttpRequest, code: str) -> HttpResponse:
-    """The overview of any unit in the reader's scope (404 outside it)."""
-    scope = scope_for_user(request.user)
-    if not scope.everything and not scope.unit_path:
-        raise Http404("No overview for this login.")
-    return _overview_page(request, scope, get_unit_or_404(scope, code))
-
-
-def _period_kind(request: HttpRequest) -> tuple[PeriodKind, list[str]]:
-    """?period= read leniently: a bad value is reported and the month is shown."""
-    text = request.GET.get("period") or DEFAULT_PERIOD.value
-    try:
-        return PeriodKind(text), []
-    except ValueError:
-        error = _("“%(value)s” is not a period; choose day, week, month, quarter or year.") % {"value": text}
-        return DEFAULT_PERIOD, [error]
-
-
-def _overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: bool = False) -> HttpResponse:
-    period_kind, errors = _period_kind(request)
-    keep = urlencode({"period": period_kind.value})
-    if unit.is_outlet:
-        # Nothing under an outlet to colour: its scorecard is its overview.
-        return redirect(f"{reverse('kpi:unit_scorecard', args=[unit.code])}?{keep}")
-    day = selectors.latest_rolled_up_date()
-    export = request.GET.get("export")
-    if export in EXPORT_FORMATS:
-        return _overview_export(request, export, scope=scope, unit=unit, day=day, period_kind=period_kind)
-
-    heatmap = selectors.overview_get(unit=unit, date=day, period=period_kind)
-    ranking = selectors.bulletin_rows(date=day, period=period_kind, unit=unit, scope=scope) if day else []
-    behind, behind_count = selectors.behind_pace_lines(unit=unit, date=day, period=period_kind)
-    rows = [{"row": row, "url": _unit_url(row.unit, row.has_children, keep)} for row in heatmap.rows]
-    context = {
-        "section": "overview",  # marks the header's link as the current page
-        "own": own,
-        "scope": scope,
-        "unit": unit,
-        # Up the tree as far as the reader may go (an HQ overview has nothing above it).
-        "ancestors": list(scope.units(unit.ancestors())) if unit.parent_id else [],
-        "day": day,
-        "period": period_of(period_kind, day) if day else None,
-        "period_label": PERIOD_LABELS[period_kind],
-        "period_links": [
-            {
-                "label": PERIOD_LABELS[kind],
-                "url": f"{request.path}?{urlencode({'period': kind.value})}",
-                "current": kind == period_kind,
-            }
-            for kind in PERIOD_KINDS
-        ],
-        "errors": errors,
-        "keep": keep,
-        "heatmap": heatmap,
-        "rows": rows,
-        "chart": _chart_data(heatmap, rows),
-        "ranking": ranking[:RANKING_ON_PAGE],
-        "ranking_total": len(ranking),
-        "behind": behind,
-        "behind_count": behind_count,
-        "bulletin_url": f"{reverse('kpi:bulletin')}?{urlencode({'unit': unit.code, 'period': period_kind.value})}",
-        "scorecard_url": f"{reverse('kpi:unit_scorecard', args=[unit.code])}?{keep}",
-        # overview_csv, overview_xlsx, ranking_csv, ranking_xlsx
-        "exports": {
-            f"{table}_{format_name}": f"{request.path}?{keep}&{urlencode({'export': format_name, 'table': table})}"
-            for table in ("overview", "ranking")
-            for format_name in EXPORT_FORMATS
-        },
-    }
-    return render(request, "bankops/overview.html", context)
-
-
-def _unit_url(unit: OrgUnit, has_children: bool, keep: str) -> str:
-    """A row of the heatmap opens the child's own overview, or its scorecard when nothing is under it."""
-    name = "unit_overview" if has_children else "kpi:unit_scorecard"
-    return f"{reverse(name, args=[unit.code])}?{keep}"
-
-
-def _chart_data(heatmap: selectors.Overview, rows: list[dict]) -> dict:
-    """What static/js/heatmap.js draws: the same cells as the table, read from a json_script."""
-    labels = {
-        "green": _("On pace"),
-        "amber": _("Slightly behind"),
-        "red": _("Behind"),
-        "none": _("No target"),
-        "missing": _("No figures"),
-    }
-    states = list(selectors.OVERVIEW_STATES)
-    return {
-        "metrics": [metric.name for metric in heatmap.metrics],
-        "units": [
-            {"name": entry["row"].unit.name, "code": entry["row"].unit.code, "url": entry["url"]} for entry in rows
-        ],
-        "states": [{"key": state, "label": labels[state]} for state in states],
-        # [metric index, unit index, state index, pace-adjusted attainment in % or None]
-        "cells": [
-            [
-                x,
-                y,
-                states.index(cell.state),
-                round(float(cell.pace_attainment) * 100, 1) if cell.pace_attainment is not None else None,
-            ]
-            for y, entry in enumerate(rows)
-            for x, cell in enumerate(entry["row"].cells)
-        ],
-        "title": _("Status by unit and key metric"),
-    }
-
-
-def _overview_export(
-    request: HttpRequest, format_name: str, *, scope: Scope, unit: OrgUnit, day, period_kind: PeriodKind
-) -> HttpResponse:
-    """?export=csv|xlsx: the heatmap's table (a status and a pace-adjusted attainment per metric), or
-    with &table=ranking the ranking of every outlet under the unit. Attainments are fractions, as in
-    every file (DOMAIN.md §4)."""
-    stem = f"{unit.code}-{day.isoformat() if day else 'none'}-{period_kind.value}"
-    if request.GET.get("table") == "ranking":
-        ranking = selectors.bulletin_rows(date=day, period=period_kind, unit=unit, scope=scope) if day else []
-        header = [_("Rank"), _("Outlet code"), _("Outlet"), _("Score"), _("Vetoed"), _("Veto reason")]
-        cells = (
-            [
-                row.rank,
-                row.outlet.code,
-                row.outlet.name,
-                row.total_score,
-                _("yes") if row.vetoed else "",
-                row.veto_reason,
-            ]
-            for row in ranking
-        )
-        return table_response(format_name, f"ranking-{stem}", header, cells)
-
-    heatmap = selectors.overview_get(unit=unit, date=day, period=period_kind)
-    header = [_("Unit code"), _("Unit")]
-    for metric in heatmap.metrics:
-        header += [
-            _("%(metric)s: status") % {"metric": metric.name},
-            _("%(metric)s: pace-adjusted attainment") % {"metric": metric.name},
-        ]
-    cells = (
-        [
-            row.unit.code,
-            row.unit.name,
-            *(value for cell in row.cells for value in (str(cell.label), cell.pace_attainment)),
-        ]
-        for row in heatmap.rows
-    )
-    return table_response(format_name, f"overview-{stem}", header, cells)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

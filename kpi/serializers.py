@@ -170,7 +170,7 @@ class RankingQuerySerializer(serializers.Serializer):
 
 
 class RankingRowSerializer(serializers.Serializer):
-    """One outlet of the ranked set (kpi.selectors.BulletinRow)."""
+    """One outlet of the ranked set (kpi.selectors.bulletin.BulletinRow)."""
 
     unit = serializers.CharField(source="outlet.code", help_text="Outlet code.")
     total_score = serializers.DecimalField(

@@ -1,22 +1,24 @@
-"""Scorecard pages, metric histories and the daily bulletin (kpi/views.py)."""
+"""The KPI pages (kpi/views/): overview, scorecards, metric histories, the daily bulletin, contests and benchmarks."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from kpi import views
+from kpi.views import bulletin, contests, history, overview, scorecards
 
 app_name = "kpi"
 
 urlpatterns = [
-    path("scorecard/", views.my_scorecard, name="my_scorecard"),
-    path("units/<str:code>/scorecard/", views.unit_scorecard, name="unit_scorecard"),
-    path("staff/<str:code>/scorecard/", views.staff_scorecard, name="staff_scorecard"),
-    path("units/<str:code>/metrics/<str:metric_code>/", views.unit_metric_history, name="unit_metric"),
-    path("staff/<str:code>/metrics/<str:metric_code>/", views.staff_metric_history, name="staff_metric"),
-    path("contests/", views.contest_list, name="contest_list"),
-    path("contests/new/", views.contest_new, name="contest_new"),
-    path("contests/<int:contest_id>/", views.contest_detail, name="contest_detail"),
-    path("benchmarks/<str:code>/", views.benchmark, name="benchmark"),
-    path("bulletin/", views.bulletin, name="bulletin"),
+    path("overview/", overview.overview, name="overview"),
+    path("units/<str:code>/overview/", overview.unit_overview, name="unit_overview"),
+    path("scorecard/", scorecards.my_scorecard, name="my_scorecard"),
+    path("units/<str:code>/scorecard/", scorecards.unit_scorecard, name="unit_scorecard"),
+    path("staff/<str:code>/scorecard/", scorecards.staff_scorecard, name="staff_scorecard"),
+    path("units/<str:code>/metrics/<str:metric_code>/", history.unit_metric_history, name="unit_metric"),
+    path("staff/<str:code>/metrics/<str:metric_code>/", history.staff_metric_history, name="staff_metric"),
+    path("contests/", contests.contest_list, name="contest_list"),
+    path("contests/new/", contests.contest_new, name="contest_new"),
+    path("contests/<int:contest_id>/", contests.contest_detail, name="contest_detail"),
+    path("benchmarks/<str:code>/", contests.benchmark, name="benchmark"),
+    path("bulletin/", bulletin.bulletin, name="bulletin"),
 ]

@@ -15,8 +15,3 @@ def assignments_on(*, day: datetime.date, unit: OrgUnit | None = None) -> QueryS
     if unit is not None:
         queryset = queryset.filter(unit=unit)
     return queryset
-
-
-# TEMPORARY, removed once the kpi read-side split is merged: kpi/selectors.py, kpi/views.py and
-# bankops/views.py are being rewritten elsewhere and still import these names from here.
-from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user  # noqa: E402, F401

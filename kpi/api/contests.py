@@ -10,8 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kpi import selectors
 from kpi.models import ContestPair
+from kpi.selectors import contests as contests_reads
+from kpi.selectors import scorecards as scorecards_reads
 from kpi.serializers import (
     ContestListSerializer,
     ContestStandingsSerializer,
@@ -139,7 +140,7 @@ class ContestListView(APIView):
         today = timezone.localdate()
         pairs = ContestPair.objects.select_related("outlet_a", "outlet_b").order_by("pk")
         contests = list(
-            selectors.contests_visible(scope=scope)
+            contests_reads.contests_visible(scope=scope)
             .prefetch_related(Prefetch("pairs", queryset=pairs), "metrics")
             .order_by("-period_start", "name", "pk")
         )
@@ -174,9 +175,9 @@ class ContestDetailView(APIView):
     )
     def get(self, request: Request, contest_id: int) -> Response:
         scope = scope_for_request(request)
-        contest = selectors.contest_get_or_404(scope=scope, contest_id=contest_id)
-        as_of = selectors.latest_rolled_up_date() or timezone.localdate()
-        standings = selectors.contest_standings_for(contest_standings(contest=contest, as_of=as_of), scope=scope)
+        contest = contests_reads.contest_get_or_404(scope=scope, contest_id=contest_id)
+        as_of = scorecards_reads.latest_rolled_up_date() or timezone.localdate()
+        standings = contests_reads.contest_standings_for(contest_standings(contest=contest, as_of=as_of), scope=scope)
         return Response(ContestStandingsSerializer(standings).data)
 
 

@@ -8,9 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kpi import selectors
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay
+from kpi.selectors import bulletin as bulletin_reads
+from kpi.selectors import scorecards as scorecards_reads
 from kpi.serializers import (
     RankingListSerializer,
     RankingQuerySerializer,
@@ -39,7 +40,7 @@ _RANKING_EXAMPLE = {
 
 def _ranked_set(scope: Scope, code: str):
     """A peer group with this code in scope, else a unit in scope whose outlets are ranked; 404 when neither."""
-    group = selectors.peer_groups_visible(scope=scope).filter(code=code).first()
+    group = bulletin_reads.peer_groups_visible(scope=scope).filter(code=code).first()
     if group is not None:
         return group, None
     return None, get_unit_or_404(scope, code)
@@ -102,9 +103,9 @@ class RankingListView(APIView):
         params = query.validated_data
         scope = scope_for_request(request)
         group, unit = _ranked_set(scope, params["group"])
-        day = params.get("date") or selectors.latest_rolled_up_date()
+        day = params.get("date") or scorecards_reads.latest_rolled_up_date()
         rows = (
-            selectors.bulletin_rows(date=day, period=params["period"], group=group, unit=unit, scope=scope)
+            bulletin_reads.bulletin_rows(date=day, period=params["period"], group=group, unit=unit, scope=scope)
             if day
             else []
         )

@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
-from kpi import selectors
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
+from kpi.selectors import scorecards as scorecards_reads
 from kpi.serializers import ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_filters import TrueFalseFilter
@@ -194,7 +194,7 @@ def _day_and_period(params) -> tuple:
             errors["date"] = ["Write the business date as YYYY-MM-DD, e.g. 2026-11-24."]
     if errors:
         raise ValidationError(errors)
-    return day or selectors.latest_rolled_up_date(), period
+    return day or scorecards_reads.latest_rolled_up_date(), period
 
 
 urlpatterns = [

@@ -10,7 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from kpi.selectors import BEHIND_PACE_LIMIT
+from kpi.selectors.overview import BEHIND_PACE_LIMIT
 from tests.factories import TEST_PASSWORD, OrgUnitFactory
 from tests.kpi.overview_data import TEMPLATE_METRICS, card, line, outlet_template, rolled_up_network
 
@@ -139,7 +139,7 @@ def test_the_unit_manager_lands_on_the_heatmap_of_her_outlets(english, unit_mana
     response = english.get("/")
 
     page = _page(response)
-    assert "bankops/overview.html" in [template.name for template in response.templates]
+    assert "kpi/overview.html" in [template.name for template in response.templates]
     assert response.context["unit"].code == "GZ01"
     assert [metric.code for metric in response.context["heatmap"].metrics] == TEMPLATE_METRICS
     # GZ0101: deposits 46,123.45 of 50,000 = 0.922469 (amber), sign-ups 420 of 500 = 0.84 against a time

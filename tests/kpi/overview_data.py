@@ -1,4 +1,4 @@
-"""Published scorecards behind the overview (kpi.selectors.overview_get, bankops/views.py overview).
+"""Published scorecards behind the overview (kpi.selectors.overview.overview_get, kpi/views/overview.py).
 
 Tuesday 2026-11-24, the month of November: 24 of 30 days gone, time progress 24/30 = 0.8. The outlets
 of the Tianhe sub-branch (GZ01) are scored by template T-OUTLET (deposit_balance, mobile_banking_signups,

@@ -1,4 +1,4 @@
-"""Benchmark outlets (标杆网点) and their replicas (标杆复制网点): kpi.selectors.benchmark_comparison and the
+"""Benchmark outlets (标杆网点) and their replicas (标杆复制网点): kpi.selectors.contests.benchmark_comparison and the
 /benchmarks/<code>/ page. Figures go through the real rollup.
 
 天河路网点 GZ0101 is the benchmark. 珠江新城网点 GZ0102 replicates it from 15 June 2026, so its "before" is
@@ -25,8 +25,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from branches.models import Transformation
-from kpi import selectors
 from kpi.models import LineKind
+from kpi.selectors import contests as contests_reads
 from staff.access import scope_for_user
 from staff.models import Role
 from tests.factories import UserFactory
@@ -98,7 +98,7 @@ def _figures(replica):
 
 
 def test_each_replica_has_its_month_before_transformation_and_its_latest_month(benchmark, hq_admin):
-    comparison = selectors.benchmark_comparison(scope=scope_for_user(hq_admin), benchmark=benchmark)
+    comparison = contests_reads.benchmark_comparison(scope=scope_for_user(hq_admin), benchmark=benchmark)
 
     assert comparison.as_of == MID_NOVEMBER
     assert comparison.template is None  # no template scores the benchmark: its scorecard's metrics
@@ -147,7 +147,7 @@ def test_the_metrics_are_the_lines_of_the_template_that_scores_the_benchmark(rep
     fact(replicated, "deposit_balance", 6000)  # on the scorecard, not on the template
     roll(MID_NOVEMBER)
 
-    comparison = selectors.benchmark_comparison(scope=scope_for_user(hq_admin), benchmark=replicated)
+    comparison = contests_reads.benchmark_comparison(scope=scope_for_user(hq_admin), benchmark=replicated)
 
     assert comparison.template == scoring
     assert [m.code for m in comparison.metrics] == ["customers_served", "mobile_banking_signups"]
@@ -157,7 +157,7 @@ def test_a_replica_without_a_transformation_date_has_no_before(network, benchmar
     network["SZ0101"].benchmark = benchmark_rolled_up
     network["SZ0101"].save()
 
-    comparison = selectors.benchmark_comparison(scope=scope_for_user(hq_admin), benchmark=benchmark_rolled_up)
+    comparison = contests_reads.benchmark_comparison(scope=scope_for_user(hq_admin), benchmark=benchmark_rolled_up)
 
     sz0101 = comparison.replicas[-1]
     assert (sz0101.outlet.code, sz0101.before_date) == ("SZ0101", None)

@@ -1,4 +1,4 @@
-"""The daily bulletin (每日通报): kpi.selectors.bulletin_rows, the page /bulletin/ and its downloads.
+"""The daily bulletin (每日通报): kpi.selectors.bulletin.bulletin_rows, the page /bulletin/ and its downloads.
 
 The figures are those of tests/kpi/ranking_data.py, produced by the real rollup: on 2026-11-15 the
 Tianhe peer group GZ01-urban ranks GZ0101 110, GZ0102 100, GZ0103 100, GZ0104 0 (vetoed) as 1, 2, 2, 4;
@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from branches.models import PeerGroup
 from branches.services import peer_groups_rebuild
-from kpi import selectors
 from kpi.models import LineKind
+from kpi.selectors import bulletin as bulletin_reads
 from kpi.templatetags.kpi_format import kpi_score
 from staff.access import scope_for_user
 from tests.factories import OrgUnitFactory
@@ -65,7 +65,7 @@ def _page(response) -> str:
 
 
 def test_outlets_rank_one_two_two_four_inside_their_peer_group(ranked):
-    rows = selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
+    rows = bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
 
     assert [(code, score, rank, of) for code, score, rank, of, *_ in summary(rows)] == [
         ("GZ0101", Decimal("110"), 1, 4),
@@ -76,7 +76,7 @@ def test_outlets_rank_one_two_two_four_inside_their_peer_group(ranked):
 
 
 def test_movement_compares_with_the_rank_in_the_same_set_the_day_before(ranked):
-    rows = selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
+    rows = bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
 
     # 14th: GZ0102 1, GZ0103 2, GZ0101 3, GZ0104 4.
     assert [(row.outlet.code, row.previous_rank, row.movement, row.direction) for row in rows] == [
@@ -88,7 +88,7 @@ def test_movement_compares_with_the_rank_in_the_same_set_the_day_before(ranked):
 
 
 def test_a_vetoed_outlet_scores_zero_and_says_why(ranked):
-    last = selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))[-1]
+    last = bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))[-1]
 
     assert (last.outlet.code, last.vetoed, last.veto_reason, last.total_score) == (
         "GZ0104",
@@ -99,7 +99,7 @@ def test_a_vetoed_outlet_scores_zero_and_says_why(ranked):
 
 
 def test_an_outlet_head_sees_her_peers_scores_but_not_their_chips_or_veto_reasons(ranked, outlet_head):
-    rows = selectors.bulletin_rows(
+    rows = bulletin_reads.bulletin_rows(
         date=DAY, period="month", group=group("GZ01-urban"), scope=scope_for_user(outlet_head)
     )
     by_code = {row.outlet.code: row for row in rows}
@@ -112,7 +112,8 @@ def test_an_outlet_head_sees_her_peers_scores_but_not_their_chips_or_veto_reason
 
 def test_chips_show_the_status_of_the_key_metrics(ranked):
     rows = {
-        row.outlet.code: row for row in selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
+        row.outlet.code: row
+        for row in bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
     }
 
     assert [(chip.metric.code, chip.status) for chip in rows["GZ0101"].chips] == [
@@ -135,7 +136,7 @@ def test_a_template_without_key_metrics_shows_its_first_four_lines(network):
     fact(outlet, "new_merchants", 3, DAY)
     roll(DAY)
 
-    (row,) = selectors.bulletin_rows(date=DAY, period="month", unit=outlet)
+    (row,) = bulletin_reads.bulletin_rows(date=DAY, period="month", unit=outlet)
 
     assert [(chip.metric.code, chip.status) for chip in row.chips] == [
         ("customers_served", "green"),
@@ -148,7 +149,7 @@ def test_a_template_without_key_metrics_shows_its_first_four_lines(network):
 
 
 def test_a_units_subtree_is_ranked_as_one_set(ranked):
-    rows = selectors.bulletin_rows(date=DAY, period="month", unit=ranked["HQ"])
+    rows = bulletin_reads.bulletin_rows(date=DAY, period="month", unit=ranked["HQ"])
 
     # SZ0101 ties GZ0102 and GZ0103; GZ0201 has no scorecard: unranked, last.
     assert summary(rows) == [
@@ -168,7 +169,7 @@ def test_an_outlet_first_ranked_today_is_new(ranked):
     scored_day(newcomer, (150, 50), DAY)  # 100 points, from the 15th only
     roll(DAY)
 
-    rows = selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
+    rows = bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
 
     assert summary(rows) == [
         ("GZ0101", Decimal("110"), 1, 5, "up", 2),
@@ -185,14 +186,14 @@ def test_an_outlet_without_a_score_is_listed_unranked_at_the_end(ranked):
     fact(unscored, "customers_served", 10, DAY)  # a scorecard, but no target: no score
     roll(DAY)
 
-    rows = selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
+    rows = bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"))
 
     assert summary(rows)[-1] == ("GZ0100", None, None, None, None, None)
     assert [row.rank for row in rows] == [1, 2, 2, 4, None]
 
 
 def test_without_the_day_before_there_is_no_movement(ranked):
-    rows = selectors.bulletin_rows(date=PREVIOUS, period="month", group=group("GZ01-urban"))
+    rows = bulletin_reads.bulletin_rows(date=PREVIOUS, period="month", group=group("GZ01-urban"))
 
     assert [(row.outlet.code, row.rank, row.direction) for row in rows] == [
         ("GZ0102", 1, None),
@@ -203,11 +204,11 @@ def test_without_the_day_before_there_is_no_movement(ranked):
 
 
 def test_a_day_not_rolled_up_has_no_bulletin(ranked):
-    assert selectors.bulletin_rows(date=D(2026, 11, 16), period="month", group=group("GZ01-urban")) == []
+    assert bulletin_reads.bulletin_rows(date=D(2026, 11, 16), period="month", group=group("GZ01-urban")) == []
 
 
 def test_each_period_is_ranked_on_its_own_scores(ranked):
-    rows = selectors.bulletin_rows(date=DAY, period="day", group=group("GZ01-urban"))
+    rows = bulletin_reads.bulletin_rows(date=DAY, period="day", group=group("GZ01-urban"))
 
     # There are no day targets, so no line scores; only GZ0104's veto (the day's risk event) makes a
     # score, 0, and so the only rank.
@@ -221,9 +222,9 @@ def test_each_period_is_ranked_on_its_own_scores(ranked):
 
 def test_it_wants_exactly_one_of_group_and_unit(ranked):
     with pytest.raises(ValueError):
-        selectors.bulletin_rows(date=DAY, period="month")
+        bulletin_reads.bulletin_rows(date=DAY, period="month")
     with pytest.raises(ValueError):
-        selectors.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"), unit=ranked["GZ01"])
+        bulletin_reads.bulletin_rows(date=DAY, period="month", group=group("GZ01-urban"), unit=ranked["GZ01"])
 
 
 @pytest.fixture(params=[3, 30], ids=["3 outlets", "30 outlets"])
@@ -246,9 +247,9 @@ def test_the_number_of_queries_does_not_grow_with_the_outlets(wide, django_asser
     sub_branch = peer_group.parent_unit
 
     with django_assert_max_num_queries(5):
-        by_group = selectors.bulletin_rows(date=DAY, period="month", group=peer_group)
+        by_group = bulletin_reads.bulletin_rows(date=DAY, period="month", group=peer_group)
     with django_assert_max_num_queries(5):
-        by_unit = selectors.bulletin_rows(date=DAY, period="month", unit=sub_branch)
+        by_unit = bulletin_reads.bulletin_rows(date=DAY, period="month", unit=sub_branch)
 
     assert len(by_group) == len(by_unit) == wide
     assert all(len(row.chips) == 2 for row in by_group)

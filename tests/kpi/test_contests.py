@@ -27,8 +27,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from branches.models import UnitStatus
-from kpi import selectors
 from kpi.models import Contest, ContestPair, LineKind, Scorecard
+from kpi.selectors import contests as contests_reads
 from kpi.services.contests import (
     Lead,
     calendar_period,
@@ -196,7 +196,7 @@ class TestStandings:
     ):
         a, _b, _c, _d = gz01_outlets
         head = UserFactory(role=Role.OUTLET_HEAD, unit=a)
-        standings = selectors.contest_standings_for(
+        standings = contests_reads.contest_standings_for(
             contest_standings(contest=metrics_contest, as_of=D(2026, 11, 20)), scope=scope_for_user(head)
         )
         own, other = standings.pairs

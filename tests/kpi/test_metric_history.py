@@ -1,5 +1,5 @@
-"""The daily history of a metric (kpi.selectors.metric_history) and its page, /units/<code>/metrics/<metric>/
-and /staff/<code>/metrics/<metric>/ (kpi/views.py, templates/kpi/metric_history.html).
+"""The daily history of a metric (kpi.selectors.history.metric_history) and its page, /units/<code>/metrics/<metric>/
+and /staff/<code>/metrics/<metric>/ (kpi/views/history.py, templates/kpi/metric_history.html).
 
 The Tianhe Road outlet (GZ0101), month scorecards of November 2026 (30 days). The pace line is where the
 target says the actual should be that day: target × time progress (as the rollup stores it, six
@@ -27,8 +27,8 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
-from kpi import selectors
 from kpi.models import Fact, Metric, Target
+from kpi.selectors import history as history_reads
 from kpi.services import rollup
 from tests.factories import AssignmentFactory, StaffMemberFactory
 from tests.kpi.history_data import day_card, days_from, line, published_run
@@ -62,12 +62,12 @@ def november(network):
     return outlet
 
 
-def _signups(signups: Metric | None = None, **options) -> list[selectors.HistoryPoint]:
+def _signups(signups: Metric | None = None, **options) -> list[history_reads.HistoryPoint]:
     """Sign-ups of the month scorecards from 20 to 24 November."""
     options.setdefault("unit", None)
     signups = signups or metric("mobile_banking_signups")
     first, last = D(2026, 11, 20), D(2026, 11, 24)
-    return selectors.metric_history(period="month", first=first, last=last, metric=signups, **options)
+    return history_reads.metric_history(period="month", first=first, last=last, metric=signups, **options)
 
 
 # -- the selector ------------------------------------------------------------------------------------
@@ -91,10 +91,10 @@ def test_the_history_is_read_in_one_query_with_the_pace_of_the_target(november, 
 
 
 def test_a_level_paces_at_its_target_whatever_the_time_progress(november):
-    deposits = selectors.metric_history(
+    deposits = history_reads.metric_history(
         period="month", first=D(2026, 11, 1), last=D(2026, 11, 24), unit=november, metric=metric("deposit_balance")
     )
-    waiting = selectors.metric_history(
+    waiting = history_reads.metric_history(
         period="month", first=D(2026, 11, 1), last=D(2026, 11, 24), unit=november, metric=metric("avg_wait_minutes")
     )
 
@@ -103,7 +103,7 @@ def test_a_level_paces_at_its_target_whatever_the_time_progress(november):
 
 
 def test_a_metric_without_a_target_has_no_pace_line(november):
-    (point,) = selectors.metric_history(
+    (point,) = history_reads.metric_history(
         period="month", first=D(2026, 11, 24), last=D(2026, 11, 24), unit=november, metric=metric("complaints")
     )
 
@@ -118,7 +118,7 @@ def test_the_pace_line_starts_again_with_each_period(november):
     line(card, "mobile_banking_signups", actual=20, target=500)
 
     signups = metric("mobile_banking_signups")
-    points = selectors.metric_history(
+    points = history_reads.metric_history(
         period="month", first=D(2026, 10, 31), last=D(2026, 11, 1), unit=november, metric=signups
     )
 
@@ -158,7 +158,9 @@ def test_other_period_kinds_units_and_staff_stay_out(november, network, teller):
 
 def test_every_metric_of_an_entity_comes_in_the_same_one_query(november, django_assert_num_queries):
     with django_assert_num_queries(1):
-        points = selectors.metric_history(period="month", first=D(2026, 11, 20), last=D(2026, 11, 24), unit=november)
+        points = history_reads.metric_history(
+            period="month", first=D(2026, 11, 20), last=D(2026, 11, 24), unit=november
+        )
 
     by_metric: dict[str, list[int]] = {}
     codes = dict(Metric.objects.values_list("pk", "code"))
@@ -197,7 +199,7 @@ def test_the_history_reads_what_the_rollup_published_and_old_days_keep_only_peri
     for day in days:
         rollup.rollup_day(day=day, today=D(2027, 2, 15))
 
-    points = selectors.metric_history(period="month", first=days[0], last=days[-1], unit=outlet, metric=signups)
+    points = history_reads.metric_history(period="month", first=days[0], last=days[-1], unit=outlet, metric=signups)
 
     assert [(point.date, point.actual, point.status) for point in points] == [
         (D(2026, 11, 29), Decimal("10"), "red"),  # 10 against a pace of 290

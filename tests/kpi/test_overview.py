@@ -1,4 +1,4 @@
-"""The overview's reads (kpi.selectors.overview_get, behind_pace_lines, own_overview_unit): a unit's
+"""The overview's reads (kpi.selectors.overview.overview_get, behind_pace_lines, own_overview_unit): a unit's
 children × key metrics coloured by status, and the lines behind pace. Figures: tests/kpi/overview_data.py."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from django.utils import translation
 
 from branches.models import UnitStatus
-from kpi import selectors
 from kpi.models import RollupDay, TemplateLine
+from kpi.selectors import overview as overview_reads
 from tests.factories import OrgUnitFactory, UserFactory
 from tests.kpi.overview_data import DAY, TEMPLATE_METRICS, card, line, outlet_template, rolled_up_network
 from tests.kpi.scorecard_factories import metric, published_day
@@ -32,7 +32,7 @@ def grid(overview) -> dict[str, list[str]]:
 
 
 def test_the_rows_are_the_child_units_and_the_columns_the_lines_of_their_template(network, rolled_up):
-    overview = selectors.overview_get(unit=network["GZ01"], date=DAY, period="month")
+    overview = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month")
 
     assert [metric.code for metric in overview.metrics] == TEMPLATE_METRICS
     assert grid(overview) == {
@@ -44,7 +44,7 @@ def test_the_rows_are_the_child_units_and_the_columns_the_lines_of_their_templat
 
 
 def test_a_cell_carries_the_figures_of_the_line(network, rolled_up):
-    overview = selectors.overview_get(unit=network["GZ01"], date=DAY, period="month")
+    overview = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month")
 
     signups = overview.rows[0].cells[1]
     assert (signups.metric.code, signups.actual, signups.target, signups.pace_attainment) == (
@@ -59,17 +59,17 @@ def test_a_cell_carries_the_figures_of_the_line(network, rolled_up):
 
 
 def test_a_row_knows_whether_units_hang_under_it(network, rolled_up):
-    overview = selectors.overview_get(unit=network["HQ"], date=DAY, period="month")
+    overview = overview_reads.overview_get(unit=network["HQ"], date=DAY, period="month")
 
     assert [(row.unit.code, row.has_children) for row in overview.rows] == [("GZ", True), ("SZ", True)]
-    outlets = selectors.overview_get(unit=network["GZ01"], date=DAY, period="month").rows
+    outlets = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month").rows
     assert [row.has_children for row in outlets] == [False, False]
 
 
 def test_units_no_template_scores_get_the_default_headline_metrics(network, rolled_up):
-    overview = selectors.overview_get(unit=network["HQ"], date=DAY, period="month")
+    overview = overview_reads.overview_get(unit=network["HQ"], date=DAY, period="month")
 
-    assert [metric.code for metric in overview.metrics] == list(selectors.DEFAULT_OVERVIEW_METRICS)
+    assert [metric.code for metric in overview.metrics] == list(overview_reads.DEFAULT_OVERVIEW_METRICS)
     # GZ 105,000 of 100,000 (1.05) green, SZ 18,400 of 20,000 (0.92) amber; nothing else reported.
     assert grid(overview) == {
         "GZ": ["green", "missing", "missing", "missing", "missing", "missing"],
@@ -78,26 +78,26 @@ def test_units_no_template_scores_get_the_default_headline_metrics(network, roll
 
 
 def test_the_period_kind_picks_the_scorecards_of_that_period(network, rolled_up):
-    overview = selectors.overview_get(unit=network["GZ01"], date=DAY, period="year")
+    overview = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="year")
 
     # Only GZ0101 has a year scorecard: sign-ups 0.966284, amber.
     assert grid(overview) == {"GZ0101": ["missing", "amber", "missing"], "GZ0102": ["missing", "missing", "missing"]}
 
 
 def test_before_the_first_rollup_the_children_are_listed_without_figures(network):
-    overview = selectors.overview_get(unit=network["GZ01"], date=None, period="month")
+    overview = overview_reads.overview_get(unit=network["GZ01"], date=None, period="month")
 
-    assert [metric.code for metric in overview.metrics] == list(selectors.DEFAULT_OVERVIEW_METRICS)
+    assert [metric.code for metric in overview.metrics] == list(overview_reads.DEFAULT_OVERVIEW_METRICS)
     assert grid(overview) == {"GZ0101": ["missing"] * 6, "GZ0102": ["missing"] * 6}
 
 
 def test_a_closed_outlet_stays_only_while_it_has_a_scorecard(network, rolled_up):
     closed = OrgUnitFactory.outlet_of(network["GZ01"], code="GZ0103", name_zh="已撤并网点", status=UnitStatus.CLOSED)
-    assert "GZ0103" not in grid(selectors.overview_get(unit=network["GZ01"], date=DAY, period="month"))
+    assert "GZ0103" not in grid(overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month"))
 
     line(card(RollupDay.objects.get(date=DAY), closed), "deposit_balance", 100, 200, "0.5", "red")
 
-    assert grid(selectors.overview_get(unit=network["GZ01"], date=DAY, period="month"))["GZ0103"] == [
+    assert grid(overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month"))["GZ0103"] == [
         "red",
         "missing",
         "missing",
@@ -109,7 +109,7 @@ def test_only_the_published_run_of_the_day_is_read(network, rolled_up):
     fresh = card(republished, network["GZ0101"], template=outlet_template("T-NEW"))
     line(fresh, "deposit_balance", 51000, 50000, "1.02", "green")
 
-    overview = selectors.overview_get(unit=network["GZ01"], date=DAY, period="month")
+    overview = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month")
 
     # T-NEW has the same three lines; GZ0102 has no scorecard in the new run.
     assert grid(overview) == {"GZ0101": ["green", "missing", "missing"], "GZ0102": ["missing"] * 3}
@@ -124,7 +124,7 @@ def test_two_templates_give_the_union_of_their_metrics_each_once(network):
     card(day, network["GZ0101"], template=first)
     card(day, network["GZ0102"], template=second)
 
-    overview = selectors.overview_get(unit=network["GZ01"], date=DAY, period="month")
+    overview = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month")
 
     # T-A's lines in order, then what T-B adds.
     assert [metric.code for metric in overview.metrics] == [*TEMPLATE_METRICS, "wealth_sales"]
@@ -143,9 +143,9 @@ def test_the_overview_reads_in_five_queries_whatever_the_number_of_units(network
     line(small, "deposit_balance", 100, 200, "0.5", "red")
 
     with django_assert_num_queries(5):
-        small_overview = selectors.overview_get(unit=network["GZ01"], date=DAY, period="month")
+        small_overview = overview_reads.overview_get(unit=network["GZ01"], date=DAY, period="month")
     with django_assert_num_queries(5):
-        big_overview = selectors.overview_get(unit=big, date=DAY, period="month")
+        big_overview = overview_reads.overview_get(unit=big, date=DAY, period="month")
 
     assert (len(small_overview.rows), len(big_overview.rows)) == (2, 15)
     assert {tuple(states) for states in grid(big_overview).values()} == {("red", "green", "missing")}
@@ -155,7 +155,7 @@ def test_the_overview_reads_in_five_queries_whatever_the_number_of_units(network
 
 
 def test_the_lines_behind_pace_of_the_subtree_come_most_behind_first(network, rolled_up):
-    lines, total = selectors.behind_pace_lines(unit=network["GZ01"], date=DAY, period="month")
+    lines, total = overview_reads.behind_pace_lines(unit=network["GZ01"], date=DAY, period="month")
 
     assert [(line.scorecard.unit.code, line.metric.code, line.pace_attainment) for line in lines] == [
         ("GZ0102", "mobile_banking_signups", Decimal("0.625")),
@@ -167,7 +167,7 @@ def test_the_lines_behind_pace_of_the_subtree_come_most_behind_first(network, ro
 
 
 def test_the_network_sees_every_red_line(network, rolled_up):
-    lines, total = selectors.behind_pace_lines(unit=network["HQ"], date=DAY, period="month")
+    lines, total = overview_reads.behind_pace_lines(unit=network["HQ"], date=DAY, period="month")
 
     # SZ0101 0.05, GZ0201 0.125, then the four of Tianhe.
     assert [line.scorecard.unit.code for line in lines][:2] == ["SZ0101", "GZ0201"]
@@ -180,7 +180,7 @@ def test_at_most_twenty_lines_are_listed_and_the_total_is_told(network):
         outlet = OrgUnitFactory.outlet_of(network["GZ01"], code=f"GZ01{number + 10:02d}", name_zh=f"网点{number}")
         line(card(day, outlet), "customers_served", number, 100, f"0.{number:02d}", "red")
 
-    lines, total = selectors.behind_pace_lines(unit=network["GZ01"], date=DAY, period="month")
+    lines, total = overview_reads.behind_pace_lines(unit=network["GZ01"], date=DAY, period="month")
 
     assert (len(lines), total) == (20, 25)
     assert [line.pace_attainment for line in lines][:3] == [Decimal("0"), Decimal("0.01"), Decimal("0.02")]
@@ -188,7 +188,7 @@ def test_at_most_twenty_lines_are_listed_and_the_total_is_told(network):
 
 
 def test_nothing_is_behind_before_the_first_rollup(network):
-    assert selectors.behind_pace_lines(unit=network["HQ"], date=None, period="month") == ([], 0)
+    assert overview_reads.behind_pace_lines(unit=network["HQ"], date=None, period="month") == ([], 0)
 
 
 # -- whose overview ------------------------------------------------------------------------------------
@@ -197,9 +197,9 @@ def test_nothing_is_behind_before_the_first_rollup(network):
 def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
     network, unit_manager, hq_admin, auditor, outlet_head, teller, outsider
 ):
-    assert selectors.own_overview_unit(user=unit_manager) == network["GZ01"]
-    assert selectors.own_overview_unit(user=hq_admin) == network["HQ"]
-    assert selectors.own_overview_unit(user=auditor) == network["HQ"]
-    assert selectors.own_overview_unit(user=UserFactory(username="root", is_superuser=True)) == network["HQ"]
+    assert overview_reads.own_overview_unit(user=unit_manager) == network["GZ01"]
+    assert overview_reads.own_overview_unit(user=hq_admin) == network["HQ"]
+    assert overview_reads.own_overview_unit(user=auditor) == network["HQ"]
+    assert overview_reads.own_overview_unit(user=UserFactory(username="root", is_superuser=True)) == network["HQ"]
     for user in (outlet_head, teller, outsider):
-        assert selectors.own_overview_unit(user=user) is None
+        assert overview_reads.own_overview_unit(user=user) is None

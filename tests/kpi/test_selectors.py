@@ -1,4 +1,4 @@
-"""Reads of the rollup's results (kpi/selectors.py): only the published run of a day is ever read."""
+"""Reads of the rollup's results (kpi/selectors/scorecards.py): only the published run of a day is ever read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from kpi.models import Category, RollupDay
-from kpi.selectors import (
+from kpi.selectors.scorecards import (
     child_units,
     latest_rolled_up_date,
     own_scorecard_entity,

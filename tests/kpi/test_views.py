@@ -1,4 +1,4 @@
-"""The scorecard pages (kpi/views.py, templates/kpi/scorecard.html): what the outlet head opens at the
+"""The scorecard pages (kpi/views/scorecards.py, templates/kpi/scorecard.html): what the outlet head opens at the
 08:30 morning meeting, and the drill-down to child units and staff.
 
 The figures are those of DOMAIN.md §4 worked by hand for Tuesday 2026-11-24: the month of November has

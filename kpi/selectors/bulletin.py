@@ -1,0 +1,245 @@
+"""The daily bulletin (每日通报): outlets ranked inside a set, a peer group or a subtree (DOMAIN.md §1, §5)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import OrgUnit, PeerGroup, UnitKind, UnitStatus
+from kpi import formulas
+from kpi.models import (
+    Metric,
+    RollupDay,
+    Scorecard,
+    ScorecardLine,
+    Status,
+    TemplateLine,
+)
+from lib.periods import PeriodKind
+from staff.access import Scope
+
+# Chips of a template without key metrics: its first lines, as many as fit on a bulletin row.
+FALLBACK_CHIPS = 4
+
+
+def peer_groups_visible(*, scope: Scope) -> QuerySet[PeerGroup]:
+    """The peer groups whose ranking this scope may read (DOMAIN.md §7).
+
+    Everything for HQ and auditors. Otherwise a group every member of which lies in the scope's
+    subtree (a sub-branch manager's own groups), or a group the scope's own unit belongs to: an outlet
+    head sees the ranking of their outlet's peers (scores only; their scorecards stay out of scope).
+    A group without members is visible where its parent unit is.
+    """
+    if scope.everything:
+        return PeerGroup.objects.all()
+    if not scope.unit_path:
+        return PeerGroup.objects.none()
+    members = PeerGroup.members.through.objects.filter(peergroup=OuterRef("pk"))
+    outside = members.exclude(orgunit__path__startswith=scope.unit_path)
+    return PeerGroup.objects.filter(
+        Exists(members.filter(orgunit__path=scope.unit_path))
+        | (Exists(members) & ~Exists(outside))
+        | (~Exists(members) & Q(parent_unit__path__startswith=scope.unit_path))
+    )
+
+
+def get_peer_group_or_404(scope: Scope, code: str) -> PeerGroup:
+    """The peer group with this code if the scope may read it; 404 whether it is missing or out of scope."""
+    group = peer_groups_visible(scope=scope).filter(code=code).first()
+    if group is None:
+        raise Http404("No such peer group.")
+    return group
+
+
+def peer_group_default(*, outlet: OrgUnit) -> PeerGroup | None:
+    """The peer group an outlet is ranked in by default: its automatic group (sub-branch and area), else
+    the first group it belongs to."""
+    return outlet.peer_groups.order_by("-is_default", "code").first()
+
+
+@dataclass(frozen=True)
+class BulletinChip:
+    """The status of one key metric on a bulletin row; status None without a target (or a line)."""
+
+    metric: Metric
+    status: str | None
+
+    @property
+    def label(self) -> str:
+        return Status(self.status).label if self.status else _("No target")
+
+
+@dataclass(frozen=True)
+class BulletinRow:
+    """One outlet of the bulletin. `rank` and `rank_of` are inside the set asked for (not the stored peer
+    group rank); `movement` is the places gained since the previous day (negative: lost), None when the
+    outlet is not ranked on either day or there is no previous day to compare with; `is_new` when it is
+    ranked now and was not on the previous day."""
+
+    outlet: OrgUnit
+    scorecard: Scorecard | None
+    rank: int | None
+    rank_of: int | None
+    previous_rank: int | None
+    movement: int | None
+    is_new: bool
+    chips: list[BulletinChip]
+    # False for a peer outside the reader's scope: DOMAIN §7 gives an outlet head peer rankings, scores
+    # only, so the chips and the veto reason of other outlets are not shown.
+    details_visible: bool = True
+
+    @property
+    def total_score(self) -> Decimal | None:
+        return self.scorecard.total_score if self.scorecard else None
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.scorecard and self.scorecard.vetoed)
+
+    @property
+    def veto_reason(self) -> str:
+        return self.scorecard.veto_reason if self.scorecard and self.details_visible else ""
+
+    @property
+    def places(self) -> int | None:
+        """How many places it moved, either way."""
+        return abs(self.movement) if self.movement is not None else None
+
+    @property
+    def direction(self) -> str | None:
+        """One of up, down, same, new; None when there is nothing to compare."""
+        if self.is_new:
+            return "new"
+        if self.movement is None:
+            return None
+        return "up" if self.movement > 0 else "down" if self.movement < 0 else "same"
+
+
+def _set_ranks(scores: dict[int, Decimal | None]) -> dict[int, int]:
+    """Outlet id → competition rank (1, 2, 2, 4) by score inside this set; outlets without a score are
+    left out."""
+    series = pd.Series({outlet_id: float(score) for outlet_id, score in scores.items() if score is not None})
+    if series.empty:
+        return {}
+    return {outlet_id: int(rank) for outlet_id, rank in formulas.competition_rank(series).items()}
+
+
+def bulletin_rows(
+    *,
+    date: datetime.date,
+    period: PeriodKind | str,
+    group: PeerGroup | None = None,
+    unit: OrgUnit | None = None,
+    scope: Scope | None = None,
+) -> list[BulletinRow]:
+    """The outlets of a peer group (or of a unit's subtree), ranked by their published score for the
+    business day and period kind, best first; outlets without a score follow, unranked.
+
+    1. The set: the group's members, or the outlets under the unit; a closed outlet only while it still
+       has a scorecard that day.
+    2. The published scorecards of the day and of the day before, in one query; each day is ranked
+       inside this set with kpi.formulas.competition_rank, so a ranking of a sub-branch's whole subtree
+       is not the stored peer-group rank.
+    3. The chips: the key metrics (TemplateLine.is_key) of each scorecard's template, else its first
+       lines, with the status of the scorecard's line for that metric.
+
+    Five queries whatever the number of outlets. An empty list when the day has not been rolled up.
+    """
+    if (group is None) == (unit is None):
+        raise ValueError("bulletin_rows: pass exactly one of group= or unit=")
+    # 0001-01-01 has no day before it (a date a client may well send): then there is no movement.
+    previous_date = date - datetime.timedelta(days=1) if date > datetime.date.min else date
+    runs = dict(
+        RollupDay.objects.filter(date__in=[date, previous_date])
+        .exclude(published_run=None)
+        .values_list("date", "published_run_id")
+    )
+    if date not in runs:
+        return []
+
+    outlets_queryset = group.members.all() if group is not None else OrgUnit.objects.subtree(unit)
+    outlets_queryset = outlets_queryset.filter(kind=UnitKind.OUTLET)
+    outlets = list(outlets_queryset.order_by("path"))
+    cards = Scorecard.objects.filter(
+        run_id__in=runs.values(), period=str(period), staff=None, unit__in=outlets_queryset.values("pk")
+    )
+    today: dict[int, Scorecard] = {}
+    yesterday: dict[int, Decimal | None] = {}
+    for card in cards:
+        if card.run_id == runs[date]:
+            today[card.unit_id] = card
+        else:
+            yesterday[card.unit_id] = card.total_score
+    outlets = [outlet for outlet in outlets if outlet.status != UnitStatus.CLOSED or outlet.pk in today]
+
+    ranks = _set_ranks({outlet.pk: today[outlet.pk].total_score for outlet in outlets if outlet.pk in today})
+    # Nothing to compare with when the day before was not rolled up or kept no scorecards (old days
+    # keep only period ends): every outlet would otherwise look "new".
+    compared = bool(yesterday)
+    previous_ranks = _set_ranks({outlet.pk: yesterday.get(outlet.pk) for outlet in outlets}) if compared else {}
+
+    chip_metrics = _chip_metrics(template_ids={card.template_id for card in today.values() if card.template_id})
+    chip_metric_ids = {metric.pk for metrics in chip_metrics.values() for metric in metrics}
+    lines = ScorecardLine.objects.filter(
+        scorecard__in=cards.filter(run_id=runs[date]).values("pk"), metric_id__in=chip_metric_ids
+    )
+    statuses = {
+        (line["scorecard_id"], line["metric_id"]): line["status"]
+        for line in (lines.values("scorecard_id", "metric_id", "status") if chip_metric_ids else [])
+    }
+
+    rows = []
+    for outlet in outlets:
+        card = today.get(outlet.pk)
+        rank = ranks.get(outlet.pk)
+        previous_rank = previous_ranks.get(outlet.pk)
+        chips = [
+            BulletinChip(metric=metric, status=statuses.get((card.pk, metric.pk)))
+            for metric in (chip_metrics.get(card.template_id, []) if card else [])
+        ]
+        rows.append(
+            BulletinRow(
+                outlet=outlet,
+                scorecard=card,
+                rank=rank,
+                rank_of=len(ranks) if rank is not None else None,
+                previous_rank=previous_rank,
+                movement=previous_rank - rank if rank is not None and previous_rank is not None else None,
+                is_new=compared and rank is not None and previous_rank is None,
+                chips=chips if scope is None or scope.can_see_unit(outlet) else [],
+                details_visible=scope is None or scope.can_see_unit(outlet),
+            )
+        )
+    # Ranked first, best first; then the unranked; ties and the unranked in tree order.
+    order = {outlet.pk: position for position, outlet in enumerate(outlets)}
+    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, order[row.outlet.pk]))
+    return rows
+
+
+def _chip_metrics(*, template_ids: set[int]) -> dict[int, list[Metric]]:
+    """Template id → the metrics its bulletin chips show: the key lines, else the first lines."""
+    if not template_ids:
+        return {}
+    lines_of: dict[int, list[TemplateLine]] = {}
+    for line in (
+        TemplateLine.objects.filter(template_id__in=template_ids)
+        .select_related("metric")
+        .order_by("template_id", "sort_order", "pk")
+    ):
+        lines_of.setdefault(line.template_id, []).append(line)
+    return {
+        template_id: [line.metric for line in ([line for line in lines if line.is_key] or lines[:FALLBACK_CHIPS])]
+        for template_id, lines in lines_of.items()
+    }
+
+
+def bulletin_units(*, scope: Scope) -> list[OrgUnit]:
+    """The units above outlets whose subtree this scope may rank on the bulletin (the picker), in tree
+    order (one query)."""
+    return list(scope.units(OrgUnit.objects.exclude(kind=UnitKind.OUTLET)).order_by("path"))

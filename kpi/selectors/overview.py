@@ -1,0 +1,198 @@
+"""The overview: a unit's children × key metrics coloured by status, and the lines behind pace (the home
+page of unit managers, HQ and auditors)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import OrgUnit, UnitStatus
+from kpi.models import (
+    Metric,
+    RollupDay,
+    Scorecard,
+    ScorecardLine,
+    Status,
+    TemplateLine,
+)
+from kpi.selectors.scorecards import child_units
+from lib.periods import PeriodKind
+from staff.models import Role
+
+# The columns where no template scores the child units (units above outlets have no template): the
+# bank's headline figures of DOMAIN.md §8, balances first.
+DEFAULT_OVERVIEW_METRICS = (
+    "deposit_balance",
+    "loan_balance",
+    "mobile_banking_signups",
+    "customers_served",
+    "satisfaction_rate",
+    "complaints",
+)
+
+# How many lines behind pace the overview lists (real alerts with owners and deadlines come later).
+BEHIND_PACE_LIMIT = 20
+
+# The states of an overview cell, in the heatmap's legend order.
+OVERVIEW_STATES = ("green", "amber", "red", "none", "missing")
+
+
+@dataclass(frozen=True)
+class OverviewCell:
+    """A child unit's standing on one metric: the status of its scorecard line (None without a target),
+    or no line at all (`has_line` False: no scorecard that day, or no figure for the metric)."""
+
+    metric: Metric
+    has_line: bool = False
+    status: str | None = None
+    actual: Decimal | None = None
+    target: Decimal | None = None
+    pace_attainment: Decimal | None = None
+
+    @property
+    def state(self) -> str:
+        """One of OVERVIEW_STATES: green, amber, red; none (a line without a target); missing (no line)."""
+        if not self.has_line:
+            return "missing"
+        return self.status or "none"
+
+    @property
+    def label(self) -> str:
+        if self.status:
+            return Status(self.status).label
+        return _("No target") if self.has_line else _("No figures")
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    unit: OrgUnit
+    has_children: bool
+    cells: list[OverviewCell]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The heatmap of a unit: one row per child unit, one column per key metric."""
+
+    unit: OrgUnit
+    date: datetime.date | None
+    period: str
+    metrics: list[Metric]
+    rows: list[OverviewRow]
+
+
+def overview_get(*, unit: OrgUnit, date: datetime.date | None, period: PeriodKind | str) -> Overview:
+    """The status of each child unit on each key metric for a business day and period kind.
+
+    1. Rows: the units directly under `unit` (child_units), a closed one only while it still has a
+       scorecard that day; and which of them have units under them (to link to their own overview).
+    2. The children's scorecards of the day's published run, in one query.
+    3. Columns ("key metrics"): the lines of the templates that score those scorecards (the outlet
+       templates, under a sub-branch), in template order, each metric once; where no template scores
+       them (units above outlets), DEFAULT_OVERVIEW_METRICS.
+    4. Cells: the lines of those scorecards for those metrics, in one query.
+
+    Five queries whatever the number of child units (three before the first rollup, `date` None).
+    """
+    children = child_units(unit=unit)
+    parents = set(OrgUnit.objects.filter(parent__parent=unit).order_by().values_list("parent_id", flat=True).distinct())
+    cards: dict[int, dict] = {}
+    if date is not None:
+        published_run = RollupDay.objects.filter(date=date).exclude(published_run=None).values("published_run")
+        for card in (
+            Scorecard.objects.filter(
+                run__in=published_run, date=date, period=str(period), staff=None, unit__parent=unit
+            )
+            .order_by("pk")
+            .values("pk", "unit_id", "template_id")
+        ):
+            cards[card["unit_id"]] = card  # the latest wins, as in scorecard_get
+    metrics = _overview_metrics(template_ids={card["template_id"] for card in cards.values() if card["template_id"]})
+    lines: dict[tuple[int, int], dict] = {}
+    if cards and metrics:
+        for line in ScorecardLine.objects.filter(
+            scorecard_id__in=[card["pk"] for card in cards.values()], metric_id__in=[metric.pk for metric in metrics]
+        ).values("scorecard_id", "metric_id", "status", "actual", "target", "pace_attainment"):
+            lines[line["scorecard_id"], line["metric_id"]] = line
+
+    rows = []
+    for child in children:
+        card = cards.get(child.pk)
+        if child.status == UnitStatus.CLOSED and card is None:
+            continue
+        cells = []
+        for metric in metrics:
+            line = lines.get((card["pk"], metric.pk)) if card else None
+            cells.append(
+                OverviewCell(
+                    metric=metric,
+                    has_line=line is not None,
+                    status=line["status"] if line else None,
+                    actual=line["actual"] if line else None,
+                    target=line["target"] if line else None,
+                    pace_attainment=line["pace_attainment"] if line else None,
+                )
+            )
+        rows.append(OverviewRow(unit=child, has_children=child.pk in parents, cells=cells))
+    return Overview(unit=unit, date=date, period=str(period), metrics=metrics, rows=rows)
+
+
+def _overview_metrics(*, template_ids: set[int]) -> list[Metric]:
+    """The overview's columns: the metrics of these templates' lines, else the default list (one query)."""
+    if template_ids:
+        template_lines = (
+            TemplateLine.objects.filter(template_id__in=template_ids)
+            .select_related("metric")
+            .order_by("template__code", "template_id", "sort_order", "pk")
+        )
+        metrics: dict[int, Metric] = {}
+        for line in template_lines:
+            metrics.setdefault(line.metric_id, line.metric)
+        if metrics:
+            return list(metrics.values())
+    by_code = Metric.objects.in_bulk(DEFAULT_OVERVIEW_METRICS, field_name="code")
+    return [by_code[code] for code in DEFAULT_OVERVIEW_METRICS if code in by_code]
+
+
+def behind_pace_lines(
+    *, unit: OrgUnit, date: datetime.date | None, period: PeriodKind | str, limit: int = BEHIND_PACE_LIMIT
+) -> tuple[list[ScorecardLine], int]:
+    """The lines behind pace (status red) of the unit and every unit under it, on the published
+    scorecards of the day and period kind: the most behind first (lowest pace-adjusted attainment), at
+    most `limit`, each with its scorecard's unit and its metric; and how many there are in all.
+
+    Two queries (the lines, the count). A stand-in for early-warning items, which will have an owner
+    and a deadline; these are only what the figures say today.
+    """
+    if date is None:
+        return [], 0
+    published_run = RollupDay.objects.filter(date=date).exclude(published_run=None).values("published_run")
+    behind = ScorecardLine.objects.filter(
+        scorecard__run__in=published_run,
+        scorecard__date=date,
+        scorecard__period=str(period),
+        scorecard__staff=None,
+        scorecard__unit__path__startswith=unit.path,
+        status=Status.RED,
+    )
+    shown = list(
+        behind.select_related("scorecard__unit", "metric").order_by(
+            "pace_attainment", "scorecard__unit__path", "metric__sort_order", "metric__code"
+        )[:limit]
+    )
+    return shown, behind.count()
+
+
+def own_overview_unit(*, user) -> OrgUnit | None:
+    """The unit whose overview is a user's home page: a unit manager's unit, the head office for HQ
+    administrators, auditors and superusers; None for outlet heads and staff (they start on a scorecard)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.UNIT_MANAGER:
+        return user.unit if user.unit_id else None
+    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
+        return OrgUnit.objects.filter(parent=None).order_by("path").first()
+    return None

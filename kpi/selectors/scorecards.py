@@ -1,0 +1,113 @@
+"""Reads of published scorecards (DOMAIN.md §4–5): the latest rolled-up day, a scorecard and its lines,
+the units and staff under a scorecard, and the entity a login opens first.
+
+A scorecard is visible only once its run is the published run of its day (RollupDay.published_run):
+a rollup that is still writing, failed or was superseded is never read. Every function here issues a
+fixed number of queries, however many lines a scorecard has.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch
+
+from branches.models import OrgUnit
+from kpi.models import (
+    Category,
+    RollupDay,
+    Scorecard,
+    ScorecardLine,
+)
+from lib.periods import PeriodKind
+from staff.models import Assignment, Role, StaffMember
+
+
+def latest_rolled_up_date() -> datetime.date | None:
+    """The latest business day whose results are published, or None before the first rollup."""
+    return RollupDay.objects.exclude(published_run=None).order_by("-date").values_list("date", flat=True).first()
+
+
+def scorecard_lines(*, scorecard: Scorecard) -> list[ScorecardLine]:
+    """The lines of a scorecard with their metric, in catalog order (prefetched by scorecard_get)."""
+    return list(scorecard.lines.all())
+
+
+def scorecard_get(
+    *,
+    date: datetime.date,
+    period: PeriodKind | str,
+    unit: OrgUnit | None = None,
+    staff: StaffMember | None = None,
+) -> Scorecard | None:
+    """The published scorecard of a unit or a staff member for a business day and a period kind.
+
+    Two queries: the scorecard (with its unit and staff), then its lines with their metrics ordered
+    by the catalog's sort order. None when the day is not rolled up or the entity has no scorecard.
+    """
+    if (unit is None) == (staff is None):
+        raise ValueError("scorecard_get: pass exactly one of unit= or staff=")
+    # The day's own published run, not any published run: a scorecard dated D comes from D's rollup.
+    published_run = RollupDay.objects.filter(date=date).exclude(published_run=None).values("published_run")
+    lines = ScorecardLine.objects.select_related("metric").order_by("metric__sort_order", "metric__code", "pk")
+    queryset = Scorecard.objects.filter(run__in=published_run, date=date, period=str(period))
+    queryset = queryset.filter(unit=unit, staff=None) if unit is not None else queryset.filter(staff=staff)
+    return (
+        queryset.select_related("unit", "staff")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-pk")
+        .first()
+    )
+
+
+def scorecard_sections(*, scorecard: Scorecard) -> list[tuple[str, list[ScorecardLine]]]:
+    """The lines grouped by metric category (in the catalog's category order), each group in metric
+    order; categories without lines are left out. No query beyond the prefetched lines."""
+    by_category: dict[str, list[ScorecardLine]] = {}
+    for line in scorecard_lines(scorecard=scorecard):
+        by_category.setdefault(line.metric.category, []).append(line)
+    order = {value: position for position, value in enumerate(Category.values)}
+    labels = dict(Category.choices)
+    return [
+        (labels.get(category, category), by_category[category])
+        for category in sorted(by_category, key=lambda category: order.get(category, len(order)))
+    ]
+
+
+def child_units(*, unit: OrgUnit) -> list[OrgUnit]:
+    """The units directly under this one, in tree order (one query)."""
+    return list(OrgUnit.objects.filter(parent=unit).order_by("path"))
+
+
+def staff_assigned(*, unit: OrgUnit, day: datetime.date) -> list[tuple[StaffMember, list[str]]]:
+    """Staff members assigned to the unit on `day`, each once with the names of their posts there
+    (one query: a teller may hold two posts at one outlet)."""
+    assignments = (
+        Assignment.objects.on(day)
+        .filter(unit=unit)
+        .select_related("staff", "post")
+        .order_by("staff__code", "post__sort_order")
+    )
+    people: dict[int, tuple[StaffMember, list[str]]] = {}
+    for assignment in assignments:
+        people.setdefault(assignment.staff_id, (assignment.staff, []))[1].append(assignment.post.name)
+    return list(people.values())
+
+
+def staff_assignments_on(*, staff: StaffMember, day: datetime.date) -> list[Assignment]:
+    """Where a staff member works on `day`: their assignments with post and unit (one query)."""
+    return list(Assignment.objects.on(day).filter(staff=staff).select_related("post", "unit").order_by("unit__path"))
+
+
+def own_scorecard_entity(*, user) -> OrgUnit | StaffMember | None:
+    """Whose scorecard "my scorecard" is (DOMAIN.md §1, §7): an outlet head's or a unit manager's unit,
+    a staff member's own record, the head office for HQ administrators and auditors; None otherwise."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD):
+        return user.unit if user.unit_id else None
+    if user.role == Role.STAFF:
+        return StaffMember.objects.filter(user=user).first()
+    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
+        return OrgUnit.objects.filter(parent=None).order_by("path").first()
+    return None

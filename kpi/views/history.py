@@ -1,0 +1,137 @@
+"""The daily history of one metric (drill-down from a scorecard line)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from branches.models import OrgUnit
+from kpi.models import Metric
+from kpi.selectors.history import HistoryPoint, metric_history
+from kpi.views.common import (
+    EXPORT_FORMATS,
+    PERIOD_LABELS,
+    PageParams,
+    page_params,
+    series_scale,
+    status_label,
+    switches,
+    trend_chart_data,
+    who,
+)
+from lib.exports import table_response
+from staff.access import get_staff_or_404, get_unit_or_404, scope_for_user
+from staff.models import StaffMember
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A day of the history table; `point` None: no published figures that day (a gap)."""
+
+    day: datetime.date
+    point: HistoryPoint | None
+
+
+def _history_export(
+    format_name: str, metric: Metric, rows: list[HistoryRow], entity: OrgUnit | StaffMember, params: PageParams
+) -> HttpResponse:
+    """The history table as a spreadsheet, one row per day (a day without figures keeps its row, empty);
+    figures in the metric's own unit, fractions as fractions; the metric named on every row, so exports
+    pasted together still say what they are."""
+    header = [
+        _("Business date"),
+        _("Metric"),
+        pgettext("unit of measure", "Unit"),
+        _("Actual"),
+        _("Target"),
+        _("Pace of the target"),
+        _("Time progress"),
+        _("Attainment"),
+        _("Pace-adjusted attainment"),
+        _("Status"),
+    ]
+
+    def cells(row: HistoryRow) -> list:
+        point = row.point
+        if point is None:
+            return [row.day, metric.name, metric.unit, *[None] * (len(header) - 3)]
+        return [
+            row.day,
+            metric.name,
+            metric.unit,
+            point.actual,
+            point.target,
+            point.pace,
+            point.time_progress,
+            point.attainment,
+            point.pace_attainment,
+            status_label(point.status),
+        ]
+
+    day = params.day.isoformat() if params.day else "none"
+    filename = f"history-{entity.code}-{metric.code}-{day}-{params.period_kind.value}-{params.days}d"
+    return table_response(format_name, filename, header, (cells(row) for row in rows))
+
+
+def _metric_history_page(request: HttpRequest, entity: OrgUnit | StaffMember, metric_code: str) -> HttpResponse:
+    """A metric's daily values over the last 30 or 90 days for the chosen period kind: a big chart of
+    the actual against the pace line of its target, and the table of every day, newest first."""
+    metric = Metric.objects.filter(code=metric_code).first()
+    if metric is None:
+        raise Http404("No such metric.")
+    params = page_params(request)
+    history_days = params.history_days
+    points: dict[datetime.date, HistoryPoint] = {}
+    if history_days:
+        history = metric_history(
+            period=params.period_kind, first=history_days[0], last=history_days[-1], metric=metric, **who(entity)
+        )
+        points = {point.date: point for point in history}
+    rows = [HistoryRow(day=day, point=points.get(day)) for day in reversed(history_days)]
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        return _history_export(export, metric, rows, entity, params)
+
+    scorecard_name = "kpi:unit_scorecard" if isinstance(entity, OrgUnit) else "kpi:staff_scorecard"
+    context = {
+        "params": params,
+        "day": params.day,
+        "latest": params.latest,
+        "period_kind": params.period_kind.value,
+        "period_label": PERIOD_LABELS[params.period_kind],
+        "period": params.period,
+        **switches(request, params),
+        "metric": metric,
+        "unit": entity if isinstance(entity, OrgUnit) else None,
+        "staff_member": entity if isinstance(entity, StaffMember) else None,
+        "entity": entity,
+        "rows": rows,
+        "with_figures": len(points),
+        "scale": series_scale(metric, points),
+        "chart": trend_chart_data(history_days, {metric: points}) if points else {},
+        "scorecard_url": f"{reverse(scorecard_name, args=[entity.code])}?{params.query()}",
+        "keep": params.query(),
+        "latest_url": f"{request.path}?{params.query(date='')}",
+        "export_csv": f"{request.path}?{params.query(export='csv')}",
+        "export_xlsx": f"{request.path}?{params.query(export='xlsx')}",
+    }
+    return render(request, "kpi/metric_history.html", context)
+
+
+@login_required
+def unit_metric_history(request: HttpRequest, code: str, metric_code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _metric_history_page(request, get_unit_or_404(scope, code), metric_code)
+
+
+@login_required
+def staff_metric_history(request: HttpRequest, code: str, metric_code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _metric_history_page(request, get_staff_or_404(scope, code), metric_code)

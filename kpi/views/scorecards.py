@@ -1,0 +1,202 @@
+"""Scorecard pages: what the outlet head opens at the 08:30 morning meeting (DOMAIN.md §1, §4).
+
+Each view looks up the unit or staff member through the scope helper (out of scope: 404), reads the
+published scorecard with kpi.selectors and renders it. A page issues the same number of queries
+whatever the number of metrics, child units, staff or days of history: the trend charts of every
+metric come from one query (kpi.selectors.history.metric_history) and are drawn by static/js/charts.js
+from one JSON blob; the tables stay the accessible source of every figure.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from branches.models import OrgUnit
+from kpi.models import Scorecard
+from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
+from kpi.selectors.scorecards import (
+    child_units,
+    own_scorecard_entity,
+    scorecard_get,
+    scorecard_sections,
+    staff_assigned,
+    staff_assignments_on,
+)
+from kpi.views.common import (
+    BEHIND,
+    EXPORT_FORMATS,
+    PERIOD_LABELS,
+    PageParams,
+    page_params,
+    status_label,
+    switches,
+    trend_chart_data,
+    who,
+)
+from lib.exports import table_response
+from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
+from staff.models import StaffMember
+
+
+def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit | StaffMember) -> dict:
+    scorecard = None
+    if params.day is not None:
+        scorecard = scorecard_get(date=params.day, period=params.period_kind, **who(entity))
+    return {
+        "params": params,
+        "day": params.day,
+        "latest": params.latest,
+        "period_kind": params.period_kind.value,
+        "period_label": PERIOD_LABELS[params.period_kind],
+        "period": params.period,
+        **switches(request, params),
+        "scorecard": scorecard,
+        "sections": scorecard_sections(scorecard=scorecard) if scorecard else [],
+        "keep": params.query(),
+        "latest_url": f"{request.path}?{params.query(date='')}",
+    }
+
+
+def _summary(context: dict) -> dict:
+    """The summary band: how many metrics with a target are behind pace (amber or red), and when the
+    figures arrived (the published run of the day)."""
+    lines = [line for _label, lines in context["sections"] for line in lines]
+    with_status = [line for line in lines if line.status]
+    published = published_day_get(date=context["day"]) if context["day"] else None
+    return {
+        "behind": sum(1 for line in with_status if line.status in BEHIND),
+        "with_status": len(with_status),
+        "published": published,
+    }
+
+
+def _trends(params: PageParams, entity: OrgUnit | StaffMember, scorecard: Scorecard | None) -> dict:
+    """Every metric's daily history over the chosen days, for the sparklines: one query, one JSON blob.
+    A day without a published scorecard is a null (a gap in the line, not a zero)."""
+    if scorecard is None:
+        return {}
+    history_days = params.history_days
+    points: dict[int, dict[datetime.date, HistoryPoint]] = {}
+    for point in metric_history(period=params.period_kind, first=history_days[0], last=history_days[-1], **who(entity)):
+        points.setdefault(point.metric_id, {})[point.date] = point
+    return trend_chart_data(
+        history_days,
+        {line.metric: points.get(line.metric_id, {}) for line in scorecard.lines.all()},
+    )
+
+
+def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMember) -> HttpResponse:
+    """The scorecard table as a spreadsheet: figures in the metric's own unit (万元, never 亿元), the
+    fractions (attainment, time progress) as fractions, as in the API; text cells defused."""
+    header = [
+        _("Category"),
+        _("Metric code"),
+        _("Metric"),
+        pgettext("unit of measure", "Unit"),
+        _("Actual"),
+        _("Target"),
+        _("Attainment"),
+        _("Time progress"),
+        _("Pace-adjusted attainment"),
+        _("Status"),
+        _("Gap to pace"),
+        _("Required per remaining day"),
+    ]
+    rows = (
+        [
+            str(category),
+            line.metric.code,
+            line.metric.name,
+            line.metric.unit,
+            line.actual,
+            line.target,
+            line.attainment,
+            line.time_progress,
+            line.pace_attainment,
+            status_label(line.status),
+            line.gap_to_pace,
+            line.required_per_day,
+        ]
+        for category, lines in context["sections"]
+        for line in lines
+    )
+    day = context["day"].isoformat() if context["day"] else "none"
+    filename = f"scorecard-{entity.code}-{day}-{context['period_kind']}"
+    return table_response(format_name, filename, header, rows)
+
+
+def _scorecard_page(request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, **extra) -> HttpResponse:
+    context = _base_context(request, params, entity=entity)
+    export = request.GET.get("export")
+    if export in EXPORT_FORMATS:
+        return _scorecard_export(export, context, entity)
+    context.update(_summary(context))
+    context.update(extra)
+    context["trends"] = _trends(params, entity, context["scorecard"])
+    context["export_csv"] = f"{request.path}?{params.query(export='csv')}"
+    context["export_xlsx"] = f"{request.path}?{params.query(export='xlsx')}"
+    return render(request, "kpi/scorecard.html", context)
+
+
+def _unit_page(request: HttpRequest, scope: Scope, unit: OrgUnit) -> HttpResponse:
+    params = page_params(request)
+    if request.GET.get("export") in EXPORT_FORMATS:
+        return _scorecard_page(request, params, unit)  # the table alone: no drill-down to read
+    # Drill-down: up to the visible ancestors, down to the child units and the staff of this unit.
+    ancestors = list(scope.units(unit.ancestors())) if unit.parent_id else []
+    return _scorecard_page(
+        request,
+        params,
+        unit,
+        unit=unit,
+        ancestors=ancestors,
+        children=child_units(unit=unit),
+        staff_members=staff_assigned(unit=unit, day=params.day or datetime.date.today()),
+    )
+
+
+def _staff_page(request: HttpRequest, scope: Scope, staff_member: StaffMember) -> HttpResponse:
+    params = page_params(request)
+    if request.GET.get("export") in EXPORT_FORMATS:
+        return _scorecard_page(request, params, staff_member)  # the table alone
+    assignments = staff_assignments_on(staff=staff_member, day=params.day or datetime.date.today())
+    return _scorecard_page(
+        request,
+        params,
+        staff_member,
+        staff_member=staff_member,
+        # Where they work, linked only where the reader may go (a teller may not open the outlet).
+        workplaces=[
+            {"assignment": assignment, "visible": scope.can_see_unit(assignment.unit)} for assignment in assignments
+        ],
+    )
+
+
+@login_required
+def my_scorecard(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own scorecard: their unit, their staff record, or the head office."""
+    scope = scope_for_user(request.user)
+    entity = own_scorecard_entity(user=request.user)
+    if isinstance(entity, OrgUnit) and scope.can_see_unit(entity):
+        return _unit_page(request, scope, entity)
+    if isinstance(entity, StaffMember) and scope.can_see_staff(entity):
+        return _staff_page(request, scope, entity)
+    raise Http404("No scorecard for this login.")
+
+
+@login_required
+def unit_scorecard(request: HttpRequest, code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _unit_page(request, scope, get_unit_or_404(scope, code))
+
+
+@login_required
+def staff_scorecard(request: HttpRequest, code: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    return _staff_page(request, scope, get_staff_or_404(scope, code))
