@@ -101,7 +101,7 @@ def _page_params(request: HttpRequest, scope: Scope, *, own_manager: StaffMember
 def my_customers(request: HttpRequest) -> HttpResponse:
     """/customers/: a staff member's own customers; everyone else goes to the page of their unit."""
     scope = scope_for_user(request.user)
-    if scope.everything or scope.unit_path:
+    if scope.sees_units:
         unit = request.user.unit if request.user.unit_id else None
         if unit is None or not scope.can_see_unit(unit):
             unit = scope.units().filter(parent=None).order_by("path").first()

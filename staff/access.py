@@ -103,17 +103,6 @@ class Scope:
         a staff login sees only their own record."""
         return self.everything or bool(self.unit_path)
 
-    @property
-    def lands_on_overview(self) -> bool:
-        """Starts the day on an overview: HQ, auditors and unit managers (DOMAIN.md §1)."""
-        return self.everything or (bool(self.unit_path) and self.role == Role.UNIT_MANAGER)
-
-    @property
-    def lands_on_scorecard(self) -> bool:
-        """Starts the day on their own scorecard, the 08:30 morning meeting (DOMAIN.md §1): outlet heads
-        and staff members."""
-        return self.role in (Role.OUTLET_HEAD, Role.STAFF)
-
     # -- may do ----------------------------------------------------------------------------------------
 
     @property
@@ -236,9 +225,45 @@ def get_staff_or_404(scope: Scope, code: str) -> StaffMember:
     return staff_member
 
 
+# -- one's own pages -----------------------------------------------------------------------------------
+# Read off the login's role, like what waits for whom below: the home page asks before any Scope is
+# built, and a Scope of the staff role costs a query.
+
+
+def own_scorecard_entity(*, user: User) -> OrgUnit | StaffMember | None:
+    """Whose scorecard "my scorecard" is (DOMAIN.md §1, §7): an outlet head's or a unit manager's unit,
+    a staff member's own record, the head office for HQ administrators and auditors; None otherwise."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD):
+        return user.unit if user.unit_id else None
+    if user.role == Role.STAFF:
+        return StaffMember.objects.filter(user=user).first()
+    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
+        return OrgUnit.objects.filter(parent=None).order_by("path").first()
+    return None
+
+
+def own_overview_unit(*, user: User) -> OrgUnit | None:
+    """The unit whose overview is a user's home page: a unit manager's unit, the head office for HQ
+    administrators, auditors and superusers; None for outlet heads and staff (they start on a scorecard)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.UNIT_MANAGER:
+        return user.unit if user.unit_id else None
+    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
+        return OrgUnit.objects.filter(parent=None).order_by("path").first()
+    return None
+
+
+def starts_on_scorecard(user: User) -> bool:
+    """Who starts the day on their own scorecard, the 08:30 morning meeting (DOMAIN.md §1): outlet heads
+    and staff members. HQ, auditors and unit managers start on their overview (own_overview_unit)."""
+    return user.is_authenticated and user.is_active and user.role in (Role.OUTLET_HEAD, Role.STAFF)
+
+
 # -- what waits for whom ----------------------------------------------------------------------------
-# Read off the login's role without building a Scope: the header badge asks on every page, and a Scope
-# of the staff role costs a query.
+# Read off the login's role without building a Scope: the header badge asks on every page.
 
 
 def has_follow_up_work(user: User) -> bool:

@@ -84,7 +84,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     downloadable (?export=csv or xlsx). An outlet head reads their peers' scores but opens only their
     own scorecard."""
     scope = scope_for_user(request.user)
-    if not scope.everything and not scope.unit_path:
+    if not scope.sees_units:
         raise Http404("No bulletin for this login.")
     group, unit = _bulletin_subject(request, scope)
     subject = group or unit

@@ -22,7 +22,6 @@ from kpi.models import Scorecard
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
 from kpi.selectors.scorecards import (
     child_units,
-    own_scorecard_entity,
     scorecard_get,
     scorecard_sections,
     staff_assigned,
@@ -40,7 +39,7 @@ from kpi.views.common import (
     who,
 )
 from lib.exports import table_response
-from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_staff_or_404, get_unit_or_404, own_scorecard_entity, scope_for_user
 from staff.models import StaffMember
 
 

@@ -16,8 +16,11 @@ from staff.access import (
     get_staff_or_404,
     get_unit_or_404,
     has_follow_up_work,
+    own_overview_unit,
+    own_scorecard_entity,
     scope_for_token,
     scope_for_user,
+    starts_on_scorecard,
     unit_heads,
     users_who_may_follow_up,
 )
@@ -260,8 +263,6 @@ COLUMNS = (
     "may_import",
     "personal_data",
     "sees_units",
-    "lands_on_overview",
-    "lands_on_scorecard",
     "may_follow_up GZ0101",
     "may_follow_up SZ0101",
     "may_review_from_above GZ0101",
@@ -272,24 +273,24 @@ COLUMNS = (
 )
 Y, N = True, False
 # wr: may_write; net: may_write_network; clo, rol, tgt, fct, imp: may_close_months, may_start_rollup,
-# may_set_targets, may_push_facts, may_import; pd: personal_data; unit: sees_units; ovw, card: lands_on_overview,
-# lands_on_scorecard; fuG, fuS / rvG, rvS: may_follow_up / may_review_from_above of GZ0101, SZ0101;
-# pk, pkG, pkS: may_manage_contests of no unit, GZ0101, SZ01.
-#                           wr  net  clo  rol  tgt  fct  imp  pd  unit  ovw  card  fuG  fuS  rvG  rvS  pk  pkG  pkS
+# may_set_targets, may_push_facts, may_import; pd: personal_data; unit: sees_units; fuG, fuS / rvG, rvS:
+# may_follow_up / may_review_from_above of GZ0101, SZ0101; pk, pkG, pkS: may_manage_contests of no unit,
+# GZ0101, SZ01.
+#                           wr  net  clo  rol  tgt  fct  imp  pd  unit  fuG  fuS  rvG  rvS  pk  pkG  pkS
 PERMISSIONS = {
-    "hq_admin":            (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   N,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
-    "superuser":           (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   N,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
-    "auditor":             (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,    N,   N,   N,   N,   N,  N,   N),
-    "unit_manager":        (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,    Y,   N,   Y,   N,   Y,  Y,   N),
-    "outlet_head":         (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   Y,    Y,   N,   N,   N,   N,  N,   N),
-    "teller":              (N,  N,   N,   N,   N,   N,   N,   Y,  N,    N,   Y,    N,   N,   N,   N,   N,  N,   N),
-    "outsider":            (N,  N,   N,   N,   N,   N,   N,   N,  N,    N,   N,    N,   N,   N,   N,   N,  N,   N),
-    "token read":          (N,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,    N,   N,   N,   N,   N,  N,   N),
-    "token read,personal": (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,    N,   N,   N,   N,   N,  N,   N),
+    "hq_admin":            (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
+    "superuser":           (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
+    "auditor":             (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N),
+    "unit_manager":        (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   Y,   N,   Y,  Y,   N),
+    "outlet_head":         (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   N,   N,   N,  N,   N),
+    "teller":              (N,  N,   N,   N,   N,   N,   N,   Y,  N,    N,   N,   N,   N,   N,  N,   N),
+    "outsider":            (N,  N,   N,   N,   N,   N,   N,   N,  N,    N,   N,   N,   N,   N,  N,   N),
+    "token read":          (N,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,   N,   N,   N,  N,   N),
+    "token read,personal": (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N),
     # A writing token may change things in its subtree; which writes it may make is its scope's business
     # (staff.api.HasTokenScope), and the follow-up pages take signed-in people only.
-    "token ingest":        (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,    Y,   N,   N,   N,   N,  N,   N),
-    "token read,admin":    (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,    Y,   N,   N,   N,   N,  N,   N),
+    "token ingest":        (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N),
+    "token read,admin":    (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N),
 }  # fmt: skip
 
 
@@ -325,7 +326,7 @@ def test_each_persona_has_exactly_the_permissions_of_the_table(persona, scope_of
 
 
 def test_the_table_names_every_permission_of_the_scope():
-    named = {name for name in dir(Scope) if name.startswith(("may_", "lands_on_"))}
+    named = {name for name in dir(Scope) if name.startswith("may_")}
 
     assert named <= {column.split(" ")[0] for column in COLUMNS}
 
@@ -454,3 +455,43 @@ def test_a_read_token_sees_masks_and_a_personal_token_the_names(network):
 
     assert scope_for_token(read).person_name("张小三") == "张*三"
     assert scope_for_token(personal).person_name("张小三") == "张小三"
+
+
+# -- one's own pages (moved from tests/kpi/test_selectors.py and tests/kpi/test_overview.py) -----------
+
+
+def test_my_scorecard_is_the_outlet_heads_outlet_the_managers_unit_the_tellers_own_and_hq_for_admins(
+    network, outlet_head, unit_manager, teller, hq_admin, auditor, outsider
+):
+    assert own_scorecard_entity(user=outlet_head) == network["GZ0101"]
+    assert own_scorecard_entity(user=unit_manager) == network["GZ01"]
+    assert own_scorecard_entity(user=teller) == teller.staff_member
+    assert own_scorecard_entity(user=hq_admin) == network["HQ"]
+    assert own_scorecard_entity(user=auditor) == network["HQ"]
+    assert own_scorecard_entity(user=outsider) is None
+
+
+def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
+    network, unit_manager, hq_admin, auditor, outlet_head, teller, outsider
+):
+    assert own_overview_unit(user=unit_manager) == network["GZ01"]
+    assert own_overview_unit(user=hq_admin) == network["HQ"]
+    assert own_overview_unit(user=auditor) == network["HQ"]
+    assert own_overview_unit(user=UserFactory(username="root", is_superuser=True)) == network["HQ"]
+    for user in (outlet_head, teller, outsider):
+        assert own_overview_unit(user=user) is None
+
+
+@pytest.mark.parametrize(
+    "persona, on_scorecard",
+    [
+        ("hq_admin", False),
+        ("auditor", False),
+        ("unit_manager", False),
+        ("outlet_head", True),
+        ("teller", True),
+        ("outsider", False),
+    ],
+)
+def test_outlet_heads_and_staff_start_the_day_on_their_scorecard(persona, on_scorecard, request):
+    assert starts_on_scorecard(request.getfixturevalue(persona)) is on_scorecard
