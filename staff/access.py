@@ -10,6 +10,10 @@ views, API permission classes, admins and services ask it by name. Some names ar
 from the place that asks (closing a month, starting a rollup and importing a CSV are all "may write
 the whole network"): the name says what is asked, the rule it stands for is written once.
 
+One's own. Where a login starts the day and whose scorecard and overview are its own
+(`own_scorecard_entity`, `own_overview_unit`, `starts_on_scorecard`), and what waits for it
+(`has_follow_up_work`, `fills_reviews`, `answers_reviews`), are read off its role here too.
+
 Personal data. `Scope.person_name` and `Scope.id_number` show a name or an identity number to a reader
 who may read personal data and its mask (lib.masking) to anyone else.
 
@@ -33,6 +37,8 @@ from staff.models import ApiToken, Assignment, Role, StaffMember, User
 # The prefix of the permissions AccessBackend answers (`user.has_perm("access.may_import")`). No app is
 # labelled `access`, so no Permission row can grant one of them by accident.
 PERMISSION_PREFIX = "access."
+# The roles that head a unit of their own and see its subtree: a sub-branch (or branch) and an outlet.
+UNIT_HEAD_ROLES = (Role.UNIT_MANAGER, Role.OUTLET_HEAD)
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ def scope_for_user(user: User) -> Scope:
         return Scope(everything=True, read_only=False, personal_data=True, role=Role.HQ_ADMIN)
     if user.role == Role.AUDITOR:
         return Scope(everything=True, read_only=True, personal_data=True, role=user.role)
-    if user.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD) and user.unit_id:
+    if user.role in UNIT_HEAD_ROLES and user.unit_id:
         return Scope(unit_path=user.unit.path, read_only=False, personal_data=True, role=user.role)
     if user.role == Role.STAFF:
         staff_member = StaffMember.objects.filter(user=user).only("pk").first()
@@ -235,7 +241,7 @@ def own_scorecard_entity(*, user: User) -> OrgUnit | StaffMember | None:
     a staff member's own record, the head office for HQ administrators and auditors; None otherwise."""
     if not user.is_authenticated or not user.is_active:
         return None
-    if user.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD):
+    if user.role in UNIT_HEAD_ROLES:
         return user.unit if user.unit_id else None
     if user.role == Role.STAFF:
         return StaffMember.objects.filter(user=user).first()
@@ -292,16 +298,14 @@ def users_who_may_follow_up(unit: OrgUnit) -> QuerySet[User]:
     above it (read off the unit's path)."""
     codes = [*unit.ancestor_codes, unit.code]
     return User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True)
-        | Q(role=Role.HQ_ADMIN)
-        | Q(role__in=(Role.UNIT_MANAGER, Role.OUTLET_HEAD), unit__code__in=codes)
+        Q(is_superuser=True) | Q(role=Role.HQ_ADMIN) | Q(role__in=UNIT_HEAD_ROLES, unit__code__in=codes)
     )
 
 
 def unit_heads(unit_ids) -> QuerySet[User]:
     """The active logins who head these units themselves (their own unit, not one above): outlet heads
     and unit managers. Each may follow the unit up; a new alert goes to its unit's head."""
-    return User.objects.filter(is_active=True, role__in=(Role.OUTLET_HEAD, Role.UNIT_MANAGER), unit_id__in=unit_ids)
+    return User.objects.filter(is_active=True, role__in=UNIT_HEAD_ROLES, unit_id__in=unit_ids)
 
 
 # The permissions a layer below people may ask by name (they take no argument).

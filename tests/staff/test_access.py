@@ -356,7 +356,7 @@ def test_a_deactivated_hq_admin_may_do_nothing(hq_admin, network):
     ],
 )
 def test_alerts_wait_for_hq_and_unit_heads_and_reviews_for_outlet_heads_and_unit_managers(
-    persona, follow_up_work, fills, answers, request
+    persona, follow_up_work, fills, answers, request, network
 ):
     user = request.getfixturevalue(persona)
 
@@ -407,7 +407,7 @@ def test_a_unit_is_headed_by_its_own_outlet_head_or_unit_manager_not_by_those_ab
         ("outsider", False),
     ],
 )
-def test_has_perm_answers_the_named_permissions_as_the_scope_does(persona, may_import, request):
+def test_has_perm_answers_the_named_permissions_as_the_scope_does(persona, may_import, request, network):
     user = request.getfixturevalue(persona)
 
     for name in ("may_import", "may_write_network", "may_close_months", "may_start_rollup"):
@@ -493,5 +493,5 @@ def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
         ("outsider", False),
     ],
 )
-def test_outlet_heads_and_staff_start_the_day_on_their_scorecard(persona, on_scorecard, request):
+def test_outlet_heads_and_staff_start_the_day_on_their_scorecard(persona, on_scorecard, request, network):
     assert starts_on_scorecard(request.getfixturevalue(persona)) is on_scorecard
