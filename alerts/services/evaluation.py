@@ -1,10 +1,10 @@
 """Evaluating the alert rules for a business day (预警, issue 8).
 
-The rollup queues `alerts.tasks.evaluate_day` when it has published a day (kpi.services.rollup); the
-beat runs `alerts_check_missing` for yesterday every quarter of an hour, so a missing-data rule fires
-once its cut-off has passed. Each rule reads the day's published results (ScorecardLine / Scorecard
-of RollupDay.published_run) or the facts for every unit of its kind at once: one query per rule (two
-for behind pace), never one per unit.
+`alerts.tasks.evaluate_day` is queued for each day the rollup publishes (alerts.receivers listens to
+kpi.signals.day_published); the beat runs `alerts_check_missing` for yesterday every quarter of an
+hour, so a missing-data rule fires once its cut-off has passed. Each rule reads the day's published
+results (ScorecardLine / Scorecard of RollupDay.published_run) or the facts for every unit of its kind
+at once: one query per rule (two for behind pace), never one per unit.
 
 What a rule sees, per unit:
 

@@ -24,6 +24,8 @@ How it stays cheap and safe:
 6. Closed months are frozen (kpi.services.closing): a rollup of one of their days records a skipped
    run and leaves the published one; pending_days passes them over (a late fact still marks them
    stale, and they are recomputed once the month is reopened).
+7. Announced, not called. Once a day's publication commits, kpi.signals.day_published tells the apps
+   built on kpi (alerts queues the evaluation of its rules); the rollup imports none of them.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from kpi.models import (
     Target,
 )
 from kpi.services import scoring
+from kpi.signals import day_published
 from lib import bulk
 from lib.locks import named_lock
 from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of
@@ -560,18 +563,16 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
         _discard(superseded)
         _prune_states(day)
-        # The alert rules read what was just published (issue 8): a task queued once this commits, so a
-        # worker evaluates them without holding the rollup; robust, so a failure is logged, never raised.
-        transaction.on_commit(lambda: _queue_alert_evaluation(day), robust=True)
-    run.refresh_from_db()
+        run.refresh_from_db()
+        # The apps built on kpi react to the published day (alerts evaluates its rules, issue 8) by
+        # listening to kpi.signals.day_published, announced once this commits so that they read what was
+        # published; robust, so a failure is logged, never raised, and the day stays published.
+        transaction.on_commit(lambda: _announce_published(day, run), robust=True)
     progress(100, f"{day}: published")
 
 
-def _queue_alert_evaluation(day: datetime.date) -> None:
-    # Imported here: the alerts app builds on kpi, not the other way round.
-    from alerts.tasks import evaluate_day
-
-    evaluate_day.delay(day.isoformat())
+def _announce_published(day: datetime.date, run: RollupRun) -> None:
+    day_published.send_robust(sender=RollupDay, day=day, run=run)
 
 
 def _month_closed(day: datetime.date) -> bool:
