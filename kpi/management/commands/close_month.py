@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from kpi.services.closing import MonthCloseError, month_close, month_is_closed, month_reopen
-from lib.periods import PeriodKind, parse_period
+from lib.periods import PeriodKind, parse_month, period_of
 
 
 class Command(BaseCommand):
@@ -21,11 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, month: str, reopen: bool = False, by: str | None = None, **options):
         try:
-            period = parse_period(month)
+            period = period_of(PeriodKind.MONTH, parse_month(month))
         except ValueError as exc:
             raise CommandError(str(exc))
-        if period.kind != PeriodKind.MONTH:
-            raise CommandError(f"'{month}' is not a month: write it as 2026-10.")
         user = None
         if by:
             user = get_user_model().objects.filter(username=by).first()
