@@ -53,13 +53,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
 from lib.locks import named_lock
-from lib.periods import PeriodKind
+from lib.periods import PERIOD_LABELS, PeriodKind
 from staff.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -72,14 +71,6 @@ HABIT_WEEKS = 4
 HABIT_DAYS = 2
 OWNER_ROLES = (Role.OUTLET_HEAD, Role.UNIT_MANAGER)
 DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
-
-PERIOD_LABELS = {
-    PeriodKind.DAY: gettext_lazy("Day"),
-    PeriodKind.WEEK: gettext_lazy("Week"),
-    PeriodKind.MONTH: gettext_lazy("Month"),
-    PeriodKind.QUARTER: gettext_lazy("Quarter"),
-    PeriodKind.YEAR: gettext_lazy("Year"),
-}
 
 
 @dataclass(frozen=True)
