@@ -128,7 +128,7 @@ def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None)
     alerts_check_missing takes them then).
     """
     now = now or timezone.now()
-    published = RollupDay.objects.filter(date=day).exclude(published_run=None).exists()
+    published = RollupDay.objects.published(on=day).exists()
     result = Evaluation(day=day, published=published)
     rules = list(AlertRule.objects.filter(is_active=True).select_related("metric"))
     with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
@@ -147,7 +147,7 @@ def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None)
 def alerts_check_missing(*, day: datetime.date, now: datetime.datetime | None = None) -> Evaluation:
     """Evaluate the missing-data rules for `day` whose cut-off has passed by `now` (the beat's job)."""
     now = now or timezone.now()
-    result = Evaluation(day=day, published=RollupDay.objects.filter(date=day).exclude(published_run=None).exists())
+    result = Evaluation(day=day, published=RollupDay.objects.published(on=day).exists())
     rules = list(AlertRule.objects.filter(is_active=True, kind=RuleKind.MISSING_DATA).select_related("metric"))
     with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
         for rule in rules:
@@ -183,7 +183,7 @@ def _evaluate_rule(rule: AlertRule, day: datetime.date, now: datetime.datetime, 
 
 
 def _published_runs(dates) -> QuerySet:
-    return RollupDay.objects.filter(date__in=dates).exclude(published_run=None).values("published_run")
+    return RollupDay.objects.published().filter(date__in=dates).runs()
 
 
 def _unit_lines(rule: AlertRule, dates: list[datetime.date], period: str) -> QuerySet:
@@ -205,10 +205,7 @@ def _unit_lines(rule: AlertRule, dates: list[datetime.date], period: str) -> Que
 def _behind_pace(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     running = max(rule.days_running, 1)
     dates = list(
-        RollupDay.objects.filter(date__lte=day)
-        .exclude(published_run=None)
-        .order_by("-date")
-        .values_list("date", flat=True)[:running]
+        RollupDay.objects.published().filter(date__lte=day).order_by("-date").values_list("date", flat=True)[:running]
     )
     if len(dates) < running or dates[0] != day:
         return {}
@@ -261,9 +258,7 @@ def _threshold(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
 
 def _sudden_change(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     first = day - datetime.timedelta(days=rule.window_days)
-    dates = list(
-        RollupDay.objects.filter(date__range=(first, day)).exclude(published_run=None).values_list("date", flat=True)
-    )
+    dates = list(RollupDay.objects.published().filter(date__range=(first, day)).values_list("date", flat=True))
     if day not in dates:
         return {}
     rows = list(
