@@ -44,11 +44,18 @@ from alerts.services.follow_up import (
     is_overdue,
     next_statuses,
 )
-from alerts.services.plans import can_plan, plan_create, plan_measure_add, plan_measure_update
+from alerts.services.plans import (
+    NOT_A_PLAN_PERIOD,
+    PLAN_PERIOD_KINDS,
+    can_plan,
+    plan_create,
+    plan_measure_add,
+    plan_measure_update,
+)
 from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_review, review_answer, review_submit
 from kpi.models import Metric
 from lib.exports import table_response
-from lib.periods import parse_date
+from lib.periods import parse_date, parse_period
 from staff.selectors import scope_for_user
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -438,6 +445,13 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     (one per outlet and period) for those who may write them."""
     scope = scope_for_user(request.user)
     period = (request.GET.get("period") or "").strip()
+    if period:
+        # Read by the one parser: 2026-11 as typed finds the plans of 2026-11; anything else finds none,
+        # and says what is expected.
+        try:
+            period = parse_period(period, kinds=PLAN_PERIOD_KINDS).code
+        except ValueError:
+            messages.error(request, str(NOT_A_PLAN_PERIOD))
     form = PlanForm(scope=scope) if not scope.read_only else None
     status = 200
     if request.method == "POST":
@@ -448,7 +462,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             try:
                 plan = plan_create(
                     unit=form.cleaned_data["unit"],
-                    period=form.cleaned_data["period"],
+                    period=form.cleaned_data["period"].code,
                     title=form.cleaned_data["title"],
                     diagnosis=form.cleaned_data["diagnosis"],
                     by=request.user,

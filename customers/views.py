@@ -30,6 +30,7 @@ from branches.models import OrgUnit
 from customers import selectors
 from lib.exports import table_response
 from lib.masking import mask_name
+from lib.periods import parse_month
 from staff.models import StaffMember
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
@@ -66,7 +67,7 @@ def _page_params(request: HttpRequest, scope: Scope, *, own_manager: StaffMember
     text = (request.GET.get("month") or "").strip()
     if text:
         try:
-            month = selectors.parse_month(text)
+            month = parse_month(text)
         except ValueError:
             errors.append(_("“%(value)s” is not a month; pick one as YYYY-MM, e.g. 2026-11.") % {"value": text})
     schemes = None

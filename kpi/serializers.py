@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kpi.models import Contest, ContestPair, Scorecard, ScorecardLine, Status
+from lib.api_fields import DateField
 from lib.periods import PERIOD_KINDS
 
 # -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
@@ -124,10 +125,8 @@ class ScorecardQuerySerializer(serializers.Serializer):
 
     unit = serializers.CharField(required=False, allow_blank=False)
     staff = serializers.CharField(required=False, allow_blank=False)
-    date = serializers.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
+    date = DateField(
+        required=False, error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."}
     )
     period = serializers.ChoiceField(
         choices=[kind.value for kind in PERIOD_KINDS],
@@ -156,10 +155,8 @@ class RankingQuerySerializer(serializers.Serializer):
             "blank": "Give group=CODE: a peer group code, or a unit code whose outlets are ranked together.",
         },
     )
-    date = serializers.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
+    date = DateField(
+        required=False, error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."}
     )
     period = serializers.ChoiceField(
         choices=[kind.value for kind in PERIOD_KINDS],

@@ -474,9 +474,7 @@ def _prune_states(day: datetime.date) -> None:
     """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
     recomputed from scratch instead of from the day before)."""
     horizon = day - datetime.timedelta(days=settings.ROLLUP_STATE_DAYS)
-    old_runs = list(
-        RollupDay.objects.filter(date__lt=horizon).exclude(published_run=None).values_list("published_run", flat=True)
-    )
+    old_runs = list(RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True))
     RollupState.objects.filter(run_id__in=old_runs).delete()
 
 
@@ -501,7 +499,7 @@ def rollup_day(
     try:
         with named_lock(LOCK_NAME):
             # Checked under the lock: month_close takes it too, so a close cannot slip in mid-run.
-            if _month_closed(day):
+            if MonthClose.objects.closed(day).exists():
                 RollupRun.objects.filter(pk=run.pk).update(
                     status=RollupRun.Status.SKIPPED, finished_at=timezone.now(), message=f"month {day:%Y-%m} is closed"
                 )
@@ -575,10 +573,6 @@ def _announce_published(day: datetime.date, run: RollupRun) -> None:
     day_published.send_robust(sender=RollupDay, day=day, run=run)
 
 
-def _month_closed(day: datetime.date) -> bool:
-    return MonthClose.objects.filter(month=day.replace(day=1), is_closed=True).exists()
-
-
 def rollup_range(
     *, first: datetime.date, last: datetime.date, progress: Callable[[datetime.date], None] | None = None
 ) -> list[RollupRun]:
@@ -596,13 +590,13 @@ def pending_days(*, through: datetime.date | None = None) -> list[datetime.date]
     fact (or `through`), in date order."""
     # Days of closed months stay as they were published, stale or not: they are left out before the
     # first stale day is taken, or a frozen stale day would have every later day recomputed each time.
-    closed = set(MonthClose.objects.filter(is_closed=True).values_list("month", flat=True))
+    closed = set(MonthClose.objects.closed().values_list("month", flat=True))
     stale = {
         day
         for day in RollupDay.objects.exclude(stale_since=None).values_list("date", flat=True)
         if day.replace(day=1) not in closed
     }
-    latest_published = RollupDay.objects.exclude(published_run=None).aggregate(latest=Max("date"))["latest"]
+    latest_published = RollupDay.objects.published().aggregate(latest=Max("date"))["latest"]
     facts = Fact.objects.aggregate(first=Min("date"), last=Max("date"))
     end = max(filter(None, [facts["last"], through]), default=None)
     new: Iterable[datetime.date] = []

@@ -18,9 +18,9 @@ from kpi.selectors.bulletin import (
     peer_group_default,
     peer_groups_visible,
 )
-from kpi.views.common import EXPORT_FORMATS, PERIOD_LABELS, page_params
+from kpi.views.common import EXPORT_FORMATS, page_params
 from lib.exports import table_response
-from lib.periods import PERIOD_KINDS
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 

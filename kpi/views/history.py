@@ -17,7 +17,6 @@ from kpi.models import Metric
 from kpi.selectors.history import HistoryPoint, metric_history
 from kpi.views.common import (
     EXPORT_FORMATS,
-    PERIOD_LABELS,
     PageParams,
     page_params,
     series_scale,
@@ -27,6 +26,7 @@ from kpi.views.common import (
     who,
 )
 from lib.exports import table_response
+from lib.periods import PERIOD_LABELS
 from staff.models import StaffMember
 from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_user
 

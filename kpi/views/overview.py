@@ -17,9 +17,9 @@ from branches.models import OrgUnit
 from kpi.selectors.bulletin import bulletin_rows
 from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines, overview_get, own_overview_unit
 from kpi.selectors.scorecards import latest_rolled_up_date
-from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS, PERIOD_LABELS
+from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS
 from lib.exports import table_response
-from lib.periods import PERIOD_KINDS, PeriodKind, period_of
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS, PeriodKind, period_of, read_period_params
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 # The overview shows the top of the ranking; the daily bulletin and the download have every outlet.
@@ -45,18 +45,11 @@ def unit_overview(request: HttpRequest, code: str) -> HttpResponse:
     return overview_page(request, scope, get_unit_or_404(scope, code))
 
 
-def _period_kind(request: HttpRequest) -> tuple[PeriodKind, list[str]]:
-    """?period= read leniently: a bad value is reported and the month is shown."""
-    text = request.GET.get("period") or DEFAULT_PERIOD.value
-    try:
-        return PeriodKind(text), []
-    except ValueError:
-        error = _("“%(value)s” is not a period; choose day, week, month, quarter or year.") % {"value": text}
-        return DEFAULT_PERIOD, [error]
-
-
 def overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: bool = False) -> HttpResponse:
-    period_kind, errors = _period_kind(request)
+    # ?period= read leniently (a bad value is reported and the month shown); the overview is always of the
+    # latest rolled-up day, so ?date= is not read.
+    params = read_period_params(request.GET, latest=None, default_kind=DEFAULT_PERIOD, dated=False)
+    period_kind, errors = params.kind, list(params.errors)
     keep = urlencode({"period": period_kind.value})
     if unit.is_outlet:
         # Nothing under an outlet to colour: its scorecard is its overview.

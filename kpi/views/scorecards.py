@@ -31,7 +31,6 @@ from kpi.selectors.scorecards import (
 from kpi.views.common import (
     BEHIND,
     EXPORT_FORMATS,
-    PERIOD_LABELS,
     PageParams,
     page_params,
     status_label,
@@ -40,6 +39,7 @@ from kpi.views.common import (
     who,
 )
 from lib.exports import table_response
+from lib.periods import PERIOD_LABELS
 from staff.models import StaffMember
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 
