@@ -53,8 +53,8 @@ from alerts.services.plans import (
     plan_measure_update,
 )
 from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_review, review_answer, review_submit
+from alerts.tables import ALERTS
 from kpi.models import Metric
-from lib.exports import table_response
 from lib.periods import parse_date, parse_period
 from staff.selectors import scope_for_user
 
@@ -126,44 +126,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 def _alert_export(format_name: str, alerts, today: datetime.date) -> HttpResponse:
-    header = [
-        _("Alert"),
-        _("Unit"),
-        _("Unit name"),
-        _("Rule"),
-        _("Metric"),
-        _("What was seen"),
-        _("Value"),
-        _("First seen"),
-        _("Last seen"),
-        _("Status"),
-        _("Owner"),
-        _("Cause"),
-        _("Action plan"),
-        _("Deadline"),
-        _("Overdue"),
-    ]
-    rows = (
-        [
-            alert.pk,
-            alert.unit.code,
-            alert.unit.name,
-            alert.rule.name,
-            alert.metric.code if alert.metric_id else "",
-            alert.detail,
-            alert.value,
-            alert.opened_on,
-            alert.last_seen_on,
-            alert.get_status_display(),
-            (alert.owner.get_full_name() or alert.owner.username) if alert.owner_id else "",
-            alert.get_cause_display() if alert.cause else "",
-            alert.action_plan,
-            alert.deadline,
-            _("overdue") if alert.overdue else "",
-        ]
-        for alert in alerts
-    )
-    return table_response(format_name, f"alerts-{today:%Y%m%d}", header, rows)
+    """The listed alerts (alerts.tables.ALERTS)."""
+    return ALERTS.response(format_name, f"alerts-{today:%Y%m%d}", alerts)
 
 
 def rule_description(rule: AlertRule) -> str:

@@ -17,8 +17,8 @@ from branches.models import OrgUnit
 from kpi.selectors.bulletin import bulletin_rows
 from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines, overview_get, own_overview_unit
 from kpi.selectors.scorecards import latest_rolled_up_date
+from kpi.tables import RANKING, RANKING_PAGE, overview_table
 from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS
-from lib.exports import table_response
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS, PeriodKind, period_of, read_period_params
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
@@ -87,6 +87,7 @@ def overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: boo
         "rows": rows,
         "chart": _chart_data(heatmap, rows),
         "ranking": ranking[:RANKING_ON_PAGE],
+        "ranking_table": RANKING_PAGE.page(ranking[:RANKING_ON_PAGE], keep=keep),
         "ranking_total": len(ranking),
         "behind": behind,
         "behind_count": behind_count,
@@ -142,39 +143,11 @@ def _chart_data(heatmap: Overview, rows: list[dict]) -> dict:
 def _overview_export(
     request: HttpRequest, format_name: str, *, scope: Scope, unit: OrgUnit, day, period_kind: PeriodKind
 ) -> HttpResponse:
-    """?export=csv|xlsx: the heatmap's table (a status and a pace-adjusted attainment per metric), or
-    with &table=ranking the ranking of every outlet under the unit. Attainments are fractions, as in
-    every file (DOMAIN.md §4)."""
+    """?export=csv|xlsx: the heatmap's table (kpi.tables.overview_table), or with &table=ranking the
+    ranking of every outlet under the unit (kpi.tables.RANKING)."""
     stem = f"{unit.code}-{day.isoformat() if day else 'none'}-{period_kind.value}"
     if request.GET.get("table") == "ranking":
         ranking = bulletin_rows(date=day, period=period_kind, unit=unit, scope=scope) if day else []
-        header = [_("Rank"), _("Outlet code"), _("Outlet"), _("Score"), _("Vetoed"), _("Veto reason")]
-        cells = (
-            [
-                row.rank,
-                row.outlet.code,
-                row.outlet.name,
-                row.total_score,
-                _("yes") if row.vetoed else "",
-                row.veto_reason,
-            ]
-            for row in ranking
-        )
-        return table_response(format_name, f"ranking-{stem}", header, cells)
-
+        return RANKING.response(format_name, f"ranking-{stem}", ranking)
     heatmap = overview_get(unit=unit, date=day, period=period_kind)
-    header = [_("Unit code"), _("Unit")]
-    for metric in heatmap.metrics:
-        header += [
-            _("%(metric)s: status") % {"metric": metric.name},
-            _("%(metric)s: pace-adjusted attainment") % {"metric": metric.name},
-        ]
-    cells = (
-        [
-            row.unit.code,
-            row.unit.name,
-            *(value for cell in row.cells for value in (str(cell.label), cell.pace_attainment)),
-        ]
-        for row in heatmap.rows
-    )
-    return table_response(format_name, f"overview-{stem}", header, cells)
+    return overview_table(heatmap.metrics).response(format_name, f"overview-{stem}", heatmap.rows)
