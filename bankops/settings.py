@@ -258,9 +258,10 @@ SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=62)
 ROLLUP_STATE_DAYS = env.int("ROLLUP_STATE_DAYS", default=45)
 
 CELERY_BEAT_SCHEDULE = {
-    # Early warning (issue 8). The rollup queues the evaluation of each day it publishes; the facts of
-    # yesterday are checked against the missing-data rules every quarter of an hour, each rule once its
-    # cut-off (09:00 by default) has passed, so a late batch clears the alert at the next check.
+    # Early warning (issue 8). Each day the rollup publishes is evaluated (alerts listens to
+    # kpi.signals.day_published); the facts of yesterday are checked against the missing-data rules
+    # every quarter of an hour, each rule once its cut-off (09:00 by default) has passed, so a late
+    # batch clears the alert at the next check.
     "alerts-missing-data": {
         "task": "alerts.tasks.check_missing_data",
         "schedule": crontab(minute="*/15"),

@@ -4,23 +4,12 @@ door refuses the same months with the same words."""
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Snapshot
 from customers.services.tiering import month_end, month_start
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
-
-
-def parse_month(text: str) -> datetime.date:
-    """'2026-11' (or '2026-11-01') → 2026-11-01; ValueError says what was expected."""
-    match = _MONTH.match((text or "").strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(_("'%(text)s' is not a month (expected YYYY-MM, such as 2026-11)") % {"text": text})
-    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
