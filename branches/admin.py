@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count
+from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
 from branches.models import OrgUnit, PeerGroup
+from branches.services import UNIT_COLUMNS, units_import
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(CsvImportMixin, admin.ModelAdmin):
-    import_kind = "units"
+    csv_importer = CsvImporter("units", UNIT_COLUMNS, units_import)
     list_display = ("code", "name_zh", "name_en", "kind", "area", "format", "transformation", "status", "breadcrumbs")
     list_filter = ("kind", "area", "format", "transformation", "status", "is_benchmark")
     search_fields = ("code", "name_zh", "name_en")
@@ -36,6 +39,11 @@ class OrgUnitAdmin(CsvImportMixin, admin.ModelAdmin):
         ),
         (_("Outlet"), {"fields": ("area", "format", "transformation", "transformed_on", "is_benchmark", "benchmark")}),
     )
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # The import rewrites the tree of the whole network: HQ's. The org layer knows no roles (staff
+        # rests on it), so HQ is spelled as Django's superuser, as the HQ administrators' logins are.
+        return request.user.is_superuser and super().has_import_permission(request)
 
     @admin.display(description=_("path"), ordering="path")
     def breadcrumbs(self, unit: OrgUnit) -> str:

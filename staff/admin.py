@@ -4,11 +4,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 from staff.models import ApiToken, Assignment, Post, StaffMember, User
-from staff.services import api_token_issue_key, api_token_revoke, api_token_scopes
+from staff.selectors import scope_for_user
+from staff.services import STAFF_COLUMNS, api_token_issue_key, api_token_revoke, api_token_scopes, staff_import
 
 
 @admin.register(User)
@@ -42,12 +45,17 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(CsvImportMixin, admin.ModelAdmin):
-    import_kind = "staff"
+    csv_importer = CsvImporter("staff", STAFF_COLUMNS, staff_import)
     list_display = ("code", "name", "user")
     search_fields = ("code", "name", "assignments__unit__code")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
     inlines = [AssignmentInline]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # The import takes no scope: HQ's alone.
+        scope = scope_for_user(request.user)
+        return scope.everything and not scope.read_only and super().has_import_permission(request)
 
 
 @admin.register(Assignment)

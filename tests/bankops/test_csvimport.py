@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from branches.models import OrgUnit
+from lib.admin_import import csv_importers
 from lib.csvimport import (
     Checker,
     Column,
@@ -222,6 +223,10 @@ def test_an_importer_reads_the_file_for_its_columns_and_passes_who_sent_it():
     with pytest.raises(ImportRejected) as rejected:
         importer(b"name,kind\nMimi,cat\n")
     assert [problem.field for problem in rejected.value.problems] == ["born", "weight", "owner"]
+
+
+def test_the_command_knows_the_kinds_the_admin_offers_an_upload_for():
+    assert sorted(csv_importers()) == ["customer_snapshots", "customers", "facts", "staff", "targets", "units"]
 
 
 # -- reference data in bulk -----------------------------------------------------------------------------
