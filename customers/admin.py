@@ -19,9 +19,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
 from branches.models import OrgUnit, UnitStatus
 from customers.models import GROUP_LABELS, Customer, Group, Snapshot, Tier, TieringRun, TierScheme
+from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
 from customers.services.runs import tiering_month_problem
 from customers.services.schemes import (
     SchemeError,
@@ -35,6 +35,8 @@ from customers.services.schemes import (
 )
 from customers.services.tiering import previous_month
 from customers.tasks import tiering_month
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 from lib.identity import id_number_problem, normalize_id_number
 from lib.periods import parse_month
 from lib.periods_forms import MonthField
@@ -295,7 +297,7 @@ class CustomerForm(forms.ModelForm):
 
 @admin.register(Customer)
 class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
-    import_kind = "customers"
+    csv_importer = CsvImporter("customers", CUSTOMER_COLUMNS, customers_import)
     form = CustomerForm
     list_filter = (GroupFilter,)
     list_select_related = ("home_outlet", "relationship_manager")
@@ -358,7 +360,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Snapshot)
 class SnapshotAdmin(CsvImportMixin, ReadOnlyAdmin):
-    import_kind = "customer_snapshots"
+    csv_importer = CsvImporter("customer_snapshots", SNAPSHOT_COLUMNS, snapshots_import)
     list_display = ("customer", "month_label", "deposits", "wealth", "funds", "insurance", "bonds", "aum_avg_daily")
     list_filter = ("month",)
     search_fields = ("customer__code",)
@@ -375,7 +377,7 @@ class SnapshotAdmin(CsvImportMixin, ReadOnlyAdmin):
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Read-only by hand, but an upload goes through the snapshot import, for HQ.
-        return _may_change_network(request) and request.user.has_perms(
+        return request.user.has_perm("access.may_import") and request.user.has_perms(
             ["customers.add_snapshot", "customers.change_snapshot"]
         )
 
