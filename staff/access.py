@@ -268,6 +268,31 @@ def starts_on_scorecard(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.role in (Role.OUTLET_HEAD, Role.STAFF)
 
 
+# -- the header's menu -------------------------------------------------------------------------------
+# Read off the login's role without building a Scope: the header shows on every page.
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Which of the header's pages a login opens (templates/base.html reads it as `menu`)."""
+
+    overview: bool = False  # HQ, auditors and unit managers start the day on an overview
+    own_pages: bool = False  # their own scorecard and customers: anyone with a role
+    network_pages: bool = False  # contests, the bulletin and alerts: everyone but a staff member
+
+
+def menu_for(user: User) -> Menu:
+    if not user.is_authenticated or not user.is_active:
+        return Menu()
+    if user.is_superuser:
+        return Menu(overview=True, own_pages=True, network_pages=True)
+    return Menu(
+        overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
+        own_pages=bool(user.role),
+        network_pages=bool(user.role) and user.role != Role.STAFF,
+    )
+
+
 # -- what waits for whom ----------------------------------------------------------------------------
 # Read off the login's role without building a Scope: the header badge asks on every page.
 

@@ -10,12 +10,14 @@ from django.http import Http404
 
 from branches.models import OrgUnit
 from staff.access import (
+    Menu,
     Scope,
     answers_reviews,
     fills_reviews,
     get_staff_or_404,
     get_unit_or_404,
     has_follow_up_work,
+    menu_for,
     own_overview_unit,
     own_scorecard_entity,
     scope_for_token,
@@ -495,3 +497,25 @@ def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
 )
 def test_outlet_heads_and_staff_start_the_day_on_their_scorecard(persona, on_scorecard, request, network):
     assert starts_on_scorecard(request.getfixturevalue(persona)) is on_scorecard
+
+
+# -- the header's menu -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "persona, overview, own_pages, network_pages",
+    [
+        ("hq_admin", True, True, True),
+        ("auditor", True, True, True),
+        ("unit_manager", True, True, True),
+        ("outlet_head", False, True, True),
+        ("teller", False, True, False),
+        ("outsider", False, False, False),
+    ],
+)
+def test_the_menu_shows_each_persona_the_pages_it_opens(persona, overview, own_pages, network_pages, request, network):
+    assert menu_for(request.getfixturevalue(persona)) == Menu(overview, own_pages, network_pages)
+
+
+def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
+    assert menu_for(UserFactory(username="root", is_superuser=True, is_staff=True)) == Menu(True, True, True)
