@@ -13,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from lib.converters import CODE_MAX_LENGTH, CODE_REGEX
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bankops.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "bankops.middleware.ApiLanguageMiddleware",
@@ -183,7 +186,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lib.api.DepthLimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["lib.api.PrincipalRateThrottle"],
     "EXCEPTION_HANDLER": "lib.api.exception_handler",
     # No OPTIONS introspection: the OpenAPI schema documents every endpoint, and DRF's metadata answer
@@ -202,6 +205,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A code in a route (`<code:…>`, lib/converters.py) is documented with its grammar, so a client (and
+    # schemathesis) knows what a code can be.
+    "PATH_CONVERTER_OVERRIDES": {
+        "code": {"type": "string", "pattern": f"^{CODE_REGEX}$", "maxLength": CODE_MAX_LENGTH},
+    },
+    # Patterns for the codes, periods, months, weeks and cursors the API takes (bankops/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bankops.schema.document_value_grammars",
+    ],
     # One name for the period kinds wherever they appear (query parameters, scorecards, targets).
     "ENUM_NAME_OVERRIDES": {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],

@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bankops import views
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="overview"),
-    path("units/<str:code>/overview/", views.unit_overview, name="unit_overview"),
+    path("units/<code:code>/overview/", views.unit_overview, name="unit_overview"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

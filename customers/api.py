@@ -28,6 +28,7 @@ from customers.serializers import (
     TierMigrationsSerializer,
     TierQuerySerializer,
 )
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from staff.api_scope import ScopedViewMixin
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
@@ -424,5 +425,5 @@ urlpatterns = [
     path("customer-tiers/", CustomerTiersView.as_view(), name="api-customer-tiers"),
     path("tier-migrations/", TierMigrationsView.as_view(), name="api-tier-migrations"),
     path("customers/", CustomerListView.as_view(), name="api-customers"),
-    path("customers/<str:code>/", CustomerDetailView.as_view(), name="api-customer"),
+    path("customers/<code:code>/", CustomerDetailView.as_view(), name="api-customer"),
 ]
