@@ -27,7 +27,6 @@ from urllib.parse import quote, urlencode
 
 import django.core.handlers.wsgi
 import pytest
-from django.db import connection
 from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -82,22 +81,6 @@ CURSORS = [
 ]
 
 DEPTH = 100_000
-
-
-@pytest.fixture
-def like_postgresql():
-    """The test database refuses a NUL byte in a parameter, as psycopg does on PostgreSQL."""
-
-    def refuse_nul(execute, sql, params, many, context):
-        rows = params if many else [params]
-        for row in rows or ():
-            values = row.values() if isinstance(row, dict) else row or ()
-            if any(isinstance(value, str) and "\x00" in value for value in values):
-                raise ValueError("A string literal cannot contain NUL (0x00) characters.")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(refuse_nul):
-        yield
 
 
 @pytest.fixture

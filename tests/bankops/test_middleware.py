@@ -8,7 +8,7 @@ import pytest
 @pytest.mark.parametrize(
     "url", ["/bulletin/?unit=GZ0101%00", "/plans/?period=%00", "/units/GZ0101/customers/?manager=S1%00"]
 )
-def test_a_nul_byte_in_a_pages_query_is_a_400_page(client, hq_admin, url):
+def test_a_nul_byte_in_a_pages_query_is_a_400_page(client, hq_admin, url, like_postgresql):
     client.force_login(hq_admin)
 
     response = client.get(url)
