@@ -33,8 +33,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from lib import ratelimit
 
 NON_FIELD = ""
 
@@ -91,7 +93,8 @@ def exception_handler(exc, context):
             if isinstance(detail, dict)
             else detail
         )
-    if isinstance(exc, exceptions.Throttled):
+    # Throttled itself is PrincipalRateThrottle's; a subclass (staff.api's failed tokens) says its own.
+    if type(exc) is exceptions.Throttled:
         exc.detail = (
             f"too many requests: the limit is {throttle_rate()}; try again in {exc.wait or 1:.0f} seconds"
             if exc.wait is not None
@@ -293,28 +296,34 @@ def throttle_rate() -> str | None:
     return getattr(settings, "API_THROTTLE_RATE", None)
 
 
-class PrincipalRateThrottle(SimpleRateThrottle):
-    """One bucket per API token (or per signed-in user), at settings.API_THROTTLE_RATE (e.g. "1200/min");
-    unthrottled when that is empty. Read per request, so the rate can be changed without a restart of the
-    class (and in tests)."""
+class PrincipalRateThrottle(BaseThrottle):
+    """One bucket per API token and one per signed-in user, at settings.API_THROTTLE_RATE (e.g.
+    "1200/min"); unthrottled when that is empty. Read per request, so the rate can be changed without a
+    restart (and in tests). Counted atomically in the cache (lib/ratelimit.py says why that holds across
+    gunicorn workers), so N requests in a window pass and the N+1th is refused, however many clients
+    send them in parallel."""
 
-    scope = "principal"
+    def allow_request(self, request, view) -> bool:
+        self.wait_seconds = None
+        rate = throttle_rate()
+        if not rate:
+            return True
+        limit, window = ratelimit.parse_rate(rate)
+        allowed, wait = ratelimit.hit(self.key(request), limit=limit, window=window)
+        if not allowed:
+            self.wait_seconds = wait
+        return allowed
 
-    def __init__(self):
-        # SimpleRateThrottle reads its rate from DRF's settings at construction; ours comes from Django's.
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+    def wait(self) -> float | None:
+        return self.wait_seconds
 
-    def get_rate(self) -> str | None:
-        return throttle_rate()
-
-    def get_cache_key(self, request, view) -> str | None:
+    def key(self, request) -> str:
         token = getattr(request, "auth", None)
         if token is not None and hasattr(token, "key_hash"):
             return f"throttle:token:{token.pk}"
         if request.user and request.user.is_authenticated:
             return f"throttle:user:{request.user.pk}"
-        return f"throttle:ip:{self.get_ident(request)}"
+        return f"throttle:ip:{ratelimit.client_ip(request)}"
 
 
 # -- conditional GET -----------------------------------------------------------------------------------
