@@ -1,12 +1,16 @@
-"""Sign-in lockout with django-axes (settings: AXES_*): the backend that refuses a locked-out sign-in and
-the page that says so."""
+"""Signing in: the lockout with django-axes (settings: AXES_*), the backend that refuses a locked-out
+sign-in and the page that says so; and the idle timeout's marker set at sign-in (bankops.middleware)."""
 
 from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.shortcuts import render
+
+from bankops.middleware import note_session_refreshed
 
 
 class LoginLockoutBackend(AxesStandaloneBackend):
@@ -26,3 +30,10 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(
         request, "registration/locked_out.html", {"minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE
     )
+
+
+@receiver(user_logged_in)
+def _session_refreshed_at_sign_in(sender, request, user, **kwargs):
+    """A new session's expiry is now + SESSION_COOKIE_AGE: the idle timeout's marker says so."""
+    if getattr(request, "session", None) is not None:
+        note_session_refreshed(request.session)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
 from django.utils import translation
@@ -61,3 +64,36 @@ class RefuseNulBytesMiddleware:
             if "\x00" in name or any("\x00" in value for value in values):
                 return name.replace("\x00", "%00")
         return None
+
+
+# When a signed-in session's expiry was last moved forward (epoch seconds), in the session itself.
+SESSION_REFRESHED = "_refreshed"
+# Moving it costs a write; once a minute is precise enough for an idle timeout counted in minutes.
+REFRESH_EVERY = 60
+
+
+def note_session_refreshed(session) -> None:
+    session[SESSION_REFRESHED] = int(time.time())
+
+
+class SessionIdleTimeoutMiddleware:
+    """A signed-in session ends SESSION_COOKIE_AGE seconds after its last request, not after it began.
+
+    Django sets a session's expiry (cookie and row) to now + SESSION_COOKIE_AGE each time it saves it;
+    SESSION_SAVE_EVERY_REQUEST would save it on every request, a write per page and per API call. Here it
+    is saved when its expiry was last moved more than REFRESH_EVERY seconds ago: touching the marker
+    marks the session modified, and SessionMiddleware (outside this one) saves it on the way out. Sign-in
+    sets the marker (bankops.auth), so the first minute after it costs nothing either. A session nobody
+    signed in to (an API token's request, the sign-in page) is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            refreshed = session.get(SESSION_REFRESHED, 0)
+            if time.time() - refreshed >= REFRESH_EVERY:
+                note_session_refreshed(session)
+        return response

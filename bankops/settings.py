@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bankops.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,10 +161,10 @@ X_FRAME_OPTIONS = "DENY"
 # The address of a client behind the TLS proxy is the proxy's last X-Forwarded-For entry (lib.ratelimit).
 NUM_PROXIES = 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
 
-# A session ends after SESSION_IDLE_MINUTES without a request (a teller's PC left signed in at the counter);
-# every request saves the session, which moves its expiry forward. (Django's default: 14 days, idle or not.)
+# A session ends after SESSION_IDLE_MINUTES without a request (a teller's PC left signed in at the counter):
+# bankops.middleware.SessionIdleTimeoutMiddleware moves its expiry forward as it is used, at most once a
+# minute. (Django's default: 14 days, idle or not.)
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 
 # Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock
 # that username out from that address for LOGIN_LOCKOUT_MINUTES (each new try while locked starts the
