@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
+from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
 from django.utils import translation
+from django.views.defaults import bad_request
 
 
 class ApiLanguageMiddleware:
@@ -22,3 +28,72 @@ class ApiLanguageMiddleware:
             translation.activate("en")
             request.LANGUAGE_CODE = "en"
         return self.get_response(request)
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte in the path or the query string is refused before any view runs: 400 (in the API's
+    error format under /api/, Django's 400 page elsewhere).
+
+    No code, date, period or word the pages and the API take holds one, and PostgreSQL refuses a string
+    that does ("A string literal cannot contain NUL (0x00) characters"): a filter such as `?unit=%00`
+    that reached a query answered 500. One check here covers every page and filter, the admin's search
+    and those to come. Forms already refuse a NUL in a posted field; JSON bodies are checked where they
+    are read (lib.api, kpi.api.facts)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = self._nul_in(request)
+        if where is None:
+            return self.get_response(request)
+        message = f"{where} must not contain a NUL character (%00)"
+        if request.path_info.startswith("/api/"):
+            # Imported here: lib.api imports DRF's views, whose settings name classes of lib.api.
+            from lib.api import api_error
+
+            field = "" if where == "the path" else where
+            return JsonResponse({"errors": [api_error(message, field=field)]}, status=400)
+        return bad_request(request, SuspiciousOperation(message))
+
+    @staticmethod
+    def _nul_in(request) -> str | None:
+        if "\x00" in request.path_info:
+            return "the path"
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "%00")
+        return None
+
+
+# When a signed-in session's expiry was last moved forward (epoch seconds), in the session itself.
+SESSION_REFRESHED = "_refreshed"
+# Moving it costs a write; once a minute is precise enough for an idle timeout counted in minutes.
+REFRESH_EVERY = 60
+
+
+def note_session_refreshed(session) -> None:
+    session[SESSION_REFRESHED] = int(time.time())
+
+
+class SessionIdleTimeoutMiddleware:
+    """A signed-in session ends SESSION_COOKIE_AGE seconds after its last request, not after it began.
+
+    Django sets a session's expiry (cookie and row) to now + SESSION_COOKIE_AGE each time it saves it;
+    SESSION_SAVE_EVERY_REQUEST would save it on every request, a write per page and per API call. Here it
+    is saved when its expiry was last moved more than REFRESH_EVERY seconds ago: touching the marker
+    marks the session modified, and SessionMiddleware (outside this one) saves it on the way out. Sign-in
+    sets the marker (bankops.auth), so the first minute after it costs nothing either. A session nobody
+    signed in to (an API token's request, the sign-in page) is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            refreshed = session.get(SESSION_REFRESHED, 0)
+            if time.time() - refreshed >= REFRESH_EVERY:
+                note_session_refreshed(session)
+        return response

@@ -7,11 +7,15 @@ the project, and with no REDIS_URL Celery runs every task eagerly in the calling
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from lib.converters import CODE_MAX_LENGTH, CODE_REGEX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +45,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "bankops",
     "branches",
     "staff",
@@ -53,14 +59,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bankops.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "bankops.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bankops.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bankops.urls"
@@ -102,6 +113,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: a sign-in for a username locked out from this address is refused before the password
+# is checked (bankops/auth.py); then Django's own.
+AUTHENTICATION_BACKENDS = [
+    "bankops.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -145,6 +162,46 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# The address of a client behind the TLS proxy is the proxy's last X-Forwarded-For entry (lib.ratelimit).
+NUM_PROXIES = 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+
+# A session ends after SESSION_IDLE_MINUTES without a request (a teller's PC left signed in at the counter):
+# bankops.middleware.SessionIdleTimeoutMiddleware moves its expiry forward as it is used, at most once a
+# minute. (Django's default: 14 days, idle or not.)
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+
+# Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock
+# that username out from that address for LOGIN_LOCKOUT_MINUTES (each new try while locked starts the
+# wait again); a right password before then clears the count. Attempts are rows of the database (SQLite
+# or PostgreSQL alike), listed in the admin, where HQ can delete them to unlock someone early
+# (`manage.py axes_reset_username <name>` does the same).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "lib.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "bankops.auth.lockout_response"
+
+# Content-Security-Policy (django-csp): scripts only from this server's static files (no inline script,
+# no eval: the pages hand data to their scripts with json_script, a data block a browser never runs),
+# nothing from elsewhere, no framing. Styles also allow 'unsafe-inline': ECharts writes its tooltips as
+# HTML with style attributes (the series markers) and the API's Swagger UI and Redoc inject <style>
+# elements; a style cannot run script, and with img-src and connect-src limited to this server it cannot
+# send anything elsewhere either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # -- e-mail ------------------------------------------------------------------------------------------
 # The daily alert digests (alerts.services.digest): printed on the console in development, sent through
@@ -187,15 +244,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lib.api.DepthLimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["lib.api.PrincipalRateThrottle"],
     "EXCEPTION_HANDLER": "lib.api.exception_handler",
     # No OPTIONS introspection: the OpenAPI schema documents every endpoint, and DRF's metadata answer
     # would build the view on a copy of the request without what the view's initial() sets up.
     "DEFAULT_METADATA_CLASS": None,
 }
-# Requests per token (or signed-in user) and period ("1200/min", "50000/day"); empty: no limit.
+# Requests per token (or signed-in user) and period ("1200/min", "50000/day"); empty: no limit. Counted
+# atomically in the cache (lib/ratelimit.py): in Redis when REDIS_URL is set, so every gunicorn worker
+# shares the count.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min") or None
+# Wrong API tokens per client address and period; past it the address is refused (429) until the period
+# ends, right token or not (staff.api.TokenAuthentication). Empty: no limit.
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/min") or None
 SPECTACULAR_SETTINGS = {
     "TITLE": "BankOps API",
     "DESCRIPTION": "Branch-performance facts, targets, scorecards and rankings.",
@@ -206,6 +268,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A code in a route (`<code:…>`, lib/converters.py) is documented with its grammar, so a client (and
+    # schemathesis) knows what a code can be.
+    "PATH_CONVERTER_OVERRIDES": {
+        "code": {"type": "string", "pattern": f"^{CODE_REGEX}$", "maxLength": CODE_MAX_LENGTH},
+    },
+    # Patterns for the codes, periods, months, weeks and cursors the API takes (bankops/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bankops.schema.document_value_grammars",
+    ],
     # One name for the period kinds wherever they appear (query parameters, scorecards, targets).
     "ENUM_NAME_OVERRIDES": {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bankops import views
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -16,7 +16,9 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
+from lib.converters import CODE_REGEX
+
+CODE_PATTERN = rf"^{CODE_REGEX}$"
 code_validator = RegexValidator(
     CODE_PATTERN, _("Use 1–32 letters, digits, '_', '.' or '-', starting with a letter or digit.")
 )

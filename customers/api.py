@@ -28,6 +28,7 @@ from customers.serializers import (
     TierMigrationsSerializer,
     TierQuerySerializer,
 )
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_fields import MonthFilter
 from lib.periods import parse_month
@@ -429,5 +430,5 @@ urlpatterns = [
     path("customer-tiers/", CustomerTiersView.as_view(), name="api-customer-tiers"),
     path("tier-migrations/", TierMigrationsView.as_view(), name="api-tier-migrations"),
     path("customers/", CustomerListView.as_view(), name="api-customers"),
-    path("customers/<str:code>/", CustomerDetailView.as_view(), name="api-customer"),
+    path("customers/<code:code>/", CustomerDetailView.as_view(), name="api-customer"),
 ]

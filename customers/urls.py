@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.urls import path
 
 from customers import views
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 app_name = "customers"
 
 urlpatterns = [
     path("customers/", views.my_customers, name="my_customers"),
-    path("units/<str:code>/customers/", views.unit_customers, name="unit_customers"),
+    path("units/<code:code>/customers/", views.unit_customers, name="unit_customers"),
 ]

@@ -5,20 +5,21 @@ from __future__ import annotations
 from django.urls import path
 
 from kpi.views import bulletin, contests, history, overview, scorecards
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 app_name = "kpi"
 
 urlpatterns = [
     path("overview/", overview.overview, name="overview"),
-    path("units/<str:code>/overview/", overview.unit_overview, name="unit_overview"),
+    path("units/<code:code>/overview/", overview.unit_overview, name="unit_overview"),
     path("scorecard/", scorecards.my_scorecard, name="my_scorecard"),
-    path("units/<str:code>/scorecard/", scorecards.unit_scorecard, name="unit_scorecard"),
-    path("staff/<str:code>/scorecard/", scorecards.staff_scorecard, name="staff_scorecard"),
-    path("units/<str:code>/metrics/<str:metric_code>/", history.unit_metric_history, name="unit_metric"),
-    path("staff/<str:code>/metrics/<str:metric_code>/", history.staff_metric_history, name="staff_metric"),
+    path("units/<code:code>/scorecard/", scorecards.unit_scorecard, name="unit_scorecard"),
+    path("staff/<code:code>/scorecard/", scorecards.staff_scorecard, name="staff_scorecard"),
+    path("units/<code:code>/metrics/<code:metric_code>/", history.unit_metric_history, name="unit_metric"),
+    path("staff/<code:code>/metrics/<code:metric_code>/", history.staff_metric_history, name="staff_metric"),
     path("contests/", contests.contest_list, name="contest_list"),
     path("contests/new/", contests.contest_new, name="contest_new"),
     path("contests/<int:contest_id>/", contests.contest_detail, name="contest_detail"),
-    path("benchmarks/<str:code>/", contests.benchmark, name="benchmark"),
+    path("benchmarks/<code:code>/", contests.benchmark, name="benchmark"),
     path("bulletin/", bulletin.bulletin, name="bulletin"),
 ]

@@ -8,26 +8,35 @@ The error format (issue 5): every 4xx answers
 0-based index of the item in a list body (null otherwise). DRF's own exceptions (authentication,
 permission, 404, 405, throttling, parse errors, validation) are turned into it by `exception_handler`,
 so a view only raises; `/api/v1/` paths that match no endpoint answer it too (`not_found`).
+
+A JSON body may nest arrays and objects at most MAX_JSON_DEPTH deep (`DepthLimitedJSONParser`,
+`loads_json`): deeper, Python's decoder raises RecursionError, which was a 500; now a 400.
 """
 
 from __future__ import annotations
 
 import datetime
+import decimal
 import hashlib
+import json
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import FieldDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_etags, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from lib import ratelimit
 
 NON_FIELD = ""
 
@@ -84,7 +93,8 @@ def exception_handler(exc, context):
             if isinstance(detail, dict)
             else detail
         )
-    if isinstance(exc, exceptions.Throttled):
+    # Throttled itself is PrincipalRateThrottle's; a subclass (staff.api's failed tokens) says its own.
+    if type(exc) is exceptions.Throttled:
         exc.detail = (
             f"too many requests: the limit is {throttle_rate()}; try again in {exc.wait or 1:.0f} seconds"
             if exc.wait is not None
@@ -138,6 +148,57 @@ class ApiErrorsSerializer(serializers.Serializer):
     errors = ApiErrorSerializer(many=True)
 
 
+# -- JSON bodies ---------------------------------------------------------------------------------------
+
+# No body of the API nests deeper than 3 (a batch of facts: {"facts": [{…}]}); 32 leaves room for any
+# body to come while stopping a hand-made one long before Python's decoder runs out of recursion.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"it nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"
+
+
+class JsonTooDeep(ValueError):
+    pass
+
+
+def check_json_depth(data, *, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise JsonTooDeep when decoded JSON nests lists and dicts more than `limit` levels. Iterative, so
+    the check itself cannot recurse too deep."""
+    pending = [(data, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        if depth > limit:
+            raise JsonTooDeep(TOO_DEEP)
+        pending.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+
+
+def loads_json(raw: str | bytes):
+    """json.loads with the depth limit: JsonTooDeep (a ValueError) for a body nested too deep, whether
+    the decoder got through it (then checked) or gave up with a RecursionError."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise JsonTooDeep(TOO_DEEP) from None
+    check_json_depth(data)
+    return data
+
+
+class DepthLimitedJSONParser(JSONParser):
+    """DRF's JSON parser (strict: no NaN or Infinity) with the depth limit; a body too deep is a
+    ParseError, a 400 in the error format."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            check_json_depth(data)
+        except (RecursionError, JsonTooDeep):
+            raise exceptions.ParseError(TOO_DEEP) from None
+        return data
+
+
 # -- pagination ----------------------------------------------------------------------------------------
 
 
@@ -161,12 +222,39 @@ class StableCursorPagination(CursorPagination):
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return int(raw)
 
+    invalid_cursor = "this is not a cursor the API gave out; follow the `next` and `previous` links as they are"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._queryset = queryset  # for decode_cursor, which DRF calls without it
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
+        """DRF's cursor, refused with a 400 unless its position could be one of the list's: DRF checks
+        the offset and direction but filters by the position as it comes (`date > 'x'`), and a hand-made
+        one answered 500 (a ValidationError or an OverflowError from the query; on PostgreSQL also a
+        NUL byte). The position is converted as the first ordering column would convert it."""
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            message = "this is not a cursor the API gave out; follow the `next` and `previous` links as they are"
-            raise exceptions.ValidationError({self.cursor_query_param: [message]}) from None
+            cursor = None
+        else:
+            if cursor is None or cursor.position is None or self._is_position(cursor.position):
+                return cursor
+        raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor]})
+
+    def _is_position(self, position: str) -> bool:
+        if "\x00" in position or len(position) > MAX_CURSOR_POSITION:
+            return False
+        field = _ordering_field(self._queryset, self.ordering[0].lstrip("-"))
+        if field is None:
+            return True
+        try:
+            value = field.get_prep_value(field.to_python(position))
+        except (DjangoValidationError, ValueError, TypeError, ArithmeticError):
+            return False
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return False
+        return not (isinstance(value, decimal.Decimal) and not value.is_finite())
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         # Document the bounds get_page_size enforces, so a client (and schemathesis) knows 0 is refused.
@@ -177,6 +265,30 @@ class StableCursorPagination(CursorPagination):
         return parameters
 
 
+MAX_CURSOR_POSITION = 200
+
+
+def _ordering_field(queryset, name: str):
+    """The model field (or annotation's output field) a cursor's position is compared with; None when it
+    cannot be told (the position is then passed on as DRF would)."""
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return getattr(annotation, "output_field", None)
+    model = queryset.model
+    field = None
+    for part in name.split(LOOKUP_SEP):
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if field.is_relation:
+            if field.related_model is None:
+                return None
+            model = field.related_model
+            field = field.target_field if hasattr(field, "target_field") else model._meta.pk
+    return field
+
+
 # -- throttling ----------------------------------------------------------------------------------------
 
 
@@ -184,28 +296,34 @@ def throttle_rate() -> str | None:
     return getattr(settings, "API_THROTTLE_RATE", None)
 
 
-class PrincipalRateThrottle(SimpleRateThrottle):
-    """One bucket per API token (or per signed-in user), at settings.API_THROTTLE_RATE (e.g. "1200/min");
-    unthrottled when that is empty. Read per request, so the rate can be changed without a restart of the
-    class (and in tests)."""
+class PrincipalRateThrottle(BaseThrottle):
+    """One bucket per API token and one per signed-in user, at settings.API_THROTTLE_RATE (e.g.
+    "1200/min"); unthrottled when that is empty. Read per request, so the rate can be changed without a
+    restart (and in tests). Counted atomically in the cache (lib/ratelimit.py says why that holds across
+    gunicorn workers), so N requests in a window pass and the N+1th is refused, however many clients
+    send them in parallel."""
 
-    scope = "principal"
+    def allow_request(self, request, view) -> bool:
+        self.wait_seconds = None
+        rate = throttle_rate()
+        if not rate:
+            return True
+        limit, window = ratelimit.parse_rate(rate)
+        allowed, wait = ratelimit.hit(self.key(request), limit=limit, window=window)
+        if not allowed:
+            self.wait_seconds = wait
+        return allowed
 
-    def __init__(self):
-        # SimpleRateThrottle reads its rate from DRF's settings at construction; ours comes from Django's.
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+    def wait(self) -> float | None:
+        return self.wait_seconds
 
-    def get_rate(self) -> str | None:
-        return throttle_rate()
-
-    def get_cache_key(self, request, view) -> str | None:
+    def key(self, request) -> str:
         token = getattr(request, "auth", None)
         if token is not None and hasattr(token, "key_hash"):
             return f"throttle:token:{token.pk}"
         if request.user and request.user.is_authenticated:
             return f"throttle:user:{request.user.pk}"
-        return f"throttle:ip:{self.get_ident(request)}"
+        return f"throttle:ip:{ratelimit.client_ip(request)}"
 
 
 # -- conditional GET -----------------------------------------------------------------------------------
@@ -222,7 +340,9 @@ def conditional_response(request, data, *, last_modified: datetime.datetime | No
     headers = {"ETag": etag}
     if last_modified is not None:
         headers["Last-Modified"] = http_date(last_modified.timestamp())
-    wanted = request.headers.get("If-None-Match", "")
-    if wanted and (wanted.strip() == "*" or etag in [tag.strip() for tag in wanted.split(",")]):
+    # If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x", as a proxy that compressed
+    # the body sends it back.
+    wanted = parse_etags(request.headers.get("If-None-Match", ""))
+    if "*" in wanted or etag in [tag.removeprefix("W/") for tag in wanted]:
         return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return HttpResponse(body, content_type="application/json", headers=headers)

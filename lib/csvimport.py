@@ -103,6 +103,12 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str]) 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRejected([Problem(None, "", f"the file is not UTF-8 (byte {exc.start}); save it as CSV UTF-8")])
+    nul = text.find("\x00")
+    if nul >= 0:
+        # Python's csv reads it, but PostgreSQL refuses it in a query (a 500): no code or name holds one.
+        line = text.count("\n", 0, nul) + 1
+        message = "has a NUL character: a CSV file holds text only; save it again as CSV UTF-8"
+        raise ImportRejected([Problem(line, "", message)])
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     reader.fieldnames = header

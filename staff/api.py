@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions, permissions
 
+from lib import ratelimit
 from staff.models import ApiToken
 
 
@@ -23,11 +25,14 @@ class TokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        _refuse_after_too_many_failures(request)
         if len(header) != 2:
+            _record_failure(request)
             raise exceptions.AuthenticationFailed("Send the header as 'Authorization: Token <key>'.")
         key = header[1].decode(errors="replace")
         token = ApiToken.objects.select_related("unit").filter(key_hash=hash_key(key), revoked_at=None).first()
         if token is None:
+            _record_failure(request)
             raise exceptions.AuthenticationFailed("Unknown or revoked token.")
         now = timezone.now()
         # Record use at most once a minute, so a busy integration does not write on every request.
@@ -37,6 +42,37 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class TooManyAuthFailures(exceptions.Throttled):
+    """429 for an address that has sent too many wrong tokens (its own message, not the request limit's)."""
+
+
+def _failure_rate() -> tuple[str, int, int] | None:
+    rate = getattr(settings, "API_AUTH_FAILURE_RATE", None)
+    return (rate, *ratelimit.parse_rate(rate)) if rate else None
+
+
+def _refuse_after_too_many_failures(request) -> None:
+    """Once a client address has sent API_AUTH_FAILURE_RATE wrong tokens ("20/min"), every token it sends
+    is refused (429) until the window ends, before the token is looked at: guessing a key goes no faster
+    than that. Read, then counted on failure: requests already in flight when the limit is reached are
+    still checked, so a window may see the limit plus as many guesses as were sent in parallel."""
+    failure_rate = _failure_rate()
+    if failure_rate is None:
+        return
+    rate, limit, window = failure_rate
+    failures, wait = ratelimit.peek(f"authfail:{ratelimit.client_ip(request)}", window=window)
+    if failures >= limit:
+        message = f"too many failed authentications from this address: the limit is {rate}; try again in {wait} seconds"
+        raise TooManyAuthFailures(wait=wait, detail=message)
+
+
+def _record_failure(request) -> None:
+    failure_rate = _failure_rate()
+    if failure_rate is not None:
+        _rate, limit, window = failure_rate
+        ratelimit.hit(f"authfail:{ratelimit.client_ip(request)}", limit=limit, window=window)
 
 
 class TokenUser:

@@ -19,6 +19,7 @@ from rest_framework import generics
 
 from branches.models import Area, OrgUnit, OutletFormat, Transformation, UnitKind, UnitStatus
 from branches.serializers import OrgUnitSerializer
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
 from staff.access import get_unit_or_404
@@ -169,5 +170,5 @@ class OrgUnitDetailView(_OrgUnitViewMixin, generics.RetrieveAPIView):
 
 urlpatterns = [
     path("units/", OrgUnitListView.as_view(), name="api-units"),
-    path("units/<str:code>/", OrgUnitDetailView.as_view(), name="api-unit"),
+    path("units/<code:code>/", OrgUnitDetailView.as_view(), name="api-unit"),
 ]

@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics
 
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import StableOrderingFilter
 from lib.periods import parse_date
@@ -219,5 +220,5 @@ class StaffMemberDetailView(_StaffViewMixin, generics.RetrieveAPIView):
 
 urlpatterns = [
     path("staff/", StaffMemberListView.as_view(), name="api-staff-list"),
-    path("staff/<str:code>/", StaffMemberDetailView.as_view(), name="api-staff-detail"),
+    path("staff/<code:code>/", StaffMemberDetailView.as_view(), name="api-staff-detail"),
 ]

@@ -135,9 +135,11 @@ def outsider(network) -> User:
 
 @pytest.fixture(autouse=True)
 def _no_api_throttle(settings):
-    """The API's per-token request limit is off in tests (ids repeat across tests and would share a
-    bucket); tests/bankops/test_api_errors.py turns it on where it is the subject."""
+    """The API's per-token request limit and its limit of wrong tokens per address are off in tests (ids
+    and the test client's address repeat across tests and would share a bucket); tests/bankops/
+    test_api_errors.py and test_ratelimit.py turn them on where they are the subject."""
     settings.API_THROTTLE_RATE = None
+    settings.API_AUTH_FAILURE_RATE = None
 
 
 @pytest.fixture

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import django_filters
 import django_filters.rest_framework
 from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kpi.models import Fact, IngestBatch
 from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
-from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination, loads_json
 from lib.api_filters import IdFilter
 from lib.csvimport import CsvRow, ImportRejected
 from staff.access import scope_for_request
@@ -32,6 +29,10 @@ MAX_FACTS_PER_REQUEST = 50_000
 MAX_BODY_BYTES = 32 * 1024 * 1024
 # A batch that is wrong throughout would answer with one error per fact; the first ones say enough.
 MAX_ERRORS = 1000
+
+# No code, date or number holds a NUL byte, and PostgreSQL refuses one in a query (a 500).
+NUL = "\x00"
+NO_NUL = "must not contain a NUL character (\\u0000)"
 
 _FACT_FIELDS = frozenset(FACT_COLUMNS)
 _BATCH_FIELDS = frozenset({"facts", "label"})
@@ -73,6 +74,8 @@ def _fact_rows(body) -> tuple[list[CsvRow], str, list[dict]]:
     label = body.get("label") or ""
     if not isinstance(label, str):
         errors.append(_error(None, "label", "must be a string"))
+    elif NUL in label:
+        errors.append(_error(None, "label", NO_NUL))
     facts = body.get("facts")
     if facts is None:
         return [], "", [*errors, _error(None, "facts", "is required (a list of facts)")]
@@ -94,6 +97,8 @@ def _fact_rows(body) -> tuple[list[CsvRow], str, list[dict]]:
                 errors.append(_error(index, name, "unknown field (a fact has date, unit, staff, metric and value)"))
             elif value is None:
                 values[name] = ""
+            elif isinstance(value, str) and NUL in value:
+                errors.append(_error(index, name, NO_NUL))
             elif isinstance(value, str):
                 values[name] = value
             elif name == "value" and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -130,7 +135,7 @@ def _json_body(request: Request) -> tuple[object, Response | None]:
     if len(raw) > MAX_BODY_BYTES:
         return None, too_large
     try:
-        return json.loads(raw), None
+        return loads_json(raw), None
     except ValueError as error:
         return None, _rejected([_error(None, "", f"the body is not valid JSON ({error})")])
 
@@ -178,7 +183,7 @@ class FactIngestView(ScopedViewMixin, generics.ListAPIView):
     filterset_class = FactFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     pagination_class = StableCursorPagination
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanIngestFacts]
     required_scopes = {"POST": ApiToken.ScopeName.INGEST}
 

@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 
 from kpi.models import Aggregation, Category, Direction, Level, Metric, MetricUnit
+from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import StableOrderingFilter, TrueFalseFilter
 
@@ -186,5 +187,5 @@ class MetricDetailView(generics.RetrieveAPIView):
 
 urlpatterns = [
     path("metrics/", MetricListView.as_view(), name="api-metrics"),
-    path("metrics/<str:code>/", MetricDetailView.as_view(), name="api-metric"),
+    path("metrics/<code:code>/", MetricDetailView.as_view(), name="api-metric"),
 ]

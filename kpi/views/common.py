@@ -48,7 +48,9 @@ class PageParams:
         """The days of the trend charts: the last `days` days up to the business date."""
         if self.day is None:
             return []
-        return days_between(self.day - datetime.timedelta(days=self.days - 1), self.day)
+        # Near 0001-01-01 the trend starts at the first date there is (it answered 500 there).
+        back = min(self.days - 1, (self.day - datetime.date.min).days)
+        return days_between(self.day - datetime.timedelta(days=back), self.day)
 
     def query(self, **overrides: str) -> str:
         """The query string that keeps this date, period and number of days (a link to another scorecard

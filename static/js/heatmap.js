@@ -20,6 +20,12 @@
   };
   var WIDE_ENOUGH = "(min-width: 600px)";
 
+  // ECharts puts what a tooltip formatter returns into the page as HTML: every name in it comes from the
+  // database (a unit renamed to <img onerror=…> ran its script in the reader's browser), so each is escaped.
+  function encodeHTML(text) {
+    return echarts.format.encodeHTML(String(text));
+  }
+
   function option(data) {
     var states = data.states;
     return {
@@ -30,8 +36,11 @@
         formatter: function (params) {
           var value = params.value;
           var state = states[value[2]];
-          var text = data.units[value[1]].name + "<br>" + data.metrics[value[0]] + ": " + STYLE[state.key].sign + " " + state.label;
-          return value[3] === null ? text : text + " (" + value[3] + "%)";
+          var text =
+            encodeHTML(data.units[value[1]].name) +
+            "<br>" +
+            encodeHTML(data.metrics[value[0]] + ": " + STYLE[state.key].sign + " " + state.label);
+          return value[3] === null ? text : text + encodeHTML(" (" + value[3] + "%)");
         },
       },
       grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },

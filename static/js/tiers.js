@@ -15,6 +15,12 @@
   var BEFORE = "#9fb3c8";
   var NOW = "#b3261e";
 
+  // ECharts puts what a tooltip formatter returns into the page as HTML, and tier names are edited in the
+  // admin: escaped, as every name from the database must be.
+  function encodeHTML(text) {
+    return echarts.format.encodeHTML(String(text));
+  }
+
   function pyramidOption(data) {
     return {
       animation: false,
@@ -58,7 +64,7 @@
         position: "top",
         formatter: function (params) {
           var value = params.value;
-          return data.from[value[1]] + " → " + data.to[value[0]] + ": " + value[2];
+          return encodeHTML(data.from[value[1]] + " → " + data.to[value[0]] + ": " + value[2]);
         },
       },
       grid: { left: 8, right: 16, top: 48, bottom: 48, containLabel: true },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.core.cache import cache
 from django.utils.http import http_date
@@ -166,3 +168,93 @@ def test_the_api_answers_in_english_unless_asked_otherwise(client, network):
 
     assert _only_error(english)["message"] == "Authentication credentials were not provided."
     assert _only_error(chinese)["message"] == "身份认证信息未提供。"
+
+
+def test_a_weak_etag_of_the_same_answer_is_a_304(token_client, network, november):
+    client = token_client(network["GZ01"])
+    etag = client.get(SCORECARDS, {"unit": "GZ0101"})["ETag"]
+
+    # A proxy that compresses the body weakens the ETag (W/"…"); the answer is the same.
+    weak = client.get(SCORECARDS, {"unit": "GZ0101"}, headers={"If-None-Match": f'"other", W/{etag}'})
+
+    assert weak.status_code == 304
+
+
+# -- input no view should see -------------------------------------------------------------------------
+
+
+def _cursor(query: str) -> str:
+    return base64.b64encode(query.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor("o=0&p=x"),  # the list is ordered by id: 'x' is no id (a ValueError: 500)
+        _cursor("o=0&r=1&p=" + "9" * 30),  # past the column's range (an OverflowError: 500)
+        _cursor("p=\x00"),  # PostgreSQL refuses a NUL byte (a 500 there)
+        "not base64!",
+    ],
+)
+def test_a_hand_made_cursor_is_a_400_naming_the_cursor(token_client, network, cursor):
+    response = token_client(network["GZ01"]).get(TARGETS, {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert _only_error(response) == {
+        "field": "cursor",
+        "message": "this is not a cursor the API gave out; follow the `next` and `previous` links as they are",
+        "row": None,
+    }
+
+
+def test_a_cursor_the_api_gave_out_still_pages(token_client, network, november):
+    ScorecardFactory(run=november.run, unit=network["GZ0102"], period="month", total_score="40")
+    client = token_client(network["GZ01"])
+
+    first = client.get(SCORECARDS, {"page_size": 1}).json()
+    second = client.get(first["next"]).json()
+
+    assert len(first["results"]) == len(second["results"]) == 1
+    assert first["results"][0]["unit"] != second["results"][0]["unit"]
+
+
+def test_a_body_nested_33_deep_is_a_400_and_32_deep_is_read(token_client, network):
+    client = token_client(network["GZ01"], "read,admin")
+
+    deep = client.post(TARGETS, '{"a":' * 33 + "1" + "}" * 33, content_type="application/json")
+    deeper = client.post(TARGETS, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    read = client.post(TARGETS, '{"a":' * 31 + "1" + "}" * 31, content_type="application/json")
+
+    # 100,000 levels made Python's decoder raise RecursionError: a 500.
+    message = "the body could not be read: it nests arrays and objects deeper than 32 levels"
+    assert (deep.status_code, _only_error(deep)["message"]) == (400, message)
+    assert (deeper.status_code, _only_error(deeper)["message"]) == (400, message)
+    assert read.status_code == 400 and _only_error(read)["field"] == "a"  # read, then refused as unknown
+
+
+def test_a_nul_byte_in_a_filter_is_a_400_in_the_error_format(token_client, network):
+    response = token_client(network["GZ01"]).get(TARGETS, {"unit": "GZ0101\x00"})
+
+    assert response.status_code == 400
+    assert _only_error(response) == {
+        "field": "unit",
+        "message": "unit must not contain a NUL character (%00)",
+        "row": None,
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/metrics/" + "x" * 33 + "/", "/api/v1/units/GZ~01/"])
+def test_a_code_in_the_path_that_no_code_can_be_is_a_404_in_the_error_format(token_client, network, path):
+    response = token_client(network["GZ01"]).get(path)
+
+    assert response.status_code == 404
+    assert _only_error(response)["message"].startswith("no endpoint at ")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/units/GZ0101%00/", "/api/v1/staff/%00/"])
+def test_a_nul_byte_in_the_path_is_a_400_in_the_error_format(token_client, network, path):
+    response = token_client(network["GZ01"]).get(path)
+
+    assert response.status_code == 400  # it reached the database: a 500 on PostgreSQL
+    message = "the path must not contain a NUL character (%00)"
+    assert _only_error(response) == {"field": "", "message": message, "row": None}

@@ -228,3 +228,15 @@ def test_the_upload_page_sends_an_anonymous_visitor_to_the_admin_login(client, d
 
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+def test_uploading_a_file_with_a_nul_byte_shows_the_line_and_writes_nothing(superuser_client, like_postgresql):
+    text = UNITS_FILE.replace("天河支行", "天河\x00支行")
+
+    response = superuser_client.post(UNITS_IMPORT_URL, {"file": _upload(text)})
+
+    assert response.status_code == 200  # the name reached the database: a 500 on PostgreSQL
+    assert [(problem.line, problem.message) for problem in response.context["problems"]] == [
+        (4, "has a NUL character: a CSV file holds text only; save it again as CSV UTF-8")
+    ]
+    assert OrgUnit.objects.count() == 0

@@ -69,15 +69,31 @@ def page(chromium, live_server, request):
             route.abort()
 
     context.route("**/*", only_the_test_server)
+    # Whatever the Content-Security-Policy blocks (an inline script or style, an eval, a source elsewhere)
+    # is reported to the page as a securitypolicyviolation event and to the console: both are collected.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', function (event) {"
+        " console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI); });"
+    )
     page = context.new_page()
     errors: list[str] = []
+    violations: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text or message.text.startswith("CSP violation")
+            else None
+        ),
+    )
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-last.png"), full_page=True)
     context.close()
     assert not outside, f"the page tried to reach beyond the server: {outside}"
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not violations, f"the Content-Security-Policy blocked something: {violations}"
 
 
 # What the data migrations install: posts, the metric catalog, the default tier scheme.

@@ -417,3 +417,17 @@ def test_the_query_count_does_not_grow_with_the_page(
     # token, last-used stamp, the page (with unit, staff and metric joined)
     with django_assert_num_queries(3):
         assert len(client.get("/api/v1/facts/", {"page_size": page_size}).json()["results"]) == page_size
+
+
+def test_a_nul_byte_in_a_fact_is_a_400_naming_the_fact_and_the_field(teller, network):
+    batch = {"facts": [GOOD_BATCH["facts"][0], {**GOOD_BATCH["facts"][1], "unit": "GZ0101\x00"}], "label": "\x00"}
+
+    status, answer = _post(_client(_token(network)), batch)
+
+    # PostgreSQL refuses a NUL byte in a query: it answered 500 there.
+    assert status == 400
+    assert answer["errors"] == [
+        {"row": None, "field": "label", "message": "must not contain a NUL character (\\u0000)"},
+        {"row": 1, "field": "unit", "message": "must not contain a NUL character (\\u0000)"},
+    ]
+    assert not Fact.objects.exists()

@@ -457,3 +457,12 @@ def test_the_page_issues_the_same_queries_for_30_days_as_for_90(
         page = _page(english.get(f"{url}&days=90"))
     assert sum("No published figures" in row for row in _body_rows(page)) == 0
     assert len(_body_rows(page)) == 90
+
+
+def test_the_history_of_the_first_day_there_is_starts_that_day_and_is_no_error(english, outlet_head, november):
+    english.force_login(outlet_head)
+
+    response = english.get("/units/GZ0101/metrics/mobile_banking_signups/?date=0001-01-01")
+
+    assert response.status_code == 200  # 0001-01-01 − 29 days is before the first date there is: a 500
+    assert "Show the latest rolled-up day (24 Nov 2026)" in _page(response)

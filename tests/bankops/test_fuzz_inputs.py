@@ -1,0 +1,363 @@
+"""No 500 from any input (issue 13): the classes of input that schemathesis's generated requests do not
+reach, walked over every endpoint of /api/v1/ (read from the schema the app serves, so an endpoint
+added tomorrow is walked tomorrow) and every page whose URL or query string takes a value.
+
+The classes, each a list below:
+
+- NUL: a NUL byte in a code, a filter, a body field. PostgreSQL refuses a string holding one ("A string
+  literal cannot contain NUL (0x00) characters", a 500); SQLite stores it. `like_postgresql` makes the
+  test database refuse it the same way, so the walk finds on SQLite what it would find on PostgreSQL.
+- CURSORS: hand-made cursors (DRF's are base64 of `o=…&r=…&p=…`) with positions that are no value of
+  the list's ordering column, offsets out of range, bytes that are no UTF-8.
+- DEPTH: a JSON body nested deeper than the parser's limit (Python's decoder raises RecursionError).
+- DATES: the first and last dates there are, and periods that start or end beyond them.
+- UNICODE_DIGITS: Arabic-Indic and full-width digits, which Python's `\\d` and `int()` accept.
+- OVERSIZED: strings and numbers far past any column's size.
+
+Each answer must be below 500; a 4xx of the API must be in its error format. A page answers 200 (with
+its error message), 302, 400 or 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from urllib.parse import quote, urlencode
+
+import django.core.handlers.wsgi
+import pytest
+from django.http import QueryDict
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from kpi.models import Target
+from staff.models import StaffMember
+from staff.services import api_token_create
+from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, WeeklyReviewFactory
+from tests.customers.factories import CustomerFactory
+from tests.kpi.contest_data import contest
+from tests.kpi.ranking_data import ranked  # noqa: F401  (a fixture: scored outlets, rolled up)
+
+pytestmark = pytest.mark.django_db
+
+NUL = ["GZ0101\x00", "\x00"]
+DATES = [
+    "0001-01-01",
+    "0001-01-02",
+    "9999-12-31",
+    "0000-01-01",
+    "0001-W01",
+    "9999-W52",
+    "0001-01",
+    "9999-12",
+    "0001-Q1",
+    "9999-Q4",
+    "0001",
+    "9999",
+]
+UNICODE_DIGITS = ["٢٠٢٦-١١-١٥", "２０２６-１１-１５", "٢٠٢٦", "１"]
+OVERSIZED = ["A" * 5000, "9" * 400, "1e400", "-" + str(2**63)]
+QUERY_VALUES = [*NUL, *DATES, *UNICODE_DIGITS, *OVERSIZED]
+INTS = [str(2**31), str(2**63), "9" * 30]
+
+
+def _cursor(query: str | bytes) -> str:
+    raw = query if isinstance(query, bytes) else query.encode()
+    return base64.b64encode(raw).decode()
+
+
+CURSORS = [
+    "!!!",
+    _cursor("o=0&r=0&p=x"),
+    _cursor("o=0&r=1&p=x"),
+    _cursor("p=\x00"),
+    _cursor("o=0&p=" + "9" * 30),
+    _cursor("o=0&p=2026-02-30"),
+    _cursor("o=0&p=9999-12-31"),
+    _cursor("o=" + "9" * 30),
+    _cursor("o=-1&r=2"),
+    _cursor(b"\xff\xfe"),
+]
+
+DEPTH = 100_000
+
+
+@pytest.fixture
+def seeded(ranked, like_postgresql, teller):  # noqa: F811
+    """The rolled-up network with one of everything a URL can name: a contest, an alert, a weekly review,
+    an improvement plan, a customer; their ids and codes in `VALID`."""
+    outlet = ranked["GZ0101"]
+    made = contest(ranked["GZ01"], (outlet, ranked["GZ0102"]), metrics=["mobile_banking_signups"])
+    alert = AlertFactory(unit=outlet)
+    review = WeeklyReviewFactory(unit=outlet)
+    plan = ImprovementPlanFactory(unit=outlet)
+    customer = CustomerFactory(code="C0000001", home_outlet=outlet)
+    VALID.update(
+        code=outlet.code,
+        metric_code="customers_served",
+        id=str(Target.objects.order_by("pk").values_list("pk", flat=True).first() or 1),
+        pk=str(Target.objects.order_by("pk").values_list("pk", flat=True).first() or 1),
+        contest_id=str(made.pk),
+        alert_id=str(alert.pk),
+        review_id=str(review.pk),
+        plan_id=str(plan.pk),
+        customer=customer.code,
+        staff=StaffMember.objects.get(user=teller).code,
+    )
+    return ranked
+
+
+@pytest.fixture
+def api(seeded) -> Client:
+    _token, key = api_token_create(name="fuzz", unit=seeded["HQ"], scopes="read,ingest,admin")
+    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
+
+
+@pytest.fixture
+def browser(seeded, hq_admin) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(hq_admin)
+    return client
+
+
+def _schema() -> dict:
+    response = Client().get("/api/v1/schema/", {"format": "json"})
+    return json.loads(response.content)
+
+
+def _operations() -> list[tuple[str, str, dict]]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, method.upper(), operation)
+        for path, operations in schema["paths"].items()
+        if not path.endswith(("/schema/", "/docs/", "/redoc/"))
+        for method, operation in operations.items()
+    ]
+
+
+def _problems(client: Client, method: str, url: str, body=None) -> list[str]:
+    if body is None:
+        response = getattr(client, method.lower())(url)
+    else:
+        response = getattr(client, method.lower())(url, body, content_type="application/json")
+    if response.status_code >= 500:
+        return [f"{method} {url[:160]!r} → {response.status_code}"]
+    if 400 <= response.status_code < 500 and url.startswith("/api/") and not _in_the_error_format(response):
+        return [f"{method} {url[:160]!r} → {response.status_code} not in the error format"]
+    return []
+
+
+def _in_the_error_format(response) -> bool:
+    return response.get("Content-Type") == "application/json" and "errors" in response.json()
+
+
+# -- the API -----------------------------------------------------------------------------------------
+
+# The value of each path parameter that names something that is there (filled in by `seeded`).
+VALID: dict[str, str] = {}
+
+
+def _fill(path: str, parameters: dict[str, str]) -> str:
+    for name, value in parameters.items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    return path
+
+
+OPERATIONS = _operations()
+
+
+READS = [op for op in OPERATIONS if op[1] == "GET"]
+
+
+def test_no_query_or_path_value_makes_an_api_list_or_detail_answer_a_5xx(api):
+    problems: list[str] = []
+    for path, _method, operation in READS:
+        parameters = operation.get("parameters", [])
+        path_names = [p["name"] for p in parameters if p["in"] == "path"]
+        valid = {name: VALID.get(name, "1") for name in path_names}
+        for name in path_names:
+            for value in [*QUERY_VALUES, *INTS]:
+                problems += _problems(api, "GET", _fill(path, {**valid, name: value}))
+        base = _fill(path, valid)
+        for parameter in parameters:
+            if parameter["in"] != "query":
+                continue
+            values = CURSORS if parameter["name"] == "cursor" else QUERY_VALUES
+            for value in values:
+                problems += _problems(api, "GET", f"{base}?{urlencode({parameter['name']: value})}")
+    assert not problems, "\n".join(problems)
+
+
+# -- API bodies ----------------------------------------------------------------------------------------
+
+# A plausible value for a body field, by name, before one field at a time is replaced by a bad value.
+PLAUSIBLE = {
+    "unit": "GZ0101",
+    "staff": "",
+    "metric": "customers_served",
+    "period": "2026-11",
+    "date": "2026-11-15",
+    "value": "1",
+    "owner": "lin.xiaoyan",
+}
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if combined in node:
+            return _resolve(schema, node[combined][0])
+    return node
+
+
+def _plausible(schema: dict, node: dict, name: str = ""):
+    """A body the schema describes, filled with plausible values."""
+    node = _resolve(schema, node)
+    if node.get("type") == "object" or "properties" in node:
+        return {key: _plausible(schema, child, key) for key, child in node.get("properties", {}).items()}
+    if node.get("type") == "array":
+        return [_plausible(schema, node.get("items", {}), name)]
+    if "enum" in node:
+        return node["enum"][0]
+    if name in PLAUSIBLE:
+        return PLAUSIBLE[name]
+    if node.get("format") == "date":
+        return "2026-11-15"
+    if node.get("type") in ("integer", "number") or node.get("format") == "decimal":
+        return "1"
+    return "x"
+
+
+def _leaves(body, path=()):
+    """The path of every scalar in a body."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path
+
+
+def _replaced(body, path, value):
+    body = json.loads(json.dumps(body))
+    node = body
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return body
+
+
+def _allowed_client(api: Client, browser: Client, method: str, url: str, body: str) -> Client:
+    """The token's client, or the HQ administrator's session where a token may not write (alerts are
+    followed up by people)."""
+    response = getattr(api, method.lower())(url, body, content_type="application/json")
+    return browser if response.status_code == 403 else api
+
+
+BODY_VALUES = [*QUERY_VALUES, 1e308, -(2**70), True, [], {}]
+WRITES = [op for op in OPERATIONS if op[1] in ("POST", "PUT", "PATCH")]
+
+
+def test_no_body_field_makes_a_write_answer_a_5xx(api, browser):
+    schema = _schema()
+    problems: list[str] = []
+    for path, method, operation in WRITES:
+        content = operation["requestBody"]["content"]["application/json"]["schema"]
+        body = _plausible(schema, content)
+        url = _fill(path, {name: VALID.get(name, "1") for name in re.findall(r"{(\w+)}", path)})
+        client = _allowed_client(api, browser, method, url, json.dumps(body))
+        problems += _problems(client, method, url, json.dumps(body))
+        for leaf in _leaves(body):
+            for value in BODY_VALUES:
+                problems += [
+                    f"{problem} with {'.'.join(map(str, leaf))}={str(value)[:20]!r}"
+                    for problem in _problems(client, method, url, json.dumps(_replaced(body, leaf, value)))
+                ]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_body_nested_deeper_than_the_limit_is_a_400_in_the_error_format(api, browser):
+    deep_list = "[" * DEPTH + "]" * DEPTH
+    for path, method, _operation in WRITES:
+        url = _fill(path, {name: VALID.get(name, "1") for name in re.findall(r"{(\w+)}", path)})
+        client = _allowed_client(api, browser, method, url, "{}")
+        for deep in (deep_list, '{"facts": ' + deep_list + "}", '{"a":' * 33 + "1" + "}" * 33):
+            response = getattr(client, method.lower())(url, deep, content_type="application/json")
+
+            assert response.status_code == 400, (method, url, deep[:20], response.status_code)
+            [error] = response.json()["errors"]
+            assert "deeper than 32 levels" in error["message"]
+
+
+# -- pages -----------------------------------------------------------------------------------------------
+
+
+def _page_patterns(resolver=None, prefix: str = "") -> list[tuple[str, list[str]]]:
+    """(route, its parameter names) of every page with a parameter in its route, or none: the admin, the
+    API and the language switch are left out (the API has its own walk above)."""
+    found = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(("admin/", "api/", "i18n/")):
+            continue
+        if isinstance(pattern, URLResolver):
+            found += _page_patterns(pattern, route)
+        elif isinstance(pattern, URLPattern):
+            found.append((route, list(pattern.pattern.converters)))
+    return found
+
+
+PAGES = _page_patterns()
+
+
+class _RecordingQueryDict(QueryDict):
+    """A QueryDict that remembers which keys a view read: the query parameters each page understands."""
+
+    read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self.read.add(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+def _page_url(route: str, values: dict[str, str]) -> str:
+    url = "/" + route
+    for name, value in values.items():
+        url = re.sub(rf"<(\w+:)?{name}>", quote(value, safe=""), url)
+    return url
+
+
+def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch):
+    problems: list[str] = []
+    for route, names in PAGES:
+        valid = {name: VALID.get(name, "1") for name in names}
+        url = _page_url(route, valid)
+        _RecordingQueryDict.read = set()
+        monkeypatch.setattr(django.core.handlers.wsgi, "QueryDict", _RecordingQueryDict)
+        problems += _problems(browser, "GET", url)
+        monkeypatch.undo()
+        for name in names:
+            for value in [*NUL, *OVERSIZED[:1], *INTS]:
+                problems += _problems(browser, "GET", _page_url(route, {**valid, name: value}))
+        for parameter in sorted(_RecordingQueryDict.read):
+            for value in QUERY_VALUES:
+                problems += _problems(browser, "GET", f"{url}?{urlencode({parameter: value})}")
+    assert not problems, "\n".join(problems)
