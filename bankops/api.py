@@ -37,5 +37,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # Last: any other /api/v1/ path answers 404 in the API's error format, not Django's HTML page.
-    re_path(r"^.*$", not_found),
+    # [\s\S]: a path with a newline in it (%0A) is an unknown path too, answered in JSON like the rest.
+    re_path(r"^[\s\S]*$", not_found),
 ]

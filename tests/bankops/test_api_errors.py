@@ -243,6 +243,14 @@ def test_a_nul_byte_in_a_filter_is_a_400_in_the_error_format(token_client, netwo
     }
 
 
+def test_a_path_with_a_newline_in_it_answers_404_in_the_error_format_too(token_client, network):
+    # schemathesis found it: the catch-all's `.*` stopped at the newline and Django answered in HTML.
+    response = token_client(network["GZ01"]).post("/api/v1/alerts/%0A/transitions/", {}, format="json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/metrics/" + "x" * 33 + "/", "/api/v1/units/GZ~01/"])
 def test_a_code_in_the_path_that_no_code_can_be_is_a_404_in_the_error_format(token_client, network, path):
     response = token_client(network["GZ01"]).get(path)
