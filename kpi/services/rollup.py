@@ -67,6 +67,7 @@ from kpi.models import (
     ScorecardLine,
     Target,
 )
+from kpi.retention import keeps_scorecards
 from kpi.services import scoring
 from lib import bulk
 from lib.jobs import heartbeat, record_on_fresh_connection
@@ -488,14 +489,6 @@ def _discard(run_ids: list[int]) -> None:
     RollupState.objects.filter(run_id__in=run_ids).delete()
 
 
-def _keeps_scorecards(day: datetime.date, today: datetime.date) -> bool:
-    """Daily scorecards are kept for SCORECARD_RETENTION_DAYS; older days keep those of period ends
-    (week, month, quarter, year: what reviews and pay are based on)."""
-    if (today - day).days <= settings.SCORECARD_RETENTION_DAYS:
-        return True
-    return any(period_of(kind, day).end == day for kind in LONG_KINDS)
-
-
 def _prune_states(day: datetime.date) -> None:
     """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
     recomputed from scratch instead of from the day before)."""
@@ -592,7 +585,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
 
     with transaction.atomic():
-        _write(run, state, lines, with_scorecards=_keeps_scorecards(day, today), progress=progress)
+        _write(run, state, lines, with_scorecards=keeps_scorecards(day, today), progress=progress)
         progress(90, f"{day}: publishing")
         published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
         superseded = [published.published_run_id] if published.published_run_id else []
