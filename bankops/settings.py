@@ -277,8 +277,9 @@ ROLLUP_FIRST_DATE = env.str("ROLLUP_FIRST_DATE", default="2000-01-01")
 # meeting; after it, HQ's overview and the logs say it is not (kpi.services.runs.rollup_problems).
 ROLLUP_DUE_TIME = env.str("ROLLUP_DUE_TIME", default="07:30")
 # A running rollup or tiering run whose heartbeat is older than this (seconds) has lost its worker: the
-# reaper marks it failed and a redelivered task takes it over. A live run beats at least every minute
-# (progress, lock waits), so ten minutes is never a slow run.
+# reaper marks it failed and a redelivered task takes it over. A live run beats as it reads and computes
+# and while it waits for its lock; the longest silence is the publication's transaction (the COPY of a
+# province's scorecards, a few minutes at most: bench/rollup.py), so ten minutes is never a slow run.
 RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=600)
 # How far back (days) the catch-up jobs look for a published day not yet evaluated against the alert
 # rules (a day published again is evaluated again).

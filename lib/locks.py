@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.db import connection
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
 
 
 class LockTimeout(Exception):
@@ -50,8 +53,13 @@ def named_lock(
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # The connection broke under the holder: the server releases a session's locks when the
+                # session ends. Raising here would hide why the holder failed.
+                logger.warning("could not release '%s' on a broken connection", name, exc_info=True)
         return
 
     database = str(connection.settings_dict["NAME"])

@@ -431,16 +431,13 @@ def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.d
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _write(
-    run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_scorecards: bool, progress: Progress
-) -> None:
+def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_scorecards: bool) -> None:
     states = state.copy()
     states["staff_id"] = states["staff_id"].astype("Int64").replace(0, pd.NA)
     states.insert(0, "run_id", run.pk)
     bulk.insert_frame(RollupState, states)
     if not with_scorecards or lines.empty:
         return
-    progress(70, f"{run.date}: writing scorecards")
 
     cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end", *scoring.SCORE_COLUMNS]]
     cards = cards.drop_duplicates(["unit_id", "staff_id", "period"])
@@ -455,7 +452,6 @@ def _write(
         table[column] = table[column].astype("Int64")
     table["total_score"] = table["total_score"].round(4)
     bulk.insert_frame(Scorecard, table)
-    progress(80, f"{run.date}: writing scorecard lines")
 
     rows = lines.merge(cards[["id", "unit_id", "staff_id", "period"]], on=["unit_id", "staff_id", "period"])
     out = pd.DataFrame(
@@ -581,12 +577,13 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
     lines = scoring.score(scorecard_lines(values, _targets(day), day, catalog), day)
+    # The last sign of life before the publication's transaction: what the run writes inside it is seen
+    # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
 
     with transaction.atomic():
-        _write(run, state, lines, with_scorecards=keeps_scorecards(day, today), progress=progress)
-        progress(90, f"{day}: publishing")
+        _write(run, state, lines, with_scorecards=keeps_scorecards(day, today))
         published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
         superseded = [published.published_run_id] if published.published_run_id else []
         now = timezone.now()
