@@ -42,7 +42,9 @@ from alerts.serializers import (
     WeeklyReviewSerializer,
 )
 from alerts.services.follow_up import alert_transition, alert_update, can_follow_up
+from alerts.services.plans import PLAN_PERIOD_KINDS
 from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_fields import PeriodFilter
 from lib.api_filters import TrueFalseFilter
 from lib.periods import PeriodKind, parse_date, parse_period
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
@@ -465,8 +467,13 @@ class ReviewListView(_ScopedListView):
 
 
 class PlanFilter(_ScopedFilterSet):
-    period = django_filters.CharFilter(
-        method="filter_period", help_text="The plan's period: a month, quarter or year (2026-11, 2026-Q4, 2026)."
+    period = PeriodFilter(
+        method="filter_period",
+        help_text="The plan's period: a month, quarter or year (2026-11, 2026-Q4, 2026).",
+        kinds=PLAN_PERIOD_KINDS,
+        error_messages=dict.fromkeys(
+            ("invalid", "invalid_kind"), "“%(value)s” is not a month, quarter or year; e.g. 2026-11, 2026-Q4, 2026"
+        ),
     )
 
     class Meta:
@@ -474,15 +481,7 @@ class PlanFilter(_ScopedFilterSet):
         fields = ["period", "unit", "under"]
 
     def filter_period(self, queryset, name, value):
-        try:
-            period = parse_period(value)
-        except ValueError:
-            period = None
-        if period is None or period.kind not in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR):
-            raise ValidationError(
-                {"period": [f"“{value}” is not a month, quarter or year; e.g. 2026-11, 2026-Q4, 2026"]}
-            )
-        return queryset.filter(period=period.code)
+        return queryset.filter(period=value.code)
 
 
 class PlanListView(_ScopedListView):

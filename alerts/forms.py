@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from alerts.models import Alert, AlertStatus, Cause, RuleKind
 from alerts.selectors import STATUS_GROUPS, alert_owner_candidates
+from alerts.services.plans import NOT_A_PLAN_PERIOD, PLAN_PERIOD_KINDS
 from branches.models import OrgUnit, UnitKind
+from lib.periods_forms import PeriodField
 from staff.models import User
 from staff.selectors import Scope
 
@@ -203,15 +205,17 @@ class ReviewAnswerForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    """A new plan. The period and the one-plan-per-outlet-and-period rule are checked by plan_create."""
+    """A new plan. The one-plan-per-outlet-and-period rule is checked by plan_create (and the period again,
+    with the same words)."""
 
     unit = forms.CharField(
         label=gettext_lazy("Outlet"), max_length=32, help_text=gettext_lazy("The outlet's code, e.g. GZ0101.")
     )
-    period = forms.CharField(
+    period = PeriodField(
         label=gettext_lazy("Period"),
-        max_length=10,
         help_text=gettext_lazy("A month, quarter or year: 2026-11, 2026-Q4 or 2026."),
+        kinds=PLAN_PERIOD_KINDS,
+        error_messages=dict.fromkeys(("invalid", "invalid_kind"), NOT_A_PLAN_PERIOD),
     )
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     diagnosis = forms.CharField(

@@ -16,8 +16,8 @@ from alerts.services.evaluation import alerts_check_missing
 
 @shared_task(name="alerts.tasks.evaluate_day", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def evaluate_day(date: str) -> dict:
-    """Evaluate the alert rules for a business day (YYYY-MM-DD); queued by the rollup once it has
-    published the day."""
+    """Evaluate the alert rules for a business day (YYYY-MM-DD); queued by alerts.receivers once kpi
+    announces the day published (kpi.signals.day_published)."""
     return alerts_evaluate_recorded(day=datetime.date.fromisoformat(date)).as_dict()
 
 

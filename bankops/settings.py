@@ -286,9 +286,10 @@ RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=600)
 ALERTS_CATCH_UP_DAYS = env.int("ALERTS_CATCH_UP_DAYS", default=14)
 
 CELERY_BEAT_SCHEDULE = {
-    # Early warning (issue 8). The rollup queues the evaluation of each day it publishes; the facts of
-    # yesterday are checked against the missing-data rules every quarter of an hour, each rule once its
-    # cut-off (09:00 by default) has passed, so a late batch clears the alert at the next check.
+    # Early warning (issue 8). Each day the rollup publishes is evaluated (alerts listens to
+    # kpi.signals.day_published); the facts of yesterday are checked against the missing-data rules
+    # every quarter of an hour, each rule once its cut-off (09:00 by default) has passed, so a late
+    # batch clears the alert at the next check.
     "alerts-missing-data": {
         "task": "alerts.tasks.check_missing_data",
         "schedule": crontab(minute="*/15"),

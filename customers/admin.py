@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from bankops.admin import CsvImportMixin
 from branches.models import OrgUnit, UnitStatus
 from customers.models import GROUP_LABELS, Customer, Group, Snapshot, Tier, TieringRun, TierScheme
-from customers.services.runs import parse_month, tiering_month_problem
+from customers.services.runs import tiering_month_problem
 from customers.services.schemes import (
     SchemeError,
     TierLine,
@@ -37,6 +37,8 @@ from customers.services.tiering import previous_month
 from customers.tasks import tiering_month
 from lib.identity import id_number_problem, normalize_id_number
 from lib.masking import mask_id_number, mask_name
+from lib.periods import parse_month
+from lib.periods_forms import MonthField
 from staff.selectors import scope_for_user
 
 
@@ -226,7 +228,7 @@ class TierSchemeAdmin(admin.ModelAdmin):
     def copy_as_new_version(self, request: HttpRequest, queryset) -> None:
         # The action form's own choices are filled in by the changelist: read the one field directly.
         try:
-            month = parse_month(request.POST.get("new_effective_month", ""))
+            month = parse_month(request.POST.get("new_effective_month", ""), first_day=True)
         except ValueError:
             messages.error(request, _("Give the month the new version takes effect (YYYY-MM) beside the action."))
             return
@@ -385,18 +387,14 @@ class SnapshotAdmin(CsvImportMixin, ReadOnlyAdmin):
 
 
 class TierMonthForm(forms.Form):
-    month = forms.CharField(
+    month = MonthField(
         label=_("month"),
-        max_length=7,
         help_text=_("The month to tier, as 2026-10. Tiering a month again replaces its tiers and migrations."),
         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "size": 8}),
     )
 
     def clean_month(self):
-        try:
-            month = parse_month(self.cleaned_data["month"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc))
+        month = self.cleaned_data["month"]
         problem = tiering_month_problem(month)
         if problem:
             raise forms.ValidationError(problem)

@@ -29,6 +29,8 @@ from customers.serializers import (
     TierQuerySerializer,
 )
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
+from lib.api_fields import MonthFilter
+from lib.periods import parse_month
 from staff.api_scope import ScopedViewMixin
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 
@@ -45,7 +47,11 @@ _BAD_REQUEST = OpenApiResponse(
             "A bad month",
             {
                 "errors": [
-                    {"field": "month", "message": "'2026-13' is not a month as YYYY-MM, e.g. 2026-11", "row": None}
+                    {
+                        "field": "month",
+                        "message": "'2026-13' is not a month (expected YYYY-MM, such as 2026-11)",
+                        "row": None,
+                    }
                 ]
             },
         )
@@ -115,13 +121,11 @@ _CUSTOMER_EXAMPLE = {
 }
 
 
-def _month(raw: str | None) -> datetime.date:
-    """The month asked for, or the latest tiered; 400 for a bad one, 404 when nothing is tiered yet."""
-    if raw:
-        try:
-            return selectors.parse_month(raw)
-        except ValueError as error:
-            raise ValidationError({"month": [str(error)]}) from None
+def _month(wanted: datetime.date | None) -> datetime.date:
+    """The month asked for (already read by lib.api_fields.MonthField), or the latest tiered; 404 when
+    nothing is tiered yet."""
+    if wanted:
+        return wanted
     latest = selectors.latest_tiered_month()
     if latest is None:
         raise NotFound("no month has been tiered yet; ask for one with month=YYYY-MM")
@@ -282,7 +286,7 @@ class CustomerFilter(django_filters.FilterSet):
         method="filter_group",
         help_text="In this customer group (a customer may be in several).",
     )
-    month = django_filters.CharFilter(
+    month = MonthFilter(
         method="filter_month",
         help_text="The month whose tier is shown and filtered on, YYYY-MM (default: the latest month tiered).",
     )
@@ -328,10 +332,11 @@ class _CustomerViewMixin(ScopedViewMixin):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # Read here, before the filters, because it decides the tier shown too (MonthFilter declares it).
         raw = request.query_params.get("month", "")
         if raw:
             try:
-                request.tier_month = selectors.parse_month(raw)
+                request.tier_month = parse_month(raw)
             except ValueError as error:
                 raise ValidationError({"month": [str(error)]}) from None
         else:

@@ -14,7 +14,6 @@ has `personal_data` (lib.masking).
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,19 +28,6 @@ from staff.models import StaffMember
 from staff.selectors import Scope
 
 MOVEMENTS = ("up", "down", "same", "new", "lost")
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def parse_month(text: str) -> datetime.date:
-    """'2026-11' → 2026-11-01; ValueError says what was expected."""
-    match = _MONTH.match((text or "").strip())
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        # From 1900: the month before must still be a date, and no bank data is older.
-        if year >= 1900 and 1 <= month <= 12:
-            return datetime.date(year, month, 1)
-    raise ValueError(f"'{text}' is not a month as YYYY-MM, e.g. 2026-11")
 
 
 def tiered_months(*, limit: int = 120) -> list[datetime.date]:

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from customers.models import Customer, group_codes
 from customers.selectors import MOVEMENTS
+from lib.api_fields import MonthField
 from lib.masking import mask_id_number, mask_name
 
 MONTH_HELP = "The month, YYYY-MM."
@@ -20,9 +21,8 @@ class TierQuerySerializer(serializers.Serializer):
     """The query string of /customer-tiers/ and /tier-migrations/."""
 
     unit = serializers.CharField(max_length=32, help_text="The org unit whose subtree is counted, by code (GZ01).")
-    month = serializers.CharField(
+    month = MonthField(
         required=False,
-        max_length=7,
         help_text="The month, YYYY-MM (2026-11), compared with the month before. Default: the latest month tiered.",
     )
     manager = serializers.CharField(

@@ -10,8 +10,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from customers.services import tiering
-from customers.services.runs import parse_month, tiering_month_problem, tiering_pending_months, tiering_runs_reap
+from customers.services.runs import tiering_month_problem, tiering_pending_months, tiering_runs_reap
 from lib.locks import LockTimeout
+from lib.periods import parse_month
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 def tiering_month(self, month: str) -> dict:
     """Tier the customers of one month ("YYYY-MM-01" or "YYYY-MM"). A month that has not ended or has no
     snapshots is skipped (see tiering_month_problem) rather than recorded as every customer lost."""
-    day = parse_month(month)
+    day = parse_month(month, first_day=True)
     problem = tiering_month_problem(day)
     if problem is not None:
         logger.warning("tiering of %s skipped: %s", f"{day:%Y-%m}", problem)

@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from customers import selectors
-from lib.exports import table_response
+from customers.tables import matrix_rows, matrix_table, moved_down_table
 from lib.masking import mask_name
+from lib.periods import parse_month
 from staff.models import StaffMember
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
@@ -66,7 +67,7 @@ def _page_params(request: HttpRequest, scope: Scope, *, own_manager: StaffMember
     text = (request.GET.get("month") or "").strip()
     if text:
         try:
-            month = selectors.parse_month(text)
+            month = parse_month(text)
         except ValueError:
             errors.append(_("“%(value)s” is not a month; pick one as YYYY-MM, e.g. 2026-11.") % {"value": text})
     schemes = None
@@ -241,50 +242,11 @@ def _chart_data(pyramid: selectors.Pyramid, matrix: selectors.Matrix) -> dict:
 
 
 def _matrix_export(format_name: str, matrix: selectors.Matrix, filename: str) -> HttpResponse:
-    header = [
-        _("From tier (last month) \\ to tier (this month)"),
-        *[name or _("Lost") for _code, name in matrix.columns],
-        _("Total"),
-    ]
-    rows = [[row.name or _("New"), *row.counts, row.total] for row in matrix.rows]
-    rows.append([_("Total"), *matrix.column_totals, matrix.customers])
-    return table_response(format_name, filename, header, rows)
+    """The migration matrix with its totals (customers.tables.matrix_table)."""
+    return matrix_table(matrix).response(format_name, filename, matrix_rows(matrix))
 
 
 def _moved_down_export(format_name: str, moved: selectors.MovedDown, filename: str) -> HttpResponse:
-    """The first EXPORT_LIMIT customers of the list, in its order; personal data masked as on the page."""
-    header = [
-        _("Customer id"),
-        _("Name"),
-        _("Identity number"),
-        _("Outlet code"),
-        _("Outlet"),
-        _("Relationship manager code"),
-        _("Relationship manager"),
-        _("Tier last month"),
-        _("Tier this month"),
-        _("Tiers down"),
-        _("Average daily AUM last month (元)"),
-        _("Average daily AUM this month (元)"),
-        _("Change (元)"),
-    ]
-    personal = moved.personal_data
-    rows = (
-        [
-            row.code,
-            row.name,
-            row.id_number,
-            row.outlet.code,
-            row.outlet.name,
-            row.manager.code if row.manager else "",
-            (row.manager.name if personal else mask_name(row.manager.name)) if row.manager else "",
-            row.from_name,
-            row.to_name,
-            row.fall,
-            row.aum_before,
-            row.aum_now,
-            row.aum_change,
-        ]
-        for row in moved[0:EXPORT_LIMIT]
-    )
-    return table_response(format_name, filename, header, rows)
+    """The first EXPORT_LIMIT customers of the list, in its order (customers.tables.moved_down_table)."""
+    table = moved_down_table(personal=moved.personal_data)
+    return table.response(format_name, filename, moved[0:EXPORT_LIMIT])

@@ -70,7 +70,8 @@ from kpi.services.templates import (
     weights_problem,
 )
 from lib.exports import table_response
-from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_date, parse_period
+from lib.periods import PERIOD_FORMATS, Period, parse_date, parse_period
+from lib.periods_forms import MonthField, PeriodField
 from staff.selectors import scope_for_user
 
 
@@ -114,17 +115,15 @@ class MetricAdmin(admin.ModelAdmin):
 class TargetForm(forms.ModelForm):
     """The period is typed as a code (2026-11, 2026-W48); clean() fills in its kind, start and end."""
 
-    period = forms.CharField(label=_("period"), max_length=10, help_text=PERIOD_FORMATS)
+    period = PeriodField(label=_("period"), help_text=PERIOD_FORMATS)
 
     class Meta:
         model = Target
         fields = ("unit", "staff", "metric", "period", "value")
 
     def clean_period(self) -> str:
-        try:
-            self.parsed_period: Period = parse_period(self.cleaned_data["period"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc))
+        # The model stores the code; clean() below needs the period's kind and dates.
+        self.parsed_period: Period = self.cleaned_data["period"]
         return self.parsed_period.code
 
     def clean(self) -> dict:
@@ -565,24 +564,18 @@ class ScorecardTemplateAdmin(admin.ModelAdmin):
 class MonthCloseForm(forms.ModelForm):
     """Closing a month from the add page: the month typed as 2026-10; the service does the rest."""
 
-    month_code = forms.CharField(label=_("month"), max_length=7, help_text=_("The month to close, as 2026-10."))
+    month_code = MonthField(label=_("month"), help_text=_("The month to close, as 2026-10."))
 
     class Meta:
         model = MonthClose
         fields = ()
 
     def clean_month_code(self) -> datetime.date:
-        text = self.cleaned_data["month_code"]
-        try:
-            period = parse_period(text)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc))
-        if period.kind != PeriodKind.MONTH:
-            raise forms.ValidationError(_("'%(text)s' is not a month: write it as 2026-10.") % {"text": text})
-        problem = month_close_problem(month=period.start)
+        month = self.cleaned_data["month_code"]
+        problem = month_close_problem(month=month)
         if problem:
             raise forms.ValidationError(problem)
-        return period.start
+        return month
 
 
 @admin.register(MonthClose)
@@ -725,7 +718,12 @@ class ContestAdminForm(forms.ModelForm):
     """The period is typed as a calendar period code (2026-11, 2026-Q4, 2026-W48, 2026): contests run on
     calendar periods, whose scorecards the rollup publishes (kpi.services.contests)."""
 
-    period = forms.CharField(label=_("period"), max_length=10, help_text=CONTEST_PERIOD_HELP)
+    period = PeriodField(
+        label=_("period"),
+        help_text=CONTEST_PERIOD_HELP,
+        kinds=CONTEST_PERIOD_KINDS,
+        error_messages={"invalid_kind": _("Use a calendar week, month, quarter or year, e.g. 2026-11.")},
+    )
 
     class Meta:
         model = Contest
@@ -740,16 +738,6 @@ class ContestAdminForm(forms.ModelForm):
             self.fields["template"].queryset = ScorecardTemplate.objects.filter(
                 subject=ScorecardTemplate.Subject.OUTLET
             )
-
-    def clean_period(self) -> Period:
-        text = self.cleaned_data["period"]
-        try:
-            period = parse_period(text)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc))
-        if period.kind not in CONTEST_PERIOD_KINDS:
-            raise forms.ValidationError(_("Use a calendar week, month, quarter or year, e.g. 2026-11."))
-        return period
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -32,7 +32,8 @@ from kpi.services.decomposition import (
     plan_over_time,
     target_period,
 )
-from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period
+from lib.periods import PERIOD_FORMATS, PeriodKind
+from lib.periods_forms import PeriodField
 from staff.models import Post
 from staff.selectors import scope_for_user
 
@@ -79,10 +80,9 @@ class TargetSplitForm(forms.Form):
     """The inputs of every way to split; only those of the chosen way are used."""
 
     how = forms.ChoiceField(label=_("split"), widget=forms.RadioSelect)
-    basis_period = forms.CharField(
+    basis_period = PeriodField(
         label=_("basis period"),
         required=False,
-        max_length=10,
         help_text=_("In proportion: whose actuals give the shares (%(formats)s). Empty: the period before.")
         % {"formats": PERIOD_FORMATS},
     )
@@ -121,15 +121,6 @@ class TargetSplitForm(forms.Form):
     @property
     def post_fields(self):
         return [self[f"post_{post.code}"] for post in self.posts]
-
-    def clean_basis_period(self) -> Period | None:
-        text = self.cleaned_data["basis_period"].strip()
-        if not text:
-            return None
-        try:
-            return parse_period(text)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc))
 
     def clean_weights(self) -> list[Decimal] | None:
         return _parse_weights(self.cleaned_data["weights"])

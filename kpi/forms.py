@@ -9,10 +9,12 @@ from django.utils.translation import gettext_lazy
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric, ScorecardTemplate
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
-from lib.periods import Period, parse_period
+from lib.periods import Period
+from lib.periods_forms import PeriodField
 from staff.selectors import Scope
 
 CONTEST_PERIOD_HELP = gettext_lazy("A calendar week, month, quarter or year: 2026-W48, 2026-11, 2026-Q4 or 2026.")
+NOT_A_CONTEST_PERIOD = gettext_lazy("“%(value)s” is not a calendar week, month, quarter or year; write e.g. 2026-11.")
 
 
 class ContestForm(forms.Form):
@@ -26,7 +28,12 @@ class ContestForm(forms.Form):
         to_field_name="code",
         help_text=gettext_lazy("Its outlets compete."),
     )
-    period = forms.CharField(label=gettext_lazy("Period"), max_length=10, help_text=CONTEST_PERIOD_HELP)
+    period = PeriodField(
+        label=gettext_lazy("Period"),
+        help_text=CONTEST_PERIOD_HELP,
+        kinds=CONTEST_PERIOD_KINDS,
+        error_messages=dict.fromkeys(("invalid", "invalid_kind"), NOT_A_CONTEST_PERIOD),
+    )
     template = forms.ModelChoiceField(
         label=gettext_lazy("Scorecard template"),
         queryset=ScorecardTemplate.objects.none(),
@@ -48,18 +55,6 @@ class ContestForm(forms.Form):
             subject=ScorecardTemplate.Subject.OUTLET, is_active=True
         ).order_by("code", "-effective_from")
         self.fields["metrics"].queryset = Metric.objects.filter(is_active=True, level__in=["outlet", "both"])
-
-    def clean_period(self) -> Period:
-        text = self.cleaned_data["period"]
-        try:
-            period = parse_period(text)
-        except ValueError:
-            period = None
-        if period is None or period.kind not in CONTEST_PERIOD_KINDS:
-            raise forms.ValidationError(
-                _("“%(value)s” is not a calendar week, month, quarter or year; write e.g. 2026-11.") % {"value": text}
-            )
-        return period
 
     def clean(self) -> dict:
         cleaned = super().clean()

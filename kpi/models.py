@@ -9,6 +9,7 @@ reader sees a day's previous results until the new ones are complete.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -354,6 +355,17 @@ class RollupRun(models.Model):
         return f"{self.date} #{self.pk} {self.status}"
 
 
+class RollupDayQuerySet(models.QuerySet):
+    def published(self, *, on: datetime.date | None = None) -> RollupDayQuerySet:
+        """The days that have a published run (the one day `on`, if given)."""
+        days = self.exclude(published_run=None)
+        return days if on is None else days.filter(date=on)
+
+    def runs(self) -> models.QuerySet:
+        """The published runs of these days, as a subquery: `run__in=RollupDay.objects.published().runs()`."""
+        return self.values("published_run")
+
+
 class RollupDay(models.Model):
     """The published state of a business day. `stale_since` is set when a fact on or before this day
     changed after it was published; the next rollup recomputes it.
@@ -368,6 +380,8 @@ class RollupDay(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     stale_since = models.DateTimeField(_("stale since"), null=True, blank=True)
     stale_version = models.PositiveBigIntegerField(_("changes since first rolled up"), default=0)
+
+    objects = RollupDayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rolled-up day")
@@ -421,9 +435,10 @@ class Status(models.TextChoices):
 
 
 class ScorecardQuerySet(models.QuerySet):
-    def published(self) -> ScorecardQuerySet:
-        """Only results of each day's published run."""
-        return self.filter(run__in=RollupDay.objects.exclude(published_run=None).values("published_run"))
+    def published(self, *, on: datetime.date | None = None) -> ScorecardQuerySet:
+        """Only results of each day's published run; `on`: only the scorecards of that business day."""
+        cards = self.filter(run__in=RollupDay.objects.published(on=on).runs())
+        return cards if on is None else cards.filter(date=on)
 
 
 class Scorecard(models.Model):
@@ -589,6 +604,14 @@ class TemplateLine(models.Model):
             raise ValidationError(errors)
 
 
+class MonthCloseQuerySet(models.QuerySet):
+    def closed(self, day: datetime.date | None = None) -> MonthCloseQuerySet:
+        """The closed months; with `day`, the close of the month of that day, if it is closed: "is this
+        month closed?" is `MonthClose.objects.closed(day).exists()`."""
+        closes = self.filter(is_closed=True)
+        return closes if day is None else closes.filter(month=day.replace(day=1))
+
+
 class MonthClose(models.Model):
     """A closed month's scorecards are frozen (the basis of performance pay) until HQ reopens it."""
 
@@ -598,6 +621,8 @@ class MonthClose(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = MonthCloseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("month close")

@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kpi.models import Contest, ContestPair, Scorecard, ScorecardLine, Status
+from kpi.tables import RANKING_API
+from lib.api_fields import DateField
 from lib.periods import PERIOD_KINDS
 
 # -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
@@ -124,10 +126,8 @@ class ScorecardQuerySerializer(serializers.Serializer):
 
     unit = serializers.CharField(required=False, allow_blank=False)
     staff = serializers.CharField(required=False, allow_blank=False)
-    date = serializers.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
+    date = DateField(
+        required=False, error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."}
     )
     period = serializers.ChoiceField(
         choices=[kind.value for kind in PERIOD_KINDS],
@@ -156,10 +156,8 @@ class RankingQuerySerializer(serializers.Serializer):
             "blank": "Give group=CODE: a peer group code, or a unit code whose outlets are ranked together.",
         },
     )
-    date = serializers.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."},
+    date = DateField(
+        required=False, error_messages={"invalid": "Write the business date as YYYY-MM-DD, e.g. 2026-11-24."}
     )
     period = serializers.ChoiceField(
         choices=[kind.value for kind in PERIOD_KINDS],
@@ -169,24 +167,10 @@ class RankingQuerySerializer(serializers.Serializer):
     )
 
 
-class RankingRowSerializer(serializers.Serializer):
+# The fields are the API's columns of the ranking (kpi.tables.RANKING_API), declared once with the
+# bulletin's and the overview's downloads and the overview's page.
+class RankingRowSerializer(RANKING_API.serializer()):
     """One outlet of the ranked set (kpi.selectors.bulletin.BulletinRow)."""
-
-    unit = serializers.CharField(source="outlet.code", help_text="Outlet code.")
-    total_score = serializers.DecimalField(
-        max_digits=10, decimal_places=4, allow_null=True, help_text="The published score; 0 when vetoed."
-    )
-    vetoed = serializers.BooleanField(help_text="A veto line (一票否决) fired: the score is 0.")
-    veto_reason = serializers.CharField(help_text="Why it was vetoed; empty otherwise.")
-    rank = serializers.IntegerField(
-        allow_null=True, help_text="Competition rank (1, 2, 2, 4) inside this set; null without a score."
-    )
-    rank_of = serializers.IntegerField(allow_null=True, help_text="How many outlets of the set are ranked.")
-    movement = serializers.IntegerField(
-        allow_null=True,
-        help_text="Places gained since the previous day inside the same set (negative: lost); null when it is "
-        "not ranked now or was not ranked then.",
-    )
 
 
 class RankingListSerializer(serializers.Serializer):

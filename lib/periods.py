@@ -2,15 +2,26 @@
 
 A period is written as in files and the API: `2026`, `2026-Q4`, `2026-11`, `2026-W48` (ISO week, Monday
 start; its year is the ISO year, so 2026-W01 starts on Monday 2025-12-29) or `2026-11-24` for a day.
+
+Parsed here and nowhere else: `parse_period` (any code, or only some kinds), `parse_month` (YYYY-MM),
+`parse_date` (YYYY-MM-DD), and `read_period_params`, the lenient reader of a page's `?date=&period=`.
+The form fields are in lib/periods_forms.py and the API's in lib/api_fields.py; both call these.
+
+The parsers' messages are English (the API's, the CSV imports' and the commands' language); a message
+a page or a form shows in the reader's language is marked with gettext_noop here and translated by
+the caller (the form fields), so each message has one text.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 
 class PeriodKind(StrEnum):
@@ -98,6 +109,16 @@ def period_of(kind: PeriodKind | str, day: datetime.date) -> Period:
     return Period(datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31), kind)
 
 
+# The period switch of the pages and the words of the alerts: 日 周 月 季 年.
+PERIOD_LABELS = {
+    PeriodKind.DAY: gettext_lazy("Day"),
+    PeriodKind.WEEK: gettext_lazy("Week"),
+    PeriodKind.MONTH: gettext_lazy("Month"),
+    PeriodKind.QUARTER: gettext_lazy("Quarter"),
+    PeriodKind.YEAR: gettext_lazy("Year"),
+}
+
+
 def periods_of(day: datetime.date) -> dict[PeriodKind, Period]:
     return {kind: period_of(kind, day) for kind in PERIOD_KINDS}
 
@@ -113,8 +134,23 @@ _PATTERNS = (
 PERIOD_FORMATS = "2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24"
 
 
-def parse_period(code: str) -> Period:
-    """Parse a period code; ValueError says what was expected."""
+class PeriodKindError(ValueError):
+    """A good period code of a kind the caller does not take (a day where a month is wanted)."""
+
+
+def parse_period(code: str, *, kinds: Collection[PeriodKind] | None = None) -> Period:
+    """Parse a period code; ValueError says what was expected. With `kinds`, a code of another kind is
+    refused too, as a PeriodKindError with the same words (a caller that narrows the kinds says which
+    it takes in its own)."""
+    period = _parse_period(code)
+    if period is None:
+        raise ValueError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
+    if kinds is not None and period.kind not in kinds:
+        raise PeriodKindError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
+    return period
+
+
+def _parse_period(code: str) -> Period | None:
     text = (code or "").strip()
     for pattern, kind in _PATTERNS:
         match = pattern.match(text)
@@ -133,7 +169,28 @@ def parse_period(code: str) -> Period:
             return period_of(kind, datetime.date(numbers[0], 1, 1))
         except (ValueError, OverflowError):  # 2026-02-30; 9999-W52 ends past the last date there is
             break
-    raise ValueError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
+    return None
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH_OR_FIRST_DAY = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+
+# Months from 1900 on: the month before must still be a date, and no bank data is older.
+FIRST_MONTH = datetime.date(1900, 1, 1)
+
+# One message for every door that takes a month (API, pages, admin, CSV imports, commands, tasks).
+NOT_A_MONTH = gettext_noop("'%(text)s' is not a month (expected YYYY-MM, such as 2026-11)")
+
+
+def parse_month(text: str, *, first_day: bool = False) -> datetime.date:
+    """'2026-11' → 2026-11-01, the date a month is stored as; ValueError says what was expected.
+
+    `first_day` also takes the stored form itself ('2026-11-01'): the tiering's Celery task is queued
+    with it. Spaces around are ignored; a month before 1900 is refused."""
+    match = (_MONTH_OR_FIRST_DAY if first_day else _MONTH).match((text or "").strip())
+    if match and int(match[1]) >= FIRST_MONTH.year and 1 <= int(match[2]) <= 12:
+        return datetime.date(int(match[1]), int(match[2]), 1)
+    raise ValueError(NOT_A_MONTH % {"text": text})
 
 
 def parse_date(text: str) -> datetime.date:
@@ -144,6 +201,56 @@ def parse_date(text: str) -> datetime.date:
         return datetime.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date as YYYY-MM-DD")
+
+
+NOT_A_PAGE_PERIOD = gettext_noop("“%(value)s” is not a period; choose day, week, month, quarter or year.")
+NOT_A_PAGE_DATE = gettext_noop("“%(value)s” is not a date; pick one as YYYY-MM-DD.")
+
+
+@dataclass(frozen=True)
+class PeriodParams:
+    """A page's `?period=` (a kind) and `?date=` (a business day), read leniently: a bad value is
+    reported in `errors` (in the reader's language) and replaced by the default, so the page still
+    shows something useful."""
+
+    kind: PeriodKind
+    day: datetime.date | None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def period(self) -> Period | None:
+        return period_of(self.kind, self.day) if self.day else None
+
+
+def read_period_params(
+    query: Mapping[str, str],
+    *,
+    latest: datetime.date | None,
+    default_kind: PeriodKind = PeriodKind.MONTH,
+    dated: bool = True,
+) -> PeriodParams:
+    """The one reader of the pages' `?period=&date=`.
+
+    1. `period` is a kind (day … year); missing: `default_kind`; anything else is reported and the
+       default shown.
+    2. `date` is YYYY-MM-DD; missing or bad (reported): `latest`, the latest rolled-up day. A page
+       that always shows the latest day (the overview) passes `dated=False` and `date` is not read.
+    """
+    errors: list[str] = []
+    kind_text = query.get("period") or default_kind.value
+    try:
+        kind = PeriodKind(kind_text)
+    except ValueError:
+        errors.append(gettext(NOT_A_PAGE_PERIOD) % {"value": kind_text})
+        kind = default_kind
+    day = latest
+    date_text = (query.get("date") or "") if dated else ""
+    if date_text:
+        try:
+            day = parse_date(date_text)
+        except ValueError:
+            errors.append(gettext(NOT_A_PAGE_DATE) % {"value": date_text})
+    return PeriodParams(kind=kind, day=day, errors=tuple(errors))
 
 
 def days_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:

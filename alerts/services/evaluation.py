@@ -1,10 +1,10 @@
 """Evaluating the alert rules for a business day (预警, issue 8).
 
-The rollup queues `alerts.tasks.evaluate_day` when it has published a day (kpi.services.rollup); the
-beat runs `alerts_check_missing` for yesterday every quarter of an hour, so a missing-data rule fires
-once its cut-off has passed. Each rule reads the day's published results (ScorecardLine / Scorecard
-of RollupDay.published_run) or the facts for every unit of its kind at once: one query per rule (two
-for behind pace), never one per unit.
+`alerts.tasks.evaluate_day` is queued for each day the rollup publishes (alerts.receivers listens to
+kpi.signals.day_published); the beat runs `alerts_check_missing` for yesterday every quarter of an
+hour, so a missing-data rule fires once its cut-off has passed. Each rule reads the day's published
+results (ScorecardLine / Scorecard of RollupDay.published_run) or the facts for every unit of its kind
+at once: one query per rule (two for behind pace), never one per unit.
 
 What a rule sees, per unit:
 
@@ -53,13 +53,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
 from lib.locks import named_lock
-from lib.periods import PeriodKind
+from lib.periods import PERIOD_LABELS, PeriodKind
 from staff.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -72,14 +71,6 @@ HABIT_WEEKS = 4
 HABIT_DAYS = 2
 OWNER_ROLES = (Role.OUTLET_HEAD, Role.UNIT_MANAGER)
 DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
-
-PERIOD_LABELS = {
-    PeriodKind.DAY: gettext_lazy("Day"),
-    PeriodKind.WEEK: gettext_lazy("Week"),
-    PeriodKind.MONTH: gettext_lazy("Month"),
-    PeriodKind.QUARTER: gettext_lazy("Quarter"),
-    PeriodKind.YEAR: gettext_lazy("Year"),
-}
 
 
 @dataclass(frozen=True)
@@ -137,7 +128,7 @@ def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None)
     alerts_check_missing takes them then).
     """
     now = now or timezone.now()
-    published = RollupDay.objects.filter(date=day).exclude(published_run=None).exists()
+    published = RollupDay.objects.published(on=day).exists()
     result = Evaluation(day=day, published=published)
     rules = list(AlertRule.objects.filter(is_active=True).select_related("metric"))
     with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
@@ -156,7 +147,7 @@ def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None)
 def alerts_check_missing(*, day: datetime.date, now: datetime.datetime | None = None) -> Evaluation:
     """Evaluate the missing-data rules for `day` whose cut-off has passed by `now` (the beat's job)."""
     now = now or timezone.now()
-    result = Evaluation(day=day, published=RollupDay.objects.filter(date=day).exclude(published_run=None).exists())
+    result = Evaluation(day=day, published=RollupDay.objects.published(on=day).exists())
     rules = list(AlertRule.objects.filter(is_active=True, kind=RuleKind.MISSING_DATA).select_related("metric"))
     with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
         for rule in rules:
@@ -192,7 +183,7 @@ def _evaluate_rule(rule: AlertRule, day: datetime.date, now: datetime.datetime, 
 
 
 def _published_runs(dates) -> QuerySet:
-    return RollupDay.objects.filter(date__in=dates).exclude(published_run=None).values("published_run")
+    return RollupDay.objects.published().filter(date__in=dates).runs()
 
 
 def _unit_lines(rule: AlertRule, dates: list[datetime.date], period: str) -> QuerySet:
@@ -214,10 +205,7 @@ def _unit_lines(rule: AlertRule, dates: list[datetime.date], period: str) -> Que
 def _behind_pace(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     running = max(rule.days_running, 1)
     dates = list(
-        RollupDay.objects.filter(date__lte=day)
-        .exclude(published_run=None)
-        .order_by("-date")
-        .values_list("date", flat=True)[:running]
+        RollupDay.objects.published().filter(date__lte=day).order_by("-date").values_list("date", flat=True)[:running]
     )
     if len(dates) < running or dates[0] != day:
         return {}
@@ -270,9 +258,7 @@ def _threshold(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
 
 def _sudden_change(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     first = day - datetime.timedelta(days=rule.window_days)
-    dates = list(
-        RollupDay.objects.filter(date__range=(first, day)).exclude(published_run=None).values_list("date", flat=True)
-    )
+    dates = list(RollupDay.objects.published().filter(date__range=(first, day)).values_list("date", flat=True))
     if day not in dates:
         return {}
     rows = list(

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alerts.models import ImprovementPlan, Measure
 from branches.models import OrgUnit
@@ -21,6 +22,7 @@ from staff.models import User
 from staff.selectors import scope_for_user
 
 PLAN_PERIOD_KINDS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
+NOT_A_PLAN_PERIOD = gettext_lazy("Give a month, a quarter or a year: 2026-11, 2026-Q4 or 2026.")
 PLAN_FIELDS = ("title", "diagnosis")
 MEASURE_FIELDS = ("description", "owner", "due", "progress")
 
@@ -38,11 +40,10 @@ def plan_create(*, unit: OrgUnit, period: str, title: str, by: User, diagnosis: 
     if not unit.is_outlet:
         problems["unit"] = _("A plan is made for an outlet.")
     try:
-        parsed = parse_period(period)
+        parsed = parse_period(period, kinds=PLAN_PERIOD_KINDS)
     except ValueError:
         parsed = None
-    if parsed is None or parsed.kind not in PLAN_PERIOD_KINDS:
-        problems["period"] = _("Give a month, a quarter or a year: 2026-11, 2026-Q4 or 2026.")
+        problems["period"] = str(NOT_A_PLAN_PERIOD)
     title = (title or "").strip()
     if not title:
         problems["title"] = _("Give the plan a title.")

@@ -56,9 +56,7 @@ def weekly_reviews_create(*, week_start: datetime.date) -> ReviewsCreated:
     if week.start != week_start:
         raise ValueError(f"{week_start} is not a Monday (the week {week.code} starts on {week.start})")
     result = ReviewsCreated(week_start=week_start)
-    run_id = (
-        RollupDay.objects.filter(date=week.end).exclude(published_run=None).values_list("published_run", flat=True)
-    ).first()
+    run_id = RollupDay.objects.published(on=week.end).values_list("published_run", flat=True).first()
     if run_id is None:
         return result
     result.published = True

@@ -25,6 +25,7 @@ from customers.models import GROUP_BY_CODE, MONEY, Customer, Snapshot
 from lib.bulk import insert_frame
 from lib.csvimport import Checker, CsvRow, ImportResult
 from lib.identity import id_number_problem, normalize_id_number
+from lib.periods import parse_month
 from staff.models import StaffMember
 
 CUSTOMER_COLUMNS = ("customer", "name", "id_number", "home_outlet", "relationship_manager", "groups")
@@ -41,7 +42,6 @@ _NAME_LENGTH = Customer._meta.get_field("name").max_length
 _PLACES = MONEY["decimal_places"]
 _CENT = Decimal(1).scaleb(-_PLACES)
 _TOO_LARGE = Decimal(10) ** (MONEY["max_digits"] - _PLACES)
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # An amount as extracts write it: digits, at most two decimals, less than _TOO_LARGE.
 _PLAIN = re.compile(rf"^\d{{1,{MONEY['max_digits'] - _PLACES}}}(?:\.\d{{1,{_PLACES}}})?$")
 _SNAPSHOT_FIELDS = (*COMPONENTS, "aum_avg_daily")
@@ -225,11 +225,11 @@ def _month(
         return None
     month = seen.get(text)
     if month is None:
-        match = _MONTH.match(text)
-        if not match or not 1 <= int(match[2]) <= 12:
-            month = f"'{text}' is not a month (expected YYYY-MM, such as 2026-11)"
+        try:
+            month = parse_month(text)
+        except ValueError as error:
+            month = str(error)
         else:
-            month = datetime.date(int(match[1]), int(match[2]), 1)
             if month > latest:
                 month = f"{text} has not begun yet (the latest month is {latest:%Y-%m})"
         seen[text] = month

@@ -5,7 +5,6 @@ and the runs whose worker stopped (the reaper and the operations line)."""
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.db.models import Q
 from django.utils import timezone
@@ -13,16 +12,6 @@ from django.utils.translation import gettext as _
 
 from customers.models import Snapshot, TieringRun
 from customers.services.tiering import REAPED, month_end, month_start, previous_month, stale_before
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
-
-
-def parse_month(text: str) -> datetime.date:
-    """'2026-11' (or '2026-11-01') → 2026-11-01; ValueError says what was expected."""
-    match = _MONTH.match((text or "").strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(_("'%(text)s' is not a month (expected YYYY-MM, such as 2026-11)") % {"text": text})
-    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:

@@ -92,7 +92,8 @@ def effective_month_problem(*, effective_month: datetime.date, exclude_pk: int |
             "month": f"{effective_month:%Y-%m}"
         }
     closed = (
-        MonthClose.objects.filter(is_closed=True, month__gte=effective_month)
+        MonthClose.objects.closed()
+        .filter(month__gte=effective_month)
         .order_by("-month")
         .values_list("month", flat=True)
         .first()

@@ -82,7 +82,7 @@ class RollupRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate_date(self, value):
         if value >= timezone.localdate():
             raise ValidationError(f"{value} has not ended yet; a business day is rolled up once it is over")
-        if MonthClose.objects.filter(month=value.replace(day=1), is_closed=True).exists():
+        if MonthClose.objects.closed(value).exists():
             raise ValidationError(f"month {value:%Y-%m} is closed (月结); reopen it in the admin to roll it up again")
         return value
 

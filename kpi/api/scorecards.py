@@ -162,9 +162,7 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.day, self.period = _day_and_period(request.query_params)
-        self.published = (
-            RollupDay.objects.filter(date=self.day).exclude(published_run=None).first() if self.day else None
-        )
+        self.published = RollupDay.objects.published(on=self.day).first() if self.day else None
         _refuse_if_not_kept(self.day)
 
     def get_queryset(self):

@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from kpi.models import Metric, Target
 from kpi.services.targets import target_set
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
-from lib.periods import PERIOD_KINDS, parse_period
+from lib.api_fields import PeriodField, PeriodFilter
+from lib.periods import PERIOD_KINDS
 from staff.api import HasTokenScope
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
@@ -86,7 +87,7 @@ class TargetWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False, allow_null=True, allow_blank=True, help_text="Staff member code (or give unit)."
     )
     metric = serializers.CharField(help_text="Metric code.")
-    period = serializers.CharField(help_text="2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24.")
+    period = PeriodField(help_text="2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24.")
     value = serializers.DecimalField(
         max_digits=20, decimal_places=4, help_text='0 or more, at most 4 decimals, best as a string: "500".'
     )
@@ -109,10 +110,6 @@ class TargetWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         attrs["metric"] = Metric.objects.filter(code=attrs["metric"]).first() or attrs["metric"]
         if not isinstance(attrs["metric"], Metric):
             errors["metric"] = f"metric '{attrs['metric']}' is not in the catalog"
-        try:
-            attrs["period"] = parse_period(attrs["period"])
-        except ValueError as error:
-            errors["period"] = str(error)
         if errors:
             raise ValidationError(errors)
         return attrs
@@ -125,7 +122,7 @@ class TargetFilter(ScopedFilterMethods, django_filters.FilterSet):
     )
     staff = django_filters.CharFilter(method="filter_staff", help_text="Targets of one staff member, by code.")
     metric = django_filters.CharFilter(field_name="metric__code", help_text="Metric code.")
-    period = django_filters.CharFilter(help_text="Period code, e.g. 2026-11.")
+    period = PeriodFilter(method="filter_period", help_text="Period code, e.g. 2026-11.")
     period_kind = django_filters.ChoiceFilter(choices=[(kind.value, kind.value) for kind in PERIOD_KINDS])
     active_on = django_filters.DateFilter(method="filter_active_on", help_text="Targets whose period contains a day.")
 
@@ -137,6 +134,9 @@ class TargetFilter(ScopedFilterMethods, django_filters.FilterSet):
         top = get_unit_or_404(self.request.scope, value)
         staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
         return queryset.filter(Q(unit__path__startswith=top.path) | Q(staff__in=staff_there))
+
+    def filter_period(self, queryset, name, value):
+        return queryset.filter(period=value.code)
 
     def filter_active_on(self, queryset, name, value):
         return queryset.filter(period_start__lte=value, period_end__gte=value)

@@ -156,9 +156,7 @@ def bulletin_rows(
     # 0001-01-01 has no day before it (a date a client may well send): then there is no movement.
     previous_date = date - datetime.timedelta(days=1) if date > datetime.date.min else date
     runs = dict(
-        RollupDay.objects.filter(date__in=[date, previous_date])
-        .exclude(published_run=None)
-        .values_list("date", "published_run_id")
+        RollupDay.objects.published().filter(date__in=[date, previous_date]).values_list("date", "published_run_id")
     )
     if date not in runs:
         return []

@@ -104,7 +104,7 @@ def benchmark_comparison(*, scope: Scope, benchmark: OrgUnit) -> BenchmarkCompar
     lines = ScorecardLine.objects.select_related("metric")
     cards = (
         Scorecard.objects.filter(
-            run__in=RollupDay.objects.filter(date__in=dates).exclude(published_run=None).values("published_run"),
+            run__in=RollupDay.objects.published().filter(date__in=dates).runs(),
             period=PeriodKind.MONTH,
             unit__in=[benchmark, *replicas],
             staff=None,

@@ -24,7 +24,7 @@ from staff.models import StaffMember
 def published_day_get(*, date: datetime.date) -> RollupDay | None:
     """The rolled-up day with its published run (when its facts arrived, when it was published), or None
     when the day has not been published (one query)."""
-    return RollupDay.objects.filter(date=date).exclude(published_run=None).select_related("published_run").first()
+    return RollupDay.objects.published(on=date).select_related("published_run").first()
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,7 @@ def metric_history(
 
     if (unit is None) == (staff is None):
         raise ValueError("metric_history: pass exactly one of unit= or staff=")
-    published_runs = (
-        RollupDay.objects.filter(date__range=(first, last)).exclude(published_run=None).values("published_run")
-    )
+    published_runs = RollupDay.objects.published().filter(date__range=(first, last)).runs()
     lines = ScorecardLine.objects.filter(
         scorecard__run__in=published_runs, scorecard__date__range=(first, last), scorecard__period=str(period)
     )

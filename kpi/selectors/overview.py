@@ -101,11 +101,9 @@ def overview_get(*, unit: OrgUnit, date: datetime.date | None, period: PeriodKin
     parents = set(OrgUnit.objects.filter(parent__parent=unit).order_by().values_list("parent_id", flat=True).distinct())
     cards: dict[int, dict] = {}
     if date is not None:
-        published_run = RollupDay.objects.filter(date=date).exclude(published_run=None).values("published_run")
         for card in (
-            Scorecard.objects.filter(
-                run__in=published_run, date=date, period=str(period), staff=None, unit__parent=unit
-            )
+            Scorecard.objects.published(on=date)
+            .filter(period=str(period), staff=None, unit__parent=unit)
             .order_by("pk")
             .values("pk", "unit_id", "template_id")
         ):
@@ -169,9 +167,8 @@ def behind_pace_lines(
     """
     if date is None:
         return [], 0
-    published_run = RollupDay.objects.filter(date=date).exclude(published_run=None).values("published_run")
     behind = ScorecardLine.objects.filter(
-        scorecard__run__in=published_run,
+        scorecard__run__in=RollupDay.objects.published(on=date).runs(),
         scorecard__date=date,
         scorecard__period=str(period),
         scorecard__staff=None,

@@ -28,7 +28,7 @@ def latest_rolled_up_date() -> datetime.date | None:
     """The latest business day whose results are published, or None before the first rollup. Never today
     or a later day (a day is rolled up once it is over; one published from a fact with a future date is
     not the day a page opens on)."""
-    published = RollupDay.objects.exclude(published_run=None).filter(date__lt=timezone.localdate())
+    published = RollupDay.objects.published().filter(date__lt=timezone.localdate())
     return published.order_by("-date").values_list("date", flat=True).first()
 
 
@@ -52,9 +52,8 @@ def scorecard_get(
     if (unit is None) == (staff is None):
         raise ValueError("scorecard_get: pass exactly one of unit= or staff=")
     # The day's own published run, not any published run: a scorecard dated D comes from D's rollup.
-    published_run = RollupDay.objects.filter(date=date).exclude(published_run=None).values("published_run")
     lines = ScorecardLine.objects.select_related("metric").order_by("metric__sort_order", "metric__code", "pk")
-    queryset = Scorecard.objects.filter(run__in=published_run, date=date, period=str(period))
+    queryset = Scorecard.objects.published(on=date).filter(period=str(period))
     queryset = queryset.filter(unit=unit, staff=None) if unit is not None else queryset.filter(staff=staff)
     return (
         queryset.select_related("unit", "staff")

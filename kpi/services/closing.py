@@ -75,14 +75,10 @@ def month_of(day: datetime.date) -> Period:
     return period_of(PeriodKind.MONTH, day)
 
 
-def month_is_closed(day: datetime.date) -> bool:
-    return MonthClose.objects.filter(month=day.replace(day=1), is_closed=True).exists()
-
-
 def month_close_problem(*, month: datetime.date, today: datetime.date | None = None) -> str | None:
     """Why the month of `month` cannot be closed now, or None (the admin form asks before closing)."""
     period = month_of(month)
-    if month_is_closed(period.start):
+    if MonthClose.objects.closed(period.start).exists():
         return _("%(month)s is already closed.") % {"month": period.code}
     return _ended_problem(period, today or timezone.localdate()) or _rolled_up_problem(period)
 
@@ -149,7 +145,7 @@ def _ended_problem(period: Period, today: datetime.date) -> str | None:
 
 
 def _rolled_up_problem(period: Period) -> str | None:
-    last = RollupDay.objects.filter(date=period.end).exclude(published_run=None).first()
+    last = RollupDay.objects.published(on=period.end).first()
     if last is None:
         return _("The last day of %(month)s (%(day)s) has not been rolled up: roll it up first.") % {
             "month": period.code,
@@ -189,7 +185,7 @@ def pay_basis(*, month: datetime.date, by: User | None) -> PayBasis:
     if by is not None and not can_close_months(by):
         raise PermissionDenied(_("Only HQ administrators export the pay basis."))
     period = month_of(month)
-    if not month_is_closed(period.start):
+    if not MonthClose.objects.closed(period.start).exists():
         raise MonthCloseError(
             _("%(month)s is not closed: only a closed month is the basis of pay.") % {"month": period.code}
         )

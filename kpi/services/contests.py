@@ -243,8 +243,8 @@ def contest_pairs_propose(*, contest: Contest, as_of: datetime.date) -> PairProp
     Nothing is saved: the caller shows the proposal and saves it with contest_pairs_set. Three queries."""
     outlets = list(OrgUnit.objects.subtree(contest.unit).outlets().active().order_by("code"))
     scores_of = (
-        RollupDay.objects.filter(date__lte=as_of)
-        .exclude(published_run=None)
+        RollupDay.objects.published()
+        .filter(date__lte=as_of)
         .order_by("-date")
         .values_list("date", "published_run")
         .first()
@@ -431,8 +431,8 @@ def contest_standings(*, contest: Contest, as_of: datetime.date) -> ContestStand
     if standings.started:
         # The latest rolled-up day of the contest so far (normally min(as_of, last day) itself).
         day = (
-            RollupDay.objects.filter(date__gte=max(contest.period_start, period.start), date__lte=last_day)
-            .exclude(published_run=None)
+            RollupDay.objects.published()
+            .filter(date__gte=max(contest.period_start, period.start), date__lte=last_day)
             .order_by("-date")
             .values_list("date", "published_run")
             .first()

@@ -28,10 +28,12 @@ How it stays cheap and safe:
 6. Closed months are frozen (kpi.services.closing): a rollup of one of their days records a skipped
    run and leaves the published one; pending_days passes them over (a late fact still marks them
    stale, and they are recomputed once the month is reopened).
-7. Bounded. The days a rollup may compute run from settings.ROLLUP_FIRST_DATE to yesterday: a fact
+7. Announced, not called. Once a day's publication commits, kpi.signals.day_published tells the apps
+   built on kpi (alerts queues the evaluation of its rules); the rollup imports none of them.
+8. Bounded. The days a rollup may compute run from settings.ROLLUP_FIRST_DATE to yesterday: a fact
    dated 9999-12-31 does not make the pending rollup run on towards year 9999, and one dated
    0001-01-01 neither marks every day stale nor seeds a balance (facts outside are not read).
-8. Truthful runs. A run's heartbeat (RollupRun.heartbeat_at) moves with its progress and while it
+9. Truthful runs. A run's heartbeat (RollupRun.heartbeat_at) moves with its progress and while it
    waits for the lock; a failure is recorded on a fresh connection (lib.jobs); kpi.services.runs reaps
    runs whose heartbeat stopped and lets a redelivered task take them over.
 """
@@ -69,6 +71,7 @@ from kpi.models import (
 )
 from kpi.retention import keeps_scorecards
 from kpi.services import scoring
+from kpi.signals import day_published
 from lib import bulk
 from lib.jobs import heartbeat, record_on_fresh_connection
 from lib.locks import named_lock, transaction_lock
@@ -489,9 +492,7 @@ def _prune_states(day: datetime.date) -> None:
     """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
     recomputed from scratch instead of from the day before)."""
     horizon = day - datetime.timedelta(days=settings.ROLLUP_STATE_DAYS)
-    old_runs = list(
-        RollupDay.objects.filter(date__lt=horizon).exclude(published_run=None).values_list("published_run", flat=True)
-    )
+    old_runs = list(RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True))
     RollupState.objects.filter(run_id__in=old_runs).delete()
 
 
@@ -521,7 +522,7 @@ def rollup_day(
             if run.status in FINISHED:
                 return run
             # Checked under the lock: month_close takes it too, so a close cannot slip in mid-run.
-            if _month_closed(day):
+            if MonthClose.objects.closed(day).exists():
                 RollupRun.objects.filter(pk=run.pk).update(
                     status=RollupRun.Status.SKIPPED, finished_at=timezone.now(), message=f"month {day:%Y-%m} is closed"
                 )
@@ -606,22 +607,16 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
         _discard(superseded)
         _prune_states(day)
-        # The alert rules read what was just published (issue 8): a task queued once this commits, so a
-        # worker evaluates them without holding the rollup; robust, so a failure is logged, never raised.
-        transaction.on_commit(lambda: _queue_alert_evaluation(day), robust=True)
-    run.refresh_from_db()
+        run.refresh_from_db()
+        # The apps built on kpi react to the published day (alerts evaluates its rules, issue 8) by
+        # listening to kpi.signals.day_published, announced once this commits so that they read what was
+        # published; robust, so a failure is logged, never raised, and the day stays published.
+        transaction.on_commit(lambda: _announce_published(day, run), robust=True)
     progress(100, f"{day}: published")
 
 
-def _queue_alert_evaluation(day: datetime.date) -> None:
-    # Imported here: the alerts app builds on kpi, not the other way round.
-    from alerts.tasks import evaluate_day
-
-    evaluate_day.delay(day.isoformat())
-
-
-def _month_closed(day: datetime.date) -> bool:
-    return MonthClose.objects.filter(month=day.replace(day=1), is_closed=True).exists()
+def _announce_published(day: datetime.date, run: RollupRun) -> None:
+    day_published.send_robust(sender=RollupDay, day=day, run=run)
 
 
 def rollup_range(
@@ -647,15 +642,13 @@ def pending_days(*, through: datetime.date | None = None, today: datetime.date |
     window = {"date__gte": floor, "date__lte": last}
     # Days of closed months stay as they were published, stale or not: they are left out before the
     # first stale day is taken, or a frozen stale day would have every later day recomputed each time.
-    closed = set(MonthClose.objects.filter(is_closed=True).values_list("month", flat=True))
+    closed = set(MonthClose.objects.closed().values_list("month", flat=True))
     stale = {
         day
         for day in RollupDay.objects.filter(**window).exclude(stale_since=None).values_list("date", flat=True)
         if day.replace(day=1) not in closed
     }
-    latest_published = (
-        RollupDay.objects.filter(**window).exclude(published_run=None).aggregate(latest=Max("date"))["latest"]
-    )
+    latest_published = RollupDay.objects.published().filter(**window).aggregate(latest=Max("date"))["latest"]
     facts = Fact.objects.filter(**window).aggregate(first=Min("date"), last=Max("date"))
     end = max(filter(None, [facts["last"], through]), default=None)
     new: Iterable[datetime.date] = []

@@ -69,7 +69,7 @@ def last_published_day_in_force(template: ScorecardTemplate) -> datetime.date | 
     stored = ScorecardTemplate.objects.filter(pk=template.pk).first() if template.pk else None
     if stored is None:
         return None
-    days = RollupDay.objects.exclude(published_run=None).filter(date__gte=stored.effective_from)
+    days = RollupDay.objects.published().filter(date__gte=stored.effective_from)
     until = next_version_start(stored)
     if until is not None:
         days = days.filter(date__lt=until)
@@ -100,7 +100,8 @@ def version_start_problem(
             "%(code)s already has a version from %(day)s: change that one, or give this version another effective date."
         ) % {"code": code, "day": effective_from}
     closed = (
-        MonthClose.objects.filter(is_closed=True, month__gte=effective_from.replace(day=1))
+        MonthClose.objects.closed()
+        .filter(month__gte=effective_from.replace(day=1))
         .order_by("-month")
         .values_list("month", flat=True)
         .first()

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, PeerGroup
 from kpi.selectors.bulletin import (
@@ -18,9 +17,9 @@ from kpi.selectors.bulletin import (
     peer_group_default,
     peer_groups_visible,
 )
-from kpi.views.common import EXPORT_FORMATS, PERIOD_LABELS, page_params
-from lib.exports import table_response
-from lib.periods import PERIOD_KINDS
+from kpi.tables import bulletin_table
+from kpi.views.common import EXPORT_FORMATS, page_params
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 
@@ -44,37 +43,8 @@ def _bulletin_subject(request: HttpRequest, scope: Scope) -> tuple[PeerGroup | N
 
 
 def _bulletin_export(format_name: str, rows: list[BulletinRow], filename: str) -> HttpResponse:
-    """The ranked table as a spreadsheet: numbers stay numbers, one column per key metric's status."""
-    metrics: dict[int, str] = {}
-    for row in rows:
-        for chip in row.chips:
-            metrics.setdefault(chip.metric.pk, chip.metric.name)
-    header = [
-        _("Rank"),
-        _("Places gained"),
-        _("Outlet code"),
-        _("Outlet"),
-        _("Score"),
-        _("Vetoed"),
-        _("Veto reason"),
-        *metrics.values(),
-    ]
-
-    def cells(row: BulletinRow) -> list:
-        status_of = {chip.metric.pk: chip.label for chip in row.chips}
-        movement = _("new") if row.is_new else row.movement
-        return [
-            row.rank,
-            movement,
-            row.outlet.code,
-            row.outlet.name,
-            row.total_score,
-            _("yes") if row.vetoed else "",
-            row.veto_reason,
-            *(str(status_of.get(metric_id, "")) for metric_id in metrics),
-        ]
-
-    return table_response(format_name, filename, header, (cells(row) for row in rows))
+    """The ranked table as a spreadsheet (kpi.tables.bulletin_table)."""
+    return bulletin_table(rows).response(format_name, filename, rows)
 
 
 @login_required

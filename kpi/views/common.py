@@ -9,14 +9,13 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit
 from kpi.models import Metric, Status
 from kpi.selectors.history import HistoryPoint
 from kpi.selectors.scorecards import latest_rolled_up_date
 from kpi.templatetags.kpi_format import Scale, amount_scale, format_date
-from lib.periods import PERIOD_KINDS, Period, PeriodKind, days_between, parse_date, period_of
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS, Period, PeriodKind, days_between, period_of, read_period_params
 from staff.models import StaffMember
 
 DEFAULT_PERIOD = PeriodKind.MONTH
@@ -27,15 +26,6 @@ DEFAULT_DAYS = HISTORY_DAYS[0]
 
 # Statuses that count as behind pace in the summary band.
 BEHIND = (Status.AMBER, Status.RED)
-
-# The period switch of the page: 日 周 月 季 年.
-PERIOD_LABELS = {
-    PeriodKind.DAY: gettext_lazy("Day"),
-    PeriodKind.WEEK: gettext_lazy("Week"),
-    PeriodKind.MONTH: gettext_lazy("Month"),
-    PeriodKind.QUARTER: gettext_lazy("Quarter"),
-    PeriodKind.YEAR: gettext_lazy("Year"),
-}
 
 
 @dataclass
@@ -71,24 +61,9 @@ class PageParams:
 
 
 def page_params(request: HttpRequest) -> PageParams:
-    errors: list[str] = []
-    period_text = request.GET.get("period") or DEFAULT_PERIOD.value
-    try:
-        period_kind = PeriodKind(period_text)
-    except ValueError:
-        errors.append(
-            _("“%(value)s” is not a period; choose day, week, month, quarter or year.") % {"value": period_text}
-        )
-        period_kind = DEFAULT_PERIOD
     latest = latest_rolled_up_date()
-    day = latest
-    date_text = request.GET.get("date") or ""
-    if date_text:
-        try:
-            day = parse_date(date_text)
-        except ValueError:
-            errors.append(_("“%(value)s” is not a date; pick one as YYYY-MM-DD.") % {"value": date_text})
-            day = latest
+    read = read_period_params(request.GET, latest=latest, default_kind=DEFAULT_PERIOD)
+    errors = list(read.errors)
     days = DEFAULT_DAYS
     days_text = request.GET.get("days") or ""
     if days_text:
@@ -96,7 +71,7 @@ def page_params(request: HttpRequest) -> PageParams:
             days = int(days_text)
         else:
             errors.append(_("“%(value)s” is not a number of days to show; choose 30 or 90.") % {"value": days_text})
-    return PageParams(day=day, period_kind=period_kind, latest=latest, days=days, errors=errors)
+    return PageParams(day=read.day, period_kind=read.kind, latest=latest, days=days, errors=errors)
 
 
 def switches(request: HttpRequest, params: PageParams) -> dict:

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit
 from kpi.forms import ContestForm, PairFormSet
@@ -34,8 +33,8 @@ from kpi.services.contests import (
     contest_period,
     contest_standings,
 )
+from kpi.tables import BENCHMARK, CONTEST_STANDINGS, CONTESTS
 from kpi.views.common import EXPORT_FORMATS, export_links
-from lib.exports import table_response
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 # Rows for more pairs under a proposal (or an empty form), to add pairs by hand.
@@ -68,20 +67,7 @@ def contest_list(request: HttpRequest) -> HttpResponse:
         rows.append({"contest": contest, "period": period, "status": status, "status_label": status_label})
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
-        header = [_("Contest"), _("Organised by"), _("Period"), _("From"), _("To"), _("Pairs"), _("State")]
-        cells = (
-            [
-                row["contest"].name,
-                row["contest"].unit.code,
-                row["period"].code,
-                row["contest"].period_start,
-                row["contest"].period_end,
-                row["contest"].pair_count,
-                row["status_label"],
-            ]
-            for row in rows
-        )
-        return table_response(export, f"contests-{today:%Y%m%d}", header, cells)
+        return CONTESTS.response(export, f"contests-{today:%Y%m%d}", rows)
     return render(
         request,
         "kpi/contest_list.html",
@@ -89,51 +75,10 @@ def contest_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-_LEAD_WORDS = {"a": "A", "b": "B", "tie": gettext_lazy("tie"), "draw": gettext_lazy("draw")}
-
-
 def _contest_export(format_name: str, standings) -> HttpResponse:
-    """One row per pair and metric: each side's actual, target and pace-adjusted attainment, who leads;
-    what the reader may not see of a pair outside their scope is empty here as on the page."""
-    header = [
-        _("Outlet A"),
-        _("Outlet B"),
-        _("Metric"),
-        _("A: actual"),
-        _("A: target"),
-        _("A: pace-adjusted attainment"),
-        _("B: actual"),
-        _("B: target"),
-        _("B: pace-adjusted attainment"),
-        _("Leads on the metric"),
-        _("Leads overall"),
-        _("Winner"),
-    ]
-
-    def side(figures) -> list:
-        if figures is None:
-            return ["", "", ""]
-        return [figures.actual, figures.target, figures.pace_attainment]
-
-    rows = []
-    for pair in standings.pairs:
-        overall = _LEAD_WORDS.get(str(pair.leader.value) if pair.leader else "", "")
-        winner = _LEAD_WORDS.get({"tie": "draw"}.get(pair.winner.value, pair.winner.value) if pair.winner else "", "")
-        for duel in pair.metrics:
-            lead = _LEAD_WORDS.get(str(duel.leader.value) if duel.leader else "", "")
-            rows.append(
-                [
-                    pair.outlet_a.code,
-                    pair.outlet_b.code,
-                    duel.metric.name,
-                    *side(duel.a),
-                    *side(duel.b),
-                    lead,
-                    overall,
-                    winner,
-                ]
-            )
-    return table_response(format_name, f"contest-{standings.contest.pk}", header, rows)
+    """One row per pair and metric (kpi.tables.CONTEST_STANDINGS)."""
+    rows = ({"pair": pair, "duel": duel} for pair in standings.pairs for duel in pair.metrics)
+    return CONTEST_STANDINGS.response(format_name, f"contest-{standings.contest.pk}", rows)
 
 
 @login_required
@@ -248,23 +193,6 @@ def benchmark(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _benchmark_export(format_name: str, comparison: BenchmarkComparison) -> HttpResponse:
-    """One row per replica and metric: actual and pace-adjusted attainment before the transformation, now,
-    and the benchmark's now."""
-    header = [
-        _("Replica outlet"),
-        _("Metric"),
-        _("Before: actual"),
-        _("Before: pace-adjusted attainment"),
-        _("Now: actual"),
-        _("Now: pace-adjusted attainment"),
-        _("Benchmark: actual"),
-        _("Benchmark: pace-adjusted attainment"),
-    ]
-    rows = []
-    for replica in comparison.replicas:
-        for row in replica.rows:
-            cells = [replica.outlet.code, row.metric.name]
-            for line in row.figures:
-                cells += [line.actual, line.pace_attainment] if line is not None else ["", ""]
-            rows.append(cells)
-    return table_response(format_name, f"benchmark-{comparison.benchmark.code}", header, rows)
+    """One row per replica and metric (kpi.tables.BENCHMARK)."""
+    rows = ({"replica": replica, "row": row} for replica in comparison.replicas for row in replica.rows)
+    return BENCHMARK.response(format_name, f"benchmark-{comparison.benchmark.code}", rows)

@@ -9,24 +9,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.selectors.history import HistoryPoint, metric_history
+from kpi.tables import history_table
 from kpi.views.common import (
     EXPORT_FORMATS,
-    PERIOD_LABELS,
     PageParams,
     page_params,
     series_scale,
-    status_label,
     switches,
     trend_chart_data,
     who,
 )
-from lib.exports import table_response
+from lib.periods import PERIOD_LABELS
 from staff.models import StaffMember
 from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_user
 
@@ -42,42 +39,10 @@ class HistoryRow:
 def _history_export(
     format_name: str, metric: Metric, rows: list[HistoryRow], entity: OrgUnit | StaffMember, params: PageParams
 ) -> HttpResponse:
-    """The history table as a spreadsheet, one row per day (a day without figures keeps its row, empty);
-    figures in the metric's own unit, fractions as fractions; the metric named on every row, so exports
-    pasted together still say what they are."""
-    header = [
-        _("Business date"),
-        _("Metric"),
-        pgettext("unit of measure", "Unit"),
-        _("Actual"),
-        _("Target"),
-        _("Pace of the target"),
-        _("Time progress"),
-        _("Attainment"),
-        _("Pace-adjusted attainment"),
-        _("Status"),
-    ]
-
-    def cells(row: HistoryRow) -> list:
-        point = row.point
-        if point is None:
-            return [row.day, metric.name, metric.unit, *[None] * (len(header) - 3)]
-        return [
-            row.day,
-            metric.name,
-            metric.unit,
-            point.actual,
-            point.target,
-            point.pace,
-            point.time_progress,
-            point.attainment,
-            point.pace_attainment,
-            status_label(point.status),
-        ]
-
+    """The history table as a spreadsheet, one row per day (kpi.tables.history_table)."""
     day = params.day.isoformat() if params.day else "none"
     filename = f"history-{entity.code}-{metric.code}-{day}-{params.period_kind.value}-{params.days}d"
-    return table_response(format_name, filename, header, (cells(row) for row in rows))
+    return history_table(metric).response(format_name, filename, rows)
 
 
 def _metric_history_page(request: HttpRequest, entity: OrgUnit | StaffMember, metric_code: str) -> HttpResponse:

@@ -18,10 +18,10 @@ from branches.models import OrgUnit
 from kpi.selectors.bulletin import bulletin_rows
 from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines, overview_get, own_overview_unit
 from kpi.selectors.scorecards import latest_rolled_up_date
-from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS, PERIOD_LABELS
+from kpi.tables import RANKING, RANKING_PAGE, overview_table
+from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS
 from lib import operations
-from lib.exports import table_response
-from lib.periods import PERIOD_KINDS, PeriodKind, period_of
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS, PeriodKind, period_of, read_period_params
 from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 # The overview shows the top of the ranking; the daily bulletin and the download have every outlet.
@@ -47,18 +47,11 @@ def unit_overview(request: HttpRequest, code: str) -> HttpResponse:
     return overview_page(request, scope, get_unit_or_404(scope, code))
 
 
-def _period_kind(request: HttpRequest) -> tuple[PeriodKind, list[str]]:
-    """?period= read leniently: a bad value is reported and the month is shown."""
-    text = request.GET.get("period") or DEFAULT_PERIOD.value
-    try:
-        return PeriodKind(text), []
-    except ValueError:
-        error = _("“%(value)s” is not a period; choose day, week, month, quarter or year.") % {"value": text}
-        return DEFAULT_PERIOD, [error]
-
-
 def overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: bool = False) -> HttpResponse:
-    period_kind, errors = _period_kind(request)
+    # ?period= read leniently (a bad value is reported and the month shown); the overview is always of the
+    # latest rolled-up day, so ?date= is not read.
+    params = read_period_params(request.GET, latest=None, default_kind=DEFAULT_PERIOD, dated=False)
+    period_kind, errors = params.kind, list(params.errors)
     keep = urlencode({"period": period_kind.value})
     if unit.is_outlet:
         # Nothing under an outlet to colour: its scorecard is its overview.
@@ -99,6 +92,7 @@ def overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: boo
         "rows": rows,
         "chart": _chart_data(heatmap, rows),
         "ranking": ranking[:RANKING_ON_PAGE],
+        "ranking_table": RANKING_PAGE.page(ranking[:RANKING_ON_PAGE], keep=keep),
         "ranking_total": len(ranking),
         "behind": behind,
         "behind_count": behind_count,
@@ -154,39 +148,11 @@ def _chart_data(heatmap: Overview, rows: list[dict]) -> dict:
 def _overview_export(
     request: HttpRequest, format_name: str, *, scope: Scope, unit: OrgUnit, day, period_kind: PeriodKind
 ) -> HttpResponse:
-    """?export=csv|xlsx: the heatmap's table (a status and a pace-adjusted attainment per metric), or
-    with &table=ranking the ranking of every outlet under the unit. Attainments are fractions, as in
-    every file (DOMAIN.md §4)."""
+    """?export=csv|xlsx: the heatmap's table (kpi.tables.overview_table), or with &table=ranking the
+    ranking of every outlet under the unit (kpi.tables.RANKING)."""
     stem = f"{unit.code}-{day.isoformat() if day else 'none'}-{period_kind.value}"
     if request.GET.get("table") == "ranking":
         ranking = bulletin_rows(date=day, period=period_kind, unit=unit, scope=scope) if day else []
-        header = [_("Rank"), _("Outlet code"), _("Outlet"), _("Score"), _("Vetoed"), _("Veto reason")]
-        cells = (
-            [
-                row.rank,
-                row.outlet.code,
-                row.outlet.name,
-                row.total_score,
-                _("yes") if row.vetoed else "",
-                row.veto_reason,
-            ]
-            for row in ranking
-        )
-        return table_response(format_name, f"ranking-{stem}", header, cells)
-
+        return RANKING.response(format_name, f"ranking-{stem}", ranking)
     heatmap = overview_get(unit=unit, date=day, period=period_kind)
-    header = [_("Unit code"), _("Unit")]
-    for metric in heatmap.metrics:
-        header += [
-            _("%(metric)s: status") % {"metric": metric.name},
-            _("%(metric)s: pace-adjusted attainment") % {"metric": metric.name},
-        ]
-    cells = (
-        [
-            row.unit.code,
-            row.unit.name,
-            *(value for cell in row.cells for value in (str(cell.label), cell.pace_attainment)),
-        ]
-        for row in heatmap.rows
-    )
-    return table_response(format_name, f"overview-{stem}", header, cells)
+    return overview_table(heatmap.metrics).response(format_name, f"overview-{stem}", heatmap.rows)

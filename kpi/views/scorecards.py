@@ -15,8 +15,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from branches.models import OrgUnit
 from kpi.models import Scorecard
@@ -30,18 +28,17 @@ from kpi.selectors.scorecards import (
     staff_assigned,
     staff_assignments_on,
 )
+from kpi.tables import SCORECARD
 from kpi.views.common import (
     BEHIND,
     EXPORT_FORMATS,
-    PERIOD_LABELS,
     PageParams,
     page_params,
-    status_label,
     switches,
     trend_chart_data,
     who,
 )
-from lib.exports import table_response
+from lib.periods import PERIOD_LABELS
 from staff.models import StaffMember
 from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 
@@ -101,43 +98,11 @@ def _trends(params: PageParams, entity: OrgUnit | StaffMember, scorecard: Scorec
 
 
 def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMember) -> HttpResponse:
-    """The scorecard table as a spreadsheet: figures in the metric's own unit (万元, never 亿元), the
-    fractions (attainment, time progress) as fractions, as in the API; text cells defused."""
-    header = [
-        _("Category"),
-        _("Metric code"),
-        _("Metric"),
-        pgettext("unit of measure", "Unit"),
-        _("Actual"),
-        _("Target"),
-        _("Attainment"),
-        _("Time progress"),
-        _("Pace-adjusted attainment"),
-        _("Status"),
-        _("Gap to pace"),
-        _("Required per remaining day"),
-    ]
-    rows = (
-        [
-            str(category),
-            line.metric.code,
-            line.metric.name,
-            line.metric.unit,
-            line.actual,
-            line.target,
-            line.attainment,
-            line.time_progress,
-            line.pace_attainment,
-            status_label(line.status),
-            line.gap_to_pace,
-            line.required_per_day,
-        ]
-        for category, lines in context["sections"]
-        for line in lines
-    )
+    """The scorecard table as a spreadsheet (kpi.tables.SCORECARD)."""
     day = context["day"].isoformat() if context["day"] else "none"
     filename = f"scorecard-{entity.code}-{day}-{context['period_kind']}"
-    return table_response(format_name, filename, header, rows)
+    lines = ({"category": category, "line": line} for category, lines in context["sections"] for line in lines)
+    return SCORECARD.response(format_name, filename, lines)
 
 
 def _scorecard_page(request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, **extra) -> HttpResponse:

@@ -38,7 +38,7 @@ def _only_the_rules_under_test(db):
 
 
 def run_of(day: datetime.date):
-    published = RollupDay.objects.filter(date=day).exclude(published_run=None).first()
+    published = RollupDay.objects.published(on=day).first()
     return (published or published_day(day)).published_run
 
 

@@ -1,4 +1,5 @@
-"""Period arithmetic (lib/periods.py): the periods of a day, period codes, 时间进度.
+"""Periods (lib/periods.py, lib/periods_forms.py, lib/api_fields.py): the periods of a day, period codes,
+months, 时间进度, the pages' ?period=&date= and the form and API fields.
 
 Calendar facts used below, worked out by hand: 2026-01-01 is a Thursday, so 2026 has 53 ISO weeks and
 its week 1 starts on Monday 2025-12-29; 2026-11-24 is a Tuesday, day 328 of the year.
@@ -7,11 +8,27 @@ its week 1 starts on Monday 2025-12-29; 2026-11-24 is a Tuesday, day 328 of the 
 from __future__ import annotations
 
 import datetime
+import re
 from fractions import Fraction
 
 import pytest
+from django import forms
+from django.utils import translation
+from rest_framework.exceptions import ValidationError
 
-from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of, periods_of
+from lib import api_fields
+from lib.periods import (
+    PERIOD_FORMATS,
+    Period,
+    PeriodKind,
+    PeriodKindError,
+    parse_month,
+    parse_period,
+    period_of,
+    periods_of,
+    read_period_params,
+)
+from lib.periods_forms import MonthField, PeriodField
 
 D = datetime.date
 TUESDAY = D(2026, 11, 24)
@@ -204,3 +221,200 @@ def test_time_progress_on_a_day_outside_the_period_is_refused(day):
         november.time_progress(day)
     with pytest.raises(ValueError):
         november.remaining_days(day)
+
+
+# -- a period code of the kinds a caller takes ---------------------------------------------------------
+
+
+def test_a_code_of_a_kind_not_taken_is_refused_as_such_with_the_same_words():
+    with pytest.raises(PeriodKindError, match=r"'2026-11-24' is not a period \(expected 2026, 2026-Q4"):
+        parse_period("2026-11-24", kinds=(PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR))
+
+    assert parse_period("2026-Q4", kinds=(PeriodKind.QUARTER,)) == Period(D(2026, 10, 1), D(2026, 12, 31), "quarter")
+
+
+def test_garbage_is_not_a_period_whatever_the_kinds():
+    with pytest.raises(ValueError) as caught:
+        parse_period("soon", kinds=(PeriodKind.MONTH,))
+
+    assert not isinstance(caught.value, PeriodKindError)
+
+
+# -- months (YYYY-MM), the one parser of the tiering, the customer pages and API, and the imports -------
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2026-11", D(2026, 11, 1)),
+        (" 2026-01 ", D(2026, 1, 1)),
+        ("1900-01", D(1900, 1, 1)),
+        ("9999-12", D(9999, 12, 1)),
+    ],
+)
+def test_a_month_is_read_as_yyyy_mm_and_stored_as_its_first_day(text, month):
+    assert parse_month(text) == month
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-13", "2026-00", "2026-1", "2026/11", "0001-01", "0000-01", "1899-12", "", "2026-11-01", "2026-Q4"]
+)
+def test_anything_else_is_not_a_month(text):
+    with pytest.raises(ValueError) as caught:
+        parse_month(text)
+
+    assert str(caught.value) == f"'{text}' is not a month (expected YYYY-MM, such as 2026-11)"
+
+
+def test_the_first_day_of_a_month_is_read_as_the_month_where_a_caller_takes_it():
+    assert parse_month("2026-11-01", first_day=True) == D(2026, 11, 1)
+    assert parse_month("2026-11", first_day=True) == D(2026, 11, 1)
+    with pytest.raises(ValueError, match="'2026-11-02' is not a month"):
+        parse_month("2026-11-02", first_day=True)
+
+
+# -- the pages' ?period=&date= ------------------------------------------------------------------------
+
+
+def test_the_pages_default_to_the_month_of_the_latest_rolled_up_day():
+    params = read_period_params({}, latest=TUESDAY)
+
+    assert (params.kind, params.day, params.errors) == (PeriodKind.MONTH, TUESDAY, ())
+    assert (params.period.start, params.period.end) == (D(2026, 11, 1), D(2026, 11, 30))
+    # 时间进度 on the 24th of a 30-day month.
+    assert params.period.time_progress(params.day) == Fraction(24, 30)
+
+
+def test_a_page_asked_for_a_week_of_a_day_reads_both():
+    params = read_period_params({"period": "week", "date": "2025-12-31"}, latest=TUESDAY)
+
+    assert (params.kind, params.day, params.errors) == (PeriodKind.WEEK, D(2025, 12, 31), ())
+    assert (params.period.code, params.period.start) == ("2026-W01", D(2025, 12, 29))
+
+
+def test_a_bad_period_and_a_bad_date_are_reported_and_the_defaults_shown():
+    with translation.override("en"):
+        params = read_period_params({"period": "fortnight", "date": "2026-11-31"}, latest=TUESDAY)
+
+    assert (params.kind, params.day) == (PeriodKind.MONTH, TUESDAY)
+    assert params.errors == (
+        "“fortnight” is not a period; choose day, week, month, quarter or year.",
+        "“2026-11-31” is not a date; pick one as YYYY-MM-DD.",
+    )
+
+
+def test_the_errors_speak_the_readers_language():
+    with translation.override("zh-hans"):
+        params = read_period_params({"period": "fortnight"}, latest=TUESDAY)
+
+    assert params.errors == ("“fortnight”不是有效期间；请选择日、周、月、季或年。",)
+
+
+def test_a_page_of_the_latest_day_does_not_read_the_date():
+    params = read_period_params({"period": "quarter", "date": "garbage"}, latest=TUESDAY, dated=False)
+
+    assert (params.kind, params.day, params.errors) == (PeriodKind.QUARTER, TUESDAY, ())
+    assert (params.period.code, params.period.start, params.period.end) == ("2026-Q4", D(2026, 10, 1), D(2026, 12, 31))
+
+
+def test_before_any_rollup_a_page_has_a_kind_and_no_day():
+    params = read_period_params({"period": "year"}, latest=None)
+
+    assert (params.kind, params.day, params.period) == (PeriodKind.YEAR, None, None)
+
+
+# -- the form fields (lib/periods_forms.py) ------------------------------------------------------------
+
+
+def test_the_period_form_field_cleans_a_code_to_its_period():
+    field = PeriodField(kinds=(PeriodKind.WEEK, PeriodKind.QUARTER))
+
+    assert field.clean(" 2026-W01 ") == Period(D(2025, 12, 29), D(2026, 1, 4), PeriodKind.WEEK)
+    assert field.clean("2026-Q4").time_progress(TUESDAY) == Fraction(55, 92)
+    assert field.prepare_value(parse_period("2026-Q4")) == "2026-Q4"
+
+
+def test_the_period_form_field_refuses_garbage_and_kinds_it_does_not_take_in_its_own_words():
+    field = PeriodField(
+        kinds=(PeriodKind.MONTH,), error_messages={"invalid_kind": "“%(value)s” is a period but not a month"}
+    )
+
+    with pytest.raises(forms.ValidationError) as garbage:
+        field.clean("2026-13")
+    with pytest.raises(forms.ValidationError) as quarter:
+        field.clean("2026-Q4")
+
+    assert garbage.value.messages == [f"'2026-13' is not a period (expected {PERIOD_FORMATS})"]
+    assert quarter.value.messages == ["“2026-Q4” is a period but not a month"]
+
+
+def test_an_optional_period_form_field_left_empty_is_none():
+    assert PeriodField(required=False).clean("") is None
+
+
+def test_the_month_form_field_cleans_to_the_first_day_and_speaks_the_readers_language():
+    field = MonthField()
+
+    assert field.clean("2026-11") == D(2026, 11, 1)
+    assert field.prepare_value(D(2026, 11, 1)) == "2026-11"
+    with pytest.raises(forms.ValidationError) as first_day:
+        field.clean("2026-11-01")
+
+    # The message is translated when it is shown.
+    with translation.override("en"):
+        assert first_day.value.messages == ["'2026-11-01' is not a month (expected YYYY-MM, such as 2026-11)"]
+    with translation.override("zh-hans"):
+        assert first_day.value.messages == ["“2026-11-01”不是月份（应为 YYYY-MM 格式，例如 2026-11）"]
+
+
+# -- the API fields (lib/api_fields.py) ----------------------------------------------------------------
+
+
+def test_the_api_period_field_reads_a_code_and_writes_it_back():
+    field = api_fields.PeriodField()
+
+    assert field.run_validation("2026-Q4") == Period(D(2026, 10, 1), D(2026, 12, 31), PeriodKind.QUARTER)
+    assert field.to_representation(parse_period("2026-W48")) == "2026-W48"
+
+
+def test_the_api_period_field_answers_with_the_parsers_words_or_its_own():
+    plain = api_fields.PeriodField()
+    plans = api_fields.PeriodField(
+        kinds=(PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR),
+        error_messages={"invalid_kind": "“{input}” is not a month, quarter or year"},
+    )
+
+    with pytest.raises(ValidationError) as garbage:
+        plain.run_validation("2026-W54")
+    with pytest.raises(ValidationError) as week:
+        plans.run_validation("2026-W48")
+
+    assert garbage.value.detail == [f"'2026-W54' is not a period (expected {PERIOD_FORMATS})"]
+    assert week.value.detail == ["“2026-W48” is not a month, quarter or year"]
+
+
+def test_the_api_month_field_reads_yyyy_mm_in_english_whatever_the_language():
+    field = api_fields.MonthField()
+
+    assert field.run_validation("2026-11") == D(2026, 11, 1)
+    assert field.to_representation(D(2026, 11, 1)) == "2026-11"
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        field.run_validation("2026-13")
+    assert caught.value.detail == ["'2026-13' is not a month (expected YYYY-MM, such as 2026-11)"]
+
+
+@pytest.mark.parametrize("text", ["2026-1-5", "2026-11-31", "24/11/2026"])
+def test_the_api_date_field_takes_yyyy_mm_dd_exactly(text):
+    field = api_fields.DateField(error_messages={"invalid": "Write the date as YYYY-MM-DD."})
+
+    assert field.run_validation("2026-11-24") == TUESDAY
+    with pytest.raises(ValidationError) as caught:
+        field.run_validation(text)
+    assert caught.value.detail == ["Write the date as YYYY-MM-DD."]
+
+
+def test_the_schema_of_each_field_carries_the_pattern_of_what_it_takes():
+    assert re.fullmatch(api_fields.period_pattern(), "2026-W48")
+    assert not re.fullmatch(api_fields.period_pattern([PeriodKind.MONTH, PeriodKind.YEAR]), "2026-Q4")
+    assert api_fields.period_pattern([PeriodKind.QUARTER, PeriodKind.MONTH]) == r"^(?:\d{4}-\d{2}|\d{4}-Q[1-4])$"
+    assert api_fields.month_schema() == {"type": "string", "pattern": r"^\d{4}-\d{2}$", "maxLength": 7}

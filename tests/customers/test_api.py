@@ -113,7 +113,7 @@ def test_the_tier_counts_carry_an_etag(gz01):
 @pytest.mark.parametrize(
     "query, field, message",
     [
-        ("unit=GZ0101&month=2026-13", "month", "'2026-13' is not a month as YYYY-MM, e.g. 2026-11"),
+        ("unit=GZ0101&month=2026-13", "month", "'2026-13' is not a month (expected YYYY-MM, such as 2026-11)"),
         ("unit=GZ0101&month=1999-01", "month", "no tier scheme is in force in 1999-01; HQ must add one in the admin"),
         ("month=2026-11", "unit", "This field is required."),
     ],
@@ -267,7 +267,7 @@ def test_groups_are_listed_by_code(tiered, gz01):
     "query, field, message",
     [
         ("tier=gold", "tier", "“gold” is not a tier; use one of private, star1, star2, star3, star4, star5"),
-        ("month=11-2026", "month", "'11-2026' is not a month as YYYY-MM, e.g. 2026-11"),
+        ("month=11-2026", "month", "'11-2026' is not a month (expected YYYY-MM, such as 2026-11)"),
         ("page_size=0", "page_size", "“0” is not a page size; ask for a whole number from 1 to 1000"),
     ],
 )

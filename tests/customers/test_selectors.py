@@ -221,20 +221,6 @@ def test_the_tiered_months_are_the_finished_runs_newest_first(tiered):
     assert not selectors.is_tiered(datetime.date(2026, 12, 1))
 
 
-@pytest.mark.parametrize(
-    "text, month",
-    [("2026-11", datetime.date(2026, 11, 1)), (" 2026-01 ", datetime.date(2026, 1, 1))],
-)
-def test_a_month_is_read_as_yyyy_mm(text, month):
-    assert selectors.parse_month(text) == month
-
-
-@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "2026/11", "0001-01", "", "2026-11-01"])
-def test_anything_else_is_not_a_month(text):
-    with pytest.raises(ValueError, match="is not a month as YYYY-MM"):
-        selectors.parse_month(text)
-
-
 def test_the_schemes_of_a_month_without_one_are_refused(db):
     with pytest.raises(ValueError, match="no tier scheme is in force in 1999-12"):
         selectors.tier_schemes(datetime.date(1999, 12, 1))

@@ -24,7 +24,7 @@ from tests.kpi.scorecard_factories import (
 
 
 def published_run(day: datetime.date) -> RollupRun:
-    rollup_day = RollupDay.objects.filter(date=day).exclude(published_run=None).select_related("published_run").first()
+    rollup_day = RollupDay.objects.published(on=day).select_related("published_run").first()
     return rollup_day.published_run if rollup_day else published_day(day).published_run
 
 

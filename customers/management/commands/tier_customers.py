@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from customers.services import tiering
-from customers.services.runs import months_between, parse_month, tiering_month_problem
+from customers.services.runs import months_between, tiering_month_problem
+from lib.periods import parse_month
 
 
 class Command(BaseCommand):
@@ -49,10 +50,10 @@ class Command(BaseCommand):
             raise CommandError("Give either --month M or --from A --to B.")
         try:
             if month:
-                return [parse_month(month)]
+                return [parse_month(month, first_day=True)]
             if not (first and last):
                 raise CommandError("--from and --to go together.")
-            start, end = parse_month(first), parse_month(last)
+            start, end = parse_month(first, first_day=True), parse_month(last, first_day=True)
         except ValueError as exc:
             raise CommandError(str(exc))
         if end < start:

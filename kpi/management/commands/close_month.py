@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from kpi.services.closing import MonthCloseError, month_close, month_is_closed, month_reopen
-from lib.periods import PeriodKind, parse_period
+from kpi.models import MonthClose
+from kpi.services.closing import MonthCloseError, month_close, month_reopen
+from lib.periods import PeriodKind, parse_month, period_of
 
 
 class Command(BaseCommand):
@@ -21,11 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, month: str, reopen: bool = False, by: str | None = None, **options):
         try:
-            period = parse_period(month)
+            period = period_of(PeriodKind.MONTH, parse_month(month))
         except ValueError as exc:
             raise CommandError(str(exc))
-        if period.kind != PeriodKind.MONTH:
-            raise CommandError(f"'{month}' is not a month: write it as 2026-10.")
         user = None
         if by:
             user = get_user_model().objects.filter(username=by).first()
@@ -33,13 +32,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No user '{by}'.")
         try:
             if reopen:
-                if not month_is_closed(period.start):
+                if not MonthClose.objects.closed(period.start).exists():
                     self.stdout.write(f"{period.code} is not closed: nothing to do.")
                     return
                 month_reopen(month=period.start, by=user)
                 self.stdout.write(f"{period.code} reopened: its stale days are rolled up again.")
                 return
-            if month_is_closed(period.start):
+            if MonthClose.objects.closed(period.start).exists():
                 self.stdout.write(f"{period.code} is already closed: nothing to do.")
                 return
             month_close(month=period.start, by=user)
