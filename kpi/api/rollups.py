@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from kpi.models import MonthClose, RollupRun
+from kpi.services.rollup import rollup_first_date
 from kpi.tasks import rollup_run
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin, api_error, errors_response
 from staff.api import HasTokenScope
@@ -82,6 +83,9 @@ class RollupRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate_date(self, value):
         if value >= timezone.localdate():
             raise ValidationError(f"{value} has not ended yet; a business day is rolled up once it is over")
+        first = rollup_first_date()
+        if value < first:
+            raise ValidationError(f"{value} is before {first}, the first business day the rollup computes")
         if MonthClose.objects.closed(value).exists():
             raise ValidationError(f"month {value:%Y-%m} is closed (月结); reopen it in the admin to roll it up again")
         return value
