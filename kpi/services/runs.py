@@ -56,13 +56,19 @@ def rollup_run_claim(*, run_id: int, now: datetime.datetime | None = None) -> bo
 
 
 def rollup_runs_reap(*, now: datetime.datetime | None = None) -> list[int]:
-    """Mark failed every running run whose heartbeat stopped RUN_STALE_AFTER ago; their ids."""
+    """Mark failed every run whose heartbeat stopped RUN_STALE_AFTER ago: running ones, and queued ones
+    that a worker was waiting on (they have a heartbeat; one that never had is still with the broker,
+    and the operations line reports it). Their ids."""
     now = now or timezone.now()
-    dead = RollupRun.objects.filter(_silent_since(stale_before(now)), status=RollupRun.Status.RUNNING)
-    ids = list(dead.values_list("pk", flat=True))
-    for run in RollupRun.objects.filter(pk__in=ids):
+    cutoff = stale_before(now)
+    dead = RollupRun.objects.filter(
+        Q(status=RollupRun.Status.RUNNING) & _silent_since(cutoff)
+        | Q(status=RollupRun.Status.QUEUED, heartbeat_at__lt=cutoff)
+    ).order_by("pk")
+    ids = []
+    for run in dead:
         since = run.heartbeat_at or run.created_at
-        RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.RUNNING).update(
+        ids += [run.pk] * RollupRun.objects.filter(pk=run.pk, status=run.status).update(
             status=RollupRun.Status.FAILED,
             finished_at=now,
             message=f"{REAPED} no sign of life from its worker since {timezone.localtime(since):%Y-%m-%d %H:%M:%S}",
@@ -72,20 +78,22 @@ def rollup_runs_reap(*, now: datetime.datetime | None = None) -> list[int]:
 
 def rollup_problems(now: datetime.datetime) -> list[str]:
     """The operations line (lib.operations): yesterday not published by ROLLUP_DUE_TIME, and runs that
-    are stuck (running without a heartbeat, or queued and never started) for RUN_STALE_AFTER."""
+    are stuck: running or queued without a sign of life for RUN_STALE_AFTER (a queued run waiting for
+    the rollup lock beats; one never started has none since it was queued)."""
     found = []
     local = timezone.localtime(now)
     yesterday = local.date() - datetime.timedelta(days=1)
     due = datetime.time.fromisoformat(settings.ROLLUP_DUE_TIME)
-    if local.time() >= due and not RollupDay.objects.filter(date=yesterday).exclude(published_run=None).exists():
+    # Asked whatever the time, so that a page that shows the line issues the same queries all day.
+    published = RollupDay.objects.published(on=yesterday).exists()
+    if local.time() >= due and not published:
         found.append(
             _("Yesterday (%(day)s) is not published yet; it was due by %(time)s.")
             % {"day": date_format(yesterday, "Y-m-d"), "time": due.strftime("%H:%M")}
         )
     cutoff = stale_before(now)
     stuck = RollupRun.objects.filter(
-        Q(status=RollupRun.Status.RUNNING) & _silent_since(cutoff)
-        | Q(status=RollupRun.Status.QUEUED, created_at__lt=cutoff)
+        Q(status__in=[RollupRun.Status.RUNNING, RollupRun.Status.QUEUED]) & _silent_since(cutoff)
     ).order_by("pk")
     for run in stuck:
         since = timezone.localtime(run.heartbeat_at or run.created_at)

@@ -131,11 +131,13 @@ def test_the_reaper_fails_the_runs_whose_heartbeat_stopped_and_only_those(settin
     settings.RUN_STALE_AFTER = 600
     dead = _run("running", silent_for=datetime.timedelta(minutes=11))
     alive = _run("running", silent_for=datetime.timedelta(minutes=9))
-    queued = _run("queued", silent_for=None)
+    queued = _run("queued", silent_for=None)  # still with the broker: the operations line reports it
+    # A worker waited for the rollup lock on its behalf (it beat), then died.
+    abandoned = _run("queued", silent_for=datetime.timedelta(minutes=12))
 
     result = runs_reap()
 
-    assert result["reaped"] == [dead.pk]
+    assert result["reaped"] == [dead.pk, abandoned.pk]
     dead.refresh_from_db()
     assert dead.status == "failed" and dead.finished_at is not None
     assert dead.message.startswith("reaped: no sign of life from its worker since ")
