@@ -20,12 +20,11 @@ from alerts.models import Alert, AlertEvent, AlertRule, AlertStatus, Improvement
 from alerts.services.follow_up import is_overdue
 from alerts.services.plans import PLAN_PERIOD_KINDS
 from lib.periods import parse_period
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 
 
 def _is_hq(request: HttpRequest) -> bool:
-    scope = scope_for_user(request.user)
-    return scope.everything and not scope.read_only
+    return scope_for_user(request.user).may_write_network
 
 
 class ScopedAdmin(admin.ModelAdmin):

@@ -47,9 +47,9 @@ from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_fields import PeriodFilter
 from lib.api_filters import TrueFalseFilter
 from lib.periods import PeriodKind, parse_date, parse_period
+from staff.access import scope_for_request
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
-from staff.selectors import scope_for_request
 
 _NOT_FOUND = OpenApiResponse(
     ApiErrorsSerializer,

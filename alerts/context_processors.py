@@ -9,11 +9,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from alerts.selectors import badge_count
-from staff.models import Role, User
-
-# Roles with something to follow up (DOMAIN.md §7); auditors read the alerts but nothing waits for them,
-# and a staff member sees their own scorecard only.
-FOLLOW_UP_ROLES = (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD)
+from staff.access import has_follow_up_work
+from staff.models import User
 
 
 class LazyCount:
@@ -50,6 +47,6 @@ def alert_badge(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    if not (user.is_superuser or user.role in FOLLOW_UP_ROLES):
+    if not has_follow_up_work(user):
         return {}
     return {"alert_badge": LazyCount(user)}

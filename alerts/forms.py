@@ -15,8 +15,8 @@ from alerts.selectors import STATUS_GROUPS, alert_owner_candidates
 from alerts.services.plans import NOT_A_PLAN_PERIOD, PLAN_PERIOD_KINDS
 from branches.models import OrgUnit, UnitKind
 from lib.periods_forms import PeriodField
+from staff.access import Scope
 from staff.models import User
-from staff.selectors import Scope
 
 
 class DateInput(forms.DateInput):

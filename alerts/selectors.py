@@ -36,8 +36,8 @@ from alerts.models import (
     WeeklyReview,
 )
 from branches.models import OrgUnit
-from staff.models import Role, User
-from staff.selectors import Scope
+from staff.access import Scope, answers_reviews, fills_reviews, users_who_may_follow_up
+from staff.models import User
 
 # Statuses in which the action plan's deadline still binds someone (follow_up.is_overdue says the same for
 # one alert): `done` waits for the level above, so its deadline has been met or missed already.
@@ -129,20 +129,9 @@ def alert_history(*, alert: Alert) -> QuerySet[AlertEvent]:
 
 
 def alert_owner_candidates(*, alert: Alert) -> QuerySet[User]:
-    """Who may own an alert: the people who may follow it up (follow_up.can_follow_up), that is HQ
-    administrators and the unit managers and outlet heads of the unit or a unit above it. One query:
-    the units above are read off the alert unit's path."""
-    codes = [*alert.unit.ancestor_codes, alert.unit.code]
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(is_superuser=True)
-            | Q(role=Role.HQ_ADMIN)
-            | Q(role__in=(Role.UNIT_MANAGER, Role.OUTLET_HEAD), unit__code__in=codes)
-        )
-        .select_related("unit")
-        .order_by("unit__path", "role", "username")
-    )
+    """Who may own an alert: the people who may follow it up (staff.access.users_who_may_follow_up), that
+    is HQ administrators and the unit managers and outlet heads of the unit or a unit above it."""
+    return users_who_may_follow_up(alert.unit).select_related("unit").order_by("unit__path", "role", "username")
 
 
 # -- the Monday review ---------------------------------------------------------------------------------
@@ -241,11 +230,9 @@ class _Count(Subquery):
 def waiting_reviews(user: User) -> QuerySet[WeeklyReview] | None:
     """The reviews waiting for this user: to fill in for an outlet head (their outlet's), to answer for a
     unit manager (submitted by the outlets of their subtree); None for anyone else."""
-    if not user.is_authenticated or not user.is_active or not user.unit_id:
-        return None
-    if user.role == Role.OUTLET_HEAD:
+    if fills_reviews(user):
         status = ReviewStatus.TO_FILL
-    elif user.role == Role.UNIT_MANAGER:
+    elif answers_reviews(user):
         status = ReviewStatus.SUBMITTED
     else:
         return None

@@ -1,11 +1,11 @@
 """Early warning and follow-through pages (issue 8): the alerts to act on, one alert with its history and
 follow-up forms, the Monday review (周例会) and the improvement plans (一点一策).
 
-Who may do what is decided once, in alerts.services (can_follow_up, can_review, next_statuses and the
-review and plan services): a view looks the row up through the reader's scope (404 outside it), shows
-forms only to those who may use them, and turns a service's refusal into the page with the reason (400)
-or a 403. Every write is POST → redirect → GET with a message; every list issues a fixed number of queries
-whatever the size of the network.
+Who may do what is decided once, in staff.access, and asked through alerts.services (can_follow_up,
+can_review, next_statuses and the review and plan services): a view looks the row up through the
+reader's scope (404 outside it), shows forms only to those who may use them, and turns a service's
+refusal into the page with the reason (400) or a 403. Every write is POST → redirect → GET with a
+message; every list issues a fixed number of queries whatever the size of the network.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_r
 from alerts.tables import ALERTS
 from kpi.models import Metric
 from lib.periods import parse_date, parse_period
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZE = 50
@@ -119,7 +119,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "today": today,
             "keep": query.urlencode(),
-            "read_only": scope.read_only,
+            "read_only": not scope.may_write,
             **_export_links(request),
         },
     )
@@ -416,10 +416,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             period = parse_period(period, kinds=PLAN_PERIOD_KINDS).code
         except ValueError:
             messages.error(request, str(NOT_A_PLAN_PERIOD))
-    form = PlanForm(scope=scope) if not scope.read_only else None
+    form = PlanForm(scope=scope) if scope.may_write else None
     status = 200
     if request.method == "POST":
-        if scope.read_only:
+        if not scope.may_write:
             raise PermissionDenied(_("You may read the plans but not write them."))
         form = PlanForm(request.POST, scope=scope)
         if form.is_valid():

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "staff.context_processors.menu",
                 "alerts.context_processors.alert_badge",
             ],
         },
@@ -97,6 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.User"
+# Django's own backend signs people in and answers model permissions; staff.access answers the named
+# "may do" permissions (`user.has_perm("access.may_import")`) for code below the people layer.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "staff.access.AccessBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

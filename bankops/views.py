@@ -12,14 +12,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from kpi.selectors.overview import own_overview_unit
-from kpi.selectors.scorecards import latest_rolled_up_date, own_scorecard_entity
+from kpi.selectors.scorecards import latest_rolled_up_date
 from kpi.views.overview import overview_page
-from staff.models import Role
-from staff.selectors import scope_for_user
-
-# Who starts the day on their own scorecard (the 08:30 morning meeting, DOMAIN.md §1).
-SCORECARD_FIRST = frozenset({Role.OUTLET_HEAD, Role.STAFF})
+from staff.access import own_overview_unit, own_scorecard_entity, scope_for_user, starts_on_scorecard
 
 
 @login_required
@@ -33,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if overview_unit is not None and scope.can_see_unit(overview_unit):
         return overview_page(request, scope, overview_unit, own=True)
     if (
-        user.role in SCORECARD_FIRST
+        starts_on_scorecard(user)
         and latest_rolled_up_date() is not None
         and own_scorecard_entity(user=user) is not None
     ):

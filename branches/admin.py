@@ -5,13 +5,15 @@ from django.db.models import Count
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
 from branches.models import OrgUnit, PeerGroup
+from branches.services import UNIT_COLUMNS, units_import
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(CsvImportMixin, admin.ModelAdmin):
-    import_kind = "units"
+    csv_importer = CsvImporter("units", UNIT_COLUMNS, units_import)
     list_display = ("code", "name_zh", "name_en", "kind", "area", "format", "transformation", "status", "breadcrumbs")
     list_filter = ("kind", "area", "format", "transformation", "status", "is_benchmark")
     search_fields = ("code", "name_zh", "name_en")

@@ -1,4 +1,4 @@
-"""API representations of the organisation (branches/api.py)."""
+"""API representations of the organisation (served by staff/api_org.py, where the reader's scope is known)."""
 
 from __future__ import annotations
 

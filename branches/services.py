@@ -15,11 +15,25 @@ from branches.models import (
     UnitKind,
     UnitStatus,
 )
-from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, Row, boolean, choice, date, valid_code
 
-UNIT_COLUMNS = ("code", "parent", "name_zh", "name_en", "kind", "area", "format", "status")
-# Optional columns: when present they are imported, when absent the unit keeps what it has.
-UNIT_OPTIONAL_COLUMNS = ("transformation", "transformed_on", "is_benchmark", "benchmark", "opened_on", "closed_on")
+UNIT_COLUMNS = Columns(
+    Column("code", valid_code(CODE_PATTERN), required=True),
+    Column("parent"),
+    Column("name_zh", required=True),
+    Column("name_en", default=""),
+    Column("kind", choice(UnitKind.values), required=True),
+    Column("area", choice(Area.values), default=""),
+    Column("format", choice(OutletFormat.values), default=""),
+    Column("status", choice(UnitStatus.values), default=UnitStatus.ACTIVE),
+    # Optional columns: when present they are imported, when absent the unit keeps what it has.
+    Column("transformation", choice(Transformation.values), default=Transformation.NOT_STARTED, optional=True),
+    Column("transformed_on", date, optional=True),
+    Column("is_benchmark", boolean, default=False, optional=True),
+    Column("benchmark", optional=True),
+    Column("opened_on", date, optional=True),
+    Column("closed_on", date, optional=True),
+)
 
 _UNIT_FIELDS = (
     "name_zh",
@@ -39,7 +53,7 @@ _UNIT_FIELDS = (
 def units_import(*, rows: list[CsvRow]) -> ImportResult:
     """Create or update org units from CSV rows (UNIT_COLUMNS), all or nothing.
 
-    1. Parse and check every row on its own, collecting every problem.
+    1. Read every row through UNIT_COLUMNS and check it on its own, collecting every problem.
     2. Check the rows together: duplicate codes, parents that exist (in the file or already), no cycle,
        nothing under an outlet, benchmarks that are benchmark outlets.
     3. Write in one transaction: new units level by level (parents first), changed ones in bulk, then
@@ -47,77 +61,47 @@ def units_import(*, rows: list[CsvRow]) -> ImportResult:
     """
     check = Checker()
     existing = {unit.code: unit for unit in OrgUnit.objects.all()}
-    parsed: dict[str, dict] = {}
-    first_line: dict[str, int] = {}
-
-    for row in rows:
-        line = row.line
-        code = check.code(line, "code", row["code"], CODE_PATTERN)
-        kind = check.choice(line, "kind", row["kind"], UnitKind.values)
-        name_zh = check.required(line, "name_zh", row["name_zh"])
-        status = check.choice(line, "status", row["status"] or UnitStatus.ACTIVE, UnitStatus.values)
-        area = check.choice(line, "area", row["area"], Area.values, required=kind == UnitKind.OUTLET)
-        unit_format = check.choice(line, "format", row["format"], OutletFormat.values, required=kind == UnitKind.OUTLET)
-        if kind and kind != UnitKind.OUTLET:
+    parsed: dict[str, Row] = {}
+    for row in UNIT_COLUMNS.parse(rows, check):
+        kind, parent = row["kind"], row["parent"]
+        if kind == UnitKind.OUTLET:
+            row.require("area", "format")
+        elif kind:
             for column in ("area", "format"):
-                if row[column]:
-                    check.add(line, column, f"only outlets have an {column}; leave it empty for a {kind}")
-        parent = row["parent"]
+                if row.text(column):
+                    row.problem(column, f"only outlets have an {column}; leave it empty for a {kind}")
         if kind == UnitKind.HQ and parent:
-            check.add(line, "parent", "the head office (kind hq) has no parent; leave it empty")
+            row.problem("parent", "the head office (kind hq) has no parent; leave it empty")
         elif kind and kind != UnitKind.HQ and not parent:
-            check.add(line, "parent", "is required for every unit but the head office")
-        values = {
-            "name_zh": name_zh,
-            "name_en": row["name_en"],
-            "kind": kind,
-            "area": area or "",
-            "format": unit_format or "",
-            "status": status,
-            "parent": parent or None,
-        }
-        if row.has("transformation"):
-            values["transformation"] = check.choice(
-                line, "transformation", row["transformation"] or Transformation.NOT_STARTED, Transformation.values
-            )
-        for column in ("transformed_on", "opened_on", "closed_on"):
-            if row.has(column):
-                values[column] = check.date(line, column, row[column], required=False)
-        if row.has("is_benchmark"):
-            values["is_benchmark"] = check.boolean(line, "is_benchmark", row["is_benchmark"])
-        if row.has("benchmark"):
-            values["benchmark"] = row["benchmark"] or None
-        if code is None:
+            row.problem("parent", "is required for every unit but the head office")
+        if (unit_code := row["code"]) is None:
             continue
-        if code in parsed:
-            check.add(line, "code", f"'{code}' appears twice (first on line {first_line[code]})")
+        if (first := check.repeated(unit_code, row.line)) is not None:
+            row.problem("code", f"'{unit_code}' appears twice (first on line {first})")
             continue
-        parsed[code] = values
-        first_line[code] = line
+        parsed[unit_code] = row
 
     # Checks across rows: the tree the file and the database make together.
     parent_of = {code: (unit.parent.code if unit.parent_id else None) for code, unit in _with_parents(existing).items()}
     kind_of = {code: unit.kind for code, unit in existing.items()}
     benchmark_flag = {code: unit.is_benchmark for code, unit in existing.items()}
-    for code, values in parsed.items():
-        parent_of[code] = values["parent"]
-        kind_of[code] = values["kind"]
-        if "is_benchmark" in values:
-            benchmark_flag[code] = values["is_benchmark"]
-    for code, values in parsed.items():
-        line = first_line[code]
-        parent = values["parent"]
+    for unit_code, row in parsed.items():
+        parent_of[unit_code] = row["parent"]
+        kind_of[unit_code] = row["kind"]
+        if "is_benchmark" in row:
+            benchmark_flag[unit_code] = row["is_benchmark"]
+    for unit_code, row in parsed.items():
+        parent, benchmark = row["parent"], row["benchmark"]
         if parent and parent not in kind_of:
-            check.add(line, "parent", f"unit '{parent}' is neither in the file nor already known")
+            row.problem("parent", f"unit '{parent}' is neither in the file nor already known")
         elif parent and kind_of[parent] == UnitKind.OUTLET:
-            check.add(line, "parent", f"'{parent}' is an outlet; no unit can sit under an outlet")
-        elif parent and _has_cycle(code, parent_of):
-            check.add(line, "parent", f"'{parent}' is below '{code}' in the tree; that would make a loop")
-        benchmark = values.get("benchmark")
+            row.problem("parent", f"'{parent}' is an outlet; no unit can sit under an outlet")
+        elif parent and _has_cycle(unit_code, parent_of):
+            row.problem("parent", f"'{parent}' is below '{unit_code}' in the tree; that would make a loop")
         if benchmark and not benchmark_flag.get(benchmark):
-            check.add(line, "benchmark", f"'{benchmark}' is not a benchmark outlet (is_benchmark)")
-        elif benchmark and benchmark == code:
-            check.add(line, "benchmark", "an outlet cannot replicate itself")
+            row.problem("benchmark", f"'{benchmark}' is not a benchmark outlet (is_benchmark)")
+        elif benchmark and benchmark == unit_code:
+            row.problem("benchmark", "an outlet cannot replicate itself")
     check.raise_if_any()
 
     paths = _paths(parent_of)
@@ -135,11 +119,11 @@ def units_import(*, rows: list[CsvRow]) -> ImportResult:
         result.created = len(new_codes)
 
         changed: list[OrgUnit] = []
-        for code, values in parsed.items():
+        for code, row in parsed.items():
             if code in new_codes:
                 continue
             unit = units[code]
-            if _apply(unit, values, units, paths[code]):
+            if _apply(unit, row, units, paths[code]):
                 changed.append(unit)
                 result.updated += 1
             else:
@@ -149,8 +133,7 @@ def units_import(*, rows: list[CsvRow]) -> ImportResult:
             if code not in parsed and unit.path != paths[code]:
                 unit.path, unit.depth = paths[code], paths[code].count(PATH_SEPARATOR) - 2
                 changed.append(unit)
-        benchmark_links = [code for code in new_codes if parsed[code].get("benchmark")]
-        for code in benchmark_links:
+        for code in [code for code in new_codes if parsed[code]["benchmark"]]:
             units[code].benchmark = units[parsed[code]["benchmark"]]
             changed.append(units[code])
         if changed:

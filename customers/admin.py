@@ -19,9 +19,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
 from branches.models import OrgUnit, UnitStatus
 from customers.models import GROUP_LABELS, Customer, Group, Snapshot, Tier, TieringRun, TierScheme
+from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
 from customers.services.runs import tiering_month_problem
 from customers.services.schemes import (
     SchemeError,
@@ -35,17 +35,17 @@ from customers.services.schemes import (
 )
 from customers.services.tiering import previous_month
 from customers.tasks import tiering_month
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 from lib.identity import id_number_problem, normalize_id_number
-from lib.masking import mask_id_number, mask_name
 from lib.periods import parse_month
 from lib.periods_forms import MonthField
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 
 
 def _may_change_network(request: HttpRequest) -> bool:
     """HQ administrators (and superusers): the tier rules and the tiering apply to the whole network."""
-    scope = scope_for_user(request.user)
-    return scope.everything and not scope.read_only
+    return scope_for_user(request.user).may_write_network
 
 
 # -- tier schemes ------------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ class CustomerForm(forms.ModelForm):
 
 @admin.register(Customer)
 class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
-    import_kind = "customers"
+    csv_importer = CsvImporter("customers", CUSTOMER_COLUMNS, customers_import)
     form = CustomerForm
     list_filter = (GroupFilter,)
     list_select_related = ("home_outlet", "relationship_manager")
@@ -318,15 +318,15 @@ class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
         return ("code", "name") if scope_for_user(request.user).personal_data else ("code",)
 
     def get_list_display(self, request: HttpRequest):
-        personal = scope_for_user(request.user).personal_data
+        scope = scope_for_user(request.user)
 
         @admin.display(description=_("name"))
         def name(customer: Customer) -> str:
-            return customer.name if personal else mask_name(customer.name)
+            return scope.person_name(customer.name)
 
         @admin.display(description=_("identity number"))
         def id_number(customer: Customer) -> str:
-            return customer.id_number if personal else mask_id_number(customer.id_number)
+            return scope.id_number(customer.id_number)
 
         return ("code", name, id_number, "home_outlet", "relationship_manager", "group_list")
 
@@ -360,7 +360,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Snapshot)
 class SnapshotAdmin(CsvImportMixin, ReadOnlyAdmin):
-    import_kind = "customer_snapshots"
+    csv_importer = CsvImporter("customer_snapshots", SNAPSHOT_COLUMNS, snapshots_import)
     list_display = ("customer", "month_label", "deposits", "wealth", "funds", "insurance", "bonds", "aum_avg_daily")
     list_filter = ("month",)
     search_fields = ("customer__code",)
@@ -377,7 +377,7 @@ class SnapshotAdmin(CsvImportMixin, ReadOnlyAdmin):
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Read-only by hand, but an upload goes through the snapshot import, for HQ.
-        return _may_change_network(request) and request.user.has_perms(
+        return request.user.has_perm("access.may_import") and request.user.has_perms(
             ["customers.add_snapshot", "customers.change_snapshot"]
         )
 

@@ -4,7 +4,7 @@ subtree, this month and last), /api/v1/tier-migrations/ (the migration matrix), 
 has the `personal` scope).
 
 Every read goes through customers.selectors and the scope of the token or user
-(staff.selectors.scope_for_request); a unit, staff member or customer outside it answers 404.
+(staff.access.scope_for_request); a unit, staff member or customer outside it answers 404.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from customers.serializers import (
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_fields import MonthFilter
 from lib.periods import parse_month
+from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 from staff.api_scope import ScopedViewMixin
-from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 
 _NOT_FOUND = OpenApiResponse(
     ApiErrorsSerializer,
@@ -360,7 +360,7 @@ class _CustomerViewMixin(ScopedViewMixin):
         context = super().get_serializer_context()
         scope: Scope | None = getattr(self.request, "scope", None)
         month = getattr(self.request, "tier_month", None)
-        context.update(personal_data=bool(scope and scope.personal_data), month=f"{month:%Y-%m}" if month else None)
+        context.update(scope=scope or Scope.nothing(), month=f"{month:%Y-%m}" if month else None)
         return context
 
 

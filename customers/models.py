@@ -8,7 +8,7 @@ counts the migrations from the month before per outlet and relationship manager,
 counts as KPI facts.
 
 Names and identity numbers are personal data: shown only to readers whose scope has `personal_data`
-(staff.selectors.Scope), masked everywhere else (lib.masking), never logged.
+(staff.access.Scope), masked everywhere else (lib.masking), never logged.
 """
 
 from __future__ import annotations

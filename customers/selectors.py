@@ -6,9 +6,9 @@ Set-based: each read is one query over the unit's subtree (the outlet of the mon
 TierMigration row under the unit's materialised path), whatever the number of customers or outlets; the
 tier schemes of the month and the month before are read once (`tier_schemes`) and may be handed from one
 read to the next. The callers have already checked the unit against the reader's Scope
-(staff.selectors.get_unit_or_404); `unit=None` reads the whole network and is used with `manager` for a
+(staff.access.get_unit_or_404); `unit=None` reads the whole network and is used with `manager` for a
 relationship manager's own customers. Personal data leaves this module masked unless the reader's scope
-has `personal_data` (lib.masking).
+has `personal_data` (staff.access.Scope.person_name and id_number).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Tier, TieringRun, TierMigration, TierScheme
 from customers.services.tiering import month_start, previous_month, scheme_for
-from lib.masking import mask_id_number, mask_name
+from staff.access import Scope
 from staff.models import StaffMember
-from staff.selectors import Scope
 
 MOVEMENTS = ("up", "down", "same", "new", "lost")
 
@@ -377,11 +376,11 @@ class MovedDown:
         unit: OrgUnit | None,
         month: datetime.date,
         manager: StaffMember | None,
-        personal_data: bool,
+        scope: Scope,
         names: dict[str, str],
     ):
         self.month = month_start(month)
-        self.personal_data = personal_data
+        self.scope = scope
         self.names = names
         table = connection.ops.quote_name(CustomerMonth._meta.db_table)
         sql = [
@@ -434,9 +433,9 @@ class MovedDown:
         customer: Customer = cur.customer
         return MovedDownRow(
             code=customer.code,
-            name=customer.name if self.personal_data else mask_name(customer.name),
-            id_number=customer.id_number if self.personal_data else mask_id_number(customer.id_number),
-            masked=not self.personal_data,
+            name=self.scope.person_name(customer.name),
+            id_number=self.scope.id_number(customer.id_number),
+            masked=self.scope.masks_personal_data,
             outlet=cur.outlet,
             manager=cur.relationship_manager,
             from_code=prev.tier_code,
@@ -461,6 +460,4 @@ def moved_down(
     """The customers of the subtree whose tier fell from last month to this month, masked for `scope`.
     Read a page at a time: `moved_down(...)[0:50]`."""
     schemes = schemes or tier_schemes(month)
-    return MovedDown(
-        unit=unit, month=schemes.month, manager=manager, personal_data=scope.personal_data, names=schemes.names
-    )
+    return MovedDown(unit=unit, month=schemes.month, manager=manager, scope=scope, names=schemes.names)

@@ -12,7 +12,6 @@ from rest_framework import serializers
 from customers.models import Customer, group_codes
 from customers.selectors import MOVEMENTS
 from lib.api_fields import MonthField
-from lib.masking import mask_id_number, mask_name
 
 MONTH_HELP = "The month, YYYY-MM."
 
@@ -99,6 +98,9 @@ class CustomerSerializer(serializers.ModelSerializer):
     """A customer as the reader may see them. Needs `personal_data` and `month` (YYYY-MM or None) in the
     context, and the customer annotated with `tier` (that month's tier code or None)."""
 
+    # The docstring above is the schema's description of Customer and is kept word for word; what
+    # decides `personal_data` is the reader's Scope, passed as `scope` (staff.access.Scope.person_name).
+
     name = serializers.SerializerMethodField(help_text="The name, masked (张*三) unless you may read personal data.")
     id_number = serializers.SerializerMethodField(
         help_text="The identity number, masked (440106********1234) unless you may read personal data."
@@ -124,13 +126,13 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, customer: Customer) -> str:
-        return customer.name if self.context["personal_data"] else mask_name(customer.name)
+        return self.context["scope"].person_name(customer.name)
 
     def get_id_number(self, customer: Customer) -> str:
-        return customer.id_number if self.context["personal_data"] else mask_id_number(customer.id_number)
+        return self.context["scope"].id_number(customer.id_number)
 
     def get_masked(self, customer: Customer) -> bool:
-        return not self.context["personal_data"]
+        return self.context["scope"].masks_personal_data
 
     def get_groups(self, customer: Customer) -> list[str]:
         return group_codes(customer.groups)

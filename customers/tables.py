@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import Matrix, MatrixRow
-from lib.masking import mask_name
 from lib.tables import DECIMAL, INTEGER, Column, Table
+from staff.access import Scope
 
 
 def matrix_table(matrix: Matrix) -> Table:
@@ -29,9 +29,9 @@ def matrix_rows(matrix: Matrix) -> list[MatrixRow]:
     return [*matrix.rows, totals]
 
 
-def moved_down_table(*, personal: bool) -> Table:
+def moved_down_table(*, scope: Scope) -> Table:
     """The moved-down customers; personal data masked as on the page (the name and identity number come
-    masked from the selector; the relationship manager's name is masked here)."""
+    masked from the selector; the relationship manager's name is shown as `scope` may see it)."""
     return Table(
         Column("code", _("Customer id"), "code"),
         Column("name", _("Name"), "name"),
@@ -42,7 +42,7 @@ def moved_down_table(*, personal: bool) -> Table:
         Column(
             "manager",
             _("Relationship manager"),
-            lambda row: (row.manager.name if personal else mask_name(row.manager.name)) if row.manager else "",
+            lambda row: scope.person_name(row.manager.name) if row.manager else "",
         ),
         Column("from_tier", _("Tier last month"), "from_name"),
         Column("to_tier", _("Tier this month"), "to_name"),

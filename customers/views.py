@@ -29,10 +29,9 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit
 from customers import selectors
 from customers.tables import matrix_rows, matrix_table, moved_down_table
-from lib.masking import mask_name
 from lib.periods import parse_month
+from staff.access import Scope, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
-from staff.selectors import Scope, get_unit_or_404, scope_for_user
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZE = 50
@@ -103,7 +102,7 @@ def _page_params(request: HttpRequest, scope: Scope, *, own_manager: StaffMember
 def my_customers(request: HttpRequest) -> HttpResponse:
     """/customers/: a staff member's own customers; everyone else goes to the page of their unit."""
     scope = scope_for_user(request.user)
-    if scope.everything or scope.unit_path:
+    if scope.sees_units:
         unit = request.user.unit if request.user.unit_id else None
         if unit is None or not scope.can_see_unit(unit):
             unit = scope.units().filter(parent=None).order_by("path").first()
@@ -189,7 +188,7 @@ def _tiers_page(
 def _staff_name(scope: Scope, staff_member: StaffMember | None) -> str:
     if staff_member is None:
         return ""
-    return staff_member.name if scope.personal_data else mask_name(staff_member.name)
+    return scope.person_name(staff_member.name)
 
 
 def _page_links(request: HttpRequest, params: PageParams, page) -> dict:
@@ -248,5 +247,5 @@ def _matrix_export(format_name: str, matrix: selectors.Matrix, filename: str) ->
 
 def _moved_down_export(format_name: str, moved: selectors.MovedDown, filename: str) -> HttpResponse:
     """The first EXPORT_LIMIT customers of the list, in its order (customers.tables.moved_down_table)."""
-    table = moved_down_table(personal=moved.personal_data)
+    table = moved_down_table(scope=moved.scope)
     return table.response(format_name, filename, moved[0:EXPORT_LIMIT])

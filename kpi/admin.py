@@ -23,7 +23,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
 from branches.models import Area, OutletFormat
 from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
 from kpi.admin_split import TargetSplitMixin
@@ -59,7 +58,8 @@ from kpi.services.contests import (
     contest_problems,
     pair_problems,
 )
-from kpi.services.targets import target_problems, target_set, targets_delete
+from kpi.services.facts import FACT_COLUMNS, facts_import
+from kpi.services.targets import TARGET_COLUMNS, target_problems, target_set, targets_delete, targets_import
 from kpi.services.templates import (
     TemplateError,
     metric_level_problem,
@@ -69,10 +69,12 @@ from kpi.services.templates import (
     version_start_problem,
     weights_problem,
 )
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 from lib.exports import table_response
 from lib.periods import PERIOD_FORMATS, Period, parse_date, parse_period
 from lib.periods_forms import MonthField, PeriodField
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -186,7 +188,7 @@ class TargetChangeInline(admin.TabularInline):
 
 @admin.register(Target)
 class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
-    import_kind = "targets"
+    csv_importer = CsvImporter("targets", TARGET_COLUMNS, targets_import, user_kwarg="changed_by")
     form = TargetForm
     list_display = ("period", "unit", "staff", "metric", "value", "updated_at", "updated_by")
     list_filter = ("period_kind", "metric")
@@ -260,7 +262,7 @@ class TargetChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(Fact)
 class FactAdmin(CsvImportMixin, ReadOnlyAdmin):
-    import_kind = "facts"
+    csv_importer = CsvImporter("facts", FACT_COLUMNS, facts_import, user_kwarg="created_by")
     list_display = ("date", "unit", "staff", "metric", "value", "batch", "updated_at")
     list_filter = ("metric",)
     search_fields = ("unit__code", "staff__code")

@@ -34,8 +34,8 @@ from kpi.services.decomposition import (
 )
 from lib.periods import PERIOD_FORMATS, PeriodKind
 from lib.periods_forms import PeriodField
+from staff.access import scope_for_user
 from staff.models import Post
-from staff.selectors import scope_for_user
 
 HOW_LABELS = {
     "children_equal": _("Over the child units, equally"),
@@ -175,7 +175,7 @@ class TargetSplitMixin:
         # A unit manager splits targets inside their subtree only; outside it the target does not exist.
         scope = scope_for_user(request.user)
         visible = scope.can_see_unit(target.unit) if target.unit_id else scope.can_see_staff(target.staff)
-        if scope.read_only or not visible:
+        if not scope.may_write or not visible:
             raise Http404
 
         children = []

@@ -11,7 +11,7 @@ from kpi.models import Metric, ScorecardTemplate
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
 from lib.periods import Period
 from lib.periods_forms import PeriodField
-from staff.selectors import Scope
+from staff.access import Scope
 
 CONTEST_PERIOD_HELP = gettext_lazy("A calendar week, month, quarter or year: 2026-W48, 2026-11, 2026-Q4 or 2026.")
 NOT_A_CONTEST_PERIOD = gettext_lazy("“%(value)s” is not a calendar week, month, quarter or year; write e.g. 2026-11.")

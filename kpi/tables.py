@@ -14,16 +14,20 @@ from functools import partial
 
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
-from kpi.models import Metric
+from kpi.models import Metric, Status
 from kpi.templatetags.kpi_format import kpi_score
-from kpi.views.common import status_label
 from lib.tables import BOOLEAN, DATE, DECIMAL, FRACTION, INTEGER, Column, Table
 
 UNIT_OF_MEASURE = pgettext_lazy("unit of measure", "Unit")
+
+
+def _status_label(status: str | None) -> str:
+    return str(Status(status).label) if status else gettext("No target")
+
 
 # -- the scorecard (kpi.views.scorecards): one row per line, {"category": …, "line": ScorecardLine} ----
 
@@ -37,7 +41,7 @@ SCORECARD = Table(
     Column("attainment", _("Attainment"), "line.attainment", kind=FRACTION),
     Column("time_progress", _("Time progress"), "line.time_progress", kind=FRACTION),
     Column("pace_attainment", _("Pace-adjusted attainment"), "line.pace_attainment", kind=FRACTION),
-    Column("status", _("Status"), lambda row: status_label(row["line"].status)),
+    Column("status", _("Status"), lambda row: _status_label(row["line"].status)),
     Column("gap_to_pace", _("Gap to pace"), "line.gap_to_pace", kind=DECIMAL),
     Column("required_per_day", _("Required per remaining day"), "line.required_per_day", kind=DECIMAL),
 )
@@ -59,7 +63,7 @@ def history_table(metric: Metric) -> Table:
         Column("time_progress", _("Time progress"), "point.time_progress", kind=FRACTION),
         Column("attainment", _("Attainment"), "point.attainment", kind=FRACTION),
         Column("pace_attainment", _("Pace-adjusted attainment"), "point.pace_attainment", kind=FRACTION),
-        Column("status", _("Status"), lambda row: status_label(row.point.status) if row.point else None),
+        Column("status", _("Status"), lambda row: _status_label(row.point.status) if row.point else None),
     )
 
 

@@ -6,9 +6,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from bankops.admin import CsvImportMixin
+from lib.admin_import import CsvImportMixin
+from lib.csvimport import CsvImporter
 from staff.models import ApiToken, Assignment, Post, StaffMember, User
-from staff.services import api_token_issue_key, api_token_revoke, api_token_scopes
+from staff.services import STAFF_COLUMNS, api_token_issue_key, api_token_revoke, api_token_scopes, staff_import
 
 
 @admin.register(User)
@@ -42,7 +43,7 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(CsvImportMixin, admin.ModelAdmin):
-    import_kind = "staff"
+    csv_importer = CsvImporter("staff", STAFF_COLUMNS, staff_import)
     list_display = ("code", "name", "user")
     search_fields = ("code", "name", "assignments__unit__code")
     autocomplete_fields = ("user",)

@@ -7,11 +7,11 @@ own views, so that module must not import DRF's views or django-filter itself.
 
 from __future__ import annotations
 
-from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_request
+from staff.access import get_staff_or_404, get_unit_or_404, scope_for_request
 
 
 class ScopedViewMixin:
-    """Puts the reader's scope (staff.selectors.Scope of the token or the user) on the request once,
+    """Puts the reader's scope (staff.access.Scope of the token or the user) on the request once,
     after authentication, for the filters and querysets to read as `request.scope`."""
 
     def initial(self, request, *args, **kwargs):

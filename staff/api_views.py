@@ -21,9 +21,9 @@ from rest_framework import exceptions, generics
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import StableOrderingFilter
 from lib.periods import parse_date
+from staff.access import Scope, get_staff_or_404, get_unit_or_404
 from staff.api_scope import ScopedViewMixin
 from staff.models import Assignment, Post, StaffMember
-from staff.selectors import Scope, get_staff_or_404, get_unit_or_404
 from staff.serializers import StaffMemberSerializer
 
 _STAFF_EXAMPLE = {

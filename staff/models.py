@@ -23,7 +23,7 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     """A login. Its role says what it may do and its unit whose subtree it may see (DOMAIN.md §7);
-    staff/scope.py is the one place that turns these into answers."""
+    staff/access.py is the one place that turns these into answers."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     unit = models.ForeignKey(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from lib.masking import mask_name
 from staff.models import Assignment, StaffMember
 
 
@@ -40,7 +39,7 @@ class StaffMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, staff_member: StaffMember) -> str:
-        return staff_member.name if self.context["scope"].personal_data else mask_name(staff_member.name)
+        return self.context["scope"].person_name(staff_member.name)
 
     def get_name_masked(self, staff_member: StaffMember) -> bool:
-        return not self.context["scope"].personal_data
+        return self.context["scope"].masks_personal_data

@@ -10,11 +10,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from branches.models import CODE_PATTERN, OrgUnit
-from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, choice, codes_lookup, date, known, valid_code
 from staff.api import hash_key
 from staff.models import ApiToken, Assignment, Post, StaffMember, User
 
-STAFF_COLUMNS = ("code", "name", "post", "unit", "start", "end")
+STAFF_COLUMNS = Columns(
+    Column("code", valid_code(CODE_PATTERN), required=True),
+    Column("name", required=True),
+    Column("post", required=True),  # one of the posts in the database
+    Column("unit", required="a unit code"),
+    Column("start", date, required=True),
+    Column("end", date),
+)
 
 
 def staff_import(*, rows: list[CsvRow]) -> ImportResult:
@@ -25,39 +32,27 @@ def staff_import(*, rows: list[CsvRow]) -> ImportResult:
     All or nothing: every problem is collected before anything is written.
     """
     check = Checker()
-    posts = {post.code: post.pk for post in Post.objects.all()}
-    units = dict(OrgUnit.objects.values_list("code", "pk"))
+    posts = dict(Post.objects.values_list("code", "pk"))
+    units = codes_lookup(OrgUnit, {row["unit"] for row in rows})
     names: dict[str, tuple[str, int]] = {}
-    keys: dict[tuple, int] = {}
-    parsed: list[dict] = []
-
-    for row in rows:
-        line = row.line
-        code = check.code(line, "code", row["code"], CODE_PATTERN)
-        name = check.required(line, "name", row["name"])
-        post = check.choice(line, "post", row["post"], posts.keys())
-        unit = row["unit"]
-        if not unit:
-            check.add(line, "unit", "is required (a unit code)")
-        elif unit not in units:
-            check.add(line, "unit", f"unit '{unit}' is not known; import the units first")
-            unit = None
-        start = check.date(line, "start", row["start"])
-        end = check.date(line, "end", row["end"], required=False)
+    parsed: list[tuple] = []  # (code, post pk, unit pk, start, end)
+    for row in STAFF_COLUMNS.parse(
+        rows, check, post=choice(posts), unit=known(units, "unit '{}' is not known; import the units first")
+    ):
+        code, name, start, end = row["code"], row["name"], row["start"], row["end"]
         if start and end and end < start:
-            check.add(line, "end", f"{end} is before the start date {start}")
+            row.problem("end", f"{end} is before the start date {start}")
         if code and name:
             if code in names and names[code][0] != name:
-                check.add(line, "name", f"'{name}' differs from '{names[code][0]}' for {code} on line {names[code][1]}")
-            names.setdefault(code, (name, line))
-        if not (code and name and post and unit and start):
+                row.problem("name", f"'{name}' differs from '{names[code][0]}' for {code} on line {names[code][1]}")
+            names.setdefault(code, (name, row.line))
+        if not (code and name and row["post"] and row["unit"] and start):
             continue
-        key = (code, post, unit, start)
-        if key in keys:
-            check.add(line, "start", f"the same assignment is already on line {keys[key]}")
+        key = (code, posts[row["post"]], row["unit"], start)
+        if (first := check.repeated(key, row.line)) is not None:
+            row.problem("start", f"the same assignment is already on line {first}")
             continue
-        keys[key] = line
-        parsed.append({"code": code, "name": name, "post": post, "unit": unit, "start": start, "end": end})
+        parsed.append((*key, end))
     check.raise_if_any()
 
     result = ImportResult()
@@ -81,19 +76,17 @@ def staff_import(*, rows: list[CsvRow]) -> ImportResult:
             for a in Assignment.objects.filter(staff__in=members.values())
         }
         to_create, to_update = [], []
-        for item in parsed:
-            key = (members[item["code"]].pk, posts[item["post"]], units[item["unit"]], item["start"])
+        for code, post_pk, unit_pk, start, end in parsed:
+            key = (members[code].pk, post_pk, unit_pk, start)
             assignment = existing.get(key)
             if assignment is None:
-                to_create.append(
-                    Assignment(staff_id=key[0], post_id=key[1], unit_id=key[2], start=key[3], end=item["end"])
-                )
+                to_create.append(Assignment(staff_id=key[0], post_id=post_pk, unit_id=unit_pk, start=start, end=end))
                 result.created += 1
-            elif assignment.end != item["end"]:
-                assignment.end = item["end"]
+            elif assignment.end != end:
+                assignment.end = end
                 to_update.append(assignment)
                 result.updated += 1
-            elif item["code"] in renamed_codes:
+            elif code in renamed_codes:
                 result.updated += 1
             else:
                 result.unchanged += 1

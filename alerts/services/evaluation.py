@@ -59,7 +59,7 @@ from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
 from lib.locks import named_lock
 from lib.periods import PERIOD_LABELS, PeriodKind
-from staff.models import Role, User
+from staff.access import unit_heads
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ MIN_HISTORY = 5
 # An outlet is expected to report on a weekday it reported on in HABIT_DAYS of the HABIT_WEEKS before.
 HABIT_WEEKS = 4
 HABIT_DAYS = 2
-OWNER_ROLES = (Role.OUTLET_HEAD, Role.UNIT_MANAGER)
 DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
 
 
@@ -449,9 +448,7 @@ def _apply(
 def _owners(unit_ids: list[int]) -> dict[int, int]:
     """The unit's head: its one active outlet head or unit manager; nobody when there are several."""
     heads = pd.DataFrame(
-        list(
-            User.objects.filter(is_active=True, role__in=OWNER_ROLES, unit_id__in=unit_ids).values_list("unit_id", "pk")
-        ),
+        list(unit_heads(unit_ids).values_list("unit_id", "pk")),
         columns=["unit_id", "user_id"],
     )
     single = heads.groupby("unit_id")["user_id"].agg(["count", "first"])

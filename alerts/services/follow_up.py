@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertStatus, Cause
-from staff.models import Role, User
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
+from staff.models import User
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     AlertStatus.OPEN: frozenset({AlertStatus.IN_PROGRESS}),
@@ -38,15 +38,12 @@ FOLLOW_UP_FIELDS = ("owner", "cause", "action_plan", "deadline")
 def can_follow_up(user: User, alert: Alert) -> bool:
     """Whoever may change things in the alert's unit (DOMAIN.md §7): HQ, the unit manager above it, the
     outlet head of it. Auditors and staff read only."""
-    scope = scope_for_user(user)
-    return not scope.read_only and scope.can_see_unit(alert.unit)
+    return scope_for_user(user).may_follow_up(alert.unit)
 
 
 def can_review(user: User, alert: Alert) -> bool:
     """复查 is done from above: HQ or a unit manager whose subtree holds the unit, not its outlet head."""
-    if not can_follow_up(user, alert):
-        return False
-    return bool(user.is_superuser or user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER))
+    return scope_for_user(user).may_review_from_above(alert.unit)
 
 
 def next_statuses(user: User, alert: Alert) -> list[str]:

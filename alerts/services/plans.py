@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from alerts.models import ImprovementPlan, Measure
 from branches.models import OrgUnit
 from lib.periods import PeriodKind, parse_period
+from staff.access import scope_for_user
 from staff.models import User
-from staff.selectors import scope_for_user
 
 PLAN_PERIOD_KINDS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 NOT_A_PLAN_PERIOD = gettext_lazy("Give a month, a quarter or a year: 2026-11, 2026-Q4 or 2026.")
@@ -28,8 +28,8 @@ MEASURE_FIELDS = ("description", "owner", "due", "progress")
 
 
 def can_plan(user: User, unit: OrgUnit) -> bool:
-    scope = scope_for_user(user)
-    return not scope.read_only and scope.can_see_unit(unit)
+    """Whoever may follow the outlet up (staff.access)."""
+    return scope_for_user(user).may_follow_up(unit)
 
 
 def plan_create(*, unit: OrgUnit, period: str, title: str, by: User, diagnosis: str = "") -> ImprovementPlan:

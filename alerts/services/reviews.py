@@ -19,8 +19,8 @@ from alerts.models import ReviewStatus, WeeklyReview
 from branches.models import UnitKind, UnitStatus
 from kpi.models import RollupDay, ScorecardLine, Target
 from lib.periods import PeriodKind, period_of
-from staff.models import Role, User
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
+from staff.models import User
 
 REVIEW_FIELDS = ("what_happened", "why", "remedy", "support_needed", "support_from")
 REQUIRED_FIELDS = ("what_happened", "why", "remedy")
@@ -134,15 +134,12 @@ def _number(value, places: int = 4) -> float | None:
 
 def can_fill_review(user: User, review: WeeklyReview) -> bool:
     """The outlet head of the outlet, or anyone who manages it (a unit manager above, HQ)."""
-    scope = scope_for_user(user)
-    return not scope.read_only and scope.can_see_unit(review.unit)
+    return scope_for_user(user).may_follow_up(review.unit)
 
 
 def can_answer_review(user: User, review: WeeklyReview) -> bool:
     """The support request is answered from above: a unit manager whose subtree holds the outlet, or HQ."""
-    if not can_fill_review(user, review):
-        return False
-    return bool(user.is_superuser or user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER))
+    return scope_for_user(user).may_review_from_above(review.unit)
 
 
 def review_submit(*, review: WeeklyReview, by: User, **fields: str) -> WeeklyReview:

@@ -1,5 +1,5 @@
 """Customers and their monthly AUM snapshots in: the `customers` and `customer_snapshots` kinds of
-`import_csv` and of the admin upload (bankops.importers).
+`import_csv` and of the admin upload (customers.admin).
 
 Both are all or nothing, like every import: every row is checked against the reference data read in
 bulk (a fixed number of queries per few thousand codes, never one per row), every problem is reported
@@ -12,9 +12,10 @@ and never repeats the value. Nothing here logs.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 from django.db import connection, transaction
@@ -23,21 +24,29 @@ from django.utils import timezone
 from branches.models import CODE_PATTERN, OrgUnit, UnitKind, UnitStatus
 from customers.models import GROUP_BY_CODE, MONEY, Customer, Snapshot
 from lib.bulk import insert_frame
-from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.csvimport import (
+    CHUNK,
+    Checker,
+    Column,
+    Columns,
+    CsvRow,
+    ImportResult,
+    Parser,
+    chunked,
+    codes_lookup,
+    decimal,
+    known,
+    valid_code,
+)
 from lib.identity import id_number_problem, normalize_id_number
 from lib.periods import parse_month
 from staff.models import StaffMember
 
-CUSTOMER_COLUMNS = ("customer", "name", "id_number", "home_outlet", "relationship_manager", "groups")
-SNAPSHOT_COLUMNS = ("customer", "month", "deposits", "wealth", "funds", "insurance", "bonds", "aum_avg_daily")
 # Groups of a customer in one cell: `young|merchant`. Not `,` (the CSV's own separator, which would
 # need quoting) and not `;` (Excel's separator in some locales).
 GROUP_SEPARATOR = "|"
 COMPONENTS = ("deposits", "wealth", "funds", "insurance", "bonds")
 
-# Reference codes are read `code IN (…)` this many at a time: well under SQLite's parameter limit, and
-# a fixed number of queries per chunk of rows whatever the file's size.
-CHUNK = 5000
 _NAME_LENGTH = Customer._meta.get_field("name").max_length
 _PLACES = MONEY["decimal_places"]
 _CENT = Decimal(1).scaleb(-_PLACES)
@@ -46,6 +55,79 @@ _TOO_LARGE = Decimal(10) ** (MONEY["max_digits"] - _PLACES)
 _PLAIN = re.compile(rf"^\d{{1,{MONEY['max_digits'] - _PLACES}}}(?:\.\d{{1,{_PLACES}}})?$")
 _SNAPSHOT_FIELDS = (*COMPONENTS, "aum_avg_daily")
 _FOREIGN_KEYS = frozenset({"home_outlet", "relationship_manager"})
+
+
+# -- reading the cells -------------------------------------------------------------------------------
+
+
+def _name(text: str) -> str:
+    name = " ".join(text.split())
+    if len(name) > _NAME_LENGTH:
+        raise ValueError(f"is {len(name)} characters long; at most {_NAME_LENGTH}")
+    return name
+
+
+def _id_number(text: str) -> str:
+    number = normalize_id_number(text)
+    if problem := id_number_problem(number):
+        raise ValueError(problem)
+    return number
+
+
+def _groups(text: str) -> int:
+    mask = 0
+    for part in text.split(GROUP_SEPARATOR):
+        code = part.strip().lower()
+        if not code:
+            continue
+        group = GROUP_BY_CODE.get(code)
+        if group is None:
+            hint = f"; separate groups with '{GROUP_SEPARATOR}'" if re.search(r"[,;/\s]", code) else ""
+            raise ValueError(f"'{part.strip()}' is not a group (one of {', '.join(GROUP_BY_CODE)}){hint}")
+        mask |= group
+    return int(mask)  # a plain int: the database drivers adapt an IntFlag slowly or not at all
+
+
+def _months(latest: datetime.date) -> Parser:
+    """A month as YYYY-MM, not after `latest`; cached, as a file holds a handful of months in many rows."""
+
+    @functools.cache
+    def parse(text: str) -> datetime.date:
+        month = parse_month(text)
+        if month > latest:
+            raise ValueError(f"{text} has not begun yet (the latest month is {latest:%Y-%m})")
+        return month
+
+    return parse
+
+
+def _amount(text: str) -> Decimal:
+    if _PLAIN.match(text):
+        return Decimal(text)  # the usual case, checked by the pattern alone
+    number = decimal(text)  # says what is wrong, and reads thousands separators (1,234.56)
+    if number < 0:
+        raise ValueError(f"'{text}' is negative; amounts are 0 or more (元)")
+    if number >= _TOO_LARGE:
+        raise ValueError(f"'{text}' is too large (less than {_TOO_LARGE:,} 元)")
+    if number.as_tuple().exponent < -_PLACES and number != number.quantize(_CENT):
+        raise ValueError(f"'{text}' has more than {_PLACES} decimal places (amounts are in 元 and fen)")
+    return number.quantize(_CENT)
+
+
+CUSTOMER_COLUMNS = Columns(
+    Column("customer", valid_code(CODE_PATTERN), required=True),
+    Column("name", _name, required=True),
+    Column("id_number", _id_number, default=""),
+    Column("home_outlet", required="an outlet code"),
+    Column("relationship_manager"),
+    Column("groups", _groups, default=0),
+)
+SNAPSHOT_COLUMNS = Columns(
+    Column("customer", required="a customer id"),
+    Column("month", required="a month as YYYY-MM, such as 2026-11"),
+    *(Column(field, _amount, default=Decimal(0)) for field in COMPONENTS),
+    Column("aum_avg_daily", _amount, required="the month's average daily AUM in 元, such as 52000.00"),
+)
 
 
 def customers_import(*, rows: list[CsvRow]) -> ImportResult:
@@ -60,45 +142,39 @@ def customers_import(*, rows: list[CsvRow]) -> ImportResult:
     A customer imported again takes the file's values (an empty manager or groups clears them).
     """
     check = Checker()
-    outlets = _by_code(OrgUnit.objects.all(), {row["home_outlet"] for row in rows}, "pk", "kind", "status")
-    managers = _by_code(StaffMember.objects.all(), {row["relationship_manager"] for row in rows}, "pk")
-    seen: dict[str, int] = {}
+    outlets = codes_lookup(OrgUnit, {row["home_outlet"] for row in rows}, "pk", "kind", "status")
+    managers = codes_lookup(StaffMember, {row["relationship_manager"] for row in rows})
     parsed: dict[str, tuple] = {}
-
-    for row in rows:
-        line = row.line
-        before = len(check.problems)
-        code = check.code(line, "customer", row["customer"], CODE_PATTERN)
-        name = " ".join(row["name"].split())
-        if not name:
-            check.add(line, "name", "is required")
-        elif len(name) > _NAME_LENGTH:
-            check.add(line, "name", f"is {len(name)} characters long; at most {_NAME_LENGTH}")
-        id_number = normalize_id_number(row["id_number"])
-        if id_number and (problem := id_number_problem(id_number)):
-            check.add(line, "id_number", problem)
-        outlet_id = _outlet(check, line, row["home_outlet"], outlets)
-        manager_id = None
-        if manager_code := row["relationship_manager"]:
-            manager_id = managers.get(manager_code, (None,))[0]
-            if manager_id is None:
-                check.add(
-                    line, "relationship_manager", f"staff member '{manager_code}' is not known; import the staff first"
+    for row in CUSTOMER_COLUMNS.parse(
+        rows,
+        check,
+        home_outlet=known(outlets, "unit '{}' is not known; import the units first"),
+        relationship_manager=known(managers, "staff member '{}' is not known; import the staff first"),
+    ):
+        outlet_id, outlet_code = None, row.text("home_outlet")
+        if row["home_outlet"] is not None:
+            pk, kind, status = row["home_outlet"]
+            if kind != UnitKind.OUTLET:
+                row.problem(
+                    "home_outlet", f"'{outlet_code}' is a {kind}, not an outlet; a customer belongs to an outlet"
                 )
-        groups = _groups(check, line, row["groups"])
-        if code and code in seen:
-            check.add(line, "customer", f"customer '{code}' is already on line {seen[code]}")
+            elif status != UnitStatus.ACTIVE:
+                row.problem(
+                    "home_outlet", f"outlet '{outlet_code}' is closed; give the outlet that took over its customers"
+                )
+            else:
+                outlet_id = pk
+        if (code := row["customer"]) and (first := check.repeated(code, row.line)) is not None:
+            row.problem("customer", f"customer '{code}' is already on line {first}")
             continue
-        if code:
-            seen[code] = line
-        if len(check.problems) == before:
-            parsed[code] = (name, id_number, outlet_id, manager_id, groups)
+        if row.ok:
+            parsed[code] = (row["name"], row["id_number"], outlet_id, row["relationship_manager"], row["groups"])
     check.raise_if_any()
 
     result = ImportResult()
     fields = ("name", "id_number", "home_outlet", "relationship_manager", "groups")
     with transaction.atomic():
-        existing = _by_code(Customer.objects.all(), set(parsed), "pk", *fields)
+        existing = codes_lookup(Customer, parsed, "pk", *fields)
         to_create, to_update = [], []
         attributes = [f"{field}_id" if field in _FOREIGN_KEYS else field for field in fields]
         for code, values in parsed.items():
@@ -130,30 +206,22 @@ def snapshots_import(*, rows: list[CsvRow]) -> ImportResult:
     tiered again by the import: run `tier_customers --month` for it (README, "Customers by tier").
     """
     check = Checker()
-    customers = _by_code(Customer.objects.all(), {row["customer"] for row in rows}, "pk")
+    customers = codes_lookup(Customer, {row["customer"] for row in rows})
     latest = timezone.localdate().replace(day=1)
-    months: dict[str, datetime.date | str] = {}
-    seen: dict[tuple[int, datetime.date], int] = {}
     parsed: dict[tuple[int, datetime.date], tuple[Decimal, ...]] = {}
-
-    for row in rows:
-        line = row.line
-        before = len(check.problems)
-        customer_id = None
-        if not (code := row["customer"]):
-            check.add(line, "customer", "is required (a customer id)")
-        elif (customer_id := customers.get(code, (None,))[0]) is None:
-            check.add(line, "customer", f"customer '{code}' is not known; import the customers first")
-        month = _month(check, line, row["month"], months, latest)
-        amounts = tuple(_amount(check, line, row[field], field) for field in _SNAPSHOT_FIELDS)
-        if len(check.problems) > before:
+    for row in SNAPSHOT_COLUMNS.parse(
+        rows,
+        check,
+        customer=known(customers, "customer '{}' is not known; import the customers first"),
+        month=_months(latest),
+    ):
+        if not row.ok:
             continue
-        key = (customer_id, month)
-        if key in seen:
-            check.add(line, "month", f"customer '{code}' already has {month:%Y-%m} on line {seen[key]}")
+        key = (row["customer"], row["month"])
+        if (first := check.repeated(key, row.line)) is not None:
+            row.problem("month", f"customer '{row.text('customer')}' already has {key[1]:%Y-%m} on line {first}")
             continue
-        seen[key] = line
-        parsed[key] = amounts
+        parsed[key] = tuple(row[field] for field in _SNAPSHOT_FIELDS)
     check.raise_if_any()
 
     result = ImportResult()
@@ -181,124 +249,14 @@ def snapshots_import(*, rows: list[CsvRow]) -> ImportResult:
     return result
 
 
-# -- checks ------------------------------------------------------------------------------------------
-
-
-def _outlet(check: Checker, line: int, code: str, outlets: dict[str, tuple]) -> int | None:
-    if not code:
-        check.add(line, "home_outlet", "is required (an outlet code)")
-        return None
-    if code not in outlets:
-        check.add(line, "home_outlet", f"unit '{code}' is not known; import the units first")
-        return None
-    pk, kind, status = outlets[code]
-    if kind != UnitKind.OUTLET:
-        check.add(line, "home_outlet", f"'{code}' is a {kind}, not an outlet; a customer belongs to an outlet")
-        return None
-    if status != UnitStatus.ACTIVE:
-        check.add(line, "home_outlet", f"outlet '{code}' is closed; give the outlet that took over its customers")
-        return None
-    return pk
-
-
-def _groups(check: Checker, line: int, text: str) -> int | None:
-    mask = 0
-    for part in text.split(GROUP_SEPARATOR) if text else []:
-        code = part.strip().lower()
-        if not code:
-            continue
-        group = GROUP_BY_CODE.get(code)
-        if group is None:
-            hint = f"; separate groups with '{GROUP_SEPARATOR}'" if re.search(r"[,;/\s]", code) else ""
-            check.add(line, "groups", f"'{part.strip()}' is not a group (one of {', '.join(GROUP_BY_CODE)}){hint}")
-            return None
-        mask |= group
-    return int(mask)  # a plain int: the database drivers adapt an IntFlag slowly or not at all
-
-
-def _month(
-    check: Checker, line: int, text: str, seen: dict[str, datetime.date | str], latest: datetime.date
-) -> datetime.date | None:
-    """Parse a month once per distinct string (a file holds a handful of months in many rows)."""
-    if not text:
-        check.add(line, "month", "is required (a month as YYYY-MM, such as 2026-11)")
-        return None
-    month = seen.get(text)
-    if month is None:
-        try:
-            month = parse_month(text)
-        except ValueError as error:
-            month = str(error)
-        else:
-            if month > latest:
-                month = f"{text} has not begun yet (the latest month is {latest:%Y-%m})"
-        seen[text] = month
-    if isinstance(month, str):
-        check.add(line, "month", month)
-        return None
-    return month
-
-
-def _amount(check: Checker, line: int, text: str, field: str) -> Decimal | None:
-    if not text:
-        if field == "aum_avg_daily":
-            check.add(line, field, "is required (the month's average daily AUM in 元, such as 52000.00)")
-            return None
-        return Decimal(0)
-    if _PLAIN.match(text):
-        return Decimal(text)  # the usual case, checked by the pattern alone
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        # The slow path says what is wrong, and reads thousands separators (1,234.56).
-        number = check.decimal(line, field, text)
-        if number is None:
-            return None
-    if number < 0:
-        check.add(line, field, f"'{text}' is negative; amounts are 0 or more (元)")
-        return None
-    if number >= _TOO_LARGE:
-        check.add(line, field, f"'{text}' is too large (less than {_TOO_LARGE:,} 元)")
-        return None
-    if number.as_tuple().exponent < -_PLACES and number != number.quantize(_CENT):
-        check.add(line, field, f"'{text}' has more than {_PLACES} decimal places (amounts are in 元 and fen)")
-        return None
-    return number.quantize(_CENT)
-
-
 # -- bulk reads --------------------------------------------------------------------------------------
-
-
-def _chunks(items: Iterable) -> Iterator[list]:
-    items = list(items)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 # The reads below are plain SQL: Django's `__in` lookup prepares every value of a 5,000-value list, which
 # took most of the time of a large file.
 
 
-def _by_code(queryset, codes: set[str], *fields: str) -> dict[str, tuple]:
-    """code → (fields…) for the non-empty `codes` of the queryset's table, CHUNK codes per query."""
-    table = queryset.model._meta.db_table
-    meta = queryset.model._meta
-    columns = ", ".join(f'"{meta.pk.column if field == "pk" else meta.get_field(field).column}"' for field in fields)
-    found: dict[str, tuple] = {}
-    with connection.cursor() as cursor:
-        for chunk in _chunks(code for code in codes if code):
-            placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f'SELECT "code", {columns} FROM "{table}" WHERE "code" IN ({placeholders})', chunk)
-            for code, *values in cursor.fetchall():
-                found[code] = tuple(values)
-    return found
-
-
 def _snapshot_pairs(month: datetime.date, customer_ids: list[int], *, columns: str) -> Iterator[tuple[str, list]]:
     """(SQL, parameters) per CHUNK customers of one month: `… WHERE month = %s AND customer_id IN (…)`."""
-    for chunk in _chunks(customer_ids):
+    for chunk in chunked(customer_ids):
         placeholders = ", ".join(["%s"] * len(chunk))
         where = f'WHERE "month" = %s AND "customer_id" IN ({placeholders})'
         yield f'{columns} FROM "{Snapshot._meta.db_table}" {where}', [month, *chunk]

@@ -18,7 +18,7 @@ from kpi.serializers import (
     ContestStandingsSerializer,
 )
 from kpi.services.contests import contest_period, contest_standings
-from staff.selectors import scope_for_request
+from staff.access import scope_for_request
 
 # -- PK contests (pull) ------------------------------------------------------------------------------
 

@@ -20,9 +20,10 @@ from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import IdFilter
 from lib.csvimport import CsvRow, ImportRejected
+from staff.access import scope_for_request
 from staff.api import HasTokenScope
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.models import ApiToken, Role
+from staff.models import ApiToken
 
 # -- facts (push) -----------------------------------------------------------------------------------
 
@@ -45,8 +46,7 @@ class CanIngestFacts(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
             return True
-        user = request.user
-        return bool(user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
+        return scope_for_request(request).may_push_facts
 
 
 def _error(row: int | None, field: str, message: str) -> dict:

@@ -19,7 +19,7 @@ from kpi.serializers import (
     RankingQuerySerializer,
 )
 from lib.api import conditional_response
-from staff.selectors import Scope, get_unit_or_404, scope_for_request
+from staff.access import Scope, get_unit_or_404, scope_for_request
 
 # -- rankings (pull) ---------------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from kpi.models import MonthClose, RollupRun
 from kpi.services.rollup import rollup_first_date
 from kpi.tasks import rollup_run
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin, api_error, errors_response
+from staff.access import scope_for_request
 from staff.api import HasTokenScope
 from staff.models import ApiToken
-from staff.selectors import scope_for_request
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,7 @@ class CanStartRollups(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
             return True
-        scope = scope_for_request(request)
-        return scope.everything and not scope.read_only
+        return scope_for_request(request).may_start_rollup
 
 
 class RollupFilter(django_filters.FilterSet):

@@ -18,8 +18,8 @@ from kpi.serializers import ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_filters import TrueFalseFilter
 from lib.periods import PERIOD_KINDS, parse_date
+from staff.access import get_unit_or_404
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.selectors import get_unit_or_404
 
 _SCORECARD_EXAMPLE = {
     "results": [

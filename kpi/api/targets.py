@@ -22,10 +22,10 @@ from kpi.services.targets import target_set
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from lib.api_fields import PeriodField, PeriodFilter
 from lib.periods import PERIOD_KINDS
+from staff.access import get_unit_or_404, scope_for_request
 from staff.api import HasTokenScope
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
-from staff.selectors import get_unit_or_404, scope_for_request
 
 _TARGET_EXAMPLE = {
     "id": 311,
@@ -151,8 +151,7 @@ class CanWriteTargets(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
             return True
-        scope = scope_for_request(request)
-        return scope.everything and not scope.read_only
+        return scope_for_request(request).may_set_targets
 
 
 class _TargetViewMixin(ScopedViewMixin):

@@ -22,7 +22,7 @@ from kpi.models import (
     TemplateLine,
 )
 from lib.periods import PeriodKind
-from staff.selectors import Scope
+from staff.access import Scope
 
 # Chips of a template without key metrics: its first lines, as many as fit on a bulletin row.
 FALLBACK_CHIPS = 4

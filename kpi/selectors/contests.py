@@ -21,7 +21,7 @@ from kpi.models import (
 )
 from kpi.selectors.scorecards import latest_rolled_up_date
 from lib.periods import PeriodKind, period_of
-from staff.selectors import Scope
+from staff.access import Scope
 
 
 def contests_visible(*, scope: Scope) -> QuerySet[Contest]:

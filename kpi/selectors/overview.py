@@ -20,7 +20,6 @@ from kpi.models import (
 )
 from kpi.selectors.scorecards import child_units
 from lib.periods import PeriodKind
-from staff.models import Role
 
 # The columns where no template scores the child units (units above outlets have no template): the
 # bank's headline figures of DOMAIN.md §8, balances first.
@@ -181,15 +180,3 @@ def behind_pace_lines(
         )[:limit]
     )
     return shown, behind.count()
-
-
-def own_overview_unit(*, user) -> OrgUnit | None:
-    """The unit whose overview is a user's home page: a unit manager's unit, the head office for HQ
-    administrators, auditors and superusers; None for outlet heads and staff (they start on a scorecard)."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.role == Role.UNIT_MANAGER:
-        return user.unit if user.unit_id else None
-    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
-        return OrgUnit.objects.filter(parent=None).order_by("path").first()
-    return None

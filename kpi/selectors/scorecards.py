@@ -21,7 +21,7 @@ from kpi.models import (
     ScorecardLine,
 )
 from lib.periods import PeriodKind
-from staff.models import Assignment, Role, StaffMember
+from staff.models import Assignment, StaffMember
 
 
 def latest_rolled_up_date() -> datetime.date | None:
@@ -100,17 +100,3 @@ def staff_assigned(*, unit: OrgUnit, day: datetime.date) -> list[tuple[StaffMemb
 def staff_assignments_on(*, staff: StaffMember, day: datetime.date) -> list[Assignment]:
     """Where a staff member works on `day`: their assignments with post and unit (one query)."""
     return list(Assignment.objects.on(day).filter(staff=staff).select_related("post", "unit").order_by("unit__path"))
-
-
-def own_scorecard_entity(*, user) -> OrgUnit | StaffMember | None:
-    """Whose scorecard "my scorecard" is (DOMAIN.md §1, §7): an outlet head's or a unit manager's unit,
-    a staff member's own record, the head office for HQ administrators and auditors; None otherwise."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.role in (Role.UNIT_MANAGER, Role.OUTLET_HEAD):
-        return user.unit if user.unit_id else None
-    if user.role == Role.STAFF:
-        return StaffMember.objects.filter(user=user).first()
-    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
-        return OrgUnit.objects.filter(parent=None).order_by("path").first()
-    return None

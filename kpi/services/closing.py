@@ -32,8 +32,8 @@ from kpi.services.rollup import LOCK_NAME
 from kpi.tasks import rollup_pending
 from lib.locks import LockTimeout, named_lock
 from lib.periods import Period, PeriodKind, period_of
+from staff.access import scope_for_user
 from staff.models import Assignment, User
-from staff.selectors import scope_for_user
 
 # How long a close waits for a running rollup before it says so (a close is a click in the admin).
 CLOSE_LOCK_TIMEOUT = 15.0
@@ -64,11 +64,8 @@ class MonthCloseError(Exception):
 
 
 def can_close_months(user: User | None) -> bool:
-    """HQ administrators: everything in scope and allowed to change it (auditors see but do not close)."""
-    if user is None:
-        return False
-    scope = scope_for_user(user)
-    return scope.everything and not scope.read_only
+    """HQ administrators (staff.access: auditors see but do not close)."""
+    return user is not None and scope_for_user(user).may_close_months
 
 
 def month_of(day: datetime.date) -> Period:

@@ -49,8 +49,8 @@ from kpi.models import (
     TemplateLine,
 )
 from lib.periods import Period, PeriodKind, period_of
-from staff.models import Role, User
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
+from staff.models import User
 
 # The kinds a contest may run on, shortest first (the first that covers a period is the best cover).
 CONTEST_PERIOD_KINDS: tuple[PeriodKind, ...] = (
@@ -101,14 +101,8 @@ def contest_period(contest: Contest) -> tuple[Period, bool]:
 
 
 def can_create_contests(user: User, unit: OrgUnit | None = None) -> bool:
-    """HQ administrators anywhere; a unit manager inside their own subtree. Nobody else."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or user.role == Role.HQ_ADMIN:
-        return True
-    if user.role != Role.UNIT_MANAGER:
-        return False
-    return unit is None or scope_for_user(user).can_see_unit(unit)
+    """HQ administrators anywhere; a unit manager inside their own subtree (staff.access)."""
+    return scope_for_user(user).may_manage_contests(unit)
 
 
 def contest_problems(

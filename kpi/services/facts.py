@@ -16,12 +16,29 @@ from kpi.models import Aggregation, Fact, IngestBatch, Level, Metric, MetricUnit
 from kpi.services.rollup import days_mark_stale
 from kpi.tasks import rollup_pending
 from lib import bulk
-from lib.csvimport import Checker, CsvRow, ImportResult
-from lib.periods import parse_date
+from lib.csvimport import (
+    Checker,
+    Column,
+    Columns,
+    CsvRow,
+    ImportResult,
+    Row,
+    chunked,
+    codes_lookup,
+    date,
+    decimal,
+    known,
+)
+from staff.access import scope_for_token
 from staff.models import ApiToken, Assignment, StaffMember
-from staff.selectors import scope_for_token
 
-FACT_COLUMNS = ("date", "unit", "staff", "metric", "value")
+FACT_COLUMNS = Columns(
+    Column("date", date, required=True),
+    Column("unit", required="an outlet code"),
+    Column("staff"),
+    Column("metric", required="a metric code"),
+    Column("value", decimal, required=True),
+)
 
 DECIMAL_PLACES = 4
 _QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
@@ -37,9 +54,8 @@ WRITE_BATCH_SIZE = 2000
 # A batch that writes this many facts or more is a bulk load: the facts table is analysed after it (a
 # few hundred milliseconds on PostgreSQL) rather than waiting for autovacuum, which a server may not run.
 ANALYZE_AFTER_ROWS = 5000
-# Up to this many distinct codes the reference data is read with `code IN (…)`; above it the whole
-# (small) table is read instead, so a query never carries more parameters than SQLite accepts and the
-# number of queries stays fixed whatever the batch size.
+# Up to this many distinct units (staff) the existing facts are read with `unit_id IN (…)`; above it
+# by date and metric alone, so a query never carries more parameters than SQLite accepts.
 _IN_LIMIT = 5000
 # pg_advisory_xact_lock key: "kpi.facts" as an integer. Any constant would do; it only has to be ours.
 _INGEST_LOCK = 0x6B70692E6661637473 & 0x7FFFFFFFFFFFFFFF
@@ -75,8 +91,8 @@ def facts_ingest(
     - the same (date, unit, staff, metric) may appear only once in a batch.
 
     Writing:
-    1. Read units, staff, assignments and metrics in bulk (a fixed number of queries whatever the size
-       of the batch) and check every row in memory.
+    1. Read units, staff, assignments and metrics in bulk (a query per 5,000 codes the batch names,
+       whatever its number of rows: codes_lookup) and check every row through FACT_COLUMNS in memory.
     2. Inside one transaction, holding a lock that keeps two ingests apart (so two batches carrying the
        same new fact cannot both insert it), read the existing facts of the batch's dates, units and
        metrics and match them in memory: a new key is created, a different value updated, the same
@@ -90,77 +106,57 @@ def facts_ingest(
         raise ValueError(f"unknown source {source!r}; one of {IngestBatch.Source.values}")
     where = "row" if source == IngestBatch.Source.API else "line"
     check = Checker()
-    cleaned = [(row.line, row["date"], row["unit"], row["staff"], row["metric"], row["value"]) for row in rows]
 
     # -- 1. reference data, in bulk ---------------------------------------------------------------
-    unit_codes = {item[2] for item in cleaned if item[2]}
-    staff_codes = {item[3] for item in cleaned if item[3]}
     scope = scope_for_token(token) if token is not None else None
-    units_qs = _by_codes(OrgUnit.objects.all(), "code", unit_codes)
-    if scope is not None:
-        units_qs = scope.units(units_qs)
-    units = {code: (pk, kind) for code, pk, kind in units_qs.values_list("code", "pk", "kind")}
+    units_qs = OrgUnit.objects.all() if scope is None else scope.units()
+    units = codes_lookup(units_qs, {row["unit"] for row in rows}, "pk", "kind")
     metrics = _metrics()
-    staff_pks: dict[str, int] = {}
+    staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows})
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
     postings: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
-    if staff_codes:
-        staff_pks = dict(_by_codes(StaffMember.objects.all(), "code", staff_codes).values_list("code", "pk"))
-        visible: set[int] = set()
-        assignments = _by_codes(Assignment.objects.all(), "staff__code", staff_codes)
-        for staff_pk, unit_pk, unit_path, start, end in assignments.values_list(
+    visible: set[int] = set()
+    for part in chunked(staff_pks.values()):
+        for staff_pk, unit_pk, unit_path, start, end in Assignment.objects.filter(staff_id__in=part).values_list(
             "staff_id", "unit_id", "unit__path", "start", "end"
         ):
             postings.setdefault(staff_pk, []).append((unit_pk, start, end))
             if scope is not None and unit_path.startswith(scope.unit_path or "\0"):
                 visible.add(staff_pk)
-        if scope is not None:
-            # A token does not learn that a staff member of another subtree exists.
-            staff_pks = {code: pk for code, pk in staff_pks.items() if pk in visible}
+    if scope is not None:
+        # A token does not learn that a staff member of another subtree exists.
+        staff_pks = {code: pk for code, pk in staff_pks.items() if pk in visible}
 
     # -- checks, row by row, in memory -------------------------------------------------------------
-    dates: dict[str, datetime.date | str] = {}
     parsed: dict[tuple, Decimal] = {}
-    key_line: dict[tuple, int] = {}
-    for line, date_text, unit_code, staff_code, metric_code, value_text in cleaned:
-        day = _date(check, line, date_text, dates)
-
+    for row in FACT_COLUMNS.parse(
+        rows,
+        check,
+        unit=known(units, "unit '{}' is not known"),
+        staff=known(staff_pks, "staff member '{}' is not known"),
+        metric=known(metrics, "metric '{}' is not known"),
+    ):
+        day, staff_pk, metric, value = row["date"], row["staff"], row["metric"], row["value"]
+        unit_code, staff_code, metric_code = row.text("unit"), row.text("staff"), row.text("metric")
         unit_pk = None
-        if not unit_code:
-            check.add(line, "unit", "is required (an outlet code)")
-        elif unit_code not in units:
-            check.add(line, "unit", f"unit '{unit_code}' is not known")
-        else:
-            unit_pk, kind = units[unit_code]
+        if row["unit"] is not None:
+            unit_pk, kind = row["unit"]
             if kind != UnitKind.OUTLET:
-                check.add(
-                    line,
+                row.problem(
                     "unit",
                     f"'{unit_code}' is a {kind}, not an outlet; facts are reported by outlets and the units above "
                     "add them up",
                 )
                 unit_pk = None
 
-        staff_pk = None
-        if staff_code:
-            staff_pk = staff_pks.get(staff_code)
-            if staff_pk is None:
-                check.add(line, "staff", f"staff member '{staff_code}' is not known")
-
-        metric = None
-        if not metric_code:
-            check.add(line, "metric", "is required (a metric code)")
-        elif metric_code not in metrics:
-            check.add(line, "metric", f"metric '{metric_code}' is not known")
-        else:
-            metric = metrics[metric_code]
+        if metric is not None:
             if metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
-                check.add(line, "metric", _derived_message(metric))
+                row.problem("metric", _derived_message(metric))
                 metric = None
             elif staff_code and metric.level == Level.OUTLET:
-                check.add(line, "staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
+                row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
             elif not staff_code and metric.level == Level.STAFF:
-                check.add(line, "staff", f"is required: '{metric_code}' is reported per staff member")
+                row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
 
         if (
             staff_pk is not None
@@ -168,21 +164,17 @@ def facts_ingest(
             and day is not None
             and not _assigned(postings, staff_pk, unit_pk, day)
         ):
-            check.add(line, "staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
+            row.problem("staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
 
-        value = check.decimal(line, "value", value_text)
         if value is not None:
-            value = _check_value(check, line, value, value_text, metric)
+            value = _check_value(row, value, metric)
 
         if day is None or unit_pk is None or metric is None or value is None or (staff_code and staff_pk is None):
             continue
         key = (day, unit_pk, staff_pk, metric.pk)
-        if key in key_line:
-            check.add(
-                line, "metric", f"the same fact (date, unit, staff, metric) is already on {where} {key_line[key]}"
-            )
+        if (first := check.repeated(key, row.line)) is not None:
+            row.problem("metric", f"the same fact (date, unit, staff, metric) is already on {where} {first}")
             continue
-        key_line[key] = line
         parsed[key] = value
     check.raise_if_any()
 
@@ -275,31 +267,14 @@ def _derived_message(metric: _MetricRule) -> str:
     return f"'{metric.code}' is a {kind} metric; it is computed: send its base ({base}) instead"
 
 
-def _date(check: Checker, line: int, text: str, seen: dict[str, datetime.date | str]) -> datetime.date | None:
-    """Parse a date once per distinct string (a batch holds a handful of dates in many rows)."""
-    if not text:
-        check.add(line, "date", "is required (a date as YYYY-MM-DD)")
-        return None
-    day = seen.get(text)
-    if day is None:
-        try:
-            day = parse_date(text)
-        except ValueError as exc:
-            day = str(exc)
-        seen[text] = day
-    if isinstance(day, str):
-        check.add(line, "date", day)
-        return None
-    return day
-
-
-def _check_value(check: Checker, line: int, value: Decimal, text: str, metric: _MetricRule | None) -> Decimal | None:
+def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decimal | None:
+    text = row.text("value")
     # Size first: quantize() of a number with more digits than the context holds raises.
     if abs(value) >= _TOO_LARGE:
-        check.add(line, "value", f"'{text}' is too large (at most 16 digits before the decimal point)")
+        row.problem("value", f"'{text}' is too large (at most 16 digits before the decimal point)")
         return None
     if value.as_tuple().exponent < -DECIMAL_PLACES and value != value.quantize(_QUANTUM):
-        check.add(line, "value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
+        row.problem("value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
         return None
     if (
         value < 0
@@ -312,7 +287,7 @@ def _check_value(check: Checker, line: int, value: Decimal, text: str, metric: _
             why = f"it counts {metric.unit}"
         else:
             why = f"only flows in 万元 may be negative, not in {metric.unit}"
-        check.add(line, "value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
+        row.problem("value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
         return None
     return value
 
@@ -323,12 +298,6 @@ def _assigned(postings: dict, staff_pk: int, unit_pk: int, day: datetime.date) -
         unit == unit_pk and start <= day and (end is None or end >= day)
         for unit, start, end in postings.get(staff_pk, ())
     )
-
-
-def _by_codes(queryset, field_name: str, codes: set[str]):
-    if len(codes) > _IN_LIMIT:
-        return queryset
-    return queryset.filter(**{f"{field_name}__in": codes})
 
 
 def _lock_ingest() -> None:

@@ -20,11 +20,17 @@ from django.utils import timezone
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric, Target, TargetChange
 from kpi.services.rollup import days_mark_stale
-from lib.csvimport import Checker, CsvRow, ImportResult
+from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, codes_lookup, decimal, known
 from lib.periods import PERIOD_FORMATS, Period, parse_period
 from staff.models import Assignment, StaffMember
 
-TARGET_COLUMNS = ("period", "unit", "staff", "metric", "target")
+TARGET_COLUMNS = Columns(
+    Column("period", parse_period, required=f"expected {PERIOD_FORMATS}"),
+    Column("unit"),
+    Column("staff"),
+    Column("metric", required="a metric code such as deposit_balance"),
+    Column("target", decimal, required=True),
+)
 
 # The largest value Target.value holds (20 digits, 4 after the point).
 _MAX_VALUE = Decimal(10) ** (AMOUNT["max_digits"] - AMOUNT["decimal_places"])
@@ -170,7 +176,6 @@ def targets_delete(*, targets: Iterable[Target], changed_by=None, source: str) -
 
 @dataclass
 class _Row:
-    line: int
     period: Period
     unit_id: int | None
     staff_id: int | None
@@ -197,10 +202,8 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
     """
     check = Checker()
     metrics = {metric.code: metric for metric in Metric.objects.all()}
-    unit_codes = {row["unit"] for row in rows if row["unit"]}
-    staff_codes = {row["staff"] for row in rows if row["staff"]}
-    units = dict(OrgUnit.objects.filter(code__in=unit_codes).values_list("code", "pk"))
-    staff = dict(StaffMember.objects.filter(code__in=staff_codes).values_list("code", "pk"))
+    units = codes_lookup(OrgUnit, {row["unit"] for row in rows})
+    staff = codes_lookup(StaffMember, {row["staff"] for row in rows})
     assignments: dict[tuple[int, int], list[tuple[datetime.date, datetime.date | None]]] = {}
     for staff_id, unit_id, start, end in Assignment.objects.filter(
         staff_id__in=staff.values(), unit_id__in=units.values()
@@ -208,48 +211,33 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
         assignments.setdefault((staff_id, unit_id), []).append((start, end))
 
     parsed: list[_Row] = []
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        line = row.line
-        problems_before = len(check.problems)
-        period = None
-        if not row["period"]:
-            check.add(line, "period", f"is required (expected {PERIOD_FORMATS})")
-        else:
-            try:
-                period = parse_period(row["period"])
-            except ValueError as exc:
-                check.add(line, "period", str(exc))
-        unit_code, staff_code, metric_code = row["unit"], row["staff"], row["metric"]
-        unit_id = units.get(unit_code) if unit_code else None
-        staff_id = staff.get(staff_code) if staff_code else None
-        if unit_code and unit_id is None:
-            check.add(line, "unit", f"unit '{unit_code}' is not known; import the units first")
-        if staff_code and staff_id is None:
-            check.add(line, "staff", f"staff member '{staff_code}' is not known; import the staff first")
+    for row in TARGET_COLUMNS.parse(
+        rows,
+        check,
+        unit=known(units, "unit '{}' is not known; import the units first"),
+        staff=known(staff, "staff member '{}' is not known; import the staff first"),
+        metric=known(metrics, "metric '{}' is not in the catalog"),
+    ):
+        period, unit_id, staff_id, metric, value = (
+            row[name] for name in ("period", "unit", "staff", "metric", "target")
+        )
+        unit_code, staff_code = row.text("unit"), row.text("staff")
         if not unit_code and not staff_code:
-            check.add(line, "unit", "give a unit code, or a staff code for a staff member's target")
-        metric = metrics.get(metric_code)
-        if not metric_code:
-            check.add(line, "metric", "is required (a metric code such as deposit_balance)")
-        elif metric is None:
-            check.add(line, "metric", f"metric '{metric_code}' is not in the catalog")
-        elif (unit_code or staff_code) and (problem := level_problem(metric, for_staff=bool(staff_code))):
-            check.add(line, "metric", problem)
-        value = check.decimal(line, "target", row["target"])
+            row.problem("unit", "give a unit code, or a staff code for a staff member's target")
+        if metric and (unit_code or staff_code) and (problem := level_problem(metric, for_staff=bool(staff_code))):
+            row.problem("metric", problem)
         if value is not None and (problem := value_problem(value)):
-            check.add(line, "target", problem)
+            row.problem("target", problem)
         if period and unit_id and staff_id:
             overlapping = any(
                 start <= period.end and (end is None or end >= period.start)
                 for start, end in assignments.get((staff_id, unit_id), [])
             )
             if not overlapping:
-                check.add(line, "unit", no_assignment_message(staff_code, unit_code, period))
-        if len(check.problems) > problems_before:
+                row.problem("unit", no_assignment_message(staff_code, unit_code, period))
+        if not row.ok:
             continue
         item = _Row(
-            line=line,
             period=period,
             unit_id=None if staff_id else unit_id,
             staff_id=staff_id,
@@ -258,11 +246,10 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
             entity_code=staff_code or unit_code,
             metric_code=metric.code,
         )
-        if item.key in seen:
+        if (first := check.repeated(item.key, row.line)) is not None:
             where = f"{item.entity_code}, {metric.code}, {period.code}"
-            check.add(line, "period", f"the target of {where} is already on line {seen[item.key]}")
+            row.problem("period", f"the target of {where} is already on line {first}")
             continue
-        seen[item.key] = line
         parsed.append(item)
     check.raise_if_any()
 

@@ -20,7 +20,7 @@ from kpi.selectors.bulletin import (
 from kpi.tables import bulletin_table
 from kpi.views.common import EXPORT_FORMATS, page_params
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS
-from staff.selectors import Scope, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_unit_or_404, scope_for_user
 
 
 def _bulletin_subject(request: HttpRequest, scope: Scope) -> tuple[PeerGroup | None, OrgUnit | None]:
@@ -54,7 +54,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     downloadable (?export=csv or xlsx). An outlet head reads their peers' scores but opens only their
     own scorecard."""
     scope = scope_for_user(request.user)
-    if not scope.everything and not scope.unit_path:
+    if not scope.sees_units:
         raise Http404("No bulletin for this login.")
     group, unit = _bulletin_subject(request, scope)
     subject = group or unit

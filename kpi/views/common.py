@@ -140,7 +140,3 @@ def trend_chart_data(
         "names": {"actual": _("Actual"), "pace": _("Pace of the target")},
         "metrics": metrics,
     }
-
-
-def status_label(status: str | None) -> str:
-    return str(Status(status).label) if status else _("No target")

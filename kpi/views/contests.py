@@ -35,7 +35,7 @@ from kpi.services.contests import (
 )
 from kpi.tables import BENCHMARK, CONTEST_STANDINGS, CONTESTS
 from kpi.views.common import EXPORT_FORMATS, export_links
-from staff.selectors import Scope, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_unit_or_404, scope_for_user
 
 # Rows for more pairs under a proposal (or an empty form), to add pairs by hand.
 EXTRA_PAIR_ROWS = 2

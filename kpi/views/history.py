@@ -24,8 +24,8 @@ from kpi.views.common import (
     who,
 )
 from lib.periods import PERIOD_LABELS
+from staff.access import get_staff_or_404, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
-from staff.selectors import get_staff_or_404, get_unit_or_404, scope_for_user
 
 
 @dataclass(frozen=True)

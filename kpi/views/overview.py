@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from kpi.selectors.bulletin import bulletin_rows
-from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines, overview_get, own_overview_unit
+from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines, overview_get
 from kpi.selectors.scorecards import latest_rolled_up_date
 from kpi.tables import RANKING, RANKING_PAGE, overview_table
 from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS
 from lib import operations
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS, PeriodKind, period_of, read_period_params
-from staff.selectors import Scope, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_unit_or_404, own_overview_unit, scope_for_user
 
 # The overview shows the top of the ranking; the daily bulletin and the download have every outlet.
 RANKING_ON_PAGE = 10
@@ -42,7 +42,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def unit_overview(request: HttpRequest, code: str) -> HttpResponse:
     """The overview of any unit in the reader's scope (404 outside it)."""
     scope = scope_for_user(request.user)
-    if not scope.everything and not scope.unit_path:
+    if not scope.sees_units:
         raise Http404("No overview for this login.")
     return overview_page(request, scope, get_unit_or_404(scope, code))
 

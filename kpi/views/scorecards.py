@@ -22,7 +22,6 @@ from kpi.retention import scorecards_not_kept
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
 from kpi.selectors.scorecards import (
     child_units,
-    own_scorecard_entity,
     scorecard_get,
     scorecard_sections,
     staff_assigned,
@@ -39,8 +38,8 @@ from kpi.views.common import (
     who,
 )
 from lib.periods import PERIOD_LABELS
+from staff.access import Scope, get_staff_or_404, get_unit_or_404, own_scorecard_entity, scope_for_user
 from staff.models import StaffMember
-from staff.selectors import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 
 
 def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit | StaffMember) -> dict:

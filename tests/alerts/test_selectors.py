@@ -9,7 +9,7 @@ from django.http import Http404
 
 from alerts import selectors
 from alerts.models import AlertStatus, ReviewStatus, RuleKind
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 from tests.alerts.factories import (
     REVIEW_WEEK,
     AlertFactory,

@@ -1,20 +1,46 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
-from lib.csvimport import Checker, ImportRejected, read_csv
+import pytest
+
+from branches.models import OrgUnit
+from lib.admin_import import csv_importers
+from lib.csvimport import (
+    Checker,
+    Column,
+    Columns,
+    CsvImporter,
+    CsvRow,
+    ImportRejected,
+    ImportResult,
+    boolean,
+    choice,
+    codes_lookup,
+    date,
+    decimal,
+    known,
+    read_csv,
+)
+
+
+def _read(check: Checker, column: Column, line: int, text: str):
+    """One cell read through its column, as an import reads it."""
+    (row,) = Columns(column).parse([CsvRow(line, {column.name: text})], check)
+    return row[column.name]
 
 
 def test_a_number_may_carry_thousands_separators_as_a_spreadsheet_writes_them():
     check = Checker()
-    assert check.decimal(2, "value", "1,234.56") == Decimal("1234.56")
-    assert check.decimal(3, "value", "-12,345") == Decimal("-12345")
+    assert _read(check, Column("value", decimal), 2, "1,234.56") == Decimal("1234.56")
+    assert _read(check, Column("value", decimal), 3, "-12,345") == Decimal("-12345")
     assert check.problems == []
 
 
 def test_a_comma_anywhere_else_is_not_a_number():
     check = Checker()
-    assert check.decimal(2, "value", "1,2,3") is None
+    assert _read(check, Column("value", decimal), 2, "1,2,3") is None
     assert [str(problem) for problem in check.problems] == [
         "line 2, column 'value': '1,2,3' is not a number (expected digits such as 123.45)"
     ]
@@ -27,3 +53,202 @@ def test_a_file_that_is_not_utf8_is_refused_with_what_to_do():
         assert "not UTF-8" in rejected.problems[0].message
     else:
         raise AssertionError("a GBK file was read as UTF-8")
+
+
+# -- reading a cell -----------------------------------------------------------------------------------
+
+
+def test_an_empty_required_cell_says_what_the_column_expects():
+    check = Checker()
+    _read(check, Column("born", date, required=True), 2, "")
+    _read(check, Column("kind", choice(["cat", "dog"]), required=True), 3, "")
+    _read(check, Column("owner", required="an owner code"), 4, "")
+    _read(check, Column("name", required=True), 5, "")
+
+    assert [str(problem) for problem in check.problems] == [
+        "line 2, column 'born': is required (a date as YYYY-MM-DD)",
+        "line 3, column 'kind': is required (one of cat, dog)",
+        "line 4, column 'owner': is required (an owner code)",
+        "line 5, column 'name': is required",
+    ]
+
+
+def test_an_empty_cell_that_is_not_required_reads_as_the_columns_default():
+    check = Checker()
+
+    assert _read(check, Column("status", choice(["active", "closed"]), default="active"), 2, "") == "active"
+    assert _read(check, Column("vaccinated", boolean, default=False), 2, "") is False
+    assert _read(check, Column("note"), 2, "") is None
+    assert check.problems == []
+
+
+def test_each_parser_says_what_is_wrong_with_a_cell():
+    check = Checker()
+    owners = {"P001": 41}
+
+    assert _read(check, Column("vaccinated", boolean), 2, "是") is True
+    assert _read(check, Column("owner", known(owners, "owner '{}' is not known")), 2, "P001") == 41
+    for column, value in (
+        (Column("born", date), "2020-02-30"),
+        (Column("kind", choice(["cat", "dog"])), "cow"),
+        (Column("vaccinated", boolean), "maybe"),
+        (Column("owner", known(owners, "owner '{}' is not known")), "P002"),
+    ):
+        assert _read(check, column, 3, value) is None
+
+    assert [problem.message for problem in check.problems] == [
+        "'2020-02-30' is not a date as YYYY-MM-DD",
+        "'cow' is not one of cat, dog",
+        "'maybe' is not yes/no (1/0, true/false)",
+        "owner 'P002' is not known",
+    ]
+
+
+# -- a small importer in the shape of the six -----------------------------------------------------------
+
+PET_COLUMNS = Columns(
+    Column("name", required=True),
+    Column("kind", choice(["cat", "dog"]), required=True),
+    Column("born", date),
+    Column("weight", decimal, required=True),
+    Column("owner"),  # an owner code among those of the run
+    Column("note", optional=True),
+)
+OWNERS = {"P001": 41, "P002": 42}
+
+
+def pets_import(*, rows: list[CsvRow], stored: list, owners: dict[str, int] = OWNERS) -> ImportResult:
+    check = Checker()
+    parsed = []
+    for row in PET_COLUMNS.parse(rows, check, owner=known(owners, "owner '{}' is not known")):
+        if row["kind"] == "dog" and row["weight"] is not None and row["weight"] < 1:
+            row.problem("weight", f"{row['weight']} kg is too little for a dog (at least 1)")
+        if row["kind"] == "dog":
+            row.require("owner")
+        if row.ok and (first := check.repeated(row["name"], row.line)) is not None:
+            row.problem("name", f"'{row['name']}' is already on line {first}")
+        if row.ok:
+            parsed.append(dict(row))
+    check.raise_if_any()
+    stored.extend(parsed)
+    return ImportResult(created=len(parsed))
+
+
+def _pets(text: str) -> list[CsvRow]:
+    return read_csv(text.encode(), columns=PET_COLUMNS)
+
+
+def test_the_columns_are_the_names_the_header_must_hold_optional_ones_left_out():
+    assert PET_COLUMNS == ("name", "kind", "born", "weight", "owner")
+    assert [column.name for column in PET_COLUMNS.declared][-1] == "note"
+
+
+def test_a_good_file_is_read_through_its_columns_and_written():
+    stored = []
+
+    result = pets_import(
+        rows=_pets("name,kind,born,weight,owner\nMimi,cat,2020-02-29,3.5,\nRex,dog,,1,P002\n"), stored=stored
+    )
+
+    assert str(result) == "2 created, 0 updated, 0 unchanged"
+    assert stored == [
+        {"name": "Mimi", "kind": "cat", "born": datetime.date(2020, 2, 29), "weight": Decimal("3.5"), "owner": None},
+        {"name": "Rex", "kind": "dog", "born": None, "weight": Decimal("1"), "owner": 42},
+    ]
+
+
+def test_an_optional_column_the_header_holds_is_read_and_one_it_leaves_out_has_no_value():
+    stored = []
+
+    pets_import(rows=_pets("name,kind,weight,owner,born,note\nMimi,cat,3,,,shy\n"), stored=stored)
+    pets_import(rows=_pets("name,kind,weight,owner,born\nTom,cat,4,,\n"), stored=stored)
+
+    assert [(pet["name"], pet.get("note", "(none)")) for pet in stored] == [("Mimi", "shy"), ("Tom", "(none)")]
+
+
+def test_every_problem_of_every_row_comes_with_its_line_and_column_and_nothing_is_written():
+    stored = []
+    rows = _pets(
+        "name,kind,born,weight,owner\n"
+        "Mimi,cat,2020-02-30,3.5,\n"  # line 2: 30 February
+        ",dog,,0.5,P009\n"  # line 3: no name, too light for a dog, an unknown owner
+        "Rex,dog,,12,\n"  # line 4: a dog needs an owner
+        "Tom,cat,,4,\n"  # line 5: good
+        "Tom,cow,,x,\n"  # line 6: not a kind, not a number (so the name is not checked again)
+        "Tom,cat,,5,\n"  # line 7: Tom again
+    )
+
+    with pytest.raises(ImportRejected) as rejected:
+        pets_import(rows=rows, stored=stored)
+
+    assert [str(problem) for problem in rejected.value.problems] == [
+        "line 2, column 'born': '2020-02-30' is not a date as YYYY-MM-DD",
+        "line 3, column 'name': is required",
+        "line 3, column 'owner': owner 'P009' is not known",
+        "line 3, column 'weight': 0.5 kg is too little for a dog (at least 1)",
+        "line 4, column 'owner': is required",
+        "line 6, column 'kind': 'cow' is not one of cat, dog",
+        "line 6, column 'weight': 'x' is not a number (expected digits such as 123.45)",
+        "line 7, column 'name': 'Tom' is already on line 5",
+    ]
+    assert stored == []
+
+
+def test_a_row_has_no_value_for_an_optional_column_the_file_left_out_and_no_column_it_never_declared():
+    (row,) = PET_COLUMNS.parse(_pets("name,kind,born,weight,owner\nMimi,cat,,3,\n"), Checker())
+
+    assert (row["note"], row.text("note"), "note" in row) == (None, "", False)
+    with pytest.raises(KeyError):
+        row["colour"]
+
+
+def test_a_parser_given_for_a_column_that_does_not_exist_is_a_mistake():
+    with pytest.raises(TypeError, match="no column named owners"):
+        list(PET_COLUMNS.parse([], Checker(), owners=known(OWNERS, "")))
+
+
+def test_an_importer_reads_the_file_for_its_columns_and_passes_who_sent_it():
+    calls = []
+
+    def run(*, rows, sent_by=None):
+        calls.append(([row.values["name"] for row in rows], sent_by))
+        return ImportResult(created=len(rows))
+
+    importer = CsvImporter("pets", PET_COLUMNS, run, user_kwarg="sent_by")
+
+    assert str(importer(b"name,kind,born,weight,owner\nMimi,cat,,3,\n", user="li.na")) == (
+        "1 created, 0 updated, 0 unchanged"
+    )
+    assert calls == [(["Mimi"], "li.na")]
+    with pytest.raises(ImportRejected) as rejected:
+        importer(b"name,kind\nMimi,cat\n")
+    assert [problem.field for problem in rejected.value.problems] == ["born", "weight", "owner"]
+
+
+def test_the_command_knows_the_kinds_the_admin_offers_an_upload_for():
+    assert sorted(csv_importers()) == ["customer_snapshots", "customers", "facts", "staff", "targets", "units"]
+
+
+# -- reference data in bulk -----------------------------------------------------------------------------
+
+
+def test_codes_are_looked_up_a_chunk_at_a_time_skipping_empty_and_repeated_ones(network, django_assert_num_queries):
+    codes = ["GZ0101", "GZ0102", "", "GZ0201", "SZ0101", "NOPE", "GZ0101"]
+
+    # 5 distinct codes (the empty one skipped, GZ0101 once), 2 a query: 3 queries.
+    with django_assert_num_queries(3):
+        found = codes_lookup(OrgUnit, codes, chunk=2)
+
+    assert found == {code: network[code].pk for code in ("GZ0101", "GZ0102", "GZ0201", "SZ0101")}
+
+
+def test_a_lookup_may_return_more_fields_and_keep_to_a_queryset(network):
+    outlets = OrgUnit.objects.filter(kind="outlet")
+
+    assert codes_lookup(outlets, ["GZ01", "GZ0101"], "kind", "area") == {"GZ0101": ("outlet", "urban")}
+    assert codes_lookup(OrgUnit, ["SZ"], "name_en", field="code") == {"SZ": ("Shenzhen Branch",)}
+
+
+def test_no_codes_take_no_query(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert codes_lookup(OrgUnit, ["", ""]) == {}

@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bankops.importers import IMPORTERS
 from branches.models import UnitStatus
 from customers.models import Customer, Group, Snapshot
 from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
+from lib.admin_import import csv_importers
 from lib.csvimport import ImportRejected, read_csv
 from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.factories import StaffMemberFactory
@@ -310,7 +310,7 @@ def test_import_csv_takes_both_kinds_and_reports_problems_without_personal_data(
 
 
 def test_both_kinds_are_registered_with_their_columns():
-    assert IMPORTERS["customers"].columns == (
+    assert csv_importers()["customers"].columns == (
         "customer",
         "name",
         "id_number",
@@ -318,7 +318,7 @@ def test_both_kinds_are_registered_with_their_columns():
         "relationship_manager",
         "groups",
     )
-    assert IMPORTERS["customer_snapshots"].columns == (
+    assert csv_importers()["customer_snapshots"].columns == (
         "customer",
         "month",
         "deposits",

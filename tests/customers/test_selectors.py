@@ -17,7 +17,7 @@ import pytest
 from customers import selectors
 from customers.models import Tier, TierScheme
 from customers.services.tiering import tiering_run
-from staff.selectors import Scope
+from staff.access import Scope
 from tests.customers.conftest import NOV, OCT
 from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.factories import StaffMemberFactory

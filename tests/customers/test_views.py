@@ -340,7 +340,7 @@ def test_the_export_of_a_staff_member_is_of_their_own_customers(english, teller,
 def test_exports_mask_personal_data_for_a_scope_without_it(english, unit_manager, tiered, monkeypatch):
     """No role of the pages lacks personal data today; the export follows the scope whatever it is."""
     from customers import views
-    from staff.selectors import Scope
+    from staff.access import Scope
 
     monkeypatch.setattr(views, "scope_for_user", lambda user: Scope(unit_path="/HQ/GZ/GZ01/"))
     english.force_login(unit_manager)

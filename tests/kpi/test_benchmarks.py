@@ -27,8 +27,8 @@ from django.test.utils import CaptureQueriesContext
 from branches.models import Transformation
 from kpi.models import LineKind
 from kpi.selectors import contests as contests_reads
+from staff.access import scope_for_user
 from staff.models import Role
-from staff.selectors import scope_for_user
 from tests.factories import UserFactory
 from tests.kpi.contest_data import MID_NOVEMBER, D, fact, outlets_under, roll, template
 

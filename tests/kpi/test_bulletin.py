@@ -20,7 +20,7 @@ from branches.services import peer_groups_rebuild
 from kpi.models import LineKind
 from kpi.selectors import bulletin as bulletin_reads
 from kpi.templatetags.kpi_format import kpi_score
-from staff.selectors import scope_for_user
+from staff.access import scope_for_user
 from tests.factories import OrgUnitFactory
 from tests.kpi import ranking_data
 from tests.kpi.ranking_data import (

@@ -38,8 +38,8 @@ from kpi.services.contests import (
     contest_period,
     contest_standings,
 )
+from staff.access import scope_for_user
 from staff.models import Role
-from staff.selectors import scope_for_user
 from tests.factories import OrgUnitFactory, UserFactory
 from tests.kpi.contest_data import (
     MID_NOVEMBER,

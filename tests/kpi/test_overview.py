@@ -1,4 +1,4 @@
-"""The overview's reads (kpi.selectors.overview.overview_get, behind_pace_lines, own_overview_unit): a unit's
+"""The overview's reads (kpi.selectors.overview.overview_get, behind_pace_lines): a unit's
 children × key metrics coloured by status, and the lines behind pace. Figures: tests/kpi/overview_data.py."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.utils import translation
 from branches.models import UnitStatus
 from kpi.models import RollupDay, TemplateLine
 from kpi.selectors import overview as overview_reads
-from tests.factories import OrgUnitFactory, UserFactory
+from tests.factories import OrgUnitFactory
 from tests.kpi.overview_data import DAY, TEMPLATE_METRICS, card, line, outlet_template, rolled_up_network
 from tests.kpi.scorecard_factories import metric, published_day
 
@@ -189,17 +189,3 @@ def test_at_most_twenty_lines_are_listed_and_the_total_is_told(network):
 
 def test_nothing_is_behind_before_the_first_rollup(network):
     assert overview_reads.behind_pace_lines(unit=network["HQ"], date=None, period="month") == ([], 0)
-
-
-# -- whose overview ------------------------------------------------------------------------------------
-
-
-def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
-    network, unit_manager, hq_admin, auditor, outlet_head, teller, outsider
-):
-    assert overview_reads.own_overview_unit(user=unit_manager) == network["GZ01"]
-    assert overview_reads.own_overview_unit(user=hq_admin) == network["HQ"]
-    assert overview_reads.own_overview_unit(user=auditor) == network["HQ"]
-    assert overview_reads.own_overview_unit(user=UserFactory(username="root", is_superuser=True)) == network["HQ"]
-    for user in (outlet_head, teller, outsider):
-        assert overview_reads.own_overview_unit(user=user) is None

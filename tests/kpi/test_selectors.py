@@ -10,7 +10,6 @@ from kpi.models import Category, RollupDay
 from kpi.selectors.scorecards import (
     child_units,
     latest_rolled_up_date,
-    own_scorecard_entity,
     scorecard_get,
     scorecard_sections,
     staff_assigned,
@@ -154,17 +153,3 @@ def test_staff_assigned_lists_each_person_once_with_their_posts_and_skips_those_
         people = staff_assigned(unit=outlet, day=BUSINESS_DATE)
 
     assert [(person.code, len(posts)) for person, posts in people] == [("S1001", 1), ("S1002", 2)]
-
-
-# -- whose scorecard is "mine" -----------------------------------------------------------------------
-
-
-def test_my_scorecard_is_the_outlet_heads_outlet_the_managers_unit_the_tellers_own_and_hq_for_admins(
-    network, outlet_head, unit_manager, teller, hq_admin, auditor, outsider
-):
-    assert own_scorecard_entity(user=outlet_head) == network["GZ0101"]
-    assert own_scorecard_entity(user=unit_manager) == network["GZ01"]
-    assert own_scorecard_entity(user=teller) == teller.staff_member
-    assert own_scorecard_entity(user=hq_admin) == network["HQ"]
-    assert own_scorecard_entity(user=auditor) == network["HQ"]
-    assert own_scorecard_entity(user=outsider) is None

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bankops.importers import IMPORTERS
-from lib.csvimport import ImportRejected, read_csv
+from lib.admin_import import csv_importers
+from lib.csvimport import ImportRejected
 
 
 class Command(BaseCommand):
@@ -13,14 +13,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS), help="what the file holds")
+        # The kinds are those the admin offers an upload for: each import is declared once, on its ModelAdmin.
+        parser.add_argument("kind", choices=sorted(csv_importers()), help="what the file holds")
         parser.add_argument("file", help="path of the CSV file (UTF-8, with or without BOM)")
 
     def handle(self, *args, kind: str, file: str, **options):
-        importer = IMPORTERS[kind]
         try:
-            rows = read_csv(file, columns=importer.columns)
-            result = importer(rows)
+            result = csv_importers()[kind](file)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file")
         except ImportRejected as rejected:

@@ -1,4 +1,4 @@
-"""GET /api/v1/units/ and /api/v1/units/{code}/ (branches/api.py): the org units a reader may see.
+"""GET /api/v1/units/ and /api/v1/units/{code}/ (staff/api_org.py): the org units a reader may see.
 
 The network of tests/conftest.py, in tree (path) order:
 HQ, GZ, GZ01, GZ0101, GZ0102, GZ02, GZ0201, SZ, SZ01, SZ0101.

@@ -3,6 +3,9 @@
 Paginated by cursor like every other list of the API, so an integration follows `next` the same way
 everywhere; the default order is the materialised path (unique), which lists the tree depth-first, each
 unit before the units under it.
+
+In the people layer, not in branches: the org app imports no other app, and what a reader may see of the
+tree is their Scope (staff.access). Beside staff/api_views.py for the reason given there.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from branches.models import Area, OrgUnit, OutletFormat, Transformation, UnitKin
 from branches.serializers import OrgUnitSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
+from staff.access import get_unit_or_404
 from staff.api_scope import ScopedViewMixin
-from staff.selectors import get_unit_or_404
 
 _UNIT_EXAMPLE = {
     "code": "GZ0101",

@@ -1,0 +1,361 @@
+"""Who may see and who may do: the one home of BankOps' access rules (DOMAIN.md §6, §7).
+
+May see. A principal (a signed-in user or an API token) gets a `Scope`: the units and staff it may see.
+Every page and endpoint looks things up through it (`get_unit_or_404`, `get_staff_or_404`), and
+something outside it is a 404, never a hint that it exists.
+
+May do. Each rule of who may change what is a named permission of the Scope (`may_write_network`,
+`may_follow_up(unit)`, `may_review_from_above(unit)`, `may_manage_contests(unit)`, …), spelled once here;
+views, API permission classes, admins and services ask it by name. Some names are the same rule seen
+from the place that asks (closing a month, starting a rollup and importing a CSV are all "may write
+the whole network"): the name says what is asked, the rule it stands for is written once.
+
+One's own. Where a login starts the day and whose scorecard and overview are its own
+(`own_scorecard_entity`, `own_overview_unit`, `starts_on_scorecard`), and what waits for it
+(`has_follow_up_work`, `fills_reviews`, `answers_reviews`), are read off its role here too.
+
+Personal data. `Scope.person_name` and `Scope.id_number` show a name or an identity number to a reader
+who may read personal data and its mask (lib.masking) to anyone else.
+
+Layers below people (the org app, lib's helpers) cannot import this module. They ask
+`user.has_perm("access.<permission>")` instead, which `AccessBackend` (in AUTHENTICATION_BACKENDS)
+answers with the same Scope property: one answer, whichever way it is asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.backends import BaseBackend
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from branches.models import OrgUnit
+from lib.masking import mask_id_number, mask_name
+from staff.models import ApiToken, Assignment, Role, StaffMember, User
+
+# The prefix of the permissions AccessBackend answers (`user.has_perm("access.may_import")`). No app is
+# labelled `access`, so no Permission row can grant one of them by accident.
+PERMISSION_PREFIX = "access."
+# The roles that head a unit of their own and see its subtree: a sub-branch (or branch) and an outlet.
+UNIT_HEAD_ROLES = (Role.UNIT_MANAGER, Role.OUTLET_HEAD)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a principal (a user or an API token) may see and do.
+
+    everything: HQ administrators, auditors and superusers.
+    unit_path:  the materialised path of the unit whose subtree is visible (unit managers, outlet heads,
+                tokens).
+    staff_id:   a staff member who sees only their own record (the staff role).
+    Nothing set: sees nothing.
+    read_only:  may change nothing (auditors, staff, tokens without the ingest or admin scope).
+    personal_data: may read names and identity numbers unmasked (lib.masking): people who
+                manage the staff and customers they see, and tokens given the `personal` scope.
+    role:       the user's role (a superuser counts as an HQ administrator); empty for tokens and for
+                anyone who sees nothing.
+    """
+
+    everything: bool = False
+    unit_path: str | None = None
+    staff_id: int | None = None
+    read_only: bool = True
+    personal_data: bool = False
+    role: str = ""
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        return cls()
+
+    # -- may see ---------------------------------------------------------------------------------------
+
+    def units(self, queryset: QuerySet[OrgUnit] | None = None) -> QuerySet[OrgUnit]:
+        queryset = OrgUnit.objects.all() if queryset is None else queryset
+        if self.everything:
+            return queryset
+        if self.unit_path:
+            return queryset.filter(path__startswith=self.unit_path)
+        return queryset.none()
+
+    def can_see_unit(self, unit: OrgUnit) -> bool:
+        if self.everything:
+            return True
+        return bool(self.unit_path) and unit.path.startswith(self.unit_path)
+
+    def staff(self, queryset: QuerySet[StaffMember] | None = None) -> QuerySet[StaffMember]:
+        """Staff members visible in this scope: those ever assigned inside the subtree (so past
+        scorecards stay readable after a transfer), or oneself for the staff role."""
+        queryset = StaffMember.objects.all() if queryset is None else queryset
+        if self.everything:
+            return queryset
+        if self.unit_path:
+            in_subtree = Assignment.objects.filter(staff=OuterRef("pk"), unit__path__startswith=self.unit_path)
+            return queryset.filter(Exists(in_subtree))
+        if self.staff_id:
+            return queryset.filter(pk=self.staff_id)
+        return queryset.none()
+
+    def can_see_staff(self, staff_member: StaffMember) -> bool:
+        if self.everything:
+            return True
+        if self.staff_id is not None and self.staff_id == staff_member.pk:
+            return True
+        return self.staff(StaffMember.objects.filter(pk=staff_member.pk)).exists()
+
+    @property
+    def sees_units(self) -> bool:
+        """Sees some part of the org tree (the pages of units: overview, bulletin, a unit's customers);
+        a staff login sees only their own record."""
+        return self.everything or bool(self.unit_path)
+
+    # -- may do ----------------------------------------------------------------------------------------
+
+    @property
+    def may_write(self) -> bool:
+        """May change things in the units it sees (within what each action further requires)."""
+        return not self.read_only
+
+    @property
+    def may_write_network(self) -> bool:
+        """May make the writes that apply to the whole network: HQ administrators (and superusers).
+        Auditors see everything but change nothing; a token never sees the whole network."""
+        return self.everything and self.may_write
+
+    @property
+    def may_close_months(self) -> bool:
+        """Closing a month (月结) freezes the pay basis of the whole network."""
+        return self.may_write_network
+
+    @property
+    def may_start_rollup(self) -> bool:
+        """A signed-in user starting a rollup from the API (a token needs the admin scope instead)."""
+        return self.may_write_network
+
+    @property
+    def may_set_targets(self) -> bool:
+        """A signed-in user setting targets through the API (DOMAIN.md §7: HQ sets targets; a token
+        needs the admin scope, inside its subtree)."""
+        return self.may_write_network
+
+    @property
+    def may_push_facts(self) -> bool:
+        """A signed-in user pushing facts through the API (a token needs the ingest scope)."""
+        return self.may_write_network
+
+    @property
+    def may_import(self) -> bool:
+        """A CSV upload in the admin: the imports add and change rows anywhere in the network."""
+        return self.may_write_network
+
+    def may_follow_up(self, unit: OrgUnit) -> bool:
+        """Whoever may change things in this unit (DOMAIN.md §7): HQ, the unit manager above it, its
+        outlet head. They follow up its alerts, fill in its weekly review and write its improvement
+        plans; auditors and staff read only."""
+        return self.may_write and self.can_see_unit(unit)
+
+    def may_review_from_above(self, unit: OrgUnit) -> bool:
+        """复查 and answering a weekly review are done from above: HQ or a unit manager whose subtree
+        holds the unit, not its outlet head."""
+        return self.may_follow_up(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
+
+    def may_manage_contests(self, unit: OrgUnit | None = None) -> bool:
+        """PK contests are organised by HQ anywhere and by a unit manager inside their own subtree
+        (`unit` None: somewhere). Nobody else."""
+        if self.may_write_network:
+            return True
+        return self.role == Role.UNIT_MANAGER and (unit is None or self.can_see_unit(unit))
+
+    # -- personal data ----------------------------------------------------------------------------------
+
+    @property
+    def masks_personal_data(self) -> bool:
+        """Names and identity numbers reach this reader masked."""
+        return not self.personal_data
+
+    def person_name(self, name: str) -> str:
+        """A person's name (a staff member's, a customer's) as this reader may see it: 王芳 or 王*."""
+        return name if self.personal_data else mask_name(name)
+
+    def id_number(self, number: str) -> str:
+        """An identity number as this reader may see it: whole, or 440106********1234."""
+        return number if self.personal_data else mask_id_number(number)
+
+
+def scope_for_user(user: User) -> Scope:
+    if not user.is_authenticated or not user.is_active:
+        return Scope.nothing()
+    if user.is_superuser or user.role == Role.HQ_ADMIN:
+        return Scope(everything=True, read_only=False, personal_data=True, role=Role.HQ_ADMIN)
+    if user.role == Role.AUDITOR:
+        return Scope(everything=True, read_only=True, personal_data=True, role=user.role)
+    if user.role in UNIT_HEAD_ROLES and user.unit_id:
+        return Scope(unit_path=user.unit.path, read_only=False, personal_data=True, role=user.role)
+    if user.role == Role.STAFF:
+        staff_member = StaffMember.objects.filter(user=user).only("pk").first()
+        if staff_member:
+            # Their own record only, which is their own data.
+            return Scope(staff_id=staff_member.pk, personal_data=True, role=user.role)
+    return Scope.nothing()
+
+
+def scope_for_token(token: ApiToken) -> Scope:
+    """An integration token sees its unit's subtree; it writes only with the ingest or admin scope."""
+    if not token.is_active:
+        return Scope.nothing()
+    read_only = not (token.scope_names & {ApiToken.ScopeName.INGEST, ApiToken.ScopeName.ADMIN})
+    personal_data = ApiToken.ScopeName.PERSONAL in token.scope_names
+    return Scope(unit_path=token.unit.path, read_only=read_only, personal_data=personal_data)
+
+
+def scope_for_request(request) -> Scope:
+    """The scope of whoever made an API or page request: the token if one authenticated it, else the user."""
+    token = getattr(request, "auth", None)
+    if isinstance(token, ApiToken):
+        return scope_for_token(token)
+    return scope_for_user(request.user)
+
+
+def get_unit_or_404(scope: Scope, code: str) -> OrgUnit:
+    """The unit with this code if the scope may see it; 404 whether it is missing or out of scope."""
+    unit = scope.units().filter(code=code).first()
+    if unit is None:
+        raise Http404("No such unit.")
+    return unit
+
+
+def get_staff_or_404(scope: Scope, code: str) -> StaffMember:
+    staff_member = scope.staff().filter(code=code).first()
+    if staff_member is None:
+        raise Http404("No such staff member.")
+    return staff_member
+
+
+# -- one's own pages -----------------------------------------------------------------------------------
+# Read off the login's role, like what waits for whom below: the home page asks before any Scope is
+# built, and a Scope of the staff role costs a query.
+
+
+def own_scorecard_entity(*, user: User) -> OrgUnit | StaffMember | None:
+    """Whose scorecard "my scorecard" is (DOMAIN.md §1, §7): an outlet head's or a unit manager's unit,
+    a staff member's own record, the head office for HQ administrators and auditors; None otherwise."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role in UNIT_HEAD_ROLES:
+        return user.unit if user.unit_id else None
+    if user.role == Role.STAFF:
+        return StaffMember.objects.filter(user=user).first()
+    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
+        return OrgUnit.objects.filter(parent=None).order_by("path").first()
+    return None
+
+
+def own_overview_unit(*, user: User) -> OrgUnit | None:
+    """The unit whose overview is a user's home page: a unit manager's unit, the head office for HQ
+    administrators, auditors and superusers; None for outlet heads and staff (they start on a scorecard)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.UNIT_MANAGER:
+        return user.unit if user.unit_id else None
+    if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
+        return OrgUnit.objects.filter(parent=None).order_by("path").first()
+    return None
+
+
+def starts_on_scorecard(user: User) -> bool:
+    """Who starts the day on their own scorecard, the 08:30 morning meeting (DOMAIN.md §1): outlet heads
+    and staff members. HQ, auditors and unit managers start on their overview (own_overview_unit)."""
+    return user.is_authenticated and user.is_active and user.role in (Role.OUTLET_HEAD, Role.STAFF)
+
+
+# -- the header's menu -------------------------------------------------------------------------------
+# Read off the login's role without building a Scope: the header shows on every page.
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Which of the header's pages a login opens (templates/base.html reads it as `menu`)."""
+
+    overview: bool = False  # HQ, auditors and unit managers start the day on an overview
+    own_pages: bool = False  # their own scorecard and customers: anyone with a role
+    network_pages: bool = False  # contests, the bulletin and alerts: everyone but a staff member
+
+
+def menu_for(user: User) -> Menu:
+    if not user.is_authenticated or not user.is_active:
+        return Menu()
+    if user.is_superuser:
+        return Menu(overview=True, own_pages=True, network_pages=True)
+    return Menu(
+        overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
+        own_pages=bool(user.role),
+        network_pages=bool(user.role) and user.role != Role.STAFF,
+    )
+
+
+# -- what waits for whom ----------------------------------------------------------------------------
+# Read off the login's role without building a Scope: the header badge asks on every page.
+
+
+def has_follow_up_work(user: User) -> bool:
+    """People for whom alerts and reviews may wait (the header badge): HQ, unit managers and outlet
+    heads. Auditors read the alerts but nothing waits for them; a staff member sees their own scorecard
+    only."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD)
+
+
+def fills_reviews(user: User) -> bool:
+    """The weekly review of an outlet waits for its outlet head to fill it in."""
+    return user.is_authenticated and user.is_active and bool(user.unit_id) and user.role == Role.OUTLET_HEAD
+
+
+def answers_reviews(user: User) -> bool:
+    """A submitted review waits for the unit manager above the outlet to answer it (HQ may answer one
+    too, Scope.may_review_from_above, but nothing waits for HQ)."""
+    return user.is_authenticated and user.is_active and bool(user.unit_id) and user.role == Role.UNIT_MANAGER
+
+
+def users_who_may_follow_up(unit: OrgUnit) -> QuerySet[User]:
+    """The logins for whom `scope_for_user(user).may_follow_up(unit)` holds, in one query: active HQ
+    administrators and superusers, and the unit managers and outlet heads of the unit or of a unit
+    above it (read off the unit's path)."""
+    codes = [*unit.ancestor_codes, unit.code]
+    return User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(role=Role.HQ_ADMIN) | Q(role__in=UNIT_HEAD_ROLES, unit__code__in=codes)
+    )
+
+
+def unit_heads(unit_ids) -> QuerySet[User]:
+    """The active logins who head these units themselves (their own unit, not one above): outlet heads
+    and unit managers. Each may follow the unit up; a new alert goes to its unit's head."""
+    return User.objects.filter(is_active=True, role__in=UNIT_HEAD_ROLES, unit_id__in=unit_ids)
+
+
+# The permissions a layer below people may ask by name (they take no argument).
+BACKEND_PERMISSIONS = frozenset(
+    {
+        "may_write_network",
+        "may_close_months",
+        "may_start_rollup",
+        "may_set_targets",
+        "may_push_facts",
+        "may_import",
+    }
+)
+
+
+class AccessBackend(BaseBackend):
+    """Answers `user.has_perm("access.may_import")` (and the other BACKEND_PERMISSIONS) with the user's
+    Scope, for code that may not import this module: the CSV upload of the org unit admin, whose mixin
+    belongs to no app. It authenticates nobody and grants no model permission; Django answers a
+    superuser's has_perm itself (True), which agrees with the superuser's Scope."""
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        if not perm.startswith(PERMISSION_PREFIX):
+            return False
+        name = perm.removeprefix(PERMISSION_PREFIX)
+        if name not in BACKEND_PERMISSIONS:
+            return False
+        return bool(getattr(scope_for_user(user_obj), name))

@@ -1,0 +1,521 @@
+"""The one answer to "may this user see this unit / this staff member" and "may they do this"
+(staff/access.py, DOMAIN.md §7)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.http import Http404
+
+from branches.models import OrgUnit
+from staff.access import (
+    Menu,
+    Scope,
+    answers_reviews,
+    fills_reviews,
+    get_staff_or_404,
+    get_unit_or_404,
+    has_follow_up_work,
+    menu_for,
+    own_overview_unit,
+    own_scorecard_entity,
+    scope_for_token,
+    scope_for_user,
+    starts_on_scorecard,
+    unit_heads,
+    users_who_may_follow_up,
+)
+from staff.models import Role, StaffMember
+from staff.services import api_token_create
+from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
+
+ALL_UNITS = {"HQ", "GZ", "GZ01", "GZ0101", "GZ0102", "GZ02", "GZ0201", "SZ", "SZ01", "SZ0101"}
+
+
+@pytest.fixture
+def roster(network, teller) -> dict[str, StaffMember]:
+    """Staff across the network besides the teller 黄丽娟 (S1001, GZ0101).
+
+    S1002 何静   lobby manager at GZ0101
+    S1003 罗刚   customer manager at GZ0102
+    S1004 梁敏   teller at GZ0201 (Conghua)
+    S1005 谢芳   wealth manager at SZ0101 (Shenzhen)
+    """
+    people = {"S1001": teller.staff_member}
+    for code, name, post, unit in [
+        ("S1002", "何静", "lobby_manager", "GZ0101"),
+        ("S1003", "罗刚", "customer_manager", "GZ0102"),
+        ("S1004", "梁敏", "teller", "GZ0201"),
+        ("S1005", "谢芳", "wealth_manager", "SZ0101"),
+    ]:
+        people[code] = StaffMemberFactory(code=code, name=name)
+        AssignmentFactory(staff=people[code], post=post, unit=network[unit])
+    return people
+
+
+def _unit_codes(scope: Scope) -> set[str]:
+    return set(scope.units().values_list("code", flat=True))
+
+
+def _staff_codes(scope: Scope) -> set[str]:
+    return set(scope.staff().values_list("code", flat=True))
+
+
+# -- who sees which units ----------------------------------------------------------------------------
+
+
+def test_the_hq_admin_sees_every_unit_and_may_change_things(hq_admin, roster):
+    scope = scope_for_user(hq_admin)
+
+    assert scope.everything
+    assert not scope.read_only
+    assert _unit_codes(scope) == ALL_UNITS
+    assert _staff_codes(scope) == {"S1001", "S1002", "S1003", "S1004", "S1005"}
+
+
+def test_the_auditor_sees_every_unit_but_read_only(auditor, roster):
+    scope = scope_for_user(auditor)
+
+    assert scope.everything
+    assert scope.read_only
+    assert _unit_codes(scope) == ALL_UNITS
+    assert _staff_codes(scope) == {"S1001", "S1002", "S1003", "S1004", "S1005"}
+
+
+def test_a_superuser_without_a_role_sees_everything(network):
+    scope = scope_for_user(UserFactory(is_superuser=True, is_staff=True))
+
+    assert _unit_codes(scope) == ALL_UNITS
+
+
+def test_the_unit_manager_sees_the_sub_branch_and_its_outlets_only(unit_manager):
+    scope = scope_for_user(unit_manager)
+
+    assert not scope.everything
+    assert _unit_codes(scope) == {"GZ01", "GZ0101", "GZ0102"}
+
+
+def test_the_unit_manager_sees_neither_the_parent_branch_nor_a_sibling_nor_another_branch(unit_manager, network):
+    scope = scope_for_user(unit_manager)
+
+    assert scope.can_see_unit(network["GZ0102"])
+    for code in ("HQ", "GZ", "GZ02", "GZ0201", "SZ", "SZ0101"):
+        assert not scope.can_see_unit(network[code]), code
+
+
+def test_the_outlet_head_sees_only_their_outlet(outlet_head, network):
+    scope = scope_for_user(outlet_head)
+
+    assert _unit_codes(scope) == {"GZ0101"}
+    assert not scope.can_see_unit(network["GZ0102"])
+    assert not scope.can_see_unit(network["GZ01"])
+
+
+def test_the_teller_sees_no_unit(teller, network):
+    scope = scope_for_user(teller)
+
+    assert _unit_codes(scope) == set()
+    assert not scope.can_see_unit(network["GZ0101"])
+
+
+def test_the_outsider_sees_nothing(outsider, roster, network):
+    scope = scope_for_user(outsider)
+
+    assert scope == Scope.nothing()
+    assert _unit_codes(scope) == set()
+    assert _staff_codes(scope) == set()
+    assert not scope.can_see_unit(network["HQ"])
+
+
+def test_a_deactivated_hq_admin_sees_nothing(hq_admin):
+    hq_admin.is_active = False
+    hq_admin.save()
+
+    assert scope_for_user(hq_admin) == Scope.nothing()
+
+
+def test_a_unit_manager_whose_unit_is_missing_sees_nothing(db):
+    # The admin refuses this (User.clean) but the scope must not fall back to "everything".
+    assert scope_for_user(UserFactory(role=Role.UNIT_MANAGER, unit=None)) == Scope.nothing()
+
+
+def test_a_staff_login_with_no_staff_record_sees_nothing(network):
+    assert scope_for_user(UserFactory(role=Role.STAFF)) == Scope.nothing()
+
+
+def test_the_scope_follows_a_sub_branch_that_moved(unit_manager, network):
+    gz01 = network["GZ01"]
+    gz01.parent = network["SZ"]
+    gz01.save()
+    unit_manager.refresh_from_db()
+
+    assert _unit_codes(scope_for_user(unit_manager)) == {"GZ01", "GZ0101", "GZ0102"}
+
+
+# -- who sees which staff ----------------------------------------------------------------------------
+
+
+def test_the_unit_manager_sees_the_staff_of_every_outlet_under_the_sub_branch(unit_manager, roster):
+    assert _staff_codes(scope_for_user(unit_manager)) == {"S1001", "S1002", "S1003"}
+
+
+def test_the_outlet_head_sees_the_staff_of_their_outlet_only(outlet_head, roster):
+    scope = scope_for_user(outlet_head)
+
+    assert _staff_codes(scope) == {"S1001", "S1002"}
+    assert scope.can_see_staff(roster["S1002"])
+    assert not scope.can_see_staff(roster["S1003"])
+
+
+def test_the_teller_sees_her_own_record_and_no_colleague(teller, roster):
+    scope = scope_for_user(teller)
+
+    assert _staff_codes(scope) == {"S1001"}
+    assert scope.can_see_staff(teller.staff_member)
+    assert not scope.can_see_staff(roster["S1002"])
+
+
+def test_a_transferred_staff_member_stays_visible_where_they_worked_and_becomes_visible_where_they_went(
+    outlet_head, network, roster
+):
+    # 梁敏 leaves Conghua (GZ0201) at the end of March and joins Tianhe Road (GZ0101) in April.
+    liang = roster["S1004"]
+    liang.assignments.update(end=datetime.date(2026, 3, 31))
+    conghua_head = UserFactory(first_name="邓建华", role=Role.OUTLET_HEAD, unit=network["GZ0201"])
+    assert not scope_for_user(outlet_head).can_see_staff(liang)
+
+    AssignmentFactory(staff=liang, post="teller", unit=network["GZ0101"], start=datetime.date(2026, 4, 1))
+
+    # Past scorecards stay readable where the work was done, and the new outlet sees its teller.
+    assert scope_for_user(conghua_head).can_see_staff(liang)
+    assert scope_for_user(outlet_head).can_see_staff(liang)
+
+
+def test_a_staff_member_with_no_assignment_is_seen_only_by_the_whole_network_roles(
+    hq_admin, unit_manager, outlet_head, network
+):
+    newcomer = StaffMemberFactory(code="S9001", name="钟思远")
+
+    assert scope_for_user(hq_admin).can_see_staff(newcomer)
+    assert not scope_for_user(unit_manager).can_see_staff(newcomer)
+    assert not scope_for_user(outlet_head).can_see_staff(newcomer)
+
+
+# -- the 404 helpers ---------------------------------------------------------------------------------
+
+
+def test_get_unit_or_404_returns_a_unit_in_scope(unit_manager, network):
+    assert get_unit_or_404(scope_for_user(unit_manager), "GZ0102") == network["GZ0102"]
+
+
+def test_get_unit_or_404_answers_a_unit_out_of_scope_exactly_like_a_missing_one(unit_manager, network):
+    scope = scope_for_user(unit_manager)
+    assert OrgUnit.objects.filter(code="SZ0101").exists()
+
+    with pytest.raises(Http404) as out_of_scope:
+        get_unit_or_404(scope, "SZ0101")
+    with pytest.raises(Http404) as missing:
+        get_unit_or_404(scope, "NOPE01")
+
+    assert str(out_of_scope.value) == str(missing.value)
+
+
+@pytest.mark.parametrize("persona", ["teller", "outsider"])
+def test_get_unit_or_404_refuses_every_unit_to_those_who_see_none(persona, request, network):
+    scope = scope_for_user(request.getfixturevalue(persona))
+
+    for code in ("HQ", "GZ0101"):
+        with pytest.raises(Http404):
+            get_unit_or_404(scope, code)
+
+
+def test_get_staff_or_404_answers_a_colleague_out_of_scope_exactly_like_a_missing_one(outlet_head, roster):
+    scope = scope_for_user(outlet_head)
+
+    assert get_staff_or_404(scope, "S1002") == roster["S1002"]
+    with pytest.raises(Http404) as out_of_scope:
+        get_staff_or_404(scope, "S1005")
+    with pytest.raises(Http404) as missing:
+        get_staff_or_404(scope, "S9999")
+    assert str(out_of_scope.value) == str(missing.value)
+
+
+def test_get_staff_or_404_gives_the_teller_her_own_record_only(teller, roster):
+    scope = scope_for_user(teller)
+
+    assert get_staff_or_404(scope, "S1001") == teller.staff_member
+    with pytest.raises(Http404):
+        get_staff_or_404(scope, "S1002")
+
+
+# -- who may do what: the persona × permission table ---------------------------------------------------
+#
+# Units: the unit manager runs GZ01 (outlets GZ0101, GZ0102), the outlet head GZ0101; SZ0101 and SZ01 are
+# in another branch, outside both. Tokens are of GZ01. A column is a named permission of Scope, with
+# the unit it is asked about where it takes one.
+
+COLUMNS = (
+    "may_write",
+    "may_write_network",
+    "may_close_months",
+    "may_start_rollup",
+    "may_set_targets",
+    "may_push_facts",
+    "may_import",
+    "personal_data",
+    "sees_units",
+    "may_follow_up GZ0101",
+    "may_follow_up SZ0101",
+    "may_review_from_above GZ0101",
+    "may_review_from_above SZ0101",
+    "may_manage_contests",
+    "may_manage_contests GZ0101",
+    "may_manage_contests SZ01",
+)
+Y, N = True, False
+# wr: may_write; net: may_write_network; clo, rol, tgt, fct, imp: may_close_months, may_start_rollup,
+# may_set_targets, may_push_facts, may_import; pd: personal_data; unit: sees_units; fuG, fuS / rvG, rvS:
+# may_follow_up / may_review_from_above of GZ0101, SZ0101; pk, pkG, pkS: may_manage_contests of no unit,
+# GZ0101, SZ01.
+#                           wr  net  clo  rol  tgt  fct  imp  pd  unit  fuG  fuS  rvG  rvS  pk  pkG  pkS
+PERMISSIONS = {
+    "hq_admin":            (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
+    "superuser":           (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
+    "auditor":             (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N),
+    "unit_manager":        (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   Y,   N,   Y,  Y,   N),
+    "outlet_head":         (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   N,   N,   N,  N,   N),
+    "teller":              (N,  N,   N,   N,   N,   N,   N,   Y,  N,    N,   N,   N,   N,   N,  N,   N),
+    "outsider":            (N,  N,   N,   N,   N,   N,   N,   N,  N,    N,   N,   N,   N,   N,  N,   N),
+    "token read":          (N,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,   N,   N,   N,  N,   N),
+    "token read,personal": (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N),
+    # A writing token may change things in its subtree; which writes it may make is its scope's business
+    # (staff.api.HasTokenScope), and the follow-up pages take signed-in people only.
+    "token ingest":        (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N),
+    "token read,admin":    (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N),
+}  # fmt: skip
+
+
+@pytest.fixture
+def scope_of(request, network):
+    """`scope_of("unit_manager")` / `scope_of("token read,admin")`: the Scope of a persona of the table."""
+
+    def make(persona: str) -> Scope:
+        if persona.startswith("token "):
+            scopes = persona.removeprefix("token ")
+            token, _key = api_token_create(name=persona, unit=network["GZ01"], scopes=scopes)
+            return scope_for_token(token)
+        if persona == "superuser":
+            return scope_for_user(UserFactory(username="root", is_superuser=True, is_staff=True))
+        return scope_for_user(request.getfixturevalue(persona))
+
+    return make
+
+
+def _ask(scope: Scope, column: str, network) -> bool:
+    name, _, unit_code = column.partition(" ")
+    answer = getattr(scope, name)
+    return answer(network[unit_code]) if unit_code else (answer() if callable(answer) else answer)
+
+
+@pytest.mark.parametrize("persona", PERMISSIONS)
+def test_each_persona_has_exactly_the_permissions_of_the_table(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in COLUMNS}
+
+    assert answers == dict(zip(COLUMNS, PERMISSIONS[persona], strict=True))
+
+
+def test_the_table_names_every_permission_of_the_scope():
+    named = {name for name in dir(Scope) if name.startswith("may_")}
+
+    assert named <= {column.split(" ")[0] for column in COLUMNS}
+
+
+def test_a_deactivated_hq_admin_may_do_nothing(hq_admin, network):
+    hq_admin.is_active = False
+    hq_admin.save()
+    scope = scope_for_user(hq_admin)
+
+    assert not scope.may_write_network
+    assert not scope.may_follow_up(network["GZ0101"])
+    assert not scope.may_manage_contests()
+
+
+# -- what waits for whom ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "persona, follow_up_work, fills, answers",
+    [
+        ("hq_admin", True, False, False),
+        ("auditor", False, False, False),
+        ("unit_manager", True, False, True),
+        ("outlet_head", True, True, False),
+        ("teller", False, False, False),
+        ("outsider", False, False, False),
+    ],
+)
+def test_alerts_wait_for_hq_and_unit_heads_and_reviews_for_outlet_heads_and_unit_managers(
+    persona, follow_up_work, fills, answers, request, network
+):
+    user = request.getfixturevalue(persona)
+
+    assert (has_follow_up_work(user), fills_reviews(user), answers_reviews(user)) == (follow_up_work, fills, answers)
+
+
+def test_a_superuser_without_a_role_has_follow_up_work(network):
+    assert has_follow_up_work(UserFactory(username="root", is_superuser=True, is_staff=True))
+
+
+@pytest.mark.parametrize("unit_code", ["GZ0101", "GZ01", "SZ0101"])
+def test_the_people_who_may_follow_up_a_unit_are_those_whose_scope_says_so(
+    unit_code, hq_admin, auditor, unit_manager, outlet_head, teller, outsider, network
+):
+    unit = network[unit_code]
+    everyone = [hq_admin, auditor, unit_manager, outlet_head, teller, outsider]
+
+    found = set(users_who_may_follow_up(unit))
+
+    assert found == {user for user in everyone if scope_for_user(user).may_follow_up(unit)}
+
+
+def test_the_people_who_may_follow_up_the_tianhe_road_outlet_are_hq_its_manager_and_its_head(
+    hq_admin, auditor, unit_manager, outlet_head, teller, outsider, network
+):
+    assert set(users_who_may_follow_up(network["GZ0101"])) == {hq_admin, unit_manager, outlet_head}
+
+
+def test_a_unit_is_headed_by_its_own_outlet_head_or_unit_manager_not_by_those_above(
+    hq_admin, unit_manager, outlet_head, network
+):
+    heads = set(unit_heads([network["GZ0101"].pk, network["GZ01"].pk, network["HQ"].pk]))
+
+    assert heads == {unit_manager, outlet_head}
+
+
+# -- the same answer through user.has_perm (AccessBackend) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "persona, may_import",
+    [
+        ("hq_admin", True),
+        ("auditor", False),
+        ("unit_manager", False),
+        ("outlet_head", False),
+        ("teller", False),
+        ("outsider", False),
+    ],
+)
+def test_has_perm_answers_the_named_permissions_as_the_scope_does(persona, may_import, request, network):
+    user = request.getfixturevalue(persona)
+
+    for name in ("may_import", "may_write_network", "may_close_months", "may_start_rollup"):
+        assert user.has_perm(f"access.{name}") is may_import
+        assert getattr(scope_for_user(user), name) is may_import
+
+
+def test_has_perm_grants_no_model_permission_and_no_unknown_name(hq_admin):
+    assert not hq_admin.has_perm("kpi.add_fact")
+    assert not hq_admin.has_perm("access.may_follow_up")
+    assert not hq_admin.has_perm("access.everything")
+
+
+def test_has_perm_refuses_a_deactivated_hq_admin(hq_admin):
+    hq_admin.is_active = False
+    hq_admin.save()
+
+    assert not hq_admin.has_perm("access.may_import")
+
+
+# -- a person's name or its mask -----------------------------------------------------------------------
+
+
+def test_a_reader_with_personal_data_sees_names_and_identity_numbers_whole():
+    scope = Scope(unit_path="/HQ/GZ/GZ01/", personal_data=True)
+
+    assert scope.person_name("王芳") == "王芳"
+    assert scope.id_number("440106199003071234") == "440106199003071234"
+    assert not scope.masks_personal_data
+
+
+def test_a_reader_without_personal_data_sees_their_masks():
+    scope = Scope(unit_path="/HQ/GZ/GZ01/")
+
+    assert scope.person_name("王芳") == "王*"
+    assert scope.person_name("欧阳娜娜") == "欧**娜"
+    assert scope.id_number("440106199003071234") == "440106********1234"
+    assert scope.masks_personal_data
+
+
+def test_a_read_token_sees_masks_and_a_personal_token_the_names(network):
+
+    read, _key = api_token_create(name="read", unit=network["GZ01"], scopes="read")
+    personal, _key = api_token_create(name="personal", unit=network["GZ01"], scopes="read,personal")
+
+    assert scope_for_token(read).person_name("张小三") == "张*三"
+    assert scope_for_token(personal).person_name("张小三") == "张小三"
+
+
+# -- one's own pages (moved from tests/kpi/test_selectors.py and tests/kpi/test_overview.py) -----------
+
+
+def test_my_scorecard_is_the_outlet_heads_outlet_the_managers_unit_the_tellers_own_and_hq_for_admins(
+    network, outlet_head, unit_manager, teller, hq_admin, auditor, outsider
+):
+    assert own_scorecard_entity(user=outlet_head) == network["GZ0101"]
+    assert own_scorecard_entity(user=unit_manager) == network["GZ01"]
+    assert own_scorecard_entity(user=teller) == teller.staff_member
+    assert own_scorecard_entity(user=hq_admin) == network["HQ"]
+    assert own_scorecard_entity(user=auditor) == network["HQ"]
+    assert own_scorecard_entity(user=outsider) is None
+
+
+def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
+    network, unit_manager, hq_admin, auditor, outlet_head, teller, outsider
+):
+    assert own_overview_unit(user=unit_manager) == network["GZ01"]
+    assert own_overview_unit(user=hq_admin) == network["HQ"]
+    assert own_overview_unit(user=auditor) == network["HQ"]
+    assert own_overview_unit(user=UserFactory(username="root", is_superuser=True)) == network["HQ"]
+    for user in (outlet_head, teller, outsider):
+        assert own_overview_unit(user=user) is None
+
+
+@pytest.mark.parametrize(
+    "persona, on_scorecard",
+    [
+        ("hq_admin", False),
+        ("auditor", False),
+        ("unit_manager", False),
+        ("outlet_head", True),
+        ("teller", True),
+        ("outsider", False),
+    ],
+)
+def test_outlet_heads_and_staff_start_the_day_on_their_scorecard(persona, on_scorecard, request, network):
+    assert starts_on_scorecard(request.getfixturevalue(persona)) is on_scorecard
+
+
+# -- the header's menu -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "persona, overview, own_pages, network_pages",
+    [
+        ("hq_admin", True, True, True),
+        ("auditor", True, True, True),
+        ("unit_manager", True, True, True),
+        ("outlet_head", False, True, True),
+        ("teller", False, True, False),
+        ("outsider", False, False, False),
+    ],
+)
+def test_the_menu_shows_each_persona_the_pages_it_opens(persona, overview, own_pages, network_pages, request, network):
+    assert menu_for(request.getfixturevalue(persona)) == Menu(overview, own_pages, network_pages)
+
+
+def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
+    assert menu_for(UserFactory(username="root", is_superuser=True, is_staff=True)) == Menu(True, True, True)
