@@ -15,7 +15,10 @@ COPY . .
 RUN DEBUG=true python manage.py compilemessages --ignore=.venv \
  && DEBUG=false SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
 
-RUN useradd --create-home bankops && chown -R bankops /app
+# /var/lib/celerybeat: beat's schedule file, on a volume in docker-compose.yml. Created here, owned by the
+# app's user, so that the volume starts out writable by it.
+RUN useradd --create-home bankops && chown -R bankops /app \
+ && mkdir -p /var/lib/celerybeat && chown bankops /var/lib/celerybeat
 USER bankops
 EXPOSE 8000
 CMD ["gunicorn", "bankops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -300,3 +300,35 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class PeriodDone(models.Model):
+    """Which periods the catch-up jobs have done (alerts.services.catch_up): the evaluation of a published
+    day and the Monday review of a week, each with the rollup run it read. A period whose day is
+    published again (a late fact) is done again; one missed (the beat or the worker was down) is made up
+    by the next run. Internal bookkeeping: not shown anywhere."""
+
+    class Job(models.TextChoices):
+        EVALUATION = "evaluation"
+        REVIEWS = "reviews"
+
+    job = models.CharField(max_length=12, choices=Job.choices)
+    start = models.DateField()
+    run = models.ForeignKey("kpi.RollupRun", null=True, on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "start"], name="period_done_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.start}"
+
+    @classmethod
+    def record(cls, job: str, start, run_id: int | None) -> None:
+        # One statement (INSERT … ON CONFLICT DO UPDATE), safe when two workers record the same period.
+        cls.objects.bulk_create(
+            [cls(job=job, start=start, run_id=run_id)],
+            update_conflicts=True,
+            unique_fields=["job", "start"],
+            update_fields=["run", "done_at"],
+        )

@@ -9,17 +9,16 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from alerts.services.catch_up import alerts_evaluate_pending, alerts_evaluate_recorded, weekly_reviews_pending
 from alerts.services.digest import digests_send
-from alerts.services.evaluation import alerts_check_missing, alerts_evaluate
-from alerts.services.reviews import weekly_reviews_create
-from lib.periods import PeriodKind, period_of
+from alerts.services.evaluation import alerts_check_missing
 
 
 @shared_task(name="alerts.tasks.evaluate_day", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def evaluate_day(date: str) -> dict:
     """Evaluate the alert rules for a business day (YYYY-MM-DD); queued by alerts.receivers once kpi
     announces the day published (kpi.signals.day_published)."""
-    return alerts_evaluate(day=datetime.date.fromisoformat(date)).as_dict()
+    return alerts_evaluate_recorded(day=datetime.date.fromisoformat(date)).as_dict()
 
 
 @shared_task(name="alerts.tasks.check_missing_data")
@@ -29,12 +28,18 @@ def check_missing_data() -> dict:
     return alerts_check_missing(day=yesterday, now=timezone.now()).as_dict()
 
 
+@shared_task(name="alerts.tasks.evaluate_pending")
+def evaluate_pending() -> list[dict]:
+    """Every hour: each published day of the last ALERTS_CATCH_UP_DAYS not yet evaluated (the rollup
+    queues the evaluation of a day it publishes; this makes up one that was lost)."""
+    return [result.as_dict() for result in alerts_evaluate_pending()]
+
+
 @shared_task(name="alerts.tasks.weekly_reviews")
-def weekly_reviews() -> dict:
-    """The Monday review (周例会): a review item for every outlet that missed last week's weekly target."""
-    this_week = period_of(PeriodKind.WEEK, timezone.localdate())
-    last_week_start = this_week.start - datetime.timedelta(days=7)
-    return weekly_reviews_create(week_start=last_week_start).as_dict()
+def weekly_reviews() -> list[dict]:
+    """The Monday review (周例会): a review item for every outlet that missed a weekly target, for every
+    week not yet reviewed up to last week (a Monday missed is made up the next day)."""
+    return [result.as_dict() for result in weekly_reviews_pending()]
 
 
 @shared_task(name="alerts.tasks.send_digests")

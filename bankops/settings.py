@@ -100,8 +100,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if not DEBUG else 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a seed or rollup writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    # WAL lets the dev server read while a seed or rollup writes. The background thread's rollup and a
+    # request write at the same time: IMMEDIATE transactions queue for the one write lock (up to `timeout`
+    # seconds) instead of failing with "database is locked" when a reader turns writer mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE", timeout=30
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.User"
@@ -306,6 +310,9 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker the heavy tasks (the rollup after a facts POST) run in one background thread of the
+# web process instead of in the request (lib.background); the test suite turns it off.
+BACKGROUND_THREAD = env.bool("BACKGROUND_THREAD", default=not REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -317,6 +324,16 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 # Acknowledge after the work is done: a worker that dies mid-task leaves the message for another.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# How long Redis waits for the acknowledgement of a task it handed out before it gives the task to
+# another worker. It must be longer than any task can live, or a rollup still running would be started a
+# second time: a task lives at most CELERY_TASK_TIME_LIMIT (60 min, then it is killed), and that includes
+# waiting for the rollup lock (named_lock gives up after 60 min too, and the soft limit stops it at 50).
+# Twice the hard limit (2 h) leaves a margin for a task that waited in the worker's prefetch. A worker
+# killed outright has its task redelivered after this; its run was reaped long before (its heartbeat
+# stopped: RUN_STALE_AFTER), and the redelivered task takes the run over.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * CELERY_TASK_TIME_LIMIT)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
@@ -329,6 +346,20 @@ ROLLUP_MINUTE = env.int("ROLLUP_MINUTE", default=0)
 # running totals older than ROLLUP_STATE_DAYS are dropped (a correction further back rebuilds them).
 SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=62)
 ROLLUP_STATE_DAYS = env.int("ROLLUP_STATE_DAYS", default=45)
+# The first business day the rollup computes: facts dated before it are not read and mark nothing stale
+# (the rollup also never computes a day after yesterday, whatever dates the facts carry).
+ROLLUP_FIRST_DATE = env.str("ROLLUP_FIRST_DATE", default="2000-01-01")
+# Yesterday must be published by this time (HH:MM, the bank's time zone), before the 08:30 morning
+# meeting; after it, HQ's overview and the logs say it is not (kpi.services.runs.rollup_problems).
+ROLLUP_DUE_TIME = env.str("ROLLUP_DUE_TIME", default="07:30")
+# A running rollup or tiering run whose heartbeat is older than this (seconds) has lost its worker: the
+# reaper marks it failed and a redelivered task takes it over. A live run beats as it reads and computes
+# and while it waits for its lock; the longest silence is the publication's transaction (the COPY of a
+# province's scorecards, a few minutes at most: bench/rollup.py), so ten minutes is never a slow run.
+RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=600)
+# How far back (days) the catch-up jobs look for a published day not yet evaluated against the alert
+# rules (a day published again is evaluated again).
+ALERTS_CATCH_UP_DAYS = env.int("ALERTS_CATCH_UP_DAYS", default=14)
 
 CELERY_BEAT_SCHEDULE = {
     # Early warning (issue 8). Each day the rollup publishes is evaluated (alerts listens to
@@ -339,11 +370,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.check_missing_data",
         "schedule": crontab(minute="*/15"),
     },
-    # Monday, an hour after the morning rollup has published Sunday (the end of last week): the review
-    # items (周例会) of the outlets that missed last week's weekly targets, before the Monday meeting.
+    # Every day an hour after the morning rollup: the review items (周例会) of every week not yet
+    # reviewed, up to last week (Monday's run, an hour after the morning rollup has published Sunday,
+    # makes last week's before the Monday meeting; a Monday missed is made up on Tuesday).
     "alerts-weekly-reviews": {
         "task": "alerts.tasks.weekly_reviews",
-        "schedule": crontab(day_of_week="mon", hour=(ROLLUP_HOUR + 1) % 24, minute=ROLLUP_MINUTE),
+        "schedule": crontab(hour=(ROLLUP_HOUR + 1) % 24, minute=ROLLUP_MINUTE),
+    },
+    # Every hour at :40: each published day of the last ALERTS_CATCH_UP_DAYS not yet evaluated against
+    # the alert rules (the rollup queues the evaluation of a day it publishes; this makes up one lost).
+    "alerts-evaluate-pending": {
+        "task": "alerts.tasks.evaluate_pending",
+        "schedule": crontab(minute=40),
     },
     # Every day at 07:30, after the morning rollup and its evaluation: each owner's digest, read before
     # the 08:30 morning meeting (晨会).
@@ -362,12 +400,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.tasks.peer_groups_rebuild",
         "schedule": crontab(hour=5, minute=30),
     },
-    # On the 1st of every month at 04:00, tier the customers of the month just ended (DOMAIN.md §6): the
-    # CRM's month-end AUM snapshots land overnight, and the tier counts it writes as facts on the month's
-    # last day must be in before the morning rollup (ROLLUP_HOUR) scores that day. A month without
-    # snapshots is skipped; `tier_customers --month` runs it once they are in.
-    "customers-tiering-monthly": {
-        "task": "customers.tasks.tiering_last_month",
-        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    # Every night at 04:00, tier the customers of every ended month not yet tiered (DOMAIN.md §6): on the
+    # 1st the month just ended, whose month-end AUM snapshots the CRM lands overnight; the tier counts it
+    # writes as facts on the month's last day must be in before the morning rollup (ROLLUP_HOUR) scores
+    # that day. A month whose snapshots are not in yet is skipped and tiered the night they are.
+    "customers-tiering-nightly": {
+        "task": "customers.tasks.tiering_pending",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    # Every five minutes: rollup and tiering runs whose worker stopped (no heartbeat for RUN_STALE_AFTER)
+    # are marked failed, and the operations problems (yesterday not published by ROLLUP_DUE_TIME, a stuck
+    # run) are logged as errors.
+    "runs-reap": {
+        "task": "kpi.tasks.runs_reap",
+        "schedule": crontab(minute="*/5"),
+    },
+    "tiering-runs-reap": {
+        "task": "customers.tasks.tiering_runs_reap",
+        "schedule": crontab(minute="*/5"),
     },
 }

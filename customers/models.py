@@ -254,6 +254,9 @@ class TieringRun(models.Model):
     customers = models.PositiveIntegerField(_("customers tiered"), default=0)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Touched as the run advances and while it waits for the tiering lock: a running run whose heartbeat
+    # is older than settings.RUN_STALE_AFTER has lost its worker and is reaped (customers.services.runs).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("tiering run")

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from customers.services import tiering
-from customers.services.runs import tiering_month_problem
+from customers.services.runs import tiering_month_problem, tiering_pending_months, tiering_runs_reap
 from lib.locks import LockTimeout
 from lib.periods import parse_month
 
@@ -39,3 +39,18 @@ def tiering_last_month() -> dict:
     """On the 1st of every month (CELERY_BEAT_SCHEDULE): tier the month that has just ended."""
     month = tiering.previous_month(timezone.localdate())
     return tiering_month(month.isoformat())
+
+
+@shared_task(name="customers.tasks.tiering_pending")
+def tiering_pending() -> list[dict]:
+    """Every night (CELERY_BEAT_SCHEDULE): tier every ended month not yet tiered, oldest first (each
+    month's migrations start from the month before). On the 1st that is the month just ended; a night
+    missed, or snapshots that came in late, are made up by the next night. Safe to run twice: a month
+    tiered is no longer pending."""
+    return [tiering_month(month.isoformat()) for month in tiering_pending_months()]
+
+
+@shared_task(name="customers.tasks.tiering_runs_reap")
+def tiering_runs_reap_task() -> list[int]:
+    """Every five minutes: mark failed the tiering runs whose worker stopped (no heartbeat)."""
+    return tiering_runs_reap()

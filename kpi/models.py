@@ -341,6 +341,9 @@ class RollupRun(models.Model):
     scorecards = models.PositiveIntegerField(_("scorecards"), default=0)
     lines = models.PositiveIntegerField(_("lines"), default=0)
     facts_loaded_at = models.DateTimeField(_("latest fact received"), null=True, blank=True)
+    # Touched as a running run advances and while it waits for the rollup lock: a run whose heartbeat is
+    # older than settings.RUN_STALE_AFTER has lost its worker (kpi.services.runs).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rollup run")
@@ -365,12 +368,18 @@ class RollupDayQuerySet(models.QuerySet):
 
 class RollupDay(models.Model):
     """The published state of a business day. `stale_since` is set when a fact on or before this day
-    changed after it was published; the next rollup recomputes it."""
+    changed after it was published; the next rollup recomputes it.
+
+    `stale_version` counts those changes: a rollup notes it before it reads anything and clears
+    `stale_since` only if it has not moved by the time it publishes (a compare-and-swap), so a fact that
+    arrives while the day computes leaves it stale for the next rollup instead of being lost. The row
+    exists from the start of the day's first rollup, so that such a fact has a row to mark."""
 
     date = models.DateField(_("business date"), unique=True)
     published_run = models.ForeignKey(RollupRun, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     stale_since = models.DateTimeField(_("stale since"), null=True, blank=True)
+    stale_version = models.PositiveBigIntegerField(_("changes since first rolled up"), default=0)
 
     objects = RollupDayQuerySet.as_manager()
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.db import connection
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
 
 
 class LockTimeout(Exception):
@@ -29,7 +32,11 @@ def _key(name: str) -> int:
 
 
 @contextmanager
-def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iterator[None]:
+def named_lock(
+    name: str, *, timeout: float = 3600.0, poll: float = 0.5, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the lock `name` for the block. `on_wait` is called between tries while another holder has it
+    (a job's heartbeat: waiting for the lock is not being dead)."""
     deadline = time.monotonic() + timeout
     if connection.vendor == "postgresql":
         key = _key(name)
@@ -40,20 +47,30 @@ def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iter
                     break
                 if time.monotonic() > deadline:
                     raise LockTimeout(f"'{name}' is still held by another process after {timeout:.0f}s")
+                if on_wait is not None:
+                    on_wait()
                 time.sleep(poll)
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # The connection broke under the holder: the server releases a session's locks when the
+                # session ends. Raising here would hide why the holder failed.
+                logger.warning("could not release '%s' on a broken connection", name, exc_info=True)
         return
 
     database = str(connection.settings_dict["NAME"])
     if "memory" in database:
         # An in-memory database (the test suite) exists only in this process: a thread lock suffices.
         lock = _memory_locks.setdefault(name, threading.Lock())
-        if not lock.acquire(timeout=timeout):
-            raise LockTimeout(f"'{name}' is still held after {timeout:.0f}s")
+        while not lock.acquire(timeout=poll):
+            if time.monotonic() > deadline:
+                raise LockTimeout(f"'{name}' is still held after {timeout:.0f}s")
+            if on_wait is not None:
+                on_wait()
         try:
             yield
         finally:
@@ -70,6 +87,8 @@ def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iter
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise LockTimeout(f"'{name}' is still held by another process after {timeout:.0f}s")
+                if on_wait is not None:
+                    on_wait()
                 time.sleep(poll)
         try:
             yield
@@ -78,3 +97,15 @@ def named_lock(name: str, *, timeout: float = 3600.0, poll: float = 0.5) -> Iter
 
 
 _memory_locks: dict[str, threading.Lock] = {}
+
+
+def transaction_lock(name: str) -> None:
+    """Take the lock `name` until the current transaction ends (PostgreSQL's pg_advisory_xact_lock).
+
+    For writers that must not interleave with a short critical section of another (a stale mark and the
+    rollup's reading of what it has seen). SQLite needs nothing: it runs one writing transaction at a
+    time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_key(name)])

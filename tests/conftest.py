@@ -12,8 +12,11 @@ from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactor
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    """Tests run tasks in-process unless they start a real worker (tests/bankops/test_celery_worker.py)."""
+def _celery_eager(settings):
+    """Tests run tasks in-process unless they start a real worker (tests/bankops/test_celery_worker.py),
+    in the caller rather than the embedded default's background thread (tests/kpi/test_background.py
+    turns it on)."""
+    settings.BACKGROUND_THREAD = False
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

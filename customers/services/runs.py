@@ -1,15 +1,17 @@
 """Which months the tiering may run for: shared by the command, the admin and the Celery tasks, so each
-door refuses the same months with the same words."""
+door refuses the same months with the same words. Which months are still to tier (the nightly catch-up),
+and the runs whose worker stopped (the reaper and the operations line)."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Snapshot
-from customers.services.tiering import month_end, month_start
+from customers.models import Snapshot, TieringRun
+from customers.services.tiering import REAPED, month_end, month_start, previous_month, stale_before
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -36,3 +38,48 @@ def tiering_month_problem(month: datetime.date) -> str | None:
             "month": f"{month:%Y-%m}"
         }
     return None
+
+
+def tiering_pending_months(*, today: datetime.date | None = None) -> list[datetime.date]:
+    """The ended months not yet tiered, oldest first: every month after the latest one tiered (or, before
+    the first tiering, the month just ended) up to the month just ended. A month whose snapshots are not
+    in yet stays pending and is tiered the night they are; a missed night is made up by the next."""
+    last = previous_month(month_start(today or timezone.localdate()))
+    done = set(TieringRun.objects.filter(status=TieringRun.Status.DONE).values_list("month", flat=True))
+    latest = max(done, default=None)
+    first = month_start(month_end(latest) + datetime.timedelta(days=1)) if latest else last
+    return [month for month in months_between(first, last) if month not in done]
+
+
+def tiering_runs_reap(*, now: datetime.datetime | None = None) -> list[int]:
+    """Mark failed every running tiering run whose heartbeat stopped RUN_STALE_AFTER ago; their ids."""
+    now = now or timezone.now()
+    dead = TieringRun.objects.filter(_silent_since(stale_before(now)), status=TieringRun.Status.RUNNING).order_by("pk")
+    ids = []
+    for run in dead:
+        since = timezone.localtime(run.heartbeat_at or run.started_at)
+        ids += [run.pk] * TieringRun.objects.filter(pk=run.pk, status=TieringRun.Status.RUNNING).update(
+            status=TieringRun.Status.FAILED,
+            finished_at=now,
+            message=f"{REAPED} no sign of life from its worker since {since:%Y-%m-%d %H:%M:%S}",
+        )
+    return ids
+
+
+def tiering_problems(now: datetime.datetime) -> list[str]:
+    """The operations line (lib.operations): tiering runs stuck without a heartbeat for RUN_STALE_AFTER."""
+    return [
+        _("Customer tiering of %(month)s is stuck: no sign of life since %(since)s.")
+        % {
+            "month": f"{run.month:%Y-%m}",
+            "since": timezone.localtime(run.heartbeat_at or run.started_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for run in TieringRun.objects.filter(
+            _silent_since(stale_before(now)), status=TieringRun.Status.RUNNING
+        ).order_by("pk")
+    ]
+
+
+def _silent_since(cutoff: datetime.datetime) -> Q:
+    # A run from before heartbeats existed counts from when it started.
+    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, started_at__lt=cutoff)

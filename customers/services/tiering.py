@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from kpi.models import Aggregation, Category, Direction, IngestBatch, Level, Met
 from kpi.services.facts import facts_ingest
 from lib.bulk import insert_frame, read_frame
 from lib.csvimport import CsvRow
+from lib.jobs import heartbeat, record_on_fresh_connection
 from lib.locks import named_lock
 from lib.periods import PeriodKind, period_of
 from staff.models import Assignment
@@ -36,6 +38,15 @@ from staff.models import Assignment
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "customers-tiering"
+# The message of a run marked failed because its worker stopped (the reaper, or a run that took over).
+REAPED = "reaped:"
+
+
+def stale_before(now: datetime.datetime) -> datetime.datetime:
+    """Runs without a sign of life since this time have lost their worker (settings.RUN_STALE_AFTER)."""
+    return now - datetime.timedelta(seconds=settings.RUN_STALE_AFTER)
+
+
 PREMIUM_METRIC = "premium_customers"
 
 Progress = Callable[[int, str], None]
@@ -102,21 +113,38 @@ def assign_tiers(aum: np.ndarray, tiers: list[Tier]) -> np.ndarray:
 
 def tiering_run(*, month: datetime.date, progress: Progress | None = None) -> TieringRun:
     """Tier every customer with a snapshot in `month`, count the migrations from the month before per
-    outlet and relationship manager, and write the tier counts as facts dated the month's last day."""
+    outlet and relationship manager, and write the tier counts as facts dated the month's last day.
+
+    The run's heartbeat moves with its progress and while it waits for the lock; under the lock, another
+    run of the month "running" without a heartbeat for RUN_STALE_AFTER has lost its worker (a killed
+    process whose task was redelivered): this one takes over and that one is marked failed, saying so.
+    A failure is recorded on a fresh connection (lib.jobs): the job's own may be what failed."""
     month = month_start(month)
-    run = TieringRun.objects.create(month=month)
+    run = TieringRun.objects.create(month=month, heartbeat_at=timezone.now())
+    beat = heartbeat(TieringRun.objects.filter(pk=run.pk))
 
     def report(percent: int, message: str) -> None:
-        TieringRun.objects.filter(pk=run.pk).update(progress=percent, message=message[:300])
+        beat(progress=percent, message=message[:300])
         if progress:
             progress(percent, message)
 
     try:
-        with named_lock(LOCK_NAME):
+        with named_lock(LOCK_NAME, on_wait=beat):
+            stopped = TieringRun.objects.filter(
+                month=month, status=TieringRun.Status.RUNNING, heartbeat_at__lt=stale_before(timezone.now())
+            )
+            stopped.exclude(pk=run.pk).update(
+                status=TieringRun.Status.FAILED,
+                finished_at=timezone.now(),
+                message=f"{REAPED} its worker stopped; run {run.pk} took the month over",
+            )
             customers = _tier_month(month, report)
     except Exception as exc:
-        TieringRun.objects.filter(pk=run.pk).update(
-            status=TieringRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}"[:300]
+        record_on_fresh_connection(
+            TieringRun.objects.filter(pk=run.pk),
+            status=TieringRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}"[:300],
         )
         logger.exception("tiering of %s failed", f"{month:%Y-%m}")
         raise

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay
+from kpi.retention import scorecards_not_kept
 from kpi.selectors import bulletin as bulletin_reads
 from kpi.selectors import scorecards as scorecards_reads
 from kpi.serializers import (
@@ -93,7 +95,10 @@ class RankingListView(APIView):
                     )
                 ],
             ),
-            404: OpenApiResponse(description="No such peer group or unit in your scope."),
+            404: OpenApiResponse(
+                description="No such peer group or unit in your scope, or a day whose scorecards were not kept "
+                "(the message names the nearest day kept)."
+            ),
         },
         tags=["rankings"],
     )
@@ -104,6 +109,9 @@ class RankingListView(APIView):
         scope = scope_for_request(request)
         group, unit = _ranked_set(scope, params["group"])
         day = params.get("date") or scorecards_reads.latest_rolled_up_date()
+        not_kept = scorecards_not_kept(date=day) if day else None
+        if not_kept is not None:
+            raise NotFound({"date": [not_kept.api_message()]})
         rows = (
             bulletin_reads.bulletin_rows(date=day, period=params["period"], group=group, unit=unit, scope=scope)
             if day

@@ -8,10 +8,11 @@ from django.db.models import Prefetch, Q
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
+from kpi.retention import scorecards_not_kept
 from kpi.selectors import scorecards as scorecards_reads
 from kpi.serializers import ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
@@ -146,7 +147,12 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
                     )
                 ],
             ),
-            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit or staff member in your scope."),
+            404: OpenApiResponse(
+                ApiErrorsSerializer,
+                description="No such unit or staff member in your scope, or a day whose scorecards were not kept "
+                "(SCORECARD_RETENTION_DAYS: older days keep only week, month, quarter and year ends); the message "
+                "names the nearest day kept.",
+            ),
         },
         tags=["scorecards"],
     )
@@ -157,6 +163,7 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         super().initial(request, *args, **kwargs)
         self.day, self.period = _day_and_period(request.query_params)
         self.published = RollupDay.objects.published(on=self.day).first() if self.day else None
+        _refuse_if_not_kept(self.day)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False) or self.published is None:  # the schema asks without a request
@@ -176,6 +183,13 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         page = self.paginate_queryset(queryset)
         data = self.get_paginated_response(self.get_serializer(page, many=True).data).data
         return conditional_response(request, data, last_modified=self.published and self.published.published_at)
+
+
+def _refuse_if_not_kept(day) -> None:
+    """A published day whose scorecards the retention rule pruned: 404 saying so, not an empty list."""
+    not_kept = scorecards_not_kept(date=day) if day else None
+    if not_kept is not None:
+        raise NotFound({"date": [not_kept.api_message()]})
 
 
 def _day_and_period(params) -> tuple:

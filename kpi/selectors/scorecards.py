@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from branches.models import OrgUnit
 from kpi.models import (
@@ -24,8 +25,11 @@ from staff.models import Assignment, StaffMember
 
 
 def latest_rolled_up_date() -> datetime.date | None:
-    """The latest business day whose results are published, or None before the first rollup."""
-    return RollupDay.objects.published().order_by("-date").values_list("date", flat=True).first()
+    """The latest business day whose results are published, or None before the first rollup. Never today
+    or a later day (a day is rolled up once it is over; one published from a fact with a future date is
+    not the day a page opens on)."""
+    published = RollupDay.objects.published().filter(date__lt=timezone.localdate())
+    return published.order_by("-date").values_list("date", flat=True).first()
 
 
 def scorecard_lines(*, scorecard: Scorecard) -> list[ScorecardLine]:

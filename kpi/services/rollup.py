@@ -20,12 +20,22 @@ How it stays cheap and safe:
    previous results stay published. The superseded run's rows are then deleted.
 4. Never interleaved. A named lock (lib.locks) keeps two rollups apart, whoever started them.
 5. Late facts. A fact that changes day F marks every published day from F on stale
-   (days_mark_stale); rollup_pending recomputes them in date order.
+   (days_mark_stale); rollup_pending recomputes them in date order. A mark also moves the day's
+   stale_version; a rollup notes the version before it reads anything and clears the mark only if the
+   version has not moved when it publishes, so a fact that arrives while its day computes is never lost:
+   the day stays stale and the next rollup takes it. Marks and that first note take one lock
+   (lib.locks.transaction_lock), so a mark is either in before the rollup reads or counted after.
 6. Closed months are frozen (kpi.services.closing): a rollup of one of their days records a skipped
    run and leaves the published one; pending_days passes them over (a late fact still marks them
    stale, and they are recomputed once the month is reopened).
 7. Announced, not called. Once a day's publication commits, kpi.signals.day_published tells the apps
    built on kpi (alerts queues the evaluation of its rules); the rollup imports none of them.
+8. Bounded. The days a rollup may compute run from settings.ROLLUP_FIRST_DATE to yesterday: a fact
+   dated 9999-12-31 does not make the pending rollup run on towards year 9999, and one dated
+   0001-01-01 neither marks every day stale nor seeds a balance (facts outside are not read).
+9. Truthful runs. A run's heartbeat (RollupRun.heartbeat_at) moves with its progress and while it
+   waits for the lock; a failure is recorded on a fresh connection (lib.jobs); kpi.services.runs reaps
+   runs whose heartbeat stopped and lets a redelivered task take them over.
 """
 
 from __future__ import annotations
@@ -39,7 +49,8 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import F, Max, Min, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
@@ -58,10 +69,12 @@ from kpi.models import (
     ScorecardLine,
     Target,
 )
+from kpi.retention import keeps_scorecards
 from kpi.services import scoring
 from kpi.signals import day_published
 from lib import bulk
-from lib.locks import named_lock
+from lib.jobs import heartbeat, record_on_fresh_connection
+from lib.locks import named_lock, transaction_lock
 from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of
 
 logger = logging.getLogger(__name__)
@@ -77,6 +90,10 @@ STATE_COLUMNS = [
     *(f"open_{kind}" for kind in LONG_KINDS),
 ]
 LOCK_NAME = "kpi-rollup"
+# Taken by every stale mark (in the marking transaction) and by a rollup while it notes a day's version.
+STALE_LOCK = "kpi-rollup-stale-marks"
+# A run in one of these states is over: a redelivered task leaves it alone.
+FINISHED = (RollupRun.Status.PUBLISHED, RollupRun.Status.SKIPPED, RollupRun.Status.SUPERSEDED)
 
 Progress = Callable[[int, str], None]
 
@@ -85,15 +102,24 @@ def _no_progress(percent: int, message: str) -> None:
     return None
 
 
+def rollup_first_date() -> datetime.date:
+    """The first business day the rollup computes (settings.ROLLUP_FIRST_DATE); facts before it are not read."""
+    return datetime.date.fromisoformat(str(settings.ROLLUP_FIRST_DATE))
+
+
 def _recorded(run: RollupRun, progress: Progress) -> Progress:
-    """`progress`, also written to the run (one UPDATE when the percentage moves) so that a poller of
-    GET /api/v1/rollups/{id}/ or the admin sees how far it is."""
+    """`progress`, also written to the run with its heartbeat (one UPDATE when the percentage moves, and
+    a heartbeat now and then in between) so that a poller of GET /api/v1/rollups/{id}/ or the admin sees
+    how far it is, and the reaper sees it is alive."""
     last = [-1]
+    beat = heartbeat(RollupRun.objects.filter(pk=run.pk))
 
     def report(percent: int, message: str) -> None:
         if percent != last[0]:
             last[0] = percent
-            RollupRun.objects.filter(pk=run.pk).update(progress=percent, message=message[:300])
+            beat(progress=percent, message=message[:300])
+        else:
+            beat()
         progress(percent, message)
 
     return report
@@ -217,7 +243,7 @@ def _state_from_scratch(day: datetime.date, catalog: Catalog, progress: Progress
     first = min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
     last_ids = catalog.ids(Aggregation.LAST)
     carried = (
-        Fact.objects.filter(metric_id__in=last_ids, date__lt=first)
+        Fact.objects.filter(metric_id__in=last_ids, date__lt=first, date__gte=rollup_first_date())
         .values("unit_id", "staff_id", "metric_id")
         .annotate(latest=Max("date"))
     )
@@ -462,14 +488,6 @@ def _discard(run_ids: list[int]) -> None:
     RollupState.objects.filter(run_id__in=run_ids).delete()
 
 
-def _keeps_scorecards(day: datetime.date, today: datetime.date) -> bool:
-    """Daily scorecards are kept for SCORECARD_RETENTION_DAYS; older days keep those of period ends
-    (week, month, quarter, year: what reviews and pay are based on)."""
-    if (today - day).days <= settings.SCORECARD_RETENTION_DAYS:
-        return True
-    return any(period_of(kind, day).end == day for kind in LONG_KINDS)
-
-
 def _prune_states(day: datetime.date) -> None:
     """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
     recomputed from scratch instead of from the day before)."""
@@ -497,7 +515,12 @@ def rollup_day(
         run = RollupRun.objects.create(date=day, status=RollupRun.Status.QUEUED)
     progress = _recorded(run, progress)
     try:
-        with named_lock(LOCK_NAME):
+        with named_lock(LOCK_NAME, on_wait=heartbeat(RollupRun.objects.filter(pk=run.pk))):
+            # Under the lock nobody else works on this run: one that another delivery of the same task
+            # has finished meanwhile (a redelivered message took over a slow run) is left as it is.
+            run.refresh_from_db()
+            if run.status in FINISHED:
+                return run
             # Checked under the lock: month_close takes it too, so a close cannot slip in mid-run.
             if MonthClose.objects.closed(day).exists():
                 RollupRun.objects.filter(pk=run.pk).update(
@@ -507,16 +530,35 @@ def rollup_day(
                 return run
             _rollup_locked(run, day, progress, today)
     except Exception as exc:
-        RollupRun.objects.filter(pk=run.pk).update(
-            status=RollupRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}"[:300]
+        # On a fresh connection: this one may be what failed.
+        record_on_fresh_connection(
+            RollupRun.objects.filter(pk=run.pk),
+            status=RollupRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}"[:300],
         )
         logger.exception("rollup of %s failed", day)
         raise
+    # The planner's statistics of the tables just loaded (PostgreSQL: no waiting for autovacuum, which a
+    # server may not run): the first page read after a rollup must not scan millions of lines.
+    bulk.analyze(Scorecard, ScorecardLine, RollupState, RollupDay)
     return run
 
 
+def _day_watched(day: datetime.date) -> int:
+    """The day's stale_version before anything of the day is read, its row created if this is its first
+    rollup (so that a mark made from now on has a row to count on). Under the marks' lock: a marking
+    transaction has either committed, and what it wrote will be read, or will count after this."""
+    with transaction.atomic():
+        transaction_lock(STALE_LOCK)
+        watched, _created = RollupDay.objects.get_or_create(date=day)
+        return watched.stale_version
+
+
 def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today: datetime.date) -> None:
-    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.RUNNING, started_at=timezone.now())
+    now = timezone.now()
+    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.RUNNING, started_at=now, heartbeat_at=now)
+    seen = _day_watched(day)
     progress(2, f"{day}: reading")
     catalog = Catalog.load()
     previous_day = (
@@ -536,18 +578,22 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
     lines = scoring.score(scorecard_lines(values, _targets(day), day, catalog), day)
+    # The last sign of life before the publication's transaction: what the run writes inside it is seen
+    # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
 
     with transaction.atomic():
-        _write(run, state, lines, with_scorecards=_keeps_scorecards(day, today))
+        _write(run, state, lines, with_scorecards=keeps_scorecards(day, today))
         published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
         superseded = [published.published_run_id] if published.published_run_id else []
         now = timezone.now()
         published.published_run = run
         published.published_at = now
-        published.stale_since = None
-        published.save()
+        published.save(update_fields=["published_run", "published_at"])
+        # Fresh only if nothing changed since the rollup noted the version (compare-and-swap): a fact that
+        # came in while it computed leaves the day stale for the next rollup.
+        RollupDay.objects.filter(pk=published.pk, stale_version=seen).update(stale_since=None)
         RollupRun.objects.filter(pk=run.pk).update(
             status=RollupRun.Status.PUBLISHED,
             progress=100,
@@ -585,31 +631,38 @@ def rollup_range(
     return runs
 
 
-def pending_days(*, through: datetime.date | None = None) -> list[datetime.date]:
+def pending_days(*, through: datetime.date | None = None, today: datetime.date | None = None) -> list[datetime.date]:
     """Days that need a rollup: stale ones, and every day from the last published one up to the latest
-    fact (or `through`), in date order."""
+    fact (or `through`), in date order; never before ROLLUP_FIRST_DATE nor after yesterday,
+    whatever dates the facts carry."""
+    last = (today or timezone.localdate()) - datetime.timedelta(days=1)
+    floor = rollup_first_date()
+    if last < floor:
+        return []
+    window = {"date__gte": floor, "date__lte": last}
     # Days of closed months stay as they were published, stale or not: they are left out before the
     # first stale day is taken, or a frozen stale day would have every later day recomputed each time.
     closed = set(MonthClose.objects.closed().values_list("month", flat=True))
     stale = {
         day
-        for day in RollupDay.objects.exclude(stale_since=None).values_list("date", flat=True)
+        for day in RollupDay.objects.filter(**window).exclude(stale_since=None).values_list("date", flat=True)
         if day.replace(day=1) not in closed
     }
-    latest_published = RollupDay.objects.published().aggregate(latest=Max("date"))["latest"]
-    facts = Fact.objects.aggregate(first=Min("date"), last=Max("date"))
+    latest_published = RollupDay.objects.published().filter(**window).aggregate(latest=Max("date"))["latest"]
+    facts = Fact.objects.filter(**window).aggregate(first=Min("date"), last=Max("date"))
     end = max(filter(None, [facts["last"], through]), default=None)
     new: Iterable[datetime.date] = []
     if end is not None:
+        end = min(end, last)
         start = latest_published + datetime.timedelta(days=1) if latest_published else facts["first"] or end
+        start = max(start, floor)
         new = days_between(start, end) if start <= end else []
     days = sorted(stale | set(new))
     if stale:
         # A stale day invalidates the chain after it: everything later is recomputed too.
         first_stale = min(stale)
-        days = sorted(
-            {*days, *(d for d in RollupDay.objects.filter(date__gt=first_stale).values_list("date", flat=True))}
-        )
+        later = RollupDay.objects.filter(date__gt=first_stale, date__lte=last).values_list("date", flat=True)
+        days = sorted({*days, *later})
     return [day for day in days if day.replace(day=1) not in closed]
 
 
@@ -624,11 +677,25 @@ def rollup_pending(
     return days
 
 
-def days_mark_stale(*, first_date: datetime.date) -> int:
-    """A fact on `first_date` changed: every published day from then on must be recomputed.
+def days_mark_stale(*, first_date: datetime.date | None = None, dates: Iterable[datetime.date] | None = None) -> int:
+    """Something on `first_date` (a target, a template) or the facts of `dates` changed: every published
+    day from the earliest of them on must be recomputed.
 
     Every later day, not only those of the same periods, because a stock carries forward: a corrected
-    balance on 31 December is also the opening balance of next year's net change. Returns the number of
-    days marked; the next rollup (rollup_pending) recomputes them in order.
+    balance on 31 December is also the opening balance of next year's net change. Each day's
+    stale_version moves too (under STALE_LOCK, held until the caller's transaction ends), so a rollup
+    computing one of them keeps it stale. Returns the number of days marked (one UPDATE; a day already
+    stale keeps the time it became so); the next rollup (rollup_pending) recomputes them in order.
     """
-    return RollupDay.objects.filter(date__gte=first_date, stale_since=None).update(stale_since=timezone.now())
+    floor = rollup_first_date()
+    # A change from before the first day (a target period that starts earlier) counts from the first day;
+    # changed facts dated before it are not read by the rollup and change nothing.
+    changed = [max(first_date, floor)] if first_date is not None else []
+    changed += [day for day in dates or () if day >= floor]
+    if not changed:
+        return 0
+    first_changed = min(changed)
+    transaction_lock(STALE_LOCK)
+    return RollupDay.objects.filter(date__gte=first_changed).update(
+        stale_since=Coalesce("stale_since", Value(timezone.now())), stale_version=F("stale_version") + 1
+    )

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
@@ -19,6 +20,7 @@ from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines,
 from kpi.selectors.scorecards import latest_rolled_up_date
 from kpi.tables import RANKING, RANKING_PAGE, overview_table
 from kpi.views.common import DEFAULT_PERIOD, EXPORT_FORMATS
+from lib import operations
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS, PeriodKind, period_of, read_period_params
 from staff.access import Scope, get_unit_or_404, own_overview_unit, scope_for_user
 
@@ -82,6 +84,9 @@ def overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: boo
             for kind in PERIOD_KINDS
         ],
         "errors": errors,
+        # What the people who run BankOps must hear about (yesterday not published in time, a stuck run):
+        # for HQ only, who can act on it.
+        "operations": operations.problems(timezone.now()) if scope.everything else [],
         "keep": keep,
         "heatmap": heatmap,
         "rows": rows,

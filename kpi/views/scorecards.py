@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from branches.models import OrgUnit
 from kpi.models import Scorecard
+from kpi.retention import scorecards_not_kept
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
 from kpi.selectors.scorecards import (
     child_units,
@@ -44,7 +46,14 @@ def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit |
     scorecard = None
     if params.day is not None:
         scorecard = scorecard_get(date=params.day, period=params.period_kind, **who(entity))
+    # A day whose scorecards the retention rule pruned says so, with a link to the nearest day kept.
+    not_kept = scorecards_not_kept(date=params.day) if params.day is not None and scorecard is None else None
     return {
+        "not_kept": not_kept,
+        "retention_days": settings.SCORECARD_RETENTION_DAYS,
+        "nearest_kept_url": f"{request.path}?{params.query(date=not_kept.nearest.isoformat())}"
+        if not_kept and not_kept.nearest
+        else "",
         "params": params,
         "day": params.day,
         "latest": params.latest,

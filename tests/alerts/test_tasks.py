@@ -50,7 +50,7 @@ def test_nothing_is_evaluated_before_the_rollup_commits(long_waits, django_captu
         rollup.rollup_day(day=DAY, today=DAY)
 
     assert Alert.objects.count() == 0
-    with mock.patch("alerts.tasks.alerts_evaluate") as evaluate:
+    with mock.patch("alerts.services.catch_up.alerts_evaluate") as evaluate:
         callbacks[0]()
     evaluate.assert_called_once_with(day=DAY)
 
@@ -58,7 +58,7 @@ def test_nothing_is_evaluated_before_the_rollup_commits(long_waits, django_captu
 def test_a_failing_evaluation_is_logged_and_the_rollup_stays_published(
     long_waits, django_capture_on_commit_callbacks, caplog
 ):
-    broken = mock.patch("alerts.tasks.alerts_evaluate", side_effect=RuntimeError("rules broken"))
+    broken = mock.patch("alerts.services.catch_up.alerts_evaluate", side_effect=RuntimeError("rules broken"))
     with broken, django_capture_on_commit_callbacks(execute=True):
         run = rollup.rollup_day(day=DAY, today=DAY)
 
@@ -87,7 +87,7 @@ def test_the_missing_data_check_is_for_yesterday(_localdate):
 
 @mock.patch("django.utils.timezone.localdate", return_value=D(2026, 11, 25))
 def test_the_weekly_reviews_are_for_the_week_before(_localdate):
-    with mock.patch("alerts.tasks.weekly_reviews_create") as create:
+    with mock.patch("alerts.services.catch_up.weekly_reviews_create") as create:
         tasks.weekly_reviews.delay()
 
     # Wednesday 25 November: this week began on Monday the 23rd, last week on the 16th.
@@ -110,11 +110,53 @@ def test_the_beat_schedules_the_alert_tasks():
         "alerts.tasks.check_missing_data",
         "alerts.tasks.weekly_reviews",
         "alerts.tasks.send_digests",
+        "alerts.tasks.evaluate_pending",
     }
     assert all(entry["task"] in celery_app.tasks for entry in entries.values())
     missing = schedule["alerts-missing-data"]["schedule"]
     assert missing.minute == {0, 15, 30, 45} and len(missing.hour) == 24
+    # Every day, not only on Mondays (issue 13): a Monday missed is made up on Tuesday.
     weekly = schedule["alerts-weekly-reviews"]["schedule"]
-    assert weekly.day_of_week == {1} and weekly.hour == {settings.ROLLUP_HOUR + 1}
+    assert len(weekly.day_of_week) == 7 and weekly.hour == {settings.ROLLUP_HOUR + 1}
+    assert schedule["alerts-evaluate-pending"]["schedule"].minute == {40}
     digest = schedule["alerts-digests-daily"]["schedule"]
     assert (digest.hour, digest.minute) == ({7}, {30})
+
+
+# -- catch-up: every period not yet done (issue 13) -----------------------------------------------------
+
+
+def test_a_published_day_whose_evaluation_was_lost_is_evaluated_by_the_next_catch_up(long_waits):
+    # The 24th is published but its evaluation never ran (the broker lost the task).
+    rollup.rollup_day(day=DAY, today=DAY)
+    assert Alert.objects.count() == 0
+
+    with mock.patch("django.utils.timezone.localdate", return_value=D(2026, 11, 25)):
+        results = tasks.evaluate_pending.delay().get()
+        assert [result["day"] for result in results] == ["2026-11-24"]
+        assert Alert.objects.get(rule=long_waits).unit.code == "GZ0101"
+        # Done: the next run has nothing to do.
+        assert tasks.evaluate_pending.delay().get() == []
+
+
+def test_a_day_published_again_is_evaluated_again_by_the_catch_up(long_waits):
+    rollup.rollup_day(day=DAY, today=DAY)
+    tasks.evaluate_day.delay("2026-11-24").get()
+    rollup.rollup_day(day=DAY, today=DAY)  # a late fact: the day is published again
+
+    with mock.patch("django.utils.timezone.localdate", return_value=D(2026, 11, 25)):
+        assert [result["day"] for result in tasks.evaluate_pending.delay().get()] == ["2026-11-24"]
+
+
+def test_a_missed_monday_is_made_up_and_a_reviewed_week_is_not_reviewed_twice():
+    from alerts.models import PeriodDone
+    from alerts.services.catch_up import reviews_pending_weeks
+
+    # Week 2026-W47 (16–22 Nov) was reviewed; nothing ran on Monday 30 Nov, so on Tuesday 1 Dec the weeks
+    # of the 23rd (W48) is still to do, and W49 (from the 30th) is not over yet.
+    PeriodDone.record(PeriodDone.Job.REVIEWS, D(2026, 11, 16), None)
+    assert reviews_pending_weeks(today=D(2026, 12, 1)) == [D(2026, 11, 23)]
+    # A week missed entirely as well: on Monday 7 Dec, W48 and W49.
+    assert reviews_pending_weeks(today=D(2026, 12, 7)) == [D(2026, 11, 23), D(2026, 11, 30)]
+    # No further back than ALERTS_CATCH_UP_DAYS (14): on 28 Dec, from the week of the 14th.
+    assert reviews_pending_weeks(today=D(2026, 12, 28))[0] == D(2026, 12, 14)

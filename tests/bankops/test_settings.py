@@ -76,3 +76,28 @@ def test_the_deploy_checks_fail_on_a_short_secret_key():
 
     assert result.returncode != 0
     assert "security.W009" in result.stderr + result.stdout
+
+
+# -- jobs (issue 13) -----------------------------------------------------------------------------------
+
+
+def test_the_broker_waits_longer_for_an_acknowledgement_than_any_task_can_live():
+    from django.conf import settings
+
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    # A task lives at most the hard time limit (1 h), lock waits included; the broker waits 2 h.
+    assert (settings.CELERY_TASK_TIME_LIMIT, visibility) == (3600, 7200)
+    assert visibility > settings.CELERY_TASK_TIME_LIMIT > settings.CELERY_TASK_SOFT_TIME_LIMIT
+
+
+def test_beat_keeps_its_schedule_file_on_a_volume_in_docker_compose():
+    import yaml
+
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    beat = compose["services"]["beat"]
+    schedule = beat["command"].split("--schedule ", 1)[1].split()[0]
+    mounts = {mount.split(":")[1]: mount.split(":")[0] for mount in beat["volumes"]}
+
+    assert schedule == "/var/lib/celerybeat/schedule"
+    assert mounts == {"/var/lib/celerybeat": "beat"}
+    assert "beat" in compose["volumes"]

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone, translation
 
 from customers.models import CustomerMonth, TieringRun
-from customers.tasks import tiering_last_month, tiering_month
+from customers.tasks import tiering_last_month, tiering_month, tiering_pending
 from kpi.models import Fact, IngestBatch
 
 OCT = datetime.date(2026, 10, 1)
@@ -71,12 +71,14 @@ def test_the_monthly_task_tiers_the_month_just_ended(population, monkeypatch):
     assert TieringRun.objects.get().month == OCT
 
 
-def test_the_schedule_tiers_on_the_first_at_four_before_the_morning_rollup():
-    entry = settings.CELERY_BEAT_SCHEDULE["customers-tiering-monthly"]
+def test_the_schedule_tiers_what_is_pending_every_night_at_four_before_the_morning_rollup():
+    # Every night rather than on the 1st only (issue 13): a missed 1st, or snapshots that come in late,
+    # are tiered the next night; on the 1st at 04:00 that is the month just ended.
+    entry = settings.CELERY_BEAT_SCHEDULE["customers-tiering-nightly"]
     schedule = entry["schedule"]
 
-    assert entry["task"] == "customers.tasks.tiering_last_month"
-    assert (schedule.day_of_month, schedule.hour, schedule.minute) == ({1}, {4}, {0})
+    assert entry["task"] == "customers.tasks.tiering_pending"
+    assert (len(schedule.day_of_month), schedule.hour, schedule.minute) == (31, {4}, {0})
     assert settings.ROLLUP_HOUR > 4
 
 
@@ -127,3 +129,56 @@ def test_the_command_refuses_what_it_cannot_tier(population, arguments, message)
     with pytest.raises(CommandError, match=message):
         tier(*arguments)
     assert not TieringRun.objects.exists()
+
+
+# -- catch-up: every month not yet tiered (issue 13) -------------------------------------------------------
+
+
+def test_a_month_whose_night_was_missed_is_tiered_by_the_next_nightly_run(population, monkeypatch):
+    # The night of 1 November was missed (the beat was down): on the 2nd, October is still to do.
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2026, 11, 2))
+
+    results = tiering_pending.delay().get()
+
+    assert [(result["month"], result["status"]) for result in results] == [("2026-10", "done")]
+    # Done: the next night has nothing to tier.
+    assert tiering_pending.delay().get() == []
+
+
+def test_the_nightly_run_tiers_every_month_after_the_latest_tiered_oldest_first(population):
+    from customers.services.runs import tiering_pending_months
+
+    TieringRun.objects.create(month=datetime.date(2026, 7, 1), status=TieringRun.Status.DONE)
+
+    assert tiering_pending_months(today=datetime.date(2026, 11, 2)) == [
+        datetime.date(2026, 8, 1),
+        datetime.date(2026, 9, 1),
+        OCT,
+    ]
+
+
+def test_a_tiering_run_whose_worker_died_is_reaped_and_a_new_run_takes_the_month_over(population, settings):
+    from customers.services.runs import tiering_runs_reap
+
+    settings.RUN_STALE_AFTER = 600
+    dead = TieringRun.objects.create(month=OCT, heartbeat_at=timezone.now() - datetime.timedelta(minutes=30))
+    alive = TieringRun.objects.create(month=OCT, heartbeat_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert tiering_runs_reap() == [dead.pk]
+
+    # Another worker dies before the reaper's next round; its task is redelivered and starts a new run,
+    # which takes the month over from it.
+    dying = TieringRun.objects.create(month=OCT, heartbeat_at=timezone.now() - datetime.timedelta(minutes=20))
+    result = tiering_month.delay("2026-10").get()
+
+    statuses = dict(TieringRun.objects.values_list("pk", "status"))
+    assert (statuses[dead.pk], statuses[dying.pk], statuses[alive.pk], statuses[result["run"]]) == (
+        "failed",
+        "failed",
+        "running",
+        "done",
+    )
+    assert (
+        TieringRun.objects.get(pk=dying.pk).message
+        == f"reaped: its worker stopped; run {result['run']} took the month over"
+    )
+    assert TieringRun.objects.get(pk=result["run"]).heartbeat_at is not None

@@ -110,3 +110,19 @@ def test_an_unknown_run_is_404_in_the_error_format(admin_client):
     assert response.json() == {
         "errors": [{"field": "", "message": "No RollupRun matches the given query.", "row": None}]
     }
+
+
+def test_a_day_before_the_first_day_the_rollup_computes_is_refused(admin_client, settings):
+    settings.ROLLUP_FIRST_DATE = "2000-01-01"
+
+    response = admin_client.post(URL, {"date": "0001-01-01"}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "date",
+            "message": "0001-01-01 is before 2000-01-01, the first business day the rollup computes",
+            "row": None,
+        }
+    ]
+    assert not RollupRun.objects.exists()

@@ -400,3 +400,16 @@ def test_a_value_too_large_for_its_decimals_is_a_problem_not_a_crash(network):
     assert [(problem.field, problem.message) for problem in problems] == [
         ("value", "'1234567890123456789012345.00001' is too large (at most 16 digits before the decimal point)")
     ]
+
+
+def test_a_bulk_load_analyses_the_facts_table_and_a_small_batch_does_not(teller, monkeypatch):
+    from kpi.services import facts as facts_service
+
+    analysed = []
+    monkeypatch.setattr(facts_service.bulk, "analyze", lambda *models: analysed.append(models))
+    monkeypatch.setattr(facts_service, "ANALYZE_AFTER_ROWS", 100)
+
+    facts_ingest(rows=_batch(2, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)  # 10 facts
+    assert analysed == []
+    facts_ingest(rows=_batch(40, datetime.date(2026, 11, 1)), source=IngestBatch.Source.CSV)  # 200 facts
+    assert analysed == [(Fact,)]

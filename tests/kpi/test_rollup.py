@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from branches.models import OrgUnit
 from kpi.models import Fact, Metric, RollupDay, RollupRun, Scorecard, ScorecardLine, Target
@@ -398,3 +399,154 @@ class TestPendingDays:
         assert rollup.pending_days() == []
         # The morning job rolls up yesterday even without new facts.
         assert rollup.pending_days(through=D(2026, 11, 6)) == [D(2026, 11, 5), D(2026, 11, 6)]
+
+
+# -- faults (issue 13) -------------------------------------------------------------------------------
+
+
+def _arrives_while_computing(monkeypatch, day: datetime.date, unit: OrgUnit, value) -> None:
+    """A batch of one fact that comes in through the ingest while the rollup computes: after it has read
+    the facts and before it publishes (between the rollup's reading and entity_values)."""
+    from kpi.models import IngestBatch
+    from kpi.services.facts import facts_ingest
+    from lib.csvimport import CsvRow
+
+    real = rollup.entity_values
+
+    def computing(*args, **kwargs):
+        row = {"date": day.isoformat(), "unit": unit.code, "staff": "", "metric": "customers_served", "value": value}
+        facts_ingest(rows=[CsvRow(2, row)], source=IngestBatch.Source.CSV)
+        monkeypatch.setattr(rollup, "entity_values", real)  # once
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rollup, "entity_values", computing)
+
+
+class TestNoLostFact:
+    """A rollup reads the facts, computes, then publishes; a fact that arrives in between is not in what
+    it publishes. The day must stay stale for the next rollup, not be marked fresh with the old value."""
+
+    def test_a_fact_that_arrives_during_the_first_rollup_of_its_day_is_taken_by_the_next(self, tree, monkeypatch):
+        fact(D(2026, 11, 24), tree["A"], "customers_served", 10)
+        # B's 7 customers arrive while the 24th computes from A's 10 alone.
+        _arrives_while_computing(monkeypatch, D(2026, 11, 24), tree["B"], "7")
+
+        roll(D(2026, 11, 24))
+
+        assert actual(D(2026, 11, 24), "day", "customers_served", unit=tree["SB1"]) == Decimal("10")
+        assert RollupDay.objects.get(date=D(2026, 11, 24)).stale_since is not None
+        assert rollup.pending_days() == [D(2026, 11, 24)]
+        rollup.rollup_pending()
+        # 10 + 7 = 17 for SB1, and the day is fresh now.
+        assert actual(D(2026, 11, 24), "day", "customers_served", unit=tree["SB1"]) == Decimal("17")
+        assert RollupDay.objects.get(date=D(2026, 11, 24)).stale_since is None
+        assert rollup.pending_days() == []
+
+    def test_a_correction_during_the_recomputation_of_a_stale_day_keeps_it_stale(self, tree, monkeypatch):
+        a = tree["A"]
+        fact(D(2026, 11, 24), a, "customers_served", 10)
+        roll(D(2026, 11, 24))
+        fact(D(2026, 11, 24), a, "customers_served", 12)
+        rollup.days_mark_stale(first_date=D(2026, 11, 24))
+        # While 12 is rolled up, the outlet corrects the day again to 15.
+        _arrives_while_computing(monkeypatch, D(2026, 11, 24), a, "15")
+
+        assert rollup.rollup_pending() == [D(2026, 11, 24)]
+
+        assert actual(D(2026, 11, 24), "day", "customers_served", unit=a) == Decimal("12")
+        assert rollup.rollup_pending() == [D(2026, 11, 24)]
+        assert actual(D(2026, 11, 24), "day", "customers_served", unit=a) == Decimal("15")
+
+    def test_a_fact_of_the_day_before_that_arrives_during_the_rollup_keeps_both_days_stale(self, tree, monkeypatch):
+        a = tree["A"]
+        fact(D(2026, 11, 23), a, "customers_served", 10)
+        fact(D(2026, 11, 24), a, "customers_served", 10)
+        roll(D(2026, 11, 23))
+        # The 24th chains from the 23rd's running totals; the 23rd is corrected to 30 meanwhile.
+        _arrives_while_computing(monkeypatch, D(2026, 11, 23), a, "30")
+
+        roll(D(2026, 11, 24))
+
+        assert actual(D(2026, 11, 24), "month", "customers_served", unit=a) == Decimal("20")
+        assert rollup.pending_days() == [D(2026, 11, 23), D(2026, 11, 24)]
+        rollup.rollup_pending()
+        # Month to date on the 24th: 30 + 10.
+        assert actual(D(2026, 11, 24), "month", "customers_served", unit=a) == Decimal("40")
+
+
+class TestBounds:
+    def test_a_fact_dated_9999_does_not_make_the_pending_rollup_run_past_yesterday(self, tree):
+        fact(D(2026, 11, 2), tree["A"], "customers_served", 1)
+        fact(D(9999, 12, 31), tree["A"], "customers_served", 1)
+
+        # On 5 November: the 2nd (the latest fact up to yesterday), and the morning's run through the 30th
+        # stops at yesterday, the 4th.
+        assert rollup.pending_days(today=D(2026, 11, 5)) == [D(2026, 11, 2)]
+        assert rollup.pending_days(through=D(2026, 11, 30), today=D(2026, 11, 5)) == [
+            D(2026, 11, 2),
+            D(2026, 11, 3),
+            D(2026, 11, 4),
+        ]
+
+    def test_a_day_published_after_yesterday_is_never_pending_nor_the_pages_latest(self, tree):
+        from kpi.selectors.scorecards import latest_rolled_up_date
+
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        future = yesterday + datetime.timedelta(days=10)
+        fact(yesterday, tree["A"], "customers_served", 1)
+        fact(future, tree["A"], "customers_served", 1)
+        roll(yesterday)
+        roll(future)  # as the pending rollup did before it was bounded
+        rollup.days_mark_stale(first_date=yesterday)
+
+        assert rollup.pending_days() == [yesterday]
+        assert latest_rolled_up_date() == yesterday
+
+    def test_a_fact_dated_0001_marks_no_published_day_stale_and_carries_no_balance(self, tree, settings):
+        from kpi.models import IngestBatch
+        from kpi.services.facts import facts_ingest
+        from lib.csvimport import CsvRow
+
+        settings.ROLLUP_FIRST_DATE = "2000-01-01"
+        a = tree["A"]
+        fact(D(2026, 11, 2), a, "customers_served", 1)
+        roll(D(2026, 11, 1), D(2026, 11, 3))
+        row = {"date": "0001-01-01", "unit": "A", "staff": "", "metric": "deposit_balance", "value": "5000"}
+
+        facts_ingest(rows=[CsvRow(2, row)], source=IngestBatch.Source.CSV)
+
+        assert not RollupDay.objects.exclude(stale_since=None).exists()
+        assert rollup.pending_days(today=D(2026, 11, 4)) == []
+        # Rolled up again from scratch, the 3rd carries no balance from year 1.
+        RollupDay.objects.all().delete()
+        roll(D(2026, 11, 3))
+        assert actual(D(2026, 11, 3), "day", "deposit_balance", unit=a) is None
+
+
+class TestStatistics:
+    """After a bulk load the planner must know the new rows (issue 13: a page of 100 scorecards scanned
+    4.3 M lines on a server without autovacuum): the rollup analyses its tables after each day."""
+
+    def test_the_rollup_analyses_its_tables_after_publishing(self, tree, monkeypatch):
+        analysed = []
+        monkeypatch.setattr(rollup.bulk, "analyze", lambda *models: analysed.append({m.__name__ for m in models}))
+        fact(D(2026, 11, 24), tree["A"], "customers_served", 1)
+
+        roll(D(2026, 11, 24))
+
+        assert analysed == [{"Scorecard", "ScorecardLine", "RollupState", "RollupDay"}]
+
+    def test_analyze_gives_postgresql_statistics_and_does_nothing_elsewhere(self, tree):
+        from django.db import connection
+
+        from lib import bulk
+
+        for day in range(1, 25):
+            fact(D(2026, 11, day), tree["A"], "customers_served", day)
+
+        bulk.analyze(Fact)
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [Fact._meta.db_table])
+                assert cursor.fetchone()[0] > 0

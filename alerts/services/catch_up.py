@@ -1,0 +1,81 @@
+"""The alert evaluation and the Monday reviews as "every period not yet done" jobs, like the rollup.
+
+A night or a Monday when the beat, the broker or a worker was down must not leave a published day
+unevaluated or a week without its reviews for ever. Each job records what it has done (PeriodDone,
+with the rollup run it read); the scheduled tasks do whatever is not done yet:
+
+- evaluation: every published day of the last ALERTS_CATCH_UP_DAYS whose published run has not been
+  evaluated (never, or the day was published again after a late fact), oldest first;
+- reviews: every week after the latest one reviewed up to last week (before the first: last week), at
+  most as far back as ALERTS_CATCH_UP_DAYS; a week whose Sunday is not published yet stays pending.
+
+Both services are safe to run twice, so doing a period again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from alerts.models import PeriodDone
+from alerts.services.evaluation import Evaluation, alerts_evaluate
+from alerts.services.reviews import ReviewsCreated, weekly_reviews_create
+from kpi.models import RollupDay
+from lib.periods import PeriodKind, period_of
+
+WEEK = datetime.timedelta(days=7)
+
+
+def evaluation_pending_days(*, today: datetime.date | None = None) -> list[datetime.date]:
+    today = today or timezone.localdate()
+    window = (today - datetime.timedelta(days=settings.ALERTS_CATCH_UP_DAYS), today - datetime.timedelta(days=1))
+    published = dict(
+        RollupDay.objects.filter(date__range=window).exclude(published_run=None).values_list("date", "published_run")
+    )
+    done = dict(
+        PeriodDone.objects.filter(job=PeriodDone.Job.EVALUATION, start__range=window).values_list("start", "run_id")
+    )
+    return sorted(day for day, run_id in published.items() if done.get(day) != run_id)
+
+
+def alerts_evaluate_recorded(*, day: datetime.date) -> Evaluation:
+    """alerts_evaluate, recorded as done for the run published when it began (published again meanwhile,
+    the day stays pending) when the day is published and no rule failed."""
+    run_id = RollupDay.objects.filter(date=day).values_list("published_run", flat=True).first()
+    result = alerts_evaluate(day=day)
+    if run_id is not None and not result.failed:
+        PeriodDone.record(PeriodDone.Job.EVALUATION, day, run_id)
+    return result
+
+
+def alerts_evaluate_pending(*, today: datetime.date | None = None) -> list[Evaluation]:
+    return [alerts_evaluate_recorded(day=day) for day in evaluation_pending_days(today=today)]
+
+
+def reviews_pending_weeks(*, today: datetime.date | None = None) -> list[datetime.date]:
+    """Mondays of the weeks still to review, oldest first."""
+    today = today or timezone.localdate()
+    last_week = period_of(PeriodKind.WEEK, today).start - WEEK
+    earliest = period_of(PeriodKind.WEEK, today - datetime.timedelta(days=settings.ALERTS_CATCH_UP_DAYS)).start
+    latest_done = PeriodDone.objects.filter(job=PeriodDone.Job.REVIEWS).aggregate(latest=Max("start"))["latest"]
+    week = max(latest_done + WEEK, earliest) if latest_done else last_week
+    weeks = []
+    while week <= last_week:
+        weeks.append(week)
+        week += WEEK
+    return weeks
+
+
+def weekly_reviews_pending(*, today: datetime.date | None = None) -> list[ReviewsCreated]:
+    results = []
+    for week in reviews_pending_weeks(today=today):
+        sunday = week + datetime.timedelta(days=6)
+        run_id = RollupDay.objects.filter(date=sunday).values_list("published_run", flat=True).first()
+        result = weekly_reviews_create(week_start=week)
+        if result.published:
+            PeriodDone.record(PeriodDone.Job.REVIEWS, week, run_id)
+        results.append(result)
+    return results

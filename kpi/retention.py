@@ -1,0 +1,64 @@
+"""Which days keep their scorecards (the one home of the retention rule).
+
+Daily scorecards are kept for SCORECARD_RETENTION_DAYS; an older day keeps them only if it ends a
+week, month, quarter or year (what reviews and pay are based on). The rollup applies the rule when it
+writes a day; the reads use it to say why a published day has no scorecards ("not kept", with the
+nearest day that has them) instead of answering as if there were none.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from kpi.models import RollupDay
+from lib.periods import PeriodKind, period_of
+
+LONG_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
+# A week end is never more than three days away; a month is the furthest the search needs to look.
+_SEARCH = datetime.timedelta(days=31)
+
+
+def keeps_scorecards(day: datetime.date, today: datetime.date) -> bool:
+    if (today - day).days <= settings.SCORECARD_RETENTION_DAYS:
+        return True
+    return any(period_of(kind, day).end == day for kind in LONG_KINDS)
+
+
+@dataclass(frozen=True)
+class NotKept:
+    day: datetime.date
+    nearest: datetime.date | None  # the nearest published day whose scorecards were kept
+
+    def api_message(self) -> str:
+        nearest = f"; the nearest day kept is {self.nearest}" if self.nearest else ""
+        return (
+            f"the scorecards of {self.day} were not kept: daily scorecards are kept for "
+            f"{settings.SCORECARD_RETENTION_DAYS} days, older days only at the end of a week, month, quarter "
+            f"or year{nearest}"
+        )
+
+
+def scorecards_not_kept(*, date: datetime.date, today: datetime.date | None = None) -> NotKept | None:
+    """NotKept when `date` is published but its scorecards were pruned by the retention rule (the run
+    wrote none, and the rule does not keep the day); None otherwise. Two queries at most."""
+    today = today or timezone.localdate()
+    if keeps_scorecards(date, today):
+        return None
+    published = RollupDay.objects.filter(date=date).exclude(published_run=None).select_related("published_run")
+    day = published.first()
+    if day is None or day.published_run.scorecards:
+        return None
+    around = (
+        RollupDay.objects.filter(date__range=(date - _SEARCH, date + _SEARCH))
+        .exclude(published_run=None)
+        .exclude(published_run__scorecards=0)
+        .values_list("date", flat=True)
+    )
+    kept = [other for other in around if keeps_scorecards(other, today)]
+    # The nearest; of two as near, the later (the more recent figures).
+    nearest = min(kept, key=lambda other: (abs((other - date).days), -other.toordinal()), default=None)
+    return NotKept(day=date, nearest=nearest)
