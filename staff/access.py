@@ -25,6 +25,10 @@ target is refused (`Scope.staff(during=(first, last))`: every write that names a
 Road sees and writes her from October on. HQ and auditors see everyone on every day; a staff login sees
 their own record only.
 
+May start and write for the network. A token is bounded by its unit: it writes (facts, targets) only in
+its subtree, and what is network-wide, a rollup, only from the head office (`may_start_rollup`); a token
+of one outlet with the admin scope cannot start a rollup that recomputes every outlet.
+
 Personal data. `Scope.person_name` and `Scope.id_number` show a name or an identity number to a reader
 who may read personal data and its mask (lib.masking) to anyone else: every serializer, page and
 export that names a person (a staff member, a customer, a login's full name in a history) goes
@@ -70,6 +74,8 @@ class Scope:
                 manage the staff and customers they see, and tokens given the `personal` scope.
     role:       the user's role (a superuser counts as an HQ administrator); empty for tokens and for
                 anyone who sees nothing.
+    network_wide: a token of the head office: its subtree is the whole network, so it may start what
+                is network-wide (a rollup) when its scopes let it write.
     """
 
     everything: bool = False
@@ -78,6 +84,7 @@ class Scope:
     read_only: bool = True
     personal_data: bool = False
     role: str = ""
+    network_wide: bool = False
 
     @classmethod
     def nothing(cls) -> Scope:
@@ -101,7 +108,7 @@ class Scope:
     def within(self, unit: OrgUnit) -> Scope:
         """This scope narrowed to a unit it sees (a subtree filter, `under=GZ01`): the same rights over
         that unit's subtree only."""
-        return dataclasses.replace(self, everything=False, unit_path=unit.path, staff_id=None)
+        return dataclasses.replace(self, everything=False, unit_path=unit.path, staff_id=None, network_wide=False)
 
     def staff(
         self,
@@ -206,8 +213,11 @@ class Scope:
 
     @property
     def may_start_rollup(self) -> bool:
-        """A signed-in user starting a rollup from the API (a token needs the admin scope instead)."""
-        return self.may_write_network
+        """A rollup recomputes every outlet of the network, so only a writer of the whole network starts
+        one: an HQ administrator signed in, or a token of the head office that may write (the API asks
+        its admin scope too, staff.api.HasTokenScope). A token of a branch or an outlet never does,
+        whatever its scopes: its unit bounds what it starts."""
+        return self.may_write_network or (self.network_wide and self.may_write)
 
     @property
     def may_set_targets(self) -> bool:
@@ -282,7 +292,8 @@ def scope_for_token(token: ApiToken) -> Scope:
         return Scope.nothing()
     read_only = not (token.scope_names & {ApiToken.ScopeName.INGEST, ApiToken.ScopeName.ADMIN})
     personal_data = ApiToken.ScopeName.PERSONAL in token.scope_names
-    return Scope(unit_path=token.unit.path, read_only=read_only, personal_data=personal_data)
+    network_wide = token.unit.parent_id is None
+    return Scope(unit_path=token.unit.path, read_only=read_only, personal_data=personal_data, network_wide=network_wide)
 
 
 def scope_for_request(request) -> Scope:

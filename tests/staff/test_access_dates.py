@@ -301,3 +301,26 @@ def test_the_old_sub_branch_manager_cannot_add_her_november_target_in_the_admin(
     assert "staff member &#x27;S1004&#x27; is not assigned in your subtree during 2026-11" in november.content.decode()
     assert september.status_code == 302
     assert list(Target.objects.values_list("period", flat=True)) == ["2026-09"]
+
+
+def test_the_old_sub_branchs_ingest_token_pushes_her_facts_of_september_and_not_of_october(client, network, liang):
+    key = _token(network, "GZ02", "read,ingest")
+
+    def push(day: str, unit: str):
+        fact = {"date": day, "unit": unit, "staff": "S1004", "metric": "mobile_banking_signups", "value": "3"}
+        return client.post(
+            "/api/v1/facts/", {"facts": [fact]}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+        )
+
+    september, october, elsewhere = (
+        push("2026-09-30", "GZ0201"),
+        push("2026-10-02", "GZ0201"),
+        push("2026-10-02", "GZ0101"),
+    )
+
+    assert september.status_code == 201
+    assert october.json()["errors"] == [
+        {"row": 0, "field": "staff", "message": "staff member 'S1004' is not assigned to GZ0201 on 2026-10-02"}
+    ]
+    # Where she works now is outside the token's subtree: not known, as any unit outside it.
+    assert elsewhere.json()["errors"] == [{"row": 0, "field": "unit", "message": "unit 'GZ0101' is not known"}]

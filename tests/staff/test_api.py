@@ -120,9 +120,7 @@ def test_someone_who_left_is_listed_on_the_days_they_were_there_and_not_after(gz
     last_day = gz01_reader.get(f"{URL}S2002/", {"date": "2026-06-30"})
     first_day_gone = gz01_reader.get(f"{URL}S2002/", {"date": "2026-07-01"})
 
-    assert march["S2002"]["assignments"] == [
-        _held("GZ0101", "customer_manager", start="2025-01-01", end="2026-06-30")
-    ]
+    assert march["S2002"]["assignments"] == [_held("GZ0101", "customer_manager", start="2025-01-01", end="2026-06-30")]
     assert last_day.status_code == 200
     assert first_day_gone.status_code == 404
     assert "S2002" not in _codes(gz01_reader.get(URL, {"date": "2026-07-01"}))
