@@ -324,3 +324,24 @@ def test_the_old_sub_branchs_ingest_token_pushes_her_facts_of_september_and_not_
     ]
     # Where she works now is outside the token's subtree: not known, as any unit outside it.
     assert elsewhere.json()["errors"] == [{"row": 0, "field": "unit", "message": "unit 'GZ0101' is not known"}]
+
+
+def test_the_old_outlets_customer_page_offers_her_as_a_manager_for_september_and_not_for_november(
+    client, conghua_head, network, liang
+):
+    from customers.services.tiering import tiering_run
+    from tests.customers.factories import CustomerFactory, SnapshotFactory
+
+    customer = CustomerFactory(home_outlet=network["GZ0201"], relationship_manager=liang)
+    for month in (datetime.date(2026, 9, 1), datetime.date(2026, 11, 1)):
+        SnapshotFactory(customer=customer, month=month, aum_avg_daily=Decimal("60000"))
+        tiering_run(month=month)
+    client.force_login(conghua_head)
+
+    def offered(month: str) -> list[str]:
+        response = client.get(f"/units/GZ0201/customers/?month={month}")
+        assert response.status_code == 200
+        return [manager.code for manager in response.context["managers"]]
+
+    assert offered("2026-09") == ["S1004"]
+    assert offered("2026-11") == []
