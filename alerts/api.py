@@ -120,7 +120,7 @@ _ALERT_DETAIL_EXAMPLE = {
             "by": "lin.xiaoyan",
             "from_status": "",
             "to_status": "",
-            "changes": {"owner": [None, "林晓燕"], "deadline": [None, "2026-11-23"]},
+            "changes": {"owner": [None, "林*燕"], "deadline": [None, "2026-11-23"]},
             "comment": "",
         },
         {
@@ -271,9 +271,10 @@ def _alert_to_follow_up(request: Request, alert_id: int) -> Alert:
 
 
 def _alert_answer(request: Request, alert_id: int) -> Response:
-    alert = selectors.alert_get_or_404(scope=scope_for_request(request), alert_id=alert_id)
+    scope = scope_for_request(request)
+    alert = selectors.alert_get_or_404(scope=scope, alert_id=alert_id)
     alert.history = list(selectors.alert_history(alert=alert))
-    return Response(AlertDetailSerializer(alert).data)
+    return Response(AlertDetailSerializer(alert, context={"scope": scope}).data)
 
 
 class AlertDetailView(APIView):

@@ -1,6 +1,8 @@
 """API representations of alerts, their history, weekly reviews and improvement plans (alerts/api.py).
 
-People are named by their login (`username`), which is also how PATCH names an alert's owner.
+People are named by their login (`username`), which is also how PATCH names an alert's owner. A
+person's name (the owner's, in the history of changes) is personal data: it is shown through the
+reader's Scope (`scope` in the context; masked when absent), Scope.person_name.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from alerts.models import (
     WeeklyReview,
 )
 from alerts.selectors import plan_progress
+from alerts.services.follow_up import PERSON_FIELDS
 from lib.api import StrictFieldsMixin
+from staff.access import Scope
 
 
 def _status_field(choices, **kwargs) -> serializers.CharField:
@@ -61,13 +65,25 @@ class AlertEventSerializer(serializers.ModelSerializer):
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(allow_null=True), min_length=2, max_length=2),
         read_only=True,
-        help_text="Follow-up fields changed: {field: [old, new]} (null: empty).",
+        help_text="Follow-up fields changed: {field: [old, new]} (null: empty). The owner is named by the "
+        "person's name, masked (林*燕) unless you may read personal data.",
     )
 
     class Meta:
         model = AlertEvent
         fields = ["at", "by", "from_status", "to_status", "changes", "comment"]
         read_only_fields = fields
+
+    def to_representation(self, event: AlertEvent) -> dict:
+        data = super().to_representation(event)
+        scope = self.context.get("scope") or Scope.nothing()
+        data["changes"] = {
+            field: [None if value is None else scope.person_name(value) for value in values]
+            if field in PERSON_FIELDS
+            else values
+            for field, values in data["changes"].items()
+        }
+        return data
 
 
 class AlertSerializer(serializers.ModelSerializer):

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit
 from customers import selectors
 from customers.tables import matrix_rows, matrix_table, moved_down_table
-from lib.periods import parse_month
+from lib.periods import parse_month, period_of
 from staff.access import Scope, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
 
@@ -173,16 +173,23 @@ def _tiers_page(
         context.update(
             ancestors=list(scope.units(unit.ancestors())) if unit.parent_id else [],
             children=list(scope.units(OrgUnit.objects.filter(parent=unit)).order_by("code")),
+            # The staff of the unit's subtree in the month shown (staff.access: by the assignments' dates).
             managers=list(
-                scope.staff()
-                .filter(assignments__unit__path__startswith=unit.path)
-                .distinct()
-                .order_by("code")[:MANAGER_CHOICES]
+                scope.within(unit).staff(during=_month_span(params.month)).order_by("code")[:MANAGER_CHOICES]
             ),
             scorecard_url=reverse("kpi:unit_scorecard", args=[unit.code]),
             clear_manager_url=f"{request.path}?{params.query(manager='')}",
         )
     return render(request, "customers/tiers.html", context)
+
+
+def _month_span(month: datetime.date | None) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the month shown (today before any month is tiered)."""
+    if month is None:
+        today = datetime.date.today()
+        return today, today
+    period = period_of("month", month)
+    return period.start, period.end
 
 
 def _staff_name(scope: Scope, staff_member: StaffMember | None) -> str:

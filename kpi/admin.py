@@ -74,7 +74,7 @@ from lib.csvimport import CsvImporter
 from lib.exports import table_response
 from lib.periods import PERIOD_FORMATS, Period, parse_date, parse_period
 from lib.periods_forms import MonthField, PeriodField
-from staff.access import scope_for_user
+from staff.access import Scope, scope_for_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -115,9 +115,13 @@ class MetricAdmin(admin.ModelAdmin):
 
 
 class TargetForm(forms.ModelForm):
-    """The period is typed as a code (2026-11, 2026-W48); clean() fills in its kind, start and end."""
+    """The period is typed as a code (2026-11, 2026-W48); clean() fills in its kind, start and end.
+
+    `scope`: the writer's (TargetAdmin.get_form): a unit manager sets targets inside their subtree, for
+    the staff assigned there during the period (kpi.services.targets.target_problems)."""
 
     period = PeriodField(label=_("period"), help_text=PERIOD_FORMATS)
+    scope: Scope | None = None
 
     class Meta:
         model = Target
@@ -149,7 +153,8 @@ class TargetForm(forms.ModelForm):
         period = getattr(self, "parsed_period", None)
         if metric is None or value is None or period is None:
             return cleaned
-        for name, problem in target_problems(metric=metric, period=period, value=value, **holder).items():
+        problems = target_problems(metric=metric, period=period, value=value, scope=self.scope, **holder)
+        for name, problem in problems.items():
             self.add_error(name if name in self.fields else None, problem)
         if not self.instance.pk and not self.errors:
             duplicate = Target.objects.filter(
@@ -206,7 +211,12 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
         scope = scope_for_user(request.user)
         if scope.everything:
             return queryset
-        return queryset.filter(Q(unit__in=scope.units()) | Q(staff__in=scope.staff()))
+        return queryset.filter(Q(unit__in=scope.units()) | scope.staff_records(span=("period_start", "period_end")))
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A class of its own per request: the scope is the writer's, not shared with another request.
+        return type(form.__name__, (form,), {"scope": scope_for_user(request.user)})
 
     def get_inlines(self, request: HttpRequest, obj=None):
         return self.inlines if obj is not None else []
@@ -229,6 +239,7 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
             staff=obj.staff,
             changed_by=request.user,
             source="admin",
+            scope=scope_for_user(request.user),
         )
         # The admin goes on with `obj` (the message, the log entry, the redirect): make it the saved row.
         obj.pk = target.pk

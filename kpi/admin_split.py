@@ -174,7 +174,11 @@ class TargetSplitMixin:
             raise PermissionDenied
         # A unit manager splits targets inside their subtree only; outside it the target does not exist.
         scope = scope_for_user(request.user)
-        visible = scope.can_see_unit(target.unit) if target.unit_id else scope.can_see_staff(target.staff)
+        # A staff target only while they were assigned in the subtree during its period (staff.access).
+        during = (target.period_start, target.period_end)
+        visible = (
+            scope.can_see_unit(target.unit) if target.unit_id else scope.can_see_staff(target.staff, during=during)
+        )
         if not scope.may_write or not visible:
             raise Http404
 

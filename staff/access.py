@@ -14,8 +14,25 @@ One's own. Where a login starts the day and whose scorecard and overview are its
 (`own_scorecard_entity`, `own_overview_unit`, `starts_on_scorecard`), and what waits for it
 (`has_follow_up_work`, `fills_reviews`, `answers_reviews`), are read off its role here too.
 
+Staff follow the dates of their assignments. A unit-scoped reader (a unit head, a token) sees a staff
+member through the assignments held inside its subtree, and only for their dates. Liang Min moves from
+Conghua (GZ0201) to Tianhe Road (GZ0101) on 2026-10-01: Conghua's head still looks her up
+(`Scope.staff()`, `get_staff_or_404`: a past scorecard names her) and reads her records of September
+(scorecards of September's days, targets of periods that overlap September: `Scope.staff_records`), but
+not October's; she is not among Conghua's staff of a day after September (`Scope.staff(on=day)`: the
+staff lists); and nothing is written for her from Conghua for a period after September: a November
+target is refused (`Scope.staff(during=(first, last))`: every write that names a staff member). Tianhe
+Road sees and writes her from October on. HQ and auditors see everyone on every day; a staff login sees
+their own record only.
+
+May start and write for the network. A token is bounded by its unit: it writes (facts, targets) only in
+its subtree, and what is network-wide, a rollup, only from the head office (`may_start_rollup`); a token
+of one outlet with the admin scope cannot start a rollup that recomputes every outlet.
+
 Personal data. `Scope.person_name` and `Scope.id_number` show a name or an identity number to a reader
-who may read personal data and its mask (lib.masking) to anyone else.
+who may read personal data and its mask (lib.masking) to anyone else: every serializer, page and
+export that names a person (a staff member, a customer, a login's full name in a history) goes
+through them.
 
 Layers below people (the org app, lib's helpers) cannot import this module. They ask
 `user.has_perm("access.<permission>")` instead, which `AccessBackend` (in AUTHENTICATION_BACKENDS)
@@ -24,6 +41,8 @@ answers with the same Scope property: one answer, whichever way it is asked.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.backends import BaseBackend
@@ -55,6 +74,8 @@ class Scope:
                 manage the staff and customers they see, and tokens given the `personal` scope.
     role:       the user's role (a superuser counts as an HQ administrator); empty for tokens and for
                 anyone who sees nothing.
+    network_wide: a token of the head office: its subtree is the whole network, so it may start what
+                is network-wide (a rollup) when its scopes let it write.
     """
 
     everything: bool = False
@@ -63,6 +84,7 @@ class Scope:
     read_only: bool = True
     personal_data: bool = False
     role: str = ""
+    network_wide: bool = False
 
     @classmethod
     def nothing(cls) -> Scope:
@@ -83,25 +105,87 @@ class Scope:
             return True
         return bool(self.unit_path) and unit.path.startswith(self.unit_path)
 
-    def staff(self, queryset: QuerySet[StaffMember] | None = None) -> QuerySet[StaffMember]:
-        """Staff members visible in this scope: those ever assigned inside the subtree (so past
-        scorecards stay readable after a transfer), or oneself for the staff role."""
+    def within(self, unit: OrgUnit) -> Scope:
+        """This scope narrowed to a unit it sees (a subtree filter, `under=GZ01`): the same rights over
+        that unit's subtree only."""
+        return dataclasses.replace(self, everything=False, unit_path=unit.path, staff_id=None, network_wide=False)
+
+    def staff(
+        self,
+        queryset: QuerySet[StaffMember] | None = None,
+        *,
+        on: datetime.date | None = None,
+        during: tuple[datetime.date, datetime.date] | None = None,
+    ) -> QuerySet[StaffMember]:
+        """Staff members of this scope, by the dates of their assignments inside the subtree:
+
+        - no date: whoever it may look up at all, assigned inside the subtree at some time (a past
+          scorecard names them); what of theirs it reads is dated (`staff_records`);
+        - `on`: assigned inside the subtree that day (the staff of a day's lists);
+        - `during` (first, last): assigned inside the subtree some day of that span, both included
+          (whom a write for that span may name: a target of the period).
+
+        Everyone for HQ and auditors, oneself for the staff role, whatever the dates."""
         queryset = StaffMember.objects.all() if queryset is None else queryset
         if self.everything:
             return queryset
         if self.unit_path:
-            in_subtree = Assignment.objects.filter(staff=OuterRef("pk"), unit__path__startswith=self.unit_path)
-            return queryset.filter(Exists(in_subtree))
+            return queryset.filter(Exists(self._assignments_held(OuterRef("pk"), on=on, during=during)))
         if self.staff_id:
             return queryset.filter(pk=self.staff_id)
         return queryset.none()
 
-    def can_see_staff(self, staff_member: StaffMember) -> bool:
+    def can_see_staff(
+        self,
+        staff_member: StaffMember,
+        *,
+        on: datetime.date | None = None,
+        during: tuple[datetime.date, datetime.date] | None = None,
+    ) -> bool:
+        """`staff()` asked about one staff member (with the same dates)."""
         if self.everything:
             return True
         if self.staff_id is not None and self.staff_id == staff_member.pk:
             return True
-        return self.staff(StaffMember.objects.filter(pk=staff_member.pk)).exists()
+        return self.staff(StaffMember.objects.filter(pk=staff_member.pk), on=on, during=during).exists()
+
+    def staff_records(self, *, staff: str = "staff", on: str | None = None, span: tuple[str, str] | None = None) -> Q:
+        """The condition on rows of a staff member (a scorecard, a target) that this scope may read: the
+        staff member (the field `staff`) assigned inside the subtree on the row's date (the field `on`)
+        or some day of its period (the fields `span`, first and last day). HQ and auditors read every
+        staff row; the staff role their own; a unit-scoped reader the rows of the dates their staff
+        worked there, so Conghua reads September's scorecards of the teller who left on 30 September,
+        and not October's. Combine it with the units' rows: `Q(unit__in=scope.units()) | condition`."""
+        if self.everything:
+            return Q(**{f"{staff}__isnull": False})
+        if self.unit_path:
+            dated = {"on": OuterRef(on)} if on else {"during": (OuterRef(span[0]), OuterRef(span[1]))}
+            return Q(Exists(self._assignments_held(OuterRef(staff), **dated)))
+        if self.staff_id:
+            return Q(**{staff: self.staff_id})
+        return Q(pk__in=[])
+
+    def staff_days(self, staff_member: StaffMember, first: datetime.date, last: datetime.date) -> set[datetime.date]:
+        """The days from `first` to `last` on which this scope reads the staff member's records, for a
+        page that reads many days of one person (a history, the trend lines): one query at most."""
+        days = {first + datetime.timedelta(days=offset) for offset in range((last - first).days + 1)}
+        if self.everything or self.staff_id == staff_member.pk:
+            return days
+        if not self.unit_path:
+            return set()
+        spans = list(self._assignments_held(staff_member.pk, during=(first, last)).values_list("start", "end"))
+        return {day for day in days if any(start <= day and (end is None or day <= end) for start, end in spans)}
+
+    def _assignments_held(self, staff, *, on=None, during=None) -> QuerySet[Assignment]:
+        """Assignments of `staff` (an id or an OuterRef) inside the subtree, on `on` or overlapping
+        `during` (first, last), or at any time without either: one indexed condition, set-based."""
+        held = Assignment.objects.filter(staff=staff, unit__path__startswith=self.unit_path)
+        if on is not None:
+            during = (on, on)
+        if during is not None:
+            first, last = during
+            held = held.filter(Q(end__isnull=True) | Q(end__gte=first), start__lte=last)
+        return held
 
     @property
     def sees_units(self) -> bool:
@@ -129,8 +213,11 @@ class Scope:
 
     @property
     def may_start_rollup(self) -> bool:
-        """A signed-in user starting a rollup from the API (a token needs the admin scope instead)."""
-        return self.may_write_network
+        """A rollup recomputes every outlet of the network, so only a writer of the whole network starts
+        one: an HQ administrator signed in, or a token of the head office that may write (the API asks
+        its admin scope too, staff.api.HasTokenScope). A token of a branch or an outlet never does,
+        whatever its scopes: its unit bounds what it starts."""
+        return self.may_write_network or (self.network_wide and self.may_write)
 
     @property
     def may_set_targets(self) -> bool:
@@ -205,7 +292,8 @@ def scope_for_token(token: ApiToken) -> Scope:
         return Scope.nothing()
     read_only = not (token.scope_names & {ApiToken.ScopeName.INGEST, ApiToken.ScopeName.ADMIN})
     personal_data = ApiToken.ScopeName.PERSONAL in token.scope_names
-    return Scope(unit_path=token.unit.path, read_only=read_only, personal_data=personal_data)
+    network_wide = token.unit.parent_id is None
+    return Scope(unit_path=token.unit.path, read_only=read_only, personal_data=personal_data, network_wide=network_wide)
 
 
 def scope_for_request(request) -> Scope:
@@ -224,8 +312,10 @@ def get_unit_or_404(scope: Scope, code: str) -> OrgUnit:
     return unit
 
 
-def get_staff_or_404(scope: Scope, code: str) -> StaffMember:
-    staff_member = scope.staff().filter(code=code).first()
+def get_staff_or_404(scope: Scope, code: str, *, on: datetime.date | None = None) -> StaffMember:
+    """The staff member with this code if the scope may look them up (`on` a day: assigned inside its
+    subtree that day, Scope.staff); 404 whether missing or out of scope."""
+    staff_member = scope.staff(on=on).filter(code=code).first()
     if staff_member is None:
         raise Http404("No such staff member.")
     return staff_member

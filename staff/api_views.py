@@ -125,8 +125,10 @@ class _StaffViewMixin(ScopedViewMixin):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema asks without a request
             return StaffMember.objects.none()
+        # The staff of the day asked for: someone who left the subtree is listed on the days they were
+        # there, not after (staff.access: staff follow the dates of their assignments).
         scope, day = self.request.scope, self.request.assignment_day
-        return scope.staff().prefetch_related(_assignments_prefetch(scope, day))
+        return scope.staff(on=day).prefetch_related(_assignments_prefetch(scope, day))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
@@ -144,9 +146,10 @@ class StaffMemberListView(_StaffViewMixin, generics.ListAPIView):
         operation_id="staff_list",
         summary="The staff members in your scope",
         description=(
-            "The staff members the token (or user) may see: everyone ever assigned to a unit of its subtree "
-            "(so past scorecards stay readable after a transfer), or oneself for a staff login. Each comes with "
-            "the assignments in force on `date` (default today) at units you may see: unit, post, first and "
+            "The staff members the token (or user) may see on `date` (default today): those assigned to a unit of "
+            "its subtree that day (someone who moved away is listed for the days they were there, not after), "
+            "everyone for HQ and auditors, or oneself for a staff login. Each comes with "
+            "the assignments in force on `date` at units you may see: unit, post, first and "
             "last day (null while still there). Filter by `unit`, `under` (a subtree) and `post`, which must "
             "all hold for the same assignment on `date`. Names are personal data: masked (王芳 → 王*, "
             "`name_masked` true) unless the token has the `personal` scope or the user may read personal data. "
@@ -189,7 +192,7 @@ class StaffMemberDetailView(_StaffViewMixin, generics.RetrieveAPIView):
     lookup_field = "code"
 
     def get_object(self) -> StaffMember:
-        staff_member = get_staff_or_404(self.request.scope, self.kwargs["code"])
+        staff_member = get_staff_or_404(self.request.scope, self.kwargs["code"], on=self.request.assignment_day)
         prefetch_related_objects([staff_member], _assignments_prefetch(self.request.scope, self.request.assignment_day))
         return staff_member
 
@@ -198,7 +201,7 @@ class StaffMemberDetailView(_StaffViewMixin, generics.RetrieveAPIView):
         summary="One staff member",
         description=(
             "One staff member by code, as in the list, with the assignments in force on `date` (default today). "
-            "Someone outside the token's (or user's) scope answers 404, as an unknown code does."
+            "Someone outside the token's (or user's) scope on `date` answers 404, as an unknown code does."
         ),
         parameters=[
             OpenApiParameter(

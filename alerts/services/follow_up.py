@@ -33,6 +33,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Moves only the level above the outlet makes.
 REVIEW_MOVES = frozenset({AlertStatus.VERIFIED, AlertStatus.REOPENED})
 FOLLOW_UP_FIELDS = ("owner", "cause", "action_plan", "deadline")
+# The follow-up fields whose change the history records by a person's name (_describe): personal data,
+# shown through Scope.person_name wherever the history is read.
+PERSON_FIELDS = frozenset({"owner"})
 
 
 def can_follow_up(user: User, alert: Alert) -> bool:
@@ -142,6 +145,7 @@ def _describe(value) -> str | None:
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "PERSON_FIELDS",
     "TRANSITIONS",
     "alert_comment",
     "alert_transition",

@@ -22,7 +22,6 @@ from kpi.tasks import rollup_run
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin, api_error, errors_response
 from staff.access import scope_for_request
 from staff.api import HasTokenScope
-from staff.models import ApiToken
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +91,18 @@ class RollupRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class CanStartRollups(permissions.BasePermission):
-    """Reading needs the read scope; starting a rollup a token with the admin scope or a signed-in HQ
-    administrator. Rollup runs are network-wide facts about the system, visible to every reader."""
+    """Reading needs the read scope; starting a rollup a signed-in HQ administrator or a token of the
+    head office with the admin scope (HasTokenScope asks the scope, Scope.may_start_rollup the unit): a
+    rollup recomputes the whole network, so a token of a branch or an outlet may not start one. Rollup
+    runs are network-wide facts about the system, visible to every reader."""
 
-    message = "Only HQ administrators and tokens with the admin scope may start a rollup."
+    message = (
+        "Only HQ administrators and head-office tokens with the admin scope may start a rollup: it recomputes "
+        "the whole network."
+    )
 
     def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS or isinstance(request.auth, ApiToken):
+        if request.method in permissions.SAFE_METHODS:
             return True
         return scope_for_request(request).may_start_rollup
 

@@ -91,9 +91,11 @@ class ScorecardFilter(ScopedFilterMethods, django_filters.FilterSet):
         return queryset.filter(unit=get_unit_or_404(self.request.scope, value), staff=None)
 
     def filter_under(self, queryset, name, value):
+        # The scorecards of the staff who worked in the subtree on the scorecard's day (staff.access).
         top = get_unit_or_404(self.request.scope, value)
-        staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
-        return queryset.filter(Q(unit__path__startswith=top.path) | Q(staff__in=staff_there))
+        return queryset.filter(
+            Q(unit__path__startswith=top.path) | self.request.scope.within(top).staff_records(on="date")
+        )
 
     def filter_holder(self, queryset, name, value):
         return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)
@@ -170,7 +172,8 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             return Scorecard.objects.none()
         scope = self.request.scope
         lines = ScorecardLine.objects.select_related("metric").order_by("metric__sort_order", "metric__code", "pk")
-        in_scope = Q(unit__in=scope.units()) | Q(staff__in=scope.staff())
+        # A staff member's scorecard of a day is read where they worked that day (staff.access).
+        in_scope = Q(unit__in=scope.units()) | scope.staff_records(on="date")
         return (
             Scorecard.objects.filter(run_id=self.published.published_run_id, date=self.day, period=self.period)
             .filter(in_scope)

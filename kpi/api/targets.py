@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from kpi.models import Metric, Target
-from kpi.services.targets import target_set
+from kpi.services.targets import not_in_subtree_message, target_set
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from lib.api_fields import PeriodField, PeriodFilter
 from lib.periods import PERIOD_KINDS
@@ -104,8 +104,13 @@ class TargetWriteSerializer(StrictFieldsMixin, serializers.Serializer):
             if attrs["unit"] is None:
                 errors["unit"] = f"unit '{unit_code}' is not known"
         if staff_code:
-            attrs["staff"] = scope.staff().filter(code=staff_code).first()
-            if attrs["staff"] is None:
+            # Only someone assigned inside the writer's subtree during the period (staff.access): the
+            # old outlet of a teller who left sets no target of hers for a period after she left.
+            period = attrs["period"]
+            attrs["staff"] = scope.staff(during=(period.start, period.end)).filter(code=staff_code).first()
+            if attrs["staff"] is None and scope.staff().filter(code=staff_code).exists():
+                errors["staff"] = not_in_subtree_message(staff_code, period)
+            elif attrs["staff"] is None:
                 errors["staff"] = f"staff member '{staff_code}' is not known"
         attrs["metric"] = Metric.objects.filter(code=attrs["metric"]).first() or attrs["metric"]
         if not isinstance(attrs["metric"], Metric):
@@ -132,8 +137,8 @@ class TargetFilter(ScopedFilterMethods, django_filters.FilterSet):
 
     def filter_under(self, queryset, name, value):
         top = get_unit_or_404(self.request.scope, value)
-        staff_there = self.request.scope.staff().filter(assignments__unit__path__startswith=top.path)
-        return queryset.filter(Q(unit__path__startswith=top.path) | Q(staff__in=staff_there))
+        staff_there = self.request.scope.within(top).staff_records(span=("period_start", "period_end"))
+        return queryset.filter(Q(unit__path__startswith=top.path) | staff_there)
 
     def filter_period(self, queryset, name, value):
         return queryset.filter(period=value.code)
@@ -163,7 +168,8 @@ class _TargetViewMixin(ScopedViewMixin):
             return Target.objects.none()
         scope = self.request.scope
         return (
-            Target.objects.filter(Q(unit__in=scope.units()) | Q(staff__in=scope.staff()))
+            # A staff target is read where its holder worked during its period (staff.access).
+            Target.objects.filter(Q(unit__in=scope.units()) | scope.staff_records(span=("period_start", "period_end")))
             .select_related("unit", "staff", "metric")
             .order_by("pk")
         )
@@ -193,6 +199,7 @@ class _TargetViewMixin(ScopedViewMixin):
                 changed_by=None if token else request.user,
                 source="api",
                 token_name=token.name if token else "",
+                scope=request.scope,
             )
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None

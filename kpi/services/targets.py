@@ -22,6 +22,7 @@ from kpi.models import AMOUNT, Metric, Target, TargetChange
 from kpi.services.rollup import days_mark_stale
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, codes_lookup, decimal, known
 from lib.periods import PERIOD_FORMATS, Period, parse_period
+from staff.access import Scope
 from staff.models import Assignment, StaffMember
 
 TARGET_COLUMNS = Columns(
@@ -64,11 +65,35 @@ def no_assignment_message(staff_code: str, unit_code: str, period: Period) -> st
     )
 
 
+def not_in_subtree_message(staff_code: str, period: Period) -> str:
+    return (
+        f"staff member '{staff_code}' is not assigned in your subtree during {period.code} "
+        f"({period.start} – {period.end}); their targets of that period are set where they work then"
+    )
+
+
 def target_problems(
-    *, metric: Metric, period: Period, value: Decimal, unit: OrgUnit | None, staff: StaffMember | None
+    *,
+    metric: Metric,
+    period: Period,
+    value: Decimal,
+    unit: OrgUnit | None,
+    staff: StaffMember | None,
+    scope: Scope | None = None,
 ) -> dict[str, str]:
-    """What stops this target from being set, by argument name (empty when nothing does)."""
+    """What stops this target from being set, by argument name (empty when nothing does).
+
+    With the writer's `scope` (a unit manager in the admin, a token): the unit must be in its subtree
+    and the staff member assigned inside it during the period (staff.access: writes follow the dates
+    of the assignment). Without it the caller has already decided (HQ, the import)."""
     problems: dict[str, str] = {}
+    if scope is not None and not scope.everything:
+        if unit is not None and not scope.can_see_unit(unit):
+            problems["unit"] = f"unit '{unit.code}' is outside your subtree"
+        if staff is not None and not scope.staff(during=(period.start, period.end)).filter(pk=staff.pk).exists():
+            problems["staff"] = not_in_subtree_message(staff.code, period)
+        if problems:
+            return problems
     if unit is None and staff is None:
         problems["unit"] = "a target is for a unit or a staff member; give one of them"
     elif staff is not None and unit is not None:
@@ -96,6 +121,7 @@ def target_set(
     changed_by=None,
     source: str,
     token_name: str = "",
+    scope: Scope | None = None,
 ) -> tuple[Target, bool]:
     """Create or update the target of `unit` or `staff` for `metric` and `period`; returns (target, created).
 
@@ -103,9 +129,12 @@ def target_set(
     assignment there overlapping the period. It is stored for the staff member alone (unit empty),
     because a staff member's target follows the person, not the outlet.
 
+    `scope`: the writer's, when it is bounded (target_problems).
+
     Raises ValidationError (keyed by argument name) when the target cannot be set.
     """
-    if problems := target_problems(metric=metric, period=period, value=value, unit=unit, staff=staff):
+    problems = target_problems(metric=metric, period=period, value=value, unit=unit, staff=staff, scope=scope)
+    if problems:
         raise ValidationError(problems)
 
     holder = {"unit": None, "staff": staff} if staff is not None else {"unit": unit, "staff": None}

@@ -24,7 +24,7 @@ from kpi.views.common import (
     who,
 )
 from lib.periods import PERIOD_LABELS
-from staff.access import get_staff_or_404, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
 
 
@@ -45,9 +45,13 @@ def _history_export(
     return history_table(metric).response(format_name, filename, rows)
 
 
-def _metric_history_page(request: HttpRequest, entity: OrgUnit | StaffMember, metric_code: str) -> HttpResponse:
+def _metric_history_page(
+    request: HttpRequest, entity: OrgUnit | StaffMember, metric_code: str, scope: Scope | None = None
+) -> HttpResponse:
     """A metric's daily values over the last 30 or 90 days for the chosen period kind: a big chart of
-    the actual against the pace line of its target, and the table of every day, newest first."""
+    the actual against the pace line of its target, and the table of every day, newest first. A staff
+    member's days outside the reader's subtree are gaps (staff.access: read for the dates they were
+    assigned there)."""
     metric = Metric.objects.filter(code=metric_code).first()
     if metric is None:
         raise Http404("No such metric.")
@@ -58,7 +62,10 @@ def _metric_history_page(request: HttpRequest, entity: OrgUnit | StaffMember, me
         history = metric_history(
             period=params.period_kind, first=history_days[0], last=history_days[-1], metric=metric, **who(entity)
         )
-        points = {point.date: point for point in history}
+        shown = None
+        if isinstance(entity, StaffMember) and scope is not None:
+            shown = scope.staff_days(entity, history_days[0], history_days[-1])
+        points = {point.date: point for point in history if shown is None or point.date in shown}
     rows = [HistoryRow(day=day, point=points.get(day)) for day in reversed(history_days)]
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
@@ -99,4 +106,4 @@ def unit_metric_history(request: HttpRequest, code: str, metric_code: str) -> Ht
 @login_required
 def staff_metric_history(request: HttpRequest, code: str, metric_code: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    return _metric_history_page(request, get_staff_or_404(scope, code), metric_code)
+    return _metric_history_page(request, get_staff_or_404(scope, code), metric_code, scope)

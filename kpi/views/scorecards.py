@@ -81,15 +81,22 @@ def _summary(context: dict) -> dict:
     }
 
 
-def _trends(params: PageParams, entity: OrgUnit | StaffMember, scorecard: Scorecard | None) -> dict:
+def _trends(
+    params: PageParams, entity: OrgUnit | StaffMember, scorecard: Scorecard | None, scope: Scope | None = None
+) -> dict:
     """Every metric's daily history over the chosen days, for the sparklines: one query, one JSON blob.
-    A day without a published scorecard is a null (a gap in the line, not a zero)."""
+    A day without a published scorecard is a null (a gap in the line, not a zero); so is a day of a
+    staff member the reader may not read (they worked outside the reader's subtree then)."""
     if scorecard is None:
         return {}
     history_days = params.history_days
+    shown = None
+    if isinstance(entity, StaffMember) and scope is not None:
+        shown = scope.staff_days(entity, history_days[0], history_days[-1])
     points: dict[int, dict[datetime.date, HistoryPoint]] = {}
     for point in metric_history(period=params.period_kind, first=history_days[0], last=history_days[-1], **who(entity)):
-        points.setdefault(point.metric_id, {})[point.date] = point
+        if shown is None or point.date in shown:
+            points.setdefault(point.metric_id, {})[point.date] = point
     return trend_chart_data(
         history_days,
         {line.metric: points.get(line.metric_id, {}) for line in scorecard.lines.all()},
@@ -104,14 +111,16 @@ def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMe
     return SCORECARD.response(format_name, filename, lines)
 
 
-def _scorecard_page(request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, **extra) -> HttpResponse:
+def _scorecard_page(
+    request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, scope: Scope | None = None, **extra
+) -> HttpResponse:
     context = _base_context(request, params, entity=entity)
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
         return _scorecard_export(export, context, entity)
     context.update(_summary(context))
     context.update(extra)
-    context["trends"] = _trends(params, entity, context["scorecard"])
+    context["trends"] = _trends(params, entity, context["scorecard"], scope)
     context["export_csv"] = f"{request.path}?{params.query(export='csv')}"
     context["export_xlsx"] = f"{request.path}?{params.query(export='xlsx')}"
     return render(request, "kpi/scorecard.html", context)
@@ -134,8 +143,10 @@ def _unit_page(request: HttpRequest, scope: Scope, unit: OrgUnit) -> HttpRespons
     )
 
 
-def _staff_page(request: HttpRequest, scope: Scope, staff_member: StaffMember) -> HttpResponse:
-    params = page_params(request)
+def _staff_page(
+    request: HttpRequest, scope: Scope, staff_member: StaffMember, params: PageParams | None = None
+) -> HttpResponse:
+    params = params or page_params(request)
     if request.GET.get("export") in EXPORT_FORMATS:
         return _scorecard_page(request, params, staff_member)  # the table alone
     assignments = staff_assignments_on(staff=staff_member, day=params.day or datetime.date.today())
@@ -143,6 +154,7 @@ def _staff_page(request: HttpRequest, scope: Scope, staff_member: StaffMember) -
         request,
         params,
         staff_member,
+        scope,
         staff_member=staff_member,
         # Where they work, linked only where the reader may go (a teller may not open the outlet).
         workplaces=[
@@ -172,4 +184,6 @@ def unit_scorecard(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def staff_scorecard(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    return _staff_page(request, scope, get_staff_or_404(scope, code))
+    # The scorecard of a day is read where they worked that day (staff.access).
+    params = page_params(request)
+    return _staff_page(request, scope, get_staff_or_404(scope, code, on=params.day or datetime.date.today()), params)

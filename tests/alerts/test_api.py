@@ -132,6 +132,23 @@ def test_the_detail_carries_the_history_with_who_and_when(token_client, network,
     assert all(event["at"] for event in events)
 
 
+@pytest.mark.parametrize(
+    ("scopes", "owners"),
+    [("read", [[None, "林*燕"], ["林*燕", "陈*强"]]), ("read,personal", [[None, "林晓燕"], ["林晓燕", "陈志强"]])],
+)
+def test_the_history_names_each_owner_masked_unless_the_token_may_read_personal_data(
+    token_client, network, alerts, unit_manager, scopes, owners
+):
+    # 林晓燕 (the outlet head) owned the alert, then 陈志强 (the unit manager): the history keeps their names.
+    AlertEvent.objects.create(alert=alerts["late"], by=unit_manager, changes={"owner": [None, "林晓燕"]})
+    AlertEvent.objects.create(alert=alerts["late"], by=unit_manager, changes={"owner": ["林晓燕", "陈志强"]})
+
+    events = token_client(network["GZ01"], scopes).get(f"/api/v1/alerts/{alerts['late'].pk}/").json()["events"]
+
+    assert [event["changes"]["owner"] for event in events] == owners
+    assert [event["by"] for event in events] == ["chen.zhiqiang", "chen.zhiqiang"]
+
+
 def test_the_list_costs_the_same_queries_for_one_alert_as_for_eight(token_client, network, django_assert_num_queries):
     client = token_client(network["GZ01"])
     client.get("/api/v1/alerts/")  # the token's first use records when it was used

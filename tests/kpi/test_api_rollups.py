@@ -126,3 +126,39 @@ def test_a_day_before_the_first_day_the_rollup_computes_is_refused(admin_client,
         }
     ]
     assert not RollupRun.objects.exists()
+
+
+@pytest.mark.parametrize("unit", ["GZ0101", "GZ01", "GZ"])
+def test_an_admin_token_of_an_outlet_or_a_branch_cannot_start_a_network_wide_rollup(token_client, network, unit):
+    # A rollup recomputes every outlet of the network: a token of GZ0101 (or of the sub-branch, or the
+    # branch above it) with the admin scope is refused, in the API's error format, and queues nothing.
+    client = token_client(network[unit], "read,admin")
+
+    response = client.post(URL, {"date": "2026-11-24"}, content_type="application/json")
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "errors": [
+            {
+                "field": "",
+                "message": "Only HQ administrators and head-office tokens with the admin scope may start a rollup: "
+                "it recomputes the whole network.",
+                "row": None,
+            }
+        ]
+    }
+    assert not RollupRun.objects.exists()
+
+
+def test_an_ingest_token_of_the_head_office_without_the_admin_scope_cannot_start_a_rollup(token_client, network):
+    client = token_client(network["HQ"], "read,ingest")
+
+    assert client.post(URL, {"date": "2026-11-24"}, content_type="application/json").status_code == 403
+    assert not RollupRun.objects.exists()
+
+
+@pytest.mark.parametrize(("persona", "status"), [("hq_admin", 202), ("unit_manager", 403), ("auditor", 403)])
+def test_of_the_signed_in_only_the_hq_administrator_starts_a_rollup(client, request, persona, status):
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.post(URL, {"date": "2026-11-24"}, content_type="application/json").status_code == status

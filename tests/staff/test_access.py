@@ -499,6 +499,25 @@ def test_outlet_heads_and_staff_start_the_day_on_their_scorecard(persona, on_sco
     assert starts_on_scorecard(request.getfixturevalue(persona)) is on_scorecard
 
 
+@pytest.mark.parametrize(
+    ("unit", "scopes", "may_start"),
+    [
+        ("HQ", "read,admin", True),
+        ("HQ", "read", False),
+        ("GZ", "read,admin", False),
+        ("GZ0101", "read,admin", False),
+    ],
+)
+def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup(network, unit, scopes, may_start):
+    token, _key = api_token_create(name=f"{unit} {scopes}", unit=network[unit], scopes=scopes)
+
+    scope = scope_for_token(token)
+
+    assert scope.may_start_rollup is may_start
+    # Network-wide to start, but it writes nothing the HQ administrator alone may (closing a month, imports).
+    assert not scope.may_write_network
+
+
 # -- the header's menu -------------------------------------------------------------------------------
 
 

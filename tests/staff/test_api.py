@@ -93,7 +93,9 @@ def hq(hq_admin, people) -> APIClient:
 def test_a_sub_branch_token_sees_masked_names_and_only_assignments_inside_its_subtree(gz01_reader):
     response = gz01_reader.get(URL, {"date": DAY})
 
-    # S2003 never worked in GZ01. S2002 left for GZ0201 (out of scope): still listed, nothing shown on the day.
+    # S2003 never worked in GZ01. S2002 left for GZ0201 (out of scope) on 2026-06-30: not GZ01's staff on the
+    # day (staff.access: staff follow the dates of their assignments; she is listed on the days she was there,
+    # test_someone_who_left_is_listed_on_the_days_they_were_there_and_not_after).
     # S2004's Shenzhen assignment is not shown: it would give away SZ0101.
     assert response.json() == {
         "next": None,
@@ -101,7 +103,6 @@ def test_a_sub_branch_token_sees_masked_names_and_only_assignments_inside_its_su
         "results": [
             {"code": "S1001", "name": "黄*娟", "name_masked": True, "assignments": [_held("GZ0101", "teller")]},
             {"code": "S2001", "name": "王*", "name_masked": True, "assignments": [_held("GZ0102", "lobby_manager")]},
-            {"code": "S2002", "name": "李*", "name_masked": True, "assignments": []},
             {"code": "S2004", "name": "刘*", "name_masked": True, "assignments": [_held("GZ0101", "teller")]},
             {
                 "code": "S2005",
@@ -111,6 +112,20 @@ def test_a_sub_branch_token_sees_masked_names_and_only_assignments_inside_its_su
             },
         ],
     }
+
+
+def test_someone_who_left_is_listed_on_the_days_they_were_there_and_not_after(gz01_reader):
+    # 李娜 (S2002) was customer manager at GZ0101 until 2026-06-30, then went to GZ0201 (outside GZ01).
+    march = _by_code(gz01_reader.get(URL, {"date": "2026-03-01"}))
+    last_day = gz01_reader.get(f"{URL}S2002/", {"date": "2026-06-30"})
+    first_day_gone = gz01_reader.get(f"{URL}S2002/", {"date": "2026-07-01"})
+
+    assert march["S2002"]["assignments"] == [_held("GZ0101", "customer_manager", start="2025-01-01", end="2026-06-30")]
+    assert last_day.status_code == 200
+    assert first_day_gone.status_code == 404
+    assert "S2002" not in _codes(gz01_reader.get(URL, {"date": "2026-07-01"}))
+    # Today (no date) she is not GZ01's either.
+    assert gz01_reader.get(f"{URL}S2002/").status_code == 404
 
 
 def test_a_token_with_the_personal_scope_reads_names_in_full(network, people):
@@ -154,8 +169,9 @@ def test_without_a_date_assignments_are_read_today(network, hq_admin):
     ("persona", "expected"),
     [
         ("auditor", ["S1001", "S2001", "S2002", "S2003", "S2004", "S2005"]),
-        ("unit_manager", ["S1001", "S2001", "S2002", "S2004", "S2005"]),
-        ("outlet_head", ["S1001", "S2002", "S2004", "S2005"]),
+        # 李娜 (S2002) left GZ0101 on 2026-06-30: on the day she is staff of neither.
+        ("unit_manager", ["S1001", "S2001", "S2004", "S2005"]),
+        ("outlet_head", ["S1001", "S2004", "S2005"]),
         ("teller", ["S1001"]),
         ("outsider", []),
     ],

@@ -1,0 +1,190 @@
+"""Every GET endpoint of the API, walked with a token without the `personal` scope, shows no person's
+full name anywhere in its answer (issue 13: the alert history showed `"owner": [null, "刘雪梅"]`).
+
+The network is the demo's (demo.network.seed_network with 4 outlets: 52 staff members with Chinese
+names, and the demo logins 王建国, 李振华, 罗浩宇, 李桂芳, 赵敏), with one of everything the API reads
+added by the services and factories at the outlet head's outlet: an alert whose owner changed twice,
+a comment, a weekly review submitted and answered, an improvement plan with a measure, customers with
+a relationship manager, published scorecards of the outlet and the teller, targets, a fact and a PK
+contest. The operations come from the OpenAPI schema, so an endpoint added later is walked too; a path
+parameter the walk does not know how to fill fails the test rather than skipping the endpoint.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from alerts.models import Cause, ReviewStatus
+from alerts.services.follow_up import alert_comment, alert_update
+from customers.models import Customer
+from customers.services.tiering import tiering_run
+from demo import network as demo_network
+from kpi.models import Contest, ContestPair
+from kpi.services.targets import target_set
+from lib.periods import parse_period
+from staff.models import StaffMember, User
+from staff.services import api_token_create
+from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
+from tests.customers.factories import CustomerFactory, SnapshotFactory
+from tests.kpi.factories import FactFactory
+from tests.kpi.scorecard_factories import ScorecardFactory, ScorecardLineFactory, metric, published_day
+
+DAY = datetime.date(2026, 11, 24)
+
+
+@pytest.fixture
+def demo(db) -> dict:
+    """The demo network and logins, and the rows every GET endpoint reads, by what the walk needs."""
+    seeded = demo_network.seed_network(outlets=4, seed=demo_network.DEFAULT_SEED)
+    demo_network.personas_ensure(plan=seeded.plan)
+    users = {user.username: user for user in User.objects.select_related("unit", "staff_member")}
+    hq_admin, manager, head, teller = (users[name] for name in ("hq_admin", "unit_manager", "outlet_head", "teller"))
+    outlet, sub_branch = head.unit, manager.unit
+    teller_record = teller.staff_member
+
+    alert = AlertFactory(unit=outlet)
+    deadline = datetime.date.today() + datetime.timedelta(days=7)
+    # The history records each owner by name: [null, 罗浩宇], then [罗浩宇, 李振华].
+    alert_update(alert=alert, by=hq_admin, owner=head, cause=Cause.INTERNAL, action_plan="晨会复盘", deadline=deadline)
+    alert_update(alert=alert, by=hq_admin, owner=manager)
+    alert_comment(alert=alert, by=head, text="已安排大堂经理跟进")
+    WeeklyReviewFactory(
+        unit=outlet,
+        status=ReviewStatus.ANSWERED,
+        what_happened="周三系统故障",
+        submitted_by=head,
+        answer="同意，下周复查",
+        answered_by=manager,
+    )
+    MeasureFactory(plan=ImprovementPlanFactory(unit=outlet, created_by=head), owner=teller)
+
+    customer = CustomerFactory(name="张小三", home_outlet=outlet, relationship_manager=teller_record)
+    other = CustomerFactory(name="欧阳娜娜", home_outlet=outlet, relationship_manager=teller_record)
+    for month in (datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)):
+        SnapshotFactory(customer=customer, month=month, aum_avg_daily=Decimal("60000"))
+        SnapshotFactory(customer=other, month=month, aum_avg_daily=Decimal("8000"))
+        tiering_run(month=month)
+
+    rolled_up = published_day(DAY)
+    for holder in ({"unit": outlet}, {"staff": teller_record}):
+        card = ScorecardFactory(run=rolled_up.published_run, period="month", **holder)
+        ScorecardLineFactory(scorecard=card, metric=metric("mobile_banking_signups"), actual="12")
+    signups, november = metric("mobile_banking_signups"), parse_period("2026-11")
+    staff_target, _ = target_set(metric=signups, period=november, value=Decimal(40), staff=teller_record, source="test")
+    target_set(metric=signups, period=november, value=Decimal(400), unit=outlet, source="test")
+    FactFactory(unit=outlet, staff=teller_record, metric=signups, date=DAY, value=3)
+
+    rival = next(unit for unit in sub_branch.children.order_by("code") if unit != outlet)
+    contest = Contest.objects.create(
+        name="十一月手机银行 PK 赛",
+        unit=sub_branch,
+        period_start=datetime.date(2026, 11, 1),
+        period_end=datetime.date(2026, 11, 30),
+        created_by=manager,
+    )
+    contest.metrics.set([signups])
+    ContestPair.objects.create(contest=contest, outlet_a=outlet, outlet_b=rival)
+
+    return {
+        "alert_id": alert.pk,
+        "contest_id": contest.pk,
+        "rollup_id": rolled_up.published_run_id,
+        "target_id": staff_target.pk,
+        "customer": customer.code,
+        "staff": teller_record.code,
+        "unit": outlet.code,
+        "metric": signups.code,
+        "group": sub_branch.code,
+    }
+
+
+def _get_operations() -> list[str]:
+    """Every GET path of the API's schema, as written there (/api/v1/alerts/{alert_id}/)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(path for path, operations in schema["paths"].items() if "get" in operations)
+
+
+def _url(path: str, demo: dict) -> str:
+    """The path with its parameters filled from the seeded rows; the required query parameters added."""
+    by_collection = {
+        ("alerts", "alert_id"): demo["alert_id"],
+        ("contests", "contest_id"): demo["contest_id"],
+        ("customers", "code"): demo["customer"],
+        ("metrics", "code"): demo["metric"],
+        ("rollups", "id"): demo["rollup_id"],
+        ("staff", "code"): demo["staff"],
+        ("targets", "id"): demo["target_id"],
+        ("units", "code"): demo["unit"],
+    }
+
+    def fill(match: re.Match) -> str:
+        collection = path.removeprefix("/api/v1/").split("/")[0]
+        key = (collection, match.group(1))
+        if key not in by_collection:
+            pytest.fail(f"the masking walk does not know how to fill {{{match.group(1)}}} of {path}")
+        return str(by_collection[key])
+
+    url = re.sub(r"\{(\w+)\}", fill, path)
+    required = {"/api/v1/customer-tiers/": "unit", "/api/v1/tier-migrations/": "unit", "/api/v1/rankings/": "group"}
+    if path in required:
+        url += f"?{required[path]}={demo['group']}"
+    return url
+
+
+def _walk(client, key: str, demo: dict) -> dict[str, str]:
+    """Every GET operation's answer as JSON text (names as written, not \\u-escaped), by URL."""
+    answers = {}
+    for path in _get_operations():
+        url = _url(path, demo)
+        response = client.get(url, HTTP_AUTHORIZATION=f"Token {key}")
+        assert response.status_code == 200, (url, response.content)
+        answers[url] = json.dumps(response.json(), ensure_ascii=False)
+    return answers
+
+
+def _people() -> set[str]:
+    """Every person's full name in the database: staff members, customers and logins."""
+    names = set(StaffMember.objects.values_list("name", flat=True)) | set(
+        Customer.objects.values_list("name", flat=True)
+    )
+    names |= {user.get_full_name() for user in User.objects.all()}
+    return {name for name in names if name}
+
+
+def test_no_get_endpoint_shows_a_full_name_to_a_token_without_the_personal_scope(client, demo, network_head_office):
+    _token, key = api_token_create(name="hq reader", unit=network_head_office, scopes="read")
+    people = _people()
+
+    answers = _walk(client, key, demo)
+
+    leaks = {url: sorted(name for name in people if name in text) for url, text in answers.items()}
+    assert {url: names for url, names in leaks.items() if names} == {}
+    # The history is walked, and shows the owners masked: 罗浩宇 → 罗*宇, 李振华 → 李*华.
+    alert = json.loads(answers[f"/api/v1/alerts/{demo['alert_id']}/"])
+    assert [event["changes"].get("owner") for event in alert["events"]][:2] == [[None, "罗*宇"], ["罗*宇", "李*华"]]
+
+
+def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, network_head_office):
+    # The same walk with the `personal` scope sees the full names: the first test is not passing vacuously.
+    _token, key = api_token_create(name="hq personal", unit=network_head_office, scopes="read,personal")
+    people = _people()
+
+    answers = _walk(client, key, demo)
+
+    shown = {url: {name for name in people if name in text} for url, text in answers.items()}
+    assert "罗浩宇" in shown[f"/api/v1/alerts/{demo['alert_id']}/"]
+    assert "李桂芳" in shown[f"/api/v1/staff/{demo['staff']}/"]
+    assert shown["/api/v1/customers/"] == {"张小三", "欧阳娜娜"}
+
+
+@pytest.fixture
+def network_head_office(demo):
+    from branches.models import OrgUnit
+
+    return OrgUnit.objects.get(parent=None)
