@@ -111,7 +111,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "staff.User"
 # Django's own backend signs people in and answers model permissions; staff.access answers the named
 # "may do" permissions (`user.has_perm("access.may_import")`) for code below the people layer.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "staff.access.AccessBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -120,9 +119,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes first: a sign-in for a username locked out from this address is refused before the password
 # is checked (bankops/auth.py); then Django's own.
+# The lockout first (django-axes refuses a locked-out sign-in before a password is checked); Django's
+# own users; staff.access answers has_perm("access.…") for code that may not import it (lib's CSV upload).
 AUTHENTICATION_BACKENDS = [
     "bankops.auth.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "staff.access.AccessBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
