@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "bankops.apps.LoginLockoutConfig",  # django-axes
     "csp",
     "bankops",
     "branches",
@@ -185,6 +185,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no version banner in every command's output
 AXES_CLIENT_IP_CALLABLE = "lib.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "bankops.auth.lockout_response"
 
