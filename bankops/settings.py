@@ -256,6 +256,10 @@ ROLLUP_MINUTE = env.int("ROLLUP_MINUTE", default=0)
 # running totals older than ROLLUP_STATE_DAYS are dropped (a correction further back rebuilds them).
 SCORECARD_RETENTION_DAYS = env.int("SCORECARD_RETENTION_DAYS", default=62)
 ROLLUP_STATE_DAYS = env.int("ROLLUP_STATE_DAYS", default=45)
+# Facts are taken up to today plus this many days (0: up to today). A fact dated in the future would
+# hold the pending rollup on days that have not happened; a source that reports the next business day
+# ahead (a forecast) may need 1.
+FACTS_FUTURE_DAYS = env.int("FACTS_FUTURE_DAYS", default=0)
 
 CELERY_BEAT_SCHEDULE = {
     # Early warning (issue 8). Each day the rollup publishes is evaluated (alerts listens to
