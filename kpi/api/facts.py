@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import django_filters
 import django_filters.rest_framework
 from django.db.models import Q
@@ -18,6 +16,7 @@ from kpi.models import Fact, IngestBatch
 from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_fields import JsonNumber, json_loads
 from lib.api_filters import IdFilter
 from lib.csvimport import CsvRow, ImportRejected
 from staff.access import scope_for_request
@@ -94,9 +93,10 @@ def _fact_rows(body) -> tuple[list[CsvRow], str, list[dict]]:
                 errors.append(_error(index, name, "unknown field (a fact has date, unit, staff, metric and value)"))
             elif value is None:
                 values[name] = ""
-            elif isinstance(value, str):
+            elif isinstance(value, str) and not isinstance(value, JsonNumber):
                 values[name] = value
-            elif name == "value" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            elif name == "value" and isinstance(value, (int, JsonNumber)) and not isinstance(value, bool):
+                # A JSON number as written (1E3 stays 1E3): the one number grammar judges it in facts_ingest.
                 values[name] = str(value)
             elif name == "value":
                 errors.append(_error(index, name, 'must be a number, best written as a string such as "123.45"'))
@@ -130,7 +130,7 @@ def _json_body(request: Request) -> tuple[object, Response | None]:
     if len(raw) > MAX_BODY_BYTES:
         return None, too_large
     try:
-        return json.loads(raw), None
+        return json_loads(raw, strict_constants=False), None
     except ValueError as error:
         return None, _rejected([_error(None, "", f"the body is not valid JSON ({error})")])
 
