@@ -135,7 +135,8 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], 
         header_cells = next(reader, [])
         header = [name.strip() for name in header_cells]
         problems = []
-        if unreadable or "\x00" in text:
+        scan = unreadable or "\x00" in text  # once: each row's cells are searched only when needed
+        if scan:
             problems += _unreadable_cells(1, header_cells, [""] * len(header_cells), read_as, encoding)
         missing = [column for column in columns if column not in header]
         if missing and not problems:
@@ -148,7 +149,7 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], 
             if not any(cell.strip() for cell in cells):
                 continue  # blank line
             line = reader.line_num
-            if unreadable or "\x00" in text:
+            if scan:
                 problems += _unreadable_cells(line, cells, header, read_as, encoding)
             if any(cell.strip() for cell in cells[len(header) :]):
                 # Empty cells after the last column (a spreadsheet writes `…,12,`) hold nothing to lose.
@@ -162,6 +163,8 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], 
                         'quote a value that holds a comma, such as "1,234"',
                     )
                 )
+            # A short row's missing cells are empty (the column is in the file), as csv.DictReader has it.
+            cells += [""] * (len(header) - len(cells))
             rows.append(CsvRow(line=line, values=dict(zip(header, cells, strict=False))))
     except csv.Error as error:  # a cell larger than the csv module's limit (128 KB), a stray quote
         raise ImportRejected([Problem(reader.line_num or 1, "", f"cannot be read as CSV ({error})")]) from None

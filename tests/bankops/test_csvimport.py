@@ -179,6 +179,12 @@ def test_a_row_with_more_cells_than_the_header_has_columns_is_refused():
     ]
 
 
+def test_a_short_row_reads_its_missing_cells_as_empty_not_as_columns_left_out():
+    rows = read_csv(b"code,name,note\nGZ0101\n", columns=["code"])
+
+    assert [(row.values, row.has("note")) for row in rows] == [({"code": "GZ0101", "name": "", "note": ""}, True)]
+
+
 def test_empty_cells_after_the_last_column_are_nothing_to_lose():
     rows = read_csv(b"date,unit,value\n2026-11-24,GZ0103,7,,\n", columns=["date", "unit", "value"])
 
