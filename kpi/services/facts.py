@@ -118,9 +118,9 @@ def facts_ingest(
     scope = scope_for_token(token) if token is not None else None
     units_qs = OrgUnit.objects.all() if scope is None else scope.units()
     units = codes_lookup(units_qs, {row["unit"] for row in rows}, "pk", "kind", "opened_on", "closed_on")
-    today = timezone.localdate()
-    last_day = today + datetime.timedelta(days=settings.FACTS_FUTURE_DAYS)
+    # Nothing is reported about days to come (a source that reports ahead may be allowed a few days).
     ahead = settings.FACTS_FUTURE_DAYS
+    last_day = timezone.localdate() + datetime.timedelta(days=ahead)
     latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
     metrics = _metrics()
     staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows})
