@@ -363,6 +363,10 @@ RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=600)
 # How far back (days) the catch-up jobs look for a published day not yet evaluated against the alert
 # rules (a day published again is evaluated again).
 ALERTS_CATCH_UP_DAYS = env.int("ALERTS_CATCH_UP_DAYS", default=14)
+# Facts are taken up to today plus this many days (0: up to today). A fact dated in the future would
+# hold the pending rollup on days that have not happened; a source that reports the next business day
+# ahead (a forecast) may need 1.
+FACTS_FUTURE_DAYS = env.int("FACTS_FUTURE_DAYS", default=0)
 
 CELERY_BEAT_SCHEDULE = {
     # Early warning (issue 8). Each day the rollup publishes is evaluated (alerts listens to

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from kpi.models import Contest, ContestPair, Scorecard, ScorecardLine, Status
 from kpi.tables import RANKING_API
-from lib.api_fields import DateField
+from lib.api_fields import DateField, NumberField
 from lib.periods import PERIOD_KINDS
 
 # -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
@@ -189,17 +189,21 @@ class RankingListSerializer(serializers.Serializer):
 class FactInSerializer(serializers.Serializer):
     """One daily value: an outlet's own fact (`staff` null) or a staff member's fact at an outlet."""
 
-    date = serializers.DateField(help_text="Business date, YYYY-MM-DD.")
+    date = serializers.DateField(
+        help_text="Business date, YYYY-MM-DD: from the outlet's opening to its closing day, up to today (plus "
+        "FACTS_FUTURE_DAYS), not in a closed month (月结)."
+    )
     unit = serializers.CharField(help_text="Outlet code. Units above outlets take no facts: they add up their outlets.")
     staff = serializers.CharField(
         required=False, allow_null=True, help_text="Staff member code, or null for the outlet's own fact."
     )
     metric = serializers.CharField(help_text="Code of a base metric (aggregation sum or last).")
-    value = serializers.DecimalField(
+    value = NumberField(
         max_digits=20,
         decimal_places=4,
-        help_text='A string such as "123.45" (a JSON number is accepted too); at most 4 decimal places. '
-        "Negative only for 万元 flows (reversals).",
+        help_text='A string such as "123.45" or "1,234.56" (a JSON number is accepted too): ASCII (or full-width) '
+        "digits, an optional leading minus, thousands commas and a decimal point; no exponent (1E3), no NaN. At "
+        "most 4 decimal places; whole for counts (户 笔 人 件). Negative only for 万元 flows (reversals).",
     )
 
 

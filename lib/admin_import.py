@@ -19,7 +19,18 @@ from lib.csvimport import CsvImporter, ImportRejected
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV file (UTF-8)"))
+    file = forms.FileField(label=_("CSV file"))
+    # lib.csvimport.ENCODINGS: "auto" reads UTF-8, else GB18030 (what Chinese Excel saves).
+    encoding = forms.ChoiceField(
+        label=_("Encoding"),
+        choices=[
+            ("auto", _("Detect (UTF-8 or GB18030)")),
+            ("utf-8", "UTF-8"),
+            ("gb18030", _("GB18030 (GBK, Chinese Excel's “CSV (逗号分隔)”)")),
+        ],
+        initial="auto",
+        required=False,  # a form posted without it (a script) detects
+    )
 
 
 class CsvImportMixin:
@@ -52,7 +63,9 @@ class CsvImportMixin:
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                result = self.csv_importer(form.cleaned_data["file"], user=request.user)
+                result = self.csv_importer(
+                    form.cleaned_data["file"], user=request.user, encoding=form.cleaned_data["encoding"] or "auto"
+                )
             except ImportRejected as rejected:
                 problems = rejected.problems
             else:

@@ -175,11 +175,12 @@ def check_json_depth(data, *, limit: int = MAX_JSON_DEPTH) -> None:
         pending.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
 
 
-def loads_json(raw: str | bytes):
-    """json.loads with the depth limit: JsonTooDeep (a ValueError) for a body nested too deep, whether
-    the decoder got through it (then checked) or gave up with a RecursionError."""
+def loads_json(raw: str | bytes, *, loads=json.loads):
+    """`loads` (json.loads, or lib.api_fields.json_loads that keeps numbers as written) with the depth
+    limit: JsonTooDeep (a ValueError) for a body nested too deep, whether the decoder got through it
+    (then checked) or gave up with a RecursionError."""
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except RecursionError:
         raise JsonTooDeep(TOO_DEEP) from None
     check_json_depth(data)

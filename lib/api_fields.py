@@ -1,10 +1,15 @@
-"""REST API fields and filters for periods, so every serializer and filter of the API reads a period code,
-a month or a business date the same way (lib.periods parses) and documents it the same way: the OpenAPI
-schema of each carries the `pattern` of what it takes.
+"""REST API fields and filters for periods and numbers, so every serializer and filter of the API reads a
+period code, a month, a business date or a number the same way (lib.periods and lib.csvimport parse) and
+documents it the same way: the OpenAPI schema of each carries the `pattern` of what it takes.
 
     period = PeriodField(kinds=PLAN_PERIOD_KINDS)   # validated_data["period"] is a Period
     month = MonthField(required=False)              # validated_data["month"] is the month's 1st day
     date = DateField(required=False)                # YYYY-MM-DD exactly (DRF's own also takes 2026-1-5)
+    value = NumberField(max_digits=20, decimal_places=4)  # the CSV imports' number grammar: not 1E3
+
+A JSON number loses how it was written (1E3 and 1000.0 are the same float), so a view with a NumberField
+parses its body with NumbersAsWrittenJSONParser, which keeps each number with a fraction or an exponent
+as its text (a JsonNumber) for the field to judge.
 
 Messages are English, the API's language (bankops.middleware.ApiLanguageMiddleware): by default the
 words of lib.periods' parsers; a field may pass its own `error_messages={"invalid": "… {input} …"}`
@@ -13,17 +18,26 @@ words of lib.periods' parsers; a field may pass its own `error_messages={"invali
 
 from __future__ import annotations
 
+import codecs
 import datetime
+import json
 from collections.abc import Collection
+from decimal import Decimal
 
 import django_filters
 from drf_spectacular.drainage import set_override
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.utils.json import strict_constant
 
 from lib import periods_forms
+from lib.api import TOO_DEEP, JsonTooDeep, loads_json
+from lib.csvimport import decimal
 from lib.periods import (
     NOT_A_MONTH,
     PERIOD_KINDS,
+    OutOfRangeError,
     Period,
     PeriodKind,
     PeriodKindError,
@@ -128,9 +142,60 @@ class DateField(serializers.DateField):
         if isinstance(value, str):
             try:
                 parse_date(value)
+            except OutOfRangeError as error:  # 0001-01-01: well formed, outside the supported range
+                raise serializers.ValidationError(str(error), code="invalid") from None
             except ValueError:
                 self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
+
+
+# -- numbers: the one grammar of the imports (lib.csvimport.decimal) -----------------------------------
+
+
+class JsonNumber(str):
+    """A JSON number with a fraction or an exponent as written in the body ("12.5", "1E3")."""
+
+
+def json_loads(raw: bytes | str, *, strict_constants: bool = True):
+    """json.loads keeping numbers with a fraction or an exponent as JsonNumber. NaN and Infinity, which
+    are not JSON, are refused (ValueError), or with `strict_constants=False` kept as JsonNumber too, for
+    a caller that refuses them itself with a better message (the facts endpoint names the fact)."""
+    return json.loads(raw, parse_float=JsonNumber, parse_constant=strict_constant if strict_constants else JsonNumber)
+
+
+class NumbersAsWrittenJSONParser(JSONParser):
+    """DRF's JSON parser, numbers with a fraction or an exponent kept as written (JsonNumber)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", "utf-8")
+        try:
+            return loads_json(codecs.getreader(encoding)(stream).read(), loads=json_loads)
+        except JsonTooDeep:
+            raise ParseError(TOO_DEEP) from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+class NumberField(serializers.DecimalField):
+    """A decimal written as lib.csvimport's number grammar (ASCII or full-width digits, thousands commas,
+    a decimal point; no exponent, no NaN): a string, or a JSON number as written (JsonNumber), then
+    DecimalField's own limits (max_digits, decimal_places). A float that reaches it (a body not parsed by
+    NumbersAsWrittenJSONParser) is judged by its repr: 1000.0 is taken, 1e+16 is not."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int, float, Decimal)):
+            self.fail("invalid")
+        if isinstance(data, str):
+            text = data.strip()
+        elif isinstance(data, float):
+            text = repr(data)
+        else:
+            text = format(data, "f") if isinstance(data, Decimal) else str(data)
+        try:
+            number = decimal(text)
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(format(number, "f"))
 
 
 # -- django-filter: the same form fields as the pages (lib.periods_forms), English words, a pattern ---------

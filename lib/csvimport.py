@@ -12,6 +12,23 @@ be empty). Its service then
 
 The same `Problem` list is what the management command prints, the admin shows and the API returns.
 A `CsvImporter` (kind, columns, service) is what the command and the admin upload run.
+
+What a file and its cells may be, for every import (and, for numbers, the API too):
+
+- Encoding: UTF-8, with or without a BOM, or GB18030 (a superset of GBK: what Chinese Excel's
+  "CSV (逗号分隔)" writes). `encoding="auto"` tries UTF-8 strictly and falls back to GB18030; a file
+  neither reads is refused with the line and column of each cell that cannot be read (a file that is
+  mostly UTF-8 with a few bad bytes is reported as bad UTF-8, not read as GB18030). A NUL character
+  in a cell is refused the same way.
+- Shape: the header names the columns; a row with more non-empty cells than the header has columns
+  is refused (an unquoted `1,234` would otherwise be read as 1, its `234` dropped).
+- Numbers (`decimal`, and lib.api_fields.NumberField for the API): ASCII digits, an optional leading
+  minus, optional thousands commas in groups of three (`1,234,567.5`) and an optional decimal point
+  followed by digits. Nothing else: no exponent (`1E3`), no `+`, no NaN or Infinity, no spaces inside.
+  Full-width digits and signs (`１２，３４５．６７`, `－５`), as a Chinese input method types them, are read
+  as their ASCII forms; any other digits (Arabic-Indic `١٢`, Devanagari …) are refused.
+- Dates (`date`): YYYY-MM-DD, or YYYY/MM/DD (also YYYY/M/D) as Chinese Excel writes them; from
+  1900-01-01 to 2100-12-31 (lib.periods). Digits in dates and codes are ASCII only.
 """
 
 from __future__ import annotations
@@ -23,7 +40,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,7 +65,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else "file"
-        return f"{where}, column '{self.field}': {self.message}"
+        return f"{where}, column '{self.field}': {self.message}" if self.field else f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,42 +105,124 @@ class CsvRow:
         return column in self.values
 
 
-def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str]) -> list[CsvRow]:
-    """Rows of a UTF-8 CSV file (with or without a BOM) whose header holds at least `columns`.
+ENCODINGS = ("auto", "utf-8", "gb18030")
+_ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GB18030 (GBK)"}
+# What a decoded cell may not hold: bytes the encoding could not read (kept by "surrogateescape" as
+# U+DC80–U+DCFF, so they can be found again in their cell) and NUL.
+_UNREADABLE = re.compile("[\x00\udc80-\udcff]")
+_NON_ASCII_TEXT = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
-    Raises ImportRejected when the file cannot be decoded or a required column is missing.
+
+def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], encoding: str = "auto") -> list[CsvRow]:
+    """Rows of a CSV file whose header holds at least `columns`.
+
+    `encoding` is "utf-8" (with or without a BOM), "gb18030" (GBK files too) or "auto": UTF-8 if the
+    whole file is UTF-8, else GB18030 (see the module's docstring). Raises ImportRejected, naming the
+    line and column, when a cell cannot be decoded or holds NUL, a row has more cells than the header
+    has columns, or a required column is missing.
     """
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown encoding {encoding!r}; one of {', '.join(ENCODINGS)}")
     if isinstance(source, (str, Path)):
         raw = Path(source).read_bytes()
     elif isinstance(source, bytes):
         raw = source
     else:
         raw = source.read()
+    text, read_as, unreadable = _decode(raw, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected([Problem(None, "", f"the file is not UTF-8 (byte {exc.start}); save it as CSV UTF-8")])
-    nul = text.find("\x00")
-    if nul >= 0:
-        # Python's csv reads it, but PostgreSQL refuses it in a query (a 500): no code or name holds one.
-        line = text.count("\n", 0, nul) + 1
-        message = "has a NUL character: a CSV file holds text only; save it again as CSV UTF-8"
-        raise ImportRejected([Problem(line, "", message)])
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    missing = [column for column in columns if column not in header]
-    if missing:
-        expected = ",".join(columns)
-        raise ImportRejected(
-            [Problem(1, column, f"the header has no '{column}' column (expected {expected})") for column in missing]
-        )
-    rows = []
-    for values in reader:
-        if not any((value or "").strip() for key, value in values.items() if key is not None):
-            continue  # blank line
-        rows.append(CsvRow(line=reader.line_num, values={k: v for k, v in values.items() if k is not None}))
+        header_cells = next(reader, [])
+        header = [name.strip() for name in header_cells]
+        problems = []
+        scan = unreadable or "\x00" in text  # once: each row's cells are searched only when needed
+        if scan:
+            problems += _unreadable_cells(1, header_cells, [""] * len(header_cells), read_as, encoding)
+        missing = [column for column in columns if column not in header]
+        if missing and not problems:
+            expected = ",".join(columns)
+            raise ImportRejected(
+                [Problem(1, column, f"the header has no '{column}' column (expected {expected})") for column in missing]
+            )
+        rows = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank line
+            line = reader.line_num
+            if scan:
+                problems += _unreadable_cells(line, cells, header, read_as, encoding)
+            if any(cell.strip() for cell in cells[len(header) :]):
+                # Empty cells after the last column (a spreadsheet writes `…,12,`) hold nothing to lose.
+                used = max(index for index, cell in enumerate(cells) if cell.strip()) + 1
+                extra = ", ".join(f"'{cell.strip()}'" for cell in cells[len(header) : used])
+                problems.append(
+                    Problem(
+                        line,
+                        "",
+                        f"has {used} cells but the header has {len(header)} columns (the extra: {extra}); "
+                        'quote a value that holds a comma, such as "1,234"',
+                    )
+                )
+            # A short row's missing cells are empty (the column is in the file), as csv.DictReader has it.
+            cells += [""] * (len(header) - len(cells))
+            rows.append(CsvRow(line=line, values=dict(zip(header, cells, strict=False))))
+    except csv.Error as error:  # a cell larger than the csv module's limit (128 KB), a stray quote
+        raise ImportRejected([Problem(reader.line_num or 1, "", f"cannot be read as CSV ({error})")]) from None
+    if problems:
+        raise ImportRejected(problems)
     return rows
+
+
+def _decode(raw: bytes, encoding: str) -> tuple[str, str, bool]:
+    """(the text, the encoding it was read as, whether some bytes could not be read). Bytes that could
+    not be read are in the text as U+DC80–U+DCFF ("surrogateescape"), so read_csv can say in which
+    cells they are."""
+    if encoding == "auto":
+        try:
+            return raw.decode("utf-8-sig"), "utf-8", False
+        except UnicodeDecodeError:
+            pass
+        as_utf8 = raw.decode("utf-8-sig", "surrogateescape")
+        bad_utf8 = len(_UNREADABLE.findall(as_utf8))
+        # More well-formed non-ASCII characters than bad bytes: a UTF-8 file with a few bad bytes, which
+        # GB18030 would read without complaint as nonsense (its two-byte range takes most byte pairs).
+        if len(_NON_ASCII_TEXT.findall(as_utf8)) > bad_utf8:
+            return as_utf8, "utf-8", True
+        try:
+            return raw.decode("gb18030").removeprefix("\ufeff"), "gb18030", False
+        except UnicodeDecodeError:
+            pass
+        as_gb = raw.decode("gb18030", "surrogateescape").removeprefix("\ufeff")
+        if len(_UNREADABLE.findall(as_gb)) < bad_utf8:
+            return as_gb, "gb18030", True
+        return as_utf8, "utf-8", True
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:
+        return raw.decode(codec).removeprefix("\ufeff"), encoding, False
+    except UnicodeDecodeError:
+        return raw.decode(codec, "surrogateescape").removeprefix("\ufeff"), encoding, True
+
+
+def _unreadable_cells(line: int, cells: list[str], header: list[str], read_as: str, encoding: str) -> list[Problem]:
+    """A problem for each cell of a row that holds bytes the encoding could not read, or NUL."""
+    problems = []
+    for index, cell in enumerate(cells):
+        found = _UNREADABLE.search(cell)
+        if found is None:
+            continue
+        column = header[index] if index < len(header) else ""
+        where = f"column {index + 1}" if line == 1 or not column else "this cell"
+        if found.group() == "\x00":
+            problems.append(Problem(line, column, f"{where} holds a NUL character; remove it"))
+            continue
+        if encoding == "auto":
+            message = (
+                f'{where} is neither UTF-8 nor GB18030 (GBK) text; save the file as "CSV UTF-8" or as "CSV (逗号分隔)"'
+            )
+        else:
+            message = f"{where} is not {_ENCODING_NAMES[read_as]} text; choose the file's encoding (or auto)"
+        problems.append(Problem(line, column, message))
+    return problems
 
 
 # -- reading a cell -----------------------------------------------------------------------------------
@@ -132,7 +231,10 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str]) 
 # "is required (a date as YYYY-MM-DD)".
 
 Parser = Callable[[str], Any]
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# The number grammar (see the module's docstring): matched whole, on ASCII only.
+_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+# Full-width digits, comma, point and minus, as a Chinese input method types them.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９，．－", "0123456789,.-")
 
 
 def valid_code(pattern: str) -> Parser:
@@ -161,18 +263,15 @@ def choice(values: Iterable[str]) -> Parser:
 
 @functools.lru_cache(maxsize=4096)  # a file holds a handful of dates in many rows
 def date(value: str) -> datetime.date:
-    return parse_date(value)
+    return parse_date(value, slashes=True)
 
 
 def decimal(value: str) -> Decimal:
-    # Thousands separators as a spreadsheet writes them (1,234.56) are accepted; any other comma is not.
-    try:
-        number = Decimal(value.replace(",", "") if _GROUPED.match(value) else value)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
+    """A number of the one grammar of the imports and the API (see the module's docstring)."""
+    text = value if value.isascii() else value.translate(_FULL_WIDTH)
+    if not _NUMBER.fullmatch(text):
         raise ValueError(f"'{value}' is not a number (expected digits such as 123.45)")
-    return number
+    return Decimal(text.replace(",", "") if "," in text else text)
 
 
 date.expected, decimal.expected = "a date as YYYY-MM-DD", "a number such as 123.45"
@@ -373,8 +472,8 @@ class CsvImporter:
     run: Callable[..., ImportResult]
     user_kwarg: str | None = None
 
-    def __call__(self, source: str | Path | IO[bytes] | bytes, *, user=None) -> ImportResult:
-        rows = read_csv(source, columns=self.columns)
+    def __call__(self, source: str | Path | IO[bytes] | bytes, *, user=None, encoding: str = "auto") -> ImportResult:
+        rows = read_csv(source, columns=self.columns, encoding=encoding)
         if self.user_kwarg:
             return self.run(rows=rows, **{self.user_kwarg: user})
         return self.run(rows=rows)

@@ -5,6 +5,9 @@ start; its year is the ISO year, so 2026-W01 starts on Monday 2025-12-29) or `20
 
 Parsed here and nowhere else: `parse_period` (any code, or only some kinds), `parse_month` (YYYY-MM),
 `parse_date` (YYYY-MM-DD), and `read_period_params`, the lenient reader of a page's `?date=&period=`.
+Dates and periods are taken from FIRST_DAY to LAST_DAY (years 1900 to 2100) only: no bank data is
+older, no plan runs longer, and a day near 0001-01-01 or 9999-12-31 would overflow the arithmetic
+around it (the day before, the end of its week). Digits are ASCII (0-9) only.
 The form fields are in lib/periods_forms.py and the API's in lib/api_fields.py; both call these.
 
 The parsers' messages are English (the API's, the CSV imports' and the commands' language); a message
@@ -123,12 +126,16 @@ def periods_of(day: datetime.date) -> dict[PeriodKind, Period]:
     return {kind: period_of(kind, day) for kind in PERIOD_KINDS}
 
 
+# The supported range of every date and period (see the module's docstring), defined here once.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+FIRST_DAY, LAST_DAY = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)
+
 _PATTERNS = (
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), PeriodKind.DAY),
-    (re.compile(r"^(\d{4})-W(\d{2})$"), PeriodKind.WEEK),
-    (re.compile(r"^(\d{4})-Q([1-4])$"), PeriodKind.QUARTER),
-    (re.compile(r"^(\d{4})-(\d{2})$"), PeriodKind.MONTH),
-    (re.compile(r"^(\d{4})$"), PeriodKind.YEAR),
+    (re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"), PeriodKind.DAY),
+    (re.compile(r"^([0-9]{4})-W([0-9]{2})$"), PeriodKind.WEEK),
+    (re.compile(r"^([0-9]{4})-Q([1-4])$"), PeriodKind.QUARTER),
+    (re.compile(r"^([0-9]{4})-([0-9]{2})$"), PeriodKind.MONTH),
+    (re.compile(r"^([0-9]{4})$"), PeriodKind.YEAR),
 )
 
 PERIOD_FORMATS = "2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24"
@@ -136,6 +143,10 @@ PERIOD_FORMATS = "2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24"
 
 class PeriodKindError(ValueError):
     """A good period code of a kind the caller does not take (a day where a month is wanted)."""
+
+
+class OutOfRangeError(ValueError):
+    """A well-formed date or period outside FIRST_DAY – LAST_DAY (0001-W01, 9999-12-31)."""
 
 
 def parse_period(code: str, *, kinds: Collection[PeriodKind] | None = None) -> Period:
@@ -147,6 +158,9 @@ def parse_period(code: str, *, kinds: Collection[PeriodKind] | None = None) -> P
         raise ValueError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
     if kinds is not None and period.kind not in kinds:
         raise PeriodKindError(f"'{code}' is not a period (expected {PERIOD_FORMATS})")
+    # The code's own year (a week's is its ISO year: 2100-W52 ends on 2101-01-02 and is taken).
+    if not FIRST_YEAR <= int(code.strip()[:4]) <= LAST_YEAR:
+        raise OutOfRangeError(f"'{code}' is outside the supported range (years {FIRST_YEAR} to {LAST_YEAR})")
     return period
 
 
@@ -172,11 +186,14 @@ def _parse_period(code: str) -> Period | None:
     return None
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_MONTH_OR_FIRST_DAY = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_MONTH_OR_FIRST_DAY = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-01)?$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+# As Chinese Excel writes a date in a CSV file: 2026/12/01, or 2026/12/1.
+_SLASHED_DATE = re.compile(r"^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})$")
 
 # Months from 1900 on: the month before must still be a date, and no bank data is older.
-FIRST_MONTH = datetime.date(1900, 1, 1)
+FIRST_MONTH = FIRST_DAY
 
 # One message for every door that takes a month (API, pages, admin, CSV imports, commands, tasks).
 NOT_A_MONTH = gettext_noop("'%(text)s' is not a month (expected YYYY-MM, such as 2026-11)")
@@ -193,14 +210,22 @@ def parse_month(text: str, *, first_day: bool = False) -> datetime.date:
     raise ValueError(NOT_A_MONTH % {"text": text})
 
 
-def parse_date(text: str) -> datetime.date:
-    """A YYYY-MM-DD date; ValueError says what was expected."""
+def parse_date(text: str, *, slashes: bool = False) -> datetime.date:
+    """A YYYY-MM-DD date from FIRST_DAY to LAST_DAY; ValueError says what was expected (OutOfRangeError
+    for a good date outside the range). Nothing else is a date: not 2026-1-5, not the ISO week date
+    2026-W01-1 (which datetime.date.fromisoformat reads), not 20261201.
+
+    `slashes` also takes YYYY/MM/DD (and YYYY/M/D), as Chinese Excel writes dates in CSV files."""
+    match = _DATE.match(text or "") or (_SLASHED_DATE.match(text or "") if slashes else None)
     try:
-        if len(text or "") != 10:
-            raise ValueError
-        return datetime.date.fromisoformat(text)
-    except ValueError:
+        day = datetime.date(*(int(part) for part in match.groups())) if match else None
+    except ValueError:  # 2026-02-30
+        day = None
+    if day is None:
         raise ValueError(f"'{text}' is not a date as YYYY-MM-DD")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise OutOfRangeError(f"'{text}' is outside the supported range ({FIRST_DAY} to {LAST_DAY})")
+    return day
 
 
 NOT_A_PAGE_PERIOD = gettext_noop("“%(value)s” is not a period; choose day, week, month, quarter or year.")

@@ -51,8 +51,9 @@ _NAME_LENGTH = Customer._meta.get_field("name").max_length
 _PLACES = MONEY["decimal_places"]
 _CENT = Decimal(1).scaleb(-_PLACES)
 _TOO_LARGE = Decimal(10) ** (MONEY["max_digits"] - _PLACES)
-# An amount as extracts write it: digits, at most two decimals, less than _TOO_LARGE.
-_PLAIN = re.compile(rf"^\d{{1,{MONEY['max_digits'] - _PLACES}}}(?:\.\d{{1,{_PLACES}}})?$")
+# An amount as extracts write it: digits, at most two decimals, less than _TOO_LARGE. ASCII digits only
+# (re.ASCII): any other is left to lib.csvimport.decimal, the one number grammar (full-width read, others not).
+_PLAIN = re.compile(rf"^\d{{1,{MONEY['max_digits'] - _PLACES}}}(?:\.\d{{1,{_PLACES}}})?$", re.ASCII)
 _SNAPSHOT_FIELDS = (*COMPONENTS, "aum_avg_daily")
 _FOREIGN_KEYS = frozenset({"home_outlet", "relationship_manager"})
 

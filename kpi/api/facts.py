@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import django_filters
 import django_filters.rest_framework
 from django.db.models import Q
@@ -15,6 +17,7 @@ from kpi.models import Fact, IngestBatch
 from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination, loads_json
+from lib.api_fields import JsonNumber, json_loads
 from lib.api_filters import IdFilter
 from lib.csvimport import CsvRow, ImportRejected
 from staff.access import scope_for_request
@@ -99,9 +102,10 @@ def _fact_rows(body) -> tuple[list[CsvRow], str, list[dict]]:
                 values[name] = ""
             elif isinstance(value, str) and NUL in value:
                 errors.append(_error(index, name, NO_NUL))
-            elif isinstance(value, str):
+            elif isinstance(value, str) and not isinstance(value, JsonNumber):
                 values[name] = value
-            elif name == "value" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            elif name == "value" and isinstance(value, (int, JsonNumber)) and not isinstance(value, bool):
+                # A JSON number as written (1E3 stays 1E3): the one number grammar judges it in facts_ingest.
                 values[name] = str(value)
             elif name == "value":
                 errors.append(_error(index, name, 'must be a number, best written as a string such as "123.45"'))
@@ -135,7 +139,7 @@ def _json_body(request: Request) -> tuple[object, Response | None]:
     if len(raw) > MAX_BODY_BYTES:
         return None, too_large
     try:
-        return loads_json(raw), None
+        return loads_json(raw, loads=partial(json_loads, strict_constants=False)), None
     except ValueError as error:
         return None, _rejected([_error(None, "", f"the body is not valid JSON ({error})")])
 

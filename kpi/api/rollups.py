@@ -16,10 +16,11 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from kpi.models import MonthClose, RollupRun
+from kpi.models import Fact, MonthClose, RollupRun
 from kpi.services.rollup import rollup_first_date
 from kpi.tasks import rollup_run
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin, api_error, errors_response
+from lib.api_fields import DateField
 from staff.access import scope_for_request
 from staff.api import HasTokenScope
 
@@ -77,7 +78,7 @@ class RollupRunSerializer(serializers.ModelSerializer):
 
 
 class RollupRequestSerializer(StrictFieldsMixin, serializers.Serializer):
-    date = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="The business day to roll up, YYYY-MM-DD.")
+    date = DateField(help_text="The business day to roll up, YYYY-MM-DD: from the first fact's day to yesterday.")
 
     def validate_date(self, value):
         if value >= timezone.localdate():
@@ -87,6 +88,12 @@ class RollupRequestSerializer(StrictFieldsMixin, serializers.Serializer):
             raise ValidationError(f"{value} is before {first}, the first business day the rollup computes")
         if MonthClose.objects.closed(value).exists():
             raise ValidationError(f"month {value:%Y-%m} is closed (月结); reopen it in the admin to roll it up again")
+        # Before the first fact there is nothing to roll up, and a run there (0001-01-01) would only
+        # publish empty days the chain of running totals then starts from.
+        first = Fact.objects.order_by("date").values_list("date", flat=True).first()
+        if first is None or value < first:
+            since = f"the first fact is of {first}" if first else "no fact has been received yet"
+            raise ValidationError(f"{value} is before the facts begin ({since}); there is nothing to roll up")
         return value
 
 
@@ -160,7 +167,7 @@ class RollupListView(generics.ListAPIView):
             ),
             400: OpenApiResponse(
                 ApiErrorsSerializer,
-                description="No date, a malformed date, a day not over yet, or a closed month.",
+                description="No date, a malformed date, a day not over yet or before the first fact, a closed month.",
                 examples=[
                     OpenApiExample(
                         "Not over yet",

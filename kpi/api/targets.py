@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from kpi.models import Metric, Target
 from kpi.services.targets import not_in_subtree_message, target_set
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
-from lib.api_fields import PeriodField, PeriodFilter
+from lib.api_fields import NumberField, NumbersAsWrittenJSONParser, PeriodField, PeriodFilter
 from lib.periods import PERIOD_KINDS
 from staff.access import get_unit_or_404, scope_for_request
 from staff.api import HasTokenScope
@@ -88,8 +88,10 @@ class TargetWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     metric = serializers.CharField(help_text="Metric code.")
     period = PeriodField(help_text="2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24.")
-    value = serializers.DecimalField(
-        max_digits=20, decimal_places=4, help_text='0 or more, at most 4 decimals, best as a string: "500".'
+    value = NumberField(
+        max_digits=20,
+        decimal_places=4,
+        help_text='0 or more, at most 4 decimals, best as a string: "500" or "1,234.5" (no exponent such as 1E3).',
     )
 
     def validate(self, attrs: dict) -> dict:
@@ -162,6 +164,8 @@ class CanWriteTargets(permissions.BasePermission):
 class _TargetViewMixin(ScopedViewMixin):
     serializer_class = TargetSerializer
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanWriteTargets]
+    # The value's number as written, so that 1E3 is refused as the CSV import refuses it (NumberField).
+    parser_classes = [NumbersAsWrittenJSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema asks without a request

@@ -7,12 +7,13 @@ import datetime
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
-from kpi.models import Aggregation, Fact, IngestBatch, Level, Metric, MetricUnit
+from kpi.models import Aggregation, Fact, IngestBatch, Level, Metric, MetricUnit, MonthClose
 from kpi.services.rollup import days_mark_stale
 from kpi.tasks import rollup_pending
 from lib import bulk
@@ -21,7 +22,9 @@ from lib.csvimport import (
     Column,
     Columns,
     CsvRow,
+    ImportRejected,
     ImportResult,
+    Problem,
     Row,
     chunked,
     codes_lookup,
@@ -48,6 +51,8 @@ _TOO_LARGE = Decimal(10) ** 16
 _COUNT_UNITS = frozenset(
     {MetricUnit.HOUSEHOLDS, MetricUnit.TRANSACTIONS, MetricUnit.PEOPLE, MetricUnit.ITEMS, MetricUnit.MINUTES}
 )
+# Units whose facts count things (户 笔 人 件): whole numbers. Minutes may have fractions.
+_WHOLE_UNITS = _COUNT_UNITS - {MetricUnit.MINUTES}
 _KIND_NAMES = {Aggregation.RATIO: "ratio", Aggregation.AVERAGE: "daily average", Aggregation.CHANGE: "net change"}
 
 WRITE_BATCH_SIZE = 2000
@@ -77,18 +82,23 @@ def facts_ingest(
     an empty staff means the outlet's own fact.
 
     Rules (every broken rule of every row is collected before ImportRejected is raised):
-    - date is YYYY-MM-DD; unit, staff and metric are known codes. With a `token`, units outside the
+    - date is YYYY-MM-DD (YYYY/MM/DD in a file), from the outlet's opening day (`opened_on`) to its
+      closing day (`closed_on`, inclusive) and no later than today plus settings.FACTS_FUTURE_DAYS
+      (0: today); unit, staff and metric are known codes. With a `token`, units outside the
       token's subtree and staff never assigned inside it are "not known": existence is never revealed.
     - only base metrics (sum, last) take facts: ratios, daily averages and net changes are computed
       from their parts, so a fact for one is refused with the parts to send instead.
     - facts are reported by outlets; units above outlets add up their subtree.
     - a metric's level decides who reports it: an outlet-only metric takes no staff, a staff-only metric
       needs one; a staff member must be assigned to the outlet on the fact's date.
-    - the value is a number with at most 4 decimal places (trailing zeros do not count) and at most 16
-      digits before the point. It may be negative only for a 万元 flow (a `sum` metric in 万元: a
-      reversed sale or disbursement); counts (户 笔 人 件), minutes, percentages and every balance
-      (`last`) must be ≥ 0.
+    - the value is a number (lib.csvimport's grammar: no exponent, no NaN) with at most 4 decimal places
+      (trailing zeros do not count) and at most 16 digits before the point. It may be negative only for
+      a 万元 flow (a `sum` metric in 万元: a reversed sale or disbursement); counts (户 笔 人 件), minutes,
+      percentages and every balance (`last`) must be ≥ 0; counts are whole.
     - the same (date, unit, staff, metric) may appear only once in a batch.
+    - a fact that would create or change a stored fact of a closed month (月结) is refused, naming the
+      close: that month's scorecards are frozen, so a late fact would only move the periods after it.
+      Sending a closed month's facts again unchanged is not refused. (Checked while writing, below.)
 
     Writing:
     1. Read units, staff, assignments and metrics in bulk (a query per 5,000 codes the batch names,
@@ -97,7 +107,8 @@ def facts_ingest(
        same new fact cannot both insert it), read the existing facts of the batch's dates, units and
        metrics and match them in memory: a new key is created, a different value updated, the same
        value left unchanged (sending the same batch twice changes nothing).
-    3. Record the IngestBatch with its counts, then insert the new facts and update the changed ones in
+    3. If a new or changed fact falls in a closed month, raise ImportRejected (nothing is written).
+       Record the IngestBatch with its counts, then insert the new facts and update the changed ones in
        bulk (COPY on PostgreSQL, see _write_facts).
     4. If anything changed, mark every published day from the earliest changed date stale and queue
        `rollup_pending` once the transaction has committed.
@@ -110,7 +121,11 @@ def facts_ingest(
     # -- 1. reference data, in bulk ---------------------------------------------------------------
     scope = scope_for_token(token) if token is not None else None
     units_qs = OrgUnit.objects.all() if scope is None else scope.units()
-    units = codes_lookup(units_qs, {row["unit"] for row in rows}, "pk", "kind")
+    units = codes_lookup(units_qs, {row["unit"] for row in rows}, "pk", "kind", "opened_on", "closed_on")
+    # Nothing is reported about days to come (a source that reports ahead may be allowed a few days).
+    ahead = settings.FACTS_FUTURE_DAYS
+    last_day = timezone.localdate() + datetime.timedelta(days=ahead)
+    latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
     metrics = _metrics()
     staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows})
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
@@ -129,6 +144,7 @@ def facts_ingest(
 
     # -- checks, row by row, in memory -------------------------------------------------------------
     parsed: dict[tuple, Decimal] = {}
+    lines: dict[tuple, int] = {}
     for row in FACT_COLUMNS.parse(
         rows,
         check,
@@ -139,8 +155,10 @@ def facts_ingest(
         day, staff_pk, metric, value = row["date"], row["staff"], row["metric"], row["value"]
         unit_code, staff_code, metric_code = row.text("unit"), row.text("staff"), row.text("metric")
         unit_pk = None
+        if day is not None and day > last_day:
+            row.problem("date", f"{day} is in the future; facts are taken up to {last_day} ({latest})")
         if row["unit"] is not None:
-            unit_pk, kind = row["unit"]
+            unit_pk, kind, opened_on, closed_on = row["unit"]
             if kind != UnitKind.OUTLET:
                 row.problem(
                     "unit",
@@ -148,6 +166,14 @@ def facts_ingest(
                     "add them up",
                 )
                 unit_pk = None
+            elif day is not None and not (opened_on or day) <= day <= (closed_on or day):
+                since = f" from {opened_on}" if opened_on else ""
+                until = f" to {closed_on}" if closed_on else ""
+                if opened_on and day < opened_on:
+                    why = f"{day} is before outlet '{unit_code}' opened ({opened_on})"
+                else:
+                    why = f"{day} is after outlet '{unit_code}' closed ({closed_on})"
+                row.problem("date", f"{why}; its facts are taken{since}{until}")
 
         if metric is not None:
             if metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
@@ -176,6 +202,7 @@ def facts_ingest(
             row.problem("metric", f"the same fact (date, unit, staff, metric) is already on {where} {first}")
             continue
         parsed[key] = value
+        lines[key] = row.line
     check.raise_if_any()
 
     # -- 2.–4. write --------------------------------------------------------------------------------
@@ -197,6 +224,8 @@ def facts_ingest(
                 to_create.append((*key, value))
             else:
                 to_update.append((found[0], value))
+        if changed_days:
+            _refuse_closed_months(parsed, existing, lines, units_by_pk={pk: code for code, (pk, *_) in units.items()})
         batch = IngestBatch.objects.create(
             source=source,
             label=label[:200],
@@ -276,6 +305,9 @@ def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decima
     if value.as_tuple().exponent < -DECIMAL_PLACES and value != value.quantize(_QUANTUM):
         row.problem("value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
         return None
+    if metric is not None and metric.unit in _WHOLE_UNITS and value != value.to_integral_value():
+        row.problem("value", f"'{text}' is not a whole number; '{metric.code}' counts {metric.unit}")
+        return None
     if (
         value < 0
         and metric is not None
@@ -290,6 +322,36 @@ def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decima
         row.problem("value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
         return None
     return value
+
+
+def _refuse_closed_months(
+    parsed: dict[tuple, Decimal], existing: dict[tuple, tuple[int, Decimal]], lines: dict[tuple, int], *, units_by_pk
+) -> None:
+    """ImportRejected if a new or changed fact falls in a closed month: one problem per such fact,
+    naming the close (who and when). Run inside the ingest's transaction, before anything is written."""
+    closed = MonthClose.objects.closed().values_list("month", "changed_at", "changed_by__username")
+    closes = {month: (changed_at, by) for month, changed_at, by in closed}
+    if not closes:
+        return
+    problems = []
+    for key, value in parsed.items():
+        day = key[0]
+        close = closes.get(day.replace(day=1))
+        if close is None or (key in existing and existing[key][1] == value):
+            continue
+        changed_at, by = close
+        who = f" by {by}" if by else ""
+        problems.append(
+            Problem(
+                lines[key],
+                "date",
+                f"month {day:%Y-%m} was closed (月结){who} on {timezone.localtime(changed_at):%Y-%m-%d %H:%M}: its "
+                f"figures are frozen, so no fact of {units_by_pk.get(key[1], '')} on {day} may be added or "
+                "changed; HQ reopens the month in the admin (Month closes) to correct it",
+            )
+        )
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda problem: problem.line or 0))
 
 
 def _assigned(postings: dict, staff_pk: int, unit_pk: int, day: datetime.date) -> bool:

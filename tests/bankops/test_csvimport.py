@@ -46,13 +46,182 @@ def test_a_comma_anywhere_else_is_not_a_number():
     ]
 
 
-def test_a_file_that_is_not_utf8_is_refused_with_what_to_do():
-    try:
-        read_csv("code,name\n张三,1\n".encode("gbk"), columns=["code"])
-    except ImportRejected as rejected:
-        assert "not UTF-8" in rejected.problems[0].message
-    else:
-        raise AssertionError("a GBK file was read as UTF-8")
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0", Decimal("0")),
+        ("007", Decimal("7")),
+        ("-5", Decimal("-5")),
+        ("123.45", Decimal("123.45")),
+        ("1,234", Decimal("1234")),
+        ("1,234,567.5", Decimal("1234567.5")),
+        ("-1,000.25", Decimal("-1000.25")),
+        # Full-width, as a Chinese input method types them: read as their ASCII forms.
+        ("１２", Decimal("12")),
+        ("１２，３４５．６７", Decimal("12345.67")),
+        ("－５", Decimal("-5")),
+    ],
+)
+def test_a_number_is_ascii_or_full_width_digits_a_minus_thousands_commas_and_a_point(text, value):
+    assert decimal(text) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1E3",  # an exponent
+        "1e-2",
+        "NaN",
+        "Infinity",
+        "-inf",
+        "+5",  # a plus
+        ".5",  # no digit before the point
+        "5.",  # none after it
+        "1 234",  # a space inside
+        "12,34",  # not a group of three
+        "1234,567",  # a group after four digits
+        "1,234,56",
+        "١٢",  # Arabic-Indic digits
+        "۱۲",  # Extended Arabic-Indic (Persian)
+        "१२",  # Devanagari
+        "1_000",
+        "0x10",
+        "--5",
+        "−5",  # U+2212 minus sign
+    ],
+)
+def test_anything_else_is_not_a_number(text):
+    with pytest.raises(ValueError) as caught:
+        decimal(text)
+
+    assert str(caught.value) == f"'{text}' is not a number (expected digits such as 123.45)"
+
+
+# -- reading a file: encodings, shape -------------------------------------------------------------------
+
+# Two outlets as the Guangzhou branch's office writes them, Chinese names included.
+UNITS_TEXT = "code,name\nGZ0101,天河路网点\nGZ0102,体育西网点\n"
+UNITS_READ = [(2, {"code": "GZ0101", "name": "天河路网点"}), (3, {"code": "GZ0102", "name": "体育西网点"})]
+
+
+def _read_units(raw: bytes, encoding: str = "auto") -> list[tuple[int, dict]]:
+    return [(row.line, row.values) for row in read_csv(raw, columns=["code", "name"], encoding=encoding)]
+
+
+def _rejected(raw: bytes, encoding: str = "auto") -> list[str]:
+    with pytest.raises(ImportRejected) as caught:
+        read_csv(raw, columns=["code", "name"], encoding=encoding)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_utf8_with_or_without_a_bom_and_gb18030_are_read_alike_by_detection():
+    assert _read_units(UNITS_TEXT.encode("utf-8")) == UNITS_READ
+    assert _read_units(b"\xef\xbb\xbf" + UNITS_TEXT.encode("utf-8")) == UNITS_READ
+    # What Chinese Excel's "CSV (逗号分隔)" writes: GBK, which GB18030 contains.
+    assert _read_units(UNITS_TEXT.encode("gbk")) == UNITS_READ
+    assert _read_units(UNITS_TEXT.encode("gb18030")) == UNITS_READ
+
+
+def test_a_named_encoding_reads_its_own_files_and_names_the_cells_it_cannot_read():
+    assert _read_units(UNITS_TEXT.encode("gb18030"), "gb18030") == UNITS_READ
+    assert _read_units(b"\xef\xbb\xbf" + UNITS_TEXT.encode("utf-8"), "utf-8") == UNITS_READ
+
+    assert _rejected(UNITS_TEXT.encode("gb18030"), "utf-8") == [
+        "line 2, column 'name': this cell is not UTF-8 text; choose the file's encoding (or auto)",
+        "line 3, column 'name': this cell is not UTF-8 text; choose the file's encoding (or auto)",
+    ]
+
+
+def test_a_file_neither_encoding_reads_is_refused_naming_the_line_and_column_not_a_byte_offset():
+    # 0xFF is no byte of either encoding.
+    raw = "code,name\nGZ0101,天河路网点\n".encode("gbk") + b"GZ0102,\xff\xff\n"
+
+    assert _rejected(raw) == [
+        "line 3, column 'name': this cell is neither UTF-8 nor GB18030 (GBK) text; save the file as "
+        '"CSV UTF-8" or as "CSV (逗号分隔)"'
+    ]
+
+
+def test_a_utf8_file_with_a_bad_byte_is_reported_not_read_as_gb18030_nonsense():
+    # 体育 followed by the first two bytes of a three-byte character: not UTF-8, but GB18030 reads the
+    # whole file without complaint, as 澶╂渤 and 浣撹偛锠. A file of more good non-ASCII characters than
+    # bad bytes is UTF-8 gone wrong.
+    raw = "code,name\nGZ0101,天河\nGZ0102,体育".encode() + b"\xe8\xa0\n"
+
+    assert _rejected(raw) == [
+        "line 3, column 'name': this cell is neither UTF-8 nor GB18030 (GBK) text; save the file as "
+        '"CSV UTF-8" or as "CSV (逗号分隔)"'
+    ]
+
+
+def test_a_header_that_cannot_be_read_names_its_column_by_number():
+    assert _rejected(b"code,\xff\xff\nGZ0101,x\n", "utf-8") == [
+        "line 1: column 2 is not UTF-8 text; choose the file's encoding (or auto)"
+    ]
+
+
+def test_a_nul_character_in_a_cell_is_refused_naming_the_line_and_column():
+    assert _rejected(b"code,name\nGZ01\x0001,x\n") == [
+        "line 2, column 'code': this cell holds a NUL character; remove it"
+    ]
+
+
+def test_a_row_with_more_cells_than_the_header_has_columns_is_refused():
+    # An amount written 12,34 without quotes: read as 12, its 34 would be dropped without a word.
+    text = 'date,unit,value\n2026-11-24,GZ0101,12,34\n2026-11-24,GZ0102,"12,340"\n2026-11-24,GZ0103,7,,\n'
+
+    with pytest.raises(ImportRejected) as caught:
+        read_csv(text.encode(), columns=["date", "unit", "value"])
+
+    assert [str(problem) for problem in caught.value.problems] == [
+        "line 2: has 4 cells but the header has 3 columns (the extra: '34'); quote a value that holds a comma, "
+        'such as "1,234"'
+    ]
+
+
+def test_a_short_row_reads_its_missing_cells_as_empty_not_as_columns_left_out():
+    rows = read_csv(b"code,name,note\nGZ0101\n", columns=["code"])
+
+    assert [(row.values, row.has("note")) for row in rows] == [({"code": "GZ0101", "name": "", "note": ""}, True)]
+
+
+def test_empty_cells_after_the_last_column_are_nothing_to_lose():
+    rows = read_csv(b"date,unit,value\n2026-11-24,GZ0103,7,,\n", columns=["date", "unit", "value"])
+
+    assert [row.values for row in rows] == [{"date": "2026-11-24", "unit": "GZ0103", "value": "7"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2026-12-01", datetime.date(2026, 12, 1)),
+        ("2026/12/01", datetime.date(2026, 12, 1)),
+        ("2026/12/1", datetime.date(2026, 12, 1)),  # Chinese Excel's own short date
+        ("2026/1/5", datetime.date(2026, 1, 5)),
+    ],
+)
+def test_a_csv_date_is_yyyy_mm_dd_or_yyyy_slash_mm_slash_dd(text, day):
+    assert date(text) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-W01-1", "'2026-W01-1' is not a date as YYYY-MM-DD"),  # an ISO week date
+        ("2026-1-5", "'2026-1-5' is not a date as YYYY-MM-DD"),
+        ("20261201", "'20261201' is not a date as YYYY-MM-DD"),
+        ("01/12/2026", "'01/12/2026' is not a date as YYYY-MM-DD"),
+        ("2026/02/30", "'2026/02/30' is not a date as YYYY-MM-DD"),
+        ("２０２６-１２-０１", "'２０２６-１２-０１' is not a date as YYYY-MM-DD"),
+        ("0001-01-01", "'0001-01-01' is outside the supported range (1900-01-01 to 2100-12-31)"),
+        ("9999/12/31", "'9999/12/31' is outside the supported range (1900-01-01 to 2100-12-31)"),
+    ],
+)
+def test_any_other_csv_date_is_refused_saying_why(text, message):
+    with pytest.raises(ValueError) as caught:
+        date(text)
+
+    assert str(caught.value) == message
 
 
 # -- reading a cell -----------------------------------------------------------------------------------

@@ -41,9 +41,9 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def _import(kind: str, path: Path) -> tuple[str, str]:
+def _import(kind: str, path: Path, *options: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
-    call_command("import_csv", kind, str(path), stdout=out, stderr=err, no_color=True)
+    call_command("import_csv", kind, str(path), *options, stdout=out, stderr=err, no_color=True)
     return out.getvalue(), err.getvalue()
 
 
@@ -100,15 +100,46 @@ def test_a_file_missing_a_column_fails_naming_the_column(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_file_that_is_not_utf8_fails_with_a_hint_to_save_it_as_utf8(tmp_path):
+def test_a_file_chinese_excel_saved_as_gbk_is_read_by_detection(tmp_path):
     path = tmp_path / "units-gbk.csv"
     path.write_bytes(UNITS_FILE.encode("gbk"))
+
+    out, _err = _import("units", path)
+
+    assert out == f"{path}: units: 4 created, 0 updated, 0 unchanged\n"
+    assert OrgUnit.objects.get(code="GZ0101").name_zh == "天河路网点"
+
+
+@pytest.mark.django_db
+def test_the_encoding_may_be_named_and_a_file_not_in_it_fails_naming_line_and_column(tmp_path):
+    path = tmp_path / "units-gbk.csv"
+    path.write_bytes(UNITS_FILE.encode("gb18030"))
+    err = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_csv", "units", str(path), "--encoding", "utf-8", stdout=StringIO(), stderr=err)
+    out, _err = _import("units", path, "--encoding", "gb18030")
+
+    # Every line but the header has Chinese names in name_zh (line 2: 总行).
+    assert f"{path}: line 2, column 'name_zh': this cell is not UTF-8 text; choose the file's encoding" in (
+        err.getvalue()
+    )
+    assert out == f"{path}: units: 4 created, 0 updated, 0 unchanged\n"
+
+
+@pytest.mark.django_db
+def test_a_file_neither_utf8_nor_gb18030_fails_naming_line_and_column(tmp_path):
+    path = tmp_path / "units-broken.csv"
+    path.write_bytes(UNITS_FILE.encode("utf-8").replace(b"Tianhe Road Outlet", b"Tianhe \xff\xff Outlet"))
     err = StringIO()
 
     with pytest.raises(CommandError):
         call_command("import_csv", "units", str(path), stdout=StringIO(), stderr=err)
 
-    assert "save it as CSV UTF-8" in err.getvalue()
+    assert err.getvalue().splitlines()[0] == (
+        f"{path}: line 5, column 'name_en': this cell is neither UTF-8 nor GB18030 (GBK) text; save the file as "
+        '"CSV UTF-8" or as "CSV (逗号分隔)"'
+    )
 
 
 def test_a_missing_file_fails_with_its_name(tmp_path):
@@ -184,6 +215,27 @@ def test_uploading_a_staff_file_imports_it(superuser_client, network):
 
     assert response.status_code == 302
     assert StaffMember.objects.get().name == "黄丽娟"
+
+
+def test_uploading_a_file_chinese_excel_saved_imports_it_with_the_encoding_chosen_or_detected(superuser_client):
+    gbk = UNITS_FILE.encode("gb18030")
+
+    as_utf8 = superuser_client.post(
+        UNITS_IMPORT_URL, {"file": SimpleUploadedFile("units.csv", gbk), "encoding": "utf-8"}
+    )
+    chosen = superuser_client.post(
+        UNITS_IMPORT_URL, {"file": SimpleUploadedFile("units.csv", gbk), "encoding": "gb18030"}
+    )
+    detected = superuser_client.post(UNITS_IMPORT_URL, {"file": SimpleUploadedFile("units.csv", gbk)})
+
+    assert [(problem.line, problem.field) for problem in as_utf8.context["problems"]] == [
+        (2, "name_zh"),
+        (3, "name_zh"),
+        (4, "name_zh"),
+        (5, "name_zh"),
+    ]
+    assert (chosen.status_code, detected.status_code) == (302, 302)
+    assert OrgUnit.objects.get(code="GZ").name_zh == "广州分行"
 
 
 def test_the_upload_page_is_refused_to_an_admin_user_who_may_only_view_units(client, db):

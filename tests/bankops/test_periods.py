@@ -19,9 +19,11 @@ from rest_framework.exceptions import ValidationError
 from lib import api_fields
 from lib.periods import (
     PERIOD_FORMATS,
+    OutOfRangeError,
     Period,
     PeriodKind,
     PeriodKindError,
+    parse_date,
     parse_month,
     parse_period,
     period_of,
@@ -173,6 +175,47 @@ def test_garbage_is_not_a_period(code):
 
     with pytest.raises(ValueError, match=expected):
         parse_period(code)
+
+
+# -- the supported range: years 1900 to 2100 ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "start"),
+    [
+        ("1900", D(1900, 1, 1)),
+        ("1900-W01", D(1900, 1, 1)),
+        ("2100-12-31", D(2100, 12, 31)),
+        ("2100-Q4", D(2100, 10, 1)),
+    ],
+)
+def test_periods_from_1900_to_2100_are_taken(code, start):
+    # 1 January 1900 was a Monday: week 1 of 1900 starts on it.
+    assert parse_period(code).start == start
+
+
+@pytest.mark.parametrize("code", ["0001-W01", "9999-12-31", "1899-12", "2101", "0001-01-01", "2101-Q1"])
+def test_a_well_formed_period_outside_1900_to_2100_is_refused_saying_so(code):
+    with pytest.raises(OutOfRangeError) as caught:
+        parse_period(code)
+
+    assert str(caught.value) == f"'{code}' is outside the supported range (years 1900 to 2100)"
+
+
+def test_a_date_is_yyyy_mm_dd_exactly_from_1900_to_2100():
+    assert parse_date("1900-01-01") == D(1900, 1, 1)
+    assert parse_date("2100-12-31") == D(2100, 12, 31)
+    for text in ("2026-W01-1", "2026W011", "20261124", "2026-11-24T00:00", "２０２６-１１-２４", "2026/11/24"):
+        with pytest.raises(ValueError, match=re.escape(f"'{text}' is not a date as YYYY-MM-DD")):
+            parse_date(text)
+    for text in ("0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"):
+        with pytest.raises(OutOfRangeError, match=re.escape(f"'{text}' is outside the supported range")):
+            parse_date(text)
+
+
+def test_a_csv_reader_may_also_take_yyyy_slash_mm_slash_dd():
+    assert parse_date("2026/11/24", slashes=True) == parse_date("2026/11/24".replace("/", "-"))
+    assert parse_date("2026/1/5", slashes=True) == D(2026, 1, 5)
 
 
 # -- time progress (时间进度) and remaining days --------------------------------------------------------
@@ -411,6 +454,41 @@ def test_the_api_date_field_takes_yyyy_mm_dd_exactly(text):
     with pytest.raises(ValidationError) as caught:
         field.run_validation(text)
     assert caught.value.detail == ["Write the date as YYYY-MM-DD."]
+
+
+def test_the_api_date_field_answers_a_day_outside_the_supported_range_saying_so():
+    with pytest.raises(ValidationError) as caught:
+        api_fields.DateField().run_validation("0001-01-01")
+
+    assert caught.value.detail == ["'0001-01-01' is outside the supported range (1900-01-01 to 2100-12-31)"]
+
+
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [("1,234.5", "1234.5000"), ("１２", "12.0000"), (12, "12.0000"), (api_fields.JsonNumber("12.5"), "12.5000")],
+)
+def test_the_api_number_field_reads_the_imports_grammar(data, value):
+    field = api_fields.NumberField(max_digits=20, decimal_places=4)
+
+    assert f"{field.run_validation(data):.4f}" == value
+
+
+@pytest.mark.parametrize("data", [api_fields.JsonNumber("1E3"), "1e3", "NaN", "١٢", "+5", True, [1]])
+def test_the_api_number_field_refuses_what_the_imports_refuse(data):
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        api_fields.NumberField(max_digits=20, decimal_places=4).run_validation(data)
+
+    assert caught.value.detail == ["A valid number is required."]
+
+
+def test_a_json_number_is_kept_as_written_so_1e3_is_not_read_as_1000():
+    body = api_fields.json_loads('{"a": 1E3, "b": 12.50, "c": 7}')
+
+    assert body == {"a": "1E3", "b": "12.50", "c": 7}
+    assert isinstance(body["a"], api_fields.JsonNumber)
+    with pytest.raises(ValueError):
+        api_fields.json_loads('{"a": NaN}')
+    assert api_fields.json_loads('{"a": NaN}', strict_constants=False) == {"a": "NaN"}
 
 
 def test_the_schema_of_each_field_carries_the_pattern_of_what_it_takes():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
@@ -95,7 +96,9 @@ def test_premium_customers_follow_each_months_own_scheme(network, tiered):
         snapshot = customer.snapshots.filter(month=NOV).first()
         if snapshot:
             SnapshotFactory(customer=customer, month=dec, aum_avg_daily=snapshot.aum_avg_daily)
-    tiering_run(month=dec)
+    # December's tier counts are facts of 31 December, taken once that day has come.
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2027, 1, 4)):
+        tiering_run(month=dec)
 
     pyramid = selectors.tier_pyramid(unit=network["GZ0101"], month=dec)
 

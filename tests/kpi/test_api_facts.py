@@ -8,10 +8,11 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kpi.api import facts as kpi_api
-from kpi.models import Fact, IngestBatch
+from kpi.models import Fact, IngestBatch, MonthClose
 from staff.services import api_token_create, api_token_revoke
 
 URL = "/api/v1/facts/"
@@ -168,6 +169,110 @@ def test_bad_facts_are_listed_by_their_index_in_the_batch(teller, network):
             {"row": 2, "field": "metric", "message": "the same fact (date, unit, staff, metric) is already on row 0"},
         ]
     }
+
+
+def _post_raw(client: APIClient, body: str) -> tuple[int, dict]:
+    """The body as written: JSON numbers such as 1E3 reach the server as they were typed."""
+    response = client.post(URL, data=body, content_type="application/json")
+    return response.status_code, response.json()
+
+
+def _fact_json(value: str, *, day: str = "2026-11-24", unit: str = "GZ0101", metric: str = "customers_served") -> str:
+    return f'{{"date": "{day}", "unit": "{unit}", "staff": null, "metric": "{metric}", "value": {value}}}'
+
+
+def test_a_json_number_follows_the_imports_grammar_as_it_was_written(teller, network):
+    # 1E3 is the float 1000.0 to a JSON parser, and NaN and Infinity are no JSON at all: each is refused
+    # with its row, as the CSV import refuses it.
+    facts = [_fact_json(value) for value in ("1E3", "NaN", "-Infinity", '"1e3"', '"١٢"')]
+
+    status, answer = _post_raw(_client(_token(network)), '{"facts": [' + ", ".join(facts) + "]}")
+
+    assert status == 400
+    assert answer["errors"] == [
+        {"row": row, "field": "value", "message": f"'{text}' is not a number (expected digits such as 123.45)"}
+        for row, text in enumerate(["1E3", "NaN", "-Infinity", "1e3", "١٢"])
+    ]
+    assert not Fact.objects.exists()
+
+
+def test_json_numbers_and_numeric_strings_in_the_grammar_are_taken(teller, network):
+    facts = [
+        _fact_json("120"),
+        _fact_json("5234.56", metric="deposit_balance"),
+        _fact_json('"2.50"', metric="wait_minutes_total"),
+        _fact_json('"１２０"', unit="GZ0102"),
+        _fact_json('"1,234.5"', unit="GZ0102", metric="deposit_balance"),
+    ]
+
+    status, answer = _post_raw(_client(_token(network)), '{"facts": [' + ", ".join(facts) + "]}")
+
+    assert (status, answer["created"]) == (201, 5)
+    assert sorted(Fact.objects.values_list("unit__code", "metric__code", "value")) == [
+        ("GZ0101", "customers_served", Decimal("120")),
+        ("GZ0101", "deposit_balance", Decimal("5234.56")),
+        ("GZ0101", "wait_minutes_total", Decimal("2.5")),
+        ("GZ0102", "customers_served", Decimal("120")),
+        ("GZ0102", "deposit_balance", Decimal("1234.5")),
+    ]
+
+
+def test_a_count_must_be_whole_and_a_fact_dated_when_its_outlet_was_open_and_not_ahead(teller, network):
+    network["GZ0102"].closed_on = datetime.date(2026, 11, 20)
+    network["GZ0102"].save()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    body = {
+        "facts": [
+            {"date": "2026-11-24", "unit": "GZ0101", "metric": "customers_served", "value": 12.5},
+            {"date": "2026-11-24", "unit": "GZ0102", "metric": "customers_served", "value": "12"},
+            {"date": tomorrow.isoformat(), "unit": "GZ0101", "metric": "customers_served", "value": "12"},
+            {"date": "0001-01-01", "unit": "GZ0101", "metric": "customers_served", "value": "12"},
+        ]
+    }
+
+    status, answer = _post(_client(_token(network)), body)
+
+    assert status == 400
+    assert answer["errors"] == [
+        {"row": 0, "field": "value", "message": "'12.5' is not a whole number; 'customers_served' counts 人"},
+        {
+            "row": 1,
+            "field": "date",
+            "message": "2026-11-24 is after outlet 'GZ0102' closed (2026-11-20); its facts are taken to 2026-11-20",
+        },
+        {
+            "row": 2,
+            "field": "date",
+            "message": f"{tomorrow} is in the future; facts are taken up to {timezone.localdate()} (today)",
+        },
+        {
+            "row": 3,
+            "field": "date",
+            "message": "'0001-01-01' is outside the supported range (1900-01-01 to 2100-12-31)",
+        },
+    ]
+
+
+def test_a_late_fact_for_a_closed_month_is_a_400_naming_the_close(teller, network):
+    MonthClose.objects.create(month=datetime.date(2026, 10, 1), is_closed=True)
+    body = {
+        "facts": [
+            {"date": "2026-11-02", "unit": "GZ0101", "metric": "customers_served", "value": "80"},
+            {"date": "2026-10-20", "unit": "GZ0101", "metric": "customers_served", "value": "30"},
+        ]
+    }
+
+    status, answer = _post(_client(_token(network)), body)
+
+    assert status == 400
+    ((row, field, message),) = [(error["row"], error["field"], error["message"]) for error in answer["errors"]]
+    assert (row, field) == (1, "date")
+    assert message.startswith("month 2026-10 was closed (月结) on ")
+    assert message.endswith(
+        "its figures are frozen, so no fact of GZ0101 on 2026-10-20 may be added or changed; HQ reopens the month "
+        "in the admin (Month closes) to correct it"
+    )
+    assert not Fact.objects.exists()
 
 
 def test_malformed_json_is_answered_in_the_error_format(teller, network):

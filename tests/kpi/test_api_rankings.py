@@ -224,7 +224,16 @@ def test_the_schema_documents_the_query_parameters_and_an_example():
 
 
 def test_the_first_day_there_is_has_no_day_before_and_is_no_error(gz01_reader):
+    first = gz01_reader.get(URL, {"group": "GZ01", "date": "1900-01-01"})
+    # 0001-01-01 is outside the supported range (issue 13): a 400 in the error format, still no 500.
     response = gz01_reader.get(URL, {"group": "GZ01", "date": "0001-01-01"})
 
-    assert response.status_code == 200
-    assert response.json()["results"] == []
+    assert (first.status_code, first.json()["results"]) == (200, [])
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "date",
+            "message": "'0001-01-01' is outside the supported range (1900-01-01 to 2100-12-31)",
+            "row": None,
+        }
+    ]

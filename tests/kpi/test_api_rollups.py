@@ -87,6 +87,39 @@ def test_a_closed_month_is_refused(admin_client):
     )
 
 
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("0001-01-01", "'0001-01-01' is outside the supported range (1900-01-01 to 2100-12-31)"),
+        (
+            "2026-11-23",
+            "2026-11-23 is before the facts begin (the first fact is of 2026-11-24); there is nothing to roll up",
+        ),
+    ],
+)
+def test_a_day_before_the_first_fact_is_refused_and_queues_nothing(admin_client, network, day, message):
+    FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=120)
+
+    response = admin_client.post(URL, {"date": day}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "date", "message": message, "row": None}]
+    assert not RollupRun.objects.exists()
+
+
+def test_before_any_fact_there_is_nothing_to_roll_up(admin_client):
+    response = admin_client.post(URL, {"date": "2026-11-24"}, content_type="application/json")
+
+    assert response.json()["errors"] == [
+        {
+            "field": "date",
+            "message": "2026-11-24 is before the facts begin (no fact has been received yet); there is nothing to "
+            "roll up",
+            "row": None,
+        }
+    ]
+
+
 def test_a_read_token_may_follow_runs_but_not_start_them(token_client, network):
     run = RollupRun.objects.create(date=datetime.date(2026, 11, 23), status=RollupRun.Status.FAILED, message="boom")
     client = token_client(network["GZ01"], "read")

@@ -122,6 +122,18 @@ def test_a_new_target_marks_the_rolled_up_days_of_its_period_stale(token_client,
         ({**DECEMBER, "value": "-1"}, "value", "-1.0000 is negative (a target is 0 or more)"),
         ({**DECEMBER, "value": "lots"}, "value", "A valid number is required."),
         ({**DECEMBER, "value": [1]}, "value", "A valid number is required."),
+        ({**DECEMBER, "value": "1e3"}, "value", "A valid number is required."),
+        ({**DECEMBER, "value": "١٢"}, "value", "A valid number is required."),
+        (
+            {**DECEMBER, "period": "0001-W01"},
+            "period",
+            "'0001-W01' is outside the supported range (years 1900 to 2100)",
+        ),
+        (
+            {**DECEMBER, "period": "9999-12-31"},
+            "period",
+            "'9999-12-31' is outside the supported range (years 1900 to 2100)",
+        ),
         ({**DECEMBER, "valeu": "1"}, "valeu", "unknown field (the fields are: unit, staff, metric, period, value)"),
         ({**DECEMBER, "unit": None}, "unit", "a target is for a unit or a staff member; give unit or staff"),
     ],
@@ -133,6 +145,30 @@ def test_a_bad_target_is_a_400_that_names_the_field_and_writes_nothing(token_cli
     assert {"field": field, "message": message, "row": None} in response.json()["errors"]
     assert not Target.objects.exists()
     assert not TargetChange.objects.exists()
+
+
+def test_a_json_number_with_an_exponent_is_refused_as_written_and_a_plain_one_taken(token_client, network):
+    client = token_client(network["GZ01"], "read,admin")
+    body = '{"unit": "GZ0101", "metric": "deposit_balance", "period": "2026-12", "value": %s}'
+
+    refused = client.post(URL, body % "5.2E4", content_type="application/json")
+    taken = client.post(URL, body % "52000.5", content_type="application/json")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"field": "value", "message": "A valid number is required.", "row": None}]
+    assert (taken.status_code, taken.json()["value"]) == (201, "52000.5000")
+
+
+def test_a_numeric_string_may_carry_thousands_commas_or_full_width_digits(token_client, network):
+    client = token_client(network["GZ01"], "read,admin")
+
+    commas = client.post(URL, {**DECEMBER, "value": "52,000"}, content_type="application/json")
+    full_width = client.post(
+        URL, {**DECEMBER, "period": "2027-01", "value": "５２０００"}, content_type="application/json"
+    )
+
+    assert (commas.status_code, commas.json()["value"]) == (201, "52000.0000")
+    assert (full_width.status_code, full_width.json()["value"]) == (201, "52000.0000")
 
 
 def test_a_bad_period_says_what_is_expected(token_client, network):

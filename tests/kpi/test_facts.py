@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from kpi.models import Fact, IngestBatch, Level, RollupDay
+from kpi.models import Fact, IngestBatch, Level, MonthClose, RollupDay
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from lib.csvimport import CsvRow, ImportRejected, Problem, read_csv
 from staff.services import api_token_create
@@ -254,6 +254,182 @@ def test_a_bad_batch_leaves_earlier_facts_as_they_were(teller):
     assert Fact.objects.get(metric__code="customers_served").value == Decimal("120")
 
 
+# -- when a fact may be dated: the outlet's life, today, open months --------------------------------
+
+# "Today" in the tests below: Wednesday 25 November 2026.
+NOV_25 = datetime.date(2026, 11, 25)
+
+
+@pytest.fixture
+def on_nov_25():
+    with mock.patch("django.utils.timezone.localdate", return_value=NOV_25):
+        yield
+
+
+def test_facts_are_taken_from_the_day_an_outlet_opens_to_the_day_it_closes(network, on_nov_25):
+    # The Sports West outlet (GZ0102) opened on 10 November and closed on 20 November.
+    network["GZ0102"].opened_on, network["GZ0102"].closed_on = datetime.date(2026, 11, 10), datetime.date(2026, 11, 20)
+    network["GZ0102"].save()
+    first_and_last = HEADER + "2026-11-10,GZ0102,,customers_served,40\n2026-11-20,GZ0102,,customers_served,45\n"
+
+    problems = _problems(
+        first_and_last + "2026-11-09,GZ0102,,customers_served,30\n2026-11-21,GZ0102,,customers_served,50\n"
+    )
+    batch = _ingest(first_and_last)
+
+    assert problems == [
+        Problem(
+            4,
+            "date",
+            "2026-11-09 is before outlet 'GZ0102' opened (2026-11-10); its facts are taken from "
+            "2026-11-10 to 2026-11-20",
+        ),
+        Problem(
+            5,
+            "date",
+            "2026-11-21 is after outlet 'GZ0102' closed (2026-11-20); its facts are taken from "
+            "2026-11-10 to 2026-11-20",
+        ),
+    ]
+    assert _counts(batch) == (2, 0, 0)
+
+
+def test_an_outlet_with_only_a_closing_day_takes_every_fact_up_to_it(network, on_nov_25):
+    network["GZ0102"].closed_on = datetime.date(2026, 11, 20)
+    network["GZ0102"].save()
+
+    problems = _problems(HEADER + "2020-01-01,GZ0102,,customers_served,1\n2026-11-21,GZ0102,,customers_served,1\n")
+
+    assert problems == [
+        Problem(3, "date", "2026-11-21 is after outlet 'GZ0102' closed (2026-11-20); its facts are taken to 2026-11-20")
+    ]
+
+
+def test_facts_are_taken_up_to_today_and_not_for_days_to_come(network, on_nov_25):
+    problems = _problems(HEADER + "2026-11-26,GZ0101,,customers_served,1\n9999-12-31,GZ0101,,customers_served,1\n")
+    today = _ingest(HEADER + "2026-11-25,GZ0101,,customers_served,1\n")
+
+    assert problems == [
+        Problem(2, "date", "2026-11-26 is in the future; facts are taken up to 2026-11-25 (today)"),
+        Problem(3, "date", "'9999-12-31' is outside the supported range (1900-01-01 to 2100-12-31)"),
+    ]
+    assert _counts(today) == (1, 0, 0)
+
+
+def test_a_horizon_in_the_settings_takes_facts_that_many_days_ahead(network, on_nov_25, settings):
+    settings.FACTS_FUTURE_DAYS = 1
+
+    problems = _problems(HEADER + "2026-11-27,GZ0101,,customers_served,1\n")
+    tomorrow = _ingest(HEADER + "2026-11-26,GZ0101,,customers_served,1\n")
+
+    assert problems == [
+        Problem(2, "date", "2026-11-27 is in the future; facts are taken up to 2026-11-26 (today plus 1 day)")
+    ]
+    assert _counts(tomorrow) == (1, 0, 0)
+
+
+def test_counts_are_whole_but_minutes_and_money_need_not_be(teller):
+    problems = _problems(
+        HEADER + "2026-11-24,GZ0101,,customers_served,12.5\n"  # 人
+        "2026-11-24,GZ0101,S1001,mobile_banking_signups,0.5\n"  # 户
+    )
+    batch = _ingest(
+        HEADER + "2026-11-24,GZ0101,,customers_served,12.0\n"
+        "2026-11-24,GZ0101,,wait_minutes_total,2.5\n"
+        "2026-11-24,GZ0101,,deposit_balance,5234.56\n"
+    )
+
+    assert problems == [
+        Problem(2, "value", "'12.5' is not a whole number; 'customers_served' counts 人"),
+        Problem(3, "value", "'0.5' is not a whole number; 'mobile_banking_signups' counts 户"),
+    ]
+    assert _counts(batch) == (3, 0, 0)
+    assert Fact.objects.get(metric__code="customers_served").value == 12
+
+
+def test_a_file_writes_numbers_as_a_spreadsheet_or_a_chinese_input_method_does_but_not_otherwise(network):
+    problems = _problems(
+        HEADER + "2026-11-24,GZ0101,,customers_served,1E3\n"
+        "2026-11-24,GZ0101,,wait_minutes_total,١٢\n"
+        "2026-11-24,GZ0102,,customers_served,NaN\n"
+    )
+    batch = _ingest(
+        HEADER + '2026/11/24,GZ0101,,deposit_balance,"1,234.5"\n2026-11-24,GZ0101,,customers_served,１２０\n'
+    )
+
+    assert problems == [
+        Problem(2, "value", "'1E3' is not a number (expected digits such as 123.45)"),
+        Problem(3, "value", "'١٢' is not a number (expected digits such as 123.45)"),
+        Problem(4, "value", "'NaN' is not a number (expected digits such as 123.45)"),
+    ]
+    assert _counts(batch) == (2, 0, 0)
+    assert sorted(Fact.objects.values_list("metric__code", "value")) == [
+        ("customers_served", Decimal("120")),
+        ("deposit_balance", Decimal("1234.5")),
+    ]
+
+
+def test_an_unquoted_thousands_comma_is_refused_not_stored_as_its_first_part(network):
+    problems = _problems(HEADER + "2026-11-24,GZ0101,,customers_served,12,34\n")
+
+    assert problems == [
+        Problem(
+            2,
+            "",
+            "has 6 cells but the header has 5 columns (the extra: '34'); quote a value that holds a comma, such as "
+            '"1,234"',
+        )
+    ]
+    assert not Fact.objects.exists()
+
+
+def test_a_late_fact_for_a_closed_month_is_refused_naming_the_close_and_nothing_is_written(network, hq_admin):
+    _ingest(HEADER + "2026-10-20,GZ0101,,customers_served,300\n")
+    close = MonthClose.objects.create(month=datetime.date(2026, 10, 1), is_closed=True, changed_by=hq_admin)
+    # Closed at 09:30 in Guangzhou (01:30 UTC) on 3 November.
+    MonthClose.objects.filter(pk=close.pk).update(changed_at=datetime.datetime(2026, 11, 3, 1, 30, tzinfo=datetime.UTC))
+
+    problems = _problems(
+        HEADER + "2026-11-02,GZ0101,,customers_served,80\n"  # an open month: fine on its own
+        "2026-10-20,GZ0101,,customers_served,330\n"  # 30 more, reported late
+        "2026-10-21,GZ0101,,customers_served,90\n"  # a day never reported
+    )
+
+    frozen = (
+        "its figures are frozen, so no fact of GZ0101 on {} may be added or changed; HQ reopens the month in the "
+        "admin (Month closes) to correct it"
+    )
+    assert problems == [
+        Problem(
+            3,
+            "date",
+            "month 2026-10 was closed (月结) by zhou.minghua on 2026-11-03 09:30: " + frozen.format("2026-10-20"),
+        ),
+        Problem(
+            4,
+            "date",
+            "month 2026-10 was closed (月结) by zhou.minghua on 2026-11-03 09:30: " + frozen.format("2026-10-21"),
+        ),
+    ]
+    assert _facts() == [(datetime.date(2026, 10, 20), "GZ0101", None, "customers_served", Decimal("300"))]
+    assert IngestBatch.objects.count() == 1
+
+
+def test_a_closed_months_facts_sent_again_unchanged_are_not_late_facts(network):
+    _ingest(HEADER + "2026-10-20,GZ0101,,customers_served,300\n")
+    MonthClose.objects.create(month=datetime.date(2026, 10, 1), is_closed=True)
+
+    again = _ingest(HEADER + "2026-10-20,GZ0101,,customers_served,300\n2026-11-02,GZ0101,,customers_served,80\n")
+
+    assert _counts(again) == (1, 0, 1)
+
+
+def test_a_reopened_month_takes_late_facts_again(network):
+    MonthClose.objects.create(month=datetime.date(2026, 10, 1), is_closed=False)
+
+    assert _counts(_ingest(HEADER + "2026-10-20,GZ0101,,customers_served,330\n")) == (1, 0, 0)
+
+
 def test_a_token_cannot_reach_units_or_staff_outside_its_subtree_and_is_not_told_they_exist(teller, network):
     token, _key = api_token_create(name="tianhe-queueing", unit=network["GZ01"], scopes=["ingest"])
     StaffMemberFactory(code="S3001")
@@ -296,15 +472,16 @@ def _batch(days: int, start: datetime.date) -> list[CsvRow]:
 
 
 # Reads: units, metrics, staff, assignments (4). Then, inside a savepoint (2 statements): the ingest lock
-# (PostgreSQL only), the existing facts, the IngestBatch, the facts' write and marking days stale: 11 on
-# PostgreSQL, 10 on SQLite. On PostgreSQL the facts are one COPY whatever their number; on SQLite
-# bulk_create needs a statement per 142 facts (999 parameters a statement), so 200 facts take two, and
-# SQLite takes no lock: 11 either way.
-QUERY_BUDGET = 11
+# (PostgreSQL only), the existing facts, the closed months (when something changes), the IngestBatch, the
+# facts' write and marking days stale: 12 on PostgreSQL, 11 on SQLite. On PostgreSQL the facts are one
+# COPY whatever their number; on SQLite bulk_create needs a statement per 142 facts (999 parameters a
+# statement), so 200 facts take two, and SQLite takes no lock: 12 either way.
+QUERY_BUDGET = 12
 
 
 def test_a_batch_takes_a_fixed_number_of_queries_whatever_its_size(teller, django_assert_max_num_queries):
-    small, large = _batch(2, datetime.date(2026, 10, 1)), _batch(40, datetime.date(2026, 11, 1))
+    # Both in the past: facts are taken up to today.
+    small, large = _batch(2, datetime.date(2026, 9, 1)), _batch(40, datetime.date(2026, 10, 1))
     assert (len(small), len(large)) == (10, 200)
 
     with django_assert_max_num_queries(QUERY_BUDGET):

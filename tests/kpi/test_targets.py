@@ -357,6 +357,39 @@ def test_a_period_the_import_cannot_parse_is_reported_with_the_expected_formats(
     ]
 
 
+@pytest.mark.parametrize(
+    ("period", "years"),
+    [
+        ("9999-12-31", "1900 to 2100"),
+        ("0001-W01", "1900 to 2100"),
+        ("1899-Q4", "1900 to 2100"),
+        ("2101", "1900 to 2100"),
+    ],
+)
+def test_a_period_outside_the_supported_years_is_refused_not_stored_as_1_w01(network, period, years):
+    assert _problems(f"{period},GZ0101,,deposit_balance,1\n") == [
+        (2, "period", f"'{period}' is outside the supported range (years {years})")
+    ]
+    assert not Target.objects.exists()
+
+
+def test_a_target_is_written_in_the_imports_number_grammar(network):
+    assert _problems(
+        "2026-11,GZ0101,,deposit_balance,1E3\n2026-12,GZ0101,,deposit_balance,١٢\n2027-01,GZ0101,,deposit_balance,NaN\n"
+    ) == [
+        (2, "target", "'1E3' is not a number (expected digits such as 123.45)"),
+        (3, "target", "'١٢' is not a number (expected digits such as 123.45)"),
+        (4, "target", "'NaN' is not a number (expected digits such as 123.45)"),
+    ]
+
+    _import('2026-11,GZ0101,,deposit_balance,"52,000"\n2026-12,GZ0101,,deposit_balance,５２０００．５\n')
+
+    assert sorted(Target.objects.values_list("period", "value")) == [
+        ("2026-11", Decimal("52000")),
+        ("2026-12", Decimal("52000.5")),
+    ]
+
+
 def test_a_day_is_a_period_a_target_can_be_set_for(network):
     _import("2026-11-24,GZ0101,,customers_served,120\n")
 

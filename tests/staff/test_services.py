@@ -122,7 +122,7 @@ def test_every_bad_row_is_reported_with_its_line_column_and_message_and_nothing_
         + "S1001,黄丽娟,teller,GZ0101,2026-01-01,\n"  # 2: fine
         "S1002,何静,cashier,GZ0101,2026-01-01,\n"  # 3: unknown post
         "S1003,罗刚,teller,GZ9999,2026-01-01,\n"  # 4: unknown unit
-        "S1004,梁敏,teller,GZ0101,2026/01/01,\n"  # 5: bad date
+        "S1004,梁敏,teller,GZ0101,01/01/2026,\n"  # 5: bad date (day first; 2026/01/01 is read)
         "S1005,谢芳,teller,GZ0101,2026-03-01,2026-02-28\n"  # 6: end before start
         "S1001,黄丽丽,teller,GZ0102,2026-01-01,\n"  # 7: same code, another name
         "S1001,黄丽娟,teller,GZ0101,2026-01-01,\n"  # 8: line 2 again
@@ -137,7 +137,7 @@ def test_every_bad_row_is_reported_with_its_line_column_and_message_and_nothing_
     assert problems == [
         Problem(3, "post", f"'cashier' is not one of {posts}"),
         Problem(4, "unit", "unit 'GZ9999' is not known; import the units first"),
-        Problem(5, "start", "'2026/01/01' is not a date as YYYY-MM-DD"),
+        Problem(5, "start", "'01/01/2026' is not a date as YYYY-MM-DD"),
         Problem(6, "end", "2026-02-28 is before the start date 2026-03-01"),
         Problem(7, "name", "'黄丽丽' differs from '黄丽娟' for S1001 on line 2"),
         Problem(8, "start", "the same assignment is already on line 2"),
