@@ -145,16 +145,18 @@ def test_an_unknown_run_is_404_in_the_error_format(admin_client):
     }
 
 
-def test_a_day_before_the_first_day_the_rollup_computes_is_refused(admin_client, settings):
+def test_a_day_before_the_first_day_the_rollup_computes_is_refused(admin_client, settings, network):
     settings.ROLLUP_FIRST_DATE = "2000-01-01"
+    # A fact of the day before the first business day (say an old import): the rollup still starts there.
+    FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(1999, 12, 30), value=1)
 
-    response = admin_client.post(URL, {"date": "0001-01-01"}, content_type="application/json")
+    response = admin_client.post(URL, {"date": "1999-12-31"}, content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {
             "field": "date",
-            "message": "0001-01-01 is before 2000-01-01, the first business day the rollup computes",
+            "message": "1999-12-31 is before 2000-01-01, the first business day the rollup computes",
             "row": None,
         }
     ]
@@ -191,7 +193,8 @@ def test_an_ingest_token_of_the_head_office_without_the_admin_scope_cannot_start
 
 
 @pytest.mark.parametrize(("persona", "status"), [("hq_admin", 202), ("unit_manager", 403), ("auditor", 403)])
-def test_of_the_signed_in_only_the_hq_administrator_starts_a_rollup(client, request, persona, status):
+def test_of_the_signed_in_only_the_hq_administrator_starts_a_rollup(client, request, persona, status, network):
+    FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=120)
     client.force_login(request.getfixturevalue(persona))
 
     assert client.post(URL, {"date": "2026-11-24"}, content_type="application/json").status_code == status

@@ -586,7 +586,7 @@ def test_a_bulk_load_analyses_the_facts_table_and_a_small_batch_does_not(teller,
     monkeypatch.setattr(facts_service.bulk, "analyze", lambda *models: analysed.append(models))
     monkeypatch.setattr(facts_service, "ANALYZE_AFTER_ROWS", 100)
 
-    facts_ingest(rows=_batch(2, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)  # 10 facts
+    facts_ingest(rows=_batch(2, datetime.date(2026, 9, 1)), source=IngestBatch.Source.CSV)  # 10 facts
     assert analysed == []
-    facts_ingest(rows=_batch(40, datetime.date(2026, 11, 1)), source=IngestBatch.Source.CSV)  # 200 facts
+    facts_ingest(rows=_batch(40, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)  # 200 facts
     assert analysed == [(Fact,)]

@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as BrokerDown
 
 from kpi.models import RollupDay, RollupRun
@@ -173,6 +173,7 @@ def test_a_failure_is_recorded_on_a_fresh_connection_when_the_rollups_own_is_bro
 def test_posting_a_rollup_with_the_broker_down_answers_503_in_the_error_format_and_leaves_no_queued_run(
     token_client, network
 ):
+    FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=120)
     client = token_client(network["HQ"], "read,admin")
     with mock.patch.object(rollup_run, "apply_async", side_effect=BrokerDown("Error 111 connecting to redis:6379")):
         response = client.post("/api/v1/rollups/", {"date": "2026-11-24"}, content_type="application/json")
@@ -196,12 +197,19 @@ def test_posting_a_rollup_with_the_broker_down_answers_503_in_the_error_format_a
 # -- the operations line -----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def english_messages():
+    """The operations messages are translated: read them in English, as the assertions are written."""
+    with translation.override("en"):
+        yield
+
+
 def _at(hour: int, minute: int) -> datetime.datetime:
     # 25 November in the bank's time zone: yesterday is the 24th.
     return timezone.make_aware(datetime.datetime(2026, 11, 25, hour, minute))
 
 
-def test_yesterday_not_published_by_the_due_time_is_an_operations_problem(settings):
+def test_yesterday_not_published_by_the_due_time_is_an_operations_problem(settings, english_messages):
     settings.ROLLUP_DUE_TIME = "07:30"
 
     assert runs.rollup_problems(_at(7, 29)) == []
@@ -211,7 +219,7 @@ def test_yesterday_not_published_by_the_due_time_is_an_operations_problem(settin
     assert runs.rollup_problems(_at(7, 30)) == []
 
 
-def test_a_stuck_run_is_an_operations_problem_and_the_reaper_logs_it(settings, caplog):
+def test_a_stuck_run_is_an_operations_problem_and_the_reaper_logs_it(settings, caplog, english_messages):
     settings.RUN_STALE_AFTER = 600
     RollupDayFactory(
         date=timezone.localdate() - datetime.timedelta(days=1), published_run=_run("published", silent_for=None)
@@ -233,9 +241,9 @@ def test_hq_sees_the_operations_problems_on_its_overview_and_a_unit_manager_does
     settings.ROLLUP_DUE_TIME = "00:00"  # yesterday is overdue whatever the time the test runs
 
     client.force_login(hq_admin)
-    page = client.get("/overview/").content.decode()
+    page = client.get("/overview/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "is not published yet; it was due by 00:00" in page
 
     client.force_login(unit_manager)
-    page = client.get("/overview/").content.decode()
+    page = client.get("/overview/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "it was due by" not in page
