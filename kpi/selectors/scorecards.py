@@ -19,6 +19,7 @@ from kpi.models import (
     RollupDay,
     Scorecard,
     ScorecardLine,
+    Status,
 )
 from lib.periods import PeriodKind
 from staff.models import Assignment, StaffMember
@@ -74,6 +75,20 @@ def scorecard_sections(*, scorecard: Scorecard) -> list[tuple[str, list[Scorecar
     return [
         (labels.get(category, category), by_category[category])
         for category in sorted(by_category, key=lambda category: order.get(category, len(order)))
+    ]
+
+
+# The phone's cards put what needs attention at the top of each category: red, then amber, then the
+# rest (on pace, or without a target) in catalog order.
+_ATTENTION = {Status.RED: 0, Status.AMBER: 1}
+
+
+def behind_first(sections: list[tuple[str, list[ScorecardLine]]]) -> list[tuple[str, list[ScorecardLine]]]:
+    """The sections of scorecard_sections in the same category order, each one's red lines first, then
+    its amber lines, then the others, each kind in its catalog order (a stable sort)."""
+    return [
+        (category, sorted(lines, key=lambda line: _ATTENTION.get(line.status, len(_ATTENTION))))
+        for category, lines in sections
     ]
 
 

@@ -176,6 +176,18 @@ def kpi_percent(fraction) -> str:
 
 
 @register.filter
+def kpi_bar(fraction) -> str:
+    """A fraction as a length along a bar whose end is 100 %, for a style attribute: 0.16 → "16.0%";
+    below 0 is 0 and above 1 is the whole bar (the figure beside the bar is never capped). Always a
+    dot for the decimals, whatever the reader's language; "0%" when there is no figure."""
+    number = _decimal(fraction)
+    if number is None:
+        return "0%"
+    share = min(max(number, Decimal(0)), Decimal(1)) * 100
+    return f"{share.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter
 def kpi_score(value) -> str:
     """A scorecard score (points, DOMAIN.md §5) with two decimals: 98.25."""
     return format_number(value, 2)

@@ -21,6 +21,7 @@ from kpi.models import Scorecard
 from kpi.retention import scorecards_not_kept
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
 from kpi.selectors.scorecards import (
+    behind_first,
     child_units,
     scorecard_get,
     scorecard_sections,
@@ -119,6 +120,7 @@ def _scorecard_page(
     if export in EXPORT_FORMATS:
         return _scorecard_export(export, context, entity)
     context.update(_summary(context))
+    context["cards"] = behind_first(context["sections"])  # the phone's cards: the same lines, red first
     context.update(extra)
     context["trends"] = _trends(params, entity, context["scorecard"], scope)
     context["export_csv"] = f"{request.path}?{params.query(export='csv')}"

@@ -10,7 +10,8 @@
  * where null is a day without published figures: a gap in the line, never a zero.
  *
  * Once ECharts has rendered a chart, its container gets data-chart-drawn="1" (the browser tests wait for
- * it). The charts are aria-hidden: the tables of the page carry every figure.
+ * it). A hidden container (display: none, as the scorecard's table is on a phone) is drawn when a resize
+ * shows it. The charts are aria-hidden: the tables of the page carry every figure.
  *
  * Buttons with data-print print the page.
  */
@@ -118,7 +119,12 @@
     var data = source(container.getAttribute("data-source"));
     var metric = data && data.metrics ? data.metrics[container.getAttribute("data-metric")] : null;
     if (!build || !metric) {
-      return;
+      return true;
+    }
+    // A container the page hides (the scorecard's table on a phone) has no size to draw in: it waits
+    // until a resize shows it.
+    if (!container.getClientRects().length) {
+      return false;
     }
     var chart = window.echarts.init(container, null, { renderer: "canvas" });
     function drawn() {
@@ -129,6 +135,7 @@
     chart.on("rendered", drawn);
     chart.setOption(build(data, metric));
     charts.push(chart);
+    return true;
   }
 
   function start() {
@@ -140,10 +147,15 @@
     if (!window.echarts) {
       return; // the tables still carry every figure
     }
-    Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), draw);
+    var waiting = Array.prototype.filter.call(document.querySelectorAll("[data-chart]"), function (container) {
+      return !draw(container);
+    });
     window.addEventListener("resize", function () {
       charts.forEach(function (chart) {
         chart.resize();
+      });
+      waiting = waiting.filter(function (container) {
+        return !draw(container);
       });
     });
   }

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from customers.services.tiering import tiering_run
 from kpi.models import Fact, Metric, Target
 from kpi.services.rollup import rollup_range
 from lib.periods import PeriodKind, period_of
+from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -150,6 +152,20 @@ def morning(migrated_data, network, outlet_head, teller):
         )
     rollup_range(first=datetime.date(2026, 11, 17), last=datetime.date(2026, 11, 24))
     return outlet_head
+
+
+SEP, OCT = datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)
+
+
+@pytest.fixture
+def tiered(morning, network):
+    """Three customers of 天河路网点: one moves up (二星 → 三星), one down (四星 → 三星), one stays 一星."""
+    for code, september, october in (("C1", "40000", "60000"), ("C2", "300000", "150000"), ("C3", "500", "800")):
+        customer = CustomerFactory(code=code, home_outlet=network["GZ0101"])
+        SnapshotFactory(customer=customer, month=SEP, aum_avg_daily=Decimal(september))
+        SnapshotFactory(customer=customer, month=OCT, aum_avg_daily=Decimal(october))
+    tiering_run(month=SEP)
+    tiering_run(month=OCT)
 
 
 def sign_in(page, base: str, user) -> None:

@@ -192,6 +192,9 @@ def test_an_ingest_token_of_the_head_office_without_the_admin_scope_cannot_start
     assert not RollupRun.objects.exists()
 
 
+# Marked, though its personas bring the database: pytest-django runs the tests it cannot tell use the
+# database after the transactional ones, whose flush empties the metric catalog the rollup reads.
+@pytest.mark.django_db
 @pytest.mark.parametrize(("persona", "status"), [("hq_admin", 202), ("unit_manager", 403), ("auditor", 403)])
 def test_of_the_signed_in_only_the_hq_administrator_starts_a_rollup(client, request, persona, status, network):
     FactFactory(unit=network["GZ0101"], metric="customers_served", date=datetime.date(2026, 11, 24), value=120)

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from kpi.templatetags.kpi_format import (
     amount_scale,
+    kpi_bar,
     kpi_date,
     kpi_datetime,
     kpi_exact,
@@ -70,6 +71,26 @@ def test_required_per_day_of_a_count_keeps_one_decimal():
 )
 def test_a_fraction_is_a_percentage_with_one_decimal(fraction, written):
     assert kpi_percent(fraction) == written
+
+
+@pytest.mark.parametrize(
+    ("fraction", "length"),
+    [
+        (Decimal("0.16"), "16.0%"),
+        (Decimal("0.83456"), "83.5%"),  # half up
+        (Decimal("1"), "100.0%"),
+        (Decimal("6.53"), "100.0%"),  # past the target the bar is full (the figure beside it is not capped)
+        (Decimal("-0.4"), "0.0%"),  # a fall (a change metric) is an empty bar
+        (None, "0%"),
+    ],
+)
+def test_a_fraction_is_a_length_along_a_bar_that_ends_at_100_percent(fraction, length):
+    assert kpi_bar(fraction) == length
+
+
+def test_a_length_along_a_bar_is_written_with_a_dot_in_every_language():
+    with translation.override("de"):
+        assert kpi_bar(Decimal("0.805")) == "80.5%"
 
 
 # -- 万元 and 亿元 -------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ import datetime
 
 import pytest
 
-from kpi.models import Category, RollupDay
+from kpi.models import Category, RollupDay, ScorecardLine
 from kpi.selectors.scorecards import (
+    behind_first,
     child_units,
     latest_rolled_up_date,
     scorecard_get,
@@ -132,6 +133,23 @@ def test_sections_group_the_lines_by_category_in_catalog_order(network):
         (str(Category.SERVICE.label), ["customers_served", "complaints"]),
         (str(Category.COMPLIANCE.label), ["risk_events"]),
     ]
+
+
+def test_behind_first_puts_each_categorys_red_then_amber_lines_first_and_the_rest_in_catalog_order():
+    def lines(*statuses):
+        return [ScorecardLine(status=status, actual=position) for position, status in enumerate(statuses)]
+
+    deposits = lines("green", None, "amber", "red", "amber", "green")
+    service = lines(None, "red")
+
+    ordered = behind_first([("Deposits", deposits), ("Service", service)])
+
+    # Categories keep their order; within each: red (3), amber in catalog order (2, 4), then the rest (0, 1, 5).
+    assert [(label, [line.actual for line in group]) for label, group in ordered] == [
+        ("Deposits", [3, 2, 4, 0, 1, 5]),
+        ("Service", [1, 0]),
+    ]
+    assert [line.actual for line in deposits] == [0, 1, 2, 3, 4, 5]  # the table's sections are left as they were
 
 
 def test_child_units_are_the_units_directly_below(network):

@@ -168,6 +168,51 @@ def test_the_lines_are_grouped_by_metric_category(english, outlet_head, rolled_u
     ]
 
 
+def _cards(page: str) -> dict[str, str]:
+    """The phone's cards by the metric's name, each the HTML of one card."""
+    cards = re.findall(r'<li class="metric-card .*?</li>', page, flags=re.S)
+    return {re.search(r"<h3><a [^>]*>(.*?)</a></h3>", card).group(1): card for card in cards}
+
+
+def test_on_a_phone_each_line_is_a_card_with_its_figures_and_each_categorys_red_lines_first(
+    english, outlet_head, rolled_up
+):
+    english.force_login(outlet_head)
+
+    response = english.get("/scorecard/")
+    cards = _cards(_page(response))
+
+    # The cards' groups are the table's, each with its red lines first, then amber, then the rest.
+    assert [(str(label), [line.metric.code for line in lines]) for label, lines in response.context["cards"]] == [
+        ("Deposits", ["deposit_balance"]),
+        ("Channels", ["mobile_banking_signups"]),
+        ("Service", ["avg_wait_minutes", "complaints"]),
+    ]
+    assert list(cards) == ["Deposit balance", "Mobile banking sign-ups", "Average waiting time", "Valid complaints"]
+    # Sign-ups, cumulative: 420 of 500 → a bar filled to 84 %, the mark at 24/30 = 80 % of the month,
+    # gap +20 and (500 − 420) / 6 = 13.3 a day, in 户.
+    signups = cards["Mobile banking sign-ups"]
+    assert 'data-status="green"' in signups
+    assert (
+        '<span class="pace-fill" style="width:84.0%"></span><span class="pace-mark" style="left:80.0%"></span>'
+        in signups
+    )
+    figures = ('<strong class="num">420</strong> <span', ">500</span>", ">84.0%<", ">80.0%<", ">+20 <small>户</small><")
+    for figure in (*figures, ">13.3 <small>户</small><", "On pace"):
+        assert figure in signups, figure
+    # The deposit balance, a level: in 亿元 like its table row, and no time-progress mark (it is judged
+    # against the target itself, DOMAIN.md §4).
+    balance = cards["Deposit balance"]
+    assert (
+        '<strong class="num" title="46,123.45 万元">4.61</strong> <span title="亿元 (100,000,000 CNY)">亿元</span>'
+        in balance
+    )
+    assert 'style="width:92.2%"' in balance
+    assert "pace-mark" not in balance and "Time progress" not in balance
+    # Complaints, without a target: the actual alone, no bar.
+    assert "pace-bar" not in cards["Valid complaints"] and ">1</strong>" in cards["Valid complaints"]
+
+
 def test_metric_names_follow_the_active_language(client, outlet_head, rolled_up):
     client.force_login(outlet_head)
 

@@ -1,0 +1,275 @@
+"""Phone first (issue 14) in real headless Chromium: at 390 × 844 every page of every role fits the screen
+without sideways scrolling (a wide table scrolls inside its own box, never the page), and the scorecard
+is one card per metric on a phone and the table on a desktop.
+
+PAGES lists every page of the site by URL name, with the path it is opened at in the data below, and
+ROLE_PAGES which of them each persona opens; a test without a browser checks that PAGES names every
+page of the URL configuration, so a new page cannot be left out of the tour. One data set, one browser,
+one sign-in per role: the tour is one test.
+
+The data: the outlet head's morning (tests/browser/conftest.py: 天河路网点 GZ0101 through 24 November
+2026, with customers by tier), and, rolled up with it, mobile-banking sign-ups for the outlet
+and its teller 黄丽娟 (S1001), a deposit daily-average target, a PK contest, the outlet as a benchmark
+copied by 珠江新城网点, an alert, a Monday review and an improvement plan. As of the 24th (time progress
+24/30 = 80 %) the outlet's scorecard has, in the catalog's order within 存款:
+  各项存款余额 50,240 of 52,000 (96.6 %, amber) … 存款日均 50,125 of 60,000 (83.5 %, red);
+  手机银行签约 2 × 24 = 48 of 300 (16 %, against 80 % of time: red); 到店客户数 2,700 of 3,600 (75 %, amber).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from alerts.models import Alert, ImprovementPlan, WeeklyReview
+from kpi.models import Contest, Fact, Metric, Target
+from staff.models import StaffMember
+from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
+from tests.browser.conftest import NOVEMBER, needs_chromium, shot, sign_in
+from tests.kpi.contest_data import contest
+
+PHONE = {"width": 390, "height": 844}
+NARROWEST = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+# Every page by URL name and the path it is opened at; {contest}, {alert}, {review} and {plan} are the ids
+# of the rows the data set makes. Left out: the sign-out and language switch (POST only), the health
+# check (JSON), the admin and the API (their own screens, out of this issue's scope).
+PAGES = {
+    "home": "/",
+    "login": "/accounts/login/",
+    "kpi:overview": "/overview/",
+    "kpi:unit_overview": "/units/GZ01/overview/",
+    "kpi:my_scorecard": "/scorecard/",
+    "kpi:unit_scorecard": "/units/GZ0101/scorecard/",
+    "kpi:staff_scorecard": "/staff/S1001/scorecard/",
+    "kpi:unit_metric": "/units/GZ0101/metrics/customers_served/",
+    "kpi:staff_metric": "/staff/S1001/metrics/mobile_banking_signups/",
+    "kpi:contest_list": "/contests/",
+    "kpi:contest_new": "/contests/new/",
+    "kpi:contest_detail": "/contests/{contest}/",
+    "kpi:benchmark": "/benchmarks/GZ0101/",
+    "kpi:bulletin": "/bulletin/",
+    "customers:my_customers": "/customers/",
+    "customers:unit_customers": "/units/GZ0101/customers/?month=2026-10",
+    "alerts:alert_list": "/alerts/",
+    "alerts:alert_detail": "/alerts/{alert}/",
+    "alerts:review_list": "/reviews/",
+    "alerts:review_detail": "/reviews/{review}/",
+    "alerts:plan_list": "/plans/",
+    "alerts:plan_detail": "/plans/{plan}/",
+}
+NOT_PAGES = {"healthz", "logout", "set_language"}
+
+EVERY_PAGE = [name for name in PAGES if name != "login"]
+ROLE_PAGES = {
+    "outlet_head": [
+        name for name in EVERY_PAGE if name not in ("login", "kpi:overview", "kpi:unit_overview", "kpi:contest_new")
+    ],
+    "teller": ["home", "kpi:my_scorecard", "kpi:staff_scorecard", "kpi:staff_metric", "customers:my_customers"],
+    "unit_manager": EVERY_PAGE,
+    "hq_admin": EVERY_PAGE,
+    "auditor": [name for name in EVERY_PAGE if name != "kpi:contest_new"],
+}
+
+
+def _url_names(patterns, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in ("admin", "api") or str(pattern.pattern).startswith(("admin/", "api/")):
+                continue
+            names |= _url_names(pattern.url_patterns, f"{pattern.namespace}:" if pattern.namespace else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_the_phone_tour_lists_every_page_of_the_site():
+    assert _url_names(get_resolver().url_patterns) - NOT_PAGES == set(PAGES)
+
+
+# -- the data ----------------------------------------------------------------------------------------
+
+LAST_DAY = datetime.date(2026, 11, 24)
+
+
+def _target(metric: Metric, value: str, **who) -> None:
+    Target.objects.create(
+        metric=metric,
+        period_kind=NOVEMBER.kind,
+        period=NOVEMBER.code,
+        period_start=NOVEMBER.start,
+        period_end=NOVEMBER.end,
+        value=Decimal(value),
+        **who,
+    )
+
+
+@pytest.fixture
+def signups(migrated_data, network, teller):
+    """Before the morning's rollup (so it rolls them up with the rest): the sign-ups and the targets."""
+    outlet = network["GZ0101"]
+    teller_record = StaffMember.objects.get(code="S1001")
+    signups = Metric.objects.get(code="mobile_banking_signups")
+    facts = []
+    for day in range(1, LAST_DAY.day + 1):
+        date = datetime.date(2026, 11, day)
+        facts.append(Fact(date=date, unit=outlet, metric=signups, value=Decimal(2)))
+        facts.append(Fact(date=date, unit=outlet, staff=teller_record, metric=signups, value=Decimal(1)))
+    Fact.objects.bulk_create(facts)
+    _target(signups, "300", unit=outlet)
+    _target(signups, "40", staff=teller_record)
+    _target(Metric.objects.get(code="deposit_daily_avg"), "60000", unit=outlet)
+
+
+@pytest.fixture
+def everything(signups, tiered, network):
+    """The rows the other pages open: the benchmark and its copy, the contest, the alert, review and plan."""
+    outlet = network["GZ0101"]
+    outlet.is_benchmark = True
+    outlet.save()
+    copy = network["GZ0102"]
+    copy.benchmark, copy.transformed_on = outlet, datetime.date(2026, 11, 10)
+    copy.save()
+    contest(network["GZ01"], (outlet, copy), metrics=("customers_served", "mobile_banking_signups"))
+    AlertFactory(unit=outlet)
+    WeeklyReviewFactory(unit=outlet)
+    MeasureFactory(plan=ImprovementPlanFactory(unit=outlet))
+
+
+# -- the tour ----------------------------------------------------------------------------------------
+
+# What sticks out past the right edge of the window, outside any box that scrolls or clips sideways.
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  // Clipped by a box that scrolls or hides sideways on its containing-block chain (an absolutely
+  // positioned element escapes every box up to its nearest positioned ancestor).
+  const clipped = (element) => {
+    let position = getComputedStyle(element).position;
+    if (position === "fixed") return false;
+    for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
+      const style = getComputedStyle(box);
+      if (position === "absolute" && style.position === "static") continue;
+      if (["auto", "scroll", "hidden", "clip"].includes(style.overflowX)) return true;
+      position = style.position;
+    }
+    return false;
+  };
+  const culprits = Array.from(document.body.querySelectorAll("*"))
+    .filter((element) => element.getBoundingClientRect().right > width + 0.5 && !clipped(element))
+    .slice(0, 5)
+    .map((element) => {
+      const classes = String(element.className || "").trim().replace(/\\s+/g, ".");
+      return element.tagName.toLowerCase() + (classes ? "." + classes : "") + " "
+        + Math.round(element.getBoundingClientRect().right) + "px";
+    });
+  return {
+    width: width,
+    page: document.documentElement.scrollWidth,
+    body: document.body.scrollWidth,
+    culprits: culprits,
+  };
+}"""
+
+
+def _overflow(page, viewport: dict) -> str | None:
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(50)  # the charts redraw on the resize event
+    seen = page.evaluate(OVERFLOW)
+    if seen["page"] <= seen["width"] and seen["body"] <= seen["width"]:
+        return None
+    return f"{seen['page']} px wide at {seen['width']} px (body {seen['body']} px): {', '.join(seen['culprits'])}"
+
+
+def _paths(live_server) -> dict[str, str]:
+    ids = {
+        "contest": Contest.objects.order_by("pk").first().pk,
+        "alert": Alert.objects.order_by("pk").first().pk,
+        "review": WeeklyReview.objects.order_by("pk").first().pk,
+        "plan": ImprovementPlan.objects.order_by("pk").first().pk,
+    }
+    return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
+
+
+def _tour(page, urls: dict[str, str], names: list[str], who: str) -> list[str]:
+    problems = []
+    for name in names:
+        page.set_viewport_size(PHONE)
+        response = page.goto(urls[name])  # until "load": the page's scripts have run
+        if response.status != 200:
+            problems.append(f"{who} {name}: HTTP {response.status}")
+            continue
+        for viewport in (PHONE, NARROWEST):
+            overflow = _overflow(page, viewport)
+            if overflow:
+                problems.append(f"{who} {name} ({urls[name]}): {overflow}")
+    return problems
+
+
+def _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page) -> None:
+    page.set_viewport_size(PHONE)
+    cards, table = page.locator(".scorecard-cards"), page.locator("table.scorecard")
+    assert cards.is_visible() and not table.is_visible()
+    shot(page, "10-scorecard-phone-zh")
+
+    # Within each category the red lines come first, then the amber ones, then the rest in catalog order.
+    groups = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".scorecard-cards .card-group")).map((group) => ({
+            name: group.querySelector("h2").textContent.trim(),
+            lines: Array.from(group.querySelectorAll(".metric-card")).map((card) => [
+              card.querySelector("h3").textContent.trim(), card.dataset.status]),
+          }))"""
+    )
+    by_name = {group["name"]: group["lines"] for group in groups}
+    assert by_name["存款"][0] == ["存款日均", "red"]
+    assert by_name["存款"][1] == ["各项存款余额", "amber"]
+    assert by_name["电子渠道"][0] == ["手机银行签约", "red"]
+    severity = {"red": 0, "amber": 1}
+    for group in groups:
+        ranks = [severity.get(status, 2) for _name, status in group["lines"]]
+        assert ranks == sorted(ranks), group
+
+    # A card reads: the figures with their unit, the bar with its pace mark, the status and what is left.
+    card = page.locator(".metric-card", has_text="手机银行签约")
+    text = card.inner_text()
+    for expected in ("48", "300", "户", "16.0%", "80.0%", "落后", "-192", "42.0"):
+        assert expected in text, (expected, text)
+    assert card.locator(".pace-bar .pace-mark").get_attribute("style") == "left:80.0%"
+    assert card.locator(".pace-bar .pace-fill").get_attribute("style") == "width:16.0%"
+    # The metric's name is one line, not a column of single characters.
+    name_box = card.locator("h3").bounding_box()
+    assert name_box["height"] < 40 and name_box["width"] > 80
+
+    page.set_viewport_size(DESKTOP)
+    assert table.is_visible() and not cards.is_visible()
+    # The small charts of the table, hidden on the phone, are drawn once the table shows.
+    page.locator('table.scorecard [data-chart="sparkline"][data-chart-drawn="1"]').first.wait_for(state="attached")
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_chromium
+def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
+    page, live_server, everything, outlet_head, teller, unit_manager, hq_admin, auditor
+):
+    urls = _paths(live_server)
+    problems = _tour(page, urls, ["login"], "anonymous")
+    for who, user in (
+        ("outlet_head", outlet_head),
+        ("teller", teller),
+        ("unit_manager", unit_manager),
+        ("hq_admin", hq_admin),
+        ("auditor", auditor),
+    ):
+        page.context.clear_cookies()
+        page.set_viewport_size(PHONE)
+        sign_in(page, live_server.url, user)
+        problems += _tour(page, urls, ROLE_PAGES[who], who)
+        if who == "outlet_head":
+            page.goto(urls["kpi:my_scorecard"])
+            _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page)
+
+    assert not problems, "\n".join(problems)
