@@ -229,13 +229,25 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bankops@localhost")
 
 # -- logging -----------------------------------------------------------------------------------------
+# LOG_LEVEL (default INFO) is the level of everything but the line each finished task writes (Celery's
+# "Task … succeeded in …: {…}") and the summary of each alert evaluation: without a broker every task
+# runs in the process that queued it, so a seed_demo or a page that queues work would print hundreds of
+# them. They show from WARNING unless LOG_LEVEL says otherwise, or a worker is started with `-l info`
+# (bankops.celery: a worker shows them at its own level). runserver's "Watching for file changes" is
+# printed by runserver already; its log line would say it twice.
+LOG_LEVEL = env.str("LOG_LEVEL", default="")
+TASK_RESULT_LOGGERS = ("celery.app.trace", "alerts.services.evaluation")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL or "INFO"},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": LOG_LEVEL or "WARNING"},
+        **{name: {"level": LOG_LEVEL or "WARNING"} for name in TASK_RESULT_LOGGERS},
+    },
 }
 
 # -- REST API ----------------------------------------------------------------------------------------
@@ -308,8 +320,10 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    # No broker: run every task in the calling process, so a newcomer needs nothing but Python.
-    CELERY_BROKER_URL = "memory://"
+    # No broker: run every task in the calling process, so a newcomer needs nothing but Python. Eager
+    # tasks still take a producer from kombu's pool, whose connection warns "No hostname was supplied"
+    # for a URL without one: the in-memory transport is named with the host it would default to.
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True

@@ -50,9 +50,9 @@ from django.db.models import Min
 from django.utils import timezone
 
 from branches.models import Area, OrgUnit, OutletFormat, UnitKind, UnitStatus
-from kpi.models import IngestBatch, RollupDay
+from kpi.models import IngestBatch, MonthClose, RollupDay
 from kpi.services.facts import facts_ingest
-from kpi.services.rollup import pending_days, rollup_day
+from kpi.services.rollup import pending_days, rollup_day, rollup_first_date
 from kpi.services.targets import targets_import
 from lib.csvimport import CsvRow, ImportResult
 from lib.periods import Period, PeriodKind, days_between, period_of
@@ -931,11 +931,15 @@ class SeededFacts:
     batches: int
     targets: ImportResult
     rolled_up: list[datetime.date]
+    # Earlier days of the rolled-up part left for later (seed_demo --recent-first; see rollup_rest).
+    left: list[datetime.date] = field(default_factory=list)
 
     def __str__(self) -> str:
         rolled = (
             f"{len(self.rolled_up)} days ({self.rolled_up[0]} – {self.rolled_up[-1]})" if self.rolled_up else "nothing"
         )
+        if self.left:
+            rolled += f"; {len(self.left)} earlier days ({self.left[0]} – {self.left[-1]}) left for later"
         return "\n".join(
             [
                 f"Facts {self.window.start} – {self.window.end}: {self.facts} in {self.batches} batches",
@@ -953,6 +957,7 @@ def seed_facts(
     bar: Bar = no_bar,
     rollup: bool = True,
     rollup_days: int = DEFAULT_ROLLUP_DAYS,
+    recent_days: int | None = None,
     before_rollup: Callable[[Period], object] | None = None,
 ) -> SeededFacts:
     """Targets, then facts, then the rollup, for the `days` days ending `end` (default: yesterday).
@@ -964,7 +969,11 @@ def seed_facts(
     4. Roll up the pending days through `end` (unless `rollup` is false): the last `rollup_days` of the
        window, and any day a change made stale. The first of them rebuilds its running totals from the
        facts since 1 January in memory; earlier days get no scorecards of their own. That keeps
-       `make run` to about a minute of rollup instead of three, and the demo database small.
+       `make run` to about a minute of rollup instead of three, and the demo database small. With
+       `recent_days` only the most recent that many of them now, and the earlier ones are left to
+       rollup_rest (`make run` serves the demo while they roll up): a day's figures do not depend on
+       the order the days are rolled up in, as each rebuilds its running totals when the day before is
+       not published.
 
     Seeding again on a later day moves the window on, but the history must not: a total covering days
     that an earlier run filled day by day would count them twice. So the history ends where the first
@@ -988,7 +997,10 @@ def seed_facts(
     profiles = [profile_of(outlet, seed=seed) for outlet in outlets]
 
     with transaction.atomic():
-        targets = targets_import(rows=target_rows(profiles, postings, span))
+        planned = target_rows(profiles, postings, span)
+        with bar("targets", len(planned), "target") as advance:
+            targets = targets_import(rows=planned)
+            advance(len(planned))
 
         facts = ImportResult()
         batches = 0
@@ -1003,7 +1015,10 @@ def seed_facts(
                 batches += 1
 
         boundary = min(span.start, daily_facts_start() or span.start)
-        ingest(history_rows(profiles, postings, boundary, seed=seed), f"seed_demo history before {boundary}")
+        history = history_rows(profiles, postings, boundary, seed=seed)
+        with bar("history", len(history), "fact") as advance:
+            ingest(history, f"seed_demo history before {boundary}")
+            advance(len(history))
         window_days = days_between(span.start, span.end)
         with bar("facts", len(window_days), "day") as advance:
             for start in range(0, len(window_days), CHUNK_DAYS):
@@ -1014,16 +1029,46 @@ def seed_facts(
         if before_rollup is not None:
             before_rollup(span)
 
-        # Days before the rolled-up part are not rolled up, unless an earlier rollup published them
-        # (then a change there made them stale and they are redone).
-        known = set(RollupDay.objects.values_list("date", flat=True))
-        first = max(span.start, end - datetime.timedelta(days=max(rollup_days, 1) - 1))
-        due = [day for day in pending_days(through=end) if day >= first or day in known] if rollup else []
-        with bar("rollup", len(due), "day") as advance:
-            for day in due:
+        due = rollup_due(span=span, rollup_days=rollup_days) if rollup else []
+        left, now = (due[:-recent_days], due[-recent_days:]) if recent_days and len(due) > recent_days else ([], due)
+        with bar("rollup", len(now), "day") as advance:
+            for day in now:
                 rollup_day(day=day)
                 advance(1)
-    return SeededFacts(window=span, facts=facts, batches=batches, targets=targets, rolled_up=due)
+    return SeededFacts(window=span, facts=facts, batches=batches, targets=targets, rolled_up=now, left=left)
+
+
+def rollup_due(*, span: Period, rollup_days: int) -> list[datetime.date]:
+    """The days to roll up, in date order: the pending ones (new or stale) of the rolled-up part (the
+    window's last `rollup_days`), those before it only if an earlier rollup published them (then a
+    change there made them stale and they are redone), and the days of the part never published (a run
+    with `recent_days` left them for later), within the rollup's bounds (ROLLUP_FIRST_DATE, yesterday,
+    open months)."""
+    known = set(RollupDay.objects.values_list("date", flat=True))
+    first = max(span.start, span.end - datetime.timedelta(days=max(rollup_days, 1) - 1))
+    due = {day for day in pending_days(through=span.end) if day >= first or day in known}
+    published = set(
+        RollupDay.objects.published().filter(date__gte=first, date__lte=span.end).values_list("date", flat=True)
+    )
+    closed = set(MonthClose.objects.closed().values_list("month", flat=True))
+    last = min(span.end, timezone.localdate() - datetime.timedelta(days=1))
+    gaps = {
+        day
+        for day in days_between(max(first, rollup_first_date()), last)
+        if day not in published and day.replace(day=1) not in closed
+    }
+    return sorted(due | gaps)
+
+
+def rollup_rest(*, end: datetime.date, days: int, rollup_days: int, bar: Bar = no_bar) -> list[datetime.date]:
+    """Roll up what seed_facts left (its `recent_days`), and any day due since, in date order; each day
+    is published on its own, so a run stopped half-way keeps what it did and the next one goes on."""
+    due = rollup_due(span=window(end=end, days=days), rollup_days=rollup_days)
+    with bar("rollup", len(due), "day") as advance:
+        for day in due:
+            rollup_day(day=day)
+            advance(1)
+    return due
 
 
 def daily_facts_start() -> datetime.date | None:

@@ -141,7 +141,7 @@ def test_a_second_run_writes_nothing_and_tiers_nothing(settings):
     customers = list(Customer.objects.order_by("code").values_list("code", "name", "id_number", "groups"))
     runs, batches = TieringRun.objects.count(), IngestBatch.objects.count()
 
-    output = seed()
+    output = seed("--force")  # through it all again, not skipped as already seeded
 
     assert list(Customer.objects.order_by("code").values_list("code", "name", "id_number", "groups")) == customers
     assert TieringRun.objects.count() == runs

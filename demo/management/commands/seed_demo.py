@@ -3,28 +3,40 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from django.utils import timezone
 
-from alerts.models import ACTIVE_STATUSES, Alert, WeeklyReview
-from alerts.services.evaluation import alerts_evaluate
+from alerts import receivers as alerts_receivers
+from alerts.models import ACTIVE_STATUSES, Alert, PeriodDone, WeeklyReview
+from alerts.services.catch_up import alerts_evaluate_recorded
 from alerts.services.reviews import weekly_reviews_create
 from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
 from demo import scorecard_templates as demo_templates
-from lib.periods import PeriodKind, parse_date, period_of
+from demo.progress import StepReporter
+from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
+from kpi.models import RollupDay
+from kpi.signals import day_published
+from lib.periods import PeriodKind, days_between, parse_date, period_of
+
+# What `--recent-first` rolls up before the command returns: a week, so the scorecard, the week view
+# and the bulletin's day-on-day movement are there when the server starts.
+RECENT_DAYS = 7
+ALERTS_RECEIVER = "alerts.evaluate_published_day"
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with the demo network (HQ, 3 branches, sub-branches, outlets, staff, peer "
         "groups), the demo logins, then about 120 days of facts and the targets of their periods, customers "
-        "with three months of AUM snapshots tiered month by month, all rolled up. Safe to run again: the same "
-        "seed changes nothing."
+        "with three months of AUM snapshots tiered month by month, all rolled up, and the alerts. Safe to "
+        "run again: the same options and the same generator find the demo seeded and write nothing "
+        "(--force goes through it all again, which changes nothing either). Progress goes to stderr: bars "
+        "on a terminal, a line per step otherwise."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -57,6 +69,19 @@ class Command(BaseCommand):
             help=f"days rolled up into scorecards, ending with --end (default {demo_facts.DEFAULT_ROLLUP_DAYS})",
         )
         parser.add_argument("--no-facts", action="store_true", dest="no_facts", help="the network and the logins only")
+        parser.add_argument(
+            "--recent-first",
+            action="store_true",
+            dest="recent_first",
+            help=f"roll up only the last {RECENT_DAYS} days now; leave the earlier days and the alerts to "
+            "--rest (make run serves the demo while they run)",
+        )
+        parser.add_argument(
+            "--rest",
+            action="store_true",
+            help="only what --recent-first left: roll up the earlier days, then evaluate the alerts in date order",
+        )
+        parser.add_argument("--force", action="store_true", help="seed again even if the demo is already seeded")
 
     def handle(
         self,
@@ -67,23 +92,53 @@ class Command(BaseCommand):
         end: datetime.date | None,
         no_facts: bool,
         rollup_days: int,
+        recent_first: bool = False,
+        rest: bool = False,
+        force: bool = False,
         **options,
     ) -> None:
         if outlets < 1:
             raise CommandError(f"--outlets must be at least 1 (got {outlets})")
         if days < 1:
             raise CommandError(f"--days must be at least 1 (got {days})")
+        end = end or timezone.localdate() - datetime.timedelta(days=1)
+        fingerprinted = {
+            "outlets": outlets,
+            "seed": seed,
+            "days": days,
+            "end": end,
+            "rollup_days": rollup_days,
+            "no_facts": no_facts,
+        }
+        self.progress = StepReporter(self.stderr, terminal=sys.stderr.isatty(), prefix="seed_demo" + " --rest" * rest)
+        if rest:
+            stamp = stamp_find(fingerprinted)
+            if stamp is not None and stamp.complete and not force:
+                self.stdout.write("seed_demo --rest: the demo is complete, nothing left to do.")
+            elif not no_facts:
+                self.stdout.write(self._rest(fingerprinted))
+            return
+
+        stamp = None if force else stamp_find(fingerprinted)
+        if stamp is not None:
+            self.stdout.write(
+                f"The demo is already seeded with these options ({_describe(fingerprinted)}): nothing to write "
+                "(--force goes through it again)."
+            )
+            if not stamp.complete and not recent_first:
+                self.stdout.write(self._rest(fingerprinted))
+        else:
+            self._seed(fingerprinted, recent_first=recent_first)
+        self.stdout.write("")
+        self.stdout.write(demo_network.format_logins_table(demo_network.demo_logins()))
+
+    def _seed(self, options: dict, *, recent_first: bool) -> None:
+        # Until this run is through, no stamp says the demo is whole (a run stopped half-way seeds again).
+        stamps_forget()
         steps = [*demo_network.NETWORK_STEPS, "personas"]
-        # tqdm writes to the real stderr (Django's OutputWrapper would end every redraw with a newline)
-        # and switches itself off when that is not a terminal (disable=None).
-        with tqdm(total=len(steps), desc="seed_demo", unit="step", file=sys.stderr, disable=None) as bar:
-
-            def advance(step: str) -> None:
-                bar.set_postfix_str(step, refresh=False)
-                bar.update()
-
-            seeded = demo_network.seed_network(outlets=outlets, seed=seed, progress=advance)
-            logins = demo_network.personas_ensure(plan=seeded.plan)
+        with self.progress.steps("network", len(steps)) as advance:
+            seeded = demo_network.seed_network(outlets=options["outlets"], seed=options["seed"], progress=advance)
+            demo_network.personas_ensure(plan=seeded.plan)
             advance("personas")
 
         # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates.
@@ -93,17 +148,21 @@ class Command(BaseCommand):
         def tier_customers(window) -> None:
             # After the facts and before the rollup, in the same transaction: the tiering writes tier
             # counts on each month's last day, which the rollup must see.
-            customers.append(demo_customers.seed_customers(seed=seed, end=window.end, bar=_bar))
+            customers.append(demo_customers.seed_customers(seed=options["seed"], end=window.end, bar=self.progress.bar))
 
-        facts = (
-            None
-            if no_facts
-            else demo_facts.seed_facts(
-                seed=seed, end=end, days=days, bar=_bar, rollup_days=rollup_days, before_rollup=tier_customers
-            )
-        )
-
-        alerts = _alerts_seed(facts.rolled_up) if facts is not None else None
+        facts = None
+        if not options["no_facts"]:
+            with _alerts_after_the_rollups():
+                facts = demo_facts.seed_facts(
+                    seed=options["seed"],
+                    end=options["end"],
+                    days=options["days"],
+                    bar=self.progress.bar,
+                    rollup_days=options["rollup_days"],
+                    recent_days=RECENT_DAYS if recent_first else None,
+                    before_rollup=tier_customers,
+                )
+        stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
         self.stdout.write(str(templates))
@@ -111,19 +170,63 @@ class Command(BaseCommand):
             self.stdout.write(str(facts))
         for seeded_customers in customers:
             self.stdout.write(str(seeded_customers))
-        if alerts is not None:
-            self.stdout.write(alerts)
-        self.stdout.write("")
-        self.stdout.write(demo_network.format_logins_table(logins))
+        if facts is None:
+            return
+        if recent_first:
+            self.stdout.write(
+                "The earlier days' scorecards and the alerts are left to `manage.py seed_demo --rest` "
+                "(`make run` runs it in the background while it serves)."
+            )
+        else:
+            self.stdout.write(self._rest(options, rolled_up=False))
+
+    def _rest(self, options: dict, *, rolled_up: bool = True) -> str:
+        """The days left to roll up, then the alerts of every rolled-up day not yet evaluated, in date
+        order; the stamp is then complete. What it did, as a line or two."""
+        with _alerts_after_the_rollups():
+            rolled = demo_facts.rollup_rest(
+                end=options["end"], days=options["days"], rollup_days=options["rollup_days"], bar=self.progress.bar
+            )
+        span = demo_facts.window(end=options["end"], days=options["days"])
+        alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
+        stamp_complete(options)
+        lines = [alerts]
+        if rolled_up:
+            done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
+            lines.insert(0, f"Rolled up: {done}")
+        return "\n".join(lines)
 
 
-def _alerts_seed(days: list[datetime.date]) -> str:
-    """The demo's alerts and Monday review: the rules evaluated for every rolled-up day in date order (a
-    no-op for a day whose rollup already had it evaluated, as it does on commit without a broker), then
-    the review items of the last week whose Sunday was rolled up (the one the next Monday meeting takes)."""
-    with _bar("alerts", len(days), "day") as advance:
+@contextmanager
+def _alerts_after_the_rollups() -> Iterator[None]:
+    """Hold back alerts' evaluation of each day the demo publishes (kpi.signals.day_published): with
+    --recent-first the last days are published before the earlier ones, and the rules (N days behind
+    pace, …) must see the days in date order. _alerts_seed evaluates them afterwards, in order."""
+    held = day_published.disconnect(dispatch_uid=ALERTS_RECEIVER)
+    try:
+        yield
+    finally:
+        if held:
+            day_published.connect(alerts_receivers.evaluate_published_day, dispatch_uid=ALERTS_RECEIVER)
+
+
+def _alerts_seed(window: list[datetime.date], progress: StepReporter) -> str:
+    """The demo's alerts and Monday review: the rules evaluated, in date order, for every published day of
+    the window not yet evaluated for the run that published it (as the rollup's signal would have), then
+    the review items of the last week whose Sunday was among them (the one the next Monday meeting
+    takes)."""
+    published = dict(
+        RollupDay.objects.filter(date__in=window).exclude(published_run=None).values_list("date", "published_run")
+    )
+    done = dict(
+        PeriodDone.objects.filter(job=PeriodDone.Job.EVALUATION, start__in=list(published)).values_list(
+            "start", "run_id"
+        )
+    )
+    days = sorted(day for day, run_id in published.items() if done.get(day) != run_id)
+    with progress.bar("alerts", len(days), "day") as advance:
         for day in days:
-            alerts_evaluate(day=day)
+            alerts_evaluate_recorded(day=day)
             advance(1)
     sundays = [day for day in days if day.weekday() == 6]
     if sundays:
@@ -132,14 +235,15 @@ def _alerts_seed(days: list[datetime.date]) -> str:
     return f"Alerts: {active} active, {Alert.objects.count()} in all; weekly reviews: {WeeklyReview.objects.count()}"
 
 
+def _describe(options: dict) -> str:
+    text = f"seed {options['seed']}, {options['outlets']} outlets"
+    if options["no_facts"]:
+        return f"{text}, no facts"
+    return f"{text}, {options['days']} days to {options['end']}"
+
+
 def _date(text: str) -> datetime.date:
     try:
         return parse_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc))
-
-
-@contextmanager
-def _bar(description: str, total: int, unit: str) -> Iterator[Callable[[int], None]]:
-    with tqdm(total=total, desc=description, unit=unit, file=sys.stderr, disable=None) as bar:
-        yield bar.update
