@@ -288,7 +288,7 @@ def test_uploading_a_file_with_a_nul_byte_shows_the_line_and_writes_nothing(supe
     response = superuser_client.post(UNITS_IMPORT_URL, {"file": _upload(text)})
 
     assert response.status_code == 200  # the name reached the database: a 500 on PostgreSQL
-    assert [(problem.line, problem.message) for problem in response.context["problems"]] == [
-        (4, "has a NUL character: a CSV file holds text only; save it again as CSV UTF-8")
+    assert [(problem.line, problem.field, problem.message) for problem in response.context["problems"]] == [
+        (4, "name_zh", "this cell holds a NUL character; remove it")
     ]
     assert OrgUnit.objects.count() == 0

@@ -502,7 +502,9 @@ class TestBounds:
         assert rollup.pending_days() == [yesterday]
         assert latest_rolled_up_date() == yesterday
 
-    def test_a_fact_dated_0001_marks_no_published_day_stale_and_carries_no_balance(self, tree, settings):
+    def test_a_fact_before_the_first_business_day_marks_no_published_day_stale_and_carries_no_balance(
+        self, tree, settings
+    ):
         from kpi.models import IngestBatch
         from kpi.services.facts import facts_ingest
         from lib.csvimport import CsvRow
@@ -511,13 +513,15 @@ class TestBounds:
         a = tree["A"]
         fact(D(2026, 11, 2), a, "customers_served", 1)
         roll(D(2026, 11, 1), D(2026, 11, 3))
-        row = {"date": "0001-01-01", "unit": "A", "staff": "", "metric": "deposit_balance", "value": "5000"}
+        # Facts before 1900 are refused at ingest since (lib.periods' range); one before ROLLUP_FIRST_DATE
+        # still gets in, and must not reach the rollup.
+        row = {"date": "1999-12-31", "unit": "A", "staff": "", "metric": "deposit_balance", "value": "5000"}
 
         facts_ingest(rows=[CsvRow(2, row)], source=IngestBatch.Source.CSV)
 
         assert not RollupDay.objects.exclude(stale_since=None).exists()
         assert rollup.pending_days(today=D(2026, 11, 4)) == []
-        # Rolled up again from scratch, the 3rd carries no balance from year 1.
+        # Rolled up again from scratch, the 3rd carries no balance from 1999.
         RollupDay.objects.all().delete()
         roll(D(2026, 11, 3))
         assert actual(D(2026, 11, 3), "day", "deposit_balance", unit=a) is None
