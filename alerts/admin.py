@@ -9,16 +9,31 @@ the units the reader's scope holds.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from alerts.models import Alert, AlertEvent, AlertRule, AlertStatus, ImprovementPlan, Measure, WeeklyReview
+from alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertStatus,
+    ImprovementPlan,
+    Measure,
+    WeeklyReview,
+    status_label,
+)
 from alerts.services.follow_up import is_overdue
 from alerts.services.plans import PLAN_PERIOD_KINDS
+from kpi.models import Metric
 from lib.periods import parse_period
 from staff.access import scope_for_user
 
@@ -99,14 +114,40 @@ class AlertEventInline(admin.TabularInline):
     model = AlertEvent
     extra = 0
     can_delete = False
-    fields = ("at", "by", "from_status", "to_status", "changes", "comment")
+    fields = ("at", "by", "from_label", "to_label", "changes_shown", "comment")
     readonly_fields = fields
+
+    @admin.display(description=_("from"))
+    def from_label(self, event: AlertEvent) -> str:
+        return status_label(event.from_status)
+
+    @admin.display(description=_("to"))
+    def to_label(self, event: AlertEvent) -> str:
+        return status_label(event.to_status)
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, event: AlertEvent) -> str:
+        """Each changed field by its name: old → new (the event keeps them as JSON by field code)."""
+        shown = []
+        for name, values in (event.changes or {}).items():
+            try:
+                label = Alert._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                label = name
+            old, new = values if isinstance(values, list) and len(values) == 2 else ("", values)
+            shown.append(f"{label}: {old or '—'} → {new or '—'}")
+        return "; ".join(shown)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def _plain(value) -> str:
+    """ "50.0000" → "50"; "—" for none."""
+    return "—" if value in (None, "") else f"{Decimal(value).normalize():f}"
 
 
 class ReadOnlyMixin:
@@ -152,6 +193,27 @@ class WeeklyReviewAdmin(ReadOnlyMixin, ScopedAdmin):
     list_select_related = ("unit", "submitted_by", "answered_by")
     search_fields = ("unit__code", "unit__name_zh")
     date_hierarchy = "week_start"
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return [("missed_shown" if name == "missed" else name) for name in super().get_fields(request, obj)]
+
+    @admin.display(description=_("targets missed"))
+    def missed_shown(self, review: WeeklyReview) -> str:
+        """The week's missed targets as the review page reads them, not as the JSON they are kept in."""
+        metrics = Metric.objects.in_bulk([line.get("metric") for line in review.missed], field_name="code")
+        lines = []
+        for line in review.missed:
+            metric = metrics.get(line.get("metric"))
+            lines.append(
+                _("%(metric)s: target %(target)s, actual %(actual)s, attainment %(attainment)s")
+                % {
+                    "metric": metric.name if metric else line.get("metric"),
+                    "target": _plain(line.get("target")),
+                    "actual": _plain(line.get("actual")),
+                    "attainment": f"{Decimal(line['attainment']) * 100:.1f}%" if line.get("attainment") else "—",
+                }
+            )
+        return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in lines))
 
 
 class MeasureInline(admin.TabularInline):

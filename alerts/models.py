@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric
-from lib.periods import PERIOD_KINDS
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS
 
 
 class RuleKind(models.TextChoices):
@@ -65,7 +65,7 @@ class AlertRule(models.Model):
         _("unit kind"), max_length=16, choices=UnitKind.choices, blank=True, help_text=_("Empty: every kind.")
     )
     period = models.CharField(
-        _("period"), max_length=8, choices=[(k.value, k.value) for k in PERIOD_KINDS], default="month"
+        _("period"), max_length=8, choices=[(kind.value, PERIOD_LABELS[kind]) for kind in PERIOD_KINDS], default="month"
     )
     comparison = models.CharField(_("comparison"), max_length=8, choices=Comparison.choices, blank=True)
     threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=6, null=True, blank=True)
@@ -186,10 +186,16 @@ class Alert(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+def status_label(code: str) -> str:
+    """An alert status's label. An event keeps its statuses as plain codes: with choices, the API schema
+    would name a second enum of the same values (drf-spectacular's W001)."""
+    return str(AlertStatus(code).label) if code in AlertStatus.values else code
+
+
 class AlertEvent(models.Model):
     """One entry of an alert's history: a change of status or of its follow-up fields, or a comment."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"), auto_now_add=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -211,7 +217,9 @@ class AlertEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.alert_id} {self.at:%Y-%m-%d %H:%M} {self.from_status}→{self.to_status}"
+        return (
+            f"{self.alert_id} {self.at:%Y-%m-%d %H:%M} {status_label(self.from_status)}→{status_label(self.to_status)}"
+        )
 
 
 class ReviewStatus(models.TextChoices):
@@ -235,12 +243,22 @@ class WeeklyReview(models.Model):
     support_from = models.CharField(_("support from whom"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.TO_FILL)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     answer = models.TextField(_("manager's answer"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
@@ -262,7 +280,12 @@ class ImprovementPlan(models.Model):
     title = models.CharField(_("title"), max_length=200)
     diagnosis = models.TextField(_("diagnosis"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -278,7 +301,12 @@ class ImprovementPlan(models.Model):
 
 
 class Measure(models.Model):
-    plan = models.ForeignKey(ImprovementPlan, on_delete=models.CASCADE, related_name="measures")
+    plan = models.ForeignKey(
+        ImprovementPlan,
+        verbose_name=_("improvement plan (一点一策)"),
+        on_delete=models.CASCADE,
+        related_name="measures",
+    )
     description = models.CharField(_("measure"), max_length=300)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -318,6 +346,9 @@ class PeriodDone(models.Model):
     done_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Shown nowhere but in the list of permissions a group or a user may be given.
+        verbose_name = _("catch-up job done")
+        verbose_name_plural = _("catch-up jobs done")
         constraints = [models.UniqueConstraint(fields=["job", "start"], name="period_done_once")]
 
     def __str__(self) -> str:

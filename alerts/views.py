@@ -134,7 +134,7 @@ def rule_description(rule: AlertRule) -> str:
     """The rule's parameters in a sentence, for the reader who asks "why did this fire?"."""
     values = {
         "metric": rule.metric.name if rule.metric_id else "",
-        "period": rule.period,
+        "period": rule.get_period_display(),
         "comparison": rule.get_comparison_display() if rule.comparison else "",
         "threshold": f"{rule.threshold.normalize():f}" if rule.threshold is not None else "—",
         "days": rule.days_running,

@@ -6,9 +6,9 @@ import time
 
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import SuspiciousOperation
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils import translation
-from django.views.defaults import bad_request
+from django.views.defaults import bad_request, page_not_found
 
 
 class ApiLanguageMiddleware:
@@ -28,6 +28,29 @@ class ApiLanguageMiddleware:
             translation.activate("en")
             request.LANGUAGE_CODE = "en"
         return self.get_response(request)
+
+
+class FriendlyNotFoundMiddleware:
+    """A page a view refuses with Http404 (a unit, person or record outside the reader's scope, a code
+    that does not exist) answers with templates/404.html in the site's layout, DEBUG on or off.
+
+    With DEBUG on, Django answers every 404 with its technical page, which lists the project's URL
+    patterns; the demo runs with DEBUG on, and its readers follow links to what their role may not
+    see. handler404 is only used with DEBUG off, so the view's Http404 is answered here, before
+    Django's handler sees it. An address that matches no URL pattern never reaches a view: with
+    DEBUG on it keeps Django's technical page, which is what a developer mistyping a URL wants. The
+    API answers its own 404s in its JSON error format (lib.api) and is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and not request.path_info.startswith("/api/"):
+            return page_not_found(request, exception)
+        return None
 
 
 class RefuseNulBytesMiddleware:

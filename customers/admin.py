@@ -8,6 +8,8 @@ fields, never their values.
 
 from __future__ import annotations
 
+import re
+
 from celery import chain
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.models import OrgUnit, UnitStatus
 from customers.models import GROUP_LABELS, Customer, Group, Snapshot, Tier, TieringRun, TierScheme
@@ -40,6 +43,7 @@ from lib.csvimport import CsvImporter
 from lib.identity import id_number_problem, normalize_id_number
 from lib.periods import parse_month
 from lib.periods_forms import MonthField
+from lib.stored_messages import shown_message
 from staff.access import scope_for_user
 
 
@@ -249,7 +253,7 @@ class TierSchemeAdmin(admin.ModelAdmin):
 
 
 class GroupFilter(admin.SimpleListFilter):
-    title = _("group")
+    title = pgettext_lazy("customer", "group")
     parameter_name = "group"
 
     def lookups(self, request: HttpRequest, model_admin):
@@ -265,7 +269,7 @@ class GroupFilter(admin.SimpleListFilter):
 
 class CustomerForm(forms.ModelForm):
     group_codes = forms.MultipleChoiceField(
-        label=_("groups"),
+        label=pgettext_lazy("customer", "groups"),
         required=False,
         choices=[(group.code, label) for group, label in GROUP_LABELS.items()],
         widget=forms.CheckboxSelectMultiple,
@@ -304,6 +308,12 @@ class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
     autocomplete_fields = ("relationship_manager",)
     fields = ("code", "name", "id_number", "home_outlet", "relationship_manager", "group_codes")
 
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Viewed, not changed: the groups by name (the form's field would show the model's codes).
+            return (*self.fields[:-1], "group_list")
+        return self.fields
+
     def get_queryset(self, request: HttpRequest):
         # The same scope as every page: a unit manager with admin access sees the customers of their subtree.
         queryset = super().get_queryset(request)
@@ -330,7 +340,7 @@ class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
 
         return ("code", name, id_number, "home_outlet", "relationship_manager", "group_list")
 
-    @admin.display(description=_("groups"))
+    @admin.display(description=pgettext_lazy("customer", "groups"))
     def group_list(self, customer: Customer) -> str:
         return ", ".join(str(label) for group, label in GROUP_LABELS.items() if customer.groups & group)
 
@@ -401,9 +411,37 @@ class TierMonthForm(forms.Form):
         return month
 
 
+# The tiering's progress messages (customers.services.tiering and .runs), stored in English (lib.stored_messages).
+TIERING_MESSAGES = [
+    (re.compile(r"(?P<month>\d{4}-\d{2}): reading snapshots"), _("%(month)s: reading the snapshots")),
+    (
+        re.compile(r"(?P<month>\d{4}-\d{2}): comparing with (?P<previous>\d{4}-\d{2})"),
+        _("%(month)s: comparing with %(previous)s"),
+    ),
+    (re.compile(r"(?P<month>\d{4}-\d{2}): writing (?P<count>\d+) tiers"), _("%(month)s: writing %(count)s tiers")),
+    (re.compile(r"(?P<month>\d{4}-\d{2}): tier counts as facts"), _("%(month)s: writing the tier counts as facts")),
+    (
+        re.compile(r"reaped: no sign of life from its worker since (?P<since>.+)"),
+        _("No sign of life from its worker since %(since)s"),
+    ),
+    (
+        re.compile(r"reaped: its worker stopped; run (?P<run>\d+) took the month over"),
+        _("Its worker stopped; run %(run)s took the month over"),
+    ),
+]
+
+
 @admin.register(TieringRun)
 class TieringRunAdmin(ReadOnlyAdmin):
-    list_display = ("month_label", "status", "progress_label", "customers", "started_at", "finished_at", "message")
+    list_display = (
+        "month_label",
+        "status",
+        "progress_label",
+        "customers",
+        "started_at",
+        "finished_at",
+        "message_shown",
+    )
     list_filter = ("status",)
     date_hierarchy = "month"
     actions = ["tier_again"]
@@ -418,6 +456,13 @@ class TieringRunAdmin(ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra_context = {**(extra_context or {}), "may_tier": _may_change_network(request)}
         return super().changelist_view(request, extra_context)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return [("message_shown" if name == "message" else name) for name in super().get_fields(request, obj)]
+
+    @admin.display(description=_("message"))
+    def message_shown(self, run: TieringRun) -> str:
+        return shown_message(run.message, TIERING_MESSAGES)
 
     @admin.display(description=_("month"), ordering="month")
     def month_label(self, run: TieringRun) -> str:

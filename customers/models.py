@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.models import OrgUnit, _localized, code_validator
 from staff.models import StaffMember
@@ -80,7 +81,10 @@ class Customer(models.Model):
         on_delete=models.SET_NULL,
         related_name="customers",
     )
-    groups = models.PositiveSmallIntegerField(_("groups"), default=0, help_text=_("Bit mask of customers.Group"))
+    # "groups" in the customers' sense (客群): Django's auth has its own "groups" (用户组).
+    groups = models.PositiveSmallIntegerField(
+        pgettext_lazy("customer", "groups"), default=0, help_text=_("Bit mask of customers.Group")
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -100,7 +104,9 @@ class Snapshot(models.Model):
     """A customer's assets at the end of a month (元), and the month's average daily AUM (月日均),
     which decides the tier."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="snapshots", db_constraint=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="snapshots", db_constraint=False
+    )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     deposits = models.DecimalField(_("deposits"), default=0, **MONEY)
     wealth = models.DecimalField(_("wealth products"), default=0, **MONEY)
@@ -130,7 +136,12 @@ class TierScheme(models.Model):
     effective_month = models.DateField(_("in force from"), unique=True, help_text=_("The first day of a month."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -151,7 +162,9 @@ class Tier(models.Model):
     next tier's. `rank` orders tiers from the lowest (1); moving up or down is a change of rank, so
     migrations compare ranks, and tier codes stay the same from one scheme to the next."""
 
-    scheme = models.ForeignKey(TierScheme, on_delete=models.CASCADE, related_name="tiers")
+    scheme = models.ForeignKey(
+        TierScheme, verbose_name=_("tier scheme"), on_delete=models.CASCADE, related_name="tiers"
+    )
     code = models.CharField(_("code"), max_length=16, validators=[code_validator])
     name_zh = models.CharField(_("name (Chinese)"), max_length=20)
     name_en = models.CharField(_("name (English)"), max_length=40)
@@ -264,4 +277,4 @@ class TieringRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.status}"
+        return f"{self.month:%Y-%m} {self.get_status_display()}"

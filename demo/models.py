@@ -9,7 +9,8 @@ class SeedStamp(models.Model):
     """The demo seeded with these options by this version of the generator (`fingerprint`: a hash of
     both, see demo.stamp). seed_demo with the same options and code finds it and writes nothing;
     `complete` is set once the earlier days' rollup and the alerts are done too (seed_demo --rest).
-    Internal bookkeeping of the demo: not shown anywhere, and untranslated like the demo's commands."""
+    Internal bookkeeping of the demo: not shown anywhere, so it has no permissions for the admin's
+    permission lists to show."""
 
     fingerprint = models.CharField(max_length=64, unique=True)
     options = models.JSONField(default=dict)
@@ -18,6 +19,7 @@ class SeedStamp(models.Model):
 
     class Meta:
         verbose_name = "demo seed stamp"
+        default_permissions = ()
 
     def __str__(self) -> str:
         return f"{self.options} ({'complete' if self.complete else 'rest pending'})"

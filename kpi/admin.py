@@ -9,6 +9,7 @@ read-only here: they come from the ingest and the rollup, which keep them consis
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -72,8 +73,9 @@ from kpi.services.templates import (
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter
 from lib.exports import table_response
-from lib.periods import PERIOD_FORMATS, Period, parse_date, parse_period
+from lib.periods import PERIOD_FORMATS_TEXT, Period, parse_date, parse_period
 from lib.periods_forms import MonthField, PeriodField
+from lib.stored_messages import shown_message
 from staff.access import Scope, scope_for_user
 
 
@@ -120,7 +122,7 @@ class TargetForm(forms.ModelForm):
     `scope`: the writer's (TargetAdmin.get_form): a unit manager sets targets inside their subtree, for
     the staff assigned there during the period (kpi.services.targets.target_problems)."""
 
-    period = PeriodField(label=_("period"), help_text=PERIOD_FORMATS)
+    period = PeriodField(label=_("period"), help_text=PERIOD_FORMATS_TEXT)
     scope: Scope | None = None
 
     class Meta:
@@ -306,6 +308,26 @@ class IngestBatchAdmin(ReadOnlyAdmin):
     list_select_related = ("created_by",)
 
 
+# The rollup's progress messages (kpi.services.rollup, kpi.services.runs), stored in English (lib.stored_messages).
+RUN_MESSAGES = [
+    (re.compile(r"(?P<day>\d{4}-\d{2}-\d{2}): reading"), _("%(day)s: reading the facts")),
+    (re.compile(r"(?P<day>\d{4}-\d{2}-\d{2}): computing"), _("%(day)s: computing")),
+    (re.compile(r"(?P<day>\d{4}-\d{2}-\d{2}): writing"), _("%(day)s: writing the scorecards")),
+    (re.compile(r"(?P<day>\d{4}-\d{2}-\d{2}): published"), _("%(day)s: published")),
+    (re.compile(r"rebuilding running totals: (?P<day>\S+)"), _("Rebuilding the running totals: %(day)s")),
+    (re.compile(r"month (?P<month>\d{4}-\d{2}) is closed"), _("Month %(month)s is closed")),
+    (re.compile(r"waiting for any other rollup to finish"), _("Waiting for any other rollup to finish")),
+    (
+        re.compile(r"taken over from a worker that stopped; waiting for any other rollup to finish"),
+        _("Taken over from a worker that stopped; waiting for any other rollup to finish"),
+    ),
+    (
+        re.compile(r"reaped: no sign of life from its worker since (?P<since>.+)"),
+        _("No sign of life from its worker since %(since)s"),
+    ),
+]
+
+
 @admin.register(RollupRun)
 class RollupRunAdmin(ReadOnlyAdmin):
     list_display = (
@@ -318,10 +340,17 @@ class RollupRunAdmin(ReadOnlyAdmin):
         "created_at",
         "started_at",
         "finished_at",
-        "message",
+        "message_shown",
     )
     list_filter = ("status", "chained")
     date_hierarchy = "date"
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return [("message_shown" if name == "message" else name) for name in super().get_fields(request, obj)]
+
+    @admin.display(description=_("message"))
+    def message_shown(self, run: RollupRun) -> str:
+        return shown_message(run.message, RUN_MESSAGES)
 
 
 # -- scorecard templates (考核方案) -------------------------------------------------------------------
@@ -836,6 +865,12 @@ class ContestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(pair_total=Count("pairs"))
+
+    @admin.display(description=_("period"))
+    def period(self, contest: Contest) -> str:
+        """The period on the view-only form (the change form types it in ContestAdminForm.period)."""
+        period = calendar_period(contest.period_start, contest.period_end)
+        return period.code if period else f"{contest.period_start} – {contest.period_end}"
 
     @admin.display(description=_("pairs"), ordering="pair_total")
     def pair_count(self, contest: Contest) -> int:

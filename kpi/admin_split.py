@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit
@@ -32,7 +34,7 @@ from kpi.services.decomposition import (
     plan_over_time,
     target_period,
 )
-from lib.periods import PERIOD_FORMATS, PeriodKind
+from lib.periods import PERIOD_FORMATS_TEXT, PeriodKind
 from lib.periods_forms import PeriodField
 from staff.access import scope_for_user
 from staff.models import Post
@@ -76,6 +78,14 @@ def _parse_weights(text: str) -> list[Decimal] | None:
         )
 
 
+def _basis_period_help() -> str:
+    # Formatted when the form is shown, in the reader's language (a lazy string formatted at import
+    # would be fixed in the language of the process).
+    return gettext("In proportion: whose actuals give the shares (%(formats)s). Empty: the period before.") % {
+        "formats": PERIOD_FORMATS_TEXT
+    }
+
+
 class TargetSplitForm(forms.Form):
     """The inputs of every way to split; only those of the chosen way are used."""
 
@@ -83,8 +93,7 @@ class TargetSplitForm(forms.Form):
     basis_period = PeriodField(
         label=_("basis period"),
         required=False,
-        help_text=_("In proportion: whose actuals give the shares (%(formats)s). Empty: the period before.")
-        % {"formats": PERIOD_FORMATS},
+        help_text=lazy(_basis_period_help, str)(),
     )
     weights = forms.CharField(
         label=_("seasonal weights"),
@@ -220,7 +229,7 @@ class TargetSplitMixin:
                             form.add_error(None, refused.messages)
                             plan = None
                         else:
-                            messages.success(request, _("Target split: %(result)s.") % {"result": result})
+                            messages.success(request, _("Target split: %(result)s.") % {"result": result.described()})
                             return HttpResponseRedirect(reverse("admin:kpi_target_change", args=[target.pk]))
 
         metric = target.metric

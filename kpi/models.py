@@ -18,8 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import OrgUnit, _localized, code_validator
-from lib.periods import PERIOD_KINDS
+from branches.models import Area, OrgUnit, OutletFormat, _localized, code_validator
+from lib.periods import PERIOD_KINDS, PERIOD_LABELS
 from staff.models import StaffMember
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
@@ -174,7 +174,12 @@ class IngestBatch(models.Model):
     label = models.CharField(_("label"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     token_name = models.CharField(_("API token"), max_length=100, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -206,7 +211,14 @@ class Fact(models.Model):
     )
     metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="facts")
     value = models.DecimalField(_("value"), **AMOUNT)
-    batch = models.ForeignKey(IngestBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="facts")
+    batch = models.ForeignKey(
+        IngestBatch,
+        verbose_name=_("ingest batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="facts",
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -246,14 +258,21 @@ class Target(models.Model):
         related_name="targets",
     )
     metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="targets")
-    period_kind = models.CharField(_("period kind"), max_length=8, choices=[(k.value, k.value) for k in PERIOD_KINDS])
+    period_kind = models.CharField(
+        _("period kind"), max_length=8, choices=[(kind.value, PERIOD_LABELS[kind]) for kind in PERIOD_KINDS]
+    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     period = models.CharField(_("period"), max_length=10, help_text=_("2026, 2026-Q4, 2026-11 or 2026-W48"))
     value = models.DecimalField(_("target"), **AMOUNT)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Set on the parts of a decomposition (指标分解), so splitting the same target again replaces the
     # earlier parts (kpi.services.decomposition). Deleting the parent keeps the parts as plain targets.
@@ -297,7 +316,15 @@ class Target(models.Model):
 class TargetChange(models.Model):
     """Audit trail: every change to a target, with who, when, where from and the old value."""
 
-    target = models.ForeignKey(Target, null=True, on_delete=models.SET_NULL, related_name="changes")
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Administration")
+        API = "api", _("API")
+        CSV = "csv", _("CSV file")
+        SPLIT = "split", _("Split (指标分解)")
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), null=True, on_delete=models.SET_NULL, related_name="changes"
+    )
     metric_code = models.CharField(_("metric"), max_length=48)
     entity_code = models.CharField(_("unit or staff"), max_length=32)
     period = models.CharField(_("period"), max_length=10)
@@ -305,10 +332,15 @@ class TargetChange(models.Model):
     new_value = models.DecimalField(_("new value"), null=True, blank=True, **AMOUNT)
     changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     token_name = models.CharField(_("API token"), max_length=100, blank=True)
-    source = models.CharField(_("source"), max_length=16)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
 
     class Meta:
         verbose_name = _("target change")
@@ -316,7 +348,9 @@ class TargetChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.entity_code} {self.metric_code}: {self.old_value} → {self.new_value}"
+        # "—" for a target that did not exist before (or no longer does): a reader sees no "None".
+        old, new = ("—" if value is None else value for value in (self.old_value, self.new_value))
+        return f"{self.period} {self.entity_code} {self.metric_code}: {old} → {new}"
 
 
 class RollupRun(models.Model):
@@ -352,7 +386,7 @@ class RollupRun(models.Model):
         indexes = [models.Index(fields=["date", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.date} #{self.pk} {self.status}"
+        return f"{self.date} #{self.pk} {self.get_status_display()}"
 
 
 class RollupDayQuerySet(models.QuerySet):
@@ -424,8 +458,12 @@ class RollupState(models.Model):
     open_quarter = models.BigIntegerField(null=True)
     open_year = models.BigIntegerField(null=True)
 
+    class Meta:
+        verbose_name = _("running totals")
+        verbose_name_plural = _("running totals")
+
     def __str__(self) -> str:
-        return f"run {self.run_id} unit {self.unit_id} staff {self.staff_id} metric {self.metric_id}"
+        return f"{self.run_id} {self.unit_id} {self.staff_id} {self.metric_id}"
 
 
 class Status(models.TextChoices):
@@ -503,6 +541,8 @@ class ScorecardLine(models.Model):
     rank_of = models.PositiveIntegerField(null=True)
 
     class Meta:
+        verbose_name = _("scorecard line")
+        verbose_name_plural = _("scorecard lines")
         indexes = [models.Index(fields=["scorecard", "metric"])]
 
     def __str__(self) -> str:
@@ -524,9 +564,15 @@ class ScorecardTemplate(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     subject = models.CharField(_("applies to"), max_length=8, choices=Subject.choices)
     effective_from = models.DateField(_("effective from"))
-    area = models.CharField(_("area"), max_length=16, blank=True, help_text=_("Outlets of this area; empty: any."))
+    area = models.CharField(
+        _("area"), max_length=16, blank=True, choices=Area.choices, help_text=_("Outlets of this area; empty: any.")
+    )
     format = models.CharField(
-        _("format"), max_length=16, blank=True, help_text=_("Outlets of this format; empty: any.")
+        _("format"),
+        max_length=16,
+        blank=True,
+        choices=OutletFormat.choices,
+        help_text=_("Outlets of this format; empty: any."),
     )
     outlets = models.ManyToManyField(
         OrgUnit,
@@ -560,7 +606,9 @@ class LineKind(models.TextChoices):
 
 
 class TemplateLine(models.Model):
-    template = models.ForeignKey(ScorecardTemplate, on_delete=models.CASCADE, related_name="lines")
+    template = models.ForeignKey(
+        ScorecardTemplate, verbose_name=_("template"), on_delete=models.CASCADE, related_name="lines"
+    )
     metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=8, choices=LineKind.choices, default=LineKind.WEIGHTED)
     weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, null=True, blank=True)
@@ -583,7 +631,7 @@ class TemplateLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["template", "metric"], name="template_line_metric_once")]
 
     def __str__(self) -> str:
-        return f"{self.template.code}: {self.metric.code} ({self.kind})"
+        return f"{self.template.code}: {self.metric.code} ({self.get_kind_display()})"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -619,7 +667,12 @@ class MonthClose(models.Model):
     is_closed = models.BooleanField(_("closed"), default=True)
     changed_at = models.DateTimeField(_("changed"), auto_now=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = MonthCloseQuerySet.as_manager()
@@ -630,7 +683,7 @@ class MonthClose(models.Model):
         ordering = ["-month"]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {'closed' if self.is_closed else 'open'}"
+        return f"{self.month:%Y-%m} {_('closed') if self.is_closed else _('open')}"
 
 
 class MonthCloseEvent(models.Model):
@@ -647,19 +700,24 @@ class MonthCloseEvent(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.month:%Y-%m} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class CreditSplit(models.Model):
     """分润: part of a staff member's fact credited to a second staff member. The fact's own staff member
     keeps 100 − share percent; the rollup attributes the rest to `partner`."""
 
-    fact = models.OneToOneField(Fact, on_delete=models.CASCADE, related_name="credit_split")
+    fact = models.OneToOneField(Fact, verbose_name=_("fact"), on_delete=models.CASCADE, related_name="credit_split")
     partner = models.ForeignKey(StaffMember, verbose_name=_("shared with"), on_delete=models.PROTECT, related_name="+")
     share = models.DecimalField(_("partner's share %"), max_digits=5, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -688,9 +746,14 @@ class Contest(models.Model):
     )
     metrics = models.ManyToManyField(Metric, verbose_name=_("metrics"), blank=True, related_name="+")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("PK contest")
@@ -706,12 +769,20 @@ class Contest(models.Model):
 
 
 class ContestPair(models.Model):
-    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="pairs")
+    contest = models.ForeignKey(Contest, verbose_name=_("PK contest"), on_delete=models.CASCADE, related_name="pairs")
     outlet_a = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": "outlet"}
+        OrgUnit,
+        verbose_name=_("outlet A"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "outlet"},
     )
     outlet_b = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": "outlet"}
+        OrgUnit,
+        verbose_name=_("outlet B"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "outlet"},
     )
 
     class Meta:
@@ -722,4 +793,4 @@ class ContestPair(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outlet_a.code} vs {self.outlet_b.code}"
+        return _("%(a)s vs %(b)s") % {"a": self.outlet_a.code, "b": self.outlet_b.code}

@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kpi.models import RollupRun
 from kpi.services import rollup, runs
@@ -55,7 +55,9 @@ def runs_reap() -> dict:
     """Every five minutes (CELERY_BEAT_SCHEDULE): mark failed the rollup runs whose worker stopped, and
     log every operations problem (lib.operations: the apps' checks) as an error for the monitoring."""
     # The problems first: a stuck run is reported, then reaped.
-    problems = operations.problems(timezone.now())
+    # In English, the logs' language (the pages show the same problems in the reader's).
+    with translation.override("en"):
+        problems = operations.problems(timezone.now())
     for problem in problems:
         logger.error("operations: %s", problem)
     return {"reaped": runs.rollup_runs_reap(), "problems": problems}

@@ -69,7 +69,7 @@ class CsvImportMixin:
             except ImportRejected as rejected:
                 problems = rejected.problems
             else:
-                messages.success(request, _("Imported: %(result)s.") % {"result": result})
+                messages.success(request, _("Imported: %(result)s.") % {"result": result.described()})
                 info = self.model._meta.app_label, self.model._meta.model_name
                 return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))
         context = {

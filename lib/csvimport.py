@@ -47,6 +47,7 @@ from typing import IO, Any
 from django.db import connections
 from django.db.models import BooleanField, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 
 from lib.periods import parse_date
 
@@ -91,6 +92,10 @@ class ImportResult:
 
     def __str__(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+    def described(self) -> str:
+        """The counts in the reader's language, for a page or the admin (str() is the commands' English)."""
+        return gettext("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % asdict(self)
 
 
 @dataclass(frozen=True)

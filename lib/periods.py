@@ -139,6 +139,8 @@ _PATTERNS = (
 )
 
 PERIOD_FORMATS = "2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24"
+# The same, for a form's help text in the reader's language.
+PERIOD_FORMATS_TEXT = gettext_lazy("2026, 2026-Q4, 2026-11, 2026-W48 or 2026-11-24")
 
 
 class PeriodKindError(ValueError):

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from lib.admin_import import CsvImportMixin
@@ -11,9 +15,72 @@ from lib.csvimport import CsvImporter
 from staff.models import ApiToken, Assignment, Post, StaffMember, User
 from staff.services import STAFF_COLUMNS, api_token_issue_key, api_token_revoke, api_token_scopes, staff_import
 
+# Django stores a permission's name in English when it migrates ("Can add scorecard template"); the
+# admin shows that name as it is. Read off the codename instead, with the model's translated name.
+PERMISSION_ACTIONS = {
+    "add": _("Can add"),
+    "change": _("Can change"),
+    "delete": _("Can delete"),
+    "view": _("Can view"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """ "绩效考核 | 考核方案 | 可增加" for kpi.add_scorecardtemplate; a permission of a model's own
+    Meta.permissions keeps its name (translated where our catalog has it)."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return f"{permission.content_type} | {_(permission.name)}"
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {PERMISSION_ACTIONS[action]}"
+
+
+def _permission_list(permissions) -> str:
+    labels = sorted(permission_label(permission) for permission in permissions.select_related("content_type"))
+    return format_html_join(mark_safe("<br>"), "{}", ((label,) for label in labels))
+
+
+class PermissionLabels:
+    """A group's or a user's permissions listed by permission_label: in the two boxes of the change form,
+    and on the view-only form (where Django would join their English names)."""
+
+    SHOWN = {"permissions": "permissions_shown", "user_permissions": "user_permissions_shown"}
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if db_field.name in self.SHOWN:
+            formfield.queryset = formfield.queryset.select_related("content_type")
+            formfield.label_from_instance = permission_label
+        return formfield
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [self.SHOWN.get(field, field) for field in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("permissions"))
+    def permissions_shown(self, group: Group) -> str:
+        return _permission_list(group.permissions)
+
+    @admin.display(description=_("user permissions"))
+    def user_permissions_shown(self, user: User) -> str:
+        return _permission_list(user.user_permissions)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, DjangoGroupAdmin):
+    pass
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PermissionLabels, DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "unit", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "first_name", "last_name", "email", "unit__code", "unit__name_zh")
@@ -91,7 +158,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     is stored, so a lost key means a new token (and revoking the old one)."""
 
     form = ApiTokenForm
-    list_display = ("name", "prefix", "unit", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "prefix", "unit", "scopes_shown", "created_at", "last_used_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "prefix", "unit__code")
     autocomplete_fields = ("unit",)
@@ -102,7 +169,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "unit", "scopes")
+        if not self.has_change_permission(request, obj):
+            return ("name", "unit", "scopes_shown", *self.readonly_fields)
         return ("name", "unit", "scopes", *self.readonly_fields)
+
+    @admin.display(description=_("scopes"))
+    def scopes_shown(self, token: ApiToken) -> str:
+        """The scopes by name (the field holds their codes, as the API reads them)."""
+        labels = dict(ApiToken.ScopeName.choices)
+        return ", ".join(str(labels.get(code, code)) for code in sorted(token.scope_names))
 
     def save_model(self, request, obj: ApiToken, form, change: bool) -> None:
         if change:

@@ -417,7 +417,7 @@ def _write_facts(month: datetime.date, current: pd.DataFrame, tiers: list[Tier])
             code = assigned.get((int(staff_id), int(outlet_id)))
             if code is not None:  # a manager who has left the outlet reports nothing there
                 add(units[outlet_id], code, counts, total)
-    facts_ingest(rows=rows, source=IngestBatch.Source.TIERING, label=f"customer tiering {month:%Y-%m}")
+    facts_ingest(rows=rows, source=IngestBatch.Source.TIERING, label=f"{month:%Y-%m}")
 
 
 def _fact(line: int, day: datetime.date, unit: str, staff: str, metric: str, value: int) -> CsvRow:

@@ -40,6 +40,7 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet, Sum
+from django.utils.translation import gettext
 
 from branches.models import OrgUnit
 from kpi.models import Aggregation, Fact, Metric, Target
@@ -665,6 +666,15 @@ class SplitResult:
 
     def __str__(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed"
+
+    def described(self) -> str:
+        """The counts in the reader's language, for the admin's message."""
+        return gettext("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(removed)s removed") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+        }
 
 
 def decomposition_apply(*, plan: SplitPlan, changed_by=None) -> SplitResult:

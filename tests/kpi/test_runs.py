@@ -213,7 +213,9 @@ def test_yesterday_not_published_by_the_due_time_is_an_operations_problem(settin
     settings.ROLLUP_DUE_TIME = "07:30"
 
     assert runs.rollup_problems(_at(7, 29)) == []
-    assert runs.rollup_problems(_at(7, 30)) == ["Yesterday (2026-11-24) is not published yet; it was due by 07:30."]
+    with translation.override("en"):
+        assert runs.rollup_problems(_at(7, 30)) == ["Yesterday (2026-11-24) is not published yet; it was due by 07:30."]
+    assert runs.rollup_problems(_at(7, 30)) == ["昨日（2026-11-24）的数据尚未发布，应于 07:30 前发布。"]
 
     RollupDayFactory(date=DAY, published_run=RollupRun.objects.create(date=DAY, status="published"))
     assert runs.rollup_problems(_at(7, 30)) == []
@@ -227,7 +229,8 @@ def test_a_stuck_run_is_an_operations_problem_and_the_reaper_logs_it(settings, c
     stuck = _run("running", silent_for=datetime.timedelta(minutes=30))
     since = timezone.localtime(RollupRun.objects.get(pk=stuck.pk).heartbeat_at).strftime("%Y-%m-%d %H:%M")
 
-    problems = runs.rollup_problems(timezone.now())
+    with translation.override("en"):
+        problems = runs.rollup_problems(timezone.now())
 
     assert problems == [f"Rollup run {stuck.pk} of 2026-11-24 is stuck: no sign of life since {since}."]
     with caplog.at_level("ERROR", logger="kpi.tasks"):
@@ -243,6 +246,7 @@ def test_hq_sees_the_operations_problems_on_its_overview_and_a_unit_manager_does
     client.force_login(hq_admin)
     page = client.get("/overview/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "is not published yet; it was due by 00:00" in page
+    assert "的数据尚未发布，应于 00:00 前发布。" in client.get("/overview/").content.decode()
 
     client.force_login(unit_manager)
     page = client.get("/overview/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -1,0 +1,566 @@
+"""zh-Hans complete: no English on any Chinese page or admin screen (issue 14).
+
+Every page of the URL resolver is requested as each persona (HQ, auditor, unit manager, outlet head,
+teller) in the default language (zh-hans), and every admin index, changelist, add form and change form
+as HQ's superuser and as an auditor given every view permission, on a small network rolled up through
+the real rollup with one row of everything the admin lists. A page a persona may not open answers 403
+or 404, and that page must be Chinese too. The visible text of each answer (text, title, aria-label,
+placeholder, alt, buttons; scripts and styles left out, and what an element marks lang="en", like the
+language switch's "English") must hold none of:
+
+(a) the English of a msgid of our catalog (locale/zh_Hans/LC_MESSAGES/django.po) whose translation does
+    not keep it: the string was printed without being translated (gettext missing, a raw choice value,
+    a lazy string formatted at import time);
+(b) the English of a msgid of Django's own catalogs of the parts we show (forms, admin, auth,
+    contenttypes, sessions, humanize), two words or more, plus known one-word offenders ("Groups"):
+    Django's zh-Hans catalog lacks the string, or our catalog took the msgid for another meaning;
+(c) an English word (three letters or more, lowercase after the first) that no catalog knows ("None",
+    "Created by", "10 created, 0 updated"), except the records' own codes and English names (a
+    metric's `complaints`, an outlet's name_en: the admin edits them) and a few allowed words.
+
+A msgid is looked for as a whole phrase (its placeholders match anything short), case-sensitively, and
+only when it has a word of three letters or more and a lowercase letter: "No", "PK", "API" cannot be
+told from a code. The catalogs themselves must have no empty or fuzzy entry (test_i18n.py checks
+django.po; here djangojs.po too, and every string the admin's JavaScript asks for).
+
+Left out, each for a reason given in SKIPPED_ROUTES: the API (JSON, English unless asked), the
+language switch and sign-out (POST only), the health check (plain text).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import django
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
+from django.utils.translation.trans_real import DjangoTranslation
+
+from alerts.models import AlertEvent
+from branches.services import peer_groups_rebuild
+from customers.services.tiering import tiering_run
+from kpi.models import (
+    CreditSplit,
+    Fact,
+    IngestBatch,
+    LineKind,
+    MonthClose,
+    MonthCloseEvent,
+    ScorecardTemplate,
+    TargetChange,
+    TemplateLine,
+)
+from kpi.services.targets import target_set
+from lib.periods import parse_period
+from staff.models import User
+from staff.services import api_token_create
+from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
+from tests.bankops.test_i18n import CATALOG, read_catalog
+from tests.customers.factories import CustomerFactory, SnapshotFactory
+from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, post
+from tests.kpi import ranking_data
+from tests.kpi.contest_data import contest
+
+DJANGO_DIR = Path(django.__file__).parent
+JS_CATALOG = CATALOG.with_name("djangojs.po")
+PERSONAS = ["hq_admin", "auditor", "unit_manager", "outlet_head", "teller"]
+
+# -- the pages -------------------------------------------------------------------------------------
+
+# Routes left out, and why: none of them answers with a page in the site's layout.
+SKIPPED_ROUTES = {
+    "api/v1/": "the API answers JSON, in English unless Accept-Language asks (bankops/middleware.py)",
+    "admin/": "the admin is walked model by model below",
+    "i18n/": "set_language answers a POST with a redirect",
+    "healthz/": "plain 'ok' for load balancers",
+    "accounts/logout/": "answers a POST with a redirect",
+}
+
+DAY = ranking_data.DAY  # Sunday 2026-11-15, the day rolled up
+
+
+def _route_params(world: dict) -> dict[str, list[dict]]:
+    """Path parameters of each named page: the units, staff and records of the world below. A page the
+    persona may not open answers 403 or 404, and that answer must be Chinese too."""
+    return {
+        "kpi:unit_overview": [{"code": "GZ01"}, {"code": "GZ0101"}],
+        "kpi:unit_scorecard": [{"code": "GZ0101"}, {"code": "GZ01"}],
+        "kpi:staff_scorecard": [{"code": "S1001"}],
+        "kpi:unit_metric": [
+            {"code": "GZ0101", "metric_code": "customers_served"},
+            {"code": "GZ01", "metric_code": "deposit_balance"},
+        ],
+        "kpi:staff_metric": [{"code": "S1001", "metric_code": "mobile_banking_signups"}],
+        "kpi:contest_detail": [{"contest_id": world["contest"].pk}],
+        "kpi:benchmark": [{"code": "GZ0101"}],
+        "customers:unit_customers": [{"code": "GZ0101"}],
+        "alerts:alert_detail": [{"alert_id": world["alert"].pk}],
+        "alerts:review_detail": [{"review_id": world["review"].pk}],
+        "alerts:plan_detail": [{"plan_id": world["plan"].pk}],
+    }
+
+
+# The period switch's other values, where a page has one.
+PERIOD_VARIANTS = {"kpi:overview", "kpi:my_scorecard", "kpi:unit_scorecard", "kpi:unit_overview"}
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterable[tuple[str, str | None, URLPattern]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, route, inner)
+        else:
+            yield route, f"{namespace}{pattern.name}" if pattern.name else None, pattern
+
+
+def page_urls(world: dict) -> list[str]:
+    """Every page of the resolver, with its parameters filled in; fails on a page it cannot fill."""
+    params = _route_params(world)
+    urls: list[str] = []
+    unknown = []
+    for route, name, pattern in _walk(get_resolver().url_patterns):
+        if any(route.startswith(skipped) for skipped in SKIPPED_ROUTES):
+            continue
+        if not pattern.pattern.converters:
+            found = [reverse(name)]
+        elif name in params:
+            found = [reverse(name, kwargs=kwargs) for kwargs in params[name]]
+        else:
+            unknown.append(route)
+            continue
+        urls += found
+        if name in PERIOD_VARIANTS:
+            urls += [f"{url}?period={period}" for url in found for period in ("day", "week", "year")]
+    assert unknown == [], f"give these pages their parameters in _route_params, or skip them with a reason: {unknown}"
+    return urls
+
+
+# -- the world -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict:
+    """ranking_data's scored network (GZ0101–GZ0104 and SZ0101 on 14 and 15 November), with a teller's
+    target and sign-ups, a contest, a benchmark, customers tiered, an alert with its history, a review, a
+    plan, an import batch and a closed month: one of everything a page or an admin screen shows."""
+    gz01 = network["GZ01"]
+    network["GZ0103"] = OrgUnitFactory.outlet_of(gz01, code="GZ0103", name_zh="体育西网点")
+    network["GZ0104"] = OrgUnitFactory.outlet_of(gz01, code="GZ0104", name_zh="石牌网点")
+    peer_groups_rebuild()
+    outlet_template = ranking_data.outlet_template()
+    outlet_template.area = "urban"
+    outlet_template.save()
+    staff_template = ScorecardTemplate.objects.create(
+        code="T-TELLER", name_zh="柜员考核", subject="staff", effective_from=datetime.date(2026, 1, 1)
+    )
+    staff_template.posts.add(post("teller"))
+    TemplateLine.objects.create(
+        template=staff_template, metric=ranking_data.metric("mobile_banking_signups"), kind=LineKind.WEIGHTED,
+        weight=100, sort_order=0,
+    )  # fmt: skip
+    for code, (previous, today) in ranking_data.FIGURES.items():
+        ranking_data.month_targets(network[code])
+        ranking_data.scored_day(network[code], previous, ranking_data.PREVIOUS)
+        ranking_data.scored_day(network[code], today, DAY)
+    ranking_data.fact(network["GZ0104"], "risk_events", 1, DAY)
+    huang = teller.staff_member
+    # A target set through the service leaves its history (old value none → 2,500).
+    target_set(
+        metric=ranking_data.metric("mobile_banking_signups"), period=parse_period("2026-11"), value=Decimal("25"),
+        staff=huang, changed_by=hq_admin, source="admin",
+    )  # fmt: skip
+    signups = Fact.objects.create(
+        date=DAY, unit=network["GZ0101"], staff=huang, metric=ranking_data.metric("mobile_banking_signups"),
+        value=Decimal("12"),
+    )  # fmt: skip
+    he_jing = StaffMemberFactory(code="S1002", name="何静")
+    AssignmentFactory(staff=he_jing, post="lobby_manager", unit=network["GZ0101"])
+    CreditSplit.objects.create(fact=signups, partner=he_jing, share=Decimal("30"), created_by=hq_admin)
+    ranking_data.roll(ranking_data.PREVIOUS, DAY)
+
+    network["GZ0101"].is_benchmark = True
+    network["GZ0101"].save()
+    network["GZ0102"].benchmark = network["GZ0101"]
+    network["GZ0102"].transformation = "transformed"
+    network["GZ0102"].transformed_on = datetime.date(2026, 6, 15)
+    network["GZ0102"].save()
+
+    pk_contest = contest(gz01, (network["GZ0101"], network["GZ0102"]), template=outlet_template)
+
+    for code, (oct_aum, nov_aum) in {"C1": ("49999.99", "50000"), "C2": ("200000", "199999.99")}.items():
+        customer = CustomerFactory(code=code, home_outlet=network["GZ0101"], relationship_manager=huang, groups=5)
+        SnapshotFactory(customer=customer, month=datetime.date(2026, 10, 1), aum_avg_daily=Decimal(oct_aum))
+        SnapshotFactory(customer=customer, month=datetime.date(2026, 11, 1), aum_avg_daily=Decimal(nov_aum))
+    tiering_run(month=datetime.date(2026, 10, 1))
+    tiering_run(month=datetime.date(2026, 11, 1))
+
+    alert = AlertFactory(unit=network["GZ0101"], opened_on=DAY, deadline=datetime.date(2026, 11, 22))
+    AlertEvent.objects.create(
+        alert=alert, by=outlet_head, from_status="open", to_status="in_progress", comment="已联系",
+        changes={"deadline": ["2026-11-20", "2026-11-22"]},
+    )  # fmt: skip
+    review = WeeklyReviewFactory(unit=network["GZ0101"])
+    plan = ImprovementPlanFactory(unit=network["GZ0101"])
+    MeasureFactory(plan=plan, progress=40)
+    IngestBatch.objects.create(source=IngestBatch.Source.CSV, label="facts.csv", rows=10, created=10)
+    MonthClose.objects.create(month=datetime.date(2026, 10, 1), changed_by=hq_admin)
+    MonthCloseEvent.objects.create(month=datetime.date(2026, 10, 1), action="close", by=hq_admin)
+    api_token_create(name="核心系统推送", unit=network["HQ"], scopes="read,ingest")
+    tellers = Group.objects.create(name="柜面主管")
+    tellers.permissions.set(Permission.objects.filter(codename__in=["view_target", "view_scorecardtemplate"]))
+    browser = {"user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0", "http_accept": "text/html"}
+    AccessAttempt.objects.create(
+        username="chen.zhiqiang", ip_address="10.1.2.3", path_info="/accounts/login/", get_data="", post_data="",
+        failures_since_start=2, **browser,
+    )  # fmt: skip
+    AccessFailureLog.objects.create(
+        username="chen.zhiqiang", ip_address="10.1.2.3", path_info="/accounts/login/", **browser
+    )
+    AccessLog.objects.create(username="lin.xiaoyan", ip_address="10.1.2.4", path_info="/accounts/login/", **browser)
+    return {"network": network, "contest": pk_contest, "alert": alert, "review": review, "plan": plan}
+
+
+# -- reading a page ----------------------------------------------------------------------------------
+
+VISIBLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+HIDDEN_ELEMENTS = {"script", "style", "template", "head"}
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees (and a screen reader reads): text nodes, the title, the attributes above
+    and buttons' values. Left out: scripts (a chart's json_script data holds codes its script maps to
+    labels) and styles, what an element marks lang="en", and the alt text of the admin's own icons
+    (Django writes "True", "False" and "Search" there in English whatever the language: a limit of its
+    templates that BankOps does not override)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, hidden)
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.stack) and self.stack[-1][1]
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        hidden = self.hidden or tag in HIDDEN_ELEMENTS or (attributes.get("lang") or "").startswith("en")
+        if tag == "title":
+            hidden = False
+        if not hidden:
+            admin_icon = tag == "img" and "/admin/img/" in (attributes.get("src") or "")
+            self.parts.extend(value for name, value in attrs if name in VISIBLE_ATTRIBUTES and value and not admin_icon)
+            if tag == "input" and attributes.get("type") in ("submit", "button", "reset") and attributes.get("value"):
+                self.parts.append(attributes["value"])
+        if tag not in VOID_ELEMENTS:
+            self.stack.append((tag, hidden))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_ELEMENTS:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        # Tolerant of unclosed elements (<li>, <p>, <option>): pop up to the matching tag.
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                return
+
+    def handle_data(self, data):
+        if not self.hidden and data.strip():
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return " \n ".join(" ".join(part.split()) for part in parser.parts)
+
+
+# -- what counts as English ------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sdfi]|%[sdfi]|\{\w*\}")
+_EDGE = r"(?<![\w.@/*-])"
+_EDGE_END = r"(?![\w@/*-])"
+
+
+def _phrase_pattern(msgid: str) -> re.Pattern | None:
+    """A pattern finding `msgid` as a whole phrase, or None when it cannot be told from a code: no word of
+    three letters or more ("No", "OK"), or no lowercase letter at all ("API", "PK", "CSV")."""
+    text = " ".join(msgid.replace("%%", "%").split())
+    literal = _PLACEHOLDER.sub(" ", text)
+    if not re.search(r"[A-Za-z]{3,}", literal) or not re.search(r"[a-z]", literal):
+        return None
+    pieces = [re.escape(piece).replace(r"\ ", r"\s+") for piece in _PLACEHOLDER.split(text)]
+    return re.compile(_EDGE + r".{0,80}?".join(pieces) + _EDGE_END + r"(?!\.\w)")
+
+
+def catalog_patterns_of(entries, *, translated_only: bool) -> dict[str, re.Pattern]:
+    patterns = {}
+    for entry in entries:
+        if not entry.msgid or (translated_only and (not entry.msgstr or entry.msgid in entry.msgstr)):
+            continue  # untranslated (test_i18n.py fails on it), or its translation keeps the English
+        pattern = _phrase_pattern(entry.msgid)
+        if pattern is not None:
+            patterns[entry.msgid] = pattern
+    return patterns
+
+
+def _django_catalogs() -> list[Path]:
+    """Django's English catalogs (every msgid of this version) of the parts BankOps shows."""
+    apps = ("admin", "auth", "contenttypes", "sessions", "humanize")
+    return [
+        DJANGO_DIR / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po",
+        *(DJANGO_DIR / "contrib" / app / "locale" / "en" / "LC_MESSAGES" / "django.po" for app in apps),
+    ]
+
+
+@pytest.fixture(scope="module")
+def catalog_patterns() -> dict[str, re.Pattern]:
+    return catalog_patterns_of(read_catalog(CATALOG)[1:], translated_only=True)
+
+
+@pytest.fixture(scope="module")
+def django_patterns() -> dict[str, re.Pattern]:
+    """Django's msgids of two words or more (its one-word msgids are mostly names, of languages, months
+    and weekdays, that no BankOps page prints through them), and the one-word offenders seen on a
+    Chinese page: Django's auth "Groups" shown as 客群 when our catalog took the msgid."""
+    entries = [entry for path in _django_catalogs() for entry in read_catalog(path)[1:]]
+    patterns = catalog_patterns_of([entry for entry in entries if len(entry.msgid.split()) >= 2], translated_only=False)
+    for msgid in ("Groups", "Group", "Permissions", "Users"):
+        patterns[msgid] = _phrase_pattern(msgid)
+    return patterns
+
+
+# Lowercase English words: two letters or more after the first, not part of a code, a path, an e-mail,
+# a file name or a masked value.
+_WORD = re.compile(_EDGE + r"[A-Za-z]?[a-z]{2,}(?![\w@/*-]|\.\w)")
+# Words a Chinese page may show: a product's name, and the names printed on the keys of a keyboard
+# (Django's own 按住 Control 键或 Mac 上的 Command 键来选择多项).
+ALLOWED_WORDS = {"Excel", "Control", "Command", "Mac"}
+
+
+def records_in_english() -> tuple[set[str], set[str]]:
+    """What the records themselves hold in English, which a Chinese page may print as it is: the
+    English names (name_en: the admin edits them) and the codes (a metric's `complaints`, a tier's
+    `private`, a login's `wu.guoping`)."""
+    from django.apps import apps
+
+    names, codes = set(), set()
+    for model in apps.get_models():
+        fields = {field.name for field in model._meta.get_fields()}
+        if "name_en" in fields:
+            names.update(value for value in model.objects.values_list("name_en", flat=True) if value)
+        if "code" in fields and model._meta.get_field("code").get_internal_type() == "CharField":
+            codes.update(model.objects.values_list("code", flat=True))
+    codes.update(apps.get_model(settings.AUTH_USER_MODEL).objects.values_list("username", flat=True))
+    # What the sign-in lockout records of a request (django-axes): the browser's own words, "<unknown>"
+    # when it sent none.
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        for field in ("user_agent", "http_accept", "path_info"):
+            names.update(value for value in model.objects.values_list(field, flat=True) if value)
+    return names, codes
+
+
+def english_in(text: str, catalog_patterns, django_patterns, records) -> list[str]:
+    names, codes = records
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    found = [f"catalog: {msgid!r}" for msgid, pattern in catalog_patterns.items() if pattern.search(text)]
+    found += [f"django: {msgid!r}" for msgid, pattern in django_patterns.items() if pattern.search(text)]
+    words = sorted({word for word in _WORD.findall(text) if word not in ALLOWED_WORDS and word not in codes})
+    if words:
+        found.append(f"words: {words}")
+    return found
+
+
+def _check(client, url: str, patterns: tuple, problems: dict) -> None:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code in (200, 302, 403, 404), (url, response.status_code)
+    if response.status_code == 302 or not response.get("Content-Type", "").startswith("text/html"):
+        return
+    text = visible_text(response.content.decode())
+    found = english_in(text, *patterns)
+    if found:
+        problems[f"{response.status_code} {url}"] = found
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_page_reads_in_chinese_for_each_persona(
+    client, world, persona, request, catalog_patterns, django_patterns
+):
+    client.force_login(request.getfixturevalue(persona))
+    patterns = catalog_patterns, django_patterns, records_in_english()
+    problems: dict[str, list[str]] = {}
+
+    for url in page_urls(world):
+        _check(client, url, patterns, problems)
+
+    assert problems == {}
+
+
+def admin_urls() -> list[str]:
+    """The admin's index, each app's, and every registered model's changelist, add form and the change
+    form of its first row."""
+    urls = [reverse("admin:index")]
+    for model, model_admin in admin.site._registry.items():
+        info = model._meta.app_label, model._meta.model_name
+        urls.append(reverse("admin:app_list", args=[model._meta.app_label]))
+        urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        urls.append(reverse("admin:{}_{}_add".format(*info)))
+        first = model_admin.get_queryset(_superuser_request()).order_by("pk").first()
+        if first is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+    return list(dict.fromkeys(urls))
+
+
+def _superuser_request():
+    """A request of a superuser, for the admins' own get_queryset (some scope their rows by the user)."""
+    request = RequestFactory().get("/admin/")
+    request.user = User(username="root", is_superuser=True, is_staff=True, is_active=True)
+    return request
+
+
+@pytest.fixture
+def admin_persona(request, hq_admin, auditor):
+    """HQ's administrator as a superuser (as the demo makes them), or an auditor let into the admin with
+    every view permission (read-only screens)."""
+    if request.param == "hq_admin":
+        hq_admin.is_staff = hq_admin.is_superuser = True
+        hq_admin.save()
+        return hq_admin
+    auditor.is_staff = True
+    auditor.save()
+    auditor.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    return auditor
+
+
+@pytest.mark.parametrize("admin_persona", ["hq_admin", "auditor"], indirect=True)
+def test_every_admin_screen_reads_in_chinese(client, world, admin_persona, catalog_patterns, django_patterns):
+    client.force_login(admin_persona)
+    patterns = catalog_patterns, django_patterns, records_in_english()
+    problems: dict[str, list[str]] = {}
+
+    for url in admin_urls():
+        _check(client, url, patterns, problems)
+
+    assert problems == {}
+
+
+def test_every_model_of_the_admin_has_a_row_in_the_world(world):
+    """So that the walk above opens a change form of each: a model added to the admin needs a row here."""
+    empty = [
+        f"{model._meta.app_label}.{model._meta.model_name}"
+        for model, model_admin in admin.site._registry.items()
+        if not model_admin.get_queryset(_superuser_request()).exists()
+    ]
+
+    assert empty == []
+
+
+# -- the catalogs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [CATALOG, JS_CATALOG], ids=["django.po", "djangojs.po"])
+def test_no_entry_of_our_catalogs_is_empty_or_fuzzy(path):
+    header, *entries = read_catalog(path)
+
+    assert not header.fuzzy
+    assert entries
+    assert [entry.msgid for entry in entries if entry.fuzzy] == []
+    assert [entry.msgid for entry in entries if not entry.msgstr] == []
+
+
+_JS_GETTEXT = re.compile(r"""\b(?:gettext|ngettext)\(\s*(['"])((?:\\.|(?!\1).)*)\1""")
+
+
+def test_every_string_the_admins_javascript_asks_for_has_a_chinese_translation():
+    """The widgets the admin draws in the browser (the two boxes of "Choose 岗位 by selecting them…", the
+    calendar, "Choose all") translate through the djangojs catalog: Django's zh-Hans lacks the strings
+    its 5.x JavaScript added, so ours (locale/zh_Hans/LC_MESSAGES/djangojs.po) holds them."""
+    scripts = (DJANGO_DIR / "contrib" / "admin" / "static" / "admin" / "js").glob("*.js")
+    asked = {
+        match.group(2).replace("\\'", "'").replace('\\"', '"')
+        for script in scripts
+        for match in _JS_GETTEXT.finditer(script.read_text(encoding="utf-8"))
+    }
+    catalog = DjangoTranslation(
+        "zh-hans", domain="djangojs", localedirs=[str(DJANGO_DIR / "contrib" / "admin" / "locale")]
+    )
+
+    untranslated = sorted(msgid for msgid in asked if catalog.gettext(msgid) == msgid)
+
+    assert len(asked) > 30
+    assert untranslated == []
+
+
+def test_djangos_auth_groups_read_as_user_groups_and_our_customer_groups_as_customer_groups():
+    from django.contrib.auth.models import Group
+
+    from customers.models import Customer
+
+    with translation.override("zh-hans"):
+        assert str(Group._meta.verbose_name_plural) == "用户组"
+        assert str(Group._meta.verbose_name) == "用户组"
+        assert str(Customer._meta.get_field("groups").verbose_name) == "客群"
+
+
+# -- the service messages shown in the admin -------------------------------------------------------
+
+FACTS_FILE = (
+    "date,unit,staff,metric,value\n2026-11-24,GZ0101,,customers_served,120\n2026-11-24,GZ0102,,customers_served,80\n"
+)
+
+
+def test_an_import_in_the_admin_reports_its_counts_in_chinese(client, network, hq_admin):
+    hq_admin.is_staff = hq_admin.is_superuser = True
+    hq_admin.save()
+    client.force_login(hq_admin)
+
+    response = client.post(
+        "/admin/kpi/fact/import-csv/", {"file": SimpleUploadedFile("facts.csv", FACTS_FILE.encode())}, follow=True
+    )
+
+    assert [str(message) for message in response.context["messages"]] == ["已导入：新增 2 条，更新 0 条，未变 0 条。"]
+
+
+def test_a_target_set_for_the_first_time_shows_its_old_value_as_a_dash_not_none(network, hq_admin):
+    target_set(
+        metric=ranking_data.metric("deposit_balance"), period=parse_period("2026-11"), value=Decimal("2500"),
+        unit=network["GZ0101"], changed_by=hq_admin, source="admin",
+    )  # fmt: skip
+
+    change = TargetChange.objects.get()
+
+    assert str(change) == "2026-11 GZ0101 deposit_balance: — → 2500.0000"
+    with translation.override("zh-hans"):
+        assert change.get_source_display() == "管理后台"
+
+
+def test_the_rollups_progress_reads_in_chinese_in_the_admin_and_an_error_stays_marked_english():
+    from kpi.admin import RUN_MESSAGES
+    from lib.stored_messages import shown_message
+
+    with translation.override("zh-hans"):
+        assert shown_message("2026-11-15: published", RUN_MESSAGES) == "2026-11-15：已发布"
+        assert shown_message("month 2026-10 is closed", RUN_MESSAGES) == "2026-10 已关账"
+        assert shown_message("KeyError: 'x'", RUN_MESSAGES) == '<span lang="en">KeyError: &#x27;x&#x27;</span>'
