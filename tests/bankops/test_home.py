@@ -3,8 +3,6 @@ templates/base.html); the overview itself is tested in tests/kpi/test_overview_v
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.factories import TEST_PASSWORD
@@ -27,17 +25,6 @@ def rolled_up(network):
 def _page(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
-
-
-def _states(response) -> dict[str, list[str]]:
-    """Unit code → the state of each heatmap cell, in column order."""
-    return {row.unit.code: [cell.state for cell in row.cells] for row in response.context["heatmap"].rows}
-
-
-def _post_forms(page: str) -> list[str]:
-    """The action of every form that posts."""
-    forms = re.findall(r"<form\b[^>]*>", page)
-    return [re.search(r'action="([^"]*)"', form).group(1) for form in forms if 'method="post"' in form]
 
 
 @pytest.mark.django_db
