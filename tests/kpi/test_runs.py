@@ -209,7 +209,7 @@ def _at(hour: int, minute: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(2026, 11, 25, hour, minute))
 
 
-def test_yesterday_not_published_by_the_due_time_is_an_operations_problem(settings, english_messages):
+def test_yesterday_not_published_by_the_due_time_is_an_operations_problem(settings):
     settings.ROLLUP_DUE_TIME = "07:30"
 
     assert runs.rollup_problems(_at(7, 29)) == []
