@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -477,7 +478,7 @@ EARLY = "early"
 EARLY_LABEL = _("Too early to judge")
 
 
-def too_early_to_judge(time_progress: Decimal | float | None) -> bool:
+def too_early_to_judge(time_progress: Decimal | Fraction | float | None) -> bool:
     """Whether a figure at this time progress is too early in its period for its pace to mean anything
     (below settings.EARLY_PERIOD_BELOW, 10 % by default): on 2 December "513.5 % of pace" is noise.
 
@@ -485,15 +486,16 @@ def too_early_to_judge(time_progress: Decimal | float | None) -> bool:
     score and the API's status are the formulas' and do not change."""
     if time_progress is None:
         return False
-    return Decimal(str(time_progress)) < Decimal(str(settings.EARLY_PERIOD_BELOW))
+    # As floats: a stored 0.100000, the exact 3/30 and the setting's 0.10 are the same number.
+    return float(time_progress) < float(settings.EARLY_PERIOD_BELOW)
 
 
-def shown_status(status: str | None, time_progress: Decimal | float | None) -> str | None:
+def shown_status(status: str | None, time_progress: Decimal | Fraction | float | None) -> str | None:
     """The status a page shows: EARLY for a status too early in its period to judge, else the status."""
     return EARLY if status and too_early_to_judge(time_progress) else status
 
 
-def shown_status_label(status: str | None, time_progress: Decimal | float | None) -> str:
+def shown_status_label(status: str | None, time_progress: Decimal | Fraction | float | None) -> str:
     shown = shown_status(status, time_progress)
     if shown == EARLY:
         return EARLY_LABEL
