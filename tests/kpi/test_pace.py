@@ -234,14 +234,14 @@ def test_early_in_the_month_the_heatmap_and_the_behind_list_colour_nothing_red(e
 # Tuesday 2026-11-24, time progress 0.8. Template T-PACE weighs deposit growth 30, sign-ups 20 and premium
 # customer growth 5 (floor 0, cap 1.2). Every line below is red.
 #
-#  unit     metric                     actual / target   pace-adjusted            points lost            gap to pace
-#  GZ0101   premium_customers_growth   −2 / 1            −2 / 0.8 = −250 %        5 × (1 − 0) = 5        −2 − 0.8 = −2.8
-#  GZ0102   deposit_growth             2,000 / 5,000     0.4 / 0.8 = 50 %         30 × 0.5 = 15          2,000 − 4,000 = −2,000
-#  GZ0101   mobile_banking_signups     280 / 500         0.56 / 0.8 = 70 %        20 × 0.3 = 6           280 − 400 = −120
-#  GZ01     deposit_growth             6,000 / 12,000    0.5 / 0.8 = 62.5 %       (no template)          6,000 − 9,600 = −3,600
-#  GZ02     deposit_growth             100 / 1,000       0.1 / 0.8 = 12.5 %       (no template)          100 − 800 = −700
-#  GZ01     complaints (lower)         9 / allowance 8   6.4 / 9 = 71.1 %         (no template)          9 − 6.4 = +2.6 over
-#  GZ02     complaints (lower)         4 / allowance 2   1.6 / 4 = 40 %           (no template)          4 − 1.6 = +2.4 over
+#  unit    metric                    actual / target  pace-adjusted       points lost       gap to pace
+#  GZ0101  premium_customers_growth  −2 / 1           −2 / 0.8 = −250 %   5 × (1 − 0) = 5   −2 − 0.8 = −2.8
+#  GZ0102  deposit_growth            2,000 / 5,000    0.4 / 0.8 = 50 %    30 × 0.5 = 15     2,000 − 4,000 = −2,000
+#  GZ0101  mobile_banking_signups    280 / 500        0.56 / 0.8 = 70 %   20 × 0.3 = 6      280 − 400 = −120
+#  GZ01    deposit_growth            6,000 / 12,000   0.5 / 0.8 = 62.5 %  (no template)     6,000 − 9,600 = −3,600
+#  GZ02    deposit_growth            100 / 1,000      0.1 / 0.8 = 12.5 %  (no template)     100 − 800 = −700
+#  GZ01    complaints (lower)        9 / allowed 8    6.4 / 9 = 71.1 %    (no template)     9 − 6.4 = 2.6 over
+#  GZ02    complaints (lower)        4 / allowed 2    1.6 / 4 = 40 %      (no template)     4 − 1.6 = 2.4 over
 #
 # By ratio the order was GZ0101 premium (−250 %), GZ02 deposits, GZ02 complaints, GZ0102 deposits… By what
 # matters: 15, 6, 5 points lost; then deposit growth by its gap in 万元 (−3,600 before −700, though GZ02's
