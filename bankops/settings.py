@@ -382,6 +382,13 @@ ALERTS_CATCH_UP_DAYS = env.int("ALERTS_CATCH_UP_DAYS", default=14)
 # hold the pending rollup on days that have not happened; a source that reports the next business day
 # ahead (a forecast) may need 1.
 FACTS_FUTURE_DAYS = env.int("FACTS_FUTURE_DAYS", default=0)
+# Pace is not judged below this time progress (a fraction: 0.10 = 10 %): on 2 December a month is 2/31
+# gone, and "513.5 % of pace" is noise. Below it the scorecard leads with the previous period's final
+# result and every page shows the pace status muted ("too early to judge") instead of red or amber; the
+# stored status is unchanged (kpi.models.too_early_to_judge).
+EARLY_PERIOD_BELOW = env.float("EARLY_PERIOD_BELOW", default=0.10)
+if not 0 <= EARLY_PERIOD_BELOW < 1:
+    raise ImproperlyConfigured("EARLY_PERIOD_BELOW is a time progress from 0 (never early) to below 1, e.g. 0.10.")
 
 CELERY_BEAT_SCHEDULE = {
     # Early warning (issue 8). Each day the rollup publishes is evaluated (alerts listens to

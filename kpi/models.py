@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -472,6 +473,35 @@ class Status(models.TextChoices):
     RED = "red", _("Behind")
 
 
+# What the pages show instead of a status while it is too early in the period to judge pace.
+EARLY = "early"
+EARLY_LABEL = _("Too early to judge")
+
+
+def too_early_to_judge(time_progress: Decimal | Fraction | float | None) -> bool:
+    """Whether a figure at this time progress is too early in its period for its pace to mean anything
+    (below settings.EARLY_PERIOD_BELOW, 10 % by default): on 2 December "513.5 % of pace" is noise.
+
+    Pages show the status of such a line muted (EARLY) rather than red or amber; the stored status, the
+    score and the API's status are the formulas' and do not change."""
+    if time_progress is None:
+        return False
+    # As floats: a stored 0.100000, the exact 3/30 and the setting's 0.10 are the same number.
+    return float(time_progress) < float(settings.EARLY_PERIOD_BELOW)
+
+
+def shown_status(status: str | None, time_progress: Decimal | Fraction | float | None) -> str | None:
+    """The status a page shows: EARLY for a status too early in its period to judge, else the status."""
+    return EARLY if status and too_early_to_judge(time_progress) else status
+
+
+def shown_status_label(status: str | None, time_progress: Decimal | Fraction | float | None) -> str:
+    shown = shown_status(status, time_progress)
+    if shown == EARLY:
+        return EARLY_LABEL
+    return Status(shown).label if shown else _("No target")
+
+
 class ScorecardQuerySet(models.QuerySet):
     def published(self, *, on: datetime.date | None = None) -> ScorecardQuerySet:
         """Only results of each day's published run; `on`: only the scorecards of that business day."""
@@ -539,6 +569,9 @@ class ScorecardLine(models.Model):
     score = models.DecimalField(null=True, max_digits=10, decimal_places=4)
     rank = models.PositiveIntegerField(null=True)
     rank_of = models.PositiveIntegerField(null=True)
+    # A unit above outlets without a target of its own for a cumulative metric is measured against the
+    # sum of the targets of the units under it (kpi.services.rollup.targets_from_children): said so here.
+    target_from_children = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("scorecard line")
@@ -547,6 +580,19 @@ class ScorecardLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scorecard_id} {self.metric_id}: {self.actual} / {self.target}"
+
+    @property
+    def too_early_to_judge(self) -> bool:
+        return too_early_to_judge(self.time_progress)
+
+    @property
+    def shown_status(self) -> str | None:
+        """The status pages show: EARLY ("too early to judge", muted) early in the period."""
+        return shown_status(self.status, self.time_progress)
+
+    @property
+    def shown_status_label(self) -> str:
+        return shown_status_label(self.status, self.time_progress)
 
 
 class ScorecardTemplate(models.Model):

@@ -39,11 +39,14 @@ LINE_FIELDS = [
     "gap_to_pace",
     "required_per_day",
     "score",
+    "target_from_children",
 ]
+# Fields written as they are (not decimals).
+_LINE_PLAIN = ("status", "target_from_children")
 _LINE_DECIMALS = {
     name: _decimal_text(ScorecardLine._meta.get_field(name).decimal_places)
     for name in LINE_FIELDS
-    if name not in ("metric", "status")
+    if name != "metric" and name not in _LINE_PLAIN
 }
 
 
@@ -64,7 +67,11 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
         fields = LINE_FIELDS
         read_only_fields = fields
         extra_kwargs = {
-            "score": {"help_text": "The line's score on the scorecard template; null when no template scores it."}
+            "score": {"help_text": "The line's score on the scorecard template; null when no template scores it."},
+            "target_from_children": {
+                "help_text": "True when `target` is the sum of the targets of the units under this one (a unit "
+                "above outlets without a target of its own, for a sum or change metric)."
+            },
         }
 
     def to_representation(self, line: ScorecardLine) -> dict:
@@ -73,7 +80,7 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
         data = {"metric": line.metric.code}
         for name in LINE_FIELDS[1:]:
             value = getattr(line, name)
-            data[name] = value if name == "status" else _LINE_DECIMALS[name](value)
+            data[name] = value if name in _LINE_PLAIN else _LINE_DECIMALS[name](value)
         return data
 
 

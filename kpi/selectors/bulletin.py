@@ -9,7 +9,6 @@ from decimal import Decimal
 import pandas as pd
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, PeerGroup, UnitKind, UnitStatus
 from kpi import formulas
@@ -18,8 +17,9 @@ from kpi.models import (
     RollupDay,
     Scorecard,
     ScorecardLine,
-    Status,
     TemplateLine,
+    shown_status,
+    shown_status_label,
 )
 from lib.periods import PeriodKind
 from staff.access import Scope
@@ -69,10 +69,16 @@ class BulletinChip:
 
     metric: Metric
     status: str | None
+    time_progress: Decimal | None = None
+
+    @property
+    def shown_status(self) -> str | None:
+        """The status the bulletin shows: muted ("early") too early in the period to judge (kpi.models)."""
+        return shown_status(self.status, self.time_progress)
 
     @property
     def label(self) -> str:
-        return Status(self.status).label if self.status else _("No target")
+        return shown_status_label(self.status, self.time_progress)
 
 
 @dataclass(frozen=True)
@@ -188,8 +194,8 @@ def bulletin_rows(
         scorecard__in=cards.filter(run_id=runs[date]).values("pk"), metric_id__in=chip_metric_ids
     )
     statuses = {
-        (line["scorecard_id"], line["metric_id"]): line["status"]
-        for line in (lines.values("scorecard_id", "metric_id", "status") if chip_metric_ids else [])
+        (line["scorecard_id"], line["metric_id"]): (line["status"], line["time_progress"])
+        for line in (lines.values("scorecard_id", "metric_id", "status", "time_progress") if chip_metric_ids else [])
     }
 
     rows = []
@@ -198,7 +204,7 @@ def bulletin_rows(
         rank = ranks.get(outlet.pk)
         previous_rank = previous_ranks.get(outlet.pk)
         chips = [
-            BulletinChip(metric=metric, status=statuses.get((card.pk, metric.pk)))
+            BulletinChip(metric, *statuses.get((card.pk, metric.pk), (None, None)))
             for metric in (chip_metrics.get(card.template_id, []) if card else [])
         ]
         rows.append(

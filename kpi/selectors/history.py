@@ -16,6 +16,8 @@ from kpi.models import (
     RollupDay,
     ScorecardLine,
     Status,
+    shown_status,
+    shown_status_label,
 )
 from lib.periods import PeriodKind
 from staff.models import StaffMember
@@ -47,6 +49,15 @@ class HistoryPoint:
     @property
     def status_label(self) -> str:
         return Status(self.status).label if self.status else _("No target")
+
+    @property
+    def shown_status(self) -> str | None:
+        """The status the page shows: muted ("early") on the first days of a period (kpi.models)."""
+        return shown_status(self.status, self.time_progress)
+
+    @property
+    def shown_status_label(self) -> str:
+        return shown_status_label(self.status, self.time_progress)
 
 
 def _amount(value: float) -> Decimal:

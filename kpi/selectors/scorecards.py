@@ -79,7 +79,7 @@ def scorecard_sections(*, scorecard: Scorecard) -> list[tuple[str, list[Scorecar
 
 
 # The phone's cards put what needs attention at the top of each category: red, then amber, then the
-# rest (on pace, or without a target) in catalog order.
+# rest (on pace, too early in the period to judge, or without a target) in catalog order.
 _ATTENTION = {Status.RED: 0, Status.AMBER: 1}
 
 
@@ -87,7 +87,7 @@ def behind_first(sections: list[tuple[str, list[ScorecardLine]]]) -> list[tuple[
     """The sections of scorecard_sections in the same category order, each one's red lines first, then
     its amber lines, then the others, each kind in its catalog order (a stable sort)."""
     return [
-        (category, sorted(lines, key=lambda line: _ATTENTION.get(line.status, len(_ATTENTION))))
+        (category, sorted(lines, key=lambda line: _ATTENTION.get(line.shown_status, len(_ATTENTION))))
         for category, lines in sections
     ]
 

@@ -394,6 +394,55 @@ def _targets(day: datetime.date) -> pd.DataFrame:
     return frame
 
 
+def targets_from_children(targets: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The day's targets (_targets), with a target for every unit above outlets that has none of its own
+    for a cumulative metric (sum, change) and period kind: the sum of its children's targets, marked
+    `target_from_children` (its own targets are marked False).
+
+    1. Bottom-up over the tree's depths, deepest first: at each depth, the targets of its units (their
+       own, or the sums they have just inherited) are added up by parent; a parent with a target of its
+       own keeps it, one without takes the sum.
+    2. So every child counts exactly once, with its own target when it has one and with what it
+       inherited otherwise: a sub-branch that has a target of its own stands for its outlets (their
+       targets are not added again), and a branch whose sub-branches have none gets the sum of the
+       outlets below them, level by level. A child with no target at all adds nothing: the sum is of
+       the targets that were set.
+    3. Only the cumulative kinds: their targets are amounts that add up, like their actuals. A level
+       (a balance to hold, a rate, a daily average) is a unit's own policy and is never summed.
+
+    One query (the tree); the rest in pandas, whatever the number of units.
+    """
+    targets = targets.assign(target_from_children=False)
+    cumulative = catalog.ids(Aggregation.SUM, Aggregation.CHANGE)
+    own = targets[(targets["staff_id"] == 0) & targets["metric_id"].isin(cumulative)]
+    if own.empty:
+        return targets
+    tree = pd.DataFrame(
+        list(OrgUnit.objects.exclude(parent=None).values_list("id", "parent_id", "depth")),
+        columns=["unit_id", "parent_id", "depth"],
+    )
+    key = ["unit_id", "metric_id", "period"]
+    known = own[[*key, "target"]]
+    inherited = []
+    for depth in sorted(tree["depth"].unique(), reverse=True):
+        level = tree[tree["depth"] == depth]
+        children = known.merge(level[["unit_id", "parent_id"]], on="unit_id")
+        if children.empty:
+            continue
+        sums = children.groupby(["parent_id", "metric_id", "period"], as_index=False, sort=False)["target"].sum()
+        sums = sums.rename(columns={"parent_id": "unit_id"})
+        # A parent with a target of its own keeps it.
+        sums = sums.merge(known[key], on=key, how="left", indicator=True)
+        sums = sums[sums["_merge"] == "left_only"].drop(columns="_merge")
+        inherited.append(sums)
+        known = pd.concat([known, sums], ignore_index=True)
+    if not inherited:
+        return targets
+    added = pd.concat(inherited, ignore_index=True).assign(staff_id=0, target_from_children=True)
+    added["unit_id"] = added["unit_id"].astype("int64")
+    return pd.concat([targets, added[targets.columns]], ignore_index=True)
+
+
 def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.date, catalog: Catalog) -> pd.DataFrame:
     """One row per entity, metric and period kind, with every figure of DOMAIN.md §4."""
     kinds = [kind.value for kind in PERIOD_KINDS]
@@ -409,6 +458,9 @@ def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.d
     lines["actual"] = lines["actual"].where(lines["actual"].notna() | (aggregation != Aggregation.SUM), 0.0)
     lines = lines[lines["actual"].notna() | lines["target"].notna()].reset_index(drop=True)
     aggregation = lines["metric_id"].map(metrics["aggregation"])
+    # Lines without a target (or whose target is the unit's own) are not marked: NaN after the merge.
+    from_children = lines.get("target_from_children")
+    lines["target_from_children"] = from_children.eq(True) if from_children is not None else False
 
     periods = {kind.value: period_of(kind, day) for kind in PERIOD_KINDS}
     progress = lines["period"].map({kind: float(period.time_progress(day)) for kind, period in periods.items()})
@@ -472,6 +524,7 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
             "score": rows["score"].round(4),
             "rank": rows["line_rank"].astype("Int64"),
             "rank_of": rows["line_rank_of"].astype("Int64"),
+            "target_from_children": rows["target_from_children"].astype(bool),
         }
     )
     bulk.insert_frame(ScorecardLine, out)
@@ -577,7 +630,8 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         state = _state_from_scratch(day, catalog, progress)
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
-    lines = scoring.score(scorecard_lines(values, _targets(day), day, catalog), day)
+    targets = targets_from_children(_targets(day), catalog)
+    lines = scoring.score(scorecard_lines(values, targets, day, catalog), day)
     # The last sign of life before the publication's transaction: what the run writes inside it is seen
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
+from kpi.models import EARLY, EARLY_LABEL, too_early_to_judge
 from kpi.selectors.bulletin import bulletin_rows
 from kpi.selectors.overview import OVERVIEW_STATES, Overview, behind_pace_lines, overview_get
 from kpi.selectors.scorecards import latest_rolled_up_date
@@ -96,6 +98,10 @@ def overview_page(request: HttpRequest, scope: Scope, unit: OrgUnit, *, own: boo
         "ranking_total": len(ranking),
         "behind": behind,
         "behind_count": behind_count,
+        # Too early in the period to judge pace: nothing is listed as behind, and the page says why.
+        "early": bool(day) and too_early_to_judge(period_of(period_kind, day).time_progress(day)),
+        "early_below": settings.EARLY_PERIOD_BELOW,
+        "targets_from_children": any(cell.target_from_children for row in heatmap.rows for cell in row.cells),
         "bulletin_url": f"{reverse('kpi:bulletin')}?{urlencode({'unit': unit.code, 'period': period_kind.value})}",
         "scorecard_url": f"{reverse('kpi:unit_scorecard', args=[unit.code])}?{keep}",
         # overview_csv, overview_xlsx, ranking_csv, ranking_xlsx
@@ -122,6 +128,7 @@ def _chart_data(heatmap: Overview, rows: list[dict]) -> dict:
         "red": _("Behind"),
         "none": _("No target"),
         "missing": _("No figures"),
+        EARLY: str(EARLY_LABEL),
     }
     states = list(OVERVIEW_STATES)
     return {

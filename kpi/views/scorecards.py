@@ -20,6 +20,7 @@ from branches.models import OrgUnit
 from kpi.models import Scorecard
 from kpi.retention import scorecards_not_kept
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
+from kpi.selectors.pace import early_period_get
 from kpi.selectors.scorecards import (
     behind_first,
     child_units,
@@ -70,13 +71,13 @@ def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit |
 
 
 def _summary(context: dict) -> dict:
-    """The summary band: how many metrics with a target are behind pace (amber or red), and when the
-    figures arrived (the published run of the day)."""
+    """The summary band: how many metrics with a target are behind pace (amber or red; none too early in
+    the period to judge), and when the figures arrived (the published run of the day)."""
     lines = [line for _label, lines in context["sections"] for line in lines]
     with_status = [line for line in lines if line.status]
     published = published_day_get(date=context["day"]) if context["day"] else None
     return {
-        "behind": sum(1 for line in with_status if line.status in BEHIND),
+        "behind": sum(1 for line in with_status if line.shown_status in BEHIND),
         "with_status": len(with_status),
         "published": published,
     }
@@ -121,6 +122,11 @@ def _scorecard_page(
         return _scorecard_export(export, context, entity)
     context.update(_summary(context))
     context["cards"] = behind_first(context["sections"])  # the phone's cards: the same lines, red first
+    # Early in the period: the previous period's final leads, and statuses are muted (kpi.selectors.pace).
+    context["early"] = early_period_get(scorecard=context["scorecard"]) if context["scorecard"] else None
+    context["targets_from_children"] = any(
+        line.target_from_children for _label, lines in context["sections"] for line in lines
+    )
     context.update(extra)
     context["trends"] = _trends(params, entity, context["scorecard"], scope)
     context["export_csv"] = f"{request.path}?{params.query(export='csv')}"

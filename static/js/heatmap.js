@@ -10,13 +10,15 @@
 (function () {
   "use strict";
 
-  // In the order of kpi.selectors.OVERVIEW_STATES: green, amber, red, none (no target), missing (no figures).
+  // In the order of kpi.selectors.OVERVIEW_STATES: green, amber, red, none (no target), missing (no figures),
+  // early (too early in the period to judge: muted).
   var STYLE = {
     green: { color: "#1a7f37", text: "#ffffff", sign: "✓" },
     amber: { color: "#e3b341", text: "#1f2933", sign: "!" },
     red: { color: "#cf222e", text: "#ffffff", sign: "✕" },
     none: { color: "#d0d7de", text: "#1f2933", sign: "○" },
     missing: { color: "#f5f7fa", text: "#616e7c", sign: "—" },
+    early: { color: "#eef0f3", text: "#616e7c", sign: "◔" }, // too early in the period to judge pace
   };
   var WIDE_ENOUGH = "(min-width: 600px)";
 

@@ -18,7 +18,8 @@ Scores (weight × pace, deposits 50, sign-ups 40): GZ0101 50 × 0.922469 + 40 ×
 GZ0102 50 × 0.75 + 40 × 0.625 = 62.5.
 
 Outside the Tianhe subtree, for HQ's overview (children GZ and SZ, no template: the default columns):
-GZ deposit_balance 105,000 of 100,000 → 1.05 green; SZ deposit_balance 18,400 of 20,000 → 0.92 amber;
+GZ deposit_growth 8,400 of 10,000 → 0.84 / 0.8 = 1.05 green; SZ deposit_growth 1,472 of 2,000 →
+0.736 / 0.8 = 0.92 amber;
 red lines at GZ0201 (Conghua) and SZ0101 (Futian) that a Tianhe manager must never see.
 """
 
@@ -97,9 +98,9 @@ def rolled_up_network(network: dict[str, OrgUnit]) -> RollupDay:
     line(tianhe, "mobile_banking_signups", 620, 900, "0.861111", "red", attainment="0.688889")
 
     guangzhou = card(day, network["GZ"])
-    line(guangzhou, "deposit_balance", 105000, 100000, "1.05", "green")
+    line(guangzhou, "deposit_growth", 8400, 10000, "1.05", "green", attainment="0.84")
     shenzhen = card(day, network["SZ"])
-    line(shenzhen, "deposit_balance", 18400, 20000, "0.92", "amber")
+    line(shenzhen, "deposit_growth", 1472, 2000, "0.92", "amber", attainment="0.736")
 
     taiping = card(day, network["GZ0201"], template=template, score="40")
     line(taiping, "mobile_banking_signups", 10, 100, "0.125", "red", attainment="0.1")

@@ -110,6 +110,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": None,
                         "required_per_day": None,
                         "score": None,
+                        "target_from_children": False,
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -122,6 +123,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": "20.0000",
                         "required_per_day": "13.3333",
                         "score": "42.0000",
+                        "target_from_children": False,
                     },
                     {
                         "metric": "complaints",
@@ -134,6 +136,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": None,
                         "required_per_day": None,
                         "score": None,
+                        "target_from_children": False,
                     },
                 ],
             }
@@ -274,6 +277,23 @@ def test_a_signed_in_teller_reads_only_her_own(client, teller, rolled_up):
 
     assert client.get(URL, {"staff": "S1001"}).status_code == 200
     assert client.get(URL, {"unit": "GZ0101"}).status_code == 404
+
+
+def test_a_target_added_up_from_the_units_below_says_so(gz01_reader, network):
+    day = published_day()
+    card = ScorecardFactory(run=day.published_run, unit=network["GZ01"], period="month")
+    # GZ0101's 300 and GZ0102's 200: the sub-branch has no target of its own.
+    ScorecardLineFactory(
+        scorecard=card, metric=metric("mobile_banking_signups"), target="500", target_from_children=True
+    )
+    ScorecardLineFactory(scorecard=card, metric=metric("deposit_balance"), actual="76123.45")
+
+    lines = gz01_reader.get(URL, {"unit": "GZ01"}).json()["results"][0]["lines"]
+
+    assert [(line["metric"], line["target"], line["target_from_children"]) for line in lines] == [
+        ("deposit_balance", None, False),
+        ("mobile_banking_signups", "500.0000", True),
+    ]
 
 
 def test_the_query_count_does_not_grow_with_the_lines(gz01_reader, rolled_up, django_assert_max_num_queries):

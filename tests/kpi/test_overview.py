@@ -70,7 +70,8 @@ def test_units_no_template_scores_get_the_default_headline_metrics(network, roll
     overview = overview_reads.overview_get(unit=network["HQ"], date=DAY, period="month")
 
     assert [metric.code for metric in overview.metrics] == list(overview_reads.DEFAULT_OVERVIEW_METRICS)
-    # GZ 105,000 of 100,000 (1.05) green, SZ 18,400 of 20,000 (0.92) amber; nothing else reported.
+    # Deposit growth first: GZ 8,400 of 10,000 (0.84 at time progress 0.8: 1.05) green, SZ 1,472 of
+    # 2,000 (0.736 / 0.8 = 0.92) amber; nothing else reported.
     assert grid(overview) == {
         "GZ": ["green", "missing", "missing", "missing", "missing", "missing"],
         "SZ": ["amber", "missing", "missing", "missing", "missing", "missing"],

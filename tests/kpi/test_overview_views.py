@@ -163,7 +163,7 @@ def test_hq_lands_on_the_network_overview(english, hq_admin, rolled_up):
     response = english.get("/")
 
     assert response.context["unit"].code == "HQ"
-    # No template scores branches: the default columns; GZ 1.05 green, SZ 0.92 amber on deposits.
+    # No template scores branches: the default columns; GZ 1.05 green, SZ 0.92 amber on deposit growth.
     assert _states(response) == {
         "GZ": ["green", "missing", "missing", "missing", "missing", "missing"],
         "SZ": ["amber", "missing", "missing", "missing", "missing", "missing"],
