@@ -139,6 +139,12 @@ class TargetForm(forms.ModelForm):
         model = Target
         fields = ("unit", "staff", "metric", "period", "value")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The box shows the stored target without its column's trailing zeros: 4889, not 4889.0000.
+        if self.instance.pk and self.instance.value is not None and "value" in self.initial:
+            self.initial["value"] = plain_number(self.instance.value)
+
     def clean_period(self) -> str:
         # The model stores the code; clean() below needs the period's kind and dates.
         self.parsed_period: Period = self.cleaned_data["period"]

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -596,3 +597,30 @@ def test_the_review_list_costs_the_same_queries_for_one_review_as_for_three(
     WeeklyReviewFactory(unit=network["GZ01"], status=ReviewStatus.ANSWERED, answered_by=UserFactory())
     with django_assert_num_queries(8):
         assert english.get("/reviews/").status_code == 200
+
+
+# -- figures written by kpi_format's rule --------------------------------------------------------------
+
+
+def test_an_alerts_figure_and_its_rules_threshold_are_written_in_the_metrics_unit(english, unit_manager, network):
+    wait = AlertFactory(
+        rule=AlertRuleFactory(threshold=Decimal("10.000000")),
+        unit=network["GZ0101"],
+        value=Decimal("12.500000"),
+    )
+    behind = AlertFactory(
+        rule=AlertRuleFactory(kind="behind_pace", threshold=Decimal("0.900000"), comparison=""),
+        unit=network["GZ0101"],
+        value=Decimal("0.853333"),
+    )
+    english.force_login(unit_manager)
+
+    wait_page = _text(english.get(f"/alerts/{wait.pk}/"))
+    behind_page = _text(english.get(f"/alerts/{behind.pk}/"))
+
+    # Minutes with one decimal and their unit; a pace-adjusted attainment as a percentage, sign glued.
+    assert 'Average waiting time <small class="muted">avg_wait_minutes</small>: 12.5 分钟' in wait_page
+    assert "above 10.0 分钟" in wait_page
+    assert ": 85.3%" in behind_page and "under 90.0%" in behind_page
+    for page in (wait_page, behind_page):
+        assert not re.search(r"\d+\.\d{4}\b", page)
