@@ -195,6 +195,13 @@ class AlertAdmin(ReadOnlyMixin, ScopedAdmin):
     def overdue(self, alert: Alert) -> bool:
         return is_overdue(alert)
 
+    readonly_fields = ("value_shown",)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        # The stored figure (12.500000) as the alert's page writes it.
+        fields = super().get_fields(request, obj)
+        return list(dict.fromkeys("value_shown" if name == "value" else name for name in fields))
+
     @admin.display(description=_("value"), ordering="value")
     def value_shown(self, alert: Alert) -> str:
         """A behind-pace alert's pace as a percentage, another's figure in its metric's unit (not 0.853333)."""

@@ -94,6 +94,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _shown_fields(fields, shown: dict[str, str]) -> list[str]:
+    """A read-only change form's fields with each stored figure swapped for its display method (the
+    admin would write a DecimalField with its column's four decimals: 12934.0000)."""
+    return list(dict.fromkeys(shown.get(name, name) for name in fields))  # each once, where the figure was
+
+
 def _figure(value, metric: Metric | None = None, *, unit: str | None = None) -> str:
     """A stored figure as the pages write it (kpi_format): the decimals of its metric's unit, thousands
     grouped ("12,934.00" for 万元, "4,889" for 户), never the column's four ("12934.0000"); "—" for none."""
@@ -305,6 +311,13 @@ class TargetChangeAdmin(ReadOnlyAdmin):
         unit = Metric.objects.filter(code=OuterRef("metric_code")).values("unit")[:1]
         return super().get_queryset(request).annotate(metric_unit=Subquery(unit))
 
+    readonly_fields = ("old_value_shown", "new_value_shown")
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return _shown_fields(
+            super().get_fields(request, obj), {"old_value": "old_value_shown", "new_value": "new_value_shown"}
+        )
+
     @admin.display(description=_("old value"), ordering="old_value")
     def old_value_shown(self, change: TargetChange) -> str:
         return _figure(change.old_value, unit=getattr(change, "metric_unit", None))
@@ -322,6 +335,11 @@ class FactAdmin(CsvImportMixin, ReadOnlyAdmin):
     search_fields = ("unit__code", "staff__code")
     date_hierarchy = "date"
     list_select_related = ("unit", "staff", "metric", "batch")
+
+    readonly_fields = ("value_shown",)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return _shown_fields(super().get_fields(request, obj), {"value": "value_shown"})
 
     @admin.display(description=_("value"), ordering="value")
     def value_shown(self, fact: Fact) -> str:

@@ -240,7 +240,7 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         who = self.staff.code if self.staff_id else self.unit.code
-        return f"{self.date} {who} {self.metric.code}={self.value}"
+        return f"{self.date} {who} {self.metric.code}={plain_number(self.value)}"
 
 
 class Target(models.Model):
