@@ -57,10 +57,6 @@ def places_of(unit: str | None) -> int:
     return _PLACES.get(unit or "", 0)
 
 
-def _places(metric) -> int:
-    return places_of(getattr(metric, "unit", None))
-
-
 def _decimal(value) -> Decimal | None:
     return to_decimal(value)
 
@@ -99,8 +95,8 @@ class Scale:
         return f"{text}{self.unit}" if self.unit == "%" else f"{text} {self.unit}"  # "85.1%", "12.00 万元"
 
     def axis(self, values: Iterable) -> dict | None:
-        """The value axis of a chart of these figures (scaled), for its json_script payload: ticks that
-        stay distinct with this scale's decimals (lib.numbers.nice_axis)."""
+        """The value axis of a chart of these figures (given in the metric's unit, scaled here), for its
+        json_script payload: ticks that stay distinct with this scale's decimals (lib.numbers.nice_axis)."""
         axis = nice_axis((self.of(value) for value in values), self.places)
         return axis.as_json() if axis else None
 
