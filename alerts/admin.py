@@ -9,8 +9,6 @@ the units the reader's scope holds.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
@@ -21,6 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from alerts.figures import alert_value_text, missed_figures, threshold_text
 from alerts.models import (
     Alert,
     AlertEvent,
@@ -59,7 +58,17 @@ class ScopedAdmin(admin.ModelAdmin):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "metric", "unit_kind", "period", "comparison", "threshold", "severity", "is_active")
+    list_display = (
+        "name",
+        "kind",
+        "metric",
+        "unit_kind",
+        "period",
+        "comparison",
+        "threshold_shown",
+        "severity",
+        "is_active",
+    )
     list_filter = ("kind", "is_active", "severity", "unit_kind")
     search_fields = ("name", "metric__code", "metric__name_zh", "metric__name_en")
     autocomplete_fields = ("metric",)
@@ -79,6 +88,12 @@ class AlertRuleAdmin(admin.ModelAdmin):
         ),
         (_("Follow-up"), {"fields": ("follow_up_days",)}),
     )
+    list_select_related = ("metric",)
+
+    @admin.display(description=_("threshold"), ordering="threshold")
+    def threshold_shown(self, rule: AlertRule) -> str:
+        """0.9 of a behind-pace rule as "90.0%", a threshold in its metric's unit (not 0.900000)."""
+        return threshold_text(rule)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _is_hq(request) and super().has_add_permission(request)
@@ -145,11 +160,6 @@ class AlertEventInline(admin.TabularInline):
         return False
 
 
-def _plain(value) -> str:
-    """ "50.0000" → "50"; "—" for none."""
-    return "—" if value in (None, "") else f"{Decimal(value).normalize():f}"
-
-
 class ReadOnlyMixin:
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -173,10 +183,10 @@ class AlertAdmin(ReadOnlyMixin, ScopedAdmin):
         "owner",
         "deadline",
         "overdue",
-        "value",
+        "value_shown",
     )
     list_filter = ("status", OverdueFilter, "rule__kind", "rule", "cause")
-    list_select_related = ("unit", "rule", "owner")
+    list_select_related = ("unit", "rule", "owner", "metric")
     search_fields = ("unit__code", "unit__name_zh", "rule__name", "detail")
     date_hierarchy = "opened_on"
     inlines = [AlertEventInline]
@@ -184,6 +194,18 @@ class AlertAdmin(ReadOnlyMixin, ScopedAdmin):
     @admin.display(description=_("overdue"), boolean=True)
     def overdue(self, alert: Alert) -> bool:
         return is_overdue(alert)
+
+    readonly_fields = ("value_shown",)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        # The stored figure (12.500000) as the alert's page writes it.
+        fields = super().get_fields(request, obj)
+        return list(dict.fromkeys("value_shown" if name == "value" else name for name in fields))
+
+    @admin.display(description=_("value"), ordering="value")
+    def value_shown(self, alert: Alert) -> str:
+        """A behind-pace alert's pace as a percentage, another's figure in its metric's unit (not 0.853333)."""
+        return alert_value_text(alert) or "—"
 
 
 @admin.register(WeeklyReview)
@@ -206,12 +228,7 @@ class WeeklyReviewAdmin(ReadOnlyMixin, ScopedAdmin):
             metric = metrics.get(line.get("metric"))
             lines.append(
                 _("%(metric)s: target %(target)s, actual %(actual)s, attainment %(attainment)s")
-                % {
-                    "metric": metric.name if metric else line.get("metric"),
-                    "target": _plain(line.get("target")),
-                    "actual": _plain(line.get("actual")),
-                    "attainment": f"{Decimal(line['attainment']) * 100:.1f}%" if line.get("attainment") else "—",
-                }
+                % {"metric": metric.name if metric else line.get("metric"), **missed_figures(line, metric)}
             )
         return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in lines))
 

@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from alerts import selectors
+from alerts.figures import alert_value_text, missed_figures, threshold_text
 from alerts.forms import (
     AlertFilterForm,
     AlertFollowUpForm,
@@ -136,7 +137,7 @@ def rule_description(rule: AlertRule) -> str:
         "metric": rule.metric.name if rule.metric_id else "",
         "period": rule.get_period_display(),
         "comparison": rule.get_comparison_display() if rule.comparison else "",
-        "threshold": f"{rule.threshold.normalize():f}" if rule.threshold is not None else "—",
+        "threshold": threshold_text(rule),
         "days": rule.days_running,
         "k": f"{rule.k.normalize():f}" if rule.k is not None else "—",
         "window": rule.window_days,
@@ -238,6 +239,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
         "alert": alert,
         "today": today,
         "rule_text": rule_description(alert.rule),
+        "value_text": alert_value_text(alert),
         "history": _history_rows(alert),
         "may_act": may_act,
         "update_form": update_form,
@@ -280,25 +282,21 @@ def _week_param(request: HttpRequest, weeks: list[datetime.date]) -> tuple[datet
     return week, ""
 
 
-def _metric_names(reviews) -> dict[str, str]:
+def _metric_names(reviews) -> dict[str, Metric]:
+    """The metrics the reviews' missed targets name, by code (their names and units)."""
     codes = {entry.get("metric") for review in reviews for entry in (review.missed or []) if isinstance(entry, dict)}
-    return {metric.code: metric.name for metric in Metric.objects.filter(code__in=codes - {None})}
+    return {metric.code: metric for metric in Metric.objects.filter(code__in=codes - {None})}
 
 
-def _missed_rows(review: WeeklyReview, names: dict[str, str]) -> list[dict]:
+def _missed_rows(review: WeeklyReview, metrics: dict[str, Metric]) -> list[dict]:
+    """The week's missed targets as kpi_format writes them: the figures with the decimals of the metric's
+    unit and the unit beside them ("50 户", not "50.0000"), the attainment as "76.0%"."""
     rows = []
     for entry in review.missed or []:
         if not isinstance(entry, dict):
             continue
-        attainment = entry.get("attainment")
-        rows.append(
-            {
-                "metric": names.get(entry.get("metric"), entry.get("metric")),
-                "target": entry.get("target"),
-                "actual": entry.get("actual"),
-                "attainment": None if attainment is None else f"{float(attainment) * 100:.1f} %",
-            }
-        )
+        metric = metrics.get(entry.get("metric"))
+        rows.append({"metric": metric.name if metric else entry.get("metric"), **missed_figures(entry, metric)})
     return rows
 
 

@@ -470,7 +470,7 @@ class TieringRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("progress %"), ordering="progress")
     def progress_label(self, run: TieringRun) -> str:
-        return f"{run.progress} %"
+        return f"{run.progress}%"
 
     def tier_month_view(self, request: HttpRequest) -> HttpResponse:
         if not _may_change_network(request):

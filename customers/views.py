@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit
 from customers import selectors
 from customers.tables import matrix_rows, matrix_table, moved_down_table
+from kpi.templatetags.kpi_format import kpi_count
 from lib.periods import parse_month, period_of
 from staff.access import Scope, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
@@ -211,9 +212,9 @@ def _page_links(request: HttpRequest, params: PageParams, page) -> dict:
 
 def _direction_word(change: int) -> str:
     if change > 0:
-        return _("up %(count)s") % {"count": change}
+        return _("up %(count)s") % {"count": kpi_count(change)}
     if change < 0:
-        return _("down %(count)s") % {"count": -change}
+        return _("down %(count)s") % {"count": kpi_count(-change)}
     return _("unchanged")
 
 

@@ -70,9 +70,11 @@ from kpi.services.templates import (
     version_start_problem,
     weights_problem,
 )
+from kpi.templatetags.kpi_format import metric_scale, unit_scale
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter
 from lib.exports import table_response
+from lib.numbers import plain_number
 from lib.periods import PERIOD_FORMATS_TEXT, Period, parse_date, parse_period
 from lib.periods_forms import MonthField, PeriodField
 from lib.stored_messages import shown_message
@@ -90,6 +92,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def _shown_fields(fields, shown: dict[str, str]) -> list[str]:
+    """A read-only change form's fields with each stored figure swapped for its display method (the
+    admin would write a DecimalField with its column's four decimals: 12934.0000)."""
+    return list(dict.fromkeys(shown.get(name, name) for name in fields))  # each once, where the figure was
+
+
+def _figure(value, metric: Metric | None = None, *, unit: str | None = None) -> str:
+    """A stored figure as the pages write it (kpi_format): the decimals of its metric's unit, thousands
+    grouped ("12,934.00" for 万元, "4,889" for 户), never the column's four ("12934.0000"); "—" for none."""
+    if metric is not None:
+        return metric_scale(metric).write(value)
+    return unit_scale(unit).write(value) if unit else plain_number(value)
 
 
 @admin.register(Metric)
@@ -128,6 +144,12 @@ class TargetForm(forms.ModelForm):
     class Meta:
         model = Target
         fields = ("unit", "staff", "metric", "period", "value")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The box shows the stored target without its column's trailing zeros: 4889, not 4889.0000.
+        if self.instance.pk and self.instance.value is not None and "value" in self.initial:
+            self.initial["value"] = plain_number(self.instance.value)
 
     def clean_period(self) -> str:
         # The model stores the code; clean() below needs the period's kind and dates.
@@ -177,11 +199,19 @@ class TargetChangeInline(admin.TabularInline):
 
     model = TargetChange
     fk_name = "target"
-    fields = ("changed_at", "old_value", "new_value", "changed_by", "source")
+    fields = ("changed_at", "old_value_shown", "new_value_shown", "changed_by", "source")
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("old value"))
+    def old_value_shown(self, change: TargetChange) -> str:
+        return _figure(change.old_value, change.target.metric if change.target_id else None)
+
+    @admin.display(description=_("new value"))
+    def new_value_shown(self, change: TargetChange) -> str:
+        return _figure(change.new_value, change.target.metric if change.target_id else None)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -190,14 +220,14 @@ class TargetChangeInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).select_related("changed_by")
+        return super().get_queryset(request).select_related("changed_by", "target__metric")
 
 
 @admin.register(Target)
 class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
     csv_importer = CsvImporter("targets", TARGET_COLUMNS, targets_import, user_kwarg="changed_by")
     form = TargetForm
-    list_display = ("period", "unit", "staff", "metric", "value", "updated_at", "updated_by")
+    list_display = ("period", "unit", "staff", "metric", "value_shown", "updated_at", "updated_by")
     list_filter = ("period_kind", "metric")
     search_fields = ("unit__code", "staff__code", "period")
     autocomplete_fields = ("unit", "staff", "metric")
@@ -214,6 +244,10 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
         if scope.everything:
             return queryset
         return queryset.filter(Q(unit__in=scope.units()) | scope.staff_records(span=("period_start", "period_end")))
+
+    @admin.display(description=_("target"), ordering="value")
+    def value_shown(self, target: Target) -> str:
+        return _figure(target.value, target.metric)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -262,8 +296,8 @@ class TargetChangeAdmin(ReadOnlyAdmin):
         "period",
         "entity_code",
         "metric_code",
-        "old_value",
-        "new_value",
+        "old_value_shown",
+        "new_value_shown",
         "changed_by",
         "source",
     )
@@ -272,15 +306,44 @@ class TargetChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "changed_at"
     list_select_related = ("changed_by",)
 
+    def get_queryset(self, request: HttpRequest):
+        # The metric's unit by its code (a change outlives its target), for the figures' decimals.
+        unit = Metric.objects.filter(code=OuterRef("metric_code")).values("unit")[:1]
+        return super().get_queryset(request).annotate(metric_unit=Subquery(unit))
+
+    readonly_fields = ("old_value_shown", "new_value_shown")
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return _shown_fields(
+            super().get_fields(request, obj), {"old_value": "old_value_shown", "new_value": "new_value_shown"}
+        )
+
+    @admin.display(description=_("old value"), ordering="old_value")
+    def old_value_shown(self, change: TargetChange) -> str:
+        return _figure(change.old_value, unit=getattr(change, "metric_unit", None))
+
+    @admin.display(description=_("new value"), ordering="new_value")
+    def new_value_shown(self, change: TargetChange) -> str:
+        return _figure(change.new_value, unit=getattr(change, "metric_unit", None))
+
 
 @admin.register(Fact)
 class FactAdmin(CsvImportMixin, ReadOnlyAdmin):
     csv_importer = CsvImporter("facts", FACT_COLUMNS, facts_import, user_kwarg="created_by")
-    list_display = ("date", "unit", "staff", "metric", "value", "batch", "updated_at")
+    list_display = ("date", "unit", "staff", "metric", "value_shown", "batch", "updated_at")
     list_filter = ("metric",)
     search_fields = ("unit__code", "staff__code")
     date_hierarchy = "date"
     list_select_related = ("unit", "staff", "metric", "batch")
+
+    readonly_fields = ("value_shown",)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return _shown_fields(super().get_fields(request, obj), {"value": "value_shown"})
+
+    @admin.display(description=_("value"), ordering="value")
+    def value_shown(self, fact: Fact) -> str:
+        return _figure(fact.value, fact.metric)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Read-only by hand, but an upload goes through the facts service like the API does.

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Area, OrgUnit, OutletFormat, _localized, code_validator
+from lib.numbers import plain_number
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS
 from staff.models import StaffMember
 
@@ -240,7 +241,7 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         who = self.staff.code if self.staff_id else self.unit.code
-        return f"{self.date} {who} {self.metric.code}={self.value}"
+        return f"{self.date} {who} {self.metric.code}={plain_number(self.value)}"
 
 
 class Target(models.Model):
@@ -311,7 +312,7 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         who = self.staff.code if self.staff_id else self.unit.code
-        return f"{self.period} {who} {self.metric.code} → {self.value}"
+        return f"{self.period} {who} {self.metric.code} → {plain_number(self.value)}"
 
 
 class TargetChange(models.Model):
@@ -349,8 +350,9 @@ class TargetChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        # "—" for a target that did not exist before (or no longer does): a reader sees no "None".
-        old, new = ("—" if value is None else value for value in (self.old_value, self.new_value))
+        # "—" for a target that did not exist before (or no longer does): a reader sees no "None", and
+        # no stored column's trailing zeros ("2500", not "2500.0000").
+        old, new = (plain_number(value) for value in (self.old_value, self.new_value))
         return f"{self.period} {self.entity_code} {self.metric_code}: {old} → {new}"
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,13 +43,20 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 
 
 def xlsx_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence], *, title: str = "BankOps"
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    title: str = "BankOps",
+    formats: Sequence[str | None] | None = None,
 ) -> HttpResponse:
+    """`formats`: an Excel number format per column ("#,##0.00", "0.0%"; None: General), so a sheet
+    shows the page's decimals while each cell keeps its exact figure."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([safe_cell(cell) for cell in header])
     for row in rows:
-        sheet.append([safe_cell(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, safe_cell(cell), formats, index) for index, cell in enumerate(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
@@ -56,8 +64,24 @@ def xlsx_response(
     return response
 
 
-def table_response(format_name: str, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    """`format_name` is 'csv' or 'xlsx' (the ?export= of a page)."""
+def _xlsx_cell(sheet, value, formats: Sequence[str | None] | None, index: int):
+    number_format = formats[index] if formats and index < len(formats) else None
+    if number_format is None or not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def table_response(
+    format_name: str,
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    formats: Sequence[str | None] | None = None,
+) -> HttpResponse:
+    """`format_name` is 'csv' or 'xlsx' (the ?export= of a page); `formats`: the XLSX number formats."""
     if format_name == "xlsx":
-        return xlsx_response(filename, header, rows)
+        return xlsx_response(filename, header, rows, formats=formats)
     return csv_response(filename, header, rows)

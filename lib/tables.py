@@ -18,27 +18,29 @@ value and its kind).
 
 The kinds say how a value is written where the renderings differ: a file keeps numbers and dates as they
 are (a spreadsheet computes with them) and writes a boolean as a word ("yes", or empty); a page groups
-thousands, shows a fraction as a percentage and a date as YYYY-MM-DD.
+thousands, shows a fraction as a percentage and a date as YYYY-MM-DD (lib.numbers: the same grammar as
+the KPI pages' kpi_format). An XLSX download shows each number column with the page's decimals (a
+number format: the cell keeps the exact figure); a CSV writes a figure without its trailing zeros.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from lib.exports import table_response
+from lib.numbers import PERCENT_PLACES, format_number, format_percent
 
 TEXT = "text"
 INTEGER = "integer"
-DECIMAL = "decimal"  # `places` decimals on a page; as it is in a file
-FRACTION = "fraction"  # 1.385 is 138.5 %: a percentage on a page, the fraction in a file
+DECIMAL = "decimal"  # `places` decimals on a page (2 when not said: money in 万元); as it is in a file
+FRACTION = "fraction"  # 1.385 is 138.5 %: a percentage on a page (one decimal), the fraction in a file
+DEFAULT_DECIMAL_PLACES = 2
 DATE = "date"
 BOOLEAN = "boolean"  # a word (`yes`) or nothing in a file
 YES = gettext_lazy("yes")
@@ -68,7 +70,8 @@ class Column:
     key: its name: the API's field name, and how `Table.only()` picks it.
     label: its header (translatable: give a gettext_lazy string, it is read in the reader's language).
     value: the attribute path ("outlet.code") or a function of the row.
-    kind: one of KINDS; `places`: the decimals a page shows of a DECIMAL (None: as many as it has).
+    kind: one of KINDS; `places`: the decimals a page shows of a DECIMAL (None: 2, as money in 万元;
+        never the stored column's four).
     yes: what a file writes for a true BOOLEAN (a false one is empty).
     file: what a download writes instead of the value, a function of the row (e.g. "new" for an outlet
         ranked for the first time where the API says null).
@@ -116,15 +119,27 @@ class Column:
             return ""
         if self.kind == BOOLEAN:
             return str(self.yes) if value else ""
+        # Numbers by lib.numbers, the grammar of kpi/templatetags/kpi_format.py's rule.
         if self.kind == INTEGER:
-            return floatformat(value, "0g")
+            return format_number(value, 0)
         if self.kind == DECIMAL:
-            return floatformat(value, f"{-1 if self.places is None else self.places}g")
+            return format_number(value, DEFAULT_DECIMAL_PLACES if self.places is None else self.places)
         if self.kind == FRACTION:
-            return f"{floatformat(Decimal(str(value)) * 100, '1g')}%"
+            return format_percent(value, places=PERCENT_PLACES)
         if self.kind == DATE:
             return value.isoformat()
         return str(value)
+
+    @property
+    def excel_format(self) -> str | None:
+        """The number format of its cells in an XLSX download: the page's decimals (None: General)."""
+        if self.kind == INTEGER:
+            return "#,##0"
+        if self.kind == DECIMAL and self.places is not None:
+            return "#,##0" + ("." + "0" * self.places if self.places else "")
+        if self.kind == FRACTION:
+            return "0." + "0" * PERCENT_PLACES + "%"
+        return None
 
     @property
     def css(self) -> str:
@@ -179,7 +194,13 @@ class Table:
     def response(self, format_name: str, filename: str, rows: Iterable[Any]) -> HttpResponse:
         """The download: `format_name` is "csv" or "xlsx" (a page's ?export=), `filename` without its
         extension."""
-        return table_response(format_name, filename, self.header(), self.file_rows(rows))
+        return table_response(
+            format_name,
+            filename,
+            self.header(),
+            self.file_rows(rows),
+            formats=[column.excel_format for column in self.columns],
+        )
 
     # -- pages -----------------------------------------------------------------------------------------
 

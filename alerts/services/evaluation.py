@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
+from kpi.templatetags.kpi_format import format_number, format_percent, places_of, unit_scale
 from lib.locks import named_lock
 from lib.periods import PERIOD_LABELS, PeriodKind
 from staff.access import unit_heads
@@ -295,7 +296,7 @@ def _sudden_change(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
                 "sigmas": f"{row.sigmas:+.1f}",
                 "mean": _amount(row.average, unit),
                 "days": row.points,
-                "spread": f"{row.spread:.4g}",
+                "spread": _spread(row.spread, unit),
             },
         )
         for row in both.itertuples()
@@ -465,10 +466,15 @@ def _stored(value: Decimal | None) -> Decimal | None:
 
 
 def _percent(fraction: Decimal) -> str:
-    return f"{float(fraction) * 100:.1f}%"
+    """A fraction as the pages write it (kpi_format): 0.89 → "89.0%"."""
+    return format_percent(fraction)
 
 
 def _amount(value: Decimal, unit: str) -> str:
-    if unit == "%":
-        return f"{float(value):.2f}%"
-    return f"{float(value):,.2f} {unit}"
+    """A figure in its metric's unit as the pages write it (kpi_format): "12.5 分钟", "85.1%", "12.00 万元"."""
+    return unit_scale(unit).write(value, with_unit=True)
+
+
+def _spread(value: float, unit: str) -> str:
+    """A standard deviation, in the metric's unit with at least one decimal (a count's spread is 2.4)."""
+    return format_number(value, max(places_of(unit), 1))

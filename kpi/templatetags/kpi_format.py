@@ -1,17 +1,26 @@
-"""How KPI numbers are written on pages (DOMAIN.md §4, §8).
+"""How KPI numbers are written on pages: the one rule of units and decimals (DOMAIN.md §4, §8;
+docs/architecture.md "Numbers on pages"). The grammar under it (half up, "," for thousands, "-" for a
+negative figure, "%" glued, "—" for nothing) is lib/numbers.py.
 
-Money (万元) with two decimals, counts (户, 笔, 人, 件) whole, minutes with one decimal, a metric whose
-unit is % in percent with two decimals (it is stored in percent already: 85 means 85 %), and the
-fractions of the arithmetic (attainment, time progress) as a percentage with one decimal. Every figure
-has thousands separators; nothing is capped (653 % of plan is a real figure). A missing value is "—".
+Decimals by unit, fixed: money 2 (万元 and 亿元 alike), counts (户, 笔, 人, 件) 0, minutes 1, and every
+percentage 1: a metric whose unit is % (stored in percent already: 85 means 85 %) and the fractions of the
+arithmetic (attainment, time progress, a change) alike. A required-per-day of a count keeps one decimal
+(2.4 sign-ups a day is a rate, not a count). Nothing is capped (653 % of plan is a real figure).
 
-Large money is written in 亿元 (1 亿 = 10,000 万): the scale is chosen for a whole row or series, never
-cell by cell, so the figures of a scorecard line (actual, target, gap, per day) or of a chart share one
-unit, which `kpi_unit` names. Pass the line (or a Scale) instead of the metric to get it:
+Money is in 万元 with thousands separators. 亿元 is used only for a column or a chart series of one
+metric's figures (a metric's history: its actual, target and pace, read against each other on one
+axis), and then for the whole of it, when its largest absolute figure reaches `YI_YUAN_THRESHOLD`
+(10,000 万元 = 1 亿元); the unit is written once, in the header or on the axis (`kpi_unit`), and the
+exact 万元 figure is one hover away (`kpi_exact`). A table whose rows are different metrics (the
+scorecard, its phone cards, the behind-pace list, contests, benchmarks, alerts) and a list of customers
+stay in each metric's own unit: there a switch would either mix units in one column or round a small
+flow or a gap to "0.00" (a 70 万 gap of a 4.6 亿 balance is "-70.00", never "-0.01" or "0.00"), and
+a flow's row would change unit with the period.
 
     {% load kpi_format %}
     {{ line.actual|kpi_value:line }} {{ line|kpi_unit }}   {{ line.attainment|kpi_percent }}
-    {{ day|kpi_date:"weekday" }}   {{ run.facts_loaded_at|kpi_datetime }}
+    {{ change|kpi_percent:"signed" }}  {{ gap|kpi_gap:line }}  {{ value|kpi_amount:metric }}
+    {{ customers|kpi_count }}   {{ day|kpi_date:"weekday" }}   {{ run.facts_loaded_at|kpi_datetime }}
 
 Dates are written in the reader's language: 2026年11月24日 in Chinese, 24 Nov 2026 in English.
 """
@@ -21,32 +30,40 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import dateformat, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from lib.numbers import MISSING, PERCENT_PLACES, format_number, format_percent, nice_axis, to_decimal
+
 register = template.Library()
-
-MISSING = "—"
-
-# Decimal places by metric unit; anything not listed (a count) is whole.
-_PLACES = {"万元": 2, "%": 2, "分钟": 1}
 
 WAN_YUAN = "万元"
 YI_YUAN = "亿元"
 WAN_PER_YI = Decimal(10_000)  # 1 亿元 = 10,000 万元
+YUAN_PER_WAN = Decimal(10_000)  # 1 万元 = 10,000 元
+# A column or series of money is written in 亿元 once its largest absolute figure reaches this many 万元.
+YI_YUAN_THRESHOLD = WAN_PER_YI
+
+# Decimal places by unit; anything not listed (a count: 户, 笔, 人, 件) is whole.
+_PLACES = {WAN_YUAN: 2, YI_YUAN: 2, "%": PERCENT_PLACES, "分钟": 1}
 
 
-def _places(metric) -> int:
-    return _PLACES.get(getattr(metric, "unit", None), 0)
+def places_of(unit: str | None) -> int:
+    """The decimals a figure in `unit` is written with."""
+    return _PLACES.get(unit or "", 0)
+
+
+def _decimal(value) -> Decimal | None:
+    return to_decimal(value)
 
 
 @dataclass(frozen=True)
 class Scale:
-    """How the amounts of a row or a chart are written: in `unit`, divided by `divisor`, with `places`
+    """How the amounts of a column or a chart are written: in `unit`, divided by `divisor`, with `places`
     decimals. `label` says the unit in words (the title of the unit cell)."""
 
     unit: str
@@ -69,68 +86,88 @@ class Scale:
             return None
         return float(number.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)) + 0.0
 
+    def write(self, value, *, signed: bool = False, with_unit: bool = False) -> str:
+        """A figure of this column: "12,934.00", or with `with_unit` "12,934.00 万元", "85.1%" (the
+        percent sign glued; "—" alone when there is none)."""
+        text = format_number(self.of(value), self.places, signed=signed)
+        if not with_unit or text == MISSING or not self.unit:
+            return text
+        return f"{text}{self.unit}" if self.unit == "%" else f"{text} {self.unit}"  # "85.1%", "12.00 万元"
+
+    def axis(self, values: Iterable) -> dict | None:
+        """The value axis of a chart of these figures (given in the metric's unit, scaled here), for its
+        json_script payload: ticks that stay distinct with this scale's decimals (lib.numbers.nice_axis)."""
+        axis = nice_axis((self.of(value) for value in values), self.places)
+        return axis.as_json() if axis else None
+
+
+def unit_scale(unit: str, label: str | None = None) -> Scale:
+    """Figures in `unit` as they are."""
+    return Scale(unit=unit, divisor=Decimal(1), places=places_of(unit), label=str(label if label is not None else unit))
+
 
 def metric_scale(metric) -> Scale:
     """The metric's own unit, unscaled."""
     label = metric.get_unit_display() if hasattr(metric, "get_unit_display") else getattr(metric, "unit", "")
-    return Scale(unit=getattr(metric, "unit", ""), divisor=Decimal(1), places=_places(metric), label=str(label))
+    return unit_scale(getattr(metric, "unit", "") or "", label)
 
 
-def amount_scale(metric, values: Iterable) -> Scale:
-    """万元 amounts whose largest (in absolute value) reaches 1 亿 are written in 亿元 with two decimals;
-    everything else in the metric's own unit."""
-    scale = metric_scale(metric)
-    if scale.unit != WAN_YUAN:
+YI_YUAN_LABEL = _("亿元 (100,000,000 CNY)")
+
+
+def column_scale(values: Iterable, *, unit: str = WAN_YUAN, label: str | None = None) -> Scale:
+    """The rule for a column or a series of figures in `unit`: money (万元) whose largest absolute
+    figure reaches YI_YUAN_THRESHOLD is written in 亿元, every figure of it; anything else as it is.
+    8,500 and 23,000 万元 → 亿元: "0.85", "2.30"."""
+    scale = unit_scale(unit, label)
+    if unit != WAN_YUAN:
         return scale
     numbers = [abs(number) for number in map(_decimal, values) if number is not None]
-    if numbers and max(numbers) >= WAN_PER_YI:
-        return Scale(unit=YI_YUAN, divisor=WAN_PER_YI, places=2, label=str(_("亿元 (100,000,000 CNY)")))
+    if numbers and max(numbers) >= YI_YUAN_THRESHOLD:
+        return Scale(unit=YI_YUAN, divisor=WAN_PER_YI, places=places_of(YI_YUAN), label=str(YI_YUAN_LABEL))
     return scale
 
 
+def amount_scale(metric, values: Iterable) -> Scale:
+    """column_scale for one metric's figures (a history's actual, target and pace; a chart's series)."""
+    if getattr(metric, "unit", None) != WAN_YUAN:
+        return metric_scale(metric)
+    return column_scale(values, unit=WAN_YUAN, label=metric_scale(metric).label)
+
+
+# Money kept in 元 (a customer's AUM) written in 万元 like all money: scale.of(1234567) is 123.4567.
+YUAN_IN_WAN = Scale(unit=WAN_YUAN, divisor=YUAN_PER_WAN, places=places_of(WAN_YUAN), label=WAN_YUAN)
+
+
 def scale_of(subject) -> Scale:
-    """A Scale as it is; a scorecard line scaled by its actual and target; a metric unscaled."""
+    """A Scale as it is; a metric, or a scorecard line (anything with a `metric`), in the metric's own
+    unit: a scorecard's rows are different metrics, so its money is 万元 for every period and every
+    line, its gaps included."""
     if isinstance(subject, Scale):
         return subject
     if hasattr(subject, "metric") and hasattr(subject, "actual"):
-        return amount_scale(subject.metric, (subject.actual, subject.target))
+        return metric_scale(subject.metric)
     return metric_scale(subject)
-
-
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def format_number(value, places: int, *, signed: bool = False) -> str:
-    """1234567.5 → "1,234,567.50" (half up); "—" for None. `signed` writes "+" before a positive figure."""
-    number = _decimal(value)
-    if number is None:
-        return MISSING
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # no "-0.00"
-    text = f"{rounded:,f}"
-    return f"+{text}" if signed and rounded > 0 else text
 
 
 @register.filter
 def kpi_value(value, subject) -> str:
     """An actual, a target or any amount, with the decimals of its unit. `subject` is the metric (its own
-    unit), a scorecard line (万元 or 亿元 for the whole line) or a Scale."""
-    scale = scale_of(subject)
-    return format_number(scale.of(value), scale.places)
+    unit), a scorecard line (its metric's unit) or a Scale (a column in 万元 or 亿元)."""
+    return scale_of(subject).write(value)
+
+
+@register.filter
+def kpi_amount(value, subject) -> str:
+    """Like kpi_value, with the unit after the figure: "12,934.00 万元", "4,889 户" (a figure that stands
+    alone, with no unit cell or header beside it)."""
+    return scale_of(subject).write(value, with_unit=True)
 
 
 @register.filter
 def kpi_gap(value, subject) -> str:
-    """Gap to pace: like kpi_value, with "+" when ahead of pace."""
-    scale = scale_of(subject)
-    return format_number(scale.of(value), scale.places, signed=True)
+    """Gap to pace, or any change of an amount: like kpi_value, with "+" when ahead (or up)."""
+    return scale_of(subject).write(value, signed=True)
 
 
 @register.filter
@@ -138,6 +175,19 @@ def kpi_per_day(value, subject) -> str:
     """Required per remaining day: a count gets one decimal (2.4 sign-ups a day is not "2")."""
     scale = scale_of(subject)
     return format_number(scale.of(value), max(scale.places, 1))
+
+
+@register.filter
+def kpi_yuan(value) -> str:
+    """An amount kept in 元 (a customer's average daily AUM) in 万元: 1234567.89 → "123.46". A list of
+    customers is never scaled to 亿元: each row is one customer, and a small one would read "0.00"."""
+    return YUAN_IN_WAN.write(value)
+
+
+@register.filter
+def kpi_count(value) -> str:
+    """A number of things (customers, outlets, alerts): whole, thousands grouped: 4889 → "4,889"."""
+    return format_number(value, 0)
 
 
 @register.filter
@@ -162,17 +212,14 @@ def kpi_unit_label(subject) -> str:
 def kpi_exact(value, metric) -> str:
     """The figure in the metric's own unit, with the unit: "46,123.45 万元" (the title of a figure written
     in 亿元, so the exact amount is one hover away)."""
-    figure = kpi_value(value, metric)
-    return figure if figure == MISSING else f"{figure} {getattr(metric, 'unit', '')}".strip()
+    return metric_scale(metric).write(value, with_unit=True)
 
 
 @register.filter
-def kpi_percent(fraction) -> str:
-    """A fraction as a percentage with one decimal: 1.3845 → "138.5%"."""
-    number = _decimal(fraction)
-    if number is None:
-        return MISSING
-    return f"{format_number(number * 100, 1)}%"
+def kpi_percent(fraction, style: str = "") -> str:
+    """A fraction as a percentage with one decimal, the sign glued: 1.3845 → "138.5%". With "signed" (a
+    change: 环比, 同比) a positive figure gets "+": 0.123 → "+12.3%", -0.5123 → "-51.2%"."""
+    return format_percent(fraction, signed=style == "signed")
 
 
 @register.filter

@@ -126,16 +126,21 @@ def trend_chart_data(
 ) -> dict:
     """What static/js/charts.js draws: the days (written in the reader's language) and, per metric code,
     the actual and the pace line (target × time progress, or the target for a level), scaled like the
-    tables (万元 or 亿元), with None for a day without figures."""
+    history's table (万元, or 亿元 for the whole series: kpi_format's rule), with None for a day without
+    figures, and the value axis whose ticks stay distinct with the series' decimals."""
     metrics = {}
     for metric, points in series.items():
         scale = series_scale(metric, points)
         days = [points.get(day) for day in history_days]
+        actual = [scale.chart_value(point.actual) if point else None for point in days]
+        pace = [scale.chart_value(point.pace) if point else None for point in days]
         metrics[metric.code] = {
-            "actual": [scale.chart_value(point.actual) if point else None for point in days],
-            "pace": [scale.chart_value(point.pace) if point else None for point in days],
+            "actual": actual,
+            "pace": pace,
             "unit": scale.unit,
             "places": scale.places,
+            # The value axis: ticks that stay distinct with `places` decimals (static/js/numbers.js).
+            "axis": scale.axis(value for point in days if point for value in (point.actual, point.pace)),
         }
     return {
         "dates": [format_date(day, "short") for day in history_days],

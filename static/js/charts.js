@@ -6,8 +6,11 @@
  *   <div class="chart chart-trend" data-chart="trend" data-source="metric-history" data-metric="CODE">
  * The source (one blob for all the metrics of a page) is
  *   {"dates": ["11月24日", …], "names": {"actual": "…", "pace": "…"},
- *    "metrics": {"CODE": {"actual": [n|null, …], "pace": [n|null, …], "unit": "万元", "places": 2}}}
- * where null is a day without published figures: a gap in the line, never a zero.
+ *    "metrics": {"CODE": {"actual": [n|null, …], "pace": [n|null, …], "unit": "万元", "places": 2,
+ *                         "axis": {"min": n, "max": n, "interval": n, "places": 2} | null}}}
+ * where null is a day without published figures: a gap in the line, never a zero. The figures come scaled
+ * (万元, or 亿元 for the whole series) and rounded by the server; static/js/numbers.js (loaded first)
+ * writes them and the axis, whose ticks the server chose so that no two read alike.
  *
  * Once ECharts has rendered a chart, its container gets data-chart-drawn="1" (the browser tests wait for
  * it). A hidden container (display: none, as the scorecard's table is on a phone) is drawn when a resize
@@ -63,19 +66,6 @@
     };
   }
 
-  function numberFormat(places) {
-    var language = document.documentElement.lang || undefined;
-    var format;
-    try {
-      format = new Intl.NumberFormat(language, { minimumFractionDigits: places, maximumFractionDigits: places });
-    } catch (error) {
-      format = new Intl.NumberFormat(undefined, { minimumFractionDigits: places, maximumFractionDigits: places });
-    }
-    return function (value) {
-      return value === null || value === undefined || value === "-" ? "—" : format.format(value);
-    };
-  }
-
   function sparklineOption(data, metric) {
     return {
       animation: false,
@@ -91,14 +81,16 @@
   }
 
   function trendOption(data, metric) {
-    var format = numberFormat(metric.places);
+    var format = window.BankOpsNumbers.formatter(metric.places);
+    var yAxis = window.BankOpsNumbers.valueAxis(metric.axis, metric.places);
+    yAxis.name = metric.unit;
     return {
       animation: false,
       grid: { left: 16, right: 24, top: 48, bottom: 16, containLabel: true },
       legend: { top: 0, data: [data.names.actual, data.names.pace] },
       tooltip: { trigger: "axis", valueFormatter: format },
       xAxis: { type: "category", data: data.dates, boundaryGap: false },
-      yAxis: { type: "value", name: metric.unit, scale: true, axisLabel: { formatter: format } },
+      yAxis: yAxis,
       series: [
         line(data.names.actual, metric.actual, {
           color: COLORS.actual,

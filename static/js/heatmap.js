@@ -4,7 +4,8 @@
  * Reads the cells from the json_script "overview-data" (bankops/views.py _chart_data) and draws them with
  * the vendored Apache ECharts. The HTML table under the chart holds the same cells as words and stays the
  * accessible source; the chart is an addition, shown from tablet width up (not on phones, not in print).
- * Each cell carries a sign as well as a colour (✓ ! ✕ ○), so colour is never the only cue.
+ * Each cell carries a sign as well as a colour (✓ ! ✕ ○), so colour is never the only cue. Its percentage
+ * is written by static/js/numbers.js (loaded first), as the table writes it: "6,200.5%".
  * Sets data-chart-drawn="1" on the container once ECharts has finished drawing.
  */
 (function () {
@@ -42,7 +43,7 @@
             encodeHTML(data.units[value[1]].name) +
             "<br>" +
             encodeHTML(data.metrics[value[0]] + ": " + STYLE[state.key].sign + " " + state.label);
-          return value[3] === null ? text : text + encodeHTML(" (" + value[3] + "%)");
+          return value[3] === null ? text : text + encodeHTML(" (" + BankOpsNumbers.percent(value[3], 1) + ")");
         },
       },
       grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
@@ -82,7 +83,7 @@
             formatter: function (params) {
               var value = params.value;
               var sign = STYLE[states[value[2]].key].sign;
-              return value[3] === null ? sign : sign + " " + value[3] + "%";
+              return value[3] === null ? sign : sign + " " + BankOpsNumbers.percent(value[3], 1);
             },
             fontSize: 11,
           },

@@ -13,6 +13,11 @@
 
   var WIDE_ENOUGH = "(min-width: 600px)";
   var BEFORE = "#9fb3c8";
+
+  // Counts of customers, written as the tables write them (static/js/numbers.js, loaded first): 4,889.
+  function count(value) {
+    return BankOpsNumbers.format(value, 0);
+  }
   var NOW = "#b3261e";
 
   // ECharts puts what a tooltip formatter returns into the page as HTML, and tier names are edited in the
@@ -25,10 +30,10 @@
     return {
       animation: false,
       aria: { enabled: false }, // the table below is what assistive technology reads
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: count },
       legend: { top: 0, data: [data.beforeLabel, data.nowLabel] },
       grid: { left: 8, right: 96, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "value", minInterval: 1 },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { formatter: count } },
       yAxis: { type: "category", inverse: true, data: data.tiers, axisLabel: { fontSize: 12 } },
       series: [
         {
@@ -36,7 +41,14 @@
           type: "bar",
           data: data.before,
           itemStyle: { color: BEFORE },
-          label: { show: true, position: "right", fontSize: 11 },
+          label: {
+            show: true,
+            position: "right",
+            fontSize: 11,
+            formatter: function (params) {
+              return count(params.value);
+            },
+          },
         },
         {
           name: data.nowLabel,
@@ -48,7 +60,7 @@
             position: "right",
             fontSize: 11,
             formatter: function (params) {
-              return params.value + " (" + data.changes[params.dataIndex] + ")";
+              return count(params.value) + " (" + data.changes[params.dataIndex] + ")";
             },
           },
         },
@@ -64,7 +76,7 @@
         position: "top",
         formatter: function (params) {
           var value = params.value;
-          return encodeHTML(data.from[value[1]] + " → " + data.to[value[0]] + ": " + value[2]);
+          return encodeHTML(data.from[value[1]] + " → " + data.to[value[0]] + ": " + count(value[2]));
         },
       },
       grid: { left: 8, right: 16, top: 48, bottom: 48, containLabel: true },
@@ -99,7 +111,13 @@
           type: "heatmap",
           data: data.cells,
           itemStyle: { borderColor: "#ffffff", borderWidth: 2 },
-          label: { show: true, fontSize: 11 },
+          label: {
+            show: true,
+            fontSize: 11,
+            formatter: function (params) {
+              return count(params.value[2]);
+            },
+          },
           emphasis: { itemStyle: { borderColor: "#2f80ed", borderWidth: 3 } },
         },
       ],

@@ -200,7 +200,7 @@ class TestThreshold:
 
         (alert,) = alerts_of(rule)
         assert (alert.unit, alert.value) == (network["GZ0101"], Decimal("12.5"))
-        assert "12.50" in alert.detail and "10.00" in alert.detail
+        assert "12.5 分钟" in alert.detail and "10.0 分钟" in alert.detail  # minutes: one decimal
 
     def test_satisfaction_is_compared_in_percent_below_85(self, network):
         # DOMAIN.md §4: a metric in % is written in percent, so 84.9 means 84.9 %.
@@ -265,7 +265,7 @@ class TestSuddenChange:
         (alert,) = alerts_of(rule)
         assert (alert.unit, alert.value) == (network["GZ0101"], Decimal("16.3"))
         # (16.3 − 12) / 1.41421 = 3.04
-        assert "+3.0" in alert.detail and "12.00%" in alert.detail
+        assert "+3.0" in alert.detail and "12.0%" in alert.detail  # a percentage: one decimal, glued
 
     def test_above_ignores_a_fall_and_below_or_either_catch_it(self, network):
         above = self.rule()

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -366,7 +367,10 @@ def test_the_review_page_lists_the_weeks_reviews_in_scope_with_what_was_missed(e
     page = _text(english.get("/reviews/"))
 
     assert "Tianhe Road Outlet" in page and "Huaqiangbei" not in page
-    assert "Mobile banking sign-ups" in page and "76.0 %" in page
+    # The review's JSON keeps "50.0000", "38.0000", "0.760000": written by kpi_format's rule.
+    assert "Mobile banking sign-ups" in page and "76.0%" in page and "76.0 %" not in page
+    assert '<td class="num">50 户</td><td class="num">38 户</td><td class="num">76.0%</td>' in page
+    assert "50.0000" not in page
     assert "2026-11-23 – 2026-11-29" in page
 
 
@@ -490,9 +494,10 @@ def test_measures_show_their_progress_as_an_accessible_progress_bar(english, uni
     page = _text(english.get(f"/plans/{plan.pk}/"))
 
     # The plan: (40 + 90) / 2 = 65 %.
-    assert '<progress max="100" value="65" aria-label="65 % done">65 %</progress>' in page
-    assert '<progress max="100" value="40" aria-label="40 % done">40 %</progress>' in page
-    assert "65 %" in _text(english.get("/plans/"))
+    # The percent sign glued to its figure (kpi_format's rule); the spoken label keeps its words.
+    assert '<progress max="100" value="65" aria-label="65 % done">65%</progress>' in page
+    assert '<progress max="100" value="40" aria-label="40 % done">40%</progress>' in page
+    assert "65%" in _text(english.get("/plans/"))
 
 
 def test_the_outlet_head_adds_a_measure_and_updates_its_progress(english, outlet_head, unit_manager, network):
@@ -592,3 +597,30 @@ def test_the_review_list_costs_the_same_queries_for_one_review_as_for_three(
     WeeklyReviewFactory(unit=network["GZ01"], status=ReviewStatus.ANSWERED, answered_by=UserFactory())
     with django_assert_num_queries(8):
         assert english.get("/reviews/").status_code == 200
+
+
+# -- figures written by kpi_format's rule --------------------------------------------------------------
+
+
+def test_an_alerts_figure_and_its_rules_threshold_are_written_in_the_metrics_unit(english, unit_manager, network):
+    wait = AlertFactory(
+        rule=AlertRuleFactory(threshold=Decimal("10.000000")),
+        unit=network["GZ0101"],
+        value=Decimal("12.500000"),
+    )
+    behind = AlertFactory(
+        rule=AlertRuleFactory(kind="behind_pace", threshold=Decimal("0.900000"), comparison=""),
+        unit=network["GZ0101"],
+        value=Decimal("0.853333"),
+    )
+    english.force_login(unit_manager)
+
+    wait_page = _text(english.get(f"/alerts/{wait.pk}/"))
+    behind_page = _text(english.get(f"/alerts/{behind.pk}/"))
+
+    # Minutes with one decimal and their unit; a pace-adjusted attainment as a percentage, sign glued.
+    assert 'Average waiting time <small class="muted">avg_wait_minutes</small>: 12.5 分钟' in wait_page
+    assert "above 10.0 分钟" in wait_page
+    assert ": 85.3%" in behind_page and "under 90.0%" in behind_page
+    for page in (wait_page, behind_page):
+        assert not re.search(r"\d+\.\d{4}\b", page)

@@ -551,7 +551,7 @@ def test_a_target_set_for_the_first_time_shows_its_old_value_as_a_dash_not_none(
 
     change = TargetChange.objects.get()
 
-    assert str(change) == "2026-11 GZ0101 deposit_balance: — → 2500.0000"
+    assert str(change) == "2026-11 GZ0101 deposit_balance: — → 2500"  # nor the column's 2500.0000
     with translation.override("zh-hans"):
         assert change.get_source_display() == "管理后台"
 

@@ -211,3 +211,24 @@ def test_the_api_serializer_has_the_columns_that_declare_an_api_field_in_order()
         {"code": "GZ0101", "deposits": "12345.6000", "vetoed": True},
         {"code": None, "deposits": None, "vetoed": False},
     ]
+
+
+def test_the_excel_download_shows_the_pages_decimals_and_keeps_the_exact_figures():
+    with translation.override("en"):
+        response = LINES.only("code", "deposits", "customers", "attainment").response("xlsx", "lines", [TIANHE])
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, tianhe = list(sheet.iter_rows())
+    # The cells keep 12345.6 and 1.3845; Excel shows 12,345.60, 12,345 and 138.5% as the page does.
+    assert [cell.value for cell in tianhe] == ["GZ0101", 12345.6, 12345, 1.3845]
+    assert [cell.number_format for cell in tianhe] == ["General", "#,##0.00", "#,##0", "0.0%"]
+    assert header[1].number_format == "General"  # a header is text
+
+
+def test_a_decimal_column_without_places_is_written_as_money_never_with_its_stored_decimals():
+    stored = Column("value", "Value", kind=DECIMAL)
+    negative = Column("fall", "Fall", kind=FRACTION)
+
+    assert stored.page_text(Decimal("12934.0000")) == "12,934.00"
+    assert stored.page_text(Decimal("89.3313")) == "89.33"
+    assert negative.page_text(Decimal("-0.5123")) == "-51.2%"  # the sign glued, one decimal
+    assert stored.excel_format is None  # a figure of any unit: General

@@ -421,3 +421,16 @@ def test_the_page_issues_as_many_queries_for_six_customers_as_for_sixty_six(
     assert response.context["page"].paginator.count == 61
     assert len(response.context["rows"]) == 50
     assert len(response.context["children"]) == 3
+
+
+def test_the_moved_down_list_writes_aum_in_wan_yuan_and_counts_with_separators(english, unit_manager, tiered):
+    english.force_login(unit_manager)
+
+    page = _page(english.get(URL.format("GZ01")))
+
+    # C2 fell from 4-star to 3-star: 200,000.00 元 → 199,999.99 元, in 万元 with two decimals (the
+    # download keeps 元, exact).
+    assert "Average daily AUM last month (万元)" in page and "Average daily AUM this month (万元)" in page
+    assert page.count('<td class="num">20.00</td>') == 2
+    assert "200,000.00" not in page and "200000.00" not in page
+    assert not re.search(r"\d+\.\d{4}\b", page)

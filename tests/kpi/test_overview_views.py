@@ -114,6 +114,7 @@ def test_the_heatmap_is_drawn_from_the_same_cells_by_a_static_script(english, un
     assert scripts == [
         '<script id="overview-data" type="application/json">',
         '<script src="/static/vendor/echarts-6.1.0/echarts.min.js" defer>',
+        '<script src="/static/js/numbers.js" defer>',  # writes the cells' percentages as the table does
         '<script src="/static/js/heatmap.js" defer>',
     ]
     assert 'id="overview-heatmap"' in page

@@ -579,7 +579,7 @@ def test_the_admin_add_form_refuses_a_target_that_already_exists(admin_client, n
     response = admin_client.post(TARGET_ADD_URL, form)
 
     assert response.context["adminform"].form.errors == {
-        "__all__": ["This target already exists (2026-11 GZ0101 customers_served → 3000.0000); change it there."]
+        "__all__": ["This target already exists (2026-11 GZ0101 customers_served → 3000); change it there."]
     }
     assert Target.objects.get().value == Decimal("3000")
 

@@ -134,11 +134,12 @@ def test_the_outlet_head_sees_her_outlets_month_scorecard_with_the_numbers(engli
     assert "1 Nov 2026 – 30 Nov 2026" in page
     for figure in ("420", "500", "84.0%", "80.0%", "105.0%", "+20", "13.3"):
         assert f'<td class="num">{figure}</td>' in page, figure
-    # 46,123.45 万元 reaches 1 亿 (10,000 万): the line is in 亿元 with two decimals, the exact amount in
-    # the cell's title; minutes with one decimal.
-    assert '<td title="亿元 (100,000,000 CNY)">亿元</td>' in page
-    assert '<td class="num" title="46,123.45 万元">4.61</td>' in page
-    assert '<td class="num" title="50,000.00 万元">5.00</td>' in page
+    # 46,123.45 万元 reaches 1 亿, but a scorecard's rows are different metrics: it stays in 万元 with two
+    # decimals (kpi_format's rule), whatever the period; minutes with one decimal.
+    assert '<td title="万元 (10,000 CNY)">万元</td>' in page
+    assert '<td class="num">46,123.45</td>' in page
+    assert '<td class="num">50,000.00</td>' in page
+    assert "亿元" not in page
     assert '<td class="num">92.2%</td>' in page
     assert '<td class="num">12.5</td>' in page
     assert '<td class="num">10.0</td>' in page
@@ -200,13 +201,10 @@ def test_on_a_phone_each_line_is_a_card_with_its_figures_and_each_categorys_red_
     figures = ('<strong class="num">420</strong> <span', ">500</span>", ">84.0%<", ">80.0%<", ">+20 <small>户</small><")
     for figure in (*figures, ">13.3 <small>户</small><", "On pace"):
         assert figure in signups, figure
-    # The deposit balance, a level: in 亿元 like its table row, and no time-progress mark (it is judged
+    # The deposit balance, a level: in 万元 like its table row, and no time-progress mark (it is judged
     # against the target itself, DOMAIN.md §4).
     balance = cards["Deposit balance"]
-    assert (
-        '<strong class="num" title="46,123.45 万元">4.61</strong> <span title="亿元 (100,000,000 CNY)">亿元</span>'
-        in balance
-    )
+    assert '<strong class="num">46,123.45</strong> <span title="万元 (10,000 CNY)">万元</span>' in balance
     assert 'style="width:92.2%"' in balance
     assert "pace-mark" not in balance and "Time progress" not in balance
     # Complaints, without a target: the actual alone, no bar.
