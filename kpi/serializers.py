@@ -39,11 +39,14 @@ LINE_FIELDS = [
     "gap_to_pace",
     "required_per_day",
     "score",
+    "time_basis",
 ]
+# Fields written as they are stored; the others are decimals.
+_LINE_TEXTS = ("metric", "status", "time_basis")
 _LINE_DECIMALS = {
     name: _decimal_text(ScorecardLine._meta.get_field(name).decimal_places)
     for name in LINE_FIELDS
-    if name not in ("metric", "status")
+    if name not in _LINE_TEXTS
 }
 
 
@@ -64,7 +67,12 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
         fields = LINE_FIELDS
         read_only_fields = fields
         extra_kwargs = {
-            "score": {"help_text": "The line's score on the scorecard template; null when no template scores it."}
+            "score": {"help_text": "The line's score on the scorecard template; null when no template scores it."},
+            "time_basis": {
+                "help_text": "What `time_progress` and `required_per_day` count: calendar days, or business days "
+                "on the bank's calendar (holidays and make-up working days) for a metric counted so (calendar "
+                "when its period has no business day)."
+            },
         }
 
     def to_representation(self, line: ScorecardLine) -> dict:
@@ -73,7 +81,7 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
         data = {"metric": line.metric.code}
         for name in LINE_FIELDS[1:]:
             value = getattr(line, name)
-            data[name] = value if name == "status" else _LINE_DECIMALS[name](value)
+            data[name] = value if name in _LINE_TEXTS else _LINE_DECIMALS[name](value)
         return data
 
 

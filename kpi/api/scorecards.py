@@ -47,6 +47,7 @@ _SCORECARD_EXAMPLE = {
                     "gap_to_pace": "20.0000",
                     "required_per_day": "13.3333",
                     "score": "42.0000",
+                    "time_basis": "calendar",
                 },
                 {
                     "metric": "complaints",
@@ -59,6 +60,7 @@ _SCORECARD_EXAMPLE = {
                     "gap_to_pace": None,
                     "required_per_day": None,
                     "score": None,
+                    "time_basis": "calendar",
                 },
             ],
         }

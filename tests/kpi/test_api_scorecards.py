@@ -110,6 +110,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": None,
                         "required_per_day": None,
                         "score": None,
+                        "time_basis": "calendar",
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -122,6 +123,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": "20.0000",
                         "required_per_day": "13.3333",
                         "score": "42.0000",
+                        "time_basis": "calendar",
                     },
                     {
                         "metric": "complaints",
@@ -134,6 +136,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": None,
                         "required_per_day": None,
                         "score": None,
+                        "time_basis": "calendar",
                     },
                 ],
             }
