@@ -264,7 +264,7 @@ def test_the_calendar_changelist_renders_in_chinese_and_filters_by_year(client, 
     assert [choice for choice, _label in year_filter.lookup_choices] == ["2026", "2025"]
 
 
-@pytest.mark.parametrize("year", ["abc", "99999999999999999999", "２０２６", ""])
+@pytest.mark.parametrize("year", ["abc", "99999999999999999999", "２０２６", "٢٠٢٦", ""])
 def test_a_year_filter_that_is_not_a_year_shows_every_day(client, superuser, both_years, year):
     client.force_login(superuser)
 
@@ -272,6 +272,12 @@ def test_a_year_filter_that_is_not_a_year_shows_every_day(client, superuser, bot
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 3
+
+
+def test_a_year_filter_with_a_nul_byte_is_a_bad_request_not_an_error(client, superuser, both_years):
+    client.force_login(superuser)
+
+    assert client.get("/admin/kpi/calendarday/", {"year": "\x00"}).status_code == 400
 
 
 def test_the_admin_refuses_a_make_up_working_day_on_a_weekday(client, superuser):
@@ -285,6 +291,17 @@ def test_the_admin_refuses_a_make_up_working_day_on_a_weekday(client, superuser)
         "kind": ["A make-up working day is a Saturday or a Sunday; a weekday is a working day already."]
     }
     assert not CalendarDay.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_admin_refuses_a_day_outside_the_supported_range(client, superuser, loans_in_business_days, day):
+    client.force_login(superuser)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    response = client.post("/admin/kpi/calendarday/add/", {"date": day, "kind": "holiday"})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"date": ["Give a date from 1900-01-01 to 2100-12-31."]}
 
 
 def test_a_day_added_moved_and_deleted_in_the_admin_marks_the_rollup_stale(
