@@ -21,7 +21,8 @@ How the figures are made:
   year-end balance, 年末余额), so net changes (较年初, 较月初) have their opening value.
 - Flows follow a weekday pattern (Monday and Friday busiest); full-service and smart outlets open at the
   weekend with about half the customers, light outlets are closed. Loans, merchants, visits and deposits
-  won from other banks happen on weekdays.
+  won from other banks happen on business days (demo.calendar: not on public holidays, and on the
+  make-up working days).
 - Staff facts: the staff assigned to an outlet on a day get their part of its flows by post (tellers the
   counter referrals, lobby managers the lobby referrals, wealth managers wealth and insurance sales …),
   and wealth and customer managers a book of premium customers. Part of every flow is attributed to no
@@ -50,6 +51,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from branches.models import Area, OrgUnit, OutletFormat, UnitKind, UnitStatus
+from demo import calendar as demo_calendar
 from kpi.models import IngestBatch, MonthClose, RollupDay
 from kpi.services.facts import facts_ingest
 from kpi.services.rollup import pending_days, rollup_day, rollup_first_date
@@ -372,8 +374,9 @@ def traffic_factor(day: datetime.date, *, weekends: bool) -> float:
 
 
 def business_factor(day: datetime.date) -> float:
-    """Out-of-branch business (loans, visits, merchants): weekdays only."""
-    if day.weekday() >= 5:
+    """Out-of-branch business (loans, visits, merchants): business days only, the demo calendar's
+    (weekdays but holidays, and the make-up working days), as the metrics counted in business days pace."""
+    if not demo_calendar.business_calendar().is_business_day(day):
         return 0.0
     return FLOW_SEASON[day.month - 1] * _trend(day)
 

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Area, OutletFormat
-from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
+from kpi import admin_calendar, admin_credit  # noqa: F401 (register the calendar's and the credit split's admins)
 from kpi.admin_split import TargetSplitMixin
 from kpi.forms import CONTEST_PERIOD_HELP
 from kpi.models import (
@@ -43,6 +43,7 @@ from kpi.models import (
     TargetChange,
     TemplateLine,
 )
+from kpi.services.calendar import time_basis_changed
 from kpi.services.closing import (
     MonthCloseError,
     can_close_months,
@@ -122,14 +123,19 @@ class MetricAdmin(admin.ModelAdmin):
         "sort_order",
         "is_active",
     )
-    list_filter = ("category", "aggregation", "level", "direction", "is_active")
+    list_filter = ("category", "aggregation", "level", "direction", "time_basis", "is_active")
     search_fields = ("code", "name_zh", "name_en")
     autocomplete_fields = ("base", "numerator", "denominator")
     fieldsets = (
         (None, {"fields": ("code", "name_zh", "name_en", "unit", "direction", "level", "category")}),
-        (_("How it is computed"), {"fields": ("aggregation", "base", "numerator", "denominator")}),
+        (_("How it is computed"), {"fields": ("aggregation", "base", "numerator", "denominator", "time_basis")}),
         (None, {"fields": ("sort_order", "is_active", "description")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: Metric, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "time_basis" in form.changed_data:
+            time_basis_changed()  # every published scorecard showing the metric moves
 
 
 class TargetForm(forms.ModelForm):

@@ -38,6 +38,8 @@ def pace_attainment(actual, target, time_progress, *, cumulative, lower_is_bette
     flow of complaints): (target × time progress) / actual, the allowance so far against what
     happened; dividing attainment by time progress there would reward a complaint early in the month.
     An actual of 0 stays fully met (1.0). Level kinds (last, average, ratio) use plain attainment.
+    A time progress of 0 (counted in business days, before the period's first one: nothing was due
+    yet) has no pace: none for the cumulative kinds. In calendar days it is never 0.
     """
     actual = np.asarray(actual, dtype=float)
     target = np.asarray(target, dtype=float)
@@ -45,7 +47,7 @@ def pace_attainment(actual, target, time_progress, *, cumulative, lower_is_bette
     lower = np.asarray(lower_is_better, dtype=bool)
     plain = attainment(actual, target, lower_is_better=lower)
     paced_target = target * progress
-    paced = attainment(actual, paced_target, lower_is_better=lower)
+    paced = np.where(progress == 0, np.nan, attainment(actual, paced_target, lower_is_better=lower))
     return np.where(np.asarray(cumulative, dtype=bool), paced, plain)
 
 
@@ -67,7 +69,9 @@ def gap_to_pace(actual, target, time_progress, *, cumulative):
 
 def required_per_day(actual, target, remaining_days, *, cumulative):
     """What each remaining day must bring: (target − actual) / (end − d) for cumulative kinds, never
-    below 0 (a target already met asks nothing more); none on the last day and for level kinds."""
+    below 0 (a target already met asks nothing more); none on the last day and for level kinds. For a
+    metric counted in business days, `remaining_days` are the business days after d (none after the
+    last business day)."""
     actual = np.asarray(actual, dtype=float)
     target = np.asarray(target, dtype=float)
     remaining = np.asarray(remaining_days, dtype=float)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Area, OrgUnit, OutletFormat, _localized, code_validator
 from lib.numbers import plain_number
-from lib.periods import PERIOD_KINDS, PERIOD_LABELS
+from lib.periods import FIRST_DAY, LAST_DAY, PERIOD_KINDS, PERIOD_LABELS, BusinessCalendar
 from staff.models import StaffMember
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
@@ -62,6 +62,14 @@ class MetricUnit(models.TextChoices):
     PERCENT = "%", _("% (percent)")
 
 
+class TimeBasis(models.TextChoices):
+    """What a metric's time progress (时间进度) counts: calendar days (DOMAIN.md §4, the default) or
+    business days on the bank's calendar (CalendarDay); lib.periods.period_timing has the rule."""
+
+    CALENDAR = "calendar", _("Calendar days")
+    BUSINESS = "business", _("Business days")
+
+
 class Category(models.TextChoices):
     DEPOSITS = "deposits", _("Deposits")
     LOANS = "loans", _("Loans and risk")
@@ -95,6 +103,16 @@ class Metric(models.Model):
     )
     denominator = models.ForeignKey(
         "self", verbose_name=_("denominator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    time_basis = models.CharField(
+        _("time progress in"),
+        max_length=8,
+        choices=TimeBasis.choices,
+        default=TimeBasis.CALENDAR,
+        help_text=_(
+            "Business days: time progress and what each remaining day must bring count the working days of "
+            "the bank's calendar (holidays and make-up working days) instead of calendar days."
+        ),
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -568,6 +586,11 @@ class ScorecardLine(models.Model):
     status = models.CharField(max_length=5, choices=Status.choices, null=True)
     gap_to_pace = models.DecimalField(null=True, **AMOUNT)
     required_per_day = models.DecimalField(null=True, **AMOUNT)
+    # The days time progress and required per day counted: the metric's basis, or calendar days when
+    # its period has no business day (lib.periods.period_timing).
+    time_basis = models.CharField(
+        max_length=8, choices=TimeBasis.choices, default=TimeBasis.CALENDAR, db_default=TimeBasis.CALENDAR
+    )
     score = models.DecimalField(null=True, max_digits=10, decimal_places=4)
     rank = models.PositiveIntegerField(null=True)
     rank_of = models.PositiveIntegerField(null=True)
@@ -842,3 +865,50 @@ class ContestPair(models.Model):
 
     def __str__(self) -> str:
         return _("%(a)s vs %(b)s") % {"a": self.outlet_a.code, "b": self.outlet_b.code}
+
+
+class CalendarDayQuerySet(models.QuerySet):
+    def business_calendar(self) -> BusinessCalendar:
+        """The bank's calendar as lib.periods takes it: one query for every row (a few dozen a year)."""
+        holidays, workdays = set(), set()
+        for day, kind in self.values_list("date", "kind"):
+            (workdays if kind == CalendarDay.Kind.WORKDAY else holidays).add(day)
+        return BusinessCalendar(holidays=frozenset(holidays), workdays=frozenset(workdays))
+
+
+class CalendarDay(models.Model):
+    """A day of the bank's calendar that is not what its weekday says: a holiday (节假日, a weekday off;
+    the weekend days of a holiday block may be listed too, under the holiday's name) or a make-up
+    working day (调休上班, a Saturday or Sunday worked). Business days (工作日) are Monday to Friday
+    except holidays, plus the make-up working days; metrics with TimeBasis.BUSINESS take their time
+    progress in them. Kept by HQ per year in the admin (or a CSV import); kpi.services.calendar writes."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("Such as 国庆节 or 春节调休."))
+
+    objects = CalendarDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".rstrip()
+
+    def clean(self) -> None:
+        if self.date is None:
+            return
+        if not FIRST_DAY <= self.date <= LAST_DAY:
+            raise ValidationError(
+                {"date": _("Give a date from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}}
+            )
+        if self.kind == CalendarDay.Kind.WORKDAY and self.date.weekday() < 5:
+            raise ValidationError(
+                {"kind": _("A make-up working day is a Saturday or a Sunday; a weekday is a working day already.")}
+            )

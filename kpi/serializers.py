@@ -40,13 +40,14 @@ LINE_FIELDS = [
     "required_per_day",
     "score",
     "target_from_children",
+    "time_basis",
 ]
-# Fields written as they are (not decimals).
-_LINE_PLAIN = ("status", "target_from_children")
+# Fields written as they are stored (text and booleans); the others are decimals.
+_LINE_PLAIN = ("metric", "status", "target_from_children", "time_basis")
 _LINE_DECIMALS = {
     name: _decimal_text(ScorecardLine._meta.get_field(name).decimal_places)
     for name in LINE_FIELDS
-    if name != "metric" and name not in _LINE_PLAIN
+    if name not in _LINE_PLAIN
 }
 
 
@@ -71,6 +72,11 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
             "target_from_children": {
                 "help_text": "True when `target` is the sum of the targets of the units under this one (a unit "
                 "above outlets without a target of its own, for a sum or change metric)."
+            },
+            "time_basis": {
+                "help_text": "What `time_progress` and `required_per_day` count: calendar days, or business days "
+                "on the bank's calendar (holidays and make-up working days) for a metric counted so (calendar "
+                "when its period has no business day)."
             },
         }
 

@@ -44,6 +44,7 @@ SCORECARD = Table(
     Column("status", _("Status"), lambda row: _status_label(row["line"].status)),
     Column("gap_to_pace", _("Gap to pace"), "line.gap_to_pace", kind=DECIMAL),
     Column("required_per_day", _("Required per remaining day"), "line.required_per_day", kind=DECIMAL),
+    Column("time_basis", _("Time progress in"), lambda row: row["line"].get_time_basis_display()),
 )
 
 

@@ -10,6 +10,10 @@ older, no plan runs longer, and a day near 0001-01-01 or 9999-12-31 would overfl
 around it (the day before, the end of its week). Digits are ASCII (0-9) only.
 The form fields are in lib/periods_forms.py and the API's in lib/api_fields.py; both call these.
 
+Time progress (时间进度) is computed here too, in calendar days (`Period.time_progress`, DOMAIN.md §4's
+default) or in business days (`period_timing` with a `BusinessCalendar`: the bank's holidays and
+make-up working days, which kpi reads from its calendar and passes in; lib reads no table).
+
 The parsers' messages are English (the API's, the CSV imports' and the commands' language); a message
 a page or a form shows in the reader's language is marked with gettext_noop here and translated by
 the caller (the form fields), so each message has one text.
@@ -94,6 +98,61 @@ class Period:
     def _check(self, as_of: datetime.date) -> None:
         if as_of not in self:
             raise ValueError(f"{as_of} is not in period {self.code} ({self.start} – {self.end})")
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Which days are business days (工作日): Monday to Friday, except holidays, plus the make-up
+    working days (调休上班: a Saturday or Sunday worked in exchange for a holiday). A day in both sets
+    is a working day."""
+
+    holidays: frozenset[datetime.date] = frozenset()
+    workdays: frozenset[datetime.date] = frozenset()  # make-up working days
+
+    def is_business_day(self, day: datetime.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def business_days(self, first: datetime.date, last: datetime.date) -> int:
+        """Business days from first to last, both included (0 when last is before first)."""
+        if last < first:
+            return 0
+        weeks, rest = divmod((last - first).days + 1, 7)
+        weekdays = weeks * 5 + sum(1 for offset in range(rest) if (first.weekday() + offset) % 7 < 5)
+        off = sum(1 for day in self.holidays if first <= day <= last and day.weekday() < 5 and day not in self.workdays)
+        worked = sum(1 for day in self.workdays if first <= day <= last and day.weekday() >= 5)
+        return weekdays - off + worked
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where a day stands in its period: the time progress (a fraction), the days still to come after it
+    (what required-per-day divides by) and whether they are counted in business days."""
+
+    time_progress: Fraction
+    remaining_days: int
+    business_days: bool
+
+
+def period_timing(period: Period, as_of: datetime.date, *, calendar: BusinessCalendar | None = None) -> Timing:
+    """Time progress and remaining days of `period` on `as_of`: the one rule for both bases.
+
+    - Calendar days (no `calendar`, DOMAIN.md §4's default): (d − start + 1) / (end − start + 1); the
+      days after d up to the end remain.
+    - Business days (with `calendar`): business days from the start through d / business days in the
+      period; the business days after d up to the end remain. A day that is not a business day itself
+      (a Saturday, a holiday) counts the business days through it all the same, so it stands where the
+      business day before it stood; before the period's first business day (1–3 January) the time
+      progress is 0, and nothing was due yet. A period without a single business day (a day period on a
+      holiday, a week of 国庆) falls back to calendar days, and says so (`business_days` false).
+    """
+    calendar_days = Timing(period.time_progress(as_of), period.remaining_days(as_of), False)  # refuses a day outside
+    total = calendar.business_days(period.start, period.end) if calendar is not None else 0
+    if not total:
+        return calendar_days
+    elapsed = calendar.business_days(period.start, as_of)
+    return Timing(Fraction(elapsed, total), total - elapsed, True)
 
 
 def period_of(kind: PeriodKind | str, day: datetime.date) -> Period:

@@ -14,7 +14,7 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 
-from kpi.models import Aggregation, Category, Direction, Level, Metric, MetricUnit
+from kpi.models import Aggregation, Category, Direction, Level, Metric, MetricUnit, TimeBasis
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_filters import StableOrderingFilter, TrueFalseFilter
@@ -33,6 +33,7 @@ _METRIC_EXAMPLE = {
     "base": None,
     "numerator": "lobby_referrals",
     "denominator": "customers_served",
+    "time_basis": "calendar",
     "is_active": True,
     "sort_order": 210,
 }
@@ -60,6 +61,11 @@ class MetricSerializer(serializers.ModelSerializer):
     level = serializers.ChoiceField(
         choices=Level.choices, read_only=True, help_text="Scored for units (outlet), staff, or both."
     )
+    time_basis = serializers.ChoiceField(
+        choices=TimeBasis.choices,
+        read_only=True,
+        help_text="What its time progress counts: calendar days (the default) or business days on the bank's calendar.",
+    )
     base = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     numerator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     denominator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -80,6 +86,7 @@ class MetricSerializer(serializers.ModelSerializer):
             "base",
             "numerator",
             "denominator",
+            "time_basis",
             "is_active",
             "sort_order",
         ]

@@ -48,6 +48,7 @@ _SCORECARD_EXAMPLE = {
                     "required_per_day": "13.3333",
                     "score": "42.0000",
                     "target_from_children": False,
+                    "time_basis": "calendar",
                 },
                 {
                     "metric": "complaints",
@@ -61,6 +62,7 @@ _SCORECARD_EXAMPLE = {
                     "required_per_day": None,
                     "score": None,
                     "target_from_children": False,
+                    "time_basis": "calendar",
                 },
             ],
         }

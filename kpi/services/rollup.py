@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,7 @@ from branches.models import OrgUnit, UnitKind
 from kpi import formulas
 from kpi.models import (
     Aggregation,
+    CalendarDay,
     Direction,
     Fact,
     Metric,
@@ -68,6 +69,7 @@ from kpi.models import (
     Scorecard,
     ScorecardLine,
     Target,
+    TimeBasis,
 )
 from kpi.retention import keeps_scorecards
 from kpi.services import scoring
@@ -75,7 +77,7 @@ from kpi.signals import day_published
 from lib import bulk
 from lib.jobs import heartbeat, record_on_fresh_connection
 from lib.locks import named_lock, transaction_lock
-from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of
+from lib.periods import PERIOD_KINDS, BusinessCalendar, Period, PeriodKind, days_between, period_of, period_timing
 
 logger = logging.getLogger(__name__)
 
@@ -131,16 +133,28 @@ def _recorded(run: RollupRun, progress: Progress) -> Progress:
 @dataclass(frozen=True)
 class Catalog:
     metrics: pd.DataFrame  # indexed by metric id
+    # The bank's holidays and make-up working days, for the metrics counted in business days: read once
+    # a run, whole (a few dozen rows a year).
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
     @classmethod
     def load(cls) -> Catalog:
         rows = list(
             Metric.objects.filter(is_active=True).values(
-                "id", "code", "aggregation", "unit", "direction", "level", "base_id", "numerator_id", "denominator_id"
+                "id",
+                "code",
+                "aggregation",
+                "unit",
+                "direction",
+                "level",
+                "base_id",
+                "numerator_id",
+                "denominator_id",
+                "time_basis",
             )
         )
         frame = pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
-        return cls(frame)
+        return cls(frame, calendar=CalendarDay.objects.business_calendar())
 
     def ids(self, *kinds: str) -> list[int]:
         if self.metrics.empty:
@@ -463,8 +477,7 @@ def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.d
     lines["target_from_children"] = from_children.eq(True) if from_children is not None else False
 
     periods = {kind.value: period_of(kind, day) for kind in PERIOD_KINDS}
-    progress = lines["period"].map({kind: float(period.time_progress(day)) for kind, period in periods.items()})
-    remaining = lines["period"].map({kind: period.remaining_days(day) for kind, period in periods.items()})
+    progress, remaining, lines["time_basis"] = _timing(lines, periods, day, catalog)
     cumulative = aggregation.isin([Aggregation.SUM, Aggregation.CHANGE]).to_numpy()
     lower = (lines["metric_id"].map(metrics["direction"]) == Direction.LOWER).to_numpy()
     actual = lines["actual"].to_numpy(dtype=float)
@@ -481,6 +494,34 @@ def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.d
     lines["period_start"] = lines["period"].map({kind: period.start for kind, period in periods.items()})
     lines["period_end"] = lines["period"].map({kind: period.end for kind, period in periods.items()})
     return lines
+
+
+def _timing(
+    lines: pd.DataFrame, periods: dict[str, Period], day: datetime.date, catalog: Catalog
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Per line: time progress, remaining days and the basis they were counted in (lib.periods.period_timing),
+    each metric on its own basis: at most two timings per period kind, whatever the number of lines."""
+    timings = {
+        (kind, basis): period_timing(period, day, calendar=catalog.calendar if basis == TimeBasis.BUSINESS else None)
+        for kind, period in periods.items()
+        for basis in TimeBasis.values
+    }
+    table = pd.DataFrame(
+        [
+            (kind, basis, float(timing.time_progress), timing.remaining_days, timing.business_days)
+            for (kind, basis), timing in timings.items()
+        ],
+        columns=["period", "basis", "time_progress", "remaining", "business_days"],
+    ).set_index(["period", "basis"])
+    basis = lines["metric_id"].map(catalog.metrics["time_basis"]).fillna(TimeBasis.CALENDAR)
+    keys = pd.MultiIndex.from_arrays([lines["period"], basis])
+    picked = table.reindex(keys)
+    counted = np.where(picked["business_days"].eq(True).to_numpy(), TimeBasis.BUSINESS, TimeBasis.CALENDAR)
+    return (
+        pd.Series(picked["time_progress"].to_numpy(), index=lines.index),
+        pd.Series(picked["remaining"].to_numpy(), index=lines.index),
+        counted.astype(object),
+    )
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -521,6 +562,7 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
             "status": rows["status"],
             "gap_to_pace": rows["gap_to_pace"].round(4),
             "required_per_day": rows["required_per_day"].round(4),
+            "time_basis": rows["time_basis"],
             "score": rows["score"].round(4),
             "rank": rows["line_rank"].astype("Int64"),
             "rank_of": rows["line_rank_of"].astype("Int64"),

@@ -395,7 +395,15 @@ def test_an_importer_reads_the_file_for_its_columns_and_passes_who_sent_it():
 
 
 def test_the_command_knows_the_kinds_the_admin_offers_an_upload_for():
-    assert sorted(csv_importers()) == ["customer_snapshots", "customers", "facts", "staff", "targets", "units"]
+    assert sorted(csv_importers()) == [
+        "calendar",
+        "customer_snapshots",
+        "customers",
+        "facts",
+        "staff",
+        "targets",
+        "units",
+    ]
 
 
 # -- reference data in bulk -----------------------------------------------------------------------------

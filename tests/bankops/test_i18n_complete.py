@@ -52,6 +52,7 @@ from alerts.models import AlertEvent
 from branches.services import peer_groups_rebuild
 from customers.services.tiering import tiering_run
 from kpi.models import (
+    CalendarDay,
     CreditSplit,
     Fact,
     IngestBatch,
@@ -218,6 +219,7 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     IngestBatch.objects.create(source=IngestBatch.Source.CSV, label="facts.csv", rows=10, created=10)
     MonthClose.objects.create(month=datetime.date(2026, 10, 1), changed_by=hq_admin)
     MonthCloseEvent.objects.create(month=datetime.date(2026, 10, 1), action="close", by=hq_admin)
+    CalendarDay.objects.create(date=datetime.date(2026, 10, 10), kind=CalendarDay.Kind.WORKDAY, name="国庆节调休")
     api_token_create(name="核心系统推送", unit=network["HQ"], scopes="read,ingest")
     tellers = Group.objects.create(name="柜面主管")
     tellers.permissions.set(Permission.objects.filter(codename__in=["view_target", "view_scorecardtemplate"]))

@@ -40,6 +40,7 @@ def test_a_metric_ratio_without_a_denominator_is_refused_by_the_admin_form(admin
         "level": "outlet",
         "category": "marketing",
         "numerator": metric("customer_visits").pk,
+        "time_basis": "calendar",
         "sort_order": "0",
         "is_active": "on",
     }

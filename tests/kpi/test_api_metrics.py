@@ -60,6 +60,7 @@ def test_a_ratio_names_its_numerator_and_denominator(outlet_reader):
         "base": None,
         "numerator": "npl_balance",
         "denominator": "loan_balance",
+        "time_basis": "calendar",
         "is_active": True,
         "sort_order": 90,
     }

@@ -111,6 +111,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "required_per_day": None,
                         "score": None,
                         "target_from_children": False,
+                        "time_basis": "calendar",
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -124,6 +125,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "required_per_day": "13.3333",
                         "score": "42.0000",
                         "target_from_children": False,
+                        "time_basis": "calendar",
                     },
                     {
                         "metric": "complaints",
@@ -137,6 +139,7 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "required_per_day": None,
                         "score": None,
                         "target_from_children": False,
+                        "time_basis": "calendar",
                     },
                 ],
             }

@@ -504,6 +504,7 @@ def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(eng
         "Status",
         "Gap to pace",
         "Required per remaining day",
+        "Time progress in",
     ]
     assert [row[1] for row in rows] == ["deposit_balance", "mobile_banking_signups", "avg_wait_minutes", "complaints"]
     deposits, signups, _wait, complaints = rows
@@ -511,7 +512,8 @@ def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(eng
     assert [Decimal(cell) for cell in deposits[4:6]] == [Decimal("46123.45"), Decimal("50000")]
     assert deposits[9] == "Slightly behind"
     assert [Decimal(cell) for cell in signups[6:9]] == [Decimal("0.84"), Decimal("0.8"), Decimal("1.05")]
-    assert [Decimal(cell) for cell in signups[10:]] == [Decimal("20"), Decimal("13.3333")]
+    assert [Decimal(cell) for cell in signups[10:12]] == [Decimal("20"), Decimal("13.3333")]
+    assert signups[12] == "Calendar days"
     assert complaints[2] == "'=1+2"  # a formula is defused
     assert complaints[9] == "No target"
 

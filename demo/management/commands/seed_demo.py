@@ -13,6 +13,7 @@ from alerts import receivers as alerts_receivers
 from alerts.models import ACTIVE_STATUSES, Alert, PeriodDone, WeeklyReview
 from alerts.services.catch_up import alerts_evaluate_recorded
 from alerts.services.reviews import weekly_reviews_create
+from demo import calendar as demo_calendar
 from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
@@ -141,8 +142,10 @@ class Command(BaseCommand):
             demo_network.personas_ensure(plan=seeded.plan)
             advance("personas")
 
-        # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates.
+        # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates, and
+        # paces the metrics counted in business days on this calendar.
         templates = demo_templates.seed_templates()
+        calendar = demo_calendar.seed_calendar()
         customers: list[demo_customers.SeededCustomers] = []
 
         def tier_customers(window) -> None:
@@ -166,6 +169,7 @@ class Command(BaseCommand):
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
         self.stdout.write(str(templates))
+        self.stdout.write(str(calendar))
         if facts is not None:
             self.stdout.write(str(facts))
         for seeded_customers in customers:
