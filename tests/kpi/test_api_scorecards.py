@@ -110,6 +110,14 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": None,
                         "required_per_day": None,
                         "score": None,
+                        # how the line is scored: no template scores this scorecard
+                        "kind": None,
+                        "weight": None,
+                        "cap": None,
+                        "floor": None,
+                        "points_per_unit": None,
+                        "max_points": None,
+                        "allowed_value": None,
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -122,6 +130,14 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": "20.0000",
                         "required_per_day": "13.3333",
                         "score": "42.0000",
+                        # how the line is scored: no template scores this scorecard
+                        "kind": None,
+                        "weight": None,
+                        "cap": None,
+                        "floor": None,
+                        "points_per_unit": None,
+                        "max_points": None,
+                        "allowed_value": None,
                     },
                     {
                         "metric": "complaints",
@@ -134,8 +150,20 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "gap_to_pace": None,
                         "required_per_day": None,
                         "score": None,
+                        # how the line is scored: no template scores this scorecard
+                        "kind": None,
+                        "weight": None,
+                        "cap": None,
+                        "floor": None,
+                        "points_per_unit": None,
+                        "max_points": None,
+                        "allowed_value": None,
                     },
                 ],
+                "template_code": None,
+                "template_version": None,
+                "full_score": None,
+                "max_score": None,
             }
         ],
     }
