@@ -56,9 +56,11 @@ def staff_ranking(
     A reader who sees the unit may open every staff member listed: they are assigned inside the
     reader's subtree on that day (staff.access.Scope.staff(on=day)), so the page links each of them."""
     # The staff member's published scorecard of the day and period: one correlated subquery per figure,
-    # all in the one statement (served by the index on run, period and staff). Without a rolled-up day
-    # there is no published run and every row is unscored.
-    cards = Scorecard.objects.published(on=scores_of).filter(period=str(period), staff=OuterRef("staff_id"))
+    # all in the one statement (served by the index on run, period and staff). The date is filtered
+    # too: without a rolled-up day (None) published() would take every day's, and date IS NULL none.
+    cards = Scorecard.objects.published(on=scores_of).filter(
+        date=scores_of, period=str(period), staff=OuterRef("staff_id")
+    )
     card = {
         f"card_{name}": Subquery(cards.order_by("-pk").values(name)[:1])
         for name in ("total_score", "vetoed", "rank", "rank_of")
