@@ -177,9 +177,12 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
     # deduction of 0) ranked every outlet on nothing: "0.00, rank 1/7". Such a day keeps its figures
     # and its veto flag, but no line score, total or rank (kpi.selectors.score_explanation says so).
     card = ["unit_id", "staff_id", "period"]
-    targeted = pd.Series(weighted & scored["target"].notna().to_numpy(), index=scored.index)
-    day_scored = targeted.groupby([scored[key] for key in card], sort=False).transform("any")
-    scoreable = ((scored["period"] != PeriodKind.DAY.value) | day_scored).to_numpy()
+    is_day = (scored["period"] == PeriodKind.DAY.value).to_numpy()
+    scoreable = ~is_day
+    if is_day.any():
+        days = scored[is_day]
+        targeted = pd.Series(weighted[is_day] & days["target"].notna().to_numpy(), index=days.index)
+        scoreable[is_day] = targeted.groupby([days[key] for key in card], sort=False).transform("any").to_numpy()
     score_values[~scoreable] = np.nan
     scored["score"] = score_values
     scored["scoreable"] = scoreable
