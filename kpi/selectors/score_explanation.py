@@ -80,10 +80,6 @@ class TemplateRules:
     def scale(self) -> ScoreScale:
         return ScoreScale.of(self.by_metric.values())
 
-    @property
-    def veto_rules(self) -> list[TemplateLine]:
-        return [rule for rule in self.by_metric.values() if rule.kind == LineKind.VETO]
-
 
 def template_rules(template_ids: Iterable[int | None]) -> dict[int, TemplateRules]:
     """The rules of these template versions, by template id: one query (their lines with the template
@@ -193,9 +189,6 @@ class ScoreExplanation:
     def scale(self) -> ScoreScale | None:
         return self.rules.scale if self.rules else None
 
-    def for_line(self, line: ScorecardLine) -> LineScore | None:
-        return self.lines.get(line.pk)
-
     @property
     def unscored_day(self) -> bool:
         """A day scorecard under a template none of whose weighted lines has a target of the day: the
@@ -218,10 +211,6 @@ class ScoreExplanation:
             for explained in self.lines.values()
             if explained.fired
         ]
-
-    @property
-    def veto_rules(self) -> list[TemplateLine]:
-        return self.rules.veto_rules if self.rules else []
 
 
 def explanation_for(scorecard: Scorecard, rules: TemplateRules | None) -> ScoreExplanation:
