@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kpi.models import Contest, ContestPair, Scorecard, ScorecardLine, Status
+from kpi.models import Contest, ContestPair, LineKind, Scorecard, ScorecardLine, Status, TemplateLine
 from kpi.tables import RANKING_API
 from lib.api_fields import DateField, NumberField
 from lib.periods import PERIOD_KINDS
@@ -51,9 +51,30 @@ _LINE_DECIMALS = {
 }
 
 
+# How the template line scores the line (kpi.selectors.score_explanation), after the figures: null for
+# a metric the template does not score; cap and floor for weighted lines only.
+RULE_FIELDS = ["kind", "weight", "cap", "floor", "points_per_unit", "max_points", "allowed_value"]
+_RULE_DECIMALS = {
+    name: _decimal_text(TemplateLine._meta.get_field(name).decimal_places) for name in RULE_FIELDS if name != "kind"
+}
+_WEIGHTED_ONLY = {"cap", "floor"}
+
+
+def _rule_field(name: str, help_text: str) -> serializers.DecimalField:
+    model_field = TemplateLine._meta.get_field(name)
+    return serializers.DecimalField(
+        max_digits=model_field.max_digits,
+        decimal_places=model_field.decimal_places,
+        allow_null=True,
+        read_only=True,
+        help_text=help_text,
+    )
+
+
 class ScorecardLineSerializer(serializers.ModelSerializer):
     """One metric of a scorecard. Amounts are in the metric's unit; attainment, time progress and
-    pace-adjusted attainment are fractions (1.38 means 138 %). Decimals are strings, as DRF writes them."""
+    pace-adjusted attainment are fractions (1.38 means 138 %). Decimals are strings, as DRF writes them.
+    `kind` to `allowed_value` are the rule of the template line that scores the metric (DOMAIN.md §5)."""
 
     metric = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Metric code.")
     status = serializers.ChoiceField(
@@ -62,13 +83,34 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="green (on pace, ≥ 1.0), amber (≥ 0.9), red (behind); null without a target.",
     )
+    kind = serializers.ChoiceField(
+        choices=LineKind.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="How the scorecard's template scores the metric: weighted (weight × clamp(pace_attainment, "
+        "floor, cap)), points (actual × points_per_unit, up to max_points) or veto (above allowed_value the "
+        "total is 0); null when the template does not score it.",
+    )
+    weight = _rule_field("weight", "A weighted line's weight (a template's weights sum to 100); null otherwise.")
+    cap = _rule_field("cap", "A weighted line's cap on pace_attainment (a fraction: 1.2 is 120 %); null otherwise.")
+    floor = _rule_field("floor", "A weighted line's floor under pace_attainment (a fraction); null otherwise.")
+    points_per_unit = _rule_field(
+        "points_per_unit", "A points line's points per unit of the metric (negative: a deduction); null otherwise."
+    )
+    max_points = _rule_field("max_points", "A points line's maximum; null without one or for other kinds.")
+    allowed_value = _rule_field(
+        "allowed_value", "A veto line's allowed value: above it the scorecard is vetoed; null otherwise."
+    )
 
     class Meta:
         model = ScorecardLine
-        fields = LINE_FIELDS
+        fields = [*LINE_FIELDS, *RULE_FIELDS]
         read_only_fields = fields
         extra_kwargs = {
-            "score": {"help_text": "The line's score on the scorecard template; null when no template scores it."},
+            "score": {
+                "help_text": "The line's score on the scorecard template; null when no template scores it, and "
+                "on a day scorecard none of whose weighted lines has a target of the day."
+            },
             "target_from_children": {
                 "help_text": "True when `target` is the sum of the targets of the units under this one (a unit "
                 "above outlets without a target of its own, for a sum or change metric)."
@@ -82,11 +124,18 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
 
     def to_representation(self, line: ScorecardLine) -> dict:
         """The ModelSerializer's answer (tests/kpi/test_api_scorecards.py checks every field), written
-        directly: field-by-field serializing of the lines was most of the cost of a scorecard page."""
+        directly: field-by-field serializing of the lines was most of the cost of a scorecard page. The
+        rule comes from `line.scoring` (kpi.selectors.score_explanation.explanation_for, set by the view)."""
         data = {"metric": line.metric.code}
         for name in LINE_FIELDS[1:]:
             value = getattr(line, name)
             data[name] = value if name in _LINE_PLAIN else _LINE_DECIMALS[name](value)
+        scoring = getattr(line, "scoring", None)
+        rule = scoring.rule if scoring is not None else None
+        data["kind"] = rule.kind if rule is not None else None
+        for name in RULE_FIELDS[1:]:
+            shown = rule is not None and (name not in _WEIGHTED_ONLY or rule.kind == LineKind.WEIGHTED)
+            data[name] = _RULE_DECIMALS[name](getattr(rule, name)) if shown else None
         return data
 
 
@@ -98,6 +147,22 @@ class ScorecardSerializer(serializers.ModelSerializer):
     staff = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     period = serializers.ChoiceField(choices=[kind.value for kind in PERIOD_KINDS], read_only=True)
     lines = ScorecardLineSerializer(many=True, read_only=True)
+    template_code = serializers.SerializerMethodField(
+        help_text="The code of the scorecard template (考核方案) that scored it; null without one."
+    )
+    template_version = serializers.SerializerMethodField(
+        help_text="The template version that scored it: the date it took effect (templates are versioned by "
+        "effective date); null without a template."
+    )
+    full_score = serializers.SerializerMethodField(
+        help_text="满分: the total exactly on pace on every line, the sum of the template's weights (100); for a "
+        "template of points lines only, the sum of their maxima. Null without a template."
+    )
+    max_score = serializers.SerializerMethodField(
+        help_text="The most the template can give: full_score plus weighted lines above pace up to their cap "
+        "and, beside weighted lines, points lines up to their maxima. Null without a template, or when a points "
+        "line that adds points has no maximum."
+    )
 
     class Meta:
         model = Scorecard
@@ -114,10 +179,18 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "rank",
             "rank_of",
             "lines",
+            "template_code",
+            "template_version",
+            "full_score",
+            "max_score",
         ]
         read_only_fields = fields
         extra_kwargs = {
-            "total_score": {"help_text": "Σ line scores, 0 when vetoed; null when no template scores it."},
+            "total_score": {
+                "help_text": "Σ line scores, 0 when vetoed; null when no template scores it, and on a day "
+                "scorecard none of whose weighted lines has a target of the day (a day is scored on daily "
+                "targets only)."
+            },
             "vetoed": {"help_text": "A veto line (一票否决) fired: the score is 0."},
             "veto_reason": {"help_text": "Why it was vetoed; empty otherwise."},
             "rank": {
@@ -126,6 +199,41 @@ class ScorecardSerializer(serializers.ModelSerializer):
             },
             "rank_of": {"help_text": "How many were ranked with it; null when not ranked."},
         }
+
+    # The explanation is set on each scorecard by the view (kpi.selectors.score_explanation.explanation_for).
+
+    @staticmethod
+    def _template(card: Scorecard):
+        explanation = getattr(card, "explanation", None)
+        return explanation.template if explanation is not None else None
+
+    @staticmethod
+    def _scale(card: Scorecard):
+        explanation = getattr(card, "explanation", None)
+        return explanation.scale if explanation is not None else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_template_code(self, card: Scorecard) -> str | None:
+        template = self._template(card)
+        return template.code if template is not None else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_template_version(self, card: Scorecard) -> str | None:
+        template = self._template(card)
+        return template.effective_from.isoformat() if template is not None else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True))
+    def get_full_score(self, card: Scorecard) -> str | None:
+        scale = self._scale(card)
+        return _SCORE_TEXT(scale.full) if scale is not None else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True))
+    def get_max_score(self, card: Scorecard) -> str | None:
+        scale = self._scale(card)
+        return _SCORE_TEXT(scale.maximum) if scale is not None else None
+
+
+_SCORE_TEXT = _decimal_text(Scorecard._meta.get_field("total_score").decimal_places)
 
 
 class ScorecardListSerializer(serializers.Serializer):

@@ -180,6 +180,41 @@ def bulletin_table(rows) -> Table:
     )
 
 
+# -- the staff of a unit with their scores (kpi.selectors.staff_ranking.StaffScoreRow) ---------------
+
+
+def _staff_html(row, context) -> str:
+    """The name (as the reader may see it) links to the staff member's scorecard for the same period."""
+    url = reverse("kpi:staff_scorecard", args=[row.staff.code])
+    return format_html(
+        '<a href="{}?{}">{}</a> <small class="muted">{}</small>', url, context.get("keep", ""), row.name, row.staff.code
+    )
+
+
+def _staff_score_html(row, context) -> str:
+    if not row.scored:
+        return format_html('<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', _("No score"))
+    if row.vetoed:
+        return format_html(
+            '{} <span class="veto"><span aria-hidden="true">✕</span> {}</span>', kpi_score(row.total_score), _("Vetoed")
+        )
+    return kpi_score(row.total_score)
+
+
+def _staff_rank_html(row, context) -> str:
+    if row.rank is None:
+        return format_html('<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', _("Not ranked"))
+    return f"{row.rank} / {row.rank_of}"
+
+
+STAFF_SCORES = Table(
+    Column("staff", _("Staff member"), "name", html=_staff_html, row_header=True),
+    Column("posts", _("Post"), lambda row: ", ".join(row.posts)),
+    Column("total_score", _("Score"), kind=DECIMAL, places=2, html=_staff_score_html),
+    Column("rank", _("Rank among the same post"), kind=INTEGER, html=_staff_rank_html),
+)
+
+
 # -- the overview's heatmap (kpi.selectors.overview.Overview) -----------------------------------------
 
 

@@ -14,6 +14,7 @@ from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
 from kpi.retention import scorecards_not_kept
 from kpi.selectors import scorecards as scorecards_reads
+from kpi.selectors.score_explanation import explanation_for, template_rules
 from kpi.serializers import ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_filters import TrueFalseFilter
@@ -30,7 +31,7 @@ _SCORECARD_EXAMPLE = {
             "period": "month",
             "period_start": "2026-11-01",
             "period_end": "2026-11-30",
-            "total_score": "42.0000",
+            "total_score": "40.0000",
             "vetoed": False,
             "veto_reason": "",
             "rank": 2,
@@ -49,6 +50,13 @@ _SCORECARD_EXAMPLE = {
                     "score": "42.0000",
                     "target_from_children": False,
                     "time_basis": "calendar",
+                    "kind": "weighted",
+                    "weight": "40.00",
+                    "cap": "1.200",
+                    "floor": "0.000",
+                    "points_per_unit": None,
+                    "max_points": None,
+                    "allowed_value": None,
                 },
                 {
                     "metric": "complaints",
@@ -60,11 +68,22 @@ _SCORECARD_EXAMPLE = {
                     "status": None,
                     "gap_to_pace": None,
                     "required_per_day": None,
-                    "score": None,
+                    "score": "-2.0000",
                     "target_from_children": False,
                     "time_basis": "calendar",
+                    "kind": "points",
+                    "weight": None,
+                    "cap": None,
+                    "floor": None,
+                    "points_per_unit": "-2.0000",
+                    "max_points": None,
+                    "allowed_value": None,
                 },
             ],
+            "template_code": "OUTLET-URBAN",
+            "template_version": "2026-01-01",
+            "full_score": "100.0000",
+            "max_score": "120.0000",
         }
     ]
 }
@@ -122,9 +141,13 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             "`results` is empty when the day has not been rolled up. Decimals are strings; `attainment`, "
             "`time_progress` and `pace_attainment` are fractions (1.38 means 138 %). `total_score`, `rank` and "
             "each line's `score` come from the scorecard template that applies (null without one); `rank` is "
-            "inside the peer group (same template, same parent unit). A unit or staff member outside the "
-            "token's (or user's) scope answers 404, as an unknown code does. The answer carries an ETag: send "
-            "it back in If-None-Match and an unchanged page answers 304 without a body."
+            "inside the peer group (same template, same parent unit). How the score was reached: each line's "
+            "`kind`, `weight`, `cap`, `floor`, `points_per_unit`, `max_points` and `allowed_value` (its template "
+            "line's rule), and the scorecard's `template_code`, `template_version`, `full_score` (满分) and "
+            "`max_score`. A day scorecard is scored only when one of its weighted lines has a target of the "
+            "day. A unit or staff member outside the token's (or user's) scope answers 404, as an unknown code "
+            "does. The answer carries an ETag: send it back in If-None-Match and an unchanged page answers 304 "
+            "without a body."
         ),
         parameters=[
             DATE_PARAMETER,
@@ -188,6 +211,10 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        # How each scorecard was scored: the rules of every template on the page, in one query.
+        rules = template_rules(card.template_id for card in page)
+        for card in page:
+            card.explanation = explanation_for(card, rules.get(card.template_id))
         data = self.get_paginated_response(self.get_serializer(page, many=True).data).data
         return conditional_response(request, data, last_modified=self.published and self.published.published_at)
 

@@ -6,7 +6,8 @@
    post they hold that day (the first post by catalog order if they hold several).
 2. Line scores: weighted = weight × clamp(pace-adjusted attainment, floor, cap); points = units ×
    points per unit up to the maximum; a veto line above its allowed value zeroes the total and says why.
-   Status uses the line's own thresholds.
+   Status uses the line's own thresholds. A day (period kind `day`) is scored only when one of its
+   weighted lines has a target of the day; otherwise it has no line scores, total or rank.
 3. Ranks (competition ranking 1, 2, 2, 4 by total score): outlets inside their peer group (same
    template, same parent unit) and across the network (same template); staff inside their outlet and
    across the network (same template, i.e. by post). Each line is ranked by its score in the same group.
@@ -24,6 +25,7 @@ from django.db.models import Max
 from branches.models import OrgUnit, UnitKind
 from kpi import formulas
 from kpi.models import LineKind, ScorecardTemplate, TemplateLine
+from lib.periods import PeriodKind
 from staff.models import Assignment
 
 SCORE_COLUMNS = [
@@ -170,7 +172,20 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
         scored.loc[points, "actual"], points_per_unit=scored.loc[points, "points_per_unit"],
         max_points=scored.loc[points, "max_points"],
     )  # fmt: skip
+    # A day is scored only when a weighted line has a target of the day (a daily target). Without one
+    # the weighted lines have nothing to score, and what is left (a day's 台账 units, a complaint
+    # deduction of 0) ranked every outlet on nothing: "0.00, rank 1/7". Such a day keeps its figures
+    # and its veto flag, but no line score, total or rank (kpi.selectors.score_explanation says so).
+    card = ["unit_id", "staff_id", "period"]
+    is_day = (scored["period"] == PeriodKind.DAY.value).to_numpy()
+    scoreable = ~is_day
+    if is_day.any():
+        days = scored[is_day]
+        targeted = pd.Series(weighted[is_day] & days["target"].notna().to_numpy(), index=days.index)
+        scoreable[is_day] = targeted.groupby([days[key] for key in card], sort=False).transform("any").to_numpy()
+    score_values[~scoreable] = np.nan
     scored["score"] = score_values
+    scored["scoreable"] = scoreable
     fired = np.zeros(len(scored), dtype=bool)
     fired[veto] = formulas.is_vetoed(scored.loc[veto, "actual"], allowed_value=scored.loc[veto, "allowed_value"])
     scored["fired"] = fired
@@ -183,12 +198,17 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
             amber_at=scored.loc[themed, "amber_at"].to_numpy(),
         )  # fmt: skip
 
-    card = ["unit_id", "staff_id", "period"]
     has_template = scored["template_id"].notna()
     grouped = scored[has_template].groupby(card, sort=False)
     # A plain grouped sum (a per-group lambda was 40 % of a demo rollup); min_count=1 keeps a card
     # without any scored line unscored rather than at 0.
-    totals = pd.DataFrame({"total": grouped["score"].sum(min_count=1), "vetoed": grouped["fired"].any()})
+    totals = pd.DataFrame(
+        {
+            "total": grouped["score"].sum(min_count=1),
+            "vetoed": grouped["fired"].any(),
+            "scoreable": grouped["scoreable"].all(),
+        }
+    )
     reasons = (
         scored[scored["fired"]]
         .assign(reason=lambda f: f["veto_reason_line"].fillna(""))
@@ -196,7 +216,7 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
         .agg(lambda r: "; ".join(sorted(set(r))))
     )
     totals["veto_reason"] = reasons.reindex(totals.index).fillna("")
-    totals.loc[totals["vetoed"], "total"] = 0.0
+    totals.loc[totals["vetoed"] & totals["scoreable"], "total"] = 0.0
     totals = totals.reset_index()
     template_of = scored[has_template].drop_duplicates(card)[[*card, "template_id", "group_id"]]
     totals = totals.merge(template_of, on=card)

@@ -282,3 +282,28 @@ def kpi_date(day, style: str = "default") -> str:
 @register.filter
 def kpi_datetime(moment) -> str:
     return format_datetime(moment)
+
+
+# -- the rules of a scorecard template (kpi.selectors.score_explanation) ---------------------------------
+
+
+def _shortest(number: Decimal) -> str:
+    """The number with the decimals it needs and thousands separators: 20.00 → "20", 0.2500 → "0.25"."""
+    normal = number.normalize()
+    places = max(-normal.as_tuple().exponent, 0)
+    return format_number(number, places)
+
+
+@register.filter
+def kpi_rule(value) -> str:
+    """A weight, points per unit, a maximum or an allowed value as the template states it, without
+    trailing zeros: 20, 0.5, −2 (a deduction keeps its sign); "—" for none."""
+    number = _decimal(value)
+    return MISSING if number is None else _shortest(number)
+
+
+@register.filter
+def kpi_rule_percent(fraction) -> str:
+    """A cap or a floor (a fraction) as a percentage without trailing zeros: 1.2 → "120%", 0 → "0%"."""
+    number = _decimal(fraction)
+    return MISSING if number is None else f"{_shortest(number * 100)}%"

@@ -21,15 +21,16 @@ from kpi.models import Scorecard
 from kpi.retention import scorecards_not_kept
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
 from kpi.selectors.pace import early_period_get
+from kpi.selectors.score_explanation import score_explanation
 from kpi.selectors.scorecards import (
     behind_first,
     child_units,
     scorecard_get,
     scorecard_sections,
-    staff_assigned,
     staff_assignments_on,
 )
-from kpi.tables import SCORECARD
+from kpi.selectors.staff_ranking import staff_ranking
+from kpi.tables import SCORECARD, STAFF_SCORES
 from kpi.views.common import (
     BEHIND,
     EXPORT_FORMATS,
@@ -120,6 +121,9 @@ def _scorecard_page(
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
         return _scorecard_export(export, context, entity)
+    # How the score was reached (one query for the template's lines): the lines' rules, the total's
+    # scale and template, which veto fired, and whether a day is scored at all.
+    context["explanation"] = score_explanation(scorecard=context["scorecard"]) if context["scorecard"] else None
     context.update(_summary(context))
     context["cards"] = behind_first(context["sections"])  # the phone's cards: the same lines, red first
     # Early in the period: the previous period's final leads, and statuses are muted (kpi.selectors.pace).
@@ -138,8 +142,16 @@ def _unit_page(request: HttpRequest, scope: Scope, unit: OrgUnit) -> HttpRespons
     params = page_params(request)
     if request.GET.get("export") in EXPORT_FORMATS:
         return _scorecard_page(request, params, unit)  # the table alone: no drill-down to read
-    # Drill-down: up to the visible ancestors, down to the child units and the staff of this unit.
+    # Drill-down: up to the visible ancestors, down to the child units and the staff of this unit, the
+    # staff with their scores and ranks for the same period (one query).
     ancestors = list(scope.units(unit.ancestors())) if unit.parent_id else []
+    staff_members = staff_ranking(
+        unit=unit,
+        day=params.day or datetime.date.today(),
+        period=params.period_kind,
+        scope=scope,
+        scores_of=params.day,
+    )
     return _scorecard_page(
         request,
         params,
@@ -147,7 +159,8 @@ def _unit_page(request: HttpRequest, scope: Scope, unit: OrgUnit) -> HttpRespons
         unit=unit,
         ancestors=ancestors,
         children=child_units(unit=unit),
-        staff_members=staff_assigned(unit=unit, day=params.day or datetime.date.today()),
+        staff_members=staff_members,
+        staff_table=STAFF_SCORES.page(staff_members, keep=params.query()),
     )
 
 

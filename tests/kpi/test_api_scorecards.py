@@ -112,6 +112,14 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "score": None,
                         "target_from_children": False,
                         "time_basis": "calendar",
+                        # how the line is scored: no template scores this scorecard
+                        "kind": None,
+                        "weight": None,
+                        "cap": None,
+                        "floor": None,
+                        "points_per_unit": None,
+                        "max_points": None,
+                        "allowed_value": None,
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -126,6 +134,14 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "score": "42.0000",
                         "target_from_children": False,
                         "time_basis": "calendar",
+                        # how the line is scored: no template scores this scorecard
+                        "kind": None,
+                        "weight": None,
+                        "cap": None,
+                        "floor": None,
+                        "points_per_unit": None,
+                        "max_points": None,
+                        "allowed_value": None,
                     },
                     {
                         "metric": "complaints",
@@ -140,8 +156,20 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "score": None,
                         "target_from_children": False,
                         "time_basis": "calendar",
+                        # how the line is scored: no template scores this scorecard
+                        "kind": None,
+                        "weight": None,
+                        "cap": None,
+                        "floor": None,
+                        "points_per_unit": None,
+                        "max_points": None,
+                        "allowed_value": None,
                     },
                 ],
+                "template_code": None,
+                "template_version": None,
+                "full_score": None,
+                "max_score": None,
             }
         ],
     }

@@ -210,13 +210,14 @@ def test_a_day_not_rolled_up_has_no_bulletin(ranked):
 def test_each_period_is_ranked_on_its_own_scores(ranked):
     rows = bulletin_reads.bulletin_rows(date=DAY, period="day", group=group("GZ01-urban"))
 
-    # There are no day targets, so no line scores; only GZ0104's veto (the day's risk event) makes a
-    # score, 0, and so the only rank.
-    assert [(row.outlet.code, row.total_score, row.rank, row.rank_of) for row in rows] == [
-        ("GZ0104", Decimal("0"), 1, 1),
-        ("GZ0101", None, None, None),
-        ("GZ0102", None, None, None),
-        ("GZ0103", None, None, None),
+    # There are no day targets, so the day is not scored (kpi.services.scoring): no outlet has a score
+    # or a rank on it, not even GZ0104, whose veto (the day's risk event) once made it 0 and "1 of 1".
+    # The veto itself is still marked.
+    assert [(row.outlet.code, row.total_score, row.rank, row.rank_of, row.vetoed) for row in rows] == [
+        ("GZ0101", None, None, None, False),
+        ("GZ0102", None, None, None, False),
+        ("GZ0103", None, None, None, False),
+        ("GZ0104", None, None, None, True),
     ]
 
 

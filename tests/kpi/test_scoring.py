@@ -200,3 +200,57 @@ class TestVersions:
         roll()
         assert (card(urban).template_id, card(urban).total_score) == (urban_only.pk, Decimal("20"))
         assert (card(township).template_id, card(township).total_score) == (everyone.pk, Decimal("10"))
+
+
+def day_target(code, value, unit, day=DAY):
+    Target.objects.create(
+        unit=unit, metric=metric(code), period_kind="day", period_start=day, period_end=day,
+        period=day.isoformat(), value=Decimal(str(value)),
+    )  # fmt: skip
+
+
+class TestDays:
+    """A day is scored only when one of its weighted lines has a target of the day (DOMAIN.md §5 and
+    issue 14: "the day view either has daily targets or does not pretend to score")."""
+
+    LINES = [
+        ("customers_served", LineKind.WEIGHTED, {"weight": 20, "cap": Decimal("1.2")}),
+        ("mobile_banking_signups", LineKind.POINTS, {"points_per_unit": 2, "max_points": 5}),
+        ("complaints", LineKind.POINTS, {"points_per_unit": -2}),
+        ("risk_events", LineKind.VETO, {"allowed_value": 0, "veto_reason": "发生内控风险事件"}),
+    ]
+
+    def test_a_day_with_a_daily_target_is_scored_like_any_period(self, sub_branch):
+        (outlet,) = outlets(sub_branch, "A")
+        template(lines=self.LINES)
+        day_target("customers_served", 20, outlet)
+        fact(outlet, "customers_served", 30)  # the whole day is gone: pace = attainment = 30 / 20 = 1.5
+        fact(outlet, "mobile_banking_signups", 3)
+        fact(outlet, "complaints", 0)
+        roll()
+        day = card(outlet, period="day")
+        assert line_of(day, "customers_served").score == Decimal("24")  # 20 × clamp(1.5, 0, 1.2)
+        assert line_of(day, "mobile_banking_signups").score == Decimal("5")  # 3 × 2 = 6, max 5
+        assert line_of(day, "complaints").score == Decimal("0")
+        assert (day.total_score, day.rank, day.rank_of) == (Decimal("29"), 1, 1)
+
+    def test_a_day_without_a_daily_target_has_no_score_no_rank_but_keeps_its_veto(self, sub_branch):
+        quiet, risky = outlets(sub_branch, "A", "B")
+        template(lines=self.LINES)
+        for outlet in (quiet, risky):
+            month_target("customers_served", 300, unit=outlet)
+            fact(outlet, "customers_served", 150)
+            fact(outlet, "mobile_banking_signups", 3)
+            fact(outlet, "complaints", 1)
+        fact(risky, "risk_events", 1)
+        roll()
+        for outlet in (quiet, risky):
+            day = card(outlet, period="day")
+            # Once: complaints −2 and sign-ups 5 made a day score of 3 (or 0 when vetoed), ranked 1 of 2.
+            assert (day.total_score, day.rank, day.rank_of, day.network_rank) == (None, None, None, None)
+            assert [line.score for line in day.lines.all()] == [None] * day.lines.count()
+            assert day.template_id is not None
+        assert (card(risky, period="day").vetoed, card(risky, period="day").veto_reason) == (True, "发生内控风险事件")
+        # The month is scored as before: 20 × 1.0 + 5 − 2 = 23; the risky outlet's veto makes it 0.
+        assert (card(quiet).total_score, card(quiet).rank) == (Decimal("23"), 1)
+        assert (card(risky).total_score, card(risky).rank) == (Decimal("0"), 2)
