@@ -29,6 +29,7 @@ from kpi.selectors.scorecards import (
     staff_assignments_on,
 )
 from kpi.tables import SCORECARD
+from kpi.views.annotations import add_chart_notes
 from kpi.views.common import (
     BEHIND,
     EXPORT_FORMATS,
@@ -123,6 +124,9 @@ def _scorecard_page(
     context["cards"] = behind_first(context["sections"])  # the phone's cards: the same lines, red first
     context.update(extra)
     context["trends"] = _trends(params, entity, context["scorecard"], scope)
+    # Period starts and notes on the sparklines, and the notes as text (kpi.views.annotations).
+    notes_scope = scope or scope_for_user(request.user)
+    add_chart_notes(context, blob=context["trends"], scope=notes_scope, entity=entity, params=params)
     context["export_csv"] = f"{request.path}?{params.query(export='csv')}"
     context["export_xlsx"] = f"{request.path}?{params.query(export='xlsx')}"
     return render(request, "kpi/scorecard.html", context)
