@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import AnnotationKind, Metric, ScorecardTemplate
-from kpi.services.annotations import annotation_problems
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
+from kpi.services.notes import annotation_problems
 from lib.periods import Period
 from lib.periods_forms import PeriodField
 from staff.access import Scope
@@ -110,7 +110,7 @@ class _DayInput(forms.DateInput):
 
 class AnnotationForm(forms.Form):
     """A note on the page's unit: its kind, its days (one, or from … to), optionally one metric, and a few
-    words. The rules are kpi.services.annotations.annotation_problems', shown under their fields."""
+    words. The rules are kpi.services.notes.annotation_problems', shown under their fields."""
 
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=AnnotationKind.choices)
     start = forms.DateField(label=gettext_lazy("From"), widget=_DayInput(), input_formats=["%Y-%m-%d"])

@@ -1,6 +1,6 @@
 """What the trend charts mark besides their lines (static/js/charts.js): the start of each period, so
 that the drop of a month-to-date line on the 1st is seen as a new month and not a fall, and the notes
-on the days shown (国庆节, 系统故障, 大额到期: kpi.selectors.annotations).
+on the days shown (国庆节, 系统故障, 大额到期: kpi.selectors.notes).
 
 Both go into the chart's JSON blob (json_script) beside `dates`, by the index of the day in `dates`:
 

@@ -14,7 +14,6 @@ from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.selectors.history import HistoryPoint, metric_history
 from kpi.tables import history_table
-from kpi.views.annotations import add_chart_notes
 from kpi.views.common import (
     EXPORT_FORMATS,
     PageParams,
@@ -24,6 +23,7 @@ from kpi.views.common import (
     trend_chart_data,
     who,
 )
+from kpi.views.notes import add_chart_notes
 from lib.periods import PERIOD_LABELS
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
@@ -96,7 +96,7 @@ def _metric_history_page(
         "export_csv": f"{request.path}?{params.query(export='csv')}",
         "export_xlsx": f"{request.path}?{params.query(export='xlsx')}",
     }
-    # Period starts and notes on the chart, and the notes as text (kpi.views.annotations).
+    # Period starts and notes on the chart, and the notes as text (kpi.views.notes).
     notes_scope = scope or scope_for_user(request.user)
     add_chart_notes(context, blob=chart, scope=notes_scope, entity=entity, params=params, metric=metric)
     return render(request, "kpi/metric_history.html", context)

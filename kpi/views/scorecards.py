@@ -29,7 +29,6 @@ from kpi.selectors.scorecards import (
     staff_assignments_on,
 )
 from kpi.tables import SCORECARD
-from kpi.views.annotations import add_chart_notes
 from kpi.views.common import (
     BEHIND,
     EXPORT_FORMATS,
@@ -39,6 +38,7 @@ from kpi.views.common import (
     trend_chart_data,
     who,
 )
+from kpi.views.notes import add_chart_notes
 from lib.periods import PERIOD_LABELS
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, own_scorecard_entity, scope_for_user
 from staff.models import StaffMember
@@ -124,7 +124,7 @@ def _scorecard_page(
     context["cards"] = behind_first(context["sections"])  # the phone's cards: the same lines, red first
     context.update(extra)
     context["trends"] = _trends(params, entity, context["scorecard"], scope)
-    # Period starts and notes on the sparklines, and the notes as text (kpi.views.annotations).
+    # Period starts and notes on the sparklines, and the notes as text (kpi.views.notes).
     notes_scope = scope or scope_for_user(request.user)
     add_chart_notes(context, blob=context["trends"], scope=notes_scope, entity=entity, params=params)
     context["export_csv"] = f"{request.path}?{params.query(export='csv')}"

@@ -1,4 +1,4 @@
-"""Notes on the figures (标注, issue 14): kpi.services.annotations (who writes what), kpi.selectors.annotations
+"""Notes on the figures (标注, issue 14): kpi.services.notes (who writes what), kpi.selectors.notes
 (where a note shows, who reads it) and kpi.views.charts (the period starts and notes a chart marks).
 
 The network of tests/conftest.py:
@@ -20,8 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from kpi.models import Annotation, AnnotationKind
-from kpi.selectors import annotations as notes_reads
-from kpi.services.annotations import MAX_DAYS, annotation_create, annotation_delete
+from kpi.selectors import notes as notes_reads
+from kpi.services.notes import MAX_DAYS, annotation_create, annotation_delete
 from kpi.views.charts import boundary_label, chart_marks, period_boundaries
 from lib.periods import PeriodKind, days_between
 from staff.access import scope_for_user

@@ -1,7 +1,7 @@
 """Notes on the figures (标注): GET /api/v1/annotations/ (and one), POST to write one, DELETE to remove it.
 
 Reads are scoped by staff.access (Scope.notice_units: the notes of the units a token or user sees and of
-the units above them); writes go through kpi.services.annotations, as the notes page's do: the same
+the units above them); writes go through kpi.services.notes, as the notes page's do: the same
 checks and the same rule of who may write (Scope.may_annotate; a token needs the admin scope too).
 """
 
@@ -17,8 +17,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from kpi.models import Annotation, AnnotationKind, Metric
-from kpi.selectors.annotations import annotations_visible
-from kpi.services.annotations import annotation_create, annotation_delete
+from kpi.selectors.notes import annotations_visible
+from kpi.services.notes import annotation_create, annotation_delete
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from lib.api_fields import DateField
 from staff.access import get_unit_or_404

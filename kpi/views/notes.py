@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from branches.models import OrgUnit
 from kpi.forms import AnnotationForm
 from kpi.models import Metric
-from kpi.selectors.annotations import Notes, annotations_for, annotations_of_unit, get_annotation_or_404
-from kpi.services.annotations import annotation_create, annotation_delete
+from kpi.selectors.notes import Notes, annotations_for, annotations_of_unit, get_annotation_or_404
+from kpi.services.notes import annotation_create, annotation_delete
 from kpi.views.charts import chart_marks
 from kpi.views.common import PageParams, page_params, who
 from lib.converters import CODE_REGEX
