@@ -227,6 +227,8 @@ class AnnotationListView(_AnnotationViewMixin, generics.ListAPIView):
 
 
 class AnnotationDetailView(_AnnotationViewMixin, generics.RetrieveAPIView):
+    lookup_url_kwarg = "annotation_id"
+
     @extend_schema(
         operation_id="annotations_retrieve",
         summary="One note",
@@ -261,5 +263,5 @@ class AnnotationDetailView(_AnnotationViewMixin, generics.RetrieveAPIView):
 
 urlpatterns = [
     path("annotations/", AnnotationListView.as_view(), name="api-annotations"),
-    path("annotations/<int:pk>/", AnnotationDetailView.as_view(), name="api-annotation"),
+    path("annotations/<int:annotation_id>/", AnnotationDetailView.as_view(), name="api-annotation"),
 ]

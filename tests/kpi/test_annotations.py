@@ -1,14 +1,9 @@
 """Notes on the figures (标注, issue 14): kpi.services.notes (who writes what), kpi.selectors.notes
 (where a note shows, who reads it) and kpi.views.charts (the period starts and notes a chart marks).
 
-The network of tests/conftest.py:
-
-    HQ ── GZ ── GZ01 ── GZ0101, GZ0102
-           └── GZ02 ── GZ0201
-     └── SZ ── SZ01 ── SZ0101
-
-Notes of the tests: HQ's 国庆节 1–7 October 2026 (every metric), GZ01's system upgrade on 20 November,
-GZ0101's large deposit maturing on 20 November (deposit_balance only), GZ0102's other note on 21 November.
+The notes are those of tests/kpi/notes_data.py: HQ's 国庆节 1–7 October 2026 (every metric), GZ01's
+system upgrade on 20 November, GZ0101's large deposit maturing on 20 November (deposit_balance only),
+GZ0102's note on 21 November, SZ0101's on 20 November.
 """
 
 from __future__ import annotations
@@ -27,39 +22,13 @@ from lib.periods import PeriodKind, days_between
 from staff.access import scope_for_user
 from staff.models import StaffMember
 from tests.factories import AssignmentFactory, StaffMemberFactory
+from tests.kpi import notes_data
 from tests.kpi.factories import metric
+from tests.kpi.notes_data import D, note
 
 pytestmark = pytest.mark.django_db
 
-D = datetime.date
-
-
-def note(unit, start, end=None, *, kind=AnnotationKind.OTHER, text="", metric_code=None) -> Annotation:
-    return Annotation.objects.create(
-        unit=unit,
-        kind=kind,
-        start=start,
-        end=end or start,
-        text=text or f"{unit.code} {start}",
-        metric=metric(metric_code) if metric_code else None,
-    )
-
-
-@pytest.fixture
-def notes(network):
-    return {
-        "holiday": note(network["HQ"], D(2026, 10, 1), D(2026, 10, 7), kind=AnnotationKind.HOLIDAY, text="国庆节"),
-        "upgrade": note(network["GZ01"], D(2026, 11, 20), kind=AnnotationKind.SYSTEM_OUTAGE, text="核心系统升级"),
-        "maturity": note(
-            network["GZ0101"],
-            D(2026, 11, 20),
-            kind=AnnotationKind.LARGE_MATURITY,
-            text="3,000 万元定期到期",
-            metric_code="deposit_balance",
-        ),
-        "neighbour": note(network["GZ0102"], D(2026, 11, 21), text="网点装修"),
-        "shenzhen": note(network["SZ0101"], D(2026, 11, 20), text="华强北停电"),
-    }
+notes = notes_data.notes  # the fixture
 
 
 def _texts(found) -> list[str]:
