@@ -199,9 +199,9 @@ class Scope:
         if self.unit_path:
             return queryset.filter(Q(path__startswith=self.unit_path) | Q(path__in=_paths_above(self.unit_path)))
         if self.staff_id:
-            held = Assignment.objects.filter(staff_id=self.staff_id).values_list("unit__path", flat=True)
-            paths = {above for path in held for above in (path, *_paths_above(path))}
-            return queryset.filter(path__in=paths)
+            # A unit whose path begins the path of a unit they were assigned to: that unit or one above it.
+            held = Assignment.objects.filter(staff_id=self.staff_id, unit__path__startswith=OuterRef("path"))
+            return queryset.filter(Exists(held))
         return queryset.none()
 
     @property

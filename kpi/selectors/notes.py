@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from branches.models import OrgUnit
@@ -73,17 +73,17 @@ def annotations_for(
     metric: Metric | None = None,
 ) -> Notes:
     """The notes that show on a unit's (or a staff member's) charts from `first` to `last`, for one metric
-    or for all (a note with a metric is then kept for that metric's chart): two queries at most."""
+    or for all (a note with a metric is then kept for that metric's chart): one query (two when there are
+    more than MAX_SHOWN, to count them)."""
     if (unit is None) == (staff is None):
         raise ValueError("annotations_for: pass exactly one of unit= or staff=")
     if unit is not None:
         condition = _units_condition([unit], below=True)
     else:
-        held = Assignment.objects.filter(staff=staff, start__lte=last).filter(Q(end__isnull=True) | Q(end__gte=first))
-        units = list(OrgUnit.objects.filter(pk__in=held.values("unit")))
-        if not units:
-            return Notes(shown=[])
-        condition = _units_condition(units, below=False)
+        # On a unit they were assigned to during these days, or above it: the note's unit's path begins
+        # the path of the unit of such an assignment.
+        held = Assignment.objects.filter(staff=staff, start__lte=last, unit__path__startswith=OuterRef("unit__path"))
+        condition = Q(Exists(held.filter(Q(end__isnull=True) | Q(end__gte=first))))
     notes = annotations_visible(scope=scope).filter(condition).overlapping(first, last)
     if metric is not None:
         notes = notes.filter(Q(metric=None) | Q(metric=metric))
@@ -113,3 +113,15 @@ def annotations_of_unit(*, scope: Scope, unit: OrgUnit, limit: int = 100) -> Not
     found = list(notes.order_by("-start", "-end", "-pk")[: limit + 1])
     total = len(found) if len(found) <= limit else notes.count()
     return Notes(shown=found[:limit], more=total - min(total, limit))
+
+
+def annotations_of_bulletin(
+    *, scope: Scope, day: datetime.date | None, unit: OrgUnit | None = None, outlets: list[OrgUnit] | None = None
+) -> Notes:
+    """The notes of the bulletin's day: for a unit's subtree, the notes on the unit, above it and below it;
+    for a peer group, on its ranked outlets (the bulletin's rows, already read) and above them. One query."""
+    if day is None:
+        return Notes(shown=[])
+    if unit is not None:
+        return annotations_of_day(scope=scope, day=day, units=[unit], below=True)
+    return annotations_of_day(scope=scope, day=day, units=outlets or [])

@@ -14,10 +14,12 @@ import re
 
 import pytest
 
+from branches.services import peer_groups_rebuild
 from kpi.models import Annotation
 from tests.kpi import notes_data
 from tests.kpi.history_data import day_card, line
 from tests.kpi.notes_data import D
+from tests.kpi.scorecard_factories import published_day
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +220,31 @@ def test_a_note_of_another_branch_is_not_deleted_from_this_units_page(english, h
     assert english.post(f"/units/GZ0101/notes/{notes['shenzhen'].pk}/delete/").status_code == 404
     assert english.get(f"/units/GZ0101/notes/{notes['maturity'].pk}/delete/").status_code == 405
     assert Annotation.objects.count() == 5
+
+
+# -- the bulletin --------------------------------------------------------------------------------------
+
+
+def test_the_bulletin_of_a_sub_branch_lists_the_days_notes_of_its_subtree(english, unit_manager, notes):
+    english.force_login(unit_manager)
+
+    page = _page(english.get("/bulletin/", {"date": "2026-11-20"}))
+
+    panel = page.split('<section class="card notes-panel bulletin-notes"', 1)[1].split("</section>", 1)[0]
+    assert "Notes on this day" in panel
+    assert panel.index("核心系统升级") < panel.index("3,000 万元定期到期")
+    assert "华强北停电" not in panel and "网点装修" not in panel
+
+
+def test_the_bulletin_of_a_peer_group_lists_its_outlets_notes_as_the_reader_may_read_them(
+    english, outlet_head, hq_admin, notes
+):
+    peer_groups_rebuild()
+    published_day(D(2026, 11, 21))  # rolled up: the bulletin has its rows (unranked here)
+    english.force_login(hq_admin)
+    for_hq = _page(english.get("/bulletin/", {"date": "2026-11-21", "group": "GZ01-urban"}))
+    english.force_login(outlet_head)
+    for_her = _page(english.get("/bulletin/", {"date": "2026-11-21", "group": "GZ01-urban"}))
+
+    assert "网点装修" in for_hq  # GZ0102's note, in her peer group
+    assert "网点装修" not in for_her and "bulletin-notes" not in for_her  # her neighbour's: not hers to read
