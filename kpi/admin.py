@@ -25,7 +25,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Area, OutletFormat
-from kpi import admin_credit  # noqa: F401 (registers the credit split admin)
+from kpi import (
+    admin_credit,  # noqa: F401 (registers the credit split admin)
+    admin_notes,  # noqa: F401 (registers the notes' admin)
+)
 from kpi.admin_split import TargetSplitMixin
 from kpi.forms import CONTEST_PERIOD_HELP
 from kpi.models import (
