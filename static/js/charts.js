@@ -71,7 +71,7 @@
   }
 
   var MARKS = { boundary: "#7b8794", note: "rgba(227, 179, 65, 0.22)", noteLine: "#b7791f" };
-  var NOTE_LABEL_LENGTH = 14;
+  var NOTE_LABEL_LENGTH = 8;
 
   function notesFor(data, code) {
     return (data.notes || []).filter(function (note) {
@@ -79,6 +79,8 @@
     });
   }
 
+  // A chart is narrow on a phone: a mark says the kind of note (节假日, 系统故障, …) and the list under the
+  // chart says what happened.
   function shortened(text) {
     text = String(text);
     return text.length > NOTE_LABEL_LENGTH ? text.slice(0, NOTE_LABEL_LENGTH - 1) + "…" : text;
@@ -110,7 +112,7 @@
     });
     var areas = [];
     notesFor(data, code).forEach(function (note) {
-      var text = shortened(note.label + " · " + note.text);
+      var text = shortened(note.label);
       if (note.from === note.to) {
         lines.push({
           xAxis: note.from,
@@ -122,7 +124,7 @@
           {
             xAxis: note.from,
             itemStyle: { color: MARKS.note },
-            label: labelled ? label(text, "insideBottom", MARKS.noteLine) : { show: false },
+            label: labelled ? label(text, "insideTop", MARKS.noteLine) : { show: false },
           },
           { xAxis: note.to },
         ]);
