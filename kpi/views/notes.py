@@ -50,8 +50,8 @@ def notes_panel(
     query = {"date": params.day.isoformat() if params.day else "", "metric": metric.code if metric else ""}
     query = urlencode({name: value for name, value in query.items() if value})
     return {
-        "notes": notes.shown,
-        "notes_more": notes.more,
+        "chart_notes": notes.shown,
+        "chart_notes_more": notes.more,
         "notes_url": f"{reverse('kpi:unit_notes', args=[unit.code])}?{query}" if unit else "",
         "may_annotate": unit is not None and scope.may_annotate(unit),
     }
