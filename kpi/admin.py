@@ -25,7 +25,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Area, OutletFormat
-from kpi import admin_calendar, admin_credit  # noqa: F401 (register the calendar's and the credit split's admins)
+from kpi import (
+    admin_calendar,  # noqa: F401 (registers the calendar's admin)
+    admin_credit,  # noqa: F401 (registers the credit split admin)
+    admin_notes,  # noqa: F401 (registers the notes' admin)
+)
 from kpi.admin_split import TargetSplitMixin
 from kpi.forms import CONTEST_PERIOD_HELP
 from kpi.models import (

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit, UnitKind
-from kpi.models import Metric, ScorecardTemplate
+from kpi.models import AnnotationKind, Metric, ScorecardTemplate
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
+from kpi.services.notes import annotation_problems
 from lib.periods import Period
 from lib.periods_forms import PeriodField
 from staff.access import Scope
@@ -95,3 +96,61 @@ class PairForm(forms.Form):
 
 
 PairFormSet = forms.formset_factory(PairForm, extra=0, max_num=500, validate_max=True)
+
+
+# -- notes on the figures (标注): /units/<code>/notes/ ---------------------------------------------------
+
+
+class _DayInput(forms.DateInput):
+    input_type = "date"  # the phone's date picker; it sends YYYY-MM-DD
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class AnnotationForm(forms.Form):
+    """A note on the page's unit: its kind, its days (one, or from … to), optionally one metric, and a few
+    words. The rules are kpi.services.notes.annotation_problems', shown under their fields."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=AnnotationKind.choices)
+    start = forms.DateField(label=gettext_lazy("From"), widget=_DayInput(), input_formats=["%Y-%m-%d"])
+    end = forms.DateField(
+        label=gettext_lazy("To"),
+        widget=_DayInput(),
+        input_formats=["%Y-%m-%d"],
+        required=False,
+        help_text=gettext_lazy("Leave empty for a note on one day."),
+    )
+    metric = forms.ModelChoiceField(
+        label=gettext_lazy("Metric"),
+        queryset=Metric.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("Every metric"),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Note"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, unit: OrgUnit, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.fields["metric"].queryset = Metric.objects.filter(is_active=True).order_by("sort_order", "code")
+        self.fields["metric"].label_from_instance = lambda metric: metric.name  # a phone's select is narrow
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        problems = annotation_problems(
+            unit=self.unit,
+            metric=cleaned.get("metric"),
+            kind=cleaned.get("kind", ""),
+            start=cleaned.get("start"),
+            end=cleaned.get("end") or cleaned.get("start"),
+            text=cleaned.get("text", ""),
+        )
+        for field_name, messages in problems.items():
+            for message in messages:
+                self.add_error(field_name if field_name in self.fields else None, message)
+        return cleaned

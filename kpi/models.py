@@ -912,3 +912,63 @@ class CalendarDay(models.Model):
             raise ValidationError(
                 {"kind": _("A make-up working day is a Saturday or a Sunday; a weekday is a working day already.")}
             )
+
+
+class AnnotationKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday")
+    SYSTEM_OUTAGE = "system_outage", _("System outage")
+    LARGE_MATURITY = "large_maturity", _("Large maturity")
+    OTHER = "other", _("Other")
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def overlapping(self, first: datetime.date, last: datetime.date) -> AnnotationQuerySet:
+        """Notes with a day from `first` to `last` (both included)."""
+        return self.filter(start__lte=last, end__gte=first)
+
+
+class Annotation(models.Model):
+    """A manager's note on days of a unit's figures (国庆节, 系统故障, 大额到期), shown on the charts and in
+    the bulletin so that a dip is explained where it is seen. It speaks to the unit's whole subtree: a
+    note on HQ shows on every outlet's charts, a note on an outlet on that outlet's and on those of the
+    units above it (whose totals it moves). Without a metric it concerns every metric of the unit.
+    Who reads it and who writes it: staff.access (Scope.notice_units, Scope.may_annotate)."""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="annotations")
+    metric = models.ForeignKey(
+        Metric,
+        verbose_name=_("metric"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Leave empty for a note on every metric of the unit."),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AnnotationKind.choices)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    text = models.CharField(_("note"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("annotation")
+        verbose_name_plural = _("annotations")
+        ordering = ["start", "end", "pk"]
+        indexes = [models.Index(fields=["start", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="annotation_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        days = f"{self.start}" if self.start == self.end else f"{self.start} – {self.end}"
+        return f"{self.unit.code} {days} {self.get_kind_display()}: {self.text}"

@@ -1,10 +1,11 @@
-"""The KPI pages (kpi/views/): overview, scorecards, metric histories, the daily bulletin, contests and benchmarks."""
+"""The KPI pages (kpi/views/): overview, scorecards, metric histories, the daily bulletin, contests, benchmarks
+and the notes on the figures."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from kpi.views import bulletin, contests, history, overview, scorecards
+from kpi.views import bulletin, contests, history, notes, overview, scorecards
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 app_name = "kpi"
@@ -22,4 +23,6 @@ urlpatterns = [
     path("contests/<int:contest_id>/", contests.contest_detail, name="contest_detail"),
     path("benchmarks/<code:code>/", contests.benchmark, name="benchmark"),
     path("bulletin/", bulletin.bulletin, name="bulletin"),
+    path("units/<code:code>/notes/", notes.unit_notes, name="unit_notes"),
+    path("units/<code:code>/notes/<int:note_id>/delete/", notes.unit_note_delete, name="unit_note_delete"),
 ]

@@ -187,6 +187,23 @@ class Scope:
             held = held.filter(Q(end__isnull=True) | Q(end__gte=first), start__lte=last)
         return held
 
+    def notice_units(self, queryset: QuerySet[OrgUnit] | None = None) -> QuerySet[OrgUnit]:
+        """The units whose notes (kpi's annotations: 国庆节, 系统故障, 大额到期) this scope reads: the units
+        it sees and every unit above them, because a note written on a unit speaks to its whole subtree
+        (HQ's holiday shows on every outlet's charts; the outlet head who cannot open HQ's pages still
+        reads it). A staff member reads the notes of the units they have been assigned to and above.
+        Notes of a unit outside all of these (a peer outlet's 大额到期) stay out of sight."""
+        queryset = OrgUnit.objects.all() if queryset is None else queryset
+        if self.everything:
+            return queryset
+        if self.unit_path:
+            return queryset.filter(Q(path__startswith=self.unit_path) | Q(path__in=_paths_above(self.unit_path)))
+        if self.staff_id:
+            # A unit whose path begins the path of a unit they were assigned to: that unit or one above it.
+            held = Assignment.objects.filter(staff_id=self.staff_id, unit__path__startswith=OuterRef("path"))
+            return queryset.filter(Exists(held))
+        return queryset.none()
+
     @property
     def sees_units(self) -> bool:
         """Sees some part of the org tree (the pages of units: overview, bulletin, a unit's customers);
@@ -241,6 +258,13 @@ class Scope:
         plans; auditors and staff read only."""
         return self.may_write and self.can_see_unit(unit)
 
+    def may_annotate(self, unit: OrgUnit) -> bool:
+        """Writing (and deleting) a note on a unit's charts and bulletin (kpi's annotations): HQ anywhere,
+        a unit manager in their subtree, an outlet head on their outlet, a token that may write in its
+        subtree (the API asks its admin scope too). The rule of may_follow_up, asked by its own name:
+        whoever answers for a unit's figures may say why they moved. Auditors and staff read only."""
+        return self.may_follow_up(unit)
+
     def may_review_from_above(self, unit: OrgUnit) -> bool:
         """复查 and answering a weekly review are done from above: HQ or a unit manager whose subtree
         holds the unit, not its outlet head."""
@@ -267,6 +291,12 @@ class Scope:
     def id_number(self, number: str) -> str:
         """An identity number as this reader may see it: whole, or 440106********1234."""
         return number if self.personal_data else mask_id_number(number)
+
+
+def _paths_above(path: str) -> list[str]:
+    """The paths of the units above the one at `path`, read off it: /HQ/GZ/GZ01/ → /HQ/, /HQ/GZ/."""
+    codes = [code for code in path.split("/") if code]
+    return ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes))]
 
 
 def scope_for_user(user: User) -> Scope:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi.api import contests, facts, metrics, rankings, rollups, scorecards, targets
+from kpi.api import contests, facts, metrics, notes, rankings, rollups, scorecards, targets
 
 urlpatterns = [
     *metrics.urlpatterns,
@@ -12,4 +12,5 @@ urlpatterns = [
     *contests.urlpatterns,
     *targets.urlpatterns,
     *rollups.urlpatterns,
+    *notes.urlpatterns,
 ]

@@ -21,7 +21,7 @@ from kpi.models import (
     shown_status,
     shown_status_label,
 )
-from lib.periods import PeriodKind
+from lib.periods import PeriodKind, period_of
 from staff.access import Scope
 
 # Chips of a template without key metrics: its first lines, as many as fit on a bulletin row.
@@ -85,8 +85,9 @@ class BulletinChip:
 class BulletinRow:
     """One outlet of the bulletin. `rank` and `rank_of` are inside the set asked for (not the stored peer
     group rank); `movement` is the places gained since the previous day (negative: lost), None when the
-    outlet is not ranked on either day or there is no previous day to compare with; `is_new` when it is
-    ranked now and was not on the previous day."""
+    outlet is not ranked on either day or there is no previous day to compare with (not rolled up, or in
+    an earlier period: movement_compares); `is_new` when it is ranked now and was not on the previous
+    day."""
 
     outlet: OrgUnit
     scorecard: Scorecard | None
@@ -136,6 +137,17 @@ def _set_ranks(scores: dict[int, Decimal | None]) -> dict[int, int]:
     return {outlet_id: int(rank) for outlet_id, rank in formulas.competition_rank(series).items()}
 
 
+def movement_compares(*, date: datetime.date, previous: datetime.date, period: PeriodKind | str) -> bool:
+    """Whether the day before (`previous`) is like `date` for the bulletin's movement (较上日): the same
+    period kind (the scorecards compared are both of `period`) and both days within the same period. On
+    1 December the month to date is one day old and 30 November's was the whole of November: ranks of
+    two different periods, so no movement (not "↑93"). The day kind never compares (each day is a
+    period of its own), nor does a Monday for the week or 1 January for any period."""
+    if previous >= date:
+        return False
+    return period_of(PeriodKind(period), previous) == period_of(PeriodKind(period), date)
+
+
 def bulletin_rows(
     *,
     date: datetime.date,
@@ -149,9 +161,10 @@ def bulletin_rows(
 
     1. The set: the group's members, or the outlets under the unit; a closed outlet only while it still
        has a scorecard that day.
-    2. The published scorecards of the day and of the day before, in one query; each day is ranked
-       inside this set with kpi.formulas.competition_rank, so a ranking of a sub-branch's whole subtree
-       is not the stored peer-group rank.
+    2. The published scorecards of the day and of the day before (only when it lies in the same period:
+       movement_compares), in one query; each day is ranked inside this set with
+       kpi.formulas.competition_rank, so a ranking of a sub-branch's whole subtree is not the stored
+       peer-group rank.
     3. The chips: the key metrics (TemplateLine.is_key) of each scorecard's template, else its first
        lines, with the status of the scorecard's line for that metric.
 
@@ -161,6 +174,8 @@ def bulletin_rows(
         raise ValueError("bulletin_rows: pass exactly one of group= or unit=")
     # 0001-01-01 has no day before it (a date a client may well send): then there is no movement.
     previous_date = date - datetime.timedelta(days=1) if date > datetime.date.min else date
+    if not movement_compares(date=date, previous=previous_date, period=period):
+        previous_date = date  # nothing like it to compare with: read today's scorecards only
     runs = dict(
         RollupDay.objects.published().filter(date__in=[date, previous_date]).values_list("date", "published_run_id")
     )
@@ -184,8 +199,9 @@ def bulletin_rows(
 
     ranks = _set_ranks({outlet.pk: today[outlet.pk].total_score for outlet in outlets if outlet.pk in today})
     # Nothing to compare with when the day before was not rolled up or kept no scorecards (old days
-    # keep only period ends): every outlet would otherwise look "new".
-    compared = bool(yesterday)
+    # keep only period ends), or lies in an earlier period (movement_compares): every outlet would
+    # otherwise look "new".
+    compared = bool(yesterday) and previous_date != date
     previous_ranks = _set_ranks({outlet.pk: yesterday.get(outlet.pk) for outlet in outlets}) if compared else {}
 
     chip_metrics = _chip_metrics(template_ids={card.template_id for card in today.values() if card.template_id})

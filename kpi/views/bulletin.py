@@ -17,6 +17,7 @@ from kpi.selectors.bulletin import (
     peer_group_default,
     peer_groups_visible,
 )
+from kpi.selectors.notes import annotations_of_bulletin
 from kpi.tables import bulletin_table
 from kpi.views.common import EXPORT_FORMATS, page_params
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS
@@ -100,4 +101,8 @@ def bulletin(request: HttpRequest) -> HttpResponse:
         "export_xlsx": f"{request.path}?{params.query(export='xlsx', **choice)}",
         "latest_url": f"{request.path}?{urlencode({'period': params.period_kind.value, **choice})}",
     }
+    # The day's notes (标注) on the ranked units: a holiday or an outage explains the day's ranks.
+    context["day_notes"] = annotations_of_bulletin(
+        scope=scope, day=params.day, unit=unit, outlets=[row.outlet for row in rows] if group else None
+    )
     return render(request, "kpi/bulletin.html", context)

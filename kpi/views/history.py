@@ -23,6 +23,7 @@ from kpi.views.common import (
     trend_chart_data,
     who,
 )
+from kpi.views.notes import add_chart_notes
 from lib.periods import PERIOD_LABELS
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 from staff.models import StaffMember
@@ -72,6 +73,7 @@ def _metric_history_page(
         return _history_export(export, metric, rows, entity, params)
 
     scorecard_name = "kpi:unit_scorecard" if isinstance(entity, OrgUnit) else "kpi:staff_scorecard"
+    chart = trend_chart_data(history_days, {metric: points}) if points else {}
     context = {
         "params": params,
         "day": params.day,
@@ -87,13 +89,16 @@ def _metric_history_page(
         "rows": rows,
         "with_figures": len(points),
         "scale": series_scale(metric, points),
-        "chart": trend_chart_data(history_days, {metric: points}) if points else {},
+        "chart": chart,
         "scorecard_url": f"{reverse(scorecard_name, args=[entity.code])}?{params.query()}",
         "keep": params.query(),
         "latest_url": f"{request.path}?{params.query(date='')}",
         "export_csv": f"{request.path}?{params.query(export='csv')}",
         "export_xlsx": f"{request.path}?{params.query(export='xlsx')}",
     }
+    # Period starts and notes on the chart, and the notes as text (kpi.views.notes).
+    notes_scope = scope or scope_for_user(request.user)
+    add_chart_notes(context, blob=chart, scope=notes_scope, entity=entity, params=params, metric=metric)
     return render(request, "kpi/metric_history.html", context)
 
 

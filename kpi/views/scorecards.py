@@ -40,6 +40,7 @@ from kpi.views.common import (
     trend_chart_data,
     who,
 )
+from kpi.views.notes import add_chart_notes
 from lib.periods import PERIOD_LABELS
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, own_scorecard_entity, scope_for_user
 from staff.models import StaffMember
@@ -133,6 +134,9 @@ def _scorecard_page(
     )
     context.update(extra)
     context["trends"] = _trends(params, entity, context["scorecard"], scope)
+    # Period starts and notes on the sparklines, and the notes as text (kpi.views.notes).
+    notes_scope = scope or scope_for_user(request.user)
+    add_chart_notes(context, blob=context["trends"], scope=notes_scope, entity=entity, params=params)
     context["export_csv"] = f"{request.path}?{params.query(export='csv')}"
     context["export_xlsx"] = f"{request.path}?{params.query(export='xlsx')}"
     return render(request, "kpi/scorecard.html", context)

@@ -11,6 +11,13 @@
  * where null is a day without published figures: a gap in the line, never a zero. The figures come scaled
  * (万元, or 亿元 for the whole series) and rounded by the server; static/js/numbers.js (loaded first)
  * writes them and the axis, whose ticks the server chose so that no two read alike.
+ * Beside them (kpi/views/charts.py), by the index of a day in "dates":
+ *   "boundaries": [{"index": 7, "label": "12月"}]   a period starts: a dashed vertical line, so the drop of
+ *                                                 a month-to-date line on the 1st reads as a new month;
+ *   "notes": [{"from": 2, "to": 8, "kind": "holiday", "label": "节假日", "text": "国庆节", "unit": "HQ",
+ *              "metric": null}]                    a note (标注): the days shaded (a line for one day); a
+ *                                                 note with a metric only on that metric's chart.
+ * The big chart labels them; the sparklines only draw them. Every label is canvas text, never HTML.
  *
  * Once ECharts has rendered a chart, its container gets data-chart-drawn="1" (the browser tests wait for
  * it). A hidden container (display: none, as the scorecard's table is on a phone) is drawn when a resize
@@ -66,7 +73,76 @@
     };
   }
 
-  function sparklineOption(data, metric) {
+  var MARKS = { boundary: "#7b8794", note: "rgba(227, 179, 65, 0.22)", noteLine: "#b7791f" };
+  var NOTE_LABEL_LENGTH = 8;
+
+  function notesFor(data, code) {
+    return (data.notes || []).filter(function (note) {
+      return note.metric === null || note.metric === undefined || note.metric === code;
+    });
+  }
+
+  // A chart is narrow on a phone: a mark says the kind of note (节假日, 系统故障, …) and the list under the
+  // chart says what happened.
+  function shortened(text) {
+    text = String(text);
+    return text.length > NOTE_LABEL_LENGTH ? text.slice(0, NOTE_LABEL_LENGTH - 1) + "…" : text;
+  }
+
+  // A label that is exactly this text: a formatter function, so that braces in a note are not read as
+  // ECharts' {a}/{b} templates.
+  function label(text, position, color) {
+    return {
+      show: true,
+      position: position,
+      color: color,
+      fontSize: 11,
+      formatter: function () {
+        return text;
+      },
+    };
+  }
+
+  // Period starts and notes as ECharts markers on a series: markLine for the boundaries and single-day
+  // notes, markArea for notes over several days. Silent: no hover, no tooltip (the page lists the notes).
+  function withMarks(series, data, code, labelled) {
+    var lines = (data.boundaries || []).map(function (boundary) {
+      return {
+        xAxis: boundary.index,
+        lineStyle: { color: MARKS.boundary, type: "dashed", width: 1 },
+        label: labelled ? label(boundary.label, "insideEndTop", MARKS.boundary) : { show: false },
+      };
+    });
+    var areas = [];
+    notesFor(data, code).forEach(function (note) {
+      var text = shortened(note.label);
+      if (note.from === note.to) {
+        lines.push({
+          xAxis: note.from,
+          lineStyle: { color: MARKS.noteLine, type: "solid", width: labelled ? 2 : 1 },
+          label: labelled ? label(text, "insideStartTop", MARKS.noteLine) : { show: false },
+        });
+      } else {
+        areas.push([
+          {
+            xAxis: note.from,
+            itemStyle: { color: MARKS.note },
+            label: labelled ? label(text, "insideTop", MARKS.noteLine) : { show: false },
+          },
+          { xAxis: note.to },
+        ]);
+      }
+    });
+    if (lines.length) {
+      series.markLine = { silent: true, symbol: ["none", "none"], animation: false, data: lines };
+    }
+    if (areas.length) {
+      series.markArea = { silent: true, animation: false, data: areas };
+    }
+    return series;
+  }
+
+  function sparklineOption(data, metric, code) {
     return {
       animation: false,
       grid: { left: 2, right: 2, top: 3, bottom: 3 },
@@ -75,12 +151,17 @@
       tooltip: { show: false },
       series: [
         line(data.names.pace, metric.pace, { color: COLORS.pace, width: 1, type: "dashed", z: 1 }),
-        line(data.names.actual, metric.actual, { color: COLORS.actual, width: 1.5, type: "solid", z: 2 }),
+        withMarks(
+          line(data.names.actual, metric.actual, { color: COLORS.actual, width: 1.5, type: "solid", z: 2 }),
+          data,
+          code,
+          false
+        ),
       ],
     };
   }
 
-  function trendOption(data, metric) {
+  function trendOption(data, metric, code) {
     var format = window.BankOpsNumbers.formatter(metric.places);
     var yAxis = window.BankOpsNumbers.valueAxis(metric.axis, metric.places);
     yAxis.name = metric.unit;
@@ -92,13 +173,18 @@
       xAxis: { type: "category", data: data.dates, boundaryGap: false },
       yAxis: yAxis,
       series: [
-        line(data.names.actual, metric.actual, {
-          color: COLORS.actual,
-          width: 2,
-          type: "solid",
-          symbol: "circle",
-          z: 2,
-        }),
+        withMarks(
+          line(data.names.actual, metric.actual, {
+            color: COLORS.actual,
+            width: 2,
+            type: "solid",
+            symbol: "circle",
+            z: 2,
+          }),
+          data,
+          code,
+          true
+        ),
         line(data.names.pace, metric.pace, { color: COLORS.pace, width: 1.5, type: "dashed", z: 1 }),
       ],
     };
@@ -109,7 +195,8 @@
   function draw(container) {
     var build = OPTIONS[container.getAttribute("data-chart")];
     var data = source(container.getAttribute("data-source"));
-    var metric = data && data.metrics ? data.metrics[container.getAttribute("data-metric")] : null;
+    var code = container.getAttribute("data-metric");
+    var metric = data && data.metrics ? data.metrics[code] : null;
     if (!build || !metric) {
       return true;
     }
@@ -125,7 +212,7 @@
     // "finished" once nothing is left to animate; "rendered" after any frame, in case it comes first.
     chart.on("finished", drawn);
     chart.on("rendered", drawn);
-    chart.setOption(build(data, metric));
+    chart.setOption(build(data, metric, code));
     charts.push(chart);
     return true;
   }

@@ -25,7 +25,7 @@ from alerts.services.follow_up import alert_comment, alert_update
 from customers.models import Customer
 from customers.services.tiering import tiering_run
 from demo import network as demo_network
-from kpi.models import Contest, ContestPair
+from kpi.models import Annotation, Contest, ContestPair
 from kpi.services.targets import target_set
 from lib.periods import parse_period
 from staff.models import StaffMember, User
@@ -91,7 +91,13 @@ def demo(db) -> dict:
     contest.metrics.set([signups])
     ContestPair.objects.create(contest=contest, outlet_a=outlet, outlet_b=rival)
 
+    # A note written by the outlet head: the API gives its text, never its writer's name.
+    note = Annotation.objects.create(
+        unit=outlet, kind="large_maturity", start=DAY, end=DAY, text="某企业定期存款到期", created_by=head
+    )
+
     return {
+        "annotation_id": note.pk,
         "alert_id": alert.pk,
         "contest_id": contest.pk,
         "rollup_id": rolled_up.published_run_id,
@@ -114,6 +120,7 @@ def _url(path: str, demo: dict) -> str:
     """The path with its parameters filled from the seeded rows; the required query parameters added."""
     by_collection = {
         ("alerts", "alert_id"): demo["alert_id"],
+        ("annotations", "annotation_id"): demo["annotation_id"],
         ("contests", "contest_id"): demo["contest_id"],
         ("customers", "code"): demo["customer"],
         ("metrics", "code"): demo["metric"],

@@ -21,6 +21,7 @@ its error message), 302, 400 or 404.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import re
 from urllib.parse import quote, urlencode
@@ -31,7 +32,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from kpi.models import Target
+from kpi.models import Annotation, Target
 from staff.models import StaffMember
 from staff.services import api_token_create
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, WeeklyReviewFactory
@@ -93,6 +94,9 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     review = WeeklyReviewFactory(unit=outlet)
     plan = ImprovementPlanFactory(unit=outlet)
     customer = CustomerFactory(code="C0000001", home_outlet=outlet)
+    annotation = Annotation.objects.create(
+        unit=outlet, kind="large_maturity", start=datetime.date(2026, 11, 15), end=datetime.date(2026, 11, 15), text="x"
+    )
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -104,6 +108,8 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         plan_id=str(plan.pk),
         customer=customer.code,
         staff=StaffMember.objects.get(user=teller).code,
+        annotation_id=str(annotation.pk),
+        note_id=str(annotation.pk),
     )
     return ranked
 
@@ -191,6 +197,22 @@ def test_no_query_or_path_value_makes_an_api_list_or_detail_answer_a_5xx(api):
     assert not problems, "\n".join(problems)
 
 
+DELETES = [op for op in OPERATIONS if op[1] == "DELETE"]
+
+
+def test_no_path_value_makes_a_delete_answer_a_5xx(api):
+    problems: list[str] = []
+    for path, _method, operation in DELETES:
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        valid = {name: VALID.get(name, "1") for name in names}
+        for name in names:
+            for value in [*QUERY_VALUES, *INTS]:
+                problems += _problems(api, "DELETE", _fill(path, {**valid, name: value}))
+        problems += _problems(api, "DELETE", _fill(path, valid))  # the one that is there: deleted
+    assert DELETES, "the walk found no DELETE in the schema"
+    assert not problems, "\n".join(problems)
+
+
 # -- API bodies ----------------------------------------------------------------------------------------
 
 # A plausible value for a body field, by name, before one field at a time is replaced by a bad value.
@@ -202,6 +224,7 @@ PLAUSIBLE = {
     "date": "2026-11-15",
     "value": "1",
     "owner": "lin.xiaoyan",
+    "text": "大额到期",
 }
 
 

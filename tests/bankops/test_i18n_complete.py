@@ -52,6 +52,7 @@ from alerts.models import AlertEvent
 from branches.services import peer_groups_rebuild
 from customers.services.tiering import tiering_run
 from kpi.models import (
+    Annotation,
     CalendarDay,
     CreditSplit,
     Fact,
@@ -87,6 +88,7 @@ SKIPPED_ROUTES = {
     "i18n/": "set_language answers a POST with a redirect",
     "healthz/": "plain 'ok' for load balancers",
     "accounts/logout/": "answers a POST with a redirect",
+    "units/<code:code>/notes/<int:note_id>/delete/": "deletes a note: answers a POST with a redirect",
 }
 
 DAY = ranking_data.DAY  # Sunday 2026-11-15, the day rolled up
@@ -106,6 +108,7 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "kpi:staff_metric": [{"code": "S1001", "metric_code": "mobile_banking_signups"}],
         "kpi:contest_detail": [{"contest_id": world["contest"].pk}],
         "kpi:benchmark": [{"code": "GZ0101"}],
+        "kpi:unit_notes": [{"code": "GZ0101"}, {"code": "GZ01"}],
         "customers:unit_customers": [{"code": "GZ0101"}],
         "alerts:alert_detail": [{"alert_id": world["alert"].pk}],
         "alerts:review_detail": [{"review_id": world["review"].pk}],
@@ -221,6 +224,10 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     MonthCloseEvent.objects.create(month=datetime.date(2026, 10, 1), action="close", by=hq_admin)
     CalendarDay.objects.create(date=datetime.date(2026, 10, 10), kind=CalendarDay.Kind.WORKDAY, name="国庆节调休")
     api_token_create(name="核心系统推送", unit=network["HQ"], scopes="read,ingest")
+    Annotation.objects.create(
+        unit=network["GZ0101"], kind="large_maturity", start=DAY, end=DAY, text="某企业定期存款到期",
+        metric=ranking_data.metric("deposit_balance"), created_by=outlet_head,
+    )  # fmt: skip
     tellers = Group.objects.create(name="柜面主管")
     tellers.permissions.set(Permission.objects.filter(codename__in=["view_target", "view_scorecardtemplate"]))
     browser = {"user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0", "http_accept": "text/html"}

@@ -53,6 +53,7 @@ PAGES = {
     "kpi:contest_detail": "/contests/{contest}/",
     "kpi:benchmark": "/benchmarks/GZ0101/",
     "kpi:bulletin": "/bulletin/",
+    "kpi:unit_notes": "/units/GZ0101/notes/",
     "customers:my_customers": "/customers/",
     "customers:unit_customers": "/units/GZ0101/customers/?month=2026-10",
     "alerts:alert_list": "/alerts/",
@@ -62,7 +63,7 @@ PAGES = {
     "alerts:plan_list": "/plans/",
     "alerts:plan_detail": "/plans/{plan}/",
 }
-NOT_PAGES = {"healthz", "logout", "set_language"}
+NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 
 EVERY_PAGE = [name for name in PAGES if name != "login"]
 ROLE_PAGES = {

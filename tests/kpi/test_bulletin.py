@@ -259,7 +259,7 @@ def test_the_number_of_queries_does_not_grow_with_the_outlets(wide, django_asser
 def test_the_page_issues_a_fixed_number_of_queries(wide, client, hq_admin, django_assert_max_num_queries):
     client.force_login(hq_admin)
 
-    with django_assert_max_num_queries(13):  # + the header's alert badge
+    with django_assert_max_num_queries(14):  # + the header's alert badge, + the day's notes (标注)
         page = _page(client.get(URL, {"group": "GZ09-urban", "date": "2026-11-15"}))
 
     assert page.count('<td class="move">') == wide

@@ -435,8 +435,9 @@ def test_an_export_out_of_scope_is_404(english, outlet_head, november):
 
 # -- a fixed number of queries -----------------------------------------------------------------------
 
-# session, user, the user's unit (scope), the unit, the metric, the latest day, the history, the alert badge
-HISTORY_QUERIES = 8
+# session, user, the user's unit (scope), the unit, the metric, the latest day, the history, the alert badge,
+# the notes (标注) of the days shown
+HISTORY_QUERIES = 9
 
 
 def test_the_page_issues_the_same_queries_for_30_days_as_for_90(

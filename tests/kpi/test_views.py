@@ -683,11 +683,11 @@ def test_home_stays_the_landing_page_for_the_hq_admin(english, hq_admin, rolled_
 
 # session, user, the user's unit (scope), latest day, scorecard, its lines, the published day (when the
 # figures arrived), the history of every metric (the sparklines), ancestors, child units, staff, the header's
-# alert badge
-UNIT_PAGE_QUERIES = 12
+# alert badge, the notes (标注) of the days shown
+UNIT_PAGE_QUERIES = 13
 # session, user, the staff record (scope), the staff record (whose scorecard), latest day, scorecard,
-# its lines, the published day, the history of every metric, where they work
-STAFF_PAGE_QUERIES = 10
+# its lines, the published day, the history of every metric, where they work, the notes of the days shown
+STAFF_PAGE_QUERIES = 11
 
 
 def _history_of(entity: dict, *, days: list[datetime.date], metrics: int) -> None:

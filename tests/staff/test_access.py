@@ -272,27 +272,30 @@ COLUMNS = (
     "may_manage_contests",
     "may_manage_contests GZ0101",
     "may_manage_contests SZ01",
+    "may_annotate GZ01",
+    "may_annotate GZ0101",
+    "may_annotate SZ0101",
 )
 Y, N = True, False
 # wr: may_write; net: may_write_network; clo, rol, tgt, fct, imp: may_close_months, may_start_rollup,
 # may_set_targets, may_push_facts, may_import; pd: personal_data; unit: sees_units; fuG, fuS / rvG, rvS:
 # may_follow_up / may_review_from_above of GZ0101, SZ0101; pk, pkG, pkS: may_manage_contests of no unit,
-# GZ0101, SZ01.
-#                           wr  net  clo  rol  tgt  fct  imp  pd  unit  fuG  fuS  rvG  rvS  pk  pkG  pkS
+# GZ0101, SZ01; anG, anO, anS: may_annotate of GZ01, GZ0101, SZ0101.
+#                           wr  net  clo  rol  tgt  fct  imp  pd  unit  fuG  fuS  rvG  rvS  pk  pkG  pkS  anG  anO  anS
 PERMISSIONS = {
-    "hq_admin":            (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
-    "superuser":           (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y),
-    "auditor":             (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N),
-    "unit_manager":        (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   Y,   N,   Y,  Y,   N),
-    "outlet_head":         (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   N,   N,   N,  N,   N),
-    "teller":              (N,  N,   N,   N,   N,   N,   N,   Y,  N,    N,   N,   N,   N,   N,  N,   N),
-    "outsider":            (N,  N,   N,   N,   N,   N,   N,   N,  N,    N,   N,   N,   N,   N,  N,   N),
-    "token read":          (N,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,   N,   N,   N,  N,   N),
-    "token read,personal": (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N),
+    "hq_admin":            (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y,  Y,   Y,   Y),
+    "superuser":           (Y,  Y,   Y,   Y,   Y,   Y,   Y,   Y,  Y,    Y,   Y,   Y,   Y,   Y,  Y,   Y,  Y,   Y,   Y),
+    "auditor":             (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N,  N,   N,   N),
+    "unit_manager":        (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   Y,   N,   Y,  Y,   N,  Y,   Y,   N),
+    "outlet_head":         (Y,  N,   N,   N,   N,   N,   N,   Y,  Y,    Y,   N,   N,   N,   N,  N,   N,  N,   Y,   N),
+    "teller":              (N,  N,   N,   N,   N,   N,   N,   Y,  N,    N,   N,   N,   N,   N,  N,   N,  N,   N,   N),
+    "outsider":            (N,  N,   N,   N,   N,   N,   N,   N,  N,    N,   N,   N,   N,   N,  N,   N,  N,   N,   N),
+    "token read":          (N,  N,   N,   N,   N,   N,   N,   N,  Y,    N,   N,   N,   N,   N,  N,   N,  N,   N,   N),
+    "token read,personal": (N,  N,   N,   N,   N,   N,   N,   Y,  Y,    N,   N,   N,   N,   N,  N,   N,  N,   N,   N),
     # A writing token may change things in its subtree; which writes it may make is its scope's business
     # (staff.api.HasTokenScope), and the follow-up pages take signed-in people only.
-    "token ingest":        (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N),
-    "token read,admin":    (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N),
+    "token ingest":        (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N,  Y,   Y,   N),
+    "token read,admin":    (Y,  N,   N,   N,   N,   N,   N,   N,  Y,    Y,   N,   N,   N,   N,  N,   N,  Y,   Y,   N),
 }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from demo import calendar as demo_calendar
 from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
+from demo import notes as demo_notes
 from demo import scorecard_templates as demo_templates
 from demo.progress import StepReporter
 from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
@@ -170,6 +171,8 @@ class Command(BaseCommand):
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
         self.stdout.write(str(templates))
         self.stdout.write(str(calendar))
+        if not options["no_facts"]:
+            self.stdout.write(demo_notes.seed_notes(plan=seeded.plan, end=options["end"]))
         if facts is not None:
             self.stdout.write(str(facts))
         for seeded_customers in customers:
