@@ -121,8 +121,8 @@ def test_every_replica_has_a_month_before_its_transformation_and_a_month_after_w
             assert set(missing) <= {"complaints", "risk_events"}, replica.outlet.code
             assert len(replica.rows) - len(missing) >= 10
             # The month before is a whole January; the month after is February to date.
-            served = next(row for row in replica.rows if row.metric.code == "deposit_balance")
-            assert served.before.actual > 0 and served.after.actual > 0
+            average = next(row for row in replica.rows if row.metric.code == "deposit_daily_avg")
+            assert average.before.actual > 0 and average.after.actual > 0
 
 
 @pytest.mark.parametrize("persona", ["hq_admin", "auditor", "unit_manager", "outlet_head"])
