@@ -163,7 +163,7 @@ class Command(BaseCommand):
                 demo_customers.seed_customers(seed=options["seed"], end=window.end, bar=self.progress.bar, book=premium)
             )
 
-        facts = None
+        facts = activity = None
         if not options["no_facts"]:
             with _alerts_after_the_rollups():
                 facts = demo_facts.seed_facts(
@@ -175,6 +175,9 @@ class Command(BaseCommand):
                     recent_days=RECENT_DAYS if recent_first else None,
                     before_rollup=tier_customers,
                 )
+            # Contests, plans and the Monday review, off the days just rolled up (before the stamp: a
+            # run stopped here seeds again).
+            activity = _activity_seed(options, self.progress)
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -185,7 +188,7 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_customers))
         if facts is None:
             return
-        self.stdout.write(str(_activity_seed(options, self.progress)))
+        self.stdout.write(str(activity))
         if recent_first:
             self.stdout.write(
                 "The earlier days' scorecards and the alerts are left to `manage.py seed_demo --rest` "
