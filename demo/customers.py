@@ -27,7 +27,7 @@ writes nothing.
 
 Premium customers (premium_customers, 三星及以上) come from these customers alone (premium_book): the tier
 pages, the scorecard and the overview count the same people. Each outlet's premium count follows a
-planned path (its start, grown by the outlet's rate and form: demo_facts.Profile.premium_growth): in a
+planned path (its start, grown by the outlet's rate, at least one a month, and its form): in a
 month whose natural count (from the AUM above) misses the path, the customers nearest below the
 threshold are lifted just above it (a 他行策反, a new deposit), or those nearest above it slip just
 below, so the month's tiering counts exactly the path and its migrations stay those of real
@@ -63,7 +63,7 @@ from customers.services.imports import (
 )
 from customers.services.tiering import assign_tiers, month_end, previous_month, scheme_for, tiering_run
 from demo import network as demo_network
-from demo.facts import Bar, OutletInfo, Posting, network_read, no_bar, profile_of, stock_years
+from demo.facts import Bar, OutletInfo, Posting, network_read, no_bar, premium_yearly_growth, profile_of, stock_years
 from lib.csvimport import CsvRow, ImportResult
 from lib.identity import USCC_CHARACTERS, resident_check_digit, uscc_check_character
 
@@ -498,8 +498,8 @@ def premium_book(
     1. Plan the customers of premium_months (customers_plan), their managers those of each outlet at the
        end of the last month the demo tiers (demo_months), as seed_customers imports them.
     2. Per outlet, the path: the natural count of the first month, grown month by month by the outlet's
-       planned rate and form (Profile.premium_growth × its form on premium_customers_growth), spread over
-       the year as deposits grow (stock_years); each later month is steered onto it (_steer).
+       planned growth (premium_yearly_growth) × its form on premium_customers_growth, spread over the
+       year as deposits grow (stock_years); each later month is steered onto it (_steer).
     3. A customer whose premium status differs from the month before changes on a day of the month drawn
        for them (by the month's end at the latest): the changes per outlet and manager.
 
@@ -519,12 +519,12 @@ def premium_book(
     for outlet in outlets:
         customers = by_outlet.get(outlet.code, [])
         profile = profile_of(outlet, seed=seed)
-        rate = profile.premium_growth * profile.perf("premium_customers_growth")
         start = _premium_flags(customers, months[0], schemes[months[0]])
         natural = sum(start.values())
+        yearly = premium_yearly_growth(profile.premium_growth, natural) * profile.perf("premium_customers_growth")
         opened = stock_years(month_end(months[0]))
         for month in months:
-            planned_count = round(natural * (1 + rate * (stock_years(month_end(month)) - opened)))
+            planned_count = round(natural + yearly * (stock_years(month_end(month)) - opened))
             book.path[outlet.code, month] = planned_count
             if month != months[0]:
                 _steer(customers, month, planned_count, schemes[month], seed=seed)

@@ -154,6 +154,8 @@ ATTRIBUTION: dict[str, tuple[float, dict[str, float]]] = {
 # Customer visits per weekday, by post (an outlet's total is its staff's visits and a few by no one).
 VISITS_PER_WEEKDAY = {"customer_manager": 3.0, "market_manager": 4.0, "outlet_head": 1.0, "retail_supervisor": 0.8}
 UNATTRIBUTED_VISITS = 0.5
+# Premium customers an outlet plans to add in a year, at least (premium_yearly_growth).
+PREMIUM_MIN_YEARLY = 12
 # The share of premium customers (三星及以上) whose growth target goes to named managers, and how it is
 # shared out between them (their customers are demo.customers'; this shares the outlet's target).
 PREMIUM_BOOK = (0.75, {"wealth_manager": 1.5, "customer_manager": 1.0})
@@ -349,7 +351,7 @@ def profile_of(outlet: OutletInfo, *, seed: int) -> Profile:
         online_rate=rng.uniform(0.005, 0.015),
         deposit_growth=rng.uniform(0.08, 0.12),
         loan_growth=rng.uniform(0.05, 0.1),
-        premium_growth=rng.uniform(0.12, 0.24),
+        premium_growth=rng.uniform(0.15, 0.3),
         performance=performance,
         phases=tuple(rng.uniform(0, 2 * math.pi) for _ in range(5)),
         history=_history_of(outlet, seed=seed),
@@ -855,7 +857,11 @@ def target_rows(profiles: list[Profile], postings: list[Posting], span: Period) 
             for year in years:
                 months = [period_of(PeriodKind.MONTH, datetime.date(year, month, 1)) for month in range(1, 13)]
                 plans = [_target_plan(profile, metric, month, by_unit[outlet.code]) for month in months]
-                for month, value in zip(months, _split_whole(sum(plans), plans), strict=True):
+                values = _split_whole(sum(plans), plans)
+                if metric == "premium_customers_growth":
+                    # At least one a month, so that every month has a target (the year is their sum).
+                    values = [max(Decimal(1), value) for value in values]
+                for month, value in zip(months, values, strict=True):
                     monthly[metric][year, month.start.month] = value
         for kind_periods in periods.values():
             for period in kind_periods:
@@ -893,7 +899,7 @@ def _plan(profile: Profile, metric: str, period: Period, postings: list[Posting]
     if metric == "deposit_growth":
         return profile.deposits * profile.deposit_growth * _stock_share(period)
     if metric == "premium_customers_growth":
-        return profile.premium * profile.premium_growth * _stock_share(period)
+        return premium_yearly_growth(profile.premium_growth, profile.premium) * _stock_share(period)
     if metric == "customer_visits":
         business = _factor_sum("business", False, period.start, period.end)
         quota = UNATTRIBUTED_VISITS + sum(
@@ -902,6 +908,13 @@ def _plan(profile: Profile, metric: str, period: Period, postings: list[Posting]
         return quota * business
     kind = "business" if metric in BUSINESS_FLOWS else "traffic"
     return profile.daily_plan(metric) * _factor_sum(kind, profile.weekends, period.start, period.end)
+
+
+def premium_yearly_growth(rate: float, start: float) -> float:
+    """The premium customers an outlet plans to add in a year: its rate × its count (the customers': see
+    demo.customers.premium_book), at least one a month (PREMIUM_MIN_YEARLY: a township outlet's dozen
+    premium customers would otherwise plan two a year, and most months would have no target at all)."""
+    return max(PREMIUM_MIN_YEARLY, rate * start)
 
 
 def _year_before(period: Period) -> Period:
