@@ -5,7 +5,7 @@ What is made (everything from `random.Random` seeded with the seed and a custome
 the same seed gives the same customers whatever the window, and a later window adds months without
 changing the earlier ones):
 
-- Every active outlet has 40–80 customer *slots* (more in a city's full-service outlet than in a light
+- Every active outlet has 120–240 customer *slots* (more in a city's full-service outlet than in a light
   township one). A slot holds one customer for 18–96 months; then that customer is lost and, after an
   empty month or two at times, a new one takes the slot. So each month brings a few new and a few lost
   customers per outlet.
@@ -25,24 +25,31 @@ ended by `end` (the first of them counts everyone as new: there is no month befo
 again only when its snapshots changed (or a month before it was), so a second run with the same seed
 writes nothing.
 
-The demo's premium customers (premium_customers, 三星及以上) are a daily balance of demo_facts, modelled
-on each outlet's deposits (thousands per outlet), while this sample holds a few dozen customers per
-outlet. The tiering writes its own count on each month's last day; where the demo's facts have a value
-for that day (or one carried into it), it is put back, so premium_customers and its growth targets stay
-the demo's. The tier counts (customers_<tier>) are the sample's. With real data the tiering is the one
-source of premium_customers.
+Premium customers (premium_customers, 三星及以上) come from these customers alone (premium_book): the tier
+pages, the scorecard and the overview count the same people. Each outlet's premium count follows a
+planned path (its start, grown by the outlet's rate, at least one a month, and its form): in a
+month whose natural count (from the AUM above) misses the path, the customers nearest below the
+threshold are lifted just above it (a 他行策反, a new deposit), or those nearest above it slip just
+below, so the month's tiering counts exactly the path and its migrations stay those of real
+customers. Between month ends a customer's tier changes on a day of the month drawn for them, so the
+daily premium_customers facts (demo_facts) move through the month and reach the tiering's count on its
+last day: the tiering then finds its facts already written.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import hashlib
+import itertools
 import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from statistics import NormalDist
 
+import numpy as np
 from django.utils import timezone
 
 from branches.models import Area, OrgUnit, OutletFormat, UnitKind
@@ -54,26 +61,26 @@ from customers.services.imports import (
     customers_import,
     snapshots_import,
 )
-from customers.services.tiering import PREMIUM_METRIC, month_end, previous_month, tiering_run
+from customers.services.tiering import assign_tiers, month_end, previous_month, scheme_for, tiering_run
 from demo import network as demo_network
-from demo.facts import Bar, OutletInfo, Posting, network_read, no_bar
-from kpi.models import Fact, IngestBatch
-from kpi.services.facts import facts_ingest
+from demo.facts import Bar, OutletInfo, Posting, network_read, no_bar, premium_yearly_growth, profile_of, stock_years
 from lib.csvimport import CsvRow, ImportResult
 from lib.identity import USCC_CHARACTERS, resident_check_digit, uscc_check_character
 
 DEFAULT_MONTHS = 3
 # Customer slots per outlet (fewest, most), by area and format.
+# Three times what an earlier demo had: enough premium customers per outlet (a dozen in a township, sixty
+# or more in a city) for a monthly growth target of a few, within make run's three minutes.
 SLOTS = {
-    (Area.URBAN, OutletFormat.FULL): (65, 80),
-    (Area.URBAN, OutletFormat.LIGHT): (45, 60),
-    (Area.URBAN, OutletFormat.SMART): (50, 65),
-    (Area.COUNTY, OutletFormat.FULL): (55, 70),
-    (Area.COUNTY, OutletFormat.LIGHT): (40, 55),
-    (Area.COUNTY, OutletFormat.SMART): (45, 60),
-    (Area.TOWNSHIP, OutletFormat.FULL): (50, 65),
-    (Area.TOWNSHIP, OutletFormat.LIGHT): (40, 50),
-    (Area.TOWNSHIP, OutletFormat.SMART): (40, 55),
+    (Area.URBAN, OutletFormat.FULL): (195, 240),
+    (Area.URBAN, OutletFormat.LIGHT): (135, 180),
+    (Area.URBAN, OutletFormat.SMART): (150, 195),
+    (Area.COUNTY, OutletFormat.FULL): (165, 210),
+    (Area.COUNTY, OutletFormat.LIGHT): (120, 165),
+    (Area.COUNTY, OutletFormat.SMART): (135, 180),
+    (Area.TOWNSHIP, OutletFormat.FULL): (150, 195),
+    (Area.TOWNSHIP, OutletFormat.LIGHT): (120, 150),
+    (Area.TOWNSHIP, OutletFormat.SMART): (120, 165),
 }
 LIFE_MONTHS = (18, 96)
 # Median average daily AUM (元) of a person aged 30–49, by area; other ages scale it.
@@ -252,7 +259,7 @@ def _customer(
     aum = {}
     for month in months:
         index = _month_index(month)
-        wobble = random.Random(f"{seed}:aum:{code}:{month:%Y-%m}").gauss(0, MONTHLY_WOBBLE)
+        wobble = MONTHLY_WOBBLE * _standard_normal(f"{seed}:aum:{code}:{month:%Y-%m}")
         aum[month] = base * math.exp(drift * (index - first) + wobble) * (jump if index >= jump_at else 1.0)
     manager = ""
     managed_from, premium_chance, other_chance = MANAGED
@@ -262,6 +269,17 @@ def _customer(
     return PlannedCustomer(
         code=code, outlet=outlet.code, name=name, id_number=id_number, manager=manager, groups=groups, aum=aum
     )
+
+
+_NORMAL = NormalDist()
+
+
+def _standard_normal(key: str) -> float:
+    """A standard normal draw fixed by `key`: a hash read as a probability, through the inverse normal
+    CDF. A fresh random.Random per customer and month cost most of the plan's time (its seeding hashes
+    the key with SHA-512 and fills a state of 624 words)."""
+    digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+    return _NORMAL.inv_cdf((digest + 0.5) / 2**64)
 
 
 def _person(outlet: OutletSeat, rng: random.Random) -> tuple[str, str, int, int]:
@@ -395,6 +413,186 @@ def outlet_seats(outlets: Sequence[OutletInfo], postings: Sequence[Posting], *, 
     return planned
 
 
+# -- premium customers: one count for the tier pages and the scorecard ------------------------------
+
+# How far past the threshold a lifted customer lands, or below it one who slips (a fraction of it).
+STEER_MARGIN = (0.01, 0.15)
+MANAGER_POSTS = ("customer_manager", "wealth_manager")
+
+
+def premium_months(first_day: datetime.date, last_day: datetime.date) -> list[datetime.date]:
+    """The months whose tiers the premium facts from `first_day` to `last_day` need: the month before
+    `first_day`'s (where the counts start), through `last_day`'s (which may not have ended)."""
+    month = previous_month(first_day.replace(day=1))
+    months = []
+    while month <= last_day:
+        months.append(month)
+        month = month_end(month) + datetime.timedelta(days=1)
+    return months
+
+
+@dataclass
+class PremiumBook:
+    """The demo's premium customers (三星及以上) by outlet, relationship manager and day, counted from its
+    customers (`customers`, their AUM already steered onto each outlet's path): what demo_facts reports
+    as premium_customers and what the monthly tiering counts at each month's end."""
+
+    months: list[datetime.date]
+    customers: list[PlannedCustomer]
+    # outlet → its counts (Counts); the same per (outlet, manager).
+    outlet_changes: dict[str, Counts]
+    staff_changes: dict[tuple[str, str], Counts]
+    # (outlet, month) → the managers with at least one customer there that month (tiering reports them).
+    managing: dict[tuple[str, datetime.date], set[str]] = field(default_factory=dict)
+    path: dict[tuple[str, datetime.date], int] = field(default_factory=dict)  # (outlet, month) → planned count
+
+    def start_of(self, code: str) -> int:
+        """The outlet's premium customers at the end of the first month, where its path starts."""
+        return self.path.get((code, self.months[0]), 0)
+
+    def outlet(self, code: str, day: datetime.date) -> int:
+        return _count_on(self.outlet_changes.get(code), day)
+
+    def staff(self, code: str, day: datetime.date, present: list[Posting]) -> list[tuple[str, int]]:
+        """(staff code, premium customers) of the relationship managers at outlet `code` on `day` who
+        manage some of its customers that month, as the tiering writes them at a month's end."""
+        managers = self.managing.get((code, day.replace(day=1)), set())
+        staff = sorted({posting.staff for posting in present if posting.staff in managers})
+        return [(member, _count_on(self.staff_changes.get((code, member)), day)) for member in staff]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A count from the first month's end on, and the days it changes with the count after each."""
+
+    start: int
+    days: tuple[datetime.date, ...] = ()
+    after: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, start: int, changes: list[tuple[datetime.date, int]]) -> Counts:
+        days, after, count = [], [], start
+        for day, change in sorted(changes):
+            count += change
+            if days and days[-1] == day:
+                after[-1] = count
+            else:
+                days.append(day)
+                after.append(count)
+        return cls(start, tuple(days), tuple(after))
+
+    def on(self, day: datetime.date) -> int:
+        index = bisect.bisect_right(self.days, day)
+        return self.after[index - 1] if index else self.start
+
+
+def _count_on(counts: Counts | None, day: datetime.date) -> int:
+    return counts.on(day) if counts is not None else 0
+
+
+def premium_book(
+    *, seed: int, first_day: datetime.date, last_day: datetime.date, outlets=None, postings=None
+) -> PremiumBook:
+    """The premium customers of the demo from `first_day` to `last_day`, from its customers.
+
+    1. Plan the customers of premium_months (customers_plan), their managers those of each outlet at the
+       end of the last month the demo tiers (demo_months), as seed_customers imports them.
+    2. Per outlet, the path: the natural count of the first month, grown month by month by the outlet's
+       planned growth (premium_yearly_growth) × its form on premium_customers_growth, spread over the
+       year as deposits grow (stock_years); each later month is steered onto it (_steer).
+    3. A customer whose premium status differs from the month before changes on a day of the month drawn
+       for them (by the month's end at the latest): the changes per outlet and manager.
+
+    Pure but for reading the tier schemes in force (and the network, when not given)."""
+    if outlets is None or postings is None:
+        outlets, postings = network_read()
+    tiered = demo_months(end=last_day)
+    # From the first month the demo tiers, if that is earlier: its tiering counts the same customers.
+    months = premium_months(min(first_day, tiered[0]), last_day)
+    seats = outlet_seats(outlets, postings, on=month_end(tiered[-1]))
+    planned = customers_plan(outlets=seats, months=months, seed=seed)
+    schemes = {month: list(scheme_for(month).tiers.order_by("min_aum")) for month in months}
+    by_outlet: dict[str, list[PlannedCustomer]] = defaultdict(list)
+    for customer in planned:
+        by_outlet[customer.outlet].append(customer)
+    book = PremiumBook(months=months, customers=planned, outlet_changes={}, staff_changes={})
+    for outlet in outlets:
+        customers = by_outlet.get(outlet.code, [])
+        profile = profile_of(outlet, seed=seed)
+        start = _premium_flags(customers, months[0], schemes[months[0]])
+        natural = sum(start.values())
+        yearly = premium_yearly_growth(profile.premium_growth, natural) * profile.perf("premium_customers_growth")
+        opened = stock_years(month_end(months[0]))
+        for month in months:
+            planned_count = round(natural + yearly * (stock_years(month_end(month)) - opened))
+            book.path[outlet.code, month] = planned_count
+            if month != months[0]:
+                _steer(customers, month, planned_count, schemes[month], seed=seed)
+        _changes(book, outlet.code, customers, months, schemes, seed=seed)
+    return book
+
+
+def _premium_flags(customers: list[PlannedCustomer], month: datetime.date, tiers) -> dict[str, bool]:
+    """customer code → premium in `month` (as the tiering decides it on the snapshot's rounded AUM), for
+    the customers with a snapshot that month."""
+    active = [customer for customer in customers if month in customer.aum]
+    if not active:
+        return {}
+    aum = np.array([round(customer.aum[month], 2) for customer in active])
+    premium = np.array([tier.is_premium for tier in tiers])[assign_tiers(aum, tiers)]
+    return {customer.code: bool(flag) for customer, flag in zip(active, premium, strict=True)}
+
+
+def _steer(customers: list[PlannedCustomer], month: datetime.date, wanted: int, tiers, *, seed: int) -> None:
+    """Lift the customers nearest below the premium threshold just above it (or let those nearest above
+    slip just below) until `wanted` of the outlet's customers are premium in `month`."""
+    flags = _premium_flags(customers, month, tiers)
+    have = sum(flags.values())
+    if have == wanted:
+        return
+    threshold = min(float(tier.min_aum) for tier in tiers if tier.is_premium)
+    active = [customer for customer in customers if customer.code in flags]
+    if have < wanted:
+        below = sorted((c for c in active if not flags[c.code]), key=lambda c: c.aum[month], reverse=True)
+        moved, direction = below[: wanted - have], 1
+    else:
+        above = sorted((c for c in active if flags[c.code]), key=lambda c: c.aum[month])
+        moved, direction = above[: have - wanted], -1
+    for customer in moved:
+        margin = random.Random(f"{seed}:steer:{customer.code}:{month:%Y-%m}").uniform(*STEER_MARGIN)
+        customer.aum[month] = threshold * (1 + direction * margin)
+
+
+def _changes(book: PremiumBook, outlet: str, customers, months, schemes, *, seed: int) -> None:
+    """The outlet's and its managers' premium counts at the first month, and the day each customer's
+    status changes after it (a day of the month drawn for them; a customer new or lost that month
+    counts from or until that day)."""
+    flags = {month: _premium_flags(customers, month, schemes[month]) for month in months}
+    changes: list[tuple[datetime.date, int, str]] = []
+    first = flags[months[0]]
+    start = sum(first.values())
+    staff_start: dict[str, int] = defaultdict(int)
+    for customer in customers:
+        if customer.manager and first.get(customer.code):
+            staff_start[customer.manager] += 1
+        for month in months:
+            if month in customer.aum and customer.manager:
+                book.managing.setdefault((outlet, month), set()).add(customer.manager)
+    for before, month in itertools.pairwise(months):
+        last = month_end(month).day
+        for customer in customers:
+            was, now = flags[before].get(customer.code, False), flags[month].get(customer.code, False)
+            if was == now:
+                continue
+            rng = random.Random(f"{seed}:premium-day:{customer.code}:{month:%Y-%m}")
+            changes.append((month.replace(day=rng.randint(1, last)), 1 if now else -1, customer.manager))
+    book.outlet_changes[outlet] = Counts.of(start, [(day, change) for day, change, _manager in changes])
+    managers = set(staff_start) | {manager for _day, _change, manager in changes if manager}
+    for manager in managers:
+        dated = [(day, change) for day, change, who in changes if who == manager]
+        book.staff_changes[outlet, manager] = Counts.of(staff_start.get(manager, 0), dated)
+
+
 # -- writing it --------------------------------------------------------------------------------------
 
 
@@ -404,7 +602,6 @@ class SeededCustomers:
     customers: ImportResult
     snapshots: ImportResult
     tiered: list[datetime.date]
-    premium_kept: int = 0
 
     def __str__(self) -> str:
         tiered = ", ".join(f"{month:%Y-%m}" for month in self.tiered) or "nothing (unchanged)"
@@ -418,22 +615,22 @@ class SeededCustomers:
 
 
 def seed_customers(
-    *, seed: int, end: datetime.date, months: int = DEFAULT_MONTHS, bar: Bar = no_bar
+    *, seed: int, end: datetime.date, months: int = DEFAULT_MONTHS, bar: Bar = no_bar, book: PremiumBook | None = None
 ) -> SeededCustomers:
     """Customers and snapshots through the imports, then the tiering of every month that changed.
 
-    1. Read the active outlets and their managers; plan the customers of the months (customers_plan).
+    1. The customers of the months (demo_months) as premium_book planned and steered them (`book`: the
+       one seed_facts reported premium customers from; made here when not given).
     2. customers_import, then snapshots_import month by month (each says whether its month changed).
-    3. From the first month that changed (or was never tiered) on, oldest first: remember the demo's
-       premium_customers facts on the month's last day, and tiering_run.
-    4. Put the demo's premium customers back (see the module's docstring), in one facts_ingest.
+    3. From the first month that changed (or was never tiered) on, oldest first: tiering_run. Its
+       premium counts are those the demo's facts already hold, so its facts change nothing there.
 
     No transaction of its own: seed_demo calls it inside seed_facts', before the rollup.
     """
     chosen = demo_months(end=end, months=months)
-    outlets, postings = network_read()
-    seats = outlet_seats(outlets, postings, on=month_end(chosen[-1]))
-    planned = customers_plan(outlets=seats, months=chosen, seed=seed)
+    if book is None or not set(chosen) <= set(book.months):
+        book = premium_book(seed=seed, first_day=chosen[0], last_day=end)
+    planned = [customer for customer in book.customers if any(month in customer.aum for month in chosen)]
 
     customers = customers_import(rows=[customer.as_row(line) for line, customer in enumerate(planned, start=2)])
     snapshots = ImportResult()
@@ -452,42 +649,8 @@ def seed_customers(
     if due:
         due = [month for month in chosen if month >= due[0]]
 
-    put_back: list[CsvRow] = []
     with bar("customers", len(due), "month") as advance:
         for month in due:
-            premium = _demo_premium(month_end(month))
             tiering_run(month=month)
-            put_back += _premium_rows(month_end(month), premium, line=len(put_back) + 2)
             advance(1)
-    if put_back:
-        facts_ingest(rows=put_back, source=IngestBatch.Source.DEMO, label="seed_demo premium customers at month ends")
-    return SeededCustomers(
-        months=chosen, customers=customers, snapshots=snapshots, tiered=due, premium_kept=len(put_back)
-    )
-
-
-def _demo_premium(day: datetime.date) -> dict[tuple[int, int | None], Decimal]:
-    """(unit pk, staff pk) → the demo's premium_customers in force on `day`: its latest fact on or before
-    the day that the tiering did not write."""
-    rows = (
-        Fact.objects.filter(metric__code=PREMIUM_METRIC, date__lte=day, date__gt=day - datetime.timedelta(days=31))
-        .exclude(batch__source=IngestBatch.Source.TIERING)
-        .order_by("date")
-        .values_list("unit_id", "staff_id", "value")
-    )
-    return {(unit, staff): value for unit, staff, value in rows}
-
-
-def _premium_rows(day: datetime.date, premium: dict[tuple[int, int | None], Decimal], *, line: int) -> list[CsvRow]:
-    """Facts that put the demo's premium customers back where the tiering wrote another count on `day`."""
-    rows: list[CsvRow] = []
-    if not premium:
-        return rows
-    for unit, staff, unit_code, staff_code, value in Fact.objects.filter(
-        metric__code=PREMIUM_METRIC, date=day
-    ).values_list("unit_id", "staff_id", "unit__code", "staff__code", "value"):
-        kept = premium.get((unit, staff))
-        if kept is not None and kept != value:
-            values = {"date": day.isoformat(), "unit": unit_code, "staff": staff_code or "", "metric": PREMIUM_METRIC}
-            rows.append(CsvRow(line=line + len(rows), values={**values, "value": str(kept)}))
-    return rows
+    return SeededCustomers(months=chosen, customers=customers, snapshots=snapshots, tiered=due)

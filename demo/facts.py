@@ -9,8 +9,15 @@ How the figures are made:
 - Every outlet has a profile drawn from `random.Random(f"{seed}:outlet:{code}")`: its size by area and
   format (an urban full-service outlet holds 30,000–80,000 万元 of deposits, a township light one
   3,000–10,000), its customers per weekday, its rates (referrals, sign-ups, satisfaction, waiting) and
-  a performance factor per metric around 1.0 (0.7–1.3). Targets are the outlet's plan, so the factor
-  is roughly its pace-adjusted attainment: some outlets green, some amber, some red.
+  a performance factor per metric around 1.0 (0.7–1.3): this year's actual ÷ its plan.
+- Targets come from each outlet's own history, as a bank sets them (去年同期 × (1 + 增长)): for a flow or
+  a net change, what the outlet brought in the same month a year before (its plan then at its form of
+  that year, HISTORY_FORM) raised by the growth asked of it for the metric (5–15 %); for a level
+  (satisfaction, waiting time, referral rates, NPL ratio), last year's level a little improved. So an
+  outlet's attainment is about its performance factor: most outlets 70–130 %, a few red, a few far
+  ahead. Units above outlets hold the sums of their outlets' targets and HQ's policy for the levels.
+- Premium customers (三星及以上) are counted from the demo's customers (demo.customers.premium_book): the
+  same people the tier pages show, reported on weekdays and on every month's last day.
 - Every figure of a day comes from `random.Random(f"{seed}:{code}:{day}")` and smooth functions of the
   date, never from the day before. So a day's facts do not depend on where the window starts: seeding
   again tomorrow adds one day and changes none of the others, and the rollup has one day to do.
@@ -25,7 +32,7 @@ How the figures are made:
   make-up working days).
 - Staff facts: the staff assigned to an outlet on a day get their part of its flows by post (tellers the
   counter referrals, lobby managers the lobby referrals, wealth managers wealth and insurance sales …),
-  and wealth and customer managers a book of premium customers. Part of every flow is attributed to no
+  and the relationship managers their premium customers. Part of every flow is attributed to no
   one, so an outlet's own fact is never less than the sum of its staff's.
 
 Everything is written through the services real data goes through (targets_import, facts_ingest with
@@ -45,6 +52,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Min
@@ -108,18 +116,14 @@ SIZES: dict[tuple[str, str], tuple[tuple[float, float], tuple[float, float]]] = 
 PERSONAL_SHARE = {Area.URBAN: (0.55, 0.75), Area.COUNTY: (0.68, 0.82), Area.TOWNSHIP: (0.8, 0.92)}
 MERCHANTS_PER_WEEKDAY = {Area.URBAN: 0.4, Area.COUNTY: 0.25, Area.TOWNSHIP: 0.15}
 
-# Level targets: what HQ asks of every unit (an outlet's own may be stricter or looser by area).
+# Level targets of the units above outlets: what HQ asks of every unit (an outlet's own come from its
+# history: _level_target).
 HQ_POLICY = {
     "satisfaction_rate": 88,
     "avg_wait_minutes": 10,
     "npl_ratio": 1.8,
     "lobby_referral_rate": 10,
     "counter_referral_rate": 5,
-}
-AREA_POLICY = {
-    Area.URBAN: {"satisfaction_rate": 90, "npl_ratio": 1.5},
-    Area.COUNTY: {"satisfaction_rate": 88, "npl_ratio": 1.8},
-    Area.TOWNSHIP: {"satisfaction_rate": 85, "npl_ratio": 2.0},
 }
 
 # Cumulative metrics with outlet targets (the amount to reach by the end of the period).
@@ -152,7 +156,10 @@ ATTRIBUTION: dict[str, tuple[float, dict[str, float]]] = {
 # Customer visits per weekday, by post (an outlet's total is its staff's visits and a few by no one).
 VISITS_PER_WEEKDAY = {"customer_manager": 3.0, "market_manager": 4.0, "outlet_head": 1.0, "retail_supervisor": 0.8}
 UNATTRIBUTED_VISITS = 0.5
-# The premium customers (三星及以上) looked after by named managers, and how the book is shared out.
+# Premium customers an outlet plans to add in a year, at least (premium_yearly_growth).
+PREMIUM_MIN_YEARLY = 12
+# The share of premium customers (三星及以上) whose growth target goes to named managers, and how it is
+# shared out between them (their customers are demo.customers'; this shares the outlet's target).
 PREMIUM_BOOK = (0.75, {"wealth_manager": 1.5, "customer_manager": 1.0})
 # A teller lent to a second outlet works there part of the time.
 SECOND_OUTLET_WEIGHT = 0.4
@@ -174,6 +181,17 @@ RISK_EVENTS_PER_OUTLET_DAY = 1 / 7000
 COMPLAINTS_PER_CUSTOMER = 0.00006
 
 TARGET_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
+
+# Last year, as targets see it: the outlet's form then (last year's actual ÷ its plan then: 2025 was a
+# weaker year than 2026's plan), and the growth asked on top of it for each metric.
+HISTORY_FORM = (0.93, 0.06, 0.8, 1.08)  # mean, deviation, lowest, highest
+HISTORY_GROWTH = (0.05, 0.15)
+# A level's target: last year's level, which was a little worse than this year's (×, mean and
+# deviation), improved by a third of the growth asked.
+LEVEL_HISTORY = (0.03, 0.03)
+# Levels where lower is better: a shorter wait, fewer bad loans.
+LOWER_LEVELS = frozenset({"avg_wait_minutes", "npl_ratio"})
+OUTLET_LEVELS = ("satisfaction_rate", "avg_wait_minutes", "npl_ratio", "lobby_referral_rate", "counter_referral_rate")
 
 
 # -- what is read from the database ------------------------------------------------------------------
@@ -260,7 +278,6 @@ class Profile:
     personal_share: float
     loans: float  # 万元 at EPOCH
     npl_ratio: float  # fraction of loans
-    premium: float  # premium customers at EPOCH
     traffic: float  # customers on an ordinary weekday
     weekends: bool  # open at the weekend
     wait_minutes: float
@@ -274,9 +291,14 @@ class Profile:
     deposit_growth: float  # planned growth per year, a fraction of `deposits`
     loan_growth: float
     premium_growth: float
-    # metric code → actual ÷ plan; the plan (and so the target) is actual ÷ performance.
+    # metric code → actual ÷ plan.
     performance: dict[str, float] = field(default_factory=dict)
     phases: tuple[float, ...] = ()
+    # metric code → (last year's form, the growth asked this year): see target_rows.
+    history: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Premium customers when the counts start (the customers' own count: demo.customers.premium_book);
+    # their growth targets follow it.
+    premium: float = 0.0
 
     def perf(self, metric: str) -> float:
         return self.performance.get(metric, 1.0)
@@ -319,8 +341,6 @@ def profile_of(outlet: OutletInfo, *, seed: int) -> Profile:
         personal_share=personal_share,
         loans=deposits * rng.uniform(0.35, 0.75),
         npl_ratio=_clamp(rng.gauss(1.5, 0.45) - 2 * lean, 0.6, 2.8) / 100,
-        # Premium customers (≥ 5万 of assets): one per 8–14 万元 of personal deposits.
-        premium=deposits * personal_share / rng.uniform(8, 14),
         traffic=rng.uniform(traffic_low, traffic_high),
         weekends=outlet.outlet_format != OutletFormat.LIGHT,
         wait_minutes=_clamp(rng.uniform(6, 14) - 6 * lean, 5, 15),
@@ -333,10 +353,27 @@ def profile_of(outlet: OutletInfo, *, seed: int) -> Profile:
         online_rate=rng.uniform(0.005, 0.015),
         deposit_growth=rng.uniform(0.08, 0.12),
         loan_growth=rng.uniform(0.05, 0.1),
-        premium_growth=rng.uniform(0.06, 0.12),
+        premium_growth=rng.uniform(0.15, 0.3),
         performance=performance,
         phases=tuple(rng.uniform(0, 2 * math.pi) for _ in range(5)),
+        history=_history_of(outlet, seed=seed),
     )
+
+
+def _history_of(outlet: OutletInfo, *, seed: int) -> dict[str, tuple[float, float]]:
+    """metric → (last year's form, the growth asked this year), from a generator of its own so the rest of
+    the profile does not move with it."""
+    rng = random.Random(f"{seed}:history:{outlet.code}")
+    mean, deviation, lowest, highest = HISTORY_FORM
+    history = {
+        metric: (_clamp(rng.gauss(mean, deviation), lowest, highest), rng.uniform(*HISTORY_GROWTH))
+        for metric in OUTLET_CUMULATIVE
+    }
+    shift, deviation = LEVEL_HISTORY
+    for metric in OUTLET_LEVELS:
+        worse = rng.gauss(shift, deviation)
+        history[metric] = (1 + worse if metric in LOWER_LEVELS else 1 - worse, rng.uniform(*HISTORY_GROWTH))
+    return history
 
 
 # -- functions of the date ---------------------------------------------------------------------------
@@ -407,22 +444,23 @@ def deposits_on(profile: Profile, day: datetime.date) -> float:
     return profile.deposits * (1 + growth * stock_years(day))
 
 
-def premium_on(profile: Profile, day: datetime.date) -> float:
-    growth = profile.premium_growth * profile.perf("premium_customers_growth")
-    return profile.premium * (1 + growth * stock_years(day))
-
-
 # -- one outlet's day --------------------------------------------------------------------------------
 
 Reported = tuple[str, str, str]  # a fact of an outlet's day: (staff code or "", metric code, value as text)
 
 
-def outlet_day(profile: Profile, day: datetime.date, postings: list[Posting], *, seed: int) -> list[Reported]:
-    """The facts of one outlet on one day: its own, then its staff's (`postings`: staff there that day)."""
+def outlet_day(
+    profile: Profile, day: datetime.date, postings: list[Posting], *, seed: int, premium: PremiumCounts | None = None
+) -> list[Reported]:
+    """The facts of one outlet on one day: its own, then its staff's (`postings`: staff there that day).
+    Premium customers come from `premium` (none without it): on weekdays with the balances, and on a
+    month's last day whatever the weekday, the day the tiering counts them too."""
     rng = random.Random(f"{seed}:{profile.info.code}:{day.isoformat()}")
     facts: list[Reported] = []
     if day.weekday() < 5:
-        facts.extend(_balances(profile, day, postings, rng))
+        facts.extend(_balances(profile, day, postings, rng, premium=premium))
+    elif premium is not None and (day + datetime.timedelta(days=1)).day == 1:
+        facts.extend(_premium_facts(profile, day, postings, premium))
 
     traffic = traffic_factor(day, weekends=profile.weekends)
     business = business_factor(day)
@@ -494,7 +532,14 @@ def outlet_day(profile: Profile, day: datetime.date, postings: list[Posting], *,
 MONEY_FLOWS = frozenset({"wealth_sales", "insurance_premium", "loan_disbursed", "other_bank_deposits_won"})
 
 
-def _balances(profile: Profile, day: datetime.date, postings: list[Posting], rng: random.Random) -> list[Reported]:
+def _balances(
+    profile: Profile,
+    day: datetime.date,
+    postings: list[Posting],
+    rng: random.Random,
+    *,
+    premium: PremiumCounts | None = None,
+) -> list[Reported]:
     """The stocks of a weekday: deposits (personal + corporate = total), loans, NPLs, premium customers."""
     wobble = 0.002 * (0.6 * _wave(profile, day, 23, 0) + 0.4 * _wave(profile, day, 61, 1))
     total = Decimal(_money(deposits_on(profile, day) * (1 + wobble + rng.gauss(0, 0.0006))))
@@ -504,17 +549,33 @@ def _balances(profile: Profile, day: datetime.date, postings: list[Posting], rng
     loans = profile.loans * (1 + loan_growth * stock_years(day)) * (1 + 0.001 * _wave(profile, day, 47, 3))
     loans *= 1 + rng.gauss(0, 0.0003)
     npl = loans * profile.npl_ratio * (1 + 0.05 * _wave(profile, day, 90, 4))
-    premium = premium_on(profile, day) + rng.gauss(0, 1.5)
     facts: list[Reported] = [
         ("", "deposit_balance", str(total)),
         ("", "deposit_balance_personal", str(total - corporate)),
         ("", "deposit_balance_corporate", str(corporate)),
         ("", "loan_balance", _money(loans)),
         ("", "npl_balance", _money(npl)),
-        ("", "premium_customers", str(max(0, round(premium)))),
     ]
-    book = _premium_book(postings)
-    facts.extend((code, "premium_customers", str(math.floor(premium * share))) for code, share in book)
+    if premium is not None:
+        facts.extend(_premium_facts(profile, day, postings, premium))
+    return facts
+
+
+class PremiumCounts(Protocol):
+    """Premium customers by outlet and day, and by relationship manager (demo.customers.PremiumBook)."""
+
+    def outlet(self, code: str, day: datetime.date) -> int: ...
+
+    def staff(self, code: str, day: datetime.date, present: list[Posting]) -> list[tuple[str, int]]: ...
+
+
+def _premium_facts(
+    profile: Profile, day: datetime.date, postings: list[Posting], premium: PremiumCounts
+) -> list[Reported]:
+    """The outlet's premium customers on `day`, and those of each relationship manager there that day."""
+    code = profile.info.code
+    facts: list[Reported] = [("", "premium_customers", str(premium.outlet(code, day)))]
+    facts.extend((staff, "premium_customers", str(count)) for staff, count in premium.staff(code, day, postings))
     return facts
 
 
@@ -641,7 +702,13 @@ def target_periods(span: Period) -> dict[PeriodKind, list[Period]]:
 
 
 def fact_rows(
-    profiles: list[Profile], postings: list[Posting], days: list[datetime.date], *, seed: int, balances_only=False
+    profiles: list[Profile],
+    postings: list[Posting],
+    days: list[datetime.date],
+    *,
+    seed: int,
+    balances_only=False,
+    premium: PremiumCounts | None = None,
 ) -> list[CsvRow]:
     """The facts of `days` for every outlet as rows of a facts file (FACT_COLUMNS), line numbers from 2."""
     by_unit: dict[str, list[Posting]] = defaultdict(list)
@@ -658,9 +725,10 @@ def fact_rows(
             if balances_only:
                 if day.weekday() >= 5:
                     continue
-                facts = _balances(profile, day, present, random.Random(f"{seed}:{outlet.code}:{iso}"))
+                rng = random.Random(f"{seed}:{outlet.code}:{iso}")
+                facts = _balances(profile, day, present, rng, premium=premium)
             else:
-                facts = outlet_day(profile, day, present, seed=seed)
+                facts = outlet_day(profile, day, present, seed=seed, premium=premium)
             for staff_code, metric, value in facts:
                 rows.append(
                     CsvRow(
@@ -678,7 +746,12 @@ def fact_rows(
 
 
 def history_rows(
-    profiles: list[Profile], postings: list[Posting], boundary: datetime.date, *, seed: int
+    profiles: list[Profile],
+    postings: list[Posting],
+    boundary: datetime.date,
+    *,
+    seed: int,
+    premium: PremiumCounts | None = None,
 ) -> list[CsvRow]:
     """What the demo knows of the year before its daily facts start (`boundary`): the outlets' flows as
     one total per stretch of history_segments (dated on its last day; outlets only, staff targets are
@@ -689,8 +762,8 @@ def history_rows(
         by_unit[posting.unit].append(posting)
     period_ends, fridays = stock_history_days(boundary)
     rows = [
-        *fact_rows(profiles, postings, period_ends, seed=seed, balances_only=True),
-        *fact_rows(profiles, [], fridays, seed=seed, balances_only=True),
+        *fact_rows(profiles, postings, period_ends, seed=seed, balances_only=True, premium=premium),
+        *fact_rows(profiles, [], fridays, seed=seed, balances_only=True, premium=premium),
     ]
     for start, end in history_segments(boundary):
         iso = end.isoformat()
@@ -760,14 +833,15 @@ def segment_flows(
 def target_rows(profiles: list[Profile], postings: list[Posting], span: Period) -> list[CsvRow]:
     """Targets (TARGET_COLUMNS) of every outlet, every unit above them and every staff member.
 
-    1. Per outlet and year: the plan of each cumulative metric (its expected amount at plan rates),
-       split over the months in proportion to the plan of each month, the remainder to the largest
-       month, so the months add up to the year exactly; a quarter is the sum of its months and a week
-       the month of its Thursday × 7 / days in that month. Levels: HQ's policy by area, and the
-       planned daily average of deposits.
+    1. Per outlet and year: each cumulative metric's target month by month from the outlet's history
+       (_target_plan: the same month a year before × (1 + growth)), the year's whole split over the
+       months in proportion, in whole units by largest remainders, so the months add up to the year
+       exactly; a quarter is the sum of its months and a week the month of its Thursday × 7 / days in
+       that month. Levels: last year's level a little improved (_level_target), and the planned daily
+       average of deposits (the year's opening balance grown at the planned rate).
     2. Units above outlets: the sums of their outlets' cumulative targets (and daily averages, which
        add up); HQ's policy for the rates.
-    3. Staff: a month's target per metric of their post: an equal share of their outlet's plan among the
+    3. Staff: a month's target per metric of their post: their share of their outlet's target among the
        staff of that post (visits: the post's daily quota).
     """
     periods = target_periods(span)
@@ -785,8 +859,12 @@ def target_rows(profiles: list[Profile], postings: list[Posting], span: Period) 
             monthly[metric] = {}
             for year in years:
                 months = [period_of(PeriodKind.MONTH, datetime.date(year, month, 1)) for month in range(1, 13)]
-                plans = [_plan(profile, metric, month, by_unit[outlet.code]) for month in months]
-                for month, value in zip(months, _split_whole(sum(plans), plans), strict=True):
+                plans = [_target_plan(profile, metric, month, by_unit[outlet.code]) for month in months]
+                values = _split_whole(sum(plans), plans)
+                if metric == "premium_customers_growth":
+                    # At least one a month, so that every month has a target (the year is their sum).
+                    values = [max(Decimal(1), value) for value in values]
+                for month, value in zip(months, values, strict=True):
                     monthly[metric][year, month.start.month] = value
         for kind_periods in periods.values():
             for period in kind_periods:
@@ -799,8 +877,10 @@ def target_rows(profiles: list[Profile], postings: list[Posting], span: Period) 
                 rows.append((period.code, outlet.code, "", "deposit_daily_avg", str(average)))
                 for unit in outlet.ancestors:
                     above[unit, "deposit_daily_avg", period.code] += average
-                policy = {**HQ_POLICY, **AREA_POLICY.get(outlet.area, {})}
-                rows.extend((period.code, outlet.code, "", metric, str(value)) for metric, value in policy.items())
+                rows.extend(
+                    (period.code, outlet.code, "", metric, _level_target(profile, metric, period))
+                    for metric in OUTLET_LEVELS
+                )
 
     units_above = sorted({unit for profile in profiles for unit in profile.info.ancestors})
     for unit in units_above:
@@ -822,7 +902,7 @@ def _plan(profile: Profile, metric: str, period: Period, postings: list[Posting]
     if metric == "deposit_growth":
         return profile.deposits * profile.deposit_growth * _stock_share(period)
     if metric == "premium_customers_growth":
-        return profile.premium * profile.premium_growth * _stock_share(period)
+        return premium_yearly_growth(profile.premium_growth, profile.premium) * _stock_share(period)
     if metric == "customer_visits":
         business = _factor_sum("business", False, period.start, period.end)
         quota = UNATTRIBUTED_VISITS + sum(
@@ -831,6 +911,44 @@ def _plan(profile: Profile, metric: str, period: Period, postings: list[Posting]
         return quota * business
     kind = "business" if metric in BUSINESS_FLOWS else "traffic"
     return profile.daily_plan(metric) * _factor_sum(kind, profile.weekends, period.start, period.end)
+
+
+def premium_yearly_growth(rate: float, start: float) -> float:
+    """The premium customers an outlet plans to add in a year: its rate × its count (the customers': see
+    demo.customers.premium_book), at least one a month (PREMIUM_MIN_YEARLY: a township outlet's dozen
+    premium customers would otherwise plan two a year, and most months would have no target at all)."""
+    return max(PREMIUM_MIN_YEARLY, rate * start)
+
+
+def _year_before(period: Period) -> Period:
+    """The same month, quarter or year a year earlier (the period 去年同期 compares with)."""
+    start = period.start
+    return period_of(period.kind, start.replace(year=start.year - 1, day=min(start.day, 28)))
+
+
+def _target_plan(profile: Profile, metric: str, period: Period, postings: list[Posting]) -> float:
+    """去年同期 × (1 + 增长): what the outlet brought in the same period a year before (its plan then, at
+    its form of that year) raised by the growth asked of it for the metric."""
+    form, growth = profile.history.get(metric, (1.0, 0.0))
+    return _plan(profile, metric, _year_before(period), postings) * form * (1 + growth)
+
+
+def _level_target(profile: Profile, metric: str, period: Period) -> str:
+    """A level to reach and hold: the outlet's level of last year, improved by a third of the growth
+    asked (a shorter wait, fewer bad loans, more satisfied customers, more referrals)."""
+    worse, growth = profile.history.get(metric, (1.0, 0.0))
+    if metric == "satisfaction_rate":
+        last_year = 100 * profile.satisfaction * worse
+        return f"{min(99.0, last_year * (1 + growth / 3)):.1f}"
+    if metric == "avg_wait_minutes":
+        crowd = _factor_sum("busy", profile.weekends, period.start, period.end)
+        served = _factor_sum("traffic", profile.weekends, period.start, period.end)
+        expected = profile.wait_minutes * (crowd / served if served else 1.0)
+        return f"{expected * worse * (1 - growth / 3):.1f}"
+    if metric == "npl_ratio":
+        return f"{100 * profile.npl_ratio * worse * (1 - growth / 3):.2f}"
+    rate = {"lobby_referral_rate": profile.lobby_rate, "counter_referral_rate": profile.counter_rate}[metric]
+    return f"{100 * rate * worse * (1 + growth / 3):.1f}"
 
 
 def _stock_share(period: Period) -> float:
@@ -878,7 +996,7 @@ def _staff_targets(
         outlet = profile.info
         for month in months:
             present = [p for p in by_unit[outlet.code] if p.overlaps(month)]
-            premium_plan = profile.premium * profile.premium_growth * _stock_share(month)
+            premium_plan = _target_plan(profile, "premium_customers_growth", month, present)
             book = dict(_premium_book(present))
             for posting in present:
                 if posting.weight == 1.0:
@@ -892,8 +1010,8 @@ def _staff_targets(
                     else:
                         share, weights = ATTRIBUTION[metric]
                         pool = sum(weights[p.post] * p.weight for p in present if p.post in weights)
-                        plan = _plan(profile, metric, month, present) * share * weights[posting.post] * posting.weight
-                        plan /= pool
+                        outlet_target = _target_plan(profile, metric, month, present)
+                        plan = outlet_target * share * weights[posting.post] * posting.weight / pool
                     totals[month.code, posting.staff, metric] += plan
     rows = []
     for (period, staff_code, metric), plan in sorted(totals.items()):
@@ -903,16 +1021,22 @@ def _staff_targets(
 
 
 def _split_whole(total: float, parts: list[float]) -> list[Decimal]:
-    """`total` rounded to a whole number, split in proportion to `parts`, each whole; the rounding
-    remainder goes to the largest part, so the parts add up to the whole exactly."""
-    whole = Decimal(round(total))
+    """`total` rounded to a whole number, split in proportion to `parts`, each whole, by largest
+    remainders: every part its whole share, then one more to the parts with the largest fractions (the
+    larger part first on a tie) until the parts add up to the whole exactly. A small whole (eight
+    premium customers a year) so lands one a month on the months that weigh most, not all on one."""
+    whole = round(total)
     weight = sum(parts)
     if not weight:
         return [Decimal(0)] * len(parts)
-    split = [Decimal(math.floor(float(whole) * part / weight)) for part in parts]
-    largest = max(range(len(parts)), key=lambda index: parts[index])
-    split[largest] += whole - sum(split)
-    return split
+    shares = [whole * part / weight for part in parts]
+    split = [math.floor(share) for share in shares]
+    by_fraction = sorted(
+        range(len(parts)), key=lambda index: (shares[index] - split[index], parts[index]), reverse=True
+    )
+    for index in by_fraction[: whole - sum(split)]:
+        split[index] += 1
+    return [Decimal(value) for value in split]
 
 
 def _nice(value: float, *, money: bool) -> str:
@@ -961,7 +1085,7 @@ def seed_facts(
     rollup: bool = True,
     rollup_days: int = DEFAULT_ROLLUP_DAYS,
     recent_days: int | None = None,
-    before_rollup: Callable[[Period], object] | None = None,
+    before_rollup: Callable[[Period, PremiumCounts], object] | None = None,
 ) -> SeededFacts:
     """Targets, then facts, then the rollup, for the `days` days ending `end` (default: yesterday).
 
@@ -985,8 +1109,12 @@ def seed_facts(
     `rollup=False` (tests of the facts alone) leaves the days to the next rollup_pending, which would
     start from the first fact, the history's, as nothing is published yet.
 
-    `before_rollup(window)` runs between steps 3 and 4, in the same transaction: seed_demo tiers the
-    demo customers there (bankops.demo_customers), whose month-end facts the rollup must see.
+    Premium customers are counted from the demo's customers (demo.customers.premium_book, made first:
+    their growth targets start from the count), from the first day of the history on.
+
+    `before_rollup(window, premium)` runs between steps 3 and 4, in the same transaction: seed_demo
+    tiers the demo customers there (demo.customers.seed_customers, with the same `premium` book, so
+    the tiering counts what the facts report), whose month-end facts the rollup must see.
 
     One transaction: a run stopped half-way leaves the database as it was. It also keeps facts_ingest's
     own rollup (queued when its transaction commits, and run in-process without a broker) until after
@@ -998,6 +1126,17 @@ def seed_facts(
     span = window(end=end, days=days)
     outlets, postings = network_read()
     profiles = [profile_of(outlet, seed=seed) for outlet in outlets]
+    boundary = min(span.start, daily_facts_start() or span.start)
+    period_ends, fridays = stock_history_days(boundary)
+    # Imported here: demo.customers builds on this module.
+    from demo.customers import premium_book
+
+    with bar("premium customers", len(outlets), "outlet") as advance:
+        first_day = min([*period_ends, *fridays, span.start])
+        premium = premium_book(seed=seed, first_day=first_day, last_day=span.end, outlets=outlets, postings=postings)
+        advance(len(outlets))
+    for profile in profiles:
+        profile.premium = premium.start_of(profile.info.code)
 
     with transaction.atomic():
         planned = target_rows(profiles, postings, span)
@@ -1017,8 +1156,7 @@ def seed_facts(
                 facts.unchanged += batch.unchanged
                 batches += 1
 
-        boundary = min(span.start, daily_facts_start() or span.start)
-        history = history_rows(profiles, postings, boundary, seed=seed)
+        history = history_rows(profiles, postings, boundary, seed=seed, premium=premium)
         with bar("history", len(history), "fact") as advance:
             ingest(history, f"seed_demo history before {boundary}")
             advance(len(history))
@@ -1026,11 +1164,12 @@ def seed_facts(
         with bar("facts", len(window_days), "day") as advance:
             for start in range(0, len(window_days), CHUNK_DAYS):
                 part = window_days[start : start + CHUNK_DAYS]
-                ingest(fact_rows(profiles, postings, part, seed=seed), f"{DAILY_LABEL} {part[0]} – {part[-1]}")
+                rows = fact_rows(profiles, postings, part, seed=seed, premium=premium)
+                ingest(rows, f"{DAILY_LABEL} {part[0]} – {part[-1]}")
                 advance(len(part))
 
         if before_rollup is not None:
-            before_rollup(span)
+            before_rollup(span, premium)
 
         due = rollup_due(span=span, rollup_days=rollup_days) if rollup else []
         left, now = (due[:-recent_days], due[-recent_days:]) if recent_days and len(due) > recent_days else ([], due)
@@ -1048,7 +1187,7 @@ def rollup_due(*, span: Period, rollup_days: int) -> list[datetime.date]:
     with `recent_days` left them for later), within the rollup's bounds (ROLLUP_FIRST_DATE, yesterday,
     open months)."""
     known = set(RollupDay.objects.values_list("date", flat=True))
-    first = max(span.start, span.end - datetime.timedelta(days=max(rollup_days, 1) - 1))
+    first = rolled_up_from(span=span, rollup_days=rollup_days)
     due = {day for day in pending_days(through=span.end) if day >= first or day in known}
     published = set(
         RollupDay.objects.published().filter(date__gte=first, date__lte=span.end).values_list("date", flat=True)
@@ -1061,6 +1200,11 @@ def rollup_due(*, span: Period, rollup_days: int) -> list[datetime.date]:
         if day not in published and day.replace(day=1) not in closed
     }
     return sorted(due | gaps)
+
+
+def rolled_up_from(*, span: Period, rollup_days: int) -> datetime.date:
+    """The first day of the window that gets scorecards of its own: the window's last `rollup_days`."""
+    return max(span.start, span.end - datetime.timedelta(days=max(rollup_days, 1) - 1))
 
 
 def rollup_rest(*, end: datetime.date, days: int, rollup_days: int, bar: Bar = no_bar) -> list[datetime.date]:

@@ -350,7 +350,12 @@ class NetworkPlan:
         return [a for a in self.assignments if a.unit == outlet_code and a.post == post]
 
 
-def network_plan(*, outlets: int = DEFAULT_OUTLETS, seed: int = DEFAULT_SEED) -> NetworkPlan:
+def network_plan(
+    *,
+    outlets: int = DEFAULT_OUTLETS,
+    seed: int = DEFAULT_SEED,
+    replicas_transformed: tuple[datetime.date, datetime.date] | None = None,
+) -> NetworkPlan:
     """The demo network for `outlets` outlets, the same for the same seed. Pure: reads no database.
 
     1. HQ and the three city branches, always.
@@ -359,7 +364,9 @@ def network_plan(*, outlets: int = DEFAULT_OUTLETS, seed: int = DEFAULT_SEED) ->
     3. The outlets shared out over the sub-branches in turn; each sub-branch's first outlet is its
        营业部 (the sub-branch's own counter), the others named after a street, quarter or township.
     4. A few benchmark outlets (about one in forty) and two or three outlets of the same city that
-       replicate each one.
+       replicate each one. With `replicas_transformed` (the first and last day rolled up), each
+       replica completes its transformation inside them (replica_transformation_day), so the benchmark
+       page has its month before and its month after, both with figures.
     5. The staff of every outlet, and a few tellers who also serve a neighbouring outlet.
     """
     if outlets < 1:
@@ -415,9 +422,33 @@ def network_plan(*, outlets: int = DEFAULT_OUTLETS, seed: int = DEFAULT_SEED) ->
                 )
             )
     planned_outlets.sort(key=lambda unit: unit.code)
-    plan.units.extend(_with_benchmarks(rng, planned_outlets, branch_of={u.code: u.parent for u, _a in sub_branches}))
+    planned_outlets = _with_benchmarks(rng, planned_outlets, branch_of={u.code: u.parent for u, _a in sub_branches})
+    if replicas_transformed is not None:
+        planned_outlets = [
+            _replace(outlet, transformation=Transformation.TRANSFORMED, transformed_on=day)
+            if outlet.benchmark and (day := replica_transformation_day(outlet.code, *replicas_transformed, seed=seed))
+            else outlet
+            for outlet in planned_outlets
+        ]
+    plan.units.extend(planned_outlets)
     plan.assignments = _plan_staff(rng, plan.outlets)
     return plan
+
+
+def replica_transformation_day(
+    code: str, first: datetime.date, last: datetime.date, *, seed: int = DEFAULT_SEED
+) -> datetime.date | None:
+    """When a replica (标杆复制网点) completes its transformation, for a demo rolled up from `first` to
+    `last`: in the earliest month whose month before ends on a rolled-up day (the benchmark page's
+    "before" is that month's scorecard), on one of its first ten days up to `last`; None when no month
+    end lies between `first` and `last`. Its own generator, so the rest of the plan does not move."""
+    month_start = (first + datetime.timedelta(days=1)).replace(day=1)
+    if month_start - datetime.timedelta(days=1) < first:
+        month_start = _next_month(month_start)
+    if month_start > last:
+        return None
+    latest = min(last, month_start + datetime.timedelta(days=9))
+    return _day_between(random.Random(f"{seed}:transformed:{code}"), month_start, latest)
 
 
 def _plan_sub_branches(outlets: int) -> list[tuple[UnitPlan, str]]:
@@ -618,15 +649,20 @@ class SeededNetwork:
 
 
 def seed_network(
-    *, outlets: int = DEFAULT_OUTLETS, seed: int = DEFAULT_SEED, progress: Progress | None = None
+    *,
+    outlets: int = DEFAULT_OUTLETS,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    replicas_transformed: tuple[datetime.date, datetime.date] | None = None,
 ) -> SeededNetwork:
-    """Plan the network and write it through the CSV import services, then rebuild the peer groups.
+    """Plan the network and write it through the CSV import services, then rebuild the peer groups
+    (`replicas_transformed`: see network_plan).
 
     One transaction, so a run stopped half-way leaves the database as it was; the imports are keyed on
     codes, so running it again with the same seed changes nothing.
     """
     step = progress or (lambda _name: None)
-    plan = network_plan(outlets=outlets, seed=seed)
+    plan = network_plan(outlets=outlets, seed=seed, replicas_transformed=replicas_transformed)
     step("plan")
     with transaction.atomic():
         # Line numbers as in a file with a header, so a rejected row reads like an import problem.

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import OrgUnit
 from kpi.models import Target
 from kpi.services.decomposition import (
+    KIND_IN_TEXT,
     SplitPlan,
     SplitProblem,
     adds_up_over_time,
@@ -204,7 +205,9 @@ class TargetSplitMixin:
         form = TargetSplitForm(request.POST or None, initial=initial, target=target, children=children, posts=posts)
         if not form.fields["how"].choices:
             messages.error(
-                request, _("A %(kind)s target of a staff member cannot be split.") % {"kind": target.period_kind}
+                request,
+                _("A %(kind)s target of a staff member cannot be split.")
+                % {"kind": KIND_IN_TEXT[PeriodKind(target.period_kind)]},
             )
             return HttpResponseRedirect(reverse("admin:kpi_target_change", args=[target.pk]))
 

@@ -204,6 +204,21 @@ class Scope:
             return queryset.filter(Exists(held))
         return queryset.none()
 
+    def benchmarks(self, queryset: QuerySet[OrgUnit] | None = None) -> QuerySet[OrgUnit]:
+        """The benchmark outlets (标杆网点) whose comparison page this scope may read: those it sees, and
+        the benchmark of any outlet it sees, wherever that benchmark sits. The manager of a replica
+        (标杆复制网点) studies the outlet it copies; that grants the comparison page only (the benchmark's
+        month figures beside the replicas in scope), not the benchmark's scorecard, staff, customers or
+        alerts, which stay outside the scope (`units`, `can_see_unit`). One query with the caller's."""
+        queryset = OrgUnit.objects.all() if queryset is None else queryset
+        queryset = queryset.filter(is_benchmark=True)
+        if self.everything:
+            return queryset
+        if self.unit_path:
+            copied = OrgUnit.objects.filter(benchmark=OuterRef("pk"), path__startswith=self.unit_path)
+            return queryset.filter(Q(path__startswith=self.unit_path) | Exists(copied))
+        return queryset.none()
+
     @property
     def sees_units(self) -> bool:
         """Sees some part of the org tree (the pages of units: overview, bulletin, a unit's customers);
@@ -340,6 +355,15 @@ def get_unit_or_404(scope: Scope, code: str) -> OrgUnit:
     if unit is None:
         raise Http404("No such unit.")
     return unit
+
+
+def get_benchmark_or_404(scope: Scope, code: str) -> OrgUnit:
+    """The benchmark outlet with this code if the scope may read its comparison page (`Scope.benchmarks`);
+    404 whether it is missing, not a benchmark or out of scope."""
+    benchmark = scope.benchmarks().filter(code=code).first()
+    if benchmark is None:
+        raise Http404("No such benchmark outlet.")
+    return benchmark
 
 
 def get_staff_or_404(scope: Scope, code: str, *, on: datetime.date | None = None) -> StaffMember:

@@ -40,7 +40,7 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet, Sum
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from branches.models import OrgUnit
 from kpi.models import Aggregation, Fact, Metric, Target
@@ -62,6 +62,22 @@ class Dimension(StrEnum):
     TIME = "time"
     STAFF = "staff"
 
+
+# Period kinds inside a sentence, in the reader's language: "a month target", "split into months".
+KIND_IN_TEXT = {
+    PeriodKind.DAY: pgettext_lazy("a … target", "day"),
+    PeriodKind.WEEK: pgettext_lazy("a … target", "week"),
+    PeriodKind.MONTH: pgettext_lazy("a … target", "month"),
+    PeriodKind.QUARTER: pgettext_lazy("a … target", "quarter"),
+    PeriodKind.YEAR: pgettext_lazy("a … target", "year"),
+}
+KINDS_IN_TEXT = {
+    PeriodKind.DAY: pgettext_lazy("split into …", "days"),
+    PeriodKind.WEEK: pgettext_lazy("split into …", "weeks"),
+    PeriodKind.MONTH: pgettext_lazy("split into …", "months"),
+    PeriodKind.QUARTER: pgettext_lazy("split into …", "quarters"),
+    PeriodKind.YEAR: pgettext_lazy("split into …", "years"),
+}
 
 # What a period of each kind can be split into, and how many parts that makes.
 _SUB_PERIODS = {
@@ -86,16 +102,18 @@ def split_exact(total: Decimal, weights: list[Decimal], *, places: int = PLACES)
     adding up to 0.
     """
     if not weights:
-        raise SplitProblem("nothing to split over: no weights were given")
+        raise SplitProblem(gettext("nothing to split over: no weights were given"))
     try:
         weights = [Decimal(weight) for weight in weights]
     except (InvalidOperation, TypeError, ValueError):
-        raise SplitProblem(f"weights must be numbers; got {weights!r}")
+        raise SplitProblem(gettext("weights must be numbers; got %(weights)s") % {"weights": repr(weights)})
     if bad := [str(weight) for weight in weights if not weight.is_finite() or weight < 0]:
-        raise SplitProblem(f"weights must be numbers of 0 or more; got {', '.join(bad)}")
+        raise SplitProblem(
+            gettext("weights must be numbers of 0 or more; got %(weights)s") % {"weights": ", ".join(bad)}
+        )
     whole = sum(weights)
     if whole == 0:
-        raise SplitProblem("the weights add up to 0: give at least one weight above 0")
+        raise SplitProblem(gettext("the weights add up to 0: give at least one weight above 0"))
     quantum = Decimal(1).scaleb(-places)
     with localcontext() as context:
         context.prec = 60
@@ -248,7 +266,9 @@ def _plan(
         old = existing.get(key)
         note = line.pop("note", "")
         if old is not None and old.split_from_id not in (None, parent.pk):
-            taken = f"now a part of the split of {old.split_from}; this split takes it over"
+            taken = gettext("now a part of the split of %(split)s; this split takes it over") % {
+                "split": old.split_from
+            }
             note = f"{note}; {taken}" if note else taken
         share = _share_percent(line["value"], parent.value) if adds_up else None
         parts.append(PlannedPart(old_value=old.value if old else None, share=share, note=note, **line))
@@ -262,7 +282,7 @@ def _plan(
                     old_value=earlier.value,
                     unit=earlier.unit,
                     staff=earlier.staff,
-                    note="no longer part of this split: its target is removed",
+                    note=gettext("no longer part of this split: its target is removed"),
                 )
             )
     return SplitPlan(
@@ -307,11 +327,16 @@ def plan_over_children(
     target is a level, and every child gets the parent's level (with "manual", each its own).
     """
     if target.unit_id is None:
-        raise SplitProblem(f"{target} is a staff member's target; only a unit's target is split over child units")
+        raise SplitProblem(
+            gettext("%(target)s is a staff member's target; only a unit's target is split over child units")
+            % {"target": target}
+        )
     unit = target.unit
     children = list(OrgUnit.objects.filter(parent=unit).active().order_by("path"))
     if not children:
-        raise SplitProblem(f"unit {unit.code} has no active child units to split its target over")
+        raise SplitProblem(
+            gettext("unit %(unit)s has no active child units to split its target over") % {"unit": unit.code}
+        )
     metric = target.metric
     period = target_period(target)
     adds_up = adds_up_over_units(metric)
@@ -321,16 +346,20 @@ def plan_over_children(
     if method == "equal":
         values = split_exact(target.value, [Decimal(1)] * len(children)) if adds_up else [target.value] * len(children)
         lines = [
-            {"unit": child, "period": period, "value": value, "basis": "equal"}
+            {"unit": child, "period": period, "value": value, "basis": gettext("equal")}
             for child, value in zip(children, values, strict=True)
         ]
 
     elif method == "proportional":
         basis_period = basis_period or period.previous()
         if not adds_up:
-            notes.append(f"{metric.code} is a ratio: every child unit gets the same level, whatever the basis")
+            notes.append(
+                gettext("%(metric)s is a ratio: every child unit gets the same level, whatever the basis")
+                % {"metric": metric.code}
+            )
             lines = [
-                {"unit": child, "period": period, "value": target.value, "basis": "same level"} for child in children
+                {"unit": child, "period": period, "value": target.value, "basis": gettext("same level")}
+                for child in children
             ]
         else:
             actuals = child_actuals(metric=metric, parent=unit, children=children, period=basis_period)
@@ -338,8 +367,11 @@ def plan_over_children(
             covered = [child for child in children if weights[child.pk] > 0]
             if not covered:
                 raise SplitProblem(
-                    f"no child unit of {unit.code} has an actual above 0 for {metric.code} in {basis_period.code}; "
-                    "choose another basis period or split equally"
+                    gettext(
+                        "no child unit of %(unit)s has an actual above 0 for %(metric)s in %(period)s; "
+                        "choose another basis period or split equally"
+                    )
+                    % {"unit": unit.code, "metric": metric.code, "period": basis_period.code}
                 )
             values = split_exact(target.value, [weights[child.pk] for child in covered])
             for child, value in zip(covered, values, strict=True):
@@ -349,42 +381,55 @@ def plan_over_children(
                         "period": period,
                         "value": value,
                         "weight": actuals[child.pk],
-                        "basis": f"{basis_period.code} actual {plain_number(actuals[child.pk])}",
+                        "basis": gettext("%(period)s actual %(value)s")
+                        % {"period": basis_period.code, "value": plain_number(actuals[child.pk])},
                     }
                 )
             for child in children:
                 if weights[child.pk] <= 0:
                     actual = actuals.get(child.pk)
-                    shown = "none" if actual is None else plain_number(actual)
-                    notes.append(f"{child.code}: {basis_period.code} actual {shown}, so no share")
+                    shown = pgettext_lazy("no actual", "none") if actual is None else plain_number(actual)
+                    notes.append(
+                        gettext("%(unit)s: %(period)s actual %(value)s, so no share")
+                        % {"unit": child.code, "period": basis_period.code, "value": shown}
+                    )
 
     elif method == "manual":
         manual = {code: value for code, value in (manual or {}).items() if value is not None}
         by_code = {child.code: child for child in children}
         if unknown := sorted(set(manual) - set(by_code)):
             raise SplitProblem(
-                f"{', '.join(unknown)}: not an active child unit of {unit.code} "
-                f"(its child units are {', '.join(by_code)})"
+                gettext("%(codes)s: not an active child unit of %(unit)s (its child units are %(children)s)")
+                % {"codes": ", ".join(unknown), "unit": unit.code, "children": ", ".join(by_code)}
             )
         if not manual:
-            raise SplitProblem("give the part of at least one child unit")
+            raise SplitProblem(gettext("give the part of at least one child unit"))
         problems = [f"{code}: {problem}" for code, value in manual.items() if (problem := value_problem(value))]
         if problems:
             raise SplitProblem("; ".join(problems))
         given = sum(manual.values(), Decimal(0))
         if adds_up and given != target.value:
             raise SplitProblem(
-                f"the parts add up to {plain_number(given)}, not to the target {plain_number(target.value)} "
-                f"(difference {plain_number(given - target.value)}); the parts of a {metric.aggregation} target "
-                "add up to the whole"
+                gettext(
+                    "the parts add up to %(given)s, not to the target %(target)s (difference %(difference)s); "
+                    "the parts of a %(kind)s target add up to the whole"
+                )
+                % {
+                    "given": plain_number(given),
+                    "target": plain_number(target.value),
+                    "difference": plain_number(given - target.value),
+                    "kind": metric.get_aggregation_display(),
+                }
             )
         lines = [
-            {"unit": child, "period": period, "value": manual[child.code], "basis": "by hand"}
+            {"unit": child, "period": period, "value": manual[child.code], "basis": gettext("by hand")}
             for child in children
             if child.code in manual
         ]
     else:
-        raise SplitProblem(f"unknown method '{method}' (expected equal, proportional or manual)")
+        raise SplitProblem(
+            gettext("unknown method '%(method)s' (expected equal, proportional or manual)") % {"method": method}
+        )
 
     return _plan(target, Dimension.CHILDREN, method, adds_up, lines, notes=notes)
 
@@ -505,8 +550,11 @@ def sub_periods(period: Period, into: PeriodKind) -> list[Period]:
     """The quarters or months of a year, or the months of a quarter."""
     if into not in _SUB_PERIODS.get(period.kind, ()):
         raise SplitProblem(
-            f"a {period.kind} target ({period.code}) cannot be split into {into}s; "
-            "a year target splits into quarters or months, a quarter target into months"
+            gettext(
+                "a %(kind)s target (%(period)s) cannot be split into %(into)s; "
+                "a year target splits into quarters or months, a quarter target into months"
+            )
+            % {"kind": KIND_IN_TEXT[period.kind], "period": period.code, "into": KINDS_IN_TEXT[into]}
         )
     parts = []
     day = period.start
@@ -528,12 +576,14 @@ def plan_over_time(target: Target, into: str = "quarter", weights: list[Decimal]
     try:
         into_kind = PeriodKind(into)
     except ValueError:
-        raise SplitProblem(f"'{into}' is not a period kind to split into (expected quarter or month)")
+        raise SplitProblem(
+            gettext("'%(into)s' is not a period kind to split into (expected quarter or month)") % {"into": into}
+        )
     periods = sub_periods(target_period(target), into_kind)
     if weights is not None and len(weights) != len(periods):
         raise SplitProblem(
-            f"{len(periods)} weights are needed, one per {into_kind} of {target.period} in calendar order; "
-            f"got {len(weights)}"
+            gettext("%(needed)s weights are needed, one per %(kind)s of %(period)s in calendar order; got %(got)s")
+            % {"needed": len(periods), "kind": KIND_IN_TEXT[into_kind], "period": target.period, "got": len(weights)}
         )
     method = "equal" if weights is None else "weights"
     weights = weights if weights is not None else [Decimal(1)] * len(periods)
@@ -548,15 +598,23 @@ def plan_over_time(target: Target, into: str = "quarter", weights: list[Decimal]
                 "period": period,
                 "value": value,
                 "weight": weight,
-                "basis": f"weight {plain_number(weight)}",
+                "basis": gettext("weight %(weight)s") % {"weight": plain_number(weight)},
             }
             for period, value, weight in zip(periods, values, weights, strict=True)
             if weight > 0
         ]
     else:
-        notes.append(f"{target.metric.code} is a level ({target.metric.aggregation}): every {into_kind} gets it")
+        notes.append(
+            gettext("%(metric)s is a level (%(kind)s): every %(into)s gets it")
+            % {
+                "metric": target.metric.code,
+                "kind": target.metric.get_aggregation_display(),
+                "into": KIND_IN_TEXT[into_kind],
+            }
+        )
+        same = gettext("same level")
         lines = [
-            {"unit": target.unit, "staff": target.staff, "period": period, "value": target.value, "basis": "same level"}
+            {"unit": target.unit, "staff": target.staff, "period": period, "value": target.value, "basis": same}
             for period in periods
         ]
     return _plan(target, Dimension.TIME, method, adds_up, lines, into=into_kind, notes=notes)
@@ -578,11 +636,17 @@ def plan_over_staff(target: Target, post_weights: dict[str, Decimal]) -> SplitPl
     """
     unit, metric = target.unit, target.metric
     if unit is None or not unit.is_outlet:
-        raise SplitProblem(f"{target} is not an outlet's target; only an outlet's target is split over its staff")
+        raise SplitProblem(
+            gettext("%(target)s is not an outlet's target; only an outlet's target is split over its staff")
+            % {"target": target}
+        )
     if not metric.for_staff:
         raise SplitProblem(
-            f"metric '{metric.code}' is not measured per staff member (level: {metric.level}); "
-            "only a metric of level staff or both can be split over staff"
+            gettext(
+                "metric '%(metric)s' is not measured per staff member (level: %(level)s); "
+                "only a metric of level staff or both can be split over staff"
+            )
+            % {"metric": metric.code, "level": metric.get_level_display()}
         )
     period = target_period(target)
     assignments = list(
@@ -592,24 +656,34 @@ def plan_over_staff(target: Target, post_weights: dict[str, Decimal]) -> SplitPl
         .order_by("staff__code", "start")
     )
     if not assignments:
-        raise SplitProblem(f"nobody is assigned to outlet {unit.code} during {period.code}; no staff to split over")
+        raise SplitProblem(
+            gettext("nobody is assigned to outlet %(unit)s during %(period)s; no staff to split over")
+            % {"unit": unit.code, "period": period.code}
+        )
     try:
         post_weights = {code: Decimal(weight) for code, weight in post_weights.items()}
     except (InvalidOperation, TypeError, ValueError):
-        raise SplitProblem(f"post weights must be numbers; got {post_weights!r}")
+        raise SplitProblem(gettext("post weights must be numbers; got %(weights)s") % {"weights": repr(post_weights)})
     known_posts = set(Post.objects.values_list("code", flat=True))
     if unknown := sorted(set(post_weights) - known_posts):
-        raise SplitProblem(f"unknown post {', '.join(unknown)} (posts: {', '.join(sorted(known_posts))})")
+        raise SplitProblem(
+            gettext("unknown post %(posts)s (posts: %(known)s)")
+            % {"posts": ", ".join(unknown), "known": ", ".join(sorted(known_posts))}
+        )
     if bad := [f"{code} {weight}" for code, weight in post_weights.items() if not weight.is_finite() or weight < 0]:
-        raise SplitProblem(f"post weights must be 0 or more: {', '.join(bad)}")
+        raise SplitProblem(gettext("post weights must be 0 or more: %(weights)s") % {"weights": ", ".join(bad)})
     missing: dict[str, list[str]] = {}
     for assignment in assignments:
         if assignment.post.code not in post_weights:
             missing.setdefault(assignment.post.code, []).append(assignment.staff.code)
     if missing:
-        held = "; ".join(f"{code} (held by {', '.join(sorted(set(staff)))})" for code, staff in missing.items())
+        held = "; ".join(
+            gettext("%(post)s (held by %(staff)s)") % {"post": code, "staff": ", ".join(sorted(set(staff)))}
+            for code, staff in missing.items()
+        )
         raise SplitProblem(
-            f"give a weight for every post held at {unit.code} in {period.code} (0 leaves it out): {held}"
+            gettext("give a weight for every post held at %(unit)s in %(period)s (0 leaves it out): %(held)s")
+            % {"unit": unit.code, "period": period.code, "held": held}
         )
 
     people: dict[int, StaffMember] = {}
@@ -628,10 +702,17 @@ def plan_over_staff(target: Target, post_weights: dict[str, Decimal]) -> SplitPl
                 days += 1
         weights[staff_id] = weight
         posts = ", ".join(sorted({f"{a.post.code} × {plain_number(post_weights[a.post.code])}" for a in held}))
-        basis[staff_id] = f"{posts}; {days} of {period.days} days"
+        basis[staff_id] = gettext("%(posts)s; %(days)s of %(total)s days") % {
+            "posts": posts,
+            "days": days,
+            "total": period.days,
+        }
     covered = [staff_id for staff_id in people if weights[staff_id] > 0]
     if not covered:
-        raise SplitProblem(f"every post held at {unit.code} in {period.code} is weighted 0: nobody to split over")
+        raise SplitProblem(
+            gettext("every post held at %(unit)s in %(period)s is weighted 0: nobody to split over")
+            % {"unit": unit.code, "period": period.code}
+        )
     adds_up = adds_up_over_units(metric)
     if adds_up:
         values = split_exact(target.value, [weights[staff_id] for staff_id in covered])
@@ -649,7 +730,9 @@ def plan_over_staff(target: Target, post_weights: dict[str, Decimal]) -> SplitPl
         for staff_id, value in zip(covered, values, strict=True)
     ]
     notes = [
-        f"{people[staff_id].code}: {basis[staff_id]}, so no share" for staff_id in people if staff_id not in covered
+        gettext("%(staff)s: %(basis)s, so no share") % {"staff": people[staff_id].code, "basis": basis[staff_id]}
+        for staff_id in people
+        if staff_id not in covered
     ]
     return _plan(target, Dimension.STAFF, "posts", adds_up, lines, notes=notes)
 
@@ -692,7 +775,10 @@ def decomposition_apply(*, plan: SplitPlan, changed_by=None) -> SplitResult:
     with transaction.atomic():
         current = Target.objects.select_for_update().filter(pk=parent.pk).first()
         if current is None or current.value != parent.value:
-            raise ValidationError(f"the target {parent} changed since this split was planned; plan the split again")
+            raise ValidationError(
+                gettext("the target %(target)s changed since this split was planned; plan the split again")
+                % {"target": parent}
+            )
         before = {
             key: target.value for key, target in _existing_targets(parent.metric, [p.key for p in plan.writes]).items()
         }
@@ -709,7 +795,10 @@ def decomposition_apply(*, plan: SplitPlan, changed_by=None) -> SplitResult:
                     source=SOURCE,
                 )
             except ValidationError as exc:
-                raise ValidationError(f"{part.code} {part.period.code}: {'; '.join(exc.messages)}")
+                raise ValidationError(
+                    gettext("%(code)s %(period)s: %(problems)s")
+                    % {"code": part.code, "period": part.period.code, "problems": "; ".join(exc.messages)}
+                )
             kept.append(target.pk)
             if was_created:
                 created += 1

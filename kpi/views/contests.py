@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from kpi.services.contests import (
 )
 from kpi.tables import BENCHMARK, CONTEST_STANDINGS, CONTESTS
 from kpi.views.common import EXPORT_FORMATS, export_links
-from staff.access import Scope, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_benchmark_or_404, scope_for_user
 
 # Rows for more pairs under a proposal (or an empty form), to add pairs by hand.
 EXTRA_PAIR_ROWS = 2
@@ -180,16 +180,15 @@ def benchmark(request: HttpRequest, code: str) -> HttpResponse:
     """A benchmark outlet (标杆网点) next to the outlets that replicate it (标杆复制网点): each replica's month
     before its transformation and its latest month, beside the benchmark's latest month."""
     scope = scope_for_user(request.user)
-    outlet = get_unit_or_404(scope, code)
-    if not outlet.is_benchmark:
-        raise Http404("Not a benchmark outlet.")
+    # A replica's manager reads the benchmark it copies, even outside their subtree (Scope.benchmarks);
+    # the link to the benchmark's own scorecard shows only to those who may open it.
+    outlet = get_benchmark_or_404(scope, code)
     comparison = benchmark_comparison(scope=scope, benchmark=outlet)
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
         return _benchmark_export(export, comparison)
-    return render(
-        request, "kpi/benchmark.html", {"comparison": comparison, "benchmark": outlet, **export_links(request)}
-    )
+    context = {"comparison": comparison, "benchmark": outlet, "sees_benchmark": scope.can_see_unit(outlet)}
+    return render(request, "kpi/benchmark.html", {**context, **export_links(request)})
 
 
 def _benchmark_export(format_name: str, comparison: BenchmarkComparison) -> HttpResponse:

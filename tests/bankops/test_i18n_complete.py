@@ -10,7 +10,8 @@ language switch's "English") must hold none of:
 
 (a) the English of a msgid of our catalog (locale/zh_Hans/LC_MESSAGES/django.po) whose translation does
     not keep it: the string was printed without being translated (gettext missing, a raw choice value,
-    a lazy string formatted at import time);
+    a lazy string formatted at import time, a msgid whose msgstr is empty or fuzzy, a compiled catalog
+    older than the .po);
 (b) the English of a msgid of Django's own catalogs of the parts we show (forms, admin, auth,
     contenttypes, sessions, humanize), two words or more, plus known one-word offenders ("Groups"):
     Django's zh-Hans catalog lacks the string, or our catalog took the msgid for another meaning;
@@ -21,7 +22,10 @@ language switch's "English") must hold none of:
 A msgid is looked for as a whole phrase (its placeholders match anything short), case-sensitively, and
 only when it has a word of three letters or more and a lowercase letter: "No", "PK", "API" cannot be
 told from a code. The catalogs themselves must have no empty or fuzzy entry (test_i18n.py checks
-django.po; here djangojs.po too, and every string the admin's JavaScript asks for).
+django.po; here djangojs.po too, and every string the admin's JavaScript asks for), every string the
+code and the templates mark for translation must be in django.po with a translation (a page walk
+cannot reach an error message that only a bad input shows), and the compiled catalog must say what the
+.po says for every entry, plural and contextual ones included.
 
 Left out, each for a reason given in SKIPPED_ROUTES: the API (JSON, English unless asked), the
 language switch and sign-out (POST only), the health check (plain text).
@@ -320,11 +324,14 @@ def _phrase_pattern(msgid: str) -> re.Pattern | None:
     return re.compile(_EDGE + r".{0,80}?".join(pieces) + _EDGE_END + r"(?!\.\w)")
 
 
-def catalog_patterns_of(entries, *, translated_only: bool) -> dict[str, re.Pattern]:
+def catalog_patterns_of(entries, *, skip_kept: bool) -> dict[str, re.Pattern]:
+    """A pattern per msgid. `skip_kept`: leave out a msgid whose translation keeps the English (a brand,
+    "Excel"); a msgid without a translation (empty or fuzzy msgstr) stays in, so a page that prints one
+    fails here as well as in test_i18n.py's check of the catalog."""
     patterns = {}
     for entry in entries:
-        if not entry.msgid or (translated_only and (not entry.msgstr or entry.msgid in entry.msgstr)):
-            continue  # untranslated (test_i18n.py fails on it), or its translation keeps the English
+        if not entry.msgid or (skip_kept and entry.msgstr and not entry.fuzzy and entry.msgid in entry.msgstr):
+            continue  # its translation keeps the English
         pattern = _phrase_pattern(entry.msgid)
         if pattern is not None:
             patterns[entry.msgid] = pattern
@@ -342,7 +349,7 @@ def _django_catalogs() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def catalog_patterns() -> dict[str, re.Pattern]:
-    return catalog_patterns_of(read_catalog(CATALOG)[1:], translated_only=True)
+    return catalog_patterns_of(read_catalog(CATALOG)[1:], skip_kept=True)
 
 
 @pytest.fixture(scope="module")
@@ -351,7 +358,7 @@ def django_patterns() -> dict[str, re.Pattern]:
     and weekdays, that no BankOps page prints through them), and the one-word offenders seen on a
     Chinese page: Django's auth "Groups" shown as 客群 when our catalog took the msgid."""
     entries = [entry for path in _django_catalogs() for entry in read_catalog(path)[1:]]
-    patterns = catalog_patterns_of([entry for entry in entries if len(entry.msgid.split()) >= 2], translated_only=False)
+    patterns = catalog_patterns_of([entry for entry in entries if len(entry.msgid.split()) >= 2], skip_kept=False)
     for msgid in ("Groups", "Group", "Permissions", "Users"):
         patterns[msgid] = _phrase_pattern(msgid)
     return patterns
@@ -573,3 +580,130 @@ def test_the_rollups_progress_reads_in_chinese_in_the_admin_and_an_error_stays_m
         assert shown_message("2026-11-15: published", RUN_MESSAGES) == "2026-11-15：已发布"
         assert shown_message("month 2026-10 is closed", RUN_MESSAGES) == "2026-10 已关账"
         assert shown_message("KeyError: 'x'", RUN_MESSAGES) == '<span lang="en">KeyError: &#x27;x&#x27;</span>'
+
+
+# -- every string marked for translation has one ----------------------------------------------------
+
+# What `make messages` leaves out (MESSAGES_IGNORE in the Makefile), and what is not ours.
+SOURCE_IGNORED = {".venv", "staticfiles", "bench", "tests", "node_modules", ".git", "locale"}
+# django.utils.translation's functions that mark a string, and the position of (context, msgid).
+MARKING = {
+    "gettext": (None, 0),
+    "gettext_lazy": (None, 0),
+    "gettext_noop": (None, 0),
+    "ngettext": (None, 0),
+    "ngettext_lazy": (None, 0),
+    "pgettext": (0, 1),
+    "pgettext_lazy": (0, 1),
+    "npgettext": (0, 1),
+    "npgettext_lazy": (0, 1),
+}
+# A call in the Python text that Django's templatize makes of a template: gettext(u'…'), pgettext(u'…', u'…').
+_LITERAL = r"""u?(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")"""
+_TEMPLATE_CALL = re.compile(rf"\b(n?p?gettext)\(\s*({_LITERAL})(?:\s*,\s*({_LITERAL}))?")
+
+
+def _source_files(suffix: str) -> list[Path]:
+    base = Path(settings.BASE_DIR)
+    return sorted(
+        path for path in base.rglob(f"*{suffix}") if not SOURCE_IGNORED & set(path.relative_to(base).parts[:-1])
+    )
+
+
+def _python_msgids(path: Path) -> Iterable[tuple[str | None, str]]:
+    """(context, msgid) of every call of a marking function, under whatever name the module imports it."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {
+        alias.asname or alias.name: alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in MARKING
+    }
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names):
+            continue
+        context_at, msgid_at = MARKING[names[node.func.id]]
+        args = node.args
+        if len(args) <= msgid_at or not all(
+            isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            for arg in args[: msgid_at + 1]
+            if arg is not None
+        ):
+            continue  # a variable or an f-string: nothing a catalog could hold
+        yield (args[context_at].value if context_at is not None else None), args[msgid_at].value
+
+
+def _template_msgids(path: Path) -> Iterable[tuple[str | None, str]]:
+    """(context, msgid) of the template's translate and blocktranslate tags, as makemessages reads them."""
+    import ast
+
+    from django.utils.translation.template import templatize
+
+    for function, first, second in _TEMPLATE_CALL.findall(templatize(path.read_text(encoding="utf-8"))):
+        first_text = ast.literal_eval(first)
+        if function.startswith("np") or function == "pgettext":
+            yield first_text, ast.literal_eval(second)
+        else:
+            yield None, first_text
+
+
+def marked_msgids() -> dict[tuple[str | None, str], str]:
+    """Every string the project marks for translation → the first file that marks it."""
+    marked: dict[tuple[str | None, str], str] = {}
+    base = Path(settings.BASE_DIR)
+    for path in _source_files(".py"):
+        for key in _python_msgids(path):
+            marked.setdefault(key, str(path.relative_to(base)))
+    for path in _source_files(".html"):
+        for key in _template_msgids(path):
+            marked.setdefault(key, str(path.relative_to(base)))
+    return marked
+
+
+def test_the_marking_finds_the_strings_of_code_and_templates():
+    marked = marked_msgids()
+
+    assert marked[None, "Benchmark outlet (标杆网点)"] == "templates/kpi/benchmark.html"
+    assert (None, "Before (%(month)s)") in marked  # a blocktranslate with a variable
+    assert ("a … target", "month") in marked  # pgettext_lazy, in kpi/services/decomposition.py
+    assert len(marked) > 400
+
+
+def test_every_string_marked_for_translation_is_in_the_catalog_with_a_translation():
+    """A string marked in the code or a template but missing from django.po (or there with an empty or
+    fuzzy msgstr) shows in English on a Chinese page: run `make messages`, translate, run it again."""
+    catalog = {(entry.context, entry.msgid): entry for entry in read_catalog(CATALOG)[1:]}
+
+    untranslated = {}
+    for (context, msgid), where in marked_msgids().items():
+        entry = catalog.get((context, msgid))
+        problem = "missing" if entry is None else "fuzzy" if entry.fuzzy else "empty" if not entry.msgstr else None
+        if problem:
+            untranslated[f"{where}: {msgid!r}" + (f" (context {context!r})" if context else "")] = problem
+
+    assert untranslated == {}
+
+
+def test_the_compiled_catalog_translates_every_entry_of_the_po_plurals_and_contexts_included():
+    """test_i18n.py compares the simple entries; here the plural and contextual ones too, through the
+    functions the code calls (a .po edited without compiling leaves them in English)."""
+    entries = [entry for entry in read_catalog(CATALOG)[1:] if entry.msgstr and not entry.fuzzy]
+
+    with translation.override("zh-hans"):
+
+        def compiled(entry) -> str:
+            if entry.plural and entry.context is not None:
+                return translation.npgettext(entry.context, entry.msgid, entry.msgid, 1)
+            if entry.plural:
+                return translation.ngettext(entry.msgid, entry.msgid, 1)
+            if entry.context is not None:
+                return translation.pgettext(entry.context, entry.msgid)
+            return translation.gettext(entry.msgid)
+
+        stale = {entry.msgid: compiled(entry) for entry in entries if compiled(entry) != entry.msgstr}
+
+    assert any(entry.plural for entry in entries) and any(entry.context for entry in entries)
+    assert stale == {}

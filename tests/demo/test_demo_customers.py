@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from branches.models import UnitKind
 from customers.models import Customer, CustomerMonth, Group, Snapshot, TieringRun, TierMigration
+from customers.services.tiering import month_end
 from demo import customers as demo_customers
 from demo import network as demo_network
 from demo.facts import network_read
@@ -21,6 +22,9 @@ from lib.identity import id_number_problem
 from staff.models import Assignment
 
 pytestmark = pytest.mark.django_db
+
+# The default scheme's premium tiers (三星及以上).
+PREMIUM_TIERS = ("star3", "star4", "star5", "private")
 
 # The tiny network of tests/bankops/test_demo_facts.py: four outlets, facts of ten days to 20 January
 # 2026, so the customers have the three months that ended by then: October to December 2025.
@@ -57,7 +61,7 @@ def test_the_months_are_the_three_that_ended_by_the_last_day():
     assert demo_customers.demo_months(end=datetime.date(2025, 12, 31))[-1] == datetime.date(2025, 12, 1)
 
 
-def test_the_same_seed_plans_the_same_customers_and_every_outlet_has_40_to_80_a_month():
+def test_the_same_seed_plans_the_same_customers_and_every_outlet_has_120_to_240_a_month():
     network_only()
     seats, first = plan()
     _seats, second = plan()
@@ -67,7 +71,8 @@ def test_the_same_seed_plans_the_same_customers_and_every_outlet_has_40_to_80_a_
     for month in MONTHS:
         per_outlet = Counter(customer.outlet for customer in first if month in customer.aum)
         assert set(per_outlet) == {seat.code for seat in seats}
-        assert all(40 <= count <= 80 for count in per_outlet.values()), per_outlet
+        # SLOTS: 120–240 slots an outlet, of which a few stand empty between two customers.
+        assert all(100 <= count <= 240 for count in per_outlet.values()), per_outlet
 
 
 def test_identity_numbers_pass_the_import_check_and_fit_the_groups():
@@ -117,23 +122,70 @@ def test_seed_demo_writes_customers_of_outlets_tiers_for_every_month_and_migrati
     assert "Tiered: 2025-10, 2025-11, 2025-12" in output
 
 
-def test_the_demo_keeps_its_premium_customers_and_the_tier_counts_are_the_samples(settings):
+def test_the_facts_premium_customers_are_the_tiered_customers_at_every_month_end(settings):
+    """Issue 14: the demo's premium_customers facts are counted from its customers, so the tiering of each
+    month finds them already written (unchanged), outlet by outlet and manager by manager; the tier
+    counts add up to the customers tiered."""
     seed()
 
-    # 31 December 2025 is the year-end balance of the demo's facts: its premium customers stay the demo's
-    # figure (thousands per outlet), while the tier counts are those of the sample.
-    day = datetime.date(2025, 12, 31)
-    premium = Fact.objects.get(date=day, unit__code="LY0101", staff=None, metric__code="premium_customers")
-    assert premium.batch.source == IngestBatch.Source.DEMO
-    sample = Customer.objects.filter(home_outlet__code="LY0101").count()
-    assert premium.value > 3 * sample
-    counted = Fact.objects.filter(date=day, unit__code="LY0101", staff=None, metric__code__startswith="customers_st")
-    tiered = CustomerMonth.objects.filter(month=MONTHS[-1], outlet__code="LY0101").count()
+    for month in MONTHS:
+        day = month_end(month)
+        tiered = Counter(
+            CustomerMonth.objects.filter(month=month, tier_code__in=PREMIUM_TIERS).values_list(
+                "outlet__code", flat=True
+            )
+        )
+        managed = Counter(
+            CustomerMonth.objects.filter(month=month, tier_code__in=PREMIUM_TIERS)
+            .exclude(relationship_manager=None)
+            .values_list("outlet__code", "relationship_manager__code")
+        )
+        facts = Fact.objects.filter(date=day, metric__code="premium_customers")
+        outlets = {
+            unit: value for unit, staff, value in facts.values_list("unit__code", "staff__code", "value") if not staff
+        }
+        staff = {
+            (unit, member): value
+            for unit, member, value in facts.exclude(staff=None).values_list("unit__code", "staff__code", "value")
+        }
+        assert set(outlets) == {"LY0101", "LY0102", "LY0103", "LY0104"}, month
+        assert outlets == {code: tiered[code] for code in outlets}, month
+        assert staff and staff == {key: managed[key] for key in staff}, month
+        assert sum(outlets.values()) > 4 * 20  # dozens an outlet, not thousands: the customers'
+    # The tiering of December and November found the facts the demo had written for their ends.
+    for batch in IngestBatch.objects.filter(source=IngestBatch.Source.TIERING, label__in=["2025-12"]):
+        assert batch.updated == 0 and batch.unchanged > 0
+    day = month_end(MONTHS[-1])
+    counted = Fact.objects.filter(date=day, unit__code="LY0101", staff=None, metric__code__startswith="customers_")
     assert (
         sum(counted.values_list("value", flat=True), Decimal(0))
-        + Fact.objects.get(date=day, unit__code="LY0101", staff=None, metric__code="customers_private").value
-        == tiered
+        == CustomerMonth.objects.filter(month=MONTHS[-1], outlet__code="LY0101").count()
     )
+
+
+def test_each_outlets_premium_customers_follow_its_path_and_change_through_the_month():
+    network_only()
+    outlets, postings = network_read()
+
+    book = demo_customers.premium_book(
+        seed=demo_network.DEFAULT_SEED,
+        first_day=datetime.date(2025, 12, 31),
+        last_day=END,
+        outlets=outlets,
+        postings=postings,
+    )
+
+    assert book.months[0] == datetime.date(2025, 9, 1)  # the month before October, the first tiered
+    for outlet in outlets:
+        counts = [book.outlet(outlet.code, month_end(month)) for month in book.months[1:4]]
+        assert counts == [book.path[outlet.code, month] for month in book.months[1:4]]
+        # Premium customers only grow on this path (12–24 % a year × the outlet's form), a few a month.
+        assert counts == sorted(counts) and counts[-1] - counts[0] <= 10
+    # Inside a month the count moves day by day, customer by customer, from last month's to this month's.
+    december = [book.outlet("LY0101", datetime.date(2025, 12, day)) for day in range(1, 32)]
+    assert book.outlet("LY0101", datetime.date(2025, 11, 30)) == book.path["LY0101", datetime.date(2025, 11, 1)]
+    assert december[-1] == book.path["LY0101", datetime.date(2025, 12, 1)]
+    assert len(set(december)) > 2
 
 
 def test_a_second_run_writes_nothing_and_tiers_nothing(settings):

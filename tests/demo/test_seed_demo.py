@@ -244,3 +244,27 @@ def test_benchmarks_are_transformed_and_replicated_in_their_own_city():
         benchmark = by_code[replica.benchmark]
         assert benchmark.is_benchmark and not replica.is_benchmark
         assert by_code[replica.parent].parent == by_code[benchmark.parent].parent
+
+
+def test_replicas_transform_in_the_first_month_whose_month_before_ends_on_a_rolled_up_day():
+    # Rolled up from Monday 19 October to Wednesday 2 December 2026: October's end is rolled up, so the
+    # replicas transform in the first ten days of November (their "before" is October).
+    first, last = datetime.date(2026, 10, 19), datetime.date(2026, 12, 2)
+    plan = demo_network.network_plan(replicas_transformed=(first, last))
+    plain = {unit.code: unit for unit in demo_network.network_plan().units}
+
+    replicas = [outlet for outlet in plan.outlets if outlet.benchmark]
+    assert replicas
+    for replica in replicas:
+        assert replica.transformation == Transformation.TRANSFORMED
+        assert datetime.date(2026, 11, 1) <= replica.transformed_on <= datetime.date(2026, 11, 10)
+    # Nothing else of the plan moves.
+    assert [(u.code, u.name_zh, u.benchmark) for u in plan.units] == [
+        (u.code, u.name_zh, u.benchmark) for u in plain.values()
+    ]
+    assert all(plain[o.code].transformed_on == o.transformed_on for o in plan.outlets if not o.benchmark)
+    # A window that starts on a month's first day takes the next month; one without a month end, none.
+    day = demo_network.replica_transformation_day
+    assert datetime.date(2026, 12, 1) <= day("LY0101", datetime.date(2026, 11, 1), last) <= last
+    assert day("LY0101", datetime.date(2026, 10, 31), last) < datetime.date(2026, 11, 11)
+    assert day("LY0101", datetime.date(2026, 11, 3), datetime.date(2026, 11, 20)) is None

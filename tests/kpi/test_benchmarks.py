@@ -177,12 +177,49 @@ def test_an_outlet_that_is_not_a_benchmark_is_not_found(english, replicated, hq_
     assert english.get(f"/benchmarks/{code}/").status_code == 404
 
 
-def test_a_benchmark_outside_ones_scope_is_not_found(english, replicated, network):
-    # The head of a replica in another sub-branch cannot open the benchmark (DOMAIN.md §7).
-    english.force_login(UserFactory(role=Role.OUTLET_HEAD, unit=network["GZ0201"]))
-    assert english.get("/benchmarks/GZ0101/").status_code == 404
+def test_a_benchmark_that_no_outlet_of_ones_scope_copies_is_not_found(english, replicated, network):
+    # 福田支行 (SZ01) holds no replica of GZ0101: the benchmark is outside its scope (DOMAIN.md §7).
     english.force_login(UserFactory(role=Role.UNIT_MANAGER, unit=network["SZ01"]))
     assert english.get("/benchmarks/GZ0101/").status_code == 404
+    english.force_login(UserFactory(role=Role.OUTLET_HEAD, unit=network["GZ0102"]))
+    network["GZ0102"].benchmark = None
+    network["GZ0102"].save()
+    assert english.get("/benchmarks/GZ0101/").status_code == 404
+
+
+@pytest.mark.parametrize("role, unit", [(Role.UNIT_MANAGER, "GZ02"), (Role.OUTLET_HEAD, "GZ0201")])
+def test_the_manager_of_a_replica_opens_the_benchmark_it_copies_from_another_sub_branch(
+    english, benchmark_rolled_up, network, role, unit
+):
+    """Issue 14: 太平镇网点 (GZ0201, under 从化支行) copies 天河路网点 (GZ0101, under 天河支行). Its head and
+    从化支行's manager read the comparison: their replica beside the benchmark's month, and nothing else of
+    天河支行 (珠江新城网点 GZ0102, the other replica, stays out)."""
+    english.force_login(UserFactory(role=role, unit=network[unit]))
+
+    page = english.get("/benchmarks/GZ0101/").content.decode()
+
+    assert "Taiping Town Outlet" in page
+    assert "Zhujiang New Town Outlet" not in page
+    assert "Tianhe Road Outlet" in page  # the benchmark's name, as the page's title
+    # No link to the benchmark's own scorecard, which they may not open.
+    assert "/units/GZ0101/scorecard/" not in page
+    assert english.get("/benchmarks/GZ0101/", {"export": "csv"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/units/GZ0101/scorecard/",
+        "/units/GZ0101/overview/",
+        "/units/GZ0101/customers/",
+        "/units/GZ0101/metrics/customers_served/",
+        "/units/GZ01/scorecard/",
+    ],
+)
+def test_copying_a_benchmark_opens_its_comparison_only_not_its_other_pages(english, benchmark_rolled_up, network, url):
+    english.force_login(UserFactory(role=Role.UNIT_MANAGER, unit=network["GZ02"]))
+
+    assert english.get(url).status_code == 404
 
 
 def test_the_scorecard_of_a_benchmark_links_to_the_comparison(english, replicated, hq_admin):

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from branches.models import UnitStatus
 from kpi.models import Fact, RollupDay, Target, TargetChange
@@ -32,6 +33,14 @@ from tests.kpi.factories import RollupDayFactory, metric
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages are read here in English (they speak the reader's language: in zh-hans they
+    are Chinese once the catalog translates them, as test_the_split_speaks_the_readers_language checks)."""
+    with translation.override("en"):
+        yield
 
 
 def dec(*values) -> list[Decimal]:
@@ -591,3 +600,28 @@ class TestAdminSplitPage:
         above = set_target("mobile_banking_signups", "2026", 1000, unit=network["GZ"])
         assert client.get(split_url(own)).status_code == 200
         assert client.get(split_url(above)).status_code == 404
+
+
+def test_the_split_speaks_the_readers_language(network, monkeypatch):
+    """Every message, basis and note of a split goes through gettext (issue 14: the admin showed them in
+    English on Chinese pages); with a catalog that translates them, they read in Chinese."""
+    from kpi.services import decomposition
+
+    chinese = {
+        "equal": "平均分配",
+        "the weights add up to 0: give at least one weight above 0": "权重合计为 0：请至少给出一个大于 0 的权重",
+        "unit %(unit)s has no active child units to split its target over": "%(unit)s 没有可分解的在用下级机构",
+    }
+    monkeypatch.setattr(decomposition, "gettext", lambda msgid: chinese.get(msgid, msgid))
+    target = set_target("mobile_banking_signups", "2026", 1000, unit=network["GZ"])
+    leaf = set_target("mobile_banking_signups", "2026", 10, unit=network["GZ0101"])
+
+    plan = plan_over_children(target, method="equal")
+    with pytest.raises(SplitProblem) as no_weight:
+        split_exact(Decimal(100), dec(0, 0))
+    with pytest.raises(SplitProblem) as no_children:
+        plan_over_children(leaf, method="equal")
+
+    assert {part.basis for part in plan} == {"平均分配"}
+    assert str(no_weight.value) == "权重合计为 0：请至少给出一个大于 0 的权重"
+    assert str(no_children.value) == "GZ0101 没有可分解的在用下级机构"

@@ -14,6 +14,7 @@ from staff.access import (
     Scope,
     answers_reviews,
     fills_reviews,
+    get_benchmark_or_404,
     get_staff_or_404,
     get_unit_or_404,
     has_follow_up_work,
@@ -228,6 +229,58 @@ def test_get_unit_or_404_refuses_every_unit_to_those_who_see_none(persona, reque
     for code in ("HQ", "GZ0101"):
         with pytest.raises(Http404):
             get_unit_or_404(scope, code)
+
+
+def test_a_benchmark_is_readable_by_those_who_see_it_or_an_outlet_that_copies_it(
+    network, hq_admin, auditor, unit_manager, outlet_head, teller
+):
+    """GZ0101 (天河支行) is a benchmark; 太平镇网点 GZ0201 (从化支行) copies it. HQ and auditors read every
+    benchmark; 天河支行's manager and 天河路网点's head read their own; 从化支行's manager and GZ0201's head
+    read it because their outlet copies it; 福田支行's manager and a teller do not."""
+    benchmark = network["GZ0101"]
+    benchmark.is_benchmark = True
+    benchmark.save()
+    network["GZ0201"].benchmark = benchmark
+    network["GZ0201"].save()
+    conghua = UserFactory(role=Role.UNIT_MANAGER, unit=network["GZ02"])
+    taiping_head = UserFactory(role=Role.OUTLET_HEAD, unit=network["GZ0201"])
+    futian = UserFactory(role=Role.UNIT_MANAGER, unit=network["SZ01"])
+
+    readers = {
+        name: list(scope_for_user(user).benchmarks().values_list("code", flat=True))
+        for name, user in {
+            "hq_admin": hq_admin,
+            "auditor": auditor,
+            "unit_manager": unit_manager,
+            "outlet_head": outlet_head,
+            "conghua": conghua,
+            "taiping_head": taiping_head,
+            "futian": futian,
+            "teller": teller,
+        }.items()
+    }
+
+    assert readers == {
+        "hq_admin": ["GZ0101"],
+        "auditor": ["GZ0101"],
+        "unit_manager": ["GZ0101"],
+        "outlet_head": ["GZ0101"],
+        "conghua": ["GZ0101"],
+        "taiping_head": ["GZ0101"],
+        "futian": [],
+        "teller": [],
+    }
+    # Reading the comparison is all it grants: the benchmark itself stays outside 从化支行's scope.
+    assert get_benchmark_or_404(scope_for_user(conghua), "GZ0101") == benchmark
+    assert not scope_for_user(conghua).can_see_unit(benchmark)
+    with pytest.raises(Http404):
+        get_unit_or_404(scope_for_user(conghua), "GZ0101")
+    # An outlet that is not a benchmark answers like a missing one, even inside the scope.
+    with pytest.raises(Http404) as not_a_benchmark:
+        get_benchmark_or_404(scope_for_user(hq_admin), "GZ0102")
+    with pytest.raises(Http404) as missing:
+        get_benchmark_or_404(scope_for_user(hq_admin), "NOPE01")
+    assert str(not_a_benchmark.value) == str(missing.value)
 
 
 def test_get_staff_or_404_answers_a_colleague_out_of_scope_exactly_like_a_missing_one(outlet_head, roster):

@@ -13,6 +13,7 @@ from alerts import receivers as alerts_receivers
 from alerts.models import ACTIVE_STATUSES, Alert, PeriodDone, WeeklyReview
 from alerts.services.catch_up import alerts_evaluate_recorded
 from alerts.services.reviews import weekly_reviews_create
+from demo import activity as demo_activity
 from demo import calendar as demo_calendar
 from demo import customers as demo_customers
 from demo import facts as demo_facts
@@ -138,8 +139,17 @@ class Command(BaseCommand):
         # Until this run is through, no stamp says the demo is whole (a run stopped half-way seeds again).
         stamps_forget()
         steps = [*demo_network.NETWORK_STEPS, "personas"]
+        # The replicas of the benchmarks complete their transformation on rolled-up days, so the benchmark
+        # page has a month before and a month after with figures.
+        span = demo_facts.window(end=options["end"], days=options["days"])
+        transformed = (demo_facts.rolled_up_from(span=span, rollup_days=options["rollup_days"]), span.end)
         with self.progress.steps("network", len(steps)) as advance:
-            seeded = demo_network.seed_network(outlets=options["outlets"], seed=options["seed"], progress=advance)
+            seeded = demo_network.seed_network(
+                outlets=options["outlets"],
+                seed=options["seed"],
+                progress=advance,
+                replicas_transformed=None if options["no_facts"] else transformed,
+            )
             demo_network.personas_ensure(plan=seeded.plan)
             advance("personas")
 
@@ -149,12 +159,15 @@ class Command(BaseCommand):
         calendar = demo_calendar.seed_calendar()
         customers: list[demo_customers.SeededCustomers] = []
 
-        def tier_customers(window) -> None:
+        def tier_customers(window, premium) -> None:
             # After the facts and before the rollup, in the same transaction: the tiering writes tier
-            # counts on each month's last day, which the rollup must see.
-            customers.append(demo_customers.seed_customers(seed=options["seed"], end=window.end, bar=self.progress.bar))
+            # counts on each month's last day, which the rollup must see; its premium customers are those
+            # the facts report (the same book).
+            customers.append(
+                demo_customers.seed_customers(seed=options["seed"], end=window.end, bar=self.progress.bar, book=premium)
+            )
 
-        facts = None
+        facts = activity = None
         if not options["no_facts"]:
             with _alerts_after_the_rollups():
                 facts = demo_facts.seed_facts(
@@ -166,6 +179,9 @@ class Command(BaseCommand):
                     recent_days=RECENT_DAYS if recent_first else None,
                     before_rollup=tier_customers,
                 )
+            # Contests, plans and the Monday review, off the days just rolled up (before the stamp: a
+            # run stopped here seeds again).
+            activity = _activity_seed(options, self.progress)
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -179,6 +195,7 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_customers))
         if facts is None:
             return
+        self.stdout.write(str(activity))
         if recent_first:
             self.stdout.write(
                 "The earlier days' scorecards and the alerts are left to `manage.py seed_demo --rest` "
@@ -240,6 +257,14 @@ def _alerts_seed(window: list[datetime.date], progress: StepReporter) -> str:
         weekly_reviews_create(week_start=period_of(PeriodKind.WEEK, sundays[-1]).start)
     active = Alert.objects.filter(status__in=ACTIVE_STATUSES).count()
     return f"Alerts: {active} active, {Alert.objects.count()} in all; weekly reviews: {WeeklyReview.objects.count()}"
+
+
+def _activity_seed(options: dict, progress: StepReporter) -> demo_activity.SeededActivity:
+    """Contests, plans and the Monday review, off the days just rolled up (demo.activity)."""
+    with progress.bar("activity", 1, "step") as advance:
+        seeded = demo_activity.seed_activity(seed=options["seed"], end=options["end"])
+        advance(1)
+    return seeded
 
 
 def _describe(options: dict) -> str:
