@@ -150,6 +150,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         "plan_form": plan_form,
         "week_form": week_form,
         "period_suggestions": _period_suggestions(today),
+        # A form opens by itself when it is what the reader came for, or when it was refused.
+        "open_week": week_form is not None and (status == 400 or plan_form is None),
+        "open_new": plan_form is not None and (status == 400 or not plans.paginator.count),
     }
     return render(request, "plans/plan_list.html", context, status=status)
 
