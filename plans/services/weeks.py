@@ -61,9 +61,8 @@ def week_pace_targets(
     for metric in metrics:
         for entity in entities:
             if metric.is_cumulative:
-                total, missing = _cumulative(
-                    entity, metric, week, as_of, remaining, targets, month_actuals, week_actuals
-                )
+                figures = (targets, month_actuals, week_actuals)
+                total, missing = _cumulative(entity, metric, week, as_of, remaining, figures)
             else:
                 level = targets.get(target_key(entity, metric, period_of(PeriodKind.MONTH, week.start)))
                 total, missing = level, ([] if level is not None else [f"{week.start:%Y-%m}"])
