@@ -156,7 +156,9 @@ class FillForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.basis_periods = basis_choices(plan)
-        self.fields["basis"].choices = [(period.code, period.code) for period in self.basis_periods]
+        self.fields["basis"].choices = [(period.code, period.code) for period in self.basis_periods] or [
+            ("", _("No complete earlier period is rolled up yet"))
+        ]
         self.fields["metric"].choices = [("", _("Every metric of this level")), *metric_choices(metrics)]
         self.metrics = metrics
 
