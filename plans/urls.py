@@ -10,9 +10,9 @@ app_name = "plans"
 
 urlpatterns = [
     path("plans/targets/", views.plan_list, name="plan_list"),
-    path("plans/targets/<int:plan_id>/", views.plan_grid, name="plan_grid"),
-    path("plans/targets/<int:plan_id>/time/", views.plan_time, name="plan_time"),
-    path("plans/targets/<int:plan_id>/preview/", views.plan_preview_page, name="plan_preview"),
+    path("plans/targets/<int:target_plan_id>/", views.plan_grid, name="plan_grid"),
+    path("plans/targets/<int:target_plan_id>/time/", views.plan_time, name="plan_time"),
+    path("plans/targets/<int:target_plan_id>/preview/", views.plan_preview_page, name="plan_preview"),
     path(
         "plans/targets/acknowledgements/<int:acknowledgement_id>/",
         views.acknowledgement_detail,

@@ -217,10 +217,10 @@ def _typed_cells(request: HttpRequest, grid) -> tuple[list[CellInput], dict[str,
 
 
 @login_required
-def plan_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_grid(request: HttpRequest, target_plan_id: int) -> HttpResponse:
     """/plans/targets/<id>/?level=GZ01: the plan at a level."""
     scope = _scope(request)
-    plan = _plan_or_404(scope, plan_id)
+    plan = _plan_or_404(scope, target_plan_id)
     level = _level_or_404(plan, request.GET.get("level") or request.POST.get("level"))
     editable = can_plan(scope, plan)
     if request.GET.get("export") == "xlsx":
@@ -326,10 +326,10 @@ def _acknowledgements(plan: Plan) -> list[TargetAcknowledgement]:
 
 
 @login_required
-def plan_time(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_time(request: HttpRequest, target_plan_id: int) -> HttpResponse:
     """/plans/targets/<id>/time/?level=&metric=&into=month: a year's (or a quarter's) parts."""
     scope = _scope(request)
-    plan = _plan_or_404(scope, plan_id)
+    plan = _plan_or_404(scope, target_plan_id)
     kinds = selectors.sub_period_kinds(plan.period_kind)
     if not kinds:
         raise Http404("A plan of this period has no parts over time.")
@@ -422,10 +422,10 @@ def plan_time(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
-def plan_preview_page(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_preview_page(request: HttpRequest, target_plan_id: int) -> HttpResponse:
     """/plans/targets/<id>/preview/: every change (old → new) and the sums; POST publishes."""
     scope = _scope(request)
-    plan = _plan_or_404(scope, plan_id)
+    plan = _plan_or_404(scope, target_plan_id)
     editable = can_plan(scope, plan)
     status = 200
     if request.method == "POST":

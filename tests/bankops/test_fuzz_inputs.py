@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import django.core.handlers.wsgi
@@ -93,6 +94,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     review = WeeklyReviewFactory(unit=outlet)
     plan = ImprovementPlanFactory(unit=outlet)
     customer = CustomerFactory(code="C0000001", home_outlet=outlet)
+    target_plan, acknowledgement = _target_plan(ranked)
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -104,8 +106,32 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         plan_id=str(plan.pk),
         customer=customer.code,
         staff=StaffMember.objects.get(user=teller).code,
+        target_plan_id=str(target_plan.pk),
+        acknowledgement_id=str(acknowledgement.pk),
     )
     return ranked
+
+
+def _target_plan(network):
+    """A draft target plan of 天河支行 for 2027 with a proposal, and an acknowledgement of 天河路网点 (issue 15):
+    the plan pages and /api/v1/target-plans/{target_plan_id}/… have something to open."""
+    from lib.periods import parse_period
+    from plans.models import TargetAcknowledgement
+    from plans.services.cells import CellInput, plan_cells_save, plan_create
+    from staff.access import Scope
+    from tests.kpi.factories import metric
+
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    year = parse_period("2027")
+    plan = plan_create(scope=hq, unit=network["GZ01"], period=year, metrics=[metric("mobile_banking_signups")])
+    plan_cells_save(
+        scope=hq,
+        plan=plan,
+        cells=[
+            CellInput(unit=network["GZ0101"], metric=metric("mobile_banking_signups"), period=year, value=Decimal(1))
+        ],
+    )
+    return plan, TargetAcknowledgement.objects.create(plan=plan, unit=network["GZ0101"])
 
 
 @pytest.fixture
