@@ -4,6 +4,7 @@ reader's language wherever it is shown (the grid, the preview, the workbook).
     hand                    typed on the page, uploaded or sent through the API
     equal                   an equal share of the parent's target
     level                   the parent's level (a ratio is a level: every part gets it)
+    sum                     the sum of the rows below (a unit's week at the Monday meeting)
     share:2026-10           in proportion to each part's actual in 2026-10
     floored:2026-10         that actual was below 0 (or missing): counted as 0, so no share
     fallback:2026-10        no usable actual in 2026-10: equal shares instead
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 HAND = "hand"
 EQUAL = "equal"
 LEVEL = "level"
+SUM = "sum"
 
 
 def share(period_code: str) -> str:
@@ -57,6 +59,8 @@ def basis_label(code: str) -> str:
         return _("equal share")
     if kind == LEVEL:
         return _("the parent's level")
+    if kind == SUM:
+        return _("the sum of the rows below")
     if kind == "share":
         return _("in proportion to the actual of %(period)s") % {"period": detail}
     if kind == "floored":

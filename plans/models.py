@@ -83,6 +83,11 @@ class Plan(models.Model):
         return self.status == PlanStatus.DRAFT
 
     @property
+    def published_by_name(self) -> str:
+        """Who published: the login's name, or the API token's."""
+        return _login_name(self.published_by) or self.token_name
+
+    @property
     def reference(self) -> str:
         """How the target history names this plan (TargetChange.reference)."""
         return f"plan {self.pk} {self.name}"[:120]
@@ -170,3 +175,11 @@ class TargetAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.unit_id} {self.status}"
+
+    @property
+    def answered_by_name(self) -> str:
+        return _login_name(self.answered_by)
+
+
+def _login_name(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""

@@ -96,7 +96,7 @@ class PlanCellSerializer(serializers.ModelSerializer):
     period_kind = serializers.ChoiceField(choices=[kind.value for kind in PERIOD_KINDS], read_only=True)
     basis = serializers.CharField(
         read_only=True,
-        help_text="How the value was reached: hand, equal, level, share:<period>, floored:<period>, "
+        help_text="How the value was reached: hand, equal, level, sum, share:<period>, floored:<period>, "
         "fallback:<period>, copy:<factor>, pace:<day>, season:<weight>.",
     )
 

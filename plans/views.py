@@ -144,6 +144,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     context = {
         "section": "target_plans",
         "scope": scope,
+        "may_plan": may_plan,
         "plans": plans,
         "acknowledgements": acknowledgements,
         "pending": [row for row in acknowledgements if row.status == AcknowledgementStatus.PENDING],

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.selectors.scorecards import latest_rolled_up_date
+from kpi.services.decomposition import adds_up_over_units
 from lib.periods import Period, PeriodKind, days_between, period_of
 from plans import basis as bases
 from plans.models import Plan
@@ -120,8 +121,9 @@ def plan_week_create(
     name: str = "",
 ) -> tuple[Plan, list[str]]:
     """A draft plan of `unit`'s rows (its outlets; an outlet's staff) for an ISO week, prefilled from
-    the months' remaining pace as of `as_of` (default: the latest rolled-up day). Returns the plan and
-    the notes of what could not be prefilled."""
+    the months' remaining pace as of `as_of` (default: the latest rolled-up day), and, above outlets,
+    the unit's own week as the sum of its rows' (for the metrics that add up). Returns the plan and the
+    notes of what could not be prefilled."""
     plan = plan_create(scope=scope, unit=unit, period=week, metrics=metrics, name=name, created_by=created_by)
     as_of = as_of or latest_rolled_up_date()
     entities = level_entities(unit, week)
@@ -141,5 +143,13 @@ def plan_week_create(
         )
         for (key, metric_id), value in values.items()
     ]
+    if not unit.is_outlet:
+        # The unit's own week is what its outlets' weeks add up to (a level is not added up).
+        for metric in metrics:
+            parts = [value for (_key, metric_id), value in values.items() if metric_id == metric.pk]
+            if parts and adds_up_over_units(metric):
+                cells.append(
+                    CellInput(unit=unit, metric=metric, period=week, value=sum(parts, Decimal(0)), basis=bases.SUM)
+                )
     plan_cells_save(scope=scope, plan=plan, cells=cells)
     return plan, notes

@@ -105,6 +105,9 @@ def test_the_unit_managers_week_is_prefilled_published_and_on_the_scorecards_the
     )
     cell = PlanCell.objects.get(plan=plan, unit=signups)
     assert cell.value == Decimal(704) and cell.basis == "pace:2026-10-28"
+    # 天河支行's own week: what its outlets' weeks add up to (珠江新城网点 has no month target, so nothing).
+    own = PlanCell.objects.get(plan=plan, unit=network["GZ01"])
+    assert (own.value, own.basis) == (Decimal(704), "sum")
 
     with django_capture_on_commit_callbacks(execute=True):
         plan_publish(scope=manager_scope, plan=plan, by=unit_manager)

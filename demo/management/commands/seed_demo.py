@@ -16,6 +16,7 @@ from alerts.services.reviews import weekly_reviews_create
 from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
+from demo import plans as demo_plans
 from demo import scorecard_templates as demo_templates
 from demo.progress import StepReporter
 from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
@@ -162,6 +163,11 @@ class Command(BaseCommand):
                     recent_days=RECENT_DAYS if recent_first else None,
                     before_rollup=tier_customers,
                 )
+        year_plan = None
+        if facts is not None:
+            with self.progress.steps("target plans", 1) as advance:
+                year_plan = demo_plans.seed_year_plan(end=options["end"])
+                advance("year")
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -170,6 +176,8 @@ class Command(BaseCommand):
             self.stdout.write(str(facts))
         for seeded_customers in customers:
             self.stdout.write(str(seeded_customers))
+        if year_plan:
+            self.stdout.write(year_plan)
         if facts is None:
             return
         if recent_first:
@@ -187,10 +195,14 @@ class Command(BaseCommand):
             rolled = demo_facts.rollup_rest(
                 end=options["end"], days=options["days"], rollup_days=options["rollup_days"], bar=self.progress.bar
             )
+            # The Monday meeting's week targets read the rolled-up days and roll up again the days they touch.
+            with self.progress.steps("target plans", 1) as advance:
+                week_plan = demo_plans.seed_week_plan(end=options["end"])
+                advance("week")
         span = demo_facts.window(end=options["end"], days=options["days"])
         alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
         stamp_complete(options)
-        lines = [alerts]
+        lines = [week_plan, alerts]
         if rolled_up:
             done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
             lines.insert(0, f"Rolled up: {done}")
