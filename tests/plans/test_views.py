@@ -178,3 +178,59 @@ def test_a_plan_outside_the_scope_is_a_404(client, network, hq_scope, outlet_hea
     )
     client.force_login(outlet_head)
     assert client.get(grid_url(plan)).status_code == 404
+
+
+def test_a_year_goes_into_months_on_the_time_page_and_a_month_is_changed_by_hand(client, hq_admin, network, hq_scope):
+    from plans.services.cells import CellInput, plan_cells_save
+
+    year = parse_period("2027")
+    plan = plan_create(scope=hq_scope, unit=network["GZ01"], period=year, metrics=[metric("deposit_growth")])
+    plan_cells_save(
+        scope=hq_scope,
+        plan=plan,
+        cells=[CellInput(unit=network["GZ01"], metric=metric("deposit_growth"), period=year, value=Decimal(1200))],
+    )
+    client.force_login(hq_admin)
+    url = reverse("plans:plan_time", args=[plan.pk]) + "?into=quarter"
+
+    response = client.post(url, {"action": "split", "weights": "4 2 2 4"})
+
+    assert response.status_code == 302
+    # 1200 by 4 : 2 : 2 : 4 (12) → 400, 200, 200, 400.
+    quarters = dict(PlanCell.objects.filter(plan=plan, period_kind="quarter").values_list("period", "value"))
+    assert quarters == {"2027-Q1": 400, "2027-Q2": 200, "2027-Q3": 200, "2027-Q4": 400}
+    page = client.get(url).content.decode()
+    assert 'data-remainder-for="GZ01:"' in page
+
+    assert client.post(url, {"action": "save", "v:GZ01::deposit_growth:2027-Q2": "250"}).status_code == 302
+    assert PlanCell.objects.get(plan=plan, period="2027-Q2").value == 250
+    refused = client.post(url, {"action": "split", "weights": "1 2"})
+    assert refused.status_code == 400
+
+
+def test_the_grid_reads_a_fixed_number_of_queries_however_many_outlets(
+    client, hq_admin, network, hq_scope, django_assert_max_num_queries
+):
+    from tests.factories import AssignmentFactory, OrgUnitFactory
+
+    plan = plan_create(
+        scope=hq_scope,
+        unit=network["GZ01"],
+        period=parse_period("2026-12"),
+        metrics=[metric("deposit_growth"), metric("mobile_banking_signups")],
+    )
+    client.force_login(hq_admin)
+    url, staff_url = grid_url(plan), grid_url(plan, "GZ0101")
+    client.get(url)  # sessions, content types: the first request's own queries
+    with django_assert_max_num_queries(25) as units:
+        client.get(url)
+    with django_assert_max_num_queries(25) as staff:
+        client.get(staff_url)
+    for number in range(10):
+        outlet = OrgUnitFactory.outlet_of(network["GZ01"], code=f"GZ01{number + 10}")
+        AssignmentFactory(unit=outlet)
+        AssignmentFactory(unit=network["GZ0101"])
+    with django_assert_max_num_queries(len(units.captured_queries)):
+        client.get(url)
+    with django_assert_max_num_queries(len(staff.captured_queries)):
+        client.get(staff_url)
