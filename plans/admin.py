@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from plans.basis import basis_label
 from plans.models import Plan, PlanCell, TargetAcknowledgement
 from staff.access import scope_for_user
 
@@ -48,9 +49,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class PlanCellInline(ReadOnlyInline):
     model = PlanCell
-    fields = ("unit", "staff", "metric", "period", "value", "basis")
+    fields = ("unit", "staff", "metric", "period", "value", "how")
     readonly_fields = fields
     verbose_name_plural = _("proposed targets")
+
+    @admin.display(description=_("basis"))
+    def how(self, cell: PlanCell) -> str:
+        return basis_label(cell.basis)
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("unit", "staff", "metric")

@@ -174,7 +174,7 @@ class TargetAcknowledgement(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "unit"], name="acknowledgement_once_per_plan_unit")]
 
     def __str__(self) -> str:
-        return f"{self.plan_id} {self.unit_id} {self.status}"
+        return f"{self.plan} · {self.unit} · {self.get_status_display()}"
 
     @property
     def answered_by_name(self) -> str:
