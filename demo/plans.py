@@ -5,14 +5,18 @@ page the morning the demo opens.
   (存款日均) of the whole network, each branch, sub-branch and outlet at this year's target × 1.08 (the
   copy-with-a-growth-factor fill, cascaded), and the head office's growth split over the months with
   开门红 weights (a strong first quarter). Written by seed_demo before the server starts: no rollup.
-- The first sub-branch's targets of this week (本周各网点发展目标), as its manager sets them at the Monday
-  meeting: prefilled from what each remaining day of the month must bring, published, and answered by
-  two outlets (one 签收, one 申请复核 with its reason); the demo outlet head's outlet still has to
-  answer. Written by `seed_demo --rest` once the days are rolled up (the prefill reads the scorecards),
-  which then rolls up the days the new week targets touch, so the scorecards show them.
+- The first sub-branch's targets of the coming week (各网点下周发展目标), as its manager sets them at the
+  周例会: prefilled from what each remaining day of the month must bring as of the last day rolled up,
+  published, and answered by two outlets (one 签收, one 申请复核 with its reason); the demo outlet
+  head's outlet still has to answer. The coming week, not the current one: the demo's own targets
+  cover the current week, and a plan that changed them would be undone by the next seed (which then
+  rolls the week up again), where a seed run again must change nothing and roll nothing up. The week's
+  first scorecards show them; that a published week shows on the scorecards the same day is
+  tests/plans/test_weeks.py's.
 
-Both go through plans.services as the page does, and both are skipped when a plan of the same name,
-unit and period is there already (a second run writes nothing).
+Both are written by seed_demo once the recent days are rolled up (the prefill reads their scorecards),
+before the server starts; they go through plans.services as the page does, and are skipped when a plan
+of the same name, unit and period is there already (a second run writes nothing).
 """
 
 from __future__ import annotations
@@ -24,8 +28,6 @@ from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric
-from kpi.services.rollup import rollup_pending
-from lib.background import background, in_background
 from lib.periods import PeriodKind, parse_period, period_of
 from plans.models import AcknowledgementStatus, Plan, PlanCell, TargetAcknowledgement
 from plans.selectors import Entity, current_targets
@@ -37,7 +39,7 @@ from staff.access import scope_for_user
 from staff.models import Role, User
 
 YEAR_PLAN = "{year} 年度存款计划"
-WEEK_PLAN = "{unit}{week} 周例会发展目标"
+WEEK_PLAN = "{unit}{week} 周发展目标"
 GROWTH = Decimal("1.08")
 # 开门红: January to March carry the year (deposits won at the year's start earn all year).
 SEASON = [Decimal(weight) for weight in ("1.6", "1.3", "1.2", "1", "1", "1", "0.9", "0.9", "0.9", "0.8", "0.7", "0.7")]
@@ -97,12 +99,13 @@ def seed_year_plan(*, end: datetime.date) -> str:
 
 
 def seed_week_plan(*, end: datetime.date) -> str:
-    """The first sub-branch's published targets of this week (see the module's docstring), then the
-    rollup of the days they touch; what it did, as a line."""
+    """The first sub-branch's published targets of the coming week (see the module's docstring); what it
+    did, as a line."""
     manager = _persona(Role.UNIT_MANAGER)
     if manager is None or manager.unit is None or manager.unit.kind == UnitKind.OUTLET:
         return "Target plans: no unit manager, no week planned"
-    week = period_of(PeriodKind.WEEK, end + datetime.timedelta(days=1))
+    this_week = period_of(PeriodKind.WEEK, end + datetime.timedelta(days=1))
+    week = period_of(PeriodKind.WEEK, this_week.end + datetime.timedelta(days=1))
     name = WEEK_PLAN.format(unit=manager.unit.name, week=week.code)
     if Plan.objects.filter(name=name, unit=manager.unit, period=week.code).exists():
         return f"Target plans: {name} is there already"
@@ -128,13 +131,7 @@ def seed_week_plan(*, end: datetime.date) -> str:
         strict=False,
     ):
         TargetAcknowledgement.objects.filter(pk=row.pk).update(status=status, reason=reason, answered_at=now)
-    # The publication marked the week's rolled-up days stale and queued their rollup: without a broker it
-    # runs in this process's background thread, which must finish before the command ends; then (or with
-    # a broker, whose worker may still be at it) the rollup here finds what is left, if anything.
-    if in_background():
-        background.wait_idle()
-    recomputed = rollup_pending(through=end)
     return (
         f"Target plans: {name} published ({published.created + published.updated} targets), "
-        f"{published.acknowledgements} units asked to acknowledge; {len(recomputed)} days rolled up again"
+        f"{published.acknowledgements} units asked to acknowledge"
     )

@@ -129,7 +129,7 @@ def grid_build(
     parent = Entity(unit=level)
     history = plan_history(period=period, entities=[parent, *entities], metrics=all_metrics)
     cells = plan_cells(plan, periods=[period])
-    child_levels = _drill_levels(level, entities)
+    child_levels = _drill_levels(entities, staff_metrics=any(metric.for_staff for metric in all_metrics))
 
     def row(entity: Entity, *, is_parent: bool) -> GridRow:
         row_cells = []
@@ -189,17 +189,16 @@ def grid_build(
     )
 
 
-def _drill_levels(level: OrgUnit, entities: list[Entity]) -> dict[int, OrgUnit]:
-    """Each unit row that has a level below it: a unit above outlets (its children) or an outlet (its
-    staff). Outlets always have one (their staff, perhaps none yet); a unit above them when it has
-    children (one query)."""
+def _drill_levels(entities: list[Entity], *, staff_metrics: bool) -> dict[int, OrgUnit]:
+    """Each unit row that has a level below it: a unit above outlets with children (one query), an
+    outlet when the plan has a metric measured per staff member (its staff, perhaps none yet)."""
     units = [entity.unit for entity in entities if not entity.is_staff]
     with_children = set(
         OrgUnit.objects.filter(parent__in=[unit for unit in units if not unit.is_outlet])
         .active()
         .values_list("parent_id", flat=True)
     )
-    return {unit.pk: unit for unit in units if unit.is_outlet or unit.pk in with_children}
+    return {unit.pk: unit for unit in units if (unit.is_outlet and staff_metrics) or unit.pk in with_children}
 
 
 def level_path(plan: Plan, level: OrgUnit) -> list[OrgUnit]:

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from kpi.models import Scorecard, ScorecardLine
+from kpi.models import Target
 from plans.models import AcknowledgementStatus, Plan, PlanCell, PlanStatus
 from staff.models import Role, User
 
@@ -45,26 +45,26 @@ def test_hq_has_next_years_deposit_plan_as_a_draft_down_to_the_outlets_with_a_st
     assert months["2027-01"] > months["2027-06"] > months["2027-12"]
 
 
-def test_the_unit_managers_week_is_published_on_the_scorecards_and_waits_for_the_demo_outlet_head():
+def test_the_unit_managers_coming_week_is_published_and_waits_for_the_demo_outlet_head():
     output = seed()
     manager = User.objects.get(role=Role.UNIT_MANAGER)
     head = User.objects.get(role=Role.OUTLET_HEAD)
-    plan = Plan.objects.get(unit=manager.unit, period="2026-W04")
+    # Seeded to Tuesday 20 January: this week is 2026-W04 (the demo's own targets), the coming one W05.
+    plan = Plan.objects.get(unit=manager.unit, period="2026-W05")
     assert plan.status == PlanStatus.PUBLISHED and plan.published_by == manager
-    assert "周例会发展目标" in plan.name and "published" in output
+    assert "周发展目标" in plan.name and "published" in output
 
     answers = dict(plan.acknowledgements.values_list("unit__code", "status"))
     assert answers[head.unit.code] == AcknowledgementStatus.PENDING
-    assert sorted(answers.values()).count(AcknowledgementStatus.REVIEW) == 1
+    assert list(answers.values()).count(AcknowledgementStatus.REVIEW) == 1
     assert AcknowledgementStatus.ACKNOWLEDGED in answers.values()
 
-    # The week's targets are on the scorecards of the week's rolled-up days (Monday 19, Tuesday 20 January).
-    cell = PlanCell.objects.filter(plan=plan, unit=head.unit, metric__code="mobile_banking_signups").get()
-    line = ScorecardLine.objects.get(
-        scorecard__in=Scorecard.objects.published(on=END).filter(unit=head.unit, period="week"),
-        metric__code="mobile_banking_signups",
-    )
-    assert line.target == cell.value
+    # Prefilled from the month's pace as of the 20th, published as the outlets' targets of the week.
+    cell = PlanCell.objects.get(plan=plan, unit=head.unit, metric__code="mobile_banking_signups")
+    assert cell.basis == "pace:2026-01-20" and cell.value is not None
+    target = Target.objects.get(unit=head.unit, metric__code="mobile_banking_signups", period="2026-W05")
+    assert target.value == cell.value
+    assert target.changes.get().source == "plan"
 
 
 def test_seeding_again_makes_no_second_plan():

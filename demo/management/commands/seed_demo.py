@@ -165,9 +165,11 @@ class Command(BaseCommand):
                 )
         year_plan = None
         if facts is not None:
-            with self.progress.steps("target plans", 1) as advance:
+            with self.progress.steps("target plans", 2) as advance:
                 year_plan = demo_plans.seed_year_plan(end=options["end"])
                 advance("year")
+                year_plan += "\n" + demo_plans.seed_week_plan(end=options["end"])
+                advance("week")
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -195,14 +197,10 @@ class Command(BaseCommand):
             rolled = demo_facts.rollup_rest(
                 end=options["end"], days=options["days"], rollup_days=options["rollup_days"], bar=self.progress.bar
             )
-            # The Monday meeting's week targets read the rolled-up days and roll up again the days they touch.
-            with self.progress.steps("target plans", 1) as advance:
-                week_plan = demo_plans.seed_week_plan(end=options["end"])
-                advance("week")
         span = demo_facts.window(end=options["end"], days=options["days"])
         alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
         stamp_complete(options)
-        lines = [week_plan, alerts]
+        lines = [alerts]
         if rolled_up:
             done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
             lines.insert(0, f"Rolled up: {done}")
