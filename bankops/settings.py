@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "customers",
     "kpi",
     "alerts",
+    "plans",
     "demo",
 ]
 

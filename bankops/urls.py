@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("kpi.urls")),
     path("", include("customers.urls")),
     path("", include("alerts.urls")),
+    path("", include("plans.urls")),
 ]

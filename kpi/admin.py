@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from branches.models import Area, OutletFormat
 from kpi import (
@@ -65,7 +66,15 @@ from kpi.services.contests import (
     pair_problems,
 )
 from kpi.services.facts import FACT_COLUMNS, facts_import
-from kpi.services.targets import TARGET_COLUMNS, target_problems, target_set, targets_delete, targets_import
+from kpi.services.targets import (
+    TARGET_COLUMNS,
+    closed_months,
+    target_is_frozen,
+    target_problems,
+    target_set,
+    targets_delete,
+    targets_import,
+)
 from kpi.services.templates import (
     TemplateError,
     metric_level_problem,
@@ -209,7 +218,7 @@ class TargetChangeInline(admin.TabularInline):
 
     model = TargetChange
     fk_name = "target"
-    fields = ("changed_at", "old_value_shown", "new_value_shown", "changed_by", "source")
+    fields = ("changed_at", "old_value_shown", "new_value_shown", "changed_by", "source", "reference")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -292,11 +301,30 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
         obj.updated_at, obj.updated_by = target.updated_at, target.updated_by
         obj._state.adding = False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A target of a closed month is frozen (kpi.services.targets.closed_period_problem).
+        return super().has_delete_permission(request, obj) and not (obj is not None and target_is_frozen(obj))
+
     def delete_model(self, request: HttpRequest, obj: Target) -> None:
         targets_delete(targets=[obj], changed_by=request.user, source="admin")
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        targets_delete(targets=queryset, changed_by=request.user, source="admin")
+        closed = closed_months()
+        targets = list(queryset)
+        frozen = [target for target in targets if target_is_frozen(target, closed)]
+        if frozen:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s target of a closed month was kept: a closed month's targets cannot change.",
+                    "%(count)s targets of closed months were kept: a closed month's targets cannot change.",
+                    len(frozen),
+                )
+                % {"count": len(frozen)},
+            )
+        targets_delete(
+            targets=[target for target in targets if target not in frozen], changed_by=request.user, source="admin"
+        )
 
 
 @admin.register(TargetChange)
@@ -310,9 +338,10 @@ class TargetChangeAdmin(ReadOnlyAdmin):
         "new_value_shown",
         "changed_by",
         "source",
+        "reference",
     )
     list_filter = ("source",)
-    search_fields = ("entity_code", "metric_code", "period")
+    search_fields = ("entity_code", "metric_code", "period", "reference")
     date_hierarchy = "changed_at"
     list_select_related = ("changed_by",)
 

@@ -341,6 +341,7 @@ class TargetChange(models.Model):
         API = "api", _("API")
         CSV = "csv", _("CSV file")
         SPLIT = "split", _("Split (指标分解)")
+        PLAN = "plan", _("Target plan")
 
     target = models.ForeignKey(
         Target, verbose_name=_("target"), null=True, on_delete=models.SET_NULL, related_name="changes"
@@ -361,6 +362,9 @@ class TargetChange(models.Model):
     )
     token_name = models.CharField(_("API token"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # Where the change came from beyond its source, in words: the target plan that published it
+    # ("plan 12 2027 年度存款计划"). Text, because the apps that write it sit above kpi.
+    reference = models.CharField(_("reference"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("target change")

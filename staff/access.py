@@ -285,6 +285,31 @@ class Scope:
         holds the unit, not its outlet head."""
         return self.may_follow_up(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
 
+    def may_plan_targets(self, unit: OrgUnit, period_kind: str) -> bool:
+        """Planning targets on the target-plan page or its API (the plans app), for `unit`'s subtree
+        and a period of `period_kind`: HQ administrators any unit and any period (DOMAIN.md §7: HQ sets
+        targets); a unit manager the ISO-week targets inside their own subtree (the Monday meeting,
+        周例会); a token that may write inside its subtree (the API also asks its admin scope, as for
+        targets). Outlet heads, auditors and staff do not plan."""
+        if self.may_set_targets:
+            return True
+        if not (self.may_write and self.can_see_unit(unit)):
+            return False
+        if self.role == Role.UNIT_MANAGER:
+            return str(period_kind) == "week"
+        return self.role == "" and bool(self.unit_path)  # a token: only tokens have no role and a unit
+
+    @property
+    def may_plan_some_targets(self) -> bool:
+        """Plans targets somewhere (the page offers a new plan): HQ, unit managers, writing tokens."""
+        return self.may_set_targets or (self.may_write and self.role in ("", Role.UNIT_MANAGER) and self.sees_units)
+
+    def may_acknowledge_targets(self, unit: OrgUnit) -> bool:
+        """签收 or asking for a review of the targets a published plan gave `unit`: the head of that unit
+        itself (its outlet head, or the unit manager of a sub-branch), not the levels above, who set
+        them, nor auditors or staff."""
+        return self.may_write and self.role in UNIT_HEAD_ROLES and self.unit_path == unit.path
+
     def may_manage_contests(self, unit: OrgUnit | None = None) -> bool:
         """PK contests are organised by HQ anywhere and by a unit manager inside their own subtree
         (`unit` None: somewhere). Nobody else."""
@@ -422,7 +447,7 @@ class Menu:
 
     overview: bool = False  # HQ, auditors and unit managers start the day on an overview
     own_pages: bool = False  # their own scorecard and customers: anyone with a role
-    network_pages: bool = False  # contests, the bulletin and alerts: everyone but a staff member
+    network_pages: bool = False  # contests, the bulletin, alerts, target plans: everyone but a staff member
 
 
 def menu_for(user: User) -> Menu:

@@ -737,6 +737,88 @@ def plan_over_staff(target: Target, post_weights: dict[str, Decimal]) -> SplitPl
     return _plan(target, Dimension.STAFF, "posts", adds_up, lines, notes=notes)
 
 
+# -- the arithmetic of a plan made on a page (the plans app) -------------------------------------------
+# The page fills a grid of proposals before any target exists, so these take numbers rather than
+# Target rows; the parts still come from split_exact (the remainder to the largest part).
+
+
+class NonPositive(StrEnum):
+    """What a proportional split does with a basis of 0 or below (a child whose deposits fell)."""
+
+    FLOOR = "floor"  # counted as 0: that child gets no share (the page says so); all ≤ 0: equal shares
+    EQUAL = "equal"  # any basis ≤ 0 or missing: equal shares for everyone (the page says so)
+
+
+@dataclass(frozen=True)
+class BasisSplit:
+    """The parts of a split in proportion to a basis, and what was done about the bases that could not
+    weigh: `floored` (below 0, counted as 0), `zero` (exactly 0), `missing` (no figure, counted as 0),
+    `equal_fallback` (split equally instead, see NonPositive)."""
+
+    values: dict
+    floored: tuple = ()
+    zero: tuple = ()
+    missing: tuple = ()
+    equal_fallback: bool = False
+
+
+def split_equally(total: Decimal, keys: list, *, adds_up: bool = True) -> dict:
+    """Equal parts of `total` that add up exactly (split_exact); for a level (adds_up False: a ratio) every
+    key gets the whole."""
+    if not keys:
+        return {}
+    if not adds_up:
+        return dict.fromkeys(keys, total)
+    return dict(zip(keys, split_exact(total, [Decimal(1)] * len(keys)), strict=True))
+
+
+def split_by_basis(
+    total: Decimal,
+    bases: dict,
+    *,
+    on_nonpositive: NonPositive | str = NonPositive.FLOOR,
+    adds_up: bool = True,
+) -> BasisSplit:
+    """Parts of `total` in proportion to `bases` (key → figure or None), adding up exactly (split_exact).
+
+    A basis below 0 or missing never takes a negative share: with FLOOR it counts as 0 (its key gets 0)
+    and, when no basis is above 0, the split falls back to equal parts; with EQUAL any basis of 0 or
+    below (or missing) makes the whole split equal. A level (adds_up False) gives every key the whole.
+
+        split_by_basis(1000, {"A": 300, "B": -50, "C": 100})  →  A 750.00, B 0.00, C 250.00; floored (B,)
+    """
+    keys = list(bases)
+    if not keys:
+        return BasisSplit(values={})
+    if not adds_up:
+        return BasisSplit(values=dict.fromkeys(keys, total))
+    floored = tuple(key for key in keys if bases[key] is not None and bases[key] < 0)
+    zero = tuple(key for key in keys if bases[key] is not None and bases[key] == 0)
+    missing = tuple(key for key in keys if bases[key] is None)
+    weights = [max(bases[key] or Decimal(0), Decimal(0)) for key in keys]
+    if sum(weights) == 0 or (NonPositive(on_nonpositive) == NonPositive.EQUAL and (floored or zero or missing)):
+        values = split_equally(total, keys)
+        return BasisSplit(values=values, floored=floored, zero=zero, missing=missing, equal_fallback=True)
+    values = dict(zip(keys, split_exact(total, weights), strict=True))
+    return BasisSplit(values=values, floored=floored, zero=zero, missing=missing)
+
+
+def split_over_time(
+    total: Decimal, period: Period, into: PeriodKind | str, weights: list[Decimal] | None = None, *, adds_up: bool
+) -> list[tuple[Period, Decimal]]:
+    """A year's (or a quarter's) figure over its quarters or months, equally or by seasonal weights (one
+    per part, in calendar order), adding up exactly when the metric adds up over time (sum, change); a
+    level is the same in every part. SplitProblem for a wrong number of weights or bad weights."""
+    periods = sub_periods(period, PeriodKind(into))
+    if weights is not None and len(weights) != len(periods):
+        raise SplitProblem(f"{len(periods)} weights are needed, one per {into} in calendar order; got {len(weights)}")
+    weights = weights if weights is not None else [Decimal(1)] * len(periods)
+    values = split_exact(total, weights)  # also checks the weights
+    if not adds_up:
+        values = [total] * len(periods)
+    return list(zip(periods, values, strict=True))
+
+
 # -- writing -----------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,10 @@
 Every new or changed target value leaves a TargetChange row (old → new, who, when, from where), and
 marks the rollup stale from the period's start, because scorecards of those days show the target.
 Writing the same value again changes nothing and leaves no audit row.
+
+A target whose period lies wholly in closed months cannot be set or changed (closed_period_problem):
+those months' scorecards are frozen as the basis of pay (kpi.services.closing). A period that reaches
+into an open month (a year while only January is closed, a week across the end of a closed month) can.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from branches.models import OrgUnit
-from kpi.models import AMOUNT, Metric, Target, TargetChange
+from kpi.models import AMOUNT, Metric, MonthClose, Target, TargetChange
 from kpi.services.rollup import days_mark_stale
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, codes_lookup, decimal, known
-from lib.periods import PERIOD_FORMATS, Period, parse_period
+from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of
 from staff.access import Scope
 from staff.models import Assignment, StaffMember
 
@@ -56,6 +60,45 @@ def level_problem(metric: Metric, *, for_staff: bool) -> str | None:
     if not for_staff and not metric.for_units:
         return f"metric '{metric.code}' is measured per staff member only; give a staff code"
     return None
+
+
+def months_of(period: Period) -> list[datetime.date]:
+    """The first days of the months a period touches (a week across a month end touches two)."""
+    months = []
+    day = period.start.replace(day=1)
+    while day <= period.end:
+        months.append(day)
+        day = period_of(PeriodKind.MONTH, day).end + datetime.timedelta(days=1)
+    return months
+
+
+def closed_months() -> set[datetime.date]:
+    """The closed months, as their first days (one query; for checking many periods at once)."""
+    return set(MonthClose.objects.closed().values_list("month", flat=True))
+
+
+def closed_period_problem(period: Period, closed: set[datetime.date] | None = None) -> str | None:
+    """Why a target of `period` cannot be set or changed, or None: every month it touches is closed.
+    `closed`: the closed months when the caller read them once (closed_months)."""
+    months = months_of(period)
+    if closed is None:
+        closed = set(MonthClose.objects.closed().filter(month__in=months).values_list("month", flat=True))
+    if not all(month in closed for month in months):
+        return None
+    names = ", ".join(f"{month:%Y-%m}" for month in months)
+    return (
+        f"{period.code} lies in a closed month ({names}): its targets are frozen as the basis of pay "
+        "until HQ reopens the month"
+    )
+
+
+def _period_of(target: Target) -> Period:
+    return Period(target.period_start, target.period_end, PeriodKind(target.period_kind))
+
+
+def target_is_frozen(target: Target, closed: set[datetime.date] | None = None) -> bool:
+    """The target's period lies wholly in closed months: it cannot change (closed_period_problem)."""
+    return closed_period_problem(_period_of(target), closed) is not None
 
 
 def no_assignment_message(staff_code: str, unit_code: str, period: Period) -> str:
@@ -108,6 +151,8 @@ def target_problems(
         problems["metric"] = problem
     if problem := value_problem(value):
         problems["value"] = problem
+    if problem := closed_period_problem(period):
+        problems["period"] = problem
     return problems
 
 
@@ -122,6 +167,7 @@ def target_set(
     source: str,
     token_name: str = "",
     scope: Scope | None = None,
+    reference: str = "",
 ) -> tuple[Target, bool]:
     """Create or update the target of `unit` or `staff` for `metric` and `period`; returns (target, created).
 
@@ -129,7 +175,8 @@ def target_set(
     assignment there overlapping the period. It is stored for the staff member alone (unit empty),
     because a staff member's target follows the person, not the outlet.
 
-    `scope`: the writer's, when it is bounded (target_problems).
+    `scope`: the writer's, when it is bounded (target_problems). `reference`: where the change came
+    from beyond its source (a target plan), kept on the audit row.
 
     Raises ValidationError (keyed by argument name) when the target cannot be set.
     """
@@ -167,6 +214,7 @@ def target_set(
             changed_by=changed_by,
             token_name=token_name,
             source=source,
+            reference=reference,
         )
         days_mark_stale(first_date=period.start)
     return target, created
@@ -176,6 +224,7 @@ def targets_delete(*, targets: Iterable[Target], changed_by=None, source: str) -
     """Delete targets, leaving for each an audit row whose new value is empty; returns how many.
 
     The rollup is marked stale from the earliest deleted period's start: those days showed the target.
+    A target of a period wholly in closed months is not deleted: ValidationError, nothing deleted.
     """
     with transaction.atomic():
         doomed = list(
@@ -185,6 +234,11 @@ def targets_delete(*, targets: Iterable[Target], changed_by=None, source: str) -
         )
         if not doomed:
             return 0
+        closed = closed_months()
+        if frozen := [target for target in doomed if target_is_frozen(target, closed)]:
+            raise ValidationError(
+                "; ".join(f"{target}: {closed_period_problem(_period_of(target), closed)}" for target in frozen)
+            )
         Target.objects.filter(pk__in=[target.pk for target in doomed]).delete()
         TargetChange.objects.bulk_create(
             TargetChange(
@@ -204,7 +258,9 @@ def targets_delete(*, targets: Iterable[Target], changed_by=None, source: str) -
 
 
 @dataclass
-class _Row:
+class TargetRow:
+    """One target to write in bulk (targets_write): checked by the caller."""
+
     period: Period
     unit_id: int | None
     staff_id: int | None
@@ -224,7 +280,8 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
     1. Check every row against the catalog, the units and the staff loaded once: the period parses,
        codes are known, the target is a number ≥ 0, the metric's level fits (a staff target needs a
        staff-level metric), a staff target that names a unit has an assignment there during the period,
-       and no target appears twice in the file. Every problem is reported with its line and column.
+       the period is not wholly in closed months, and no target appears twice in the file. Every
+       problem is reported with its line and column.
     2. Load the existing targets for the file's metrics and periods in one query, then bulk-create the
        new ones, bulk-update the changed ones and bulk-create one TargetChange per new or changed value.
     3. Mark the rollup stale from the earliest changed period's start.
@@ -238,8 +295,9 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
         staff_id__in=staff.values(), unit_id__in=units.values()
     ).values_list("staff_id", "unit_id", "start", "end"):
         assignments.setdefault((staff_id, unit_id), []).append((start, end))
+    closed = closed_months()
 
-    parsed: list[_Row] = []
+    parsed: list[TargetRow] = []
     for row in TARGET_COLUMNS.parse(
         rows,
         check,
@@ -257,6 +315,8 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
             row.problem("metric", problem)
         if value is not None and (problem := value_problem(value)):
             row.problem("target", problem)
+        if period and (problem := closed_period_problem(period, closed)):
+            row.problem("period", problem)
         if period and unit_id and staff_id:
             overlapping = any(
                 start <= period.end and (end is None or end >= period.start)
@@ -266,7 +326,7 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
                 row.problem("unit", no_assignment_message(staff_code, unit_code, period))
         if not row.ok:
             continue
-        item = _Row(
+        item = TargetRow(
             period=period,
             unit_id=None if staff_id else unit_id,
             staff_id=staff_id,
@@ -282,14 +342,34 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
         parsed.append(item)
     check.raise_if_any()
 
+    return targets_write(rows=parsed, changed_by=changed_by, source="csv").result
+
+
+@dataclass
+class TargetsWritten:
+    result: ImportResult
+    # The rows whose value is new or changed, with the value before (None: a new target).
+    changed: list[tuple[TargetRow, Decimal | None]]
+
+
+def targets_write(
+    *, rows: list[TargetRow], changed_by=None, source: str, reference: str = "", token_name: str = ""
+) -> TargetsWritten:
+    """Create or update many checked targets at once, in one transaction (the import, a target plan):
+
+    1. Load the existing targets of the rows' keys in one query.
+    2. Bulk-create the new ones, bulk-update the changed ones, bulk-create one TargetChange per new or
+       changed value (source, reference); an unchanged value leaves no row.
+    3. Mark the rollup stale once, from the earliest changed period's start.
+    """
     result = ImportResult()
     with transaction.atomic():
-        existing = _existing_targets(parsed)
+        existing = _existing_targets(rows)
         now = timezone.now()
         to_create: list[Target] = []
         to_update: list[Target] = []
-        changes: list[tuple[_Row, Decimal | None]] = []
-        for item in parsed:
+        changes: list[tuple[TargetRow, Decimal | None]] = []
+        for item in rows:
             target = existing.get(item.key)
             if target is None:
                 target = Target(
@@ -327,16 +407,18 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
                 old_value=old_value,
                 new_value=item.value,
                 changed_by=changed_by,
-                source="csv",
+                token_name=token_name,
+                source=source,
+                reference=reference,
             )
             for item, old_value in changes
         )
         if changes:
             days_mark_stale(first_date=min(item.period.start for item, _old in changes))
-    return result
+    return TargetsWritten(result=result, changed=changes)
 
 
-def _existing_targets(parsed: list[_Row]) -> dict[tuple, Target]:
+def _existing_targets(parsed: list[TargetRow]) -> dict[tuple, Target]:
     """The stored targets among the keys of `parsed`, in one query (a superset, filtered by key)."""
     if not parsed:
         return {}

@@ -28,6 +28,9 @@ from demo import network as demo_network
 from kpi.models import Annotation, Contest, ContestPair
 from kpi.services.targets import target_set
 from lib.periods import parse_period
+from plans.models import TargetAcknowledgement
+from plans.services.cells import CellInput, plan_cells_save, plan_create
+from staff.access import scope_for_user
 from staff.models import StaffMember, User
 from staff.services import api_token_create
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
@@ -96,8 +99,24 @@ def demo(db) -> dict:
         unit=outlet, kind="large_maturity", start=DAY, end=DAY, text="某企业定期存款到期", created_by=head
     )
 
+    # A target plan naming the teller in a staff cell, and the outlet head's answer (issue 15).
+    december = parse_period("2026-12")
+    plan = plan_create(
+        scope=scope_for_user(hq_admin), unit=sub_branch, period=december, metrics=[signups], created_by=hq_admin
+    )
+    plan_cells_save(
+        scope=scope_for_user(hq_admin),
+        plan=plan,
+        cells=[
+            CellInput(unit=outlet, metric=signups, period=december, value=Decimal(400)),
+            CellInput(unit=outlet, staff=teller_record, metric=signups, period=december, value=Decimal(40)),
+        ],
+    )
+    TargetAcknowledgement.objects.create(plan=plan, unit=outlet, status="review", reason="偏高", answered_by=head)
+
     return {
         "annotation_id": note.pk,
+        "target_plan_id": plan.pk,
         "alert_id": alert.pk,
         "contest_id": contest.pk,
         "rollup_id": rolled_up.published_run_id,
@@ -128,6 +147,7 @@ def _url(path: str, demo: dict) -> str:
         ("staff", "code"): demo["staff"],
         ("targets", "id"): demo["target_id"],
         ("units", "code"): demo["unit"],
+        ("target-plans", "target_plan_id"): demo["target_plan_id"],
     }
 
     def fill(match: re.Match) -> str:

@@ -24,6 +24,7 @@ import base64
 import datetime
 import json
 import re
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import django.core.handlers.wsgi
@@ -97,6 +98,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     annotation = Annotation.objects.create(
         unit=outlet, kind="large_maturity", start=datetime.date(2026, 11, 15), end=datetime.date(2026, 11, 15), text="x"
     )
+    target_plan, acknowledgement = _target_plan(ranked)
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -110,8 +112,32 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         staff=StaffMember.objects.get(user=teller).code,
         annotation_id=str(annotation.pk),
         note_id=str(annotation.pk),
+        target_plan_id=str(target_plan.pk),
+        acknowledgement_id=str(acknowledgement.pk),
     )
     return ranked
+
+
+def _target_plan(network):
+    """A draft target plan of 天河支行 for 2027 with a proposal, and an acknowledgement of 天河路网点 (issue 15):
+    the plan pages and /api/v1/target-plans/{target_plan_id}/… have something to open."""
+    from lib.periods import parse_period
+    from plans.models import TargetAcknowledgement
+    from plans.services.cells import CellInput, plan_cells_save, plan_create
+    from staff.access import Scope
+    from tests.kpi.factories import metric
+
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    year = parse_period("2027")
+    plan = plan_create(scope=hq, unit=network["GZ01"], period=year, metrics=[metric("mobile_banking_signups")])
+    plan_cells_save(
+        scope=hq,
+        plan=plan,
+        cells=[
+            CellInput(unit=network["GZ0101"], metric=metric("mobile_banking_signups"), period=year, value=Decimal(1))
+        ],
+    )
+    return plan, TargetAcknowledgement.objects.create(plan=plan, unit=network["GZ0101"])
 
 
 @pytest.fixture

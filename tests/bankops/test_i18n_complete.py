@@ -117,6 +117,10 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "alerts:alert_detail": [{"alert_id": world["alert"].pk}],
         "alerts:review_detail": [{"review_id": world["review"].pk}],
         "alerts:plan_detail": [{"plan_id": world["plan"].pk}],
+        "plans:plan_grid": [{"target_plan_id": world["target_plan"].pk}],
+        "plans:plan_time": [{"target_plan_id": world["target_plan"].pk}],
+        "plans:plan_preview": [{"target_plan_id": world["target_plan"].pk}],
+        "plans:acknowledgement": [{"acknowledgement_id": world["acknowledgement"].pk}],
     }
 
 
@@ -243,7 +247,41 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
         username="chen.zhiqiang", ip_address="10.1.2.3", path_info="/accounts/login/", **browser
     )
     AccessLog.objects.create(username="lin.xiaoyan", ip_address="10.1.2.4", path_info="/accounts/login/", **browser)
-    return {"network": network, "contest": pk_contest, "alert": alert, "review": review, "plan": plan}
+    target_plan, acknowledgement = _target_plan(network, hq_admin)
+    return {
+        "network": network,
+        "contest": pk_contest,
+        "alert": alert,
+        "review": review,
+        "plan": plan,
+        "target_plan": target_plan,
+        "acknowledgement": acknowledgement,
+    }
+
+
+def _target_plan(network: dict, hq_admin) -> tuple:
+    """天河支行's 2027 plan (issue 15), filled down to the staff and split over the months, with 天河路网点's
+    answer asking for a review: every part of the plan pages and their admin shows something."""
+    from plans.models import AcknowledgementStatus, TargetAcknowledgement
+    from plans.services.cells import CellInput, plan_cells_save, plan_create
+    from plans.services.fill import plan_fill, plan_fill_time
+    from staff.access import scope_for_user
+
+    scope = scope_for_user(hq_admin)
+    year = parse_period("2027")
+    metrics = [ranking_data.metric("mobile_banking_signups"), ranking_data.metric("deposit_growth")]
+    plan = plan_create(scope=scope, unit=network["GZ01"], period=year, metrics=metrics, name="天河支行 2027 年度计划")
+    plan_cells_save(
+        scope=scope,
+        plan=plan,
+        cells=[CellInput(unit=network["GZ01"], metric=metric, period=year, value=Decimal(1200)) for metric in metrics],
+    )
+    plan_fill(scope=scope, plan=plan, level=network["GZ01"], metrics=metrics, method="equal", cascade=True)
+    plan_fill_time(scope=scope, plan=plan, level=network["GZ01"], metrics=metrics[:1], into="month")
+    acknowledgement = TargetAcknowledgement.objects.create(
+        plan=plan, unit=network["GZ0101"], status=AcknowledgementStatus.REVIEW, reason="目标偏高，申请复核"
+    )
+    return plan, acknowledgement
 
 
 # -- reading a page ----------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
 from kpi.models import Contest, Fact, Metric, Target
+from lib.periods import parse_period
+from plans.models import Plan, TargetAcknowledgement
 from staff.models import StaffMember
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
 from tests.browser.conftest import NOVEMBER, needs_chromium, shot, sign_in
@@ -62,13 +64,30 @@ PAGES = {
     "alerts:review_detail": "/reviews/{review}/",
     "alerts:plan_list": "/plans/",
     "alerts:plan_detail": "/plans/{plan}/",
+    "plans:plan_list": "/plans/targets/",
+    "plans:plan_grid": "/plans/targets/{target_plan}/",
+    "plans:plan_time": "/plans/targets/{target_plan}/time/",
+    "plans:plan_preview": "/plans/targets/{target_plan}/preview/",
+    "plans:acknowledgement": "/plans/targets/acknowledgements/{acknowledgement}/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 
 EVERY_PAGE = [name for name in PAGES if name != "login"]
 ROLE_PAGES = {
     "outlet_head": [
-        name for name in EVERY_PAGE if name not in ("login", "kpi:overview", "kpi:unit_overview", "kpi:contest_new")
+        name
+        for name in EVERY_PAGE
+        if name
+        not in (
+            "login",
+            "kpi:overview",
+            "kpi:unit_overview",
+            "kpi:contest_new",
+            # The plan is 天河支行's, above the outlet head's scope; the outlet's acknowledgement is theirs.
+            "plans:plan_grid",
+            "plans:plan_time",
+            "plans:plan_preview",
+        )
     ],
     "teller": ["home", "kpi:my_scorecard", "kpi:staff_scorecard", "kpi:staff_metric", "customers:my_customers"],
     "unit_manager": EVERY_PAGE,
@@ -140,6 +159,27 @@ def everything(signups, tiered, network):
     AlertFactory(unit=outlet)
     WeeklyReviewFactory(unit=outlet)
     MeasureFactory(plan=ImprovementPlanFactory(unit=outlet))
+    target_plan(network)
+
+
+def target_plan(network) -> None:
+    """天河支行's 2027 plan of sign-ups and deposit growth, split equally over its outlets, and 天河路网点's
+    acknowledgement of it (the plan's pages and the 签收 page)."""
+    from plans.services.cells import CellInput, plan_cells_save, plan_create
+    from plans.services.fill import plan_fill
+    from staff.access import Scope
+
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    metrics = [Metric.objects.get(code="mobile_banking_signups"), Metric.objects.get(code="deposit_growth")]
+    year = parse_period("2027")
+    plan = plan_create(scope=hq, unit=network["GZ01"], period=year, metrics=metrics, name="天河支行 2027 年度计划")
+    plan_cells_save(
+        scope=hq,
+        plan=plan,
+        cells=[CellInput(unit=network["GZ01"], metric=m, period=year, value=Decimal(1200)) for m in metrics],
+    )
+    plan_fill(scope=hq, plan=plan, level=network["GZ01"], metrics=metrics, method="equal", cascade=True)
+    TargetAcknowledgement.objects.create(plan=plan, unit=network["GZ0101"])
 
 
 # -- the tour ----------------------------------------------------------------------------------------
@@ -192,6 +232,8 @@ def _paths(live_server) -> dict[str, str]:
         "alert": Alert.objects.order_by("pk").first().pk,
         "review": WeeklyReview.objects.order_by("pk").first().pk,
         "plan": ImprovementPlan.objects.order_by("pk").first().pk,
+        "target_plan": Plan.objects.order_by("pk").first().pk,
+        "acknowledgement": TargetAcknowledgement.objects.order_by("pk").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 

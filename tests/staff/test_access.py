@@ -369,9 +369,11 @@ def scope_of(request, network):
 
 
 def _ask(scope: Scope, column: str, network) -> bool:
-    name, _, unit_code = column.partition(" ")
+    name, *arguments = column.split(" ")
     answer = getattr(scope, name)
-    return answer(network[unit_code]) if unit_code else (answer() if callable(answer) else answer)
+    if arguments:  # a unit's code, and what else the permission asks of it (a period kind)
+        return answer(network[arguments[0]], *arguments[1:])
+    return answer() if callable(answer) else answer
 
 
 @pytest.mark.parametrize("persona", PERMISSIONS)
@@ -383,10 +385,46 @@ def test_each_persona_has_exactly_the_permissions_of_the_table(persona, scope_of
     assert answers == dict(zip(COLUMNS, PERMISSIONS[persona], strict=True))
 
 
+# Target plans (issue 15), a table of their own: may_plan_targets of GZ01's year, GZ01's week, SZ01's week;
+# may_plan_some_targets; may_acknowledge_targets of GZ0101 and GZ01.
+PLAN_COLUMNS = (
+    "may_plan_targets GZ01 year",
+    "may_plan_targets GZ01 week",
+    "may_plan_targets SZ01 week",
+    "may_plan_some_targets",
+    "may_acknowledge_targets GZ0101",
+    "may_acknowledge_targets GZ01",
+)
+#                           plY  plW  plS  pl  akG  akU
+PLAN_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,   Y,  N,   N),
+    "superuser":           (Y,   Y,   Y,   Y,  N,   N),
+    "auditor":             (N,   N,   N,   N,  N,   N),
+    "unit_manager":        (N,   Y,   N,   Y,  N,   Y),
+    "outlet_head":         (N,   N,   N,   N,  Y,   N),
+    "teller":              (N,   N,   N,   N,  N,   N),
+    "outsider":            (N,   N,   N,   N,  N,   N),
+    "token read":          (N,   N,   N,   N,  N,   N),
+    "token read,personal": (N,   N,   N,   N,  N,   N),
+    # A writing token plans inside its subtree; the API asks its admin scope besides (HasTokenScope).
+    "token ingest":        (Y,   Y,   N,   Y,  N,   N),
+    "token read,admin":    (Y,   Y,   N,   Y,  N,   N),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", PLAN_PERMISSIONS)
+def test_each_persona_plans_and_acknowledges_targets_as_the_plan_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in PLAN_COLUMNS}
+
+    assert answers == dict(zip(PLAN_COLUMNS, PLAN_PERMISSIONS[persona], strict=True))
+
+
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
-    assert named <= {column.split(" ")[0] for column in COLUMNS}
+    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS)}
 
 
 def test_a_deactivated_hq_admin_may_do_nothing(hq_admin, network):

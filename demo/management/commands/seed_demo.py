@@ -19,6 +19,7 @@ from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
 from demo import notes as demo_notes
+from demo import plans as demo_plans
 from demo import scorecard_templates as demo_templates
 from demo.progress import StepReporter
 from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
@@ -182,6 +183,13 @@ class Command(BaseCommand):
             # Contests, plans and the Monday review, off the days just rolled up (before the stamp: a
             # run stopped here seeds again).
             activity = _activity_seed(options, self.progress)
+        year_plan = None
+        if facts is not None:
+            with self.progress.steps("target plans", 2) as advance:
+                year_plan = demo_plans.seed_year_plan(end=options["end"])
+                advance("year")
+                year_plan += "\n" + demo_plans.seed_week_plan(end=options["end"])
+                advance("week")
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -193,6 +201,8 @@ class Command(BaseCommand):
             self.stdout.write(str(facts))
         for seeded_customers in customers:
             self.stdout.write(str(seeded_customers))
+        if year_plan:
+            self.stdout.write(year_plan)
         if facts is None:
             return
         self.stdout.write(str(activity))
