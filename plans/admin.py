@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kpi.templatetags.kpi_format import metric_scale
 from plans.basis import basis_label
 from plans.models import Plan, PlanCell, TargetAcknowledgement
 from staff.access import scope_for_user
@@ -49,9 +50,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class PlanCellInline(ReadOnlyInline):
     model = PlanCell
-    fields = ("unit", "staff", "metric", "period", "value", "how")
+    fields = ("unit", "staff", "metric", "period", "value_shown", "how")
     readonly_fields = fields
     verbose_name_plural = _("proposed targets")
+
+    @admin.display(description=_("proposed target"))
+    def value_shown(self, cell: PlanCell) -> str:
+        """As the pages write it (the metric's decimals, thousands grouped), not the column's 1200.0000."""
+        return metric_scale(cell.metric).write(cell.value)
 
     @admin.display(description=_("basis"))
     def how(self, cell: PlanCell) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric
+from lib.numbers import plain_number
 from lib.periods import PERIOD_KINDS, PERIOD_LABELS, Period, PeriodKind
 from staff.models import StaffMember
 
@@ -132,7 +133,7 @@ class PlanCell(models.Model):
 
     def __str__(self) -> str:
         who = self.staff.code if self.staff_id else self.unit.code
-        return f"{self.period} {who} {self.metric.code} → {self.value}"
+        return f"{self.period} {who} {self.metric.code} → {plain_number(self.value)}"
 
     @property
     def period_obj(self) -> Period:
