@@ -457,6 +457,10 @@ class RollupState(models.Model):
     open_month = models.BigIntegerField(null=True)
     open_quarter = models.BigIntegerField(null=True)
     open_year = models.BigIntegerField(null=True)
+    # Null: the running totals as of the run's own day. A date: the running totals as of that earlier
+    # day, carried along for the comparisons (环比, 同比: kpi.services.mirrors), so that the next day
+    # advances them by a day of facts instead of folding them again from the start of a year.
+    as_of = models.DateField(null=True)
 
     class Meta:
         verbose_name = _("running totals")
@@ -539,6 +543,13 @@ class ScorecardLine(models.Model):
     score = models.DecimalField(null=True, max_digits=10, decimal_places=4)
     rank = models.PositiveIntegerField(null=True)
     rank_of = models.PositiveIntegerField(null=True)
+    # The comparisons (kpi.services.mirrors), in the metric's unit: the value of the same kind of period
+    # as of the day of the previous period with as many days elapsed (环比), and as of the same day last
+    # year (同比); the value at the start of the year and the year-to-date value (较年初).
+    previous_actual = models.DecimalField(null=True, **AMOUNT)
+    last_year_actual = models.DecimalField(null=True, **AMOUNT)
+    year_start_actual = models.DecimalField(null=True, **AMOUNT)
+    year_to_date_actual = models.DecimalField(null=True, **AMOUNT)
 
     class Meta:
         verbose_name = _("scorecard line")

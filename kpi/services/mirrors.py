@@ -1,0 +1,253 @@
+"""The comparisons of a scorecard line, 环比, 同比 and 较年初 (issue 14), computed by the rollup.
+
+For a line of period kind k as of business day D (the days are lib.periods'):
+
+- 环比 (`previous_actual`): the value of the previous period of kind k as of its day with as many days
+  elapsed as D has in its own, clamped to its length (previous_period_day): on 2026-12-10 the month is
+  1–10 November, the week the previous Monday to Thursday, the day the day before.
+- 同比 (`last_year_actual`): the value of the same period last year as of the same day
+  (same_day_last_year: the same date, or 52 weeks earlier for a week).
+- 较年初 (`year_start_actual` → `year_to_date_actual`): the year-to-date value against its value at the
+  start of the year, whatever the line's kind:
+  - a balance (`last`): the balance of the last day of the previous year, carried forward. It is the
+    opening that a net change 较年初 counts from, so deposit_balance's change is deposit_growth's year;
+  - a flow (`sum`) and a net change (`change`) start the year at 0: the change is the year-to-date
+    amount (本年累计);
+  - a daily average (`average`): the balance at the start of the year (年初余额), so the change is how far
+    the year's daily average lies above where the year began;
+  - a rate (`ratio`): recomputed from its numerator and denominator at the start of the year, so a rate
+    of balances (NPL ratio) compares with 31 December's, and a rate of flows (satisfaction) has none
+    (0 / 0: nothing has happened yet on 1 January).
+
+Each is aggregated as DOMAIN.md §3 says (a unit takes its subtree's outlets, a ratio is recomputed from
+the added-up numerator and denominator), because each is computed by the rollup's own steps.
+
+How, and why in the rollup (docs/architecture.md): the figures are period-to-date values as of earlier
+days, which is what the rollup's running totals (RollupState) hold for those days. So a run keeps, besides
+its own day's running totals, those as of each comparison day of its day (the mirror days: the day
+before, the week before, the previous month's and quarter's day, the day last year and 52 weeks ago;
+RollupState rows with `as_of`), and the next day advances each by the facts of the days it moves over,
+usually one, as the day itself is advanced from the day before. Without such a run near enough (the
+first rollup, a gap) they are folded from scratch with the day itself. The lines keep the four figures,
+so pages, downloads, the API and the alerts read them with the line: no query of their own. The cost is
+the rollup's: the facts of about six days read instead of one, their values aggregated, their running
+totals written, and kept MIRROR_KEEP_DAYS (a correction further back folds them again). Reading them
+at read time instead would mean a year of facts of every outlet under HQ for its year view, and doing
+again in SQL the carrying forward of balances and the daily averages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import reduce
+
+import numpy as np
+import pandas as pd
+from django.db.models import Min, Q
+
+from kpi.models import Aggregation, Fact, RollupDay, RollupRun, RollupState
+from kpi.services import rollup
+from lib import bulk
+from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of, previous_period_day, same_day_last_year
+
+COMPARISON_COLUMNS = rollup.COMPARISON_COLUMNS
+# A run's mirror running totals are kept this many days: enough for the next day's rollup and for a late
+# fact of the last week; a correction further back folds them from scratch once.
+MIRROR_KEEP_DAYS = 7
+_ENTITY = ["unit_id", "staff_id", "metric_id"]
+_ONE_DAY = datetime.timedelta(days=1)
+
+
+def mirror_days(day: datetime.date) -> dict[str, dict[PeriodKind, datetime.date]]:
+    """Per comparison (previous, last_year) and period kind, the day whose value it takes."""
+    return {
+        "previous_actual": {kind: previous_period_day(kind, day) for kind in PERIOD_KINDS},
+        "last_year_actual": {kind: same_day_last_year(kind, day) for kind in PERIOD_KINDS},
+    }
+
+
+def snapshot_days(day: datetime.date) -> set[datetime.date]:
+    """The days whose running totals the comparisons of `day` need; none before the rollup's first day
+    (its facts are not read: there is nothing to compare with)."""
+    floor = rollup.rollup_first_date()
+    return {other for kinds in mirror_days(day).values() for other in kinds.values() if other >= floor}
+
+
+def _fold_start(day: datetime.date) -> datetime.date:
+    return min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
+
+
+def _kept_states(run_id: int) -> dict[datetime.date, pd.DataFrame]:
+    columns = [*rollup.KEY, *rollup.STATE_COLUMNS, "as_of"]
+    rows = list(RollupState.objects.filter(run_id=run_id).exclude(as_of=None).values_list(*columns))
+    frame = pd.DataFrame(rows, columns=columns)
+    if frame.empty:
+        return {}
+    frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
+    for column in rollup.STATE_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    return {
+        as_of: part.drop(columns="as_of").reset_index(drop=True) for as_of, part in frame.groupby("as_of", sort=False)
+    }
+
+
+def mirror_states(
+    *,
+    day: datetime.date,
+    catalog: rollup.Catalog,
+    previous_run_id: int | None = None,
+    previous_state: pd.DataFrame | None = None,
+    progress: rollup.Progress = rollup._no_progress,
+) -> dict[datetime.date, pd.DataFrame]:
+    """The running totals as of every mirror day of `day`.
+
+    1. What the run of the day before kept: its own running totals (`previous_state`, as of the day
+       before) and its mirror ones (as_of).
+    2. Each mirror day starts from the latest of those on or before it, and takes the facts of the days
+       in between (one query for all); usually the same mirror of the day before, one day behind.
+    3. A mirror day with nothing near enough (folding from scratch would take fewer days) is folded
+       from scratch, all such days in one fold.
+    """
+    available = _kept_states(previous_run_id) if previous_run_id else {}
+    if previous_state is not None:
+        available[day - _ONE_DAY] = previous_state
+    # Before the first fact nothing is known: an empty network (and no fold), as a young database's
+    # last year is.
+    floor = rollup.rollup_first_date()
+    earliest = Fact.objects.filter(date__gte=floor).aggregate(earliest=Min("date"))["earliest"]
+    bases: dict[datetime.date, datetime.date] = {}
+    scratch = []
+    states = {}
+    for wanted in sorted(snapshot_days(day)):
+        if earliest is None or wanted < earliest:
+            states[wanted] = rollup.empty_state()
+            continue
+        base = max((other for other in available if other <= wanted), default=None)
+        if base is None or base < _fold_start(wanted) - _ONE_DAY:
+            scratch.append(wanted)
+        else:
+            bases[wanted] = base
+    ranges = [(base + _ONE_DAY, wanted) for wanted, base in bases.items() if base < wanted]
+    by_date: dict[datetime.date, pd.DataFrame] = {}
+    no_facts = None
+    if ranges:
+        condition = reduce(lambda left, right: left | right, (Q(date__range=span) for span in ranges))
+        facts = rollup._facts_frame(Fact.objects.filter(condition))
+        by_date = dict(tuple(facts.groupby("date"))) if len(facts) else {}
+        no_facts = facts.iloc[0:0]
+    for wanted, base in bases.items():
+        state = available[base]
+        for current in days_between(base + _ONE_DAY, wanted) if base < wanted else []:
+            facts = by_date.get(current, no_facts)
+            if not (state.empty and facts.empty):
+                state = rollup.step_state(state, facts, current, catalog)
+        states[wanted] = state
+    if scratch:
+        states.update(rollup.states_from_scratch(scratch, catalog, progress))
+    return states
+
+
+def states_write(run: RollupRun, states: dict[datetime.date, pd.DataFrame]) -> None:
+    """Keep the mirror running totals with the run, for the next day's rollup. Not the day before's: it
+    is the previous run's own, and the next day needs this run's own instead."""
+    frames = [state.assign(as_of=as_of) for as_of, state in states.items() if as_of != run.date - _ONE_DAY]
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return
+    frame = pd.concat(frames, ignore_index=True)
+    frame["staff_id"] = frame["staff_id"].astype("Int64").replace(0, pd.NA)
+    frame.insert(0, "run_id", run.pk)
+    bulk.insert_frame(RollupState, frame)
+
+
+def states_prune(day: datetime.date) -> None:
+    """Mirror running totals of runs published more than MIRROR_KEEP_DAYS before `day` are dropped."""
+    horizon = day - datetime.timedelta(days=MIRROR_KEEP_DAYS)
+    old_runs = RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True)
+    RollupState.objects.filter(run_id__in=old_runs).exclude(as_of=None).delete()
+
+
+# -- the figures -----------------------------------------------------------------------------------
+
+
+def _year_start_holders(state: pd.DataFrame, catalog: rollup.Catalog) -> pd.DataFrame:
+    """Per fact holder and metric, its value at the start of the year (see the module's docstring), in
+    every period kind's column so that rollup.entity_values aggregates it as it does the values."""
+    metrics = catalog.metrics
+    kind_of = state["metric_id"].map(metrics["aggregation"])
+    opening = state["open_year"].astype("Float64").astype(float) / rollup.SCALE
+    own = state[rollup.KEY].copy()
+    own["start"] = np.where((kind_of == Aggregation.SUM).to_numpy(), 0.0, opening)
+    frames = [own]
+    derived = metrics[metrics["aggregation"].isin([Aggregation.AVERAGE, Aggregation.CHANGE])]
+    for derived_id, row in derived.iterrows():
+        if pd.isna(row["base_id"]):
+            continue
+        rows = (state["metric_id"] == int(row["base_id"])).to_numpy()
+        if not rows.any():
+            continue
+        part = state.loc[rows, rollup.KEY].copy()
+        part["metric_id"] = derived_id
+        part["start"] = opening[rows].to_numpy() if row["aggregation"] == Aggregation.AVERAGE else 0.0
+        frames.append(part)
+    frame = pd.concat(frames, ignore_index=True)
+    for kind in PERIOD_KINDS:
+        frame[kind.value] = frame["start"]
+    return frame.drop(columns="start")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"unit_id": "int64", "staff_id": "int64", "metric_id": "int64"})
+
+
+def with_comparisons(
+    lines: pd.DataFrame,
+    *,
+    values: pd.DataFrame,
+    state: pd.DataFrame,
+    mirrors: dict[datetime.date, pd.DataFrame],
+    day: datetime.date,
+    catalog: rollup.Catalog,
+) -> pd.DataFrame:
+    """The rollup's lines with COMPARISON_COLUMNS: `values` are the day's entity values, `state` its
+    running totals and `mirrors` those of its mirror days (mirror_states)."""
+    lines = lines.copy()
+    for column in COMPARISON_COLUMNS:
+        lines[column] = np.nan
+    if lines.empty:
+        return lines
+    lines = lines.drop(columns=COMPARISON_COLUMNS)
+    # Every earlier day's values and the values at the start of the year (-1), aggregated at once.
+    days = [as_of for as_of, mirror in mirrors.items() if len(mirror)]
+    holders = [
+        rollup._holder_values(mirrors[as_of], as_of, catalog).assign(snapshot=index) for index, as_of in enumerate(days)
+    ]
+    if len(state):
+        holders.append(_year_start_holders(state, catalog).assign(snapshot=-1))
+    aggregated = (
+        rollup.entity_values(pd.concat(holders, ignore_index=True), catalog, by=("snapshot",))
+        if holders
+        else pd.DataFrame(columns=[*_ENTITY, "snapshot", *(kind.value for kind in PERIOD_KINDS)])
+    )
+    by_snapshot = dict(tuple(aggregated.groupby("snapshot"))) if len(aggregated) else {}
+    earlier = {as_of: by_snapshot[index] for index, as_of in enumerate(days) if index in by_snapshot}
+
+    keys = [*_ENTITY, "period"]
+    for column, mirror_of_kind in mirror_days(day).items():
+        parts = [
+            earlier[as_of][[*_ENTITY, kind.value]].rename(columns={kind.value: column}).assign(period=kind.value)
+            for kind, as_of in mirror_of_kind.items()
+            if as_of in earlier
+        ]
+        found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*keys, column])
+        lines = lines.merge(_typed(found), on=keys, how="left")
+    year = PeriodKind.YEAR.value
+    start = by_snapshot.get(-1, pd.DataFrame(columns=[*_ENTITY, year]))
+    lines = lines.merge(
+        _typed(start[[*_ENTITY, year]].rename(columns={year: "year_start_actual"})), on=_ENTITY, how="left"
+    )
+    to_date = values[[*_ENTITY, year]].rename(columns={year: "year_to_date_actual"})
+    lines = lines.merge(_typed(to_date), on=_ENTITY, how="left")
+    for column in COMPARISON_COLUMNS:
+        lines[column] = lines[column].astype(float)
+    return lines
