@@ -141,6 +141,8 @@ def rule_description(rule: AlertRule) -> str:
         "k": f"{rule.k.normalize():f}" if rule.k is not None else "—",
         "window": rule.window_days,
         "cutoff": rule.cutoff.strftime("%H:%M") if rule.cutoff else "—",
+        "progress": f"{rule.min_time_progress * 100:.0f}%",
+        "floor": f"{(rule.threshold if rule.threshold is not None else 1) * 100:.0f}%",
     }
     if rule.kind == RuleKind.BEHIND_PACE:
         text = _("%(metric)s: pace-adjusted attainment (%(period)s) under %(threshold)s for %(days)s days running.")
@@ -150,6 +152,11 @@ def rule_description(rule: AlertRule) -> str:
         text = _("%(metric)s: the day's value more than %(k)s standard deviations from the %(window)s days before.")
     elif rule.kind == RuleKind.MISSING_DATA:
         text = _("An outlet's facts not in by %(cutoff)s the next morning.")
+    elif rule.kind == RuleKind.FORECAST_MISS:
+        text = _(
+            "%(metric)s: projected attainment (%(period)s) under %(floor)s at this pace, once %(progress)s of the "
+            "period has passed."
+        )
     else:
         text = _("A scorecard of the day is vetoed (一票否决).")
     return text % values

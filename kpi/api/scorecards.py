@@ -14,6 +14,7 @@ from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
 from kpi.retention import scorecards_not_kept
 from kpi.selectors import scorecards as scorecards_reads
+from kpi.selectors.comparisons import lines_compare
 from kpi.serializers import ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_filters import TrueFalseFilter
@@ -118,7 +119,11 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             "`results` is empty when the day has not been rolled up. Decimals are strings; `attainment`, "
             "`time_progress` and `pace_attainment` are fractions (1.38 means 138 %). `total_score`, `rank` and "
             "each line's `score` come from the scorecard template that applies (null without one); `rank` is "
-            "inside the peer group (same template, same parent unit). A unit or staff member outside the "
+            "inside the peer group (same template, same parent unit). Each line also carries its comparisons, 环比 "
+            "(`previous_period_*`, as of the scorecard's `previous_period_as_of`), 同比 (`last_year_*`, as of "
+            "`last_year_as_of`) and 较年初 (`year_start_*`), and for a cumulative metric (sum, change) a forecast of "
+            "the period's end (`forecast_method`, `projected`, `projected_attainment`, `forecast_outcome`, "
+            "`target_reached_on`). A unit or staff member outside the "
             "token's (or user's) scope answers 404, as an unknown code does. The answer carries an ETag: send "
             "it back in If-None-Match and an unchanged page answers 304 without a body."
         ),
@@ -184,6 +189,7 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        lines_compare(page)  # 环比, 同比, 较年初 and the forecast of every line of the page: one query at most
         data = self.get_paginated_response(self.get_serializer(page, many=True).data).data
         return conditional_response(request, data, last_modified=self.published and self.published.published_at)
 

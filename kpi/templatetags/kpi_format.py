@@ -235,3 +235,13 @@ def kpi_date(day, style: str = "default") -> str:
 @register.filter
 def kpi_datetime(moment) -> str:
     return format_datetime(moment)
+
+
+@register.filter
+def kpi_rate(fraction) -> str:
+    """A relative change (a fraction) as a signed percentage with one decimal: 0.125 → "+12.5%",
+    −0.5 → "-50.0%"; "—" when there is none (a base of 0 or of the other sign)."""
+    number = _decimal(fraction)
+    if number is None:
+        return MISSING
+    return f"{format_number(number * 100, 1, signed=True)}%"

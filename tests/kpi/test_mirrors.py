@@ -16,10 +16,26 @@ import pytest
 from kpi.models import RollupState
 from kpi.services import mirrors, rollup
 from lib.periods import days_between, previous_period_day, same_day_last_year
-from tests.kpi.test_rollup import fact, line, tree  # noqa: F401 (tree is a fixture)
+from tests.factories import OrgUnitFactory
+from tests.kpi.test_rollup import fact, line
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree():
+    """HQ → SB1 (A, B), SB2 (C), as tests/kpi/test_rollup.py's."""
+    hq = OrgUnitFactory.head_office(code="HQ")
+    sb1 = OrgUnitFactory.sub_branch_of(hq, code="SB1")
+    sb2 = OrgUnitFactory.sub_branch_of(hq, code="SB2")
+    return {
+        "HQ": hq,
+        "SB1": sb1,
+        "A": OrgUnitFactory.outlet_of(sb1, code="A"),
+        "B": OrgUnitFactory.outlet_of(sb1, code="B"),
+        "C": OrgUnitFactory.outlet_of(sb2, code="C"),
+    }
 
 
 def roll(first: datetime.date, last: datetime.date | None = None) -> None:
