@@ -36,6 +36,10 @@ class RuleKind(models.TextChoices):
     FORECAST_MISS = "forecast_miss", _("Forecast: the period's target missed at this pace")
 
 
+# A forecast rule judges nothing before this share of its period has passed, unless it says otherwise.
+DEFAULT_MIN_TIME_PROGRESS = Decimal("0.3")
+
+
 class Comparison(models.TextChoices):
     BELOW = "below", _("below")
     ABOVE = "above", _("above")
@@ -84,11 +88,13 @@ class AlertRule(models.Model):
         _("minimum time progress"),
         max_digits=4,
         decimal_places=3,
-        default=Decimal("0.3"),
+        null=True,
+        blank=True,
+        default=DEFAULT_MIN_TIME_PROGRESS,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text=_(
             "Forecast rules: judge only once this share of the period has passed (0.3: not in the first 30 % of "
-            "a month), as early projections are noise."
+            "a month), as early projections are noise. Empty: 0.3."
         ),
     )
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING)

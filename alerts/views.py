@@ -34,7 +34,16 @@ from alerts.forms import (
     ReviewAnswerForm,
     ReviewFillForm,
 )
-from alerts.models import Alert, AlertRule, AlertStatus, Cause, ReviewStatus, RuleKind, WeeklyReview
+from alerts.models import (
+    DEFAULT_MIN_TIME_PROGRESS,
+    Alert,
+    AlertRule,
+    AlertStatus,
+    Cause,
+    ReviewStatus,
+    RuleKind,
+    WeeklyReview,
+)
 from alerts.services.follow_up import (
     FOLLOW_UP_FIELDS,
     alert_comment,
@@ -130,6 +139,10 @@ def _alert_export(format_name: str, alerts, today: datetime.date) -> HttpRespons
     return ALERTS.response(format_name, f"alerts-{today:%Y%m%d}", alerts)
 
 
+def _min_time_progress(rule: AlertRule):
+    return DEFAULT_MIN_TIME_PROGRESS if rule.min_time_progress is None else rule.min_time_progress
+
+
 def rule_description(rule: AlertRule) -> str:
     """The rule's parameters in a sentence, for the reader who asks "why did this fire?"."""
     values = {
@@ -141,7 +154,7 @@ def rule_description(rule: AlertRule) -> str:
         "k": f"{rule.k.normalize():f}" if rule.k is not None else "—",
         "window": rule.window_days,
         "cutoff": rule.cutoff.strftime("%H:%M") if rule.cutoff else "—",
-        "progress": f"{rule.min_time_progress * 100:.0f}%",
+        "progress": f"{_min_time_progress(rule) * 100:.0f}%",
         "floor": f"{(rule.threshold if rule.threshold is not None else 1) * 100:.0f}%",
     }
     if rule.kind == RuleKind.BEHIND_PACE:

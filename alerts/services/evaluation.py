@@ -61,7 +61,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
+from alerts.models import (
+    ACTIVE_STATUSES,
+    DEFAULT_MIN_TIME_PROGRESS,
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertStatus,
+    Comparison,
+    RuleKind,
+)
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Direction, Fact, RollupDay, Scorecard, ScorecardLine
 from kpi.selectors.comparisons import FORECAST_METHODS, RUN_RATE, SEASONAL, forecast, last_year_full_values
@@ -362,12 +371,16 @@ def _veto(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     }
 
 
+def _min_time_progress(rule: AlertRule) -> Decimal:
+    return DEFAULT_MIN_TIME_PROGRESS if rule.min_time_progress is None else rule.min_time_progress
+
+
 def _forecast_miss(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     rows = list(
         _unit_lines(rule, [day], rule.period)
         .exclude(target=None)
         .exclude(actual=None)
-        .filter(time_progress__gte=rule.min_time_progress)
+        .filter(time_progress__gte=_min_time_progress(rule))
         .values_list(
             "scorecard__unit_id",
             "scorecard__period_start",

@@ -293,8 +293,12 @@ def states_from_scratch(
                 window = _facts_frame(Fact.objects.filter(date__gte=current, date__lte=through))
                 by_date = dict(tuple(window.groupby("date"))) if len(window) else {}
         facts = by_date.get(current, no_facts)
-        if not (state.empty and facts.empty):  # else nothing exists yet: the step would return the same
-            state = step_state(state, facts, current, catalog)
+        if state.empty and facts.empty:
+            # Nothing exists yet: the step would return the same (empty) state.
+            if current in wanted_days:
+                states[current] = state
+            continue
+        state = step_state(state, facts, current, catalog)
         if current in wanted_days:
             states[current] = state
         if index % 30 == 0:
