@@ -93,8 +93,8 @@ class AlertRule(models.Model):
         default=DEFAULT_MIN_TIME_PROGRESS,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text=_(
-            "Forecast rules: judge only once this share of the period has passed (0.3: not in the first 30 % of "
-            "a month), as early projections are noise. Empty: 0.3."
+            "Forecast rules: judge only once this share of the period has passed, as early projections are noise "
+            "(0.3 for 30 %; empty: 0.3)."
         ),
     )
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING)

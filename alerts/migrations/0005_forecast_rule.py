@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='alertrule',
             name='min_time_progress',
-            field=models.DecimalField(blank=True, decimal_places=3, default=Decimal('0.3'), help_text='Forecast rules: judge only once this share of the period has passed (0.3: not in the first 30 % of a month), as early projections are noise. Empty: 0.3.', max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='minimum time progress'),
+            field=models.DecimalField(blank=True, decimal_places=3, default=Decimal('0.3'), help_text='Forecast rules: judge only once this share of the period has passed, as early projections are noise (0.3 for 30 %; empty: 0.3).', max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='minimum time progress'),
         ),
         migrations.AlterField(
             model_name='alertrule',
