@@ -39,6 +39,8 @@ again in SQL the carrying forward of balances and the daily averages.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import reduce
 
 import numpy as np
@@ -77,18 +79,53 @@ def _fold_start(day: datetime.date) -> datetime.date:
     return min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
 
 
-def _kept_states(run_id: int) -> dict[datetime.date, pd.DataFrame]:
-    columns = [*rollup.KEY, *rollup.STATE_COLUMNS, "as_of"]
-    rows = list(RollupState.objects.filter(run_id=run_id).exclude(as_of=None).values_list(*columns))
+def _states_frame(rows: list, columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
-    if frame.empty:
-        return {}
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
     for column in rollup.STATE_COLUMNS:
         frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _kept_states(run_id: int) -> dict[datetime.date, pd.DataFrame]:
+    """The mirror running totals a run kept, by day (one query)."""
+    columns = [*rollup.KEY, *rollup.STATE_COLUMNS, "as_of"]
+    rows = list(RollupState.objects.filter(run_id=run_id).exclude(as_of=None).values_list(*columns))
+    if not rows:
+        return {}
+    frame = _states_frame(rows, columns)
     return {
         as_of: part.drop(columns="as_of").reset_index(drop=True) for as_of, part in frame.groupby("as_of", sort=False)
     }
+
+
+def _published_states(days: Iterable[datetime.date]) -> dict[datetime.date, pd.DataFrame]:
+    """The own running totals of those days' published runs that still have them (ROLLUP_STATE_DAYS) and
+    are not stale: the week and month before are usually among them, and need not be kept twice. Two
+    queries."""
+    runs = dict(
+        RollupDay.objects.published().filter(date__in=list(days), stale_since=None).values_list("published_run", "date")
+    )
+    if not runs:
+        return {}
+    columns = ["run_id", *rollup.KEY, *rollup.STATE_COLUMNS]
+    rows = list(RollupState.objects.filter(run_id__in=list(runs), as_of=None).values_list(*columns))
+    if not rows:
+        return {}
+    frame = _states_frame(rows, columns)
+    return {
+        runs[run_id]: part.drop(columns="run_id").reset_index(drop=True)
+        for run_id, part in frame.groupby("run_id", sort=False)
+    }
+
+
+@dataclass
+class Mirrors:
+    """The running totals as of each mirror day of a day, and which of them are a published day's own
+    (those need not be kept with the run)."""
+
+    states: dict[datetime.date, pd.DataFrame]
+    published: set[datetime.date] = field(default_factory=set)
 
 
 def mirror_states(
@@ -98,36 +135,47 @@ def mirror_states(
     previous_run_id: int | None = None,
     previous_state: pd.DataFrame | None = None,
     progress: rollup.Progress = rollup._no_progress,
-) -> dict[datetime.date, pd.DataFrame]:
+) -> Mirrors:
     """The running totals as of every mirror day of `day`.
 
-    1. What the run of the day before kept: its own running totals (`previous_state`, as of the day
-       before) and its mirror ones (as_of).
-    2. Each mirror day starts from the latest of those on or before it, and takes the facts of the days
-       in between (one query for all); usually the same mirror of the day before, one day behind.
-    3. A mirror day with nothing near enough (folding from scratch would take fewer days) is folded
-       from scratch, all such days in one fold.
+    1. Before the first fact, nothing: an empty network, with no fold (a young database's last year).
+    2. Taken as they are: the own running totals of a mirror day's published run, when it still has them
+       (the week and month before, usually), and those the run of the day before kept.
+    3. Each other mirror day starts from the latest running totals on or before it, of the run of the day
+       before (its own, as of the day before, and its mirror ones) or of an earlier mirror day of this
+       one, and takes the facts of the days in between (one query for all): usually one day, from the
+       same mirror of the day before (or from last year's day for the week 52 weeks ago).
+    4. A mirror day with nothing near enough (folding from scratch would take fewer days) is folded from
+       scratch, all such days in one fold.
     """
+    wanted = sorted(snapshot_days(day))
+    floor = rollup.rollup_first_date()
+    earliest = Fact.objects.filter(date__gte=floor).aggregate(earliest=Min("date"))["earliest"]
+    states = {other: rollup.empty_state() for other in wanted if earliest is None or other < earliest}
+    wanted = [other for other in wanted if other not in states]
+
     available = _kept_states(previous_run_id) if previous_run_id else {}
     if previous_state is not None:
         available[day - _ONE_DAY] = previous_state
-    # Before the first fact nothing is known: an empty network (and no fold), as a young database's
-    # last year is.
-    floor = rollup.rollup_first_date()
-    earliest = Fact.objects.filter(date__gte=floor).aggregate(earliest=Min("date"))["earliest"]
+    published = _published_states(other for other in wanted if other not in available)
+    available.update(published)
+
     bases: dict[datetime.date, datetime.date] = {}
     scratch = []
-    states = {}
-    for wanted in sorted(snapshot_days(day)):
-        if earliest is None or wanted < earliest:
-            states[wanted] = rollup.empty_state()
+    known = set(available)
+    for other in wanted:
+        if other in available:
+            states[other] = available[other]
             continue
-        base = max((other for other in available if other <= wanted), default=None)
-        if base is None or base < _fold_start(wanted) - _ONE_DAY:
-            scratch.append(wanted)
+        base = max((known_day for known_day in known if known_day <= other), default=None)
+        if base is None or base < _fold_start(other) - _ONE_DAY:
+            scratch.append(other)
         else:
-            bases[wanted] = base
-    ranges = [(base + _ONE_DAY, wanted) for wanted, base in bases.items() if base < wanted]
+            bases[other] = base
+        known.add(other)
+    if scratch:
+        states.update(rollup.states_from_scratch(scratch, catalog, progress))
+    ranges = [(base + _ONE_DAY, other) for other, base in bases.items() if base < other]
     by_date: dict[datetime.date, pd.DataFrame] = {}
     no_facts = None
     if ranges:
@@ -135,26 +183,37 @@ def mirror_states(
         facts = rollup._facts_frame(Fact.objects.filter(condition))
         by_date = dict(tuple(facts.groupby("date"))) if len(facts) else {}
         no_facts = facts.iloc[0:0]
-    for wanted, base in bases.items():
-        state = available[base]
-        for current in days_between(base + _ONE_DAY, wanted) if base < wanted else []:
+    for other, base in bases.items():  # in date order: an earlier mirror day is ready as a base
+        state = available[base] if base in available else states[base]
+        for current in days_between(base + _ONE_DAY, other):
             facts = by_date.get(current, no_facts)
             if not (state.empty and facts.empty):
                 state = rollup.step_state(state, facts, current, catalog)
-        states[wanted] = state
-    if scratch:
-        states.update(rollup.states_from_scratch(scratch, catalog, progress))
-    return states
+        states[other] = state
+    return Mirrors(states=states, published=set(published))
 
 
-def states_write(run: RollupRun, states: dict[datetime.date, pd.DataFrame]) -> None:
-    """Keep the mirror running totals with the run, for the next day's rollup. Not the day before's: it
-    is the previous run's own, and the next day needs this run's own instead."""
-    frames = [state.assign(as_of=as_of) for as_of, state in states.items() if as_of != run.date - _ONE_DAY]
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
+# A mirror day this close after another one kept with the run is not kept itself: the next day folds it
+# again from there in a day or two (the week 52 weeks ago from last year's day, the year's 环比 by its
+# day count from its 同比 by date).
+NEAR_DAYS = 3
+
+
+def states_write(run: RollupRun, mirrors: Mirrors) -> None:
+    """Keep the mirror running totals with the run, for the next day's rollup: not the day before's (the
+    previous run's own; the next day takes this run's own instead), not a published day's own (the next
+    day finds the next published day's), and not one a day or two after another one kept."""
+    kept: list[datetime.date] = []
+    for as_of in sorted(mirrors.states):
+        state = mirrors.states[as_of]
+        if as_of == run.date - _ONE_DAY or as_of in mirrors.published or state.empty:
+            continue
+        if kept and (as_of - kept[-1]).days <= NEAR_DAYS:
+            continue
+        kept.append(as_of)
+    if not kept:
         return
-    frame = pd.concat(frames, ignore_index=True)
+    frame = pd.concat([mirrors.states[as_of].assign(as_of=as_of) for as_of in kept], ignore_index=True)
     frame["staff_id"] = frame["staff_id"].astype("Int64").replace(0, pd.NA)
     frame.insert(0, "run_id", run.pk)
     bulk.insert_frame(RollupState, frame)

@@ -620,15 +620,16 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
             progress=progress,
         )
     else:
-        mirrors = states_from_scratch([day, *mirror_days.snapshot_days(day)], catalog, progress)
-        state = mirrors.pop(day)
+        folded = states_from_scratch([day, *mirror_days.snapshot_days(day)], catalog, progress)
+        state = folded.pop(day)
+        mirrors = mirror_days.Mirrors(states=folded)
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
     lines = scoring.score(scorecard_lines(values, _targets(day), day, catalog), day)
     with_scorecards = keeps_scorecards(day, today)
     if with_scorecards:
         lines = mirror_days.with_comparisons(
-            lines, values=values, state=state, mirrors=mirrors, day=day, catalog=catalog
+            lines, values=values, state=state, mirrors=mirrors.states, day=day, catalog=catalog
         )
     # The last sign of life before the publication's transaction: what the run writes inside it is seen
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).

@@ -229,6 +229,22 @@ class TestChaining:
         # the previous run's own).
         assert kept == {D(2026, 12, 3), D(2026, 11, 10)}
 
+    def test_a_published_days_own_running_totals_and_a_day_next_to_a_kept_one_are_not_kept_again(self, tree):
+        a = tree["A"]
+        served(days_between(D(2025, 12, 1), D(2025, 12, 12)), a, 8)
+        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), a, 1)
+        roll(D(2026, 12, 3), D(2026, 12, 10))
+        run = rollup.RollupDay.objects.get(date=D(2026, 12, 10)).published_run
+        kept = set(RollupState.objects.filter(run=run).exclude(as_of=None).values_list("as_of", flat=True))
+        # 12-03 is a published day with its own running totals; 2025-12-11 (the week 52 weeks ago) is a day
+        # after 2025-12-10 (last year's), which is kept. The month before (11-10) and the quarter's day 71
+        # (09-09, the running totals of a flow known since last December) are kept.
+        assert kept == {D(2026, 9, 9), D(2026, 11, 10), D(2025, 12, 10)}
+        # The next day still compares its week with last year's from them: 2025-12-08 .. 12-12 = 5 × 8.
+        roll(D(2026, 12, 11))
+        assert line(D(2026, 12, 11), "week", "customers_served", unit=a).last_year_actual == Decimal("40")
+        assert line(D(2026, 12, 11), "week", "customers_served", unit=a).previous_actual == Decimal("5")
+
     def test_a_late_fact_of_last_month_changes_this_months_comparison(self, tree):
         a = tree["A"]
         served(days_between(D(2026, 11, 1), D(2026, 12, 10)), a, 1)
