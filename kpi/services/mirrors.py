@@ -23,17 +23,19 @@ Each is aggregated as DOMAIN.md §3 says (a unit takes its subtree's outlets, a 
 the added-up numerator and denominator), because each is computed by the rollup's own steps.
 
 How, and why in the rollup (docs/architecture.md): the figures are period-to-date values as of earlier
-days, which is what the rollup's running totals (RollupState) hold for those days. So a run keeps, besides
-its own day's running totals, those as of each comparison day of its day (the mirror days: the day
-before, the week before, the previous month's and quarter's day, the day last year and 52 weeks ago;
-RollupState rows with `as_of`), and the next day advances each by the facts of the days it moves over,
-usually one, as the day itself is advanced from the day before. Without such a run near enough (the
-first rollup, a gap) they are folded from scratch with the day itself. The lines keep the four figures,
-so pages, downloads, the API and the alerts read them with the line: no query of their own. The cost is
-the rollup's: the facts of about six days read instead of one, their values aggregated, their running
-totals written, and kept MIRROR_KEEP_DAYS (a correction further back folds them again). Reading them
-at read time instead would mean a year of facts of every outlet under HQ for its year view, and doing
-again in SQL the carrying forward of balances and the daily averages.
+days, which is what the rollup's running totals (RollupState) hold for those days. The comparison days of
+D (the mirror days: the day before, the week before, the previous month's and quarter's day, the day last
+year and 52 weeks before) are found as the day itself is: the week and month before are usually published
+days that still have their own running totals (ROLLUP_STATE_DAYS), read as they are; the others are kept
+with the run (RollupState rows with `as_of`: the quarter's day and last year's; the week 52 weeks ago is
+folded again from last year's, a day or two later) and the next day advances each by the facts of the
+days it moves over, usually one. Without a run near enough (the first rollup, a gap) they are folded from
+scratch with the day itself. The lines keep the four figures, so pages, downloads, the API and the
+alerts read them with the line: no query of their own. The cost is the rollup's: the facts of a few more
+days read, the values of about six days aggregated, two more days' running totals written and kept
+MIRROR_KEEP_DAYS (a correction further back folds them again). Reading them at read time instead would
+mean a year of facts of every outlet under HQ for its year view, and doing again in SQL the carrying
+forward of balances and the daily averages.
 """
 
 from __future__ import annotations
