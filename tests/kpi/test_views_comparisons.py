@@ -82,7 +82,7 @@ def test_each_phone_card_carries_the_changes_and_the_forecast(english, outlet_he
     assert "Previous period +70 +20.0%" in signups
     assert "Same period last year -60 -12.5%" in signups
     assert "Since the start of the year +5,210" in signups
-    assert "Projected attainment 105.0% Target reached 29 Nov Forecast: Run rate so far" in signups
+    assert "Projected attainment 105.0% Target date 29 Nov Forecast: Run rate so far" in signups
 
 
 def test_the_day_view_has_no_forecast_columns(english, outlet_head, network):
