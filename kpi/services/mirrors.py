@@ -222,10 +222,12 @@ def states_write(run: RollupRun, mirrors: Mirrors) -> None:
 
 
 def states_prune(day: datetime.date) -> None:
-    """Mirror running totals of runs published more than MIRROR_KEEP_DAYS before `day` are dropped."""
+    """Mirror running totals of runs published more than MIRROR_KEEP_DAYS before `day` are dropped: those
+    of the week of days that have just aged out (older ones went then, or go with the rest of their
+    run's running totals after ROLLUP_STATE_DAYS), so the delete looks at a week of runs, not at all."""
     horizon = day - datetime.timedelta(days=MIRROR_KEEP_DAYS)
-    old_runs = RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True)
-    RollupState.objects.filter(run_id__in=old_runs).exclude(as_of=None).delete()
+    aged = RollupDay.objects.published().filter(date__lt=horizon, date__gte=horizon - datetime.timedelta(days=7))
+    RollupState.objects.filter(run_id__in=aged.runs()).exclude(as_of=None).delete()
 
 
 # -- the figures -----------------------------------------------------------------------------------

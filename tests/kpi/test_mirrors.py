@@ -245,6 +245,19 @@ class TestChaining:
         assert line(D(2026, 12, 11), "week", "customers_served", unit=a).last_year_actual == Decimal("40")
         assert line(D(2026, 12, 11), "week", "customers_served", unit=a).previous_actual == Decimal("5")
 
+    def test_the_mirror_running_totals_of_a_run_go_after_a_week_and_its_own_stay(self, tree):
+        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
+        roll(D(2026, 11, 28), D(2026, 12, 10))
+
+        def rows(day):
+            run = rollup.RollupDay.objects.get(date=day).published_run
+            states = RollupState.objects.filter(run=run)
+            return states.filter(as_of=None).exists(), states.exclude(as_of=None).exists()
+
+        # Rolled up on 12-10: a run published before 12-03 keeps its own, not its mirror ones.
+        assert rows(D(2026, 12, 2)) == (True, False)
+        assert rows(D(2026, 12, 3)) == (True, True)
+
     def test_a_late_fact_of_last_month_changes_this_months_comparison(self, tree):
         a = tree["A"]
         served(days_between(D(2026, 11, 1), D(2026, 12, 10)), a, 1)
