@@ -86,6 +86,16 @@ class AlertRuleAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        (
+            _("Forecast (预计本期无法完成)"),
+            {
+                "fields": ("min_time_progress",),
+                "description": _(
+                    "Forecast: threshold is the projected attainment to stay above, a fraction (empty: 1, the "
+                    "target itself); nothing is judged before the minimum time progress."
+                ),
+            },
+        ),
         (_("Follow-up"), {"fields": ("follow_up_days",)}),
     )
     list_select_related = ("metric",)

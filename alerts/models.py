@@ -13,8 +13,11 @@ outlet's measures for a period, each with an owner, a due date and progress.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +33,11 @@ class RuleKind(models.TextChoices):
     SUDDEN_CHANGE = "sudden_change", _("Sudden change (k standard deviations)")
     MISSING_DATA = "missing_data", _("Facts missing by the cut-off")
     VETO = "veto", _("Veto event (一票否决)")
+    FORECAST_MISS = "forecast_miss", _("Forecast: the period's target missed at this pace")
+
+
+# A forecast rule judges nothing before this share of its period has passed, unless it says otherwise.
+DEFAULT_MIN_TIME_PROGRESS = Decimal("0.3")
 
 
 class Comparison(models.TextChoices):
@@ -54,6 +62,9 @@ class AlertRule(models.Model):
       one direction, or either when blank.
     - missing_data: an outlet has no fact for the business day by `cutoff` the next morning.
     - veto: a scorecard of the day is vetoed.
+    - forecast_miss (预计本期无法完成): once `min_time_progress` of the `period` has passed, the metric's
+      projected attainment at this pace (kpi.selectors.comparisons: last year's curve, or the run rate)
+      is under `threshold` (empty: 1.0, the target itself). A cumulative metric (sum, change) only.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -73,6 +84,19 @@ class AlertRule(models.Model):
     k = models.DecimalField(_("k (standard deviations)"), max_digits=6, decimal_places=2, null=True, blank=True)
     window_days = models.PositiveSmallIntegerField(_("trailing window (days)"), default=30)
     cutoff = models.TimeField(_("cut-off time"), null=True, blank=True)
+    min_time_progress = models.DecimalField(
+        _("minimum time progress"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        default=DEFAULT_MIN_TIME_PROGRESS,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_(
+            "Forecast rules: judge only once this share of the period has passed, as early projections are noise "
+            "(0.3 for 30 %; empty: 0.3)."
+        ),
+    )
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING)
     follow_up_days = models.PositiveSmallIntegerField(
         _("days to act"), default=7, help_text=_("The action deadline proposed when the alert opens.")
@@ -90,7 +114,12 @@ class AlertRule(models.Model):
     def clean(self) -> None:
         """The parameters each kind needs (alerts.services.evaluation reads them as documented above)."""
         errors: dict[str, str] = {}
-        needs_metric = self.kind in (RuleKind.BEHIND_PACE, RuleKind.THRESHOLD, RuleKind.SUDDEN_CHANGE)
+        needs_metric = self.kind in (
+            RuleKind.BEHIND_PACE,
+            RuleKind.THRESHOLD,
+            RuleKind.SUDDEN_CHANGE,
+            RuleKind.FORECAST_MISS,
+        )
         if needs_metric and not self.metric_id:
             errors["metric"] = _("This kind of rule watches a metric: choose one.")
         elif needs_metric and not self.metric.for_units:
@@ -110,6 +139,15 @@ class AlertRule(models.Model):
                 errors["k"] = _("Give how many standard deviations count as sudden (3, say).")
             if self.window_days < 5:
                 errors["window_days"] = _("The trailing window needs at least 5 days.")
+        if self.kind == RuleKind.FORECAST_MISS:
+            if self.metric_id and not self.metric.is_cumulative:
+                errors["metric"] = _(
+                    "A forecast is made for an amount to reach by the period's end: choose a flow or a net change."
+                )
+            if self.period == "day":
+                errors["period"] = _("A day is over when it is published: choose a week, month, quarter or year.")
+            if self.threshold is not None and self.threshold <= 0:
+                errors["threshold"] = _("Give the projected attainment to stay above, as a fraction (1 for 100 %).")
         if self.kind == RuleKind.MISSING_DATA:
             if self.cutoff is None:
                 errors["cutoff"] = _("Give the time of the next morning by which the facts must be in (09:00, say).")

@@ -35,7 +35,16 @@ from alerts.forms import (
     ReviewAnswerForm,
     ReviewFillForm,
 )
-from alerts.models import Alert, AlertRule, AlertStatus, Cause, ReviewStatus, RuleKind, WeeklyReview
+from alerts.models import (
+    DEFAULT_MIN_TIME_PROGRESS,
+    Alert,
+    AlertRule,
+    AlertStatus,
+    Cause,
+    ReviewStatus,
+    RuleKind,
+    WeeklyReview,
+)
 from alerts.services.follow_up import (
     FOLLOW_UP_FIELDS,
     alert_comment,
@@ -131,6 +140,10 @@ def _alert_export(format_name: str, alerts, today: datetime.date) -> HttpRespons
     return ALERTS.response(format_name, f"alerts-{today:%Y%m%d}", alerts)
 
 
+def _min_time_progress(rule: AlertRule):
+    return DEFAULT_MIN_TIME_PROGRESS if rule.min_time_progress is None else rule.min_time_progress
+
+
 def rule_description(rule: AlertRule) -> str:
     """The rule's parameters in a sentence, for the reader who asks "why did this fire?"."""
     values = {
@@ -142,6 +155,8 @@ def rule_description(rule: AlertRule) -> str:
         "k": f"{rule.k.normalize():f}" if rule.k is not None else "—",
         "window": rule.window_days,
         "cutoff": rule.cutoff.strftime("%H:%M") if rule.cutoff else "—",
+        "progress": f"{_min_time_progress(rule) * 100:.0f}%",
+        "floor": f"{(rule.threshold if rule.threshold is not None else 1) * 100:.0f}%",
     }
     if rule.kind == RuleKind.BEHIND_PACE:
         text = _("%(metric)s: pace-adjusted attainment (%(period)s) under %(threshold)s for %(days)s days running.")
@@ -151,6 +166,11 @@ def rule_description(rule: AlertRule) -> str:
         text = _("%(metric)s: the day's value more than %(k)s standard deviations from the %(window)s days before.")
     elif rule.kind == RuleKind.MISSING_DATA:
         text = _("An outlet's facts not in by %(cutoff)s the next morning.")
+    elif rule.kind == RuleKind.FORECAST_MISS:
+        text = _(
+            "%(metric)s: projected attainment (%(period)s) under %(floor)s at this pace, once %(progress)s of the "
+            "period has passed."
+        )
     else:
         text = _("A scorecard of the day is vetoed (一票否决).")
     return text % values

@@ -113,3 +113,53 @@ def competition_rank(scores):
 
     Takes a pandas Series (or a grouped Series: `frame.groupby(keys)["score"]`) and returns ranks."""
     return scores.rank(method="min", ascending=False)
+
+
+# -- comparisons and the forecast (issue 14) ----------------------------------------------------------
+
+
+def change_rate(current, earlier):
+    """The relative change from `earlier` to `current` (0.125 means +12.5 %): (current − earlier) / |earlier|.
+    None (NaN) when the base is 0 or missing, or when the two have different signs (from −50 to +30 is
+    no percentage anyone can read); a metric in % changes by percentage points, given as the change."""
+    current = np.asarray(current, dtype=float)
+    earlier = np.asarray(earlier, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = (current - earlier) / np.abs(earlier)
+    crossed = (current * earlier) < 0
+    return np.where((earlier == 0) | crossed | np.isnan(earlier) | np.isnan(current), np.nan, rate)
+
+
+def projection(actual, elapsed_days, period_days, *, last_year_to_date=np.nan, last_year_full=np.nan):
+    """The period's value at its end at this pace (cumulative kinds), and whether it follows last year.
+
+    Seasonal, when last year's same period is known to the same day (above 0) and to its end: actual ×
+    last year's full value / last year's value to the same day (this year keeps last year's shape).
+    Otherwise the run rate: actual / elapsed days × days in the period. Returns (projected, seasonal)."""
+    actual = np.asarray(actual, dtype=float)
+    elapsed = np.asarray(elapsed_days, dtype=float)
+    days = np.asarray(period_days, dtype=float)
+    partial = np.asarray(last_year_to_date, dtype=float)
+    full = np.asarray(last_year_full, dtype=float)
+    seasonal = (partial > 0) & ~np.isnan(full)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        run_rate = actual / elapsed * days
+        curve = actual * full / partial
+    return np.where(seasonal, curve, run_rate), seasonal
+
+
+def days_to_target(actual, projected, target, remaining_days):
+    """At the pace the projection implies for the rest of the period ((projected − actual) per remaining
+    day, which for the run rate is the pace so far), how many days from now until `target` is reached.
+    0 when it already is; NaN when it will not be within the period (or there is no target). Higher is
+    better; a lower-is-better allowance is judged by its projected attainment instead."""
+    actual = np.asarray(actual, dtype=float)
+    projected = np.asarray(projected, dtype=float)
+    target = np.asarray(target, dtype=float)
+    remaining = np.asarray(remaining_days, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pace = (projected - actual) / remaining
+        # A hair under a whole day is that day (300 + 20 × 30 reaches 900 on day 20, not 21).
+        needed = np.ceil((target - actual) / pace - 1e-9)
+    reachable = (pace > 0) & (needed <= remaining)
+    return np.where(actual >= target, 0.0, np.where(reachable, needed, np.nan))

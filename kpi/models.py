@@ -482,6 +482,10 @@ class RollupState(models.Model):
     open_month = models.BigIntegerField(null=True)
     open_quarter = models.BigIntegerField(null=True)
     open_year = models.BigIntegerField(null=True)
+    # Null: the running totals as of the run's own day. A date: the running totals as of that earlier
+    # day, carried along for the comparisons (环比, 同比: kpi.services.mirrors), so that the next day
+    # advances them by a day of facts instead of folding them again from the start of a year.
+    as_of = models.DateField(null=True)
 
     class Meta:
         verbose_name = _("running totals")
@@ -601,6 +605,13 @@ class ScorecardLine(models.Model):
     # A unit above outlets without a target of its own for a cumulative metric is measured against the
     # sum of the targets of the units under it (kpi.services.rollup.targets_from_children): said so here.
     target_from_children = models.BooleanField(default=False)
+    # The comparisons (kpi.services.mirrors), in the metric's unit: the value of the same kind of period
+    # as of the day of the previous period with as many days elapsed (环比), and as of the same day last
+    # year (同比); the value at the start of the year and the year-to-date value (较年初).
+    previous_actual = models.DecimalField(null=True, **AMOUNT)
+    last_year_actual = models.DecimalField(null=True, **AMOUNT)
+    year_start_actual = models.DecimalField(null=True, **AMOUNT)
+    year_to_date_actual = models.DecimalField(null=True, **AMOUNT)
 
     class Meta:
         verbose_name = _("scorecard line")

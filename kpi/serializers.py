@@ -10,7 +10,7 @@ from rest_framework import serializers
 from kpi.models import Contest, ContestPair, LineKind, Scorecard, ScorecardLine, Status, TemplateLine
 from kpi.tables import RANKING_API
 from lib.api_fields import DateField, NumberField
-from lib.periods import PERIOD_KINDS
+from lib.periods import PERIOD_KINDS, previous_period_day, same_day_last_year
 
 # -- scorecards (GET /api/v1/scorecards/) ------------------------------------------------------------
 
@@ -71,10 +71,119 @@ def _rule_field(name: str, help_text: str) -> serializers.DecimalField:
     )
 
 
+# The comparisons and the forecast of a line (issue 14; kpi.selectors.comparisons), after the fields
+# above, which stay as they were: name → (how it is written, help text).
+_AMOUNT_TEXT, _FRACTION_TEXT = _decimal_text(4), _decimal_text(6)
+
+
+def _amount_field(help_text: str):
+    return serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True, read_only=True, help_text=help_text
+    )
+
+
+def _fraction_field(help_text: str):
+    return serializers.DecimalField(
+        max_digits=18, decimal_places=6, allow_null=True, read_only=True, help_text=help_text
+    )
+
+
+_RATE_HELP = (
+    "The change relative to the earlier value, as a fraction (0.125 means +12.5 %); null when the earlier value "
+    "is 0 or missing or of the other sign. For a metric in %, `…_change` is in percentage points."
+)
+COMPARISON_FIELDS = {
+    "previous_period_actual": _amount_field(
+        "环比: the value of the previous period of this kind as of its day with as many days elapsed (clamped to its "
+        "length; `previous_period_as_of`); null when nothing was known then."
+    ),
+    "previous_period_change": _amount_field("环比: actual − previous_period_actual."),
+    "previous_period_change_rate": _fraction_field(_RATE_HELP),
+    "last_year_actual": _amount_field(
+        "同比: the value of the same period last year as of the same day (`last_year_as_of`; a week: 52 weeks earlier)."
+    ),
+    "last_year_change": _amount_field("同比: actual − last_year_actual."),
+    "last_year_change_rate": _fraction_field(_RATE_HELP),
+    "year_start_actual": _amount_field(
+        "较年初: the value at the start of the year: a balance on the last day of last year; 0 for a flow or a net "
+        "change (so the change is the year to date); the balance the year began with for a daily average; a rate "
+        "from its numerator and denominator then (null for a rate of flows)."
+    ),
+    "year_to_date_actual": _amount_field("The year-to-date value of the metric, whatever the scorecard's period."),
+    "year_start_change": _amount_field("较年初: year_to_date_actual − year_start_actual."),
+    "year_start_change_rate": _fraction_field(_RATE_HELP),
+    "forecast_method": serializers.ChoiceField(
+        choices=[("seasonal", "seasonal"), ("run_rate", "run_rate")],
+        allow_null=True,
+        read_only=True,
+        help_text="How the period's end is projected: seasonal (actual × last year's full-period value / last "
+        "year's value to the same day) or run_rate (actual / elapsed days × days in the period); null for a level "
+        "metric (last, average, ratio) or a day's scorecard.",
+    ),
+    "projected": _amount_field("The value projected for the end of the period (see forecast_method)."),
+    "projected_attainment": _fraction_field("预计完成率: the projected value's attainment of the target (a fraction)."),
+    "forecast_outcome": serializers.ChoiceField(
+        choices=[("reached", "reached"), ("on_track", "on_track"), ("miss", "miss")],
+        allow_null=True,
+        read_only=True,
+        help_text="reached: the target is already met; on_track: it is met on target_reached_on at this pace (a "
+        "lower-is-better allowance: the projection stays within it); miss: not within this period (本期内无法完成); "
+        "null without a target or a forecast.",
+    ),
+    "target_reached_on": serializers.DateField(
+        allow_null=True,
+        read_only=True,
+        help_text="on_track: the day the target is reached at the pace the projection implies for the remaining "
+        "days; null otherwise.",
+    ),
+}
+
+
+def _comparison_data(compared) -> dict:
+    """The COMPARISON_FIELDS of a line's `compared` (None: every one null)."""
+    if compared is None:
+        return dict.fromkeys(COMPARISON_FIELDS)
+    data = {}
+    for prefix, change in (
+        ("previous_period", compared.previous),
+        ("last_year", compared.last_year),
+    ):
+        data[f"{prefix}_actual"] = _AMOUNT_TEXT(change.earlier)
+        data[f"{prefix}_change"] = _AMOUNT_TEXT(change.change)
+        data[f"{prefix}_change_rate"] = _FRACTION_TEXT(change.rate)
+    data["year_start_actual"] = _AMOUNT_TEXT(compared.year_start.earlier)
+    data["year_to_date_actual"] = _AMOUNT_TEXT(compared.year_start.current)
+    data["year_start_change"] = _AMOUNT_TEXT(compared.year_start.change)
+    data["year_start_change_rate"] = _FRACTION_TEXT(compared.year_start.rate)
+    forecast = compared.forecast
+    data["forecast_method"] = forecast.method if forecast else None
+    data["projected"] = _AMOUNT_TEXT(forecast.projected) if forecast else None
+    data["projected_attainment"] = _FRACTION_TEXT(forecast.attainment) if forecast else None
+    data["forecast_outcome"] = forecast.outcome if forecast else None
+    data["target_reached_on"] = forecast.reached_on.isoformat() if forecast and forecast.reached_on else None
+    return data
+
+
 class ScorecardLineSerializer(serializers.ModelSerializer):
     """One metric of a scorecard. Amounts are in the metric's unit; attainment, time progress and
     pace-adjusted attainment are fractions (1.38 means 138 %). Decimals are strings, as DRF writes them.
     `kind` to `allowed_value` are the rule of the template line that scores the metric (DOMAIN.md §5)."""
+
+    previous_period_actual = COMPARISON_FIELDS["previous_period_actual"]
+    previous_period_change = COMPARISON_FIELDS["previous_period_change"]
+    previous_period_change_rate = COMPARISON_FIELDS["previous_period_change_rate"]
+    last_year_actual = COMPARISON_FIELDS["last_year_actual"]
+    last_year_change = COMPARISON_FIELDS["last_year_change"]
+    last_year_change_rate = COMPARISON_FIELDS["last_year_change_rate"]
+    year_start_actual = COMPARISON_FIELDS["year_start_actual"]
+    year_to_date_actual = COMPARISON_FIELDS["year_to_date_actual"]
+    year_start_change = COMPARISON_FIELDS["year_start_change"]
+    year_start_change_rate = COMPARISON_FIELDS["year_start_change_rate"]
+    forecast_method = COMPARISON_FIELDS["forecast_method"]
+    projected = COMPARISON_FIELDS["projected"]
+    projected_attainment = COMPARISON_FIELDS["projected_attainment"]
+    forecast_outcome = COMPARISON_FIELDS["forecast_outcome"]
+    target_reached_on = COMPARISON_FIELDS["target_reached_on"]
 
     metric = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Metric code.")
     status = serializers.ChoiceField(
@@ -104,7 +213,7 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScorecardLine
-        fields = [*LINE_FIELDS, *RULE_FIELDS]
+        fields = [*LINE_FIELDS, *RULE_FIELDS, *COMPARISON_FIELDS]
         read_only_fields = fields
         extra_kwargs = {
             "score": {
@@ -136,6 +245,8 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
         for name in RULE_FIELDS[1:]:
             shown = rule is not None and (name not in _WEIGHTED_ONLY or rule.kind == LineKind.WEIGHTED)
             data[name] = _RULE_DECIMALS[name](getattr(rule, name)) if shown else None
+        # Set by kpi.selectors.comparisons.lines_compare (the list view calls it for its page).
+        data.update(_comparison_data(getattr(line, "compared", None)))
         return data
 
 
@@ -163,6 +274,12 @@ class ScorecardSerializer(serializers.ModelSerializer):
         "and, beside weighted lines, points lines up to their maxima. Null without a template, or when a points "
         "line that adds points has no maximum."
     )
+    previous_period_as_of = serializers.SerializerMethodField(
+        help_text="The day the lines' previous_period_actual (环比) is taken as of."
+    )
+    last_year_as_of = serializers.SerializerMethodField(
+        help_text="The day the lines' last_year_actual (同比) is taken as of."
+    )
 
     class Meta:
         model = Scorecard
@@ -183,6 +300,8 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "template_version",
             "full_score",
             "max_score",
+            "previous_period_as_of",
+            "last_year_as_of",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -231,6 +350,14 @@ class ScorecardSerializer(serializers.ModelSerializer):
     def get_max_score(self, card: Scorecard) -> str | None:
         scale = self._scale(card)
         return _SCORE_TEXT(scale.maximum) if scale is not None else None
+
+    @extend_schema_field(serializers.DateField())
+    def get_previous_period_as_of(self, scorecard: Scorecard) -> str:
+        return previous_period_day(scorecard.period, scorecard.date).isoformat()
+
+    @extend_schema_field(serializers.DateField())
+    def get_last_year_as_of(self, scorecard: Scorecard) -> str:
+        return same_day_last_year(scorecard.period, scorecard.date).isoformat()
 
 
 _SCORE_TEXT = _decimal_text(Scorecard._meta.get_field("total_score").decimal_places)

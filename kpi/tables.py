@@ -47,6 +47,36 @@ SCORECARD = Table(
     Column("time_basis", _("Time progress in"), lambda row: row["line"].get_time_basis_display()),
 )
 
+# The scorecard's download with the comparisons and the forecast of each line (issue 14; the line's
+# `compared`, kpi.selectors.comparisons): the earlier value, the change and the relative change (a
+# fraction) of 环比, 同比 and 较年初, then the forecast of the period's end.
+SCORECARD_COMPARED = SCORECARD.plus(
+    Column("previous_actual", _("Previous period: value then"), "line.compared.previous.earlier", kind=DECIMAL),
+    Column("previous_change", _("Previous period: change"), "line.compared.previous.change", kind=DECIMAL),
+    Column("previous_change_rate", _("Previous period: change rate"), "line.compared.previous.rate", kind=FRACTION),
+    Column("last_year_actual", _("Same period last year: value then"), "line.compared.last_year.earlier", kind=DECIMAL),
+    Column("last_year_change", _("Same period last year: change"), "line.compared.last_year.change", kind=DECIMAL),
+    Column(
+        "last_year_change_rate", _("Same period last year: change rate"), "line.compared.last_year.rate", kind=FRACTION
+    ),
+    Column("year_start_actual", _("Start of the year: value"), "line.compared.year_start.earlier", kind=DECIMAL),
+    Column("year_to_date_actual", _("Year to date: value"), "line.compared.year_start.current", kind=DECIMAL),
+    Column(
+        "year_start_change", _("Since the start of the year: change"), "line.compared.year_start.change", kind=DECIMAL
+    ),
+    Column(
+        "year_start_change_rate",
+        _("Since the start of the year: change rate"),
+        "line.compared.year_start.rate",
+        kind=FRACTION,
+    ),
+    Column("projected", _("Projected at period end"), "line.compared.forecast.projected", kind=DECIMAL),
+    Column("projected_attainment", _("Projected attainment"), "line.compared.forecast.attainment", kind=FRACTION),
+    Column("target_reached_on", _("Target reached on"), "line.compared.forecast.reached_on", kind=DATE),
+    Column("forecast_outcome", _("Forecast outcome"), "line.compared.forecast.outcome_label"),
+    Column("forecast_method", _("Forecast basis"), "line.compared.forecast.method_label"),
+)
+
 
 # -- a metric's history (kpi.views.history): one row per day, HistoryRow(day, point or None) ----------
 

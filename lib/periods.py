@@ -185,6 +185,31 @@ def periods_of(day: datetime.date) -> dict[PeriodKind, Period]:
     return {kind: period_of(kind, day) for kind in PERIOD_KINDS}
 
 
+# -- the days a period-to-date figure is compared with (环比, 同比) -----------------------------------
+
+
+def previous_period_day(kind: PeriodKind | str, day: datetime.date) -> datetime.date:
+    """环比: the day of the previous period of this kind with as many days elapsed as `day` has in its own,
+    clamped to the previous period's length. On 2026-12-10 the month is compared to 2026-11-10 (1–10
+    December with 1–10 November), 2026-12-31 to 2026-11-30; a week to the same weekday of the week
+    before (D − 7); a day to the day before; a quarter by its day count (day 62 of Q4, 1 December, with
+    day 62 of Q3, 31 August); a year by its day count as well."""
+    period = period_of(kind, day)
+    previous = period.previous()
+    return previous.start + datetime.timedelta(days=min(period.elapsed_days(day), previous.days) - 1)
+
+
+def same_day_last_year(kind: PeriodKind | str, day: datetime.date) -> datetime.date:
+    """同比: the day a year earlier that ends the same period of last year. A week: 52 weeks earlier (the
+    same weekday of the week with, as a rule, the same ISO number); any other kind: the same date one
+    year earlier, 29 February taken as 28 February."""
+    if PeriodKind(kind) == PeriodKind.WEEK:
+        return day - datetime.timedelta(weeks=52)
+    if day.month == 2 and day.day == 29:
+        return datetime.date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
 # The supported range of every date and period (see the module's docstring), defined here once.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 FIRST_DAY, LAST_DAY = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)

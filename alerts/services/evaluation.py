@@ -22,6 +22,12 @@ What a rule sees, per unit:
   outlet that has never reported is not expected to; one that went silent stays alerted until it
   reports again. Only once `cutoff` has passed on the next day.
 - veto: the unit's scorecard of the rule's period kind is vetoed (一票否决).
+- forecast_miss (预计本期无法完成): once `min_time_progress` of the period has passed, the line's projected
+  attainment at this pace is under `threshold` (1.0 when empty). The projection is the scorecard's
+  (kpi.selectors.comparisons.forecast: last year's curve when last year's period is known, else the run
+  rate), computed for every unit at once: one query for the lines, one for last year's full values.
+  Below the minimum time progress nothing is seen, so an early alert is not opened on a noisy projection
+  (and one already open clears when a new period starts).
 
 How the sightings become alerts (the rule's alerts are locked while this runs):
 
@@ -46,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
@@ -54,9 +61,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertRule, AlertStatus, Comparison, RuleKind
+from alerts.models import (
+    ACTIVE_STATUSES,
+    DEFAULT_MIN_TIME_PROGRESS,
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertStatus,
+    Comparison,
+    RuleKind,
+)
 from branches.models import OrgUnit, UnitKind, UnitStatus
-from kpi.models import Fact, RollupDay, Scorecard, ScorecardLine
+from kpi.models import Direction, Fact, RollupDay, Scorecard, ScorecardLine
+from kpi.selectors.comparisons import FORECAST_METHODS, RUN_RATE, SEASONAL, forecast, last_year_full_values
 from kpi.templatetags.kpi_format import format_number, format_percent, places_of, unit_scale
 from lib.locks import named_lock
 from lib.periods import PERIOD_LABELS, PeriodKind
@@ -355,12 +372,77 @@ def _veto(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     }
 
 
+def _min_time_progress(rule: AlertRule) -> Decimal:
+    return DEFAULT_MIN_TIME_PROGRESS if rule.min_time_progress is None else rule.min_time_progress
+
+
+def _forecast_miss(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
+    rows = list(
+        _unit_lines(rule, [day], rule.period)
+        .exclude(target=None)
+        .exclude(actual=None)
+        .filter(time_progress__gte=_min_time_progress(rule))
+        .values_list(
+            "scorecard__unit_id",
+            "scorecard__period_start",
+            "scorecard__period_end",
+            "actual",
+            "target",
+            "last_year_actual",
+            "time_progress",
+        )
+    )
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=["unit_id", "start", "end", "actual", "target", "last_year", "progress"]).astype(
+        {"actual": float, "target": float, "last_year": float}
+    )
+    seasonal_units = frame.loc[frame["last_year"] > 0, "unit_id"]
+    full = last_year_full_values((rule.period, day, unit_id, None, rule.metric_id) for unit_id in seasonal_units)
+    projected, seasonal, attainment, _days = forecast(
+        actual=frame["actual"].to_numpy(),
+        target=frame["target"].to_numpy(),
+        elapsed_days=[(day - start).days + 1 for start in frame["start"]],
+        period_days=[(end - start).days + 1 for start, end in zip(frame["start"], frame["end"], strict=True)],
+        last_year_to_date=frame["last_year"].to_numpy(),
+        last_year_full=[
+            np.nan if (value := full.get((rule.period, day, unit_id, None, rule.metric_id))) is None else float(value)
+            for unit_id in frame["unit_id"]
+        ],
+        lower_is_better=rule.metric.direction == Direction.LOWER,
+    )
+    floor = float(rule.threshold) if rule.threshold is not None else 1.0
+    frame = frame.assign(projected=projected, seasonal=seasonal, attainment=attainment)
+    firing = frame[frame["attainment"] < floor]
+    unit, period = rule.metric.unit, PERIOD_LABELS[PeriodKind(rule.period)]
+    return {
+        int(row.unit_id): Sighting(
+            value=Decimal(repr(float(row.attainment))),
+            detail=_(
+                "%(metric)s (%(period)s): %(projected)s projected at this pace (%(method)s) against a target of "
+                "%(target)s, %(attainment)s of it, with %(progress)s of the period gone."
+            )
+            % {
+                "metric": rule.metric.name,
+                "period": period,
+                "projected": _amount(row.projected, unit),
+                "method": FORECAST_METHODS[SEASONAL if row.seasonal else RUN_RATE],
+                "target": _amount(row.target, unit),
+                "attainment": _percent(row.attainment),
+                "progress": _percent(row.progress),
+            },
+        )
+        for row in firing.itertuples()
+    }
+
+
 DETECTORS: dict[str, Callable[[AlertRule, datetime.date], dict[int, Sighting]]] = {
     RuleKind.BEHIND_PACE: _behind_pace,
     RuleKind.THRESHOLD: _threshold,
     RuleKind.SUDDEN_CHANGE: _sudden_change,
     RuleKind.MISSING_DATA: _missing_data,
     RuleKind.VETO: _veto,
+    RuleKind.FORECAST_MISS: _forecast_miss,
 }
 
 

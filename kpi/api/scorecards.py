@@ -14,6 +14,7 @@ from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard, ScorecardLine
 from kpi.retention import scorecards_not_kept
 from kpi.selectors import scorecards as scorecards_reads
+from kpi.selectors.comparisons import lines_compare
 from kpi.selectors.score_explanation import explanation_for, template_rules
 from kpi.serializers import ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
@@ -145,9 +146,12 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             "`kind`, `weight`, `cap`, `floor`, `points_per_unit`, `max_points` and `allowed_value` (its template "
             "line's rule), and the scorecard's `template_code`, `template_version`, `full_score` (满分) and "
             "`max_score`. A day scorecard is scored only when one of its weighted lines has a target of the "
-            "day. A unit or staff member outside the token's (or user's) scope answers 404, as an unknown code "
-            "does. The answer carries an ETag: send it back in If-None-Match and an unchanged page answers 304 "
-            "without a body."
+            "day. Each line also carries its comparisons, 环比 (`previous_period_*`, as of the scorecard's "
+            "`previous_period_as_of`), 同比 (`last_year_*`, as of `last_year_as_of`) and 较年初 (`year_start_*`), and "
+            "for a cumulative metric (sum, change) a forecast of the period's end (`forecast_method`, `projected`, "
+            "`projected_attainment`, `forecast_outcome`, `target_reached_on`). A unit or staff member outside the "
+            "token's (or user's) scope answers 404, as an unknown code does. The answer carries an ETag: send it "
+            "back in If-None-Match and an unchanged page answers 304 without a body."
         ),
         parameters=[
             DATE_PARAMETER,
@@ -215,6 +219,7 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         rules = template_rules(card.template_id for card in page)
         for card in page:
             card.explanation = explanation_for(card, rules.get(card.template_id))
+        lines_compare(page)  # 环比, 同比, 较年初 and the forecast of every line of the page: one query at most
         data = self.get_paginated_response(self.get_serializer(page, many=True).data).data
         return conditional_response(request, data, last_modified=self.published and self.published.published_at)
 

@@ -81,6 +81,8 @@ from lib.periods import PERIOD_KINDS, BusinessCalendar, Period, PeriodKind, days
 
 logger = logging.getLogger(__name__)
 
+# The comparisons' columns of a line (kpi.services.mirrors.COMPARISON_COLUMNS, written when present).
+COMPARISON_COLUMNS = ["previous_actual", "last_year_actual", "year_start_actual", "year_to_date_actual"]
 # Amounts in the state are integers of ten-thousandths: exact for the 4 decimal places facts carry.
 SCALE = 10_000
 LONG_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
@@ -242,7 +244,7 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _state_of_run(run_id: int) -> pd.DataFrame:
-    rows = list(RollupState.objects.filter(run_id=run_id).values_list(*KEY, *STATE_COLUMNS))
+    rows = list(RollupState.objects.filter(run_id=run_id, as_of=None).values_list(*KEY, *STATE_COLUMNS))
     frame = pd.DataFrame(rows, columns=[*KEY, *STATE_COLUMNS])
     if frame.empty:
         return empty_state()
@@ -254,7 +256,21 @@ def _state_of_run(run_id: int) -> pd.DataFrame:
 
 def _state_from_scratch(day: datetime.date, catalog: Catalog, progress: Progress) -> pd.DataFrame:
     """Fold every day from the earliest start of D's periods, from the stocks carried into it."""
-    first = min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
+    return states_from_scratch([day], catalog, progress)[day]
+
+
+def states_from_scratch(
+    days: Iterable[datetime.date], catalog: Catalog, progress: Progress = _no_progress
+) -> dict[datetime.date, pd.DataFrame]:
+    """The state as of each of `days`, in one fold from the earliest start of their periods (the state of
+    a day counts from the start of its year, or of its week when that began the year before), from the
+    stocks carried into it. The facts are read a month at a time, so a fold of two years (the
+    comparisons' day of last year, kpi.services.mirrors) does not hold two years of facts at once."""
+    wanted_days = set(days)
+    last = max(wanted_days)
+    first = min(
+        min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start) for day in wanted_days
+    )
     last_ids = catalog.ids(Aggregation.LAST)
     carried = (
         Fact.objects.filter(metric_id__in=last_ids, date__lt=first, date__gte=rollup_first_date())
@@ -276,17 +292,32 @@ def _state_from_scratch(day: datetime.date, catalog: Catalog, progress: Progress
         state = pd.concat([state, seeded], ignore_index=True)
         for column in STATE_COLUMNS:
             state[column] = state[column].astype("Int64")
-    window = _facts_frame(Fact.objects.filter(date__gte=first, date__lte=day))
-    by_date = dict(tuple(window.groupby("date"))) if len(window) else {}
-    days = days_between(first, day)
-    for index, current in enumerate(days):
-        facts = by_date.get(current, window.iloc[0:0])
+    days_folded = days_between(first, last)
+    earliest = Fact.objects.filter(date__gte=first, date__lte=last).aggregate(earliest=Min("date"))["earliest"]
+    states: dict[datetime.date, pd.DataFrame] = {}
+    by_date: dict[datetime.date, pd.DataFrame] = {}
+    no_facts = _facts_frame(Fact.objects.none())
+    for index, current in enumerate(days_folded):
+        if current == first or current.day == 1:
+            # The facts of the month (or of the first days of the fold) up to the last day folded; none
+            # to read before the first one.
+            through = min(last, period_of(PeriodKind.MONTH, current).end)
+            by_date = {}
+            if earliest is not None and earliest <= through:
+                window = _facts_frame(Fact.objects.filter(date__gte=current, date__lte=through))
+                by_date = dict(tuple(window.groupby("date"))) if len(window) else {}
+        facts = by_date.get(current, no_facts)
         if state.empty and facts.empty:
-            continue  # nothing exists yet: the step would return the same empty state
+            # Nothing exists yet: the step would return the same (empty) state.
+            if current in wanted_days:
+                states[current] = state
+            continue
         state = step_state(state, facts, current, catalog)
+        if current in wanted_days:
+            states[current] = state
         if index % 30 == 0:
-            progress(5 + int(25 * index / len(days)), f"rebuilding running totals: {current}")
-    return state
+            progress(5 + int(25 * index / len(days_folded)), f"rebuilding running totals: {current}")
+    return states
 
 
 # -- from state to scorecard values ----------------------------------------------------------------
@@ -343,12 +374,14 @@ def _ancestors() -> dict[int, list[int]]:
     }
 
 
-def entity_values(holders: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def entity_values(holders: pd.DataFrame, catalog: Catalog, *, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Values per entity (a unit, or a staff member), metric and period kind, ratios included.
 
     Units take the sums of the outlets of their subtree (outlets their own values); a staff member the
     sums of their facts at every unit. Sums, stocks, daily averages and net changes all add up this
-    way; ratios are recomputed from the added-up numerator and denominator.
+    way; ratios are recomputed from the added-up numerator and denominator. `by`: columns of `holders`
+    that keep apart what must not add up (the comparisons aggregate several days' values at once,
+    kpi.services.mirrors).
     """
     kinds = [kind.value for kind in PERIOD_KINDS]
     metrics = catalog.metrics
@@ -356,10 +389,10 @@ def entity_values(holders: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     ancestors = _ancestors()
     exploded = outlet_rows.assign(entity=outlet_rows["unit_id"].map(ancestors)).explode("entity")
     exploded = exploded.dropna(subset=["entity"])
-    units = exploded.groupby(["entity", "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
+    units = exploded.groupby(["entity", *by, "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
     units = units.rename(columns={"entity": "unit_id"}).assign(staff_id=0)
     staff_rows = holders[holders["staff_id"] != 0]
-    staff = staff_rows.groupby(["staff_id", "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
+    staff = staff_rows.groupby(["staff_id", *by, "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
     staff = staff.assign(unit_id=0)
     values = pd.concat([units, staff], ignore_index=True)
     values["unit_id"] = values["unit_id"].astype("int64")
@@ -367,7 +400,7 @@ def entity_values(holders: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
 
     ratios = metrics[metrics["aggregation"] == Aggregation.RATIO]
     parts = []
-    entity = ["unit_id", "staff_id"]
+    entity = ["unit_id", "staff_id", *by]
     for ratio_id, row in ratios.iterrows():
         if pd.isna(row["numerator_id"]) or pd.isna(row["denominator_id"]):
             continue
@@ -567,6 +600,8 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
             "rank": rows["line_rank"].astype("Int64"),
             "rank_of": rows["line_rank_of"].astype("Int64"),
             "target_from_children": rows["target_from_children"].astype(bool),
+            # The comparisons (kpi.services.mirrors).
+            **{column: rows[column].round(4) for column in COMPARISON_COLUMNS if column in rows},
         }
     )
     bulk.insert_frame(ScorecardLine, out)
@@ -663,24 +698,43 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         previous_day
         and previous_day.published_run_id
         and previous_day.stale_since is None
-        and RollupState.objects.filter(run_id=previous_day.published_run_id).exists()
+        and RollupState.objects.filter(run_id=previous_day.published_run_id, as_of=None).exists()
     )
+    # The comparisons (环比, 同比) need the running totals of earlier days too (kpi.services.mirrors,
+    # which builds on this module's fold: imported here, not at the top).
+    from kpi.services import mirrors as mirror_days
+
     if chained:
-        state = _state_of_run(previous_day.published_run_id)
-        state = step_state(state, _facts_frame(Fact.objects.filter(date=day)), day, catalog)
+        previous_state = _state_of_run(previous_day.published_run_id)
+        state = step_state(previous_state, _facts_frame(Fact.objects.filter(date=day)), day, catalog)
+        mirrors = mirror_days.mirror_states(
+            day=day,
+            catalog=catalog,
+            previous_run_id=previous_day.published_run_id,
+            previous_state=previous_state,
+            progress=progress,
+        )
     else:
-        state = _state_from_scratch(day, catalog, progress)
+        folded = states_from_scratch([day, *mirror_days.snapshot_days(day)], catalog, progress)
+        state = folded.pop(day)
+        mirrors = mirror_days.Mirrors(states=folded)
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
     targets = targets_from_children(_targets(day), catalog)
     lines = scoring.score(scorecard_lines(values, targets, day, catalog), day)
+    with_scorecards = keeps_scorecards(day, today)
+    if with_scorecards:
+        lines = mirror_days.with_comparisons(
+            lines, values=values, state=state, mirrors=mirrors.states, day=day, catalog=catalog
+        )
     # The last sign of life before the publication's transaction: what the run writes inside it is seen
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
 
     with transaction.atomic():
-        _write(run, state, lines, with_scorecards=keeps_scorecards(day, today))
+        _write(run, state, lines, with_scorecards=with_scorecards)
+        mirror_days.states_write(run, mirrors)
         published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
         superseded = [published.published_run_id] if published.published_run_id else []
         now = timezone.now()
@@ -703,6 +757,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
         _discard(superseded)
         _prune_states(day)
+        mirror_days.states_prune(day)
         run.refresh_from_db()
         # The apps built on kpi react to the published day (alerts evaluates its rules, issue 8) by
         # listening to kpi.signals.day_published, announced once this commits so that they read what was

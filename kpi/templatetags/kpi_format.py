@@ -307,3 +307,13 @@ def kpi_rule_percent(fraction) -> str:
     """A cap or a floor (a fraction) as a percentage without trailing zeros: 1.2 → "120%", 0 → "0%"."""
     number = _decimal(fraction)
     return MISSING if number is None else f"{_shortest(number * 100)}%"
+
+
+@register.filter
+def kpi_rate(fraction) -> str:
+    """A relative change (a fraction) as a signed percentage with one decimal: 0.125 → "+12.5%",
+    −0.5 → "-50.0%"; "—" when there is none (a base of 0 or of the other sign)."""
+    number = _decimal(fraction)
+    if number is None:
+        return MISSING
+    return f"{format_number(number * 100, 1, signed=True)}%"

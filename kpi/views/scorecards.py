@@ -19,6 +19,7 @@ from django.shortcuts import render
 from branches.models import OrgUnit
 from kpi.models import Scorecard
 from kpi.retention import scorecards_not_kept
+from kpi.selectors.comparisons import comparison_days, lines_compare
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
 from kpi.selectors.pace import early_period_get
 from kpi.selectors.score_explanation import score_explanation
@@ -30,7 +31,7 @@ from kpi.selectors.scorecards import (
     staff_assignments_on,
 )
 from kpi.selectors.staff_ranking import staff_ranking
-from kpi.tables import SCORECARD, STAFF_SCORES
+from kpi.tables import SCORECARD_COMPARED, STAFF_SCORES
 from kpi.views.common import (
     BEHIND,
     EXPORT_FORMATS,
@@ -108,17 +109,22 @@ def _trends(
 
 
 def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMember) -> HttpResponse:
-    """The scorecard table as a spreadsheet (kpi.tables.SCORECARD)."""
+    """The scorecard table as a spreadsheet, with each line's comparisons and forecast
+    (kpi.tables.SCORECARD_COMPARED)."""
     day = context["day"].isoformat() if context["day"] else "none"
     filename = f"scorecard-{entity.code}-{day}-{context['period_kind']}"
     lines = ({"category": category, "line": line} for category, lines in context["sections"] for line in lines)
-    return SCORECARD.response(format_name, filename, lines)
+    return SCORECARD_COMPARED.response(format_name, filename, lines)
 
 
 def _scorecard_page(
     request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, scope: Scope | None = None, **extra
 ) -> HttpResponse:
     context = _base_context(request, params, entity=entity)
+    if context["scorecard"] is not None:
+        # 环比, 同比, 较年初 and the forecast of each line (line.compared), for the page and its downloads.
+        lines_compare([context["scorecard"]])
+        context["comparison_days"] = comparison_days(context["scorecard"])
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
         return _scorecard_export(export, context, entity)

@@ -25,6 +25,26 @@ from tests.kpi.scorecard_factories import (
 )
 
 URL = "/api/v1/scorecards/"
+# A line's comparisons and forecast when nothing earlier is known (issue 14's fields, all null).
+NOTHING_TO_COMPARE = dict.fromkeys(
+    [
+        "previous_period_actual",
+        "previous_period_change",
+        "previous_period_change_rate",
+        "last_year_actual",
+        "last_year_change",
+        "last_year_change_rate",
+        "year_start_actual",
+        "year_to_date_actual",
+        "year_start_change",
+        "year_start_change_rate",
+        "forecast_method",
+        "projected",
+        "projected_attainment",
+        "forecast_outcome",
+        "target_reached_on",
+    ]
+)
 
 
 def _token(unit, *, scopes: str = "read", key: str | None = None) -> str:
@@ -120,6 +140,9 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "points_per_unit": None,
                         "max_points": None,
                         "allowed_value": None,
+                        # Issue 14's fields, after the old ones: nothing earlier was rolled up; a balance
+                        # has no forecast.
+                        **NOTHING_TO_COMPARE,
                     },
                     {
                         "metric": "mobile_banking_signups",
@@ -142,6 +165,14 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "points_per_unit": None,
                         "max_points": None,
                         "allowed_value": None,
+                        **NOTHING_TO_COMPARE,
+                        # 420 in 24 of 30 days: 420 / 24 × 30 = 525, 105 % of 500; at 17.5 a day the 80
+                        # missing take 4.6 days: reached on the 5th day from the 24th, 11-29.
+                        "forecast_method": "run_rate",
+                        "projected": "525.0000",
+                        "projected_attainment": "1.050000",
+                        "forecast_outcome": "on_track",
+                        "target_reached_on": "2026-11-29",
                     },
                     {
                         "metric": "complaints",
@@ -164,12 +195,19 @@ def test_it_returns_the_outlets_month_scorecard_with_exact_values(gz01_reader, r
                         "points_per_unit": None,
                         "max_points": None,
                         "allowed_value": None,
+                        **NOTHING_TO_COMPARE,
+                        # 1 / 24 × 30 = 1.25 at this pace; no target to judge it by.
+                        "forecast_method": "run_rate",
+                        "projected": "1.2500",
                     },
                 ],
                 "template_code": None,
                 "template_version": None,
                 "full_score": None,
                 "max_score": None,
+                # 环比: the 24th of October; 同比: 2025-11-24.
+                "previous_period_as_of": "2026-10-24",
+                "last_year_as_of": "2025-11-24",
             }
         ],
     }

@@ -505,6 +505,22 @@ def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(eng
         "Gap to pace",
         "Required per remaining day",
         "Time progress in",
+        # Issue 14: the comparisons and the forecast, after the columns that were there.
+        "Previous period: value then",
+        "Previous period: change",
+        "Previous period: change rate",
+        "Same period last year: value then",
+        "Same period last year: change",
+        "Same period last year: change rate",
+        "Start of the year: value",
+        "Year to date: value",
+        "Since the start of the year: change",
+        "Since the start of the year: change rate",
+        "Projected at period end",
+        "Projected attainment",
+        "Target reached on",
+        "Forecast outcome",
+        "Forecast basis",
     ]
     assert [row[1] for row in rows] == ["deposit_balance", "mobile_banking_signups", "avg_wait_minutes", "complaints"]
     deposits, signups, _wait, complaints = rows
@@ -514,6 +530,11 @@ def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(eng
     assert [Decimal(cell) for cell in signups[6:9]] == [Decimal("0.84"), Decimal("0.8"), Decimal("1.05")]
     assert [Decimal(cell) for cell in signups[10:12]] == [Decimal("20"), Decimal("13.3333")]
     assert signups[12] == "Calendar days"
+    # Nothing earlier was rolled up: no comparison. The forecast: 420 in 24 of 30 days → 525, 105 % of 500,
+    # reached on 11-29 at 17.5 a day.
+    assert signups[13:23] == [""] * 10
+    assert [Decimal(cell) for cell in signups[23:25]] == [Decimal("525"), Decimal("1.05")]
+    assert signups[25:] == ["2026-11-29", "On track to reach the target", "Run rate so far"]
     assert complaints[2] == "'=1+2"  # a formula is defused
     assert complaints[9] == "No target"
 

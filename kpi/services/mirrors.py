@@ -1,0 +1,316 @@
+"""The comparisons of a scorecard line, 环比, 同比 and 较年初 (issue 14), computed by the rollup.
+
+For a line of period kind k as of business day D (the days are lib.periods'):
+
+- 环比 (`previous_actual`): the value of the previous period of kind k as of its day with as many days
+  elapsed as D has in its own, clamped to its length (previous_period_day): on 2026-12-10 the month is
+  1–10 November, the week the previous Monday to Thursday, the day the day before.
+- 同比 (`last_year_actual`): the value of the same period last year as of the same day
+  (same_day_last_year: the same date, or 52 weeks earlier for a week).
+- 较年初 (`year_start_actual` → `year_to_date_actual`): the year-to-date value against its value at the
+  start of the year, whatever the line's kind:
+  - a balance (`last`): the balance of the last day of the previous year, carried forward. It is the
+    opening that a net change 较年初 counts from, so deposit_balance's change is deposit_growth's year;
+  - a flow (`sum`) and a net change (`change`) start the year at 0: the change is the year-to-date
+    amount (本年累计);
+  - a daily average (`average`): the balance at the start of the year (年初余额), so the change is how far
+    the year's daily average lies above where the year began;
+  - a rate (`ratio`): recomputed from its numerator and denominator at the start of the year, so a rate
+    of balances (NPL ratio) compares with 31 December's, and a rate of flows (satisfaction) has none
+    (0 / 0: nothing has happened yet on 1 January).
+
+Each is aggregated as DOMAIN.md §3 says (a unit takes its subtree's outlets, a ratio is recomputed from
+the added-up numerator and denominator), because each is computed by the rollup's own steps.
+
+How, and why in the rollup (docs/architecture.md): the figures are period-to-date values as of earlier
+days, which is what the rollup's running totals (RollupState) hold for those days. The comparison days of
+D (the mirror days: the day before, the week before, the previous month's and quarter's day, the day last
+year and 52 weeks before) are found as the day itself is: the week and month before are usually published
+days that still have their own running totals (ROLLUP_STATE_DAYS), read as they are; the others are kept
+with the run (RollupState rows with `as_of`: the quarter's day and last year's; the week 52 weeks ago is
+folded again from last year's, a day or two later) and the next day advances each by the facts of the
+days it moves over, usually one. Without a run near enough (the first rollup, a gap) they are folded from
+scratch with the day itself. The lines keep the four figures, so pages, downloads, the API and the
+alerts read them with the line: no query of their own. The cost is the rollup's: the facts of a few more
+days read, the values of about six days aggregated, two more days' running totals written and kept
+MIRROR_KEEP_DAYS (a correction further back folds them again). Reading them at read time instead would
+mean a year of facts of every outlet under HQ for its year view, and doing again in SQL the carrying
+forward of balances and the daily averages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import reduce
+
+import numpy as np
+import pandas as pd
+from django.db.models import Min, Q
+
+from kpi.models import Aggregation, Fact, RollupDay, RollupRun, RollupState
+from kpi.services import rollup
+from lib import bulk
+from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of, previous_period_day, same_day_last_year
+
+COMPARISON_COLUMNS = rollup.COMPARISON_COLUMNS
+# A run's mirror running totals are kept this many days: enough for the next day's rollup and for a late
+# fact of the last week; a correction further back folds them from scratch once.
+MIRROR_KEEP_DAYS = 7
+_ENTITY = ["unit_id", "staff_id", "metric_id"]
+_ONE_DAY = datetime.timedelta(days=1)
+
+
+def mirror_days(day: datetime.date) -> dict[str, dict[PeriodKind, datetime.date]]:
+    """Per comparison (previous, last_year) and period kind, the day whose value it takes."""
+    return {
+        "previous_actual": {kind: previous_period_day(kind, day) for kind in PERIOD_KINDS},
+        "last_year_actual": {kind: same_day_last_year(kind, day) for kind in PERIOD_KINDS},
+    }
+
+
+def snapshot_days(day: datetime.date) -> set[datetime.date]:
+    """The days whose running totals the comparisons of `day` need; none before the rollup's first day
+    (its facts are not read: there is nothing to compare with)."""
+    floor = rollup.rollup_first_date()
+    return {other for kinds in mirror_days(day).values() for other in kinds.values() if other >= floor}
+
+
+def _fold_start(day: datetime.date) -> datetime.date:
+    return min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
+
+
+def _states_frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
+    for column in rollup.STATE_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _kept_states(run_id: int) -> dict[datetime.date, pd.DataFrame]:
+    """The mirror running totals a run kept, by day (one query)."""
+    columns = [*rollup.KEY, *rollup.STATE_COLUMNS, "as_of"]
+    rows = list(RollupState.objects.filter(run_id=run_id).exclude(as_of=None).values_list(*columns))
+    if not rows:
+        return {}
+    frame = _states_frame(rows, columns)
+    return {
+        as_of: part.drop(columns="as_of").reset_index(drop=True) for as_of, part in frame.groupby("as_of", sort=False)
+    }
+
+
+def _published_states(days: Iterable[datetime.date]) -> dict[datetime.date, pd.DataFrame]:
+    """The own running totals of those days' published runs that still have them (ROLLUP_STATE_DAYS) and
+    are not stale: the week and month before are usually among them, and need not be kept twice. Two
+    queries."""
+    runs = dict(
+        RollupDay.objects.published().filter(date__in=list(days), stale_since=None).values_list("published_run", "date")
+    )
+    if not runs:
+        return {}
+    columns = ["run_id", *rollup.KEY, *rollup.STATE_COLUMNS]
+    rows = list(RollupState.objects.filter(run_id__in=list(runs), as_of=None).values_list(*columns))
+    if not rows:
+        return {}
+    frame = _states_frame(rows, columns)
+    return {
+        runs[run_id]: part.drop(columns="run_id").reset_index(drop=True)
+        for run_id, part in frame.groupby("run_id", sort=False)
+    }
+
+
+@dataclass
+class Mirrors:
+    """The running totals as of each mirror day of a day, and which of them are a published day's own
+    (those need not be kept with the run)."""
+
+    states: dict[datetime.date, pd.DataFrame]
+    published: set[datetime.date] = field(default_factory=set)
+
+
+def mirror_states(
+    *,
+    day: datetime.date,
+    catalog: rollup.Catalog,
+    previous_run_id: int | None = None,
+    previous_state: pd.DataFrame | None = None,
+    progress: rollup.Progress = rollup._no_progress,
+) -> Mirrors:
+    """The running totals as of every mirror day of `day`.
+
+    1. Before the first fact, nothing: an empty network, with no fold (a young database's last year).
+    2. Taken as they are: the own running totals of a mirror day's published run, when it still has them
+       (the week and month before, usually), and those the run of the day before kept.
+    3. Each other mirror day starts from the latest running totals on or before it, of the run of the day
+       before (its own, as of the day before, and its mirror ones) or of an earlier mirror day of this
+       one, and takes the facts of the days in between (one query for all): usually one day, from the
+       same mirror of the day before (or from last year's day for the week 52 weeks ago).
+    4. A mirror day with nothing near enough (folding from scratch would take fewer days) is folded from
+       scratch, all such days in one fold.
+    """
+    wanted = sorted(snapshot_days(day))
+    floor = rollup.rollup_first_date()
+    earliest = Fact.objects.filter(date__gte=floor).aggregate(earliest=Min("date"))["earliest"]
+    states = {other: rollup.empty_state() for other in wanted if earliest is None or other < earliest}
+    wanted = [other for other in wanted if other not in states]
+
+    available = _kept_states(previous_run_id) if previous_run_id else {}
+    if previous_state is not None:
+        available[day - _ONE_DAY] = previous_state
+    published = _published_states(other for other in wanted if other not in available)
+    available.update(published)
+
+    bases: dict[datetime.date, datetime.date] = {}
+    scratch = []
+    known = set(available)
+    for other in wanted:
+        if other in available:
+            states[other] = available[other]
+            continue
+        base = max((known_day for known_day in known if known_day <= other), default=None)
+        if base is None or base < _fold_start(other) - _ONE_DAY:
+            scratch.append(other)
+        else:
+            bases[other] = base
+        known.add(other)
+    if scratch:
+        states.update(rollup.states_from_scratch(scratch, catalog, progress))
+    ranges = [(base + _ONE_DAY, other) for other, base in bases.items() if base < other]
+    by_date: dict[datetime.date, pd.DataFrame] = {}
+    no_facts = None
+    if ranges:
+        condition = reduce(lambda left, right: left | right, (Q(date__range=span) for span in ranges))
+        facts = rollup._facts_frame(Fact.objects.filter(condition))
+        by_date = dict(tuple(facts.groupby("date"))) if len(facts) else {}
+        no_facts = facts.iloc[0:0]
+    for other, base in bases.items():  # in date order: an earlier mirror day is ready as a base
+        state = available[base] if base in available else states[base]
+        for current in days_between(base + _ONE_DAY, other):
+            facts = by_date.get(current, no_facts)
+            if not (state.empty and facts.empty):
+                state = rollup.step_state(state, facts, current, catalog)
+        states[other] = state
+    return Mirrors(states=states, published=set(published))
+
+
+# A mirror day this close after another one kept with the run is not kept itself: the next day folds it
+# again from there in a day or two (the week 52 weeks ago from last year's day, the year's 环比 by its
+# day count from its 同比 by date).
+NEAR_DAYS = 3
+
+
+def states_write(run: RollupRun, mirrors: Mirrors) -> None:
+    """Keep the mirror running totals with the run, for the next day's rollup: not the day before's (the
+    previous run's own; the next day takes this run's own instead), not a published day's own (the next
+    day finds the next published day's), and not one a day or two after another one kept."""
+    kept: list[datetime.date] = []
+    for as_of in sorted(mirrors.states):
+        state = mirrors.states[as_of]
+        if as_of == run.date - _ONE_DAY or as_of in mirrors.published or state.empty:
+            continue
+        if kept and (as_of - kept[-1]).days <= NEAR_DAYS:
+            continue
+        kept.append(as_of)
+    if not kept:
+        return
+    frame = pd.concat([mirrors.states[as_of].assign(as_of=as_of) for as_of in kept], ignore_index=True)
+    frame["staff_id"] = frame["staff_id"].astype("Int64").replace(0, pd.NA)
+    frame.insert(0, "run_id", run.pk)
+    bulk.insert_frame(RollupState, frame)
+
+
+def states_prune(day: datetime.date) -> None:
+    """Mirror running totals of runs published more than MIRROR_KEEP_DAYS before `day` are dropped: those
+    of the week of days that have just aged out (older ones went then, or go with the rest of their
+    run's running totals after ROLLUP_STATE_DAYS), so the delete looks at a week of runs, not at all."""
+    horizon = day - datetime.timedelta(days=MIRROR_KEEP_DAYS)
+    aged = RollupDay.objects.published().filter(date__lt=horizon, date__gte=horizon - datetime.timedelta(days=7))
+    RollupState.objects.filter(run_id__in=aged.runs()).exclude(as_of=None).delete()
+
+
+# -- the figures -----------------------------------------------------------------------------------
+
+
+def _year_start_holders(state: pd.DataFrame, catalog: rollup.Catalog) -> pd.DataFrame:
+    """Per fact holder and metric, its value at the start of the year (see the module's docstring), in
+    every period kind's column so that rollup.entity_values aggregates it as it does the values."""
+    metrics = catalog.metrics
+    kind_of = state["metric_id"].map(metrics["aggregation"])
+    opening = state["open_year"].astype("Float64").astype(float) / rollup.SCALE
+    own = state[rollup.KEY].copy()
+    own["start"] = np.where((kind_of == Aggregation.SUM).to_numpy(), 0.0, opening)
+    frames = [own]
+    derived = metrics[metrics["aggregation"].isin([Aggregation.AVERAGE, Aggregation.CHANGE])]
+    for derived_id, row in derived.iterrows():
+        if pd.isna(row["base_id"]):
+            continue
+        rows = (state["metric_id"] == int(row["base_id"])).to_numpy()
+        if not rows.any():
+            continue
+        part = state.loc[rows, rollup.KEY].copy()
+        part["metric_id"] = derived_id
+        part["start"] = opening[rows].to_numpy() if row["aggregation"] == Aggregation.AVERAGE else 0.0
+        frames.append(part)
+    frame = pd.concat(frames, ignore_index=True)
+    for kind in PERIOD_KINDS:
+        frame[kind.value] = frame["start"]
+    return frame.drop(columns="start")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"unit_id": "int64", "staff_id": "int64", "metric_id": "int64"})
+
+
+def with_comparisons(
+    lines: pd.DataFrame,
+    *,
+    values: pd.DataFrame,
+    state: pd.DataFrame,
+    mirrors: dict[datetime.date, pd.DataFrame],
+    day: datetime.date,
+    catalog: rollup.Catalog,
+) -> pd.DataFrame:
+    """The rollup's lines with COMPARISON_COLUMNS: `values` are the day's entity values, `state` its
+    running totals and `mirrors` those of its mirror days (mirror_states)."""
+    lines = lines.copy()
+    for column in COMPARISON_COLUMNS:
+        lines[column] = np.nan
+    if lines.empty:
+        return lines
+    lines = lines.drop(columns=COMPARISON_COLUMNS)
+    # Every earlier day's values and the values at the start of the year (-1), aggregated at once.
+    days = [as_of for as_of, mirror in mirrors.items() if len(mirror)]
+    holders = [
+        rollup._holder_values(mirrors[as_of], as_of, catalog).assign(snapshot=index) for index, as_of in enumerate(days)
+    ]
+    if len(state):
+        holders.append(_year_start_holders(state, catalog).assign(snapshot=-1))
+    aggregated = (
+        rollup.entity_values(pd.concat(holders, ignore_index=True), catalog, by=("snapshot",))
+        if holders
+        else pd.DataFrame(columns=[*_ENTITY, "snapshot", *(kind.value for kind in PERIOD_KINDS)])
+    )
+    by_snapshot = dict(tuple(aggregated.groupby("snapshot"))) if len(aggregated) else {}
+    earlier = {as_of: by_snapshot[index] for index, as_of in enumerate(days) if index in by_snapshot}
+
+    keys = [*_ENTITY, "period"]
+    for column, mirror_of_kind in mirror_days(day).items():
+        parts = [
+            earlier[as_of][[*_ENTITY, kind.value]].rename(columns={kind.value: column}).assign(period=kind.value)
+            for kind, as_of in mirror_of_kind.items()
+            if as_of in earlier
+        ]
+        found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*keys, column])
+        lines = lines.merge(_typed(found), on=keys, how="left")
+    year = PeriodKind.YEAR.value
+    start = by_snapshot.get(-1, pd.DataFrame(columns=[*_ENTITY, year]))
+    lines = lines.merge(
+        _typed(start[[*_ENTITY, year]].rename(columns={year: "year_start_actual"})), on=_ENTITY, how="left"
+    )
+    to_date = values[[*_ENTITY, year]].rename(columns={year: "year_to_date_actual"})
+    lines = lines.merge(_typed(to_date), on=_ENTITY, how="left")
+    for column in COMPARISON_COLUMNS:
+        lines[column] = lines[column].astype(float)
+    return lines
