@@ -66,7 +66,8 @@ class TestForecastMiss:
 
         (alert,) = Alert.objects.filter(rule=rule)
         assert (alert.unit, alert.status, alert.value) == (network["GZ0101"], AlertStatus.OPEN, Decimal("0.9"))
-        assert "900.00" in alert.detail and "1,000.00" in alert.detail and "90.0%" in alert.detail
+        # Written by the number rule: a count (户) whole, with its unit.
+        assert "900 户" in alert.detail and "1,000 户" in alert.detail and "90.0%" in alert.detail
         assert "33.3%" in alert.detail  # the time progress
         assert result.opened == 1
 

@@ -48,7 +48,7 @@ def test_hq_has_next_years_deposit_plan_as_a_draft_down_to_the_outlets_with_a_st
 def test_the_unit_managers_coming_week_is_published_and_waits_for_the_demo_outlet_head():
     output = seed()
     manager = User.objects.get(role=Role.UNIT_MANAGER)
-    head = User.objects.get(role=Role.OUTLET_HEAD)
+    head = User.objects.get(username="outlet_head")  # the demo login (the heads of its sub-branch have logins too)
     # Seeded to Tuesday 20 January: this week is 2026-W04 (the demo's own targets), the coming one W05.
     plan = Plan.objects.get(unit=manager.unit, period="2026-W05")
     assert plan.status == PlanStatus.PUBLISHED and plan.published_by == manager
