@@ -251,9 +251,9 @@ def test_a_vetoed_staff_member_is_marked(english, outlet_head, explained, teller
 
 # -- a fixed number of queries ------------------------------------------------------------------------
 
-# tests/kpi/test_views.py's UNIT_PAGE_QUERIES (12, the staff with their scores among them), and one for the
-# template's lines.
-UNIT_PAGE_QUERIES_WITH_A_TEMPLATE = 13
+# tests/kpi/test_views.py's UNIT_PAGE_QUERIES (13: the staff with their scores and the notes among them),
+# and one for the template's lines.
+UNIT_PAGE_QUERIES_WITH_A_TEMPLATE = 14
 OWN_MONTH = "/scorecard/?date=2026-11-15&period=month"
 
 
