@@ -53,6 +53,8 @@ _COUNT_UNITS = frozenset(
 )
 # Units whose facts count things (户 笔 人 件): whole numbers. Minutes may have fractions.
 _WHOLE_UNITS = _COUNT_UNITS - {MetricUnit.MINUTES}
+# Flows that may be below 0 on a day: money (a reversed sale) and points (a day of deductions).
+_SIGNED_FLOW_UNITS = frozenset({MetricUnit.WAN_YUAN, MetricUnit.POINTS})
 _KIND_NAMES = {Aggregation.RATIO: "ratio", Aggregation.AVERAGE: "daily average", Aggregation.CHANGE: "net change"}
 
 WRITE_BATCH_SIZE = 2000
@@ -93,9 +95,12 @@ def facts_ingest(
       needs one; a staff member must be assigned to the outlet on the fact's date.
     - the value is a number (lib.csvimport's grammar: no exponent, no NaN) with at most 4 decimal places
       (trailing zeros do not count) and at most 16 digits before the point. It may be negative only for
-      a 万元 flow (a `sum` metric in 万元: a reversed sale or disbursement); counts (户 笔 人 件), minutes,
+      a 万元 flow (a `sum` metric in 万元: a reversed sale or disbursement) or a points flow (分: a day of
+      deductions); counts (户 笔 人 件), minutes,
       percentages and every balance (`last`) must be ≥ 0; counts are whole.
     - the same (date, unit, staff, metric) may appear only once in a batch.
+    - a points metric (unit 分) takes facts from the points ledger only (source `ledger`): its facts are
+      the sums of the approved entries (ledger.services), which a file or the API would contradict.
     - a fact that would create or change a stored fact of a closed month (月结) is refused, naming the
       close: that month's scorecards are frozen, so a late fact would only move the periods after it.
       Sending a closed month's facts again unchanged is not refused. (Checked while writing, below.)
@@ -183,6 +188,14 @@ def facts_ingest(
                 row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
             elif not staff_code and metric.level == Level.STAFF:
                 row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
+            if metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
+                # A person's points of a day are the sum of their approved ledger entries: a fact from
+                # elsewhere would be overwritten by the next approval, or overwrite it.
+                row.problem(
+                    "metric",
+                    f"'{metric_code}' counts points (分) of the points ledger (台账): its facts are the sums of "
+                    "approved ledger entries, written by the ledger only",
+                )
 
         if (
             staff_pk is not None
@@ -311,14 +324,14 @@ def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decima
     if (
         value < 0
         and metric is not None
-        and not (metric.unit == MetricUnit.WAN_YUAN and metric.aggregation == Aggregation.SUM)
+        and not (metric.unit in _SIGNED_FLOW_UNITS and metric.aggregation == Aggregation.SUM)
     ):
         if metric.aggregation == Aggregation.LAST:
             why = "a balance cannot be negative"
         elif metric.unit in _COUNT_UNITS:
             why = f"it counts {metric.unit}"
         else:
-            why = f"only flows in 万元 may be negative, not in {metric.unit}"
+            why = f"only flows in 万元 or points (分) may be negative, not in {metric.unit}"
         row.problem("value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
         return None
     return value
