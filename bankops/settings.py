@@ -155,9 +155,9 @@ EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=BASE_DIR / "private" / "eviden
 LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
 
-def evidence_storage(environ: environ.Env = env) -> dict:
+def evidence_storage(source: environ.Env = env) -> dict:
     """The STORAGES entry of the evidence photos, read from the environment."""
-    bucket = environ.str("BANKOPS_S3_BUCKET", default="")
+    bucket = source.str("BANKOPS_S3_BUCKET", default="")
     if not bucket:
         return {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -165,7 +165,7 @@ def evidence_storage(environ: environ.Env = env) -> dict:
         }
     options = {
         "bucket_name": bucket,
-        "location": environ.str("BANKOPS_S3_PREFIX", default="evidence"),
+        "location": source.str("BANKOPS_S3_PREFIX", default="evidence"),
         "default_acl": "private",
         "querystring_auth": True,
         "file_overwrite": False,
@@ -176,7 +176,7 @@ def evidence_storage(environ: environ.Env = env) -> dict:
         ("access_key", "BANKOPS_S3_ACCESS_KEY"),
         ("secret_key", "BANKOPS_S3_SECRET_KEY"),
     ):
-        if value := environ.str(variable, default=""):
+        if value := source.str(variable, default=""):
             options[option] = value
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 

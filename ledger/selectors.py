@@ -13,7 +13,7 @@ from branches.models import OrgUnit
 from kpi.models import Metric
 from ledger.models import EntryStatus, ItemKind, LedgerEntry, LedgerItem
 from staff.access import Scope
-from staff.models import StaffMember
+from staff.models import Assignment, StaffMember
 
 
 def entries_visible(scope: Scope, queryset: QuerySet[LedgerEntry] | None = None) -> QuerySet[LedgerEntry]:
@@ -50,6 +50,22 @@ def with_duplicates(queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
 def items_for_entry(*, deductions: bool = False) -> QuerySet[LedgerItem]:
     kind = ItemKind.DEDUCTION if deductions else ItemKind.REWARD
     return LedgerItem.objects.filter(is_active=True, kind=kind).select_related("metric").prefetch_related("posts")
+
+
+def items_for_staff(staff: StaffMember, days: tuple[datetime.date, datetime.date]) -> list[LedgerItem]:
+    """The reward items a person may record on either day: those open to every post or to a post they
+    hold at an outlet then (the service checks the day's own post again)."""
+    first, last = days
+    posts = set(
+        Assignment.objects.filter(staff=staff, start__lte=last, unit__kind="outlet")
+        .exclude(end__lt=first)
+        .values_list("post_id", flat=True)
+    )
+    return [
+        item
+        for item in items_for_entry()
+        if not (allowed := {post.pk for post in item.posts.all()}) or allowed & posts
+    ]
 
 
 @dataclass(frozen=True)

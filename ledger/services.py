@@ -403,6 +403,17 @@ def entries_decide(
     return Decided(action=action, entries=len(changed), facts_changed=facts_changed)
 
 
+def entries_facts_write(*, entries: list[LedgerEntry], user: User | None = None) -> IngestBatch | None:
+    """Add up again the facts of these entries' people, days and metrics and write them in one facts_ingest
+    (source `ledger`): for entries loaded in bulk, as the demo loads weeks of them (each entry's item
+    already on it, `select_related` or set). Nothing for no entries."""
+    if not entries:
+        return None
+    with transaction.atomic():
+        transaction_lock(LOCK)
+        return _facts_rewrite(entries, user=user)
+
+
 def _fact_keys(entries: list[LedgerEntry]) -> set[tuple[datetime.date, int, int, int]]:
     """(day, unit, staff, metric) of every fact these entries' points are in: their staff member's, and
     their partner's."""

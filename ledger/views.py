@@ -110,10 +110,11 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
         raise Http404("No ledger for this login.")
 
     form = deduction_form = None
+    own_items = selectors.items_for_staff(staff, days) if staff is not None else []
     if staff is not None:
         colleagues = _colleagues(staff, days)
         form = EntryForm(
-            items=list(selectors.items_for_entry()), today=today, colleagues=colleagues, scope=scope, prefix="entry"
+            items=own_items, today=today, colleagues=colleagues, scope=scope, prefix="entry"
         )
     if deduction_units:
         deduction_form = DeductionForm(
@@ -130,7 +131,7 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
             form = EntryForm(
                 request.POST,
                 request.FILES,
-                items=list(selectors.items_for_entry()),
+                items=own_items,
                 today=today,
                 colleagues=_colleagues(staff, days),
                 scope=scope,
@@ -167,7 +168,7 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
         context["own_rows"] = _rows(scope, own[:200], reader=staff)
         context["today_points"] = selectors.day_points(staff=staff, day=today)
         context["yesterday_points"] = selectors.day_points(staff=staff, day=days[0])
-        context["items"] = list(selectors.items_for_entry())
+        context["items"] = own_items
         context["entries_url"] = f"{reverse('ledger:entries')}?{urlencode({'staff': staff.code})}"
     return render(request, "ledger/home.html", context, status=status)
 
