@@ -62,9 +62,7 @@ def items_for_staff(staff: StaffMember, days: tuple[datetime.date, datetime.date
         .values_list("post_id", flat=True)
     )
     return [
-        item
-        for item in items_for_entry()
-        if not (allowed := {post.pk for post in item.posts.all()}) or allowed & posts
+        item for item in items_for_entry() if not (allowed := {post.pk for post in item.posts.all()}) or allowed & posts
     ]
 
 

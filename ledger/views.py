@@ -113,9 +113,7 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
     own_items = selectors.items_for_staff(staff, days) if staff is not None else []
     if staff is not None:
         colleagues = _colleagues(staff, days)
-        form = EntryForm(
-            items=own_items, today=today, colleagues=colleagues, scope=scope, prefix="entry"
-        )
+        form = EntryForm(items=own_items, today=today, colleagues=colleagues, scope=scope, prefix="entry")
     if deduction_units:
         deduction_form = DeductionForm(
             items=list(selectors.items_for_entry(deductions=True)),
