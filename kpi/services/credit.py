@@ -5,20 +5,76 @@ staff member the rest. The fact itself is never changed (it is what the source s
 rollup attributes the two parts when it reads facts (kpi.services.rollup._facts_frame), exactly in
 ten-thousandths: the partner gets the share rounded half up, the owner the remainder, so the two add
 up to the fact. Setting, changing or removing a split marks the rollup stale from the fact's date.
+
+Standing rules (CreditSplitRule, set by HQ) say which share a pair of posts gets for a metric (理财
+70/30: the wealth manager keeps 70, the referring teller gets 30); an outlet head may move the share
+within the rule's limits for their outlet (CreditSplitAdjustment, audited). `share_for` answers the
+share of a sale from them; `split_exactly` is the one rounding rule of a split (the rollup uses it).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from kpi.models import Aggregation, CreditSplit, Fact
-from kpi.services.rollup import days_mark_stale
+from branches.models import OrgUnit
+from kpi.models import AMOUNT, SHARE, Aggregation, CreditSplit, CreditSplitAdjustment, CreditSplitRule, Fact, Metric
 from staff.models import Assignment, StaffMember
 
-_SHARE_PLACES = CreditSplit._meta.get_field("share").decimal_places
+_SHARE_PLACES = SHARE["decimal_places"]
+_PART_QUANTUM = Decimal(1).scaleb(-AMOUNT["decimal_places"])  # a fact's last place: 0.0001
+_HUNDRED = Decimal(100)
+
+
+def split_exactly(value: Decimal, share: Decimal) -> tuple[Decimal, Decimal]:
+    """(owner's part, partner's part) of a shared fact: the partner gets value × share / 100 rounded
+    half up (away from zero, so a reversed sale takes back exactly what the sale gave) to a fact's
+    decimal places (four), the owner the remainder, so the two parts add up to `value` exactly.
+
+    10000.01 at 30 %: 3000.003 → partner 3000.0030, owner 7000.0070. 0.0001 at 50 %: 0.00005 →
+    partner 0.0001, owner 0. −0.0001 at 50 %: partner −0.0001, owner 0.
+    """
+    with localcontext() as context:
+        context.prec = 60  # 20 digits of a value times 7 of a share, exactly
+        partner = (value * share / _HUNDRED).quantize(_PART_QUANTUM, rounding=ROUND_HALF_UP)
+        return value - partner, partner
+
+
+def share_for(
+    *, metric: Metric, owner: StaffMember, partner: StaffMember, unit: OrgUnit, on: datetime.date
+) -> Decimal | None:
+    """The partner's share in percent of a sale of `metric` by `owner` shared with `partner` at the
+    outlet `unit` on `on`; None when no standing rule applies.
+
+    1. The posts each of them holds at `unit` on `on` (their Assignments that day: a teller who became
+       a wealth manager on the 1st is a wealth manager for sales from the 1st).
+    2. The active rules of `metric` in force on `on` for an (owner's post, partner's post) pair; when
+       several pairs match (someone holds two posts there), the rule that took effect last, then the
+       posts' order.
+    3. The outlet's adjustment of that rule if it has one, held inside the rule's limits (HQ may have
+       narrowed them since); otherwise the rule's share.
+    """
+    if owner.pk == partner.pk:
+        return None
+    by_staff: dict[int, set[int]] = {owner.pk: set(), partner.pk: set()}
+    held = Assignment.objects.on(on).filter(unit=unit, staff_id__in=by_staff).values_list("staff_id", "post_id")
+    for staff_id, post_id in held:
+        by_staff[staff_id].add(post_id)
+    if not by_staff[owner.pk] or not by_staff[partner.pk]:
+        return None
+    rule = (
+        CreditSplitRule.objects.in_force(on)
+        .filter(metric=metric, owner_post_id__in=by_staff[owner.pk], partner_post_id__in=by_staff[partner.pk])
+        .order_by("-effective_from", "owner_post__sort_order", "partner_post__sort_order", "pk")
+        .first()
+    )
+    if rule is None:
+        return None
+    adjusted = CreditSplitAdjustment.objects.filter(rule=rule, outlet=unit).values_list("share", flat=True).first()
+    return rule.share if adjusted is None else rule.clamped(adjusted)
 
 
 def credit_split_problems(*, fact: Fact, partner: StaffMember, share: Decimal) -> dict[str, str]:
@@ -66,7 +122,7 @@ def credit_split_set(*, fact: Fact, partner: StaffMember, share: Decimal, create
         split.partner = partner
         split.share = share
         split.save()
-        days_mark_stale(first_date=fact.date)
+        _days_mark_stale(first_date=fact.date)
     return split
 
 
@@ -75,5 +131,12 @@ def credit_split_remove(*, fact: Fact) -> bool:
     with transaction.atomic():
         deleted, _by_model = CreditSplit.objects.filter(fact=fact).delete()
         if deleted:
-            days_mark_stale(first_date=fact.date)
+            _days_mark_stale(first_date=fact.date)
     return bool(deleted)
+
+
+def _days_mark_stale(**days) -> None:
+    # Imported here: the rollup imports this module for split_exactly, the one rounding rule.
+    from kpi.services.rollup import days_mark_stale
+
+    days_mark_stale(**days)
