@@ -972,7 +972,7 @@ class CreditSplitAdjustmentChange(models.Model):
     `old_share` empty: the outlet followed the rule before; `new_share` empty: back to the rule."""
 
     outlet = models.ForeignKey(OrgUnit, verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="+")
-    rule = models.ForeignKey(CreditSplitRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(CreditSplitRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="+")
     old_share = models.DecimalField(_("old share %"), null=True, blank=True, **SHARE)
     new_share = models.DecimalField(_("new share %"), null=True, blank=True, **SHARE)
     reason = models.CharField(_("reason"), max_length=200)

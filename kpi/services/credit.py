@@ -17,16 +17,30 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from branches.models import OrgUnit
-from kpi.models import AMOUNT, SHARE, Aggregation, CreditSplit, CreditSplitAdjustment, CreditSplitRule, Fact, Metric
+from kpi.models import (
+    AMOUNT,
+    SHARE,
+    Aggregation,
+    CreditSplit,
+    CreditSplitAdjustment,
+    CreditSplitAdjustmentChange,
+    CreditSplitRule,
+    Fact,
+    Metric,
+)
+from lib.numbers import plain_number
+from staff.access import Scope
 from staff.models import Assignment, StaffMember
 
 _SHARE_PLACES = SHARE["decimal_places"]
 _PART_QUANTUM = Decimal(1).scaleb(-AMOUNT["decimal_places"])  # a fact's last place: 0.0001
 _HUNDRED = Decimal(100)
+REASON_LENGTH = CreditSplitAdjustmentChange._meta.get_field("reason").max_length
 
 
 def split_exactly(value: Decimal, share: Decimal) -> tuple[Decimal, Decimal]:
@@ -140,3 +154,79 @@ def _days_mark_stale(**days) -> None:
     from kpi.services.rollup import days_mark_stale
 
     days_mark_stale(**days)
+
+
+# -- an outlet's adjustment of a standing rule -------------------------------------------------------
+
+
+def credit_split_adjustment_problems(*, outlet: OrgUnit, rule: CreditSplitRule, share, reason: str) -> dict[str, str]:
+    """What stops this adjustment, by argument name (empty when nothing does)."""
+    problems: dict[str, str] = {}
+    if not outlet.is_outlet:
+        problems["outlet"] = gettext("%(unit)s is not an outlet; a split is adjusted for one outlet.") % {
+            "unit": outlet.code
+        }
+    low, high = plain_number(rule.min_share), plain_number(rule.max_share)
+    if share is None or not isinstance(share, Decimal) or not share.is_finite():
+        problems["share"] = gettext("Give the partner's share in percent, between %(low)s and %(high)s.") % {
+            "low": low,
+            "high": high,
+        }
+    elif not rule.min_share <= share <= rule.max_share:
+        problems["share"] = gettext(
+            "%(share)s %% is outside the limits HQ set for this rule: between %(low)s %% and %(high)s %%."
+        ) % {"share": plain_number(share), "low": low, "high": high}
+    elif share != share.quantize(Decimal(1).scaleb(-_SHARE_PLACES)):
+        problems["share"] = gettext("%(share)s has more than %(places)s decimals.") % {
+            "share": share,
+            "places": _SHARE_PLACES,
+        }
+    if not (reason or "").strip():
+        problems["reason"] = gettext("Say why the share changes (for example: 网点营销方案 2026-11).")
+    elif len(reason.strip()) > REASON_LENGTH:
+        problems["reason"] = gettext("Keep the reason to %(length)s characters.") % {"length": REASON_LENGTH}
+    return problems
+
+
+def credit_split_adjust(
+    *, scope: Scope, outlet: OrgUnit, rule: CreditSplitRule, share: Decimal, reason: str, changed_by=None
+) -> CreditSplitAdjustment | None:
+    """Set the outlet's own share under `rule` (within the rule's limits), with the reason, audited.
+
+    The rule's own share removes the adjustment (the outlet follows HQ's rule again); the share the
+    outlet already has changes nothing and writes no audit line. Returns the adjustment, or None when
+    the outlet now follows the rule. Raises PermissionDenied for someone who may not adjust the
+    outlet's splits (staff.access: Scope.may_adjust_credit_split) and ValidationError (keyed by
+    argument name) for a share or reason that will not do; nothing is written then. Facts shared
+    before keep the share they were given: a new share applies to sales shared from now on.
+    """
+    if not scope.may_adjust_credit_split(outlet):
+        raise PermissionDenied(gettext("You may not adjust the credit splits of this outlet."))
+    if problems := credit_split_adjustment_problems(outlet=outlet, rule=rule, share=share, reason=reason):
+        raise ValidationError(problems)
+    with transaction.atomic():
+        current = CreditSplitAdjustment.objects.select_for_update().filter(outlet=outlet, rule=rule).first()
+        old_share = None if current is None else current.share
+        new_share = None if share == rule.share else share
+        if old_share == new_share:
+            return current
+        if new_share is None:
+            current.delete()
+            adjustment = None
+        elif current is None:
+            adjustment = CreditSplitAdjustment.objects.create(
+                outlet=outlet, rule=rule, share=new_share, changed_by=changed_by
+            )
+        else:
+            current.share, current.changed_by = new_share, changed_by
+            current.save(update_fields=["share", "changed_by", "changed_at"])
+            adjustment = current
+        CreditSplitAdjustmentChange.objects.create(
+            outlet=outlet,
+            rule=rule,
+            old_share=old_share,
+            new_share=new_share,
+            reason=reason.strip(),
+            changed_by=changed_by,
+        )
+    return adjustment

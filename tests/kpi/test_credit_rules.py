@@ -7,10 +7,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from kpi.models import CreditSplitAdjustment, CreditSplitRule
-from kpi.services.credit import share_for, split_exactly
+from kpi.models import CreditSplitAdjustment, CreditSplitAdjustmentChange, CreditSplitRule
+from kpi.services.credit import credit_split_adjust, share_for, split_exactly
+from staff.access import Scope, scope_for_user
 from tests.factories import AssignmentFactory, StaffMemberFactory, post
 from tests.kpi.factories import metric
 
@@ -180,3 +181,97 @@ class TestRuleValidation:
             overlapping.clean()
         overlapping.effective_from = D(2026, 7, 1)
         overlapping.clean()
+
+
+@pytest.mark.django_db
+class TestAdjustment:
+    HQ = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+
+    def test_an_outlet_head_moves_the_share_within_limits_and_the_change_is_audited(self, network, outlet_head):
+        standing = rule()
+        scope = scope_for_user(outlet_head)
+        adjustment = credit_split_adjust(
+            scope=scope,
+            outlet=network["GZ0101"],
+            rule=standing,
+            share=Decimal("35"),
+            reason="理财旺季",
+            changed_by=outlet_head,
+        )
+        assert (adjustment.share, adjustment.changed_by) == (Decimal(35), outlet_head)
+        change = CreditSplitAdjustmentChange.objects.get()
+        assert (change.outlet, change.rule, change.old_share, change.new_share, change.reason, change.changed_by) == (
+            network["GZ0101"],
+            standing,
+            None,
+            Decimal(35),
+            "理财旺季",
+            outlet_head,
+        )
+        # Then 40 (the highest HQ allows), then back to HQ's 30: the adjustment goes, the audit keeps all.
+        credit_split_adjust(scope=scope, outlet=network["GZ0101"], rule=standing, share=Decimal(40), reason="再调")
+        assert (
+            credit_split_adjust(
+                scope=scope, outlet=network["GZ0101"], rule=standing, share=Decimal(30), reason="恢复总行标准"
+            )
+            is None
+        )
+        assert not CreditSplitAdjustment.objects.exists()
+        assert list(
+            CreditSplitAdjustmentChange.objects.order_by("pk").values_list("old_share", "new_share", "reason")
+        ) == [(None, Decimal(35), "理财旺季"), (Decimal(35), Decimal(40), "再调"), (Decimal(40), None, "恢复总行标准")]
+
+    def test_the_same_share_again_writes_nothing(self, network):
+        standing = rule()
+        credit_split_adjust(scope=self.HQ, outlet=network["GZ0101"], rule=standing, share=Decimal(25), reason="a")
+        credit_split_adjust(scope=self.HQ, outlet=network["GZ0101"], rule=standing, share=Decimal(25), reason="b")
+        credit_split_adjust(scope=self.HQ, outlet=network["GZ0102"], rule=standing, share=Decimal(30), reason="c")
+        assert CreditSplitAdjustmentChange.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        "share, reason, problem",
+        [
+            ("41", "旺季", {"share": ["41 % is outside the limits HQ set for this rule: between 20 % and 40 %."]}),
+            (
+                "19.9999",
+                "旺季",
+                {"share": ["19.9999 % is outside the limits HQ set for this rule: between 20 % and 40 %."]},
+            ),
+            ("30.12345", "旺季", {"share": ["30.12345 has more than 4 decimals."]}),
+            ("NaN", "旺季", {"share": ["Give the partner's share in percent, between 20 and 40."]}),
+            ("35", "   ", {"reason": ["Say why the share changes (for example: 网点营销方案 2026-11)."]}),
+        ],
+    )
+    def test_a_share_outside_limits_or_without_a_reason_is_refused_and_nothing_is_written(
+        self, network, share, reason, problem
+    ):
+        standing = rule()
+        with pytest.raises(ValidationError) as refused:
+            credit_split_adjust(
+                scope=self.HQ, outlet=network["GZ0101"], rule=standing, share=Decimal(share), reason=reason
+            )
+        assert refused.value.message_dict == problem
+        assert not CreditSplitAdjustment.objects.exists()
+        assert not CreditSplitAdjustmentChange.objects.exists()
+
+    def test_only_an_outlet_is_adjusted(self, network):
+        with pytest.raises(ValidationError, match="GZ01 is not an outlet"):
+            credit_split_adjust(scope=self.HQ, outlet=network["GZ01"], rule=rule(), share=Decimal(35), reason="x")
+
+    def test_someone_who_may_not_adjust_the_outlet_is_refused(self, network, outlet_head, auditor):
+        standing = rule()
+        for user, outlet in ((outlet_head, "GZ0102"), (auditor, "GZ0101")):
+            with pytest.raises(PermissionDenied):
+                credit_split_adjust(
+                    scope=scope_for_user(user), outlet=network[outlet], rule=standing, share=Decimal(35), reason="x"
+                )
+        assert not CreditSplitAdjustmentChange.objects.exists()
+
+    def test_the_adjusted_share_is_what_share_for_answers_at_that_outlet(self, network):
+        owner, partner = StaffMemberFactory(code="WANG"), StaffMemberFactory(code="LI")
+        AssignmentFactory(staff=owner, post="wealth_manager", unit=network["GZ0101"], start=D(2026, 1, 1))
+        AssignmentFactory(staff=partner, post="teller", unit=network["GZ0101"], start=D(2026, 1, 1))
+        standing = rule()
+        credit_split_adjust(scope=self.HQ, outlet=network["GZ0101"], rule=standing, share=Decimal("37.5"), reason="x")
+        asked = {"metric": metric("wealth_sales"), "owner": owner, "partner": partner, "on": SALE_DAY}
+        assert share_for(unit=network["GZ0101"], **asked) == Decimal("37.5")
