@@ -15,6 +15,8 @@ share of a sale from them; `split_exactly` is the one rounding rule of a split (
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +35,7 @@ from kpi.models import (
     Fact,
     Metric,
 )
+from lib.csvimport import chunked
 from lib.numbers import plain_number
 from staff.access import Scope
 from staff.models import Assignment, StaffMember
@@ -40,6 +43,8 @@ from staff.models import Assignment, StaffMember
 _SHARE_PLACES = SHARE["decimal_places"]
 _PART_QUANTUM = Decimal(1).scaleb(-AMOUNT["decimal_places"])  # a fact's last place: 0.0001
 _HUNDRED = Decimal(100)
+# The most ids an `IN (…)` of shares_for carries.
+_IN_LIMIT = 2000
 REASON_LENGTH = CreditSplitAdjustmentChange._meta.get_field("reason").max_length
 
 
@@ -61,34 +66,95 @@ def share_for(
     *, metric: Metric, owner: StaffMember, partner: StaffMember, unit: OrgUnit, on: datetime.date
 ) -> Decimal | None:
     """The partner's share in percent of a sale of `metric` by `owner` shared with `partner` at the
-    outlet `unit` on `on`; None when no standing rule applies.
+    outlet `unit` on `on`; None when no standing rule applies. `shares_for` asked about one sale."""
+    question = ShareQuestion(metric_id=metric.pk, owner_id=owner.pk, partner_id=partner.pk, unit_id=unit.pk, on=on)
+    return shares_for([question])[question]
 
-    1. The posts each of them holds at `unit` on `on` (their Assignments that day: a teller who became
-       a wealth manager on the 1st is a wealth manager for sales from the 1st).
-    2. The active rules of `metric` in force on `on` for an (owner's post, partner's post) pair; when
-       several pairs match (someone holds two posts there), the rule that took effect last, then the
-       posts' order.
+
+@dataclass(frozen=True)
+class ShareQuestion:
+    """A sale of `metric_id` by `owner_id` shared with `partner_id` at the outlet `unit_id` on `on`."""
+
+    metric_id: int
+    owner_id: int
+    partner_id: int
+    unit_id: int
+    on: datetime.date
+
+
+def shares_for(questions: Iterable[ShareQuestion]) -> dict[ShareQuestion, Decimal | None]:
+    """The partner's share in percent for each sale asked about (None: no standing rule applies), in
+    three queries whatever their number (a fact import asks for each of its shared rows):
+
+    1. The posts each of the two holds at the outlet on the sale's day (their Assignments that day: a
+       teller who became a wealth manager on the 1st is a wealth manager for sales from the 1st).
+    2. The active rules of the metric in force that day for an (owner's post, partner's post) pair;
+       when several pairs match (someone holds two posts there), the rule that took effect last, then
+       the posts' order.
     3. The outlet's adjustment of that rule if it has one, held inside the rule's limits (HQ may have
        narrowed them since); otherwise the rule's share.
     """
-    if owner.pk == partner.pk:
-        return None
-    by_staff: dict[int, set[int]] = {owner.pk: set(), partner.pk: set()}
-    held = Assignment.objects.on(on).filter(unit=unit, staff_id__in=by_staff).values_list("staff_id", "post_id")
-    for staff_id, post_id in held:
-        by_staff[staff_id].add(post_id)
-    if not by_staff[owner.pk] or not by_staff[partner.pk]:
-        return None
-    rule = (
-        CreditSplitRule.objects.in_force(on)
-        .filter(metric=metric, owner_post_id__in=by_staff[owner.pk], partner_post_id__in=by_staff[partner.pk])
+    questions = list(dict.fromkeys(questions))
+    answers: dict[ShareQuestion, Decimal | None] = dict.fromkeys(questions)
+    asked = [question for question in questions if question.owner_id != question.partner_id]
+    if not asked:
+        return answers
+    # 1. staff → [(unit, post, start, end)], for the people and outlets asked about.
+    held: dict[int, list[tuple[int, int, datetime.date, datetime.date | None]]] = {}
+    staff_ids = {person for question in asked for person in (question.owner_id, question.partner_id)}
+    unit_ids = {question.unit_id for question in asked}
+    for part in chunked(staff_ids, _IN_LIMIT):
+        assignments = Assignment.objects.filter(staff_id__in=part)
+        if len(unit_ids) <= _IN_LIMIT:  # else matched in memory: a query keeps within SQLite's parameters
+            assignments = assignments.filter(unit_id__in=unit_ids)
+        for staff_id, unit_id, post_id, start, end in assignments.values_list(
+            "staff_id", "unit_id", "post_id", "start", "end"
+        ):
+            held.setdefault(staff_id, []).append((unit_id, post_id, start, end))
+
+    def posts(staff_id: int, unit_id: int, day: datetime.date) -> set[int]:
+        return {
+            post
+            for unit, post, start, end in held.get(staff_id, ())
+            if unit == unit_id and start <= day and (end is None or day <= end)
+        }
+
+    # 2. the rules of the metrics asked about (HQ keeps a few dozen), matched in memory.
+    rules = list(
+        CreditSplitRule.objects.filter(active=True, metric_id__in={question.metric_id for question in asked})
+        .select_related("owner_post", "partner_post")
         .order_by("-effective_from", "owner_post__sort_order", "partner_post__sort_order", "pk")
-        .first()
     )
-    if rule is None:
-        return None
-    adjusted = CreditSplitAdjustment.objects.filter(rule=rule, outlet=unit).values_list("share", flat=True).first()
-    return rule.share if adjusted is None else rule.clamped(adjusted)
+    chosen: dict[ShareQuestion, CreditSplitRule] = {}
+    for question in asked:
+        owner_posts = posts(question.owner_id, question.unit_id, question.on)
+        partner_posts = posts(question.partner_id, question.unit_id, question.on)
+        if not owner_posts or not partner_posts:
+            continue
+        for rule in rules:
+            if (
+                rule.metric_id == question.metric_id
+                and rule.owner_post_id in owner_posts
+                and rule.partner_post_id in partner_posts
+                and rule.effective_from <= question.on
+                and (rule.effective_to is None or question.on <= rule.effective_to)
+            ):
+                chosen[question] = rule
+                break
+    if not chosen:
+        return answers
+    # 3. the outlets' adjustments of the rules chosen.
+    adjustments = CreditSplitAdjustment.objects.filter(rule__in={rule.pk for rule in chosen.values()})
+    if len(outlets := {question.unit_id for question in chosen}) <= _IN_LIMIT:
+        adjustments = adjustments.filter(outlet_id__in=outlets)
+    adjusted = {
+        (outlet_id, rule_id): share
+        for outlet_id, rule_id, share in adjustments.values_list("outlet_id", "rule_id", "share")
+    }
+    for question, rule in chosen.items():
+        own = adjusted.get((question.unit_id, rule.pk))
+        answers[question] = rule.share if own is None else rule.clamped(own)
+    return answers
 
 
 def credit_split_problems(*, fact: Fact, partner: StaffMember, share: Decimal) -> dict[str, str]:

@@ -140,3 +140,17 @@ def test_the_page_reads_a_fixed_number_of_queries(english, outlet_head, network,
     english.force_login(outlet_head)
     with django_assert_max_num_queries(12):
         assert english.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["rule", "share", "reason"])
+@pytest.mark.parametrize(
+    "value",
+    ["\x00", "A" * 5000, "9" * 400, "1e400", "-" + str(2**63), "NaN", "Infinity", "٣٥", "３５", "-35", "0", ""],
+)
+def test_no_posted_value_makes_the_page_answer_a_5xx_or_write(english, outlet_head, standing, field, value):
+    english.force_login(outlet_head)
+    data = {"rule": str(standing.pk), "share": "35", "reason": "旺季"} | {field: value}
+    response = english.post(URL, data)
+    assert response.status_code in (302, 400), response.status_code
+    if response.status_code == 400:
+        assert not CreditSplitAdjustmentChange.objects.exists()
