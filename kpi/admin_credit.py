@@ -1,7 +1,10 @@
-"""Credit splits (分润) in the admin: HQ shares a staff member's fact with a colleague at the same outlet.
+"""Credit splits (分润) in the admin: HQ shares a staff member's fact with a colleague at the same outlet,
+and sets the standing rules (per metric and pair of posts, with the limits an outlet head may adjust
+within); the outlets' adjustments and their audit are read here, changed on the outlet's credit splits
+page (kpi/views/credit.py).
 
-Set and removed only through kpi.services.credit, which checks the split and marks the rollup stale
-from the fact's date. Registered from kpi/admin.py, which imports this module.
+Splits are set and removed only through kpi.services.credit, which checks the split and marks the
+rollup stale from the fact's date. Registered from kpi/admin.py, which imports this module.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kpi.models import CreditSplit
+from kpi.models import CreditSplit, CreditSplitAdjustment, CreditSplitAdjustmentChange, CreditSplitRule
 from kpi.services.credit import credit_split_problems, credit_split_remove, credit_split_set
 
 
@@ -58,3 +61,57 @@ class CreditSplitAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for split in queryset.select_related("fact"):
             credit_split_remove(fact=split.fact)
+
+
+@admin.register(CreditSplitRule)
+class CreditSplitRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "metric",
+        "owner_post",
+        "partner_post",
+        "share",
+        "min_share",
+        "max_share",
+        "effective_from",
+        "effective_to",
+        "active",
+    )
+    list_filter = ("active", "metric", "owner_post", "partner_post")
+    list_select_related = ("metric", "owner_post", "partner_post")
+    search_fields = ("metric__code", "metric__name_zh", "note")
+    fields = (
+        "metric",
+        ("owner_post", "partner_post"),
+        ("share", "min_share", "max_share"),
+        ("effective_from", "effective_to"),
+        "active",
+        "note",
+    )
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written on the outlet's credit splits page, through kpi.services.credit, with a reason."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreditSplitAdjustment)
+class CreditSplitAdjustmentAdmin(_ReadOnlyAdmin):
+    list_display = ("outlet", "rule", "share", "changed_at", "changed_by")
+    list_select_related = ("outlet", "rule__metric", "rule__owner_post", "rule__partner_post", "changed_by")
+    search_fields = ("outlet__code", "outlet__name_zh", "rule__metric__code")
+
+
+@admin.register(CreditSplitAdjustmentChange)
+class CreditSplitAdjustmentChangeAdmin(_ReadOnlyAdmin):
+    list_display = ("changed_at", "outlet", "rule", "old_share", "new_share", "reason", "changed_by")
+    list_select_related = ("outlet", "rule__metric", "rule__owner_post", "rule__partner_post", "changed_by")
+    search_fields = ("outlet__code", "outlet__name_zh", "rule__metric__code", "reason")
+    date_hierarchy = "changed_at"

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Fact, IngestBatch, Metric, MonthClose
+from kpi.services.credit import share_for, split_exactly
 from kpi.services.facts import facts_ingest
 from ledger import evidence
 from ledger.models import EntryChange, EntryStatus, LedgerEntry, LedgerItem
@@ -219,8 +220,6 @@ def entry_create(
     points = Decimal(quantity) * item.signed_points_per_unit
     own_points, partner_points = points, Decimal(0)
     if share is not None:
-        from kpi.services.credit import split_exactly
-
         own_points, partner_points = split_exactly(points, share)
 
     stored = evidence.photo_save(photo, content_type=content_type) if photo is not None else ""
@@ -277,8 +276,6 @@ def entry_create(
 
 def _partner_share(*, item, staff, partner, unit, day, scope, problem) -> Decimal | None:
     """The partner's share (percent) of the entry by the standing rule of the day, or None with a problem."""
-    from kpi.services.credit import share_for
-
     if partner.pk == staff.pk:
         problem("partner", _("Share the points with a colleague, not with yourself."))
         return None

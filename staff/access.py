@@ -341,6 +341,13 @@ class Scope:
         The number is pseudonymous, but joined with the day and the outlet it points at a person."""
         return code if self.personal_data else mask_customer_code(code)
 
+    def may_adjust_credit_split(self, unit: OrgUnit) -> bool:
+        """Moving an outlet's credit split (分润) within the limits HQ set on a standing rule (kpi's
+        CreditSplitAdjustment, audited): HQ anywhere, a unit manager for the outlets of their subtree,
+        an outlet head for their own outlet. Not auditors, staff or tokens: a split is a person's call,
+        with a reason."""
+        return self.may_follow_up(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -473,6 +480,7 @@ class Menu:
     own_pages: bool = False  # their own scorecard and customers: anyone with a role
     network_pages: bool = False  # contests, the bulletin, alerts, target plans: everyone but a staff member
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
+    credit_splits: bool = False  # their unit's credit splits (分润): outlet heads and unit managers
 
 
 def menu_for(user: User) -> Menu:
@@ -485,6 +493,7 @@ def menu_for(user: User) -> Menu:
         own_pages=bool(user.role),
         network_pages=bool(user.role) and user.role != Role.STAFF,
         ledger=user.role in (Role.STAFF, Role.OUTLET_HEAD, Role.UNIT_MANAGER),
+        credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
     )
 
 

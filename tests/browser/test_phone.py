@@ -26,7 +26,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
-from kpi.models import Contest, Fact, Metric, Target
+from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
 from plans.models import Plan, TargetAcknowledgement
 from staff.models import StaffMember
@@ -57,6 +57,7 @@ PAGES = {
     "kpi:benchmark": "/benchmarks/GZ0101/",
     "kpi:bulletin": "/bulletin/",
     "kpi:unit_notes": "/units/GZ0101/notes/",
+    "kpi:unit_credit_splits": "/units/GZ0101/credit-splits/",
     "customers:my_customers": "/customers/",
     "customers:unit_customers": "/units/GZ0101/customers/?month=2026-10",
     "alerts:alert_list": "/alerts/",
@@ -175,6 +176,7 @@ def everything(signups, tiered, network):
     MeasureFactory(plan=ImprovementPlanFactory(unit=outlet))
     target_plan(network)
     ledger_entries(network)
+    credit_rules(outlet)
 
 
 def ledger_entries(network) -> None:
@@ -204,6 +206,26 @@ def ledger_entries(network) -> None:
         record(teller_user, cards, today, 1, customer_code="C0002048", note="同一客户再次登记")
         teller_record = StaffMember.objects.get(code="S1001")
         record(head, discipline_item(), yesterday, 1, staff=teller_record, note="早会迟到 10 分钟")
+
+
+def credit_rules(outlet) -> None:
+    """HQ's 理财 70/30 rule between the wealth manager and the referring teller, which the outlet moved
+    to 35 % (the credit splits page: a rule card with its form and a line of the audit)."""
+    from kpi.services.credit import credit_split_adjust
+    from staff.access import Scope
+    from staff.models import Post
+
+    rule = CreditSplitRule.objects.create(
+        metric=Metric.objects.get(code="wealth_sales"),
+        owner_post=Post.objects.get(code="wealth_manager"),
+        partner_post=Post.objects.get(code="teller"),
+        share=Decimal(30),
+        min_share=Decimal(20),
+        max_share=Decimal(40),
+        effective_from=datetime.date(2026, 1, 1),
+    )
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    credit_split_adjust(scope=hq, outlet=outlet, rule=rule, share=Decimal(35), reason="网点理财营销方案 2026-11")
 
 
 def target_plan(network) -> None:

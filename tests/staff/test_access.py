@@ -465,10 +465,43 @@ def test_customer_numbers_are_masked_for_a_reader_without_personal_data():
     assert Scope(unit_path="/HQ/").customer_code("C12") == "***"
 
 
+# Credit sharing (分润), a table of its own: may_adjust_credit_split of GZ0101 (the outlet head's outlet),
+# GZ0102 (another outlet of the unit manager's GZ01) and SZ0101 (another branch's).
+CREDIT_COLUMNS = (
+    "may_adjust_credit_split GZ0101",
+    "may_adjust_credit_split GZ0102",
+    "may_adjust_credit_split SZ0101",
+)
+#                           csO  csG  csS
+CREDIT_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y),
+    "superuser":           (Y,   Y,   Y),
+    "auditor":             (N,   N,   N),
+    "unit_manager":        (Y,   Y,   N),
+    "outlet_head":         (Y,   N,   N),
+    "teller":              (N,   N,   N),
+    "outsider":            (N,   N,   N),
+    "token read":          (N,   N,   N),
+    "token read,personal": (N,   N,   N),
+    # A split is a person's call with a reason: no token adjusts one, whatever its scopes.
+    "token ingest":        (N,   N,   N),
+    "token read,admin":    (N,   N,   N),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", CREDIT_PERMISSIONS)
+def test_each_persona_adjusts_credit_splits_as_the_credit_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in CREDIT_COLUMNS}
+
+    assert answers == dict(zip(CREDIT_COLUMNS, CREDIT_PERMISSIONS[persona], strict=True))
+
+
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
-    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS, *LEDGER_COLUMNS)}
+    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS, *LEDGER_COLUMNS, *CREDIT_COLUMNS)}
 
 
 def test_a_deactivated_hq_admin_may_do_nothing(hq_admin, network):
@@ -660,20 +693,24 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, ledger",
+    "persona, overview, own_pages, network_pages, ledger, credit_splits",
     [
-        ("hq_admin", True, True, True, False),
-        ("auditor", True, True, True, False),
-        ("unit_manager", True, True, True, True),
-        ("outlet_head", False, True, True, True),
-        ("teller", False, True, False, True),
-        ("outsider", False, False, False, False),
+        # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
+        # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
+        ("hq_admin", True, True, True, False, False),
+        ("auditor", True, True, True, False, False),
+        ("unit_manager", True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True),
+        ("teller", False, True, False, True, False),
+        ("outsider", False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, ledger, request, network
+    persona, overview, own_pages, network_pages, ledger, credit_splits, request, network
 ):
-    assert menu_for(request.getfixturevalue(persona)) == Menu(overview, own_pages, network_pages, ledger)
+    assert menu_for(request.getfixturevalue(persona)) == Menu(
+        overview, own_pages, network_pages, ledger=ledger, credit_splits=credit_splits
+    )
 
 
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
