@@ -39,7 +39,7 @@ from ledger.services import entries_decide, entry_create
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
 from staff.access import get_staff_or_404
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.models import ApiToken, StaffMember
+from staff.models import ApiToken, Assignment, StaffMember
 
 TAGS = ["points ledger"]
 _ENTRY_EXAMPLE = {
@@ -139,6 +139,14 @@ class EntryFilter(ScopedFilterMethods, django_filters.FilterSet):
         return queryset.filter(Q(staff=member) | Q(partner=member))
 
 
+def _colleagues(user, partner: StaffMember) -> bool:
+    """Whether `partner` has ever been assigned to an outlet the user's own staff record has: whom the
+    user may name as a partner (the service then checks the entry's outlet and day)."""
+    own = StaffMember.objects.filter(user=user).values("pk")
+    units = Assignment.objects.filter(staff__in=own).values("unit_id")
+    return Assignment.objects.filter(staff=partner, unit_id__in=units).exists()
+
+
 def _token(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
@@ -217,6 +225,8 @@ class LedgerEntryListView(ScopedViewMixin, generics.ListAPIView):
         if data.get("staff") and (staff is None or not request.scope.can_see_staff(staff)):
             errors["staff"] = [f"staff member '{data['staff']}' is not known"]
         partner = people.get(data.get("partner") or "")
+        if partner is not None and not _colleagues(request.user, partner):
+            partner = None  # someone of another outlet: not known here, as to the page's list of colleagues
         if data.get("partner") and partner is None:
             errors["partner"] = [f"staff member '{data['partner']}' is not known"]
         if errors:

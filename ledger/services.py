@@ -283,7 +283,7 @@ def _partner_share(*, item, staff, partner, unit, day, scope, problem) -> Decima
         problem(
             "partner",
             _("%(who)s does not work at %(outlet)s on %(day)s; points are shared with a colleague of the same outlet.")
-            % {"who": scope.person_name(partner.name), "outlet": unit.name, "day": day},
+            % {"who": partner.code, "outlet": unit.name, "day": day},
         )
         return None
     share = share_for(metric=item.metric, owner=staff, partner=partner, unit=unit, on=day)

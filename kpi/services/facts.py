@@ -202,7 +202,7 @@ def facts_ingest(
                 row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
             elif not staff_code and metric.level == Level.STAFF:
                 row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
-            if metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
+            if metric is not None and metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
                 # A person's points of a day are the sum of their approved ledger entries: a fact from
                 # elsewhere would be overwritten by the next approval, or overwrite it.
                 row.problem(

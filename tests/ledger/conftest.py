@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from staff.access import scope_for_user
 from staff.models import StaffMember
@@ -14,6 +14,14 @@ from tests.ledger.factories import points_metric
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
 WEBP = b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 2000
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The services' messages in English (their msgids), so what the tests read does not depend on the
+    zh-Hans catalog; pages follow the request's language (tests/ledger/test_views.py `english`)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -178,3 +178,18 @@ def test_entries_filter_by_staff_status_and_days(client, outlet_head, teller, le
         "/api/v1/ledger-entries/", {"staff": "S1001", "status": "pending", "since": today.isoformat()}
     ).json()["results"]
     assert [row["customer_code"] for row in rows] == ["C2"]
+
+
+def test_a_partner_of_another_outlet_is_not_known_to_the_api(client, teller, neighbour, ledger_metric, yesterday):
+    card_item()
+    client.force_login(teller)
+    response = client.post(
+        "/api/v1/ledger-entries/",
+        {"item": "credit_card", "day": yesterday.isoformat(), "quantity": 1, "customer_code": "C1", "partner": "S2001"},
+        content_type="application/json",
+    )
+    # Not "works at another outlet", and never 刘洋's name: the code is simply not known here.
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "partner", "message": "staff member 'S2001' is not known", "row": None}
+    ]
