@@ -3,11 +3,13 @@
 the ledger, its approval page and the staff scorecards' 台账积分 line are alive for every demo login.
 
 - seed_ledger_catalog(): the metric 台账积分 (ledger_points, a staff sum in points, 分) and the items, before
-  the templates that score it (demo.scorecard_templates gives every staff template a points line on it).
+  the templates that score it (demo.scorecard_templates gives every staff template a points line on it),
+  and the standing 分润 rule of its points: a teller's referral gives the wealth manager 30 %.
 - seed_ledger(plan, end): for every working day of the three weeks ending `end` (the last day of facts),
   the entries of the staff of the unit manager's sub-branch, as each post works: tellers open cards and
-  bind mobile banking, customer managers visit merchants and sign payroll (代发工资), the lobby refers
-  customers to wealth, leaflets go out on Saturdays; now and then a deduction. They are approved by each
+  bind mobile banking, customer managers visit merchants and sign payroll (代发工资), the lobby and the
+  tellers refer customers to wealth (a teller's referral shared with the outlet's wealth manager, 70/30),
+  leaflets go out on Saturdays; now and then a deduction. They are approved by each
   outlet's head, and their facts written through the ledger (ledger.services.entries_facts_write, one
   facts_ingest, source `ledger`), before the rollup. The day after `end` (today, in `make run`) has
   entries waiting for the outlet head's approval, among them a suspected duplicate (two colleagues name
@@ -29,13 +31,15 @@ from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
 from demo.network import NetworkPlan
-from kpi.models import Aggregation, Category, Level, Metric, MetricUnit, MonthClose
+from kpi.models import Aggregation, Category, CreditSplitRule, Level, Metric, MetricUnit, MonthClose
+from kpi.services.credit import ShareQuestion, shares_for, split_exactly
 from ledger.models import EntryChange, EntryStatus, ItemKind, LedgerEntry, LedgerItem
 from ledger.services import entries_facts_write
 from lib.periods import days_between
 from staff.models import Assignment, Post, Role, User
 
 METRIC = "ledger_points"
+SPLIT_FROM = datetime.date(2024, 1, 1)
 WINDOW_DAYS = 21
 
 
@@ -143,6 +147,15 @@ def seed_ledger_catalog() -> str:
         )
         item.posts.set([posts[code] for code in plan.posts])
         written += created
+    # 分润 of the ledger: a teller's referral to the wealth manager gives the wealth manager 30 % of it, as the
+    # seeds split 理财 between the wealth manager and the referring teller (an outlet may set 20–40 %).
+    CreditSplitRule.objects.update_or_create(
+        metric=metric,
+        owner_post=posts["teller"],
+        partner_post=posts["wealth_manager"],
+        effective_from=SPLIT_FROM,
+        defaults={"share": Decimal(30), "min_share": Decimal(20), "max_share": Decimal(40), "active": True},
+    )
     return f"Ledger items: {written} created, {len(ITEMS) - written} already there"
 
 
@@ -198,10 +211,15 @@ def seed_ledger(*, plan: NetworkPlan, end: datetime.date, seed: int = 2026) -> S
             rng = random.Random(seed * 1000 + day.toordinal())
             waiting = day == waiting_day
             made_today: list[LedgerEntry] = []
-            for posting in postings:
-                if posting.start > day or (posting.end is not None and posting.end < day):
-                    continue
+            working = [p for p in postings if p.start <= day and (p.end is None or p.end >= day)]
+            wealth = {}
+            for posting in working:
+                if posting.post.code == "wealth_manager":
+                    wealth.setdefault(posting.unit_id, posting.staff)
+            for posting in working:
                 for entry in _day_of(rng, posting, day, items):
+                    if entry.item.code == "wealth_referral" and posting.post.code == "teller":
+                        entry.partner = wealth.get(entry.unit_id)
                     made_today.append(entry)
             if waiting and made_today:
                 # Two colleagues of the first outlet name the same customer's card: a suspected duplicate.
@@ -225,6 +243,7 @@ def seed_ledger(*, plan: NetworkPlan, end: datetime.date, seed: int = 2026) -> S
             seeded.days += any(entry is not None for entry in entries[before:])  # a Sunday may have none
         _reject_one(entries, heads)
         entries = [entry for entry in entries if entry is not None]
+        _split(entries)
         LedgerEntry.objects.bulk_create(entries, batch_size=2000)
         EntryChange.objects.bulk_create(
             [EntryChange(entry=entry, action=EntryChange.Action.CREATED, by=entry.entered_by) for entry in entries]
@@ -252,6 +271,30 @@ def seed_ledger(*, plan: NetworkPlan, end: datetime.date, seed: int = 2026) -> S
         else:
             seeded.rejected += 1
     return seeded
+
+
+def _split(entries: list[LedgerEntry]) -> None:
+    """The shared entries' parts, by the standing rules (three queries for them all); an entry no rule
+    covers is not shared."""
+    shared = [entry for entry in entries if entry.partner is not None]
+    questions = {
+        id(entry): ShareQuestion(
+            metric_id=entry.item.metric_id,
+            owner_id=entry.staff.pk,
+            partner_id=entry.partner.pk,
+            unit_id=entry.unit.pk,
+            on=entry.day,
+        )
+        for entry in shared
+    }
+    shares = shares_for(questions.values())
+    for entry in shared:
+        share = shares[questions[id(entry)]]
+        if share is None:
+            entry.partner = None
+            continue
+        entry.partner_share = share
+        entry.own_points, entry.partner_points = split_exactly(entry.points, share)
 
 
 def _day_of(rng: random.Random, posting: Assignment, day: datetime.date, items: dict) -> list[LedgerEntry]:

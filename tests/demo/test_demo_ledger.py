@@ -69,10 +69,15 @@ def test_three_weeks_are_approved_and_the_day_after_waits_with_a_suspected_dupli
 def test_each_persons_fact_is_the_sum_of_their_approved_entries(seeded):
     approved = LedgerEntry.objects.filter(status=EntryStatus.APPROVED)
     # By outlet too: a teller lent to a neighbour outlet has a fact at each.
-    sums = {
-        (row["day"], row["unit_id"], row["staff_id"]): row["total"]
-        for row in approved.values("day", "unit_id", "staff_id").annotate(total=Sum("own_points"))
-    }
+    sums: dict[tuple, Decimal] = {}
+    for row in approved.values("day", "unit_id", "staff_id").annotate(total=Sum("own_points")):
+        sums[(row["day"], row["unit_id"], row["staff_id"])] = row["total"]
+    # A teller's referral shared with the wealth manager (70/30): the wealth manager's part is in their fact.
+    shared = approved.exclude(partner=None)
+    assert shared.exists() and all(entry.partner_share == 30 for entry in shared)
+    for row in shared.values("day", "unit_id", "partner_id").annotate(total=Sum("partner_points")):
+        key = (row["day"], row["unit_id"], row["partner_id"])
+        sums[key] = sums.get(key, Decimal(0)) + row["total"]
     facts = {
         (fact.date, fact.unit_id, fact.staff_id): fact.value
         for fact in Fact.objects.filter(metric__code="ledger_points", batch__source="ledger")
