@@ -101,11 +101,11 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         "unit",
         "day",
         "quantity",
-        "points",
+        "points_shown",
         "partner",
-        "partner_share",
-        "own_points",
-        "partner_points",
+        "partner_share_shown",
+        "own_points_shown",
+        "partner_points_shown",
         "customer_code",
         "note",
         "photo_link",
@@ -127,6 +127,18 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("points"), ordering="points")
     def points_shown(self, entry: LedgerEntry) -> str:
         return format_number(entry.points, 2)
+
+    @admin.display(description=_("own points"))
+    def own_points_shown(self, entry: LedgerEntry) -> str:
+        return format_number(entry.own_points, 2)
+
+    @admin.display(description=_("partner's points"))
+    def partner_points_shown(self, entry: LedgerEntry) -> str:
+        return format_number(entry.partner_points, 2) if entry.partner_id else "—"
+
+    @admin.display(description=_("partner's share %"))
+    def partner_share_shown(self, entry: LedgerEntry) -> str:
+        return f"{format_number(entry.partner_share, 2)}%" if entry.partner_share is not None else "—"
 
     @admin.display(description=_("photo"))
     def photo_link(self, entry: LedgerEntry) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ledger.models import EntryStatus, LedgerEntry, LedgerItem
+from ledger.models import LedgerEntry, LedgerItem
 from ledger.services import MAX_QUANTITY, Action
 from lib.api import StrictFieldsMixin
 from lib.api_fields import DateField
@@ -151,6 +151,3 @@ class DecidedSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=Action.ALL)
     entries = serializers.IntegerField(help_text="Entries changed.")
     facts_changed = serializers.IntegerField(help_text="Facts created or changed (approve, withdraw).")
-
-
-STATUS_CHOICES = EntryStatus.choices

@@ -469,7 +469,7 @@ def _facts_rewrite(entries: list[LedgerEntry], *, user: User | None, token: ApiT
             source=IngestBatch.Source.LEDGER,
             created_by=user,
             token=None,
-            label=f"ledger: {len(entries)} entries",
+            label=f"台账：{len(entries)} 条登记",
         )
     except ImportRejected as rejected:
         raise ValidationError({"entries": [problem.message for problem in rejected.problems]})
