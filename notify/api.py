@@ -24,7 +24,7 @@ from lib.api_filters import IdFilter
 from lib.periods import parse_date
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.serializers import DeliverySerializer
-from staff.access import get_unit_or_404
+from staff.access import get_unit_or_404, scope_for_request
 from staff.api_scope import ScopedViewMixin
 from staff.models import ApiToken
 
@@ -65,7 +65,8 @@ class MayReadDeliveries(permissions.BasePermission):
     message = "Only HQ administrators and auditors (or a token with the admin scope) read the push's deliveries."
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, ApiToken) or request.scope.may_read_deliveries
+        # Asked in initial() before ScopedViewMixin puts the scope on the request.
+        return isinstance(request.auth, ApiToken) or scope_for_request(request).may_read_deliveries
 
 
 def deliveries_visible(scope):

@@ -14,5 +14,6 @@ def push_published_day(sender, *, day: datetime.date, **kwargs) -> None:
 
     Queued once the publication's transaction has committed (at once, when kpi sends the signal after
     its commit, as it does): the rollup never waits for a chat robot, and a channel that fails is the
-    delivery's failure, not the rollup's."""
-    transaction.on_commit(lambda: push_day.delay(day.isoformat()))
+    delivery's failure, not the rollup's. Robust: a broker that is down is logged, never raised into
+    whoever committed."""
+    transaction.on_commit(lambda: push_day.delay(day.isoformat()), robust=True)
