@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notify import credentials
 from notify.messages import Message
@@ -36,6 +37,9 @@ from notify.models import Channel, ChannelKind
 
 # The most of a robot's answer kept on the delivery.
 DETAIL_CHARS = 500
+WEBHOOKS_OFF = gettext_lazy(
+    "Network unreachable: pushing to chat robots is off on this server (NOTIFY_WEBHOOKS_ENABLED); nothing was sent."
+)
 
 
 @dataclass(frozen=True)
@@ -59,14 +63,7 @@ def send(channel: Channel, message: Message) -> SendResult:
         if channel.kind == ChannelKind.EMAIL:
             return _send_email(channel, message)
         if not settings.NOTIFY_WEBHOOKS_ENABLED:
-            return SendResult(
-                ok=False,
-                detail=_(
-                    "Network unreachable: pushing to chat robots is off on this server "
-                    "(NOTIFY_WEBHOOKS_ENABLED); nothing was sent."
-                ),
-                retryable=False,
-            )
+            return SendResult(ok=False, detail=str(WEBHOOKS_OFF), retryable=False)
         if channel.kind == ChannelKind.WECOM:
             return _send_wecom(channel, message)
         if channel.kind == ChannelKind.DINGTALK:
