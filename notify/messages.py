@@ -97,6 +97,10 @@ def _cut(text: str, limit: int) -> str:
     return text.encode()[:limit].decode(errors="ignore")
 
 
+def _link(text: str, url: str) -> str:
+    return f"[{text}]({url})"
+
+
 def _list_separator() -> str:
     # Translators: between the outlets of a ranking line ("1 天河路网点 110.00；2 …").
     return _("; ")
@@ -215,7 +219,7 @@ def summary_message(summary: DaySummary, *, kind: str = DeliveryKind.DAILY) -> M
         if not summary.groups:
             blocks.append(Block([_("No peer group to rank under this unit.")]))
         blocks.append(_red_lines_block(summary))
-        blocks.append(Block([f"[{_('Open the whole bulletin')}]({summary.link})"]))
+        blocks.append(Block([_link(_("Open the whole bulletin"), summary.link)]))
         return Message(title=title, blocks=blocks)
 
 
@@ -231,7 +235,7 @@ def test_message(*, channel_name: str, link: str, now: datetime.datetime) -> Mes
                         f"### {title}",
                         _("BankOps reaches this chat (%(now)s). The daily bulletin will be pushed here.")
                         % {"now": format_datetime(now)},
-                        f"[{_('Open the bulletin')}]({link})",
+                        _link(_("Open the bulletin"), link),
                     ]
                 )
             ],
