@@ -52,7 +52,7 @@ class ChannelForm(forms.ModelForm):
         value = self.cleaned_data["webhook_input"].strip()
         if problem := credentials.env_name_problem(value):
             raise ValidationError(problem)
-        if value and not value.startswith(credentials.FROM_ENV):
+        if value and not credentials.is_env_reference(value):
             if any(character.isspace() for character in value):
                 raise ValidationError(_("A webhook has no spaces: paste the address or the key as it is."))
             if "://" in value and not value.startswith(("https://", "http://")):
@@ -114,6 +114,17 @@ class ChannelAdmin(admin.ModelAdmin):
         (_("E-mail"), {"fields": ("recipients",)}),
     )
     actions = ["send_test_message"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        """A reader who may not change the channel (an auditor) sees the masks, not the empty inputs."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        inputs = {"webhook_input", "secret_input", "clear_secret"}
+        return [
+            (name, {**options, "fields": tuple(field for field in options["fields"] if field not in inputs)})
+            for name, options in fieldsets
+        ]
 
     @admin.display(description=_("webhook"))
     def webhook_hint(self, channel: Channel) -> str:

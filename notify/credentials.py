@@ -9,7 +9,7 @@ A stored value is one of:
   channels readable. A value sealed under another key cannot be opened: the delivery fails and says so,
   and HQ types the secret again.
 - ``env:NAME``: the secret is the environment variable NAME of the process that sends (the worker),
-  for operators who keep secrets out of the database altogether.
+  for operators who keep secrets out of the database altogether (typed as ``env:`` or ``ENV:``).
 - empty: none.
 
 Whoever reads a channel sees `mask()`: ``••••`` and the last four characters, or ``env:NAME``.
@@ -45,13 +45,17 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+def is_env_reference(value: str) -> bool:
+    return value[: len(FROM_ENV)].lower() == FROM_ENV
+
+
 def seal(plain: str) -> str:
     """What to store for a secret typed in: `env:NAME` kept as it is, anything else sealed."""
     plain = plain.strip()
     if not plain:
         return ""
-    if plain.startswith(FROM_ENV):
-        return plain
+    if is_env_reference(plain):
+        return FROM_ENV + plain[len(FROM_ENV) :]
     return SEALED + _fernet().encrypt(plain.encode()).decode()
 
 
@@ -90,6 +94,6 @@ def mask(stored: str) -> str:
 
 def env_name_problem(value: str) -> str | None:
     """Why `env:NAME` names no usable variable name (None when it does, or is not an env reference)."""
-    if value.startswith(FROM_ENV) and not ENV_NAME.match(value.removeprefix(FROM_ENV)):
+    if is_env_reference(value) and not ENV_NAME.match(value[len(FROM_ENV) :]):
         return _("Write env:NAME with NAME in capitals, digits and underscores, e.g. env:WECOM_GZ01_KEY.")
     return None

@@ -149,3 +149,19 @@ def test_deliveries_are_read_only(admin_client, late, robot):
     assert page.status_code == 200 and WECOM_KEY not in page.content.decode()
     assert admin_client.get("/admin/notify/delivery/add/").status_code == 403
     assert admin_client.post(f"/admin/notify/delivery/{delivery.pk}/delete/").status_code == 403
+
+
+def test_an_auditor_reads_a_channel_with_its_masks_and_no_inputs(client, late, robot, auditor):
+    from django.contrib.auth.models import Permission
+
+    auditor.is_staff = True
+    auditor.save()
+    auditor.user_permissions.set(Permission.objects.filter(codename__in=["view_channel", "view_delivery"]))
+    channel = wecom_channel(late["GZ01"], robot)
+    client.force_login(auditor)
+
+    response = client.get(f"/admin/notify/channel/{channel.pk}/change/")
+
+    fields = [field for _name, options in response.context["adminform"].fieldsets for field in options["fields"]]
+    assert "webhook_input" not in fields and "webhook_hint" in fields
+    assert WECOM_KEY not in response.content.decode()

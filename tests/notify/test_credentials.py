@@ -72,3 +72,8 @@ def test_env_names_are_capitals_digits_and_underscores(value):
 def test_a_secret_that_is_no_env_reference_has_no_env_name_problem():
     assert credentials.env_name_problem(KEY) is None
     assert credentials.env_name_problem("env:WECOM_GZ01_KEY") is None
+
+
+def test_an_env_reference_may_be_typed_in_capitals():
+    assert credentials.seal("ENV:WECOM_GZ01_KEY") == "env:WECOM_GZ01_KEY"
+    assert credentials.env_name_problem("ENV:WECOM_GZ01_KEY") is None
