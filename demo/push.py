@@ -19,7 +19,6 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import RollupDay
@@ -68,7 +67,7 @@ def seed_push(*, end: datetime.date) -> str:
             sent_at = _morning_after(day)
             for channel in (hq_group, sub_branch_group):
                 _delivery(channel, day, status=DeliveryStatus.FAILED, detail=str(senders.WEBHOOKS_OFF), at=sent_at)
-            sent = _("Sent to %(recipients)s.") % {"recipients": mail_list.recipients}
+            sent = senders.sent_to(len(mail_list.recipient_list))
             _delivery(mail_list, day, status=DeliveryStatus.SENT, detail=sent, at=sent_at)
         if days:
             tested_at = timezone.make_aware(datetime.datetime.combine(days[0], datetime.time(16, 30)))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from notify import credentials
 from notify.messages import Message
@@ -137,4 +137,9 @@ def _send_email(channel: Channel, message: Message) -> SendResult:
         sent = send_mail(message.title, message.plain_text(), settings.DEFAULT_FROM_EMAIL, recipients)
     except (OSError, ValueError) as error:  # smtplib's errors are OSErrors
         return SendResult(ok=False, detail=_("The mail server refused: %(error)s") % {"error": error})
-    return SendResult(ok=bool(sent), detail=_("Sent to %(recipients)s.") % {"recipients": ", ".join(recipients)})
+    # The count, not the addresses: the record (and the API that reads it) names no one.
+    return SendResult(ok=bool(sent), detail=sent_to(len(recipients)))
+
+
+def sent_to(count: int) -> str:
+    return ngettext("Sent to %(count)d recipient.", "Sent to %(count)d recipients.", count) % {"count": count}

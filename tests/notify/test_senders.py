@@ -188,7 +188,7 @@ def test_e_mail_goes_to_every_recipient_with_the_summary_as_plain_text(late, set
 
     result = senders.send(channel, message_for(channel))
 
-    assert result.ok
+    assert (result.ok, result.detail) == (True, "Sent to 2 recipients.")  # the count: the record names no one
     (sent,) = mail.outbox
     assert sent.subject == "Daily bulletin · Tianhe Sub-branch · 2026-11-15"
     assert sent.to == ["chen.zhiqiang@bank.example.com", "lin.xiaoyan@bank.example.com"]
