@@ -816,7 +816,7 @@ class CreditSplit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fact} → {self.partner.code} {self.share}%"
+        return f"{self.fact} → {self.partner.code} {plain_number(self.share)}%"
 
 
 class CreditSplitRuleQuerySet(models.QuerySet):
@@ -856,7 +856,7 @@ class CreditSplitRule(models.Model):
         help_text=_("The post of the colleague named as partner (the one who referred the customer)."),
     )
     share = models.DecimalField(
-        _("partner's share %"), **SHARE, help_text=_("30 means 30 %; the seller keeps the rest.")
+        _("partner's share %"), **SHARE, help_text=_("30 means 30%; the seller keeps the rest.")
     )
     min_share = models.DecimalField(
         _("lowest share an outlet may set %"), **SHARE, help_text=_("An outlet head adjusts within these limits.")
