@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit, UnitKind
-from kpi.models import AnnotationKind, Metric, ScorecardTemplate
+from kpi.models import SHARE, AnnotationKind, CreditSplitRule, Metric, ScorecardTemplate
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
+from kpi.services.credit import credit_split_adjustment_problems
 from kpi.services.notes import annotation_problems
 from lib.periods import Period
 from lib.periods_forms import PeriodField
@@ -153,4 +154,45 @@ class AnnotationForm(forms.Form):
         for field_name, messages in problems.items():
             for message in messages:
                 self.add_error(field_name if field_name in self.fields else None, message)
+        return cleaned
+
+
+class CreditSplitAdjustmentForm(forms.Form):
+    """An outlet's own share under one standing rule (分润), with the reason. The rules are
+    kpi.services.credit.credit_split_adjustment_problems', shown under their fields."""
+
+    rule = forms.ModelChoiceField(
+        queryset=CreditSplitRule.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": gettext_lazy("This rule is no longer in force; reload the page.")},
+    )
+    share = forms.DecimalField(
+        label=gettext_lazy("Partner's share %"),
+        max_digits=SHARE["max_digits"],
+        decimal_places=SHARE["decimal_places"],
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 8}),
+        error_messages={"invalid": gettext_lazy("Give the partner's share in percent, such as 30 or 32.5.")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=gettext_lazy("Kept with the change, with your name and the time."),
+    )
+
+    def __init__(self, *args, outlet: OrgUnit, rules, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.outlet = outlet
+        self.fields["rule"].queryset = rules
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        rule = cleaned.get("rule")
+        if rule is None or "share" not in cleaned or "reason" not in cleaned:
+            return cleaned
+        problems = credit_split_adjustment_problems(
+            outlet=self.outlet, rule=rule, share=cleaned["share"], reason=cleaned["reason"]
+        )
+        for name, problem in problems.items():
+            self.add_error(name if name in self.fields else None, problem)
         return cleaned

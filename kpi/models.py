@@ -23,10 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Area, OrgUnit, OutletFormat, _localized, code_validator
 from lib.numbers import plain_number
 from lib.periods import FIRST_DAY, LAST_DAY, PERIOD_KINDS, PERIOD_LABELS, BusinessCalendar
-from staff.models import StaffMember
+from staff.models import Post, StaffMember
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
 FRACTION = {"max_digits": 18, "decimal_places": 6}
+# A partner's share of a sale (分润), in percent with four decimals: 30 means 30 %, 33.3333 a third.
+SHARE = {"max_digits": 7, "decimal_places": 4}
 
 
 class Aggregation(models.TextChoices):
@@ -796,7 +798,7 @@ class CreditSplit(models.Model):
 
     fact = models.OneToOneField(Fact, verbose_name=_("fact"), on_delete=models.CASCADE, related_name="credit_split")
     partner = models.ForeignKey(StaffMember, verbose_name=_("shared with"), on_delete=models.PROTECT, related_name="+")
-    share = models.DecimalField(_("partner's share %"), max_digits=5, decimal_places=2)
+    share = models.DecimalField(_("partner's share %"), **SHARE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -815,7 +817,185 @@ class CreditSplit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fact} → {self.partner.code} {self.share}%"
+        return f"{self.fact} → {self.partner.code} {plain_number(self.share)}%"
+
+
+class CreditSplitRuleQuerySet(models.QuerySet):
+    def in_force(self, day: datetime.date) -> CreditSplitRuleQuerySet:
+        """Active rules whose dates hold `day` (from ≤ day, and to empty or ≥ day)."""
+        return self.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=day), active=True, effective_from__lte=day
+        )
+
+
+class CreditSplitRule(models.Model):
+    """A standing 分润 rule set by HQ: a sale of `metric` by a holder of `owner_post` shared with a
+    holder of `partner_post` gives the partner `share` percent (理财 70/30: the wealth manager keeps 70,
+    the referring teller gets 30). An outlet head may move the share between `min_share` and
+    `max_share` for their outlet (CreditSplitAdjustment). kpi.services.credit.share_for reads them."""
+
+    metric = models.ForeignKey(
+        Metric,
+        verbose_name=_("metric"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"aggregation": Aggregation.SUM, "level__in": [Level.STAFF, Level.BOTH]},
+        help_text=_("A flow measured per staff member (a sale, a sign-up)."),
+    )
+    owner_post = models.ForeignKey(
+        Post,
+        verbose_name=_("seller's post"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The post of the staff member whose fact it is (the one who made the sale)."),
+    )
+    partner_post = models.ForeignKey(
+        Post,
+        verbose_name=_("partner's post"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The post of the colleague named as partner (the one who referred the customer)."),
+    )
+    share = models.DecimalField(
+        _("partner's share %"), **SHARE, help_text=_("30 means 30%; the seller keeps the rest.")
+    )
+    min_share = models.DecimalField(
+        _("lowest share an outlet may set %"), **SHARE, help_text=_("An outlet head adjusts within these limits.")
+    )
+    max_share = models.DecimalField(_("highest share an outlet may set %"), **SHARE)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True, help_text=_("Empty: still in force."))
+    active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CreditSplitRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit sharing rule")
+        verbose_name_plural = _("credit sharing rules")
+        ordering = [
+            "metric__sort_order",
+            "metric__code",
+            "owner_post__sort_order",
+            "partner_post__sort_order",
+            "-effective_from",
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "owner_post", "partner_post", "effective_from"], name="credit_split_rule_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_share__gt=0)
+                & Q(min_share__lte=models.F("share"))
+                & Q(share__lte=models.F("max_share"))
+                & Q(max_share__lt=100),
+                name="credit_split_rule_shares_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="credit_split_rule_to_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric.code} {self.owner_post.code}/{self.partner_post.code} {plain_number(self.share)}%"
+
+    def clamped(self, share: Decimal) -> Decimal:
+        """`share` held inside this rule's limits (an outlet's adjustment after HQ narrowed them)."""
+        return min(max(share, self.min_share), self.max_share)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.metric_id and not (self.metric.aggregation == Aggregation.SUM and self.metric.for_staff):
+            errors["metric"] = _("Only a flow measured per staff member (a sum metric of staff level) is shared.")
+        shares = (self.min_share, self.share, self.max_share)
+        if None not in shares and not 0 < self.min_share <= self.share <= self.max_share < 100:
+            errors["share"] = _(
+                "The shares must be above 0 and below 100, with lowest ≤ share ≤ highest (for example 20 ≤ 30 ≤ 40)."
+            )
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = _("The end date is before the start date.")
+        if not errors and self.active and self.metric_id and self.owner_post_id and self.partner_post_id:
+            overlapping = CreditSplitRule.objects.filter(
+                metric_id=self.metric_id,
+                owner_post_id=self.owner_post_id,
+                partner_post_id=self.partner_post_id,
+                active=True,
+            ).exclude(pk=self.pk)
+            if self.effective_to:
+                overlapping = overlapping.filter(effective_from__lte=self.effective_to)
+            overlapping = overlapping.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+            if other := overlapping.first():
+                errors["effective_from"] = _(
+                    "Another active rule for the same metric and posts is in force on some of these days "
+                    "(from %(start)s); end it first or choose other dates."
+                ) % {"start": other.effective_from}
+        if errors:
+            raise ValidationError(errors)
+
+
+class CreditSplitAdjustment(models.Model):
+    """An outlet's own share under a standing rule, set by its head within the rule's limits. One per
+    outlet and rule; every change is kept in CreditSplitAdjustmentChange."""
+
+    outlet = models.ForeignKey(OrgUnit, verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(
+        CreditSplitRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    share = models.DecimalField(_("partner's share %"), **SHARE)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("outlet's credit split")
+        verbose_name_plural = _("outlets' credit splits")
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "rule"], name="credit_split_adjustment_once"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lt=100), name="credit_split_adjustment_share_between"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet.code} · {self.rule} → {plain_number(self.share)}%"
+
+
+class CreditSplitAdjustmentChange(models.Model):
+    """The audit of an outlet's adjustment: who moved the share, when, from what to what, and why.
+    `old_share` empty: the outlet followed the rule before; `new_share` empty: back to the rule."""
+
+    outlet = models.ForeignKey(OrgUnit, verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(CreditSplitRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="+")
+    old_share = models.DecimalField(_("old share %"), null=True, blank=True, **SHARE)
+    new_share = models.DecimalField(_("new share %"), null=True, blank=True, **SHARE)
+    reason = models.CharField(_("reason"), max_length=200)
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("credit split change")
+        verbose_name_plural = _("credit split changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        old = "—" if self.old_share is None else plain_number(self.old_share)
+        new = "—" if self.new_share is None else plain_number(self.new_share)
+        return f"{self.outlet.code} · {self.rule} {old} → {new}"
 
 
 class Contest(models.Model):

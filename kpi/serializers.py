@@ -478,6 +478,14 @@ class FactInSerializer(serializers.Serializer):
         "digits, an optional leading minus, thousands commas and a decimal point; no exponent (1E3), no NaN. At "
         "most 4 decimal places; whole for counts (户 笔 人 件). Negative only for 万元 flows (reversals).",
     )
+    partner = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="Optional (分润): the staff code of a colleague at the same outlet who shares this staff "
+        "member's sale (a sum metric). The partner's share is HQ's standing rule for the two people's posts "
+        "that day (with the outlet's adjustment); a pair no rule covers is refused. A fact already shared "
+        "with the same partner keeps its share; null or absent leaves the fact's split as it is.",
+    )
 
 
 class FactBatchSerializer(serializers.Serializer):
@@ -490,7 +498,7 @@ class FactBatchSerializer(serializers.Serializer):
 class FactBatchResultSerializer(serializers.Serializer):
     batch = serializers.IntegerField(help_text="Id of the recorded ingest batch.")
     created = serializers.IntegerField(help_text="Facts that did not exist yet.")
-    updated = serializers.IntegerField(help_text="Facts whose value changed.")
+    updated = serializers.IntegerField(help_text="Facts whose value (or credit split) changed.")
     unchanged = serializers.IntegerField(help_text="Facts sent again with the same value.")
 
 

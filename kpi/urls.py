@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kpi.views import bulletin, contests, history, notes, overview, scorecards
+from kpi.views import bulletin, contests, credit, history, notes, overview, scorecards
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 app_name = "kpi"
@@ -25,4 +25,5 @@ urlpatterns = [
     path("bulletin/", bulletin.bulletin, name="bulletin"),
     path("units/<code:code>/notes/", notes.unit_notes, name="unit_notes"),
     path("units/<code:code>/notes/<int:note_id>/delete/", notes.unit_note_delete, name="unit_note_delete"),
+    path("units/<code:code>/credit-splits/", credit.unit_credit_splits, name="unit_credit_splits"),
 ]

@@ -317,6 +317,13 @@ class Scope:
             return True
         return self.role == Role.UNIT_MANAGER and (unit is None or self.can_see_unit(unit))
 
+    def may_adjust_credit_split(self, unit: OrgUnit) -> bool:
+        """Moving an outlet's credit split (分润) within the limits HQ set on a standing rule (kpi's
+        CreditSplitAdjustment, audited): HQ anywhere, a unit manager for the outlets of their subtree,
+        an outlet head for their own outlet. Not auditors, staff or tokens: a split is a person's call,
+        with a reason."""
+        return self.may_follow_up(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -456,6 +463,7 @@ class Menu:
     overview: bool = False  # HQ, auditors and unit managers start the day on an overview
     own_pages: bool = False  # their own scorecard and customers: anyone with a role
     network_pages: bool = False  # contests, the bulletin, alerts, target plans: everyone but a staff member
+    credit_splits: bool = False  # their unit's credit splits (分润): outlet heads and unit managers
 
 
 def menu_for(user: User) -> Menu:
@@ -467,6 +475,7 @@ def menu_for(user: User) -> Menu:
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
         network_pages=bool(user.role) and user.role != Role.STAFF,
+        credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
     )
 
 

@@ -6,9 +6,10 @@ from functools import partial
 
 import django_filters
 import django_filters.rest_framework
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,7 +38,7 @@ MAX_ERRORS = 1000
 NUL = "\x00"
 NO_NUL = "must not contain a NUL character (\\u0000)"
 
-_FACT_FIELDS = frozenset(FACT_COLUMNS)
+_FACT_FIELDS = frozenset(column.name for column in FACT_COLUMNS.declared)
 _BATCH_FIELDS = frozenset({"facts", "label"})
 
 
@@ -97,7 +98,13 @@ def _fact_rows(body) -> tuple[list[CsvRow], str, list[dict]]:
         values = {}
         for name, value in fact.items():
             if name not in _FACT_FIELDS:
-                errors.append(_error(index, name, "unknown field (a fact has date, unit, staff, metric and value)"))
+                errors.append(
+                    _error(
+                        index,
+                        name,
+                        "unknown field (a fact has date, unit, staff, metric, value and optionally partner)",
+                    )
+                )
             elif value is None:
                 values[name] = ""
             elif isinstance(value, str) and NUL in value:
@@ -153,11 +160,34 @@ class FactOutSerializer(serializers.ModelSerializer):
     )
     metric = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Metric code.")
     batch = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The ingest batch.")
+    partner = serializers.SerializerMethodField(
+        help_text="分润: the staff code of the colleague who shares it, or null."
+    )
+    partner_share = serializers.SerializerMethodField(
+        help_text="分润: the partner's share in percent (30.0000 means 30 %), or null; the staff member keeps the rest."
+    )
 
     class Meta:
         model = Fact
-        fields = ["id", "date", "unit", "staff", "metric", "value", "batch", "updated_at"]
+        fields = ["id", "date", "unit", "staff", "metric", "value", "partner", "partner_share", "batch", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_partner(self, fact: Fact) -> str | None:
+        split = _split_of(fact)
+        return None if split is None else split.partner.code
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_partner_share(self, fact: Fact) -> str | None:
+        split = _split_of(fact)
+        return None if split is None else f"{split.share:.4f}"
+
+
+def _split_of(fact: Fact):
+    try:
+        return fact.credit_split
+    except ObjectDoesNotExist:
+        return None
 
 
 class FactFilter(ScopedFilterMethods, django_filters.FilterSet):
@@ -213,6 +243,8 @@ class FactIngestView(ScopedViewMixin, generics.ListAPIView):
                             "staff": "S1001",
                             "metric": "mobile_banking_signups",
                             "value": "3.0000",
+                            "partner": None,
+                            "partner_share": None,
                             "batch": 42,
                             "updated_at": "2026-11-25T01:12:09.125000+08:00",
                         },
@@ -234,7 +266,7 @@ class FactIngestView(ScopedViewMixin, generics.ListAPIView):
         visible = Q(unit__in=scope.units())
         if scope.staff_id is not None:
             visible |= Q(staff_id=scope.staff_id)
-        return Fact.objects.filter(visible).select_related("unit", "staff", "metric")
+        return Fact.objects.filter(visible).select_related("unit", "staff", "metric", "credit_split__partner")
 
     @extend_schema(
         operation_id="facts_ingest",
@@ -247,7 +279,9 @@ class FactIngestView(ScopedViewMixin, generics.ListAPIView):
             "metrics (sum, last), and a staff fact needs the staff member assigned to that outlet on that "
             f"date. At most {MAX_FACTS_PER_REQUEST} facts per request. A token needs the `ingest` scope and "
             "reaches only the units of its subtree (others are reported as unknown); a logged-in user must "
-            "be an HQ administrator. The rollup is queued when the batch has been written."
+            "be an HQ administrator. A staff fact of a flow may name a `partner` (分润): the colleague's share "
+            "comes from HQ's standing rule for the two people's posts, and a pair no rule covers is refused. "
+            "The rollup is queued when the batch has been written."
         ),
         request=FactBatchSerializer,
         examples=[

@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
-from kpi.models import Aggregation, Fact, IngestBatch, Level, Metric, MetricUnit, MonthClose
+from kpi.models import Aggregation, CreditSplit, Fact, IngestBatch, Level, Metric, MetricUnit, MonthClose
+from kpi.services.credit import ShareQuestion, shares_for
 from kpi.services.rollup import days_mark_stale
 from kpi.tasks import rollup_pending
 from lib import bulk
@@ -41,6 +42,9 @@ FACT_COLUMNS = Columns(
     Column("staff"),
     Column("metric", required="a metric code"),
     Column("value", decimal, required=True),
+    # 分润: the colleague who shares a staff member's sale, by staff code; the share is the standing rule's
+    # (kpi.services.credit.shares_for). Optional: a file without it leaves the facts' splits as they are.
+    Column("partner", optional=True),
 )
 
 DECIMAL_PLACES = 4
@@ -96,6 +100,12 @@ def facts_ingest(
       a 万元 flow (a `sum` metric in 万元: a reversed sale or disbursement); counts (户 笔 人 件), minutes,
       percentages and every balance (`last`) must be ≥ 0; counts are whole.
     - the same (date, unit, staff, metric) may appear only once in a batch.
+    - a partner (分润, the optional `partner` column: a staff code) shares a staff member's fact of a
+      flow (`sum`) with a colleague assigned to the same outlet that day; the share is the one HQ's
+      standing rule for the two people's posts gives (with the outlet's adjustment): a row whose pair
+      of posts no rule covers is refused. A fact already shared with the same partner keeps the share
+      it was given (sending it again changes nothing); an empty or absent partner leaves a fact's
+      split as it is (HQ removes one in the admin).
     - a fact that would create or change a stored fact of a closed month (月结) is refused, naming the
       close: that month's scorecards are frozen, so a late fact would only move the periods after it.
       Sending a closed month's facts again unchanged is not refused. (Checked while writing, below.)
@@ -109,7 +119,8 @@ def facts_ingest(
        value left unchanged (sending the same batch twice changes nothing).
     3. If a new or changed fact falls in a closed month, raise ImportRejected (nothing is written).
        Record the IngestBatch with its counts, then insert the new facts and update the changed ones in
-       bulk (COPY on PostgreSQL, see _write_facts).
+       bulk (COPY on PostgreSQL, see _write_facts), then set the new or changed credit splits (a fact
+       whose only change is its split counts as updated).
     4. If anything changed, mark every published day from the earliest changed date stale and queue
        `rollup_pending` once the transaction has committed.
     """
@@ -127,7 +138,7 @@ def facts_ingest(
     last_day = timezone.localdate() + datetime.timedelta(days=ahead)
     latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
     metrics = _metrics()
-    staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows})
+    staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows} | {row["partner"] for row in rows})
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
     postings: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
     visible: set[int] = set()
@@ -145,12 +156,15 @@ def facts_ingest(
     # -- checks, row by row, in memory -------------------------------------------------------------
     parsed: dict[tuple, Decimal] = {}
     lines: dict[tuple, int] = {}
+    # key → (partner pk, line, what the sale is, in words): the rows that name a partner.
+    partners: dict[tuple, tuple[int, int, str]] = {}
     for row in FACT_COLUMNS.parse(
         rows,
         check,
         unit=known(units, "unit '{}' is not known"),
         staff=known(staff_pks, "staff member '{}' is not known"),
         metric=known(metrics, "metric '{}' is not known"),
+        partner=known(staff_pks, "staff member '{}' is not known"),
     ):
         day, staff_pk, metric, value = row["date"], row["staff"], row["metric"], row["value"]
         unit_code, staff_code, metric_code = row.text("unit"), row.text("staff"), row.text("metric")
@@ -192,6 +206,10 @@ def facts_ingest(
         ):
             row.problem("staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
 
+        partner_pk, partner_code = row["partner"], row.text("partner")
+        if partner_code:
+            _check_partner(row, metric, staff_pk, unit_pk, day, postings)
+
         if value is not None:
             value = _check_value(row, value, metric)
 
@@ -203,6 +221,10 @@ def facts_ingest(
             continue
         parsed[key] = value
         lines[key] = row.line
+        if partner_pk is not None and row.ok:
+            sale = f"'{metric_code}' sold by '{staff_code}' with '{partner_code}' at {unit_code} on {day}"
+            partners[key] = (partner_pk, row.line, sale)
+    shares = _partner_shares(partners, check)
     check.raise_if_any()
 
     # -- 2.–4. write --------------------------------------------------------------------------------
@@ -210,14 +232,19 @@ def facts_ingest(
     with transaction.atomic():
         _lock_ingest()
         existing = _existing_facts(parsed)
+        split_changes = _split_changes(shares, existing)
         to_create: list[tuple] = []
         to_update: list[tuple[int, Decimal]] = []
-        unchanged = 0
+        unchanged = split_only = 0
         changed_days: set[datetime.date] = set()
         for key, value in parsed.items():
             found = existing.get(key)
             if found is not None and found[1] == value:
-                unchanged += 1
+                if key in split_changes:
+                    split_only += 1
+                    changed_days.add(key[0])
+                else:
+                    unchanged += 1
                 continue
             changed_days.add(key[0])
             if found is None:
@@ -225,7 +252,13 @@ def facts_ingest(
             else:
                 to_update.append((found[0], value))
         if changed_days:
-            _refuse_closed_months(parsed, existing, lines, units_by_pk={pk: code for code, (pk, *_) in units.items()})
+            _refuse_closed_months(
+                parsed,
+                existing,
+                lines,
+                units_by_pk={pk: code for code, (pk, *_) in units.items()},
+                split_changed=split_changes.keys(),
+            )
         batch = IngestBatch.objects.create(
             source=source,
             label=label[:200],
@@ -233,12 +266,14 @@ def facts_ingest(
             token_name=token.name if token is not None else "",
             rows=len(rows),
             created=len(to_create),
-            updated=len(to_update),
+            updated=len(to_update) + split_only,
             unchanged=unchanged,
             first_date=days[0] if days else None,
             last_date=days[-1] if days else None,
         )
         _write_facts(to_create, to_update, batch=batch)
+        if split_changes:
+            _write_splits(split_changes, created_by=created_by if getattr(created_by, "pk", None) else None)
         if changed_days:
             days_mark_stale(dates=changed_days)
             # robust: the facts are in; if the broker is down the scheduled rollup still picks them up.
@@ -325,10 +360,16 @@ def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decima
 
 
 def _refuse_closed_months(
-    parsed: dict[tuple, Decimal], existing: dict[tuple, tuple[int, Decimal]], lines: dict[tuple, int], *, units_by_pk
+    parsed: dict[tuple, Decimal],
+    existing: dict[tuple, tuple[int, Decimal]],
+    lines: dict[tuple, int],
+    *,
+    units_by_pk,
+    split_changed=(),
 ) -> None:
-    """ImportRejected if a new or changed fact falls in a closed month: one problem per such fact,
-    naming the close (who and when). Run inside the ingest's transaction, before anything is written."""
+    """ImportRejected if a new or changed fact (or a fact whose credit split changes: it moves the
+    figures of two people) falls in a closed month: one problem per such fact, naming the close (who
+    and when). Run inside the ingest's transaction, before anything is written."""
     closed = MonthClose.objects.closed().values_list("month", "changed_at", "changed_by__username")
     closes = {month: (changed_at, by) for month, changed_at, by in closed}
     if not closes:
@@ -337,7 +378,7 @@ def _refuse_closed_months(
     for key, value in parsed.items():
         day = key[0]
         close = closes.get(day.replace(day=1))
-        if close is None or (key in existing and existing[key][1] == value):
+        if close is None or (key in existing and existing[key][1] == value and key not in split_changed):
             continue
         changed_at, by = close
         who = f" by {by}" if by else ""
@@ -352,6 +393,85 @@ def _refuse_closed_months(
         )
     if problems:
         raise ImportRejected(sorted(problems, key=lambda problem: problem.line or 0))
+
+
+def _check_partner(row: Row, metric, staff_pk, unit_pk, day, postings: dict) -> None:
+    """The rules of a row's partner (分润) that its own cells answer; whether a standing rule covers the
+    pair is asked of all the rows at once (_partner_shares)."""
+    partner_pk, partner_code = row["partner"], row.text("partner")
+    if not row.text("staff"):
+        row.problem("partner", "a partner shares a staff member's sale: give the staff member who made it in 'staff'")
+    elif metric is not None and metric.aggregation != Aggregation.SUM:
+        row.problem(
+            "partner",
+            f"'{metric.code}' is a balance ({metric.aggregation}); only a flow (sum: a sale, a sign-up) is shared",
+        )
+    elif partner_pk is not None and partner_pk == staff_pk:
+        row.problem("partner", f"'{partner_code}' is the fact's own staff member; name the colleague who shares it")
+    elif (
+        partner_pk is not None
+        and unit_pk is not None
+        and day is not None
+        and not _assigned(postings, partner_pk, unit_pk, day)
+    ):
+        row.problem(
+            "partner",
+            f"staff member '{partner_code}' is not assigned to {row.text('unit')} on {day}; a sale is shared with "
+            "a colleague at the same outlet",
+        )
+
+
+def _partner_shares(partners: dict[tuple, tuple[int, int, str]], check: Checker) -> dict[tuple, tuple[int, Decimal]]:
+    """key → (partner pk, share) of the rows naming a partner, by the standing rules (one bulk question);
+    a row no rule covers is a problem on its `partner` cell."""
+    questions = {
+        key: ShareQuestion(metric_id=key[3], owner_id=key[2], partner_id=partner_pk, unit_id=key[1], on=key[0])
+        for key, (partner_pk, _line, _sale) in partners.items()
+    }
+    answers = shares_for(questions.values()) if questions else {}
+    shares = {}
+    for key, question in questions.items():
+        partner_pk, line, sale = partners[key]
+        if (share := answers[question]) is None:
+            check.add(
+                line,
+                "partner",
+                f"no credit sharing rule applies to {sale}: HQ's rules (分润) pair the posts the two hold at the "
+                "outlet that day, and none pairs theirs for this metric",
+            )
+        else:
+            shares[key] = (partner_pk, share)
+    return shares
+
+
+def _split_changes(
+    shares: dict[tuple, tuple[int, Decimal]], existing: dict[tuple, tuple[int, Decimal]]
+) -> dict[tuple, tuple[int, Decimal]]:
+    """The splits to set: those of new facts, and of stored facts not yet shared with that partner. A
+    fact already shared with the same partner keeps the share it was given (one query per 5,000)."""
+    stored_pks = [existing[key][0] for key in shares if key in existing]
+    current: dict[int, int] = {}
+    for part in chunked(stored_pks):
+        current.update(CreditSplit.objects.filter(fact_id__in=part).values_list("fact_id", "partner_id"))
+    return {
+        key: (partner_pk, share)
+        for key, (partner_pk, share) in shares.items()
+        if key not in existing or current.get(existing[key][0]) != partner_pk
+    }
+
+
+def _write_splits(split_changes: dict[tuple, tuple[int, Decimal]], *, created_by) -> None:
+    """Replace the credit splits of these facts (written just before, so every key has a fact)."""
+    fact_pks = {key: pk for key, (pk, _value) in _existing_facts(dict.fromkeys(split_changes)).items()}
+    for part in chunked(fact_pks.values()):
+        CreditSplit.objects.filter(fact_id__in=part).delete()
+    CreditSplit.objects.bulk_create(
+        [
+            CreditSplit(fact_id=fact_pks[key], partner_id=partner_pk, share=share, created_by=created_by)
+            for key, (partner_pk, share) in split_changes.items()
+        ],
+        batch_size=WRITE_BATCH_SIZE,
+    )
 
 
 def _assigned(postings: dict, staff_pk: int, unit_pk: int, day: datetime.date) -> bool:

@@ -73,6 +73,7 @@ from kpi.models import (
 )
 from kpi.retention import keeps_scorecards
 from kpi.services import scoring
+from kpi.services.credit import split_exactly
 from kpi.signals import day_published
 from lib import bulk
 from lib.jobs import heartbeat, record_on_fresh_connection
@@ -222,19 +223,18 @@ def _facts_frame(queryset) -> pd.DataFrame:
 
 def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
     """A shared staff fact (CreditSplit) counts share % for the partner at the same unit and the rest
-    for its own staff member, in exact ten-thousandths: the partner's part is rounded half away from
-    zero (so a reversed sale cancels the sale), the owner keeps the remainder, and the two add up to
-    the fact. A partner with a fact of their own on the same day, unit and metric gets one row."""
+    for its own staff member, in exact ten-thousandths by split_exactly: the partner's part is rounded
+    half away from zero (so a reversed sale cancels the sale), the owner keeps the remainder, and the
+    two add up to the fact. A partner with a fact of their own on the same day, unit and metric gets one row."""
     shared = frame["partner_id"].notna().to_numpy()
     plain = frame.drop(columns=["value", "partner_id", "share"])
     if not shared.any():
         return plain
-    whole = 100 * 100  # 100 %, in hundredths of a percent (a share has two decimals)
-    parts = []
-    for fact, share in zip(plain.loc[shared, "fact"], frame.loc[shared, "share"], strict=True):
-        numerator = int(fact) * int(share * 100)
-        magnitude = (abs(numerator) + whole // 2) // whole
-        parts.append(magnitude if numerator >= 0 else -magnitude)
+    # The one rounding rule of a split (kpi.services.credit.split_exactly), on the fact's Decimal value.
+    parts = [
+        int(split_exactly(value, share)[1] * SCALE)
+        for value, share in zip(frame.loc[shared, "value"], frame.loc[shared, "share"], strict=True)
+    ]
     partner_part = pd.array(parts, dtype="Int64")
     partners = plain[shared].assign(staff_id=frame.loc[shared, "partner_id"].astype("int64").to_numpy())
     partners["fact"] = partner_part

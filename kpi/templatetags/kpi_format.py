@@ -317,3 +317,11 @@ def kpi_rate(fraction) -> str:
     if number is None:
         return MISSING
     return f"{format_number(number * 100, 1, signed=True)}%"
+
+
+@register.filter
+def kpi_share(percent) -> str:
+    """A credit split's share (分润), already in percent (30 means 30 %), without trailing zeros:
+    30.0000 → "30%", 33.3333 → "33.3333%"; "—" for none."""
+    number = _decimal(percent)
+    return MISSING if number is None else f"{_shortest(number)}%"

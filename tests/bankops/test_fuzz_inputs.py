@@ -258,6 +258,7 @@ def test_no_path_value_makes_a_delete_answer_a_5xx(api):
 PLAUSIBLE = {
     "unit": "GZ0101",
     "staff": "",
+    "partner": "",  # a fact's 分润 partner: none, so the plausible body is an outlet's own fact
     "metric": "customers_served",
     "period": "2026-11",
     "date": "2026-11-15",

@@ -59,6 +59,7 @@ from kpi.models import (
     Annotation,
     CalendarDay,
     CreditSplit,
+    CreditSplitRule,
     Fact,
     IngestBatch,
     LineKind,
@@ -68,8 +69,10 @@ from kpi.models import (
     TargetChange,
     TemplateLine,
 )
+from kpi.services.credit import credit_split_adjust
 from kpi.services.targets import target_set
 from lib.periods import parse_period
+from staff.access import scope_for_user
 from staff.models import User
 from staff.services import api_token_create
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
@@ -113,6 +116,7 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "kpi:contest_detail": [{"contest_id": world["contest"].pk}],
         "kpi:benchmark": [{"code": "GZ0101"}],
         "kpi:unit_notes": [{"code": "GZ0101"}, {"code": "GZ01"}],
+        "kpi:unit_credit_splits": [{"code": "GZ0101"}, {"code": "GZ01"}],
         "customers:unit_customers": [{"code": "GZ0101"}],
         "alerts:alert_detail": [{"alert_id": world["alert"].pk}],
         "alerts:review_detail": [{"review_id": world["review"].pk}],
@@ -201,6 +205,16 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     he_jing = StaffMemberFactory(code="S1002", name="何静")
     AssignmentFactory(staff=he_jing, post="lobby_manager", unit=network["GZ0101"])
     CreditSplit.objects.create(fact=signups, partner=he_jing, share=Decimal("30"), created_by=hq_admin)
+    # HQ's standing 分润 rule (手机银行: teller 80, referring lobby manager 20) and the outlet's 25 %.
+    signup_rule = CreditSplitRule.objects.create(
+        metric=ranking_data.metric("mobile_banking_signups"), owner_post=post("teller"),
+        partner_post=post("lobby_manager"), share=Decimal(20), min_share=Decimal(10),
+        max_share=Decimal(30), effective_from=datetime.date(2026, 1, 1), note="大堂转介",
+    )  # fmt: skip
+    credit_split_adjust(
+        scope=scope_for_user(outlet_head), outlet=network["GZ0101"], rule=signup_rule, share=Decimal(25),
+        reason="网点转介激励方案", changed_by=outlet_head,
+    )  # fmt: skip
     ranking_data.roll(ranking_data.PREVIOUS, DAY)
 
     network["GZ0101"].is_benchmark = True

@@ -25,7 +25,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
-from kpi.models import Contest, Fact, Metric, Target
+from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
 from plans.models import Plan, TargetAcknowledgement
 from staff.models import StaffMember
@@ -56,6 +56,7 @@ PAGES = {
     "kpi:benchmark": "/benchmarks/GZ0101/",
     "kpi:bulletin": "/bulletin/",
     "kpi:unit_notes": "/units/GZ0101/notes/",
+    "kpi:unit_credit_splits": "/units/GZ0101/credit-splits/",
     "customers:my_customers": "/customers/",
     "customers:unit_customers": "/units/GZ0101/customers/?month=2026-10",
     "alerts:alert_list": "/alerts/",
@@ -160,6 +161,27 @@ def everything(signups, tiered, network):
     WeeklyReviewFactory(unit=outlet)
     MeasureFactory(plan=ImprovementPlanFactory(unit=outlet))
     target_plan(network)
+    credit_rules(outlet)
+
+
+def credit_rules(outlet) -> None:
+    """HQ's 理财 70/30 rule between the wealth manager and the referring teller, which the outlet moved
+    to 35 % (the credit splits page: a rule card with its form and a line of the audit)."""
+    from kpi.services.credit import credit_split_adjust
+    from staff.access import Scope
+    from staff.models import Post
+
+    rule = CreditSplitRule.objects.create(
+        metric=Metric.objects.get(code="wealth_sales"),
+        owner_post=Post.objects.get(code="wealth_manager"),
+        partner_post=Post.objects.get(code="teller"),
+        share=Decimal(30),
+        min_share=Decimal(20),
+        max_share=Decimal(40),
+        effective_from=datetime.date(2026, 1, 1),
+    )
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    credit_split_adjust(scope=hq, outlet=outlet, rule=rule, share=Decimal(35), reason="网点理财营销方案 2026-11")
 
 
 def target_plan(network) -> None:

@@ -323,7 +323,13 @@ def test_a_body_that_is_not_json_is_answered_in_the_error_format(teller, network
         ),
         (
             {"facts": [{"date": "2026-11-24", "unit": "GZ0101", "metric": "customers_served", "value": 1, "qty": 1}]},
-            [{"row": 0, "field": "qty", "message": "unknown field (a fact has date, unit, staff, metric and value)"}],
+            [
+                {
+                    "row": 0,
+                    "field": "qty",
+                    "message": "unknown field (a fact has date, unit, staff, metric, value and optionally partner)",
+                }
+            ],
         ),
         (
             {"facts": [{"date": 20261124, "unit": "GZ0101", "metric": "customers_served", "value": True}]},

@@ -72,8 +72,8 @@ class TestValidation:
         with pytest.raises(ValidationError, match="LI is not assigned to GZ0101 on 2025-12-31"):
             credit_split_set(fact=old, partner=people["LI"], share=Decimal(30))
 
-    @pytest.mark.parametrize("share", ["0", "100", "-5", "100.5", "33.333"])
-    def test_the_share_is_a_percentage_between_0_and_100_with_two_decimals(self, network, people, share):
+    @pytest.mark.parametrize("share", ["0", "100", "-5", "100.5", "33.33333"])
+    def test_the_share_is_a_percentage_between_0_and_100_with_four_decimals(self, network, people, share):
         fact = sale(network, people["WANG"], 1000)
         with pytest.raises(ValidationError) as refused:
             credit_split_set(fact=fact, partner=people["LI"], share=Decimal(share))

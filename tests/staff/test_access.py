@@ -447,12 +447,41 @@ def test_each_persona_reads_the_push_deliveries_as_the_table_says(persona, scope
     answers = {column: _ask(scope, column, network) for column in DELIVERY_COLUMNS}
 
     assert answers == dict(zip(DELIVERY_COLUMNS, DELIVERY_PERMISSIONS[persona], strict=True))
+# Credit sharing (分润), a table of its own: may_adjust_credit_split of GZ0101 (the outlet head's outlet),
+# GZ0102 (another outlet of the unit manager's GZ01) and SZ0101 (another branch's).
+CREDIT_COLUMNS = (
+    "may_adjust_credit_split GZ0101",
+    "may_adjust_credit_split GZ0102",
+    "may_adjust_credit_split SZ0101",
+)
+#                           csO  csG  csS
+CREDIT_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y),
+    "superuser":           (Y,   Y,   Y),
+    "auditor":             (N,   N,   N),
+    "unit_manager":        (Y,   Y,   N),
+    "outlet_head":         (Y,   N,   N),
+    "teller":              (N,   N,   N),
+    "outsider":            (N,   N,   N),
+    "token read":          (N,   N,   N),
+    "token read,personal": (N,   N,   N),
+    # A split is a person's call with a reason: no token adjusts one, whatever its scopes.
+    "token ingest":        (N,   N,   N),
+    "token read,admin":    (N,   N,   N),
+
+
+@pytest.mark.parametrize("persona", CREDIT_PERMISSIONS)
+def test_each_persona_adjusts_credit_splits_as_the_credit_table_says(persona, scope_of, network):
+
+    answers = {column: _ask(scope, column, network) for column in CREDIT_COLUMNS}
+
+    assert answers == dict(zip(CREDIT_COLUMNS, CREDIT_PERMISSIONS[persona], strict=True))
 
 
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
-    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS)}
+    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS)}
 
 
 def test_a_deactivated_hq_admin_may_do_nothing(hq_admin, network):
@@ -644,19 +673,22 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages",
+    "persona, overview, own_pages, network_pages, credit_splits",
     [
-        ("hq_admin", True, True, True),
-        ("auditor", True, True, True),
-        ("unit_manager", True, True, True),
-        ("outlet_head", False, True, True),
-        ("teller", False, True, False),
-        ("outsider", False, False, False),
+        # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's.
+        ("hq_admin", True, True, True, False),
+        ("auditor", True, True, True, False),
+        ("unit_manager", True, True, True, True),
+        ("outlet_head", False, True, True, True),
+        ("teller", False, True, False, False),
+        ("outsider", False, False, False, False),
     ],
 )
-def test_the_menu_shows_each_persona_the_pages_it_opens(persona, overview, own_pages, network_pages, request, network):
-    assert menu_for(request.getfixturevalue(persona)) == Menu(overview, own_pages, network_pages)
+def test_the_menu_shows_each_persona_the_pages_it_opens(
+    persona, overview, own_pages, network_pages, credit_splits, request, network
+):
+    assert menu_for(request.getfixturevalue(persona)) == Menu(overview, own_pages, network_pages, credit_splits)
 
 
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
-    assert menu_for(UserFactory(username="root", is_superuser=True, is_staff=True)) == Menu(True, True, True)
+    assert menu_for(UserFactory(username="root", is_superuser=True, is_staff=True)) == Menu(True, True, True, False)

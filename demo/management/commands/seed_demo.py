@@ -15,6 +15,7 @@ from alerts.services.catch_up import alerts_evaluate_recorded
 from alerts.services.reviews import weekly_reviews_create
 from demo import activity as demo_activity
 from demo import calendar as demo_calendar
+from demo import credit as demo_credit
 from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
@@ -163,6 +164,8 @@ class Command(BaseCommand):
         calendar = demo_calendar.seed_calendar()
         customers: list[demo_customers.SeededCustomers] = []
 
+        credit: list[demo_credit.SeededCredit] = []
+
         def tier_customers(window, premium) -> None:
             # After the facts and before the rollup, in the same transaction: the tiering writes tier
             # counts on each month's last day, which the rollup must see; its premium customers are those
@@ -170,6 +173,10 @@ class Command(BaseCommand):
             customers.append(
                 demo_customers.seed_customers(seed=options["seed"], end=window.end, bar=self.progress.bar, book=premium)
             )
+            # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
+            with self.progress.bar("credit sharing", 1, "step") as advance:
+                credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
+                advance(1)
 
         facts = activity = None
         if not options["no_facts"]:
@@ -207,6 +214,8 @@ class Command(BaseCommand):
             self.stdout.write(str(facts))
         for seeded_customers in customers:
             self.stdout.write(str(seeded_customers))
+        for seeded_credit in credit:
+            self.stdout.write(str(seeded_credit))
         if year_plan:
             self.stdout.write(year_plan)
         if push:

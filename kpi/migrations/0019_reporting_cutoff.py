@@ -12,7 +12,7 @@ def cutoff_create(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpi', '0016_comparisons'),
+        ('kpi', '0018_credit_split_rule_share_help_text'),
     ]
 
     operations = [
