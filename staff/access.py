@@ -327,6 +327,14 @@ class Scope:
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
+    def may_read_deliveries(self) -> bool:
+        """The push's delivery records (notify: what was sent to which chat, what failed and why) are HQ's
+        operations: HQ administrators and auditors read them all; a token that may write reads those of
+        its subtree's channels (the API asks its admin scope besides: staff.api.HasTokenScope). Unit
+        managers and outlet heads read the bulletin itself."""
+        return self.everything or (not self.role and bool(self.unit_path) and self.may_write)
+
+    @property
     def masks_personal_data(self) -> bool:
         """Names and identity numbers reach this reader masked."""
         return not self.personal_data

@@ -74,6 +74,7 @@ from alerts.models import (
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Direction, Fact, RollupDay, Scorecard, ScorecardLine
 from kpi.selectors.comparisons import FORECAST_METHODS, RUN_RATE, SEASONAL, forecast, last_year_full_values
+from kpi.selectors.freshness import HABIT_DAYS, HABIT_WEEKS
 from kpi.templatetags.kpi_format import format_number, format_percent, places_of, unit_scale
 from lib.locks import named_lock
 from lib.periods import PERIOD_LABELS, PeriodKind
@@ -84,9 +85,8 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "alerts-evaluate"
 # Fewer earlier days than this make no spread worth comparing against.
 MIN_HISTORY = 5
-# An outlet is expected to report on a weekday it reported on in HABIT_DAYS of the HABIT_WEEKS before.
-HABIT_WEEKS = 4
-HABIT_DAYS = 2
+# An outlet is expected to report on a weekday it reported on in HABIT_DAYS of the HABIT_WEEKS before:
+# the habit the bulletin's freshness reads too (kpi.selectors.freshness), kept there.
 DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
 
 

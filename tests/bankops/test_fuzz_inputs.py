@@ -99,6 +99,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         unit=outlet, kind="large_maturity", start=datetime.date(2026, 11, 15), end=datetime.date(2026, 11, 15), text="x"
     )
     target_plan, acknowledgement = _target_plan(ranked)
+    delivery = _delivery(ranked)
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -114,8 +115,20 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         note_id=str(annotation.pk),
         target_plan_id=str(target_plan.pk),
         acknowledgement_id=str(acknowledgement.pk),
+        delivery_id=str(delivery.pk),
     )
     return ranked
+
+
+def _delivery(network):
+    """A delivery of 天河支行's WeCom channel (issue 17), for /api/v1/deliveries/{delivery_id}/."""
+    from notify import credentials
+    from notify.models import Channel, Delivery
+
+    channel = Channel.objects.create(
+        name="天河支行业务群", unit=network["GZ01"], kind="wecom", webhook=credentials.seal("fuzz-key-0001")
+    )
+    return Delivery.objects.create(channel=channel, day=datetime.date(2026, 11, 15), status="sent", attempts=1)
 
 
 def _target_plan(network):

@@ -262,6 +262,7 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     )
     AccessLog.objects.create(username="lin.xiaoyan", ip_address="10.1.2.4", path_info="/accounts/login/", **browser)
     target_plan, acknowledgement = _target_plan(network, hq_admin)
+    _push_channel(network)
     return {
         "network": network,
         "contest": pk_contest,
@@ -271,6 +272,23 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
         "target_plan": target_plan,
         "acknowledgement": acknowledgement,
     }
+
+
+def _push_channel(network: dict) -> None:
+    """天河支行's WeCom group (issue 17), its webhook sealed, with the day's summary sent and a test that
+    failed: the channel's admin shows its masked webhook, the deliveries' admin their statuses."""
+    from notify import credentials
+    from notify.models import Channel, ChannelKind, Delivery, DeliveryKind, DeliveryStatus
+
+    channel = Channel.objects.create(
+        name="天河支行业务群", unit=network["GZ01"], kind=ChannelKind.WECOM,
+        webhook=credentials.seal("https://wecom.example.invalid/cgi-bin/webhook/send?key=0ec2sifa5aaa"),
+    )  # fmt: skip
+    Delivery.objects.create(channel=channel, day=DAY, status=DeliveryStatus.SENT, attempts=1, missing="GZ0104")
+    Delivery.objects.create(
+        channel=channel, day=DAY, kind=DeliveryKind.TEST, status=DeliveryStatus.FAILED, attempts=1,
+        detail='{"errcode": 93000, "errmsg": "invalid webhook url"}',
+    )  # fmt: skip
 
 
 def _target_plan(network: dict, hq_admin) -> tuple:

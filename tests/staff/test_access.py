@@ -421,6 +421,32 @@ def test_each_persona_plans_and_acknowledges_targets_as_the_plan_table_says(pers
     assert answers == dict(zip(PLAN_COLUMNS, PLAN_PERMISSIONS[persona], strict=True))
 
 
+# The push's delivery records (issue 17): HQ's operations, read by HQ, auditors and writing tokens.
+#                           dlv
+DELIVERY_PERMISSIONS = {
+    "hq_admin":            (Y,),
+    "superuser":           (Y,),
+    "auditor":             (Y,),
+    "unit_manager":        (N,),
+    "outlet_head":         (N,),
+    "teller":              (N,),
+    "outsider":            (N,),
+    "token read":          (N,),
+    "token read,personal": (N,),
+    # A writing token, inside its subtree; the API asks its admin scope besides (HasTokenScope).
+    "token ingest":        (Y,),
+    "token read,admin":    (Y,),
+}  # fmt: skip
+DELIVERY_COLUMNS = ("may_read_deliveries",)
+
+
+@pytest.mark.parametrize("persona", DELIVERY_PERMISSIONS)
+def test_each_persona_reads_the_push_deliveries_as_the_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in DELIVERY_COLUMNS}
+
+    assert answers == dict(zip(DELIVERY_COLUMNS, DELIVERY_PERMISSIONS[persona], strict=True))
 # Credit sharing (分润), a table of its own: may_adjust_credit_split of GZ0101 (the outlet head's outlet),
 # GZ0102 (another outlet of the unit manager's GZ01) and SZ0101 (another branch's).
 CREDIT_COLUMNS = (
@@ -442,12 +468,10 @@ CREDIT_PERMISSIONS = {
     # A split is a person's call with a reason: no token adjusts one, whatever its scopes.
     "token ingest":        (N,   N,   N),
     "token read,admin":    (N,   N,   N),
-}  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", CREDIT_PERMISSIONS)
 def test_each_persona_adjusts_credit_splits_as_the_credit_table_says(persona, scope_of, network):
-    scope = scope_of(persona)
 
     answers = {column: _ask(scope, column, network) for column in CREDIT_COLUMNS}
 
@@ -457,7 +481,7 @@ def test_each_persona_adjusts_credit_splits_as_the_credit_table_says(persona, sc
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
-    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS, *CREDIT_COLUMNS)}
+    assert named <= {column.split(" ")[0] for column in (*COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS)}
 
 
 def test_a_deactivated_hq_admin_may_do_nothing(hq_admin, network):

@@ -21,17 +21,20 @@ from demo import facts as demo_facts
 from demo import network as demo_network
 from demo import notes as demo_notes
 from demo import plans as demo_plans
+from demo import push as demo_push
 from demo import scorecard_templates as demo_templates
 from demo.progress import StepReporter
 from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
 from kpi.models import RollupDay
 from kpi.signals import day_published
 from lib.periods import PeriodKind, days_between, parse_date, period_of
+from notify import receivers as notify_receivers
 
 # What `--recent-first` rolls up before the command returns: a week, so the scorecard, the week view
 # and the bulletin's day-on-day movement are there when the server starts.
 RECENT_DAYS = 7
 ALERTS_RECEIVER = "alerts.evaluate_published_day"
+PUSH_RECEIVER = "notify.push_published_day"
 
 
 class Command(BaseCommand):
@@ -190,13 +193,16 @@ class Command(BaseCommand):
             # Contests, plans and the Monday review, off the days just rolled up (before the stamp: a
             # run stopped here seeds again).
             activity = _activity_seed(options, self.progress)
-        year_plan = None
+        year_plan = push = None
         if facts is not None:
             with self.progress.steps("target plans", 2) as advance:
                 year_plan = demo_plans.seed_year_plan(end=options["end"])
                 advance("year")
                 year_plan += "\n" + demo_plans.seed_week_plan(end=options["end"])
                 advance("week")
+            with self.progress.steps("push", 1) as advance:
+                push = demo_push.seed_push(end=options["end"])
+                advance("channels")
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -212,6 +218,8 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_credit))
         if year_plan:
             self.stdout.write(year_plan)
+        if push:
+            self.stdout.write(push)
         if facts is None:
             return
         self.stdout.write(str(activity))
@@ -244,13 +252,19 @@ class Command(BaseCommand):
 def _alerts_after_the_rollups() -> Iterator[None]:
     """Hold back alerts' evaluation of each day the demo publishes (kpi.signals.day_published): with
     --recent-first the last days are published before the earlier ones, and the rules (N days behind
-    pace, …) must see the days in date order. _alerts_seed evaluates them afterwards, in order."""
+    pace, …) must see the days in date order. _alerts_seed evaluates them afterwards, in order.
+
+    The push (notify) is held back too: seeding the demo sends nothing to any channel (demo.push
+    writes the demo's deliveries as records)."""
     held = day_published.disconnect(dispatch_uid=ALERTS_RECEIVER)
+    held_push = day_published.disconnect(dispatch_uid=PUSH_RECEIVER)
     try:
         yield
     finally:
         if held:
             day_published.connect(alerts_receivers.evaluate_published_day, dispatch_uid=ALERTS_RECEIVER)
+        if held_push:
+            day_published.connect(notify_receivers.push_published_day, dispatch_uid=PUSH_RECEIVER)
 
 
 def _alerts_seed(window: list[datetime.date], progress: StepReporter) -> str:
