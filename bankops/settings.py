@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kpi",
     "alerts",
     "plans",
+    "meetings",
     "demo",
 ]
 
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "staff.context_processors.menu",
                 "alerts.context_processors.alert_badge",
+                "meetings.context_processors.overdue_action_items",
             ],
         },
     },
@@ -418,6 +420,12 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-digests-daily": {
         "task": "alerts.tasks.send_digests",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Every hour at :50: the action items of meetings whose linked alert closed without the announcement
+    # reaching meetings (lib.links.objects_closed, sent when the alert closes, closes them at once).
+    "meetings-reconcile-action-items": {
+        "task": "meetings.tasks.reconcile_action_items",
+        "schedule": crontab(minute=50),
     },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {
