@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.models import ActionItem, AttendanceStatus, TopicKind
 from meetings.selectors import LinkOption, MorningSheet, Person
-from meetings.services import GoalInput, parse_goal
+from meetings.services import GoalInput, goal_value_problem, parse_goal
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -28,14 +29,19 @@ class GoalField(forms.CharField):
 
     default_error_messages = {"invalid": _("Give a number, like 3 or 12.5.")}
 
+    # The text is read here, not by CharField's max_length, whose validator would measure the Decimal.
+    MAX_TEXT = 40
+
     def __init__(self, **kwargs) -> None:
-        super().__init__(required=False, max_length=40, **kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "size": 6})
+        super().__init__(required=False, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "size": 6, "maxlength": self.MAX_TEXT})
 
     def to_python(self, value):
         text = super().to_python(value)
         if not text:
             return None
+        if len(text) > self.MAX_TEXT:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             return parse_goal(text)
         except ValueError:
@@ -63,6 +69,18 @@ class MorningSheetForm(forms.Form):
             )
             for cell in person.cells:
                 self.fields[cell.field_name] = GoalField(label=cell.metric.name, initial=_plain(cell.value))
+
+    def clean(self):
+        # The figure of each goal against its metric here too, so a sheet with a word in one field and
+        # half a customer in another hears about both at once (the service checks again before writing).
+        cleaned = super().clean()
+        for person in self.sheet.people:
+            for cell in person.cells:
+                value = cleaned.get(cell.field_name)
+                problem = goal_value_problem(cell.metric, value) if value is not None else None
+                if problem:
+                    self.add_error(cell.field_name, problem)
+        return cleaned
 
     def rows(self) -> list[tuple]:
         """(person, their attendance field, [(cell, its goal field), …]) for the template, in sheet order."""
@@ -167,7 +185,7 @@ class ActionItemForm(forms.Form):
             *[(group, [(option.value, option.text) for option in options]) for group, options in link_groups],
         ]
 
-    def link(self) -> tuple[str, int | None]:
+    def link_target(self) -> tuple[str, int | None]:
         value = self.cleaned_data.get("link") or ""
         if not value:
             return "", None

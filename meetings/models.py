@@ -70,9 +70,7 @@ class AttendanceStatus(models.TextChoices):
 
 
 class Attendance(models.Model):
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attendance"
-    )
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attendance")
     staff = models.ForeignKey(StaffMember, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="+")
     status = models.CharField(_("attendance"), max_length=8, choices=AttendanceStatus.choices)
 

@@ -26,7 +26,7 @@ from kpi.models import Aggregation, Direction, Level, Metric, RollupDay, Scoreca
 from kpi.templatetags.kpi_format import places_of
 from lib.links import link_kind, link_kinds
 from lib.periods import Period, PeriodKind, period_of
-from meetings.models import ActionItem, ActionStatus, AttendanceStatus, Goal, Meeting, MeetingKind, Topic
+from meetings.models import ActionItem, ActionStatus, Goal, Meeting, MeetingKind, Topic
 from meetings.services import action_owner_candidates, meeting_people_condition
 from staff.access import Scope
 from staff.models import Assignment, StaffMember, User
@@ -227,15 +227,12 @@ def morning_sheet(*, unit: OrgUnit, day: datetime.date, scope: Scope) -> Morning
     month_lines: dict[tuple[int, int], ScorecardLine] = {}
     day_values: dict[tuple[int, int], Decimal | None] = {}
     if figures_day is not None and staff_ids:
-        lines = (
-            ScorecardLine.objects.filter(
-                scorecard__in=Scorecard.objects.published(on=figures_day).filter(
-                    staff_id__in=staff_ids, period__in=(PeriodKind.DAY, PeriodKind.MONTH)
-                ),
-                metric__in=catalog,
-            )
-            .select_related("metric", "scorecard")
-        )
+        lines = ScorecardLine.objects.filter(
+            scorecard__in=Scorecard.objects.published(on=figures_day).filter(
+                staff_id__in=staff_ids, period__in=(PeriodKind.DAY, PeriodKind.MONTH)
+            ),
+            metric__in=catalog,
+        ).select_related("metric", "scorecard")
         for line in lines:
             key = (line.scorecard.staff_id, line.metric_id)
             if line.scorecard.period == PeriodKind.MONTH:
@@ -595,10 +592,3 @@ def link_options(*, scope: Scope, unit: OrgUnit, day: datetime.date) -> list[tup
         if options:
             groups.append((str(kind.label), options))
     return groups
-
-
-def attendance_counts(marks: dict[int, str]) -> dict[str, int]:
-    counts = {status: 0 for status in AttendanceStatus.values}
-    for status in marks.values():
-        counts[status] = counts.get(status, 0) + 1
-    return counts

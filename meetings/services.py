@@ -76,7 +76,8 @@ def meeting_is_open(*, kind: str, day: datetime.date, today: datetime.date | Non
     return day - datetime.timedelta(days=PREPARE_DAYS_AHEAD) <= today <= day + datetime.timedelta(days=6)
 
 
-def _closed_problem(meeting_kind: str, day: datetime.date, today: datetime.date | None) -> str | None:
+def closed_problem(meeting_kind: str, day: datetime.date, today: datetime.date | None = None) -> str | None:
+    """Why a meeting of this kind and day can no longer be written, or None while it can."""
     if meeting_is_open(kind=meeting_kind, day=day, today=today):
         return None
     if meeting_kind == MeetingKind.MORNING:
@@ -101,7 +102,7 @@ def meeting_get_or_create(
     meeting = Meeting.objects.filter(unit=unit, kind=kind, date=day).first()
     if meeting is not None:
         return meeting
-    problem = _closed_problem(kind, day, today)
+    problem = closed_problem(kind, day, today)
     if problem:
         raise ValidationError({"date": problem})
     meeting, _created = Meeting.objects.get_or_create(unit=unit, kind=kind, date=day, defaults={"held_by": by})
@@ -111,7 +112,7 @@ def meeting_get_or_create(
 def _check_writable(scope: Scope, meeting: Meeting, today: datetime.date | None) -> None:
     if not may_hold(scope, meeting.unit, meeting.kind):
         raise PermissionDenied(_("You may not hold this unit's meetings."))
-    problem = _closed_problem(meeting.kind, meeting.date, today)
+    problem = closed_problem(meeting.kind, meeting.date, today)
     if problem:
         raise ValidationError({"date": problem})
 
@@ -220,8 +221,7 @@ def goals_set(
     changed = 0
     with transaction.atomic():
         existing = {
-            (goal.staff_id, goal.metric_id): goal
-            for goal in Goal.objects.select_for_update().filter(meeting=meeting)
+            (goal.staff_id, goal.metric_id): goal for goal in Goal.objects.select_for_update().filter(meeting=meeting)
         }
         changes = []
         for goal in goals:

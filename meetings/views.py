@@ -132,9 +132,7 @@ def morning(request: HttpRequest, code: str) -> HttpResponse:
         if not may_hold:
             raise PermissionDenied(_("You may not hold this unit's meetings."))
         if not writable:
-            problem = _("The sheet of %(day)s can no longer change: a morning meeting's sheet is written on its day.") % {
-                "day": day.isoformat()
-            }
+            problem = services.closed_problem(MeetingKind.MORNING, day, today)
             status = 400
         else:
             done, posted = _morning_post(request, scope, sheet, request.POST.get("action"))
@@ -173,7 +171,9 @@ def _morning_post(request: HttpRequest, scope, sheet, action: str | None) -> tup
     unit, day = sheet.unit, sheet.day
 
     def meeting():
-        return services.meeting_get_or_create(scope=scope, by=request.user, unit=unit, kind=MeetingKind.MORNING, day=day)
+        return services.meeting_get_or_create(
+            scope=scope, by=request.user, unit=unit, kind=MeetingKind.MORNING, day=day
+        )
 
     if action == "save":
         form = MorningSheetForm(request.POST, sheet=sheet)
@@ -296,9 +296,7 @@ def weekly(request: HttpRequest, code: str) -> HttpResponse:
         if not may_hold:
             raise PermissionDenied(_("You may not hold this unit's meetings."))
         if not writable:
-            problem = _("The minutes of the week of %(day)s can no longer change: they are written during the week.") % {
-                "day": monday.isoformat()
-            }
+            problem = services.closed_problem(MeetingKind.WEEKLY, monday, today)
             status = 400
         elif action == "minutes":
             minutes = MinutesForm(request.POST, people=sheet.people, attendance=sheet.attendance)
@@ -325,7 +323,7 @@ def weekly(request: HttpRequest, code: str) -> HttpResponse:
                 link_groups=selectors.link_options(scope=scope, unit=unit, day=monday),
             )
             if item_form.is_valid():
-                kind, object_id = item_form.link()
+                kind, object_id = item_form.link_target()
                 try:
                     with transaction.atomic():
                         meeting = services.meeting_get_or_create(

@@ -7,7 +7,6 @@ counter referrals, 张伟 (S1002) 46 of 60 sign-ups; 7 days remain.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -18,7 +17,7 @@ from meetings.selectors import evening_sheet, morning_sheet
 from meetings.services import GoalInput, goals_set, meeting_get_or_create
 from staff.access import scope_for_user
 from tests.kpi.factories import metric
-from tests.meetings.conftest import D, FIGURES_DAY, staff_facts
+from tests.meetings.conftest import FIGURES_DAY, D, staff_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -58,9 +57,7 @@ def test_the_sheet_of_d_is_prefilled_from_the_scorecards_of_the_day_before(morni
     assert {person.staff.code for person in sheet.people if person.behind} == {"S1001"}
 
 
-def test_goals_set_on_d_meet_the_actuals_of_d_once_the_morning_after_rolls_it_up(
-    morning_of_d, outlet_head, network
-):
+def test_goals_set_on_d_meet_the_actuals_of_d_once_the_morning_after_rolls_it_up(morning_of_d, outlet_head, network):
     outlet, people = network["GZ0101"], morning_of_d
     scope = scope_for_user(outlet_head)
     meeting = meeting_get_or_create(scope=scope, by=outlet_head, unit=outlet, kind=MeetingKind.MORNING, day=D, today=D)
