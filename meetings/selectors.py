@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -494,17 +494,31 @@ def action_items_of(meeting: Meeting) -> QuerySet[ActionItem]:
     return meeting.action_items.select_related("owner", "done_by").order_by("status", "due", "pk")
 
 
-def action_items_visible(*, scope: Scope, user: User | None = None) -> QuerySet[ActionItem]:
+def action_items_visible(
+    *, scope: Scope, user: User | None = None, today: datetime.date | None = None
+) -> QuerySet[ActionItem]:
     """The action items of the meetings of the units this scope sees, and those the user owns wherever
-    their meeting was (an outlet head's item from the sub-branch's Monday meeting)."""
+    their meeting was (an outlet head's item from the sub-branch's Monday meeting), annotated `overdue`."""
     condition = Q(meeting__unit__in=scope.units())
     if user is not None and user.is_authenticated:
         condition |= Q(owner_id=user.pk)
+    overdue = ExpressionWrapper(overdue_condition(today or timezone.localdate()), output_field=BooleanField())
     return (
         ActionItem.objects.filter(condition)
+        .annotate(overdue=overdue)
         .select_related("meeting__unit", "owner", "done_by")
         .order_by("status", "due", "pk")
     )
+
+
+def goals_visible(*, scope: Scope) -> QuerySet[Goal]:
+    """The goals of the meetings of the units this scope sees, and a staff member's own goals, with their
+    actuals (goals_with_actuals)."""
+    condition = Q(meeting__unit__in=scope.units())
+    if scope.staff_id:
+        condition |= Q(staff_id=scope.staff_id)
+    goals = Goal.objects.filter(condition).select_related("meeting__unit", "staff", "metric", "set_by")
+    return goals_with_actuals(goals)
 
 
 def action_item_get_or_404(*, scope: Scope, item_id: int, user: User | None = None) -> ActionItem:

@@ -75,7 +75,9 @@ def test_an_item_linked_to_an_alert_closes_when_the_level_above_verifies_the_ale
     weekly, alert, unit_manager, outlet_head, django_capture_on_commit_callbacks
 ):
     item = _item(weekly, unit_manager, outlet_head, link_kind_code="alert", link_id=alert.pk)
-    alert_update(alert=alert, by=outlet_head, owner=outlet_head, cause="internal", action_plan="增开窗口", deadline=FRIDAY)
+    alert_update(
+        alert=alert, by=outlet_head, owner=outlet_head, cause="internal", action_plan="增开窗口", deadline=FRIDAY
+    )
     alert_transition(alert=alert, to=AlertStatus.IN_PROGRESS, by=outlet_head)
     alert_transition(alert=alert, to=AlertStatus.DONE, by=outlet_head)
     item.refresh_from_db()
@@ -135,8 +137,12 @@ def test_an_item_links_to_a_plan_or_a_target_of_the_meetings_units_and_nothing_o
         period_end=MONDAY + datetime.timedelta(days=6),
         value=50,
     )
-    assert _item(weekly, unit_manager, outlet_head, link_kind_code="improvement_plan", link_id=plan.pk).link_id == plan.pk
-    assert _item(weekly, unit_manager, outlet_head, link_kind_code="target", link_id=week_target.pk).link_kind == "target"
+    assert (
+        _item(weekly, unit_manager, outlet_head, link_kind_code="improvement_plan", link_id=plan.pk).link_id == plan.pk
+    )
+    assert (
+        _item(weekly, unit_manager, outlet_head, link_kind_code="target", link_id=week_target.pk).link_kind == "target"
+    )
 
     elsewhere = AlertFactory(unit=network["SZ0101"])
     # Each refusal is under "link" and names what was asked for (the words are the reader's language).

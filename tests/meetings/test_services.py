@@ -30,7 +30,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def meeting(people, outlet_head, network) -> Meeting:
     return meeting_get_or_create(
-        scope=scope_for_user(outlet_head), by=outlet_head, unit=network["GZ0101"], kind=MeetingKind.MORNING, day=D, today=D
+        scope=scope_for_user(outlet_head),
+        by=outlet_head,
+        unit=network["GZ0101"],
+        kind=MeetingKind.MORNING,
+        day=D,
+        today=D,
     )
 
 
@@ -155,7 +160,9 @@ def test_attendance_and_topics_are_recorded_and_a_stranger_is_refused(meeting, p
     scope = scope_for_user(outlet_head)
     attendance_set(scope=scope, meeting=meeting, marks={people["S1001"]: "present", people["S1002"]: "leave"}, today=D)
     attendance_set(scope=scope, meeting=meeting, marks={people["S1002"]: "late"}, today=D)
-    topic_add(scope=scope, by=outlet_head, meeting=meeting, kind="script", text="手机银行营销话术：三句话讲清好处", today=D)
+    topic_add(
+        scope=scope, by=outlet_head, meeting=meeting, kind="script", text="手机银行营销话术：三句话讲清好处", today=D
+    )
 
     assert dict(Attendance.objects.values_list("staff__code", "status")) == {"S1001": "present", "S1002": "late"}
     assert list(Topic.objects.values_list("kind", "text")) == [("script", "手机银行营销话术：三句话讲清好处")]

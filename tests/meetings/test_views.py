@@ -213,7 +213,12 @@ def test_the_unit_manager_holds_the_monday_meeting_and_adds_an_item_linked_to_an
 
     assert (saved.status_code, added.status_code, refused.status_code) == (302, 302, 400)
     item = ActionItem.objects.get()
-    assert (item.owner, item.link_kind, item.link_id, item.meeting.unit.code) == (outlet_head, "alert", alert.pk, "GZ01")
+    assert (item.owner, item.link_kind, item.link_id, item.meeting.unit.code) == (
+        outlet_head,
+        "alert",
+        alert.pk,
+        "GZ01",
+    )
     assert "天河路网点高峰时段增开弹性窗口" in client.get(url).content.decode()
 
 
@@ -222,7 +227,9 @@ def test_the_owner_finds_the_item_on_their_action_items_and_their_scorecard_once
 ):
     monday = D - datetime.timedelta(days=1)
     meeting = Meeting.objects.create(unit=network["GZ01"], kind="weekly", date=monday, held_by=unit_manager)
-    item = ActionItem.objects.create(meeting=meeting, text="走访辖内10户商户", owner=outlet_head, due=D, created_by=unit_manager)
+    item = ActionItem.objects.create(
+        meeting=meeting, text="走访辖内10户商户", owner=outlet_head, due=D, created_by=unit_manager
+    )
     client.force_login(outlet_head)
 
     assert "走访辖内10户商户" in client.get("/meetings/actions/").content.decode()
