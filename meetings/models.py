@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric
+from lib.numbers import plain_number
 from staff.models import StaffMember
 
 
@@ -59,7 +60,7 @@ class Meeting(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "kind", "date"], name="meeting_once_per_unit_kind_day")]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} {self.get_kind_display()} {self.date}"
+        return f"{self.unit.code} {self.get_kind_display()} {self.date}"
 
 
 class AttendanceStatus(models.TextChoices):
@@ -141,7 +142,7 @@ class Goal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.meeting_id} {self.staff_id} {self.metric_id} {self.value}"
+        return f"{self.staff.code} {self.metric.code} {plain_number(self.value)}"
 
 
 class ChangeSource(models.TextChoices):
@@ -176,7 +177,9 @@ class GoalChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.meeting_id} {self.staff_id} {self.metric_id}: {self.old_value} → {self.new_value}"
+        # "—" for no goal before (or after), and no stored column's trailing zeros ("3", not "3.0000").
+        old, new = (plain_number(value) for value in (self.old_value, self.new_value))
+        return f"{self.staff.code} {self.metric.code}: {old} → {new}"
 
 
 class ActionStatus(models.TextChoices):
