@@ -175,6 +175,10 @@ def test_an_app_may_not_import_an_app_above_or_beside_it():
     assert why_forbidden("branches.api", "staff.api_scope") == "branches may import only lib"
     assert why_forbidden("customers.views", "alerts.models") == "customers may import only lib, branches, staff, kpi"
     assert why_forbidden("alerts.views", "customers.models") is not None
+    # Meetings link to alerts and plans through lib.links and hear of closed alerts by its signal.
+    assert why_forbidden("meetings.services", "alerts.models") == "meetings may import only lib, branches, staff, kpi"
+    assert why_forbidden("alerts.services.follow_up", "meetings.models") is not None
+    assert why_forbidden("meetings.selectors", "lib.links") is None
 
 
 def test_lib_imports_no_project_package():
