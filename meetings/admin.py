@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kpi.templatetags.kpi_format import metric_scale
-from lib.links import link_kind
+from lib.links import link_kind, link_kinds
 from meetings.models import ActionItem, Attendance, Goal, GoalChange, Meeting, Topic
 from staff.access import scope_for_user
 
@@ -77,11 +77,33 @@ class GoalInline(ReadOnlyMixin, admin.TabularInline):
         return _figure(goal.value, goal.metric)
 
 
+def _kind_label(code: str) -> str:
+    kind = link_kind(code) if code else None
+    return str(kind.label) if kind else code or "—"
+
+
+class LinkKindFilter(admin.SimpleListFilter):
+    """What the items are linked to, by the kind's name (lib.links), not its code."""
+
+    title = _("linked to")
+    parameter_name = "link_kind"
+
+    def lookups(self, request: HttpRequest, model_admin):
+        return [(kind.code, kind.label) for kind in link_kinds()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(link_kind=self.value()) if self.value() else queryset
+
+
 class ActionItemInline(ReadOnlyMixin, admin.TabularInline):
     model = ActionItem
-    fields = ("text", "owner", "due", "status", "link_kind", "link_id")
+    fields = ("text", "owner", "due", "status", "link_kind_shown", "link_id")
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("linked to"))
+    def link_kind_shown(self, item: ActionItem) -> str:
+        return _kind_label(item.link_kind)
 
 
 @admin.register(Meeting)
@@ -122,7 +144,7 @@ class GoalChangeAdmin(ReadOnlyMixin, ScopedAdmin):
 class ActionItemAdmin(ScopedAdmin):
     unit_field = "meeting__unit"
     list_display = ("text", "meeting", "owner", "due", "status", "linked_to", "closed_with_link")
-    list_filter = ("status", "closed_with_link", "link_kind", "due")
+    list_filter = ("status", "closed_with_link", LinkKindFilter, "due")
     list_select_related = ("meeting__unit", "owner")
     search_fields = ("text", "owner__username", "meeting__unit__code")
     date_hierarchy = "due"
@@ -132,8 +154,6 @@ class ActionItemAdmin(ScopedAdmin):
         "owner",
         "due",
         "status",
-        "link_kind",
-        "link_id",
         "linked_to",
         "closed_with_link",
         "done_at",
@@ -160,6 +180,6 @@ class ActionItemAdmin(ScopedAdmin):
             return "—"
         obj = kind.objects().filter(pk=item.link_id).first()
         if obj is None:
-            return f"{kind.label} #{item.link_id}"
+            return f"{_kind_label(item.link_kind)} #{item.link_id}"
         url = kind.url(obj)
         return format_html('<a href="{}">{}</a>', url, kind.describe(obj)) if url else kind.describe(obj)

@@ -82,7 +82,7 @@ class Attendance(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "staff"], name="attendance_once_per_person")]
 
     def __str__(self) -> str:
-        return f"{self.meeting_id} {self.staff_id} {self.status}"
+        return f"{self.staff.code} {self.get_status_display()}"
 
 
 class TopicKind(models.TextChoices):

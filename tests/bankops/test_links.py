@@ -35,11 +35,10 @@ def test_objects_closed_is_sent_after_the_commit_once_with_the_ids_sorted_and_a_
     objects_closed.connect(listener, dispatch_uid="test.listener")
     objects_closed.connect(failing, dispatch_uid="test.failing")
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():
-                objects_closed_announce(Alert, [3, 1, 3])
-                objects_closed_announce(Alert, [])
-                assert heard == []  # not before the commit
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            objects_closed_announce(Alert, [3, 1, 3])
+            objects_closed_announce(Alert, [])
+            assert heard == []  # not before the commit
     finally:
         objects_closed.disconnect(dispatch_uid="test.listener")
         objects_closed.disconnect(dispatch_uid="test.failing")

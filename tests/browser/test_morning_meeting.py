@@ -17,7 +17,7 @@ import pytest
 from kpi.models import Fact, Metric, Target
 from meetings.models import Attendance, Goal, GoalChange
 from staff.models import StaffMember
-from tests.browser.conftest import NOVEMBER, needs_chromium, shot, sign_in
+from tests.browser.conftest import ARTIFACTS, NOVEMBER, needs_chromium, shot, sign_in
 from tests.factories import AssignmentFactory, StaffMemberFactory
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -80,6 +80,19 @@ def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, 
     assert sorted(Goal.objects.values_list("staff__code", "value")) == [("S1001", Decimal(3)), ("S1002", Decimal(2))]
     assert dict(Attendance.objects.values_list("staff__code", "status")) == {"S1001": "present", "S1002": "late"}
     assert GoalChange.objects.filter(changed_by=morning).count() == 2
+
+    # Printed, the sheet is the 《晨会记录表》 on A4: one table, a row per person and metric, no forms.
+    page.emulate_media(media="print")
+    assert page.locator("table.print-table").is_visible()
+    assert not page.locator("form.sheet-form").is_visible()
+    assert not page.locator("header.topbar").is_visible()
+    rows = page.locator("table.print-table tbody tr")
+    assert rows.count() == 2
+    assert "3" in rows.filter(has_text="黄丽娟").inner_text()
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    shot(page, "23-morning-sheet-print")
+    page.pdf(path=str(ARTIFACTS / "23-morning-sheet-a4.pdf"), format="A4")
+    page.emulate_media(media="screen")
 
 
 def test_a_goal_that_is_no_number_is_marked_beside_its_field_and_nothing_is_saved(

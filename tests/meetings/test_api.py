@@ -23,7 +23,10 @@ def _today_is_d(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: D)
 
 
-def _goals(client, goals, unit="GZ0101", date=D.isoformat()):
+DAY_TEXT = D.isoformat()
+
+
+def _goals(client, goals, unit="GZ0101", date=DAY_TEXT):
     return client.post(GOALS, {"unit": unit, "date": date, "goals": goals}, content_type="application/json")
 
 
