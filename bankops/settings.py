@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alerts",
     "plans",
     "notify",
+    "meetings",
     "demo",
 ]
 
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "staff.context_processors.menu",
                 "alerts.context_processors.alert_badge",
+                "meetings.context_processors.overdue_action_items",
             ],
         },
     },
@@ -446,6 +448,12 @@ CELERY_BEAT_SCHEDULE = {
     "notify-release-waiting": {
         "task": "notify.tasks.release_waiting",
         "schedule": crontab(minute="*/10"),
+    },
+    # Every hour at :50: the action items of meetings whose linked alert closed without the announcement
+    # reaching meetings (lib.links.objects_closed, sent when the alert closes, closes them at once).
+    "meetings-reconcile-action-items": {
+        "task": "meetings.tasks.reconcile_action_items",
+        "schedule": crontab(minute=50),
     },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {

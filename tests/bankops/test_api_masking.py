@@ -28,6 +28,7 @@ from demo import network as demo_network
 from kpi.models import Annotation, Contest, ContestPair
 from kpi.services.targets import target_set
 from lib.periods import parse_period
+from meetings.models import ActionItem, Attendance, Goal, Meeting
 from notify.credentials import seal
 from notify.models import Channel, Delivery
 from plans.models import TargetAcknowledgement
@@ -120,8 +121,18 @@ def demo(db) -> dict:
     channel = Channel.objects.create(name="支行业务群", unit=sub_branch, kind="wecom", webhook=seal("masking-key-1"))
     delivery = Delivery.objects.create(channel=channel, day=DAY, status="sent", attempts=1)
 
+    # The teller's attendance and goal at the outlet's 晨会, and an action item of the sub-branch's Monday
+    # meeting for the outlet head (issue 17): the staff are named (masked), the owner by login only.
+    morning = Meeting.objects.create(unit=outlet, kind="morning", date=DAY, held_by=head)
+    Attendance.objects.create(meeting=morning, staff=teller_record, status="present")
+    Goal.objects.create(meeting=morning, staff=teller_record, metric=signups, value=Decimal(3), set_by=head)
+    weekly = Meeting.objects.create(unit=sub_branch, kind="weekly", date=DAY - datetime.timedelta(days=1))
+    item = ActionItem.objects.create(meeting=weekly, text="增开弹性窗口", owner=head, due=DAY, created_by=manager)
+
     return {
         "delivery_id": delivery.pk,
+        "meeting_id": morning.pk,
+        "item_id": item.pk,
         "annotation_id": note.pk,
         "target_plan_id": plan.pk,
         "alert_id": alert.pk,
@@ -156,6 +167,8 @@ def _url(path: str, demo: dict) -> str:
         ("units", "code"): demo["unit"],
         ("target-plans", "target_plan_id"): demo["target_plan_id"],
         ("deliveries", "delivery_id"): demo["delivery_id"],
+        ("meetings", "meeting_id"): demo["meeting_id"],
+        ("action-items", "item_id"): demo["item_id"],
     }
 
     def fill(match: re.Match) -> str:

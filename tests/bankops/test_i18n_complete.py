@@ -125,7 +125,19 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "plans:plan_time": [{"target_plan_id": world["target_plan"].pk}],
         "plans:plan_preview": [{"target_plan_id": world["target_plan"].pk}],
         "plans:acknowledgement": [{"acknowledgement_id": world["acknowledgement"].pk}],
+        "meetings:morning": [{"code": "GZ0101"}],
+        "meetings:evening": [{"code": "GZ0101"}],
+        "meetings:weekly": [{"code": "GZ01"}, {"code": "GZ0101"}],
     }
+
+
+# The day or week a page opens on, where its default (today) would show none of the world's rows: the
+# meetings of the world's days.
+QUERY_VARIANTS = {
+    "meetings:morning": [f"?date={DAY.isoformat()}"],
+    "meetings:evening": [f"?date={DAY.isoformat()}"],
+    "meetings:weekly": ["?week=2026-11-09"],
+}
 
 
 # The period switch's other values, where a page has one.
@@ -160,6 +172,7 @@ def page_urls(world: dict) -> list[str]:
         urls += found
         if name in PERIOD_VARIANTS:
             urls += [f"{url}?period={period}" for url in found for period in ("day", "week", "year")]
+        urls += [f"{url}{query}" for url in found for query in QUERY_VARIANTS.get(name, [])]
     assert unknown == [], f"give these pages their parameters in _route_params, or skip them with a reason: {unknown}"
     return urls
 
@@ -263,6 +276,7 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     AccessLog.objects.create(username="lin.xiaoyan", ip_address="10.1.2.4", path_info="/accounts/login/", **browser)
     target_plan, acknowledgement = _target_plan(network, hq_admin)
     _push_channel(network)
+    _meetings(network, huang, alert, outlet_head, unit_manager)
     return {
         "network": network,
         "contest": pk_contest,
@@ -288,6 +302,33 @@ def _push_channel(network: dict) -> None:
     Delivery.objects.create(
         channel=channel, day=DAY, kind=DeliveryKind.TEST, status=DeliveryStatus.FAILED, attempts=1,
         detail='{"errcode": 93000, "errmsg": "invalid webhook url"}',
+    )  # fmt: skip
+
+
+def _meetings(network: dict, huang, alert, outlet_head, unit_manager) -> None:
+    """天河路网点's morning meeting of the world's day (attendance, a topic, a goal met: 12 sign-ups against
+    10, with its audit) and 天河支行's Monday meeting of that week with an action item linked to the alert
+    (issue 17)."""
+    from meetings.models import ActionItem, Attendance, Goal, GoalChange, Meeting, Topic
+
+    signups = ranking_data.metric("mobile_banking_signups")
+    morning = Meeting.objects.create(
+        unit=network["GZ0101"], kind="morning", date=DAY, held_by=outlet_head, decisions="今日主推手机银行"
+    )
+    morning.goal_metrics.add(signups)
+    Attendance.objects.create(meeting=morning, staff=huang, status="present")
+    Topic.objects.create(meeting=morning, kind="script", text="手机银行营销话术：三句话讲清好处", added_by=outlet_head)
+    Goal.objects.create(meeting=morning, staff=huang, metric=signups, value=Decimal(10), set_by=outlet_head)
+    GoalChange.objects.create(
+        meeting=morning, staff=huang, metric=signups, new_value=Decimal(10), changed_by=outlet_head, source="page"
+    )
+    weekly = Meeting.objects.create(
+        unit=network["GZ01"], kind="weekly", date=datetime.date(2026, 11, 9), held_by=unit_manager,
+        decisions="各网点本周主攻手机银行签约",
+    )  # fmt: skip
+    ActionItem.objects.create(
+        meeting=weekly, text="高峰时段增开弹性窗口", owner=outlet_head, due=datetime.date(2026, 11, 13),
+        link_kind="alert", link_id=alert.pk, created_by=unit_manager,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from demo import calendar as demo_calendar
 from demo import credit as demo_credit
 from demo import customers as demo_customers
 from demo import facts as demo_facts
+from demo import meetings as demo_meetings
 from demo import network as demo_network
 from demo import notes as demo_notes
 from demo import plans as demo_plans
@@ -178,7 +179,7 @@ class Command(BaseCommand):
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
                 advance(1)
 
-        facts = activity = None
+        facts = activity = meetings = None
         if not options["no_facts"]:
             with _alerts_after_the_rollups():
                 facts = demo_facts.seed_facts(
@@ -193,6 +194,7 @@ class Command(BaseCommand):
             # Contests, plans and the Monday review, off the days just rolled up (before the stamp: a
             # run stopped here seeds again).
             activity = _activity_seed(options, self.progress)
+            meetings = _meetings_seed(options, self.progress)
         year_plan = push = None
         if facts is not None:
             with self.progress.steps("target plans", 2) as advance:
@@ -223,6 +225,7 @@ class Command(BaseCommand):
         if facts is None:
             return
         self.stdout.write(str(activity))
+        self.stdout.write(str(meetings))
         if recent_first:
             self.stdout.write(
                 "The earlier days' scorecards and the alerts are left to `manage.py seed_demo --rest` "
@@ -240,8 +243,10 @@ class Command(BaseCommand):
             )
         span = demo_facts.window(end=options["end"], days=options["days"])
         alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
+        # The Monday meeting's item linked to an open alert, now that the alerts are there.
+        linked = demo_meetings.link_alert_items(end=options["end"])
         stamp_complete(options)
-        lines = [alerts]
+        lines = [alerts, linked]
         if rolled_up:
             done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
             lines.insert(0, f"Rolled up: {done}")
@@ -296,6 +301,14 @@ def _activity_seed(options: dict, progress: StepReporter) -> demo_activity.Seede
     """Contests, plans and the Monday review, off the days just rolled up (demo.activity)."""
     with progress.bar("activity", 1, "step") as advance:
         seeded = demo_activity.seed_activity(seed=options["seed"], end=options["end"])
+        advance(1)
+    return seeded
+
+
+def _meetings_seed(options: dict, progress: StepReporter) -> demo_meetings.SeededMeetings:
+    """The 晨会 sheets of the last days and the Monday meetings, off the days just rolled up (demo.meetings)."""
+    with progress.bar("meetings", 1, "step") as advance:
+        seeded = demo_meetings.seed_meetings(seed=options["seed"], end=options["end"])
         advance(1)
     return seeded
 
