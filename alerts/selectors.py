@@ -36,7 +36,7 @@ from alerts.models import (
     WeeklyReview,
 )
 from branches.models import OrgUnit
-from staff.access import Scope, answers_reviews, fills_reviews, users_who_may_follow_up
+from staff.access import Scope, answers_reviews, fills_reviews, users_who_may_follow_up, waiting_work
 from staff.models import User
 
 # Statuses in which the action plan's deadline still binds someone (follow_up.is_overdue says the same for
@@ -241,12 +241,15 @@ def waiting_reviews(user: User) -> QuerySet[WeeklyReview] | None:
 
 def badge_count(user: User) -> int:
     """What waits for the user, for the header badge: the active alerts they own plus the reviews waiting
-    for them (waiting_reviews). One query (the user's unit is read with the user on a page)."""
+    for them (waiting_reviews), plus the work other apps register for them (staff.access.waiting_work: a
+    meeting's overdue action items they own). One query (the user's unit is read with the user on a page)."""
     if not user.is_authenticated or not user.pk:
         return 0
     counts = {"owned": _Count(Alert.objects.filter(owner_id=user.pk, status__in=ACTIVE_STATUSES).values("pk"))}
     reviews = waiting_reviews(user)
     if reviews is not None:
         counts["reviews"] = _Count(reviews.values("pk"))
+    for position, rows_for in enumerate(waiting_work().values()):
+        counts[f"other_{position}"] = _Count(rows_for(user).values("pk"))
     row = User.objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).first()
     return sum(row) if row else 0

@@ -20,11 +20,15 @@ def _load_apps() -> None:
     from customers import api as customers_api
     from kpi import api as kpi_api
     from ledger import api as ledger_api
+    from meetings import api as meetings_api
+    from notify import api as notify_api
     from plans import api as plans_api
     from staff import api_org as org_api
     from staff import api_views as staff_api
 
-    for app_api in (org_api, staff_api, kpi_api, customers_api, alerts_api, plans_api, ledger_api):
+    for app_api in (
+        org_api, staff_api, kpi_api, customers_api, alerts_api, plans_api, notify_api, meetings_api, ledger_api,
+    ):  # fmt: skip
         app_urlpatterns.extend(getattr(app_api, "urlpatterns", []))
 
 

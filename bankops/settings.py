@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "alerts",
     "plans",
     "ledger",
+    "notify",
+    "meetings",
     "demo",
 ]
 
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "staff.context_processors.menu",
                 "alerts.context_processors.alert_badge",
+                "meetings.context_processors.overdue_action_items",
             ],
         },
     },
@@ -368,6 +371,26 @@ else:
 # Without a broker the heavy tasks (the rollup after a facts POST) run in one background thread of the
 # web process instead of in the request (lib.background); the test suite turns it off.
 BACKGROUND_THREAD = env.bool("BACKGROUND_THREAD", default=not REDIS_URL)
+
+# -- the push to work chats (notify, issue 17) -------------------------------------------------------
+# The address the pushed summaries link to (the bulletin): how the bank's people reach BankOps.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The key the channels' secrets are sealed under (notify.credentials), derived from SECRET_KEY when
+# empty. Set it in production, so a rotated SECRET_KEY leaves the webhooks readable.
+BANKOPS_SECRETS_KEY = env.str("BANKOPS_SECRETS_KEY", default="")
+# Whether deliveries to WeCom and DingTalk robots leave the machine. Off by default in the embedded
+# default (no REDIS_URL: a laptop, the demo), where a webhook delivery is recorded as failed ("network
+# unreachable") and never sent; on with a broker (the production shape). E-mail always goes through
+# EMAIL_BACKEND (the console while DEBUG).
+NOTIFY_WEBHOOKS_ENABLED = env.bool("NOTIFY_WEBHOOKS_ENABLED", default=bool(REDIS_URL))
+# The robots' send addresses, for a channel given a bare key (WeCom) or access token (DingTalk) rather
+# than a whole webhook address; a bank that goes through an outbound proxy points these at it.
+NOTIFY_WECOM_URL = env.str("NOTIFY_WECOM_URL", default="https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+NOTIFY_DINGTALK_URL = env.str("NOTIFY_DINGTALK_URL", default="https://oapi.dingtalk.com/robot/send")
+# Seconds a robot has to answer one message.
+NOTIFY_TIMEOUT = env.int("NOTIFY_TIMEOUT", default=10)
+# A published day older than this many days is not pushed (a backlog rolled up, a rebuilt history).
+NOTIFY_MAX_AGE_DAYS = env.int("NOTIFY_MAX_AGE_DAYS", default=3)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -454,6 +477,19 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-digests-daily": {
         "task": "alerts.tasks.send_digests",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Every ten minutes: each daily summary still waiting for its day's data (notify) is sent once every
+    # outlet expected that day has reported or HQ's cut-off (kpi.ReportingCutoff, 08:00 by default) has
+    # passed; a late batch's rollup sends it at once, this catches the cut-off.
+    "notify-release-waiting": {
+        "task": "notify.tasks.release_waiting",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Every hour at :50: the action items of meetings whose linked alert closed without the announcement
+    # reaching meetings (lib.links.objects_closed, sent when the alert closes, closes them at once).
+    "meetings-reconcile-action-items": {
+        "task": "meetings.tasks.reconcile_action_items",
+        "schedule": crontab(minute=50),
     },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {

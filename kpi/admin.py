@@ -42,6 +42,7 @@ from kpi.models import (
     Metric,
     MonthClose,
     MonthCloseEvent,
+    ReportingCutoff,
     RollupRun,
     ScorecardTemplate,
     Target,
@@ -1012,3 +1013,20 @@ class ContestAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/kpi/contest/propose_pairs.html", context)
+
+
+@admin.register(ReportingCutoff)
+class ReportingCutoffAdmin(admin.ModelAdmin):
+    """HQ's one cut-off (数据报送截止时间): the bulletin and the pushed summary wait for the outlets expected
+    on a day until then (kpi.selectors.freshness). One row, written by the migration: changed, never
+    added again or deleted."""
+
+    list_display = ("__str__", "cutoff", "updated_at")
+    fields = ("cutoff", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not ReportingCutoff.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

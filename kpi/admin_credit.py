@@ -12,10 +12,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kpi.models import CreditSplit, CreditSplitAdjustment, CreditSplitAdjustmentChange, CreditSplitRule
 from kpi.services.credit import credit_split_problems, credit_split_remove, credit_split_set
+from kpi.templatetags.kpi_format import kpi_share
+from lib.numbers import plain_number
 
 
 class CreditSplitForm(forms.ModelForm):
@@ -26,6 +29,12 @@ class CreditSplitForm(forms.ModelForm):
             "fact": _("A staff member's fact of a flow (a sale); search by outlet or staff code."),
             "share": _("The partner's percentage (30 means 30 %); the fact's own staff member keeps the rest."),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The box shows the stored share without its column's trailing zeros: 30, not 30.0000.
+        if self.instance.pk and self.initial.get("share") is not None:
+            self.initial["share"] = plain_number(self.initial["share"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -40,10 +49,14 @@ class CreditSplitForm(forms.ModelForm):
 @admin.register(CreditSplit)
 class CreditSplitAdmin(admin.ModelAdmin):
     form = CreditSplitForm
-    list_display = ("fact", "partner", "share", "created_at", "created_by")
+    list_display = ("fact", "partner", "share_shown", "created_at", "created_by")
     list_select_related = ("fact__unit", "fact__staff", "fact__metric", "partner", "created_by")
     search_fields = ("fact__staff__code", "fact__unit__code", "partner__code")
     autocomplete_fields = ("fact", "partner")
+
+    @admin.display(description=_("partner's share %"), ordering="share")
+    def share_shown(self, split: CreditSplit) -> str:
+        return kpi_share(split.share)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # The fact of a split is fixed: change the partner or the share, or remove the split.
@@ -63,15 +76,31 @@ class CreditSplitAdmin(admin.ModelAdmin):
             credit_split_remove(fact=split.fact)
 
 
+class CreditSplitRuleForm(forms.ModelForm):
+    class Meta:
+        model = CreditSplitRule
+        fields = (
+            "metric", "owner_post", "partner_post", "share", "min_share", "max_share", "effective_from",
+            "effective_to", "active", "note",
+        )  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The boxes show the stored shares without their column's trailing zeros: 30, not 30.0000.
+        for name in ("share", "min_share", "max_share"):
+            if self.instance.pk and name in self.initial and self.initial[name] is not None:
+                self.initial[name] = plain_number(self.initial[name])
+
+
 @admin.register(CreditSplitRule)
 class CreditSplitRuleAdmin(admin.ModelAdmin):
+    form = CreditSplitRuleForm
     list_display = (
         "metric",
         "owner_post",
         "partner_post",
-        "share",
-        "min_share",
-        "max_share",
+        "share_shown",
+        "limits",
         "effective_from",
         "effective_to",
         "active",
@@ -87,6 +116,14 @@ class CreditSplitRuleAdmin(admin.ModelAdmin):
         "active",
         "note",
     )
+
+    @admin.display(description=_("partner's share %"), ordering="share")
+    def share_shown(self, rule: CreditSplitRule) -> str:
+        return kpi_share(rule.share)
+
+    @admin.display(description=_("an outlet may set"))
+    def limits(self, rule: CreditSplitRule) -> str:
+        return f"{kpi_share(rule.min_share)} – {kpi_share(rule.max_share)}"
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -104,14 +141,32 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CreditSplitAdjustment)
 class CreditSplitAdjustmentAdmin(_ReadOnlyAdmin):
-    list_display = ("outlet", "rule", "share", "changed_at", "changed_by")
+    list_display = ("outlet", "rule", "share_shown", "changed_at", "changed_by")
+    fields = ("outlet", "rule", "share_shown", "changed_at", "changed_by")
+    readonly_fields = fields
+
+    @admin.display(description=_("partner's share %"), ordering="share")
+    def share_shown(self, adjustment: CreditSplitAdjustment) -> str:
+        return kpi_share(adjustment.share)
+
     list_select_related = ("outlet", "rule__metric", "rule__owner_post", "rule__partner_post", "changed_by")
     search_fields = ("outlet__code", "outlet__name_zh", "rule__metric__code")
 
 
 @admin.register(CreditSplitAdjustmentChange)
 class CreditSplitAdjustmentChangeAdmin(_ReadOnlyAdmin):
-    list_display = ("changed_at", "outlet", "rule", "old_share", "new_share", "reason", "changed_by")
+    list_display = ("changed_at", "outlet", "rule", "old_shown", "new_shown", "reason", "changed_by")
+    fields = ("changed_at", "outlet", "rule", "old_shown", "new_shown", "reason", "changed_by")
+    readonly_fields = fields
+
+    @admin.display(description=_("old share %"), ordering="old_share")
+    def old_shown(self, change: CreditSplitAdjustmentChange) -> str:
+        return kpi_share(change.old_share) if change.old_share is not None else gettext("HQ's rule")
+
+    @admin.display(description=_("new share %"), ordering="new_share")
+    def new_shown(self, change: CreditSplitAdjustmentChange) -> str:
+        return kpi_share(change.new_share) if change.new_share is not None else gettext("HQ's rule")
+
     list_select_related = ("outlet", "rule__metric", "rule__owner_post", "rule__partner_post", "changed_by")
     search_fields = ("outlet__code", "outlet__name_zh", "rule__metric__code", "reason")
     date_hierarchy = "changed_at"

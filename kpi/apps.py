@@ -7,7 +7,11 @@ class KpiConfig(AppConfig):
     verbose_name = _("Performance")
 
     def ready(self) -> None:
+        from kpi import links
         from kpi.services.runs import rollup_problems
         from lib import operations
+        from lib.links import link_kind_register
 
         operations.register(rollup_problems)
+        # A target, for the apps above that agree to change one (a meeting's action item, lib.links).
+        link_kind_register(links.TARGET)

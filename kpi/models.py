@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Area, OrgUnit, OutletFormat, _localized, code_validator
@@ -820,7 +821,7 @@ class CreditSplit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fact} → {self.partner.code} {self.share}%"
+        return f"{self.fact} → {self.partner.code} {plain_number(self.share)}%"
 
 
 class CreditSplitRuleQuerySet(models.QuerySet):
@@ -860,7 +861,7 @@ class CreditSplitRule(models.Model):
         help_text=_("The post of the colleague named as partner (the one who referred the customer)."),
     )
     share = models.DecimalField(
-        _("partner's share %"), **SHARE, help_text=_("30 means 30 %; the seller keeps the rest.")
+        _("partner's share %"), **SHARE, help_text=_("30 means 30%; the seller keeps the rest.")
     )
     min_share = models.DecimalField(
         _("lowest share an outlet may set %"), **SHARE, help_text=_("An outlet head adjusts within these limits.")
@@ -1171,3 +1172,53 @@ class Annotation(models.Model):
     def __str__(self) -> str:
         days = f"{self.start}" if self.start == self.end else f"{self.start} – {self.end}"
         return f"{self.unit.code} {days} {self.get_kind_display()}: {self.text}"
+
+
+# The cut-off before HQ sets one: the facts of a business day are due by 08:00 the next morning, half an
+# hour before the morning meeting (晨会) that reads the bulletin.
+DEFAULT_REPORTING_CUTOFF = datetime.time(8, 0)
+
+
+class ReportingCutoffQuerySet(models.QuerySet):
+    def current(self) -> ReportingCutoff:
+        """HQ's cut-off: the one row (the migration writes it), or the default when it is missing."""
+        return self.filter(pk=ReportingCutoff.SINGLETON).first() or ReportingCutoff(cutoff=DEFAULT_REPORTING_CUTOFF)
+
+
+class ReportingCutoff(models.Model):
+    """When a business day's ranking stops waiting for late outlets (数据报送截止时间), set by HQ in the admin.
+
+    The bulletin ranks, and the push (notify) sends, a day once every outlet expected that day has
+    reported (kpi.selectors.freshness) or once this time of the next morning has passed, whichever
+    comes first; an outlet still missing then is shown as 无数据 and named. One row."""
+
+    SINGLETON = 1
+
+    cutoff = models.TimeField(
+        _("cut-off time"),
+        default=DEFAULT_REPORTING_CUTOFF,
+        help_text=_(
+            "The facts of a business day are due by this time the next morning (bank time). Until then the "
+            "bulletin and the pushed summary wait for every outlet expected that day; after it they rank the "
+            "outlets that reported and name the others as no data."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ReportingCutoffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting cut-off")
+        verbose_name_plural = _("reporting cut-off")
+
+    def __str__(self) -> str:
+        return _("Facts due by %(time)s the next morning") % {"time": self.cutoff.strftime("%H:%M")}
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = self.SINGLETON  # one row, whatever the form sent
+        super().save(*args, **kwargs)
+
+    def due_at(self, day: datetime.date) -> datetime.datetime:
+        """The moment the facts of `day` are due: the cut-off on the next day, in the bank's time zone."""
+        due = datetime.datetime.combine(day + datetime.timedelta(days=1), self.cutoff)
+        return timezone.make_aware(due, timezone.get_default_timezone())

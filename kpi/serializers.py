@@ -421,11 +421,36 @@ class RankingRowSerializer(RANKING_API.serializer()):
     """One outlet of the ranked set (kpi.selectors.bulletin.BulletinRow)."""
 
 
+class FreshnessSerializer(serializers.Serializer):
+    """Freshness before ranking (kpi.selectors.freshness.Freshness) of the ranked set for the day."""
+
+    expected = serializers.IntegerField(help_text="Outlets of the set expected to report the day.")
+    reported = serializers.IntegerField(help_text="How many of them have (a fact dated that day).")
+    missing = serializers.SerializerMethodField(help_text="Codes of the expected outlets that have not, in tree order.")
+    complete = serializers.BooleanField(help_text="Every expected outlet has reported.")
+    due_at = serializers.DateTimeField(help_text="HQ's cut-off for the day's facts (the next morning).")
+    final = serializers.BooleanField(
+        help_text="The ranking is final: complete, or the cut-off has passed. False: it waits for the missing "
+        "outlets and may still change."
+    )
+
+    def get_missing(self, freshness) -> list[str]:
+        return [outlet.code for outlet in freshness.missing]
+
+
 class RankingListSerializer(serializers.Serializer):
     date = serializers.DateField(allow_null=True, help_text="The business day ranked; null before the first rollup.")
     period = serializers.ChoiceField(choices=[kind.value for kind in PERIOD_KINDS])
     group = serializers.CharField(help_text="The peer group or unit code asked for.")
-    results = RankingRowSerializer(many=True, help_text="Best first; outlets without a score last, unranked.")
+    freshness = FreshnessSerializer(
+        allow_null=True,
+        help_text="Whether every outlet expected that day has reported; null when the day has not been rolled up.",
+    )
+    results = RankingRowSerializer(
+        many=True,
+        help_text="Best first; then the outlets with no data for the day (`no_data`), then those without a score; "
+        "both unranked.",
+    )
 
 
 # -- facts (POST /api/v1/facts/) ---------------------------------------------------------------------

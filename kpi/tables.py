@@ -106,6 +106,8 @@ def history_table(metric: Metric) -> Table:
 def _rank_html(row, context) -> str:
     if row.rank:
         return str(row.rank)
+    if getattr(row, "no_data", False):
+        return format_html('<span class="chip chip-none no-data">{}</span>', _("No data"))
     return format_html('<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', _("Not ranked"))
 
 
@@ -132,6 +134,8 @@ RANK = Column(
     _("Rank"),
     kind=INTEGER,
     html=_rank_html,
+    # An outlet that did not report the day (kpi.selectors.freshness) is "no data", not a blank rank.
+    file=lambda row: str(_("No data")) if getattr(row, "no_data", False) else row.rank,
     api=partial(
         serializers.IntegerField,
         allow_null=True,
@@ -190,7 +194,17 @@ VETO_REASON = Column(
 # The overview's download, and (`only`) its page: the first outlets, linked to their scorecards.
 RANKING = Table(RANK, OUTLET_CODE, OUTLET, SCORE, VETOED, VETO_REASON)
 RANKING_PAGE = RANKING.only("rank", "outlet", "total_score", "vetoed")
-RANKING_API = Table(OUTLET_CODE, SCORE, VETOED, VETO_REASON, RANK, RANK_OF, MOVEMENT)
+NO_DATA = Column(
+    "no_data",
+    _("No data"),
+    kind=BOOLEAN,
+    api=partial(
+        serializers.BooleanField,
+        help_text="The outlet was expected to report the day and did not (no fact dated that day): it is not "
+        "ranked (`rank` null) rather than ranked last on figures it never sent.",
+    ),
+)
+RANKING_API = Table(OUTLET_CODE, SCORE, VETOED, VETO_REASON, RANK, RANK_OF, MOVEMENT, NO_DATA)
 BULLETIN = Table(RANK, MOVEMENT, OUTLET_CODE, OUTLET, SCORE, VETOED, VETO_REASON)
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.backends import BaseBackend
@@ -348,7 +349,30 @@ class Scope:
         with a reason."""
         return self.may_follow_up(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
 
+    def may_run_meeting(self, unit: OrgUnit) -> bool:
+        """Holding a unit's meetings (meetings): the 晨会 sheet of an outlet (attendance, topics, decisions,
+        each person's goals for the day) and the minutes of a Monday meeting (周例会) with its action
+        items. Whoever heads the unit or a unit above it: HQ, the unit manager in their subtree, the
+        outlet head at their outlet. Meetings are held by people, whom the goals' audit names: no token;
+        auditors and staff read only."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    def may_settle_action_item(self, unit: OrgUnit, *, owns_it: bool) -> bool:
+        """Marking a meeting's action item done (or open again): whoever may run the meetings of its
+        meeting's unit, and its owner who changes things somewhere (an outlet head who took an item at
+        the sub-branch's Monday meeting, above their scope). A staff member who owns an item reads it
+        (DOMAIN.md §7: staff change nothing); their outlet head marks it done."""
+        return self.may_run_meeting(unit) or (owns_it and self.may_write and bool(self.role))
+
     # -- personal data ----------------------------------------------------------------------------------
+
+    @property
+    def may_read_deliveries(self) -> bool:
+        """The push's delivery records (notify: what was sent to which chat, what failed and why) are HQ's
+        operations: HQ administrators and auditors read them all; a token that may write reads those of
+        its subtree's channels (the API asks its admin scope besides: staff.api.HasTokenScope). Unit
+        managers and outlet heads read the bulletin itself."""
+        return self.everything or (not self.role and bool(self.unit_path) and self.may_write)
 
     @property
     def masks_personal_data(self) -> bool:
@@ -479,21 +503,23 @@ class Menu:
     overview: bool = False  # HQ, auditors and unit managers start the day on an overview
     own_pages: bool = False  # their own scorecard and customers: anyone with a role
     network_pages: bool = False  # contests, the bulletin, alerts, target plans: everyone but a staff member
-    ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
     credit_splits: bool = False  # their unit's credit splits (分润): outlet heads and unit managers
+    meetings: bool = False  # the 晨会 sheets and Monday minutes of the units one sees: everyone but a staff member
+    ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
 
 
 def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True)
+        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True)
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
         network_pages=bool(user.role) and user.role != Role.STAFF,
         ledger=user.role in (Role.STAFF, Role.OUTLET_HEAD, Role.UNIT_MANAGER),
         credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
+        meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
     )
 
 
@@ -519,6 +545,22 @@ def answers_reviews(user: User) -> bool:
     """A submitted review waits for the unit manager above the outlet to answer it (HQ may answer one
     too, Scope.may_review_from_above, but nothing waits for HQ)."""
     return user.is_authenticated and user.is_active and bool(user.unit_id) and user.role == Role.UNIT_MANAGER
+
+
+# Work of the apps above people that waits for a login besides alerts and reviews (a meeting's overdue
+# action items): each app registers, in its AppConfig.ready(), a function of the user that answers the
+# rows waiting for them as a queryset; the header badge (alerts.selectors.badge_count) counts them in
+# its one query. Registered by name, so a reloaded app replaces its entry.
+_waiting_work: dict[str, Callable[[User], QuerySet]] = {}
+
+
+def waiting_work_register(name: str, rows_for: Callable[[User], QuerySet]) -> None:
+    _waiting_work[name] = rows_for
+
+
+def waiting_work() -> dict[str, Callable[[User], QuerySet]]:
+    """The registered kinds of waiting work by name, in the order they were registered."""
+    return dict(_waiting_work)
 
 
 def users_who_may_follow_up(unit: OrgUnit) -> QuerySet[User]:

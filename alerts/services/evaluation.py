@@ -74,7 +74,9 @@ from alerts.models import (
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Direction, Fact, RollupDay, Scorecard, ScorecardLine
 from kpi.selectors.comparisons import FORECAST_METHODS, RUN_RATE, SEASONAL, forecast, last_year_full_values
+from kpi.selectors.freshness import HABIT_DAYS, HABIT_WEEKS
 from kpi.templatetags.kpi_format import format_number, format_percent, places_of, unit_scale
+from lib.links import objects_closed_announce
 from lib.locks import named_lock
 from lib.periods import PERIOD_LABELS, PeriodKind
 from staff.access import unit_heads
@@ -84,9 +86,8 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "alerts-evaluate"
 # Fewer earlier days than this make no spread worth comparing against.
 MIN_HISTORY = 5
-# An outlet is expected to report on a weekday it reported on in HABIT_DAYS of the HABIT_WEEKS before.
-HABIT_WEEKS = 4
-HABIT_DAYS = 2
+# An outlet is expected to report on a weekday it reported on in HABIT_DAYS of the HABIT_WEEKS before:
+# the habit the bulletin's freshness reads too (kpi.selectors.freshness), kept there.
 DETAIL_LENGTH = Alert._meta.get_field("detail").max_length
 
 
@@ -501,6 +502,9 @@ def _apply(
         Alert.objects.bulk_update(
             changed, ["status", "last_seen_on", "value", "detail", "cleared_on", "closed_at", "updated_at"]
         )
+        # Cleared by themselves: what other apps link to them (a meeting's action item) closes too, once
+        # this evaluation has committed (lib.links).
+        objects_closed_announce(Alert, [alert.pk for alert in changed if alert.status == AlertStatus.CLEARED])
 
     new_units = [unit_id for unit_id in sightings if unit_id not in active and unit_id not in covered]
     if new_units:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import ACTIVE_STATUSES, Alert, AlertEvent, AlertStatus, Cause
+from lib.links import objects_closed_announce
 from staff.access import scope_for_user
 from staff.models import User
 
@@ -115,6 +116,9 @@ def alert_transition(*, alert: Alert, to: str, by: User, comment: str = "") -> A
             alert.closed_at = timezone.now()
         alert.save()
         AlertEvent.objects.create(alert=alert, by=by, from_status=previous, to_status=to, comment=comment)
+        if to == AlertStatus.VERIFIED:
+            # What other apps link to this alert (a meeting's action item) closes with it, once committed.
+            objects_closed_announce(Alert, [alert.pk])
     return alert
 
 

@@ -9,7 +9,6 @@ import django_filters.rest_framework
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
@@ -173,12 +172,12 @@ class FactOutSerializer(serializers.ModelSerializer):
         fields = ["id", "date", "unit", "staff", "metric", "value", "partner", "partner_share", "batch", "updated_at"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_partner(self, fact: Fact) -> str | None:
         split = _split_of(fact)
         return None if split is None else split.partner.code
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_partner_share(self, fact: Fact) -> str | None:
         split = _split_of(fact)
         return None if split is None else f"{split.share:.4f}"

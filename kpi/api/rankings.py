@@ -27,15 +27,17 @@ _RANKING_EXAMPLE = {
     "date": "2026-11-15",
     "period": "month",
     "group": "GZ01-urban",
+    "freshness": {"expected": 4, "reported": 4, "missing": [], "complete": True,
+                  "due_at": "2026-11-16T08:00:00+08:00", "final": True},
     "results": [
         {"unit": "GZ0101", "total_score": "110.0000", "vetoed": False, "veto_reason": "", "rank": 1, "rank_of": 4,
-         "movement": 2},
+         "movement": 2, "no_data": False},
         {"unit": "GZ0102", "total_score": "100.0000", "vetoed": False, "veto_reason": "", "rank": 2, "rank_of": 4,
-         "movement": -1},
+         "movement": -1, "no_data": False},
         {"unit": "GZ0103", "total_score": "100.0000", "vetoed": False, "veto_reason": "", "rank": 2, "rank_of": 4,
-         "movement": 0},
+         "movement": 0, "no_data": False},
         {"unit": "GZ0104", "total_score": "0.0000", "vetoed": True, "veto_reason": "发生内控风险事件", "rank": 4,
-         "rank_of": 4, "movement": 0},
+         "rank_of": 4, "movement": 0, "no_data": False},
     ],
 }  # fmt: skip
 
@@ -57,8 +59,12 @@ class RankingListView(APIView):
             "outlet under a unit (`group` = a unit code), ranked by their published score for the business day "
             "and the period kind that contains it. `rank` is the standard competition rank (1, 2, 2, 4) inside "
             "this set, so ranking a whole sub-branch can differ from the stored peer-group rank of the "
-            "scorecards; outlets without a score come last with `rank` null. `movement` is the places gained "
-            "since the previous day inside the same set (negative: places lost), null when the outlet is not "
+            "scorecards. An outlet expected to report the day that did not (no fact dated that day) is "
+            "`no_data`: not ranked (`rank` null), listed after the ranked outlets, rather than ranked last; "
+            "`freshness` says how many were expected and reported, which are missing, HQ's cut-off for the day "
+            "and whether the ranking is `final` (every outlet in, or the cut-off passed). Outlets without a "
+            "score come last with `rank` null. `movement` is the places gained since the previous day inside "
+            "the same set (negative: places lost), null when the outlet is not "
             "ranked now or was not ranked then, and for every outlet when the previous day lies in an earlier "
             "period (the first day of a week, month, quarter or year; always for the day kind): ranks of two "
             "different periods are not compared. A vetoed outlet scores 0 and says why. `results` is empty "
@@ -114,12 +120,21 @@ class RankingListView(APIView):
         not_kept = scorecards_not_kept(date=day) if day else None
         if not_kept is not None:
             raise NotFound({"date": [not_kept.api_message()]})
+        freshness = bulletin_reads.bulletin_freshness(date=day, group=group, unit=unit) if day else None
         rows = (
-            bulletin_reads.bulletin_rows(date=day, period=params["period"], group=group, unit=unit, scope=scope)
+            bulletin_reads.bulletin_rows(
+                date=day, period=params["period"], group=group, unit=unit, scope=scope, freshness=freshness
+            )
             if day
             else []
         )
-        answer = {"date": day, "period": params["period"], "group": params["group"], "results": rows}
+        answer = {
+            "date": day,
+            "period": params["period"],
+            "group": params["group"],
+            "freshness": freshness if rows else None,
+            "results": rows,
+        }
         published_at = (
             RollupDay.objects.filter(date=day).values_list("published_at", flat=True).first() if day else None
         )

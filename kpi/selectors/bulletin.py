@@ -14,6 +14,7 @@ from branches.models import OrgUnit, PeerGroup, UnitKind, UnitStatus
 from kpi import formulas
 from kpi.models import (
     Metric,
+    ReportingCutoff,
     RollupDay,
     Scorecard,
     ScorecardLine,
@@ -21,6 +22,7 @@ from kpi.models import (
     shown_status,
     shown_status_label,
 )
+from kpi.selectors.freshness import Freshness, freshness_of, outlets_expected
 from lib.periods import PeriodKind, period_of
 from staff.access import Scope
 
@@ -87,7 +89,8 @@ class BulletinRow:
     group rank); `movement` is the places gained since the previous day (negative: lost), None when the
     outlet is not ranked on either day or there is no previous day to compare with (not rolled up, or in
     an earlier period: movement_compares); `is_new` when it is ranked now and was not on the previous
-    day."""
+    day. `no_data` when the outlet was expected to report the day and did not (kpi.selectors.freshness):
+    shown as 无数据 and not ranked, rather than ranked last on figures it never sent."""
 
     outlet: OrgUnit
     scorecard: Scorecard | None
@@ -100,6 +103,7 @@ class BulletinRow:
     # False for a peer outside the reader's scope: DOMAIN §7 gives an outlet head peer rankings, scores
     # only, so the chips and the veto reason of other outlets are not shown.
     details_visible: bool = True
+    no_data: bool = False
 
     @property
     def total_score(self) -> Decimal | None:
@@ -155,9 +159,11 @@ def bulletin_rows(
     group: PeerGroup | None = None,
     unit: OrgUnit | None = None,
     scope: Scope | None = None,
+    freshness: Freshness | None = None,
 ) -> list[BulletinRow]:
     """The outlets of a peer group (or of a unit's subtree), ranked by their published score for the
-    business day and period kind, best first; outlets without a score follow, unranked.
+    business day and period kind, best first; then the outlets with no data for the day, then those
+    without a score, unranked.
 
     1. The set: the group's members, or the outlets under the unit; a closed outlet only while it still
        has a scorecard that day.
@@ -165,10 +171,14 @@ def bulletin_rows(
        movement_compares), in one query; each day is ranked inside this set with
        kpi.formulas.competition_rank, so a ranking of a sub-branch's whole subtree is not the stored
        peer-group rank.
-    3. The chips: the key metrics (TemplateLine.is_key) of each scorecard's template, else its first
+    3. Freshness (kpi.selectors.freshness): an outlet expected to report the day that did not is "no
+       data", left out of the day's ranking (and of the day before's, for the movement, when it had
+       none then either). `freshness` is that of the set for the day when the caller has it already.
+    4. The chips: the key metrics (TemplateLine.is_key) of each scorecard's template, else its first
        lines, with the status of the scorecard's line for that metric.
 
-    Five queries whatever the number of outlets. An empty list when the day has not been rolled up.
+    Eight queries whatever the number of outlets (seven with `freshness` given). An empty list when the
+    day has not been rolled up.
     """
     if (group is None) == (unit is None):
         raise ValueError("bulletin_rows: pass exactly one of group= or unit=")
@@ -197,12 +207,27 @@ def bulletin_rows(
             yesterday[card.unit_id] = card.total_score
     outlets = [outlet for outlet in outlets if outlet.status != UnitStatus.CLOSED or outlet.pk in today]
 
-    ranks = _set_ranks({outlet.pk: today[outlet.pk].total_score for outlet in outlets if outlet.pk in today})
+    if freshness is None:
+        freshness = freshness_of(day=date, outlets=outlets_queryset, cutoff=ReportingCutoff.objects.current())
+    no_data = freshness.missing_ids
+    ranked_today = [outlet for outlet in outlets if outlet.pk in today and outlet.pk not in no_data]
+    ranks = _set_ranks({outlet.pk: today[outlet.pk].total_score for outlet in ranked_today})
     # Nothing to compare with when the day before was not rolled up or kept no scorecards (old days
     # keep only period ends), or lies in an earlier period (movement_compares): every outlet would
     # otherwise look "new".
     compared = bool(yesterday) and previous_date != date
-    previous_ranks = _set_ranks({outlet.pk: yesterday.get(outlet.pk) for outlet in outlets}) if compared else {}
+    no_data_before: set[int] = set()
+    if compared:
+        no_data_before = set(
+            outlets_expected(day=previous_date, outlets=outlets_queryset)
+            .filter(reported=False)
+            .values_list("pk", flat=True)
+        )
+    previous_ranks = (
+        _set_ranks({outlet.pk: yesterday.get(outlet.pk) for outlet in outlets if outlet.pk not in no_data_before})
+        if compared
+        else {}
+    )
 
     chip_metrics = _chip_metrics(template_ids={card.template_id for card in today.values() if card.template_id})
     chip_metric_ids = {metric.pk for metrics in chip_metrics.values() for metric in metrics}
@@ -231,15 +256,29 @@ def bulletin_rows(
                 rank_of=len(ranks) if rank is not None else None,
                 previous_rank=previous_rank,
                 movement=previous_rank - rank if rank is not None and previous_rank is not None else None,
-                is_new=compared and rank is not None and previous_rank is None,
+                # Not "new" when it was only short of data the day before.
+                is_new=compared and rank is not None and previous_rank is None and outlet.pk not in no_data_before,
                 chips=chips if scope is None or scope.can_see_unit(outlet) else [],
                 details_visible=scope is None or scope.can_see_unit(outlet),
+                no_data=outlet.pk in no_data,
             )
         )
-    # Ranked first, best first; then the unranked; ties and the unranked in tree order.
+    # Ranked first, best first; then the outlets with no data, then the unranked; ties and the rest in
+    # tree order.
     order = {outlet.pk: position for position, outlet in enumerate(outlets)}
-    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, order[row.outlet.pk]))
+    rows.sort(key=lambda row: (row.rank is None, not row.no_data, row.rank or 0, order[row.outlet.pk]))
     return rows
+
+
+def bulletin_freshness(
+    *, date: datetime.date, group: PeerGroup | None = None, unit: OrgUnit | None = None
+) -> Freshness:
+    """The freshness of the bulletin's set (a peer group's members, or the outlets under a unit) for
+    the day: whether the ranking is final, and which outlets are still missing (kpi.selectors.freshness)."""
+    if (group is None) == (unit is None):
+        raise ValueError("bulletin_freshness: pass exactly one of group= or unit=")
+    outlets = group.members.all() if group is not None else OrgUnit.objects.subtree(unit)
+    return freshness_of(day=date, outlets=outlets)
 
 
 def _chip_metrics(*, template_ids: set[int]) -> dict[int, list[Metric]]:

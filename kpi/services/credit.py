@@ -240,7 +240,7 @@ def credit_split_adjustment_problems(*, outlet: OrgUnit, rule: CreditSplitRule, 
         }
     elif not rule.min_share <= share <= rule.max_share:
         problems["share"] = gettext(
-            "%(share)s %% is outside the limits HQ set for this rule: between %(low)s %% and %(high)s %%."
+            "%(share)s%% is outside the limits HQ set for this rule: between %(low)s%% and %(high)s%%."
         ) % {"share": plain_number(share), "low": low, "high": high}
     elif share != share.quantize(Decimal(1).scaleb(-_SHARE_PLACES)):
         problems["share"] = gettext("%(share)s has more than %(places)s decimals.") % {

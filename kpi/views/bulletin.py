@@ -11,6 +11,7 @@ from django.shortcuts import render
 from branches.models import OrgUnit, PeerGroup
 from kpi.selectors.bulletin import (
     BulletinRow,
+    bulletin_freshness,
     bulletin_rows,
     bulletin_units,
     get_peer_group_or_404,
@@ -61,8 +62,14 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     subject = group or unit
     params = page_params(request)
     rows = []
+    freshness = None
     if params.day is not None and subject is not None:
-        rows = bulletin_rows(date=params.day, period=params.period_kind, group=group, unit=unit, scope=scope)
+        # Whether the day's ranking is final (every expected outlet reported, or HQ's cut-off passed) and
+        # who is missing: the page says so, and the missing outlets are ranked as no data.
+        freshness = bulletin_freshness(date=params.day, group=group, unit=unit)
+        rows = bulletin_rows(
+            date=params.day, period=params.period_kind, group=group, unit=unit, scope=scope, freshness=freshness
+        )
     choice = {"group": group.code} if group else {"unit": unit.code} if unit else {}
 
     export = request.GET.get("export")
@@ -91,6 +98,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
         "unit": unit,
         "subject": subject,
         "choice": choice,
+        "freshness": freshness if rows else None,
         # Only outlets in the reader's scope link to their scorecard (an outlet head's peers do not).
         "entries": [{"row": row, "link": scope.can_see_unit(row.outlet)} for row in rows],
         "rank_of": next((row.rank_of for row in rows if row.rank_of), 0),

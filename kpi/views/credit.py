@@ -49,7 +49,7 @@ def unit_credit_splits(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(metric)s: the partner's share is now %(share)s %%.")
+                    _("%(metric)s: the partner's share is now %(share)s%%.")
                     % {"metric": data["rule"].metric.name, "share": plain_number(data["share"])},
                 )
                 return redirect("kpi:unit_credit_splits", code=unit.code)

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('branches', '0001_initial'),
-        ('kpi', '0018_ledger_source_and_points_unit'),
+        ('kpi', '0020_ledger_source_and_points_unit'),
         ('staff', '0005_names_in_chinese'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

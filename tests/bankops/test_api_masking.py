@@ -28,6 +28,9 @@ from demo import network as demo_network
 from kpi.models import Annotation, Contest, ContestPair
 from kpi.services.targets import target_set
 from lib.periods import parse_period
+from meetings.models import ActionItem, Attendance, Goal, Meeting
+from notify.credentials import seal
+from notify.models import Channel, Delivery
 from plans.models import TargetAcknowledgement
 from plans.services.cells import CellInput, plan_cells_save, plan_create
 from staff.access import scope_for_user
@@ -114,7 +117,22 @@ def demo(db) -> dict:
     )
     TargetAcknowledgement.objects.create(plan=plan, unit=outlet, status="review", reason="偏高", answered_by=head)
 
+    # The push's delivery to the sub-branch's WeCom group (issue 17).
+    channel = Channel.objects.create(name="支行业务群", unit=sub_branch, kind="wecom", webhook=seal("masking-key-1"))
+    delivery = Delivery.objects.create(channel=channel, day=DAY, status="sent", attempts=1)
+
+    # The teller's attendance and goal at the outlet's 晨会, and an action item of the sub-branch's Monday
+    # meeting for the outlet head (issue 17): the staff are named (masked), the owner by login only.
+    morning = Meeting.objects.create(unit=outlet, kind="morning", date=DAY, held_by=head)
+    Attendance.objects.create(meeting=morning, staff=teller_record, status="present")
+    Goal.objects.create(meeting=morning, staff=teller_record, metric=signups, value=Decimal(3), set_by=head)
+    weekly = Meeting.objects.create(unit=sub_branch, kind="weekly", date=DAY - datetime.timedelta(days=1))
+    item = ActionItem.objects.create(meeting=weekly, text="增开弹性窗口", owner=head, due=DAY, created_by=manager)
+
     return {
+        "delivery_id": delivery.pk,
+        "meeting_id": morning.pk,
+        "item_id": item.pk,
         "annotation_id": note.pk,
         "target_plan_id": plan.pk,
         "alert_id": alert.pk,
@@ -148,6 +166,9 @@ def _url(path: str, demo: dict) -> str:
         ("targets", "id"): demo["target_id"],
         ("units", "code"): demo["unit"],
         ("target-plans", "target_plan_id"): demo["target_plan_id"],
+        ("deliveries", "delivery_id"): demo["delivery_id"],
+        ("meetings", "meeting_id"): demo["meeting_id"],
+        ("action-items", "item_id"): demo["item_id"],
     }
 
     def fill(match: re.Match) -> str:
@@ -185,7 +206,8 @@ def _people() -> set[str]:
 
 
 def test_no_get_endpoint_shows_a_full_name_to_a_token_without_the_personal_scope(client, demo, network_head_office):
-    _token, key = api_token_create(name="hq reader", unit=network_head_office, scopes="read")
+    # The admin scope too, to walk the push's deliveries (read with it); masking asks `personal` alone.
+    _token, key = api_token_create(name="hq reader", unit=network_head_office, scopes="read,admin")
     people = _people()
 
     answers = _walk(client, key, demo)
@@ -199,7 +221,7 @@ def test_no_get_endpoint_shows_a_full_name_to_a_token_without_the_personal_scope
 
 def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, network_head_office):
     # The same walk with the `personal` scope sees the full names: the first test is not passing vacuously.
-    _token, key = api_token_create(name="hq personal", unit=network_head_office, scopes="read,personal")
+    _token, key = api_token_create(name="hq personal", unit=network_head_office, scopes="read,personal,admin")
     people = _people()
 
     answers = _walk(client, key, demo)

@@ -100,6 +100,8 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     )
     target_plan, acknowledgement = _target_plan(ranked)
     _ledger_entry(teller)
+    delivery = _delivery(ranked)
+    meeting, item = _meeting(ranked, alert)
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -115,8 +117,39 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         note_id=str(annotation.pk),
         target_plan_id=str(target_plan.pk),
         acknowledgement_id=str(acknowledgement.pk),
+        delivery_id=str(delivery.pk),
+        meeting_id=str(meeting.pk),
+        item_id=str(item.pk),
     )
     return ranked
+
+
+def _delivery(network):
+    """A delivery of 天河支行's WeCom channel (issue 17), for /api/v1/deliveries/{delivery_id}/."""
+    from notify import credentials
+    from notify.models import Channel, Delivery
+
+    channel = Channel.objects.create(
+        name="天河支行业务群", unit=network["GZ01"], kind="wecom", webhook=credentials.seal("fuzz-key-0001")
+    )
+    return Delivery.objects.create(channel=channel, day=datetime.date(2026, 11, 15), status="sent", attempts=1)
+
+
+def _meeting(network, alert):
+    """A morning meeting of 天河路网点 with a goal, and 天河支行's Monday meeting with an action item linked to
+    the alert (issue 17): /api/v1/meetings/{meeting_id}/ and /api/v1/action-items/{item_id}/ open them."""
+    from meetings.models import ActionItem, Goal, Meeting
+    from tests.kpi.factories import metric
+
+    morning = Meeting.objects.create(unit=network["GZ0101"], kind="morning", date=datetime.date(2026, 11, 24))
+    staff_member = StaffMember.objects.filter(code="S1001").first()
+    if staff_member is not None:
+        Goal.objects.create(meeting=morning, staff=staff_member, metric=metric("mobile_banking_signups"), value=3)
+    weekly = Meeting.objects.create(unit=network["GZ01"], kind="weekly", date=datetime.date(2026, 11, 23))
+    item = ActionItem.objects.create(
+        meeting=weekly, text="增开弹性窗口", due=datetime.date(2026, 11, 27), link_kind="alert", link_id=alert.pk
+    )
+    return morning, item
 
 
 def _target_plan(network):

@@ -59,6 +59,7 @@ from kpi.models import (
     Annotation,
     CalendarDay,
     CreditSplit,
+    CreditSplitRule,
     Fact,
     IngestBatch,
     LineKind,
@@ -68,8 +69,10 @@ from kpi.models import (
     TargetChange,
     TemplateLine,
 )
+from kpi.services.credit import credit_split_adjust
 from kpi.services.targets import target_set
 from lib.periods import parse_period
+from staff.access import scope_for_user
 from staff.models import User
 from staff.services import api_token_create
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
@@ -114,6 +117,7 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "kpi:contest_detail": [{"contest_id": world["contest"].pk}],
         "kpi:benchmark": [{"code": "GZ0101"}],
         "kpi:unit_notes": [{"code": "GZ0101"}, {"code": "GZ01"}],
+        "kpi:unit_credit_splits": [{"code": "GZ0101"}, {"code": "GZ01"}],
         "customers:unit_customers": [{"code": "GZ0101"}],
         "alerts:alert_detail": [{"alert_id": world["alert"].pk}],
         "alerts:review_detail": [{"review_id": world["review"].pk}],
@@ -122,8 +126,19 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "plans:plan_time": [{"target_plan_id": world["target_plan"].pk}],
         "plans:plan_preview": [{"target_plan_id": world["target_plan"].pk}],
         "plans:acknowledgement": [{"acknowledgement_id": world["acknowledgement"].pk}],
-        "kpi:unit_credit_splits": [{"code": "GZ0101"}],
+        "meetings:morning": [{"code": "GZ0101"}],
+        "meetings:evening": [{"code": "GZ0101"}],
+        "meetings:weekly": [{"code": "GZ01"}, {"code": "GZ0101"}],
     }
+
+
+# The day or week a page opens on, where its default (today) would show none of the world's rows: the
+# meetings of the world's days.
+QUERY_VARIANTS = {
+    "meetings:morning": [f"?date={DAY.isoformat()}"],
+    "meetings:evening": [f"?date={DAY.isoformat()}"],
+    "meetings:weekly": ["?week=2026-11-09"],
+}
 
 
 # The period switch's other values, where a page has one.
@@ -158,6 +173,7 @@ def page_urls(world: dict) -> list[str]:
         urls += found
         if name in PERIOD_VARIANTS:
             urls += [f"{url}?period={period}" for url in found for period in ("day", "week", "year")]
+        urls += [f"{url}{query}" for url in found for query in QUERY_VARIANTS.get(name, [])]
     assert unknown == [], f"give these pages their parameters in _route_params, or skip them with a reason: {unknown}"
     return urls
 
@@ -203,6 +219,16 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     he_jing = StaffMemberFactory(code="S1002", name="何静")
     AssignmentFactory(staff=he_jing, post="lobby_manager", unit=network["GZ0101"])
     CreditSplit.objects.create(fact=signups, partner=he_jing, share=Decimal("30"), created_by=hq_admin)
+    # HQ's standing 分润 rule (手机银行: teller 80, referring lobby manager 20) and the outlet's 25 %.
+    signup_rule = CreditSplitRule.objects.create(
+        metric=ranking_data.metric("mobile_banking_signups"), owner_post=post("teller"),
+        partner_post=post("lobby_manager"), share=Decimal(20), min_share=Decimal(10),
+        max_share=Decimal(30), effective_from=datetime.date(2026, 1, 1), note="大堂转介",
+    )  # fmt: skip
+    credit_split_adjust(
+        scope=scope_for_user(outlet_head), outlet=network["GZ0101"], rule=signup_rule, share=Decimal(25),
+        reason="网点转介激励方案", changed_by=outlet_head,
+    )  # fmt: skip
     ranking_data.roll(ranking_data.PREVIOUS, DAY)
 
     network["GZ0101"].is_benchmark = True
@@ -251,6 +277,8 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     AccessLog.objects.create(username="lin.xiaoyan", ip_address="10.1.2.4", path_info="/accounts/login/", **browser)
     target_plan, acknowledgement = _target_plan(network, hq_admin)
     _ledger(teller, outlet_head)
+    _push_channel(network)
+    _meetings(network, huang, alert, outlet_head, unit_manager)
     return {
         "network": network,
         "contest": pk_contest,
@@ -285,6 +313,50 @@ def _ledger(teller, outlet_head) -> None:
     entries_decide(scope=head, user=outlet_head, entry_ids=[rejected.pk], action=Action.REJECT, reason="查无开卡记录")
     record(teller, cards, today, 1, customer_code="C0004096")
     record(outlet_head, discipline_item(), yesterday, 1, staff=teller.staff_member, note="早会迟到")
+
+
+def _push_channel(network: dict) -> None:
+    """天河支行's WeCom group (issue 17), its webhook sealed, with the day's summary sent and a test that
+    failed: the channel's admin shows its masked webhook, the deliveries' admin their statuses."""
+    from notify import credentials
+    from notify.models import Channel, ChannelKind, Delivery, DeliveryKind, DeliveryStatus
+
+    channel = Channel.objects.create(
+        name="天河支行业务群", unit=network["GZ01"], kind=ChannelKind.WECOM,
+        webhook=credentials.seal("https://wecom.example.invalid/cgi-bin/webhook/send?key=0ec2sifa5aaa"),
+    )  # fmt: skip
+    Delivery.objects.create(channel=channel, day=DAY, status=DeliveryStatus.SENT, attempts=1, missing="GZ0104")
+    Delivery.objects.create(
+        channel=channel, day=DAY, kind=DeliveryKind.TEST, status=DeliveryStatus.FAILED, attempts=1,
+        detail='{"errcode": 93000, "errmsg": "invalid webhook url"}',
+    )  # fmt: skip
+
+
+def _meetings(network: dict, huang, alert, outlet_head, unit_manager) -> None:
+    """天河路网点's morning meeting of the world's day (attendance, a topic, a goal met: 12 sign-ups against
+    10, with its audit) and 天河支行's Monday meeting of that week with an action item linked to the alert
+    (issue 17)."""
+    from meetings.models import ActionItem, Attendance, Goal, GoalChange, Meeting, Topic
+
+    signups = ranking_data.metric("mobile_banking_signups")
+    morning = Meeting.objects.create(
+        unit=network["GZ0101"], kind="morning", date=DAY, held_by=outlet_head, decisions="今日主推手机银行"
+    )
+    morning.goal_metrics.add(signups)
+    Attendance.objects.create(meeting=morning, staff=huang, status="present")
+    Topic.objects.create(meeting=morning, kind="script", text="手机银行营销话术：三句话讲清好处", added_by=outlet_head)
+    Goal.objects.create(meeting=morning, staff=huang, metric=signups, value=Decimal(10), set_by=outlet_head)
+    GoalChange.objects.create(
+        meeting=morning, staff=huang, metric=signups, new_value=Decimal(10), changed_by=outlet_head, source="page"
+    )
+    weekly = Meeting.objects.create(
+        unit=network["GZ01"], kind="weekly", date=datetime.date(2026, 11, 9), held_by=unit_manager,
+        decisions="各网点本周主攻手机银行签约",
+    )  # fmt: skip
+    ActionItem.objects.create(
+        meeting=weekly, text="高峰时段增开弹性窗口", owner=outlet_head, due=datetime.date(2026, 11, 13),
+        link_kind="alert", link_id=alert.pk, created_by=unit_manager,
+    )  # fmt: skip
 
 
 def _target_plan(network: dict, hq_admin) -> tuple:

@@ -74,6 +74,11 @@ PAGES = {
     "ledger:home": "/ledger/",
     "ledger:approve": "/ledger/approve/",
     "ledger:entries": "/ledger/entries/?staff=S1001&metric=ledger_points",
+    "meetings:index": "/meetings/",
+    "meetings:action_items": "/meetings/actions/",
+    "meetings:morning": "/meetings/GZ0101/morning/",
+    "meetings:evening": "/meetings/GZ0101/evening/?date=2026-11-24",
+    "meetings:weekly": "/meetings/GZ0101/weekly/?week=2026-11-23",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo"}  # an image, not a page
@@ -103,6 +108,9 @@ ROLE_PAGES = {
         "customers:my_customers",
         "ledger:home",
         "ledger:entries",
+        # /meetings/ takes a staff member to their action items.
+        "meetings:index",
+        "meetings:action_items",
     ],
     "unit_manager": EVERY_PAGE,
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
@@ -177,6 +185,7 @@ def everything(signups, tiered, network):
     target_plan(network)
     ledger_entries(network)
     credit_rules(outlet)
+    meetings(network)
 
 
 def ledger_entries(network) -> None:
@@ -226,6 +235,31 @@ def credit_rules(outlet) -> None:
     )
     hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
     credit_split_adjust(scope=hq, outlet=outlet, rule=rule, share=Decimal(35), reason="网点理财营销方案 2026-11")
+
+
+def meetings(network) -> None:
+    """天河路网点's morning meeting of the 24th with the teller's goal (met: 1 of 1), and its Monday meeting
+    of that week with an action item for its head, linked to the alert (the meeting pages)."""
+    from meetings.models import ActionItem, Attendance, Goal, Meeting, Topic
+    from staff.models import User
+
+    outlet, head = network["GZ0101"], User.objects.get(username="lin.xiaoyan")
+    teller_record = StaffMember.objects.get(code="S1001")
+    morning = Meeting.objects.create(unit=outlet, kind="morning", date=LAST_DAY, held_by=head, decisions="主推手机银行")
+    Attendance.objects.create(meeting=morning, staff=teller_record, status="present")
+    Topic.objects.create(meeting=morning, kind="script", text="手机银行营销话术：三句话讲清好处")
+    Goal.objects.create(
+        meeting=morning, staff=teller_record, metric=Metric.objects.get(code="mobile_banking_signups"), value=1
+    )
+    weekly = Meeting.objects.create(unit=outlet, kind="weekly", date=datetime.date(2026, 11, 23), held_by=head)
+    ActionItem.objects.create(
+        meeting=weekly,
+        text="高峰时段增开弹性窗口，平均等待时间压到10分钟以内",
+        owner=head,
+        due=datetime.date(2026, 11, 27),
+        link_kind="alert",
+        link_id=Alert.objects.order_by("pk").first().pk,
+    )
 
 
 def target_plan(network) -> None:

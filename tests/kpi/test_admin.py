@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kpi.models import Fact, IngestBatch, Metric
+from kpi.models import Fact, IngestBatch, Metric, ReportingCutoff
 from kpi.services.targets import target_set
 from lib.periods import parse_period
 from tests.factories import UserFactory
@@ -169,3 +169,13 @@ def test_a_unit_manager_in_the_admin_sees_only_the_targets_of_their_subtree_and_
     # Another sub-branch's target is not found, as on every page; the import (which takes no scope) is HQ's.
     assert client.get(f"/admin/kpi/target/{other.pk}/change/").status_code == 302
     assert client.get("/admin/kpi/target/import-csv/").status_code == 403
+
+
+def test_hq_changes_the_reporting_cut_off_in_the_admin_and_cannot_add_or_delete_another(admin_client):
+    url = "/admin/kpi/reportingcutoff/1/change/"
+    response = admin_client.post(url, {"cutoff": "07:45"})
+
+    assert response.status_code == 302
+    assert ReportingCutoff.objects.current().cutoff == datetime.time(7, 45)
+    assert admin_client.get("/admin/kpi/reportingcutoff/add/").status_code == 403
+    assert admin_client.get("/admin/kpi/reportingcutoff/1/delete/").status_code == 403

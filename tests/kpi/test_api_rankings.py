@@ -47,6 +47,7 @@ def row(unit, score, rank, rank_of, movement, vetoed=False, reason=""):
         "rank": rank,
         "rank_of": rank_of,
         "movement": movement,
+        "no_data": False,
     }
 
 
@@ -58,6 +59,15 @@ def test_it_ranks_a_peer_group_with_exact_values(gz01_reader):
         "date": "2026-11-15",
         "period": "month",
         "group": "GZ01-urban",
+        # No outlet here has the habit of reporting (facts on the 14th and 15th only): none is waited for.
+        "freshness": {
+            "expected": 0,
+            "reported": 0,
+            "missing": [],
+            "complete": True,
+            "due_at": "2026-11-16T08:00:00+08:00",
+            "final": True,
+        },
         "results": [
             row("GZ0101", "110.0000", 1, 4, 2),
             row("GZ0102", "100.0000", 2, 4, -1),
@@ -104,7 +114,7 @@ def test_movement_is_null_without_a_previous_day(gz01_reader):
 def test_a_day_not_rolled_up_gives_no_results(gz01_reader):
     body = gz01_reader.get(URL, {"group": "GZ01-urban", "date": "2026-11-20"}).json()
 
-    assert body == {"date": "2026-11-20", "period": "month", "group": "GZ01-urban", "results": []}
+    assert body == {"date": "2026-11-20", "period": "month", "group": "GZ01-urban", "freshness": None, "results": []}
 
 
 def test_before_the_first_rollup_there_are_no_results(client, network):
@@ -113,12 +123,13 @@ def test_before_the_first_rollup_there_are_no_results(client, network):
 
     body = client.get(URL, {"group": "GZ01-urban"}).json()
 
-    assert body == {"date": None, "period": "month", "group": "GZ01-urban", "results": []}
+    assert body == {"date": None, "period": "month", "group": "GZ01-urban", "freshness": None, "results": []}
 
 
 def test_the_query_count_does_not_grow_with_the_outlets(gz01_reader, django_assert_max_num_queries):
-    # token, last-used stamp, group, latest day, the selector's five, the day's publication time
-    with django_assert_max_num_queries(10):
+    # token, last-used stamp, group, latest day, the selector's five, the day's publication time, and
+    # freshness: HQ's cut-off, who reported the day and the day before
+    with django_assert_max_num_queries(13):
         response = gz01_reader.get(URL, {"group": "GZ01-urban"})
     assert len(response.json()["results"]) == 4
 

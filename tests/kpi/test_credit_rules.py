@@ -231,11 +231,11 @@ class TestAdjustment:
     @pytest.mark.parametrize(
         "share, reason, problem",
         [
-            ("41", "旺季", {"share": ["41 % is outside the limits HQ set for this rule: between 20 % and 40 %."]}),
+            ("41", "旺季", {"share": ["41% is outside the limits HQ set for this rule: between 20% and 40%."]}),
             (
                 "19.9999",
                 "旺季",
-                {"share": ["19.9999 % is outside the limits HQ set for this rule: between 20 % and 40 %."]},
+                {"share": ["19.9999% is outside the limits HQ set for this rule: between 20% and 40%."]},
             ),
             ("30.12345", "旺季", {"share": ["30.12345 has more than 4 decimals."]}),
             ("NaN", "旺季", {"share": ["Give the partner's share in percent, between 20 and 40."]}),
@@ -275,3 +275,49 @@ class TestAdjustment:
         credit_split_adjust(scope=self.HQ, outlet=network["GZ0101"], rule=standing, share=Decimal("37.5"), reason="x")
         asked = {"metric": metric("wealth_sales"), "owner": owner, "partner": partner, "on": SALE_DAY}
         assert share_for(unit=network["GZ0101"], **asked) == Decimal("37.5")
+
+
+@pytest.mark.django_db
+class TestRuleAdmin:
+    @pytest.fixture
+    def admin_client(self, client, hq_admin):
+        hq_admin.is_staff = hq_admin.is_superuser = True
+        hq_admin.save()
+        client.force_login(hq_admin)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    def form(self, **changes) -> dict:
+        return {
+            "metric": metric("wealth_sales").pk,
+            "owner_post": post("wealth_manager").pk,
+            "partner_post": post("teller").pk,
+            "share": "30",
+            "min_share": "20",
+            "max_share": "40",
+            "effective_from": "2026-01-01",
+            "active": "on",
+        } | changes
+
+    def test_hq_adds_a_rule_and_its_form_shows_the_shares_plainly(self, admin_client):
+        assert admin_client.post("/admin/kpi/creditsplitrule/add/", self.form()).status_code == 302
+        standing = CreditSplitRule.objects.get()
+        assert (standing.share, standing.min_share, standing.max_share) == (Decimal(30), Decimal(20), Decimal(40))
+        page = admin_client.get(f"/admin/kpi/creditsplitrule/{standing.pk}/change/").content.decode()
+        assert 'name="share" value="30"' in page
+        assert "20% – 40%" in admin_client.get("/admin/kpi/creditsplitrule/").content.decode()
+
+    def test_shares_out_of_order_are_refused_under_share(self, admin_client):
+        response = admin_client.post("/admin/kpi/creditsplitrule/add/", self.form(min_share="35"))
+        assert response.status_code == 200
+        assert list(response.context["adminform"].form.errors) == ["share"]
+        assert not CreditSplitRule.objects.exists()
+
+    def test_the_adjustments_and_their_audit_are_read_only(self, admin_client, network):
+        standing = rule()
+        credit_split_adjust(
+            scope=TestAdjustment.HQ, outlet=network["GZ0101"], rule=standing, share=Decimal(35), reason="旺季"
+        )
+        assert admin_client.get("/admin/kpi/creditsplitadjustment/").status_code == 200
+        assert admin_client.get("/admin/kpi/creditsplitadjustmentchange/").status_code == 200
+        assert admin_client.get("/admin/kpi/creditsplitadjustment/add/").status_code == 403

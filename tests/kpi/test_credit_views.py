@@ -57,7 +57,7 @@ def test_a_share_within_limits_is_saved_with_its_reason_and_shown(english, outle
         (
             {"share": "45", "reason": "旺季"},
             "share",
-            "45 % is outside the limits HQ set for this rule: between 20 % and 40 %.",
+            "45% is outside the limits HQ set for this rule: between 20% and 40%.",
         ),
         ({"share": "三十", "reason": "旺季"}, "share", "Give the partner&#x27;s share in percent, such as 30 or 32.5."),
         ({"share": "35", "reason": ""}, "reason", "This field is required."),

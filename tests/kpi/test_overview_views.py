@@ -337,10 +337,10 @@ def test_the_overview_issues_as_many_queries_for_two_outlets_as_for_fifteen(
 ):
     client.force_login(hq_admin)
 
-    # session, user, the unit, the latest day, heatmap 5, ranking 5, behind pace 2, the units above, the
-    # header's unit of the login, the header's alert badge; for HQ the operations line: yesterday
-    # published, rollup runs stuck, tiering runs stuck
-    with django_assert_num_queries(22):
+    # session, user, the unit, the latest day, heatmap 5, ranking 5 + its freshness 2 (HQ's cut-off, who
+    # reported the day), behind pace 2, the units above, the header's unit of the login, the header's
+    # alert badge; for HQ the operations line: yesterday published, rollup runs stuck, tiering runs stuck
+    with django_assert_num_queries(24):
         response = client.get(f"/units/{code}/overview/")
 
     assert len(response.context["heatmap"].rows) == outlets

@@ -104,6 +104,7 @@ def test_the_api_row_writes_the_score_with_four_decimals_and_null_movement_for_a
             "rank": 2,
             "rank_of": 4,
             "movement": -1,
+            "no_data": False,
         },
         {
             "unit": "GZ0104",
@@ -113,5 +114,6 @@ def test_the_api_row_writes_the_score_with_four_decimals_and_null_movement_for_a
             "rank": 4,
             "rank_of": 4,
             "movement": None,
+            "no_data": False,
         },
     ]

@@ -704,11 +704,13 @@ def test_home_stays_the_landing_page_for_the_hq_admin(english, hq_admin, rolled_
 
 # session, user, the user's unit (scope), latest day, scorecard, its lines, the published day (when the
 # figures arrived), the history of every metric (the sparklines), ancestors, child units, staff, the header's
-# alert badge, the notes (标注) of the days shown
-UNIT_PAGE_QUERIES = 13
+# alert badge, the notes (标注) of the days shown, and on one's own scorecard (/scorecard/) the action items
+# one owns that are overdue (issue 17: meetings' strip, one query whatever their number)
+UNIT_PAGE_QUERIES = 14
 # session, user, the staff record (scope), the staff record (whose scorecard), latest day, scorecard,
-# its lines, the published day, the history of every metric, where they work, the notes of the days shown
-STAFF_PAGE_QUERIES = 11
+# its lines, the published day, the history of every metric, where they work, the notes of the days shown,
+# the overdue action items one owns
+STAFF_PAGE_QUERIES = 12
 
 
 def _history_of(entity: dict, *, days: list[datetime.date], metrics: int) -> None:

@@ -251,9 +251,9 @@ def test_a_vetoed_staff_member_is_marked(english, outlet_head, explained, teller
 
 # -- a fixed number of queries ------------------------------------------------------------------------
 
-# tests/kpi/test_views.py's UNIT_PAGE_QUERIES (13: the staff with their scores and the notes among them),
-# and one for the template's lines.
-UNIT_PAGE_QUERIES_WITH_A_TEMPLATE = 14
+# tests/kpi/test_views.py's UNIT_PAGE_QUERIES (14: the staff with their scores, the notes and one's overdue
+# action items among them), and one for the template's lines.
+UNIT_PAGE_QUERIES_WITH_A_TEMPLATE = 15
 OWN_MONTH = "/scorecard/?date=2026-11-15&period=month"
 
 

@@ -15,23 +15,28 @@ from alerts.services.catch_up import alerts_evaluate_recorded
 from alerts.services.reviews import weekly_reviews_create
 from demo import activity as demo_activity
 from demo import calendar as demo_calendar
+from demo import credit as demo_credit
 from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import ledger as demo_ledger
+from demo import meetings as demo_meetings
 from demo import network as demo_network
 from demo import notes as demo_notes
 from demo import plans as demo_plans
+from demo import push as demo_push
 from demo import scorecard_templates as demo_templates
 from demo.progress import StepReporter
 from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
 from kpi.models import RollupDay
 from kpi.signals import day_published
 from lib.periods import PeriodKind, days_between, parse_date, period_of
+from notify import receivers as notify_receivers
 
 # What `--recent-first` rolls up before the command returns: a week, so the scorecard, the week view
 # and the bulletin's day-on-day movement are there when the server starts.
 RECENT_DAYS = 7
 ALERTS_RECEIVER = "alerts.evaluate_published_day"
+PUSH_RECEIVER = "notify.push_published_day"
 
 
 class Command(BaseCommand):
@@ -164,6 +169,8 @@ class Command(BaseCommand):
         customers: list[demo_customers.SeededCustomers] = []
         ledger: list[demo_ledger.SeededLedger] = []
 
+        credit: list[demo_credit.SeededCredit] = []
+
         def tier_customers(window, premium) -> None:
             # After the facts and before the rollup, in the same transaction: the tiering writes tier
             # counts on each month's last day, which the rollup must see; its premium customers are those
@@ -173,8 +180,12 @@ class Command(BaseCommand):
             )
             # The ledger's weeks of entries, approved and written as facts before the rollup scores them.
             ledger.append(demo_ledger.seed_ledger(plan=seeded.plan, end=window.end, seed=options["seed"]))
+            # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
+            with self.progress.bar("credit sharing", 1, "step") as advance:
+                credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
+                advance(1)
 
-        facts = activity = None
+        facts = activity = meetings = None
         if not options["no_facts"]:
             with _alerts_after_the_rollups():
                 facts = demo_facts.seed_facts(
@@ -189,13 +200,17 @@ class Command(BaseCommand):
             # Contests, plans and the Monday review, off the days just rolled up (before the stamp: a
             # run stopped here seeds again).
             activity = _activity_seed(options, self.progress)
-        year_plan = None
+            meetings = _meetings_seed(options, self.progress)
+        year_plan = push = None
         if facts is not None:
             with self.progress.steps("target plans", 2) as advance:
                 year_plan = demo_plans.seed_year_plan(end=options["end"])
                 advance("year")
                 year_plan += "\n" + demo_plans.seed_week_plan(end=options["end"])
                 advance("week")
+            with self.progress.steps("push", 1) as advance:
+                push = demo_push.seed_push(end=options["end"])
+                advance("channels")
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -210,11 +225,16 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_customers))
         for seeded_ledger in ledger:
             self.stdout.write(str(seeded_ledger))
+        for seeded_credit in credit:
+            self.stdout.write(str(seeded_credit))
         if year_plan:
             self.stdout.write(year_plan)
+        if push:
+            self.stdout.write(push)
         if facts is None:
             return
         self.stdout.write(str(activity))
+        self.stdout.write(str(meetings))
         if recent_first:
             self.stdout.write(
                 "The earlier days' scorecards and the alerts are left to `manage.py seed_demo --rest` "
@@ -232,8 +252,10 @@ class Command(BaseCommand):
             )
         span = demo_facts.window(end=options["end"], days=options["days"])
         alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
+        # The Monday meeting's item linked to an open alert, now that the alerts are there.
+        linked = demo_meetings.link_alert_items(end=options["end"])
         stamp_complete(options)
-        lines = [alerts]
+        lines = [alerts, linked]
         if rolled_up:
             done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
             lines.insert(0, f"Rolled up: {done}")
@@ -244,13 +266,19 @@ class Command(BaseCommand):
 def _alerts_after_the_rollups() -> Iterator[None]:
     """Hold back alerts' evaluation of each day the demo publishes (kpi.signals.day_published): with
     --recent-first the last days are published before the earlier ones, and the rules (N days behind
-    pace, …) must see the days in date order. _alerts_seed evaluates them afterwards, in order."""
+    pace, …) must see the days in date order. _alerts_seed evaluates them afterwards, in order.
+
+    The push (notify) is held back too: seeding the demo sends nothing to any channel (demo.push
+    writes the demo's deliveries as records)."""
     held = day_published.disconnect(dispatch_uid=ALERTS_RECEIVER)
+    held_push = day_published.disconnect(dispatch_uid=PUSH_RECEIVER)
     try:
         yield
     finally:
         if held:
             day_published.connect(alerts_receivers.evaluate_published_day, dispatch_uid=ALERTS_RECEIVER)
+        if held_push:
+            day_published.connect(notify_receivers.push_published_day, dispatch_uid=PUSH_RECEIVER)
 
 
 def _alerts_seed(window: list[datetime.date], progress: StepReporter) -> str:
@@ -282,6 +310,14 @@ def _activity_seed(options: dict, progress: StepReporter) -> demo_activity.Seede
     """Contests, plans and the Monday review, off the days just rolled up (demo.activity)."""
     with progress.bar("activity", 1, "step") as advance:
         seeded = demo_activity.seed_activity(seed=options["seed"], end=options["end"])
+        advance(1)
+    return seeded
+
+
+def _meetings_seed(options: dict, progress: StepReporter) -> demo_meetings.SeededMeetings:
+    """The 晨会 sheets of the last days and the Monday meetings, off the days just rolled up (demo.meetings)."""
+    with progress.bar("meetings", 1, "step") as advance:
+        seeded = demo_meetings.seed_meetings(seed=options["seed"], end=options["end"])
         advance(1)
     return seeded
 
