@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kpi",
     "alerts",
     "plans",
+    "pay",
     "demo",
 ]
 

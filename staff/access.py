@@ -317,6 +317,12 @@ class Scope:
             return True
         return self.role == Role.UNIT_MANAGER and (unit is None or self.can_see_unit(unit))
 
+    def may_close_pay(self, unit: OrgUnit) -> bool:
+        """Closing the month's pay of a unit's staff (the pay app: pay sheets stored from the frozen month,
+        the 二次分配 of a sub-branch): HQ administrators any unit, a unit manager inside their own subtree.
+        Outlet heads read their outlet's sheets; auditors, staff and tokens close nothing."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -448,17 +454,19 @@ class Menu:
     overview: bool = False  # HQ, auditors and unit managers start the day on an overview
     own_pages: bool = False  # their own scorecard and customers: anyone with a role
     network_pages: bool = False  # contests, the bulletin, alerts, target plans: everyone but a staff member
+    pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
 
 
 def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True)
+        return Menu(overview=True, own_pages=True, network_pages=True, pay=True)
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
         network_pages=bool(user.role) and user.role != Role.STAFF,
+        pay=bool(user.role),
     )
 
 
