@@ -19,11 +19,12 @@ def _load_apps() -> None:
     from alerts import api as alerts_api
     from customers import api as customers_api
     from kpi import api as kpi_api
+    from pay import api as pay_api
     from plans import api as plans_api
     from staff import api_org as org_api
     from staff import api_views as staff_api
 
-    for app_api in (org_api, staff_api, kpi_api, customers_api, alerts_api, plans_api):
+    for app_api in (org_api, staff_api, kpi_api, customers_api, alerts_api, plans_api, pay_api):
         app_urlpatterns.extend(getattr(app_api, "urlpatterns", []))
 
 

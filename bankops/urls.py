@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("alerts.urls")),
     path("", include("plans.urls")),
+    path("", include("pay.urls")),
 ]

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
+from django.utils.translation import gettext as _
+
 FEN = Decimal("0.01")
 ZERO = Decimal(0)
 
@@ -80,23 +82,23 @@ def tiered_amount(volume: Decimal, tiers: Iterable[Tier]) -> tuple[Decimal, list
 
 
 def tiers_problem(tiers: Iterable[Tier]) -> str | None:
-    """Why these tiers cannot be used, in English for the admin to translate, or None: the first starts
-    at 0, each starts where the one before ended, only the last is open-ended, rates are 0 or more."""
+    """Why these tiers cannot be used, or None: the first starts at 0, each starts where the one before
+    ended, only the last is open-ended, rates are 0 or more."""
     ordered = sorted(tiers, key=lambda tier: tier.start)
     if not ordered:
-        return "a piece rate needs at least one tier"
+        return _("A piece rate needs at least one tier.")
     if ordered[0].start != 0:
-        return "the first tier starts at 0"
+        return _("The first tier starts at 0.")
     for before, after in pairwise(ordered):
         if before.end is None:
-            return "only the last tier may be open-ended (no upper bound)"
+            return _("Only the last tier may be open-ended (no upper bound).")
         if after.start != before.end:
-            return "each tier starts where the one before it ends"
+            return _("Each tier starts where the one before it ends.")
     for tier in ordered:
         if tier.end is not None and tier.end <= tier.start:
-            return "a tier ends above where it starts"
+            return _("A tier ends above where it starts.")
         if tier.rate < 0:
-            return "a rate is 0 or more"
+            return _("A rate is 0 or more.")
     return None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import translation
+
 from pay.arithmetic import Tier, shares_by_score, tiered_amount, tiers_problem, to_fen
 
 D = Decimal
@@ -50,18 +52,19 @@ def test_no_volume_or_a_reversed_one_earns_nothing():
     assert tiered_amount(D("-3.5"), TIERS) == (D(0), [])
 
 
+@translation.override("en")
 def test_tiers_must_start_at_0_follow_each_other_and_end_open_only_last():
     assert tiers_problem(TIERS) is None
-    assert tiers_problem([]) == "a piece rate needs at least one tier"
-    assert tiers_problem([Tier(D(5), None, D(1))]) == "the first tier starts at 0"
+    assert tiers_problem([]) == "A piece rate needs at least one tier."
+    assert tiers_problem([Tier(D(5), None, D(1))]) == "The first tier starts at 0."
     assert tiers_problem([Tier(D(0), D(10), D(1)), Tier(D(12), None, D(2))]) == (
-        "each tier starts where the one before it ends"
+        "Each tier starts where the one before it ends."
     )
     assert tiers_problem([Tier(D(0), None, D(1)), Tier(D(10), None, D(2))]) == (
-        "only the last tier may be open-ended (no upper bound)"
+        "Only the last tier may be open-ended (no upper bound)."
     )
-    assert tiers_problem([Tier(D(0), D(0), D(1))]) == "a tier ends above where it starts"
-    assert tiers_problem([Tier(D(0), None, D(-1))]) == "a rate is 0 or more"
+    assert tiers_problem([Tier(D(0), D(0), D(1))]) == "A tier ends above where it starts."
+    assert tiers_problem([Tier(D(0), None, D(-1))]) == "A rate is 0 or more."
 
 
 def test_a_pool_of_10000_over_scores_91_87_and_72_is_40_yuan_a_point_with_nothing_left():
