@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from branches.models import _localized
 from kpi.models import Metric
 from kpi.templatetags.kpi_format import metric_scale
 from lib.numbers import format_number
@@ -46,7 +47,8 @@ def line_title(line: PaySheetLine) -> str:
     if line.kind == LineKind.PIECE_RATE and line.metric is not None:
         return _("Piece rate: %(metric)s") % {"metric": line.metric.name}
     if line.kind == LineKind.POOL:
-        return _("Team pool of %(unit)s") % {"unit": line.basis.get("unit_name") or line.basis.get("unit", "")}
+        name = _localized(line.basis.get("unit_name", ""), line.basis.get("unit_name_en", ""))
+        return _("Team pool of %(unit)s") % {"unit": name or line.basis.get("unit", "")}
     if line.kind == LineKind.CARRY_OVER and line.source_month:
         return _("Correction of %(month)s (上月补记)") % {"month": f"{line.source_month:%Y-%m}"}
     return str(LineKind(line.kind).label)
@@ -104,6 +106,8 @@ def line_details(line: PaySheetLine, metrics: dict[str, Metric]) -> list[str]:
             "people": basis.get("sharing", 0),
             "amount": money(line.gross),
         }
+        if not basis.get("sharing"):
+            return [_("%(pool)s 元: nobody reached the conditions to share it this month.") % numbers]
         if not _decimal(basis.get("score")):
             return [_("%(pool)s 元 shared by %(people)s people by score; no share without a score.") % numbers]
         return [_("%(pool)s 元 × %(score)s of %(total)s points (%(people)s people) = %(amount)s 元") % numbers]

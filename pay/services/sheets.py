@@ -301,6 +301,7 @@ def _share_pools(sheets: list[PaySheet], pools: list[TeamPool]) -> None:
                     basis={
                         "unit": pool.unit.code,
                         "unit_name": pool.unit.name_zh,
+                        "unit_name_en": pool.unit.name_en,
                         "pool": str(pool.amount),
                         "score": plain(weights.get(sheet.staff_id, ZERO)),
                         "scores_total": plain(scores_total),

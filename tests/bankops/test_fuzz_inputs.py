@@ -99,6 +99,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         unit=outlet, kind="large_maturity", start=datetime.date(2026, 11, 15), end=datetime.date(2026, 11, 15), text="x"
     )
     target_plan, acknowledgement = _target_plan(ranked)
+    pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -114,8 +115,23 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         note_id=str(annotation.pk),
         target_plan_id=str(target_plan.pk),
         acknowledgement_id=str(acknowledgement.pk),
+        pay_sheet_id=str(pay_sheet.pk),
     )
     return ranked
+
+
+def _pay_sheet(outlet, staff_member):
+    """A stored pay sheet of the teller with one line (issue 16): /api/v1/pay-sheets/{pay_sheet_id}/ has one."""
+    from django.utils import timezone
+
+    from pay.models import PaySheet, PaySheetLine
+
+    sheet = PaySheet.objects.create(
+        month=datetime.date(2026, 10, 1), staff=staff_member, unit=outlet, total=Decimal("20.00"),
+        closed_at=timezone.now(),
+    )  # fmt: skip
+    PaySheetLine.objects.create(sheet=sheet, kind="points", gross=Decimal("20.00"), amount=Decimal("20.00"))
+    return sheet
 
 
 def _target_plan(network):

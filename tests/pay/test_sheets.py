@@ -81,6 +81,7 @@ class TestPreview:
         assert pool.basis == {
             "unit": "GZ0101",
             "unit_name": "天河路网点",
+            "unit_name_en": "Tianhe Road Outlet",
             "pool": "10000.00",
             "score": "91",
             "scores_total": "250",

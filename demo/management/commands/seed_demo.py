@@ -19,6 +19,7 @@ from demo import customers as demo_customers
 from demo import facts as demo_facts
 from demo import network as demo_network
 from demo import notes as demo_notes
+from demo import pay as demo_pay
 from demo import plans as demo_plans
 from demo import scorecard_templates as demo_templates
 from demo.progress import StepReporter
@@ -170,6 +171,8 @@ class Command(BaseCommand):
 
         facts = activity = None
         if not options["no_facts"]:
+            # A month the demo closed would refuse its facts and targets seeded again: reopened, closed after.
+            demo_pay.reopen_demo_months()
             with _alerts_after_the_rollups():
                 facts = demo_facts.seed_facts(
                     seed=options["seed"],
@@ -223,8 +226,11 @@ class Command(BaseCommand):
             )
         span = demo_facts.window(end=options["end"], days=options["days"])
         alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
+        with self.progress.steps("pay", 1) as advance:
+            pay = demo_pay.seed_pay(end=options["end"])
+            advance("last month")
         stamp_complete(options)
-        lines = [alerts]
+        lines = [alerts, str(pay)]
         if rolled_up:
             done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
             lines.insert(0, f"Rolled up: {done}")
