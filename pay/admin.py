@@ -337,7 +337,7 @@ class PaySheetLineInline(admin.TabularInline):
 @admin.register(PaySheet)
 class PaySheetAdmin(ScopedReadOnlyAdmin):
     inlines = [PaySheetLineInline]
-    list_display = ("month_label", "staff", "unit", "template_code", "score", "total_shown", "closed_at", "page")
+    list_display = ("month_label", "staff", "unit", "template_code", "score_shown", "total_shown", "closed_at", "page")
     list_select_related = ("staff", "unit")
     list_filter = ("month", "template_code", "vetoed")
     search_fields = ("staff__code", "staff__name", "unit__code", "unit__name_zh")
@@ -350,13 +350,13 @@ class PaySheetAdmin(ScopedReadOnlyAdmin):
         "template_code",
         "template_from",
         "scorecard_date",
-        "score",
+        "score_shown",
         "vetoed",
         "veto_reason",
         "rank",
         "rank_of",
         "total_shown",
-        "carried",
+        "carried_shown",
         "closed_at",
         "closed_by",
         "page",
@@ -370,6 +370,14 @@ class PaySheetAdmin(ScopedReadOnlyAdmin):
     @admin.display(description=_("total (元)"), ordering="total")
     def total_shown(self, sheet: PaySheet) -> str:
         return _money(sheet.total)
+
+    @admin.display(description=_("score"), ordering="score")
+    def score_shown(self, sheet: PaySheet) -> str:
+        return format_number(sheet.score, 2) if sheet.score is not None else "—"
+
+    @admin.display(description=_("carried over (元)"))
+    def carried_shown(self, sheet: PaySheet) -> str:
+        return _money(sheet.carried)
 
     @admin.display(description=_("page"))
     def page(self, sheet: PaySheet) -> str:

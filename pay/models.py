@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, code_validator
 from kpi.models import Metric
+from lib.numbers import plain_number
 from staff.models import StaffMember
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -113,19 +114,20 @@ class PieceRateTier(models.Model):
     piece_rate = models.ForeignKey(
         PieceRate, verbose_name=_("piece rate"), on_delete=models.CASCADE, related_name="tiers"
     )
-    from_volume = models.DecimalField(_("from"), default=Decimal(0), validators=NOT_NEGATIVE, **VOLUME)
+    from_volume = models.DecimalField(_("volume from"), default=Decimal(0), validators=NOT_NEGATIVE, **VOLUME)
     to_volume = models.DecimalField(
-        _("to"), null=True, blank=True, help_text=_("Empty: and above (the last tier)."), **VOLUME
+        _("volume up to"), null=True, blank=True, help_text=_("Empty: and above (the last tier)."), **VOLUME
     )
     yuan_per_unit = models.DecimalField(_("元 per unit"), validators=NOT_NEGATIVE, **MONEY)
 
     class Meta:
-        verbose_name = _("tier")
-        verbose_name_plural = _("tiers")
+        verbose_name = _("volume tier")
+        verbose_name_plural = _("volume tiers")
         ordering = ["piece_rate", "from_volume"]
 
     def __str__(self) -> str:
-        return f"{self.from_volume}–{self.to_volume or '∞'}: {self.yuan_per_unit}"
+        upper = plain_number(self.to_volume) if self.to_volume is not None else "∞"
+        return f"{plain_number(self.from_volume)}–{upper}: {self.yuan_per_unit}"
 
 
 class TeamPool(models.Model):
@@ -256,7 +258,7 @@ class PaySheetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sheet_id} {self.kind} {self.amount}"
+        return f"{self.get_kind_display()} {self.amount}"
 
 
 class PayClose(models.Model):

@@ -127,7 +127,7 @@ LINES = Table(
     Column("staff_code", _("Staff code"), "row.sheet.staff.code"),
     Column("name", _("Staff name"), "row.name"),
     Column("outlet_code", _("Outlet code"), "row.sheet.unit.code"),
-    Column("line", _("Line"), "title"),
+    Column("line", _("Pay line"), "title"),
     Column("metric", _("Metric"), "line.metric.code"),
     Column("volume", _("Volume"), "line.volume", kind=DECIMAL, places=2),
     Column("rate", _("Rate (元)"), "line.rate", kind=DECIMAL, places=2),
