@@ -65,6 +65,9 @@ from staff.access import Scope
 from staff.models import Assignment, User
 
 LOCK_NAME = "pay.close"
+# Up to this many staff the assignments are read with `staff_id IN (…)`; above it for the month alone, so
+# a query never carries more parameters than SQLite accepts (as kpi.services.facts does).
+IN_LIMIT = 5000
 LOCK_TIMEOUT = 15.0
 # How many of a person's late facts a carry-over line lists (the rest are counted).
 LATE_FACTS_LISTED = 20
@@ -262,12 +265,16 @@ def _pay_units(period: Period, cards: list[Scorecard]) -> dict[int, OrgUnit]:
         posts[template_id].add(post_id)
     template_of = {card.staff_id: card.template_id for card in cards}
     assignments = (
-        Assignment.objects.filter(staff_id__in=list(template_of), start__lte=period.end)
+        Assignment.objects.filter(start__lte=period.end)
         .filter(Q(end__isnull=True) | Q(end__gte=period.start))
         .select_related("unit")
     )
+    if len(template_of) <= IN_LIMIT:
+        assignments = assignments.filter(staff_id__in=list(template_of))
     best: dict[int, tuple[tuple, OrgUnit]] = {}
     for assignment in assignments:
+        if assignment.staff_id not in template_of:
+            continue
         key = (
             assignment.post_id in posts[template_of[assignment.staff_id]],
             assignment.end is None or assignment.end >= period.end,
@@ -520,12 +527,9 @@ def pay_close(*, month: datetime.date, unit: OrgUnit, by: User | None, scope: Sc
             if not MonthClose.objects.select_for_update().filter(month=period.start, is_closed=True).exists():
                 raise PayCloseError(pay_close_problem(month=period.start) or "")
             computed = pay_compute(month=period.start, under=unit)
-            kept = set(
-                PaySheet.objects.of_month(period.start)
-                .filter(staff_id__in=[sheet.staff_id for sheet in computed])
-                .values_list("staff_id", flat=True)
-            )
-            new = [sheet for sheet in computed if sheet.staff_id not in kept]
+            stored = set(PaySheet.objects.of_month(period.start).values_list("staff_id", flat=True))
+            kept = {sheet.staff_id for sheet in computed if sheet.staff_id in stored}
+            new = [sheet for sheet in computed if sheet.staff_id not in stored]
             _store(new, by=by)
             total = sum((sheet.total for sheet in new), ZERO)
             if new:
