@@ -134,6 +134,10 @@ def unit_pay(request: HttpRequest, code: str) -> HttpResponse:
     month_code = f"{month:%Y-%m}"
     here = f"{reverse('pay:unit_pay', args=[unit.code])}?{urlencode({'month': month_code})}"
     if request.method == "POST":
+        if errors:  # never close another month than the one asked for
+            for error in errors:
+                messages.error(request, error)
+            return redirect(reverse("pay:unit_pay", args=[unit.code]))
         return _close(request, scope, unit, month, here)
 
     pay = selectors.unit_month_pay(unit=unit, month=month)

@@ -28,6 +28,7 @@ from demo import network as demo_network
 from kpi.models import Annotation, Contest, ContestPair
 from kpi.services.targets import target_set
 from lib.periods import parse_period
+from pay.models import PaySheet, PaySheetLine
 from plans.models import TargetAcknowledgement
 from plans.services.cells import CellInput, plan_cells_save, plan_create
 from staff.access import scope_for_user
@@ -114,7 +115,17 @@ def demo(db) -> dict:
     )
     TargetAcknowledgement.objects.create(plan=plan, unit=outlet, status="review", reason="偏高", answered_by=head)
 
+    # The teller's stored pay sheet of October, closed by the unit manager (issue 16).
+    pay_sheet = PaySheet.objects.create(
+        month=datetime.date(2026, 10, 1), staff=teller_record, unit=outlet, total=Decimal("1820.00"),
+        closed_at=datetime.datetime(2026, 11, 3, 10, tzinfo=datetime.UTC), closed_by=manager,
+    )  # fmt: skip
+    PaySheetLine.objects.create(
+        sheet=pay_sheet, kind="points", gross=Decimal("1820.00"), amount=Decimal("1820.00"), basis={"score": "91"}
+    )
+
     return {
+        "pay_sheet_id": pay_sheet.pk,
         "annotation_id": note.pk,
         "target_plan_id": plan.pk,
         "alert_id": alert.pk,
@@ -148,6 +159,7 @@ def _url(path: str, demo: dict) -> str:
         ("targets", "id"): demo["target_id"],
         ("units", "code"): demo["unit"],
         ("target-plans", "target_plan_id"): demo["target_plan_id"],
+        ("pay-sheets", "pay_sheet_id"): demo["pay_sheet_id"],
     }
 
     def fill(match: re.Match) -> str:

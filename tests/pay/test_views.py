@@ -110,6 +110,14 @@ class TestCloseFromThePage:
         assert not response.context["may_close"]
         assert PayClose.objects.get().by == unit_manager
 
+    def test_a_close_of_a_month_that_is_not_one_closes_nothing(self, october, hq_admin, client):
+        response = english(client, hq_admin).post("/units/GZ0101/pay/?month=2026-13", {"action": "close"}, follow=True)
+
+        assert [str(message) for message in response.context["messages"]] == [
+            "“2026-13” is not a month; pick one as YYYY-MM, such as 2026-10."
+        ]
+        assert not PaySheet.objects.exists()
+
     def test_a_close_before_hq_closes_the_month_is_refused_with_the_reason(self, october, hq_admin, client):
         from kpi.services.closing import month_reopen
 
