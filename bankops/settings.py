@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "plans",
     "notify",
     "meetings",
+    "pay",
     "demo",
 ]
 

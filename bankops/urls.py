@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("plans.urls")),
     path("", include("meetings.urls")),
+    path("", include("pay.urls")),
 ]
