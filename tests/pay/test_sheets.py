@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kpi.services import rollup
 from kpi.services.closing import month_close, month_reopen
@@ -227,7 +228,7 @@ class TestClose:
     def test_the_pay_of_a_month_not_closed_by_hq_cannot_be_closed(self, october, network, hq_admin):
         month_reopen(month=OCTOBER, by=None)
 
-        with pytest.raises(PayCloseError, match="2026-10 is not closed yet"):
+        with translation.override("en"), pytest.raises(PayCloseError, match="2026-10 is not closed yet"):
             pay_close(month=OCTOBER, unit=network["GZ0101"], by=hq_admin, scope=scope_for_user(hq_admin))
         assert not PaySheet.objects.exists()
 
