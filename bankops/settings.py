@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ledger",
     "notify",
     "meetings",
+    "pay",
     "demo",
 ]
 

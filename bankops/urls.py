@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("ledger.urls")),
     path("", include("meetings.urls")),
+    path("", include("pay.urls")),
 ]

@@ -364,6 +364,12 @@ class Scope:
         (DOMAIN.md §7: staff change nothing); their outlet head marks it done."""
         return self.may_run_meeting(unit) or (owns_it and self.may_write and bool(self.role))
 
+    def may_close_pay(self, unit: OrgUnit) -> bool:
+        """Closing the month's pay of a unit's staff (the pay app: pay sheets stored from the frozen month,
+        the 二次分配 of a sub-branch): HQ administrators any unit, a unit manager inside their own subtree.
+        Outlet heads read their outlet's sheets; auditors, staff and tokens close nothing."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -505,6 +511,7 @@ class Menu:
     network_pages: bool = False  # contests, the bulletin, alerts, target plans: everyone but a staff member
     credit_splits: bool = False  # their unit's credit splits (分润): outlet heads and unit managers
     meetings: bool = False  # the 晨会 sheets and Monday minutes of the units one sees: everyone but a staff member
+    pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
 
 
@@ -512,7 +519,7 @@ def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True)
+        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True)
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
@@ -520,6 +527,7 @@ def menu_for(user: User) -> Menu:
         ledger=user.role in (Role.STAFF, Role.OUTLET_HEAD, Role.UNIT_MANAGER),
         credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
+        pay=bool(user.role),
     )
 
 

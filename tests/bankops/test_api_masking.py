@@ -31,6 +31,7 @@ from lib.periods import parse_period
 from meetings.models import ActionItem, Attendance, Goal, Meeting
 from notify.credentials import seal
 from notify.models import Channel, Delivery
+from pay.models import PaySheet, PaySheetLine
 from plans.models import TargetAcknowledgement
 from plans.services.cells import CellInput, plan_cells_save, plan_create
 from staff.access import scope_for_user
@@ -129,10 +130,20 @@ def demo(db) -> dict:
     weekly = Meeting.objects.create(unit=sub_branch, kind="weekly", date=DAY - datetime.timedelta(days=1))
     item = ActionItem.objects.create(meeting=weekly, text="增开弹性窗口", owner=head, due=DAY, created_by=manager)
 
+    # The teller's stored pay sheet of October, closed by the unit manager (issue 16).
+    pay_sheet = PaySheet.objects.create(
+        month=datetime.date(2026, 10, 1), staff=teller_record, unit=outlet, total=Decimal("1820.00"),
+        closed_at=datetime.datetime(2026, 11, 3, 10, tzinfo=datetime.UTC), closed_by=manager,
+    )  # fmt: skip
+    PaySheetLine.objects.create(
+        sheet=pay_sheet, kind="points", gross=Decimal("1820.00"), amount=Decimal("1820.00"), basis={"score": "91"}
+    )
+
     return {
         "delivery_id": delivery.pk,
         "meeting_id": morning.pk,
         "item_id": item.pk,
+        "pay_sheet_id": pay_sheet.pk,
         "annotation_id": note.pk,
         "target_plan_id": plan.pk,
         "alert_id": alert.pk,
@@ -169,6 +180,7 @@ def _url(path: str, demo: dict) -> str:
         ("deliveries", "delivery_id"): demo["delivery_id"],
         ("meetings", "meeting_id"): demo["meeting_id"],
         ("action-items", "item_id"): demo["item_id"],
+        ("pay-sheets", "pay_sheet_id"): demo["pay_sheet_id"],
     }
 
     def fill(match: re.Match) -> str:

@@ -102,6 +102,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     _ledger_entry(teller)
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
+    pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -120,6 +121,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         delivery_id=str(delivery.pk),
         meeting_id=str(meeting.pk),
         item_id=str(item.pk),
+        pay_sheet_id=str(pay_sheet.pk),
     )
     return ranked
 
@@ -150,6 +152,20 @@ def _meeting(network, alert):
         meeting=weekly, text="增开弹性窗口", due=datetime.date(2026, 11, 27), link_kind="alert", link_id=alert.pk
     )
     return morning, item
+
+
+def _pay_sheet(outlet, staff_member):
+    """A stored pay sheet of the teller with one line (issue 16): /api/v1/pay-sheets/{pay_sheet_id}/ has one."""
+    from django.utils import timezone
+
+    from pay.models import PaySheet, PaySheetLine
+
+    sheet = PaySheet.objects.create(
+        month=datetime.date(2026, 10, 1), staff=staff_member, unit=outlet, total=Decimal("20.00"),
+        closed_at=timezone.now(),
+    )  # fmt: skip
+    PaySheetLine.objects.create(sheet=sheet, kind="points", gross=Decimal("20.00"), amount=Decimal("20.00"))
+    return sheet
 
 
 def _target_plan(network):

@@ -129,6 +129,8 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "meetings:morning": [{"code": "GZ0101"}],
         "meetings:evening": [{"code": "GZ0101"}],
         "meetings:weekly": [{"code": "GZ01"}, {"code": "GZ0101"}],
+        "pay:unit_pay": [{"code": "GZ0101"}, {"code": "GZ01"}],
+        "pay:staff_pay": [{"code": "S1001"}],
     }
 
 
@@ -279,6 +281,7 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     _ledger(teller, outlet_head)
     _push_channel(network)
     _meetings(network, huang, alert, outlet_head, unit_manager)
+    _pay(network, huang, hq_admin)
     return {
         "network": network,
         "contest": pk_contest,
@@ -382,6 +385,53 @@ def _target_plan(network: dict, hq_admin) -> tuple:
         plan=plan, unit=network["GZ0101"], status=AcknowledgementStatus.REVIEW, reason="目标偏高，申请复核"
     )
     return plan, acknowledgement
+
+
+def _pay(network: dict, huang, hq_admin) -> None:
+    """A pay rule with a tiered piece rate, a pool, and 黄丽娟's stored sheet of the month the pay pages open
+    on (last month) with a line of each kind, one of them gated (issue 16): the pay pages and admin."""
+    from django.utils import timezone
+
+    from pay.models import PayClose, PayRule, PaySheet, PaySheetLine, PieceRate, PieceRateTier, TeamPool
+    from pay.selectors import default_month
+
+    month = default_month()
+    rule = PayRule.objects.create(
+        template_code="T-TELLER", effective_from=datetime.date(2026, 1, 1), yuan_per_point=Decimal("20.00"),
+        min_score=Decimal("60"), monthly_cap=Decimal("5500.00"), note="每分 20 元",
+    )  # fmt: skip
+    piece = PieceRate.objects.create(rule=rule, metric=ranking_data.metric("mobile_banking_signups"))
+    PieceRateTier.objects.create(piece_rate=piece, from_volume=0, to_volume=10, yuan_per_unit=Decimal("5.00"))
+    PieceRateTier.objects.create(piece_rate=piece, from_volume=10, yuan_per_unit=Decimal("8.00"))
+    TeamPool.objects.create(unit=network["GZ0101"], month=month, amount=Decimal("10000.00"), note="网点团队奖金池")
+    sheet = PaySheet.objects.create(
+        month=month, staff=huang, unit=network["GZ0101"], rule=rule, template_code="T-TELLER",
+        template_from=datetime.date(2026, 1, 1), scorecard_date=month, score=Decimal("55.5"), total=Decimal("24.00"),
+        carried=Decimal("24.00"), closed_at=timezone.now(), closed_by=hq_admin,
+    )  # fmt: skip
+    tiers = [{"from": "0", "to": "10", "rate": "5.00", "units": "10", "amount": "50.00"},
+             {"from": "10", "to": None, "rate": "8.00", "units": "2", "amount": "16.00"}]  # fmt: skip
+    pool = {"unit": "GZ0101", "unit_name": "天河路网点", "unit_name_en": "Tianhe Road Outlet", "pool": "10000.00",
+            "score": "0", "scores_total": "250", "sharing": 3}  # fmt: skip
+    carry = {"month": "2026-09", "due": "5310.00", "paid": "5286.00", "carried_before": "0", "score_was": "87",
+             "score_now": "88", "changes": [{"metric": "mobile_banking_signups", "was": "12", "now": "15"}],
+             "late_facts": [{"date": "2026-09-15", "metric": "mobile_banking_signups", "value": "15",
+                             "received": "2026-10-03 09:12"}], "late_facts_count": 3}  # fmt: skip
+    for position, (kind, gross, fields) in enumerate(
+        [
+            ("points", "1110.00", {"rate": Decimal(20), "gate": "min_score", "basis": {"score": "55.5"}}),
+            ("piece_rate", "66.00", {"metric": piece.metric, "volume": Decimal(12), "gate": "min_score",
+                                     "basis": {"method": "marginal", "tiers": tiers}}),
+            ("pool", "0.00", {"gate": "min_score", "basis": pool}),
+            ("cap", "0.00", {"basis": {"cap": "5500.00", "before": "5500.00", "cut": "0.00"}}),
+            ("carry_over", "24.00", {"source_month": datetime.date(2026, 9, 1), "basis": carry}),
+        ]
+    ):  # fmt: skip
+        amount = Decimal(0) if fields.get("gate") else Decimal(gross)
+        PaySheetLine.objects.create(
+            sheet=sheet, position=position, kind=kind, gross=Decimal(gross), amount=amount, **fields
+        )
+    PayClose.objects.create(unit=network["GZ0101"], month=month, by=hq_admin, sheets=1, total=Decimal("24.00"))
 
 
 # -- reading a page ----------------------------------------------------------------------------------

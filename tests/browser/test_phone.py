@@ -79,6 +79,9 @@ PAGES = {
     "meetings:morning": "/meetings/GZ0101/morning/",
     "meetings:evening": "/meetings/GZ0101/evening/?date=2026-11-24",
     "meetings:weekly": "/meetings/GZ0101/weekly/?week=2026-11-23",
+    "pay:my_pay": "/pay/?month=2026-10",
+    "pay:unit_pay": "/units/GZ0101/pay/?month=2026-10",
+    "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo"}  # an image, not a page
@@ -111,6 +114,8 @@ ROLE_PAGES = {
         # /meetings/ takes a staff member to their action items.
         "meetings:index",
         "meetings:action_items",
+        "pay:my_pay",
+        "pay:staff_pay",
     ],
     "unit_manager": EVERY_PAGE,
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
@@ -186,6 +191,7 @@ def everything(signups, tiered, network):
     ledger_entries(network)
     credit_rules(outlet)
     meetings(network)
+    pay_sheet(network)
 
 
 def ledger_entries(network) -> None:
@@ -260,6 +266,49 @@ def meetings(network) -> None:
         link_kind="alert",
         link_id=Alert.objects.order_by("pk").first().pk,
     )
+
+
+def pay_sheet(network) -> None:
+    """黄丽娟's stored pay sheet of October 2026 with a line of each kind, the carry-over's long sentences
+    included (the pay pages at 390 px)."""
+    from django.utils import timezone
+
+    from pay.models import PayRule, PaySheet, PaySheetLine
+
+    rule = PayRule.objects.create(
+        template_code="T-TELLER", effective_from=datetime.date(2026, 10, 1), yuan_per_point=Decimal("20.00")
+    )
+    sheet = PaySheet.objects.create(
+        month=datetime.date(2026, 10, 1), staff=StaffMember.objects.get(code="S1001"), unit=network["GZ0101"],
+        rule=rule, template_code="T-TELLER", scorecard_date=datetime.date(2026, 10, 31), score=Decimal("91"),
+        total=Decimal("5524.00"), carried=Decimal("24.00"), closed_at=timezone.now(),
+    )  # fmt: skip
+    tiers = [
+        {"from": "0", "to": "10", "rate": "5.00", "units": "10", "amount": "50.00"},
+        {"from": "10", "to": "30", "rate": "8.00", "units": "20", "amount": "160.00"},
+        {"from": "30", "to": None, "rate": "12.00", "units": "5", "amount": "60.00"},
+    ]
+    pool = {"unit": "GZ0101", "unit_name": "天河路网点", "pool": "10000.00", "score": "91", "scores_total": "250",
+            "sharing": 3}  # fmt: skip
+    carry = {
+        "month": "2026-09", "due": "5310.00", "paid": "5286.00", "carried_before": "0", "score_was": "87",
+        "score_now": "87", "changes": [{"metric": "counter_referrals", "was": "12", "now": "15"}],
+        "late_facts": [{"date": "2026-09-15", "metric": "counter_referrals", "value": "15",
+                        "received": "2026-10-03 09:12"}],
+        "late_facts_count": 1,
+    }  # fmt: skip
+    signups = Metric.objects.get(code="counter_referrals")
+    for position, (kind, fields) in enumerate(
+        [
+            ("points", {"rate": Decimal(20), "gross": Decimal("1820.00"), "basis": {"score": "91"}}),
+            ("piece_rate", {"metric": signups, "volume": Decimal(35), "gross": Decimal("270.00"),
+                            "basis": {"method": "marginal", "tiers": tiers}}),
+            ("pool", {"gross": Decimal("3640.00"), "basis": pool}),
+            ("cap", {"gross": Decimal("-230.00"), "basis": {"cap": "5500.00", "before": "5730.00", "cut": "230.00"}}),
+            ("carry_over", {"gross": Decimal("24.00"), "source_month": datetime.date(2026, 9, 1), "basis": carry}),
+        ]
+    ):  # fmt: skip
+        PaySheetLine.objects.create(sheet=sheet, position=position, kind=kind, amount=fields["gross"], **fields)
 
 
 def target_plan(network) -> None:

@@ -570,10 +570,41 @@ def test_each_persona_holds_meetings_and_settles_action_items_as_the_meeting_tab
     assert answers == dict(zip(MEETING_COLUMNS, MEETING_PERMISSIONS[persona], strict=True))
 
 
+# Pay (issue 16), a table of its own: may_close_pay of GZ01 (the unit manager's sub-branch), GZ0101 (the
+# outlet head's outlet), SZ01 (another branch's sub-branch). HQ closes any unit, a unit manager their
+# subtree (二次分配); outlet heads read their outlet's sheets, auditors everything; nobody else closes.
+PAY_COLUMNS = ("may_close_pay GZ01", "may_close_pay GZ0101", "may_close_pay SZ01")
+#                           GZ01 GZ0101 SZ01
+PAY_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,     Y),
+    "superuser":           (Y,   Y,     Y),
+    "auditor":             (N,   N,     N),
+    "unit_manager":        (Y,   Y,     N),
+    "outlet_head":         (N,   N,     N),
+    "teller":              (N,   N,     N),
+    "outsider":            (N,   N,     N),
+    "token read":          (N,   N,     N),
+    "token read,personal": (N,   N,     N),
+    "token ingest":        (N,   N,     N),
+    "token read,admin":    (N,   N,     N),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", PAY_PERMISSIONS)
+def test_each_persona_closes_pay_as_the_pay_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in PAY_COLUMNS}
+
+    assert answers == dict(zip(PAY_COLUMNS, PAY_PERMISSIONS[persona], strict=True))
+
+
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
-    tables = (*COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *LEDGER_COLUMNS)
+    tables = (
+        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS
+    )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
 
@@ -766,27 +797,27 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, ledger",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
         # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
-        ("hq_admin", True, True, True, False, True, False),
-        ("auditor", True, True, True, False, True, False),
-        ("unit_manager", True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True),
-        ("outsider", False, False, False, False, False, False),
+        ("hq_admin", True, True, True, False, True, True, False),
+        ("auditor", True, True, True, False, True, True, False),
+        ("unit_manager", True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True),
+        ("outsider", False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, credit_splits, meetings, ledger, request, network
+    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, request, network
 ):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, ledger)
+    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger)
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
 
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
-    assert menu_for(UserFactory(username="root", is_superuser=True, is_staff=True)) == Menu(
-        True, True, True, False, True
-    )
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+
+    assert menu_for(superuser) == Menu(True, True, True, False, True, True)

@@ -22,6 +22,7 @@ from demo import ledger as demo_ledger
 from demo import meetings as demo_meetings
 from demo import network as demo_network
 from demo import notes as demo_notes
+from demo import pay as demo_pay
 from demo import plans as demo_plans
 from demo import push as demo_push
 from demo import scorecard_templates as demo_templates
@@ -187,6 +188,8 @@ class Command(BaseCommand):
 
         facts = activity = meetings = None
         if not options["no_facts"]:
+            # A month the demo closed would refuse its facts and targets seeded again: reopened, closed after.
+            demo_pay.reopen_demo_months()
             with _alerts_after_the_rollups():
                 facts = demo_facts.seed_facts(
                     seed=options["seed"],
@@ -254,8 +257,11 @@ class Command(BaseCommand):
         alerts = _alerts_seed(days_between(span.start, span.end), self.progress)
         # The Monday meeting's item linked to an open alert, now that the alerts are there.
         linked = demo_meetings.link_alert_items(end=options["end"])
+        with self.progress.steps("pay", 1) as advance:
+            pay = demo_pay.seed_pay(end=options["end"])
+            advance("last month")
         stamp_complete(options)
-        lines = [alerts, linked]
+        lines = [alerts, linked, str(pay)]
         if rolled_up:
             done = f"{len(rolled)} days ({rolled[0]} – {rolled[-1]})" if rolled else "nothing left"
             lines.insert(0, f"Rolled up: {done}")
