@@ -18,7 +18,7 @@ RUN DEBUG=true python manage.py compilemessages --ignore=.venv \
 # /var/lib/celerybeat: beat's schedule file, on a volume in docker-compose.yml. Created here, owned by the
 # app's user, so that the volume starts out writable by it.
 RUN useradd --create-home bankops && chown -R bankops /app \
- && mkdir -p /var/lib/celerybeat && chown bankops /var/lib/celerybeat
+ && mkdir -p /var/lib/celerybeat /var/lib/bankops/evidence && chown bankops /var/lib/celerybeat /var/lib/bankops/evidence
 USER bankops
 EXPOSE 8000
 CMD ["gunicorn", "bankops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

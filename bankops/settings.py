@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kpi",
     "alerts",
     "plans",
+    "ledger",
     "notify",
     "meetings",
     "pay",
@@ -150,6 +151,40 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The ledger's evidence photos (ledger.evidence): private files, never under a public URL; a view
+# streams each after checking the reader's scope. On the server's disk by default, at EVIDENCE_ROOT
+# (kept out of the static files and the repository); in an S3-compatible store (MinIO, Ceph, OSS, COS,
+# AWS) through django-storages when BANKOPS_S3_BUCKET is set, private, with signed URLs never handed out.
+EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=BASE_DIR / "private" / "evidence")
+LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+
+
+def evidence_storage(source: environ.Env = env) -> dict:
+    """The STORAGES entry of the evidence photos, read from the environment."""
+    bucket = source.str("BANKOPS_S3_BUCKET", default="")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(EVIDENCE_ROOT), "base_url": None},
+        }
+    options = {
+        "bucket_name": bucket,
+        "location": source.str("BANKOPS_S3_PREFIX", default="evidence"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for option, variable in (
+        ("endpoint_url", "BANKOPS_S3_ENDPOINT_URL"),
+        ("region_name", "BANKOPS_S3_REGION"),
+        ("access_key", "BANKOPS_S3_ACCESS_KEY"),
+        ("secret_key", "BANKOPS_S3_SECRET_KEY"),
+    ):
+        if value := source.str(variable, default=""):
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -157,6 +192,7 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    "ledger_evidence": evidence_storage(),
 }
 
 # -- security (production) ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("alerts.urls")),
     path("", include("plans.urls")),
+    path("", include("ledger.urls")),
     path("", include("meetings.urls")),
     path("", include("pay.urls")),
 ]

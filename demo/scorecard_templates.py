@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from demo.ledger import ledger_metric_ensure
 from kpi.models import LineKind, Metric, ScorecardTemplate, TemplateLine
 from kpi.services.templates import metric_level_problem, template_rescore, weights_problem
 from staff.models import Post
@@ -171,6 +172,11 @@ OUTLET_TEMPLATES = (
 )
 
 
+# 台账积分 (demo.ledger): every post's ledger points count, a tenth of a point each, up to 20 (a month of
+# 180 points is 18).
+LEDGER_LINE = points("ledger_points", "0.1", 20)
+
+
 def _staff(post: str, zh: str, en: str, *lines: LinePlan) -> TemplatePlan:
     return TemplatePlan(
         code=f"STAFF-{post.upper().replace('_', '-')}",
@@ -178,7 +184,7 @@ def _staff(post: str, zh: str, en: str, *lines: LinePlan) -> TemplatePlan:
         name_en=f"{en}: post scorecard",
         subject=ScorecardTemplate.Subject.STAFF,
         posts=(post,),
-        lines=lines,
+        lines=(*lines, LEDGER_LINE),
     )
 
 
@@ -253,6 +259,7 @@ class SeededTemplates:
 def seed_templates(*, effective_from: datetime.date | None = None) -> SeededTemplates:
     """The demo's templates, effective from `effective_from` (default: 1 January of this year)."""
     effective_from = effective_from or datetime.date(timezone.localdate().year, 1, 1)
+    ledger_metric_ensure()  # 台账积分, which every staff template scores
     metrics = {metric.code: metric for metric in Metric.objects.all()}
     posts = {post.code: post for post in Post.objects.all()}
     result = SeededTemplates(effective_from=effective_from)

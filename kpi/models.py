@@ -63,6 +63,9 @@ class MetricUnit(models.TextChoices):
     ITEMS = "件", _("件 (items)")
     MINUTES = "分钟", _("分钟 (minutes)")
     PERCENT = "%", _("% (percent)")
+    # Points of the points ledger (台账积分): a staff `sum` metric whose facts only the ledger writes (the
+    # day's net points of a person: rewards less deductions, so a day's fact may be below 0).
+    POINTS = "分", _("分 (points)")
 
 
 class TimeBasis(models.TextChoices):
@@ -192,6 +195,7 @@ class IngestBatch(models.Model):
         API = "api", _("API")
         DEMO = "demo", _("Demo data")
         TIERING = "tiering", _("Customer tiering")
+        LEDGER = "ledger", _("Points ledger")
 
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)

@@ -33,3 +33,12 @@ def mask_phone(number: str) -> str:
     if len(number) <= 7:
         return MASK * len(number)
     return number[:3] + MASK * (len(number) - 7) + number[-4:]
+
+
+def mask_customer_code(code: str) -> str:
+    """A customer number keeps its last 4 characters: C0001024 → ****1024; 4 characters or fewer are
+    starred whole."""
+    code = (code or "").strip()
+    if len(code) <= 4:
+        return MASK * len(code)
+    return MASK * (len(code) - 4) + code[-4:]

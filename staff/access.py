@@ -51,7 +51,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from branches.models import OrgUnit
-from lib.masking import mask_id_number, mask_name
+from lib.masking import mask_customer_code, mask_id_number, mask_name
 from staff.models import ApiToken, Assignment, Role, StaffMember, User
 
 # The prefix of the permissions AccessBackend answers (`user.has_perm("access.may_import")`). No app is
@@ -318,6 +318,30 @@ class Scope:
             return True
         return self.role == Role.UNIT_MANAGER and (unit is None or self.can_see_unit(unit))
 
+    # -- the points ledger (台账) ------------------------------------------------------------------------
+
+    def may_enter_deductions(self, unit: OrgUnit) -> bool:
+        """扣分 (劳动纪律, 内控问题, 服务违规) are entered for a staff member of `unit` by whoever answers for
+        the people there: the outlet head of the outlet or the unit manager above it, always with a
+        reason (ledger.services). Never the person themselves, nor HQ from afar, nor a token."""
+        return self.may_write and self.role in UNIT_HEAD_ROLES and self.can_see_unit(unit)
+
+    def may_approve_ledger(self, unit: OrgUnit) -> bool:
+        """Approving, rejecting and withdrawing the ledger entries of an outlet: its outlet head (before
+        the 晨会), the unit manager above it, HQ, a token that may write in its subtree (the API asks its
+        admin scope too). The rule of may_follow_up, asked by its own name. Auditors and staff read."""
+        return self.may_follow_up(unit)
+
+    @property
+    def may_approve_some_ledger(self) -> bool:
+        """Approves entries somewhere: the approval page is theirs."""
+        return self.may_write and self.sees_units
+
+    def customer_code(self, code: str) -> str:
+        """A customer number a ledger entry names, as this reader may see it: whole, or ****1024 (lib.masking).
+        The number is pseudonymous, but joined with the day and the outlet it points at a person."""
+        return code if self.personal_data else mask_customer_code(code)
+
     def may_adjust_credit_split(self, unit: OrgUnit) -> bool:
         """Moving an outlet's credit split (分润) within the limits HQ set on a standing rule (kpi's
         CreditSplitAdjustment, audited): HQ anywhere, a unit manager for the outlets of their subtree,
@@ -488,6 +512,7 @@ class Menu:
     credit_splits: bool = False  # their unit's credit splits (分润): outlet heads and unit managers
     meetings: bool = False  # the 晨会 sheets and Monday minutes of the units one sees: everyone but a staff member
     pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
+    ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
 
 
 def menu_for(user: User) -> Menu:
@@ -499,6 +524,7 @@ def menu_for(user: User) -> Menu:
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
         network_pages=bool(user.role) and user.role != Role.STAFF,
+        ledger=user.role in (Role.STAFF, Role.OUTLET_HEAD, Role.UNIT_MANAGER),
         credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
         pay=bool(user.role),

@@ -33,6 +33,7 @@ PROJECT = (
     "notify",
     "meetings",
     "pay",
+    "ledger",
     "demo",
 )
 # The apps in their one-way order: an app may import the apps of a lower rank, none of its own or above.
@@ -46,6 +47,7 @@ APP_RANK = {
     "notify": 3,
     "meetings": 3,
     "pay": 3,
+    "ledger": 3,
 }
 
 # Imports against the layers that are still on this branch, as (importing module, imported module).

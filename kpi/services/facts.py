@@ -57,6 +57,8 @@ _COUNT_UNITS = frozenset(
 )
 # Units whose facts count things (户 笔 人 件): whole numbers. Minutes may have fractions.
 _WHOLE_UNITS = _COUNT_UNITS - {MetricUnit.MINUTES}
+# Flows that may be below 0 on a day: money (a reversed sale) and points (a day of deductions).
+_SIGNED_FLOW_UNITS = frozenset({MetricUnit.WAN_YUAN, MetricUnit.POINTS})
 _KIND_NAMES = {Aggregation.RATIO: "ratio", Aggregation.AVERAGE: "daily average", Aggregation.CHANGE: "net change"}
 
 WRITE_BATCH_SIZE = 2000
@@ -97,9 +99,12 @@ def facts_ingest(
       needs one; a staff member must be assigned to the outlet on the fact's date.
     - the value is a number (lib.csvimport's grammar: no exponent, no NaN) with at most 4 decimal places
       (trailing zeros do not count) and at most 16 digits before the point. It may be negative only for
-      a 万元 flow (a `sum` metric in 万元: a reversed sale or disbursement); counts (户 笔 人 件), minutes,
+      a 万元 flow (a `sum` metric in 万元: a reversed sale or disbursement) or a points flow (分: a day of
+      deductions); counts (户 笔 人 件), minutes,
       percentages and every balance (`last`) must be ≥ 0; counts are whole.
     - the same (date, unit, staff, metric) may appear only once in a batch.
+    - a points metric (unit 分) takes facts from the points ledger only (source `ledger`): its facts are
+      the sums of the approved entries (ledger.services), which a file or the API would contradict.
     - a partner (分润, the optional `partner` column: a staff code) shares a staff member's fact of a
       flow (`sum`) with a colleague assigned to the same outlet that day; the share is the one HQ's
       standing rule for the two people's posts gives (with the outlet's adjustment): a row whose pair
@@ -197,6 +202,14 @@ def facts_ingest(
                 row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
             elif not staff_code and metric.level == Level.STAFF:
                 row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
+            if metric is not None and metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
+                # A person's points of a day are the sum of their approved ledger entries: a fact from
+                # elsewhere would be overwritten by the next approval, or overwrite it.
+                row.problem(
+                    "metric",
+                    f"'{metric_code}' counts points (分) of the points ledger (台账): its facts are the sums of "
+                    "approved ledger entries, written by the ledger only",
+                )
 
         if (
             staff_pk is not None
@@ -346,14 +359,14 @@ def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decima
     if (
         value < 0
         and metric is not None
-        and not (metric.unit == MetricUnit.WAN_YUAN and metric.aggregation == Aggregation.SUM)
+        and not (metric.unit in _SIGNED_FLOW_UNITS and metric.aggregation == Aggregation.SUM)
     ):
         if metric.aggregation == Aggregation.LAST:
             why = "a balance cannot be negative"
         elif metric.unit in _COUNT_UNITS:
             why = f"it counts {metric.unit}"
         else:
-            why = f"only flows in 万元 may be negative, not in {metric.unit}"
+            why = f"only flows in 万元 or points (分) may be negative, not in {metric.unit}"
         row.problem("value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
         return None
     return value

@@ -48,8 +48,8 @@ YUAN_PER_WAN = Decimal(10_000)  # 1 万元 = 10,000 元
 # A column or series of money is written in 亿元 once its largest absolute figure reaches this many 万元.
 YI_YUAN_THRESHOLD = WAN_PER_YI
 
-# Decimal places by unit; anything not listed (a count: 户, 笔, 人, 件) is whole.
-_PLACES = {WAN_YUAN: 2, YI_YUAN: 2, "%": PERCENT_PLACES, "分钟": 1}
+# Decimal places by unit; anything not listed (a count: 户, 笔, 人, 件) is whole. Points (分) as scores.
+_PLACES = {WAN_YUAN: 2, YI_YUAN: 2, "%": PERCENT_PLACES, "分钟": 1, "分": 2}
 
 
 def places_of(unit: str | None) -> int:

@@ -99,6 +99,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         unit=outlet, kind="large_maturity", start=datetime.date(2026, 11, 15), end=datetime.date(2026, 11, 15), text="x"
     )
     target_plan, acknowledgement = _target_plan(ranked)
+    _ledger_entry(teller)
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
@@ -187,6 +188,25 @@ def _target_plan(network):
         ],
     )
     return plan, TargetAcknowledgement.objects.create(plan=plan, unit=network["GZ0101"])
+
+
+def _ledger_entry(teller):
+    """A ledger item and the teller's entry waiting for approval (issue 16): /api/v1/ledger-entries/ and its
+    decide have something to list and to decide, and the bodies a real item to name (PLAUSIBLE)."""
+    from django.utils import timezone
+
+    from ledger.services import entry_create
+    from staff.access import scope_for_user
+    from tests.ledger.factories import card_item
+
+    entry_create(
+        scope=scope_for_user(teller),
+        user=teller,
+        item=card_item(),
+        day=timezone.localdate(),
+        quantity=1,
+        customer_code="C0000001",
+    )
 
 
 @pytest.fixture
@@ -301,6 +321,9 @@ PLAUSIBLE = {
     "value": "1",
     "owner": "lin.xiaoyan",
     "text": "大额到期",
+    "item": "credit_card",
+    "customer_code": "C0000001",
+    "quantity": "1",
 }
 
 

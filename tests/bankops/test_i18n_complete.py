@@ -96,6 +96,7 @@ SKIPPED_ROUTES = {
     "healthz/": "plain 'ok' for load balancers",
     "accounts/logout/": "answers a POST with a redirect",
     "units/<code:code>/notes/<int:note_id>/delete/": "deletes a note: answers a POST with a redirect",
+    "ledger/entries/<int:entry_id>/photo/": "streams a ledger entry's photo: an image, not a page",
 }
 
 DAY = ranking_data.DAY  # Sunday 2026-11-15, the day rolled up
@@ -277,6 +278,7 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     )
     AccessLog.objects.create(username="lin.xiaoyan", ip_address="10.1.2.4", path_info="/accounts/login/", **browser)
     target_plan, acknowledgement = _target_plan(network, hq_admin)
+    _ledger(teller, outlet_head)
     _push_channel(network)
     _meetings(network, huang, alert, outlet_head, unit_manager)
     _pay(network, huang, hq_admin)
@@ -289,6 +291,31 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
         "target_plan": target_plan,
         "acknowledgement": acknowledgement,
     }
+
+
+def _ledger(teller, outlet_head) -> None:
+    """The points ledger (issue 16): 黄丽娟's entries of yesterday and today, one approved, one waiting, one
+    rejected, and a deduction: the ledger's pages and its admin show something of each."""
+    from django.utils import timezone
+
+    from ledger.services import Action, entries_decide, entry_create
+    from staff.access import scope_for_user
+    from tests.ledger.factories import card_item, discipline_item
+
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    cards = card_item()
+
+    def record(user, item, day, quantity, **kwargs):
+        return entry_create(scope=scope_for_user(user), user=user, item=item, day=day, quantity=quantity, **kwargs)
+
+    head = scope_for_user(outlet_head)
+    approved = record(teller, cards, yesterday, 2, customer_code="C0001024", note="柜面推荐办卡")
+    entries_decide(scope=head, user=outlet_head, entry_ids=[approved.pk], action=Action.APPROVE)
+    rejected = record(teller, cards, yesterday, 1, customer_code="C0002048")
+    entries_decide(scope=head, user=outlet_head, entry_ids=[rejected.pk], action=Action.REJECT, reason="查无开卡记录")
+    record(teller, cards, today, 1, customer_code="C0004096")
+    record(outlet_head, discipline_item(), yesterday, 1, staff=teller.staff_member, note="早会迟到")
 
 
 def _push_channel(network: dict) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -70,6 +71,9 @@ PAGES = {
     "plans:plan_time": "/plans/targets/{target_plan}/time/",
     "plans:plan_preview": "/plans/targets/{target_plan}/preview/",
     "plans:acknowledgement": "/plans/targets/acknowledgements/{acknowledgement}/",
+    "ledger:home": "/ledger/",
+    "ledger:approve": "/ledger/approve/",
+    "ledger:entries": "/ledger/entries/?staff=S1001&metric=ledger_points",
     "meetings:index": "/meetings/",
     "meetings:action_items": "/meetings/actions/",
     "meetings:morning": "/meetings/GZ0101/morning/",
@@ -80,6 +84,7 @@ PAGES = {
     "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
+NOT_PAGES |= {"ledger:photo"}  # an image, not a page
 
 EVERY_PAGE = [name for name in PAGES if name != "login"]
 ROLE_PAGES = {
@@ -104,6 +109,8 @@ ROLE_PAGES = {
         "kpi:staff_scorecard",
         "kpi:staff_metric",
         "customers:my_customers",
+        "ledger:home",
+        "ledger:entries",
         # /meetings/ takes a staff member to their action items.
         "meetings:index",
         "meetings:action_items",
@@ -111,8 +118,9 @@ ROLE_PAGES = {
         "pay:staff_pay",
     ],
     "unit_manager": EVERY_PAGE,
-    "hq_admin": EVERY_PAGE,
-    "auditor": [name for name in EVERY_PAGE if name != "kpi:contest_new"],
+    # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
+    "hq_admin": [name for name in EVERY_PAGE if name != "ledger:home"],
+    "auditor": [name for name in EVERY_PAGE if name not in ("kpi:contest_new", "ledger:home", "ledger:approve")],
 }
 
 
@@ -180,9 +188,39 @@ def everything(signups, tiered, network):
     WeeklyReviewFactory(unit=outlet)
     MeasureFactory(plan=ImprovementPlanFactory(unit=outlet))
     target_plan(network)
+    ledger_entries(network)
     credit_rules(outlet)
     meetings(network)
     pay_sheet(network)
+
+
+def ledger_entries(network) -> None:
+    """The points ledger (issue 16): 黄丽娟's entries of yesterday and today, one approved, one waiting, one
+    suspected duplicate, a deduction by the outlet head (the ledger's pages, the approval page)."""
+    from django.utils import timezone
+
+    from ledger.services import Action, entries_decide, entry_create
+    from staff.access import scope_for_user
+    from tests.ledger.factories import card_item, discipline_item
+
+    teller_user = StaffMember.objects.get(code="S1001").user
+    head = network["GZ0101"].users.get(role="outlet_head")
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    cards = card_item()
+
+    def record(user, item, day, quantity, **kwargs):
+        return entry_create(scope=scope_for_user(user), user=user, item=item, day=day, quantity=quantity, **kwargs)
+
+    # The rollup each approval queues would publish the days up to yesterday, and the tour's scorecards
+    # are those of 24 November: the facts are written, the rollup not run.
+    with mock.patch("kpi.services.facts._queue_rollup"):
+        approved = record(teller_user, cards, yesterday, 2, customer_code="C0001024", note="柜面推荐办卡，客户当场激活")
+        entries_decide(scope=scope_for_user(head), user=head, entry_ids=[approved.pk], action=Action.APPROVE)
+        record(teller_user, cards, today, 1, customer_code="C0002048")
+        record(teller_user, cards, today, 1, customer_code="C0002048", note="同一客户再次登记")
+        teller_record = StaffMember.objects.get(code="S1001")
+        record(head, discipline_item(), yesterday, 1, staff=teller_record, note="早会迟到 10 分钟")
 
 
 def credit_rules(outlet) -> None:

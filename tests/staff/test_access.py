@@ -421,6 +421,50 @@ def test_each_persona_plans_and_acknowledges_targets_as_the_plan_table_says(pers
     assert answers == dict(zip(PLAN_COLUMNS, PLAN_PERMISSIONS[persona], strict=True))
 
 
+# The points ledger (issue 16), a table of its own: may_enter_deductions of GZ0101 and SZ0101 (扣分 by the
+# outlet head or the unit manager over the outlet, never HQ from afar, nor a token); may_approve_ledger of
+# GZ0101 and SZ0101; may_approve_some_ledger (the approval page).
+LEDGER_COLUMNS = (
+    "may_enter_deductions GZ0101",
+    "may_enter_deductions SZ0101",
+    "may_approve_ledger GZ0101",
+    "may_approve_ledger SZ0101",
+    "may_approve_some_ledger",
+)
+#                           dedG dedS apG  apS  ap
+LEDGER_PERMISSIONS = {
+    "hq_admin":            (N,   N,   Y,   Y,   Y),
+    "superuser":           (N,   N,   Y,   Y,   Y),
+    "auditor":             (N,   N,   N,   N,   N),
+    "unit_manager":        (Y,   N,   Y,   N,   Y),
+    "outlet_head":         (Y,   N,   Y,   N,   Y),
+    "teller":              (N,   N,   N,   N,   N),
+    "outsider":            (N,   N,   N,   N,   N),
+    "token read":          (N,   N,   N,   N,   N),
+    "token read,personal": (N,   N,   N,   N,   N),
+    # A writing token approves inside its subtree; the API asks its admin scope besides (HasTokenScope).
+    "token ingest":        (N,   N,   Y,   N,   Y),
+    "token read,admin":    (N,   N,   Y,   N,   Y),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", LEDGER_PERMISSIONS)
+def test_each_persona_enters_deductions_and_approves_ledger_entries_as_the_ledger_table_says(
+    persona, scope_of, network
+):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in LEDGER_COLUMNS}
+
+    assert answers == dict(zip(LEDGER_COLUMNS, LEDGER_PERMISSIONS[persona], strict=True))
+
+
+def test_customer_numbers_are_masked_for_a_reader_without_personal_data():
+    assert Scope(unit_path="/HQ/").customer_code("C0001024") == "****1024"
+    assert Scope(unit_path="/HQ/", personal_data=True).customer_code("C0001024") == "C0001024"
+    assert Scope(unit_path="/HQ/").customer_code("C12") == "***"
+
+
 # The push's delivery records (issue 17): HQ's operations, read by HQ, auditors and writing tokens.
 #                           dlv
 DELIVERY_PERMISSIONS = {
@@ -558,7 +602,9 @@ def test_each_persona_closes_pay_as_the_pay_table_says(persona, scope_of, networ
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
-    tables = (*COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS)
+    tables = (
+        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS
+    )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
 
@@ -751,21 +797,22 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger",
     [
-        # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's.
-        ("hq_admin", True, True, True, False, True, True),
-        ("auditor", True, True, True, False, True, True),
-        ("unit_manager", True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True),
-        ("outsider", False, False, False, False, False, False),
+        # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
+        # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
+        ("hq_admin", True, True, True, False, True, True, False),
+        ("auditor", True, True, True, False, True, True, False),
+        ("unit_manager", True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True),
+        ("outsider", False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, request, network
+    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, request, network
 ):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay)
+    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger)
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 

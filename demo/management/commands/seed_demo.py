@@ -18,6 +18,7 @@ from demo import calendar as demo_calendar
 from demo import credit as demo_credit
 from demo import customers as demo_customers
 from demo import facts as demo_facts
+from demo import ledger as demo_ledger
 from demo import meetings as demo_meetings
 from demo import network as demo_network
 from demo import notes as demo_notes
@@ -162,9 +163,12 @@ class Command(BaseCommand):
 
         # Before the facts: the rollup that ends seed_facts scores the seeded days by these templates, and
         # paces the metrics counted in business days on this calendar.
+        # The ledger's metric and items first: every staff template scores 台账积分.
+        ledger_catalog = demo_ledger.seed_ledger_catalog()
         templates = demo_templates.seed_templates()
         calendar = demo_calendar.seed_calendar()
         customers: list[demo_customers.SeededCustomers] = []
+        ledger: list[demo_ledger.SeededLedger] = []
 
         credit: list[demo_credit.SeededCredit] = []
 
@@ -175,6 +179,8 @@ class Command(BaseCommand):
             customers.append(
                 demo_customers.seed_customers(seed=options["seed"], end=window.end, bar=self.progress.bar, book=premium)
             )
+            # The ledger's weeks of entries, approved and written as facts before the rollup scores them.
+            ledger.append(demo_ledger.seed_ledger(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
             with self.progress.bar("credit sharing", 1, "step") as advance:
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
@@ -211,6 +217,7 @@ class Command(BaseCommand):
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
+        self.stdout.write(ledger_catalog)
         self.stdout.write(str(templates))
         self.stdout.write(str(calendar))
         if not options["no_facts"]:
@@ -219,6 +226,8 @@ class Command(BaseCommand):
             self.stdout.write(str(facts))
         for seeded_customers in customers:
             self.stdout.write(str(seeded_customers))
+        for seeded_ledger in ledger:
+            self.stdout.write(str(seeded_ledger))
         for seeded_credit in credit:
             self.stdout.write(str(seeded_credit))
         if year_plan:
