@@ -40,8 +40,12 @@ run: migrate
 	trap 'kill $$rest 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two processes (pytest-xdist), one per core of CI's machine, each with its own test database and Redis
+# database (tests/conftest.py), each running whole files (loadfile), so a module's shared data
+# (tests/shared_data.py) is made once. TEST_WORKERS=0 runs the suite in this process alone.
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(PY) -m ruff check .

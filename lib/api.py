@@ -34,7 +34,6 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from lib import ratelimit
 
@@ -100,6 +99,12 @@ def exception_handler(exc, context):
             if exc.wait is not None
             else f"too many requests: the limit is {throttle_rate()}"
         )
+    # Imported here, not at the top: REST_FRAMEWORK's settings name this module's parser, throttle and
+    # handler, and rest_framework.views resolves them while it defines APIView, so a module-level import
+    # of it from here is a cycle whenever lib.api is the first of the two imported (a test module that
+    # imports lib.api_fields first, run alone).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

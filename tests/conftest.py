@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 from django.utils import translation
@@ -37,6 +38,113 @@ def _default_language():
 def pytest_configure(config):
     # WhiteNoise warns at start-up when STATIC_ROOT has not been collected; tests serve no static files.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+    _a_redis_database_of_its_own()
+
+
+def _a_redis_database_of_its_own() -> None:
+    """Under pytest-xdist (`make test` runs `-n 2`) each test process is given a Redis database of its
+    own, as pytest-django gives it a PostgreSQL database of its own (test_…_gw0, test_…_gw1): the cache's
+    counters and marks (rate limits, the digest's "sent") and the queues of the real-worker tests are
+    per process, and a test's cache.clear() (a FLUSHDB) cannot empty the other process's under it. The
+    first process keeps REDIS_URL's database; the second takes the one below it (15 → 14), emptied
+    first, as .ci/run empties 15. Without xdist or without REDIS_URL nothing changes."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.test.signals import clear_cache_handlers
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or worker == "gw0" or not settings.REDIS_URL:
+        return
+    url = urlsplit(settings.REDIS_URL)
+    database = (int(url.path.strip("/") or 0) - int(worker[2:])) % 16
+    own = url._replace(path=f"/{database}").geturl()
+
+    settings.REDIS_URL = os.environ["REDIS_URL"] = own  # the processes a test starts inherit it
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": own}}
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = own
+    celery_app.conf.broker_url = celery_app.conf.result_backend = own
+    clear_cache_handlers(setting="CACHES")  # what override_settings(CACHES=…) does: the handler anew
+    caches["default"].clear()
+
+
+# What the migrations leave in the test database (the metric catalog, the posts, the tier scheme, the
+# alert rules: every data migration's rows), as JSON; put back after each test that empties the tables.
+_MIGRATED_DATA: dict[str, object] = {}
+# Made anew by the flush itself (its post_migrate signal), with new ids: not put back.
+_REMADE_BY_FLUSH = {"contenttypes.ContentType", "auth.Permission"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and two things about it.
+
+    PostgreSQL samples one row in a hundred of what it samples by default when it ANALYZEs
+    (default_statistics_target 1, not 100). The rollup ANALYZEs its four tables after every day
+    (lib.bulk.analyze): 0.17 s each at the default on the tables of a small seed_demo, 0.01 s at 1. The
+    statement still runs, on the same tables; a test database of a few hundred rows needs no finer sample.
+
+    The rows of the data migrations are kept (Django's serialize_db_to_string), to be put back after a
+    transactional test (`transaction=True`, a live server): its flush empties every table, and a test
+    after it in the same process would find no metric catalog. pytest-django runs the transactional
+    tests last for that reason; under pytest-xdist (`make test`) a process runs whole files as they come,
+    so the rows are put back instead (`pytest_runtest_teardown` below)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                name = connection.ops.quote_name(connection.settings_dict["NAME"])
+                cursor.execute(f"ALTER DATABASE {name} SET default_statistics_target = 1")
+            connection.close()  # the next connection starts with it, as the live server's and a worker's do
+        _MIGRATED_DATA.update(blocker=django_db_blocker, json=connection.creation.serialize_db_to_string())
+    yield
+    _MIGRATED_DATA.clear()  # the test database is gone after this: nothing to put back any more
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, made after the test database and so stopped before it is dropped:
+    under pytest-xdist a process may meet a browser test before any other test of the database, and a
+    live server made first would still hold its connection when the database is dropped."""
+    return live_server
+
+
+def _empties_the_tables(item) -> bool:
+    """Whether pytest-django runs `item` as a transactional test, whose end flushes every table."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences") or marker.args[:1] == (True,)
+    ):
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (its fixtures' teardown), the data migrations' rows again."""
+    try:
+        return (yield)
+    finally:
+        if _MIGRATED_DATA and nextitem is not None and _empties_the_tables(item):
+            _put_back_the_migrated_data()
+
+
+def _put_back_the_migrated_data() -> None:
+    from django.core import serializers
+    from django.db import connection, transaction
+
+    tables = set()
+    with _MIGRATED_DATA["blocker"].unblock(), transaction.atomic():
+        with connection.constraint_checks_disabled():
+            for row in serializers.deserialize("json", _MIGRATED_DATA["json"]):
+                if row.object._meta.label not in _REMADE_BY_FLUSH:
+                    row.save()
+                    tables.add(row.object._meta.db_table)
+        connection.check_constraints(table_names=sorted(tables))
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -266,3 +270,26 @@ def test_a_nul_byte_in_the_path_is_a_400_in_the_error_format(token_client, netwo
     assert response.status_code == 400  # it reached the database: a 500 on PostgreSQL
     message = "the path must not contain a NUL character (%00)"
     assert _only_error(response) == {"field": "", "message": message, "row": None}
+
+
+@pytest.mark.parametrize("module", ["lib.api", "staff.api"])
+def test_a_module_the_api_settings_name_imports_first_in_a_fresh_interpreter(module):
+    # REST_FRAMEWORK names lib.api's parser, throttle and handler and staff.api's authentication, and
+    # rest_framework.views resolves them while it defines APIView: if one of these modules imported
+    # rest_framework.views at its top, importing it first would be a cycle ("lib.api does not define
+    # DepthLimitedJSONParser"), as tests/kpi/test_tables.py run alone once found.
+    code = (
+        f"import django; django.setup(); import {module}; "
+        "from rest_framework.views import APIView; print(APIView.parser_classes)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bankops.settings", "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "DepthLimitedJSONParser" in result.stdout

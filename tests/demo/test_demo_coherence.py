@@ -26,6 +26,7 @@ from kpi.models import Contest, Scorecard, ScorecardLine
 from kpi.selectors.contests import benchmark_comparison, contests_visible
 from staff.access import scope_for_user
 from staff.models import User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,15 @@ def _keep_daily_scorecards(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def demo() -> str:
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> str:
+    """One seeded demo for the module (its tests only read it; tests/shared_data.py): seeding it costs
+    about 15 s, once instead of once a test."""
     out = io.StringIO()
-    call_command("seed_demo", "--outlets=12", "--days=14", f"--end={END}", stdout=out, stderr=io.StringIO())
-    return out.getvalue()
+    with shared_data(django_db_blocker):
+        with as_in_a_test(SCORECARD_RETENTION_DAYS=100_000):
+            call_command("seed_demo", "--outlets=12", "--days=14", f"--end={END}", stdout=out, stderr=io.StringIO())
+        yield out.getvalue()
 
 
 def month_lines(day: datetime.date, metric: str) -> dict[str, ScorecardLine]:

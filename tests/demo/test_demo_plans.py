@@ -12,6 +12,7 @@ from django.core.management import call_command
 from kpi.models import Target
 from plans.models import AcknowledgementStatus, Plan, PlanCell, PlanStatus
 from staff.models import Role, User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +30,17 @@ def seed(*flags: str) -> str:
     return out.getvalue()
 
 
-def test_hq_has_next_years_deposit_plan_as_a_draft_down_to_the_outlets_with_a_strong_first_quarter():
-    seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> str:
+    """The tiny demo seeded once for the module (tests/shared_data.py; each test's own writes are undone
+    after it): what seed_demo printed."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test(SCORECARD_RETENTION_DAYS=100_000):
+            output = seed()
+        yield output
+
+
+def test_hq_has_next_years_deposit_plan_as_a_draft_down_to_the_outlets_with_a_strong_first_quarter(seeded):
     plan = Plan.objects.get(name="2027 年度存款计划")
     assert plan.status == PlanStatus.DRAFT and plan.unit.parent_id is None and plan.period == "2027"
     cells = PlanCell.objects.filter(plan=plan, period="2027", metric__code="deposit_growth")
@@ -45,8 +55,8 @@ def test_hq_has_next_years_deposit_plan_as_a_draft_down_to_the_outlets_with_a_st
     assert months["2027-01"] > months["2027-06"] > months["2027-12"]
 
 
-def test_the_unit_managers_coming_week_is_published_and_waits_for_the_demo_outlet_head():
-    output = seed()
+def test_the_unit_managers_coming_week_is_published_and_waits_for_the_demo_outlet_head(seeded):
+    output = seeded
     manager = User.objects.get(role=Role.UNIT_MANAGER)
     head = User.objects.get(username="outlet_head")  # the demo login (the heads of its sub-branch have logins too)
     # Seeded to Tuesday 20 January: this week is 2026-W04 (the demo's own targets), the coming one W05.
@@ -67,7 +77,6 @@ def test_the_unit_managers_coming_week_is_published_and_waits_for_the_demo_outle
     assert target.changes.get().source == "plan"
 
 
-def test_seeding_again_makes_no_second_plan():
-    seed()
+def test_seeding_again_makes_no_second_plan(seeded):
     seed("--force")
     assert Plan.objects.count() == 2

@@ -17,6 +17,7 @@ from demo.models import SeedStamp
 from kpi.models import IngestBatch, RollupDay, RollupRun, Scorecard, ScorecardLine
 from kpi.services.rollup import days_mark_stale, rollup_pending
 from lib.periods import days_between
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,15 @@ def seed(*flags: str) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command("seed_demo", "--outlets=4", "--days=10", f"--end={END}", *flags, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
+
+
+def seeded_once(django_db_blocker, *flags: str):
+    """A class's demo, seeded once for its tests with these flags (tests/shared_data.py: each test's
+    own writes are undone after it): yields seed()'s (stdout, stderr)."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test(SCORECARD_RETENTION_DAYS=100_000):
+            printed = seed(*flags)
+        yield printed
 
 
 def published_days() -> list[datetime.date]:
@@ -63,33 +73,6 @@ def line_snapshot() -> set[tuple]:
     )
 
 
-def test_without_a_terminal_each_step_writes_one_line_with_its_count_and_times():
-    _out, err = seed()
-
-    took = r"in \d+\.\d s, CPU \d+\.\d s \(\d+\.\d s in all\)"
-    for step in (
-        r"network: 5 steps \(plan, units, staff, peer groups, personas\)",
-        r"targets: \d+ targets",
-        r"history: \d+ facts",
-        r"facts: 10 days",
-        r"customers: 3 months",
-        r"rollup: 10 days",
-        r"alerts: 10 days",
-    ):
-        assert re.search(rf"^seed_demo: {step} {took}$", err, re.MULTILINE), step
-    # No bar redraws: nothing but the step lines.
-    assert all(line.startswith("seed_demo: ") for line in err.splitlines())
-
-
-def test_the_logins_are_printed_once_by_seed_demo_and_not_by_its_rest():
-    out, _err = seed("--recent-first")
-    rest, _err = seed("--rest")
-
-    assert out.count("Demo logins:") == 1
-    assert out.count("bankops-demo") == 5  # five personas, one password each
-    assert "Demo logins:" not in rest
-
-
 def test_make_run_prints_the_logins_through_seed_demo_alone():
     recipe = MAKEFILE.read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
 
@@ -98,79 +81,111 @@ def test_make_run_prints_the_logins_through_seed_demo_alone():
     assert commands == [" --recent-first", " --rest "]
 
 
-def test_a_second_run_with_the_same_options_finds_the_demo_seeded_and_writes_nothing():
-    seed()
-    batches, runs = IngestBatch.objects.count(), RollupRun.objects.count()
-
-    out, err = seed()
-
-    assert IngestBatch.objects.count() == batches
-    assert RollupRun.objects.count() == runs
-    assert "The demo is already seeded with these options (seed 2026, 4 outlets, 10 days to 2026-01-20)" in out
-    assert out.count("Demo logins:") == 1
-    assert err == ""
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker):
+    yield from seeded_once(django_db_blocker)
 
 
-def test_other_options_seed_again_and_leave_one_stamp():
-    seed()
-    seed("--days=5")
-
-    stamp = SeedStamp.objects.get()
-    assert stamp.options["days"] == 5
-    assert stamp.complete
+@pytest.fixture(scope="class")
+def recent_first(django_db_setup, django_db_blocker):
+    yield from seeded_once(django_db_blocker, "--recent-first")
 
 
-def test_recent_first_rolls_up_the_last_seven_days_and_the_rest_the_three_before_then_the_alerts():
-    out, _err = seed("--recent-first")
+class TestAfterAPlainSeed:
+    def test_without_a_terminal_each_step_writes_one_line_with_its_count_and_times(self, seeded):
+        _out, err = seeded
 
-    assert published_days() == days_between(datetime.date(2026, 1, 14), END)
-    assert evaluated_days() == []
-    assert "Rolled up: 7 days (2026-01-14 – 2026-01-20); 3 earlier days (2026-01-11 – 2026-01-13) left for later" in out
-    assert not SeedStamp.objects.get().complete
+        took = r"in \d+\.\d s, CPU \d+\.\d s \(\d+\.\d s in all\)"
+        for step in (
+            r"network: 5 steps \(plan, units, staff, peer groups, personas\)",
+            r"targets: \d+ targets",
+            r"history: \d+ facts",
+            r"facts: 10 days",
+            r"customers: 3 months",
+            r"rollup: 10 days",
+            r"alerts: 10 days",
+        ):
+            assert re.search(rf"^seed_demo: {step} {took}$", err, re.MULTILINE), step
+        # No bar redraws: nothing but the step lines.
+        assert all(line.startswith("seed_demo: ") for line in err.splitlines())
 
-    rest, err = seed("--rest")
+    def test_a_second_run_with_the_same_options_finds_the_demo_seeded_and_writes_nothing(self, seeded):
+        batches, runs = IngestBatch.objects.count(), RollupRun.objects.count()
 
-    assert published_days() == days_between(FIRST, END)
-    assert evaluated_days() == days_between(FIRST, END)
-    assert "Rolled up: 3 days (2026-01-11 – 2026-01-13)" in rest
-    assert "seed_demo --rest: rollup: 3 days in" in err
-    assert "seed_demo --rest: alerts: 10 days in" in err
-    assert SeedStamp.objects.get().complete
+        out, err = seed()
 
-    again, _err = seed("--rest")
-    assert again.strip() == "seed_demo --rest: the demo is complete, nothing left to do."
+        assert IngestBatch.objects.count() == batches
+        assert RollupRun.objects.count() == runs
+        assert "The demo is already seeded with these options (seed 2026, 4 outlets, 10 days to 2026-01-20)" in out
+        assert out.count("Demo logins:") == 1
+        assert err == ""
 
+    def test_other_options_seed_again_and_leave_one_stamp(self, seeded):
+        seed("--days=5")
 
-def test_a_second_recent_first_run_leaves_an_unfinished_rest_to_rest():
-    seed("--recent-first")
-    runs = RollupRun.objects.count()
-
-    out, _err = seed("--recent-first")
-
-    assert "already seeded" in out
-    assert RollupRun.objects.count() == runs
-    seed("--rest")
-    assert published_days() == days_between(FIRST, END)
-
-
-def test_a_plain_run_on_a_demo_left_half_done_finishes_it():
-    seed("--recent-first")
-
-    out, _err = seed()
-
-    assert "already seeded" in out
-    assert "Rolled up: 3 days (2026-01-11 – 2026-01-13)" in out
-    assert evaluated_days() == days_between(FIRST, END)
+        stamp = SeedStamp.objects.get()
+        assert stamp.options["days"] == 5
+        assert stamp.complete
 
 
-def test_the_figures_do_not_depend_on_the_order_the_days_were_rolled_up_in():
-    seed("--recent-first")
-    seed("--rest")
-    recent_first = line_snapshot()
+class TestAfterARecentFirstSeed:
+    def test_the_logins_are_printed_once_by_seed_demo_and_not_by_its_rest(self, recent_first):
+        out, _err = recent_first
+        rest, _err = seed("--rest")
 
-    # Every day again, in date order, each from the day before (as a plain seed rolls them up).
-    days_mark_stale(first_date=FIRST)
-    assert rollup_pending(through=END) == days_between(FIRST, END)
+        assert out.count("Demo logins:") == 1
+        assert out.count("bankops-demo") == 5  # five personas, one password each
+        assert "Demo logins:" not in rest
 
-    assert line_snapshot() == recent_first
-    assert len(recent_first) > 1000
+    def test_recent_first_rolls_up_the_last_seven_days_and_the_rest_the_three_before_then_the_alerts(
+        self, recent_first
+    ):
+        out, _err = recent_first
+
+        assert published_days() == days_between(datetime.date(2026, 1, 14), END)
+        assert evaluated_days() == []
+        assert (
+            "Rolled up: 7 days (2026-01-14 – 2026-01-20); 3 earlier days (2026-01-11 – 2026-01-13) left for later"
+            in out
+        )
+        assert not SeedStamp.objects.get().complete
+
+        rest, err = seed("--rest")
+
+        assert published_days() == days_between(FIRST, END)
+        assert evaluated_days() == days_between(FIRST, END)
+        assert "Rolled up: 3 days (2026-01-11 – 2026-01-13)" in rest
+        assert "seed_demo --rest: rollup: 3 days in" in err
+        assert "seed_demo --rest: alerts: 10 days in" in err
+        assert SeedStamp.objects.get().complete
+
+        again, _err = seed("--rest")
+        assert again.strip() == "seed_demo --rest: the demo is complete, nothing left to do."
+
+    def test_a_second_recent_first_run_leaves_an_unfinished_rest_to_rest(self, recent_first):
+        runs = RollupRun.objects.count()
+
+        out, _err = seed("--recent-first")
+
+        assert "already seeded" in out
+        assert RollupRun.objects.count() == runs
+        seed("--rest")
+        assert published_days() == days_between(FIRST, END)
+
+    def test_a_plain_run_on_a_demo_left_half_done_finishes_it(self, recent_first):
+        out, _err = seed()
+
+        assert "already seeded" in out
+        assert "Rolled up: 3 days (2026-01-11 – 2026-01-13)" in out
+        assert evaluated_days() == days_between(FIRST, END)
+
+    def test_the_figures_do_not_depend_on_the_order_the_days_were_rolled_up_in(self, recent_first):
+        seed("--rest")
+        recent_first_lines = line_snapshot()
+
+        # Every day again, in date order, each from the day before (as a plain seed rolls them up).
+        days_mark_stale(first_date=FIRST)
+        assert rollup_pending(through=END) == days_between(FIRST, END)
+
+        assert line_snapshot() == recent_first_lines
+        assert len(recent_first_lines) > 1000

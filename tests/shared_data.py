@@ -1,0 +1,67 @@
+"""Data made once for a whole test module (or class), for the tests that only read it.
+
+A seeded demo or a month rolled up costs seconds; a module whose tests all read the same one makes it
+once in a fixture of scope "module":
+
+    @pytest.fixture(scope="module")
+    def demo(django_db_setup, django_db_blocker):
+        with shared_data(django_db_blocker):
+            with as_in_a_test(SCORECARD_RETENTION_DAYS=100_000):
+                call_command("seed_demo", …)
+            yield
+
+The data is written inside a transaction that is rolled back when the module ends, so nothing of it
+outlives the module; each test of the module runs, as a `django_db` test does, in a savepoint of its own
+inside it, so what a test writes is gone before the next one starts and the tests stay independent of
+their order. A transactional test (`transaction=True`, a live server) cannot share such data: its
+TRUNCATE at the end would see it.
+
+A module fixture is made before the function fixtures of the first test that asks for it, the autouse
+ones of tests/conftest.py included, so `as_in_a_test` sets what those set for a test (eager Celery, no
+background thread, fast password hashing, no API throttle, the default language) while the data is
+made, and the settings given to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
+
+from bankops.celery import app as celery_app
+
+# What tests/conftest.py's autouse fixtures set for every test.
+TEST_SETTINGS = {
+    "BACKGROUND_THREAD": False,
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "API_THROTTLE_RATE": None,
+    "API_AUTH_FAILURE_RATE": None,
+}
+
+
+@contextlib.contextmanager
+def shared_data(django_db_blocker):
+    """The database open and a transaction begun for data that a module's tests share; rolled back on
+    exit, whatever happened inside."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
+@contextlib.contextmanager
+def as_in_a_test(**settings):
+    """What tests/conftest.py's autouse fixtures set for a test, and these `settings`, while shared data
+    is made."""
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    translation.deactivate()
+    try:
+        with override_settings(**{**TEST_SETTINGS, **settings}):
+            yield
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+        translation.deactivate()
