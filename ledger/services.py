@@ -334,7 +334,9 @@ def entries_decide(
     with transaction.atomic():
         transaction_lock(LOCK)
         entries = list(
-            LedgerEntry.objects.select_for_update()
+            LedgerEntry.objects.select_for_update(
+                of=("self",)
+            )  # the entries only: PostgreSQL locks no outer-joined partner
             .filter(pk__in=ids)
             .select_related("item", "item__metric", "unit", "staff", "partner")
             .order_by("pk")

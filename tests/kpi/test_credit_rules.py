@@ -8,12 +8,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from kpi.models import CreditSplitAdjustment, CreditSplitAdjustmentChange, CreditSplitRule
 from kpi.services.credit import credit_split_adjust, share_for, split_exactly
 from staff.access import Scope, scope_for_user
 from tests.factories import AssignmentFactory, StaffMemberFactory, post
 from tests.kpi.factories import metric
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are read in English, the words they are written in (zh-Hans is the default)."""
+    with translation.override("en"):
+        yield
+
 
 D = datetime.date
 SALE_DAY = D(2026, 11, 10)
