@@ -65,9 +65,9 @@ def seeded(db, same_connection, ranked):  # noqa: F811
 
 
 @pytest.fixture
-def gz_token(seeded) -> str:
-    """An integration of the Guangzhou branch that may read, ingest and administer."""
-    _token, key = api_token_create(name="schemathesis", unit=seeded["GZ"], scopes="read,ingest,admin")
+def gz_token(seeded, scopes) -> str:
+    """An integration of the Guangzhou branch with the test's scopes."""
+    _token, key = api_token_create(name="schemathesis", unit=seeded["GZ"], scopes=scopes)
     return key
 
 
@@ -78,6 +78,11 @@ schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
 
 
 @schema.parametrize()
+# The token's scopes are a parameter for a second reason: under pytest 9.2 an item that schemathesis makes
+# without a parameter loses the operation from its id (every operation is "test_…" alone), and
+# pytest-xdist, which sends tests to its workers by id, then runs only one of them. With a parameter the
+# id is "test_…[GET /api/v1/…][read,ingest,admin]": one per operation (test_every_operation_has_its_own_id).
+@pytest.mark.parametrize("scopes", ["read,ingest,admin"])
 @settings(
     # 15 generated requests per operation on top of the schema's examples and the boundary cases; the
     # same ones every run (derandomize, no example database), and no deadline for the slow ones (a
@@ -90,3 +95,12 @@ schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
 )
 def test_every_endpoint_answers_as_its_schema_says_and_never_with_a_5xx(case, gz_token):
     case.call_and_validate(headers={"Authorization": f"Token {gz_token}"}, checks=CHECKS)
+
+
+def test_every_operation_has_its_own_id(request):
+    """Each operation is a test of its own under its own id, so pytest-xdist runs every one of them."""
+    ids = [item.nodeid for item in request.session.items if "answers_as_its_schema_says" in item.nodeid]
+    if len(ids) < 2:
+        pytest.skip("the schemathesis items were deselected (-k): nothing to compare")
+    assert len(set(ids)) == len(ids)
+    assert any("[GET /api/v1/scorecards/]" in nodeid for nodeid in ids)
