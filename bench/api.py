@@ -65,7 +65,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCRATCH = "bankops_bench_api"
+SCRATCH = os.environ.get("BENCH_DATABASE", "bankops_bench_api")
 DAY = datetime.date(2026, 11, 24)
 PAGE_URL = "/api/v1/scorecards/?page_size=100"
 TRIVIAL_URL = "/healthz/"

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCRATCH = "bankops_bench_ingest"
+SCRATCH = os.environ.get("BENCH_DATABASE", "bankops_bench_ingest")
 
 
 def scratch_url(base: str) -> str:
@@ -102,9 +102,17 @@ def write_csv(path: Path, rows: int, outlet_codes: list[str], pairs: list[tuple[
     decimals; balances are in 万元 with two decimals. Returns (rows, days)."""
     from kpi.models import Metric
 
-    base = Metric.objects.filter(aggregation__in=["sum", "last"]).order_by("code")
-    outlet_metrics = list(base.filter(level__in=["outlet", "both"]).values_list("code", "aggregation"))
-    staff_metrics = list(base.filter(level__in=["staff", "both"]).values_list("code", "aggregation"))
+    # Points (分) take facts from the points ledger only (facts_ingest refuses them from a file).
+    base = Metric.objects.filter(aggregation__in=["sum", "last"]).exclude(unit="分").order_by("code")
+    # A balance in 万元 has decimals; one that counts (户, 人 …) is whole.
+    kinds = {code: "last" if kind == "last" and unit == "万元" else "whole" for code, kind, unit in
+             base.values_list("code", "aggregation", "unit")}  # fmt: skip
+    outlet_metrics = [
+        (code, kinds[code]) for code in base.filter(level__in=["outlet", "both"]).values_list("code", flat=True)
+    ]
+    staff_metrics = [
+        (code, kinds[code]) for code in base.filter(level__in=["staff", "both"]).values_list("code", flat=True)
+    ]
     written, day = 0, datetime.date(2026, 11, 1)
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("date,unit,staff,metric,value\n")

@@ -242,59 +242,159 @@ def facts_ingest(
 
     # -- 2.–4. write --------------------------------------------------------------------------------
     days = sorted({key[0] for key in parsed})
+    units_by_pk = {pk: code for code, (pk, *_) in units.items()}
     with transaction.atomic():
         _lock_ingest()
-        existing = _existing_facts(parsed)
-        split_changes = _split_changes(shares, existing)
-        to_create: list[tuple] = []
-        to_update: list[tuple[int, Decimal]] = []
-        unchanged = split_only = 0
-        changed_days: set[datetime.date] = set()
-        for key, value in parsed.items():
-            found = existing.get(key)
-            if found is not None and found[1] == value:
-                if key in split_changes:
-                    split_only += 1
-                    changed_days.add(key[0])
-                else:
-                    unchanged += 1
-                continue
-            changed_days.add(key[0])
-            if found is None:
-                to_create.append((*key, value))
-            else:
-                to_update.append((found[0], value))
-        if changed_days:
-            _refuse_closed_months(
-                parsed,
-                existing,
-                lines,
-                units_by_pk={pk: code for code, (pk, *_) in units.items()},
-                split_changed=split_changes.keys(),
-            )
-        batch = IngestBatch.objects.create(
-            source=source,
-            label=label[:200],
-            created_by=created_by if getattr(created_by, "pk", None) else None,
-            token_name=token.name if token is not None else "",
-            rows=len(rows),
-            created=len(to_create),
-            updated=len(to_update) + split_only,
-            unchanged=unchanged,
-            first_date=days[0] if days else None,
-            last_date=days[-1] if days else None,
-        )
-        _write_facts(to_create, to_update, batch=batch)
+        if connection.vendor == "postgresql":
+            batch, changed_days, split_changes = _write_upsert(
+                parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
+                source=source, label=label, created_by=created_by, token=token,
+            )  # fmt: skip
+        else:
+            batch, changed_days, split_changes = _write_matched(
+                parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
+                source=source, label=label, created_by=created_by, token=token,
+            )  # fmt: skip
         if split_changes:
             _write_splits(split_changes, created_by=created_by if getattr(created_by, "pk", None) else None)
         if changed_days:
             days_mark_stale(dates=changed_days)
             # robust: the facts are in; if the broker is down the scheduled rollup still picks them up.
             transaction.on_commit(_queue_rollup, robust=True)
-    if len(to_create) + len(to_update) >= ANALYZE_AFTER_ROWS:
-        # A bulk load: the planner's statistics of the facts table, now (PostgreSQL; nothing elsewhere).
-        bulk.analyze(Fact)
+    if batch.created + batch.updated >= ANALYZE_AFTER_ROWS:
+        # A bulk load: the planner's statistics of the facts table, now (PostgreSQL; nothing elsewhere),
+        # when a tenth of the table or more changed since they were last taken (bulk.analyze_stale).
+        bulk.analyze_stale(Fact)
     return batch
+
+
+def _new_batch(*, source, label, created_by, token, rows: int, days: list, **counts) -> IngestBatch:
+    return IngestBatch.objects.create(
+        source=source,
+        label=label[:200],
+        created_by=created_by if getattr(created_by, "pk", None) else None,
+        token_name=token.name if token is not None else "",
+        rows=rows,
+        first_date=days[0] if days else None,
+        last_date=days[-1] if days else None,
+        **counts,
+    )
+
+
+def _write_matched(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
+    """SQLite (the embedded default): read the stored facts of the batch, match them in memory, insert the
+    new ones and update the changed ones. Returns (batch, changed days, split changes)."""
+    existing = _existing_facts(parsed)
+    split_changes = _split_changes(shares, existing)
+    to_create: list[tuple] = []
+    to_update: list[tuple[int, Decimal]] = []
+    unchanged = split_only = 0
+    changed_days: set[datetime.date] = set()
+    for key, value in parsed.items():
+        found = existing.get(key)
+        if found is not None and found[1] == value:
+            if key in split_changes:
+                split_only += 1
+                changed_days.add(key[0])
+            else:
+                unchanged += 1
+            continue
+        changed_days.add(key[0])
+        if found is None:
+            to_create.append((*key, value))
+        else:
+            to_update.append((found[0], value))
+    if changed_days:
+        _refuse_closed_months(parsed, existing, lines, units_by_pk=units_by_pk, split_changed=split_changes.keys())
+    batch = _new_batch(**batch_fields, created=len(to_create), updated=len(to_update) + split_only, unchanged=unchanged)
+    _write_facts(to_create, to_update, batch=batch)
+    return batch, changed_days, split_changes
+
+
+def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
+    """PostgreSQL: the batch's facts COPYed into a staging table, then one INSERT … ON CONFLICT DO UPDATE
+    per unique key (outlet facts, staff facts) that inserts the new facts, updates those whose value
+    differs and leaves the others untouched, counting each kind per day as it goes. The stored facts are
+    read only where a rule needs them: the keys of rows naming a partner (their split) and the keys in
+    a closed month (the refusal names each changed one). Returns (batch, changed days, split changes)."""
+    split_existing = _existing_facts({key: parsed[key] for key in shares})
+    split_changes = _split_changes(shares, split_existing)
+    closed = set(MonthClose.objects.closed().values_list("month", flat=True))
+    if closed:
+        in_closed = {key: value for key, value in parsed.items() if key[0].replace(day=1) in closed}
+        if in_closed:
+            _refuse_closed_months(
+                in_closed,
+                _existing_facts(in_closed),
+                lines,
+                units_by_pk=units_by_pk,
+                split_changed=split_changes.keys(),
+            )
+    batch = _new_batch(**batch_fields)
+    created, updated, changed_days = _upsert_facts(parsed, batch=batch)
+    split_only = 0
+    for key in split_changes:
+        changed_days.add(key[0])
+        if key in split_existing and split_existing[key][1] == parsed[key]:
+            split_only += 1
+    batch.created, batch.updated = created, updated + split_only
+    batch.unchanged = len(parsed) - created - updated - split_only
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        created=batch.created, updated=batch.updated, unchanged=batch.unchanged
+    )
+    return batch, changed_days, split_changes
+
+
+_STAGING = "kpi_fact_incoming"
+# The conflict target of each kind of fact: the column list and predicate of its partial unique index.
+_ARBITERS = (
+    ("staff_id IS NULL", "(date, unit_id, metric_id) WHERE staff_id IS NULL"),
+    ("staff_id IS NOT NULL", "(date, unit_id, staff_id, metric_id) WHERE staff_id IS NOT NULL"),
+)
+
+
+def _upsert_facts(parsed: dict[tuple, Decimal], *, batch: IngestBatch) -> tuple[int, int, set[datetime.date]]:
+    """Write the batch's facts (key → value) on PostgreSQL: (created, updated, the days of either)."""
+    table = Fact._meta.db_table
+    now = timezone.now()
+    created = updated = 0
+    days: set[datetime.date] = set()
+    if not parsed:
+        return created, updated, days
+    buffer = io.StringIO()
+    buffer.writelines(
+        f"{day},{unit},{'' if staff is None else staff},{metric},{value:f}\n"
+        for (day, unit, staff, metric), value in parsed.items()
+    )
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGING} (date date, unit_id bigint, staff_id bigint, metric_id bigint, "
+            "value numeric(20, 4)) ON COMMIT DROP"
+        )
+        cursor.cursor.copy_expert(f"COPY {_STAGING} FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+        for kind, arbiter in _ARBITERS:
+            # xmax is 0 on a row version this statement inserted, the updating transaction's id on one it
+            # updated; a stored fact with the same value is neither (the DO UPDATE's WHERE skips it).
+            cursor.execute(
+                f'WITH written AS (INSERT INTO "{table}" AS fact '
+                "(date, unit_id, staff_id, metric_id, value, batch_id, updated_at) "
+                f"SELECT date, unit_id, staff_id, metric_id, value, %s, %s FROM {_STAGING} WHERE {kind} "
+                f"ON CONFLICT {arbiter} DO UPDATE SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id, "
+                "updated_at = EXCLUDED.updated_at WHERE fact.value <> EXCLUDED.value "
+                "RETURNING fact.xmax = 0 AS inserted, fact.date) "
+                "SELECT inserted, date, count(*) FROM written GROUP BY inserted, date",
+                [batch.pk, now],
+            )
+            for inserted, day, count in cursor.fetchall():
+                days.add(day)
+                if inserted:
+                    created += count
+                else:
+                    updated += count
+        # Dropped now, not only at commit: a caller's outer transaction may ingest again.
+        cursor.execute(f"DROP TABLE {_STAGING}")
+    return created, updated, days
 
 
 def facts_import(*, rows: list[CsvRow], created_by=None) -> ImportResult:
@@ -503,65 +603,32 @@ def _lock_ingest() -> None:
 
 
 def _write_facts(to_create: list[tuple], to_update: list[tuple[int, Decimal]], *, batch: IngestBatch) -> None:
-    """Insert the new facts (date, unit, staff, metric, value) and set the changed ones (pk, value).
+    """SQLite: insert the new facts (date, unit, staff, metric, value) and set the changed ones (pk, value).
 
-    On PostgreSQL through COPY: a day of a large network is hundreds of thousands of facts, and COPY
-    writes them about three times faster than bulk_create, whose per-object work dominates (bench/ingest.py).
-    Elsewhere (SQLite, the embedded default) the new facts go in through one prepared INSERT run for
-    every row (executemany; the values adapted as Django adapts them): the demo's first seed writes half
-    a million, which bulk_create took a minute over, most of it building and reading model instances.
-    The changed ones through bulk_update.
+    The new facts go in through one prepared INSERT run for every row (executemany; the values adapted
+    as Django adapts them): the demo's first seed writes half a million, which bulk_create took a minute
+    over, most of it building and reading model instances. The changed ones through bulk_update.
+    PostgreSQL takes the batch through COPY and an upsert instead (_upsert_facts).
     """
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        table = Fact._meta.db_table
-        ops = connection.ops
-        stamp = ops.adapt_datetimefield_value(now)
-        with connection.cursor() as cursor:
-            for part in chunked(to_create, WRITE_BATCH_SIZE * 10):
-                cursor.executemany(
-                    f'INSERT INTO "{table}" (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) '
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (ops.adapt_datefield_value(day), unit, staff, metric, value, batch.pk, stamp)
-                        for day, unit, staff, metric, value in part
-                    ],
-                )
-        Fact.objects.bulk_update(
-            [Fact(pk=pk, value=value, batch=batch, updated_at=now) for pk, value in to_update],
-            ["value", "batch", "updated_at"],
-            batch_size=WRITE_BATCH_SIZE,
-        )
-        return
     table = Fact._meta.db_table
-    stamp = now.isoformat()
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg2's own cursor, for copy_expert
-        if to_create:
-            buffer = io.StringIO()
-            buffer.writelines(
-                f"{day},{unit},{'' if staff is None else staff},{metric},{value:f},{batch.pk},{stamp}\n"
-                for day, unit, staff, metric, value in to_create
+        for part in chunked(to_create, WRITE_BATCH_SIZE * 10):
+            cursor.executemany(
+                f'INSERT INTO "{table}" (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) '
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (ops.adapt_datefield_value(day), unit, staff, metric, value, batch.pk, stamp)
+                    for day, unit, staff, metric, value in part
+                ],
             )
-            buffer.seek(0)
-            raw.copy_expert(
-                f'COPY "{table}" (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) '
-                "FROM STDIN WITH (FORMAT csv, NULL '')",
-                buffer,
-            )
-        if to_update:
-            buffer = io.StringIO()
-            buffer.writelines(f"{pk},{value:f}\n" for pk, value in to_update)
-            buffer.seek(0)
-            cursor.execute("CREATE TEMPORARY TABLE kpi_fact_changes (id bigint, value numeric(20, 4)) ON COMMIT DROP")
-            raw.copy_expert("COPY kpi_fact_changes (id, value) FROM STDIN WITH (FORMAT csv)", buffer)
-            cursor.execute(
-                f'UPDATE "{table}" AS fact SET value = changes.value, batch_id = %s, updated_at = %s '
-                "FROM kpi_fact_changes AS changes WHERE fact.id = changes.id",
-                [batch.pk, now],
-            )
-            # Dropped now, not only at commit: a caller's outer transaction may ingest again.
-            cursor.execute("DROP TABLE kpi_fact_changes")
+    Fact.objects.bulk_update(
+        [Fact(pk=pk, value=value, batch=batch, updated_at=now) for pk, value in to_update],
+        ["value", "batch", "updated_at"],
+        batch_size=WRITE_BATCH_SIZE,
+    )
 
 
 def _existing_facts(parsed: dict[tuple, Decimal]) -> dict[tuple, tuple[int, Decimal]]:

@@ -583,7 +583,7 @@ def test_a_bulk_load_analyses_the_facts_table_and_a_small_batch_does_not(teller,
     from kpi.services import facts as facts_service
 
     analysed = []
-    monkeypatch.setattr(facts_service.bulk, "analyze", lambda *models: analysed.append(models))
+    monkeypatch.setattr(facts_service.bulk, "analyze_stale", lambda *models: analysed.append(models))
     monkeypatch.setattr(facts_service, "ANALYZE_AFTER_ROWS", 100)
 
     facts_ingest(rows=_batch(2, datetime.date(2026, 9, 1)), source=IngestBatch.Source.CSV)  # 10 facts
