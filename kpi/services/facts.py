@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -137,13 +138,13 @@ def facts_ingest(
     # -- 1. reference data, in bulk ---------------------------------------------------------------
     scope = scope_for_token(token) if token is not None else None
     units_qs = OrgUnit.objects.all() if scope is None else scope.units()
-    units = codes_lookup(units_qs, {row["unit"] for row in rows}, "pk", "kind", "opened_on", "closed_on")
+    units = codes_lookup(units_qs, _codes(rows, "unit"), "pk", "kind", "opened_on", "closed_on")
     # Nothing is reported about days to come (a source that reports ahead may be allowed a few days).
     ahead = settings.FACTS_FUTURE_DAYS
     last_day = timezone.localdate() + datetime.timedelta(days=ahead)
     latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
     metrics = _metrics()
-    staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows} | {row["partner"] for row in rows})
+    staff_pks = codes_lookup(StaffMember, _codes(rows, "staff") | _codes(rows, "partner"))
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
     postings: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
     visible: set[int] = set()
@@ -163,8 +164,25 @@ def facts_ingest(
     lines: dict[tuple, int] = {}
     # key → (partner pk, line, what the sale is, in words): the rows that name a partner.
     partners: dict[tuple, tuple[int, int, str]] = {}
+    clean = _clean_reader(units, staff_pks, metrics, postings, last_day=last_day, source=source)
+
+    def needing_rules():
+        """The rows the lean reader could not take whole (a wrong or unusual cell, a partner, a repeated
+        key): each goes through every rule below, which says what is wrong with it."""
+        for cells in rows:
+            found = clean(cells.values)
+            if found is None:
+                yield cells
+                continue
+            key, value = found
+            if check.repeated(key, cells.line) is not None:
+                yield cells  # the rules name the earlier line
+                continue
+            parsed[key] = value
+            lines[key] = cells.line
+
     for row in FACT_COLUMNS.parse(
-        rows,
+        needing_rules(),
         check,
         unit=known(units, "unit '{}' is not known"),
         staff=known(staff_pks, "staff member '{}' is not known"),
@@ -244,7 +262,6 @@ def facts_ingest(
     days = sorted({key[0] for key in parsed})
     units_by_pk = {pk: code for code, (pk, *_) in units.items()}
     with transaction.atomic():
-        _lock_ingest()
         if connection.vendor == "postgresql":
             batch, changed_days, split_changes = _write_upsert(
                 parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
@@ -312,11 +329,28 @@ def _write_matched(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tup
 
 
 def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
-    """PostgreSQL: the batch's facts COPYed into a staging table, then one INSERT … ON CONFLICT DO UPDATE
-    per unique key (outlet facts, staff facts) that inserts the new facts, updates those whose value
-    differs and leaves the others untouched, counting each kind per day as it goes. The stored facts are
-    read only where a rule needs them: the keys of rows naming a partner (their split) and the keys in
-    a closed month (the refusal names each changed one). Returns (batch, changed days, split changes)."""
+    """PostgreSQL: the batch's facts COPYed into a staging table, then one statement that inserts the new
+    facts and updates those whose value differs (INSERT … ON CONFLICT DO UPDATE, one per unique key:
+    outlet facts, staff facts), leaves the others untouched, and records the counts on the IngestBatch.
+    The stored facts are read only where a rule needs them: the keys of rows naming a partner (their
+    split) and the keys in a closed month (the refusal names each changed one). Returns (batch, changed
+    days, split changes)."""
+    with connection.cursor() as cursor:
+        # One round trip: the lock that keeps two ingests apart (held until the transaction ends) and a
+        # fresh staging table (dropped at commit; dropped first if a caller's transaction ingested before).
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%s); DROP TABLE IF EXISTS {_STAGING}; "
+            f"CREATE TEMPORARY TABLE {_STAGING} (date date, unit_id bigint, staff_id bigint, metric_id bigint, "
+            "value numeric(20, 4)) ON COMMIT DROP",
+            [_INGEST_LOCK],
+        )
+        buffer = io.StringIO()
+        buffer.writelines(
+            f"{day},{unit},{'' if staff is None else staff},{metric},{value:f}\n"
+            for (day, unit, staff, metric), value in parsed.items()
+        )
+        buffer.seek(0)
+        cursor.cursor.copy_expert(f"COPY {_STAGING} FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
     split_existing = _existing_facts({key: parsed[key] for key in shares})
     split_changes = _split_changes(shares, split_existing)
     closed = set(MonthClose.objects.closed().values_list("month", flat=True))
@@ -330,77 +364,165 @@ def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tupl
                 units_by_pk=units_by_pk,
                 split_changed=split_changes.keys(),
             )
+    # A stored fact whose value stays and whose split changes counts as updated.
+    split_only = sum(1 for key in split_changes if key in split_existing and split_existing[key][1] == parsed[key])
     batch = _new_batch(**batch_fields)
-    created, updated, changed_days = _upsert_facts(parsed, batch=batch)
-    split_only = 0
-    for key in split_changes:
-        changed_days.add(key[0])
-        if key in split_existing and split_existing[key][1] == parsed[key]:
-            split_only += 1
-    batch.created, batch.updated = created, updated + split_only
-    batch.unchanged = len(parsed) - created - updated - split_only
-    IngestBatch.objects.filter(pk=batch.pk).update(
-        created=batch.created, updated=batch.updated, unchanged=batch.unchanged
-    )
+    written = _upsert_facts(batch=batch, total=len(parsed), split_only=split_only)
+    batch.created = sum(count for inserted, _day, count in written if inserted)
+    batch.updated = sum(count for inserted, _day, count in written if not inserted) + split_only
+    batch.unchanged = len(parsed) - batch.created - batch.updated
+    changed_days = {day for _inserted, day, _count in written} | {key[0] for key in split_changes}
     return batch, changed_days, split_changes
 
 
 _STAGING = "kpi_fact_incoming"
-# The conflict target of each kind of fact: the column list and predicate of its partial unique index.
-_ARBITERS = (
-    ("staff_id IS NULL", "(date, unit_id, metric_id) WHERE staff_id IS NULL"),
-    ("staff_id IS NOT NULL", "(date, unit_id, staff_id, metric_id) WHERE staff_id IS NOT NULL"),
+_FACT_TABLE = Fact._meta.db_table
+_BATCH_TABLE = IngestBatch._meta.db_table
+# Each kind of fact against the partial unique index that is its conflict target (kpi.models.Fact).
+_UPSERT = """
+INSERT INTO "{fact}" AS fact (date, unit_id, staff_id, metric_id, value, batch_id, updated_at)
+SELECT date, unit_id, staff_id, metric_id, value, %(batch)s, %(now)s FROM {staging} WHERE staff_id IS {kind}
+ON CONFLICT {arbiter} DO UPDATE
+SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id, updated_at = EXCLUDED.updated_at
+WHERE fact.value <> EXCLUDED.value
+RETURNING fact.xmax = 0 AS inserted, fact.date
+"""
+# xmax is 0 on a row version this statement inserted, the updating transaction's id on one it updated;
+# a stored fact with the same value is neither (the DO UPDATE's WHERE skips it), so it is not returned.
+_WRITE = f"""
+WITH outlet_facts AS ({{outlets}}), staff_facts AS ({{staff}}),
+counted AS (
+    SELECT inserted, date, count(*) AS facts
+    FROM (SELECT * FROM outlet_facts UNION ALL SELECT * FROM staff_facts) AS written GROUP BY inserted, date
+),
+recorded AS (
+    UPDATE "{_BATCH_TABLE}" SET
+        created = (SELECT coalesce(sum(facts), 0) FROM counted WHERE inserted),
+        updated = (SELECT coalesce(sum(facts), 0) FROM counted WHERE NOT inserted) + %(split_only)s,
+        unchanged = %(total)s - (SELECT coalesce(sum(facts), 0) FROM counted) - %(split_only)s
+    WHERE id = %(batch)s
+)
+SELECT inserted, date, facts FROM counted
+""".format(
+    outlets=_UPSERT.format(
+        fact=_FACT_TABLE, staging=_STAGING, kind="NULL", arbiter="(date, unit_id, metric_id) WHERE staff_id IS NULL"
+    ),
+    staff=_UPSERT.format(
+        fact=_FACT_TABLE,
+        staging=_STAGING,
+        kind="NOT NULL",
+        arbiter="(date, unit_id, staff_id, metric_id) WHERE staff_id IS NOT NULL",
+    ),
 )
 
 
-def _upsert_facts(parsed: dict[tuple, Decimal], *, batch: IngestBatch) -> tuple[int, int, set[datetime.date]]:
-    """Write the batch's facts (key → value) on PostgreSQL: (created, updated, the days of either)."""
-    table = Fact._meta.db_table
-    now = timezone.now()
-    created = updated = 0
-    days: set[datetime.date] = set()
-    if not parsed:
-        return created, updated, days
-    buffer = io.StringIO()
-    buffer.writelines(
-        f"{day},{unit},{'' if staff is None else staff},{metric},{value:f}\n"
-        for (day, unit, staff, metric), value in parsed.items()
-    )
-    buffer.seek(0)
+def _upsert_facts(*, batch: IngestBatch, total: int, split_only: int) -> list[tuple[bool, datetime.date, int]]:
+    """Write the staged facts and the batch's counts in one statement: (inserted?, day, facts) rows."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {_STAGING} (date date, unit_id bigint, staff_id bigint, metric_id bigint, "
-            "value numeric(20, 4)) ON COMMIT DROP"
-        )
-        cursor.cursor.copy_expert(f"COPY {_STAGING} FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
-        for kind, arbiter in _ARBITERS:
-            # xmax is 0 on a row version this statement inserted, the updating transaction's id on one it
-            # updated; a stored fact with the same value is neither (the DO UPDATE's WHERE skips it).
-            cursor.execute(
-                f'WITH written AS (INSERT INTO "{table}" AS fact '
-                "(date, unit_id, staff_id, metric_id, value, batch_id, updated_at) "
-                f"SELECT date, unit_id, staff_id, metric_id, value, %s, %s FROM {_STAGING} WHERE {kind} "
-                f"ON CONFLICT {arbiter} DO UPDATE SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id, "
-                "updated_at = EXCLUDED.updated_at WHERE fact.value <> EXCLUDED.value "
-                "RETURNING fact.xmax = 0 AS inserted, fact.date) "
-                "SELECT inserted, date, count(*) FROM written GROUP BY inserted, date",
-                [batch.pk, now],
-            )
-            for inserted, day, count in cursor.fetchall():
-                days.add(day)
-                if inserted:
-                    created += count
-                else:
-                    updated += count
-        # Dropped now, not only at commit: a caller's outer transaction may ingest again.
-        cursor.execute(f"DROP TABLE {_STAGING}")
-    return created, updated, days
+        cursor.execute(_WRITE, {"batch": batch.pk, "now": timezone.now(), "total": total, "split_only": split_only})
+        return cursor.fetchall()
+
+
+# A number the lean reader takes as it is: ASCII digits, an optional minus, at most 4 decimals and 16
+# digits before the point. Anything else (thousands commas, full-width digits, more decimals, spaces)
+# goes through lib.csvimport.decimal and _check_value.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,4})?")
+
+
+def _clean_reader(units, staff_pks, metrics, postings, *, last_day: datetime.date, source: str):
+    """A function of a row's cells (CsvRow.values) that answers (key, value) when the row keeps every
+    rule of facts_ingest with nothing to say, else None, and the row then goes through the rules one
+    by one (which find what is wrong, with its words). The same rules, asked in their cheapest form:
+    each distinct date, unit, staff member, metric and number is read once (dictionaries by the cell as
+    written), each (staff, outlet, day) posting answered once. A file of half a million facts names a
+    few days, a few thousand people and a few dozen metrics: the loop is mostly dictionary look-ups.
+
+    Not taken here, so always through the rules: a cell with spaces around it, a partner, a negative
+    number, a count with a decimal point, points from another source than the ledger."""
+    day_of: dict[str, datetime.date | None] = {}
+    outlet_of: dict[str, tuple | None] = {}
+    metric_of: dict[str, _MetricRule | None] = {}
+    number_of: dict[str, Decimal | None] = {}
+    posted: dict[tuple, bool] = {}
+    plain_number = _PLAIN_NUMBER.fullmatch
+    ledger = source == IngestBatch.Source.LEDGER
+
+    def read_day(text: str) -> datetime.date | None:
+        try:
+            day = date(text) if text and text == text.strip() else None
+        except ValueError:
+            day = None
+        return day if day is not None and day <= last_day else None
+
+    def read_outlet(text: str) -> tuple | None:
+        found = units.get(text)
+        return found if found is not None and found[1] == UnitKind.OUTLET else None
+
+    def read_metric(text: str) -> _MetricRule | None:
+        metric = metrics.get(text)
+        if metric is None or metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
+            return None
+        return None if metric.unit == MetricUnit.POINTS and not ledger else metric
+
+    def read_number(text: str) -> Decimal | None:
+        return Decimal(text) if plain_number(text) and text[0] != "-" else None
+
+    def clean(values: dict[str, str]) -> tuple | None:
+        if values.get("partner"):
+            return None
+        text = values.get("date") or ""
+        day = day_of.get(text, False)
+        if day is False:
+            day = day_of[text] = read_day(text)
+        text = values.get("unit") or ""
+        outlet = outlet_of.get(text, False)
+        if outlet is False:
+            outlet = outlet_of[text] = read_outlet(text)
+        text = values.get("metric") or ""
+        metric = metric_of.get(text, False)
+        if metric is False:
+            metric = metric_of[text] = read_metric(text)
+        text = values.get("value") or ""
+        value = number_of.get(text, False)
+        if value is False:
+            value = number_of[text] = read_number(text)
+        if day is None or outlet is None or metric is None or value is None:
+            return None
+        unit_pk, _kind, opened_on, closed_on = outlet
+        if (opened_on is not None and day < opened_on) or (closed_on is not None and day > closed_on):
+            return None
+        if metric.unit in _WHOLE_UNITS and "." in text:
+            return None
+        staff_code = values.get("staff")
+        if staff_code:
+            if metric.level == Level.OUTLET:
+                return None
+            staff_pk = staff_pks.get(staff_code)
+            if staff_pk is None:
+                return None
+            on_duty = posted.get((staff_pk, unit_pk, day))
+            if on_duty is None:
+                on_duty = posted[staff_pk, unit_pk, day] = _assigned(postings, staff_pk, unit_pk, day)
+            if not on_duty:
+                return None
+        elif metric.level == Level.STAFF:
+            return None
+        else:
+            staff_pk = None
+        return (day, unit_pk, staff_pk, metric.pk), value
+
+    return clean
 
 
 def facts_import(*, rows: list[CsvRow], created_by=None) -> ImportResult:
     """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file."""
     batch = facts_ingest(rows=rows, source=IngestBatch.Source.CSV, created_by=created_by)
     return ImportResult(created=batch.created, updated=batch.updated, unchanged=batch.unchanged)
+
+
+def _codes(rows: list[CsvRow], column: str) -> set[str]:
+    """The codes a column names (as CsvRow reads a cell: stripped), each distinct cell stripped once."""
+    return {(text or "").strip() for text in {row.values.get(column) for row in rows}}
 
 
 def _queue_rollup() -> None:
@@ -593,13 +715,6 @@ def _assigned(postings: dict, staff_pk: int, unit_pk: int, day: datetime.date) -
         unit == unit_pk and start <= day and (end is None or end >= day)
         for unit, start, end in postings.get(staff_pk, ())
     )
-
-
-def _lock_ingest() -> None:
-    """Serialise ingests (PostgreSQL; SQLite serialises writers anyway) until the transaction ends."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INGEST_LOCK])
 
 
 def _write_facts(to_create: list[tuple], to_update: list[tuple[int, Decimal]], *, batch: IngestBatch) -> None:
