@@ -65,7 +65,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCRATCH = "bankops_bench_api"
+SCRATCH = os.environ.get("BENCH_DATABASE", "bankops_bench_api")
 DAY = datetime.date(2026, 11, 24)
 PAGE_URL = "/api/v1/scorecards/?page_size=100"
 TRIVIAL_URL = "/healthz/"
@@ -330,6 +330,7 @@ def main() -> None:
             f"{DAY} with {args.lines} lines each; setup {time.perf_counter() - started:.0f}s"
         )
 
+        print(f"machine load (os.getloadavg, 1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         port = free_port()
         server = start_server(port, scratch_dir / "gunicorn.log")
         print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off; one kept-alive connection,")
@@ -343,6 +344,7 @@ def main() -> None:
         if page_reconnects or trivial_reconnects:
             print(f"  (connections reopened while timing: {page_reconnects} and {trivial_reconnects})")
         print(f"  ratio page / trivial: {page / trivial:.3f} (a page costs {trivial / page:.1f} trivial requests)")
+        print(f"machine load after timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
         print("SQL queries per request (in-process, Django test client):")
         counts = queries_per_request(key, (10, 100, 1000))

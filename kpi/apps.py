@@ -8,10 +8,15 @@ class KpiConfig(AppConfig):
 
     def ready(self) -> None:
         from kpi import links
-        from kpi.services.runs import rollup_problems
+        from kpi.models import RollupDay
+        from kpi.services.runs import rollup_problems, run_tables_analyze
+        from kpi.signals import day_published
         from lib import operations
         from lib.links import link_kind_register
 
         operations.register(rollup_problems)
+        # First among the receivers (kpi is ready before the apps above): the statistics of the tables
+        # just written, before alerts and notify read them (kpi.services.runs.run_tables_analyze).
+        day_published.connect(run_tables_analyze, sender=RollupDay, dispatch_uid="kpi.run_tables_analyze")
         # A target, for the apps above that agree to change one (a meeting's action item, lib.links).
         link_kind_register(links.TARGET)

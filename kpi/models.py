@@ -226,8 +226,25 @@ class IngestBatch(models.Model):
 
 
 class Fact(models.Model):
+    """A daily value (DOMAIN.md §3). Written only by kpi.services.facts.facts_ingest, which checks every
+    code against the units, staff and metrics it read (an unknown code is refused with its line): the
+    foreign keys therefore carry no database constraint (`db_constraint=False`). A deferred constraint
+    checked every row of a 500,000-fact load again at commit, a third of the load's time, protecting
+    nothing the service had not checked; deleting a unit, staff member or metric that has facts is still
+    refused by on_delete=PROTECT (Django asks before it deletes). Each index names the queries it serves:
+    an index is paid for on every fact written (issue 21)."""
+
     date = models.DateField(_("date"))
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="facts")
+    # Indexed by fact_unit_date (below), not on its own.
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="facts",
+        db_constraint=False,
+        db_index=False,
+    )
+    # Indexed by fact_staff_date (below, partial: staff facts only), not on its own.
     staff = models.ForeignKey(
         StaffMember,
         verbose_name=_("staff member"),
@@ -235,9 +252,20 @@ class Fact(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="facts",
+        db_constraint=False,
+        db_index=False,
     )
-    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="facts")
+    # Led by the (metric, unit, date) index below; no index of its own.
+    metric = models.ForeignKey(
+        Metric,
+        verbose_name=_("metric"),
+        on_delete=models.PROTECT,
+        related_name="facts",
+        db_constraint=False,
+        db_index=False,
+    )
     value = models.DecimalField(_("value"), **AMOUNT)
+    # Its own index (kept): GET /api/v1/facts/?batch=ID (kpi.api.facts), and IngestBatch deletion's SET_NULL.
     batch = models.ForeignKey(
         IngestBatch,
         verbose_name=_("ingest batch"),
@@ -245,6 +273,7 @@ class Fact(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="facts",
+        db_constraint=False,
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -252,7 +281,9 @@ class Fact(models.Model):
         verbose_name = _("fact")
         verbose_name_plural = _("facts")
         constraints = [
-            # Two partial constraints because NULLs are distinct in a plain unique index.
+            # Two partial constraints because NULLs are distinct in a plain unique index. They are also the
+            # arbiters of facts_ingest's upsert (INSERT … ON CONFLICT, kpi.services.facts._upsert_facts), and
+            # serve ledger.services' facts of its entries (date, unit, staff, metric IN …).
             models.UniqueConstraint(
                 fields=["date", "unit", "metric"], condition=Q(staff__isnull=True), name="fact_unique_unit_day"
             ),
@@ -262,7 +293,21 @@ class Fact(models.Model):
                 name="fact_unique_staff_day",
             ),
         ]
-        indexes = [models.Index(fields=["date", "metric"]), models.Index(fields=["metric", "unit", "date"])]
+        indexes = [
+            # The rollup's facts of a day and of a window (kpi.services.rollup: date = D, date BETWEEN …,
+            # metric IN …), facts_ingest's stored facts of a batch (date BETWEEN, metric IN), the facts API's
+            # date_from/date_to.
+            models.Index(fields=["date", "metric"]),
+            # Decomposition's outlet facts of a metric under a unit (metric = M, unit path), alerts' missing
+            # data of a metric (metric IN, unit = outlet, date IN), the facts API's ?metric=.
+            models.Index(fields=["metric", "unit", "date"]),
+            # Freshness and alerts' missing data without a metric (unit = outlet, date IN the habit weeks),
+            # the facts API's ?unit=, PROTECT's check before a unit is deleted (unit_id IN …).
+            models.Index(fields=["unit", "date"], name="fact_unit_date"),
+            # Pay sheets' late facts (staff_id IN …, date BETWEEN), the facts API's ?staff=, PROTECT's check
+            # before a staff member is deleted. Partial: outlet facts (staff empty) are never asked by staff.
+            models.Index(fields=["staff", "date"], condition=Q(staff__isnull=False), name="fact_staff_date"),
+        ]
 
     def __str__(self) -> str:
         who = self.staff.code if self.staff_id else self.unit.code
@@ -577,6 +622,11 @@ class Scorecard(models.Model):
         indexes = [
             models.Index(fields=["run", "period", "unit"]),
             models.Index(fields=["run", "period", "staff"]),
+            # GET /api/v1/scorecards/: a run's scorecards of a period, a page at a time in id order (cursor
+            # pagination: run = R AND period = P AND id > C ORDER BY id LIMIT n). Without it the planner
+            # walks the primary key and filters out every other run's scorecards (3.6 s a page on the
+            # province bench's database against 57 ms with it; issue 21).
+            models.Index(fields=["run", "period", "id"], name="scorecard_run_period_id"),
             models.Index(fields=["date", "period"]),
         ]
 

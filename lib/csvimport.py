@@ -150,7 +150,12 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], 
                 [Problem(1, column, f"the header has no '{column}' column (expected {expected})") for column in missing]
             )
         rows = []
+        width = len(header)
         for cells in reader:
+            if len(cells) == width and not scan and cells[0] and not cells[0].isspace():
+                # The common row, in its cheapest form: as wide as the header, its first cell not blank.
+                rows.append(CsvRow(line=reader.line_num, values=dict(zip(header, cells, strict=False))))
+                continue
             if not any(cell.strip() for cell in cells):
                 continue  # blank line
             line = reader.line_num

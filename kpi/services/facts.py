@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -137,13 +138,13 @@ def facts_ingest(
     # -- 1. reference data, in bulk ---------------------------------------------------------------
     scope = scope_for_token(token) if token is not None else None
     units_qs = OrgUnit.objects.all() if scope is None else scope.units()
-    units = codes_lookup(units_qs, {row["unit"] for row in rows}, "pk", "kind", "opened_on", "closed_on")
+    units = codes_lookup(units_qs, _codes(rows, "unit"), "pk", "kind", "opened_on", "closed_on")
     # Nothing is reported about days to come (a source that reports ahead may be allowed a few days).
     ahead = settings.FACTS_FUTURE_DAYS
     last_day = timezone.localdate() + datetime.timedelta(days=ahead)
     latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
     metrics = _metrics()
-    staff_pks = codes_lookup(StaffMember, {row["staff"] for row in rows} | {row["partner"] for row in rows})
+    staff_pks = codes_lookup(StaffMember, _codes(rows, "staff") | _codes(rows, "partner"))
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
     postings: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
     visible: set[int] = set()
@@ -163,8 +164,25 @@ def facts_ingest(
     lines: dict[tuple, int] = {}
     # key → (partner pk, line, what the sale is, in words): the rows that name a partner.
     partners: dict[tuple, tuple[int, int, str]] = {}
+    clean = _clean_reader(units, staff_pks, metrics, postings, last_day=last_day, source=source)
+
+    def needing_rules():
+        """The rows the lean reader could not take whole (a wrong or unusual cell, a partner, a repeated
+        key): each goes through every rule below, which says what is wrong with it."""
+        for cells in rows:
+            found = clean(cells.values)
+            if found is None:
+                yield cells
+                continue
+            key, value = found
+            if check.repeated(key, cells.line) is not None:
+                yield cells  # the rules name the earlier line
+                continue
+            parsed[key] = value
+            lines[key] = cells.line
+
     for row in FACT_COLUMNS.parse(
-        rows,
+        needing_rules(),
         check,
         unit=known(units, "unit '{}' is not known"),
         staff=known(staff_pks, "staff member '{}' is not known"),
@@ -242,65 +260,269 @@ def facts_ingest(
 
     # -- 2.–4. write --------------------------------------------------------------------------------
     days = sorted({key[0] for key in parsed})
+    units_by_pk = {pk: code for code, (pk, *_) in units.items()}
     with transaction.atomic():
-        _lock_ingest()
-        existing = _existing_facts(parsed)
-        split_changes = _split_changes(shares, existing)
-        to_create: list[tuple] = []
-        to_update: list[tuple[int, Decimal]] = []
-        unchanged = split_only = 0
-        changed_days: set[datetime.date] = set()
-        for key, value in parsed.items():
-            found = existing.get(key)
-            if found is not None and found[1] == value:
-                if key in split_changes:
-                    split_only += 1
-                    changed_days.add(key[0])
-                else:
-                    unchanged += 1
-                continue
-            changed_days.add(key[0])
-            if found is None:
-                to_create.append((*key, value))
-            else:
-                to_update.append((found[0], value))
-        if changed_days:
-            _refuse_closed_months(
-                parsed,
-                existing,
-                lines,
-                units_by_pk={pk: code for code, (pk, *_) in units.items()},
-                split_changed=split_changes.keys(),
-            )
-        batch = IngestBatch.objects.create(
-            source=source,
-            label=label[:200],
-            created_by=created_by if getattr(created_by, "pk", None) else None,
-            token_name=token.name if token is not None else "",
-            rows=len(rows),
-            created=len(to_create),
-            updated=len(to_update) + split_only,
-            unchanged=unchanged,
-            first_date=days[0] if days else None,
-            last_date=days[-1] if days else None,
-        )
-        _write_facts(to_create, to_update, batch=batch)
+        if connection.vendor == "postgresql":
+            batch, changed_days, split_changes = _write_upsert(
+                parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
+                source=source, label=label, created_by=created_by, token=token,
+            )  # fmt: skip
+        else:
+            batch, changed_days, split_changes = _write_matched(
+                parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
+                source=source, label=label, created_by=created_by, token=token,
+            )  # fmt: skip
         if split_changes:
             _write_splits(split_changes, created_by=created_by if getattr(created_by, "pk", None) else None)
         if changed_days:
             days_mark_stale(dates=changed_days)
             # robust: the facts are in; if the broker is down the scheduled rollup still picks them up.
             transaction.on_commit(_queue_rollup, robust=True)
-    if len(to_create) + len(to_update) >= ANALYZE_AFTER_ROWS:
-        # A bulk load: the planner's statistics of the facts table, now (PostgreSQL; nothing elsewhere).
-        bulk.analyze(Fact)
+    if batch.created + batch.updated >= ANALYZE_AFTER_ROWS:
+        # A bulk load: the planner's statistics of the facts table, now (PostgreSQL; nothing elsewhere),
+        # when a tenth of the table or more changed since they were last taken (bulk.analyze_stale).
+        bulk.analyze_stale(Fact)
     return batch
+
+
+def _new_batch(*, source, label, created_by, token, rows: int, days: list, **counts) -> IngestBatch:
+    return IngestBatch.objects.create(
+        source=source,
+        label=label[:200],
+        created_by=created_by if getattr(created_by, "pk", None) else None,
+        token_name=token.name if token is not None else "",
+        rows=rows,
+        first_date=days[0] if days else None,
+        last_date=days[-1] if days else None,
+        **counts,
+    )
+
+
+def _write_matched(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
+    """SQLite (the embedded default): read the stored facts of the batch, match them in memory, insert the
+    new ones and update the changed ones. Returns (batch, changed days, split changes)."""
+    existing = _existing_facts(parsed)
+    split_changes = _split_changes(shares, existing)
+    to_create: list[tuple] = []
+    to_update: list[tuple[int, Decimal]] = []
+    unchanged = split_only = 0
+    changed_days: set[datetime.date] = set()
+    for key, value in parsed.items():
+        found = existing.get(key)
+        if found is not None and found[1] == value:
+            if key in split_changes:
+                split_only += 1
+                changed_days.add(key[0])
+            else:
+                unchanged += 1
+            continue
+        changed_days.add(key[0])
+        if found is None:
+            to_create.append((*key, value))
+        else:
+            to_update.append((found[0], value))
+    if changed_days:
+        _refuse_closed_months(parsed, existing, lines, units_by_pk=units_by_pk, split_changed=split_changes.keys())
+    batch = _new_batch(**batch_fields, created=len(to_create), updated=len(to_update) + split_only, unchanged=unchanged)
+    _write_facts(to_create, to_update, batch=batch)
+    return batch, changed_days, split_changes
+
+
+def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
+    """PostgreSQL: the batch's facts COPYed into a staging table, then one statement that inserts the new
+    facts and updates those whose value differs (INSERT … ON CONFLICT DO UPDATE, one per unique key:
+    outlet facts, staff facts), leaves the others untouched, and records the counts on the IngestBatch.
+    The stored facts are read only where a rule needs them: the keys of rows naming a partner (their
+    split) and the keys in a closed month (the refusal names each changed one). Returns (batch, changed
+    days, split changes)."""
+    with connection.cursor() as cursor:
+        # One round trip: the lock that keeps two ingests apart (held until the transaction ends) and a
+        # fresh staging table (dropped at commit; dropped first if a caller's transaction ingested before).
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%s); DROP TABLE IF EXISTS {_STAGING}; "
+            f"CREATE TEMPORARY TABLE {_STAGING} (date date, unit_id bigint, staff_id bigint, metric_id bigint, "
+            "value numeric(20, 4)) ON COMMIT DROP",
+            [_INGEST_LOCK],
+        )
+        buffer = io.StringIO()
+        buffer.writelines(
+            f"{day},{unit},{'' if staff is None else staff},{metric},{value:f}\n"
+            for (day, unit, staff, metric), value in parsed.items()
+        )
+        buffer.seek(0)
+        cursor.cursor.copy_expert(f"COPY {_STAGING} FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+    split_existing = _existing_facts({key: parsed[key] for key in shares})
+    split_changes = _split_changes(shares, split_existing)
+    closed = set(MonthClose.objects.closed().values_list("month", flat=True))
+    if closed:
+        in_closed = {key: value for key, value in parsed.items() if key[0].replace(day=1) in closed}
+        if in_closed:
+            _refuse_closed_months(
+                in_closed,
+                _existing_facts(in_closed),
+                lines,
+                units_by_pk=units_by_pk,
+                split_changed=split_changes.keys(),
+            )
+    # A stored fact whose value stays and whose split changes counts as updated.
+    split_only = sum(1 for key in split_changes if key in split_existing and split_existing[key][1] == parsed[key])
+    batch = _new_batch(**batch_fields)
+    written = _upsert_facts(batch=batch, total=len(parsed), split_only=split_only)
+    batch.created = sum(count for inserted, _day, count in written if inserted)
+    batch.updated = sum(count for inserted, _day, count in written if not inserted) + split_only
+    batch.unchanged = len(parsed) - batch.created - batch.updated
+    changed_days = {day for _inserted, day, _count in written} | {key[0] for key in split_changes}
+    return batch, changed_days, split_changes
+
+
+_STAGING = "kpi_fact_incoming"
+_FACT_TABLE = Fact._meta.db_table
+_BATCH_TABLE = IngestBatch._meta.db_table
+# Each kind of fact against the partial unique index that is its conflict target (kpi.models.Fact).
+_UPSERT = """
+INSERT INTO "{fact}" AS fact (date, unit_id, staff_id, metric_id, value, batch_id, updated_at)
+SELECT date, unit_id, staff_id, metric_id, value, %(batch)s, %(now)s FROM {staging} WHERE staff_id IS {kind}
+ON CONFLICT {arbiter} DO UPDATE
+SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id, updated_at = EXCLUDED.updated_at
+WHERE fact.value <> EXCLUDED.value
+RETURNING fact.xmax = 0 AS inserted, fact.date
+"""
+# xmax is 0 on a row version this statement inserted, the updating transaction's id on one it updated;
+# a stored fact with the same value is neither (the DO UPDATE's WHERE skips it), so it is not returned.
+_WRITE = f"""
+WITH outlet_facts AS ({{outlets}}), staff_facts AS ({{staff}}),
+counted AS (
+    SELECT inserted, date, count(*) AS facts
+    FROM (SELECT * FROM outlet_facts UNION ALL SELECT * FROM staff_facts) AS written GROUP BY inserted, date
+),
+recorded AS (
+    UPDATE "{_BATCH_TABLE}" SET
+        created = (SELECT coalesce(sum(facts), 0) FROM counted WHERE inserted),
+        updated = (SELECT coalesce(sum(facts), 0) FROM counted WHERE NOT inserted) + %(split_only)s,
+        unchanged = %(total)s - (SELECT coalesce(sum(facts), 0) FROM counted) - %(split_only)s
+    WHERE id = %(batch)s
+)
+SELECT inserted, date, facts FROM counted
+""".format(
+    outlets=_UPSERT.format(
+        fact=_FACT_TABLE, staging=_STAGING, kind="NULL", arbiter="(date, unit_id, metric_id) WHERE staff_id IS NULL"
+    ),
+    staff=_UPSERT.format(
+        fact=_FACT_TABLE,
+        staging=_STAGING,
+        kind="NOT NULL",
+        arbiter="(date, unit_id, staff_id, metric_id) WHERE staff_id IS NOT NULL",
+    ),
+)
+
+
+def _upsert_facts(*, batch: IngestBatch, total: int, split_only: int) -> list[tuple[bool, datetime.date, int]]:
+    """Write the staged facts and the batch's counts in one statement: (inserted?, day, facts) rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE, {"batch": batch.pk, "now": timezone.now(), "total": total, "split_only": split_only})
+        return cursor.fetchall()
+
+
+# A number the lean reader takes as it is: ASCII digits, an optional minus, at most 4 decimals and 16
+# digits before the point. Anything else (thousands commas, full-width digits, more decimals, spaces)
+# goes through lib.csvimport.decimal and _check_value.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,4})?")
+
+
+def _clean_reader(units, staff_pks, metrics, postings, *, last_day: datetime.date, source: str):
+    """A function of a row's cells (CsvRow.values) that answers (key, value) when the row keeps every
+    rule of facts_ingest with nothing to say, else None, and the row then goes through the rules one
+    by one (which find what is wrong, with its words). The same rules, asked in their cheapest form:
+    each distinct date, unit, staff member, metric and number is read once (dictionaries by the cell as
+    written), each (staff, outlet, day) posting answered once. A file of half a million facts names a
+    few days, a few thousand people and a few dozen metrics: the loop is mostly dictionary look-ups.
+
+    Not taken here, so always through the rules: a cell with spaces around it, a partner, a negative
+    number, a count with a decimal point, points from another source than the ledger."""
+    day_of: dict[str, datetime.date | None] = {}
+    outlet_of: dict[str, tuple | None] = {}
+    metric_of: dict[str, _MetricRule | None] = {}
+    number_of: dict[str, Decimal | None] = {}
+    posted: dict[tuple, bool] = {}
+    plain_number = _PLAIN_NUMBER.fullmatch
+    ledger = source == IngestBatch.Source.LEDGER
+
+    def read_day(text: str) -> datetime.date | None:
+        try:
+            day = date(text) if text and text == text.strip() else None
+        except ValueError:
+            day = None
+        return day if day is not None and day <= last_day else None
+
+    def read_outlet(text: str) -> tuple | None:
+        found = units.get(text)
+        return found if found is not None and found[1] == UnitKind.OUTLET else None
+
+    def read_metric(text: str) -> _MetricRule | None:
+        metric = metrics.get(text)
+        if metric is None or metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
+            return None
+        return None if metric.unit == MetricUnit.POINTS and not ledger else metric
+
+    def read_number(text: str) -> Decimal | None:
+        return Decimal(text) if plain_number(text) and text[0] != "-" else None
+
+    def clean(values: dict[str, str]) -> tuple | None:
+        if values.get("partner"):
+            return None
+        text = values.get("date") or ""
+        day = day_of.get(text, False)
+        if day is False:
+            day = day_of[text] = read_day(text)
+        text = values.get("unit") or ""
+        outlet = outlet_of.get(text, False)
+        if outlet is False:
+            outlet = outlet_of[text] = read_outlet(text)
+        text = values.get("metric") or ""
+        metric = metric_of.get(text, False)
+        if metric is False:
+            metric = metric_of[text] = read_metric(text)
+        text = values.get("value") or ""
+        value = number_of.get(text, False)
+        if value is False:
+            value = number_of[text] = read_number(text)
+        if day is None or outlet is None or metric is None or value is None:
+            return None
+        unit_pk, _kind, opened_on, closed_on = outlet
+        if (opened_on is not None and day < opened_on) or (closed_on is not None and day > closed_on):
+            return None
+        if metric.unit in _WHOLE_UNITS and "." in text:
+            return None
+        staff_code = values.get("staff")
+        if staff_code:
+            if metric.level == Level.OUTLET:
+                return None
+            staff_pk = staff_pks.get(staff_code)
+            if staff_pk is None:
+                return None
+            on_duty = posted.get((staff_pk, unit_pk, day))
+            if on_duty is None:
+                on_duty = posted[staff_pk, unit_pk, day] = _assigned(postings, staff_pk, unit_pk, day)
+            if not on_duty:
+                return None
+        elif metric.level == Level.STAFF:
+            return None
+        else:
+            staff_pk = None
+        return (day, unit_pk, staff_pk, metric.pk), value
+
+    return clean
 
 
 def facts_import(*, rows: list[CsvRow], created_by=None) -> ImportResult:
     """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file."""
     batch = facts_ingest(rows=rows, source=IngestBatch.Source.CSV, created_by=created_by)
     return ImportResult(created=batch.created, updated=batch.updated, unchanged=batch.unchanged)
+
+
+def _codes(rows: list[CsvRow], column: str) -> set[str]:
+    """The codes a column names (as CsvRow reads a cell: stripped), each distinct cell stripped once."""
+    return {(text or "").strip() for text in {row.values.get(column) for row in rows}}
 
 
 def _queue_rollup() -> None:
@@ -495,73 +717,33 @@ def _assigned(postings: dict, staff_pk: int, unit_pk: int, day: datetime.date) -
     )
 
 
-def _lock_ingest() -> None:
-    """Serialise ingests (PostgreSQL; SQLite serialises writers anyway) until the transaction ends."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INGEST_LOCK])
-
-
 def _write_facts(to_create: list[tuple], to_update: list[tuple[int, Decimal]], *, batch: IngestBatch) -> None:
-    """Insert the new facts (date, unit, staff, metric, value) and set the changed ones (pk, value).
+    """SQLite: insert the new facts (date, unit, staff, metric, value) and set the changed ones (pk, value).
 
-    On PostgreSQL through COPY: a day of a large network is hundreds of thousands of facts, and COPY
-    writes them about three times faster than bulk_create, whose per-object work dominates (bench/ingest.py).
-    Elsewhere (SQLite, the embedded default) the new facts go in through one prepared INSERT run for
-    every row (executemany; the values adapted as Django adapts them): the demo's first seed writes half
-    a million, which bulk_create took a minute over, most of it building and reading model instances.
-    The changed ones through bulk_update.
+    The new facts go in through one prepared INSERT run for every row (executemany; the values adapted
+    as Django adapts them): the demo's first seed writes half a million, which bulk_create took a minute
+    over, most of it building and reading model instances. The changed ones through bulk_update.
+    PostgreSQL takes the batch through COPY and an upsert instead (_upsert_facts).
     """
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        table = Fact._meta.db_table
-        ops = connection.ops
-        stamp = ops.adapt_datetimefield_value(now)
-        with connection.cursor() as cursor:
-            for part in chunked(to_create, WRITE_BATCH_SIZE * 10):
-                cursor.executemany(
-                    f'INSERT INTO "{table}" (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) '
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (ops.adapt_datefield_value(day), unit, staff, metric, value, batch.pk, stamp)
-                        for day, unit, staff, metric, value in part
-                    ],
-                )
-        Fact.objects.bulk_update(
-            [Fact(pk=pk, value=value, batch=batch, updated_at=now) for pk, value in to_update],
-            ["value", "batch", "updated_at"],
-            batch_size=WRITE_BATCH_SIZE,
-        )
-        return
     table = Fact._meta.db_table
-    stamp = now.isoformat()
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg2's own cursor, for copy_expert
-        if to_create:
-            buffer = io.StringIO()
-            buffer.writelines(
-                f"{day},{unit},{'' if staff is None else staff},{metric},{value:f},{batch.pk},{stamp}\n"
-                for day, unit, staff, metric, value in to_create
+        for part in chunked(to_create, WRITE_BATCH_SIZE * 10):
+            cursor.executemany(
+                f'INSERT INTO "{table}" (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) '
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (ops.adapt_datefield_value(day), unit, staff, metric, value, batch.pk, stamp)
+                    for day, unit, staff, metric, value in part
+                ],
             )
-            buffer.seek(0)
-            raw.copy_expert(
-                f'COPY "{table}" (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) '
-                "FROM STDIN WITH (FORMAT csv, NULL '')",
-                buffer,
-            )
-        if to_update:
-            buffer = io.StringIO()
-            buffer.writelines(f"{pk},{value:f}\n" for pk, value in to_update)
-            buffer.seek(0)
-            cursor.execute("CREATE TEMPORARY TABLE kpi_fact_changes (id bigint, value numeric(20, 4)) ON COMMIT DROP")
-            raw.copy_expert("COPY kpi_fact_changes (id, value) FROM STDIN WITH (FORMAT csv)", buffer)
-            cursor.execute(
-                f'UPDATE "{table}" AS fact SET value = changes.value, batch_id = %s, updated_at = %s '
-                "FROM kpi_fact_changes AS changes WHERE fact.id = changes.id",
-                [batch.pk, now],
-            )
-            # Dropped now, not only at commit: a caller's outer transaction may ingest again.
-            cursor.execute("DROP TABLE kpi_fact_changes")
+    Fact.objects.bulk_update(
+        [Fact(pk=pk, value=value, batch=batch, updated_at=now) for pk, value in to_update],
+        ["value", "batch", "updated_at"],
+        batch_size=WRITE_BATCH_SIZE,
+    )
 
 
 def _existing_facts(parsed: dict[tuple, Decimal]) -> dict[tuple, tuple[int, Decimal]]:

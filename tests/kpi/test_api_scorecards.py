@@ -387,3 +387,28 @@ def test_the_schema_documents_the_query_parameters_and_an_example():
     assert content["examples"]["AnOutlet'sMonth"]["value"]["results"][0]["unit"] == "GZ0101"
     assert "400" in operation["responses"]
     assert "404" in operation["responses"]
+
+
+# The token, its last-used stamp, the latest rolled-up day, its publication, the page of scorecards (unit
+# and staff joined, the scope a subquery), their lines (metric joined): 6 whatever the page holds (no
+# template scores these cards, so no query for the page's template rules).
+PAGE_QUERIES = 6
+
+
+@pytest.mark.parametrize("cards", [1, 100])
+def test_a_page_costs_the_same_queries_for_one_scorecard_and_for_a_hundred(
+    cards, network, teller, django_assert_num_queries, client
+):
+    day = published_day()
+    made = ScorecardFactory.create_batch(cards, run=day.published_run, unit=network["GZ0101"], period="month")
+    for card in made:
+        for code in ("deposit_balance", "mobile_banking_signups", "complaints"):
+            ScorecardLineFactory(scorecard=card, metric=metric(code), actual="1", target="2")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {_token(network['GZ01'])}"
+
+    with django_assert_num_queries(PAGE_QUERIES):
+        response = client.get(URL, {"page_size": 100})
+
+    results = response.json()["results"]
+    assert len(results) == cards
+    assert {len(card["lines"]) for card in results} == {3}

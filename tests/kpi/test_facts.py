@@ -129,6 +129,96 @@ def test_a_fact_corrected_twice_keeps_the_last_value(teller):
     assert Fact.objects.get(metric__code="deposit_balance").value == Decimal("5241.5")
 
 
+def test_one_batch_creates_updates_and_leaves_outlet_and_staff_facts_and_counts_each(teller):
+    first = _ingest(GOOD_FILE)
+
+    # Against GOOD_FILE: customers 120 → 121 and the teller's sign-ups 3 → 4 (one outlet fact and one
+    # staff fact updated), the waiting time and the balance as they were (2 unchanged), and two new
+    # facts of the 25th, one of each kind: 2 created + 2 updated + 2 unchanged = 6 rows.
+    batch = _ingest(
+        HEADER + "2026-11-24,GZ0101,,customers_served,121\n"
+        "2026-11-24,GZ0101,,wait_minutes_total,30\n"
+        "2026-11-24,GZ0101,,deposit_balance,5234.56\n"
+        "2026-11-24,GZ0101,S1001,mobile_banking_signups,4\n"
+        "2026-11-25,GZ0101,,customers_served,98\n"
+        "2026-11-25,GZ0101,S1001,mobile_banking_signups,2\n"
+    )
+
+    assert _counts(batch) == (2, 2, 2)
+    batch.refresh_from_db()
+    assert _counts(batch) == (2, 2, 2)  # as stored, not only on the object returned
+    stored = {
+        (day.day, staff, metric_code): (value, batch_id)
+        for day, staff, metric_code, value, batch_id in Fact.objects.values_list(
+            "date", "staff__code", "metric__code", "value", "batch_id"
+        )
+    }
+    assert stored == {
+        (24, None, "customers_served"): (Decimal("121"), batch.pk),
+        (24, None, "wait_minutes_total"): (Decimal("30"), first.pk),
+        (24, None, "deposit_balance"): (Decimal("5234.56"), first.pk),
+        (24, "S1001", "mobile_banking_signups"): (Decimal("4"), batch.pk),
+        (25, None, "customers_served"): (Decimal("98"), batch.pk),
+        (25, "S1001", "mobile_banking_signups"): (Decimal("2"), batch.pk),
+    }
+
+
+def test_unknown_codes_are_refused_with_their_line_by_the_service_not_by_the_database(teller):
+    # The fact's foreign keys carry no database constraint (kpi.models.Fact): the service's checks are
+    # what keep a fact from pointing at nothing. Lines 2–4 name a unit, a staff member and a metric that
+    # do not exist; line 5 is good, and is not written either.
+    problems = _problems(
+        HEADER + "2026-11-24,NOPE01,,customers_served,1\n"
+        "2026-11-24,GZ0101,S9999,mobile_banking_signups,1\n"
+        "2026-11-24,GZ0101,,no_such_metric,1\n"
+        "2026-11-24,GZ0101,,customers_served,1\n"
+    )
+
+    assert [(problem.line, problem.field, problem.message) for problem in problems] == [
+        (2, "unit", "unit 'NOPE01' is not known"),
+        (3, "staff", "staff member 'S9999' is not known"),
+        (4, "metric", "metric 'no_such_metric' is not known"),
+    ]
+    assert Fact.objects.count() == 0
+
+
+def test_a_unit_with_facts_still_cannot_be_deleted(teller, network):
+    from django.db.models import ProtectedError
+
+    _ingest(GOOD_FILE)
+
+    with pytest.raises(ProtectedError):
+        network["GZ0101"].delete()
+
+
+def test_cells_with_spaces_and_thousands_commas_are_read_as_the_rules_read_them(teller):
+    # The lean reader (kpi.services.facts._clean_reader) takes plain cells; these go through the rules
+    # one by one and must come out the same: " GZ0101 " is GZ0101, "5,234.56" is 5234.56.
+    batch = _ingest(
+        HEADER + "2026-11-24, GZ0101 ,,customers_served,120\n"
+        '2026-11-24,GZ0101,,deposit_balance,"5,234.56"\n'
+        "2026-11-24,GZ0101, S1001,mobile_banking_signups, 3\n"
+    )
+
+    assert _counts(batch) == (3, 0, 0)
+    assert _facts() == [
+        (datetime.date(2026, 11, 24), "GZ0101", None, "customers_served", Decimal("120")),
+        (datetime.date(2026, 11, 24), "GZ0101", None, "deposit_balance", Decimal("5234.56")),
+        (datetime.date(2026, 11, 24), "GZ0101", "S1001", "mobile_banking_signups", Decimal("3")),
+    ]
+
+
+def test_a_repeated_fact_is_refused_naming_the_first_line_whichever_reader_took_it(teller):
+    problems = _problems(
+        HEADER + "2026-11-24,GZ0101,,customers_served,120\n"
+        "2026-11-24,GZ0101,,customers_served,121\n"
+        "2026-11-24, GZ0101,,customers_served,122\n"
+    )
+
+    assert [(problem.line, problem.field) for problem in problems] == [(3, "metric"), (4, "metric")]
+    assert all("already on line 2" in problem.message for problem in problems)
+
+
 def test_a_staff_fact_and_the_outlets_own_fact_of_the_same_metric_are_two_facts(teller):
     batch = _ingest(
         HEADER + "2026-11-24,GZ0101,,mobile_banking_signups,10\n2026-11-24,GZ0101,S1001,mobile_banking_signups,3\n"
@@ -583,7 +673,7 @@ def test_a_bulk_load_analyses_the_facts_table_and_a_small_batch_does_not(teller,
     from kpi.services import facts as facts_service
 
     analysed = []
-    monkeypatch.setattr(facts_service.bulk, "analyze", lambda *models: analysed.append(models))
+    monkeypatch.setattr(facts_service.bulk, "analyze_stale", lambda *models: analysed.append(models))
     monkeypatch.setattr(facts_service, "ANALYZE_AFTER_ROWS", 100)
 
     facts_ingest(rows=_batch(2, datetime.date(2026, 9, 1)), source=IngestBatch.Source.CSV)  # 10 facts

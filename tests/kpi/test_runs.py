@@ -251,3 +251,21 @@ def test_hq_sees_the_operations_problems_on_its_overview_and_a_unit_manager_does
     client.force_login(unit_manager)
     page = client.get("/overview/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "it was due by" not in page
+
+
+def test_a_published_day_has_the_rollups_tables_analysed_before_the_apps_above_hear_of_it(monkeypatch):
+    """Issue 21: a page of scorecards read right after a bulk rollup walked the primary key without
+    statistics. kpi's own receiver of day_published (kpi.services.runs.run_tables_analyze) is the first
+    one connected, so the apps above (alerts, notify) read with fresh statistics."""
+    from kpi.models import RollupDay, RollupState, Scorecard, ScorecardLine
+    from kpi.services import runs
+    from kpi.signals import day_published
+
+    asked = []
+    monkeypatch.setattr(runs.bulk, "analyze_stale", lambda *models: asked.append(models) or [])
+
+    day_published.send_robust(sender=RollupDay, day=datetime.date(2026, 11, 24), run=None)
+
+    assert asked == [(Scorecard, ScorecardLine, RollupState, RollupDay)]
+    first = day_published._live_receivers(RollupDay)[0][0]
+    assert first is runs.run_tables_analyze
