@@ -550,6 +550,8 @@ class RollupPart(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     seconds = models.FloatField(_("seconds"), null=True)
+    # Of which writing its rows (COPY): what the database sustains, for scaling out (README).
+    write_seconds = models.FloatField(_("seconds writing"), null=True)
     worker = models.CharField(_("worker"), max_length=100, blank=True)
     peak_rss_kb = models.PositiveBigIntegerField(_("peak memory of its worker (KiB)"), null=True)
     scorecards = models.PositiveIntegerField(_("scorecards"), default=0)

@@ -226,12 +226,15 @@ def part_run(*, part_id: int) -> str:
     try:
         written = _part_compute(part, fanout, run, progress)
         with transaction.atomic():
+            writing = time.perf_counter()
             written.write()
+            write_seconds = time.perf_counter() - writing
             done = RollupPart.objects.filter(pk=part.pk, status=RollupPart.Status.RUNNING, attempts=part.attempts)
             if not done.update(
                 status=RollupPart.Status.DONE,
                 finished_at=timezone.now(),
                 seconds=time.perf_counter() - began,
+                write_seconds=write_seconds,
                 peak_rss_kb=_peak_rss_kb(),
                 scorecards=written.scorecards,
                 lines=written.lines,
