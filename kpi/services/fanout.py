@@ -193,7 +193,8 @@ def _owned_staff(part: RollupPart, day: datetime.date) -> list[int]:
 
 
 def _scope(part: RollupPart, day: datetime.date, owned: list[int]) -> Q:
-    """The part's fact holders: its units' outlets, its staff, and (the part above) staff without a post."""
+    """The part's fact holders: its units' outlets, its staff, and (the part above) staff without a post;
+    the same for targets (a unit's or a staff member's)."""
     scope = Q(staff_id__in=owned) | Q(staff_id=None, unit_id__in=part.unit_ids)
     if part.unit_id is None:
         posted = Assignment.objects.on(day).filter(staff_id=OuterRef("staff_id"))
@@ -304,17 +305,15 @@ def _part_compute(part: RollupPart, fanout: RollupFanout, run: RollupRun, progre
             folded = rollup.states_from_scratch([day, *mirror_days.snapshot_days(day)], catalog, lambda *_: progress())
             state = folded.pop(day)
             mirrors = mirror_days.Mirrors(states=folded)
+        # The part's own targets: its units' and its staff's (targets_from_children adds up a head's
+        # subtree, which is all in the part).
+        targets = rollup.targets_from_children(rollup._targets(day), catalog)
     progress()
     holders = rollup._holder_values(state, day, catalog)
     values = rollup.entity_values(holders, catalog)
     # Units above the part's (their figures need the other parts) are left to the upper levels.
     values = values[(values["staff_id"] != 0) | values["unit_id"].isin(complete)].reset_index(drop=True)
-    targets = rollup.targets_from_children(rollup._targets(day), catalog)
-    staff_targets = targets["staff_id"].isin(owned)
-    if part.unit_id is None:
-        posted = set(Assignment.objects.on(day).values_list("staff_id", flat=True).distinct())
-        staff_targets |= (targets["staff_id"] != 0) & ~targets["staff_id"].isin(posted)
-    targets = targets[staff_targets | ((targets["staff_id"] == 0) & targets["unit_id"].isin(complete))]
+    targets = targets[(targets["staff_id"] != 0) | targets["unit_id"].isin(complete)]
     lines = scoring.score(rollup.scorecard_lines(values, targets, day, catalog), day)
     comparison = mirror_days.comparison_holders(state, mirrors.states, catalog)
     if fanout.with_scorecards:

@@ -112,7 +112,7 @@ def _no_progress(percent: int, message: str) -> None:
 # -- the fan-out's seam (kpi.services.fanout) -------------------------------------------------------
 # A fanned-out day computes each subtree's fact holders in a task of its own: inside `holders_in(scope)`
 # every read of facts and running totals (Fact, RollupState) takes only the holders `scope` selects (a Q on
-# unit_id / staff_id, which both tables have). Outside it (the single-process rollup) nothing changes.
+# unit_id / staff_id, which both tables have; and the day's targets, Target having both too). Outside it (the single-process rollup) nothing changes.
 _HOLDER_SCOPE: ContextVar[Q | None] = ContextVar("rollup_holder_scope", default=None)
 
 
@@ -462,7 +462,7 @@ def _targets(day: datetime.date) -> pd.DataFrame:
     for kind, period in periods.items():
         condition |= Q(period_kind=kind.value, period_start=period.start)
     rows = list(
-        Target.objects.filter(condition).values_list("unit_id", "staff_id", "metric_id", "period_kind", "value")
+        scoped(Target.objects.filter(condition)).values_list("unit_id", "staff_id", "metric_id", "period_kind", "value")
     )
     frame = pd.DataFrame(rows, columns=["unit_id", "staff_id", "metric_id", "period", "target"])
     frame["unit_id"] = frame["unit_id"].fillna(0).astype("int64")
