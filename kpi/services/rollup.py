@@ -111,8 +111,9 @@ def _no_progress(percent: int, message: str) -> None:
 
 # -- the fan-out's seam (kpi.services.fanout) -------------------------------------------------------
 # A fanned-out day computes each subtree's fact holders in a task of its own: inside `holders_in(scope)`
-# every read of facts and running totals (Fact, RollupState) takes only the holders `scope` selects (a Q on
-# unit_id / staff_id, which both tables have; and the day's targets, Target having both too). Outside it (the single-process rollup) nothing changes.
+# every read of facts, running totals and the day's targets (Fact, RollupState, Target) takes only the
+# holders `scope` selects (a Q on unit_id / staff_id, which the three tables have). Outside it (the
+# single-process rollup) nothing changes.
 _HOLDER_SCOPE: ContextVar[Q | None] = ContextVar("rollup_holder_scope", default=None)
 
 
