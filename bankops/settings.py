@@ -436,6 +436,9 @@ ROLLUP_DUE_TIME = env.str("ROLLUP_DUE_TIME", default="07:30")
 # and while it waits for its lock; the longest silence is the publication's transaction (the COPY of a
 # province's scorecards, a few minutes at most: bench/rollup.py), so ten minutes is never a slow run.
 RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=600)
+# A fanned-out day's finish (kpi.tasks.rollup_fanout_finish) that finds a part not done yet tries again
+# after this many seconds, sending the parts whose worker died meanwhile.
+FANOUT_FINISH_RETRY = env.int("FANOUT_FINISH_RETRY", default=30)
 # How far back (days) the catch-up jobs look for a published day not yet evaluated against the alert
 # rules (a day published again is evaluated again).
 ALERTS_CATCH_UP_DAYS = env.int("ALERTS_CATCH_UP_DAYS", default=14)

@@ -547,6 +547,74 @@ class RollupState(models.Model):
         return f"{self.run_id} {self.unit_id} {self.staff_id} {self.metric_id}"
 
 
+class RollupFanout(models.Model):
+    """A business day rolled up as parts, one per subtree, on as many Celery workers as there are
+    (kpi.services.fanout): the plan of its run. The run is published only once every part is done and the
+    levels above the parts are written; until then readers keep the day's previous published run."""
+
+    run = models.OneToOneField(RollupRun, on_delete=models.CASCADE, related_name="fanout")
+    # The parts are the subtrees of the units at this depth; the units above them are the upper levels.
+    depth = models.PositiveSmallIntegerField(_("depth of the parts' units"), default=1)
+    # The day's stale_version when the plan was made (the publication's compare-and-swap) and the run of
+    # the day before the parts chain from (the publication refuses if it is no longer published).
+    seen_version = models.PositiveBigIntegerField(default=0)
+    previous_run = models.ForeignKey(RollupRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    chained = models.BooleanField(default=False)
+    with_scorecards = models.BooleanField(default=True)
+    # Seconds of each step after the parts (upper levels, network ranks, publication).
+    timings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fanned-out rollup")
+        verbose_name_plural = _("fanned-out rollups")
+
+    def __str__(self) -> str:
+        return f"{self.run}"
+
+
+class RollupPart(models.Model):
+    """One subtree's share of a fanned-out day: its outlets, the units under its head and the staff whose
+    post is there. Done means its rows are written (in the same transaction), so a part is never half
+    written; a part whose worker died (running, heartbeat older than RUN_STALE_AFTER) is run again."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    fanout = models.ForeignKey(RollupFanout, on_delete=models.CASCADE, related_name="parts")
+    # The head of the subtree; none for the part of the units above the parts' depth (their own outlets
+    # and staff).
+    unit = models.ForeignKey(OrgUnit, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    unit_ids = models.JSONField(_("units"), default=list)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True)
+    # Of which writing its rows (COPY): what the database sustains, for scaling out (README).
+    write_seconds = models.FloatField(_("seconds writing"), null=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    peak_rss_kb = models.PositiveBigIntegerField(_("peak memory of its worker (KiB)"), null=True)
+    scorecards = models.PositiveIntegerField(_("scorecards"), default=0)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    # The subtree's totals per metric, period kind and snapshot (the day, each comparison day, the start
+    # of the year): what the upper levels add up, instead of reading the subtree's facts again.
+    totals = models.JSONField(default=list, blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup part")
+        verbose_name_plural = _("rollup parts")
+        constraints = [models.UniqueConstraint(fields=["fanout", "unit"], name="kpi_rollup_part_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fanout_id}/{self.unit_id or 'top'} {self.status}"
+
+
 class Status(models.TextChoices):
     GREEN = "green", _("On pace")
     AMBER = "amber", _("Slightly behind")

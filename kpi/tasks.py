@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime
 import logging
 
-from celery import shared_task
+from celery import chord, group, shared_task
+from django.conf import settings
 from django.utils import timezone, translation
 
 from kpi.models import RollupRun
-from kpi.services import rollup, runs
+from kpi.services import fanout, rollup, runs
 from lib import operations
 from lib.background import InBackgroundWhenEager
 
@@ -61,3 +62,55 @@ def runs_reap() -> dict:
     for problem in problems:
         logger.error("operations: %s", problem)
     return {"reaped": runs.rollup_runs_reap(), "problems": problems}
+
+
+# -- a day fanned out over the workers (issue 21: kpi.services.fanout) ------------------------------------
+
+
+@shared_task(name="kpi.tasks.rollup_fanout_day")
+def rollup_fanout_day(date: str, depth: int = 1, queue: str | None = None) -> int | None:
+    """Plan a fanned-out day (one part per subtree at `depth`) and send its chord: the parts on any
+    worker (of `queue`, if given), then rollup_fanout_finish. Returns the run id (None when the month is
+    closed)."""
+    fanout_plan = fanout.plan(day=datetime.date.fromisoformat(date), depth=depth)
+    if fanout_plan is None:
+        return None
+    fanout_dispatch(fanout_plan.pk, queue=queue)
+    return fanout_plan.run_id
+
+
+def fanout_dispatch(fanout_id: int, *, queue: str | None = None) -> None:
+    """Send a chord of the parts that are not done, then the finish."""
+    from kpi.models import RollupFanout
+
+    options = {"queue": queue} if queue else {}
+    parts = fanout.parts_missing(RollupFanout.objects.get(pk=fanout_id))
+    header = group(rollup_part.si(part_id).set(**options) for part_id in parts)
+    chord(header, rollup_fanout_finish.si(fanout_id, queue=queue).set(**options)).delay()
+
+
+@shared_task(name="kpi.tasks.rollup_part", acks_late=True, reject_on_worker_lost=True)
+def rollup_part(part_id: int) -> str:
+    """One part of a fanned-out day. Acknowledged once done: the part of a worker that died is handed to
+    another, which takes it over once its heartbeat is stale (kpi.services.fanout.part_claim)."""
+    return fanout.part_run(part_id=part_id)
+
+
+@shared_task(name="kpi.tasks.rollup_fanout_finish", bind=True, max_retries=None, acks_late=True)
+def rollup_fanout_finish(self, fanout_id: int, queue: str | None = None) -> str:
+    """The upper levels, the network's ranks and the publication. A part still running elsewhere (a
+    redelivered part found its first worker alive) makes it wait and try again; a dead part (stale
+    heartbeat) is sent again meanwhile."""
+    try:
+        return fanout.finish(fanout_id=fanout_id).status
+    except fanout.NotReady as exc:
+        for part_id in fanout.parts_claimable(fanout_id=fanout_id):
+            rollup_part.apply_async((part_id,), **({"queue": queue} if queue else {}))
+        raise self.retry(exc=exc, countdown=settings.FANOUT_FINISH_RETRY, **({"queue": queue} if queue else {}))
+
+
+@shared_task(name="kpi.tasks.rollup_fanout_resume")
+def rollup_fanout_resume(fanout_id: int, queue: str | None = None) -> None:
+    """Repair a fanned-out day whose chord was lost or whose part failed: its parts that are not done are
+    sent again, then the finish."""
+    fanout_dispatch(fanout_id, queue=queue)

@@ -92,7 +92,7 @@ def _states_frame(rows: list, columns: list[str]) -> pd.DataFrame:
 def _kept_states(run_id: int) -> dict[datetime.date, pd.DataFrame]:
     """The mirror running totals a run kept, by day (one query)."""
     columns = [*rollup.KEY, *rollup.STATE_COLUMNS, "as_of"]
-    rows = list(RollupState.objects.filter(run_id=run_id).exclude(as_of=None).values_list(*columns))
+    rows = list(rollup.scoped(RollupState.objects.filter(run_id=run_id).exclude(as_of=None)).values_list(*columns))
     if not rows:
         return {}
     frame = _states_frame(rows, columns)
@@ -111,7 +111,7 @@ def _published_states(days: Iterable[datetime.date]) -> dict[datetime.date, pd.D
     if not runs:
         return {}
     columns = ["run_id", *rollup.KEY, *rollup.STATE_COLUMNS]
-    rows = list(RollupState.objects.filter(run_id__in=list(runs), as_of=None).values_list(*columns))
+    rows = list(rollup.scoped(RollupState.objects.filter(run_id__in=list(runs), as_of=None)).values_list(*columns))
     if not rows:
         return {}
     frame = _states_frame(rows, columns)
@@ -263,17 +263,35 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"unit_id": "int64", "staff_id": "int64", "metric_id": "int64"})
 
 
+def comparison_holders(
+    state: pd.DataFrame, mirrors: dict[datetime.date, pd.DataFrame], catalog: rollup.Catalog
+) -> tuple[pd.DataFrame | None, list[datetime.date]]:
+    """Per fact holder, the values of every mirror day (column `snapshot`: the day's index in the list
+    returned with them) and at the start of the year (snapshot -1); None when there are none."""
+    days = [as_of for as_of, mirror in mirrors.items() if len(mirror)]
+    holders = [
+        rollup._holder_values(mirrors[as_of], as_of, catalog).assign(snapshot=index) for index, as_of in enumerate(days)
+    ]
+    if len(state):
+        holders.append(_year_start_holders(state, catalog).assign(snapshot=-1))
+    return (pd.concat(holders, ignore_index=True) if holders else None), days
+
+
 def with_comparisons(
     lines: pd.DataFrame,
     *,
     values: pd.DataFrame,
-    state: pd.DataFrame,
-    mirrors: dict[datetime.date, pd.DataFrame],
+    state: pd.DataFrame | None,
+    mirrors: dict[datetime.date, pd.DataFrame] | None,
     day: datetime.date,
     catalog: rollup.Catalog,
+    holders: tuple[pd.DataFrame | None, list[datetime.date]] | None = None,
+    ancestors: dict[int, list[int]] | None = None,
 ) -> pd.DataFrame:
     """The rollup's lines with COMPARISON_COLUMNS: `values` are the day's entity values, `state` its
-    running totals and `mirrors` those of its mirror days (mirror_states)."""
+    running totals and `mirrors` those of its mirror days (mirror_states). A fanned-out day's upper
+    levels (kpi.services.fanout) pass their subtrees' totals as `holders` (comparison_holders' shape)
+    with the `ancestors` they count for, instead of `state` and `mirrors`."""
     lines = lines.copy()
     for column in COMPARISON_COLUMNS:
         lines[column] = np.nan
@@ -281,15 +299,10 @@ def with_comparisons(
         return lines
     lines = lines.drop(columns=COMPARISON_COLUMNS)
     # Every earlier day's values and the values at the start of the year (-1), aggregated at once.
-    days = [as_of for as_of, mirror in mirrors.items() if len(mirror)]
-    holders = [
-        rollup._holder_values(mirrors[as_of], as_of, catalog).assign(snapshot=index) for index, as_of in enumerate(days)
-    ]
-    if len(state):
-        holders.append(_year_start_holders(state, catalog).assign(snapshot=-1))
+    frame, days = holders if holders is not None else comparison_holders(state, mirrors, catalog)
     aggregated = (
-        rollup.entity_values(pd.concat(holders, ignore_index=True), catalog, by=("snapshot",))
-        if holders
+        rollup.entity_values(frame, catalog, by=("snapshot",), ancestors=ancestors)
+        if frame is not None and len(frame)
         else pd.DataFrame(columns=[*_ENTITY, "snapshot", *(kind.value for kind in PERIOD_KINDS)])
     )
     by_snapshot = dict(tuple(aggregated.groupby("snapshot"))) if len(aggregated) else {}

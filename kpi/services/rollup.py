@@ -42,7 +42,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +107,29 @@ Progress = Callable[[int, str], None]
 
 def _no_progress(percent: int, message: str) -> None:
     return None
+
+
+# -- the fan-out's seam (kpi.services.fanout) -------------------------------------------------------
+# A fanned-out day computes each subtree's fact holders in a task of its own: inside `holders_in(scope)`
+# every read of facts, running totals and the day's targets (Fact, RollupState, Target) takes only the
+# holders `scope` selects (a Q on unit_id / staff_id, which the three tables have). Outside it (the
+# single-process rollup) nothing changes.
+_HOLDER_SCOPE: ContextVar[Q | None] = ContextVar("rollup_holder_scope", default=None)
+
+
+@contextmanager
+def holders_in(scope: Q) -> Iterator[None]:
+    token = _HOLDER_SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _HOLDER_SCOPE.reset(token)
+
+
+def scoped(queryset):
+    """`queryset` (of Fact or RollupState) narrowed to the holders of the current scope (holders_in)."""
+    scope = _HOLDER_SCOPE.get()
+    return queryset if scope is None else queryset.filter(scope)
 
 
 def rollup_first_date() -> datetime.date:
@@ -211,7 +236,7 @@ def step_state(state: pd.DataFrame, facts: pd.DataFrame, day: datetime.date, cat
 def _facts_frame(queryset) -> pd.DataFrame:
     # The credit split (分润) of each fact comes along in the same query (a LEFT JOIN on a small table).
     columns = ["date", "unit_id", "staff_id", "metric_id", "value", "partner_id", "share"]
-    rows = list(queryset.values_list(*columns[:5], "credit_split__partner_id", "credit_split__share"))
+    rows = list(scoped(queryset).values_list(*columns[:5], "credit_split__partner_id", "credit_split__share"))
     frame = pd.DataFrame(rows, columns=columns)
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
     frame["unit_id"] = frame["unit_id"].astype("int64")
@@ -244,7 +269,7 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _state_of_run(run_id: int) -> pd.DataFrame:
-    rows = list(RollupState.objects.filter(run_id=run_id, as_of=None).values_list(*KEY, *STATE_COLUMNS))
+    rows = list(scoped(RollupState.objects.filter(run_id=run_id, as_of=None)).values_list(*KEY, *STATE_COLUMNS))
     frame = pd.DataFrame(rows, columns=[*KEY, *STATE_COLUMNS])
     if frame.empty:
         return empty_state()
@@ -273,7 +298,7 @@ def states_from_scratch(
     )
     last_ids = catalog.ids(Aggregation.LAST)
     carried = (
-        Fact.objects.filter(metric_id__in=last_ids, date__lt=first, date__gte=rollup_first_date())
+        scoped(Fact.objects.filter(metric_id__in=last_ids, date__lt=first, date__gte=rollup_first_date()))
         .values("unit_id", "staff_id", "metric_id")
         .annotate(latest=Max("date"))
     )
@@ -374,19 +399,26 @@ def _ancestors() -> dict[int, list[int]]:
     }
 
 
-def entity_values(holders: pd.DataFrame, catalog: Catalog, *, by: tuple[str, ...] = ()) -> pd.DataFrame:
+def entity_values(
+    holders: pd.DataFrame,
+    catalog: Catalog,
+    *,
+    by: tuple[str, ...] = (),
+    ancestors: dict[int, list[int]] | None = None,
+) -> pd.DataFrame:
     """Values per entity (a unit, or a staff member), metric and period kind, ratios included.
 
     Units take the sums of the outlets of their subtree (outlets their own values); a staff member the
     sums of their facts at every unit. Sums, stocks, daily averages and net changes all add up this
     way; ratios are recomputed from the added-up numerator and denominator. `by`: columns of `holders`
     that keep apart what must not add up (the comparisons aggregate several days' values at once,
-    kpi.services.mirrors).
+    kpi.services.mirrors). `ancestors`: holder unit → the units its values count for (default: each
+    outlet and every unit above it; a fanned-out day's upper levels pass their subtrees' totals instead).
     """
     kinds = [kind.value for kind in PERIOD_KINDS]
     metrics = catalog.metrics
     outlet_rows = holders[holders["staff_id"] == 0]
-    ancestors = _ancestors()
+    ancestors = _ancestors() if ancestors is None else ancestors
     exploded = outlet_rows.assign(entity=outlet_rows["unit_id"].map(ancestors)).explode("entity")
     exploded = exploded.dropna(subset=["entity"])
     units = exploded.groupby(["entity", *by, "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
@@ -431,7 +463,7 @@ def _targets(day: datetime.date) -> pd.DataFrame:
     for kind, period in periods.items():
         condition |= Q(period_kind=kind.value, period_start=period.start)
     rows = list(
-        Target.objects.filter(condition).values_list("unit_id", "staff_id", "metric_id", "period_kind", "value")
+        scoped(Target.objects.filter(condition)).values_list("unit_id", "staff_id", "metric_id", "period_kind", "value")
     )
     frame = pd.DataFrame(rows, columns=["unit_id", "staff_id", "metric_id", "period", "target"])
     frame["unit_id"] = frame["unit_id"].fillna(0).astype("int64")
@@ -732,9 +764,32 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
 
-    with transaction.atomic():
+    def write() -> None:
         _write(run, state, lines, with_scorecards=with_scorecards)
         mirror_days.states_write(run, mirrors)
+
+    publish(run, day, seen=seen, chained=chained, facts_loaded_at=facts_loaded_at, write=write)
+    progress(100, f"{day}: published")
+
+
+def publish(
+    run: RollupRun,
+    day: datetime.date,
+    *,
+    seen: int,
+    chained: bool,
+    facts_loaded_at: datetime.datetime | None,
+    write: Callable[[], None] = lambda: None,
+) -> None:
+    """Make `run` the day's published run, in one transaction with `write` (the single-process rollup's
+    COPY of its rows; a fanned-out day has written its parts before, kpi.services.fanout): the previous
+    run is superseded and its rows deleted, the day is fresh only if its stale_version is still `seen`,
+    and kpi.signals.day_published is announced once it commits. `run.scorecards` and `run.lines` are
+    recorded as they are when `write` returns."""
+    from kpi.services import mirrors as mirror_days
+
+    with transaction.atomic():
+        write()
         published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
         superseded = [published.published_run_id] if published.published_run_id else []
         now = timezone.now()
@@ -763,7 +818,6 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         # listening to kpi.signals.day_published, announced once this commits so that they read what was
         # published; robust, so a failure is logged, never raised, and the day stays published.
         transaction.on_commit(lambda: _announce_published(day, run), robust=True)
-    progress(100, f"{day}: published")
 
 
 def _announce_published(day: datetime.date, run: RollupRun) -> None:

@@ -1,0 +1,256 @@
+"""A day fanned out by subtree (issue 21, kpi.services.fanout): the same scorecards as the single-process
+rollup, published only whole, and repaired when a part's worker dies.
+
+The network: HQ → GZ (GZ01: A, B) and SZ (SZ01: C), with outlet H straight under HQ (the part above the
+branches). Staff: T1 and T2 tellers at A, T3 a teller at C, T4 a teller at B and at C (B's post first), and
+N without any post who has facts at C. Days 2026-11-15 (from scratch) and 2026-11-16 (chained).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from branches.models import OrgUnit
+from kpi.models import (
+    Fact,
+    LineKind,
+    Metric,
+    RollupDay,
+    RollupPart,
+    RollupRun,
+    Scorecard,
+    ScorecardLine,
+    ScorecardTemplate,
+    Target,
+    TemplateLine,
+)
+from kpi.services import fanout, rollup
+from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, post
+
+D = datetime.date
+DAY1, DAY2 = D(2026, 11, 15), D(2026, 11, 16)
+TODAY = D(2026, 11, 20)
+pytestmark = pytest.mark.django_db
+
+
+def metric(code: str) -> Metric:
+    return Metric.objects.get(code=code)
+
+
+def fact(day, unit, code, value, staff=None):
+    Fact.objects.create(date=day, unit=unit, staff=staff, metric=metric(code), value=Decimal(str(value)))
+
+
+@pytest.fixture
+def network():
+    hq = OrgUnitFactory.head_office(code="HQ")
+    gz = OrgUnitFactory.branch_of(hq, code="GZ")
+    sz = OrgUnitFactory.branch_of(hq, code="SZ")
+    gz01 = OrgUnitFactory.sub_branch_of(gz, code="GZ01")
+    sz01 = OrgUnitFactory.sub_branch_of(sz, code="SZ01")
+    a = OrgUnitFactory.outlet_of(gz01, code="A", area="urban")
+    b = OrgUnitFactory.outlet_of(gz01, code="B", area="urban")
+    c = OrgUnitFactory.outlet_of(sz01, code="C", area="urban")
+    h = OrgUnitFactory.outlet_of(hq, code="H", area="urban")
+    staff = {code: StaffMemberFactory(code=code) for code in ("T1", "T2", "T3", "T4", "N")}
+    for code, unit in (("T1", a), ("T2", a), ("T3", c), ("T4", b), ("T4", c)):
+        AssignmentFactory(staff=staff[code], unit=unit, post="teller", start=D(2026, 1, 1))
+
+    outlet_template = ScorecardTemplate.objects.create(
+        code="T-OUT", name_zh="网点", subject="outlet", effective_from=D(2026, 1, 1)
+    )
+    TemplateLine.objects.create(
+        template=outlet_template, metric=metric("customers_served"), kind=LineKind.WEIGHTED, weight=100, sort_order=0
+    )
+    teller_template = ScorecardTemplate.objects.create(
+        code="T-TELLER", name_zh="柜员", subject="staff", effective_from=D(2026, 1, 1)
+    )
+    TemplateLine.objects.create(
+        template=teller_template, metric=metric("mobile_banking_signups"), kind=LineKind.POINTS,
+        points_per_unit=1, sort_order=0,
+    )  # fmt: skip
+    teller_template.posts.add(post("teller"))
+    for unit, value in ((a, 300), (b, 300), (c, 300), (h, 300), (gz, 1000)):
+        Target.objects.create(
+            unit=unit, metric=metric("customers_served"), period_kind="month", period_start=D(2026, 11, 1),
+            period_end=D(2026, 11, 30), period="2026-11", value=Decimal(value),
+        )  # fmt: skip
+
+    # Day 1: customers served A 165, B 150, C 150, H 180; balances and NPLs for the ratio; staff sign-ups.
+    for unit, served, loans, npl in ((a, 165, 1000, 10), (b, 150, 2000, 30), (c, 150, 500, 5), (h, 180, 400, 0)):
+        fact(DAY1, unit, "customers_served", served)
+        fact(DAY1, unit, "loan_balance", loans)
+        fact(DAY1, unit, "npl_balance", npl)
+        fact(DAY1, unit, "deposit_balance", loans * 2)
+    for code, unit, signups in (("T1", a, 5), ("T2", a, 9), ("T3", c, 7), ("T4", b, 4), ("T4", c, 3), ("N", c, 2)):
+        fact(DAY1, unit, "mobile_banking_signups", signups, staff=staff[code])
+    # Day 2: more customers at A and C, a balance moves.
+    fact(DAY2, a, "customers_served", 15)
+    fact(DAY2, c, "customers_served", 30)
+    fact(DAY2, b, "deposit_balance", 4500)
+    fact(DAY2, staff["T4"].assignments.first().unit, "mobile_banking_signups", 1, staff=staff["T4"])
+    return {"HQ": hq, "GZ": gz, "SZ": sz, "A": a, "B": b, "C": c, "H": h, **staff}
+
+
+def published(day: datetime.date) -> dict:
+    """Every published figure of the day: card key → (score, ranks) and line key → its figures."""
+    cards = Scorecard.objects.published(on=day).select_related("unit", "staff")
+    found = {}
+    for card in cards:
+        who = (card.unit.code if card.unit_id else "", card.staff.code if card.staff_id else "", card.period)
+        found[who] = (card.total_score, card.vetoed, card.rank, card.rank_of, card.network_rank, card.network_rank_of)
+    lines = ScorecardLine.objects.filter(scorecard__in=cards).select_related("scorecard__unit", "scorecard__staff")
+    for line in lines.select_related("metric"):
+        card = line.scorecard
+        who = (card.unit.code if card.unit_id else "", card.staff.code if card.staff_id else "", card.period)
+        found[(*who, line.metric.code)] = (
+            line.actual, line.target, line.attainment, line.pace_attainment, line.status, line.score, line.rank,
+            line.rank_of, line.target_from_children, line.previous_actual, line.last_year_actual,
+            line.year_start_actual, line.year_to_date_actual,
+        )  # fmt: skip
+    return found
+
+
+def single_process() -> tuple[dict, dict]:
+    for day in (DAY1, DAY2):
+        rollup.rollup_day(day=day, today=TODAY)
+    return published(DAY1), published(DAY2)
+
+
+def fanned_out() -> tuple[dict, dict]:
+    for day in (DAY1, DAY2):
+        run = fanout.rollup_day_in_process(day=day, today=TODAY)
+        assert run.status == RollupRun.Status.PUBLISHED
+    return published(DAY1), published(DAY2)
+
+
+def line_of(day, period, code, *, unit=None, staff=None) -> ScorecardLine:
+    cards = Scorecard.objects.published(on=day).filter(period=period, unit=unit, staff=staff)
+    return ScorecardLine.objects.get(scorecard__in=cards, metric__code=code)
+
+
+def test_the_parts_are_the_branches_and_the_units_above_them(network):
+    code_of = dict(OrgUnit.objects.values_list("id", "code"))
+    parts = fanout.partition(depth=1)
+    codes = {code_of.get(head): sorted(code_of[unit] for unit in units) for head, units in parts.items()}
+    assert codes == {None: ["H", "HQ"], "GZ": ["A", "B", "GZ", "GZ01"], "SZ": ["C", "SZ", "SZ01"]}
+
+
+def test_a_fanned_out_day_gives_exactly_the_single_process_scorecards(network):
+    single = single_process()
+    fanned = fanned_out()
+
+    assert fanned[0] == single[0]
+    assert fanned[1] == single[1]
+    # Hand checks on day 2, month to date. HQ served A 165+15 + B 150 + C 150+30 + H 180 = 690, against the
+    # sum of its children's targets GZ 1000 + SZ's inherited 300 (C) + H 300 = 1600.
+    hq = line_of(DAY2, "month", "customers_served", unit=network["HQ"])
+    assert (hq.actual, hq.target, hq.target_from_children) == (Decimal("690.0000"), Decimal("1600.0000"), True)
+    # HQ's NPL ratio from the summed numerator and denominator: (10+30+5+0) / (1000+2000+500+400) = 45/3900.
+    npl = line_of(DAY2, "day", "npl_ratio", unit=network["HQ"])
+    assert npl.actual == Decimal("1.1538")  # 1.153846… %
+    # HQ's deposit balance 同比-style comparison: 较年初 is 0 (nothing before the year), year to date 2000
+    # + 4500 + 1000 + 800 = 8300 on day 2 (B's balance moved from 4000 to 4500).
+    deposits = line_of(DAY2, "day", "deposit_balance", unit=network["HQ"])
+    assert (deposits.actual, deposits.previous_actual) == (Decimal("8300.0000"), Decimal("7800.0000"))
+    # Network ranks of the outlets' month (pace = served / (300 × 16/30)): A 180/160, C 180/160, H 180/160
+    # → 112.5 each; B 150/160 → 93.75: ranks 1, 1, 1, 4 of 4 across parts.
+    ranks = [single[1][(code, "", "month")][4:] for code in ("A", "C", "H", "B")]
+    assert ranks == [(1, 4), (1, 4), (1, 4), (4, 4)]
+    # T4 (teller at B first) counts both outlets: 4 + 3 + 1 = 8 sign-ups this month.
+    t4 = line_of(DAY2, "month", "mobile_banking_signups", staff=network["T4"])
+    assert t4.actual == Decimal("8.0000")
+
+
+def test_the_day_is_not_published_until_every_part_is_done(network):
+    single_process()
+    before = published(DAY2)
+    plan = fanout.plan(day=DAY2, today=TODAY)
+    parts = list(plan.parts.order_by("pk"))
+    for part in parts[:-1]:
+        fanout.part_run(part_id=part.pk)
+
+    with pytest.raises(fanout.NotReady):
+        fanout.finish(fanout_id=plan.pk)
+
+    # Readers still see the previous run, whole.
+    assert published(DAY2) == before
+    assert RollupDay.objects.get(date=DAY2).published_run_id != plan.run_id
+    fanout.part_run(part_id=parts[-1].pk)
+    fanout.finish(fanout_id=plan.pk)
+    assert RollupDay.objects.get(date=DAY2).published_run_id == plan.run_id
+    assert published(DAY2) == before
+
+
+@override_settings(RUN_STALE_AFTER=600)
+def test_a_part_whose_worker_died_is_run_again_and_the_day_is_whole(network):
+    single = single_process()[1]
+    plan = fanout.plan(day=DAY2, today=TODAY)
+    dead, *alive = list(plan.parts.order_by("pk"))
+    for part in alive:
+        fanout.part_run(part_id=part.pk)
+    # The worker of `dead` took it and died: running, its heartbeat 11 minutes old, nothing written (its
+    # transaction died with it).
+    RollupPart.objects.filter(pk=dead.pk).update(
+        status="running", attempts=1, heartbeat_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    assert fanout.parts_claimable(fanout_id=plan.pk) == [dead.pk]
+
+    run = fanout.resume(fanout_id=plan.pk)
+
+    assert run.status == RollupRun.Status.PUBLISHED
+    assert RollupPart.objects.get(pk=dead.pk).attempts == 2
+    assert published(DAY2) == single
+
+
+@override_settings(RUN_STALE_AFTER=600)
+def test_a_part_alive_on_another_worker_is_left_alone(network):
+    plan = fanout.plan(day=DAY1, today=TODAY)
+    part = plan.parts.first()
+    RollupPart.objects.filter(pk=part.pk).update(status="running", attempts=1, heartbeat_at=timezone.now())
+
+    assert fanout.part_run(part_id=part.pk) == "running"
+    assert RollupPart.objects.get(pk=part.pk).attempts == 1
+
+
+def test_a_part_killed_while_writing_leaves_nothing_and_a_rerun_repairs_the_day(network, monkeypatch):
+    single = single_process()[1]
+    plan = fanout.plan(day=DAY2, today=TODAY)
+    victim = plan.parts.exclude(unit=None).first()
+    real_write = rollup._write
+
+    def write_then_die(run, state, lines, *, with_scorecards):
+        real_write(run, state, lines, with_scorecards=with_scorecards)
+        raise MemoryError("killed after its COPY")
+
+    monkeypatch.setattr(rollup, "_write", write_then_die)
+    with pytest.raises(MemoryError):
+        fanout.part_run(part_id=victim.pk)
+    monkeypatch.setattr(rollup, "_write", real_write)
+
+    # Its rows rolled back with it; the run failed and the day is still the single process's.
+    assert not Scorecard.objects.filter(run_id=plan.run_id).exists()
+    assert RollupPart.objects.get(pk=victim.pk).status == "failed"
+    assert RollupRun.objects.get(pk=plan.run_id).status == RollupRun.Status.FAILED
+    assert RollupDay.objects.get(date=DAY2).published_run_id != plan.run_id
+
+    assert fanout.resume(fanout_id=plan.pk).status == RollupRun.Status.PUBLISHED
+    assert published(DAY2) == single
+
+
+def test_the_chord_of_a_fanned_out_day_publishes_it(network):
+    """Eager mode (the test settings): plan, the chord of the parts, then the finish."""
+    from kpi.tasks import rollup_fanout_day
+
+    single = single_process()
+    run_id = rollup_fanout_day.delay(DAY1.isoformat()).get()
+    run_id2 = rollup_fanout_day.delay(DAY2.isoformat()).get()
+
+    assert RollupRun.objects.get(pk=run_id2).status == RollupRun.Status.PUBLISHED
+    assert RollupRun.objects.get(pk=run_id).status == RollupRun.Status.PUBLISHED
+    assert (published(DAY1), published(DAY2)) == single
