@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone, translation
 
+from kpi import retention
 from kpi.models import RollupRun
 from kpi.services import rollup, runs
 from lib import operations
@@ -61,3 +62,9 @@ def runs_reap() -> dict:
     for problem in problems:
         logger.error("operations: %s", problem)
     return {"reaped": runs.rollup_runs_reap(), "problems": problems}
+
+
+@shared_task(name="kpi.tasks.scorecards_prune")
+def scorecards_prune() -> list[str]:
+    """Every night (CELERY_BEAT_SCHEDULE): the scorecards the retention rule no longer keeps (kpi.retention)."""
+    return [day.isoformat() for day in retention.scorecards_prune()]

@@ -71,6 +71,7 @@ from kpi.models import (
     Target,
     TimeBasis,
 )
+from kpi.partitions import line_partitions_ahead
 from kpi.retention import keeps_scorecards
 from kpi.services import scoring
 from kpi.services.credit import split_exactly
@@ -586,6 +587,8 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     out = pd.DataFrame(
         {
             "scorecard_id": rows["id"],
+            # The partition key (kpi.partitions).
+            "date": run.date,
             "metric_id": rows["metric_id"],
             "actual": rows["actual"].round(4),
             "target": rows["target"].round(4),
@@ -731,6 +734,10 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
+    if with_scorecards:
+        # The day's partition of the lines (and the week's after it), before the publication's transaction:
+        # creating one locks the table for an instant, which must not last as long as the write.
+        line_partitions_ahead(day)
 
     with transaction.atomic():
         _write(run, state, lines, with_scorecards=with_scorecards)
