@@ -95,15 +95,15 @@ def read_frame(sql: str, params: list | tuple, columns: list[str], dtype: dict |
         return frame.astype(dtype) if dtype else frame
 
 
-def analyze(*models: type[models.Model]) -> None:
+def analyze(*models: type[models.Model], tables: tuple[str, ...] = ()) -> None:
     """ANALYZE these tables on PostgreSQL (nothing elsewhere): after a bulk load the planner must know the
     new rows before autovacuum (which a server may not run) gets to them, or a page of 100 scorecards
     scans millions of lines. Called once the load has committed; sampling costs well under a second."""
-    if connection.vendor != "postgresql" or not models:
+    names = [model._meta.db_table for model in models] + list(tables)
+    if connection.vendor != "postgresql" or not names:
         return
-    tables = ", ".join(f'"{model._meta.db_table}"' for model in models)
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute("ANALYZE " + ", ".join(f'"{name}"' for name in names))
 
 
 # -- the COPY text -----------------------------------------------------------------------------------
