@@ -633,12 +633,13 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     run.scorecards, run.lines = len(cards), len(out)
 
 
-def _discard(run_ids: list[int]) -> None:
-    """Delete the rows of runs no longer published, children first: three single DELETE statements
-    (lines and states point to their parents with DO_NOTHING, so Django needs no collecting)."""
+def _discard(run_ids: list[int], day: datetime.date) -> None:
+    """Delete the rows of runs of `day` no longer published, children first: three single DELETE
+    statements (lines and states point to their parents with DO_NOTHING, so Django needs no collecting);
+    the lines' in the day's partition alone."""
     if not run_ids:
         return
-    ScorecardLine.objects.filter(scorecard__run_id__in=run_ids).delete()
+    ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
     Scorecard.objects.filter(run_id__in=run_ids).delete()
     RollupState.objects.filter(run_id__in=run_ids).delete()
 
@@ -793,7 +794,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
             message="",
         )
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
-        _discard(superseded)
+        _discard(superseded, day)
         _prune_states(day)
         mirror_days.states_prune(day)
         run.refresh_from_db()
