@@ -16,9 +16,9 @@ After each rollup the day's alert evaluation runs and is timed on its own (as al
 it); each line prints rollup + alerts, the peak RSS and the machine's load average.
 
 Figures (3 December 2026, 2 cores shared with seven test suites, load average 16–21: several times an
-idle machine's): a tenth of a province (--outlets 300 --staff 3000 --days 60), chained days: rollup
-34–71 s + alerts 6.5–12.8 s, peak RSS 333 MB; the province (3,000 / 30,000), day 1 rebuilt from
-scratch: rollup 342 s + alerts 13 s, 1,671,780 lines, peak RSS 1,255 MB. Before issue 21 (idle machine):
+idle machine's): a tenth of a province (--outlets 300 --staff 3000 --days 60), mean of 19 chained
+days 58.98 s = rollup 50.21 s + alerts 8.77 s, day 60 / day 10 = 1.00, peak RSS 334 MB; the province
+(3,000 / 30,000): day 2, chained, rollup 287 s + alerts 62 s, 1,709,177 lines, peak RSS 1,405 MB. Before issue 21 (idle machine):
 40–45 s rollup + 28–39 s alerts a chained province day, 1.4–1.7 GB.
 """
 
