@@ -525,4 +525,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.tiering_runs_reap",
         "schedule": crontab(minute="*/5"),
     },
+    # Every night at 03:30 (kpi.retention): the scorecards of days past SCORECARD_RETENTION_DAYS that end no
+    # week, month, quarter or year go, each day's lines by dropping its partition (PostgreSQL).
+    "scorecards-prune-nightly": {
+        "task": "kpi.tasks.scorecards_prune",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -154,6 +154,7 @@ def publish_day(outlet_ids: list[int], staff_ids: list[int], lines: int, rng: ra
     from django.utils import timezone
 
     from kpi.models import Metric, RollupDay, RollupRun, Scorecard, ScorecardLine
+    from kpi.partitions import line_partitions_ensure
     from lib.periods import period_of
 
     now = timezone.now()
@@ -185,6 +186,7 @@ def publish_day(outlet_ids: list[int], staff_ids: list[int], lines: int, rng: ra
             rows.append(
                 ScorecardLine(
                     scorecard=card,
+                    date=card.date,
                     metric=metric,
                     actual=actual,
                     target=target,
@@ -195,6 +197,7 @@ def publish_day(outlet_ids: list[int], staff_ids: list[int], lines: int, rng: ra
                     gap_to_pace=(actual - target * progress).quantize(Decimal("0.0001")),
                 )
             )
+    line_partitions_ensure([DAY])
     ScorecardLine.objects.bulk_create(rows, batch_size=5000)
     RollupRun.objects.filter(pk=run.pk).update(scorecards=len(cards), lines=len(rows))
     RollupDay.objects.create(date=DAY, published_run=run, published_at=now)

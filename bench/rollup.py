@@ -11,6 +11,15 @@ for the last ten days only: day 1 is rebuilt from scratch, days 2–10 chain fro
 the day before the last ten is rebuilt from scratch (untimed, it folds the empty days between); the
 last ten days chain again (timed). A chained day reads the previous day's running totals and its own
 facts only, so its cost should not depend on how far into the year it is: the ratio shows it.
+
+After each rollup the day's alert evaluation runs and is timed on its own (as alerts' worker would run
+it); each line prints rollup + alerts, the peak RSS and the machine's load average.
+
+Figures (3 December 2026, 2 cores shared with seven test suites, load average 16–21: several times an
+idle machine's): a tenth of a province (--outlets 300 --staff 3000 --days 60), mean of 19 chained
+days 58.98 s = rollup 50.21 s + alerts 8.77 s, day 60 / day 10 = 1.00, peak RSS 334 MB; the province
+(3,000 / 30,000): day 2, chained, rollup 287 s + alerts 62 s, 1,709,177 lines, peak RSS 1,405 MB.
+Before issue 21 (idle machine): 40–45 s rollup + 28–39 s alerts a chained province day, 1.4–1.7 GB.
 """
 
 from __future__ import annotations
@@ -28,7 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCRATCH = "bankops_bench_rollup"
+# The scratch database's name; --database changes it (two people benchmarking on one server).
+SCRATCH = os.environ.get("BENCH_ROLLUP_DATABASE", "bankops_bench_rollup")
 
 
 def scratch_url(base: str) -> str:
@@ -139,7 +149,9 @@ def main() -> None:
     parser.add_argument("--staff", type=int, default=30000)
     parser.add_argument("--days", type=int, default=300, help="the last day rolled up (day 1 = 1 January)")
     parser.add_argument("--year", type=int, default=2026)
+    parser.add_argument("--database", default=SCRATCH, help="the scratch database (dropped and created again)")
     args = parser.parse_args()
+    globals()["SCRATCH"] = args.database
     if args.days < 21:
         parser.error("--days must be at least 21 (ten timed days at each end)")
 
@@ -157,8 +169,15 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from alerts.receivers import evaluate_published_day
+    from alerts.services.catch_up import alerts_evaluate_recorded
     from kpi.models import RollupRun
     from kpi.services import rollup
+    from kpi.signals import day_published
+
+    # The alert evaluation the published day queues (alerts.receivers) is run and timed on its own, after
+    # the rollup, as the worker would: the rollup's time is the rollup's alone.
+    day_published.disconnect(evaluate_published_day, dispatch_uid="alerts.evaluate_published_day")
 
     call_command("migrate", verbosity=0)
     rng = random.Random(2026)
@@ -174,17 +193,26 @@ def main() -> None:
     def timed(day: datetime.date) -> float:
         began = time.perf_counter()
         run = rollup.rollup_day(day=day, today=late[-1])
-        seconds = time.perf_counter() - began
+        rolled = time.perf_counter() - began
+        began = time.perf_counter()
+        evaluation = alerts_evaluate_recorded(day=day)
+        evaluated = time.perf_counter() - began
         how = "chained" if run.chained else "from scratch"
+        load = "/".join(f"{figure:.1f}" for figure in os.getloadavg())
         print(
-            f"  day {(day - first).days + 1:3d} {day}: {seconds:6.2f}s  {how}"
-            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB"
+            f"  day {(day - first).days + 1:3d} {day}: {rolled + evaluated:6.2f}s = rollup {rolled:5.2f}s"
+            f" + alerts {evaluated:5.2f}s ({evaluation.opened} opened)  {how}"
+            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB  load {load}",
+            flush=True,
         )
-        return seconds
+        parts.append((rolled, evaluated))
+        return rolled + evaluated
 
+    parts: list[tuple[float, float]] = []
     early_times = [timed(day) for day in early]
     began = time.perf_counter()
     rollup.rollup_day(day=late[0] - datetime.timedelta(days=1), today=late[-1])
+    alerts_evaluate_recorded(day=late[0] - datetime.timedelta(days=1))
     print(f"  (day {args.days - 10} rebuilt from scratch over the empty days in {time.perf_counter() - began:.0f}s)")
     late_times = [timed(day) for day in late]
 
@@ -192,10 +220,20 @@ def main() -> None:
     per_day = sum(chained_early + late_times) / len(chained_early + late_times)
     print()
     print(f"seconds per rolled-up day (chained, mean of {len(chained_early) + len(late_times)} days): {per_day:.2f}")
+    timed_parts = parts[1:]
+    print(
+        f"  of which rollup {sum(p[0] for p in timed_parts) / len(timed_parts):.2f}s"
+        f" + alert evaluation {sum(p[1] for p in timed_parts) / len(timed_parts):.2f}s"
+    )
     print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
     ratio = late_times[-1] / early_times[-1]
     print(f"day {args.days} / day 10: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
     print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
+    print(
+        "machine load (1/5/15 min): "
+        + "/".join(f"{figure:.2f}" for figure in os.getloadavg())
+        + f" on {os.cpu_count()} cores"
+    )
     print(f"runs published: {RollupRun.objects.filter(status='published').count()}")
 
 

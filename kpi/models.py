@@ -707,9 +707,15 @@ class ScorecardLine(models.Model):
     # No database-level foreign keys: see RollupState. DO_NOTHING: the rollup deletes a run's lines
     # before its scorecards, each in one statement.
     # One index, (scorecard, metric), serves every read: lines are always fetched by scorecard.
+    # On PostgreSQL the table is partitioned by `date`, one partition a business day (kpi.partitions,
+    # migration 0021): its primary key there is (id, date), the rollup creates a day's partition before
+    # it writes the day, and retention drops a day's partition instead of deleting its rows. Reads that
+    # know the day filter on `date` too, so that only that day's partition is searched.
     scorecard = models.ForeignKey(
         Scorecard, on_delete=models.DO_NOTHING, related_name="lines", db_constraint=False, db_index=False
     )
+    # The scorecard's business date, repeated here as the partition key.
+    date = models.DateField(_("business date"))
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     actual = models.DecimalField(null=True, **AMOUNT)
     target = models.DecimalField(null=True, **AMOUNT)

@@ -2,8 +2,10 @@
 
 Daily scorecards are kept for SCORECARD_RETENTION_DAYS; an older day keeps them only if it ends a
 week, month, quarter or year (what reviews and pay are based on). The rollup applies the rule when it
-writes a day; the reads use it to say why a published day has no scorecards ("not kept", with the
-nearest day that has them) instead of answering as if there were none.
+writes a day; the nightly scorecards_prune applies it to the days that have aged past it since (their
+lines by dropping the day's partition on PostgreSQL, kpi.partitions); the reads use it to say why a
+published day has no scorecards ("not kept", with the nearest day that has them) instead of answering
+as if there were none.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from kpi.models import RollupDay
+from kpi.models import RollupDay, RollupRun, Scorecard
+from kpi.partitions import line_partitions, lines_of_day_drop
 from lib.periods import PeriodKind, period_of
 
 LONG_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
@@ -62,3 +66,27 @@ def scorecards_not_kept(*, date: datetime.date, today: datetime.date | None = No
     # The nearest; of two as near, the later (the more recent figures).
     nearest = min(kept, key=lambda other: (abs((other - date).days), -other.toordinal()), default=None)
     return NotKept(day=date, nearest=nearest)
+
+
+def scorecards_prune(*, today: datetime.date | None = None) -> list[datetime.date]:
+    """Remove the scorecards and lines of every day the rule no longer keeps (older than the retention,
+    ending no period); the days pruned, oldest first. A day's lines go with its partition (one DROP, not a
+    DELETE of 1.75 M rows), its scorecards with one DELETE by date, and its runs say they kept none, so the
+    reads answer "not kept" (scorecards_not_kept). Safe to run twice: a pruned day is not found again."""
+    today = today or timezone.localdate()
+    horizon = today - datetime.timedelta(days=settings.SCORECARD_RETENTION_DAYS)
+    with_rows = set(
+        RollupRun.objects.filter(date__lt=horizon)
+        .exclude(scorecards=0, lines=0)
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    days = sorted(
+        day for day in with_rows | {d for d in line_partitions() if d < horizon} if not keeps_scorecards(day, today)
+    )
+    for day in days:
+        with transaction.atomic():
+            lines_of_day_drop(day)
+            Scorecard.objects.filter(date=day).delete()
+            RollupRun.objects.filter(date=day).update(scorecards=0, lines=0)
+    return days

@@ -12,6 +12,7 @@ from celery import chord, group, shared_task
 from django.conf import settings
 from django.utils import timezone, translation
 
+from kpi import retention
 from kpi.models import RollupRun
 from kpi.services import fanout, rollup, runs
 from lib import operations
@@ -114,3 +115,9 @@ def rollup_fanout_resume(fanout_id: int, queue: str | None = None) -> None:
     """Repair a fanned-out day whose chord was lost or whose part failed: its parts that are not done are
     sent again, then the finish."""
     fanout_dispatch(fanout_id, queue=queue)
+
+
+@shared_task(name="kpi.tasks.scorecards_prune")
+def scorecards_prune() -> list[str]:
+    """Every night (CELERY_BEAT_SCHEDULE): the scorecards the retention rule no longer keeps (kpi.retention)."""
+    return [day.isoformat() for day in retention.scorecards_prune()]

@@ -2,14 +2,33 @@
 
 pandas stays on this side of the line: callers hand over a DataFrame whose columns are the table's
 column names; nothing else in the project needs to know how rows reach the table.
+
+The COPY text is built from the frame's columns with numpy, a chunk of rows at a time, and streamed to
+the server (copy_text): DataFrame.to_csv formatted 1.75 M scorecard lines in two thirds of the time
+the whole write took (a float's repr and the csv module, a row at a time in Python). Here each column
+becomes fixed-width bytes in one vectorised step (a decimal as its integer of ten-thousandths with an
+exponent, "12345e-4", which PostgreSQL reads as the exact 1.2345), the columns are laid side by side in
+one byte matrix and the padding is squeezed out: no Python per row. Columns of Python objects (text,
+dates) are formatted once per distinct value.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
+import math
+from collections.abc import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 from django.db import connection, models
+
+# Rows formatted at a time: the byte matrix of a chunk of scorecard lines is about 40 MB.
+CHUNK_ROWS = 100_000
+_NULL = b"\\N"
+_TAB, _NEWLINE = ord("\t"), ord("\n")
+# |scaled| below this stays exact in a float64 and fits in an int64.
+_EXACT = 2**53
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -41,13 +60,12 @@ def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
     columns = list(frame.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            # \N marks NULL, so that an empty string stays an empty string.
-            frame.to_csv(buffer, index=False, header=False, na_rep=r"\N")
-            buffer.seek(0)
             column_list = ", ".join(f'"{column}"' for column in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-            raw.copy_expert(f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+            # Text format: \N is NULL, so an empty string stays an empty string.
+            raw.copy_expert(
+                f'COPY "{table}" ({column_list}) FROM STDIN', _ChunkReader(copy_text(model, frame)), size=1 << 20
+            )
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             column_list = ", ".join(f'"{column}"' for column in columns)
@@ -77,15 +95,15 @@ def read_frame(sql: str, params: list | tuple, columns: list[str], dtype: dict |
         return frame.astype(dtype) if dtype else frame
 
 
-def analyze(*models: type[models.Model]) -> None:
+def analyze(*models: type[models.Model], tables: tuple[str, ...] = ()) -> None:
     """ANALYZE these tables on PostgreSQL (nothing elsewhere): after a bulk load the planner must know the
     new rows before autovacuum (which a server may not run) gets to them, or a page of 100 scorecards
     scans millions of lines. Called once the load has committed; sampling costs well under a second."""
-    if connection.vendor != "postgresql" or not models:
+    names = [model._meta.db_table for model in models] + list(tables)
+    if connection.vendor != "postgresql" or not names:
         return
-    tables = ", ".join(f'"{model._meta.db_table}"' for model in models)
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute("ANALYZE " + ", ".join(f'"{name}"' for name in names))
 
 
 # analyze_stale: the share of a table's rows that must have changed since its statistics were taken.
@@ -111,3 +129,149 @@ def analyze_stale(*models: type[models.Model], fraction: float = STALE_FRACTION)
         if stale:
             cursor.execute("ANALYZE " + ", ".join(f'"{name}"' for name in stale))
     return stale
+
+
+# -- the COPY text -----------------------------------------------------------------------------------
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file over an iterator of bytes, for copy_expert: the server reads a chunk while the next one is
+    formatted, and memory holds one chunk of text, not the whole table's."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._pending) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._pending += chunk
+            if size < 0:
+                continue
+        if size < 0:
+            out, self._pending = self._pending, b""
+        else:
+            out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+
+def copy_text(model: type[models.Model], frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """The rows of `frame` in PostgreSQL's COPY text format (tab-separated, \\N for NULL, backslash
+    escapes), a chunk of rows at a time. A column of a DecimalField is written rounded to the field's
+    decimal places (half away from zero, as PostgreSQL rounds), as an integer with an exponent."""
+    places = {}
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.DecimalField):
+            places[field.column] = field.decimal_places
+    for start in range(0, len(frame), chunk_rows):
+        part = frame.iloc[start : start + chunk_rows]
+        cells = [_column_bytes(part[column], places.get(column)) for column in part.columns]
+        yield _joined(cells, len(part))
+
+
+def _joined(cells: list[np.ndarray], rows: int) -> bytes:
+    """Byte matrices (rows × width, NUL where a cell is shorter) → the rows of text, the NULs squeezed out."""
+    matrix = np.zeros((rows, sum(cell.shape[1] for cell in cells) + len(cells)), dtype=np.uint8)
+    offset = 0
+    for index, cell in enumerate(cells):
+        matrix[:, offset : offset + cell.shape[1]] = cell
+        offset += cell.shape[1]
+        matrix[:, offset] = _NEWLINE if index == len(cells) - 1 else _TAB
+        offset += 1
+    flat = matrix.ravel()
+    return flat[flat != 0].tobytes()
+
+
+def _digits(values: np.ndarray, suffix: bytes = b"") -> np.ndarray:
+    """int64 → a byte matrix of their decimal digits (a leading "-" for a negative number, NUL padding
+    between it and the digits) followed by `suffix`, by arithmetic on the whole column at once."""
+    rows = len(values)
+    magnitude = np.abs(values)
+    width = len(str(int(magnitude.max()))) if rows else 1
+    negative = values < 0
+    sign = int(negative.any())
+    cell = np.zeros((rows, sign + width + len(suffix)), dtype=np.uint8)
+    if sign:
+        cell[negative, 0] = ord("-")
+    remaining = magnitude.copy()
+    for place in range(width):
+        column = sign + width - 1 - place
+        digit = (remaining % 10).astype(np.uint8) + ord("0")
+        # The units digit always; a higher one only where the number reaches it.
+        cell[:, column] = digit if place == 0 else np.where(magnitude >= 10**place, digit, 0)
+        remaining //= 10
+    for index, byte in enumerate(suffix):
+        cell[:, sign + width + index] = byte
+    return cell
+
+
+def _with_nulls(cell: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    if missing.any():
+        if cell.shape[1] < len(_NULL):
+            cell = np.pad(cell, ((0, 0), (0, len(_NULL) - cell.shape[1])))
+        cell[missing] = 0
+        cell[missing, : len(_NULL)] = np.frombuffer(_NULL, dtype=np.uint8)
+    return cell
+
+
+def _fixed(values: np.ndarray) -> np.ndarray:
+    """A bytes (S) array → its byte matrix."""
+    width = max(values.dtype.itemsize, 1)
+    values = values.astype(f"S{width}")
+    return values.view(np.uint8).reshape(len(values), width)
+
+
+def _column_bytes(series: pd.Series, decimal_places: int | None) -> np.ndarray:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        missing = series.isna().to_numpy()
+        truth = series.fillna(False).to_numpy(dtype=bool)
+        return _with_nulls(np.where(truth, ord("t"), ord("f")).astype(np.uint8).reshape(-1, 1), missing)
+    if pd.api.types.is_integer_dtype(dtype):
+        missing = series.isna().to_numpy()
+        return _with_nulls(_digits(series.to_numpy(dtype=np.int64, na_value=0)), missing)
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(values)
+        if decimal_places is not None and np.isfinite(values[~missing]).all():
+            present = np.where(missing, 0.0, values)
+            magnitude = np.floor(np.abs(present) * 10.0**decimal_places + 0.5)
+            if not len(magnitude) or magnitude.max() < _EXACT:
+                scaled = (np.sign(present) * magnitude).astype(np.int64)
+                suffix = f"e-{decimal_places}".encode() if decimal_places else b""
+                return _with_nulls(_digits(scaled, suffix), missing)
+        return _objects(series)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return _objects(series.astype(object))
+    return _objects(series)
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """Any other column, each distinct value formatted once (text is escaped for the COPY format)."""
+    values = series.to_numpy(dtype=object)
+    if not len(values):
+        return np.zeros((0, 1), dtype=np.uint8)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    formatted = np.array([_text(value) for value in uniques] + [_NULL], dtype=object).astype(bytes)
+    return _fixed(formatted[codes])
+
+
+def _text(value) -> bytes:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return _NULL
+    if isinstance(value, bool | np.bool_):
+        return b"t" if value else b"f"
+    if isinstance(value, datetime.datetime | datetime.date | pd.Timestamp):
+        text = value.isoformat()
+    elif isinstance(value, float | np.floating):
+        text = repr(float(value))
+    else:
+        text = str(value)
+    if any(character in text for character in "\\\t\n\r"):
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text.encode()

@@ -4,7 +4,7 @@
 kpi.signals.day_published); the beat runs `alerts_check_missing` for yesterday every quarter of an
 hour, so a missing-data rule fires once its cut-off has passed. Each rule reads the day's published
 results (ScorecardLine / Scorecard of RollupDay.published_run) or the facts for every unit of its kind
-at once: one query per rule (two for behind pace), never one per unit.
+at once: one query per rule (two for behind pace, three for missing data), never one per unit.
 
 What a rule sees, per unit:
 
@@ -56,8 +56,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -208,6 +207,8 @@ def _unit_lines(rule: AlertRule, dates: list[datetime.date], period: str) -> Que
     """The published lines of the rule's metric and period kind on these days, of every active unit of
     the rule's unit kind (all kinds when it has none); staff scorecards are not alerted on."""
     lines = ScorecardLine.objects.filter(
+        # The line's own date first: on PostgreSQL only those days' partitions are searched.
+        date__in=dates,
         scorecard__run__in=_published_runs(dates),
         scorecard__date__in=dates,
         scorecard__period=period,
@@ -322,32 +323,41 @@ def _sudden_change(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
 
 
 def _missing_data(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
-    facts = Fact.objects.filter(unit=OuterRef("pk"))
+    """Set-based: one query for the (unit, date) pairs that have facts on the day or on its habit days,
+    one for the outlets open on the day, one for the outlets already alerted; the rest in sets.
+
+    Not a subquery per outlet: correlated under each of 3,000 outlets, PostgreSQL built a bitmap of the
+    day's 300,000 facts 3,000 times (21.8 s of a province day); read once and grouped, it is one scan of
+    the five days' facts by the (date, metric) index."""
+    habit = [day - datetime.timedelta(weeks=week) for week in range(1, HABIT_WEEKS + 1)]
+    facts = Fact.objects.filter(date__in=[day, *habit])
     if rule.metric_id:
         facts = facts.filter(metric__in=[metric.pk for metric in rule.metric.components()])
-    habit = [day - datetime.timedelta(weeks=week) for week in range(1, HABIT_WEEKS + 1)]
-    days_reported = (
-        facts.filter(date__in=habit)
-        .order_by()
-        .values("unit")
-        .annotate(days=Count("date", distinct=True))
-        .values("days")
-    )
-    already_missing = Alert.objects.filter(rule=rule, status__in=ACTIVE_STATUSES).values("unit_id")
-    outlets = (
+    reported_today: set[int] = set()
+    habit_days: dict[int, int] = {}
+    for unit_id, date in facts.order_by().values_list("unit_id", "date").distinct():
+        if date == day:
+            reported_today.add(unit_id)
+        else:
+            habit_days[unit_id] = habit_days.get(unit_id, 0) + 1
+    already_missing = set(Alert.objects.filter(rule=rule, status__in=ACTIVE_STATUSES).values_list("unit_id", flat=True))
+    open_outlets = (
         OrgUnit.objects.filter(kind=UnitKind.OUTLET, status=UnitStatus.ACTIVE)
         .filter(Q(opened_on=None) | Q(opened_on__lte=day), Q(closed_on=None) | Q(closed_on__gt=day))
-        .annotate(habit=Coalesce(Subquery(days_reported), 0))
-        .filter(Q(habit__gte=HABIT_DAYS) | Q(pk__in=already_missing))
-        .exclude(Exists(facts.filter(date=day)))
+        .values_list("pk", flat=True)
     )
+    missing = [
+        unit_id
+        for unit_id in open_outlets
+        if unit_id not in reported_today and (habit_days.get(unit_id, 0) >= HABIT_DAYS or unit_id in already_missing)
+    ]
     what = rule.metric.name if rule.metric_id else _("any metric")
     detail = _("No facts (%(what)s) for %(day)s by %(cutoff)s the next day.") % {
         "what": what,
         "day": day.isoformat(),
         "cutoff": rule.cutoff.strftime("%H:%M"),
     }
-    return {unit_id: Sighting(value=None, detail=detail) for unit_id in outlets.values_list("pk", flat=True)}
+    return {unit_id: Sighting(value=None, detail=detail) for unit_id in missing}
 
 
 def _veto(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:

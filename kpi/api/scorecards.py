@@ -202,7 +202,12 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False) or self.published is None:  # the schema asks without a request
             return Scorecard.objects.none()
         scope = self.request.scope
-        lines = ScorecardLine.objects.select_related("metric").order_by("metric__sort_order", "metric__code", "pk")
+        # The day's lines only: on PostgreSQL the day's partition alone is searched (kpi.partitions).
+        lines = (
+            ScorecardLine.objects.filter(date=self.day)
+            .select_related("metric")
+            .order_by("metric__sort_order", "metric__code", "pk")
+        )
         # A staff member's scorecard of a day is read where they worked that day (staff.access).
         in_scope = Q(unit__in=scope.units()) | scope.staff_records(on="date")
         return (

@@ -140,6 +140,7 @@ def last_year_full_values(keys: Iterable[FullValueKey]) -> dict[FullValueKey, De
     rows = ScorecardLine.objects.filter(
         which,
         whose,
+        date__in=set(ends.values()),
         scorecard__run__in=RollupDay.objects.published().filter(date__in=set(ends.values())).runs(),
         metric_id__in={metric_id for *_rest, metric_id in keys},
     ).values_list(

@@ -91,8 +91,12 @@ def metric_history(
     if (unit is None) == (staff is None):
         raise ValueError("metric_history: pass exactly one of unit= or staff=")
     published_runs = RollupDay.objects.published().filter(date__range=(first, last)).runs()
+    # The line's own date too: on PostgreSQL only those days' partitions are searched (kpi.partitions).
     lines = ScorecardLine.objects.filter(
-        scorecard__run__in=published_runs, scorecard__date__range=(first, last), scorecard__period=str(period)
+        date__range=(first, last),
+        scorecard__run__in=published_runs,
+        scorecard__date__range=(first, last),
+        scorecard__period=str(period),
     )
     if unit is not None:
         lines = lines.filter(scorecard__unit=unit, scorecard__staff=None)

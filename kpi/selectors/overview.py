@@ -206,6 +206,7 @@ def behind_pace_lines(
     if date is None:
         return [], 0
     behind = ScorecardLine.objects.filter(
+        date=date,
         scorecard__run__in=RollupDay.objects.published(on=date).runs(),
         scorecard__date=date,
         scorecard__period=str(period),

@@ -53,7 +53,12 @@ def scorecard_get(
     if (unit is None) == (staff is None):
         raise ValueError("scorecard_get: pass exactly one of unit= or staff=")
     # The day's own published run, not any published run: a scorecard dated D comes from D's rollup.
-    lines = ScorecardLine.objects.select_related("metric").order_by("metric__sort_order", "metric__code", "pk")
+    # Filtered on the day too: on PostgreSQL only that day's partition of the lines is searched.
+    lines = (
+        ScorecardLine.objects.filter(date=date)
+        .select_related("metric")
+        .order_by("metric__sort_order", "metric__code", "pk")
+    )
     queryset = Scorecard.objects.published(on=date).filter(period=str(period))
     queryset = queryset.filter(unit=unit, staff=None) if unit is not None else queryset.filter(staff=staff)
     return (

@@ -81,23 +81,14 @@ def _fold_start(day: datetime.date) -> datetime.date:
     return min(period_of(PeriodKind.YEAR, day).start, period_of(PeriodKind.WEEK, day).start)
 
 
-def _states_frame(rows: list, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
-    for column in rollup.STATE_COLUMNS:
-        frame[column] = frame[column].astype("Int64")
-    return frame
-
-
 def _kept_states(run_id: int) -> dict[datetime.date, pd.DataFrame]:
     """The mirror running totals a run kept, by day (one query)."""
-    columns = [*rollup.KEY, *rollup.STATE_COLUMNS, "as_of"]
-    rows = list(rollup.scoped(RollupState.objects.filter(run_id=run_id).exclude(as_of=None)).values_list(*columns))
-    if not rows:
+    frame = rollup.states_read([run_id], own=False, extra=("as_of",))
+    if frame.empty:
         return {}
-    frame = _states_frame(rows, columns)
     return {
-        as_of: part.drop(columns="as_of").reset_index(drop=True) for as_of, part in frame.groupby("as_of", sort=False)
+        datetime.date.fromisoformat(str(as_of)): part.drop(columns="as_of").reset_index(drop=True)
+        for as_of, part in frame.groupby("as_of", sort=False)
     }
 
 
@@ -110,13 +101,11 @@ def _published_states(days: Iterable[datetime.date]) -> dict[datetime.date, pd.D
     )
     if not runs:
         return {}
-    columns = ["run_id", *rollup.KEY, *rollup.STATE_COLUMNS]
-    rows = list(rollup.scoped(RollupState.objects.filter(run_id__in=list(runs), as_of=None)).values_list(*columns))
-    if not rows:
+    frame = rollup.states_read(list(runs), own=True, extra=("run_id",))
+    if frame.empty:
         return {}
-    frame = _states_frame(rows, columns)
     return {
-        runs[run_id]: part.drop(columns="run_id").reset_index(drop=True)
+        runs[int(run_id)]: part.drop(columns="run_id").reset_index(drop=True)
         for run_id, part in frame.groupby("run_id", sort=False)
     }
 

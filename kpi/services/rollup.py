@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -73,6 +73,7 @@ from kpi.models import (
     Target,
     TimeBasis,
 )
+from kpi.partitions import line_partitions_ahead
 from kpi.retention import keeps_scorecards
 from kpi.services import scoring
 from kpi.services.credit import split_exactly
@@ -268,15 +269,33 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
     return both.groupby(["date", *KEY], as_index=False, sort=False)["fact"].sum()
 
 
-def _state_of_run(run_id: int) -> pd.DataFrame:
-    rows = list(scoped(RollupState.objects.filter(run_id=run_id, as_of=None)).values_list(*KEY, *STATE_COLUMNS))
-    frame = pd.DataFrame(rows, columns=[*KEY, *STATE_COLUMNS])
-    if frame.empty:
+def states_read(run_ids: list[int], *, own: bool, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The running totals of these runs: their own (as_of NULL) or the mirror ones they kept, with the
+    `extra` columns (run_id, as_of) first, narrowed to the holders of the current scope (holders_in: a
+    fanned-out part's). Read through bulk.read_frame (one COPY … TO STDOUT on PostgreSQL): the ORM's
+    tuples took seconds for the million rows of a province day's states. as_of comes back as text
+    (YYYY-MM-DD)."""
+    columns = [*extra, *KEY, *STATE_COLUMNS]
+    if not run_ids:
         return empty_state()
+    queryset = scoped(RollupState.objects.filter(run_id__in=list(run_ids), as_of__isnull=own)).values_list(*columns)
+    sql, params = queryset.query.sql_with_params()
+    dtype = dict.fromkeys(("staff_id", *STATE_COLUMNS), "Int64")
+    dtype |= {"unit_id": "int64", "metric_id": "int64", "run_id": "int64", "as_of": str}
+    frame = bulk.read_frame(sql, list(params), columns, dtype={column: dtype[column] for column in columns})
+    if frame.empty:
+        state = empty_state()
+        for column in extra:
+            state.insert(0, column, pd.Series(dtype="int64" if column == "run_id" else object))
+        return state
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
     for column in STATE_COLUMNS:
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def _state_of_run(run_id: int) -> pd.DataFrame:
+    return states_read([run_id], own=True)
 
 
 def _state_from_scratch(day: datetime.date, catalog: Catalog, progress: Progress) -> pd.DataFrame:
@@ -618,6 +637,8 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     out = pd.DataFrame(
         {
             "scorecard_id": rows["id"],
+            # The partition key (kpi.partitions).
+            "date": run.date,
             "metric_id": rows["metric_id"],
             "actual": rows["actual"].round(4),
             "target": rows["target"].round(4),
@@ -640,12 +661,23 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     run.scorecards, run.lines = len(cards), len(out)
 
 
-def _discard(run_ids: list[int]) -> None:
-    """Delete the rows of runs no longer published, children first: three single DELETE statements
-    (lines and states point to their parents with DO_NOTHING, so Django needs no collecting)."""
+def _commit_without_waiting() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk (asynchronous
+    commit; two seconds of a province day's 300 MB). What it risks is the durability of this one commit
+    on a server crash, never consistency: the results are computed again from the facts, and a run that
+    was lost is reaped (kpi.services.runs) and its day stays unpublished for the next rollup."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _discard(run_ids: list[int], day: datetime.date) -> None:
+    """Delete the rows of runs of `day` no longer published, children first: three single DELETE
+    statements (lines and states point to their parents with DO_NOTHING, so Django needs no collecting);
+    the lines' in the day's partition alone."""
     if not run_ids:
         return
-    ScorecardLine.objects.filter(scorecard__run_id__in=run_ids).delete()
+    ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
     Scorecard.objects.filter(run_id__in=run_ids).delete()
     RollupState.objects.filter(run_id__in=run_ids).delete()
 
@@ -701,9 +733,8 @@ def rollup_day(
         )
         logger.exception("rollup of %s failed", day)
         raise
-    # The planner's statistics of the tables just loaded (PostgreSQL: no waiting for autovacuum, which a
-    # server may not run): the first page read after a rollup must not scan millions of lines.
-    bulk.analyze(Scorecard, ScorecardLine, RollupState, RollupDay)
+    # The planner's statistics of the tables just loaded: kpi.services.runs.run_tables_analyze, on
+    # day_published (the day's partition of the lines, the other tables when a tenth of them changed).
     return run
 
 
@@ -763,6 +794,10 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")
     facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
+    if with_scorecards:
+        # The day's partition of the lines (and the week's after it), before the publication's transaction:
+        # creating one locks the table for an instant, which must not last as long as the write.
+        line_partitions_ahead(day)
 
     def write() -> None:
         _write(run, state, lines, with_scorecards=with_scorecards)
@@ -789,6 +824,7 @@ def publish(
     from kpi.services import mirrors as mirror_days
 
     with transaction.atomic():
+        _commit_without_waiting()
         write()
         published, _created = RollupDay.objects.select_for_update().get_or_create(date=day)
         superseded = [published.published_run_id] if published.published_run_id else []
@@ -810,7 +846,7 @@ def publish(
             message="",
         )
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
-        _discard(superseded)
+        _discard(superseded, day)
         _prune_states(day)
         mirror_days.states_prune(day)
         run.refresh_from_db()

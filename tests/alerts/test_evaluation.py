@@ -411,6 +411,55 @@ class TestMissingData:
         assert (alert.status, alert.cleared_on) == (AlertStatus.CLEARED, DAY)
 
 
+class TestMissingDataSetBased:
+    """The missing-data rule as one read of the facts, whatever the number of outlets."""
+
+    AT_CUTOFF = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+
+    def test_which_outlets_are_flagged_worked_by_hand(self, network):
+        # Tuesdays before DAY (24 Nov): 17, 10, 3 Nov and 27 Oct. HABIT_DAYS = 2 of those 4.
+        #   GZ0101: 17 and 10 Nov (habit 2), nothing on the 24th                    → flagged
+        #   GZ0102: 17 Nov only (habit 1), nothing on the 24th, no alert before      → not expected
+        #   GZ0201: 3 Nov and 27 Oct (habit 2), a staff fact on the 24th            → reported
+        #   SZ0101: 17 Nov only (habit 1), nothing on the 24th, but already alerted  → flagged (stays)
+        #   a Wednesday fact (18 Nov) is not of the habit: GZ0102's makes no second day.
+        rule = TestMissingData().rule()
+        tuesdays = {"GZ0101": [D(2026, 11, 17), D(2026, 11, 10)], "GZ0102": [D(2026, 11, 17)]}
+        tuesdays |= {"GZ0201": [D(2026, 11, 3), D(2026, 10, 27)], "SZ0101": [D(2026, 11, 17)]}
+        for code, days in tuesdays.items():
+            for day in days:
+                FactFactory(unit=network[code], metric="customers_served", date=day, value=30)
+        FactFactory(unit=network["GZ0102"], metric="customers_served", date=D(2026, 11, 18), value=30)
+        FactFactory(unit=network["GZ0201"], staff=StaffMemberFactory(), metric="wealth_sales", date=DAY, value=5)
+        Alert.objects.create(
+            rule=rule, unit=network["SZ0101"], status=AlertStatus.OPEN, opened_on=D(2026, 11, 23),
+            last_seen_on=D(2026, 11, 23), detail="", deadline=D(2026, 11, 30),
+        )  # fmt: skip
+
+        alerts_check_missing(day=DAY, now=self.AT_CUTOFF)
+
+        active = Alert.objects.filter(rule=rule, status=AlertStatus.OPEN)
+        assert sorted(active.values_list("unit__code", "last_seen_on")) == [("GZ0101", DAY), ("SZ0101", DAY)]
+
+    def test_its_queries_do_not_grow_with_the_outlets(self, network):
+        # Three reads (the facts of the five days, the open outlets, the alerted ones), however many
+        # outlets: ten more outlets without facts change nothing but the answer's size.
+        from alerts.services.evaluation import _missing_data
+        from tests.factories import OrgUnitFactory
+
+        rule = TestMissingData().rule()
+
+        def reads() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                _missing_data(rule, DAY)
+            return len(captured.captured_queries)
+
+        before = reads()
+        for number in range(10):
+            OrgUnitFactory.outlet_of(network["GZ01"], code=f"GZ01{50 + number}")
+        assert reads() == before == 3
+
+
 # -- veto ----------------------------------------------------------------------------------------
 
 

@@ -74,6 +74,7 @@ class ScorecardLineFactory(DjangoModelFactory):
         model = ScorecardLine
 
     scorecard = factory.SubFactory(ScorecardFactory)
+    date = factory.LazyAttribute(lambda line: line.scorecard.date)
     metric = factory.LazyFunction(lambda: metric("mobile_banking_signups"))
     actual = 0
     target = None

@@ -721,7 +721,9 @@ def _history_of(entity: dict, *, days: list[datetime.date], metrics: int) -> Non
         card = day_card(day, **entity)
         progress = time_progress("month", day)
         lines += [
-            ScorecardLine(scorecard=card, metric=each, actual=1, target=2, time_progress=progress, status="red")
+            ScorecardLine(
+                scorecard=card, date=day, metric=each, actual=1, target=2, time_progress=progress, status="red"
+            )
             for each in catalog
         ]
     ScorecardLine.objects.bulk_create(lines)
