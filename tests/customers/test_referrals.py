@@ -23,6 +23,7 @@ from tests.kpi.factories import metric
 D = datetime.date
 pytestmark = pytest.mark.django_db
 TODAY = D(2026, 11, 5)
+REFERRAL_DAY = D(2026, 11, 2)
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def people(network, teller):
     return staff
 
 
-def refer(user, network, people, *, referrer=None, receiver="WANG", day=D(2026, 11, 2), product="wealth"):
+def refer(user, network, people, *, referrer=None, receiver="WANG", day=None, product="wealth"):
     return referral_create(
         scope=scope_for_user(user),
         user=user,
@@ -56,7 +57,7 @@ def refer(user, network, people, *, referrer=None, receiver="WANG", day=D(2026, 
         receiver=people[receiver],
         referrer=people[referrer] if referrer else None,
         product=product,
-        day=day,
+        day=day or REFERRAL_DAY,
         today=TODAY,
     )
 
@@ -68,8 +69,8 @@ def close(people, referral, status, day):
     )
 
 
-def fact(code, staff=None, day=D(2026, 11, 2)):
-    found = Fact.objects.filter(date=day, metric__code=code, unit__code="GZ0101", staff=staff).first()
+def fact(code, staff=None, day=None):
+    found = Fact.objects.filter(date=day or REFERRAL_DAY, metric__code=code, unit__code="GZ0101", staff=staff).first()
     return None if found is None else found.value
 
 
