@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],
         "LineStatusEnum": "kpi.models.Status",
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
+        "InterestEnum": "customers.models.Interest",
     },
 }
 
