@@ -292,9 +292,9 @@ class ReferralOutcomeView(ScopedViewMixin, APIView):
         responses={200: ReferralSerializer, 400: _BAD, 403: _FORBIDDEN, 404: _NOT_FOUND},
         tags=TAGS,
     )
-    def post(self, request, pk: int):
+    def post(self, request, referral_id: int):
         _refuse_tokens(request)
-        referral = get_object_or_404(outreach.referrals_visible(request.scope), pk=pk)
+        referral = get_object_or_404(outreach.referrals_visible(request.scope), pk=referral_id)
         incoming = ReferralOutcomeSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -314,5 +314,5 @@ urlpatterns = [
     path("territories/", TerritoryListView.as_view(), name="api-territories"),
     path("prospects/", ProspectListView.as_view(), name="api-prospects"),
     path("referrals/", ReferralListView.as_view(), name="api-referrals"),
-    path("referrals/<int:pk>/outcome/", ReferralOutcomeView.as_view(), name="api-referral-outcome"),
+    path("referrals/<int:referral_id>/outcome/", ReferralOutcomeView.as_view(), name="api-referral-outcome"),
 ]
