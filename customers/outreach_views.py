@@ -79,8 +79,12 @@ def _problems(request: HttpRequest, refused: ValidationError) -> None:
 def outreach_home(request: HttpRequest) -> HttpResponse:
     """/outreach/: the territories of one's own unit, or of the outlet one works at."""
     user = request.user
-    if user.unit_id and scope_for_user(user).sees_units:
-        return redirect("customers:unit_territories", code=user.unit.code)
+    scope = scope_for_user(user)
+    if scope.sees_units:
+        # One's own unit; a reader of the whole network without one (an auditor) starts at the head office.
+        unit = user.unit if user.unit_id else scope.units().filter(parent=None).order_by("code").first()
+        if unit is not None:
+            return redirect("customers:unit_territories", code=unit.code)
     own = own_staff_member(user)
     if own is not None:
         assignment = (
