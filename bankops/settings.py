@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],
         "LineStatusEnum": "kpi.models.Status",
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
+        "InterestEnum": "customers.models.Interest",
     },
 }
 
@@ -513,6 +514,12 @@ CELERY_BEAT_SCHEDULE = {
     "customers-tiering-nightly": {
         "task": "customers.tasks.tiering_pending",
         "schedule": crontab(hour=4, minute=0),
+    },
+    # Every night at 04:30, after the tiering and before the morning rollup: the referrals of the last week
+    # (转介 and 成交 recorded yesterday, outcomes recorded late) as facts (customers.services.referrals).
+    "customers-referral-facts-nightly": {
+        "task": "customers.tasks.referral_facts",
+        "schedule": crontab(hour=4, minute=30),
     },
     # Every five minutes: rollup and tiering runs whose worker stopped (no heartbeat for RUN_STALE_AFTER)
     # are marked failed, and the operations problems (yesterday not published by ROLLUP_DUE_TIME, a stuck

@@ -23,7 +23,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from branches.models import OrgUnit, UnitStatus
-from customers.models import GROUP_LABELS, Customer, Group, Snapshot, Tier, TieringRun, TierScheme
+from customers.models import (
+    GROUP_LABELS,
+    Customer,
+    Group,
+    Prospect,
+    Referral,
+    Snapshot,
+    Territory,
+    Tier,
+    TieringRun,
+    TierScheme,
+)
 from customers.services.imports import CUSTOMER_COLUMNS, SNAPSHOT_COLUMNS, customers_import, snapshots_import
 from customers.services.runs import tiering_month_problem
 from customers.services.schemes import (
@@ -511,3 +522,84 @@ class TieringRunAdmin(ReadOnlyAdmin):
             return
         started = _("Tiering of %(months)s started; its progress shows in this list.")
         messages.success(request, started % {"months": labels})
+
+
+# -- territories, prospects and referrals (issue 18) -------------------------------------------------------
+
+
+def _scoped(request: HttpRequest, queryset, path: str = "outlet__path"):
+    scope = scope_for_user(request.user)
+    if scope.everything:
+        return queryset
+    if scope.unit_path:
+        return queryset.filter(**{f"{path}__startswith": scope.unit_path})
+    return queryset.none()
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    """The territories (网格) of the network; the owner's assignment is checked by Territory.clean()."""
+
+    list_display = ("name", "kind", "outlet", "owner", "active")
+    list_filter = ("kind", "active")
+    list_select_related = ("outlet", "owner")
+    search_fields = ("name", "outlet__code")
+    autocomplete_fields = ("owner",)
+
+    def get_queryset(self, request: HttpRequest):
+        return _scoped(request, super().get_queryset(request))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not scope_for_user(request.user).may_edit_territories(obj.outlet):
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(Prospect)
+class ProspectAdmin(admin.ModelAdmin):
+    """Prospects are read here (masked as on the pages); they are taken down on the 客户信息表 page."""
+
+    list_filter = ("status", "interest")
+    list_select_related = ("outlet", "territory", "captured_by", "customer")
+    date_hierarchy = "captured_on"
+
+    def get_queryset(self, request: HttpRequest):
+        return _scoped(request, super().get_queryset(request))
+
+    def get_list_display(self, request: HttpRequest):
+        scope = scope_for_user(request.user)
+
+        @admin.display(description=_("name"))
+        def name(prospect: Prospect) -> str:
+            return scope.person_name(prospect.name)
+
+        @admin.display(description=_("identity number"))
+        def id_number(prospect: Prospect) -> str:
+            return scope.id_number(prospect.id_number)
+
+        return ("__str__", name, id_number, "outlet", "territory", "interest", "status", "customer", "captured_on")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    """Referrals are read here; they are recorded and moved on on the referrals page."""
+
+    list_display = ("__str__", "day", "outlet", "referrer", "channel", "receiver", "product", "status", "closed_on")
+    list_filter = ("status", "channel", "product")
+    list_select_related = ("outlet", "referrer", "receiver")
+    date_hierarchy = "day"
+
+    def get_queryset(self, request: HttpRequest):
+        return _scoped(request, super().get_queryset(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -21,6 +21,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from customers import selectors
+from customers.api_outreach import urlpatterns as outreach_urlpatterns
 from customers.models import GROUP_BY_CODE, Customer, CustomerMonth, Tier
 from customers.serializers import (
     CustomerSerializer,
@@ -427,6 +428,7 @@ class CustomerDetailView(_CustomerViewMixin, generics.RetrieveAPIView):
 
 
 urlpatterns = [
+    *outreach_urlpatterns,
     path("customer-tiers/", CustomerTiersView.as_view(), name="api-customer-tiers"),
     path("tier-migrations/", TierMigrationsView.as_view(), name="api-tier-migrations"),
     path("customers/", CustomerListView.as_view(), name="api-customers"),

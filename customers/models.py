@@ -66,6 +66,56 @@ def group_codes(mask: int) -> list[str]:
     return [group.code for group in Group if mask & group]
 
 
+class TerritoryKind(models.TextChoices):
+    """What a territory (网格) is: the outlet's ground is cut into communities, villages, markets,
+    business districts and industrial parks, each given to one of its staff (定员定岗定责)."""
+
+    COMMUNITY = "community", _("Community (社区)")
+    VILLAGE = "village", _("Village (村)")
+    MARKET = "market", _("Market (市场)")
+    BUSINESS_DISTRICT = "business_district", _("Business district (商圈)")
+    PARK = "park", _("Industrial park (园区)")
+
+
+class Territory(models.Model):
+    """A territory (网格) of an outlet, with its owner: a staff member assigned to the outlet, who answers
+    for the customers and prospects of the territory (定员定岗定责). The owner's assignment is checked by
+    customers.services.territories (territory_save) and by the admin form through clean()."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=TerritoryKind.choices)
+    name = models.CharField(_("name"), max_length=60)
+    outlet = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("outlet"),
+        on_delete=models.PROTECT,
+        related_name="territories",
+        limit_choices_to={"kind": "outlet"},
+    )
+    owner = models.ForeignKey(
+        StaffMember, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="territories"
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["outlet", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "name"], name="territory_name_once_per_outlet")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # Imported here: the rule lives in the services (one answer), the model only asks it.
+        from customers.services.territories import owner_refusal
+
+        if self.outlet_id and self.owner_id:
+            refusal = owner_refusal(outlet=self.outlet, owner=self.owner)
+            if refusal:
+                raise ValidationError({"owner": refusal})
+
+
 class Customer(models.Model):
     code = models.CharField(_("customer id"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=60)
@@ -76,6 +126,14 @@ class Customer(models.Model):
     relationship_manager = models.ForeignKey(
         StaffMember,
         verbose_name=_("relationship manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -278,3 +336,153 @@ class TieringRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.get_status_display()}"
+
+
+class Interest(models.TextChoices):
+    """What a prospect (or a referred customer) is interested in: the products of the outlet's marketing."""
+
+    DEPOSIT = "deposit", _("Deposits (存款)")
+    WEALTH = "wealth", _("Wealth products (理财)")
+    FUND = "fund", _("Funds (基金)")
+    INSURANCE = "insurance", _("Insurance (保险)")
+    LOAN = "loan", _("Loans (贷款)")
+    CREDIT_CARD = "credit_card", _("Credit card (信用卡)")
+    MOBILE_BANKING = "mobile_banking", _("Mobile banking (手机银行)")
+    MERCHANT = "merchant", _("Merchant services (收单)")
+    OTHER = "other", _("Other (其他)")
+
+
+class ProspectStatus(models.TextChoices):
+    OPEN = "open", _("Prospect (潜在客户)")
+    CONVERTED = "converted", _("Customer (已开户)")
+
+
+class Prospect(models.Model):
+    """A prospect (潜在客户) taken down on the 客户信息表 from a phone, out in a territory: who, how to reach
+    them, where, and what they are interested in. Becomes a customer when they open an account: the
+    first customer with the same identity number links it (customers.services.prospects.prospects_convert,
+    run by the customers import and the monthly tiering); without an identity number it stays a prospect.
+
+    Name, phone and identity number are personal data, shown through Scope.person_name, mask_phone and
+    Scope.id_number; str() names the prospect by number only."""
+
+    outlet = models.ForeignKey(OrgUnit, verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="prospects")
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prospects",
+    )
+    place = models.CharField(_("place"), max_length=100, blank=True, help_text=_("Where they were met."))
+    name = models.CharField(_("name"), max_length=60)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    id_number = models.CharField(_("identity number"), max_length=32, blank=True)
+    interest = models.CharField(_("interest"), max_length=16, choices=Interest.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    captured_by = models.ForeignKey(
+        StaffMember,
+        verbose_name=_("taken down by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prospects",
+    )
+    captured_on = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=10, choices=ProspectStatus.choices, default="open")
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prospects",
+    )
+    converted_on = models.DateField(_("became a customer on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("prospect")
+        verbose_name_plural = _("prospects")
+        ordering = ["-captured_on", "-pk"]
+        indexes = [models.Index(fields=["outlet", "status"]), models.Index(fields=["id_number"])]
+
+    def __str__(self) -> str:
+        return f"P{self.pk}"
+
+
+class ReferralChannel(models.TextChoices):
+    """Where the referral was made: at the counter (柜面, a teller) or in the lobby (大堂, the lobby
+    manager or a service specialist). Decides the metric it counts toward (counter_referrals or
+    lobby_referrals), read off the referrer's post when the referral is recorded."""
+
+    COUNTER = "counter", _("Counter (柜面转介)")
+    LOBBY = "lobby", _("Lobby (大堂转介)")
+
+
+class ReferralStatus(models.TextChoices):
+    REFERRED = "referred", _("Referred (转介)")
+    FOLLOWING = "following", _("Following up (跟进)")
+    WON = "won", _("Deal (成交)")
+    LOST = "lost", _("No deal (未成交)")
+
+
+class Referral(models.Model):
+    """A referral (转介): a teller or the lobby manager passes a customer to a wealth or customer manager
+    for a product, on a day; the receiver follows up (跟进) until a deal (成交) or none (未成交), on
+    `closed_on`. Counted as facts by customers.services.referrals (referral_facts_sync)."""
+
+    outlet = models.ForeignKey(OrgUnit, verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="referrals")
+    day = models.DateField(_("date"))
+    referrer = models.ForeignKey(
+        StaffMember, verbose_name=_("referred by"), on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=ReferralChannel.choices)
+    receiver = models.ForeignKey(
+        StaffMember, verbose_name=_("referred to"), on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    product = models.CharField(_("product"), max_length=16, choices=Interest.choices)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    prospect = models.ForeignKey(
+        Prospect,
+        verbose_name=_("prospect"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default="referred")
+    closed_on = models.DateField(_("deal or no deal on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-day", "-pk"]
+        indexes = [models.Index(fields=["outlet", "day"]), models.Index(fields=["outlet", "closed_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("day")),
+                name="referral_closed_after_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"R{self.pk}"

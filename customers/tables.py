@@ -51,3 +51,24 @@ def moved_down_table(*, scope: Scope) -> Table:
         Column("aum_now", _("Average daily AUM this month (元)"), "aum_now", kind=DECIMAL, places=2),
         Column("aum_change", _("Change (元)"), "aum_change", kind=DECIMAL, places=2),
     )
+
+
+def prospects_table(*, scope: Scope) -> Table:
+    """The prospects of an outlet as the page lists them and the export writes them: name, phone and
+    identity number through the reader's scope (masked unless they may read personal data)."""
+    return Table(
+        Column("id", _("Number"), "pk", kind=INTEGER),
+        Column("outlet", _("Outlet code"), "outlet.code"),
+        Column("territory", _("Territory"), lambda row: row.territory.name if row.territory_id else ""),
+        Column("place", _("Place"), "place"),
+        Column("name", _("Name"), lambda row: scope.person_name(row.name)),
+        Column("phone", _("Phone"), lambda row: scope.phone(row.phone)),
+        Column("id_number", _("Identity number"), lambda row: scope.id_number(row.id_number)),
+        Column("interest", _("Interest"), lambda row: row.get_interest_display()),
+        Column("captured_by", _("Taken down by"), lambda row: row.captured_by.code if row.captured_by_id else ""),
+        Column("captured_on", _("Date"), lambda row: row.captured_on.isoformat()),
+        Column("status", _("Status"), lambda row: row.get_status_display()),
+        Column(
+            "customer", _("Customer id"), lambda row: scope.customer_code(row.customer.code) if row.customer_id else ""
+        ),
+    )

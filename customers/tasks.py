@@ -4,12 +4,13 @@ again with the same values change nothing)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
-from customers.services import tiering
+from customers.services import referrals, tiering
 from customers.services.runs import tiering_month_problem, tiering_pending_months, tiering_runs_reap
 from lib.locks import LockTimeout
 from lib.periods import parse_month
@@ -54,3 +55,17 @@ def tiering_pending() -> list[dict]:
 def tiering_runs_reap_task() -> list[int]:
     """Every five minutes: mark failed the tiering runs whose worker stopped (no heartbeat)."""
     return tiering_runs_reap()
+
+
+@shared_task(name="customers.tasks.referral_facts")
+def referral_facts(first: str = "", last: str = "") -> dict:
+    """Every night (CELERY_BEAT_SCHEDULE): the referral facts of the last week, or of `first`..`last`
+    (YYYY-MM-DD). Safe to run twice: the second run finds every fact unchanged
+    (customers.services.referrals.referral_facts_sync)."""
+    batch = referrals.referral_facts_sync(
+        first=datetime.date.fromisoformat(first) if first else None,
+        last=datetime.date.fromisoformat(last) if last else None,
+    )
+    if batch is None:
+        return {"facts": 0}
+    return {"batch": batch.pk, "created": batch.created, "updated": batch.updated}

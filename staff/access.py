@@ -51,7 +51,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from branches.models import OrgUnit
-from lib.masking import mask_customer_code, mask_id_number, mask_name
+from lib.masking import mask_customer_code, mask_id_number, mask_name, mask_phone
 from staff.models import ApiToken, Assignment, Role, StaffMember, User
 
 # The prefix of the permissions AccessBackend answers (`user.has_perm("access.may_import")`). No app is
@@ -370,6 +370,29 @@ class Scope:
         Outlet heads read their outlet's sheets; auditors, staff and tokens close nothing."""
         return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
 
+    # -- territories, prospects and referrals (customers, issue 18) ---------------------------------------
+
+    def may_edit_territories(self, unit: OrgUnit) -> bool:
+        """Creating and changing an outlet's territories (网格) and their owners (定员定岗定责): HQ
+        administrators anywhere and the outlet head of the outlet. Not the unit manager above it (the
+        outlet head answers for who covers which ground), auditors, staff or tokens."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.OUTLET_HEAD)
+
+    def may_record_outreach(self, unit: OrgUnit, *, works_there: bool) -> bool:
+        """Taking down a prospect (客户信息表) or recording a referral (转介) at an outlet: a member of its
+        staff that day (`works_there`: their own staff record is assigned to the outlet), or whoever
+        follows the outlet up (HQ, its unit manager, its outlet head). People only: no token, no auditor."""
+        if not self.role or self.role == Role.AUDITOR:
+            return False
+        return works_there or self.may_follow_up(unit)
+
+    def may_follow_referral(self, unit: OrgUnit, *, receives_it: bool) -> bool:
+        """Moving a referral on (跟进, 成交, 未成交): the wealth or customer manager it was referred to, or
+        whoever follows the outlet up. People only."""
+        if not self.role or self.role == Role.AUDITOR:
+            return False
+        return receives_it or self.may_follow_up(unit)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -392,6 +415,10 @@ class Scope:
     def id_number(self, number: str) -> str:
         """An identity number as this reader may see it: whole, or 440106********1234."""
         return number if self.personal_data else mask_id_number(number)
+
+    def phone(self, number: str) -> str:
+        """A phone number as this reader may see it: whole, or 138****5678 (a prospect's contact)."""
+        return number if self.personal_data else mask_phone(number)
 
 
 def _paths_above(path: str) -> list[str]:
@@ -513,19 +540,21 @@ class Menu:
     meetings: bool = False  # the 晨会 sheets and Monday minutes of the units one sees: everyone but a staff member
     pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
+    outreach: bool = False  # territories, prospects and referrals (网格, 客户信息表, 转介): anyone with a role
 
 
 def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True)
+        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True)
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
         network_pages=bool(user.role) and user.role != Role.STAFF,
         ledger=user.role in (Role.STAFF, Role.OUTLET_HEAD, Role.UNIT_MANAGER),
         credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
+        outreach=bool(user.role),
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
         pay=bool(user.role),
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from branches.models import CODE_PATTERN, OrgUnit, UnitKind, UnitStatus
 from customers.models import GROUP_BY_CODE, MONEY, Customer, Snapshot
+from customers.services.prospects import prospects_convert
 from lib.bulk import insert_frame
 from lib.csvimport import (
     CHUNK,
@@ -141,6 +142,8 @@ def customers_import(*, rows: list[CsvRow]) -> ImportResult:
     - groups: codes of customers.models.Group separated by '|' (young|merchant), or empty.
 
     A customer imported again takes the file's values (an empty manager or groups clears them).
+    Open prospects whose identity number a customer now carries are linked to it and marked converted
+    (customers.services.prospects.prospects_convert), in the same transaction.
     """
     check = Checker()
     outlets = codes_lookup(OrgUnit, {row["home_outlet"] for row in rows}, "pk", "kind", "status")
@@ -188,6 +191,8 @@ def customers_import(*, rows: list[CsvRow]) -> ImportResult:
                 result.unchanged += 1
         Customer.objects.bulk_create(to_create, batch_size=2000)
         _update_customers(to_update)
+        # A prospect whose identity number a customer now carries has opened an account (客户信息表 → 开户).
+        prospects_convert()
     result.created, result.updated = len(to_create), len(to_update)
     return result
 

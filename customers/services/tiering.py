@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Snapshot, Tier, TieringRun, TierMigration, TierScheme
+from customers.services.prospects import prospects_convert
 from kpi.models import Aggregation, Category, Direction, IngestBatch, Level, Metric, MetricUnit
 from kpi.services.facts import facts_ingest
 from lib.bulk import insert_frame, read_frame
@@ -181,6 +182,9 @@ def _tier_month(month: datetime.date, report: Progress) -> int:
         insert_frame(TierMigration, migrations.assign(month=month))
         report(80, f"{month:%Y-%m}: tier counts as facts")
         _write_facts(month, current, tiers)
+        # Customers who arrived by another door than the import (the admin, a core-banking load) link their
+        # prospects here at the latest, once a month.
+        prospects_convert()
     return len(current)
 
 

@@ -22,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from alerts.models import Cause, ReviewStatus
 from alerts.services.follow_up import alert_comment, alert_update
-from customers.models import Customer
+from customers.models import Customer, Prospect, Referral, Territory
 from customers.services.tiering import tiering_run
 from demo import network as demo_network
 from kpi.models import Annotation, Contest, ContestPair
@@ -43,6 +43,7 @@ from tests.kpi.factories import FactFactory
 from tests.kpi.scorecard_factories import ScorecardFactory, ScorecardLineFactory, metric, published_day
 
 DAY = datetime.date(2026, 11, 24)
+PROSPECT_ID = "440106199001010013"
 
 
 @pytest.fixture
@@ -139,6 +140,19 @@ def demo(db) -> dict:
         sheet=pay_sheet, kind="points", gross=Decimal("1820.00"), amount=Decimal("1820.00"), basis={"score": "91"}
     )
 
+    # A territory the teller owns, a prospect taken down in it and a referral of hers (issue 18): names,
+    # the prospect's phone and identity number are personal data.
+    territory = Territory.objects.create(kind="community", name="幸福社区", outlet=outlet, owner=teller_record)
+    Prospect.objects.create(
+        outlet=outlet, territory=territory, name="陈大文", phone="13812345678", id_number=PROSPECT_ID,
+        interest="wealth", captured_by=teller_record, captured_on=DAY,
+    )  # fmt: skip
+    receiver = StaffMember.objects.exclude(pk=teller_record.pk).filter(assignments__unit=outlet).first()
+    Referral.objects.create(
+        outlet=outlet, day=DAY, referrer=teller_record, channel="counter", receiver=receiver, product="wealth",
+        customer=customer,
+    )  # fmt: skip
+
     return {
         "delivery_id": delivery.pk,
         "meeting_id": morning.pk,
@@ -213,6 +227,7 @@ def _people() -> set[str]:
     names = set(StaffMember.objects.values_list("name", flat=True)) | set(
         Customer.objects.values_list("name", flat=True)
     )
+    names |= set(Prospect.objects.values_list("name", flat=True))
     names |= {user.get_full_name() for user in User.objects.all()}
     return {name for name in names if name}
 
@@ -226,6 +241,9 @@ def test_no_get_endpoint_shows_a_full_name_to_a_token_without_the_personal_scope
 
     leaks = {url: sorted(name for name in people if name in text) for url, text in answers.items()}
     assert {url: names for url, names in leaks.items() if names} == {}
+    # A prospect's phone and identity number are masked too: 138****5678, 440106********0013.
+    assert all("13812345678" not in text and PROSPECT_ID not in text for text in answers.values())
+    assert "138****5678" in answers["/api/v1/prospects/"]
     # The history is walked, and shows the owners masked: 罗浩宇 → 罗*宇, 李振华 → 李*华.
     alert = json.loads(answers[f"/api/v1/alerts/{demo['alert_id']}/"])
     assert [event["changes"].get("owner") for event in alert["events"]][:2] == [[None, "罗*宇"], ["罗*宇", "李*华"]]
@@ -242,6 +260,7 @@ def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, net
     assert "罗浩宇" in shown[f"/api/v1/alerts/{demo['alert_id']}/"]
     assert "李桂芳" in shown[f"/api/v1/staff/{demo['staff']}/"]
     assert shown["/api/v1/customers/"] == {"张小三", "欧阳娜娜"}
+    assert "陈大文" in shown["/api/v1/prospects/"] and PROSPECT_ID in answers["/api/v1/prospects/"]
 
 
 @pytest.fixture

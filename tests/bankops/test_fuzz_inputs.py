@@ -103,7 +103,9 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
+    referral = _outreach(outlet, StaffMember.objects.get(user=teller))
     VALID.update(
+        referral_id=str(referral.pk),
         code=outlet.code,
         metric_code="customers_served",
         id=str(Target.objects.order_by("pk").values_list("pk", flat=True).first() or 1),
@@ -124,6 +126,23 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         pay_sheet_id=str(pay_sheet.pk),
     )
     return ranked
+
+
+def _outreach(outlet, teller_record):
+    """A territory the teller owns, a prospect in it, and her referral to a wealth manager (issue 18):
+    /api/v1/referrals/{referral_id}/outcome/ has a referral to move on."""
+    from customers.models import Prospect, Referral, Territory
+    from tests.factories import AssignmentFactory
+
+    wealth = AssignmentFactory(unit=outlet, post="wealth_manager").staff
+    territory = Territory.objects.create(kind="market", name="天河农贸市场", outlet=outlet, owner=teller_record)
+    Prospect.objects.create(
+        outlet=outlet, territory=territory, name="陈大文", interest="wealth", captured_on=datetime.date(2026, 11, 15)
+    )
+    return Referral.objects.create(
+        outlet=outlet, day=datetime.date(2026, 11, 15), referrer=teller_record, channel="counter", receiver=wealth,
+        product="wealth",
+    )  # fmt: skip
 
 
 def _delivery(network):
@@ -324,6 +343,9 @@ PLAUSIBLE = {
     "item": "credit_card",
     "customer_code": "C0000001",
     "quantity": "1",
+    "outlet": "GZ0101",
+    "receiver": "S1001",
+    "name": "陈大文",
 }
 
 

@@ -131,6 +131,10 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "meetings:weekly": [{"code": "GZ01"}, {"code": "GZ0101"}],
         "pay:unit_pay": [{"code": "GZ0101"}, {"code": "GZ01"}],
         "pay:staff_pay": [{"code": "S1001"}],
+        "customers:unit_territories": [{"code": "GZ0101"}, {"code": "GZ01"}],
+        "customers:territory_edit": [{"territory_id": world["territory"].pk}],
+        "customers:unit_prospects": [{"code": "GZ0101"}],
+        "customers:unit_referrals": [{"code": "GZ0101"}, {"code": "GZ01"}],
     }
 
 
@@ -282,7 +286,9 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     _push_channel(network)
     _meetings(network, huang, alert, outlet_head, unit_manager)
     _pay(network, huang, hq_admin)
+    territory = _outreach(network, huang)
     return {
+        "territory": territory,
         "network": network,
         "contest": pk_contest,
         "alert": alert,
@@ -291,6 +297,25 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
         "target_plan": target_plan,
         "acknowledgement": acknowledgement,
     }
+
+
+def _outreach(network, huang):
+    """Issue 18: a market of GZ0101 owned by 黄丽娟, a prospect taken down there, and her 柜面转介 to a
+    wealth manager (the outreach pages and their admin screens show one of each)."""
+    from customers.models import Prospect, Referral, Territory
+
+    outlet = network["GZ0101"]
+    wealth = AssignmentFactory(unit=outlet, post="wealth_manager").staff
+    territory = Territory.objects.create(kind="market", name="天河农贸市场", outlet=outlet, owner=huang)
+    Prospect.objects.create(
+        outlet=outlet, territory=territory, place="3 号摊位", name="陈大文", phone="13812345678",
+        interest="wealth", captured_by=huang, captured_on=DAY,
+    )  # fmt: skip
+    Referral.objects.create(
+        outlet=outlet, day=DAY, referrer=huang, channel="counter", receiver=wealth, product="wealth",
+        status="won", closed_on=DAY,
+    )  # fmt: skip
+    return territory
 
 
 def _ledger(teller, outlet_head) -> None:

@@ -26,6 +26,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
+from customers.models import Territory
 from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
 from plans.models import Plan, TargetAcknowledgement
@@ -82,6 +83,11 @@ PAGES = {
     "pay:my_pay": "/pay/?month=2026-10",
     "pay:unit_pay": "/units/GZ0101/pay/?month=2026-10",
     "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
+    "customers:outreach_home": "/outreach/",
+    "customers:unit_territories": "/units/GZ0101/territories/",
+    "customers:territory_edit": "/territories/{territory}/",
+    "customers:unit_prospects": "/units/GZ0101/prospects/",
+    "customers:unit_referrals": "/units/GZ0101/referrals/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo"}  # an image, not a page
@@ -116,11 +122,21 @@ ROLE_PAGES = {
         "meetings:action_items",
         "pay:my_pay",
         "pay:staff_pay",
+        # The outreach pages of her outlet: her own territory, prospects and referrals.
+        "customers:outreach_home",
+        "customers:unit_territories",
+        "customers:unit_prospects",
+        "customers:unit_referrals",
     ],
-    "unit_manager": EVERY_PAGE,
+    # Territories are edited by HQ and the outlet head, not the unit manager above (customers.territory_edit).
+    "unit_manager": [name for name in EVERY_PAGE if name != "customers:territory_edit"],
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
     "hq_admin": [name for name in EVERY_PAGE if name != "ledger:home"],
-    "auditor": [name for name in EVERY_PAGE if name not in ("kpi:contest_new", "ledger:home", "ledger:approve")],
+    "auditor": [
+        name
+        for name in EVERY_PAGE
+        if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "customers:territory_edit")
+    ],
 }
 
 
@@ -192,6 +208,25 @@ def everything(signups, tiered, network):
     credit_rules(outlet)
     meetings(network)
     pay_sheet(network)
+    outreach(network)
+
+
+def outreach(network) -> None:
+    """Issue 18: 天河农贸市场 owned by 黄丽娟, a prospect taken down there, and her 柜面转介 to a wealth manager."""
+    from customers.models import Prospect, Referral, Territory
+    from tests.factories import AssignmentFactory
+
+    outlet = network["GZ0101"]
+    teller_record = StaffMember.objects.get(code="S1001")
+    wealth = AssignmentFactory(unit=outlet, post="wealth_manager").staff
+    territory = Territory.objects.create(kind="market", name="天河农贸市场", outlet=outlet, owner=teller_record)
+    Prospect.objects.create(
+        outlet=outlet, territory=territory, place="天河农贸市场 3 号摊位", name="陈大文", phone="13812345678",
+        interest="wealth", note="定期到期，关注理财", captured_by=teller_record, captured_on=LAST_DAY,
+    )  # fmt: skip
+    Referral.objects.create(
+        outlet=outlet, day=LAST_DAY, referrer=teller_record, channel="counter", receiver=wealth, product="wealth"
+    )
 
 
 def ledger_entries(network) -> None:
@@ -383,6 +418,7 @@ def _paths(live_server) -> dict[str, str]:
         "plan": ImprovementPlan.objects.order_by("pk").first().pk,
         "target_plan": Plan.objects.order_by("pk").first().pk,
         "acknowledgement": TargetAcknowledgement.objects.order_by("pk").first().pk,
+        "territory": Territory.objects.order_by("pk").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 

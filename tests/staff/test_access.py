@@ -599,11 +599,63 @@ def test_each_persona_closes_pay_as_the_pay_table_says(persona, scope_of, networ
     assert answers == dict(zip(PAY_COLUMNS, PAY_PERMISSIONS[persona], strict=True))
 
 
+# Territories, prospects and referrals (issue 18), a table of its own: may_edit_territories of GZ0101 and
+# SZ0101 (HQ and the outlet head, not the unit manager above); may_record_outreach of GZ0101 for someone
+# who does not work there and ("works") who does; may_follow_referral of GZ0101 for a reader who is not the
+# receiver and ("receives") who is. People only: no token, no auditor.
+OUTREACH_COLUMNS = (
+    "may_edit_territories GZ0101",
+    "may_edit_territories SZ0101",
+    "may_record_outreach GZ0101",
+    "may_record_outreach GZ0101 works",
+    "may_follow_referral GZ0101",
+    "may_follow_referral GZ0101 receives",
+)
+#                           edG  edS  rec  recW fol  folR
+OUTREACH_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,   Y,   Y,   Y),
+    "superuser":           (Y,   Y,   Y,   Y,   Y,   Y),
+    "auditor":             (N,   N,   N,   N,   N,   N),
+    "unit_manager":        (N,   N,   Y,   Y,   Y,   Y),
+    "outlet_head":         (Y,   N,   Y,   Y,   Y,   Y),
+    "teller":              (N,   N,   N,   Y,   N,   Y),
+    "outsider":            (N,   N,   N,   N,   N,   N),
+    "token read":          (N,   N,   N,   N,   N,   N),
+    "token read,personal": (N,   N,   N,   N,   N,   N),
+    "token ingest":        (N,   N,   N,   N,   N,   N),
+    "token read,admin":    (N,   N,   N,   N,   N,   N),
+}  # fmt: skip
+
+
+def _ask_outreach(scope: Scope, column: str, network) -> bool:
+    name, code, *flag = column.split(" ")
+    if name == "may_record_outreach":
+        return scope.may_record_outreach(network[code], works_there=bool(flag))
+    if name == "may_follow_referral":
+        return scope.may_follow_referral(network[code], receives_it=bool(flag))
+    return getattr(scope, name)(network[code])
+
+
+@pytest.mark.parametrize("persona", OUTREACH_PERMISSIONS)
+def test_each_persona_edits_territories_and_records_outreach_as_the_outreach_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask_outreach(scope, column, network) for column in OUTREACH_COLUMNS}
+
+    assert answers == dict(zip(OUTREACH_COLUMNS, OUTREACH_PERMISSIONS[persona], strict=True))
+
+
+def test_phone_numbers_are_masked_for_a_reader_without_personal_data():
+    assert Scope(unit_path="/HQ/").phone("13812345678") == "138****5678"
+    assert Scope(unit_path="/HQ/", personal_data=True).phone("13812345678") == "13812345678"
+
+
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
     tables = (
-        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS
+        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS,
+        *OUTREACH_COLUMNS,
     )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
@@ -797,22 +849,22 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
         # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
-        ("hq_admin", True, True, True, False, True, True, False),
-        ("auditor", True, True, True, False, True, True, False),
-        ("unit_manager", True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True),
-        ("outsider", False, False, False, False, False, False, False),
+        ("hq_admin", True, True, True, False, True, True, False, True),
+        ("auditor", True, True, True, False, True, True, False, True),
+        ("unit_manager", True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True),
+        ("outsider", False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, request, network
+    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, request, network
 ):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger)
+    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach)
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
@@ -820,4 +872,4 @@ def test_the_menu_shows_each_persona_the_pages_it_opens(
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
-    assert menu_for(superuser) == Menu(True, True, True, False, True, True)
+    assert menu_for(superuser) == Menu(True, True, True, False, True, True, outreach=True)

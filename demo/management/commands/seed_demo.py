@@ -26,6 +26,7 @@ from demo import pay as demo_pay
 from demo import plans as demo_plans
 from demo import push as demo_push
 from demo import scorecard_templates as demo_templates
+from demo import territories as demo_territories
 from demo.progress import StepReporter
 from demo.stamp import stamp_complete, stamp_find, stamp_record, stamps_forget
 from kpi.models import RollupDay
@@ -171,6 +172,7 @@ class Command(BaseCommand):
         ledger: list[demo_ledger.SeededLedger] = []
 
         credit: list[demo_credit.SeededCredit] = []
+        outreach: list[demo_territories.SeededTerritories] = []
 
         def tier_customers(window, premium) -> None:
             # After the facts and before the rollup, in the same transaction: the tiering writes tier
@@ -181,6 +183,8 @@ class Command(BaseCommand):
             )
             # The ledger's weeks of entries, approved and written as facts before the rollup scores them.
             ledger.append(demo_ledger.seed_ledger(plan=seeded.plan, end=window.end, seed=options["seed"]))
+            # Territories, prospects and referrals (issue 18): the referral facts before the rollup scores them.
+            outreach.append(demo_territories.seed_territories(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
             with self.progress.bar("credit sharing", 1, "step") as advance:
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
@@ -230,6 +234,8 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_ledger))
         for seeded_credit in credit:
             self.stdout.write(str(seeded_credit))
+        for seeded_outreach in outreach:
+            self.stdout.write(str(seeded_outreach))
         if year_plan:
             self.stdout.write(year_plan)
         if push:
