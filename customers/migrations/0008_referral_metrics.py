@@ -44,6 +44,6 @@ def install_metrics(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0007_prospects_and_referrals"),
-        ("kpi", "0021_referral_source"),
+        ("kpi", "0025_referral_source"),
     ]
     operations = [migrations.RunPython(install_metrics, migrations.RunPython.noop)]

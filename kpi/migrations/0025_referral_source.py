@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpi', '0020_ledger_source_and_points_unit'),
+        ('kpi', '0024_scorecard_lines_partitioned_by_day'),
     ]
 
     operations = [
