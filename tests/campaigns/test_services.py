@@ -203,7 +203,10 @@ def gift_campaign(network):
     )
 
 
-def _give(scope, campaign, staff, value, customer="C0001024", day=D(2026, 12, 1), **kwargs):
+GIFT_DAY = D(2026, 12, 1)
+
+
+def _give(scope, campaign, staff, value, customer="C0001024", day=GIFT_DAY, **kwargs):
     return gift_record(
         scope=scope,
         user=None,
