@@ -14,7 +14,7 @@ from staff.models import StaffMember
 
 class GiftForm(forms.Form):
     staff = forms.ChoiceField(label=gettext_lazy("Given by"))
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     customer_code = forms.CharField(label=gettext_lazy("Customer number"), max_length=32)
     customer_name = forms.CharField(label=gettext_lazy("Customer name"), max_length=40, required=False)
     item = forms.CharField(label=gettext_lazy("Gift"), max_length=60)

@@ -128,7 +128,9 @@ def _targets(campaign: Campaign, metric_code: str, *, uplift: Decimal) -> None:
                 campaign=campaign,
                 unit_id=outlet_id,
                 metric=metric,
-                value=max((paces.get(outlet_id, Decimal(0)) / 30 * campaign.days * uplift).quantize(Decimal(1)), Decimal(10)),
+                value=max(
+                    (paces.get(outlet_id, Decimal(0)) / 30 * campaign.days * uplift).quantize(Decimal(1)), Decimal(10)
+                ),
             )
             for outlet_id in outlets.values_list("pk", flat=True)
         ]

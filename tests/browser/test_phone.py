@@ -82,6 +82,9 @@ PAGES = {
     "pay:my_pay": "/pay/?month=2026-10",
     "pay:unit_pay": "/units/GZ0101/pay/?month=2026-10",
     "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
+    "campaigns:list": "/campaigns/",
+    "campaigns:detail": "/campaigns/tour_deposits/",
+    "campaigns:gifts": "/campaigns/tour_deposits/gifts/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo"}  # an image, not a page
@@ -116,6 +119,9 @@ ROLE_PAGES = {
         "meetings:action_items",
         "pay:my_pay",
         "pay:staff_pay",
+        "campaigns:list",
+        "campaigns:detail",
+        "campaigns:gifts",
     ],
     "unit_manager": EVERY_PAGE,
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
@@ -192,6 +198,37 @@ def everything(signups, tiered, network):
     credit_rules(outlet)
     meetings(network)
     pay_sheet(network)
+    campaign_with_a_gift(network)
+
+
+def campaign_with_a_gift(network) -> None:
+    """广州分行's 他行揽储 (issue 20), running today, on the outlet's sign-ups of November, with a script and a
+    gift 黄丽娟 gave (the campaign pages and its gift ledger)."""
+    from django.utils import timezone
+
+    from campaigns.services import campaign_scores_refresh, gift_record
+    from staff.access import scope_for_user
+    from tests.campaigns.factories import CampaignFactory, focus
+
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        code="tour_deposits",
+        name_zh="他行揽储专项活动",
+        unit=network["GZ"],
+        start=min(datetime.date(2026, 11, 1), today),
+        end=today + datetime.timedelta(days=20),
+        gift_budget=Decimal("5000"),
+        gift_limit_per_customer=Decimal("200"),
+    )
+    focus(campaign, "mobile_banking_signups", "1")
+    campaign.materials.create(title="他行客户开口话术", body="您好，我们网点现在有他行揽储专项活动……")
+    campaign_scores_refresh(campaign=campaign, today=today)
+    teller_record = StaffMember.objects.get(code="S1001")
+    head = network["GZ0101"].users.get(role="outlet_head")
+    gift_record(
+        scope=scope_for_user(head), user=head, campaign=campaign, staff=teller_record, day=today,
+        customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
+    )  # fmt: skip
 
 
 def ledger_entries(network) -> None:
