@@ -117,7 +117,8 @@ def test_an_auditor_reads_the_gift_ledger_but_has_no_form(client, auditor, runni
 
     gift_record(
         scope=scope_for_user(outlet_head), user=outlet_head, campaign=running,
-        staff=StaffMember.objects.get(code="S1001"), day=timezone.localdate(), customer_code="C0001024", customer_name="张小三", item="锅", value=Decimal("30"),
+        staff=StaffMember.objects.get(code="S1001"), day=timezone.localdate(), customer_code="C0001024",
+        customer_name="张小三", item="锅", value=Decimal("30"),
     )  # fmt: skip
     client.force_login(auditor)
 
@@ -135,7 +136,8 @@ def test_customer_numbers_and_names_are_masked_for_a_reader_without_personal_dat
 
     gift_record(
         scope=scope_for_user(outlet_head), user=outlet_head, campaign=running,
-        staff=StaffMember.objects.get(code="S1001"), day=timezone.localdate(), customer_code="C0001024", customer_name="张小三", item="锅", value=Decimal("30"),
+        staff=StaffMember.objects.get(code="S1001"), day=timezone.localdate(), customer_code="C0001024",
+        customer_name="张小三", item="锅", value=Decimal("30"),
     )  # fmt: skip
     reader = Scope(unit_path=network["GZ"].path)
     gift = gifts_visible(reader, running).get()
