@@ -15,6 +15,7 @@ half-way leaves the previous rows.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -23,10 +24,19 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit, UnitKind
-from campaigns.models import Campaign, CampaignScore, GiftRecord
+from branches.models import OrgUnit, UnitKind, code_validator
+from campaigns.models import (
+    BonusRule,
+    Campaign,
+    CampaignMaterial,
+    CampaignMetric,
+    CampaignScore,
+    GiftRecord,
+    MaterialKind,
+    Theme,
+)
 from campaigns.selectors import campaign_outlets, window_of
-from kpi.models import Fact, MonthClose
+from kpi.models import Aggregation, Fact, Metric, MetricUnit, MonthClose
 from ledger.services import customer_code_problem
 from lib.locks import transaction_lock
 from lib.numbers import format_number
@@ -259,3 +269,124 @@ def gift_record(
             note=note,
             entered_by=user if getattr(user, "pk", None) else None,
         )
+
+
+# -- a campaign set up on a page (a sub-branch's own) --------------------------------------------------
+
+MAX_CAMPAIGN_DAYS = 366
+MAX_FACTOR = Decimal("10000")
+
+
+@dataclass(frozen=True)
+class FocusInput:
+    metric: Metric
+    rule: str
+    factor: Decimal
+
+
+def campaign_create(
+    *,
+    scope: Scope,
+    user: User | None,
+    unit: OrgUnit,
+    code: str,
+    name_zh: str,
+    theme: str,
+    start: datetime.date,
+    end: datetime.date,
+    lines: list[FocusInput],
+    gift_budget: Decimal = ZERO,
+    gift_limit_per_customer: Decimal | None = None,
+    description: str = "",
+    script_title: str = "",
+    script_body: str = "",
+) -> Campaign:
+    """A campaign of `unit`'s subtree, set up on the campaign page by whoever may manage campaigns there
+    (Scope.may_manage_campaigns: a unit manager for their own subtree, HQ anywhere): every problem
+    collected, keyed by field, before anything is written; then the campaign, its focus metrics and its
+    script in one transaction, and its scores queued after the commit."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    code, name_zh = (code or "").strip(), (name_zh or "").strip()
+    if unit.kind == UnitKind.OUTLET:
+        problem("unit", _("A campaign is organised by a sub-branch, a branch or HQ, for its outlets."))
+    elif not scope.may_manage_campaigns(unit):
+        problem("unit", _("You may not organise a campaign for %(unit)s.") % {"unit": unit.name})
+    try:
+        code_validator(code)
+    except ValidationError:
+        problem("code", _("A code is 1–32 letters, digits, '_', '.' or '-'."))
+    else:
+        if code == "new" or Campaign.objects.filter(code=code).exists():
+            problem("code", _("A campaign with the code %(code)s exists already.") % {"code": code})
+    if not name_zh or len(name_zh) > 60:
+        problem("name_zh", _("Give the campaign a name of at most 60 characters."))
+    if theme not in Theme.values:
+        problem("theme", _("Choose one of the themes."))
+    if end < start:
+        problem("end", _("A campaign ends on or after the day it starts."))
+    elif (end - start).days + 1 > MAX_CAMPAIGN_DAYS:
+        problem("end", _("A campaign lasts at most %(days)s days.") % {"days": MAX_CAMPAIGN_DAYS})
+    if not lines:
+        problem("lines", _("Choose at least one focus metric."))
+    seen = set()
+    for line in lines:
+        if line.metric.pk in seen:
+            problem("lines", _("%(metric)s is chosen twice.") % {"metric": line.metric.name})
+        seen.add(line.metric.pk)
+        if line.metric.aggregation != Aggregation.SUM:
+            problem(
+                "lines", _("%(metric)s is not a flow: a campaign adds up daily facts.") % {"metric": line.metric.name}
+            )
+        if line.rule not in BonusRule.values:
+            problem("lines", _("Choose points per unit or a multiplier."))
+        elif line.rule == BonusRule.MULTIPLIER and line.metric.unit != MetricUnit.POINTS:
+            problem(
+                "lines",
+                _("A multiplier multiplies points: %(metric)s is not counted in points (分).")
+                % {"metric": line.metric.name},
+            )
+        if not Decimal(0) < line.factor <= MAX_FACTOR:
+            problem("lines", _("Points per unit or a multiplier is above 0 and at most 10,000."))
+    if gift_budget < 0:
+        problem("gift_budget", _("A gift budget is 0 or more."))
+    if gift_limit_per_customer is not None and gift_limit_per_customer <= 0:
+        problem("gift_limit_per_customer", _("A limit per customer is above 0, or left empty."))
+    if len(script_title.strip()) > 80:
+        problem("script_title", _("Keep the title to 80 characters."))
+    if problems:
+        raise ValidationError(problems)
+
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            code=code,
+            name_zh=name_zh,
+            theme=theme,
+            unit=unit,
+            start=start,
+            end=end,
+            gift_budget=gift_budget,
+            gift_limit_per_customer=gift_limit_per_customer,
+            description=(description or "").strip(),
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        CampaignMetric.objects.bulk_create(
+            [
+                CampaignMetric(campaign=campaign, metric=line.metric, rule=line.rule, factor=line.factor, sort_order=n)
+                for n, line in enumerate(lines)
+            ]
+        )
+        if script_title.strip() or script_body.strip():
+            CampaignMaterial.objects.create(
+                campaign=campaign,
+                kind=MaterialKind.SCRIPT,
+                title=script_title.strip() or _("Script"),
+                body=script_body.strip(),
+            )
+        from campaigns.tasks import refresh_campaign
+
+        transaction.on_commit(lambda: refresh_campaign.delay(campaign.pk))
+    return campaign

@@ -11,6 +11,7 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="list"),
+    path("campaigns/new/", views.campaign_new, name="new"),
     path("campaigns/<code:code>/", views.campaign_detail, name="detail"),
     path("campaigns/<code:code>/gifts/", views.campaign_gifts, name="gifts"),
 ]

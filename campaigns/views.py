@@ -27,9 +27,10 @@ from django.views.decorators.http import require_GET
 
 from branches.models import OrgUnit, UnitKind
 from campaigns import selectors
-from campaigns.forms import GiftForm
+from campaigns.forms import CampaignForm, GiftForm
 from campaigns.models import Campaign, MaterialKind
-from campaigns.services import gift_record
+from campaigns.services import campaign_create, gift_record
+from kpi.models import Aggregation, Metric
 from lib.numbers import format_number
 from staff.access import Scope, get_unit_or_404, scope_for_user
 from staff.models import Assignment, StaffMember
@@ -60,8 +61,57 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "coming": sorted(groups["coming"], key=lambda c: (c.start, c.code)),
         "finished": groups["finished"],
         "today": today,
+        "may_create": scope.may_manage_campaigns(),
     }
     return render(request, "campaigns/list.html", context)
+
+
+@login_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """/campaigns/new/: a unit manager sets up their sub-branch's own campaign (HQ may too; HQ's full
+    set-up, targets per outlet and materials, is in the admin)."""
+    scope = scope_for_user(request.user)
+    if not scope.may_manage_campaigns():
+        raise Http404("No campaigns to organise for this login.")
+    units = [
+        unit
+        for unit in scope.units(OrgUnit.objects.exclude(kind=UnitKind.OUTLET)).order_by("path")
+        if scope.may_manage_campaigns(unit)
+    ]
+    metrics = list(Metric.objects.filter(aggregation=Aggregation.SUM, is_active=True).order_by("sort_order", "code"))
+    today = timezone.localdate()
+    form = CampaignForm(units=units, metrics=metrics, initial={"start": today, "end": today})
+    status = 200
+    if request.method == "POST":
+        form = CampaignForm(request.POST, units=units, metrics=metrics)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                campaign = campaign_create(
+                    scope=scope,
+                    user=request.user,
+                    unit=data["unit"],
+                    code=data["code"],
+                    name_zh=data["name_zh"],
+                    theme=data["theme"],
+                    start=data["start"],
+                    end=data["end"],
+                    lines=form.focus_lines(),
+                    gift_budget=data["gift_budget"],
+                    gift_limit_per_customer=data.get("gift_limit_per_customer"),
+                    description=data.get("description", ""),
+                    script_title=data.get("script_title", ""),
+                    script_body=data.get("script_body", ""),
+                )
+            except ValidationError as refused:
+                for field_messages in refused.message_dict.values():
+                    for message in field_messages:
+                        messages.error(request, message)
+            else:
+                messages.success(request, _("Campaign %(name)s set up.") % {"name": campaign.name})
+                return redirect(reverse("campaigns:detail", args=[campaign.code]))
+        status = 400
+    return render(request, "campaigns/new.html", {"form": form}, status=status)
 
 
 @login_required

@@ -83,6 +83,7 @@ PAGES = {
     "pay:unit_pay": "/units/GZ0101/pay/?month=2026-10",
     "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
     "campaigns:list": "/campaigns/",
+    "campaigns:new": "/campaigns/new/",
     "campaigns:detail": "/campaigns/tour_deposits/",
     "campaigns:gifts": "/campaigns/tour_deposits/gifts/",
 }
@@ -100,6 +101,7 @@ ROLE_PAGES = {
             "kpi:overview",
             "kpi:unit_overview",
             "kpi:contest_new",
+            "campaigns:new",
             # The plan is 天河支行's, above the outlet head's scope; the outlet's acknowledgement is theirs.
             "plans:plan_grid",
             "plans:plan_time",
@@ -126,7 +128,9 @@ ROLE_PAGES = {
     "unit_manager": EVERY_PAGE,
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
     "hq_admin": [name for name in EVERY_PAGE if name != "ledger:home"],
-    "auditor": [name for name in EVERY_PAGE if name not in ("kpi:contest_new", "ledger:home", "ledger:approve")],
+    "auditor": [
+        name for name in EVERY_PAGE if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "campaigns:new")
+    ],
 }
 
 

@@ -33,6 +33,7 @@ def signups_push(ranked):  # noqa: F811
     campaign = CampaignFactory(
         code="signups_push",
         name_zh="手机银行冲刺",
+        name_en="Mobile banking sprint",
         unit=ranked["GZ"],
         start=datetime.date(2026, 11, 10),
         end=datetime.date(2026, 11, 30),
@@ -49,7 +50,7 @@ def test_the_bulletin_of_a_sub_branch_shows_the_campaigns_top_three_of_its_outle
     # 55, 50, 50: ranks 1, 2, 2 (珠江新城 before 体育西 by path); 石牌's 46 is fourth, left out.
     assert [(row.rank, row.score) for row in section.rows] == [(1, Decimal(55)), (2, Decimal(50)), (2, Decimal(50))]
     assert section.key == "campaign:signups_push"
-    assert section.title == "Campaign · 手机银行冲刺"
+    assert section.title == "Campaign · Mobile banking sprint"
 
 
 def test_no_section_on_a_day_outside_the_campaign_or_for_a_reader_who_does_not_see_it(signups_push, ranked):  # noqa: F811
@@ -77,8 +78,8 @@ def test_the_push_carries_the_campaign_and_its_fingerprint_moves_with_it(signups
 
     text = summary_message(summary).plain_text()
 
-    assert "Campaign · 手机银行冲刺" in text
-    assert "1 天河路网点 55.00" in text
+    assert "Campaign · Mobile banking sprint" in text
+    assert "1 Tianhe Road Outlet 55.00" in text
     moved = [
         type(section)(**{**section.__dict__, "rows": [SectionRow(1, "天河路网点", Decimal(56))]})
         for section in sections

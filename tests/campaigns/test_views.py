@@ -143,3 +143,63 @@ def test_customer_numbers_and_names_are_masked_for_a_reader_without_personal_dat
     gift = gifts_visible(reader, running).get()
 
     assert (reader.customer_code(gift.customer_code), reader.person_name(gift.customer_name)) == ("****1024", "张*三")
+
+
+# -- a sub-branch's own campaign -----------------------------------------------------------------------
+
+
+def _new(**changes) -> dict:
+    data = {
+        "unit": "GZ01",
+        "code": "gz01_signups",
+        "name_zh": "手机银行冲刺",
+        "theme": "stage",
+        "start": "2026-12-01",
+        "end": "2026-12-31",
+        "metric_1": "mobile_banking_signups",
+        "rule_1": "per_unit",
+        "factor_1": "1",
+        "metric_2": "",
+        "rule_2": "per_unit",
+        "factor_2": "",
+        "gift_budget": "0",
+        "gift_limit_per_customer": "",
+        "script_title": "开口话术",
+        "script_body": "您好，手机银行现在签约有礼……",
+    }
+    return {**data, **changes}
+
+
+def test_a_unit_manager_sets_up_a_campaign_of_her_sub_branch(client, unit_manager):
+    from campaigns.models import Campaign
+
+    client.force_login(unit_manager)
+
+    response = client.post(reverse("campaigns:new"), _new())
+
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(code="gz01_signups")
+    assert (campaign.unit.code, campaign.lines.get().metric.code, campaign.materials.get().title) == (
+        "GZ01",
+        "mobile_banking_signups",
+        "开口话术",
+    )
+
+
+def test_a_unit_manager_cannot_set_up_one_for_another_sub_branch_nor_with_a_multiplier_of_a_count(client, unit_manager):
+    from campaigns.models import Campaign
+
+    client.force_login(unit_manager)
+
+    other = client.post(reverse("campaigns:new"), _new(unit="GZ02"))
+    multiplier = client.post(reverse("campaigns:new"), _new(rule_1="multiplier"))
+    backwards = client.post(reverse("campaigns:new"), _new(end="2026-11-01"))
+
+    assert (other.status_code, multiplier.status_code, backwards.status_code) == (400, 400, 400)
+    assert not Campaign.objects.exists()
+
+
+def test_an_outlet_head_sets_up_no_campaign(client, outlet_head):
+    client.force_login(outlet_head)
+
+    assert client.get(reverse("campaigns:new")).status_code == 404
