@@ -8,6 +8,7 @@ metrics, outlets or window may have changed. Each list shows only what the reade
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
@@ -39,8 +40,32 @@ class CampaignMaterialInline(admin.StackedInline):
     fields = ("kind", "title", "body", "url", "sort_order")
 
 
+class CampaignAdminForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = (
+            "code", "name_zh", "name_en", "theme", "unit", "start", "end", "description", "units", "posts",
+            "gift_budget", "gift_limit_per_customer",
+        )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        organiser, units = cleaned.get("unit"), cleaned.get("units")
+        if organiser is not None and units:
+            outside = [unit.name for unit in units if not unit.path.startswith(organiser.path)]
+            if outside:
+                raise forms.ValidationError(
+                    {
+                        "units": _("Only units under the organiser take part: %(units)s are not.")
+                        % {"units": "、".join(outside)}
+                    }
+                )
+        return cleaned
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
     list_display = ("code", "name_zh", "theme", "unit", "start", "end", "budget_shown", "scores_refreshed_at")
     list_filter = ("theme", "start")
     search_fields = ("code", "name_zh", "name_en")

@@ -203,3 +203,23 @@ def test_an_outlet_head_sets_up_no_campaign(client, outlet_head):
     client.force_login(outlet_head)
 
     assert client.get(reverse("campaigns:new")).status_code == 404
+
+
+def test_the_admin_refuses_units_outside_the_organisers_subtree(network):
+    from campaigns.admin import CampaignAdminForm
+
+    form = CampaignAdminForm(
+        data={
+            "code": "gz01_push",
+            "name_zh": "冲刺",
+            "theme": "stage",
+            "unit": network["GZ01"].pk,
+            "start": "2026-12-01",
+            "end": "2026-12-31",
+            "units": [network["GZ0101"].pk, network["SZ0101"].pk],
+            "gift_budget": "0",
+        }
+    )
+
+    assert not form.is_valid()
+    assert "units" in form.errors
