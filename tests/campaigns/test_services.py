@@ -311,3 +311,17 @@ def test_a_campaign_without_a_budget_takes_no_gift(campaign, outlet_head, teller
         _give(scope_for_user(outlet_head), campaign, teller_staff, "20")
 
     assert "campaign" in refused.value.message_dict
+
+
+def test_the_command_computes_one_campaign_and_refuses_an_unknown_code(campaign, deposits):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("campaign_scores", f"--code={campaign.code}", stdout=out)
+
+    # Up to the real today every fact of the window counts: 5 rows (4 of 天河路, 1 of 珠江新城).
+    assert out.getvalue() == f"{campaign.code}: 5 score rows\n"
+    with pytest.raises(CommandError):
+        call_command("campaign_scores", "--code=nope")
