@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notify",
     "meetings",
     "pay",
+    "campaigns",
     "demo",
 ]
 

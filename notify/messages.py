@@ -187,6 +187,15 @@ def _red_lines_block(summary: DaySummary) -> Block:
     return Block(lines)
 
 
+def _section_block(section) -> Block:
+    """A section another app adds beside the ranking (kpi.bulletin_sections: a campaign's top outlets)."""
+    lines = [f"#### {section.title}", section.subtitle]
+    lines.append(_list_separator().join(f"{row.rank} {row.name} {kpi_score(row.score)}" for row in section.rows))
+    if section.link:
+        lines.append(_link(_("Open the whole leaderboard"), f"{settings.SITE_URL}{section.link}"))
+    return Block(lines)
+
+
 def summary_message(summary: DaySummary, *, kind: str = DeliveryKind.DAILY) -> Message:
     """The day's message; a correction (更正) says so in its title and first line."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -218,6 +227,7 @@ def summary_message(summary: DaySummary, *, kind: str = DeliveryKind.DAILY) -> M
         blocks += [_group_block(group) for group in summary.groups]
         if not summary.groups:
             blocks.append(Block([_("No peer group to rank under this unit.")]))
+        blocks += [_section_block(section) for section in summary.sections]
         blocks.append(_red_lines_block(summary))
         blocks.append(Block([_link(_("Open the whole bulletin"), summary.link)]))
         return Message(title=title, blocks=blocks)

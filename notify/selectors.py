@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -27,6 +27,7 @@ from django.urls import reverse
 
 from branches.models import OrgUnit, PeerGroup
 from kpi import formulas
+from kpi.bulletin_sections import BulletinSection, bulletin_sections
 from kpi.models import EARLY, Metric, Scorecard, ScorecardLine, Status, shown_status
 from kpi.selectors.bulletin import BulletinRow, bulletin_rows, peer_group_default, peer_groups_visible
 from kpi.selectors.freshness import Freshness, freshness_of
@@ -76,6 +77,8 @@ class DaySummary:
     groups: list[GroupRanking]
     red_lines: list[RedLine]
     link: str
+    # What other apps add beside the ranking (a running campaign's leaderboard): kpi.bulletin_sections.
+    sections: list[BulletinSection] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """A digest of the figures the message carries: the same after a rollup that changed nothing the
@@ -94,6 +97,10 @@ class DaySummary:
                 for group in self.groups
             ],
             "red": [[line.metric.code, str(line.attainment), str(line.pace_attainment)] for line in self.red_lines],
+            "sections": [
+                [section.key, [[row.rank, row.name, str(row.score)] for row in section.rows]]
+                for section in self.sections
+            ],
         }
         return hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()
 
@@ -120,6 +127,10 @@ def day_summary(*, channel: Channel, day: datetime.date, now: datetime.datetime 
         groups=groups,
         red_lines=_red_lines(unit=unit, day=day, period=period),
         link=bulletin_link(unit=unit, day=day, period=period),
+        # An outlet's channel reads a campaign's whole leaderboard top; a unit's, its subtree's outlets.
+        sections=bulletin_sections(
+            scope=Scope(unit_path=unit.path), day=day, unit=None if unit.is_outlet else unit, outlets=None
+        ),
     )
 
 

@@ -393,6 +393,30 @@ class Scope:
             return False
         return receives_it or self.may_follow_up(unit)
 
+    # -- campaigns (营销活动) ----------------------------------------------------------------------------
+
+    def campaign_units(self, queryset: QuerySet[OrgUnit] | None = None) -> QuerySet[OrgUnit]:
+        """The units whose campaigns this scope reads: those it sees and every unit above them (HQ's
+        他行揽储 reaches every outlet head and every staff member), as for notes (notice_units): a
+        campaign organised above speaks to the subtree. A staff member reads the campaigns of the units
+        they have worked at and above. A sibling sub-branch's campaign stays out of sight."""
+        return self.notice_units(queryset)
+
+    def may_manage_campaigns(self, unit: OrgUnit | None = None) -> bool:
+        """Campaigns are set up by HQ for the network (in the admin) and by a unit manager for their own
+        subtree (`unit` None: somewhere). Not outlet heads, auditors, staff or tokens."""
+        if self.may_write_network:
+            return True
+        return self.may_write and self.role == Role.UNIT_MANAGER and (unit is None or self.can_see_unit(unit))
+
+    def may_record_gift(self, unit: OrgUnit, *, own: bool = False) -> bool:
+        """Recording a gift given in a campaign at an outlet (its gift ledger): the staff member who gave
+        it (`own`: the gift is theirs), or whoever answers for the outlet's people: its outlet head, the
+        unit manager above, HQ. Auditors read; tokens record nothing (a gift is a person's act)."""
+        if own and self.role == Role.STAFF:
+            return True
+        return self.may_write and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES) and self.can_see_unit(unit)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -541,13 +565,16 @@ class Menu:
     pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
     outreach: bool = False  # territories, prospects and referrals (网格, 客户信息表, 转介): anyone with a role
+    campaigns: bool = False  # campaigns (营销活动) and their leaderboards and gift ledgers: anyone with a role
 
 
 def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True)
+        return Menu(
+            overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True, campaigns=True
+        )
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
@@ -557,6 +584,7 @@ def menu_for(user: User) -> Menu:
         outreach=bool(user.role),
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
         pay=bool(user.role),
+        campaigns=bool(user.role),
     )
 
 

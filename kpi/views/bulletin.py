@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from branches.models import OrgUnit, PeerGroup
+from kpi.bulletin_sections import bulletin_sections
 from kpi.selectors.bulletin import (
     BulletinRow,
     bulletin_freshness,
@@ -111,6 +112,10 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     }
     # The day's notes (标注) on the ranked units: a holiday or an outage explains the day's ranks.
     context["day_notes"] = annotations_of_bulletin(
+        scope=scope, day=params.day, unit=unit, outlets=[row.outlet for row in rows] if group else None
+    )
+    # What other apps show beside the ranking (a running campaign's leaderboard): kpi.bulletin_sections.
+    context["sections"] = bulletin_sections(
         scope=scope, day=params.day, unit=unit, outlets=[row.outlet for row in rows] if group else None
     )
     return render(request, "kpi/bulletin.html", context)

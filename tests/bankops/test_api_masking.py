@@ -22,6 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from alerts.models import Cause, ReviewStatus
 from alerts.services.follow_up import alert_comment, alert_update
+from campaigns.models import GiftRecord
 from customers.models import Customer, Prospect, Referral, Territory
 from customers.services.tiering import tiering_run
 from demo import network as demo_network
@@ -153,7 +154,27 @@ def demo(db) -> dict:
         customer=customer,
     )  # fmt: skip
 
+    # A campaign of the sub-branch (issue 20): the teller on its staff leaderboard (her sign-up fact), and a
+    # gift she gave to 张小三, whose number and name the gift ledger masks.
+    from django.utils import timezone
+
+    from campaigns.services import campaign_scores_refresh, gift_record
+    from tests.campaigns.factories import CampaignFactory, focus
+
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        code="masking_push", unit=sub_branch, start=DAY, end=today + datetime.timedelta(days=10),
+        gift_budget=Decimal("1000"),
+    )  # fmt: skip
+    focus(campaign, signups, "1")
+    campaign_scores_refresh(campaign=campaign)
+    gift_record(
+        scope=scope_for_user(head), user=head, campaign=campaign, staff=teller_record, day=today,
+        customer_code="C0001024", customer_name=customer.name, item="食用油礼盒", value=Decimal("58"),
+    )  # fmt: skip
+
     return {
+        "campaign": campaign.code,
         "delivery_id": delivery.pk,
         "meeting_id": morning.pk,
         "item_id": item.pk,
@@ -195,6 +216,7 @@ def _url(path: str, demo: dict) -> str:
         ("meetings", "meeting_id"): demo["meeting_id"],
         ("action-items", "item_id"): demo["item_id"],
         ("pay-sheets", "pay_sheet_id"): demo["pay_sheet_id"],
+        ("campaigns", "code"): demo["campaign"],
     }
 
     def fill(match: re.Match) -> str:
@@ -229,6 +251,7 @@ def _people() -> set[str]:
     )
     names |= set(Prospect.objects.values_list("name", flat=True))
     names |= {user.get_full_name() for user in User.objects.all()}
+    names |= set(GiftRecord.objects.values_list("customer_name", flat=True))
     return {name for name in names if name}
 
 

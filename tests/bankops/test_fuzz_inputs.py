@@ -100,6 +100,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     )
     target_plan, acknowledgement = _target_plan(ranked)
     _ledger_entry(teller)
+    _campaign(outlet, teller)
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
@@ -226,6 +227,28 @@ def _ledger_entry(teller):
         quantity=1,
         customer_code="C0000001",
     )
+
+
+def _campaign(outlet, teller):
+    """A campaign with a gift (issue 20). The walk fills every `{code}` with the outlet's code, so the
+    campaign takes that code too: /api/v1/campaigns/{code}/… and /campaigns/{code}/ reach a real one."""
+    from django.utils import timezone
+
+    from campaigns.services import campaign_scores_refresh, gift_record
+    from staff.access import scope_for_user
+    from tests.campaigns.factories import CampaignFactory, focus
+
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        code=outlet.code, unit=outlet.parent, start=datetime.date(2026, 11, 1), end=today + datetime.timedelta(days=5),
+        gift_budget=Decimal("1000"), gift_limit_per_customer=Decimal("100"),
+    )  # fmt: skip
+    focus(campaign, "mobile_banking_signups", "1")
+    campaign_scores_refresh(campaign=campaign)
+    gift_record(
+        scope=scope_for_user(teller), user=teller, campaign=campaign, staff=StaffMember.objects.get(user=teller),
+        day=today, customer_code="C0000001", item="雨伞", value=Decimal("35"),
+    )  # fmt: skip
 
 
 @pytest.fixture

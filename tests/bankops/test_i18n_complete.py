@@ -135,6 +135,8 @@ def _route_params(world: dict) -> dict[str, list[dict]]:
         "customers:territory_edit": [{"territory_id": world["territory"].pk}],
         "customers:unit_prospects": [{"code": "GZ0101"}],
         "customers:unit_referrals": [{"code": "GZ0101"}, {"code": "GZ01"}],
+        "campaigns:detail": [{"code": "i18n_deposits"}],
+        "campaigns:gifts": [{"code": "i18n_deposits"}],
     }
 
 
@@ -287,6 +289,7 @@ def world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dict
     _meetings(network, huang, alert, outlet_head, unit_manager)
     _pay(network, huang, hq_admin)
     territory = _outreach(network, huang)
+    _campaign(network, huang, outlet_head)
     return {
         "territory": territory,
         "network": network,
@@ -316,6 +319,33 @@ def _outreach(network, huang):
         status="won", closed_on=DAY,
     )  # fmt: skip
     return territory
+
+
+def _campaign(network, huang, outlet_head) -> None:
+    """A running 他行揽储 campaign (issue 20) with both bonus rules, a target, a script, a material, scores
+    and a gift 黄丽娟 gave: its pages and admin show something of each."""
+    from django.utils import timezone
+
+    from campaigns.models import BonusRule
+    from campaigns.services import campaign_scores_refresh, gift_record
+    from tests.campaigns.factories import CampaignFactory, focus
+    from tests.ledger.factories import points_metric
+
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        code="i18n_deposits", unit=network["GZ"], start=DAY, end=today + datetime.timedelta(days=10),
+        gift_budget=Decimal("5000"), gift_limit_per_customer=Decimal("200"), description="走访周边商户",
+    )  # fmt: skip
+    line = focus(campaign, "mobile_banking_signups", "2")
+    focus(campaign, points_metric(), "1.5", rule=BonusRule.MULTIPLIER)
+    campaign.targets.create(unit=network["GZ0101"], metric=line.metric, value=Decimal(100))
+    campaign.materials.create(kind="script", title="开口话术", body="您好……")
+    campaign.materials.create(kind="material", title="宣传折页", body="大堂摆放")
+    campaign_scores_refresh(campaign=campaign, today=today)
+    gift_record(
+        scope=scope_for_user(outlet_head), user=outlet_head, campaign=campaign, staff=huang, day=today,
+        customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
+    )  # fmt: skip
 
 
 def _ledger(teller, outlet_head) -> None:

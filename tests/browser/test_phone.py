@@ -88,6 +88,10 @@ PAGES = {
     "customers:territory_edit": "/territories/{territory}/",
     "customers:unit_prospects": "/units/GZ0101/prospects/",
     "customers:unit_referrals": "/units/GZ0101/referrals/",
+    "campaigns:list": "/campaigns/",
+    "campaigns:new": "/campaigns/new/",
+    "campaigns:detail": "/campaigns/tour_deposits/",
+    "campaigns:gifts": "/campaigns/tour_deposits/gifts/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo"}  # an image, not a page
@@ -103,6 +107,7 @@ ROLE_PAGES = {
             "kpi:overview",
             "kpi:unit_overview",
             "kpi:contest_new",
+            "campaigns:new",
             # The plan is 天河支行's, above the outlet head's scope; the outlet's acknowledgement is theirs.
             "plans:plan_grid",
             "plans:plan_time",
@@ -127,6 +132,9 @@ ROLE_PAGES = {
         "customers:unit_territories",
         "customers:unit_prospects",
         "customers:unit_referrals",
+        "campaigns:list",
+        "campaigns:detail",
+        "campaigns:gifts",
     ],
     # Territories are edited by HQ and the outlet head, not the unit manager above (customers.territory_edit).
     "unit_manager": [name for name in EVERY_PAGE if name != "customers:territory_edit"],
@@ -135,7 +143,7 @@ ROLE_PAGES = {
     "auditor": [
         name
         for name in EVERY_PAGE
-        if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "customers:territory_edit")
+        if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "customers:territory_edit", "campaigns:new")
     ],
 }
 
@@ -227,6 +235,37 @@ def outreach(network) -> None:
     Referral.objects.create(
         outlet=outlet, day=LAST_DAY, referrer=teller_record, channel="counter", receiver=wealth, product="wealth"
     )
+    campaign_with_a_gift(network)
+
+
+def campaign_with_a_gift(network) -> None:
+    """广州分行's 他行揽储 (issue 20), running today, on the outlet's sign-ups of November, with a script and a
+    gift 黄丽娟 gave (the campaign pages and its gift ledger)."""
+    from django.utils import timezone
+
+    from campaigns.services import campaign_scores_refresh, gift_record
+    from staff.access import scope_for_user
+    from tests.campaigns.factories import CampaignFactory, focus
+
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        code="tour_deposits",
+        name_zh="他行揽储专项活动",
+        unit=network["GZ"],
+        start=min(datetime.date(2026, 11, 1), today),
+        end=today + datetime.timedelta(days=20),
+        gift_budget=Decimal("5000"),
+        gift_limit_per_customer=Decimal("200"),
+    )
+    focus(campaign, "mobile_banking_signups", "1")
+    campaign.materials.create(title="他行客户开口话术", body="您好，我们网点现在有他行揽储专项活动……")
+    campaign_scores_refresh(campaign=campaign, today=today)
+    teller_record = StaffMember.objects.get(code="S1001")
+    head = network["GZ0101"].users.get(role="outlet_head")
+    gift_record(
+        scope=scope_for_user(head), user=head, campaign=campaign, staff=teller_record, day=today,
+        customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
+    )  # fmt: skip
 
 
 def ledger_entries(network) -> None:

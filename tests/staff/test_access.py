@@ -459,6 +459,56 @@ def test_each_persona_enters_deductions_and_approves_ledger_entries_as_the_ledge
     assert answers == dict(zip(LEDGER_COLUMNS, LEDGER_PERMISSIONS[persona], strict=True))
 
 
+# Campaigns (营销活动): may_manage_campaigns of no unit (somewhere), of GZ0101 and SZ0101 (HQ anywhere, a
+# unit manager inside their subtree); may_record_gift of GZ0101 and SZ0101 for someone else's gift (the
+# outlet's heads and HQ; never a token or an auditor); a staff member records only their own gifts
+# (test_a_staff_member_records_only_their_own_gifts).
+CAMPAIGN_COLUMNS = (
+    "may_manage_campaigns",
+    "may_manage_campaigns GZ0101",
+    "may_manage_campaigns SZ0101",
+    "may_record_gift GZ0101",
+    "may_record_gift SZ0101",
+)
+#                           mc   mcG  mcS  giG  giS
+CAMPAIGN_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,   Y,   Y),
+    "superuser":           (Y,   Y,   Y,   Y,   Y),
+    "auditor":             (N,   N,   N,   N,   N),
+    "unit_manager":        (Y,   Y,   N,   Y,   N),
+    "outlet_head":         (N,   N,   N,   Y,   N),
+    "teller":              (N,   N,   N,   N,   N),
+    "outsider":            (N,   N,   N,   N,   N),
+    "token read":          (N,   N,   N,   N,   N),
+    "token read,personal": (N,   N,   N,   N,   N),
+    "token ingest":        (N,   N,   N,   N,   N),
+    "token read,admin":    (N,   N,   N,   N,   N),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", CAMPAIGN_PERMISSIONS)
+def test_each_persona_manages_campaigns_and_records_gifts_as_the_campaign_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in CAMPAIGN_COLUMNS}
+
+    assert answers == dict(zip(CAMPAIGN_COLUMNS, CAMPAIGN_PERMISSIONS[persona], strict=True))
+
+
+def test_a_staff_member_records_only_their_own_gifts(teller, network):
+    scope = scope_for_user(teller)
+
+    assert scope.may_record_gift(network["GZ0101"], own=True)
+    assert not scope.may_record_gift(network["GZ0101"], own=False)
+
+
+def test_campaigns_of_the_units_above_reach_an_outlet_head_but_not_a_sibling_sub_branchs(outlet_head, network):
+    codes = set(scope_for_user(outlet_head).campaign_units().values_list("code", flat=True))
+
+    # 天河路网点 reads the campaigns of HQ, 广州分行, 天河支行 and its own; not 从化支行's nor 深圳's.
+    assert codes == {"HQ", "GZ", "GZ01", "GZ0101"}
+
+
 def test_customer_numbers_are_masked_for_a_reader_without_personal_data():
     assert Scope(unit_path="/HQ/").customer_code("C0001024") == "****1024"
     assert Scope(unit_path="/HQ/", personal_data=True).customer_code("C0001024") == "C0001024"
@@ -656,6 +706,7 @@ def test_the_table_names_every_permission_of_the_scope():
     tables = (
         *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS,
         *OUTREACH_COLUMNS,
+        *CAMPAIGN_COLUMNS,
     )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
@@ -849,22 +900,33 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
         # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
-        ("hq_admin", True, True, True, False, True, True, False, True),
-        ("auditor", True, True, True, False, True, True, False, True),
-        ("unit_manager", True, True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True, True),
-        ("outsider", False, False, False, False, False, False, False, False),
+        ("hq_admin", True, True, True, False, True, True, False, True, True),
+        ("auditor", True, True, True, False, True, True, False, True, True),
+        ("unit_manager", True, True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True, True),
+        ("outsider", False, False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, request, network
+    persona,
+    overview,
+    own_pages,
+    network_pages,
+    credit_splits,
+    meetings,
+    pay,
+    ledger,
+    outreach,
+    campaigns,
+    request,
+    network,
 ):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach)
+    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns)
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
@@ -872,4 +934,4 @@ def test_the_menu_shows_each_persona_the_pages_it_opens(
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
-    assert menu_for(superuser) == Menu(True, True, True, False, True, True, outreach=True)
+    assert menu_for(superuser) == Menu(True, True, True, False, True, True, outreach=True, campaigns=True)

@@ -13,8 +13,10 @@ from alerts import receivers as alerts_receivers
 from alerts.models import ACTIVE_STATUSES, Alert, PeriodDone, WeeklyReview
 from alerts.services.catch_up import alerts_evaluate_recorded
 from alerts.services.reviews import weekly_reviews_create
+from campaigns import receivers as campaigns_receivers
 from demo import activity as demo_activity
 from demo import calendar as demo_calendar
+from demo import campaigns as demo_campaigns
 from demo import credit as demo_credit
 from demo import customers as demo_customers
 from demo import facts as demo_facts
@@ -39,6 +41,7 @@ from notify import receivers as notify_receivers
 RECENT_DAYS = 7
 ALERTS_RECEIVER = "alerts.evaluate_published_day"
 PUSH_RECEIVER = "notify.push_published_day"
+CAMPAIGNS_RECEIVER = "campaigns.refresh_running"
 
 
 class Command(BaseCommand):
@@ -208,7 +211,7 @@ class Command(BaseCommand):
             # run stopped here seeds again).
             activity = _activity_seed(options, self.progress)
             meetings = _meetings_seed(options, self.progress)
-        year_plan = push = None
+        year_plan = push = campaigns = None
         if facts is not None:
             with self.progress.steps("target plans", 2) as advance:
                 year_plan = demo_plans.seed_year_plan(end=options["end"])
@@ -218,6 +221,10 @@ class Command(BaseCommand):
             with self.progress.steps("push", 1) as advance:
                 push = demo_push.seed_push(end=options["end"])
                 advance("channels")
+            # The campaigns and their gift ledger, scored from the facts just seeded.
+            with self.progress.steps("campaigns", 1) as advance:
+                campaigns = demo_campaigns.seed_campaigns(plan=seeded.plan, end=options["end"], seed=options["seed"])
+                advance("campaigns")
         stamp_record(options, complete=facts is None)
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
@@ -240,6 +247,8 @@ class Command(BaseCommand):
             self.stdout.write(year_plan)
         if push:
             self.stdout.write(push)
+        if campaigns:
+            self.stdout.write(str(campaigns))
         if facts is None:
             return
         self.stdout.write(str(activity))
@@ -281,9 +290,11 @@ def _alerts_after_the_rollups() -> Iterator[None]:
     pace, …) must see the days in date order. _alerts_seed evaluates them afterwards, in order.
 
     The push (notify) is held back too: seeding the demo sends nothing to any channel (demo.push
-    writes the demo's deliveries as records)."""
+    writes the demo's deliveries as records). So are the campaigns' scores: they are computed from the
+    facts, which are all in before the rollups, once (demo.campaigns), not again after every day."""
     held = day_published.disconnect(dispatch_uid=ALERTS_RECEIVER)
     held_push = day_published.disconnect(dispatch_uid=PUSH_RECEIVER)
+    held_campaigns = day_published.disconnect(dispatch_uid=CAMPAIGNS_RECEIVER)
     try:
         yield
     finally:
@@ -291,6 +302,8 @@ def _alerts_after_the_rollups() -> Iterator[None]:
             day_published.connect(alerts_receivers.evaluate_published_day, dispatch_uid=ALERTS_RECEIVER)
         if held_push:
             day_published.connect(notify_receivers.push_published_day, dispatch_uid=PUSH_RECEIVER)
+        if held_campaigns:
+            day_published.connect(campaigns_receivers.refresh_running_campaigns, dispatch_uid=CAMPAIGNS_RECEIVER)
 
 
 def _alerts_seed(window: list[datetime.date], progress: StepReporter) -> str:
