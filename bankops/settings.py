@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alerts",
     "plans",
     "ledger",
+    "checklists",
     "notify",
     "meetings",
     "pay",
