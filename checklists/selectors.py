@@ -201,7 +201,8 @@ def patrols_to_look_at_of(user: User) -> QuerySet[PatrolSheet]:
     """Today's missed rounds and rounds with failed items of an outlet head's outlet, not yet looked at
     (the header badge: staff.access.waiting_work). Nothing for anyone else."""
     if user.role != Role.OUTLET_HEAD or not user.unit_id:
-        return PatrolSheet.objects.none()
+        # No rows, as a query (the badge counts it in a subquery; .none() would count as NULL, not 0).
+        return PatrolSheet.objects.filter(pk__isnull=True)
     return PatrolSheet.objects.filter(
         needs_a_look(), unit_id=user.unit_id, day=timezone.localdate(), seen_at__isnull=True
     )
