@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],
         "LineStatusEnum": "kpi.models.Status",
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
+        "FindingSeverityEnum": "checklists.models.Severity",
     },
 }
 

@@ -490,15 +490,27 @@ def patrol_facts_write(*, day: datetime.date, now: datetime.datetime | None = No
     are marked once. Nothing when no round was due."""
     now = now or timezone.now()
     patrols_mark_missed(now=now, days=max(1, (timezone.localdate(now) - day).days + 1))
+    if MonthClose.objects.closed(day).exists():
+        return None
+    rows = patrol_fact_rows([day])
+    if not rows:
+        return None
+    return facts_ingest(rows=rows, source=IngestBatch.Source.CHECKLISTS, label=f"巡检 {day.isoformat()}")
+
+
+def patrol_fact_rows(days: list[datetime.date]) -> list[CsvRow]:
+    """The facts of the patrols of these days, per outlet and day, from their sheets (one query): items
+    checked, items in order, rounds missed. Rounds at set times and daily ones count on their day; a
+    weekly or monthly round is a check of its own, not of a day's lobby."""
     totals = (
-        PatrolSheet.objects.filter(day=day, template__frequency__in=(Frequency.TIMES_A_DAY, Frequency.DAILY))
-        .values("unit__code")
+        PatrolSheet.objects.filter(day__in=days, template__frequency__in=(Frequency.TIMES_A_DAY, Frequency.DAILY))
+        .values("day", "unit__code")
         .annotate(
             checked=Sum("items_checked"),
             passed=Sum("items_passed"),
             missed=Count("pk", filter=Q(status=SheetStatus.MISSED)),
         )
-        .order_by("unit__code")
+        .order_by("day", "unit__code")
     )
     rows = []
     for outlet in totals:
@@ -507,7 +519,7 @@ def patrol_facts_write(*, day: datetime.date, now: datetime.datetime | None = No
                 CsvRow(
                     line=len(rows),
                     values={
-                        "date": day.isoformat(),
+                        "date": outlet["day"].isoformat(),
                         "unit": outlet["unit__code"],
                         "staff": "",
                         "metric": metric,
@@ -515,9 +527,7 @@ def patrol_facts_write(*, day: datetime.date, now: datetime.datetime | None = No
                     },
                 )
             )
-    if not rows or MonthClose.objects.closed(day).exists():
-        return None
-    return facts_ingest(rows=rows, source=IngestBatch.Source.CHECKLISTS, label=f"巡检 {day.isoformat()}")
+    return rows
 
 
 # -- inspections --------------------------------------------------------------------------------------

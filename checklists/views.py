@@ -191,6 +191,8 @@ def patrol_tick_page(request: HttpRequest, code: str, template_id: int, slot: st
     slot_time = _slot_of(slot)
     if template is None or not any(one.time == slot_time for one in slots_of(template, today)):
         raise Http404("No such round.")
+    if not scope.may_tick_patrol(unit, day=today, post_id=template.post_id):
+        raise PermissionDenied(_("The patrol is ticked by the outlet's staff of its post, or by the outlet head."))
     items = template_items(template)
     form = PatrolForm(request.POST or None, request.FILES or None, items=items)
     errors: list[str] = []
