@@ -3,6 +3,27 @@
 from django.conf import settings
 from django.db import migrations, models
 
+# Alerts raised by another app for one object each (issue 19: an inspection's finding, by the checklists
+# app), linked back to it by lib.links kind and id, and the default rule of the inspection kind those
+# alerts follow (its severity and days to act; it watches nothing, the evaluation skips it). Installed by
+# name with get_or_create, as the default rules of 0002 are.
+
+DEFAULT_RULE = "检查发现整改"
+
+
+def install(apps, schema_editor):
+    AlertRule = apps.get_model("alerts", "AlertRule")
+    AlertRule.objects.get_or_create(
+        name=DEFAULT_RULE,
+        defaults={"kind": "inspection", "unit_kind": "outlet", "severity": "warning", "follow_up_days": 7},
+    )
+
+
+def remove(apps, schema_editor):
+    AlertRule = apps.get_model("alerts", "AlertRule")
+    Alert = apps.get_model("alerts", "Alert")
+    AlertRule.objects.filter(name=DEFAULT_RULE).exclude(pk__in=Alert.objects.values("rule_id")).delete()
+
 
 class Migration(migrations.Migration):
 
@@ -41,4 +62,5 @@ class Migration(migrations.Migration):
             model_name='alert',
             constraint=models.UniqueConstraint(condition=models.Q(('link_kind', ''), _negated=True), fields=('link_kind', 'link_id'), name='alert_once_per_linked_object'),
         ),
+        migrations.RunPython(install, remove),
     ]
