@@ -18,8 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
-from checklists.models import ChecklistKind, ChecklistTemplate, Finding, Inspection, PatrolSheet, SheetStatus
-from checklists.services import Slot, outlets_of, slots_of, template_items, templates_in_force
+from checklists.models import (
+    ChecklistKind,
+    ChecklistTemplate,
+    Finding,
+    Inspection,
+    PatrolSheet,
+    SheetAnswer,
+    SheetStatus,
+)
+from checklists.services import Slot, outlets_of, slots_of, templates_in_force
 from staff.access import Scope
 from staff.models import Assignment, Role, User
 
@@ -177,20 +185,25 @@ def patrol_pass_rates(*, units: QuerySet[OrgUnit], first: datetime.date, last: d
     return {row["unit_id"]: PassRate(row["checked"] or 0, row["passed"] or 0, row["missed"]) for row in rows}
 
 
-def sheet_answers(sheet: PatrolSheet):
-    return sheet.answers.select_related("item", "item__section").order_by(
-        "item__section__sort_order", "item__section__pk", "item__sort_order", "item__pk"
+def failed_answers(sheets: list[PatrolSheet]) -> dict[int, list[SheetAnswer]]:
+    """The items not in order of these sheets, by sheet id, in the checklist's order: one query."""
+    failed: dict[int, list[SheetAnswer]] = {}
+    done = [
+        sheet.pk for sheet in sheets if sheet.status == SheetStatus.DONE and sheet.items_passed < sheet.items_checked
+    ]
+    if not done:
+        return failed
+    for answer in sheet_answers_of(done).filter(passed=False):
+        failed.setdefault(answer.sheet_id, []).append(answer)
+    return failed
+
+
+def sheet_answers_of(sheet_ids: list[int]) -> QuerySet[SheetAnswer]:
+    return (
+        SheetAnswer.objects.filter(sheet_id__in=sheet_ids)
+        .select_related("item", "item__section")
+        .order_by("sheet_id", "item__section__sort_order", "item__section__pk", "item__sort_order", "item__pk")
     )
-
-
-def template_sections(template: ChecklistTemplate) -> list[tuple[str, list]]:
-    """The items of a version grouped by section, in order, for the tick form."""
-    grouped: list[tuple[str, list]] = []
-    for item in template_items(template):
-        if not grouped or grouped[-1][0] != item.section.name:
-            grouped.append((item.section.name, []))
-        grouped[-1][1].append(item)
-    return grouped
 
 
 def needs_a_look() -> Q:

@@ -116,12 +116,7 @@ def patrol_day_page(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as refused:
             errors, status = _problems(request, refused), 400
     patrol = selectors.patrol_day(unit=unit, day=day)
-    answers = {}
-    sheets = [r.sheet for r in patrol.rounds if r.sheet is not None and r.sheet.items_passed < r.sheet.items_checked]
-    for answer in SheetAnswer.objects.filter(
-        sheet__in=[s for s in sheets if s.status == "done"], passed=False
-    ).select_related("item", "item__section"):
-        answers.setdefault(answer.sheet_id, []).append(answer)
+    answers = selectors.failed_answers([r.sheet for r in patrol.rounds if r.sheet is not None])
     rows = []
     for patrol_round in patrol.rounds:
         sheet = patrol_round.sheet
