@@ -264,7 +264,9 @@ def test_an_outlet_head_does_not_inspect_her_own_outlet(network, outlet_head, lo
         record(outlet_head, network, lobby_staff, deduction_item)
 
 
-def test_the_veto_is_stated_on_the_month_scorecard_with_the_finding(network, auditor, lobby_staff, deduction_item):
+def test_the_veto_is_stated_on_the_month_scorecard_with_the_finding(
+    client, settings, network, auditor, unit_manager, lobby_staff, deduction_item
+):
     """T-OUT scores 到店客户数 (weight 100) with a veto line on 检查否决事项 (allowed 0). GZ0101 served 300 of
     a 300 target; the severe finding of 20 November vetoes it: score 0, said to be the inspection's."""
     template = ScorecardTemplate.objects.create(
@@ -297,3 +299,8 @@ def test_the_veto_is_stated_on_the_month_scorecard_with_the_finding(network, aud
     assert veto.details == ("内控检查 2026-11-20 Tianhe Road Outlet: 重要空白凭证未入库保管 (Severe (严重))",)
     neighbour = Scorecard.objects.published(on=INSPECTION_DAY).get(unit=network["GZ0102"], period="month")
     assert not neighbour.vetoed
+    # The scorecard page says it, with the template's words and the finding.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(unit_manager)
+    page = client.get("/units/GZ0101/scorecard/?date=2026-11-20&period=month").content.decode()
+    assert VETO_WORDS in page and "重要空白凭证未入库保管" in page

@@ -651,7 +651,8 @@ def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
     tables = (
-        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS
+        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS,
+        *CHECKLIST_COLUMNS,
     )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
