@@ -34,6 +34,13 @@ class RuleKind(models.TextChoices):
     MISSING_DATA = "missing_data", _("Facts missing by the cut-off")
     VETO = "veto", _("Veto event (一票否决)")
     FORECAST_MISS = "forecast_miss", _("Forecast: the period's target missed at this pace")
+    INSPECTION = "inspection", _("Inspection finding (检查整改)")
+
+
+# Kinds whose alerts are raised by another app for one object each (an inspection's finding, by the
+# checklists app through alerts.services.raised), not by the evaluation of published days: the evaluation
+# skips their rules, and such an alert never clears by itself.
+RAISED_KINDS = frozenset({RuleKind.INSPECTION})
 
 
 # A forecast rule judges nothing before this share of its period has passed, unless it says otherwise.
@@ -62,6 +69,8 @@ class AlertRule(models.Model):
       one direction, or either when blank.
     - missing_data: an outlet has no fact for the business day by `cutoff` the next morning.
     - veto: a scorecard of the day is vetoed.
+    - inspection: raised by the checklists app, one alert per finding of an inspection (alerts.services.raised);
+      the rule only names the kind, its severity and its days to act; it watches nothing.
     - forecast_miss (预计本期无法完成): once `min_time_progress` of the `period` has passed, the metric's
       projected attainment at this pace (kpi.selectors.comparisons: last year's curve, or the run rate)
       is under `threshold` (empty: 1.0, the target itself). A cumulative metric (sum, change) only.
@@ -202,6 +211,11 @@ class Alert(models.Model):
     cause = models.CharField(_("cause"), max_length=12, choices=Cause.choices, blank=True)
     action_plan = models.TextField(_("action plan (整改)"), blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # The object another app raised this alert for (an inspection's finding), by lib.links kind and id:
+    # alerts may not import the app above it, and the registry says who may see it and where its page is.
+    # Empty for the alerts the evaluation opens.
+    link_kind = models.CharField(_("raised for"), max_length=32, blank=True)
+    link_id = models.PositiveBigIntegerField(_("raised for (id)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -211,8 +225,14 @@ class Alert(models.Model):
         ordering = ["-opened_on", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["rule", "unit"], condition=Q(status__in=ACTIVE_STATUSES), name="alert_one_active_per_rule_unit"
-            )
+                fields=["rule", "unit"],
+                condition=Q(status__in=ACTIVE_STATUSES, link_kind=""),
+                name="alert_one_active_per_rule_unit",
+            ),
+            # An object raises one alert (an inspection's finding is rectified once, 整改 → 复查).
+            models.UniqueConstraint(
+                fields=["link_kind", "link_id"], condition=~Q(link_kind=""), name="alert_once_per_linked_object"
+            ),
         ]
         indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["unit", "status"])]
 

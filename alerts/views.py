@@ -62,6 +62,7 @@ from alerts.services.plans import (
     plan_measure_add,
     plan_measure_update,
 )
+from alerts.services.raised import raised_for
 from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_review, review_answer, review_submit
 from alerts.tables import ALERTS
 from kpi.models import Metric
@@ -171,6 +172,8 @@ def rule_description(rule: AlertRule) -> str:
             "%(metric)s: projected attainment (%(period)s) under %(floor)s at this pace, once %(progress)s of the "
             "period has passed."
         )
+    elif rule.kind == RuleKind.INSPECTION:
+        text = _("A finding of an inspection of the outlet, to rectify by its deadline and re-check (整改 → 复查).")
     else:
         text = _("A scorecard of the day is vetoed (一票否决).")
     return text % values
@@ -269,6 +272,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
         "needs_before_work": [_field_label(name) for name in FOLLOW_UP_FIELDS if not getattr(alert, name)],
         "errors": errors,
         "scorecard_url": reverse("kpi:unit_scorecard", args=[alert.unit.code]),
+        "raised_for": raised_for(alert, scope),
     }
     return render(request, "alerts/alert_detail.html", context, status=status)
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alerts",
     "plans",
     "ledger",
+    "checklists",
     "notify",
     "meetings",
     "pay",
@@ -346,6 +347,7 @@ SPECTACULAR_SETTINGS = {
         "LineStatusEnum": "kpi.models.Status",
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
         "InterestEnum": "customers.models.Interest",
+        "FindingSeverityEnum": "checklists.models.Severity",
     },
 }
 
@@ -496,6 +498,17 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-reconcile-action-items": {
         "task": "meetings.tasks.reconcile_action_items",
         "schedule": crontab(minute=50),
+    },
+    # Patrols (checklists): every quarter of an hour the rounds whose time is over without a sheet become
+    # missed, so the outlet head sees them the same day; at 00:20 yesterday's patrol facts (items checked,
+    # in order, rounds missed) go in through facts_ingest, before the morning rollup reads them.
+    "checklists-mark-missed-patrols": {
+        "task": "checklists.tasks.mark_missed_patrols",
+        "schedule": crontab(minute="*/15"),
+    },
+    "checklists-patrol-facts": {
+        "task": "checklists.tasks.write_patrol_facts",
+        "schedule": crontab(hour=0, minute=20),
     },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {

@@ -197,6 +197,7 @@ class IngestBatch(models.Model):
         TIERING = "tiering", _("Customer tiering")
         LEDGER = "ledger", _("Points ledger")
         REFERRAL = "referral", _("Referrals (转介)")
+        CHECKLISTS = "checks", _("Patrols and inspections")
 
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)

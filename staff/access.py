@@ -417,6 +417,43 @@ class Scope:
             return True
         return self.may_write and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES) and self.can_see_unit(unit)
 
+    # -- checklists: patrols and inspections (巡检, 稽核检查) ------------------------------------------------
+
+    def may_tick_patrol(self, unit: OrgUnit, *, day: datetime.date, post_id: int | None) -> bool:
+        """Ticking an outlet's patrol (巡检记录表) on `day`: the staff member assigned to the outlet that day in
+        the post the template names (any post when it names none): the lobby manager on the phone; and the
+        outlet head of the outlet, who stands in when the lobby is short. A patrol is one's own work record,
+        like a ledger entry, so a staff login ticks though it changes nothing else. Not HQ from afar, nor an
+        auditor, nor a token: a patrol is someone walking the lobby."""
+        if self.role == Role.OUTLET_HEAD:
+            return self.may_write and self.unit_path == unit.path
+        if self.role == Role.STAFF and self.staff_id:
+            held = Assignment.objects.on(day).filter(staff_id=self.staff_id, unit=unit)
+            if post_id is not None:
+                held = held.filter(post_id=post_id)
+            return held.exists()
+        return False
+
+    def may_look_at_patrols(self, unit: OrgUnit) -> bool:
+        """Marking a missed patrol or a failed item as looked at (it leaves the badge): whoever heads the
+        outlet or a unit above it, and HQ. The rule of may_run_meeting, asked by its own name."""
+        return self.may_run_meeting(unit)
+
+    def may_record_inspection(self, unit: OrgUnit) -> bool:
+        """Recording an inspection of an outlet (稽核检查, 内控检查) with its findings: from above the outlet,
+        never by its own head. HQ administrators anywhere; a unit manager (the supervisor) in their
+        subtree; an auditor anywhere. An auditor changes nothing else: an inspection is the auditor's
+        own observation, and what it sets off (the alert, a deduction, a veto) is then followed up by the
+        outlet and its managers. Not a token: an inspection is a person's record, with a name on it."""
+        if self.role == Role.AUDITOR:
+            return self.everything
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
+
+    @property
+    def may_record_some_inspection(self) -> bool:
+        """Records inspections somewhere: the "new inspection" form is theirs."""
+        return self.role == Role.AUDITOR or (self.may_write and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER))
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -484,6 +521,16 @@ def scope_for_request(request) -> Scope:
     if isinstance(token, ApiToken):
         return scope_for_token(token)
     return scope_for_user(request.user)
+
+
+def inspection_authority(unit: OrgUnit) -> Scope:
+    """The authority an inspection's deduction (扣分) is entered in the points ledger with: that of a unit
+    manager over the inspected outlet only. The inspector (an auditor, HQ, a supervisor) is not the
+    outlet's head, who enters and approves deductions in the ledger (may_enter_deductions,
+    may_approve_ledger); a finding that carries a deduction is the reason, entered and approved at once
+    in the finding's name, with the inspector's login in the ledger's audit trail. Used by
+    checklists.services only, for the outlet of the inspection being recorded."""
+    return Scope(unit_path=unit.path, read_only=False, personal_data=True, role=Role.UNIT_MANAGER)
 
 
 def get_unit_or_404(scope: Scope, code: str) -> OrgUnit:
@@ -566,6 +613,7 @@ class Menu:
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
     outreach: bool = False  # territories, prospects and referrals (网格, 客户信息表, 转介): anyone with a role
     campaigns: bool = False  # campaigns (营销活动) and their leaderboards and gift ledgers: anyone with a role
+    checklists: bool = False  # patrols (巡检) and inspections (检查): anyone with a role
 
 
 def menu_for(user: User) -> Menu:
@@ -573,8 +621,9 @@ def menu_for(user: User) -> Menu:
         return Menu()
     if user.is_superuser:
         return Menu(
-            overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True, campaigns=True
-        )
+            overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True, campaigns=True,
+            checklists=True,
+        )  # fmt: skip
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
@@ -585,6 +634,7 @@ def menu_for(user: User) -> Menu:
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
         pay=bool(user.role),
         campaigns=bool(user.role),
+        checklists=bool(user.role),
     )
 
 

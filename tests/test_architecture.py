@@ -35,6 +35,7 @@ PROJECT = (
     "pay",
     "ledger",
     "campaigns",
+    "checklists",
     "demo",
 )
 # The apps in their one-way order: an app may import the apps of a lower rank, none of its own or above.
@@ -50,6 +51,7 @@ APP_RANK = {
     "pay": 3,
     "ledger": 3,
     "campaigns": 4,
+    "checklists": 4,
 }
 
 # Imports against the layers that are still on this branch, as (importing module, imported module).

@@ -63,6 +63,7 @@ from django.utils.translation import gettext as _
 from alerts.models import (
     ACTIVE_STATUSES,
     DEFAULT_MIN_TIME_PROGRESS,
+    RAISED_KINDS,
     Alert,
     AlertEvent,
     AlertRule,
@@ -147,7 +148,7 @@ def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None)
     now = now or timezone.now()
     published = RollupDay.objects.published(on=day).exists()
     result = Evaluation(day=day, published=published)
-    rules = list(AlertRule.objects.filter(is_active=True).select_related("metric"))
+    rules = list(AlertRule.objects.filter(is_active=True).exclude(kind__in=RAISED_KINDS).select_related("metric"))
     with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
         for rule in rules:
             if rule.kind == RuleKind.MISSING_DATA:

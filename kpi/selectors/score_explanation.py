@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from kpi.models import LineKind, Scorecard, ScorecardLine, ScorecardTemplate, TemplateLine
+from kpi.veto_details import veto_details
 from lib.periods import PeriodKind
 
 ONE = Decimal(1)
@@ -167,6 +168,8 @@ class FiredVeto:
 
     rule: TemplateLine
     actual: Decimal
+    # What lies behind it, told by the app that feeds the metric (kpi.veto_details): an inspection's findings.
+    details: tuple[str, ...] = ()
 
     @property
     def metric(self):
@@ -206,8 +209,20 @@ class ScoreExplanation:
 
     @property
     def fired_vetoes(self) -> list[FiredVeto]:
+        card = self.scorecard
         return [
-            FiredVeto(rule=explained.rule, actual=explained.line.actual)
+            FiredVeto(
+                rule=explained.rule,
+                actual=explained.line.actual,
+                details=tuple(
+                    veto_details(
+                        metric_code=explained.rule.metric.code,
+                        unit=card.unit if card.unit_id else None,
+                        start=card.period_start,
+                        end=card.date,
+                    )
+                ),
+            )
             for explained in self.lines.values()
             if explained.fired
         ]

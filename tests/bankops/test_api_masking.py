@@ -173,6 +173,21 @@ def demo(db) -> dict:
         customer_code="C0001024", customer_name=customer.name, item="食用油礼盒", value=Decimal("58"),
     )  # fmt: skip
 
+    # An inspection of the outlet naming the teller responsible for a finding, and a patrol round she
+    # ticked (issue 19): the findings and the sheets name her, masked.
+    from checklists.models import PatrolSheet
+    from checklists.services import FindingIn, inspection_record
+    from tests.checklists.factories import lobby_patrol
+
+    inspection_record(
+        scope=scope_for_user(hq_admin), user=hq_admin, unit=outlet, day=DAY, title="内控检查", today=DAY,
+        findings=[FindingIn(text="工号牌未佩戴", severity="minor", deadline=DAY, staff=teller_record)],
+    )  # fmt: skip
+    PatrolSheet.objects.create(
+        template=lobby_patrol(), unit=outlet, day=DAY, status="done", staff=teller_record, items_checked=5,
+        items_passed=5,
+    )  # fmt: skip
+
     return {
         "campaign": campaign.code,
         "delivery_id": delivery.pk,

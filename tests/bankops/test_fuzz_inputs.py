@@ -101,6 +101,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     target_plan, acknowledgement = _target_plan(ranked)
     _ledger_entry(teller)
     _campaign(outlet, teller)
+    _checklists(outlet, teller)
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
@@ -208,6 +209,26 @@ def _target_plan(network):
         ],
     )
     return plan, TargetAcknowledgement.objects.create(plan=plan, unit=network["GZ0101"])
+
+
+def _checklists(outlet, teller):
+    """A patrol round and an inspection with a finding naming the teller (issue 19): /api/v1/patrol-sheets/,
+    /api/v1/inspections/ and /api/v1/inspection-findings/ have rows to list."""
+    from checklists.models import PatrolSheet
+    from checklists.services import FindingIn, inspection_record
+    from staff.access import scope_for_user
+    from tests.checklists.factories import control_checklist, lobby_patrol
+    from tests.factories import UserFactory
+
+    day = datetime.date(2026, 11, 15)
+    auditor = UserFactory(username="fuzz.auditor", role="auditor")
+    control_checklist()
+    responsible = StaffMember.objects.get(user=teller)
+    inspection_record(
+        scope=scope_for_user(auditor), user=auditor, unit=outlet, day=day, title="内控检查", today=day,
+        findings=[FindingIn(text="工号牌未佩戴", severity="minor", deadline=day, staff=responsible)],
+    )  # fmt: skip
+    PatrolSheet.objects.create(template=lobby_patrol(), unit=outlet, day=day, status="missed", items_checked=5)
 
 
 def _ledger_entry(teller):

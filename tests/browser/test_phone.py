@@ -26,6 +26,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
+from checklists.models import ChecklistTemplate, Inspection
 from customers.models import Territory
 from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
@@ -92,9 +93,15 @@ PAGES = {
     "campaigns:new": "/campaigns/new/",
     "campaigns:detail": "/campaigns/tour_deposits/",
     "campaigns:gifts": "/campaigns/tour_deposits/gifts/",
+    "checklists:home": "/checklists/",
+    "checklists:patrol_day": "/checklists/outlets/GZ0101/patrols/",
+    "checklists:patrol_tick": "/checklists/outlets/GZ0101/patrols/{patrol}/day/",
+    "checklists:inspection_list": "/checklists/inspections/",
+    "checklists:inspection_new": "/checklists/inspections/new/",
+    "checklists:inspection_detail": "/checklists/inspections/{inspection}/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
-NOT_PAGES |= {"ledger:photo"}  # an image, not a page
+NOT_PAGES |= {"ledger:photo", "checklists:answer_photo", "checklists:finding_photo"}  # images, not pages
 
 EVERY_PAGE = [name for name in PAGES if name != "login"]
 ROLE_PAGES = {
@@ -112,6 +119,8 @@ ROLE_PAGES = {
             "plans:plan_grid",
             "plans:plan_time",
             "plans:plan_preview",
+            # Inspections are recorded from above the outlet.
+            "checklists:inspection_new",
         )
     ],
     "teller": [
@@ -135,15 +144,29 @@ ROLE_PAGES = {
         "campaigns:list",
         "campaigns:detail",
         "campaigns:gifts",
+        # Her outlet's patrols (the lobby manager ticks them) and the inspection naming her.
+        "checklists:home",
+        "checklists:patrol_day",
+        "checklists:inspection_list",
+        "checklists:inspection_detail",
     ],
-    # Territories are edited by HQ and the outlet head, not the unit manager above (customers.territory_edit).
-    "unit_manager": [name for name in EVERY_PAGE if name != "customers:territory_edit"],
+    # Territories are edited by HQ and the outlet head, not the unit manager above (customers.territory_edit);
+    # the patrol is ticked at the outlet (its lobby, its head), never from above.
+    "unit_manager": [name for name in EVERY_PAGE if name not in ("customers:territory_edit", "checklists:patrol_tick")],
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
-    "hq_admin": [name for name in EVERY_PAGE if name != "ledger:home"],
+    "hq_admin": [name for name in EVERY_PAGE if name not in ("ledger:home", "checklists:patrol_tick")],
     "auditor": [
         name
         for name in EVERY_PAGE
-        if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "customers:territory_edit", "campaigns:new")
+        if name
+        not in (
+            "kpi:contest_new",
+            "ledger:home",
+            "ledger:approve",
+            "customers:territory_edit",
+            "campaigns:new",
+            "checklists:patrol_tick",
+        )
     ],
 }
 
@@ -266,6 +289,7 @@ def campaign_with_a_gift(network) -> None:
         scope=scope_for_user(head), user=head, campaign=campaign, staff=teller_record, day=today,
         customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
     )  # fmt: skip
+    checklists(network)
 
 
 def ledger_entries(network) -> None:
@@ -385,6 +409,39 @@ def pay_sheet(network) -> None:
         PaySheetLine.objects.create(sheet=sheet, position=position, kind=kind, amount=fields["gross"], **fields)
 
 
+def checklists(network) -> None:
+    """The lobby patrol walked once a day at 天河路网点 (a round open whenever the tour runs), one round of the
+    24th with an item not in order, and an auditor's 内控检查 of the outlet naming 黄丽娟 (S1001) responsible
+    for its finding (the patrol and inspection pages)."""
+    from checklists.models import Frequency, PatrolSheet, SheetAnswer
+    from checklists.services import FindingIn, inspection_record, template_items
+    from staff.access import scope_for_user
+    from staff.models import Role
+    from tests.checklists.factories import control_checklist, lobby_patrol
+    from tests.factories import UserFactory
+
+    patrol = lobby_patrol()
+    patrol.frequency, patrol.times = Frequency.DAILY, []
+    patrol.save()
+    outlet = network["GZ0101"]
+    sheet = PatrolSheet.objects.create(
+        template=patrol, unit=outlet, day=LAST_DAY, status="done", items_checked=5, items_passed=4
+    )
+    SheetAnswer.objects.bulk_create(
+        [
+            SheetAnswer(sheet=sheet, item=item, passed=index != 3, note="叫号机故障，已报修" if index == 3 else "")
+            for index, item in enumerate(template_items(patrol))
+        ]
+    )
+    auditor = UserFactory(username="tour.auditor", first_name="吴国平", role=Role.AUDITOR)
+    inspection_record(
+        scope=scope_for_user(auditor), user=auditor, unit=outlet, day=LAST_DAY, title="内控检查",
+        template=control_checklist(), today=LAST_DAY,
+        findings=[FindingIn(text="工号牌未佩戴", severity="minor", deadline=LAST_DAY + datetime.timedelta(days=7),
+                            staff=StaffMember.objects.get(code="S1001"))],
+    )  # fmt: skip
+
+
 def target_plan(network) -> None:
     """天河支行's 2027 plan of sign-ups and deposit growth, split equally over its outlets, and 天河路网点's
     acknowledgement of it (the plan's pages and the 签收 page)."""
@@ -458,6 +515,8 @@ def _paths(live_server) -> dict[str, str]:
         "target_plan": Plan.objects.order_by("pk").first().pk,
         "acknowledgement": TargetAcknowledgement.objects.order_by("pk").first().pk,
         "territory": Territory.objects.order_by("pk").first().pk,
+        "patrol": ChecklistTemplate.objects.order_by("pk").first().pk,
+        "inspection": Inspection.objects.order_by("pk").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 

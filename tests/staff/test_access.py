@@ -30,6 +30,7 @@ from staff.access import (
 from staff.models import Role, StaffMember
 from staff.services import api_token_create
 from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
+from tests.factories import post as post_named
 
 ALL_UNITS = {"HQ", "GZ", "GZ01", "GZ0101", "GZ0102", "GZ02", "GZ0201", "SZ", "SZ01", "SZ0101"}
 
@@ -509,6 +510,53 @@ def test_campaigns_of_the_units_above_reach_an_outlet_head_but_not_a_sibling_sub
     assert codes == {"HQ", "GZ", "GZ01", "GZ0101"}
 
 
+# Patrols and inspections (issue 19), a table of their own: may_tick_patrol of GZ0101 for the lobby manager's
+# post and for a template naming no post, and of GZ0102 (the teller works at GZ0101 only; the outlet head
+# stands in at her own outlet); may_look_at_patrols of GZ0101 and SZ0101 (the heads, from the outlet up);
+# may_record_inspection of GZ0101 and SZ0101 and may_record_some_inspection: from above the outlet (HQ, the
+# supervising unit manager) and auditors anywhere, never the outlet's own head, nor a token.
+CHECKLIST_COLUMNS = (
+    "may_tick_patrol GZ0101 lobby_manager",
+    "may_tick_patrol GZ0101 -",
+    "may_tick_patrol GZ0102 -",
+    "may_look_at_patrols GZ0101",
+    "may_look_at_patrols SZ0101",
+    "may_record_inspection GZ0101",
+    "may_record_inspection SZ0101",
+    "may_record_some_inspection",
+)
+#                           tkL  tk   tk2  lkG  lkS  inG  inS  in
+CHECKLIST_PERMISSIONS = {
+    "hq_admin":            (N,   N,   N,   Y,   Y,   Y,   Y,   Y),
+    "superuser":           (N,   N,   N,   Y,   Y,   Y,   Y,   Y),
+    "auditor":             (N,   N,   N,   N,   N,   Y,   Y,   Y),
+    "unit_manager":        (N,   N,   N,   Y,   N,   Y,   N,   Y),
+    "outlet_head":         (Y,   Y,   N,   Y,   N,   N,   N,   N),
+    "teller":              (N,   Y,   N,   N,   N,   N,   N,   N),
+    "outsider":            (N,   N,   N,   N,   N,   N,   N,   N),
+    "token read":          (N,   N,   N,   N,   N,   N,   N,   N),
+    "token read,admin":    (N,   N,   N,   N,   N,   N,   N,   N),
+}  # fmt: skip
+
+
+def _ask_checklist(scope: Scope, column: str, network) -> bool:
+    name, *arguments = column.split(" ")
+    if name == "may_tick_patrol":
+        code, post_code = arguments
+        post_id = None if post_code == "-" else post_named(post_code).pk
+        return scope.may_tick_patrol(network[code], day=datetime.date(2026, 11, 16), post_id=post_id)
+    return _ask(scope, column, network)
+
+
+@pytest.mark.parametrize("persona", CHECKLIST_PERMISSIONS)
+def test_each_persona_ticks_patrols_and_records_inspections_as_the_checklist_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask_checklist(scope, column, network) for column in CHECKLIST_COLUMNS}
+
+    assert answers == dict(zip(CHECKLIST_COLUMNS, CHECKLIST_PERMISSIONS[persona], strict=True))
+
+
 def test_customer_numbers_are_masked_for_a_reader_without_personal_data():
     assert Scope(unit_path="/HQ/").customer_code("C0001024") == "****1024"
     assert Scope(unit_path="/HQ/", personal_data=True).customer_code("C0001024") == "C0001024"
@@ -707,6 +755,7 @@ def test_the_table_names_every_permission_of_the_scope():
         *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS,
         *OUTREACH_COLUMNS,
         *CAMPAIGN_COLUMNS,
+        *CHECKLIST_COLUMNS,
     )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
@@ -900,33 +949,28 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, "
+    "checklists",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
-        # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
-        ("hq_admin", True, True, True, False, True, True, False, True, True),
-        ("auditor", True, True, True, False, True, True, False, True, True),
-        ("unit_manager", True, True, True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True, True, True),
-        ("outsider", False, False, False, False, False, False, False, False, False),
+        # ledger (台账) is entered by staff and approved by outlet heads and unit managers. Outreach,
+        # campaigns, patrols and inspections (巡检, 检查) are everyone's with a role: the lobby ticks, the
+        # heads look, auditors inspect.
+        ("hq_admin", True, True, True, False, True, True, False, True, True, True),
+        ("auditor", True, True, True, False, True, True, False, True, True, True),
+        ("unit_manager", True, True, True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True, True, True),
+        ("outsider", False, False, False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona,
-    overview,
-    own_pages,
-    network_pages,
-    credit_splits,
-    meetings,
-    pay,
-    ledger,
-    outreach,
-    campaigns,
-    request,
-    network,
-):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns)
+    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists,
+    request, network,
+):  # fmt: skip
+    expected = Menu(
+        overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists
+    )
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
@@ -934,4 +978,6 @@ def test_the_menu_shows_each_persona_the_pages_it_opens(
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
-    assert menu_for(superuser) == Menu(True, True, True, False, True, True, outreach=True, campaigns=True)
+    assert menu_for(superuser) == Menu(
+        True, True, True, False, True, True, outreach=True, campaigns=True, checklists=True
+    )

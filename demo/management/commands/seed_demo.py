@@ -17,6 +17,7 @@ from campaigns import receivers as campaigns_receivers
 from demo import activity as demo_activity
 from demo import calendar as demo_calendar
 from demo import campaigns as demo_campaigns
+from demo import checklists as demo_checklists
 from demo import credit as demo_credit
 from demo import customers as demo_customers
 from demo import facts as demo_facts
@@ -169,10 +170,12 @@ class Command(BaseCommand):
         # paces the metrics counted in business days on this calendar.
         # The ledger's metric and items first: every staff template scores 台账积分.
         ledger_catalog = demo_ledger.seed_ledger_catalog()
+        checklists_catalog = demo_checklists.seed_checklists_catalog()
         templates = demo_templates.seed_templates()
         calendar = demo_calendar.seed_calendar()
         customers: list[demo_customers.SeededCustomers] = []
         ledger: list[demo_ledger.SeededLedger] = []
+        checklists: list[demo_checklists.SeededChecklists] = []
 
         credit: list[demo_credit.SeededCredit] = []
         outreach: list[demo_territories.SeededTerritories] = []
@@ -188,6 +191,8 @@ class Command(BaseCommand):
             ledger.append(demo_ledger.seed_ledger(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # Territories, prospects and referrals (issue 18): the referral facts before the rollup scores them.
             outreach.append(demo_territories.seed_territories(plan=seeded.plan, end=window.end, seed=options["seed"]))
+            # A week of lobby patrols and two inspections (巡检, 检查): their facts and deductions before the rollup.
+            checklists.append(demo_checklists.seed_checklists(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
             with self.progress.bar("credit sharing", 1, "step") as advance:
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
@@ -229,6 +234,7 @@ class Command(BaseCommand):
 
         self.stdout.write(demo_network.format_summary(demo_network.network_counts(), seeded=seeded))
         self.stdout.write(ledger_catalog)
+        self.stdout.write(checklists_catalog)
         self.stdout.write(str(templates))
         self.stdout.write(str(calendar))
         if not options["no_facts"]:
@@ -239,6 +245,8 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_customers))
         for seeded_ledger in ledger:
             self.stdout.write(str(seeded_ledger))
+        for seeded_checklists in checklists:
+            self.stdout.write(str(seeded_checklists))
         for seeded_credit in credit:
             self.stdout.write(str(seeded_credit))
         for seeded_outreach in outreach:

@@ -1,0 +1,30 @@
+"""Thin Celery tasks around the checklists services: they take dates, call a service, and are safe to run
+twice (the schedules are in bankops/settings.py CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from checklists.services import patrol_facts_write, patrols_mark_missed
+
+
+@shared_task(name="checklists.tasks.mark_missed_patrols")
+def mark_missed_patrols() -> int:
+    """Every quarter of an hour: the rounds whose time is over without a sheet become missed, so the outlet
+    head sees them the same day (a round already recorded is left alone)."""
+    return patrols_mark_missed(now=timezone.now())
+
+
+@shared_task(
+    name="checklists.tasks.write_patrol_facts", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
+def write_patrol_facts(date: str | None = None) -> int:
+    """The patrol facts of a day (default: yesterday, once its rounds are over): items checked, items in
+    order, rounds missed, through facts_ingest. Safe to run twice: an unchanged fact is left alone."""
+    day = datetime.date.fromisoformat(date) if date else timezone.localdate() - datetime.timedelta(days=1)
+    batch = patrol_facts_write(day=day, now=timezone.now())
+    return (batch.created + batch.updated) if batch else 0
