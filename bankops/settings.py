@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alerts",
     "plans",
     "ledger",
+    "outreach",
     "notify",
     "meetings",
     "pay",
@@ -510,6 +511,13 @@ CELERY_BEAT_SCHEDULE = {
     "customers-tiering-nightly": {
         "task": "customers.tasks.tiering_pending",
         "schedule": crontab(hour=4, minute=0),
+    },
+    # Every night at 04:30, the outreach facts (coverage, contact success, conversion, visits) of the last
+    # week added up again (outreach.tasks): each contact already queues its day, this catches a late write-up
+    # or a reassignment, before the morning rollup (ROLLUP_HOUR) scores yesterday.
+    "outreach-facts-nightly": {
+        "task": "outreach.tasks.outreach_facts_nightly",
+        "schedule": crontab(hour=4, minute=30),
     },
     # Every five minutes: rollup and tiering runs whose worker stopped (no heartbeat for RUN_STALE_AFTER)
     # are marked failed, and the operations problems (yesterday not published by ROLLUP_DUE_TIME, a stuck

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("plans.urls")),
     path("", include("ledger.urls")),
+    path("", include("outreach.urls")),
     path("", include("meetings.urls")),
     path("", include("pay.urls")),
 ]

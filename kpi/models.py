@@ -196,6 +196,7 @@ class IngestBatch(models.Model):
         DEMO = "demo", _("Demo data")
         TIERING = "tiering", _("Customer tiering")
         LEDGER = "ledger", _("Points ledger")
+        OUTREACH = "outreach", _("Customer outreach")
 
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)

@@ -370,6 +370,33 @@ class Scope:
         Outlet heads read their outlet's sheets; auditors, staff and tokens close nothing."""
         return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
 
+    # -- customer outreach (名单) -------------------------------------------------------------------------
+
+    def may_build_lists(self, unit: OrgUnit) -> bool:
+        """Building a call or visit list (outreach) from the customers of `unit`'s subtree, assigning it and
+        reassigning its customers by hand: the outlet head at their outlet, the unit manager in their
+        subtree, HQ anywhere. People only (a list is a person's call): no token, auditor or staff member."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    @property
+    def may_build_some_lists(self) -> bool:
+        """Builds lists somewhere: the lists page offers a new list."""
+        return self.may_write and self.sees_units and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    def may_work_assignment(self, unit: OrgUnit, staff_id: int | None) -> bool:
+        """Recording a call or visit of a list's customer: the staff member it is assigned to (a staff
+        login works their own assignments, though staff change nothing else), or whoever may build the
+        list's unit's lists (an outlet head records for their staff). Auditors and tokens read."""
+        if self.staff_id is not None and staff_id is not None and self.staff_id == staff_id:
+            return True
+        return self.may_build_lists(unit)
+
+    @property
+    def may_export_customers(self) -> bool:
+        """Downloading a list of customers (a list's customers, with names): readers with the personal-data
+        right only (DOMAIN.md §6: exports only by permission)."""
+        return self.personal_data
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -513,13 +540,14 @@ class Menu:
     meetings: bool = False  # the 晨会 sheets and Monday minutes of the units one sees: everyone but a staff member
     pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
+    outreach: bool = False  # call and visit lists (名单): HQ and unit heads build them, staff work theirs
 
 
 def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True)
+        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True)
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
@@ -528,6 +556,7 @@ def menu_for(user: User) -> Menu:
         credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
         pay=bool(user.role),
+        outreach=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.STAFF),
     )
 
 
