@@ -66,6 +66,56 @@ def group_codes(mask: int) -> list[str]:
     return [group.code for group in Group if mask & group]
 
 
+class TerritoryKind(models.TextChoices):
+    """What a territory (网格) is: the outlet's ground is cut into communities, villages, markets,
+    business districts and industrial parks, each given to one of its staff (定员定岗定责)."""
+
+    COMMUNITY = "community", _("Community (社区)")
+    VILLAGE = "village", _("Village (村)")
+    MARKET = "market", _("Market (市场)")
+    BUSINESS_DISTRICT = "business_district", _("Business district (商圈)")
+    PARK = "park", _("Industrial park (园区)")
+
+
+class Territory(models.Model):
+    """A territory (网格) of an outlet, with its owner: a staff member assigned to the outlet, who answers
+    for the customers and prospects of the territory (定员定岗定责). The owner's assignment is checked by
+    customers.services.territories (territory_save) and by the admin form through clean()."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=TerritoryKind.choices)
+    name = models.CharField(_("name"), max_length=60)
+    outlet = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("outlet"),
+        on_delete=models.PROTECT,
+        related_name="territories",
+        limit_choices_to={"kind": "outlet"},
+    )
+    owner = models.ForeignKey(
+        StaffMember, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="territories"
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["outlet", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "name"], name="territory_name_once_per_outlet")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # Imported here: the rule lives in the services (one answer), the model only asks it.
+        from customers.services.territories import owner_refusal
+
+        if self.outlet_id and self.owner_id:
+            refusal = owner_refusal(outlet=self.outlet, owner=self.owner)
+            if refusal:
+                raise ValidationError({"owner": refusal})
+
+
 class Customer(models.Model):
     code = models.CharField(_("customer id"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=60)
@@ -76,6 +126,14 @@ class Customer(models.Model):
     relationship_manager = models.ForeignKey(
         StaffMember,
         verbose_name=_("relationship manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
