@@ -42,6 +42,7 @@ class BuildForm(forms.Form):
         label=gettext_lazy("AUM below (万元)"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
     manager = forms.ChoiceField(label=gettext_lazy("Relationship manager"), required=False)
+    territory = forms.ChoiceField(label=gettext_lazy("Territory (网格)"), required=False)
     no_contact_days = forms.IntegerField(
         label=gettext_lazy("No contact in the last … days"), required=False, min_value=1, max_value=3650
     )
@@ -54,8 +55,12 @@ class BuildForm(forms.Form):
     starts_on = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
     due_on = forms.DateField(label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, units, months, tiers, staff, today: datetime.date, **kwargs):
+    def __init__(self, *args, units, months, tiers, staff, territories, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["territory"].choices = [
+            ("", gettext_lazy("Any")),
+            *((str(territory.pk), f"{territory.outlet.code} {territory.name}") for territory in territories),
+        ]
         self.fields["unit"].choices = [(unit.code, f"{unit.code} {unit.name}") for unit in units]
         self.fields["month"].choices = [("", gettext_lazy("None")), *((f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months)]
         if months:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
-from customers.models import Tier
+from customers.models import Territory, Tier
 from customers.selectors import tier_schemes, tiered_months
 from ledger import evidence
 from outreach import selectors
@@ -108,7 +108,19 @@ def list_new(request: HttpRequest) -> HttpResponse:
     except ValueError:
         tiers = []
     staff = _staff_choices(scope, unit, today)
-    form_kwargs = {"units": units, "months": months, "tiers": tiers, "staff": staff, "today": today}
+    territories = list(
+        Territory.objects.filter(active=True, outlet__path__startswith=unit.path).select_related("outlet")[
+            :UNIT_CHOICES
+        ]
+    )
+    form_kwargs = {
+        "units": units,
+        "months": months,
+        "tiers": tiers,
+        "staff": staff,
+        "territories": territories,
+        "today": today,
+    }
     form = BuildForm(request.POST or None, initial={"unit": unit.code}, **form_kwargs)
     count = None
     if request.method == "POST" and form.is_valid():
@@ -124,6 +136,7 @@ def list_new(request: HttpRequest) -> HttpResponse:
             aum_min=form.yuan(data["aum_min"]),
             aum_max=form.yuan(data["aum_max"]),
             manager_id=manager.pk if manager else None,
+            territory_id=int(data["territory"]) if data["territory"] else None,
             no_contact_days=data["no_contact_days"],
         )
         problems = criteria.problems()

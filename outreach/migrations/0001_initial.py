@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('branches', '0001_initial'),
-        ('customers', '0005_names_in_chinese'),
+        ('customers', '0006_territories'),
         ('staff', '0005_names_in_chinese'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ customers (or of the chosen ones). bench/customers.py times a list over two mill
 
 The filter (ListFilter) reads the month's tiering (customers.models.CustomerMonth of the month and the month
 before, as customers.selectors.MovedDown does): tier movement (moved down, lost, new), tiers, AUM band
-(the month's average daily AUM, 元), groups, relationship manager, no contact in N days. A customer
+(the month's average daily AUM, 元), groups, relationship manager, territory (网格), no contact in N days. A customer
 flagged 勿扰 (DoNotContact) is never taken.
 """
 
@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, UnitKind
-from customers.models import Customer, CustomerMonth, groups_from_codes
+from customers.models import Customer, CustomerMonth, Territory, groups_from_codes
 from customers.services.tiering import month_start, previous_month
 from outreach.models import AssignMode, Channel, Contact, DoNotContact, ListAssignment, Movement, OutreachList
 from staff.access import Scope
@@ -44,6 +44,7 @@ class ListFilter:
     aum_min: Decimal | None = None  # 元, inclusive
     aum_max: Decimal | None = None  # 元, exclusive
     manager_id: int | None = None
+    territory_id: int | None = None  # 网格 (customers.models.Territory)
     no_contact_days: int | None = None
 
     def as_criteria(self) -> dict:
@@ -126,6 +127,9 @@ def candidates_sql(*, unit: OrgUnit, criteria: ListFilter, today: datetime.date)
     if criteria.manager_id is not None:
         where.append("c.relationship_manager_id = %s")
         params.append(criteria.manager_id)
+    if criteria.territory_id is not None:
+        where.append("c.territory_id = %s")
+        params.append(criteria.territory_id)
     if criteria.no_contact_days:
         where.append(f"NOT EXISTS (SELECT 1 FROM {_table(Contact)} k WHERE k.customer_id = c.id AND k.day > %s)")
         params.append(today - datetime.timedelta(days=criteria.no_contact_days))
@@ -189,6 +193,11 @@ def list_build(
         errors["channel"] = [_("Pick one of: %(choices)s.") % {"choices": ", ".join(Channel.values)}]
     if due_on < starts_on:
         errors["due_on"] = [_("The due date cannot be before the list starts.")]
+    if (
+        criteria.territory_id is not None
+        and not Territory.objects.filter(pk=criteria.territory_id, outlet__path__startswith=unit.path).exists()
+    ):
+        errors["territory"] = [_("No such territory in this unit.")]
     outlets = staff_outlets(unit=unit, day=starts_on)
     chosen = sorted(staff or [], key=lambda member: member.code)
     if assign_mode == AssignMode.EVEN:
@@ -261,7 +270,9 @@ def _insert(outreach_list, *, pairs, mode, criteria, unit, today) -> int:
     select_params = [outreach_list.pk] + ([today] if pairs else [])
     with connection.cursor() as cursor:
         cursor.execute(f"{head}INSERT INTO {table} ({columns}) {select}", head_params + select_params + params)
-        return cursor.rowcount
+        inserted = cursor.rowcount
+    # SQLite does not count the rows of an INSERT that starts with WITH (-1): counted then.
+    return inserted if inserted >= 0 else ListAssignment.objects.filter(outreach_list=outreach_list).count()
 
 
 @transaction.atomic
