@@ -33,12 +33,12 @@ from collections import defaultdict
 
 from django.db.models import Count, F, Q
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, UnitKind
 from kpi.models import Fact, IngestBatch, Metric, MonthClose
 from kpi.services.facts import facts_ingest
 from lib.csvimport import CsvRow, ImportRejected
 from outreach.models import SUCCESS_OUTCOMES, Channel, Contact, ListAssignment, Outcome
-from staff.models import StaffMember
+from staff.models import Assignment, StaffMember
 
 logger = logging.getLogger(__name__)
 
@@ -88,18 +88,36 @@ def outreach_values(days: list[datetime.date]) -> dict[Key, int]:
             add([(day, outlet_id, staff_id, reached)], "outreach_calls_reached")
         else:
             add([(day, outlet_id, staff_id, count)], "outreach_visits")
-    # Staff holding customers of an open list, by the outlet they were assigned at: one query for the span.
+    # Staff holding customers of an open list, at the outlet they work at that day: two queries for the span.
     first_day, last_day = min(days), max(days)
     holders = (
         ListAssignment.objects.exclude(staff=None)
         .filter(outreach_list__starts_on__lte=last_day, outreach_list__due_on__gte=first_day)
-        .values_list("outreach_list__starts_on", "outreach_list__due_on", "outlet_id", "staff_id")
+        .values_list("outreach_list__starts_on", "outreach_list__due_on", "staff_id")
         .distinct()
     )
+    spans: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
+    for starts_on, due_on, staff_id in holders:
+        spans[staff_id].append((starts_on, due_on))
+    posts = (
+        Assignment.objects.filter(staff_id__in=spans, unit__kind=UnitKind.OUTLET, start__lte=last_day)
+        .filter(Q(end__isnull=True) | Q(end__gte=first_day))
+        .order_by("staff_id", "unit__code")
+        .values_list("staff_id", "unit_id", "start", "end")
+    )
+    outlets_of: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
+    for staff_id, outlet_id, start, end in posts:
+        outlets_of[staff_id].append((outlet_id, start, end))
     held: dict[tuple[datetime.date, int], set[int]] = defaultdict(set)
-    for starts_on, due_on, outlet_id, staff_id in holders:
+    for staff_id, open_spans in spans.items():
         for day in days:
-            if starts_on <= day <= due_on:
+            if not any(starts_on <= day <= due_on for starts_on, due_on in open_spans):
+                continue
+            outlet_id = next(
+                (unit for unit, start, end in outlets_of[staff_id] if start <= day and (end is None or day <= end)),
+                None,
+            )
+            if outlet_id is not None:
                 held[(day, outlet_id)].add(staff_id)
     for (day, outlet_id), people in held.items():
         values[(day, outlet_id, None, STAFF_COUNT)] = len(people)
