@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from customers.models import CustomerMonth, Group
+from customers.models import CustomerMonth, Group, TieringRun
 from staff.models import Role, StaffMember
 from tests.customers.factories import CustomerFactory
 from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
@@ -110,4 +110,6 @@ def book(network, customer_manager, teller_staff):
             tiered(made[code], OCTOBER, *before)
         if now:
             tiered(made[code], NOVEMBER, *now)
+    TieringRun.objects.create(month=OCTOBER, status=TieringRun.Status.DONE, progress=100)
+    TieringRun.objects.create(month=NOVEMBER, status=TieringRun.Status.DONE, progress=100)
     return made

@@ -134,9 +134,7 @@ def test_a_staff_member_who_moves_outlet_takes_their_contacts_to_the_new_outlet(
     Assignment.objects.filter(staff=customer_manager).update(end=yesterday)
     AssignmentFactory(staff=customer_manager, post="customer_manager", unit=network["GZ0102"], start=today)
     row = ListAssignment.objects.select_related("outreach_list__unit").get(customer=book["C-DOWN2"])
-    contact = contact_record(
-        scope=scope_for_user(manager_user), user=manager_user, assignment=row, outcome="connected"
-    )
+    contact = contact_record(scope=scope_for_user(manager_user), user=manager_user, assignment=row, outcome="connected")
     assert contact.outlet.code == "GZ0102"
     outreach_facts_write([today])
     outreach_facts_write([yesterday])
