@@ -31,6 +31,8 @@ from lib.periods import parse_period
 from meetings.models import ActionItem, Attendance, Goal, Meeting
 from notify.credentials import seal
 from notify.models import Channel, Delivery
+from outreach.services.building import ListFilter, list_build
+from outreach.services.contacts import contact_record
 from pay.models import PaySheet, PaySheetLine
 from plans.models import TargetAcknowledgement
 from plans.services.cells import CellInput, plan_cells_save, plan_create
@@ -139,6 +141,14 @@ def demo(db) -> dict:
         sheet=pay_sheet, kind="points", gross=Decimal("1820.00"), amount=Decimal("1820.00"), basis={"score": "91"}
     )
 
+    # A call list of the outlet's customers for the teller, and one call (issue 18).
+    called = list_build(
+        scope=scope_for_user(head), user=head, unit=outlet, name="降级客户回访", criteria=ListFilter(),
+        assign_mode="even", staff=[teller_record], starts_on=datetime.date.today(), due_on=datetime.date.today(),
+    )  # fmt: skip
+    first = called.assignments.select_related("outreach_list__unit").first()
+    contact_record(scope=scope_for_user(head), user=teller, assignment=first, outcome="interested", product="理财")
+
     return {
         "delivery_id": delivery.pk,
         "meeting_id": morning.pk,
@@ -242,6 +252,7 @@ def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, net
     assert "罗浩宇" in shown[f"/api/v1/alerts/{demo['alert_id']}/"]
     assert "李桂芳" in shown[f"/api/v1/staff/{demo['staff']}/"]
     assert shown["/api/v1/customers/"] == {"张小三", "欧阳娜娜"}
+    assert shown["/api/v1/outreach-assignments/"] == {"张小三", "欧阳娜娜", "李桂芳"}
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def facts(day, unit, staff=None) -> dict[str, Decimal]:
     rows = Fact.objects.filter(date=day, unit=unit, staff=staff, metric__code__startswith="outreach_")
-    return {code: value for code, value in rows.values_list("metric__code", "value")}
+    return dict(rows.values_list("metric__code", "value"))
 
 
 @pytest.fixture

@@ -459,6 +459,58 @@ def test_each_persona_enters_deductions_and_approves_ledger_entries_as_the_ledge
     assert answers == dict(zip(LEDGER_COLUMNS, LEDGER_PERMISSIONS[persona], strict=True))
 
 
+# Customer outreach (issue 18), a table of its own: may_build_lists of GZ0101 and SZ0101 (the outlet head at
+# their outlet, the unit manager in their subtree, HQ anywhere; people only); may_build_some_lists (the
+# build page); may_work_assignment of a GZ0101 list customer assigned to nobody in particular (those who
+# may build its lists; the staff member it is assigned to, below); may_export_customers (the personal-data
+# right).
+OUTREACH_COLUMNS = (
+    "may_build_lists GZ0101",
+    "may_build_lists SZ0101",
+    "may_build_some_lists",
+    "may_work_assignment GZ0101",
+    "may_export_customers",
+)
+#                           bldG bldS some work export
+OUTREACH_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,   Y,   Y),
+    "superuser":           (Y,   Y,   Y,   Y,   Y),
+    "auditor":             (N,   N,   N,   N,   Y),
+    "unit_manager":        (Y,   N,   Y,   Y,   Y),
+    "outlet_head":         (Y,   N,   Y,   Y,   Y),
+    "teller":              (N,   N,   N,   N,   Y),
+    "outsider":            (N,   N,   N,   N,   N),
+    "token read":          (N,   N,   N,   N,   N),
+    "token read,personal": (N,   N,   N,   N,   Y),
+    "token ingest":        (N,   N,   N,   N,   N),
+    "token read,admin":    (N,   N,   N,   N,   N),
+}  # fmt: skip
+
+
+def _ask_outreach(scope: Scope, column: str, network) -> bool:
+    name, *code = column.split(" ")
+    if name == "may_work_assignment":
+        return scope.may_work_assignment(network[code[0]], None)
+    return _ask(scope, column, network)
+
+
+@pytest.mark.parametrize("persona", OUTREACH_PERMISSIONS)
+def test_each_persona_builds_and_works_outreach_lists_as_the_outreach_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask_outreach(scope, column, network) for column in OUTREACH_COLUMNS}
+
+    assert answers == dict(zip(OUTREACH_COLUMNS, OUTREACH_PERMISSIONS[persona], strict=True))
+
+
+def test_a_staff_member_works_the_list_customers_assigned_to_them_only(teller, network):
+    scope = scope_for_user(teller)
+    own = StaffMember.objects.get(user=teller)
+
+    assert scope.may_work_assignment(network["GZ0101"], own.pk)
+    assert not scope.may_work_assignment(network["GZ0101"], own.pk + 1)
+
+
 def test_customer_numbers_are_masked_for_a_reader_without_personal_data():
     assert Scope(unit_path="/HQ/").customer_code("C0001024") == "****1024"
     assert Scope(unit_path="/HQ/", personal_data=True).customer_code("C0001024") == "C0001024"
@@ -797,22 +849,22 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
         # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
-        ("hq_admin", True, True, True, False, True, True, False),
-        ("auditor", True, True, True, False, True, True, False),
-        ("unit_manager", True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True),
-        ("outsider", False, False, False, False, False, False, False),
+        ("hq_admin", True, True, True, False, True, True, False, True),
+        ("auditor", True, True, True, False, True, True, False, False),
+        ("unit_manager", True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True),
+        ("outsider", False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, request, network
+    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, request, network
 ):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger)
+    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach)
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
@@ -820,4 +872,4 @@ def test_the_menu_shows_each_persona_the_pages_it_opens(
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
-    assert menu_for(superuser) == Menu(True, True, True, False, True, True)
+    assert menu_for(superuser) == Menu(True, True, True, False, True, True, outreach=True)
