@@ -103,6 +103,7 @@ DATA_MIGRATIONS = (
     ("staff.migrations.0002_posts", "install_posts"),
     ("kpi.migrations.0002_standard_catalog", "install_catalog"),
     ("customers.migrations.0002_default_star_scheme", "install"),
+    ("outreach.migrations.0002_outreach_metrics", "install_metrics"),
 )
 
 

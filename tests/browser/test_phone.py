@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
 from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
+from outreach.models import ListAssignment, OutreachList
 from plans.models import Plan, TargetAcknowledgement
 from staff.models import StaffMember
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
@@ -82,9 +83,16 @@ PAGES = {
     "pay:my_pay": "/pay/?month=2026-10",
     "pay:unit_pay": "/units/GZ0101/pay/?month=2026-10",
     "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
+    "outreach:lists": "/customers/lists/",
+    "outreach:new": "/customers/lists/new/",
+    "outreach:list": "/customers/lists/{outreach_list}/",
+    "outreach:work": "/customers/lists/{outreach_list}/work/",
+    "outreach:card": "/customers/lists/customers/{list_customer}/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
-NOT_PAGES |= {"ledger:photo"}  # an image, not a page
+NOT_PAGES |= {"ledger:photo", "outreach:photo"}  # images, not pages
+# One's own customers of a list: a staff record's (the tour's heads, HQ and auditors have none).
+OWN_WORK = ("outreach:work",)
 
 EVERY_PAGE = [name for name in PAGES if name != "login"]
 ROLE_PAGES = {
@@ -101,6 +109,7 @@ ROLE_PAGES = {
             "plans:plan_grid",
             "plans:plan_time",
             "plans:plan_preview",
+            *OWN_WORK,
         )
     ],
     "teller": [
@@ -116,11 +125,20 @@ ROLE_PAGES = {
         "meetings:action_items",
         "pay:my_pay",
         "pay:staff_pay",
+        # The call list holding customers assigned to her, and her cards.
+        "outreach:lists",
+        "outreach:list",
+        "outreach:work",
+        "outreach:card",
     ],
-    "unit_manager": EVERY_PAGE,
+    "unit_manager": [name for name in EVERY_PAGE if name not in OWN_WORK],
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
-    "hq_admin": [name for name in EVERY_PAGE if name != "ledger:home"],
-    "auditor": [name for name in EVERY_PAGE if name not in ("kpi:contest_new", "ledger:home", "ledger:approve")],
+    "hq_admin": [name for name in EVERY_PAGE if name not in ("ledger:home", *OWN_WORK)],
+    "auditor": [
+        name
+        for name in EVERY_PAGE
+        if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "outreach:new", *OWN_WORK)
+    ],
 }
 
 
@@ -192,6 +210,30 @@ def everything(signups, tiered, network):
     credit_rules(outlet)
     meetings(network)
     pay_sheet(network)
+    outreach_list(network)
+
+
+def outreach_list(network) -> None:
+    """降级客户回访 of 天河路网点 (issue 18): its customers to 黄丽娟 S1001, one called (有意向, 理财)."""
+    from django.utils import timezone
+
+    from outreach.services.building import ListFilter, list_build
+    from outreach.services.contacts import contact_record
+    from staff.access import scope_for_user
+
+    head = network["GZ0101"].users.get(role="outlet_head")
+    teller_record = StaffMember.objects.get(code="S1001")
+    today = timezone.localdate()
+    built = list_build(
+        scope=scope_for_user(head), user=head, unit=network["GZ0101"], name="降级客户回访", criteria=ListFilter(),
+        assign_mode="even", staff=[teller_record], starts_on=today, due_on=today + datetime.timedelta(days=14),
+    )  # fmt: skip
+    first = built.assignments.select_related("outreach_list__unit").order_by("position").first()
+    with mock.patch("outreach.services.contacts._queue_facts"):
+        contact_record(
+            scope=scope_for_user(teller_record.user), user=teller_record.user, assignment=first,
+            outcome="interested", product="理财", note="客户关注三个月期理财，周五再联系",
+        )  # fmt: skip
 
 
 def ledger_entries(network) -> None:
@@ -383,6 +425,8 @@ def _paths(live_server) -> dict[str, str]:
         "plan": ImprovementPlan.objects.order_by("pk").first().pk,
         "target_plan": Plan.objects.order_by("pk").first().pk,
         "acknowledgement": TargetAcknowledgement.objects.order_by("pk").first().pk,
+        "outreach_list": OutreachList.objects.order_by("pk").first().pk,
+        "list_customer": ListAssignment.objects.order_by("position").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 
