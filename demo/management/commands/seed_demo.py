@@ -22,6 +22,7 @@ from demo import ledger as demo_ledger
 from demo import meetings as demo_meetings
 from demo import network as demo_network
 from demo import notes as demo_notes
+from demo import outreach as demo_outreach
 from demo import pay as demo_pay
 from demo import plans as demo_plans
 from demo import push as demo_push
@@ -169,6 +170,7 @@ class Command(BaseCommand):
         calendar = demo_calendar.seed_calendar()
         customers: list[demo_customers.SeededCustomers] = []
         ledger: list[demo_ledger.SeededLedger] = []
+        outreach: list[demo_outreach.SeededOutreach] = []
 
         credit: list[demo_credit.SeededCredit] = []
 
@@ -181,6 +183,10 @@ class Command(BaseCommand):
             )
             # The ledger's weeks of entries, approved and written as facts before the rollup scores them.
             ledger.append(demo_ledger.seed_ledger(plan=seeded.plan, end=window.end, seed=options["seed"]))
+            # The call and visit lists of the tiered customers and ten days of their work, as facts too.
+            with self.progress.bar("outreach lists", 1, "step") as advance:
+                outreach.append(demo_outreach.seed_outreach(plan=seeded.plan, end=window.end, seed=options["seed"]))
+                advance(1)
             # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
             with self.progress.bar("credit sharing", 1, "step") as advance:
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
@@ -228,6 +234,8 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_customers))
         for seeded_ledger in ledger:
             self.stdout.write(str(seeded_ledger))
+        for seeded_outreach in outreach:
+            self.stdout.write(str(seeded_outreach))
         for seeded_credit in credit:
             self.stdout.write(str(seeded_credit))
         if year_plan:
