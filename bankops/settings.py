@@ -345,6 +345,8 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],
         "LineStatusEnum": "kpi.models.Status",
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
+        "OutreachChannelEnum": "outreach.models.Channel",
+        "OutreachOutcomeEnum": "outreach.models.Outcome",
     },
 }
 
