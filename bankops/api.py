@@ -24,6 +24,7 @@ def _load_apps() -> None:
     from ledger import api as ledger_api
     from meetings import api as meetings_api
     from notify import api as notify_api
+    from outreach import api as outreach_api
     from pay import api as pay_api
     from plans import api as plans_api
     from staff import api_org as org_api
@@ -31,7 +32,7 @@ def _load_apps() -> None:
 
     for app_api in (
         org_api, staff_api, kpi_api, customers_api, alerts_api, plans_api, notify_api, meetings_api, pay_api,
-        ledger_api, campaigns_api, checklists_api,
+        ledger_api, campaigns_api, checklists_api, outreach_api,
     ):  # fmt: skip
         app_urlpatterns.extend(getattr(app_api, "urlpatterns", []))
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "plans",
     "ledger",
     "checklists",
+    "outreach",
     "notify",
     "meetings",
     "pay",
@@ -348,6 +349,8 @@ SPECTACULAR_SETTINGS = {
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
         "InterestEnum": "customers.models.Interest",
         "FindingSeverityEnum": "checklists.models.Severity",
+        "OutreachChannelEnum": "outreach.models.Channel",
+        "OutreachOutcomeEnum": "outreach.models.Outcome",
     },
 }
 
@@ -533,6 +536,13 @@ CELERY_BEAT_SCHEDULE = {
     # (转介 and 成交 recorded yesterday, outcomes recorded late) as facts (customers.services.referrals).
     "customers-referral-facts-nightly": {
         "task": "customers.tasks.referral_facts",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Every night at 04:30, the outreach facts (coverage, contact success, conversion, visits) of the last
+    # week added up again (outreach.tasks): each contact already queues its day, this catches a late write-up
+    # or a reassignment, before the morning rollup (ROLLUP_HOUR) scores yesterday.
+    "outreach-facts-nightly": {
+        "task": "outreach.tasks.outreach_facts_nightly",
         "schedule": crontab(hour=4, minute=30),
     },
     # Every five minutes: rollup and tiering runs whose worker stopped (no heartbeat for RUN_STALE_AFTER)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("ledger.urls")),
     path("", include("checklists.urls")),
+    path("", include("outreach.urls")),
     path("", include("meetings.urls")),
     path("", include("pay.urls")),
     path("", include("campaigns.urls")),

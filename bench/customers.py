@@ -48,7 +48,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCRATCH = "bankops_bench_customers"
+SCRATCH = os.environ.get("BENCH_SCRATCH_DB", "bankops_bench_customers")
 FIRST_MONTH = datetime.date(2026, 1, 1)
 
 
@@ -266,6 +266,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database at the end")
     parser.add_argument("--reuse", action="store_true", help="reuse the database a --keep run left")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed runs to FILE")
+    parser.add_argument(
+        "--outreach", action="store_true", help="then build and assign call lists over every customer (issue 18)"
+    )
+    parser.add_argument(
+        "--outreach-only", action="store_true", help="with --reuse: keep the tiering and time the lists only"
+    )
     args = parser.parse_args()
 
     base = args.database_url or "postgres://postgres@127.0.0.1:5432/postgres"
@@ -297,7 +303,9 @@ def main() -> None:
     logging.getLogger("kombu").setLevel(logging.ERROR)
 
     started = time.perf_counter()
-    if reuse:
+    if reuse and args.outreach_only:
+        print(f"scratch database {SCRATCH} reused with its tiering")
+    elif reuse:
         empty_tiering_output()
         print(f"scratch database {SCRATCH} reused: tiering output emptied")
     else:
@@ -359,6 +367,11 @@ def main() -> None:
         print(f"           ({phases})")
         return seconds, run.customers
 
+    if reuse and args.outreach_only:
+        bench_outreach(months[-1])
+        connections.close_all()
+        return
+
     print(f"tiering_run, {len(months)} months in order:")
     results = [timed(month, "run  ") for month in months]
     print("run again (the month's rows replaced, facts unchanged):")
@@ -380,9 +393,66 @@ def main() -> None:
         f"{sum(IngestBatch.objects.filter(source='tiering').values_list('created', flat=True)):,}"
     )
     print(f"  peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
+    if args.outreach:
+        bench_outreach(months[-1])
     connections.close_all()
     if not args.keep:
         recreate_database(base, drop_only=True)
+
+
+def bench_outreach(month: datetime.date) -> None:
+    """Call lists over every customer of the network (outreach.services.building): each list is one INSERT …
+    SELECT whatever its size, its assignment decided in the same statement. Timed: a list of every customer
+    tiered in `month` dealt evenly over every staff member, the same by relationship manager, the customers
+    who moved down by relationship manager, and 10,000 customers of a list assigned by hand (one UPDATE);
+    with the machine's load (os.getloadavg: 1, 5 and 15 minutes) before and after each."""
+    from branches.models import OrgUnit
+    from outreach.models import ListAssignment
+    from outreach.services.building import ListFilter, assignments_assign, list_build, staff_outlets
+    from staff.access import Scope
+    from staff.models import StaffMember
+
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    root = OrgUnit.objects.get(parent=None)
+    day = datetime.date.today()
+    people = list(StaffMember.objects.filter(pk__in=list(staff_outlets(unit=root, day=day))).order_by("code"))
+
+    def load() -> str:
+        return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+
+    print()
+    print(f"outreach lists over {month:%Y-%m}'s tiered customers, {len(people):,} staff at outlets:")
+    built = []
+    for label, criteria, mode in (
+        ("every customer, evenly", ListFilter(month=month), "even"),
+        ("every customer, by manager", ListFilter(month=month), "manager"),
+        ("moved down, by manager", ListFilter(month=month, movement="down"), "manager"),
+    ):
+        before = load()
+        began = time.perf_counter()
+        outreach_list = list_build(
+            scope=hq, user=None, unit=root, name=label, criteria=criteria, assign_mode=mode,
+            staff=people if mode == "even" else None, starts_on=day, due_on=day,
+        )  # fmt: skip
+        seconds = time.perf_counter() - began
+        assigned = ListAssignment.objects.filter(outreach_list=outreach_list).exclude(staff=None).count()
+        print(
+            f"  {label:28} {seconds:6.1f}s  {outreach_list.customers:>10,} customers  {assigned:>10,} assigned  "
+            f"{outreach_list.customers / max(seconds, 0.001):>9,.0f} rows/s  load {before} → {load()}"
+        )
+        built.append(outreach_list)
+    hand = list_build(
+        scope=hq, user=None, unit=root, name="by hand", criteria=ListFilter(month=month, movement="down"),
+        assign_mode="hand", starts_on=day, due_on=day,
+    )  # fmt: skip
+    before = load()
+    began = time.perf_counter()
+    count = assignments_assign(scope=hq, outreach_list=hand, staff=people[0], count=10_000, day=day)
+    print(
+        f"  {'by hand, 10,000 of a list':28} {time.perf_counter() - began:6.1f}s  {count:>10,} assigned"
+        f"  load {before} → {load()}"
+    )
+    print(f"  peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -198,6 +198,7 @@ class IngestBatch(models.Model):
         LEDGER = "ledger", _("Points ledger")
         REFERRAL = "referral", _("Referrals (转介)")
         CHECKLISTS = "checks", _("Patrols and inspections")
+        OUTREACH = "outreach", _("Customer outreach")
 
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)

@@ -69,10 +69,11 @@ def photo_check(upload: File) -> str:
     return found
 
 
-def photo_save(upload: File, *, content_type: str) -> str:
-    """Stores a checked photo; its name in the store."""
+def photo_save(upload: File, *, content_type: str, folder: str = "ledger") -> str:
+    """Stores a checked photo; its name in the store (under `folder`: the outreach visits' photos are
+    kept beside the ledger's, under outreach/)."""
     now = timezone.localdate()
-    name = f"ledger/{now:%Y/%m}/{uuid.uuid4().hex}.{TYPES[content_type]}"
+    name = f"{folder}/{now:%Y/%m}/{uuid.uuid4().hex}.{TYPES[content_type]}"
     upload.seek(0)
     return evidence_storage().save(name, upload)
 

@@ -454,6 +454,33 @@ class Scope:
         """Records inspections somewhere: the "new inspection" form is theirs."""
         return self.role == Role.AUDITOR or (self.may_write and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER))
 
+    # -- customer outreach (名单) -------------------------------------------------------------------------
+
+    def may_build_lists(self, unit: OrgUnit) -> bool:
+        """Building a call or visit list (outreach) from the customers of `unit`'s subtree, assigning it and
+        reassigning its customers by hand: the outlet head at their outlet, the unit manager in their
+        subtree, HQ anywhere. People only (a list is a person's call): no token, auditor or staff member."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    @property
+    def may_build_some_lists(self) -> bool:
+        """Builds lists somewhere: the lists page offers a new list."""
+        return self.may_write and self.sees_units and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    def may_work_assignment(self, unit: OrgUnit, staff_id: int | None) -> bool:
+        """Recording a call or visit of a list's customer: the staff member it is assigned to (a staff
+        login works their own assignments, though staff change nothing else), or whoever may build the
+        list's unit's lists (an outlet head records for their staff). Auditors and tokens read."""
+        if self.staff_id is not None and staff_id is not None and self.staff_id == staff_id:
+            return True
+        return self.may_build_lists(unit)
+
+    @property
+    def may_export_customers(self) -> bool:
+        """Downloading a list of customers (a list's customers, with names): readers with the personal-data
+        right only (DOMAIN.md §6: exports only by permission)."""
+        return self.personal_data
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -614,6 +641,7 @@ class Menu:
     outreach: bool = False  # territories, prospects and referrals (网格, 客户信息表, 转介): anyone with a role
     campaigns: bool = False  # campaigns (营销活动) and their leaderboards and gift ledgers: anyone with a role
     checklists: bool = False  # patrols (巡检) and inspections (检查): anyone with a role
+    call_lists: bool = False  # call and visit lists (名单): HQ and unit heads build them, staff work theirs
 
 
 def menu_for(user: User) -> Menu:
@@ -622,7 +650,7 @@ def menu_for(user: User) -> Menu:
     if user.is_superuser:
         return Menu(
             overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True, campaigns=True,
-            checklists=True,
+            checklists=True, call_lists=True,
         )  # fmt: skip
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
@@ -635,6 +663,7 @@ def menu_for(user: User) -> Menu:
         pay=bool(user.role),
         campaigns=bool(user.role),
         checklists=bool(user.role),
+        call_lists=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.STAFF),
     )
 
 

@@ -32,6 +32,8 @@ from lib.periods import parse_period
 from meetings.models import ActionItem, Attendance, Goal, Meeting
 from notify.credentials import seal
 from notify.models import Channel, Delivery
+from outreach.services.building import ListFilter, list_build
+from outreach.services.contacts import contact_record
 from pay.models import PaySheet, PaySheetLine
 from plans.models import TargetAcknowledgement
 from plans.services.cells import CellInput, plan_cells_save, plan_create
@@ -187,6 +189,13 @@ def demo(db) -> dict:
         template=lobby_patrol(), unit=outlet, day=DAY, status="done", staff=teller_record, items_checked=5,
         items_passed=5,
     )  # fmt: skip
+    # A call list of the outlet's customers for the teller, and one call (issue 18).
+    called = list_build(
+        scope=scope_for_user(head), user=head, unit=outlet, name="降级客户回访", criteria=ListFilter(),
+        assign_mode="even", staff=[teller_record], starts_on=datetime.date.today(), due_on=datetime.date.today(),
+    )  # fmt: skip
+    first = called.assignments.select_related("outreach_list__unit").first()
+    contact_record(scope=scope_for_user(head), user=teller, assignment=first, outcome="interested", product="理财")
 
     return {
         "campaign": campaign.code,
@@ -299,6 +308,7 @@ def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, net
     assert "李桂芳" in shown[f"/api/v1/staff/{demo['staff']}/"]
     assert shown["/api/v1/customers/"] == {"张小三", "欧阳娜娜"}
     assert "陈大文" in shown["/api/v1/prospects/"] and PROSPECT_ID in answers["/api/v1/prospects/"]
+    assert shown["/api/v1/outreach-assignments/"] == {"张小三", "欧阳娜娜", "李桂芳"}
 
 
 @pytest.fixture

@@ -102,6 +102,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     _ledger_entry(teller)
     _campaign(outlet, teller)
     _checklists(outlet, teller)
+    outreach_list, contact = _outreach_list(outlet, teller)
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
@@ -126,6 +127,9 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         meeting_id=str(meeting.pk),
         item_id=str(item.pk),
         pay_sheet_id=str(pay_sheet.pk),
+        list_id=str(outreach_list.pk),
+        assignment_id=str(contact.assignment_id),
+        contact_id=str(contact.pk),
     )
     return ranked
 
@@ -270,6 +274,27 @@ def _campaign(outlet, teller):
         scope=scope_for_user(teller), user=teller, campaign=campaign, staff=StaffMember.objects.get(user=teller),
         day=today, customer_code="C0000001", item="雨伞", value=Decimal("35"),
     )  # fmt: skip
+
+
+def _outreach_list(outlet, teller):
+    """A call list of 天河路网点 for the teller with one call recorded (issue 18): the list pages, the card and
+    /api/v1/outreach-…/ have something to open, and the contact body a real list customer (PLAUSIBLE)."""
+    from django.utils import timezone
+
+    from outreach.services.building import ListFilter, list_build
+    from outreach.services.contacts import contact_record
+    from staff.access import Scope, scope_for_user
+
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    today = timezone.localdate()
+    built = list_build(
+        scope=hq, user=None, unit=outlet, name="降级客户回访", criteria=ListFilter(), assign_mode="even",
+        staff=[StaffMember.objects.get(user=teller)], starts_on=today, due_on=today,
+    )  # fmt: skip
+    assignment = built.assignments.select_related("outreach_list__unit").first()
+    PLAUSIBLE["assignment"] = str(assignment.pk)
+    contact = contact_record(scope=scope_for_user(teller), user=teller, assignment=assignment, outcome="connected")
+    return built, contact
 
 
 @pytest.fixture

@@ -104,6 +104,7 @@ DATA_MIGRATIONS = (
     ("kpi.migrations.0002_standard_catalog", "install_catalog"),
     ("customers.migrations.0002_default_star_scheme", "install"),
     ("checklists.migrations.0002_patrol_and_inspection_metrics", "declare"),
+    ("outreach.migrations.0002_outreach_metrics", "install_metrics"),
 )
 
 

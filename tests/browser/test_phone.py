@@ -30,6 +30,7 @@ from checklists.models import ChecklistTemplate, Inspection
 from customers.models import Territory
 from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
+from outreach.models import ListAssignment, OutreachList
 from plans.models import Plan, TargetAcknowledgement
 from staff.models import StaffMember
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
@@ -99,9 +100,16 @@ PAGES = {
     "checklists:inspection_list": "/checklists/inspections/",
     "checklists:inspection_new": "/checklists/inspections/new/",
     "checklists:inspection_detail": "/checklists/inspections/{inspection}/",
+    "outreach:lists": "/customers/lists/",
+    "outreach:new": "/customers/lists/new/",
+    "outreach:list": "/customers/lists/{outreach_list}/",
+    "outreach:work": "/customers/lists/{outreach_list}/work/",
+    "outreach:card": "/customers/lists/customers/{list_customer}/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
-NOT_PAGES |= {"ledger:photo", "checklists:answer_photo", "checklists:finding_photo"}  # images, not pages
+NOT_PAGES |= {"ledger:photo", "outreach:photo", "checklists:answer_photo", "checklists:finding_photo"}  # images
+# One's own customers of a list: a staff record's (the tour's heads, HQ and auditors have none).
+OWN_WORK = ("outreach:work",)
 
 EVERY_PAGE = [name for name in PAGES if name != "login"]
 ROLE_PAGES = {
@@ -121,6 +129,7 @@ ROLE_PAGES = {
             "plans:plan_preview",
             # Inspections are recorded from above the outlet.
             "checklists:inspection_new",
+            *OWN_WORK,
         )
     ],
     "teller": [
@@ -149,12 +158,19 @@ ROLE_PAGES = {
         "checklists:patrol_day",
         "checklists:inspection_list",
         "checklists:inspection_detail",
+        # The call list holding customers assigned to her, and her cards.
+        "outreach:lists",
+        "outreach:list",
+        "outreach:work",
+        "outreach:card",
     ],
     # Territories are edited by HQ and the outlet head, not the unit manager above (customers.territory_edit);
     # the patrol is ticked at the outlet (its lobby, its head), never from above.
-    "unit_manager": [name for name in EVERY_PAGE if name not in ("customers:territory_edit", "checklists:patrol_tick")],
+    "unit_manager": [
+        name for name in EVERY_PAGE if name not in ("customers:territory_edit", "checklists:patrol_tick", *OWN_WORK)
+    ],
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
-    "hq_admin": [name for name in EVERY_PAGE if name not in ("ledger:home", "checklists:patrol_tick")],
+    "hq_admin": [name for name in EVERY_PAGE if name not in ("ledger:home", "checklists:patrol_tick", *OWN_WORK)],
     "auditor": [
         name
         for name in EVERY_PAGE
@@ -166,6 +182,8 @@ ROLE_PAGES = {
             "customers:territory_edit",
             "campaigns:new",
             "checklists:patrol_tick",
+            "outreach:new",
+            *OWN_WORK,
         )
     ],
 }
@@ -290,6 +308,30 @@ def campaign_with_a_gift(network) -> None:
         customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
     )  # fmt: skip
     checklists(network)
+    outreach_list(network)
+
+
+def outreach_list(network) -> None:
+    """降级客户回访 of 天河路网点 (issue 18): its customers to 黄丽娟 S1001, one called (有意向, 理财)."""
+    from django.utils import timezone
+
+    from outreach.services.building import ListFilter, list_build
+    from outreach.services.contacts import contact_record
+    from staff.access import scope_for_user
+
+    head = network["GZ0101"].users.get(role="outlet_head")
+    teller_record = StaffMember.objects.get(code="S1001")
+    today = timezone.localdate()
+    built = list_build(
+        scope=scope_for_user(head), user=head, unit=network["GZ0101"], name="降级客户回访", criteria=ListFilter(),
+        assign_mode="even", staff=[teller_record], starts_on=today, due_on=today + datetime.timedelta(days=14),
+    )  # fmt: skip
+    first = built.assignments.select_related("outreach_list__unit").order_by("position").first()
+    with mock.patch("outreach.services.contacts._queue_facts"):
+        contact_record(
+            scope=scope_for_user(teller_record.user), user=teller_record.user, assignment=first,
+            outcome="interested", product="理财", note="客户关注三个月期理财，周五再联系",
+        )  # fmt: skip
 
 
 def ledger_entries(network) -> None:
@@ -517,6 +559,8 @@ def _paths(live_server) -> dict[str, str]:
         "territory": Territory.objects.order_by("pk").first().pk,
         "patrol": ChecklistTemplate.objects.order_by("pk").first().pk,
         "inspection": Inspection.objects.order_by("pk").first().pk,
+        "outreach_list": OutreachList.objects.order_by("pk").first().pk,
+        "list_customer": ListAssignment.objects.order_by("position").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 

@@ -487,6 +487,34 @@ CAMPAIGN_PERMISSIONS = {
 }  # fmt: skip
 
 
+# Customer outreach (issue 18), a table of its own: may_build_lists of GZ0101 and SZ0101 (the outlet head at
+# their outlet, the unit manager in their subtree, HQ anywhere; people only); may_build_some_lists (the
+# build page); may_work_assignment of a GZ0101 list customer assigned to nobody in particular (those who
+# may build its lists; the staff member it is assigned to, below); may_export_customers (the personal-data
+# right).
+LIST_COLUMNS = (
+    "may_build_lists GZ0101",
+    "may_build_lists SZ0101",
+    "may_build_some_lists",
+    "may_work_assignment GZ0101",
+    "may_export_customers",
+)
+#                           bldG bldS some work export
+LIST_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,   Y,   Y),
+    "superuser":           (Y,   Y,   Y,   Y,   Y),
+    "auditor":             (N,   N,   N,   N,   Y),
+    "unit_manager":        (Y,   N,   Y,   Y,   Y),
+    "outlet_head":         (Y,   N,   Y,   Y,   Y),
+    "teller":              (N,   N,   N,   N,   Y),
+    "outsider":            (N,   N,   N,   N,   N),
+    "token read":          (N,   N,   N,   N,   N),
+    "token read,personal": (N,   N,   N,   N,   Y),
+    "token ingest":        (N,   N,   N,   N,   N),
+    "token read,admin":    (N,   N,   N,   N,   N),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("persona", CAMPAIGN_PERMISSIONS)
 def test_each_persona_manages_campaigns_and_records_gifts_as_the_campaign_table_says(persona, scope_of, network):
     scope = scope_of(persona)
@@ -555,6 +583,30 @@ def test_each_persona_ticks_patrols_and_records_inspections_as_the_checklist_tab
     answers = {column: _ask_checklist(scope, column, network) for column in CHECKLIST_COLUMNS}
 
     assert answers == dict(zip(CHECKLIST_COLUMNS, CHECKLIST_PERMISSIONS[persona], strict=True))
+
+
+def _ask_lists(scope: Scope, column: str, network) -> bool:
+    name, *code = column.split(" ")
+    if name == "may_work_assignment":
+        return scope.may_work_assignment(network[code[0]], None)
+    return _ask(scope, column, network)
+
+
+@pytest.mark.parametrize("persona", LIST_PERMISSIONS)
+def test_each_persona_builds_and_works_outreach_lists_as_the_outreach_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask_lists(scope, column, network) for column in LIST_COLUMNS}
+
+    assert answers == dict(zip(LIST_COLUMNS, LIST_PERMISSIONS[persona], strict=True))
+
+
+def test_a_staff_member_works_the_list_customers_assigned_to_them_only(teller, network):
+    scope = scope_for_user(teller)
+    own = StaffMember.objects.get(user=teller)
+
+    assert scope.may_work_assignment(network["GZ0101"], own.pk)
+    assert not scope.may_work_assignment(network["GZ0101"], own.pk + 1)
 
 
 def test_customer_numbers_are_masked_for_a_reader_without_personal_data():
@@ -754,6 +806,7 @@ def test_the_table_names_every_permission_of_the_scope():
     tables = (
         *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS,
         *OUTREACH_COLUMNS,
+        *LIST_COLUMNS,
         *CAMPAIGN_COLUMNS,
         *CHECKLIST_COLUMNS,
     )  # fmt: skip
@@ -950,27 +1003,28 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 @pytest.mark.parametrize(
     "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, "
-    "checklists",
+    "checklists, call_lists",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
         # ledger (台账) is entered by staff and approved by outlet heads and unit managers. Outreach,
         # campaigns, patrols and inspections (巡检, 检查) are everyone's with a role: the lobby ticks, the
-        # heads look, auditors inspect.
-        ("hq_admin", True, True, True, False, True, True, False, True, True, True),
-        ("auditor", True, True, True, False, True, True, False, True, True, True),
-        ("unit_manager", True, True, True, True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True, True, True, True),
-        ("outsider", False, False, False, False, False, False, False, False, False, False),
+        # heads look, auditors inspect. Call lists (名单) are built by HQ and unit heads and worked by staff.
+        ("hq_admin", True, True, True, False, True, True, False, True, True, True, True),
+        ("auditor", True, True, True, False, True, True, False, True, True, True, False),
+        ("unit_manager", True, True, True, True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True, True, True, True),
+        ("outsider", False, False, False, False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
     persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists,
-    request, network,
+    call_lists, request, network,
 ):  # fmt: skip
     expected = Menu(
-        overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists
-    )
+        overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists,
+        call_lists,
+    )  # fmt: skip
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
@@ -979,5 +1033,5 @@ def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
     assert menu_for(superuser) == Menu(
-        True, True, True, False, True, True, outreach=True, campaigns=True, checklists=True
+        True, True, True, False, True, True, outreach=True, campaigns=True, checklists=True, call_lists=True
     )

@@ -25,6 +25,7 @@ from demo import ledger as demo_ledger
 from demo import meetings as demo_meetings
 from demo import network as demo_network
 from demo import notes as demo_notes
+from demo import outreach as demo_outreach
 from demo import pay as demo_pay
 from demo import plans as demo_plans
 from demo import push as demo_push
@@ -176,6 +177,7 @@ class Command(BaseCommand):
         customers: list[demo_customers.SeededCustomers] = []
         ledger: list[demo_ledger.SeededLedger] = []
         checklists: list[demo_checklists.SeededChecklists] = []
+        outreach: list[demo_outreach.SeededOutreach] = []
 
         credit: list[demo_credit.SeededCredit] = []
         outreach: list[demo_territories.SeededTerritories] = []
@@ -193,6 +195,10 @@ class Command(BaseCommand):
             outreach.append(demo_territories.seed_territories(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # A week of lobby patrols and two inspections (巡检, 检查): their facts and deductions before the rollup.
             checklists.append(demo_checklists.seed_checklists(plan=seeded.plan, end=window.end, seed=options["seed"]))
+            # The call and visit lists of the tiered customers and ten days of their work, as facts too.
+            with self.progress.bar("outreach lists", 1, "step") as advance:
+                outreach.append(demo_outreach.seed_outreach(plan=seeded.plan, end=window.end, seed=options["seed"]))
+                advance(1)
             # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
             with self.progress.bar("credit sharing", 1, "step") as advance:
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
@@ -247,6 +253,8 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_ledger))
         for seeded_checklists in checklists:
             self.stdout.write(str(seeded_checklists))
+        for seeded_outreach in outreach:
+            self.stdout.write(str(seeded_outreach))
         for seeded_credit in credit:
             self.stdout.write(str(seeded_credit))
         for seeded_outreach in outreach:
