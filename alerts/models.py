@@ -34,6 +34,13 @@ class RuleKind(models.TextChoices):
     MISSING_DATA = "missing_data", _("Facts missing by the cut-off")
     VETO = "veto", _("Veto event (一票否决)")
     FORECAST_MISS = "forecast_miss", _("Forecast: the period's target missed at this pace")
+    # Seen by an app above alerts, not by evaluating the day's figures: the complaints register reports
+    # the outlets whose complaint replies are overdue (alerts.services.evaluation.alerts_report).
+    OVERDUE_REPLY = "overdue_reply", _("Complaint reply overdue")
+
+
+# The kinds whose sightings another app reports (alerts_report); the day's evaluation skips them.
+REPORTED_KINDS = (RuleKind.OVERDUE_REPLY,)
 
 
 # A forecast rule judges nothing before this share of its period has passed, unless it says otherwise.

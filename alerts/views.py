@@ -171,6 +171,8 @@ def rule_description(rule: AlertRule) -> str:
             "%(metric)s: projected attainment (%(period)s) under %(floor)s at this pace, once %(progress)s of the "
             "period has passed."
         )
+    elif rule.kind == RuleKind.OVERDUE_REPLY:
+        text = _("A complaint of the outlet not replied to by its reply deadline.")
     else:
         text = _("A scorecard of the day is vetoed (一票否决).")
     return text % values

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notify",
     "meetings",
     "pay",
+    "complaints",
     "demo",
 ]
 
@@ -491,6 +492,18 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-reconcile-action-items": {
         "task": "meetings.tasks.reconcile_action_items",
         "schedule": crontab(minute=50),
+    },
+    # Nightly at 04:30, before the morning rollup: the complaints register's counts of every open day as
+    # `complaints` facts (a review writes its day at once; this repairs anything a lost task left).
+    "complaints-feed-facts": {
+        "task": "complaints.tasks.feed_facts",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Every morning at 08:00 (before the 晨会) and again at 14:00: overdue complaint replies raise their
+    # outlet's alert, and a reply given clears it.
+    "complaints-check-overdue": {
+        "task": "complaints.tasks.check_overdue",
+        "schedule": crontab(hour="8,14", minute=0),
     },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("meetings.urls")),
     path("", include("pay.urls")),
+    path("", include("complaints.urls")),
 ]

@@ -51,7 +51,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from branches.models import OrgUnit
-from lib.masking import mask_customer_code, mask_id_number, mask_name
+from lib.masking import mask_customer_code, mask_id_number, mask_name, mask_phone
 from staff.models import ApiToken, Assignment, Role, StaffMember, User
 
 # The prefix of the permissions AccessBackend answers (`user.has_perm("access.may_import")`). No app is
@@ -370,6 +370,28 @@ class Scope:
         Outlet heads read their outlet's sheets; auditors, staff and tokens close nothing."""
         return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER)
 
+    # -- the complaints register, the transformation rollout -------------------------------------------
+
+    def may_record_complaints(self, unit: OrgUnit) -> bool:
+        """Recording a complaint of an outlet (意见簿, 95xxx hotline, online, 监管转办) and writing its reply:
+        the outlet head at their outlet, the unit manager above it, HQ. People, not tokens: a reply is a
+        person's word. Auditors and staff read."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    def may_review_complaints(self, unit: OrgUnit) -> bool:
+        """Deciding whether a complaint is valid (有效投诉, which counts against the outlet): the unit
+        manager above the outlet or HQ, never the outlet itself."""
+        return (
+            self.may_write
+            and self.can_see_unit(unit)
+            and (self.role == Role.HQ_ADMIN or (self.role == Role.UNIT_MANAGER and self.unit_path != unit.path))
+        )
+
+    def may_run_rollout(self, unit: OrgUnit) -> bool:
+        """Running an outlet's transformation rollout (网点转型): marking practices done with evidence, moving
+        it to the next stage: HQ, the unit manager above it, its outlet head. Not auditors, staff, tokens."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -388,6 +410,10 @@ class Scope:
     def person_name(self, name: str) -> str:
         """A person's name (a staff member's, a customer's) as this reader may see it: 王芳 or 王*."""
         return name if self.personal_data else mask_name(name)
+
+    def phone(self, number: str) -> str:
+        """A phone number as this reader may see it: whole, or 138****5678 (a complainant's, say)."""
+        return number if self.personal_data else mask_phone(number)
 
     def id_number(self, number: str) -> str:
         """An identity number as this reader may see it: whole, or 440106********1234."""
@@ -513,13 +539,17 @@ class Menu:
     meetings: bool = False  # the 晨会 sheets and Monday minutes of the units one sees: everyone but a staff member
     pay: bool = False  # pay sheets: one's own (staff), a unit's (its heads, HQ, auditors): anyone with a role
     ledger: bool = False  # the points ledger (台账): staff enter, outlet heads and unit managers approve
+    complaints: bool = False  # the complaints register: a staff member reads the complaints naming them
+    rollouts: bool = False  # transformation rollouts (网点转型): everyone but a staff member
 
 
 def menu_for(user: User) -> Menu:
     if not user.is_authenticated or not user.is_active:
         return Menu()
     if user.is_superuser:
-        return Menu(overview=True, own_pages=True, network_pages=True, meetings=True, pay=True)
+        return Menu(
+            overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, complaints=True, rollouts=True
+        )
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
         own_pages=bool(user.role),
@@ -528,6 +558,8 @@ def menu_for(user: User) -> Menu:
         credit_splits=user.role in UNIT_HEAD_ROLES and bool(user.unit_id),
         meetings=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.AUDITOR),
         pay=bool(user.role),
+        complaints=bool(user.role),
+        rollouts=bool(user.role) and user.role != Role.STAFF,
     )
 
 
