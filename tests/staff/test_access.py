@@ -599,11 +599,46 @@ def test_each_persona_closes_pay_as_the_pay_table_says(persona, scope_of, networ
     assert answers == dict(zip(PAY_COLUMNS, PAY_PERMISSIONS[persona], strict=True))
 
 
+# The complaints register and the transformation rollout (issue 19), a table of their own: recording and
+# replying to a complaint of GZ0101 and SZ0101; reviewing one of GZ0101 (never the outlet itself: the
+# unit manager above it or HQ); running GZ0101's rollout.
+REGISTER_COLUMNS = (
+    "may_record_complaints GZ0101",
+    "may_record_complaints SZ0101",
+    "may_review_complaints GZ0101",
+    "may_run_rollout GZ0101",
+)
+#                           recO recS revO  run
+REGISTER_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,    Y),
+    "superuser":           (Y,   Y,   Y,    Y),
+    "auditor":             (N,   N,   N,    N),
+    "unit_manager":        (Y,   N,   Y,    Y),
+    "outlet_head":         (Y,   N,   N,    Y),
+    "teller":              (N,   N,   N,    N),
+    "outsider":            (N,   N,   N,    N),
+    "token read":          (N,   N,   N,    N),
+    "token read,personal": (N,   N,   N,    N),
+    "token ingest":        (N,   N,   N,    N),
+    "token read,admin":    (N,   N,   N,    N),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", REGISTER_PERMISSIONS)
+def test_each_persona_records_reviews_and_runs_rollouts_as_the_register_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in REGISTER_COLUMNS}
+
+    assert answers == dict(zip(REGISTER_COLUMNS, REGISTER_PERMISSIONS[persona], strict=True))
+
+
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
     tables = (
-        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS
+        *COLUMNS, *PLAN_COLUMNS, *DELIVERY_COLUMNS, *CREDIT_COLUMNS, *MEETING_COLUMNS, *PAY_COLUMNS, *LEDGER_COLUMNS,
+        *REGISTER_COLUMNS,
     )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
@@ -797,22 +832,24 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 
 @pytest.mark.parametrize(
-    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger",
+    "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, complaints, rollouts",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
-        # ledger (台账) is entered by staff and approved by outlet heads and unit managers.
-        ("hq_admin", True, True, True, False, True, True, False),
-        ("auditor", True, True, True, False, True, True, False),
-        ("unit_manager", True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True),
-        ("outsider", False, False, False, False, False, False, False),
+        # ledger (台账) is entered by staff and approved by outlet heads and unit managers. A staff member
+        # reads the complaints that name them; rollouts are read by everyone but staff.
+        ("hq_admin", True, True, True, False, True, True, False, True, True),
+        ("auditor", True, True, True, False, True, True, False, True, True),
+        ("unit_manager", True, True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True, False),
+        ("outsider", False, False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
-    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, request, network
-):
-    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger)
+    persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, complaints, rollouts, request,
+    network,
+):  # fmt: skip
+    expected = Menu(overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, complaints, rollouts)
 
     assert menu_for(request.getfixturevalue(persona)) == expected
 
@@ -820,4 +857,4 @@ def test_the_menu_shows_each_persona_the_pages_it_opens(
 def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
-    assert menu_for(superuser) == Menu(True, True, True, False, True, True)
+    assert menu_for(superuser) == Menu(True, True, True, False, True, True, complaints=True, rollouts=True)
