@@ -345,6 +345,9 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": ["day", "week", "month", "quarter", "year"],
         "LineStatusEnum": "kpi.models.Status",
         "RollupStatusEnum": "kpi.models.RollupRun.Status",
+        "ComplaintCategoryEnum": "complaints.models.Category",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "ComplaintValidityEnum": "complaints.models.Validity",
     },
 }
 

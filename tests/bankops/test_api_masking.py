@@ -22,6 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from alerts.models import Cause, ReviewStatus
 from alerts.services.follow_up import alert_comment, alert_update
+from complaints.models import Complaint
 from customers.models import Customer
 from customers.services.tiering import tiering_run
 from demo import network as demo_network
@@ -139,6 +140,26 @@ def demo(db) -> dict:
         sheet=pay_sheet, kind="points", gross=Decimal("1820.00"), amount=Decimal("1820.00"), basis={"score": "91"}
     )
 
+    # A hotline complaint about the teller, with the complainant's name and phone (issue 19), and a judged
+    # contest's sheet by the unit manager (the judge's name is masked like any login's).
+    from complaints.services import complaint_create
+    from kpi.models import ContestJudge, JudgingItem
+    from kpi.services.judging import judge_sheet_save
+
+    complaint_create(
+        scope=scope_for_user(head), user=head, unit=outlet, channel="hotline", category="attitude",
+        received_on=DAY, summary="柜员态度生硬", complainant_name="陈美玲", complainant_phone="13812345678",
+        staff=teller_record, today=DAY,
+    )  # fmt: skip
+    contest.judged = True
+    contest.save()
+    contest.metrics.clear()
+    item = JudgingItem.objects.create(contest=contest, name="话术规范", weight=100)
+    ContestJudge.objects.create(contest=contest, user=manager)
+    judge_sheet_save(contest=contest, judge=manager, outlet=outlet, scores={item.pk: 90}, today=DAY)
+    contest.period_end = DAY - datetime.timedelta(days=1)  # closed: the sheets are readable
+    contest.save()
+
     return {
         "delivery_id": delivery.pk,
         "meeting_id": morning.pk,
@@ -181,6 +202,7 @@ def _url(path: str, demo: dict) -> str:
         ("meetings", "meeting_id"): demo["meeting_id"],
         ("action-items", "item_id"): demo["item_id"],
         ("pay-sheets", "pay_sheet_id"): demo["pay_sheet_id"],
+        ("complaints", "complaint_id"): demo.get("complaint_id", 0),
     }
 
     def fill(match: re.Match) -> str:
@@ -214,6 +236,8 @@ def _people() -> set[str]:
         Customer.objects.values_list("name", flat=True)
     )
     names |= {user.get_full_name() for user in User.objects.all()}
+    names |= set(Complaint.objects.values_list("complainant_name", flat=True))
+    names |= set(Complaint.objects.values_list("complainant_phone", flat=True))
     return {name for name in names if name}
 
 
@@ -242,6 +266,7 @@ def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, net
     assert "罗浩宇" in shown[f"/api/v1/alerts/{demo['alert_id']}/"]
     assert "李桂芳" in shown[f"/api/v1/staff/{demo['staff']}/"]
     assert shown["/api/v1/customers/"] == {"张小三", "欧阳娜娜"}
+    assert {"陈美玲", "13812345678", "李桂芳"} <= shown["/api/v1/complaints/"]
 
 
 @pytest.fixture

@@ -103,6 +103,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     delivery = _delivery(ranked)
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
+    complaint = _complaint(outlet)
     VALID.update(
         code=outlet.code,
         metric_code="customers_served",
@@ -122,8 +123,20 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         meeting_id=str(meeting.pk),
         item_id=str(item.pk),
         pay_sheet_id=str(pay_sheet.pk),
+        complaint_id=str(complaint.pk),
     )
     return ranked
+
+
+def _complaint(outlet):
+    """A hotline complaint of 天河路网点 waiting for its reply (issue 19): /api/v1/complaints/{complaint_id}/…"""
+    from complaints.models import Complaint
+
+    return Complaint.objects.create(
+        unit=outlet, channel="hotline", category="waiting", received_on=datetime.date(2026, 11, 14),
+        reply_due=datetime.date(2026, 11, 16), summary="排队四十分钟", complainant_name="陈美玲",
+        complainant_phone="13812345678",
+    )  # fmt: skip
 
 
 def _delivery(network):
