@@ -192,9 +192,9 @@ class ComplaintReplyView(_ComplaintAction):
     )
     def post(self, request, complaint_id: int):
         _people_only(request)
-        complaint = self._complaint(complaint_id)
         incoming = ComplaintReplySerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        complaint = self._complaint(complaint_id)
         complaint_reply(
             scope=request.scope, user=request.user, complaint=complaint, reply=incoming.validated_data["reply"]
         )
@@ -218,9 +218,9 @@ class ComplaintReviewView(_ComplaintAction):
     )
     def post(self, request, complaint_id: int):
         _people_only(request)
-        complaint = self._complaint(complaint_id)
         incoming = ComplaintReviewSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        complaint = self._complaint(complaint_id)
         data = incoming.validated_data
         complaint_review(
             scope=request.scope,

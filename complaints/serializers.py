@@ -52,10 +52,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return self._scope().person_name(complaint.staff.name) if complaint.staff_id else ""
 
     def get_complainant_name(self, complaint: Complaint) -> str:
-        return self._scope().person_name(complaint.complainant_name) if complaint.complainant_name else ""
+        return self._scope().complainant_name(complaint.complainant_name) if complaint.complainant_name else ""
 
     def get_complainant_phone(self, complaint: Complaint) -> str:
-        return self._scope().phone(complaint.complainant_phone) if complaint.complainant_phone else ""
+        return self._scope().complainant_phone(complaint.complainant_phone) if complaint.complainant_phone else ""
 
     def get_overdue(self, complaint: Complaint) -> bool:
         return complaint.is_overdue(self.context["today"])

@@ -25,8 +25,8 @@ SECTION = {"section": "complaints"}
 def _row(complaint, scope, today):
     return {
         "complaint": complaint,
-        "complainant": scope.person_name(complaint.complainant_name) if complaint.complainant_name else "",
-        "phone": scope.phone(complaint.complainant_phone) if complaint.complainant_phone else "",
+        "complainant": scope.complainant_name(complaint.complainant_name) if complaint.complainant_name else "",
+        "phone": scope.complainant_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
         "staff_name": scope.person_name(complaint.staff.name) if complaint.staff_id else "",
         "overdue": complaint.is_overdue(today),
     }

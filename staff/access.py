@@ -411,9 +411,15 @@ class Scope:
         """A person's name (a staff member's, a customer's) as this reader may see it: 王芳 or 王*."""
         return name if self.personal_data else mask_name(name)
 
-    def phone(self, number: str) -> str:
-        """A phone number as this reader may see it: whole, or 138****5678 (a complainant's, say)."""
-        return number if self.personal_data else mask_phone(number)
+    def complainant_name(self, name: str) -> str:
+        """A complainant's name (the complaints register): like person_name, but masked for a staff member
+        too. A staff login reads its own records unmasked; the customer who complained about them is not
+        theirs to know."""
+        return name if self.personal_data and not self.staff_id else mask_name(name)
+
+    def complainant_phone(self, number: str) -> str:
+        """A complainant's phone, masked as complainant_name is: 138****5678."""
+        return number if self.personal_data and not self.staff_id else mask_phone(number)
 
     def id_number(self, number: str) -> str:
         """An identity number as this reader may see it: whole, or 440106********1234."""

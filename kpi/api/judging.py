@@ -98,9 +98,9 @@ class JudgeSheetsView(ScopedViewMixin, APIView):
     def post(self, request, contest_id: int):
         if isinstance(request.auth, ApiToken):
             raise PermissionDenied("score sheets are filled in by the judges themselves: sign in (tokens read)")
-        contest = self._contest(contest_id)
         incoming = JudgeSheetSaveSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        contest = self._contest(contest_id)
         data = incoming.validated_data
         outlet = OrgUnit.objects.filter(code=data["outlet"]).first()
         if outlet is None:

@@ -89,13 +89,14 @@ class RolloutItemView(ScopedViewMixin, APIView):
     def post(self, request, code: str, item_id: int):
         if isinstance(request.auth, ApiToken):
             raise PermissionDenied("a rollout is run by people: sign in (tokens read)")
+        # The body first: a body the parser refuses is a 400 whatever the path names.
+        incoming = RolloutItemMarkSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
         project = rollout_get_or_404(scope=request.scope, code=code)
         item = project.items.filter(pk=item_id).first()
         if item is None:
             raise NotFound("No such practice in this rollout.")
-        incoming = RolloutItemMarkSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
         rollout_item_mark(
             scope=request.scope,
             user=request.user,

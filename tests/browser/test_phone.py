@@ -26,6 +26,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
+from complaints.models import Complaint
 from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
 from plans.models import Plan, TargetAcknowledgement
@@ -54,7 +55,10 @@ PAGES = {
     "kpi:contest_list": "/contests/",
     "kpi:contest_new": "/contests/new/",
     "kpi:contest_detail": "/contests/{contest}/",
+    "kpi:contest_judge": "/contests/{judged}/judge/",
     "kpi:benchmark": "/benchmarks/GZ0101/",
+    "kpi:rollout_list": "/rollouts/",
+    "kpi:rollout_detail": "/rollouts/GZ0102/",
     "kpi:bulletin": "/bulletin/",
     "kpi:unit_notes": "/units/GZ0101/notes/",
     "kpi:unit_credit_splits": "/units/GZ0101/credit-splits/",
@@ -82,6 +86,9 @@ PAGES = {
     "pay:my_pay": "/pay/?month=2026-10",
     "pay:unit_pay": "/units/GZ0101/pay/?month=2026-10",
     "pay:staff_pay": "/staff/S1001/pay/?month=2026-10",
+    "complaints:list": "/complaints/",
+    "complaints:new": "/complaints/new/",
+    "complaints:detail": "/complaints/{complaint}/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo"}  # an image, not a page
@@ -97,6 +104,9 @@ ROLE_PAGES = {
             "kpi:overview",
             "kpi:unit_overview",
             "kpi:contest_new",
+            # The judged contest's panel is the unit manager's; the rollout is 珠江新城's (GZ0102).
+            "kpi:contest_judge",
+            "kpi:rollout_detail",
             # The plan is 天河支行's, above the outlet head's scope; the outlet's acknowledgement is theirs.
             "plans:plan_grid",
             "plans:plan_time",
@@ -116,11 +126,18 @@ ROLE_PAGES = {
         "meetings:action_items",
         "pay:my_pay",
         "pay:staff_pay",
+        # The 95xxx complaint that names 黄丽娟.
+        "complaints:list",
+        "complaints:detail",
     ],
     "unit_manager": EVERY_PAGE,
     # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
-    "hq_admin": [name for name in EVERY_PAGE if name != "ledger:home"],
-    "auditor": [name for name in EVERY_PAGE if name not in ("kpi:contest_new", "ledger:home", "ledger:approve")],
+    "hq_admin": [name for name in EVERY_PAGE if name not in ("ledger:home", "kpi:contest_judge")],
+    "auditor": [
+        name
+        for name in EVERY_PAGE
+        if name not in ("kpi:contest_new", "ledger:home", "ledger:approve", "kpi:contest_judge", "complaints:new")
+    ],
 }
 
 
@@ -192,6 +209,50 @@ def everything(signups, tiered, network):
     credit_rules(outlet)
     meetings(network)
     pay_sheet(network)
+    registers(network)
+
+
+def registers(network) -> None:
+    """Issue 19: a 95xxx complaint about 黄丽娟 with its reply, a judged 营销话术 PK of 天河支行 scored by the
+    unit manager (one of its panel), 珠江新城's rollout in 固化 copied from 天河路's checklist."""
+    from kpi.models import ContestJudge, JudgeSheet, JudgingItem, PracticeItem, RolloutItem, RolloutProject
+    from staff.models import User
+
+    manager = User.objects.get(username="chen.zhiqiang")
+    Complaint.objects.create(
+        unit=network["GZ0101"], channel="hotline", category="attitude", received_on=datetime.date(2026, 11, 20),
+        reply_due=datetime.date(2026, 11, 22), summary="95xxx 转办：客户反映柜员办理挂失时态度生硬，未解释手续费。",
+        complainant_name="王丽", complainant_phone="13700001111", staff=StaffMember.objects.get(code="S1001"),
+        reply="已致电客户致歉并解释收费标准。", replied_on=datetime.date(2026, 11, 21),
+    )  # fmt: skip
+    judged = contest(network["GZ01"], (network["GZ0101"], network["GZ0102"]), name="营销话术 PK 赛")
+    judged.judged = True
+    judged.save()
+    items = [
+        JudgingItem.objects.create(contest=judged, name=name, weight=weight)
+        for name, weight in (("话术规范", 60), ("产品讲解", 40))
+    ]
+    ContestJudge.objects.create(contest=judged, user=manager)
+    JudgeSheet.objects.create(
+        contest=judged, judge=manager, outlet=network["GZ0101"], total=Decimal("84"),
+        scores={str(items[0].pk): "80", str(items[1].pk): "90"},
+    )  # fmt: skip
+    for order, name in enumerate(
+        ("晨会夕会制度化：每日晨会目标分解、夕会复盘", "厅堂营销流程：大堂经理识别、转介、厅堂微沙龙")
+    ):
+        PracticeItem.objects.create(benchmark=network["GZ0101"], name=name, weight=order + 1, sort_order=order)
+    project = RolloutProject.objects.create(
+        outlet=network["GZ0102"],
+        benchmark=network["GZ0101"],
+        stage="consolidate",
+        started_on=datetime.date(2026, 11, 1),
+    )
+    for item in PracticeItem.objects.filter(benchmark=network["GZ0101"]):
+        RolloutItem.objects.create(
+            project=project, name=item.name, weight=item.weight, sort_order=item.sort_order,
+            done_on=datetime.date(2026, 11, 10) if item.sort_order == 0 else None,
+            evidence="晨会记录本及夕会复盘表（近四周）" if item.sort_order == 0 else "",
+        )  # fmt: skip
 
 
 def ledger_entries(network) -> None:
@@ -383,6 +444,8 @@ def _paths(live_server) -> dict[str, str]:
         "plan": ImprovementPlan.objects.order_by("pk").first().pk,
         "target_plan": Plan.objects.order_by("pk").first().pk,
         "acknowledgement": TargetAcknowledgement.objects.order_by("pk").first().pk,
+        "judged": Contest.objects.filter(judged=True).order_by("pk").first().pk,
+        "complaint": Complaint.objects.order_by("pk").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 

@@ -80,7 +80,9 @@ def test_the_pages_are_alive_for_the_demo_logins(seeded):
     complaint = Complaint.objects.order_by("pk").first()
     contest = Contest.objects.filter(judged=True).order_by("period_start").first()
     pages = {
-        "outlet_head": ["/complaints/", f"/complaints/{complaint.pk}/", "/rollouts/", f"/rollouts/{project.outlet.code}/"],
+        "outlet_head": [
+            "/complaints/", f"/complaints/{complaint.pk}/", "/rollouts/", f"/rollouts/{project.outlet.code}/",
+        ],
         "teller": ["/complaints/"],
         "unit_manager": [
             "/complaints/", f"/complaints/{complaint.pk}/", "/rollouts/", f"/contests/{contest.pk}/",
