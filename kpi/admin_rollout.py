@@ -36,3 +36,14 @@ class RolloutProjectAdmin(admin.ModelAdmin):
     search_fields = ("outlet__code", "outlet__name_zh")
     autocomplete_fields = ("outlet", "benchmark", "coach")
     inlines = [RolloutItemInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """A rollout added here starts with its benchmark's checklist copied, as rollout_start does, unless
+        items were typed in with it."""
+        super().save_related(request, form, formsets, change)
+        project = form.instance
+        if not change and not project.items.exists():
+            RolloutItem.objects.bulk_create(
+                RolloutItem(project=project, name=item.name, weight=item.weight, sort_order=item.sort_order)
+                for item in PracticeItem.objects.filter(benchmark_id=project.benchmark_id)
+            )
