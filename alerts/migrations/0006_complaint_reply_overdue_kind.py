@@ -3,6 +3,20 @@
 from django.db import migrations, models
 
 
+def install_rule(apps, schema_editor):
+    """The default rule of the kind (complaints.services.complaints_check_overdue reports its sightings)."""
+    AlertRule = apps.get_model("alerts", "AlertRule")
+    if not AlertRule.objects.filter(kind="overdue_reply").exists():
+        AlertRule.objects.create(
+            name="投诉回复逾期", kind="overdue_reply", unit_kind="outlet", period="day", follow_up_days=2,
+            severity="warning",
+        )
+
+
+def remove_rule(apps, schema_editor):
+    apps.get_model("alerts", "AlertRule").objects.filter(kind="overdue_reply", alerts__isnull=True).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +29,5 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('behind_pace', 'Behind pace for N days running'), ('threshold', 'Threshold crossed'), ('sudden_change', 'Sudden change (k standard deviations)'), ('missing_data', 'Facts missing by the cut-off'), ('veto', 'Veto event (一票否决)'), ('forecast_miss', "Forecast: the period's target missed at this pace"), ('overdue_reply', 'Complaint reply overdue')], max_length=16, verbose_name='kind'),
         ),
+        migrations.RunPython(install_rule, remove_rule),
     ]
