@@ -192,7 +192,7 @@ def signups(migrated_data, network, teller):
 
 
 @pytest.fixture
-def everything(signups, tiered, network):
+def everything(signups, tiered, network, unit_manager):
     """The rows the other pages open: the benchmark and its copy, the contest, the alert, review and plan."""
     outlet = network["GZ0101"]
     outlet.is_benchmark = True
@@ -209,16 +209,13 @@ def everything(signups, tiered, network):
     credit_rules(outlet)
     meetings(network)
     pay_sheet(network)
-    registers(network)
+    registers(network, unit_manager)
 
 
-def registers(network) -> None:
+def registers(network, manager) -> None:
     """Issue 19: a 95xxx complaint about 黄丽娟 with its reply, a judged 营销话术 PK of 天河支行 scored by the
     unit manager (one of its panel), 珠江新城's rollout in 固化 copied from 天河路's checklist."""
     from kpi.models import ContestJudge, JudgeSheet, JudgingItem, PracticeItem, RolloutItem, RolloutProject
-    from staff.models import User
-
-    manager = User.objects.get(username="chen.zhiqiang")
     Complaint.objects.create(
         unit=network["GZ0101"], channel="hotline", category="attitude", received_on=datetime.date(2026, 11, 20),
         reply_due=datetime.date(2026, 11, 22), summary="95xxx 转办：客户反映柜员办理挂失时态度生硬，未解释手续费。",
