@@ -35,12 +35,17 @@ class RuleKind(models.TextChoices):
     VETO = "veto", _("Veto event (一票否决)")
     FORECAST_MISS = "forecast_miss", _("Forecast: the period's target missed at this pace")
     INSPECTION = "inspection", _("Inspection finding (检查整改)")
+    # Seen by an app above alerts, not by evaluating the day's figures: the complaints register reports
+    # the outlets whose complaint replies are overdue (alerts.services.evaluation.alerts_report).
+    OVERDUE_REPLY = "overdue_reply", _("Complaint reply overdue")
 
 
 # Kinds whose alerts are raised by another app for one object each (an inspection's finding, by the
 # checklists app through alerts.services.raised), not by the evaluation of published days: the evaluation
 # skips their rules, and such an alert never clears by itself.
 RAISED_KINDS = frozenset({RuleKind.INSPECTION})
+# The kinds whose sightings another app reports (alerts_report); the day's evaluation skips them.
+REPORTED_KINDS = (RuleKind.OVERDUE_REPLY,)
 
 
 # A forecast rule judges nothing before this share of its period has passed, unless it says otherwise.

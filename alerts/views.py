@@ -174,6 +174,8 @@ def rule_description(rule: AlertRule) -> str:
         )
     elif rule.kind == RuleKind.INSPECTION:
         text = _("A finding of an inspection of the outlet, to rectify by its deadline and re-check (整改 → 复查).")
+    elif rule.kind == RuleKind.OVERDUE_REPLY:
+        text = _("A complaint of the outlet not replied to by its reply deadline.")
     else:
         text = _("A scorecard of the day is vetoed (一票否决).")
     return text % values

@@ -19,6 +19,7 @@ def _load_apps() -> None:
     from alerts import api as alerts_api
     from campaigns import api as campaigns_api
     from checklists import api as checklists_api
+    from complaints import api as complaints_api
     from customers import api as customers_api
     from kpi import api as kpi_api
     from ledger import api as ledger_api
@@ -32,7 +33,7 @@ def _load_apps() -> None:
 
     for app_api in (
         org_api, staff_api, kpi_api, customers_api, alerts_api, plans_api, notify_api, meetings_api, pay_api,
-        ledger_api, campaigns_api, checklists_api, outreach_api,
+        ledger_api, campaigns_api, checklists_api, outreach_api, complaints_api,
     ):  # fmt: skip
         app_urlpatterns.extend(getattr(app_api, "urlpatterns", []))
 

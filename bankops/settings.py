@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "meetings",
     "pay",
     "campaigns",
+    "complaints",
     "demo",
 ]
 
@@ -351,6 +352,9 @@ SPECTACULAR_SETTINGS = {
         "FindingSeverityEnum": "checklists.models.Severity",
         "OutreachChannelEnum": "outreach.models.Channel",
         "OutreachOutcomeEnum": "outreach.models.Outcome",
+        "ComplaintCategoryEnum": "complaints.models.Category",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "ComplaintValidityEnum": "complaints.models.Validity",
     },
 }
 
@@ -512,6 +516,18 @@ CELERY_BEAT_SCHEDULE = {
     "checklists-patrol-facts": {
         "task": "checklists.tasks.write_patrol_facts",
         "schedule": crontab(hour=0, minute=20),
+    },
+    # Nightly at 04:30, before the morning rollup: the complaints register's counts of every open day as
+    # `complaints` facts (a review writes its day at once; this repairs anything a lost task left).
+    "complaints-feed-facts": {
+        "task": "complaints.tasks.feed_facts",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Every morning at 08:00 (before the 晨会) and again at 14:00: overdue complaint replies raise their
+    # outlet's alert, and a reply given clears it.
+    "complaints-check-overdue": {
+        "task": "complaints.tasks.check_overdue",
+        "schedule": crontab(hour="8,14", minute=0),
     },
     # The morning rollup of yesterday and of every day a late fact made stale.
     "rollup-morning": {

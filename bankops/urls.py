@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("pay.urls")),
     path("", include("campaigns.urls")),
+    path("", include("complaints.urls")),
 ]

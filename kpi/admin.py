@@ -30,14 +30,17 @@ from kpi import (
     admin_calendar,  # noqa: F401 (registers the calendar's admin)
     admin_credit,  # noqa: F401 (registers the credit split admin)
     admin_notes,  # noqa: F401 (registers the notes' admin)
+    admin_rollout,  # noqa: F401 (registers the transformation rollout's admin)
 )
 from kpi.admin_split import TargetSplitMixin
 from kpi.forms import CONTEST_PERIOD_HELP
 from kpi.models import (
     Contest,
+    ContestJudge,
     ContestPair,
     Fact,
     IngestBatch,
+    JudgingItem,
     LineKind,
     Metric,
     MonthClose,
@@ -872,7 +875,7 @@ class ContestAdminForm(forms.ModelForm):
 
     class Meta:
         model = Contest
-        fields = ("name", "unit", "period", "template", "metrics")
+        fields = ("name", "unit", "period", "judged", "template", "metrics")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -896,6 +899,7 @@ class ContestAdminForm(forms.ModelForm):
             period_end=period.end if period else None,
             template=cleaned.get("template"),
             metrics=list(cleaned.get("metrics") or []),
+            judged=bool(cleaned.get("judged")),
         )
         for field_name, messages_ in problems.items():
             target = "period" if field_name.startswith("period") else field_name
@@ -933,6 +937,17 @@ class ContestPairInline(admin.TabularInline):
     extra = 0
 
 
+class JudgingItemInline(admin.TabularInline):
+    model = JudgingItem
+    extra = 0
+
+
+class ContestJudgeInline(admin.TabularInline):
+    model = ContestJudge
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
 class ContestStateFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"
@@ -956,7 +971,9 @@ class ContestAdmin(admin.ModelAdmin):
     """HQ's list of PK contests. Unit managers create theirs on /contests/new/."""
 
     form = ContestAdminForm
-    inlines = [ContestPairInline]
+    # A judged contest's form and panel; the judges' sheets are read on the contest's page after the
+    # close (kpi.services.judging), never here before it.
+    inlines = [ContestPairInline, JudgingItemInline, ContestJudgeInline]
     list_display = ("name", "unit", "period_start", "period_end", "template", "pair_count", "page_link")
     list_filter = (ContestStateFilter, "template", "unit__kind")
     list_select_related = ("unit", "template")

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -199,8 +200,9 @@ class IngestBatch(models.Model):
         REFERRAL = "referral", _("Referrals (转介)")
         CHECKLISTS = "checks", _("Patrols and inspections")
         OUTREACH = "outreach", _("Customer outreach")
+        COMPLAINTS = "complaints", _("Complaints register")
 
-    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -1143,6 +1145,13 @@ class Contest(models.Model):
         ScorecardTemplate, verbose_name=_("template"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     metrics = models.ManyToManyField(Metric, verbose_name=_("metrics"), blank=True, related_name="+")
+    judged = models.BooleanField(
+        _("judged by a panel"),
+        default=False,
+        help_text=_(
+            "营销话术, 服务礼仪, 晨会 PK: a panel scores each outlet on the contest's form instead of reading KPIs."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -1192,6 +1201,184 @@ class ContestPair(models.Model):
 
     def __str__(self) -> str:
         return _("%(a)s vs %(b)s") % {"a": self.outlet_a.code, "b": self.outlet_b.code}
+
+
+class JudgingItem(models.Model):
+    """A line of a judged contest's form (评分表): what the panel scores, its weight and its full marks."""
+
+    contest = models.ForeignKey(
+        Contest, verbose_name=_("PK contest"), on_delete=models.CASCADE, related_name="judging_items"
+    )
+    name = models.CharField(_("item"), max_length=100)
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    max_score = models.DecimalField(
+        _("full marks"), max_digits=6, decimal_places=2, default=Decimal(100),
+        validators=[MinValueValidator(Decimal("1"))],
+    )  # fmt: skip
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("judging item")
+        verbose_name_plural = _("judging items")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContestJudge(models.Model):
+    """A member of a judged contest's panel (评委)."""
+
+    contest = models.ForeignKey(Contest, verbose_name=_("PK contest"), on_delete=models.CASCADE, related_name="judges")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.CASCADE, related_name="judged_contests"
+    )
+
+    class Meta:
+        verbose_name = _("judge")
+        verbose_name_plural = _("judges")
+        constraints = [models.UniqueConstraint(fields=["contest", "user"], name="contest_judge_once")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class JudgeSheet(models.Model):
+    """One judge's score sheet for one outlet of a judged contest: a score per item (`scores`, item id →
+    score) and their weighted total on a 100 scale (kpi.services.judging)."""
+
+    contest = models.ForeignKey(Contest, verbose_name=_("PK contest"), on_delete=models.CASCADE, related_name="sheets")
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("judge"), on_delete=models.CASCADE, related_name="judge_sheets"
+    )
+    outlet = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("outlet"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "outlet"},
+    )
+    scores = models.JSONField(_("scores"), default=dict)
+    total = models.DecimalField(_("total"), max_digits=7, decimal_places=4)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        ordering = ["contest", "outlet__code", "pk"]
+        constraints = [models.UniqueConstraint(fields=["contest", "judge", "outlet"], name="judge_sheet_once")]
+
+    def __str__(self) -> str:
+        return f"{self.contest_id} · {self.outlet_id} · {self.judge_id}"
+
+
+# -- the transformation rollout (网点转型: 导入 → 固化 → 验收) ------------------------------------------------
+
+
+class RolloutStage(models.TextChoices):
+    INTRODUCE = "introduce", _("Introduce (导入)")
+    CONSOLIDATE = "consolidate", _("Consolidate (固化)")
+    ACCEPT = "accept", _("Acceptance (验收)")
+
+
+class PracticeItem(models.Model):
+    """A line of a benchmark outlet's practice checklist (晨夕会, 厅堂营销 routines, 岗位设置 …), kept by HQ:
+    what an outlet copying it must put in place, and its weight in the readiness score."""
+
+    benchmark = models.ForeignKey(
+        OrgUnit, verbose_name=_("benchmark outlet"), on_delete=models.CASCADE, related_name="practice_items",
+        limit_choices_to={"is_benchmark": True},
+    )  # fmt: skip
+    name = models.CharField(_("practice"), max_length=150)
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("benchmark practice")
+        verbose_name_plural = _("benchmark practices")
+        ordering = ["benchmark", "sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RolloutProject(models.Model):
+    """An outlet's transformation (网点转型) on its benchmark's model: 导入 → 固化 → 验收, with a coach."""
+
+    outlet = models.OneToOneField(
+        OrgUnit, verbose_name=_("outlet"), on_delete=models.CASCADE, related_name="rollout",
+        limit_choices_to={"kind": "outlet"},
+    )  # fmt: skip
+    benchmark = models.ForeignKey(
+        OrgUnit, verbose_name=_("benchmark outlet"), on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"is_benchmark": True},
+    )  # fmt: skip
+    coach = models.ForeignKey(
+        StaffMember, verbose_name=_("coach"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=RolloutStage.choices, default=RolloutStage.INTRODUCE)
+    started_on = models.DateField(_("started"))
+    accepted_on = models.DateField(_("accepted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transformation rollout")
+        verbose_name_plural = _("transformation rollouts")
+        ordering = ["outlet__code"]
+
+    def __str__(self) -> str:
+        return f"{self.outlet} ← {self.benchmark}"
+
+
+class RolloutItem(models.Model):
+    """A practice copied from the benchmark's checklist into a rollout, done or not, with its evidence."""
+
+    project = models.ForeignKey(
+        RolloutProject, verbose_name=_("rollout"), on_delete=models.CASCADE, related_name="items"
+    )
+    name = models.CharField(_("practice"), max_length=150)
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=Decimal(1))
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("marked by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("rollout item")
+        verbose_name_plural = _("rollout items")
+        ordering = ["project", "sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+
+class StandardPostMix(models.Model):
+    """HQ's standard staffing of an outlet format (岗位配置标准): so many of a post in a full-service,
+    light or smart outlet."""
+
+    format = models.CharField(_("format"), max_length=16, choices=OutletFormat.choices)
+    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveSmallIntegerField(_("people"))
+
+    class Meta:
+        verbose_name = _("standard post mix")
+        verbose_name_plural = _("standard post mix")
+        ordering = ["format", "post__sort_order"]
+        constraints = [models.UniqueConstraint(fields=["format", "post"], name="standard_post_mix_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} · {self.post} × {self.count}"
 
 
 class CalendarDayQuerySet(models.QuerySet):

@@ -539,7 +539,10 @@ class ContestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contest
-        fields = ["id", "name", "unit", "period", "period_start", "period_end", "template", "metrics", "state", "pairs"]
+        fields = [
+            "id", "name", "unit", "period", "period_start", "period_end", "template", "metrics", "judged", "state",
+            "pairs",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -610,6 +613,11 @@ class ContestStandingsSerializer(serializers.Serializer):
     figures_date = serializers.DateField(allow_null=True, help_text="The rolled-up day the figures are of.")
     ended = serializers.BooleanField()
     final = serializers.BooleanField(help_text="Ended and its last day rolled up: `winner` is set.")
+    judged = serializers.BooleanField(
+        help_text="Scored by a panel (营销话术, 服务礼仪, 晨会 PK): `score_a`/`score_b` are the judged scores, shown "
+        "once the judging has closed (after the last day); the sheets are at /api/v1/contests/{id}/sheets/."
+    )
+    judging_closed = serializers.BooleanField(help_text="A judged contest's scores are public (after its last day).")
     pairs = ContestPairStandingSerializer(many=True)
 
     def get_metrics(self, standings) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kpi.views import bulletin, contests, credit, history, notes, overview, scorecards
+from kpi.views import bulletin, contests, credit, history, notes, overview, rollout, scorecards
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 
 app_name = "kpi"
@@ -21,7 +21,10 @@ urlpatterns = [
     path("contests/", contests.contest_list, name="contest_list"),
     path("contests/new/", contests.contest_new, name="contest_new"),
     path("contests/<int:contest_id>/", contests.contest_detail, name="contest_detail"),
+    path("contests/<int:contest_id>/judge/", contests.contest_judge, name="contest_judge"),
     path("benchmarks/<code:code>/", contests.benchmark, name="benchmark"),
+    path("rollouts/", rollout.rollout_list, name="rollout_list"),
+    path("rollouts/<code:code>/", rollout.rollout_detail, name="rollout_detail"),
     path("bulletin/", bulletin.bulletin, name="bulletin"),
     path("units/<code:code>/notes/", notes.unit_notes, name="unit_notes"),
     path("units/<code:code>/notes/<int:note_id>/delete/", notes.unit_note_delete, name="unit_note_delete"),

@@ -481,6 +481,28 @@ class Scope:
         right only (DOMAIN.md §6: exports only by permission)."""
         return self.personal_data
 
+    # -- the complaints register, the transformation rollout -------------------------------------------
+
+    def may_record_complaints(self, unit: OrgUnit) -> bool:
+        """Recording a complaint of an outlet (意见簿, 95xxx hotline, online, 监管转办) and writing its reply:
+        the outlet head at their outlet, the unit manager above it, HQ. People, not tokens: a reply is a
+        person's word. Auditors and staff read."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
+    def may_review_complaints(self, unit: OrgUnit) -> bool:
+        """Deciding whether a complaint is valid (有效投诉, which counts against the outlet): the unit
+        manager above the outlet or HQ, never the outlet itself."""
+        return (
+            self.may_write
+            and self.can_see_unit(unit)
+            and (self.role == Role.HQ_ADMIN or (self.role == Role.UNIT_MANAGER and self.unit_path != unit.path))
+        )
+
+    def may_run_rollout(self, unit: OrgUnit) -> bool:
+        """Running an outlet's transformation rollout (网点转型): marking practices done with evidence, moving
+        it to the next stage: HQ, the unit manager above it, its outlet head. Not auditors, staff, tokens."""
+        return self.may_write and self.can_see_unit(unit) and self.role in (Role.HQ_ADMIN, *UNIT_HEAD_ROLES)
+
     # -- personal data ----------------------------------------------------------------------------------
 
     @property
@@ -499,6 +521,16 @@ class Scope:
     def person_name(self, name: str) -> str:
         """A person's name (a staff member's, a customer's) as this reader may see it: 王芳 or 王*."""
         return name if self.personal_data else mask_name(name)
+
+    def complainant_name(self, name: str) -> str:
+        """A complainant's name (the complaints register): like person_name, but masked for a staff member
+        too. A staff login reads its own records unmasked; the customer who complained about them is not
+        theirs to know."""
+        return name if self.personal_data and not self.staff_id else mask_name(name)
+
+    def complainant_phone(self, number: str) -> str:
+        """A complainant's phone, masked as complainant_name is: 138****5678."""
+        return number if self.personal_data and not self.staff_id else mask_phone(number)
 
     def id_number(self, number: str) -> str:
         """An identity number as this reader may see it: whole, or 440106********1234."""
@@ -642,6 +674,8 @@ class Menu:
     campaigns: bool = False  # campaigns (营销活动) and their leaderboards and gift ledgers: anyone with a role
     checklists: bool = False  # patrols (巡检) and inspections (检查): anyone with a role
     call_lists: bool = False  # call and visit lists (名单): HQ and unit heads build them, staff work theirs
+    complaints: bool = False  # the complaints register: a staff member reads the complaints naming them
+    rollouts: bool = False  # transformation rollouts (网点转型): everyone but a staff member
 
 
 def menu_for(user: User) -> Menu:
@@ -650,7 +684,7 @@ def menu_for(user: User) -> Menu:
     if user.is_superuser:
         return Menu(
             overview=True, own_pages=True, network_pages=True, meetings=True, pay=True, outreach=True, campaigns=True,
-            checklists=True, call_lists=True,
+            checklists=True, call_lists=True, complaints=True, rollouts=True,
         )  # fmt: skip
     return Menu(
         overview=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.AUDITOR),
@@ -664,6 +698,8 @@ def menu_for(user: User) -> Menu:
         campaigns=bool(user.role),
         checklists=bool(user.role),
         call_lists=user.role in (Role.HQ_ADMIN, Role.UNIT_MANAGER, Role.OUTLET_HEAD, Role.STAFF),
+        complaints=bool(user.role),
+        rollouts=bool(user.role) and user.role != Role.STAFF,
     )
 
 

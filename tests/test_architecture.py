@@ -37,6 +37,7 @@ PROJECT = (
     "campaigns",
     "checklists",
     "outreach",
+    "complaints",
     "demo",
 )
 # The apps in their one-way order: an app may import the apps of a lower rank, none of its own or above.
@@ -54,6 +55,7 @@ APP_RANK = {
     "campaigns": 4,
     "checklists": 4,
     "outreach": 4,
+    "complaints": 4,
 }
 
 # Imports against the layers that are still on this branch, as (importing module, imported module).

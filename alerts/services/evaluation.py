@@ -64,12 +64,14 @@ from alerts.models import (
     ACTIVE_STATUSES,
     DEFAULT_MIN_TIME_PROGRESS,
     RAISED_KINDS,
+    REPORTED_KINDS,
     Alert,
     AlertEvent,
     AlertRule,
     AlertStatus,
     Comparison,
     RuleKind,
+    Severity,
 )
 from branches.models import OrgUnit, UnitKind, UnitStatus
 from kpi.models import Direction, Fact, RollupDay, Scorecard, ScorecardLine
@@ -151,6 +153,8 @@ def alerts_evaluate(*, day: datetime.date, now: datetime.datetime | None = None)
     rules = list(AlertRule.objects.filter(is_active=True).exclude(kind__in=RAISED_KINDS).select_related("metric"))
     with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
         for rule in rules:
+            if rule.kind in REPORTED_KINDS:
+                continue  # reported by the app that sees them (alerts_report)
             if rule.kind == RuleKind.MISSING_DATA:
                 if not cutoff_passed(rule, day, now):
                     result.skipped.append(rule.name)
@@ -174,6 +178,42 @@ def alerts_check_missing(*, day: datetime.date, now: datetime.datetime | None = 
             else:
                 result.skipped.append(rule.name)
     logger.info("missing data checked: %s", result)
+    return result
+
+
+# The rule a reported kind gets when HQ has set none up: alerts of the kind are raised from the start.
+DEFAULT_REPORTED_RULES = {
+    RuleKind.OVERDUE_REPLY: {"name": "投诉回复逾期", "unit_kind": UnitKind.OUTLET, "follow_up_days": 2},
+}
+
+
+def alerts_report(
+    *, kind: str, day: datetime.date, sightings: dict[int, Sighting], now: datetime.datetime | None = None
+) -> Evaluation:
+    """Sightings an app above alerts sees itself (a reported kind, REPORTED_KINDS), as of `day`: for the
+    complaints register, the outlets with a complaint whose reply is overdue, one Sighting per outlet.
+
+    Every active rule of the kind takes them as a rule's own detector's would be taken (_apply: one
+    alert per rule and unit, kept while seen, cleared when no longer seen if nobody works on it). When
+    HQ has no rule of the kind, the default one (DEFAULT_REPORTED_RULES) is created, so the alert is
+    raised from the first day; HQ may edit it or switch it off in the admin. Safe to run twice: the same
+    day and sightings change nothing."""
+    if kind not in REPORTED_KINDS:
+        raise ValueError(f"{kind!r} is not a reported kind; one of {list(REPORTED_KINDS)}")
+    now = now or timezone.now()
+    result = Evaluation(day=day, published=True)
+    with named_lock(LOCK_NAME), translation.override(settings.LANGUAGE_CODE):
+        if not AlertRule.objects.filter(kind=kind).exists():
+            AlertRule.objects.create(kind=kind, severity=Severity.WARNING, **DEFAULT_REPORTED_RULES[kind])
+        for rule in AlertRule.objects.filter(is_active=True, kind=kind):
+            scoped = sightings
+            if rule.unit_kind:
+                kinds = dict(OrgUnit.objects.filter(pk__in=list(sightings)).values_list("pk", "kind"))
+                scoped = {unit_id: seen for unit_id, seen in sightings.items() if kinds.get(unit_id) == rule.unit_kind}
+            with transaction.atomic():
+                _apply(rule, day, now, scoped, result)
+            result.rules += 1
+    logger.info("alerts reported (%s): %s", kind, result)
     return result
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi.api import contests, facts, metrics, notes, rankings, rollups, scorecards, targets
+from kpi.api import contests, facts, judging, metrics, notes, rankings, rollouts, rollups, scorecards, targets
 
 urlpatterns = [
     *metrics.urlpatterns,
@@ -13,4 +13,6 @@ urlpatterns = [
     *targets.urlpatterns,
     *rollups.urlpatterns,
     *notes.urlpatterns,
+    *judging.urlpatterns,
+    *rollouts.urlpatterns,
 ]

@@ -33,6 +33,7 @@ _CONTEST_LIST_EXAMPLE = {
             "period_end": "2026-11-30",
             "template": None,
             "metrics": ["mobile_banking_signups", "complaints"],
+            "judged": False,
             "state": "running",
             "pairs": [{"outlet_a": "GZ0101", "outlet_b": "GZ0102"}],
         }
@@ -51,6 +52,8 @@ _CONTEST_DETAIL_EXAMPLE = {
     "figures_date": "2026-11-24",
     "ended": False,
     "final": False,
+    "judged": False,
+    "judging_closed": False,
     "pairs": [
         {
             "outlet_a": "GZ0101",
@@ -177,6 +180,8 @@ class ContestDetailView(APIView):
         scope = scope_for_request(request)
         contest = contests_reads.contest_get_or_404(scope=scope, contest_id=contest_id)
         as_of = scorecards_reads.latest_rolled_up_date() or timezone.localdate()
+        if contest.judged:
+            as_of = timezone.localdate()  # a judged contest closes by the calendar (kpi.services.judging)
         standings = contests_reads.contest_standings_for(contest_standings(contest=contest, as_of=as_of), scope=scope)
         return Response(ContestStandingsSerializer(standings).data)
 

@@ -70,6 +70,7 @@ class ReplicaComparison:
     outlet: OrgUnit
     before_date: datetime.date | None  # the last day of the month before `transformed_on`
     rows: list[BenchmarkRow]
+    rollout: object | None = None  # its transformation rollout's progress (kpi.selectors.rollout), if any
 
 
 @dataclass

@@ -19,6 +19,9 @@ Head to head (contest_standings), per pair and per metric:
    the scorecard's total score when the outlet is scored under that template version); on a metrics
    contest the side that leads more metrics. Equal is a tie, said as such.
 4. The winner is the overall leader once the period has ended and its last day is rolled up.
+
+A judged contest (营销话术, 服务礼仪, 晨会 PK) is scored by its panel instead: each side's score is its
+judged score (kpi.services.judging), shown once the judging has closed after the last day.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from kpi.models import (
     ScorecardTemplate,
     TemplateLine,
 )
+from kpi.services.judging import judged_scores, judging_closed
 from lib.periods import Period, PeriodKind, period_of
 from staff.access import scope_for_user
 from staff.models import User
@@ -113,6 +117,7 @@ def contest_problems(
     period_end: datetime.date | None,
     template: ScorecardTemplate | None,
     metrics: Sequence[Metric],
+    judged: bool = False,
 ) -> dict[str, list[str]]:
     """What is wrong with a contest's settings, by field (empty when nothing is)."""
     problems: dict[str, list[str]] = {}
@@ -136,7 +141,9 @@ def contest_problems(
                 )
                 % {"start": period_start, "end": period_end},
             )
-    if template is None and not metrics:
+    if judged and (template is not None or metrics):
+        add("template", _("A judged contest is scored by its panel: choose no template nor metrics."))
+    if not judged and template is None and not metrics:
         add("template", _("Choose a scorecard template or at least one metric to compete on."))
     if template is not None and metrics:
         add("template", _("Choose a scorecard template or metrics, not both."))
@@ -154,6 +161,7 @@ def contest_create(
     period_end: datetime.date,
     template: ScorecardTemplate | None = None,
     metrics: Iterable[Metric] = (),
+    judged: bool = False,
     created_by: User,
 ) -> Contest:
     """Create a contest (without pairs: see contest_pairs_set). PermissionDenied unless the creator is an
@@ -163,7 +171,13 @@ def contest_create(
         raise PermissionDenied(_("Only HQ administrators and the unit's managers create contests."))
     metrics = list(metrics)
     problems = contest_problems(
-        name=name, unit=unit, period_start=period_start, period_end=period_end, template=template, metrics=metrics
+        name=name,
+        unit=unit,
+        period_start=period_start,
+        period_end=period_end,
+        template=template,
+        metrics=metrics,
+        judged=judged,
     )
     if problems:
         raise ValidationError(problems)
@@ -173,6 +187,7 @@ def contest_create(
         period_start=period_start,
         period_end=period_end,
         template=template,
+        judged=judged,
         created_by=created_by,
     )
     if metrics:
@@ -303,6 +318,8 @@ class PairStanding:
     led_b: int = 0
     leader: Lead | None = None  # overall; None when there is nothing to compare
     winner: Lead | None = None  # the overall leader once the contest has ended (TIE: a draw)
+    sheets_a: int = 0  # judged contests: the score sheets in for each side
+    sheets_b: int = 0
 
     @property
     def outlet_a(self) -> OrgUnit:
@@ -326,6 +343,9 @@ class ContestStandings:
     lines: list[TemplateLine | None]  # per metric, the template line (None on a metrics contest)
     metrics: list[Metric]
     pairs: list[PairStanding] = field(default_factory=list)
+    judged: bool = False  # scored by a panel (kpi.services.judging), not read from the KPIs
+    judging_closed: bool = False  # a judged contest's scores are read only after its close
+    sheets: dict[int, int] = field(default_factory=dict)  # judged: outlet id → sheets in
 
 
 def contest_metrics(contest: Contest) -> tuple[list[Metric], list[TemplateLine | None]]:
@@ -443,8 +463,34 @@ def contest_standings(*, contest: Contest, as_of: datetime.date) -> ContestStand
         for scorecard in scorecards:
             cards[scorecard.unit_id] = {line.metric_id: line for line in scorecard.lines.all()}
 
+    if contest.judged:
+        return _judged_standings(standings, pairs)
     for pair in pairs:
         standings.pairs.append(_pair_standing(pair, standings, cards))
+    return standings
+
+
+def _judged_standings(standings: ContestStandings, pairs: list[ContestPair]) -> ContestStandings:
+    """A judged contest: each side's score is its judged score (kpi.services.judging), read only once
+    the judging has closed; before, the standings say how many sheets are in and nobody leads."""
+    standings.judged = True
+    standings.judging_closed = judging_closed(standings.contest, standings.as_of)
+    standings.final = standings.judging_closed
+    scores = judged_scores(standings.contest)
+    standings.sheets = {outlet_id: count for outlet_id, (_score, count) in scores.items()}
+    for pair in pairs:
+        standing = PairStanding(
+            pair=pair,
+            metrics=[],
+            sheets_a=standings.sheets.get(pair.outlet_a_id, 0),
+            sheets_b=standings.sheets.get(pair.outlet_b_id, 0),
+        )
+        if standings.judging_closed:
+            standing.score_a = scores.get(pair.outlet_a_id, (None, 0))[0]
+            standing.score_b = scores.get(pair.outlet_b_id, (None, 0))[0]
+            standing.leader = _compare(standing.score_a, standing.score_b, higher_is_better=True)
+            standing.winner = standing.leader
+        standings.pairs.append(standing)
     return standings
 
 

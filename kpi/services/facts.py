@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -73,6 +75,58 @@ _IN_LIMIT = 5000
 _INGEST_LOCK = 0x6B70692E6661637473 & 0x7FFFFFFFFFFFFFFF
 
 
+# -- one source per outlet and day -----------------------------------------------------------------
+# A register above kpi may keep an outlet metric's facts itself (the complaints register keeps
+# `complaints`). It says so in its AppConfig.ready() with fact_keeper_register: the metric, its own
+# source, and a function answering which (day, outlet id) pairs of a set it holds, in one query. For
+# those pairs the register's count is the fact: a row of another source for them is not written (it is
+# counted as unchanged: the fact stands as the register wrote it). For the other pairs the pushed count
+# stands, and the register writes nothing. So a day's count comes from one source, never from both.
+
+
+@dataclass(frozen=True)
+class FactKeeper:
+    source: str
+    held: Callable[[set[tuple[datetime.date, int]]], set[tuple[datetime.date, int]]]
+
+
+_fact_keepers: dict[str, FactKeeper] = {}
+
+
+def fact_keeper_register(
+    *,
+    metric_code: str,
+    source: str,
+    held: Callable[[set[tuple[datetime.date, int]]], set[tuple[datetime.date, int]]],
+) -> None:
+    """Declare that `source` keeps the outlet facts of `metric_code` for the (day, outlet id) pairs
+    `held` answers (see above). Registered by metric, so a reloaded app replaces its entry."""
+    _fact_keepers[metric_code] = FactKeeper(source=source, held=held)
+
+
+def fact_keepers() -> dict[str, FactKeeper]:
+    return dict(_fact_keepers)
+
+
+def _drop_held(parsed: dict[tuple, Decimal], metrics: dict, source: str) -> int:
+    """Leave out of `parsed` the outlet facts a keeper of another source holds; how many were left out.
+    One query per keeper whose metric the batch carries."""
+    dropped = 0
+    for metric_code, keeper in _fact_keepers.items():
+        metric = metrics.get(metric_code)
+        if metric is None or keeper.source == source:
+            continue
+        keys = [key for key in parsed if key[3] == metric.pk and key[2] is None]
+        if not keys:
+            continue
+        held = keeper.held({(key[0], key[1]) for key in keys})
+        for key in keys:
+            if (key[0], key[1]) in held:
+                del parsed[key]
+                dropped += 1
+    return dropped
+
+
 def facts_ingest(
     *,
     rows: list[CsvRow],
@@ -112,6 +166,9 @@ def facts_ingest(
       of posts no rule covers is refused. A fact already shared with the same partner keeps the share
       it was given (sending it again changes nothing); an empty or absent partner leaves a fact's
       split as it is (HQ removes one in the admin).
+    - one source per outlet and day (fact_keeper_register): a row of a metric a register keeps (the
+      complaints register keeps `complaints`) for an outlet and day the register holds is not written
+      and is counted as unchanged; the register's count is the fact.
     - a fact that would create or change a stored fact of a closed month (月结) is refused, naming the
       close: that month's scorecards are frozen, so a late fact would only move the periods after it.
       Sending a closed month's facts again unchanged is not refused. (Checked while writing, below.)
@@ -257,6 +314,7 @@ def facts_ingest(
             partners[key] = (partner_pk, row.line, sale)
     shares = _partner_shares(partners, check)
     check.raise_if_any()
+    kept_by_register = _drop_held(parsed, metrics, source)
 
     # -- 2.–4. write --------------------------------------------------------------------------------
     days = sorted({key[0] for key in parsed})
@@ -272,6 +330,10 @@ def facts_ingest(
                 parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
                 source=source, label=label, created_by=created_by, token=token,
             )  # fmt: skip
+        if kept_by_register:
+            # The rows a register keeps (one source per outlet and day) stand as the register wrote them.
+            batch.unchanged += kept_by_register
+            IngestBatch.objects.filter(pk=batch.pk).update(unchanged=batch.unchanged)
         if split_changes:
             _write_splits(split_changes, created_by=created_by if getattr(created_by, "pk", None) else None)
         if changed_days:

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from kpi.selectors.contests import (
     contest_standings_for,
     contests_visible,
 )
+from kpi.selectors.rollout import rollouts_of
 from kpi.selectors.scorecards import latest_rolled_up_date
 from kpi.services.contests import (
     can_create_contests,
@@ -33,6 +34,7 @@ from kpi.services.contests import (
     contest_period,
     contest_standings,
 )
+from kpi.services.judging import entrants, is_judge, judge_sheet_save, judging_closed, sheets_visible
 from kpi.tables import BENCHMARK, CONTEST_STANDINGS, CONTESTS
 from kpi.views.common import EXPORT_FORMATS, export_links
 from staff.access import Scope, get_benchmark_or_404, scope_for_user
@@ -87,9 +89,9 @@ def contest_detail(request: HttpRequest, contest_id: int) -> HttpResponse:
     scope = scope_for_user(request.user)
     contest = contest_get_or_404(scope=scope, contest_id=contest_id)
     latest = latest_rolled_up_date()
-    standings = contest_standings_for(
-        contest_standings(contest=contest, as_of=latest or timezone.localdate()), scope=scope
-    )
+    # A judged contest closes by the calendar (kpi.services.judging), not by the rolled-up days.
+    as_of = timezone.localdate() if contest.judged else (latest or timezone.localdate())
+    standings = contest_standings_for(contest_standings(contest=contest, as_of=as_of), scope=scope)
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
         return _contest_export(export, standings)
@@ -100,7 +102,72 @@ def contest_detail(request: HttpRequest, contest_id: int) -> HttpResponse:
     return render(
         request,
         "kpi/contest_detail.html",
-        {"contest": contest, "standings": standings, "latest": latest, "visible": visible, **export_links(request)},
+        {
+            "contest": contest,
+            "standings": standings,
+            "latest": latest,
+            "visible": visible,
+            "is_judge": contest.judged and is_judge(contest, request.user),
+            **export_links(request),
+        },
+    )
+
+
+@login_required
+def contest_judge(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """A judge's score sheets (评分表) of a judged contest: one form per outlet; before the close a judge
+    sees only their own sheets (kpi.services.judging). Only the panel opens it."""
+    scope = scope_for_user(request.user)
+    contest = contest_get_or_404(scope=scope, contest_id=contest_id)
+    if not contest.judged or not is_judge(contest, request.user):
+        raise Http404("Not a judge of this contest.")
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    outlets = entrants(contest)
+    if request.method == "POST":
+        outlet = next((outlet for outlet in outlets if outlet.code == request.POST.get("outlet")), None)
+        if outlet is None:
+            errors = {"outlet": [_("Choose an outlet of the contest.")]}
+        else:
+            scores = {
+                key.removeprefix("item-"): value for key, value in request.POST.items() if key.startswith("item-")
+            }
+            try:
+                judge_sheet_save(
+                    contest=contest,
+                    judge=request.user,
+                    outlet=outlet,
+                    scores=scores,
+                    comment=request.POST.get("comment", ""),
+                    today=today,
+                )
+            except ValidationError as invalid:
+                errors = invalid.message_dict
+            else:
+                messages.success(request, _("Sheet for %(outlet)s saved.") % {"outlet": outlet.name})
+                return redirect("kpi:contest_judge", contest_id=contest.pk)
+    items = list(contest.judging_items.all())
+    mine = {
+        sheet.outlet_id: sheet
+        for sheet in sheets_visible(contest=contest, user=request.user, today=today).filter(judge=request.user)
+    }
+    rows = []
+    for outlet in outlets:
+        sheet = mine.get(outlet.pk)
+        rows.append(
+            {
+                "outlet": outlet,
+                "sheet": sheet,
+                "items": [(item, (sheet.scores.get(str(item.pk)) if sheet else "")) for item in items],
+            }
+        )
+    closed = judging_closed(contest, today)
+    status = 400 if errors else 200
+    return render(
+        request,
+        "kpi/contest_judge.html",
+        {"contest": contest, "rows": rows, "items": items, "closed": closed, "errors": errors},
+        status=status,
     )
 
 
@@ -184,10 +251,18 @@ def benchmark(request: HttpRequest, code: str) -> HttpResponse:
     # the link to the benchmark's own scorecard shows only to those who may open it.
     outlet = get_benchmark_or_404(scope, code)
     comparison = benchmark_comparison(scope=scope, benchmark=outlet)
+    # The rollout's progress (导入 → 固化 → 验收, readiness) beside each replica's before and after.
+    rollouts = rollouts_of(outlet_ids=[replica.outlet.pk for replica in comparison.replicas])
+    for replica in comparison.replicas:
+        replica.rollout = rollouts.get(replica.outlet.pk)
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
         return _benchmark_export(export, comparison)
-    context = {"comparison": comparison, "benchmark": outlet, "sees_benchmark": scope.can_see_unit(outlet)}
+    context = {
+        "comparison": comparison,
+        "benchmark": outlet,
+        "sees_benchmark": scope.can_see_unit(outlet),
+    }
     return render(request, "kpi/benchmark.html", {**context, **export_links(request)})
 
 

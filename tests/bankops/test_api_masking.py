@@ -23,6 +23,7 @@ from drf_spectacular.generators import SchemaGenerator
 from alerts.models import Cause, ReviewStatus
 from alerts.services.follow_up import alert_comment, alert_update
 from campaigns.models import GiftRecord
+from complaints.models import Complaint
 from customers.models import Customer, Prospect, Referral, Territory
 from customers.services.tiering import tiering_run
 from demo import network as demo_network
@@ -196,6 +197,25 @@ def demo(db) -> dict:
     )  # fmt: skip
     first = called.assignments.select_related("outreach_list__unit").first()
     contact_record(scope=scope_for_user(head), user=teller, assignment=first, outcome="interested", product="理财")
+    # A hotline complaint about the teller, with the complainant's name and phone (issue 19), and a judged
+    # contest's sheet by the unit manager (the judge's name is masked like any login's).
+    from complaints.services import complaint_create
+    from kpi.models import ContestJudge, JudgingItem
+    from kpi.services.judging import judge_sheet_save
+
+    complaint_create(
+        scope=scope_for_user(head), user=head, unit=outlet, channel="hotline", category="attitude",
+        received_on=DAY, summary="柜员态度生硬", complainant_name="陈美玲", complainant_phone="13812345678",
+        staff=teller_record, today=DAY,
+    )  # fmt: skip
+    contest.judged = True
+    contest.save()
+    contest.metrics.clear()
+    item = JudgingItem.objects.create(contest=contest, name="话术规范", weight=100)
+    ContestJudge.objects.create(contest=contest, user=manager)
+    judge_sheet_save(contest=contest, judge=manager, outlet=outlet, scores={item.pk: 90}, today=DAY)
+    contest.period_end = DAY - datetime.timedelta(days=1)  # closed: the sheets are readable
+    contest.save()
 
     return {
         "campaign": campaign.code,
@@ -241,6 +261,7 @@ def _url(path: str, demo: dict) -> str:
         ("action-items", "item_id"): demo["item_id"],
         ("pay-sheets", "pay_sheet_id"): demo["pay_sheet_id"],
         ("campaigns", "code"): demo["campaign"],
+        ("complaints", "complaint_id"): demo.get("complaint_id", 0),
     }
 
     def fill(match: re.Match) -> str:
@@ -276,6 +297,8 @@ def _people() -> set[str]:
     names |= set(Prospect.objects.values_list("name", flat=True))
     names |= {user.get_full_name() for user in User.objects.all()}
     names |= set(GiftRecord.objects.values_list("customer_name", flat=True))
+    names |= set(Complaint.objects.values_list("complainant_name", flat=True))
+    names |= set(Complaint.objects.values_list("complainant_phone", flat=True))
     return {name for name in names if name}
 
 
@@ -309,6 +332,7 @@ def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, net
     assert shown["/api/v1/customers/"] == {"张小三", "欧阳娜娜"}
     assert "陈大文" in shown["/api/v1/prospects/"] and PROSPECT_ID in answers["/api/v1/prospects/"]
     assert shown["/api/v1/outreach-assignments/"] == {"张小三", "欧阳娜娜", "李桂芳"}
+    assert {"陈美玲", "13812345678", "李桂芳"} <= shown["/api/v1/complaints/"]
 
 
 @pytest.fixture

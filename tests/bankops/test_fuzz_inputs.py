@@ -107,6 +107,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
     meeting, item = _meeting(ranked, alert)
     pay_sheet = _pay_sheet(outlet, StaffMember.objects.get(user=teller))
     referral = _outreach(outlet, StaffMember.objects.get(user=teller))
+    complaint = _complaint(outlet)
     VALID.update(
         referral_id=str(referral.pk),
         code=outlet.code,
@@ -130,6 +131,7 @@ def seeded(ranked, like_postgresql, teller):  # noqa: F811
         list_id=str(outreach_list.pk),
         assignment_id=str(contact.assignment_id),
         contact_id=str(contact.pk),
+        complaint_id=str(complaint.pk),
     )
     return ranked
 
@@ -148,6 +150,17 @@ def _outreach(outlet, teller_record):
     return Referral.objects.create(
         outlet=outlet, day=datetime.date(2026, 11, 15), referrer=teller_record, channel="counter", receiver=wealth,
         product="wealth",
+    )  # fmt: skip
+
+
+def _complaint(outlet):
+    """A hotline complaint of 天河路网点 waiting for its reply (issue 19): /api/v1/complaints/{complaint_id}/…"""
+    from complaints.models import Complaint
+
+    return Complaint.objects.create(
+        unit=outlet, channel="hotline", category="waiting", received_on=datetime.date(2026, 11, 14),
+        reply_due=datetime.date(2026, 11, 16), summary="排队四十分钟", complainant_name="陈美玲",
+        complainant_phone="13812345678",
     )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
 from checklists.models import ChecklistTemplate, Inspection
+from complaints.models import Complaint
 from customers.models import Territory
 from kpi.models import Contest, CreditSplitRule, Fact, Metric, Target
 from lib.periods import parse_period
@@ -57,7 +58,10 @@ PAGES = {
     "kpi:contest_list": "/contests/",
     "kpi:contest_new": "/contests/new/",
     "kpi:contest_detail": "/contests/{contest}/",
+    "kpi:contest_judge": "/contests/{judged}/judge/",
     "kpi:benchmark": "/benchmarks/GZ0101/",
+    "kpi:rollout_list": "/rollouts/",
+    "kpi:rollout_detail": "/rollouts/GZ0102/",
     "kpi:bulletin": "/bulletin/",
     "kpi:unit_notes": "/units/GZ0101/notes/",
     "kpi:unit_credit_splits": "/units/GZ0101/credit-splits/",
@@ -105,6 +109,9 @@ PAGES = {
     "outreach:list": "/customers/lists/{outreach_list}/",
     "outreach:work": "/customers/lists/{outreach_list}/work/",
     "outreach:card": "/customers/lists/customers/{list_customer}/",
+    "complaints:list": "/complaints/",
+    "complaints:new": "/complaints/new/",
+    "complaints:detail": "/complaints/{complaint}/",
 }
 NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
 NOT_PAGES |= {"ledger:photo", "outreach:photo", "checklists:answer_photo", "checklists:finding_photo"}  # images
@@ -123,6 +130,9 @@ ROLE_PAGES = {
             "kpi:unit_overview",
             "kpi:contest_new",
             "campaigns:new",
+            # The judged contest's panel is the unit manager's; the rollout is 珠江新城's (GZ0102).
+            "kpi:contest_judge",
+            "kpi:rollout_detail",
             # The plan is 天河支行's, above the outlet head's scope; the outlet's acknowledgement is theirs.
             "plans:plan_grid",
             "plans:plan_time",
@@ -163,26 +173,36 @@ ROLE_PAGES = {
         "outreach:list",
         "outreach:work",
         "outreach:card",
+        # The 95xxx complaint that names 黄丽娟.
+        "complaints:list",
+        "complaints:detail",
     ],
     # Territories are edited by HQ and the outlet head, not the unit manager above (customers.territory_edit);
     # the patrol is ticked at the outlet (its lobby, its head), never from above.
     "unit_manager": [
         name for name in EVERY_PAGE if name not in ("customers:territory_edit", "checklists:patrol_tick", *OWN_WORK)
     ],
-    # HQ approves and reads entries; it records none (no staff record, deductions are the outlets').
-    "hq_admin": [name for name in EVERY_PAGE if name not in ("ledger:home", "checklists:patrol_tick", *OWN_WORK)],
+    # HQ approves and reads entries; it records none (no staff record, deductions are the outlets'); the
+    # judged contest's panel is the unit manager's.
+    "hq_admin": [
+        name
+        for name in EVERY_PAGE
+        if name not in ("ledger:home", "checklists:patrol_tick", "kpi:contest_judge", *OWN_WORK)
+    ],
     "auditor": [
         name
         for name in EVERY_PAGE
         if name
         not in (
             "kpi:contest_new",
+            "kpi:contest_judge",
             "ledger:home",
             "ledger:approve",
             "customers:territory_edit",
             "campaigns:new",
             "checklists:patrol_tick",
             "outreach:new",
+            "complaints:new",
             *OWN_WORK,
         )
     ],
@@ -240,7 +260,7 @@ def signups(migrated_data, network, teller):
 
 
 @pytest.fixture
-def everything(signups, tiered, network):
+def everything(signups, tiered, network, unit_manager):
     """The rows the other pages open: the benchmark and its copy, the contest, the alert, review and plan."""
     outlet = network["GZ0101"]
     outlet.is_benchmark = True
@@ -258,6 +278,10 @@ def everything(signups, tiered, network):
     meetings(network)
     pay_sheet(network)
     outreach(network)
+    campaign_with_a_gift(network)
+    checklists(network)
+    outreach_list(network)
+    registers(network, unit_manager)
 
 
 def outreach(network) -> None:
@@ -276,7 +300,6 @@ def outreach(network) -> None:
     Referral.objects.create(
         outlet=outlet, day=LAST_DAY, referrer=teller_record, channel="counter", receiver=wealth, product="wealth"
     )
-    campaign_with_a_gift(network)
 
 
 def campaign_with_a_gift(network) -> None:
@@ -307,8 +330,6 @@ def campaign_with_a_gift(network) -> None:
         scope=scope_for_user(head), user=head, campaign=campaign, staff=teller_record, day=today,
         customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
     )  # fmt: skip
-    checklists(network)
-    outreach_list(network)
 
 
 def outreach_list(network) -> None:
@@ -331,6 +352,47 @@ def outreach_list(network) -> None:
         contact_record(
             scope=scope_for_user(teller_record.user), user=teller_record.user, assignment=first,
             outcome="interested", product="理财", note="客户关注三个月期理财，周五再联系",
+        )  # fmt: skip
+
+
+def registers(network, manager) -> None:
+    """Issue 19: a 95xxx complaint about 黄丽娟 with its reply, a judged 营销话术 PK of 天河支行 scored by the
+    unit manager (one of its panel), 珠江新城's rollout in 固化 copied from 天河路's checklist."""
+    from kpi.models import ContestJudge, JudgeSheet, JudgingItem, PracticeItem, RolloutItem, RolloutProject
+
+    Complaint.objects.create(
+        unit=network["GZ0101"], channel="hotline", category="attitude", received_on=datetime.date(2026, 11, 20),
+        reply_due=datetime.date(2026, 11, 22), summary="95xxx 转办：客户反映柜员办理挂失时态度生硬，未解释手续费。",
+        complainant_name="王丽", complainant_phone="13700001111", staff=StaffMember.objects.get(code="S1001"),
+        reply="已致电客户致歉并解释收费标准。", replied_on=datetime.date(2026, 11, 21),
+    )  # fmt: skip
+    judged = contest(network["GZ01"], (network["GZ0101"], network["GZ0102"]), name="营销话术 PK 赛")
+    judged.judged = True
+    judged.save()
+    items = [
+        JudgingItem.objects.create(contest=judged, name=name, weight=weight)
+        for name, weight in (("话术规范", 60), ("产品讲解", 40))
+    ]
+    ContestJudge.objects.create(contest=judged, user=manager)
+    JudgeSheet.objects.create(
+        contest=judged, judge=manager, outlet=network["GZ0101"], total=Decimal("84"),
+        scores={str(items[0].pk): "80", str(items[1].pk): "90"},
+    )  # fmt: skip
+    for order, name in enumerate(
+        ("晨会夕会制度化：每日晨会目标分解、夕会复盘", "厅堂营销流程：大堂经理识别、转介、厅堂微沙龙")
+    ):
+        PracticeItem.objects.create(benchmark=network["GZ0101"], name=name, weight=order + 1, sort_order=order)
+    project = RolloutProject.objects.create(
+        outlet=network["GZ0102"],
+        benchmark=network["GZ0101"],
+        stage="consolidate",
+        started_on=datetime.date(2026, 11, 1),
+    )
+    for item in PracticeItem.objects.filter(benchmark=network["GZ0101"]):
+        RolloutItem.objects.create(
+            project=project, name=item.name, weight=item.weight, sort_order=item.sort_order,
+            done_on=datetime.date(2026, 11, 10) if item.sort_order == 0 else None,
+            evidence="晨会记录本及夕会复盘表（近四周）" if item.sort_order == 0 else "",
         )  # fmt: skip
 
 
@@ -561,6 +623,8 @@ def _paths(live_server) -> dict[str, str]:
         "inspection": Inspection.objects.order_by("pk").first().pk,
         "outreach_list": OutreachList.objects.order_by("pk").first().pk,
         "list_customer": ListAssignment.objects.order_by("position").first().pk,
+        "judged": Contest.objects.filter(judged=True).order_by("pk").first().pk,
+        "complaint": Complaint.objects.order_by("pk").first().pk,
     }
     return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
 

@@ -66,6 +66,7 @@ def test_the_list_gives_the_contests_in_the_tokens_subtree_with_their_pairs(clie
                 "period_end": "2026-11-30",
                 "template": None,
                 "metrics": ["deposit_balance", "mobile_banking_signups", "complaints"],
+                "judged": False,
                 "state": "running",
                 "pairs": [{"outlet_a": "GZ0101", "outlet_b": "GZ0102"}],
             }

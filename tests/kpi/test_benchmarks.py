@@ -245,3 +245,29 @@ def test_the_comparison_exports_before_now_and_the_benchmark(english, benchmark,
         ["GZ0102", "Customers served", "300.0000", "500.0000", "800.0000"],
     ]
     assert len(lines) == 1 + 6
+
+
+def test_the_page_shows_each_replicas_rollout_beside_its_figures(english, benchmark_rolled_up, network, hq_admin):
+    from kpi.models import PracticeItem
+    from kpi.services.rollout import rollout_item_mark, rollout_start
+    from staff.access import scope_for_user
+
+    for order, (name, weight) in enumerate([("晨夕会", 3), ("厅堂营销", 1)]):
+        PracticeItem.objects.create(benchmark=benchmark_rolled_up, name=name, weight=weight, sort_order=order)
+    scope = scope_for_user(hq_admin)
+    project = rollout_start(scope=scope, outlet=network["GZ0102"], coach=None, started_on=D(2026, 7, 1))
+    rollout_item_mark(
+        scope=scope,
+        user=hq_admin,
+        item=project.items.get(name="晨夕会"),
+        done=True,
+        evidence="晨会记录",
+        day=D(2026, 7, 2),
+    )
+    english.force_login(hq_admin)
+
+    page = english.get("/benchmarks/GZ0101/").content.decode()
+
+    # 珠江新城 in 导入 with 3 of 3 + 1 = 75.0 % ready; 太平镇 has no rollout: no line.
+    assert page.count('class="rollout-progress"') == 1
+    assert "Introduce (导入)" in page and "75.0%" in page and "/rollouts/GZ0102/" in page

@@ -552,6 +552,9 @@ def _admin_form(network, *pairs, period="2026-11"):
         "metrics": [metric("complaints").pk],
         "pairs-TOTAL_FORMS": str(len(pairs)), "pairs-INITIAL_FORMS": "0",
         "pairs-MIN_NUM_FORMS": "0", "pairs-MAX_NUM_FORMS": "1000",
+        # A judged contest's form and panel (issue 19): none here.
+        "judging_items-TOTAL_FORMS": "0", "judging_items-INITIAL_FORMS": "0",
+        "judges-TOTAL_FORMS": "0", "judges-INITIAL_FORMS": "0",
     }  # fmt: skip
     for number, (outlet_a, outlet_b) in enumerate(pairs):
         form[f"pairs-{number}-outlet_a"] = outlet_a.pk

@@ -800,6 +800,40 @@ def test_phone_numbers_are_masked_for_a_reader_without_personal_data():
     assert Scope(unit_path="/HQ/", personal_data=True).phone("13812345678") == "13812345678"
 
 
+# The complaints register and the transformation rollout (issue 19), a table of their own: recording and
+# replying to a complaint of GZ0101 and SZ0101; reviewing one of GZ0101 (never the outlet itself: the
+# unit manager above it or HQ); running GZ0101's rollout.
+REGISTER_COLUMNS = (
+    "may_record_complaints GZ0101",
+    "may_record_complaints SZ0101",
+    "may_review_complaints GZ0101",
+    "may_run_rollout GZ0101",
+)
+#                           recO recS revO  run
+REGISTER_PERMISSIONS = {
+    "hq_admin":            (Y,   Y,   Y,    Y),
+    "superuser":           (Y,   Y,   Y,    Y),
+    "auditor":             (N,   N,   N,    N),
+    "unit_manager":        (Y,   N,   Y,    Y),
+    "outlet_head":         (Y,   N,   N,    Y),
+    "teller":              (N,   N,   N,    N),
+    "outsider":            (N,   N,   N,    N),
+    "token read":          (N,   N,   N,    N),
+    "token read,personal": (N,   N,   N,    N),
+    "token ingest":        (N,   N,   N,    N),
+    "token read,admin":    (N,   N,   N,    N),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", REGISTER_PERMISSIONS)
+def test_each_persona_records_reviews_and_runs_rollouts_as_the_register_table_says(persona, scope_of, network):
+    scope = scope_of(persona)
+
+    answers = {column: _ask(scope, column, network) for column in REGISTER_COLUMNS}
+
+    assert answers == dict(zip(REGISTER_COLUMNS, REGISTER_PERMISSIONS[persona], strict=True))
+
+
 def test_the_table_names_every_permission_of_the_scope():
     named = {name for name in dir(Scope) if name.startswith("may_")}
 
@@ -809,6 +843,7 @@ def test_the_table_names_every_permission_of_the_scope():
         *LIST_COLUMNS,
         *CAMPAIGN_COLUMNS,
         *CHECKLIST_COLUMNS,
+        *REGISTER_COLUMNS,
     )  # fmt: skip
     assert named <= {column.split(" ")[0] for column in tables}
 
@@ -1003,27 +1038,28 @@ def test_only_a_writing_token_of_the_head_office_may_start_a_network_wide_rollup
 
 @pytest.mark.parametrize(
     "persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, "
-    "checklists, call_lists",
+    "checklists, call_lists, complaints, rollouts",
     [
         # HQ sets the credit sharing rules in the admin; the heads of units adjust their own unit's. The
         # ledger (台账) is entered by staff and approved by outlet heads and unit managers. Outreach,
         # campaigns, patrols and inspections (巡检, 检查) are everyone's with a role: the lobby ticks, the
         # heads look, auditors inspect. Call lists (名单) are built by HQ and unit heads and worked by staff.
-        ("hq_admin", True, True, True, False, True, True, False, True, True, True, True),
-        ("auditor", True, True, True, False, True, True, False, True, True, True, False),
-        ("unit_manager", True, True, True, True, True, True, True, True, True, True, True),
-        ("outlet_head", False, True, True, True, True, True, True, True, True, True, True),
-        ("teller", False, True, False, False, False, True, True, True, True, True, True),
-        ("outsider", False, False, False, False, False, False, False, False, False, False, False),
+        # A staff member reads the complaints that name them; rollouts are read by everyone but staff.
+        ("hq_admin", True, True, True, False, True, True, False, True, True, True, True, True, True),
+        ("auditor", True, True, True, False, True, True, False, True, True, True, False, True, True),
+        ("unit_manager", True, True, True, True, True, True, True, True, True, True, True, True, True),
+        ("outlet_head", False, True, True, True, True, True, True, True, True, True, True, True, True),
+        ("teller", False, True, False, False, False, True, True, True, True, True, True, True, False),
+        ("outsider", False, False, False, False, False, False, False, False, False, False, False, False, False),
     ],
 )
 def test_the_menu_shows_each_persona_the_pages_it_opens(
     persona, overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists,
-    call_lists, request, network,
+    call_lists, complaints, rollouts, request, network,
 ):  # fmt: skip
     expected = Menu(
         overview, own_pages, network_pages, credit_splits, meetings, pay, ledger, outreach, campaigns, checklists,
-        call_lists,
+        call_lists, complaints, rollouts,
     )  # fmt: skip
 
     assert menu_for(request.getfixturevalue(persona)) == expected
@@ -1033,5 +1069,6 @@ def test_the_menu_of_a_superuser_without_a_role_has_every_page(network):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
 
     assert menu_for(superuser) == Menu(
-        True, True, True, False, True, True, outreach=True, campaigns=True, checklists=True, call_lists=True
-    )
+        True, True, True, False, True, True, outreach=True, campaigns=True, checklists=True, call_lists=True,
+        complaints=True, rollouts=True,
+    )  # fmt: skip

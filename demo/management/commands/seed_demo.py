@@ -29,6 +29,7 @@ from demo import outreach as demo_outreach
 from demo import pay as demo_pay
 from demo import plans as demo_plans
 from demo import push as demo_push
+from demo import registers as demo_registers
 from demo import scorecard_templates as demo_templates
 from demo import territories as demo_territories
 from demo.progress import StepReporter
@@ -199,12 +200,15 @@ class Command(BaseCommand):
             with self.progress.bar("outreach lists", 1, "step") as advance:
                 outreach.append(demo_outreach.seed_outreach(plan=seeded.plan, end=window.end, seed=options["seed"]))
                 advance(1)
+            # The complaints register of the outlet head's outlet: its counts replace the pushed
+            # `complaints` facts of the days it holds, before the rollup reads them (demo.registers).
+            demo_registers.seed_complaints(plan=seeded.plan, end=window.end)
             # The credit sharing rules and the shared sales (分润): the rollup credits each their part.
             with self.progress.bar("credit sharing", 1, "step") as advance:
                 credit.append(demo_credit.seed_credit(seed=options["seed"], window=window))
                 advance(1)
 
-        facts = activity = meetings = None
+        facts = activity = meetings = registers = None
         if not options["no_facts"]:
             # A month the demo closed would refuse its facts and targets seeded again: reopened, closed after.
             demo_pay.reopen_demo_months()
@@ -222,6 +226,10 @@ class Command(BaseCommand):
             # run stopped here seeds again).
             activity = _activity_seed(options, self.progress)
             meetings = _meetings_seed(options, self.progress)
+            # The judged 营销话术 PK, the rollout in 固化 and the overdue reply's alert (demo.registers).
+            with self.progress.steps("registers", 1) as advance:
+                registers = demo_registers.seed_registers(plan=seeded.plan, end=options["end"], seed=options["seed"])
+                advance("registers")
         year_plan = push = campaigns = None
         if facts is not None:
             with self.progress.steps("target plans", 2) as advance:
@@ -269,6 +277,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(str(activity))
         self.stdout.write(str(meetings))
+        self.stdout.write(str(registers))
         if recent_first:
             self.stdout.write(
                 "The earlier days' scorecards and the alerts are left to `manage.py seed_demo --rest` "
