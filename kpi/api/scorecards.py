@@ -152,7 +152,7 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             "`projected_attainment`, `forecast_outcome`, `target_reached_on`). A unit or staff member outside the "
             "token's (or user's) scope answers 404, as an unknown code does. The answer carries an ETag: send it "
             "back in If-None-Match and an unchanged page answers 304 without a body. Leaner forms for integrations "
-            "(not yet in this schema's response): `fields=unit,total_score,…` keeps only the named fields of each "
+            "(the second form of the 200 answer): `fields=unit,total_score,…` keeps only the named fields of each "
             "scorecard (an unknown name answers 400 naming it); `lines=compact` writes each line as a list in the "
             "order of the page's `line_columns`."
         ),
