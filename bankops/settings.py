@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bankops.schema.document_value_grammars",
+        "kpi.api.schema.document_scorecard_forms",
     ],
     # One name for the period kinds wherever they appear (query parameters, scorecards, targets).
     "ENUM_NAME_OVERRIDES": {

@@ -233,21 +233,38 @@ class ScorecardLineSerializer(serializers.ModelSerializer):
 
     def to_representation(self, line: ScorecardLine) -> dict:
         """The ModelSerializer's answer (tests/kpi/test_api_scorecards.py checks every field), written
-        directly: field-by-field serializing of the lines was most of the cost of a scorecard page. The
-        rule comes from `line.scoring` (kpi.selectors.score_explanation.explanation_for, set by the view)."""
-        data = {"metric": line.metric.code}
-        for name in LINE_FIELDS[1:]:
-            value = getattr(line, name)
-            data[name] = value if name in _LINE_PLAIN else _LINE_DECIMALS[name](value)
-        scoring = getattr(line, "scoring", None)
-        rule = scoring.rule if scoring is not None else None
-        data["kind"] = rule.kind if rule is not None else None
-        for name in RULE_FIELDS[1:]:
-            shown = rule is not None and (name not in _WEIGHTED_ONLY or rule.kind == LineKind.WEIGHTED)
-            data[name] = _RULE_DECIMALS[name](getattr(rule, name)) if shown else None
-        # Set by kpi.selectors.comparisons.lines_compare (the list view calls it for its page).
-        data.update(_comparison_data(getattr(line, "compared", None)))
-        return data
+        directly by line_data: field-by-field serializing of the lines was most of the cost of a scorecard
+        page."""
+        return line_data(line)
+
+
+_LINE_TEXT = tuple((name, None if name in _LINE_PLAIN else _LINE_DECIMALS[name]) for name in LINE_FIELDS[1:])
+_RULE_TEXT = tuple((name, _RULE_DECIMALS[name], name in _WEIGHTED_ONLY) for name in RULE_FIELDS[1:])
+_NO_RULE = dict.fromkeys(RULE_FIELDS)
+_NO_COMPARISON = dict.fromkeys(COMPARISON_FIELDS)
+
+
+def line_data(line) -> dict:
+    """A scorecard line as ScorecardLineSerializer documents it. `line` is a ScorecardLine or a row of
+    kpi.selectors.scorecards.page_lines; its rule comes from `line.scoring`
+    (kpi.selectors.score_explanation.explanation_for) and its comparisons from `line.compared`
+    (kpi.selectors.comparisons.lines_compare), both set by the view."""
+    data = {"metric": line.metric.code}
+    for name, text in _LINE_TEXT:
+        value = getattr(line, name)
+        data[name] = value if text is None else text(value)
+    scoring = getattr(line, "scoring", None)
+    rule = scoring.rule if scoring is not None else None
+    if rule is None:
+        data.update(_NO_RULE)
+    else:
+        kind = data["kind"] = rule.kind
+        weighted = kind == LineKind.WEIGHTED
+        for name, text, weighted_only in _RULE_TEXT:
+            data[name] = text(getattr(rule, name)) if weighted or not weighted_only else None
+    compared = getattr(line, "compared", None)
+    data.update(_NO_COMPARISON if compared is None else _comparison_data(compared))
+    return data
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
@@ -361,6 +378,52 @@ class ScorecardSerializer(serializers.ModelSerializer):
 
 
 _SCORE_TEXT = _decimal_text(Scorecard._meta.get_field("total_score").decimal_places)
+
+# The scorecard list's fields (ScorecardSerializer) and the columns of a line in its compact form
+# (`lines=compact`: each line a row, in the order of the page's `line_columns`).
+SCORECARD_FIELDS = tuple(ScorecardSerializer.Meta.fields)
+LINE_COLUMNS = (*LINE_FIELDS, *RULE_FIELDS, *COMPARISON_FIELDS)
+
+
+def scorecard_data(card: Scorecard, lines, *, fields=SCORECARD_FIELDS, compact: bool = False) -> dict:
+    """A scorecard as ScorecardSerializer writes it, byte for byte once rendered
+    (tests/kpi/test_api_scorecards.py compares the two), built directly: the serializer's field machinery
+    over a page of 100 scorecards and their lines was most of the page's time. `lines`: its lines (rows of
+    kpi.selectors.scorecards.page_lines); `fields`: the fields to write, in this order (a subset of
+    SCORECARD_FIELDS); `compact`: each line a list in the order of LINE_COLUMNS."""
+    explanation = getattr(card, "explanation", None)
+    template = explanation.template if explanation is not None else None
+    scale = explanation.scale if explanation is not None else None
+    data = {}
+    for name in fields:
+        if name == "unit":
+            data[name] = card.unit.code if card.unit_id is not None else None
+        elif name == "staff":
+            data[name] = card.staff.code if card.staff_id is not None else None
+        elif name in ("date", "period_start", "period_end"):
+            data[name] = getattr(card, name).isoformat()
+        elif name == "total_score":
+            data[name] = _SCORE_TEXT(card.total_score)
+        elif name == "lines":
+            if compact:
+                data[name] = [list(line_data(line).values()) for line in lines]
+            else:
+                data[name] = [line_data(line) for line in lines]
+        elif name == "template_code":
+            data[name] = template.code if template is not None else None
+        elif name == "template_version":
+            data[name] = template.effective_from.isoformat() if template is not None else None
+        elif name == "full_score":
+            data[name] = _SCORE_TEXT(scale.full) if scale is not None else None
+        elif name == "max_score":
+            data[name] = _SCORE_TEXT(scale.maximum) if scale is not None else None
+        elif name == "previous_period_as_of":
+            data[name] = previous_period_day(card.period, card.date).isoformat()
+        elif name == "last_year_as_of":
+            data[name] = same_day_last_year(card.period, card.date).isoformat()
+        else:  # period, vetoed, veto_reason, rank, rank_of: as stored
+            data[name] = getattr(card, name)
+    return data
 
 
 class ScorecardListSerializer(serializers.Serializer):

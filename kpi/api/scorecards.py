@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import django_filters
 import django_filters.rest_framework
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
-from kpi.models import RollupDay, Scorecard, ScorecardLine
+from kpi.models import RollupDay, Scorecard
 from kpi.retention import scorecards_not_kept
 from kpi.selectors import scorecards as scorecards_reads
 from kpi.selectors.comparisons import lines_compare
 from kpi.selectors.score_explanation import explanation_for, template_rules
-from kpi.serializers import ScorecardSerializer
+from kpi.serializers import LINE_COLUMNS, SCORECARD_FIELDS, ScorecardSerializer, scorecard_data
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_filters import TrueFalseFilter
 from lib.periods import PERIOD_KINDS, parse_date
@@ -151,7 +151,10 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             "for a cumulative metric (sum, change) a forecast of the period's end (`forecast_method`, `projected`, "
             "`projected_attainment`, `forecast_outcome`, `target_reached_on`). A unit or staff member outside the "
             "token's (or user's) scope answers 404, as an unknown code does. The answer carries an ETag: send it "
-            "back in If-None-Match and an unchanged page answers 304 without a body."
+            "back in If-None-Match and an unchanged page answers 304 without a body. Leaner forms for integrations "
+            "(the second form of the 200 answer): `fields=unit,total_score,…` keeps only the named fields of each "
+            "scorecard (an unknown name answers 400 naming it); `lines=compact` writes each line as a list in the "
+            "order of the page's `line_columns`."
         ),
         parameters=[
             DATE_PARAMETER,
@@ -202,30 +205,32 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False) or self.published is None:  # the schema asks without a request
             return Scorecard.objects.none()
         scope = self.request.scope
-        # The day's lines only: on PostgreSQL the day's partition alone is searched (kpi.partitions).
-        lines = (
-            ScorecardLine.objects.filter(date=self.day)
-            .select_related("metric")
-            .order_by("metric__sort_order", "metric__code", "pk")
-        )
         # A staff member's scorecard of a day is read where they worked that day (staff.access).
         in_scope = Q(unit__in=scope.units()) | scope.staff_records(on="date")
         return (
             Scorecard.objects.filter(run_id=self.published.published_run_id, date=self.day, period=self.period)
             .filter(in_scope)
             .select_related("unit", "staff")
-            .prefetch_related(Prefetch("lines", queryset=lines))
-        )
+        )  # the page's lines: one query, as rows (list)
 
     def list(self, request, *args, **kwargs):
+        fields, compact = _representation(request.query_params)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        # The lines as rows, not model instances (one query; none when `fields` leaves them out).
+        lines = scorecards_reads.page_lines(page) if "lines" in fields else dict.fromkeys(card.pk for card in page)
         # How each scorecard was scored: the rules of every template on the page, in one query.
         rules = template_rules(card.template_id for card in page)
         for card in page:
-            card.explanation = explanation_for(card, rules.get(card.template_id))
-        lines_compare(page)  # 环比, 同比, 较年初 and the forecast of every line of the page: one query at most
-        data = self.get_paginated_response(self.get_serializer(page, many=True).data).data
+            card.explanation = explanation_for(card, rules.get(card.template_id), lines=lines[card.pk] or ())
+        # 环比, 同比, 较年初 and the forecast of every line of the page: one query at most.
+        lines_compare(page, lines_of=lambda card: lines[card.pk] or ())
+        # Written directly (kpi.serializers.scorecard_data), as ScorecardSerializer documents it.
+        results = [scorecard_data(card, lines[card.pk], fields=fields, compact=compact) for card in page]
+        data = self.get_paginated_response(results).data
+        if compact:
+            data = {"next": data["next"], "previous": data["previous"], "line_columns": list(LINE_COLUMNS),
+                    "results": data["results"]}  # fmt: skip
         return conditional_response(request, data, last_modified=self.published and self.published.published_at)
 
 
@@ -234,6 +239,28 @@ def _refuse_if_not_kept(day) -> None:
     not_kept = scorecards_not_kept(date=day) if day else None
     if not_kept is not None:
         raise NotFound({"date": [not_kept.api_message()]})
+
+
+def _representation(params) -> tuple[tuple[str, ...], bool]:
+    """`fields` (a comma list of the scorecard's fields; default all) and `lines` (full or compact),
+    or 400 in the API's error format naming what is unknown."""
+    errors = {}
+    fields = SCORECARD_FIELDS
+    if "fields" in params:
+        asked = [name.strip() for name in params["fields"].split(",") if name.strip()]
+        unknown = [name for name in asked if name not in SCORECARD_FIELDS]
+        if unknown:
+            errors["fields"] = [f"Unknown field(s): {', '.join(unknown)}; choose among {', '.join(SCORECARD_FIELDS)}."]
+        elif not asked:
+            errors["fields"] = [f"Name at least one field: {', '.join(SCORECARD_FIELDS)}."]
+        else:
+            fields = tuple(name for name in SCORECARD_FIELDS if name in asked)
+    shape = params.get("lines") or "full"
+    if shape not in ("full", "compact"):
+        errors["lines"] = [f"“{shape}” is not a form of the lines; use full or compact."]
+    if errors:
+        raise ValidationError(errors)
+    return fields, shape == "compact"
 
 
 def _day_and_period(params) -> tuple:

@@ -177,11 +177,18 @@ def _number(value) -> float:
     return np.nan if value is None else float(value)
 
 
-def lines_compare(scorecards: Iterable[Scorecard]) -> None:
+def _prefetched_lines(card: Scorecard):
+    return card.lines.all()
+
+
+def lines_compare(scorecards: Iterable[Scorecard], lines_of=None) -> None:
     """Give every (prefetched) line of these scorecards its `compared` (a LineComparison). One query at
-    most, for last year's full-period values."""
+    most, for last year's full-period values. `lines_of(card)`: the card's lines when they were not
+    prefetched (the API's list reads them as rows: kpi.selectors.scorecards.page_lines)."""
     scorecards = list(scorecards)
-    pairs = [(card, line) for card in scorecards for line in card.lines.all()]
+    if lines_of is None:
+        lines_of = _prefetched_lines
+    pairs = [(card, line) for card in scorecards for line in lines_of(card)]
     if not pairs:
         return
     forecastable = [
@@ -227,10 +234,17 @@ def lines_compare(scorecards: Iterable[Scorecard]) -> None:
                 reached_on=reached_on,
             )
 
+    as_of: dict[tuple, tuple] = {}  # (period, date) → (previous period's day, last year's day): once each
     for card, line in pairs:
+        days = as_of.get((card.period, card.date))
+        if days is None:
+            days = as_of[card.period, card.date] = (
+                previous_period_day(card.period, card.date),
+                same_day_last_year(card.period, card.date),
+            )
         line.compared = LineComparison(
-            previous=Change(line.previous_actual, line.actual, previous_period_day(card.period, card.date)),
-            last_year=Change(line.last_year_actual, line.actual, same_day_last_year(card.period, card.date)),
+            previous=Change(line.previous_actual, line.actual, days[0]),
+            last_year=Change(line.last_year_actual, line.actual, days[1]),
             year_start=Change(line.year_start_actual, line.year_to_date_actual),
             forecast=forecasts.get(line.pk),
         )

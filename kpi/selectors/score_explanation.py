@@ -228,12 +228,13 @@ class ScoreExplanation:
         ]
 
 
-def explanation_for(scorecard: Scorecard, rules: TemplateRules | None) -> ScoreExplanation:
+def explanation_for(scorecard: Scorecard, rules: TemplateRules | None, lines=None) -> ScoreExplanation:
     """Match the scorecard's lines (prefetched) to the template's lines by metric: no query. Each line
     gets `line.scoring`, its LineScore (None for a metric the template does not score), for the
-    templates and the API, which hold the line and not the explanation."""
+    templates and the API, which hold the line and not the explanation. `lines`: the scorecard's lines
+    when they were not prefetched (the API's list: kpi.selectors.scorecards.page_lines)."""
     explanation = ScoreExplanation(scorecard=scorecard, rules=rules)
-    for line in scorecard.lines.all():
+    for line in scorecard.lines.all() if lines is None else lines:
         rule = rules.by_metric.get(line.metric_id) if rules is not None else None
         line.scoring = LineScore(rule=rule, line=line) if rule is not None else None
         if line.scoring is not None:

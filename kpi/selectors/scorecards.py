@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from branches.models import OrgUnit
 from kpi.models import (
+    CUMULATIVE,
     Category,
     RollupDay,
     Scorecard,
@@ -120,3 +121,101 @@ def staff_assigned(*, unit: OrgUnit, day: datetime.date) -> list[tuple[StaffMemb
 def staff_assignments_on(*, staff: StaffMember, day: datetime.date) -> list[Assignment]:
     """Where a staff member works on `day`: their assignments with post and unit (one query)."""
     return list(Assignment.objects.on(day).filter(staff=staff).select_related("post", "unit").order_by("unit__path"))
+
+
+# -- the lines of a page of scorecards, as plain rows (the API's list: kpi/api/scorecards.py) ---------
+
+_PAGE_LINE_COLUMNS = (
+    "scorecard_id",
+    "pk",
+    "metric_id",
+    "metric__code",
+    "metric__aggregation",
+    "metric__direction",
+    "actual",
+    "target",
+    "attainment",
+    "time_progress",
+    "pace_attainment",
+    "status",
+    "gap_to_pace",
+    "required_per_day",
+    "score",
+    "target_from_children",
+    "time_basis",
+    "previous_actual",
+    "last_year_actual",
+    "year_start_actual",
+    "year_to_date_actual",
+)
+
+
+class PageMetric:
+    """The few attributes of a metric that a page of lines needs (one per metric of the page)."""
+
+    __slots__ = ("aggregation", "code", "direction", "pk")
+
+    def __init__(self, pk, code, aggregation, direction):
+        self.pk, self.code, self.aggregation, self.direction = pk, code, aggregation, direction
+
+    @property
+    def is_cumulative(self) -> bool:
+        return self.aggregation in CUMULATIVE
+
+
+class PageLine:
+    """A scorecard line read as a row, not a model instance: the attributes of ScorecardLine that the
+    comparisons (kpi.selectors.comparisons.lines_compare), the score explanation and the API's list
+    read. Building 1,500 model instances was most of a page's time (bench/api.py)."""
+
+    __slots__ = (
+        "actual",
+        "attainment",
+        "compared",
+        "gap_to_pace",
+        "last_year_actual",
+        "metric",
+        "metric_id",
+        "pace_attainment",
+        "pk",
+        "previous_actual",
+        "required_per_day",
+        "score",
+        "scoring",
+        "status",
+        "target",
+        "target_from_children",
+        "time_basis",
+        "time_progress",
+        "year_start_actual",
+        "year_to_date_actual",
+    )
+
+
+def page_lines(scorecards) -> dict[int, list[PageLine]]:
+    """The lines of these scorecards (one query), by scorecard id, each scorecard's in catalog order
+    (metric sort order, code, id: as scorecard_get prefetches them)."""
+    ids = [card.pk for card in scorecards]
+    found: dict[int, list[PageLine]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    metrics: dict[int, PageMetric] = {}
+    # The scorecards' days too: on PostgreSQL only their partitions of the lines are searched (kpi.partitions).
+    days = {card.date for card in scorecards}
+    rows = (
+        ScorecardLine.objects.filter(scorecard_id__in=ids, date__in=days)
+        .order_by("metric__sort_order", "metric__code", "pk")
+        .values_list(*_PAGE_LINE_COLUMNS)
+    )
+    for row in rows:
+        line = PageLine()
+        metric = metrics.get(row[2])
+        if metric is None:
+            metric = metrics[row[2]] = PageMetric(row[2], row[3], row[4], row[5])
+        line.metric = metric
+        line.pk, line.metric_id = row[1], row[2]
+        for name, value in zip(_PAGE_LINE_COLUMNS[6:], row[6:], strict=True):
+            setattr(line, name, value)
+        line.scoring = line.compared = None
+        found[row[0]].append(line)
+    return found

@@ -587,3 +587,27 @@ def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch)
             for value in QUERY_VALUES:
                 problems += _problems(browser, "GET", f"{url}?{urlencode({parameter: value})}")
     assert not problems, "\n".join(problems)
+
+
+# The scorecard list's leaner forms (issue 21): selections and forms of the lines together, beside the
+# single values every query parameter gets above.
+SCORECARD_FIELDS_VALUES = [
+    "unit,lines",
+    "lines,lines,unit",
+    " unit , staff ",
+    ",,,",
+    "LINES",
+    "unit,\x00",
+    "unit;staff",
+    "lines." * 800,
+    "ünït,总分",
+]
+
+
+def test_no_selection_or_form_of_the_lines_makes_the_scorecard_list_answer_a_5xx(api):
+    problems: list[str] = []
+    for fields in SCORECARD_FIELDS_VALUES:
+        for lines in ("compact", "full", "", "COMPACT", "rows"):
+            query = urlencode({"fields": fields, "lines": lines, "page_size": 5})
+            problems += _problems(api, "GET", f"/api/v1/scorecards/?{query}")
+    assert not problems, "\n".join(problems)

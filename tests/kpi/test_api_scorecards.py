@@ -380,11 +380,18 @@ def test_the_schema_documents_the_query_parameters_and_an_example():
 
     operation = schema["paths"]["/scorecards/"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert set(parameters) == {"unit", "staff", "under", "holder", "vetoed", "date", "period", "cursor", "page_size"}
+    assert set(parameters) == {
+        *("unit", "staff", "under", "holder", "vetoed", "date", "period", "cursor", "page_size"),
+        *("fields", "lines"),  # the leaner forms (issue 21; kpi/api/schema.py)
+    }
+    assert parameters["lines"]["schema"]["enum"] == ["full", "compact"]
     assert set(parameters["period"]["schema"]["enum"]) == {"day", "week", "month", "quarter", "year"}
     assert parameters["date"]["schema"]["format"] == "date"
     content = operation["responses"]["200"]["content"]["application/json"]
     assert content["examples"]["AnOutlet'sMonth"]["value"]["results"][0]["unit"] == "GZ0101"
+    # The full page as before, or a selection (overlapping: anyOf).
+    assert content["schema"]["anyOf"][0] == {"$ref": "#/components/schemas/PaginatedScorecardList"}
+    assert "line_columns" in content["schema"]["anyOf"][1]["properties"]
     assert "400" in operation["responses"]
     assert "404" in operation["responses"]
 
