@@ -88,7 +88,7 @@ def candidates_sql(*, unit: OrgUnit, criteria: ListFilter, today: datetime.date)
     joins: list[str] = []
     where: list[str] = []
     subtree, subtree_params = OrgUnit.objects.filter(path__startswith=unit.path).values("pk").query.sql_with_params()
-    tier, aum = "''", "NULL"
+    tier, aum = "''", "CAST(NULL AS numeric)"  # typed: PostgreSQL reads a bare NULL as text
     if criteria.month:
         month = month_start(criteria.month)
         movement = criteria.movement
