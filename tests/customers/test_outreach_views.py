@@ -16,7 +16,9 @@ ID_CHEN = "440106199001010013"
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    """English for the code (override) and for the pages: the client asks for it, as a browser would."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
 

@@ -261,8 +261,9 @@ def test_the_page_issues_a_fixed_number_of_queries(wide, client, hq_admin, djang
     client.force_login(hq_admin)
 
     # + the header's alert badge, + the day's notes (标注), + freshness (the cut-off, who reported the day
-    # and the day before)
-    with django_assert_max_num_queries(17):
+    # and the day before), + the campaigns app's bulletin section (kpi.bulletin_sections): the campaigns
+    # running on the day, one query whatever the outlets (none runs here, so no leaderboard is read)
+    with django_assert_max_num_queries(18):
         page = _page(client.get(URL, {"group": "GZ09-urban", "date": "2026-11-15"}))
 
     assert page.count('<td class="move">') == wide

@@ -66,6 +66,41 @@ STAFF_TOO = {
 }
 
 
+# The metrics other apps declare in kpi's catalog, each in a data migration of its own (not in kpi 0002):
+# outreach/migrations/0002_outreach_metrics.py, checklists/migrations/0002_patrol_and_inspection_metrics.py
+# and customers/migrations/0008_referral_metrics.py.
+APP_METRICS = {
+    "outreach": [  # 7 flows and counts, 4 rates; all measured per staff member too ("both")
+        "outreach_assigned",
+        "outreach_contacted",
+        "outreach_converted",
+        "outreach_calls",
+        "outreach_calls_reached",
+        "outreach_visits",
+        "outreach_staff",
+        "outreach_coverage",
+        "outreach_contact_success",
+        "outreach_conversion",
+        "outreach_visits_per_person",
+    ],
+    "checklists": [  # the patrol's 3 sums and its pass rate, the inspections' vetoes; outlets only
+        "patrol_items_checked",
+        "patrol_items_passed",
+        "patrols_missed",
+        "patrol_pass_rate",
+        "inspection_vetoes",
+    ],
+    "customers": [  # referrals: 2 sums for outlets and staff ("both"), the conversion rate for outlets
+        "referrals_made",
+        "referral_deals",
+        "referral_conversion_rate",
+    ],
+}
+APP_CODES = [code for codes in APP_METRICS.values() for code in codes]
+# The apps' metrics measured per staff member too (level "both").
+APP_STAFF_TOO = set(APP_METRICS["outreach"]) | {"referrals_made", "referral_deals"}
+
+
 def _parts(metric: Metric):
     if metric.aggregation == Aggregation.RATIO:
         return (metric.numerator.code, metric.denominator.code)
@@ -76,7 +111,17 @@ def _parts(metric: Metric):
 
 def test_the_catalog_migration_installs_the_31_standard_codes():
     assert len(CATALOG) == 31
-    assert sorted(Metric.objects.values_list("code", flat=True)) == sorted(code for code, *_rest in CATALOG)
+    installed = set(Metric.objects.values_list("code", flat=True))
+    assert {code for code, *_rest in CATALOG} <= installed
+
+
+def test_the_rest_of_the_catalog_is_declared_by_the_apps_that_feed_it():
+    assert {app: len(codes) for app, codes in APP_METRICS.items()} == {"outreach": 11, "checklists": 5, "customers": 3}
+    assert len(set(APP_CODES)) == 19 and not set(APP_CODES) & {code for code, *_rest in CATALOG}
+    # 31 standard + 19 from the apps = 50, and nothing else.
+    assert sorted(Metric.objects.values_list("code", flat=True)) == sorted(
+        [code for code, *_rest in CATALOG] + APP_CODES
+    )
 
 
 @pytest.mark.parametrize(("code", "unit", "kind", "better", "parts"), CATALOG, ids=[row[0] for row in CATALOG])
@@ -109,7 +154,7 @@ def test_deposit_growth_is_the_net_change_of_the_deposit_balance():
 def test_the_metrics_staff_are_measured_on_are_those_marked_staff_too():
     staff_codes = set(Metric.objects.filter(level__in=["staff", "both"]).values_list("code", flat=True))
 
-    assert staff_codes == STAFF_TOO | {"premium_customers", "premium_customers_growth"}
+    assert staff_codes == STAFF_TOO | {"premium_customers", "premium_customers_growth"} | APP_STAFF_TOO
 
 
 def test_every_catalog_metric_passes_its_own_validation():
@@ -182,3 +227,4 @@ def test_a_sum_metric_with_a_numerator_is_refused():
 
 def test_a_daily_average_of_a_stock_is_accepted():
     _metric(aggregation="average", base=Metric.objects.get(code="loan_balance")).clean()
+

@@ -68,7 +68,8 @@ def _item(weekly, unit_manager, owner, **link) -> ActionItem:
 
 
 def test_the_kinds_an_item_links_to_are_registered_by_the_apps_that_own_them():
-    assert [kind.code for kind in link_kinds()] == ["target", "alert", "improvement_plan"]
+    # kpi's target, alerts' alert and improvement plan, checklists' inspection finding
+    assert [kind.code for kind in link_kinds()] == ["target", "alert", "improvement_plan", "inspection_finding"]
 
 
 def test_an_item_linked_to_an_alert_closes_when_the_level_above_verifies_the_alert(
