@@ -20,15 +20,21 @@ from campaigns.selectors import campaigns_visible
 from lib.numbers import format_number
 from staff.access import scope_for_user
 
+# The campaigns' inlines leave out each row's str(), which writes a figure with its column's four decimals
+# ("mobile_banking_signups × 2.0000", "GZ0101 … 100.0000"): the row's own fields show it.
+SHOWN_TABULAR = "admin/campaigns/edit_inline/tabular.html"
+
 
 class CampaignMetricInline(admin.TabularInline):
     model = CampaignMetric
+    template = SHOWN_TABULAR
     extra = 1
     fields = ("metric", "rule", "factor", "sort_order")
 
 
 class CampaignTargetInline(admin.TabularInline):
     model = CampaignTarget
+    template = SHOWN_TABULAR
     extra = 0
     fields = ("unit", "metric", "value")
     autocomplete_fields = ()

@@ -202,14 +202,13 @@ def _standard_mix() -> None:
 def _rollout(outlet: OrgUnit | None, end: datetime.date) -> int:
     if outlet is None:
         return 0
-    if outlet.is_benchmark or outlet.benchmark_id is None:
-        # A replica of a benchmark (its transformation dated, so the benchmark page's before/after holds):
-        # of the outlet's sub-branch first, else the network's first; the outlet itself only if none is.
-        replicas = OrgUnit.objects.filter(kind=UnitKind.OUTLET, is_benchmark=False, benchmark__isnull=False)
-        replica = replicas.filter(parent=outlet.parent).order_by("code").first() or replicas.order_by("code").first()
-        if replica is not None:
-            outlet = replica
-        elif outlet.is_benchmark:
+    if outlet.is_benchmark:
+        outlet = (
+            OrgUnit.objects.filter(kind=UnitKind.OUTLET, parent=outlet.parent, is_benchmark=False)
+            .order_by("code")
+            .first()
+        )
+        if outlet is None:
             return 0
     # Asked of the outlet chosen, so that seeding again finds its project and writes nothing.
     if RolloutProject.objects.filter(outlet=outlet).exists():
@@ -218,8 +217,9 @@ def _rollout(outlet: OrgUnit | None, end: datetime.date) -> int:
         benchmark = OrgUnit.objects.filter(is_benchmark=True).order_by("code").first()
         if benchmark is None:
             return 0
-        outlet.benchmark, outlet.transformation = benchmark, Transformation.ROLLING_OUT
-        outlet.save(update_fields=["benchmark", "transformation"])
+        # Rolling out, so not transformed yet: no transformation date (the benchmark page shows no "before").
+        outlet.benchmark, outlet.transformation, outlet.transformed_on = benchmark, Transformation.ROLLING_OUT, None
+        outlet.save(update_fields=["benchmark", "transformation", "transformed_on"])
     # The coach: the benchmark's outlet head (its head's record assigned there on `end`), else anyone there.
     coach = (
         StaffMember.objects.filter(

@@ -227,4 +227,3 @@ def test_a_sum_metric_with_a_numerator_is_refused():
 
 def test_a_daily_average_of_a_stock_is_accepted():
     _metric(aggregation="average", base=Metric.objects.get(code="loan_balance")).clean()
-
