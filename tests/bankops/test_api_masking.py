@@ -211,9 +211,9 @@ def demo(db) -> dict:
     contest.judged = True
     contest.save()
     contest.metrics.clear()
-    item = JudgingItem.objects.create(contest=contest, name="话术规范", weight=100)
+    judging_item = JudgingItem.objects.create(contest=contest, name="话术规范", weight=100)
     ContestJudge.objects.create(contest=contest, user=manager)
-    judge_sheet_save(contest=contest, judge=manager, outlet=outlet, scores={item.pk: 90}, today=DAY)
+    judge_sheet_save(contest=contest, judge=manager, outlet=outlet, scores={judging_item.pk: 90}, today=DAY)
     contest.period_end = DAY - datetime.timedelta(days=1)  # closed: the sheets are readable
     contest.save()
 
@@ -284,11 +284,6 @@ def _walk(client, key: str, demo: dict) -> dict[str, str]:
     for path in _get_operations():
         url = _url(path, demo)
         response = client.get(url, HTTP_AUTHORIZATION=f"Token {key}")
-        if url.startswith("/api/v1/action-items/") and response.status_code == 404 and url.count("/") == 5:
-            # Known, unexplained (session 6 note): in the whole suite under pytest-xdist on PostgreSQL the
-            # fixture's action item is not found by its id, though this module alone passes on both
-            # databases. The item list (/api/v1/action-items/) is still walked and checked for names.
-            continue
         assert response.status_code == 200, (url, response.content)
         answers[url] = json.dumps(response.json(), ensure_ascii=False)
     return answers
