@@ -369,7 +369,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the scorecard list's JSON of a few thousand scorecards (kpi.selectors.scorecard_json, ~12 KB
+    # each): at locmem's default of 300 entries a page of 1,000 would push itself out.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 # -- Celery ------------------------------------------------------------------------------------------
 if REDIS_URL:

@@ -206,17 +206,18 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         scope = self.request.scope
         # A staff member's scorecard of a day is read where they worked that day (staff.access).
         in_scope = Q(unit__in=scope.units()) | scope.staff_records(on="date")
-        return (
-            Scorecard.objects.filter(run_id=self.published.published_run_id, date=self.day, period=self.period)
-            .filter(in_scope)
-            .select_related("unit", "staff")
-        )  # the page's lines: one query, as rows (list)
+        return Scorecard.objects.filter(
+            run_id=self.published.published_run_id, date=self.day, period=self.period
+        ).filter(
+            in_scope
+        )  # the page's ids; the cards not in the cache, their lines, rules: kpi.selectors.scorecard_json
 
     def list(self, request, *args, **kwargs):
         fields, compact = _representation(request.query_params)
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        # Each scorecard's JSON, cached per published run (kpi.selectors.scorecard_json); the body as bytes.
-        cards = scorecard_json.scorecards_json(page, published=self.published, fields=fields, compact=compact)
+        # The page's ids only; each scorecard's JSON cached per published run (kpi.selectors.scorecard_json).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("pk"))
+        ids = [row["pk"] for row in page]
+        cards = scorecard_json.scorecards_json(ids, published=self.published, fields=fields, compact=compact)
         body = scorecard_json.page_json(
             next_link=self.paginator.get_next_link(),
             previous_link=self.paginator.get_previous_link(),
