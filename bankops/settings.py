@@ -323,6 +323,9 @@ API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min") or None
 # Wrong API tokens per client address and period; past it the address is refused (429) until the period
 # ends, right token or not (staff.api.TokenAuthentication). Empty: no limit.
 API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/min") or None
+# How long the scorecard list keeps each published scorecard's JSON in the cache (kpi.selectors.scorecard_json:
+# a published run never changes, a re-rollup publishes a new one); 0: no cache, every page computed.
+API_SCORECARD_CACHE_SECONDS = env.int("API_SCORECARD_CACHE_SECONDS", default=86400)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BankOps API",
     "DESCRIPTION": "Branch-performance facts, targets, scorecards and rankings.",
@@ -366,7 +369,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the scorecard list's JSON of a few thousand scorecards (kpi.selectors.scorecard_json, ~12 KB
+    # each): at locmem's default of 300 entries a page of 1,000 would push itself out.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 # -- Celery ------------------------------------------------------------------------------------------
 if REDIS_URL:

@@ -11,15 +11,36 @@ queries a page costs.
 2. Starts the app under gunicorn from the virtualenv (1 worker, gthread so that connections are kept
    alive; the sync worker of the Dockerfile closes every connection), production settings (DEBUG off,
    persistent database connections, no throttle), on a free port of 127.0.0.1.
+   On PostgreSQL the database is analysed first, as in service (the rollup analyses its tables after
+   each day; autovacuum the others).
 3. Sends requests one after another on one kept-alive http.client connection (sequential: on a 2-core
-   machine the client gets one core and the server the other) for --seconds each, after a warm-up:
-   `GET /api/v1/scorecards/?page_size=100` with the token, and `GET /healthz/` (a `SELECT 1`: the
-   cheapest request that still reaches the database). Prints requests per second for both and the ratio.
+   machine the client gets one core and the server the other). First a cold pass: every page of the
+   day once, following `next` (each page distinct, none in the scorecard cache yet), full then compact:
+   pages/s. Then, for --seconds each after a warm-up, the same page repeated (warm: from the cache):
+   `GET /api/v1/scorecards/?page_size=100` with the token, its compact form, and `GET /healthz/` (a
+   `SELECT 1`: the cheapest request that still reaches the database). Prints each as "a page costs N
+   trivial requests". The server has no REDIS_URL: the scorecard cache is the gunicorn worker's
+   in-process locmem (with Redis each get_many is one round trip more).
 4. In-process, with Django's test client and CaptureQueriesContext: the SQL queries of one request for
-   page_size 10, 100 and 1000. They must be equal: a page costs a fixed number of queries whatever
-   its size (CONVENTIONS.md: set-based work).
+   page_size 10, 100 and 1000, cold (this process's cache emptied) and warm (the same again). They must
+   be equal across sizes: a page costs a fixed number of queries whatever its size (CONVENTIONS.md).
 
-Figures on this machine (2 cores shared with other test runs, PostgreSQL on 127.0.0.1), 2026-11-25,
+Issue 21, each scorecard's JSON cached per published run (kpi.selectors.scorecard_json), the cold path
+cut (orjson, the comparisons' rates at once, gc.freeze in the worker), 2026-11-25, `--seconds 8`, load
+5.85 → 5.87 on 2 cores (several other jobs beside it):
+
+    PostgreSQL bankops_bench_apicache: 300 outlets, 900 staff; 1,200 month scorecards of 2026-11-24 with 15 lines each
+      cold GET /api/v1/scorecards/?page_size=100                    3.9 pages/s (a page costs 66.8 trivial requests)
+      cold GET /api/v1/scorecards/?page_size=100&lines=compact      5.5 pages/s (a page costs 48.2 trivial requests)
+      warm GET /api/v1/scorecards/?page_size=100                   28.3 req/s  (1,215 KB a page)
+      warm GET /api/v1/scorecards/?page_size=100&lines=compact     29.0 req/s  (399 KB a page)
+           GET /healthz/                                          263.9 req/s  (2 bytes)
+      warm: a page costs 9.3 trivial requests (compact: 9.1)
+    SQL queries per request: 6 cold, 4 warm for page_size 10, 100 and 1000
+
+Earlier figures, before the cache:
+
+On this machine (2 cores shared with other test runs, PostgreSQL on 127.0.0.1), 2026-11-25,
 defaults (`DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/api.py`):
 
     PostgreSQL bankops_bench_api: 300 outlets, 900 staff; 1,200 month scorecards of 2026-11-24 with 15 lines each
@@ -50,6 +71,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import http.client
+import json
 import os
 import random
 import shutil
@@ -70,6 +92,7 @@ DAY = datetime.date(2026, 11, 24)
 PAGE_URL = "/api/v1/scorecards/?page_size=100"
 COMPACT_URL = "/api/v1/scorecards/?page_size=100&lines=compact"  # the leaner form (issue 21)
 TRIVIAL_URL = "/healthz/"
+WARMUP_URL = "/api/v1/scorecards/?page_size=100&fields=unit,total_score"  # fields=: never cached
 
 
 def scratch_url(base: str) -> str:
@@ -268,8 +291,29 @@ def requests_per_second(port: int, url: str, headers: dict, seconds: float) -> t
     return count / elapsed, len(body), reconnects
 
 
-def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int, int, int]]:
-    """(page_size, scorecards returned, SQL queries) for one request each, in-process."""
+def cold_walk(port: int, url: str, headers: dict) -> tuple[float, int]:
+    """Every page of the day once, following `next` (each page distinct, none cached yet: the server has
+    answered no full page before). Returns (pages/s, pages)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    pages, began = 0, time.perf_counter()
+    while url:
+        connection.request("GET", url, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            sys.exit(f"GET {url} answered {response.status}: {body[:300]!r}")
+        pages += 1
+        following = json.loads(body[: body.index(b',"previous":')] + b"}")["next"]  # not the whole 1.2 MB
+        url = urlunsplit(("", "", *urlsplit(following)[2:4], "")) if following else None
+    elapsed = time.perf_counter() - began
+    connection.close()
+    return pages / elapsed, pages
+
+
+def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+    """(page_size, scorecards returned, SQL queries cold, SQL queries warm) for one request each,
+    in-process: cold with this process's cache emptied first, warm the same request again."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -281,13 +325,17 @@ def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int
     client.get("/api/v1/scorecards/", {"page_size": 10}, secure=True)  # warm-up: the token's last use is recorded
     found = []
     for size in page_sizes:
-        # A token's use is recorded once a minute (staff.api): on a loaded machine a minute can pass
-        # between two of these requests, and that write is not the page's cost.
-        ApiToken.objects.update(last_used_at=timezone.now())
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get("/api/v1/scorecards/", {"page_size": size}, secure=True)
-        assert response.status_code == 200, response.content[:300]
-        found.append((size, len(response.json()["results"]), len(captured.captured_queries)))
+        counts = []
+        cache.clear()
+        for _round in ("cold", "warm"):
+            # A token's use is recorded once a minute (staff.api): on a loaded machine a minute can pass
+            # between two of these requests, and that write is not the page's cost.
+            ApiToken.objects.update(last_used_at=timezone.now())
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get("/api/v1/scorecards/", {"page_size": size}, secure=True)
+            assert response.status_code == 200, response.content[:300]
+            counts.append(len(captured.captured_queries))
+        found.append((size, len(response.json()["results"]), *counts))
     return found
 
 
@@ -334,6 +382,14 @@ def main() -> None:
         outlet_ids, staff_ids = build_network(args.outlets, args.staff_per_outlet)
         cards = publish_day(outlet_ids, staff_ids, args.lines, random.Random(2026))
         _token, key = api_token_create(name="bench", unit=OrgUnit.objects.get(code="HQ"), scopes="read")
+        if on_postgres:
+            # As in service: the rollup analyses its tables after each published day (run_tables_analyze), and
+            # autovacuum the units and assignments long before. Without statistics the scope's EXISTS over
+            # assignments is planned as a loop over every unit: 50 ms for a page of staff scorecards.
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         where = f"PostgreSQL {SCRATCH}" if on_postgres else "SQLite (temporary file)"
         print(
             f"{where}: {len(outlet_ids):,} outlets, {len(staff_ids):,} staff; {cards:,} month scorecards of "
@@ -343,29 +399,33 @@ def main() -> None:
         print(f"machine load (os.getloadavg, 1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         port = free_port()
         server = start_server(port, scratch_dir / "gunicorn.log")
-        print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off; one kept-alive connection,")
-        print(f"requests sent one after another, {args.seconds:g}s per endpoint after 50 warm-up requests")
-        page, page_bytes, page_reconnects = requests_per_second(
-            port, PAGE_URL, {**HEADERS, "Authorization": f"Token {key}"}, args.seconds
-        )
-        compact, compact_bytes, _reconnects = requests_per_second(
-            port, COMPACT_URL, {**HEADERS, "Authorization": f"Token {key}"}, args.seconds
-        )
+        print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off, no REDIS_URL: the fragment")
+        print("cache is the worker's in-process locmem; one kept-alive connection, requests one after another")
+        auth = {**HEADERS, "Authorization": f"Token {key}"}
+        # Warm-up that fills no scorecard into the cache (fields= is not cached): imports, connections.
+        requests_per_second(port, WARMUP_URL, auth, 1.0)
+        cold_pages, walked = cold_walk(port, PAGE_URL, auth)
+        cold_compact, _walked = cold_walk(port, COMPACT_URL, auth)
+        print(f"cold pass: every page of the day once ({walked} pages, following `next`, none cached yet)")
+        print(f"then {args.seconds:g}s per endpoint after 50 warm-up requests (the page repeated: from the cache)")
+        page, page_bytes, page_reconnects = requests_per_second(port, PAGE_URL, auth, args.seconds)
+        compact, compact_bytes, _reconnects = requests_per_second(port, COMPACT_URL, auth, args.seconds)
         trivial, trivial_bytes, trivial_reconnects = requests_per_second(port, TRIVIAL_URL, HEADERS, args.seconds)
-        print(f"  GET {PAGE_URL:36} {page:8.1f} req/s  ({page_bytes / 1024:,.0f} KB a page)")
-        print(f"  GET {COMPACT_URL:36} {compact:8.1f} req/s  ({compact_bytes / 1024:,.0f} KB a page)")
-        print(f"  GET {TRIVIAL_URL:36} {trivial:8.1f} req/s  ({trivial_bytes} bytes)")
+        for url, rate in ((PAGE_URL, cold_pages), (COMPACT_URL, cold_compact)):
+            print(f"  cold GET {url:47} {rate:8.1f} pages/s (a page costs {trivial / rate:.1f} trivial requests)")
+        print(f"  warm GET {PAGE_URL:47} {page:8.1f} req/s  ({page_bytes / 1024:,.0f} KB a page)")
+        print(f"  warm GET {COMPACT_URL:47} {compact:8.1f} req/s  ({compact_bytes / 1024:,.0f} KB a page)")
+        print(f"       GET {TRIVIAL_URL:47} {trivial:8.1f} req/s  ({trivial_bytes} bytes)")
         if page_reconnects or trivial_reconnects:
             print(f"  (connections reopened while timing: {page_reconnects} and {trivial_reconnects})")
-        print(f"  ratio page / trivial: {page / trivial:.3f} (a page costs {trivial / page:.1f} trivial requests)")
-        print(f"  ratio compact page / trivial: {compact / trivial:.3f} ({trivial / compact:.1f} trivial requests)")
+        print(f"  warm: a page costs {trivial / page:.1f} trivial requests (compact: {trivial / compact:.1f})")
         print(f"machine load after timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-        print("SQL queries per request (in-process, Django test client):")
+        print("SQL queries per request (in-process, Django test client; cold: cache emptied, warm: again):")
         counts = queries_per_request(key, (10, 100, 1000))
-        for size, returned, queries in counts:
-            print(f"  page_size={size:<5} {returned:5,} scorecards  {queries} queries")
-        equal = len({queries for _size, _returned, queries in counts}) == 1
+        for size, returned, cold_queries, warm_queries in counts:
+            print(f"  page_size={size:<5} {returned:5,} scorecards  {cold_queries} queries cold, {warm_queries} warm")
+        equal = len({(cold_queries, warm_queries) for _size, _returned, cold_queries, warm_queries in counts}) == 1
         print(f"  the same for every page size: {'yes' if equal else 'NO'}")
         if not equal:
             sys.exit(1)

@@ -23,6 +23,13 @@ def _decimal_text(places: int):
     def text(value):
         if value is None:
             return None
+        if type(value) is Decimal:
+            # A Decimal read from its column already has `places` decimals: its str() is the answer (no
+            # exponent for 1 to 6 places), a third of the cost of quantizing and formatting it again.
+            written = str(value)
+            point = written.find(".")
+            if point > 0 and len(written) - point - 1 == places and "E" not in written:
+                return written
         return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
 
     return text
@@ -140,28 +147,37 @@ COMPARISON_FIELDS = {
 
 
 def _comparison_data(compared) -> dict:
-    """The COMPARISON_FIELDS of a line's `compared` (None: every one null)."""
+    """The COMPARISON_FIELDS of a line's `compared` (None: every one null), in their order."""
     if compared is None:
         return dict.fromkeys(COMPARISON_FIELDS)
-    data = {}
-    for prefix, change in (
-        ("previous_period", compared.previous),
-        ("last_year", compared.last_year),
-    ):
-        data[f"{prefix}_actual"] = _AMOUNT_TEXT(change.earlier)
-        data[f"{prefix}_change"] = _AMOUNT_TEXT(change.change)
-        data[f"{prefix}_change_rate"] = _FRACTION_TEXT(change.rate)
-    data["year_start_actual"] = _AMOUNT_TEXT(compared.year_start.earlier)
-    data["year_to_date_actual"] = _AMOUNT_TEXT(compared.year_start.current)
-    data["year_start_change"] = _AMOUNT_TEXT(compared.year_start.change)
-    data["year_start_change_rate"] = _FRACTION_TEXT(compared.year_start.rate)
-    forecast = compared.forecast
-    data["forecast_method"] = forecast.method if forecast else None
-    data["projected"] = _AMOUNT_TEXT(forecast.projected) if forecast else None
-    data["projected_attainment"] = _FRACTION_TEXT(forecast.attainment) if forecast else None
-    data["forecast_outcome"] = forecast.outcome if forecast else None
-    data["target_reached_on"] = forecast.reached_on.isoformat() if forecast and forecast.reached_on else None
+    previous, last_year, year_start, forecast = (
+        compared.previous, compared.last_year, compared.year_start, compared.forecast
+    )  # fmt: skip
+    data = {
+        "previous_period_actual": _AMOUNT_TEXT(previous.earlier),
+        "previous_period_change": _AMOUNT_TEXT(previous.change),
+        "previous_period_change_rate": _FRACTION_TEXT(previous.rate),
+        "last_year_actual": _AMOUNT_TEXT(last_year.earlier),
+        "last_year_change": _AMOUNT_TEXT(last_year.change),
+        "last_year_change_rate": _FRACTION_TEXT(last_year.rate),
+        "year_start_actual": _AMOUNT_TEXT(year_start.earlier),
+        "year_to_date_actual": _AMOUNT_TEXT(year_start.current),
+        "year_start_change": _AMOUNT_TEXT(year_start.change),
+        "year_start_change_rate": _FRACTION_TEXT(year_start.rate),
+    }
+    if forecast is None:
+        data.update(_NO_FORECAST)
+    else:
+        data["forecast_method"] = forecast.method
+        data["projected"] = _AMOUNT_TEXT(forecast.projected)
+        data["projected_attainment"] = _FRACTION_TEXT(forecast.attainment)
+        data["forecast_outcome"] = forecast.outcome
+        data["target_reached_on"] = forecast.reached_on.isoformat() if forecast.reached_on else None
     return data
+
+
+_NO_FORECAST = dict.fromkeys(["forecast_method", "projected", "projected_attainment", "forecast_outcome",
+                              "target_reached_on"])  # fmt: skip
 
 
 class ScorecardLineSerializer(serializers.ModelSerializer):

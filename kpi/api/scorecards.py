@@ -13,10 +13,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from kpi.api.common import DATE_PARAMETER, PERIOD_PARAMETER
 from kpi.models import RollupDay, Scorecard
 from kpi.retention import scorecards_not_kept
+from kpi.selectors import scorecard_json
 from kpi.selectors import scorecards as scorecards_reads
-from kpi.selectors.comparisons import lines_compare
-from kpi.selectors.score_explanation import explanation_for, template_rules
-from kpi.serializers import LINE_COLUMNS, SCORECARD_FIELDS, ScorecardSerializer, scorecard_data
+from kpi.serializers import SCORECARD_FIELDS, ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_filters import TrueFalseFilter
 from lib.periods import PERIOD_KINDS, parse_date
@@ -207,31 +206,25 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         scope = self.request.scope
         # A staff member's scorecard of a day is read where they worked that day (staff.access).
         in_scope = Q(unit__in=scope.units()) | scope.staff_records(on="date")
-        return (
-            Scorecard.objects.filter(run_id=self.published.published_run_id, date=self.day, period=self.period)
-            .filter(in_scope)
-            .select_related("unit", "staff")
-        )  # the page's lines: one query, as rows (list)
+        return Scorecard.objects.filter(
+            run_id=self.published.published_run_id, date=self.day, period=self.period
+        ).filter(
+            in_scope
+        )  # the page's ids; the cards not in the cache, their lines, rules: kpi.selectors.scorecard_json
 
     def list(self, request, *args, **kwargs):
         fields, compact = _representation(request.query_params)
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        # The lines as rows, not model instances (one query; none when `fields` leaves them out).
-        lines = scorecards_reads.page_lines(page) if "lines" in fields else dict.fromkeys(card.pk for card in page)
-        # How each scorecard was scored: the rules of every template on the page, in one query.
-        rules = template_rules(card.template_id for card in page)
-        for card in page:
-            card.explanation = explanation_for(card, rules.get(card.template_id), lines=lines[card.pk] or ())
-        # 环比, 同比, 较年初 and the forecast of every line of the page: one query at most.
-        lines_compare(page, lines_of=lambda card: lines[card.pk] or ())
-        # Written directly (kpi.serializers.scorecard_data), as ScorecardSerializer documents it.
-        results = [scorecard_data(card, lines[card.pk], fields=fields, compact=compact) for card in page]
-        data = self.get_paginated_response(results).data
-        if compact:
-            data = {"next": data["next"], "previous": data["previous"], "line_columns": list(LINE_COLUMNS),
-                    "results": data["results"]}  # fmt: skip
-        return conditional_response(request, data, last_modified=self.published and self.published.published_at)
+        # The page's ids only; each scorecard's JSON cached per published run (kpi.selectors.scorecard_json).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("pk"))
+        ids = [row["pk"] for row in page]
+        cards = scorecard_json.scorecards_json(ids, published=self.published, fields=fields, compact=compact)
+        body = scorecard_json.page_json(
+            next_link=self.paginator.get_next_link(),
+            previous_link=self.paginator.get_previous_link(),
+            cards=cards,
+            compact=compact,
+        )
+        return conditional_response(request, body=body, last_modified=self.published and self.published.published_at)
 
 
 def _refuse_if_not_kept(day) -> None:

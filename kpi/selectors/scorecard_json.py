@@ -1,0 +1,105 @@
+"""The scorecard list of the API (GET /api/v1/scorecards/) as JSON, a scorecard at a time, cached.
+
+A published run never changes: a correction, a new target or template, a reopened month rolls the day
+up again under a new run, and the day points at it (RollupDay.published_run). So the JSON object of a
+scorecard of a published run can be kept as it was first written, as bytes, in Django's default cache
+(Redis with REDIS_URL, shared by the gunicorn workers; in-process locmem in the embedded default), under
+
+    (FRAGMENT_VERSION, the run's id and publication time, the scorecard's id, full or compact)
+
+- no language: nothing in it is translated (codes, decimals as strings, dates, the stored veto reason);
+- no scope: the token's scope filters the page's query (kpi/api/scorecards.py), so a card is read only
+  by those who may see it, and it reads the same for each of them;
+- the publication time beside the run's id: ids start again in a database made anew (a restore, the
+  bench) while Redis keeps the old fragments;
+- FRAGMENT_VERSION: move it when a change of the code changes what a scorecard's JSON says.
+
+What is not in the key but read with the card: last year's full-period values for the forecast (a
+correction that far back marks every later day stale, so today's card gets a new run too, unless its
+month is closed) and the template rules (a template change marks the days stale): the timeout
+(API_SCORECARD_CACHE_SECONDS, a day by default; 0: no cache) bounds what a closed month could keep.
+
+A page: its scorecards' ids (the page's query, scope and filters in it), one `get_many` for their
+fragments, the missing ones read and computed together (the cards, their lines, the templates' rules, the
+comparisons: a query each) and stored with one `set_many`; the body put together as bytes, byte for byte what
+rendering the whole page as one object writes (tests/kpi/test_api_scorecards_representation.py,
+tests/kpi/test_scorecard_json.py). `fields=` is not cached: a selection is written from the cards as
+before (every field named is the full form, and cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+
+from kpi.models import RollupDay, Scorecard
+from kpi.selectors.comparisons import lines_compare
+from kpi.selectors.score_explanation import explanation_for, template_rules
+from kpi.selectors.scorecards import page_lines
+from kpi.serializers import LINE_COLUMNS, SCORECARD_FIELDS, scorecard_data
+from lib.api import render_json
+
+FRAGMENT_VERSION = 1
+_LINE_COLUMNS_JSON = render_json(list(LINE_COLUMNS))
+
+
+def scorecards_written(
+    cards: Sequence[Scorecard], *, fields: tuple[str, ...] = SCORECARD_FIELDS, compact: bool = False
+) -> list[bytes]:
+    """Each card as its JSON object (kpi.serializers.scorecard_data, rendered), computed: the lines in
+    one query (none when `fields` leaves them out), the templates' rules in one, the comparisons in one
+    at most."""
+    lines = page_lines(cards) if "lines" in fields else dict.fromkeys(card.pk for card in cards)
+    rules = template_rules(card.template_id for card in cards)
+    for card in cards:
+        card.explanation = explanation_for(card, rules.get(card.template_id), lines=lines[card.pk] or ())
+    lines_compare(cards, lines_of=lambda card: lines[card.pk] or ())
+    return [render_json(scorecard_data(card, lines[card.pk], fields=fields, compact=compact)) for card in cards]
+
+
+def _key(published: RollupDay, card_id: int, compact: bool) -> str:
+    stamp = published.published_at.timestamp() if published.published_at else ""
+    shape = "compact" if compact else "full"
+    return f"api:scorecard:{FRAGMENT_VERSION}:{published.published_run_id}:{stamp}:{card_id}:{shape}"
+
+
+def _cards(ids: Sequence[int]) -> list[Scorecard]:
+    """These scorecards with their unit and staff, in this order (one query)."""
+    found = Scorecard.objects.filter(pk__in=ids).select_related("unit", "staff").in_bulk()
+    return [found[pk] for pk in ids]
+
+
+def scorecards_json(
+    ids: Sequence[int],
+    *,
+    published: RollupDay | None,
+    fields: tuple[str, ...] = SCORECARD_FIELDS,
+    compact: bool = False,
+) -> list[bytes]:
+    """The JSON object of each scorecard (of `published`'s run, by id, as the page's query found them in
+    scope), in this order: from the cache when every field is asked for and the cache is on; the others
+    read (one query) and computed (scorecards_written), and kept. A page wholly in the cache reads nothing:
+    building its 100 scorecards with their units and staff was a third of such a page's time."""
+    seconds = settings.API_SCORECARD_CACHE_SECONDS
+    if not ids or published is None or not seconds or fields != SCORECARD_FIELDS:
+        return scorecards_written(_cards(ids), fields=fields, compact=compact)
+    keys = [_key(published, pk, compact) for pk in ids]
+    found = cache.get_many(keys)
+    missing = [pk for pk, key in zip(ids, keys, strict=True) if key not in found]
+    if missing:
+        fragments = scorecards_written(_cards(missing), compact=compact)
+        written = {_key(published, pk, compact): fragment for pk, fragment in zip(missing, fragments, strict=True)}
+        cache.set_many(written, timeout=seconds)
+        found.update(written)
+    return [found[key] for key in keys]
+
+
+def page_json(*, next_link: str | None, previous_link: str | None, cards: list[bytes], compact: bool) -> bytes:
+    """The page's body, as rendering {"next", "previous", ("line_columns",) "results"} writes it."""
+    parts = [b'{"next":', render_json(next_link), b',"previous":', render_json(previous_link)]
+    if compact:
+        parts += [b',"line_columns":', _LINE_COLUMNS_JSON]
+    parts += [b',"results":[', b",".join(cards), b"]}"]
+    return b"".join(parts)
