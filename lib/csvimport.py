@@ -559,9 +559,11 @@ class CsvImporter:
     columns: Columns
     run: Callable[..., ImportResult]
     user_kwarg: str | None = None
+    # read_csv, or read_csv_columns for a service that takes the rows column-wise (kpi's facts).
+    read: Callable[..., Any] = read_csv
 
     def __call__(self, source: str | Path | IO[bytes] | bytes, *, user=None, encoding: str = "auto") -> ImportResult:
-        rows = read_csv(source, columns=self.columns, encoding=encoding)
+        rows = self.read(source, columns=self.columns, encoding=encoding)
         if self.user_kwarg:
             return self.run(rows=rows, **{self.user_kwarg: user})
         return self.run(rows=rows)

@@ -712,8 +712,9 @@ def _as_parsed(facts: pd.DataFrame) -> tuple[dict[tuple, Decimal], dict[tuple, i
     return parsed, dict(zip(keys, facts["line"].tolist(), strict=True))
 
 
-def facts_import(*, rows: list[CsvRow], created_by=None) -> ImportResult:
-    """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file."""
+def facts_import(*, rows: list[CsvRow] | pd.DataFrame, created_by=None) -> ImportResult:
+    """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file (read column-wise,
+    lib.csvimport.read_csv_columns)."""
     batch = facts_ingest(rows=rows, source=IngestBatch.Source.CSV, created_by=created_by)
     return ImportResult(created=batch.created, updated=batch.updated, unchanged=batch.unchanged)
 
