@@ -139,8 +139,10 @@ def facts_ingest(
 ) -> IngestBatch:
     """Validate a batch of facts (FACT_COLUMNS), then create or update them, all or nothing.
 
-    `rows` are CsvRow objects: from a file, `line` is the file line (the header is line 1); from the
-    API, `line` is the 0-based index of the fact in the request's `facts` list. Problems carry that
+    `rows` are CsvRow objects, or the same laid out column-wise (a DataFrame with a `line` column and a
+    column per cell: lib.csvimport.read_csv_columns, as the CSV import reads a file): from a file,
+    `line` is the file line (the header is line 1); from the API, `line` is the 0-based index of the
+    fact in the request's `facts` list. Problems carry that
     number, so either door can say where a bad fact is. A row is `(date, unit, staff, metric, value)`;
     an empty staff means the outlet's own fact.
 
@@ -177,15 +179,19 @@ def facts_ingest(
 
     Writing:
     1. Read units, staff, assignments and metrics in bulk (a query per 5,000 codes the batch names,
-       whatever its number of rows: codes_lookup) and check every row through FACT_COLUMNS in memory.
+       whatever its number of rows: codes_lookup) and check every row in memory: the plain rows a
+       column at a time (_plain_facts: the rules in their cheapest form, held to the rules by
+       tests/kpi/test_facts_plain.py), every other row through FACT_COLUMNS and the rules below, one by
+       one, which word what is wrong with it.
     2. Inside one transaction, holding a lock that keeps two ingests apart (so two batches carrying the
-       same new fact cannot both insert it), read the existing facts of the batch's dates, units and
-       metrics and match them in memory: a new key is created, a different value updated, the same
-       value left unchanged (sending the same batch twice changes nothing).
+       same new fact cannot both insert it), match the batch against the stored facts: a new key is
+       created, a different value updated, the same value left unchanged (sending the same batch twice
+       changes nothing). PostgreSQL: COPY into a staging table and one upsert (_write_upsert); SQLite:
+       the stored facts of the batch's dates, units and metrics read and matched in memory
+       (_write_matched).
     3. If a new or changed fact falls in a closed month, raise ImportRejected (nothing is written).
-       Record the IngestBatch with its counts, then insert the new facts and update the changed ones in
-       bulk (COPY on PostgreSQL, see _write_facts), then set the new or changed credit splits (a fact
-       whose only change is its split counts as updated).
+       Record the IngestBatch with its counts, insert the new facts and update the changed ones, then
+       set the new or changed credit splits (a fact whose only change is its split counts as updated).
     4. If anything changed, mark every published day from the earliest changed date stale and queue
        `rollup_pending` once the transaction has committed.
     """
