@@ -90,7 +90,7 @@ from kpi.services.templates import (
 )
 from kpi.templatetags.kpi_format import metric_scale, unit_scale
 from lib.admin_import import CsvImportMixin
-from lib.csvimport import CsvImporter
+from lib.csvimport import CsvImporter, read_csv_columns
 from lib.exports import table_response
 from lib.numbers import plain_number
 from lib.periods import PERIOD_FORMATS_TEXT, Period, parse_date, parse_period
@@ -372,7 +372,7 @@ class TargetChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(Fact)
 class FactAdmin(CsvImportMixin, ReadOnlyAdmin):
-    csv_importer = CsvImporter("facts", FACT_COLUMNS, facts_import, user_kwarg="created_by")
+    csv_importer = CsvImporter("facts", FACT_COLUMNS, facts_import, user_kwarg="created_by", read=read_csv_columns)
     list_display = ("date", "unit", "staff", "metric", "value_shown", "batch", "updated_at")
     list_filter = ("metric",)
     search_fields = ("unit__code", "staff__code")

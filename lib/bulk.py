@@ -52,11 +52,13 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
-    """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL)."""
+def insert_frame(model: type[models.Model], frame: pd.DataFrame, *, table: str | None = None) -> int:
+    """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL) into the
+    model's table, or into `table` (a staging table with some of the model's columns, read as the model
+    has them: a decimal column rounded to its field's places)."""
     if frame.empty:
         return 0
-    table = model._meta.db_table
+    table = table or model._meta.db_table
     columns = list(frame.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

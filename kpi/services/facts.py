@@ -4,12 +4,12 @@ ingest API (`POST /api/v1/facts/`). See facts_ingest()."""
 from __future__ import annotations
 
 import datetime
-import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
@@ -35,6 +35,7 @@ from lib.csvimport import (
     date,
     decimal,
     known,
+    rows_as_columns,
 )
 from staff.access import scope_for_token
 from staff.models import ApiToken, Assignment, StaffMember
@@ -108,28 +109,29 @@ def fact_keepers() -> dict[str, FactKeeper]:
     return dict(_fact_keepers)
 
 
-def _drop_held(parsed: dict[tuple, Decimal], metrics: dict, source: str) -> int:
-    """Leave out of `parsed` the outlet facts a keeper of another source holds; how many were left out.
-    One query per keeper whose metric the batch carries."""
+def _drop_held(facts: pd.DataFrame, metrics: dict, source: str) -> tuple[pd.DataFrame, int]:
+    """The batch's facts without the outlet facts a keeper of another source holds, and how many were
+    left out. One query per keeper whose metric the batch carries."""
     dropped = 0
     for metric_code, keeper in _fact_keepers.items():
         metric = metrics.get(metric_code)
         if metric is None or keeper.source == source:
             continue
-        keys = [key for key in parsed if key[3] == metric.pk and key[2] is None]
-        if not keys:
+        kept = ((facts["metric_id"] == metric.pk) & facts["staff_id"].isna()).to_numpy(copy=True)
+        if not kept.any():
             continue
-        held = keeper.held({(key[0], key[1]) for key in keys})
-        for key in keys:
-            if (key[0], key[1]) in held:
-                del parsed[key]
-                dropped += 1
-    return dropped
+        pairs = list(zip(facts["date"][kept].tolist(), facts["unit_id"][kept].tolist(), strict=True))
+        held = keeper.held(set(pairs))
+        kept[kept] = [pair in held for pair in pairs]
+        if kept.any():
+            facts = facts[~kept]
+            dropped += int(kept.sum())
+    return facts, dropped
 
 
 def facts_ingest(
     *,
-    rows: list[CsvRow],
+    rows: list[CsvRow] | pd.DataFrame,
     source: str,
     created_by=None,
     token: ApiToken | None = None,
@@ -137,8 +139,10 @@ def facts_ingest(
 ) -> IngestBatch:
     """Validate a batch of facts (FACT_COLUMNS), then create or update them, all or nothing.
 
-    `rows` are CsvRow objects: from a file, `line` is the file line (the header is line 1); from the
-    API, `line` is the 0-based index of the fact in the request's `facts` list. Problems carry that
+    `rows` are CsvRow objects, or the same laid out column-wise (a DataFrame with a `line` column and a
+    column per cell: lib.csvimport.read_csv_columns, as the CSV import reads a file): from a file,
+    `line` is the file line (the header is line 1); from the API, `line` is the 0-based index of the
+    fact in the request's `facts` list. Problems carry that
     number, so either door can say where a bad fact is. A row is `(date, unit, staff, metric, value)`;
     an empty staff means the outlet's own fact.
 
@@ -175,33 +179,37 @@ def facts_ingest(
 
     Writing:
     1. Read units, staff, assignments and metrics in bulk (a query per 5,000 codes the batch names,
-       whatever its number of rows: codes_lookup) and check every row through FACT_COLUMNS in memory.
+       whatever its number of rows: codes_lookup) and check every row in memory: the plain rows a
+       column at a time (_plain_facts: the rules in their cheapest form, held to the rules by
+       tests/kpi/test_facts_plain.py), every other row through FACT_COLUMNS and the rules below, one by
+       one, which word what is wrong with it.
     2. Inside one transaction, holding a lock that keeps two ingests apart (so two batches carrying the
-       same new fact cannot both insert it), read the existing facts of the batch's dates, units and
-       metrics and match them in memory: a new key is created, a different value updated, the same
-       value left unchanged (sending the same batch twice changes nothing).
+       same new fact cannot both insert it), match the batch against the stored facts: a new key is
+       created, a different value updated, the same value left unchanged (sending the same batch twice
+       changes nothing). PostgreSQL: COPY into a staging table and one upsert (_write_upsert); SQLite:
+       the stored facts of the batch's dates, units and metrics read and matched in memory
+       (_write_matched).
     3. If a new or changed fact falls in a closed month, raise ImportRejected (nothing is written).
-       Record the IngestBatch with its counts, then insert the new facts and update the changed ones in
-       bulk (COPY on PostgreSQL, see _write_facts), then set the new or changed credit splits (a fact
-       whose only change is its split counts as updated).
+       Record the IngestBatch with its counts, insert the new facts and update the changed ones, then
+       set the new or changed credit splits (a fact whose only change is its split counts as updated).
     4. If anything changed, mark every published day from the earliest changed date stale and queue
        `rollup_pending` once the transaction has committed.
     """
     if source not in IngestBatch.Source.values:
         raise ValueError(f"unknown source {source!r}; one of {IngestBatch.Source.values}")
     where = "row" if source == IngestBatch.Source.API else "line"
-    check = Checker()
+    cells = rows if isinstance(rows, pd.DataFrame) else rows_as_columns(rows, _CELLS)
 
     # -- 1. reference data, in bulk ---------------------------------------------------------------
     scope = scope_for_token(token) if token is not None else None
     units_qs = OrgUnit.objects.all() if scope is None else scope.units()
-    units = codes_lookup(units_qs, _codes(rows, "unit"), "pk", "kind", "opened_on", "closed_on")
+    units = codes_lookup(units_qs, _codes(cells, "unit"), "pk", "kind", "opened_on", "closed_on")
     # Nothing is reported about days to come (a source that reports ahead may be allowed a few days).
     ahead = settings.FACTS_FUTURE_DAYS
     last_day = timezone.localdate() + datetime.timedelta(days=ahead)
     latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
     metrics = _metrics()
-    staff_pks = codes_lookup(StaffMember, _codes(rows, "staff") | _codes(rows, "partner"))
+    staff_pks = codes_lookup(StaffMember, _codes(cells, "staff") | _codes(cells, "partner"))
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
     postings: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = {}
     visible: set[int] = set()
@@ -216,118 +224,125 @@ def facts_ingest(
         # A token does not learn that a staff member of another subtree exists.
         staff_pks = {code: pk for code, pk in staff_pks.items() if pk in visible}
 
-    # -- checks, row by row, in memory -------------------------------------------------------------
-    parsed: dict[tuple, Decimal] = {}
-    lines: dict[tuple, int] = {}
-    # key → (partner pk, line, what the sale is, in words): the rows that name a partner.
-    partners: dict[tuple, tuple[int, int, str]] = {}
-    clean = _clean_reader(units, staff_pks, metrics, postings, last_day=last_day, source=source)
+    # -- checks: the plain rows a column at a time, the others row by row -----------------------------
+    plain = _plain_facts(cells, units, staff_pks, metrics, postings, last_day=last_day, source=source)
 
-    def needing_rules():
-        """The rows the lean reader could not take whole (a wrong or unusual cell, a partner, a repeated
-        key): each goes through every rule below, which says what is wrong with it."""
-        for cells in rows:
-            found = clean(cells.values)
-            if found is None:
-                yield cells
+    def rules(positions: np.ndarray) -> tuple[Checker, dict, dict, dict, dict]:
+        """Every rule, row by row, for the rows at these positions (in the batch's order): what is wrong
+        with each, in its words, and the facts of the good ones."""
+        check = Checker()
+        parsed: dict[tuple, Decimal] = {}
+        lines: dict[tuple, int] = {}
+        # key → (partner pk, line, what the sale is, in words): the rows that name a partner.
+        partners: dict[tuple, tuple[int, int, str]] = {}
+        order: dict[tuple, int] = {}  # key → the row's place in the batch
+        positions = positions.tolist()
+        for position, row in zip(
+            positions,
+            FACT_COLUMNS.parse(
+                (_row_at(rows, cells, position) for position in positions),
+                check,
+                unit=known(units, "unit '{}' is not known"),
+                staff=known(staff_pks, "staff member '{}' is not known"),
+                metric=known(metrics, "metric '{}' is not known"),
+                partner=known(staff_pks, "staff member '{}' is not known"),
+            ),
+            strict=True,
+        ):
+            day, staff_pk, metric, value = row["date"], row["staff"], row["metric"], row["value"]
+            unit_code, staff_code, metric_code = row.text("unit"), row.text("staff"), row.text("metric")
+            unit_pk = None
+            if day is not None and day > last_day:
+                row.problem("date", f"{day} is in the future; facts are taken up to {last_day} ({latest})")
+            if row["unit"] is not None:
+                unit_pk, kind, opened_on, closed_on = row["unit"]
+                if kind != UnitKind.OUTLET:
+                    row.problem(
+                        "unit",
+                        f"'{unit_code}' is a {kind}, not an outlet; facts are reported by outlets and the units above "
+                        "add them up",
+                    )
+                    unit_pk = None
+                elif day is not None and not (opened_on or day) <= day <= (closed_on or day):
+                    since = f" from {opened_on}" if opened_on else ""
+                    until = f" to {closed_on}" if closed_on else ""
+                    if opened_on and day < opened_on:
+                        why = f"{day} is before outlet '{unit_code}' opened ({opened_on})"
+                    else:
+                        why = f"{day} is after outlet '{unit_code}' closed ({closed_on})"
+                    row.problem("date", f"{why}; its facts are taken{since}{until}")
+
+            if metric is not None:
+                if metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
+                    row.problem("metric", _derived_message(metric))
+                    metric = None
+                elif staff_code and metric.level == Level.OUTLET:
+                    row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
+                elif not staff_code and metric.level == Level.STAFF:
+                    row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
+                if metric is not None and metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
+                    # A person's points of a day are the sum of their approved ledger entries: a fact from
+                    # elsewhere would be overwritten by the next approval, or overwrite it.
+                    row.problem(
+                        "metric",
+                        f"'{metric_code}' counts points (分) of the points ledger (台账): its facts are the sums of "
+                        "approved ledger entries, written by the ledger only",
+                    )
+
+            if (
+                staff_pk is not None
+                and unit_pk is not None
+                and day is not None
+                and not _assigned(postings, staff_pk, unit_pk, day)
+            ):
+                row.problem("staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
+
+            partner_pk, partner_code = row["partner"], row.text("partner")
+            if partner_code:
+                _check_partner(row, metric, staff_pk, unit_pk, day, postings)
+
+            if value is not None:
+                value = _check_value(row, value, metric)
+
+            if day is None or unit_pk is None or metric is None or value is None or (staff_code and staff_pk is None):
                 continue
-            key, value = found
-            if check.repeated(key, cells.line) is not None:
-                yield cells  # the rules name the earlier line
+            key = (day, unit_pk, staff_pk, metric.pk)
+            if (first := check.repeated(key, row.line)) is not None:
+                row.problem("metric", f"the same fact (date, unit, staff, metric) is already on {where} {first}")
                 continue
             parsed[key] = value
-            lines[key] = cells.line
+            lines[key] = row.line
+            order[key] = position
+            if partner_pk is not None and row.ok:
+                sale = f"'{metric_code}' sold by '{staff_code}' with '{partner_code}' at {unit_code} on {day}"
+                partners[key] = (partner_pk, row.line, sale)
+        return check, parsed, lines, partners, order
 
-    for row in FACT_COLUMNS.parse(
-        needing_rules(),
-        check,
-        unit=known(units, "unit '{}' is not known"),
-        staff=known(staff_pks, "staff member '{}' is not known"),
-        metric=known(metrics, "metric '{}' is not known"),
-        partner=known(staff_pks, "staff member '{}' is not known"),
-    ):
-        day, staff_pk, metric, value = row["date"], row["staff"], row["metric"], row["value"]
-        unit_code, staff_code, metric_code = row.text("unit"), row.text("staff"), row.text("metric")
-        unit_pk = None
-        if day is not None and day > last_day:
-            row.problem("date", f"{day} is in the future; facts are taken up to {last_day} ({latest})")
-        if row["unit"] is not None:
-            unit_pk, kind, opened_on, closed_on = row["unit"]
-            if kind != UnitKind.OUTLET:
-                row.problem(
-                    "unit",
-                    f"'{unit_code}' is a {kind}, not an outlet; facts are reported by outlets and the units above "
-                    "add them up",
-                )
-                unit_pk = None
-            elif day is not None and not (opened_on or day) <= day <= (closed_on or day):
-                since = f" from {opened_on}" if opened_on else ""
-                until = f" to {closed_on}" if closed_on else ""
-                if opened_on and day < opened_on:
-                    why = f"{day} is before outlet '{unit_code}' opened ({opened_on})"
-                else:
-                    why = f"{day} is after outlet '{unit_code}' closed ({closed_on})"
-                row.problem("date", f"{why}; its facts are taken{since}{until}")
-
-        if metric is not None:
-            if metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
-                row.problem("metric", _derived_message(metric))
-                metric = None
-            elif staff_code and metric.level == Level.OUTLET:
-                row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
-            elif not staff_code and metric.level == Level.STAFF:
-                row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
-            if metric is not None and metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
-                # A person's points of a day are the sum of their approved ledger entries: a fact from
-                # elsewhere would be overwritten by the next approval, or overwrite it.
-                row.problem(
-                    "metric",
-                    f"'{metric_code}' counts points (分) of the points ledger (台账): its facts are the sums of "
-                    "approved ledger entries, written by the ledger only",
-                )
-
-        if (
-            staff_pk is not None
-            and unit_pk is not None
-            and day is not None
-            and not _assigned(postings, staff_pk, unit_pk, day)
-        ):
-            row.problem("staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
-
-        partner_pk, partner_code = row["partner"], row.text("partner")
-        if partner_code:
-            _check_partner(row, metric, staff_pk, unit_pk, day, postings)
-
-        if value is not None:
-            value = _check_value(row, value, metric)
-
-        if day is None or unit_pk is None or metric is None or value is None or (staff_code and staff_pk is None):
-            continue
-        key = (day, unit_pk, staff_pk, metric.pk)
-        if (first := check.repeated(key, row.line)) is not None:
-            row.problem("metric", f"the same fact (date, unit, staff, metric) is already on {where} {first}")
-            continue
-        parsed[key] = value
-        lines[key] = row.line
-        if partner_pk is not None and row.ok:
-            sale = f"'{metric_code}' sold by '{staff_code}' with '{partner_code}' at {unit_code} on {day}"
-            partners[key] = (partner_pk, row.line, sale)
+    check, parsed, lines, partners, order = rules(np.flatnonzero(~plain.mask))
+    if plain.mask.any() and (seen := check.seen()):
+        # A plain row and a row of the rules with the same key: every row with such a key goes through the
+        # rules, in the batch's order, so the later one is said to repeat the earlier, as one pass says it.
+        shared = plain.having(seen)
+        if shared.any():
+            plain.mask &= ~shared
+            check, parsed, lines, partners, order = rules(np.flatnonzero(~plain.mask))
     shares = _partner_shares(partners, check)
     check.raise_if_any()
-    kept_by_register = _drop_held(parsed, metrics, source)
+    facts = plain.facts(parsed, lines, order)
+    facts, kept_by_register = _drop_held(facts, metrics, source)
 
     # -- 2.–4. write --------------------------------------------------------------------------------
-    days = sorted({key[0] for key in parsed})
+    days = sorted(pd.unique(facts["date"].to_numpy()).tolist())
     units_by_pk = {pk: code for code, (pk, *_) in units.items()}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             batch, changed_days, split_changes = _write_upsert(
-                parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
+                facts, parsed, shares, rows=len(cells), days=days, units_by_pk=units_by_pk,
                 source=source, label=label, created_by=created_by, token=token,
             )  # fmt: skip
         else:
             batch, changed_days, split_changes = _write_matched(
-                parsed, lines, shares, rows=len(rows), days=days, units_by_pk=units_by_pk,
+                *_as_parsed(facts), shares, rows=len(cells), days=days, units_by_pk=units_by_pk,
                 source=source, label=label, created_by=created_by, token=token,
             )  # fmt: skip
         if kept_by_register:
@@ -390,13 +405,14 @@ def _write_matched(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tup
     return batch, changed_days, split_changes
 
 
-def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
-    """PostgreSQL: the batch's facts COPYed into a staging table, then one statement that inserts the new
-    facts and updates those whose value differs (INSERT … ON CONFLICT DO UPDATE, one per unique key:
-    outlet facts, staff facts), leaves the others untouched, and records the counts on the IngestBatch.
-    The stored facts are read only where a rule needs them: the keys of rows naming a partner (their
-    split) and the keys in a closed month (the refusal names each changed one). Returns (batch, changed
-    days, split changes)."""
+def _write_upsert(facts: pd.DataFrame, parsed, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
+    """PostgreSQL: the batch's facts (a frame: date, unit_id, staff_id, metric_id, value as text, line)
+    COPYed into a staging table, then one statement that inserts the new facts and updates those whose
+    value differs (INSERT … ON CONFLICT DO UPDATE, one per unique key: outlet facts, staff facts),
+    leaves the others untouched, and records the counts on the IngestBatch. The stored facts are read
+    only where a rule needs them: the keys of rows naming a partner (their split; `parsed` holds the
+    facts the rules read, those rows among them) and the keys in a closed month (the refusal names
+    each changed one). Returns (batch, changed days, split changes)."""
     with connection.cursor() as cursor:
         # One round trip: the lock that keeps two ingests apart (held until the transaction ends) and a
         # fresh staging table (dropped at commit; dropped first if a caller's transaction ingested before).
@@ -406,22 +422,18 @@ def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tupl
             "value numeric(20, 4)) ON COMMIT DROP",
             [_INGEST_LOCK],
         )
-        buffer = io.StringIO()
-        buffer.writelines(
-            f"{day},{unit},{'' if staff is None else staff},{metric},{value:f}\n"
-            for (day, unit, staff, metric), value in parsed.items()
-        )
-        buffer.seek(0)
-        cursor.cursor.copy_expert(f"COPY {_STAGING} FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+    bulk.insert_frame(Fact, facts[["date", "unit_id", "staff_id", "metric_id", "value"]], table=_STAGING)
     split_existing = _existing_facts({key: parsed[key] for key in shares})
     split_changes = _split_changes(shares, split_existing)
     closed = set(MonthClose.objects.closed().values_list("month", flat=True))
     if closed:
-        in_closed = {key: value for key, value in parsed.items() if key[0].replace(day=1) in closed}
-        if in_closed:
+        months = {day: day.replace(day=1) in closed for day in pd.unique(facts["date"].to_numpy())}
+        in_closed = facts["date"].map(months).to_numpy(dtype=bool)
+        if in_closed.any():
+            closing, lines = _as_parsed(facts[in_closed])
             _refuse_closed_months(
-                in_closed,
-                _existing_facts(in_closed),
+                closing,
+                _existing_facts(closing),
                 lines,
                 units_by_pk=units_by_pk,
                 split_changed=split_changes.keys(),
@@ -429,10 +441,10 @@ def _write_upsert(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tupl
     # A stored fact whose value stays and whose split changes counts as updated.
     split_only = sum(1 for key in split_changes if key in split_existing and split_existing[key][1] == parsed[key])
     batch = _new_batch(**batch_fields)
-    written = _upsert_facts(batch=batch, total=len(parsed), split_only=split_only)
+    written = _upsert_facts(batch=batch, total=len(facts), split_only=split_only)
     batch.created = sum(count for inserted, _day, count in written if inserted)
     batch.updated = sum(count for inserted, _day, count in written if not inserted) + split_only
-    batch.unchanged = len(parsed) - batch.created - batch.updated
+    batch.unchanged = len(facts) - batch.created - batch.updated
     changed_days = {day for _inserted, day, _count in written} | {key[0] for key in split_changes}
     return batch, changed_days, split_changes
 
@@ -485,106 +497,247 @@ def _upsert_facts(*, batch: IngestBatch, total: int, split_only: int) -> list[tu
         return cursor.fetchall()
 
 
-# A number the lean reader takes as it is: ASCII digits, an optional minus, at most 4 decimals and 16
-# digits before the point. Anything else (thousands commas, full-width digits, more decimals, spaces)
-# goes through lib.csvimport.decimal and _check_value.
-_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,4})?")
+# The cells of a fact, as the batch's columns (kpi.api and lib.csvimport.read_csv_columns lay them out).
+_CELLS = tuple(column.name for column in FACT_COLUMNS.declared)
+# A number taken as written is at most 16 digits, a point and 4 decimals.
+_NUMBER_WIDTH = 21
+_NO_DAY = -1
+_NEVER = 10**9  # a day ordinal after any date
 
 
-def _clean_reader(units, staff_pks, metrics, postings, *, last_day: datetime.date, source: str):
-    """A function of a row's cells (CsvRow.values) that answers (key, value) when the row keeps every
-    rule of facts_ingest with nothing to say, else None, and the row then goes through the rules one
-    by one (which find what is wrong, with its words). The same rules, asked in their cheapest form:
-    each distinct date, unit, staff member, metric and number is read once (dictionaries by the cell as
-    written), each (staff, outlet, day) posting answered once. A file of half a million facts names a
-    few days, a few thousand people and a few dozen metrics: the loop is mostly dictionary look-ups.
+@dataclass
+class _PlainFacts:
+    """The rows of a batch that keep every rule with nothing to say (`mask`), and their facts: the day
+    (a date, and its ordinal), unit, staff (-1: none) and metric ids and the value as written."""
 
-    Not taken here, so always through the rules: a cell with spaces around it, a partner, a negative
-    number, a count with a decimal point, points from another source than the ledger."""
-    day_of: dict[str, datetime.date | None] = {}
-    outlet_of: dict[str, tuple | None] = {}
-    metric_of: dict[str, _MetricRule | None] = {}
-    number_of: dict[str, Decimal | None] = {}
-    posted: dict[tuple, bool] = {}
-    plain_number = _PLAIN_NUMBER.fullmatch
+    mask: np.ndarray
+    line: np.ndarray
+    day: np.ndarray
+    day_ordinal: np.ndarray
+    unit: np.ndarray
+    staff: np.ndarray
+    metric: np.ndarray
+    value: np.ndarray
+
+    def having(self, keys: set[tuple]) -> np.ndarray:
+        """Which plain rows have one of these keys (date, unit id, staff id or None, metric id)."""
+        wanted = pd.MultiIndex.from_tuples(
+            [(day.toordinal(), unit, _NO_DAY if staff is None else staff, metric) for day, unit, staff, metric in keys]
+        )
+        found = pd.MultiIndex.from_arrays([self.day_ordinal, self.unit, self.staff, self.metric]).isin(wanted)
+        return self.mask & found
+
+    def facts(self, parsed: dict[tuple, Decimal], lines: dict[tuple, int], order: dict[tuple, int]) -> pd.DataFrame:
+        """The batch's facts, the plain rows' and those the rules read (`parsed`, with their `lines` and
+        their places in the batch, `order`), as one frame: date, unit_id, staff_id, metric_id, value (its
+        text, a number PostgreSQL reads exactly), line, position (the row's place in the batch)."""
+        mask = self.mask
+        keys = list(parsed)
+
+        def ids(plain: np.ndarray, read: list) -> np.ndarray:
+            return np.concatenate([plain[mask], np.asarray(read, dtype=np.int64)])
+
+        staff = ids(self.staff, [_NO_DAY if key[2] is None else key[2] for key in keys])
+        return pd.DataFrame(
+            {
+                "date": np.concatenate([self.day[mask], _objects([key[0] for key in keys])]),
+                "unit_id": ids(self.unit, [key[1] for key in keys]),
+                "staff_id": pd.Series(staff, dtype="Int64").mask(staff == _NO_DAY),
+                "metric_id": ids(self.metric, [key[3] for key in keys]),
+                "value": np.concatenate([self.value[mask], _objects([f"{value:f}" for value in parsed.values()])]),
+                "line": ids(self.line, [lines[key] for key in keys]),
+                "position": ids(np.arange(len(mask), dtype=np.int64), [order[key] for key in keys]),
+            }
+        )
+
+
+def _objects(values: list) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    for index, value in enumerate(values):
+        array[index] = value
+    return array
+
+
+def _each_distinct(cells: pd.Series | None, read: Callable, length: int) -> list:
+    """read() of each distinct cell of a column (once each), then answered for every row: a list of
+    (codes, answers) where answers[codes] is the row's answer."""
+    values = np.full(length, None, dtype=object) if cells is None else cells.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, [read(cell) for cell in uniques]
+
+
+def _plain_facts(
+    cells: pd.DataFrame, units, staff_pks, metrics, postings, *, last_day: datetime.date, source: str
+) -> _PlainFacts:
+    """The rows of the batch that keep every rule of facts_ingest with nothing to say, found a column at a
+    time: each distinct date, unit, staff code and metric is read once (a file of half a million facts
+    names a few days, a few thousand people and a few dozen metrics), numbers are checked as arrays of
+    characters, and the answers are spread over the rows with numpy. The other rows go through the rules
+    one by one (facts_ingest), which say what is wrong with them in their words. The same rules, asked in
+    their cheapest form (tests/kpi/test_facts_plain.py holds them to the rules on every row of a mixed
+    file); when in doubt a row is not plain.
+
+    Not plain, so always through the rules: a cell with spaces around it, a partner, a negative number,
+    a number with thousands commas or full-width digits, a count with a decimal point, points from
+    another source than the ledger, a key that two rows share."""
+    rows = len(cells)
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return _PlainFacts(np.zeros(0, dtype=bool), empty, _objects([]), empty, empty, empty, empty, _objects([]))
     ledger = source == IngestBatch.Source.LEDGER
 
-    def read_day(text: str) -> datetime.date | None:
+    def read_day(text) -> datetime.date | None:
+        if text.__class__ is not str or not text or text != text.strip():
+            return None
         try:
-            day = date(text) if text and text == text.strip() else None
+            day = date(text)
         except ValueError:
-            day = None
-        return day if day is not None and day <= last_day else None
-
-    def read_outlet(text: str) -> tuple | None:
-        found = units.get(text)
-        return found if found is not None and found[1] == UnitKind.OUTLET else None
-
-    def read_metric(text: str) -> _MetricRule | None:
-        metric = metrics.get(text)
-        if metric is None or metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
             return None
-        return None if metric.unit == MetricUnit.POINTS and not ledger else metric
+        return day if day <= last_day else None
 
-    def read_number(text: str) -> Decimal | None:
-        return Decimal(text) if plain_number(text) and text[0] != "-" else None
+    def read_outlet(text) -> tuple[int, int, int]:
+        found = units.get(text) if text.__class__ is str else None
+        if found is None or found[1] != UnitKind.OUTLET:
+            return _NO_DAY, _NEVER, _NO_DAY
+        pk, _kind, opened_on, closed_on = found
+        return pk, opened_on.toordinal() if opened_on else 0, closed_on.toordinal() if closed_on else _NEVER
 
-    def clean(values: dict[str, str]) -> tuple | None:
-        if values.get("partner"):
-            return None
-        text = values.get("date") or ""
-        day = day_of.get(text, False)
-        if day is False:
-            day = day_of[text] = read_day(text)
-        text = values.get("unit") or ""
-        outlet = outlet_of.get(text, False)
-        if outlet is False:
-            outlet = outlet_of[text] = read_outlet(text)
-        text = values.get("metric") or ""
-        metric = metric_of.get(text, False)
-        if metric is False:
-            metric = metric_of[text] = read_metric(text)
-        text = values.get("value") or ""
-        value = number_of.get(text, False)
-        if value is False:
-            value = number_of[text] = read_number(text)
-        if day is None or outlet is None or metric is None or value is None:
-            return None
-        unit_pk, _kind, opened_on, closed_on = outlet
-        if (opened_on is not None and day < opened_on) or (closed_on is not None and day > closed_on):
-            return None
-        if metric.unit in _WHOLE_UNITS and "." in text:
-            return None
-        staff_code = values.get("staff")
-        if staff_code:
-            if metric.level == Level.OUTLET:
-                return None
-            staff_pk = staff_pks.get(staff_code)
-            if staff_pk is None:
-                return None
-            on_duty = posted.get((staff_pk, unit_pk, day))
-            if on_duty is None:
-                on_duty = posted[staff_pk, unit_pk, day] = _assigned(postings, staff_pk, unit_pk, day)
-            if not on_duty:
-                return None
-        elif metric.level == Level.STAFF:
-            return None
-        else:
-            staff_pk = None
-        return (day, unit_pk, staff_pk, metric.pk), value
+    def read_metric(text) -> tuple[int, bool, bool, bool]:
+        """(pk or -1, counts whole things, outlet only, staff only)."""
+        metric = metrics.get(text) if text.__class__ is str else None
+        if (
+            metric is None
+            or metric.aggregation not in (Aggregation.SUM, Aggregation.LAST)
+            or (metric.unit == MetricUnit.POINTS and not ledger)
+        ):
+            return _NO_DAY, False, False, False
+        return metric.pk, metric.unit in _WHOLE_UNITS, metric.level == Level.OUTLET, metric.level == Level.STAFF
 
-    return clean
+    def read_staff(text) -> tuple[bool, int]:
+        """(a staff cell is given, the staff member's pk or -1)."""
+        if text is None or text == "":
+            return False, _NO_DAY
+        return True, staff_pks.get(text, _NO_DAY) if text.__class__ is str else _NO_DAY
+
+    codes, days = _each_distinct(cells.get("date"), read_day, rows)
+    day = _objects(days)[codes]
+    day_ordinal = np.array([found.toordinal() if found else _NO_DAY for found in days], dtype=np.int64)[codes]
+    codes, outlets = _each_distinct(cells.get("unit"), read_outlet, rows)
+    unit, opened, closed = (
+        np.array(column, dtype=np.int64).reshape(-1)[codes] for column in zip(*outlets, strict=True)
+    )
+    codes, found = _each_distinct(cells.get("metric"), read_metric, rows)
+    metric = np.array([answer[0] for answer in found], dtype=np.int64)[codes]
+    whole, outlet_only, staff_only = (
+        np.array([answer[index] for answer in found], dtype=bool)[codes] for index in (1, 2, 3)
+    )
+    codes, found = _each_distinct(cells.get("staff"), read_staff, rows)
+    staffed = np.array([answer[0] for answer in found], dtype=bool)[codes]
+    staff = np.array([answer[1] for answer in found], dtype=np.int64)[codes]
+    number, point = _plain_numbers(cells.get("value"), rows)
+    partner = cells.get("partner")
+    shared = np.zeros(rows, dtype=bool) if partner is None else partner.to_numpy(dtype=object).astype(bool)
+
+    mask = (
+        ~shared
+        & (day_ordinal != _NO_DAY)
+        & (unit != _NO_DAY)
+        & (opened <= day_ordinal)
+        & (day_ordinal <= closed)
+        & (metric != _NO_DAY)
+        & number
+        & ~(whole & point)
+        & np.where(staffed, ~outlet_only & (staff != _NO_DAY), ~staff_only)
+    )
+    # A staff member on duty at the outlet that day: each (staff, outlet, day) asked once.
+    posted = mask & staffed
+    if posted.any():
+        triples = pd.DataFrame({"staff": staff[posted], "unit": unit[posted], "day": day_ordinal[posted]})
+        group = triples.groupby(["staff", "unit", "day"], sort=False).ngroup().to_numpy()
+        on_duty = np.array(
+            [
+                _assigned(postings, staff_pk, unit_pk, datetime.date.fromordinal(ordinal))
+                for staff_pk, unit_pk, ordinal in triples.drop_duplicates().itertuples(index=False, name=None)
+            ],
+            dtype=bool,
+        )
+        mask[posted] = on_duty[group]
+    # A key two plain rows share: both through the rules (the later one repeats the earlier).
+    if mask.any():
+        keys = pd.DataFrame(
+            {"day": day_ordinal[mask], "unit": unit[mask], "staff": staff[mask], "metric": metric[mask]}
+        )
+        mask[mask] = ~keys.duplicated(keep=False).to_numpy()
+    value = np.full(rows, None, dtype=object) if cells.get("value") is None else cells["value"].to_numpy(dtype=object)
+    return _PlainFacts(
+        mask=mask,
+        line=cells["line"].to_numpy(dtype=np.int64),
+        day=day,
+        day_ordinal=day_ordinal,
+        unit=unit,
+        staff=np.where(staffed, staff, _NO_DAY),
+        metric=metric,
+        value=value,
+    )
 
 
-def facts_import(*, rows: list[CsvRow], created_by=None) -> ImportResult:
-    """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file."""
+def _plain_numbers(cells: pd.Series | None, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell: whether it is a number the rules take as written (ASCII digits, at most 16 before
+    an optional point and 1 to 4 after it: no sign, comma, space or full-width digit), and whether it
+    has a point. The cells are laid out as a matrix of code points, one row a cell."""
+    if cells is None:
+        return np.zeros(rows, dtype=bool), np.zeros(rows, dtype=bool)
+    texts = cells.to_numpy(dtype=object)
+    lengths = np.fromiter((len(text) if text.__class__ is str else 0 for text in texts), dtype=np.int64, count=rows)
+    short = (lengths >= 1) & (lengths <= _NUMBER_WIDTH)
+    chars = np.where(short, texts, "").astype(f"U{_NUMBER_WIDTH}").view(np.uint32).reshape(rows, _NUMBER_WIDTH)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    point = chars == ord(".")
+    used = chars != 0
+    points = point.sum(axis=1)
+    at = np.argmax(point, axis=1)  # where the point is (0 when there is none)
+    decimals = lengths - at - 1
+    number = (
+        short
+        & (used.sum(axis=1) == lengths)  # no NUL inside
+        & (digit | point | ~used).all(axis=1)
+        & (
+            ((points == 0) & (lengths <= 16))
+            | ((points == 1) & (at >= 1) & (at <= 16) & (decimals >= 1) & (decimals <= 4))
+        )
+    )
+    return number, points > 0
+
+
+def _as_parsed(facts: pd.DataFrame) -> tuple[dict[tuple, Decimal], dict[tuple, int]]:
+    """The facts of a frame (_PlainFacts.facts) as key → value and key → line, in the batch's order."""
+    facts = facts.sort_values("position", kind="stable")
+    staff = facts["staff_id"].astype(object).where(facts["staff_id"].notna(), None).tolist()
+    keys = list(zip(facts["date"].tolist(), facts["unit_id"].tolist(), staff, facts["metric_id"].tolist(), strict=True))
+    parsed = dict(zip(keys, (Decimal(text) for text in facts["value"].tolist()), strict=True))
+    return parsed, dict(zip(keys, facts["line"].tolist(), strict=True))
+
+
+def facts_import(*, rows: list[CsvRow] | pd.DataFrame, created_by=None) -> ImportResult:
+    """The `facts` kind of import_csv and the admin upload: facts_ingest from a CSV file (read column-wise,
+    lib.csvimport.read_csv_columns)."""
     batch = facts_ingest(rows=rows, source=IngestBatch.Source.CSV, created_by=created_by)
     return ImportResult(created=batch.created, updated=batch.updated, unchanged=batch.unchanged)
 
 
-def _codes(rows: list[CsvRow], column: str) -> set[str]:
+def _codes(cells: pd.DataFrame, column: str) -> set[str]:
     """The codes a column names (as CsvRow reads a cell: stripped), each distinct cell stripped once."""
-    return {(text or "").strip() for text in {row.values.get(column) for row in rows}}
+    if column not in cells:
+        return set()
+    return {text.strip() if text.__class__ is str else "" for text in pd.unique(cells[column].to_numpy(dtype=object))}
+
+
+def _row_at(rows: list[CsvRow] | pd.DataFrame, cells: pd.DataFrame, position: int) -> CsvRow:
+    """The row at a position of the batch, as the rules read it."""
+    if not isinstance(rows, pd.DataFrame):
+        return rows[position]
+    values = {name: cells[name].iat[position] for name in _CELLS if name in cells}
+    return CsvRow(line=int(cells["line"].iat[position]), values=values)
 
 
 def _queue_rollup() -> None:

@@ -22,6 +22,8 @@ from lib.csvimport import (
     decimal,
     known,
     read_csv,
+    read_csv_columns,
+    rows_as_columns,
 )
 
 
@@ -429,3 +431,63 @@ def test_a_lookup_may_return_more_fields_and_keep_to_a_queryset(network):
 def test_no_codes_take_no_query(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert codes_lookup(OrgUnit, ["", ""]) == {}
+
+
+# -- read_csv_columns: read_csv's rows, column-wise ----------------------------------------------------
+
+
+def _as_rows(frame) -> list[tuple[int, dict]]:
+    return [(record.pop("line"), record) for record in frame.to_dict("records")]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"code,name\nA1, one \nB2,two\n",  # plain: cells as written
+        b"\xef\xbb\xbfcode , name\r\nA1,one\r\nB2,two",  # a BOM, CRLF, no last newline, spaces in the header
+        b"code,name\nA1,one\n\nB2,two\n",  # a blank line: B2 stays on line 4
+        b"code,name\nA1,one\n,\nB2,two\n",  # a row of empty cells, left out
+        b"code,name\nA1\nB2,two\n",  # a short row
+        b"code,name\nA1,one,\n",  # an empty cell after the last column
+        b'code,name\n"A1","o,ne"\n',  # quotes
+        b'code,name\nA1,"one\ntwo"\nB2,two\n',  # a line break inside a cell
+        "code,name\nA1,一\n".encode("gb18030"),  # GB18030
+        b"code,code,name\nA1,A2,one\n",  # a column named twice: the last one counts
+    ],
+)
+def test_a_file_read_by_columns_has_read_csvs_rows_and_lines(raw):
+    by_rows = [(row.line, row.values) for row in read_csv(raw, columns=["code"])]
+
+    assert _as_rows(read_csv_columns(raw, columns=["code"])) == by_rows
+
+
+def test_a_plain_file_by_columns_keeps_each_cell_as_written_with_its_file_line():
+    frame = read_csv_columns(b"code,name\nA1, one \nB2,\n", columns=["code"])
+
+    assert _as_rows(frame) == [(2, {"code": "A1", "name": " one "}), (3, {"code": "B2", "name": ""})]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"name\nA1\n",  # no code column
+        b"code,name\nA1,one,extra\n",  # a row wider than the header
+        b"code,name\nA1,o\x00ne\n",  # a NUL
+        b"code,name\nA1,\xff\xfe\xfd\n",  # bytes neither UTF-8 nor GB18030
+    ],
+)
+def test_a_file_read_by_columns_is_refused_as_read_csv_refuses_it(raw):
+    with pytest.raises(ImportRejected) as by_rows:
+        read_csv(raw, columns=["code"])
+    with pytest.raises(ImportRejected) as by_columns:
+        read_csv_columns(raw, columns=["code"])
+
+    assert by_columns.value.problems == by_rows.value.problems
+
+
+def test_rows_as_columns_lays_out_rows_with_none_where_a_row_lacks_a_name():
+    frame = rows_as_columns([CsvRow(2, {"code": "A1", "name": "one"}), CsvRow(5, {"code": "B2"})])
+
+    assert frame["line"].tolist() == [2, 5]
+    assert frame["code"].tolist() == ["A1", "B2"]
+    assert frame["name"].tolist() == ["one", None]

@@ -192,8 +192,8 @@ def test_a_unit_with_facts_still_cannot_be_deleted(teller, network):
 
 
 def test_cells_with_spaces_and_thousands_commas_are_read_as_the_rules_read_them(teller):
-    # The lean reader (kpi.services.facts._clean_reader) takes plain cells; these go through the rules
-    # one by one and must come out the same: " GZ0101 " is GZ0101, "5,234.56" is 5234.56.
+    # The column form of the rules (kpi.services.facts._plain_facts) takes plain cells; these go through
+    # the rules one by one and must come out the same: " GZ0101 " is GZ0101, "5,234.56" is 5234.56.
     batch = _ingest(
         HEADER + "2026-11-24, GZ0101 ,,customers_served,120\n"
         '2026-11-24,GZ0101,,deposit_balance,"5,234.56"\n'
