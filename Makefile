@@ -45,7 +45,7 @@ run: migrate
 # (tests/shared_data.py) is made once. TEST_WORKERS=0 runs the suite in this process alone.
 TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(PY) -m ruff check .

@@ -268,3 +268,51 @@ def token_client(client, db):
         return client
 
     return make
+
+
+# -- the order of the files under pytest-xdist ------------------------------------------------------------
+#
+# `make test` runs whole files on two processes (--dist loadfile), each process taking the next file
+# when it is done with one. The two finish together only when the long files go first and the short ones
+# fill in at the end; pytest-xdist's own order (most tests first) put a file of two five-minute tests
+# last and left one process idle for minutes. `make test` therefore passes --no-loadscope-reorder and
+# the files below start first, longest first (seconds on a quiet 2-core machine, from --durations);
+# every other file keeps its place after them. Measure again when a file grows (--durations=0).
+SLOW_FILES_FIRST = (
+    "tests/bankops/test_fuzz_inputs.py",
+    "tests/bankops/test_i18n_complete.py",
+    "tests/browser/test_phone.py",
+    "tests/demo/test_demo_pay.py",
+    "tests/demo/test_demo_credit.py",
+    "tests/demo/test_demo_meetings.py",
+    "tests/demo/test_demo_push.py",
+    "tests/demo/test_seed_demo_runs.py",
+    "tests/demo/test_demo_campaigns.py",
+    "tests/demo/test_demo_ledger.py",
+    "tests/bankops/test_numbers_complete.py",
+    "tests/browser/test_security.py",
+    "tests/demo/test_demo_coherence.py",
+    "tests/bankops/test_api_schemathesis.py",
+    "tests/bankops/test_api_masking.py",
+    "tests/bankops/test_celery_worker.py",
+    "tests/kpi/test_fanout.py",
+    "tests/kpi/test_mirrors.py",
+    "tests/kpi/test_rollup.py",
+    "tests/demo/test_demo_facts.py",
+    "tests/kpi/test_fanout_worker.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The files of SLOW_FILES_FIRST first, in its order, then the other browser files, then the rest as
+    collected (a stable sort). Last of the hooks, after pytest-django's, which sorts the transactional
+    tests (the browser's) to the end of the whole run."""
+    rank = {path: index for index, path in enumerate(SLOW_FILES_FIRST)}
+
+    def place(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        # The other browser files next: each starts a browser and a live server (20-60 s a file).
+        return rank.get(path, len(rank) if path.startswith("tests/browser/") else len(rank) + 1)
+
+    items.sort(key=place)
