@@ -11,8 +11,8 @@ queries a page costs.
 2. Starts the app under gunicorn from the virtualenv (1 worker, gthread so that connections are kept
    alive; the sync worker of the Dockerfile closes every connection), production settings (DEBUG off,
    persistent database connections, no throttle), on a free port of 127.0.0.1.
-   On PostgreSQL the database is analysed first, as in service (the rollup analyses its tables after
-   each day; autovacuum the others).
+   On PostgreSQL the tables are analysed first by the project's own run_tables_analyze, as after
+   every published day in service.
 3. Sends requests one after another on one kept-alive http.client connection (sequential: on a 2-core
    machine the client gets one core and the server the other). First a cold pass: every page of the
    day once, following `next` (each page distinct, none in the scorecard cache yet), full then compact:
@@ -382,14 +382,11 @@ def main() -> None:
         outlet_ids, staff_ids = build_network(args.outlets, args.staff_per_outlet)
         cards = publish_day(outlet_ids, staff_ids, args.lines, random.Random(2026))
         _token, key = api_token_create(name="bench", unit=OrgUnit.objects.get(code="HQ"), scopes="read")
-        if on_postgres:
-            # As in service: the rollup analyses its tables after each published day (run_tables_analyze), and
-            # autovacuum the units and assignments long before. Without statistics the scope's EXISTS over
-            # assignments is planned as a loop over every unit: 50 ms for a page of staff scorecards.
-            from django.db import connection
+        # As in service: once a day is published the project analyses the tables its pages read
+        # (kpi.services.runs.run_tables_analyze, on day_published), the units, staff and assignments included.
+        from kpi.services.runs import run_tables_analyze
 
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        run_tables_analyze(day=DAY)
         where = f"PostgreSQL {SCRATCH}" if on_postgres else "SQLite (temporary file)"
         print(
             f"{where}: {len(outlet_ids):,} outlets, {len(staff_ids):,} staff; {cards:,} month scorecards of "

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from branches.models import OrgUnit
 from kpi.models import RollupDay, RollupRun, RollupState, Scorecard, ScorecardLine
 from kpi.partitions import line_partitions
 from lib import bulk
+from staff.models import Assignment, StaffMember
 
 # The reaper's message starts so: a redelivered task may take such a run over.
 REAPED = "reaped:"
@@ -114,8 +116,10 @@ def run_tables_analyze(
     of a table or more changed since they were taken (bulk.analyze_stale). Without them the first page of
     scorecards after a bulk rollup walks the primary key through millions of rows (1.2 s a page on a
     database never analysed, issue 21); autovacuum may not run on a server, or not yet. Returns the
-    tables analysed."""
-    analysed = bulk.analyze_stale(Scorecard, RollupState, RollupDay)
+    tables analysed. The units, staff and assignments too: every page's scope reads them (staff.access:
+    a staff scorecard is seen where its holder worked that day), and a network loaded in bulk and never
+    analysed plans that EXISTS as a loop over every unit (50 ms a page of staff scorecards)."""
+    analysed = bulk.analyze_stale(Scorecard, RollupState, RollupDay, OrgUnit, StaffMember, Assignment)
     # The lines: on PostgreSQL the day's partition only (kpi.partitions), always (it is new); ANALYZE of
     # the partitioned table would sample every day's partition again, a cost growing with the days kept.
     partition = line_partitions().get(day) if day else None

@@ -549,10 +549,13 @@ class TestStatistics:
         # tenth of which changed; the lines on PostgreSQL by the day's partition alone, always (it is new;
         # ANALYZE of the partitioned table would sample every day again), elsewhere as a table.
         if connection.vendor == "postgresql":
-            assert stale == [{"Scorecard", "RollupState", "RollupDay"}]
+            assert stale == [{"Scorecard", "RollupState", "RollupDay", "OrgUnit", "StaffMember", "Assignment"}]
             assert analysed == [{"kpi_scorecardline_p20261124"}]
         else:
-            assert stale == [{"Scorecard", "RollupState", "RollupDay"}, {"ScorecardLine"}]
+            assert stale == [
+                {"Scorecard", "RollupState", "RollupDay", "OrgUnit", "StaffMember", "Assignment"},
+                {"ScorecardLine"},
+            ]
             assert analysed == []
 
     def test_analyze_gives_postgresql_statistics_and_does_nothing_elsewhere(self, tree):

@@ -257,9 +257,11 @@ def test_a_published_day_has_the_rollups_tables_analysed_before_the_apps_above_h
     """Issue 21: a page of scorecards read right after a bulk rollup walked the primary key without
     statistics. kpi's own receiver of day_published (kpi.services.runs.run_tables_analyze) is the first
     one connected, so the apps above (alerts, notify) read with fresh statistics."""
+    from branches.models import OrgUnit
     from kpi.models import RollupDay, RollupState, Scorecard, ScorecardLine
     from kpi.services import runs
     from kpi.signals import day_published
+    from staff.models import Assignment, StaffMember
 
     asked = []
     monkeypatch.setattr(runs.bulk, "analyze_stale", lambda *models: asked.append(models) or [])
@@ -267,6 +269,6 @@ def test_a_published_day_has_the_rollups_tables_analysed_before_the_apps_above_h
     day_published.send_robust(sender=RollupDay, day=datetime.date(2026, 11, 24), run=None)
 
     # The lines apart: on PostgreSQL the day's partition (none here: no rollup ran), elsewhere the table.
-    assert asked == [(Scorecard, RollupState, RollupDay), (ScorecardLine,)]
+    assert asked == [(Scorecard, RollupState, RollupDay, OrgUnit, StaffMember, Assignment), (ScorecardLine,)]
     first = day_published._live_receivers(RollupDay)[0][0]
     assert first is runs.run_tables_analyze
