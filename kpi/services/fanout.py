@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
@@ -61,6 +61,7 @@ from kpi.models import (
     RollupState,
     Scorecard,
     ScorecardLine,
+    ScorecardTemplate,
 )
 from kpi.retention import keeps_scorecards
 from kpi.services import mirrors as mirror_days
@@ -176,15 +177,24 @@ def part_claim(*, part_id: int, now: datetime.datetime | None = None) -> bool:
 
 
 def _owned_staff(part: RollupPart, day: datetime.date) -> list[int]:
-    """The staff whose post on the day that comes first (by the posts' order, then the assignment's) is
-    at a unit of the part: two queries, whatever the network's size."""
+    """The staff whose post on the day that chooses their scorecard template is at a unit of the part: the
+    first post by the posts' order among those a staff template of the day names, as the scores choose it
+    (kpi.services.scoring.staff_templates), else the first post. So a staff member is ranked in the part of
+    their peers (the outlet of that post), whatever their other posts. Three queries, whatever the size."""
     units = part.unit_ids
     here = Assignment.objects.on(day).filter(unit_id__in=units).values("staff_id")
+    templated = {
+        post.pk
+        for template in scoring.TemplatesInForce.on(day).templates
+        if template.subject == ScorecardTemplate.Subject.STAFF
+        for post in template.posts.all()
+    }
     first: dict[int, int] = {}
     for staff_id, unit_id in (
         Assignment.objects.on(day)
         .filter(staff_id__in=here)
-        .order_by("staff_id", "post__sort_order", "pk")
+        .annotate(chooses=Case(When(post_id__in=templated, then=Value(0)), default=Value(1)))
+        .order_by("staff_id", "chooses", "post__sort_order", "pk")
         .values_list("staff_id", "unit_id")
     ):
         first.setdefault(staff_id, unit_id)
@@ -290,7 +300,7 @@ def _part_compute(part: RollupPart, fanout: RollupFanout, run: RollupRun, progre
     owned = _owned_staff(part, day)
     complete = _complete_units(part)
     progress()
-    with rollup.holders_in(_scope(part, day, owned)):
+    with rollup.holders_in(_scope(part, day, owned), staff=owned):
         if fanout.chained:
             previous_state = rollup._state_of_run(fanout.previous_run_id)
             state = rollup.step_state(previous_state, rollup._facts_frame(Fact.objects.filter(date=day)), day, catalog)

@@ -115,12 +115,18 @@ def _no_progress(percent: int, message: str) -> None:
 # every read of facts, running totals and the day's targets (Fact, RollupState, Target) takes only the
 # holders `scope` selects (a Q on unit_id / staff_id, which the three tables have). Outside it (the
 # single-process rollup) nothing changes.
-_HOLDER_SCOPE: ContextVar[Q | None] = ContextVar("rollup_holder_scope", default=None)
+#
+# A shared sale (CreditSplit) may cross parts: its partner works at the seller's outlet, but their first
+# post, and so their part, may be elsewhere. `staff` (the part's own staff) settles it: the facts read are
+# also the sales of others shared with them, of which only the partner's part is kept; and of the part's own
+# sales shared with someone of another part, only the seller's. Each part of a sale is counted once, in
+# its holder's part.
+_HOLDER_SCOPE: ContextVar[tuple[Q, frozenset[int]] | None] = ContextVar("rollup_holder_scope", default=None)
 
 
 @contextmanager
-def holders_in(scope: Q) -> Iterator[None]:
-    token = _HOLDER_SCOPE.set(scope)
+def holders_in(scope: Q, *, staff: Iterable[int] = ()) -> Iterator[None]:
+    token = _HOLDER_SCOPE.set((scope, frozenset(staff)))
     try:
         yield
     finally:
@@ -130,7 +136,7 @@ def holders_in(scope: Q) -> Iterator[None]:
 def scoped(queryset):
     """`queryset` (of Fact or RollupState) narrowed to the holders of the current scope (holders_in)."""
     scope = _HOLDER_SCOPE.get()
-    return queryset if scope is None else queryset.filter(scope)
+    return queryset if scope is None else queryset.filter(scope[0])
 
 
 def rollup_first_date() -> datetime.date:
@@ -237,8 +243,15 @@ def step_state(state: pd.DataFrame, facts: pd.DataFrame, day: datetime.date, cat
 def _facts_frame(queryset) -> pd.DataFrame:
     # The credit split (分润) of each fact comes along in the same query (a LEFT JOIN on a small table).
     columns = ["date", "unit_id", "staff_id", "metric_id", "value", "partner_id", "share"]
-    rows = list(scoped(queryset).values_list(*columns[:5], "credit_split__partner_id", "credit_split__share"))
+    read = (*columns[:5], "credit_split__partner_id", "credit_split__share")
+    rows = list(scoped(queryset).values_list(*read))
+    scope = _HOLDER_SCOPE.get()
+    own = len(rows)
+    if scope is not None and scope[1]:
+        # Sales of other parts' staff shared with this part's (the partner's part only is kept below).
+        rows += queryset.filter(credit_split__partner_id__in=scope[1]).exclude(scope[0]).values_list(*read)
     frame = pd.DataFrame(rows, columns=columns)
+    frame["own"] = np.arange(len(frame)) < own
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
     frame["unit_id"] = frame["unit_id"].astype("int64")
     frame["metric_id"] = frame["metric_id"].astype("int64")
@@ -253,7 +266,7 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
     half away from zero (so a reversed sale cancels the sale), the owner keeps the remainder, and the
     two add up to the fact. A partner with a fact of their own on the same day, unit and metric gets one row."""
     shared = frame["partner_id"].notna().to_numpy()
-    plain = frame.drop(columns=["value", "partner_id", "share"])
+    plain = frame.drop(columns=["value", "partner_id", "share", "own"])
     if not shared.any():
         return plain
     # The one rounding rule of a split (kpi.services.credit.split_exactly), on the fact's Decimal value.
@@ -265,6 +278,12 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
     partners = plain[shared].assign(staff_id=frame.loc[shared, "partner_id"].astype("int64").to_numpy())
     partners["fact"] = partner_part
     plain.loc[shared, "fact"] = plain.loc[shared, "fact"].to_numpy() - partner_part
+    scope = _HOLDER_SCOPE.get()
+    if scope is not None:
+        # A fanned-out part (holders_in): the seller's part of its own facts, the partner's part of the
+        # sales shared with its staff, each once across the parts.
+        plain = plain[frame["own"].to_numpy()]
+        partners = partners[partners["staff_id"].isin(scope[1]).to_numpy()]
     both = pd.concat([plain, partners], ignore_index=True)
     return both.groupby(["date", *KEY], as_index=False, sort=False)["fact"].sum()
 

@@ -254,3 +254,43 @@ def test_the_chord_of_a_fanned_out_day_publishes_it(network):
     assert RollupRun.objects.get(pk=run_id2).status == RollupRun.Status.PUBLISHED
     assert RollupRun.objects.get(pk=run_id).status == RollupRun.Status.PUBLISHED
     assert (published(DAY1), published(DAY2)) == single
+
+
+def test_a_partner_whose_first_post_is_in_another_branch_has_one_scorecard_with_the_share(network):
+    """T3 (SZ, at C) shares a sale at C with T4, whose first post is at B (GZ): the SZ part reads the sale,
+    the GZ part owns T4. T4's month: 4 + 3 + 1 of their own and half of T3's 7 (3.5) = 11.5, on one
+    scorecard, as the single process counts it; T3 keeps 3.5."""
+    from kpi.models import CreditSplit
+
+    sale = Fact.objects.get(date=DAY1, staff=network["T3"], metric__code="mobile_banking_signups")
+    CreditSplit.objects.create(fact=sale, partner=network["T4"], share=Decimal(50))
+
+    single = single_process()
+    t4 = line_of(DAY2, "month", "mobile_banking_signups", staff=network["T4"])
+    t3 = line_of(DAY2, "month", "mobile_banking_signups", staff=network["T3"])
+    assert (t4.actual, t3.actual) == (Decimal("11.5000"), Decimal("3.5000"))
+    fanned = fanned_out()
+
+    assert fanned[0] == single[0]
+    assert fanned[1] == single[1]
+    cards = Scorecard.objects.published(on=DAY2).filter(staff=network["T4"], period="month")
+    assert cards.count() == 1
+
+
+def test_a_staff_member_whose_first_post_has_no_template_is_ranked_with_the_peers_of_the_post_that_has_one(network):
+    """T5's first post by the catalog is a lobby manager's at B (GZ), which no template scores; their teller
+    post at C (SZ) chooses the teller template, so they are ranked among C's tellers: the SZ part computes
+    them, and the ranks are the single process's."""
+    assert post("lobby_manager").sort_order < post("teller").sort_order
+    t5 = StaffMemberFactory(code="T5")
+    AssignmentFactory(staff=t5, unit=network["B"], post="lobby_manager", start=D(2026, 1, 1))
+    AssignmentFactory(staff=t5, unit=network["C"], post="teller", start=D(2026, 1, 1))
+    fact(DAY1, network["C"], "mobile_banking_signups", 6, staff=t5)
+
+    single = single_process()
+    # C's tellers in the month to day 1 by sign-ups: T3 7, T5 6 (T4's teller post at B comes first: B is T4's group).
+    assert single[0][("", "T5", "month")][2:4] == (2, 2)
+    fanned = fanned_out()
+
+    assert fanned[0] == single[0]
+    assert fanned[1] == single[1]
