@@ -135,29 +135,31 @@ def analyze_stale(*models: type[models.Model], fraction: float = STALE_FRACTION)
 
 
 class _ChunkReader(io.RawIOBase):
-    """A file over an iterator of bytes, for copy_expert: the server reads a chunk while the next one is
-    formatted, and memory holds one chunk of text, not the whole table's."""
+    """A file over an iterator of bytes, for copy_expert: memory holds a chunk or two of text, not the
+    whole table's. A read hands out a slice of the current chunk (a memoryview: the rest of a 10 MB chunk
+    is not copied again at every 1 MB read, as `pending = pending[size:]` did)."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._chunks = iter(chunks)
-        self._pending = b""
+        self._chunk = memoryview(b"")
+        self._offset = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._pending) < size:
+        if size < 0:
+            rest = [bytes(self._chunk[self._offset :]), *self._chunks]
+            self._chunk, self._offset = memoryview(b""), 0
+            return b"".join(rest)
+        while self._offset >= len(self._chunk):
             chunk = next(self._chunks, None)
             if chunk is None:
-                break
-            self._pending += chunk
-            if size < 0:
-                continue
-        if size < 0:
-            out, self._pending = self._pending, b""
-        else:
-            out, self._pending = self._pending[:size], self._pending[size:]
-        return out
+                return b""
+            self._chunk, self._offset = memoryview(chunk), 0
+        out = self._chunk[self._offset : self._offset + size]
+        self._offset += len(out)
+        return bytes(out)
 
 
 def copy_text(model: type[models.Model], frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
