@@ -7,7 +7,8 @@ $DATABASE_URL, default postgres://postgres@127.0.0.1:5432/), writes facts for ev
 metric of the catalog) and every staff member (each staff metric) and rolls the days up in order.
 
 To compare day 300 with day 10 without loading 300 days of facts, facts are written for days 1–10 and
-for the last ten days only: day 1 is rebuilt from scratch, days 2–10 chain from the day before (timed);
+for the last ten days only (`--timed N`: N days at each end instead of ten): day 1 is rebuilt from
+scratch, days 2–10 chain from the day before (timed);
 the day before the last ten is rebuilt from scratch (untimed, it folds the empty days between); the
 last ten days chain again (timed). A chained day reads the previous day's running totals and its own
 facts only, so its cost should not depend on how far into the year it is: the ratio shows it.
@@ -150,10 +151,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=300, help="the last day rolled up (day 1 = 1 January)")
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--database", default=SCRATCH, help="the scratch database (dropped and created again)")
+    parser.add_argument(
+        "--timed", type=int, default=10, help="days timed at each end (at least 2: day 1 is rebuilt from scratch)"
+    )
     args = parser.parse_args()
     globals()["SCRATCH"] = args.database
-    if args.days < 21:
-        parser.error("--days must be at least 21 (ten timed days at each end)")
+    if args.timed < 2:
+        parser.error("--timed must be at least 2 (day 1 is rebuilt from scratch, day 2 chains)")
+    if args.days < 2 * args.timed + 1:
+        parser.error(f"--days must be at least {2 * args.timed + 1} ({args.timed} timed days at each end)")
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
@@ -184,11 +190,14 @@ def main() -> None:
     started = time.perf_counter()
     outlet_ids, pairs = build_network(args.outlets, args.staff, rng)
     first = datetime.date(args.year, 1, 1)
-    early = [first + datetime.timedelta(days=i) for i in range(10)]
-    late = [first + datetime.timedelta(days=args.days - 10 + i) for i in range(10)]
+    early = [first + datetime.timedelta(days=i) for i in range(args.timed)]
+    late = [first + datetime.timedelta(days=args.days - args.timed + i) for i in range(args.timed)]
     facts = write_facts(early + late, outlet_ids, pairs, rng)
     setup = time.perf_counter() - started
-    print(f"network: {args.outlets} outlets, {args.staff} staff; {facts // 20:,} facts a day; setup {setup:.0f}s")
+    print(
+        f"network: {args.outlets} outlets, {args.staff} staff; {facts // (2 * args.timed):,} facts a day;"
+        f" setup {setup:.0f}s"
+    )
 
     def timed(day: datetime.date) -> float:
         began = time.perf_counter()
@@ -213,7 +222,10 @@ def main() -> None:
     began = time.perf_counter()
     rollup.rollup_day(day=late[0] - datetime.timedelta(days=1), today=late[-1])
     alerts_evaluate_recorded(day=late[0] - datetime.timedelta(days=1))
-    print(f"  (day {args.days - 10} rebuilt from scratch over the empty days in {time.perf_counter() - began:.0f}s)")
+    print(
+        f"  (day {args.days - args.timed} rebuilt from scratch over the empty days"
+        f" in {time.perf_counter() - began:.0f}s)"
+    )
     late_times = [timed(day) for day in late]
 
     chained_early = early_times[1:]
@@ -227,7 +239,7 @@ def main() -> None:
     )
     print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
     ratio = late_times[-1] / early_times[-1]
-    print(f"day {args.days} / day 10: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
+    print(f"day {args.days} / day {args.timed}: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
     print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
     print(
         "machine load (1/5/15 min): "
