@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 
@@ -52,26 +53,39 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
-    """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL)."""
-    if frame.empty:
+def insert_frame(model: type[models.Model], frame: pd.DataFrame | Iterable[pd.DataFrame]) -> int:
+    """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL). `frame`
+    may also be an iterable of frames with the same columns, made one at a time as they are written (one
+    COPY): the caller need not hold every row at once (a province day's 4 M scorecard lines). Returns the
+    number of rows written."""
+    parts = iter([frame] if isinstance(frame, pd.DataFrame) else frame)
+    first = next((part for part in parts if not part.empty), None)
+    if first is None:
         return 0
     table = model._meta.db_table
-    columns = list(frame.columns)
+    columns = list(first.columns)
+    written = [0]
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for part in itertools.chain([first], parts):
+            if not part.empty:
+                written[0] += len(part)
+                yield part
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             column_list = ", ".join(f'"{column}"' for column in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            text = (chunk for part in frames() for chunk in copy_text(model, part))
             # Text format: \N is NULL, so an empty string stays an empty string.
-            raw.copy_expert(
-                f'COPY "{table}" ({column_list}) FROM STDIN', _ChunkReader(copy_text(model, frame)), size=1 << 20
-            )
+            raw.copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN', _ChunkReader(text), size=1 << 20)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             column_list = ", ".join(f'"{column}"' for column in columns)
-            rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-            cursor.executemany(f'INSERT INTO "{table}" ({column_list}) VALUES ({placeholders})', list(rows))
-    return len(frame)
+            for part in frames():
+                rows = part.astype(object).where(part.notna(), None).itertuples(index=False, name=None)
+                cursor.executemany(f'INSERT INTO "{table}" ({column_list}) VALUES ({placeholders})', list(rows))
+    return written[0]
 
 
 def read_frame(sql: str, params: list | tuple, columns: list[str], dtype: dict | None = None) -> pd.DataFrame:

@@ -656,31 +656,39 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     positions = found["_row"].to_numpy()
     rows = lines if np.array_equal(positions, np.arange(len(lines))) else lines.take(positions)
     rows = rows.reset_index(drop=True)
-    out = pd.DataFrame(
-        {
-            "scorecard_id": found["id"].to_numpy(),
-            # The partition key (kpi.partitions).
-            "date": run.date,
-            "metric_id": rows["metric_id"],
-            "actual": rows["actual"].round(4),
-            "target": rows["target"].round(4),
-            "attainment": rows["attainment"].round(6),
-            "time_progress": rows["time_progress"].round(6),
-            "pace_attainment": rows["pace_attainment"].round(6),
-            "status": rows["status"],
-            "gap_to_pace": rows["gap_to_pace"].round(4),
-            "required_per_day": rows["required_per_day"].round(4),
-            "time_basis": rows["time_basis"],
-            "score": rows["score"].round(4),
-            "rank": rows["line_rank"].astype("Int64"),
-            "rank_of": rows["line_rank_of"].astype("Int64"),
-            "target_from_children": rows["target_from_children"].astype(bool),
-            # The comparisons (kpi.services.mirrors).
-            **{column: rows[column].round(4) for column in COMPARISON_COLUMNS if column in rows},
-        }
-    )
-    bulk.insert_frame(ScorecardLine, out)
-    run.scorecards, run.lines = len(cards), len(out)
+    card_ids = found["id"].to_numpy()
+
+    def line_table(start: int, stop: int) -> pd.DataFrame:
+        part = rows.iloc[start:stop]
+        return pd.DataFrame(
+            {
+                "scorecard_id": card_ids[start:stop],
+                # The partition key (kpi.partitions).
+                "date": run.date,
+                "metric_id": part["metric_id"],
+                "actual": part["actual"].round(4),
+                "target": part["target"].round(4),
+                "attainment": part["attainment"].round(6),
+                "time_progress": part["time_progress"].round(6),
+                "pace_attainment": part["pace_attainment"].round(6),
+                "status": part["status"],
+                "gap_to_pace": part["gap_to_pace"].round(4),
+                "required_per_day": part["required_per_day"].round(4),
+                "time_basis": part["time_basis"],
+                "score": part["score"].round(4),
+                "rank": part["line_rank"].astype("Int64"),
+                "rank_of": part["line_rank_of"].astype("Int64"),
+                "target_from_children": part["target_from_children"].astype(bool),
+                # The comparisons (kpi.services.mirrors).
+                **{column: part[column].round(4) for column in COMPARISON_COLUMNS if column in part},
+            }
+        )
+
+    # Made a chunk at a time as the COPY takes them: the table of all the day's lines, beside the lines
+    # themselves, was the day's peak of memory.
+    step = bulk.CHUNK_ROWS
+    bulk.insert_frame(ScorecardLine, (line_table(start, start + step) for start in range(0, len(rows), step)))
+    run.scorecards, run.lines = len(cards), len(rows)
 
 
 def _commit_without_waiting() -> None:
