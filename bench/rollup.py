@@ -16,11 +16,14 @@ facts only, so its cost should not depend on how far into the year it is: the ra
 After each rollup the day's alert evaluation runs and is timed on its own (as alerts' worker would run
 it); each line prints rollup + alerts, the peak RSS and the machine's load average.
 
-Figures (3 December 2026, 2 cores shared with seven test suites, load average 16–21: several times an
-idle machine's): a tenth of a province (--outlets 300 --staff 3000 --days 60), mean of 19 chained
-days 58.98 s = rollup 50.21 s + alerts 8.77 s, day 60 / day 10 = 1.00, peak RSS 334 MB; the province
-(3,000 / 30,000): day 2, chained, rollup 287 s + alerts 62 s, 1,709,177 lines, peak RSS 1,405 MB.
-Before issue 21 (idle machine): 40–45 s rollup + 28–39 s alerts a chained province day, 1.4–1.7 GB.
+Figures (3 December 2026, 2 cores shared with other engineers' test suites; 50 metrics in the catalog,
+so 4.0 M lines a province day): the province (--outlets 3000 --staff 30000 --days 300 --timed 3), mean
+of 5 chained days 115.5 s = rollup 108.6 s + alerts 6.9 s at a load of 2.9-6.1 (the quietest day 73.0 s
++ 1.3 s at 2.9), day 300 / day 3 = 1.35 (day 298 / day 3 = 0.68), peak RSS 2,768 MB chained and 3,387 MB
+after a rebuild from scratch: the goals (<= 30 s, <= 2 GB) are not met. A tenth (--outlets 300 --staff
+3000 --days 21): 11.27 s = 10.45 s + 0.82 s at a load of 4.4-5.9, peak RSS 453 MB.
+Before issue 21 (idle machine, 1.75 M lines a day then): 40-45 s rollup + 28-39 s alerts a chained
+province day, 1.4-1.7 GB.
 """
 
 from __future__ import annotations
