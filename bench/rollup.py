@@ -7,7 +7,8 @@ $DATABASE_URL, default postgres://postgres@127.0.0.1:5432/), writes facts for ev
 metric of the catalog) and every staff member (each staff metric) and rolls the days up in order.
 
 To compare day 300 with day 10 without loading 300 days of facts, facts are written for days 1–10 and
-for the last ten days only: day 1 is rebuilt from scratch, days 2–10 chain from the day before (timed);
+for the last ten days only (`--timed N`: N days at each end instead of ten): day 1 is rebuilt from
+scratch, days 2–10 chain from the day before (timed);
 the day before the last ten is rebuilt from scratch (untimed, it folds the empty days between); the
 last ten days chain again (timed). A chained day reads the previous day's running totals and its own
 facts only, so its cost should not depend on how far into the year it is: the ratio shows it.
@@ -15,11 +16,14 @@ facts only, so its cost should not depend on how far into the year it is: the ra
 After each rollup the day's alert evaluation runs and is timed on its own (as alerts' worker would run
 it); each line prints rollup + alerts, the peak RSS and the machine's load average.
 
-Figures (3 December 2026, 2 cores shared with seven test suites, load average 16–21: several times an
-idle machine's): a tenth of a province (--outlets 300 --staff 3000 --days 60), mean of 19 chained
-days 58.98 s = rollup 50.21 s + alerts 8.77 s, day 60 / day 10 = 1.00, peak RSS 334 MB; the province
-(3,000 / 30,000): day 2, chained, rollup 287 s + alerts 62 s, 1,709,177 lines, peak RSS 1,405 MB.
-Before issue 21 (idle machine): 40–45 s rollup + 28–39 s alerts a chained province day, 1.4–1.7 GB.
+Figures (3 December 2026, 2 cores shared with other engineers' test suites; 50 metrics in the catalog,
+so 4.0 M lines a province day): the province (--outlets 3000 --staff 30000 --days 300 --timed 3), mean
+of 5 chained days 115.5 s = rollup 108.6 s + alerts 6.9 s at a load of 2.9-6.1 (the quietest day 73.0 s
++ 1.3 s at 2.9), day 300 / day 3 = 1.35 (day 298 / day 3 = 0.68), peak RSS 2,768 MB chained and 3,387 MB
+after a rebuild from scratch: the goals (<= 30 s, <= 2 GB) are not met. A tenth (--outlets 300 --staff
+3000 --days 21): 11.27 s = 10.45 s + 0.82 s at a load of 4.4-5.9, peak RSS 453 MB.
+Before issue 21 (idle machine, 1.75 M lines a day then): 40-45 s rollup + 28-39 s alerts a chained
+province day, 1.4-1.7 GB.
 """
 
 from __future__ import annotations
@@ -150,10 +154,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=300, help="the last day rolled up (day 1 = 1 January)")
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--database", default=SCRATCH, help="the scratch database (dropped and created again)")
+    parser.add_argument(
+        "--timed", type=int, default=10, help="days timed at each end (at least 2: day 1 is rebuilt from scratch)"
+    )
     args = parser.parse_args()
     globals()["SCRATCH"] = args.database
-    if args.days < 21:
-        parser.error("--days must be at least 21 (ten timed days at each end)")
+    if args.timed < 2:
+        parser.error("--timed must be at least 2 (day 1 is rebuilt from scratch, day 2 chains)")
+    if args.days < 2 * args.timed + 1:
+        parser.error(f"--days must be at least {2 * args.timed + 1} ({args.timed} timed days at each end)")
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
@@ -184,11 +193,14 @@ def main() -> None:
     started = time.perf_counter()
     outlet_ids, pairs = build_network(args.outlets, args.staff, rng)
     first = datetime.date(args.year, 1, 1)
-    early = [first + datetime.timedelta(days=i) for i in range(10)]
-    late = [first + datetime.timedelta(days=args.days - 10 + i) for i in range(10)]
+    early = [first + datetime.timedelta(days=i) for i in range(args.timed)]
+    late = [first + datetime.timedelta(days=args.days - args.timed + i) for i in range(args.timed)]
     facts = write_facts(early + late, outlet_ids, pairs, rng)
     setup = time.perf_counter() - started
-    print(f"network: {args.outlets} outlets, {args.staff} staff; {facts // 20:,} facts a day; setup {setup:.0f}s")
+    print(
+        f"network: {args.outlets} outlets, {args.staff} staff; {facts // (2 * args.timed):,} facts a day;"
+        f" setup {setup:.0f}s"
+    )
 
     def timed(day: datetime.date) -> float:
         began = time.perf_counter()
@@ -213,7 +225,10 @@ def main() -> None:
     began = time.perf_counter()
     rollup.rollup_day(day=late[0] - datetime.timedelta(days=1), today=late[-1])
     alerts_evaluate_recorded(day=late[0] - datetime.timedelta(days=1))
-    print(f"  (day {args.days - 10} rebuilt from scratch over the empty days in {time.perf_counter() - began:.0f}s)")
+    print(
+        f"  (day {args.days - args.timed} rebuilt from scratch over the empty days"
+        f" in {time.perf_counter() - began:.0f}s)"
+    )
     late_times = [timed(day) for day in late]
 
     chained_early = early_times[1:]
@@ -227,7 +242,7 @@ def main() -> None:
     )
     print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
     ratio = late_times[-1] / early_times[-1]
-    print(f"day {args.days} / day 10: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
+    print(f"day {args.days} / day {args.timed}: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
     print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
     print(
         "machine load (1/5/15 min): "

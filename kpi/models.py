@@ -522,7 +522,9 @@ class RollupState(models.Model):
     # day at the scale of a province): only the rollup writes them, from ids it has just read, and
     # PostgreSQL's deferred FK checks took as long as the COPY itself. The rollup deletes them too.
     # Only the index on run: every read and delete of states is by run, and each extra index costs
-    # as much as the row itself on a write of this size.
+    # as much as the row itself on a write of this size. And a partial one on run for the mirror rows
+    # alone (as_of set, a few days' worth): reading and pruning those of a run by the index on run
+    # walked all its own rows too, 618,000 a province day (kpi.services.mirrors.states_prune).
     run = models.ForeignKey(RollupRun, on_delete=models.DO_NOTHING, related_name="states", db_constraint=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     staff = models.ForeignKey(
@@ -547,6 +549,7 @@ class RollupState(models.Model):
     class Meta:
         verbose_name = _("running totals")
         verbose_name_plural = _("running totals")
+        indexes = [models.Index(fields=["run"], condition=Q(as_of__isnull=False), name="rollupstate_mirror_run")]
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.unit_id} {self.staff_id} {self.metric_id}"

@@ -281,12 +281,12 @@ def with_comparisons(
     running totals and `mirrors` those of its mirror days (mirror_states). A fanned-out day's upper
     levels (kpi.services.fanout) pass their subtrees' totals as `holders` (comparison_holders' shape)
     with the `ancestors` they count for, instead of `state` and `mirrors`."""
-    lines = lines.copy()
-    for column in COMPARISON_COLUMNS:
-        lines[column] = np.nan
     if lines.empty:
+        lines = lines.copy()
+        for column in COMPARISON_COLUMNS:
+            lines[column] = np.nan
         return lines
-    lines = lines.drop(columns=COMPARISON_COLUMNS)
+    lines = lines.drop(columns=COMPARISON_COLUMNS, errors="ignore")
     # Every earlier day's values and the values at the start of the year (-1), aggregated at once.
     frame, days = holders if holders is not None else comparison_holders(state, mirrors, catalog)
     aggregated = (
@@ -298,21 +298,32 @@ def with_comparisons(
     earlier = {as_of: by_snapshot[index] for index, as_of in enumerate(days) if index in by_snapshot}
 
     keys = [*_ENTITY, "period"]
+    # The figures are looked up by merging the lines' keys alone (and each row's position), then the
+    # lines are taken by position: the same rows in the same order as merging the lines themselves, without
+    # copying their forty columns at each of the four merges (a province day's 4 M lines).
+    # The period kind as a small integer on both sides: a merge on the text took most of each merge's time.
+    kinds = pd.Index([kind.value for kind in PERIOD_KINDS])
+    codes = {kind: code for code, kind in enumerate(kinds)}
+    found_by_key = lines[_ENTITY].assign(period=kinds.get_indexer(lines["period"]), _row=np.arange(len(lines)))
     for column, mirror_of_kind in mirror_days(day).items():
         parts = [
-            earlier[as_of][[*_ENTITY, kind.value]].rename(columns={kind.value: column}).assign(period=kind.value)
+            earlier[as_of][[*_ENTITY, kind.value]].rename(columns={kind.value: column}).assign(period=codes[kind.value])
             for kind, as_of in mirror_of_kind.items()
             if as_of in earlier
         ]
         found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*keys, column])
-        lines = lines.merge(_typed(found), on=keys, how="left")
+        found_by_key = found_by_key.merge(_typed(found).astype({"period": "int64"}), on=keys, how="left")
     year = PeriodKind.YEAR.value
     start = by_snapshot.get(-1, pd.DataFrame(columns=[*_ENTITY, year]))
-    lines = lines.merge(
+    found_by_key = found_by_key.merge(
         _typed(start[[*_ENTITY, year]].rename(columns={year: "year_start_actual"})), on=_ENTITY, how="left"
     )
     to_date = values[[*_ENTITY, year]].rename(columns={year: "year_to_date_actual"})
-    lines = lines.merge(_typed(to_date), on=_ENTITY, how="left")
+    found_by_key = found_by_key.merge(_typed(to_date), on=_ENTITY, how="left")
+    rows = found_by_key["_row"].to_numpy()
+    if len(rows) != len(lines) or not np.array_equal(rows, np.arange(len(lines))):
+        lines = lines.take(rows)
+    lines = lines.reset_index(drop=True)
     for column in COMPARISON_COLUMNS:
-        lines[column] = lines[column].astype(float)
+        lines[column] = found_by_key[column].astype(float).to_numpy()
     return lines

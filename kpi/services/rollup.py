@@ -457,8 +457,7 @@ def entity_values(
     metrics = catalog.metrics
     outlet_rows = holders[holders["staff_id"] == 0]
     ancestors = _ancestors() if ancestors is None else ancestors
-    exploded = outlet_rows.assign(entity=outlet_rows["unit_id"].map(ancestors)).explode("entity")
-    exploded = exploded.dropna(subset=["entity"])
+    exploded = _counted_for(outlet_rows, ancestors)
     units = exploded.groupby(["entity", *by, "metric_id"], sort=False)[kinds].sum(min_count=1).reset_index()
     units = units.rename(columns={"entity": "unit_id"}).assign(staff_id=0)
     staff_rows = holders[holders["staff_id"] != 0]
@@ -493,6 +492,23 @@ def entity_values(
     is_staff = values["staff_id"] != 0
     keep = np.where(is_staff, level.isin(["staff", "both"]), level.isin(["outlet", "both"]))
     return values[keep].reset_index(drop=True)
+
+
+def _counted_for(rows: pd.DataFrame, ancestors: dict[int, list[int]]) -> pd.DataFrame:
+    """Each row once for every unit its unit counts for (`ancestors`, in their order), in column
+    `entity`; a row of a unit that counts for none is left out. What `.map(ancestors).explode()` and
+    dropping the empty ones gave, by positions: the map made a Python list per row."""
+    units, codes = np.unique(rows["unit_id"].to_numpy(dtype=np.int64), return_inverse=True)
+    lists = [ancestors.get(int(unit)) or [] for unit in units]
+    lengths = np.array([len(entities) for entities in lists], dtype=np.int64)
+    counts = lengths[codes]
+    flat = np.fromiter((entity for entities in lists for entity in entities), dtype=np.int64)
+    starts = (np.cumsum(lengths) - lengths)[codes]
+    positions = np.repeat(np.arange(len(rows)), counts)
+    # Within each row's block, the k-th of its unit's units.
+    offsets = np.arange(len(positions)) - np.repeat(np.cumsum(counts) - counts, counts)
+    exploded = rows.iloc[positions]
+    return exploded.assign(entity=flat[np.repeat(starts, counts) + offsets])
 
 
 def _targets(day: datetime.date) -> pd.DataFrame:
@@ -652,32 +668,46 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     table["total_score"] = table["total_score"].round(4)
     bulk.insert_frame(Scorecard, table)
 
-    rows = lines.merge(cards[["id", "unit_id", "staff_id", "period"]], on=["unit_id", "staff_id", "period"])
-    out = pd.DataFrame(
-        {
-            "scorecard_id": rows["id"],
-            # The partition key (kpi.partitions).
-            "date": run.date,
-            "metric_id": rows["metric_id"],
-            "actual": rows["actual"].round(4),
-            "target": rows["target"].round(4),
-            "attainment": rows["attainment"].round(6),
-            "time_progress": rows["time_progress"].round(6),
-            "pace_attainment": rows["pace_attainment"].round(6),
-            "status": rows["status"],
-            "gap_to_pace": rows["gap_to_pace"].round(4),
-            "required_per_day": rows["required_per_day"].round(4),
-            "time_basis": rows["time_basis"],
-            "score": rows["score"].round(4),
-            "rank": rows["line_rank"].astype("Int64"),
-            "rank_of": rows["line_rank_of"].astype("Int64"),
-            "target_from_children": rows["target_from_children"].astype(bool),
-            # The comparisons (kpi.services.mirrors).
-            **{column: rows[column].round(4) for column in COMPARISON_COLUMNS if column in rows},
-        }
-    )
-    bulk.insert_frame(ScorecardLine, out)
-    run.scorecards, run.lines = len(cards), len(out)
+    # Each line's scorecard id: the keys alone merged (with each line's position), the lines then taken by
+    # position, the rows and order a merge of the lines themselves gives, without copying their columns.
+    card_keys = ["unit_id", "staff_id", "period"]
+    found = lines[card_keys].assign(_row=np.arange(len(lines))).merge(cards[["id", *card_keys]], on=card_keys)
+    positions = found["_row"].to_numpy()
+    rows = lines if np.array_equal(positions, np.arange(len(lines))) else lines.take(positions)
+    rows = rows.reset_index(drop=True)
+    card_ids = found["id"].to_numpy()
+
+    def line_table(start: int, stop: int) -> pd.DataFrame:
+        part = rows.iloc[start:stop]
+        return pd.DataFrame(
+            {
+                "scorecard_id": card_ids[start:stop],
+                # The partition key (kpi.partitions).
+                "date": run.date,
+                "metric_id": part["metric_id"],
+                "actual": part["actual"].round(4),
+                "target": part["target"].round(4),
+                "attainment": part["attainment"].round(6),
+                "time_progress": part["time_progress"].round(6),
+                "pace_attainment": part["pace_attainment"].round(6),
+                "status": part["status"],
+                "gap_to_pace": part["gap_to_pace"].round(4),
+                "required_per_day": part["required_per_day"].round(4),
+                "time_basis": part["time_basis"],
+                "score": part["score"].round(4),
+                "rank": part["line_rank"].astype("Int64"),
+                "rank_of": part["line_rank_of"].astype("Int64"),
+                "target_from_children": part["target_from_children"].astype(bool),
+                # The comparisons (kpi.services.mirrors).
+                **{column: part[column].round(4) for column in COMPARISON_COLUMNS if column in part},
+            }
+        )
+
+    # Made a chunk at a time as the COPY takes them: the table of all the day's lines, beside the lines
+    # themselves, was the day's peak of memory.
+    step = bulk.CHUNK_ROWS
+    bulk.insert_frame(ScorecardLine, (line_table(start, start + step) for start in range(0, len(rows), step)))
+    run.scorecards, run.lines = len(cards), len(rows)
 
 
 def _commit_without_waiting() -> None:
