@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
@@ -413,7 +413,9 @@ def finish(*, fanout_id: int) -> RollupRun:
                 counts = fanout.parts.aggregate(cards=Sum("scorecards"), lines=Sum("lines"))
                 run.scorecards = (counts["cards"] or 0) + upper.scorecards
                 run.lines = (counts["lines"] or 0) + upper.lines
-                loaded = Fact.objects.filter(date__lte=run.date).aggregate(latest=Max("updated_at"))["latest"]
+                loaded = rollup.facts_loaded_by(
+                    run.date, previous_run_id=fanout.previous_run_id if fanout.chained else None
+                )
                 rollup.publish(run, run.date, seen=fanout.seen_version, chained=fanout.chained, facts_loaded_at=loaded)
                 timings["publish"] = time.perf_counter() - began
     except Exception as exc:

@@ -842,7 +842,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     # The last sign of life before the publication's transaction: what the run writes inside it is seen
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
     progress(60, f"{day}: writing")
-    facts_loaded_at = Fact.objects.filter(date__lte=day).aggregate(latest=Max("updated_at"))["latest"]
+    facts_loaded_at = facts_loaded_by(day, previous_run_id=previous_day.published_run_id if chained else None)
     if with_scorecards:
         # The day's partition of the lines (and the week's after it), before the publication's transaction:
         # creating one locks the table for an instant, which must not last as long as the write.
@@ -854,6 +854,21 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
 
     publish(run, day, seen=seen, chained=chained, facts_loaded_at=facts_loaded_at, write=write)
     progress(100, f"{day}: published")
+
+
+def facts_loaded_by(day: datetime.date, *, previous_run_id: int | None) -> datetime.datetime | None:
+    """When the latest fact a run of `day` used arrived (RollupRun.facts_loaded_at). From scratch: the
+    latest of every fact up to the day. Chained from the day before's run: the later of that run's own and
+    the latest of the day's facts, which is what the chained run read; a fact of an earlier day that came
+    after it marks that day stale, and a run over it is not chained. The day's facts only, through the
+    (date, metric) index: the whole fact table up to the day, a year of a province's 225 M facts, was
+    read every day."""
+    latest = Fact.objects.filter(date=day) if previous_run_id else Fact.objects.filter(date__lte=day)
+    loaded = latest.aggregate(latest=Max("updated_at"))["latest"]
+    if previous_run_id:
+        before = RollupRun.objects.filter(pk=previous_run_id).values_list("facts_loaded_at", flat=True).first()
+        loaded = max((moment for moment in (loaded, before) if moment is not None), default=None)
+    return loaded
 
 
 def publish(

@@ -572,3 +572,38 @@ class TestStatistics:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [Fact._meta.db_table])
                 assert cursor.fetchone()[0] > 0
+
+
+class TestFactsLoadedAt:
+    """RollupRun.facts_loaded_at: when the latest fact the run used arrived (rollup.facts_loaded_by)."""
+
+    def test_a_chained_day_says_the_later_of_the_run_before_and_its_own_facts(self, tree):
+        a = tree["A"]
+        for day, value in ((23, 5), (24, 6), (25, 7)):
+            fact(D(2026, 11, day), a, "customers_served", value)
+
+        def at(hour: int) -> datetime.datetime:
+            return datetime.datetime(2026, 11, 26, hour, tzinfo=datetime.UTC)
+
+        Fact.objects.filter(date=D(2026, 11, 23)).update(updated_at=at(9))
+        Fact.objects.filter(date=D(2026, 11, 24)).update(updated_at=at(7))
+        Fact.objects.filter(date=D(2026, 11, 25)).update(updated_at=at(8))  # after the 24th: not its fact
+
+        roll(D(2026, 11, 23), D(2026, 11, 24))
+
+        first, second = (RollupDay.objects.get(date=D(2026, 11, day)).published_run for day in (23, 24))
+        assert first.facts_loaded_at == at(9)
+        # The 24th chained from the 23rd's run (9 h) and read its own facts (7 h): 9 h, not the 25th's 8 h.
+        assert second.facts_loaded_at == at(9)
+        # A fact of the 23rd touched at 11 h afterwards (by hand: an ingest would mark the 23rd stale, and a
+        # rollup over it would not chain): the chained 24th did not read it, a rollup from scratch would.
+        Fact.objects.filter(date=D(2026, 11, 23)).update(updated_at=at(11))
+        assert rollup.facts_loaded_by(D(2026, 11, 24), previous_run_id=first.pk) == at(9)
+        assert rollup.facts_loaded_by(D(2026, 11, 24), previous_run_id=None) == at(11)
+
+    def test_a_day_without_facts_chained_keeps_the_run_befores_and_from_scratch_has_none(self, tree):
+        assert rollup.facts_loaded_by(D(2026, 11, 24), previous_run_id=None) is None
+        run = RollupRun.objects.create(
+            date=D(2026, 11, 23), facts_loaded_at=datetime.datetime(2026, 11, 24, tzinfo=datetime.UTC)
+        )
+        assert rollup.facts_loaded_by(D(2026, 11, 24), previous_run_id=run.pk) == run.facts_loaded_at
