@@ -19,6 +19,7 @@ from demo.checklists import seed_checklists, seed_checklists_catalog
 from demo.ledger import seed_ledger_catalog
 from kpi.models import Fact
 from staff.models import User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +27,19 @@ END = datetime.date(2026, 12, 2)
 OUTLETS = 12
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
-    plan = demo_network.network_plan(outlets=OUTLETS)
-    seed_ledger_catalog()
-    seed_checklists_catalog()
-    return plan, seed_checklists(plan=plan, end=END)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo network and a week of its checklists, seeded once for the module (tests/shared_data.py;
+    what a test writes, seeding again, is undone after it): the network's plan and what seed_checklists
+    wrote."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
+            plan = demo_network.network_plan(outlets=OUTLETS)
+            seed_ledger_catalog()
+            seed_checklists_catalog()
+            result = seed_checklists(plan=plan, end=END)
+        yield plan, result
 
 
 def test_the_lobby_patrol_has_the_four_sections_of_the_seeds():

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from branches.models import OrgUnit, UnitKind
 from demo import facts as demo_facts
 from demo import network as demo_network
-from kpi.models import Aggregation, Fact, IngestBatch, RollupRun, Scorecard, ScorecardLine, Target
+from kpi.models import Aggregation, Fact, IngestBatch, RollupRun, Target
 from lib.periods import PeriodKind, days_between, parse_period
 from staff.models import Assignment
 from tests.shared_data import as_in_a_test, shared_data
@@ -257,28 +257,8 @@ class TestFiveDaysSeeded:
         assert "Rolled up: 2 days (2026-01-21 – 2026-01-22)" in output
 
 
-def test_after_the_rollup_an_outlet_has_a_month_scorecard_with_targets_and_statuses():
-    seed()
-
-    outlet = OrgUnit.objects.get(code="LY0101")
-    month = Scorecard.objects.published().get(unit=outlet, period=PeriodKind.MONTH, date=END)
-    lines = ScorecardLine.objects.filter(scorecard=month).exclude(target=None)
-    assert lines.count() >= 15
-    assert set(lines.values_list("status", flat=True)) <= {"green", "amber", "red"}
-    # Some outlets do well and some do not: across the network's month lines every colour shows.
-    cards = Scorecard.objects.published().filter(date=END, period=PeriodKind.MONTH, unit__kind=UnitKind.OUTLET)
-    statuses = set(ScorecardLine.objects.filter(scorecard__in=cards).values_list("status", flat=True))
-    assert {"green", "amber", "red"} <= statuses
-    # The year's net change has its opening balance (the last weekday of 2025), so it is growth, not
-    # the whole balance; the year's flows include the days before the window.
-    year = Scorecard.objects.published().get(unit=outlet, period=PeriodKind.YEAR, date=END)
-    growth = ScorecardLine.objects.get(scorecard=year, metric__code="deposit_growth")
-    balance = ScorecardLine.objects.get(scorecard=year, metric__code="deposit_balance")
-    assert 0 < growth.actual < balance.actual / 20
-    signups = ScorecardLine.objects.get(scorecard=year, metric__code="mobile_banking_signups")
-    facts = Fact.objects.filter(unit=outlet, staff=None, metric__code="mobile_banking_signups")
-    assert facts.filter(date__lt=FIRST).exists()
-    assert signups.actual == sum(facts.values_list("value", flat=True))
+# What the tiny demo's rollup makes of its facts (its scorecards) is tests/demo/test_demo_tiny.py's, whose
+# tests share one seed of it.
 
 
 def test_no_facts_seeds_the_network_only():

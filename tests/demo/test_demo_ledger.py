@@ -18,6 +18,7 @@ from kpi.models import Fact
 from ledger.models import EntryStatus, LedgerEntry, LedgerItem
 from ledger.selectors import with_duplicates
 from staff.models import User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +26,17 @@ END = datetime.date(2026, 12, 2)  # a Wednesday: the three weeks are 12 November
 OUTLETS = 12
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
-    plan = demo_network.network_plan(outlets=OUTLETS)
-    seed_ledger_catalog()
-    return plan, seed_ledger(plan=plan, end=END)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo network and its ledger, seeded once for the module (tests/shared_data.py; what a test
+    writes, seeding again, is undone after it): the network's plan and what seed_ledger wrote."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
+            plan = demo_network.network_plan(outlets=OUTLETS)
+            seed_ledger_catalog()
+            result = seed_ledger(plan=plan, end=END)
+        yield plan, result
 
 
 def test_the_items_are_the_seeds_practices_with_three_deductions():

@@ -15,6 +15,7 @@ from kpi.models import Annotation
 from kpi.selectors.notes import annotations_visible
 from staff.access import scope_for_user
 from staff.models import User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +23,15 @@ D = datetime.date
 OUTLETS = 12
 
 
-@pytest.fixture
-def demo_network_seeded(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
-    return demo_network.network_plan(outlets=OUTLETS)
+@pytest.fixture(scope="module")
+def demo_network_seeded(django_db_setup, django_db_blocker):
+    """The demo network, seeded once for the module (tests/shared_data.py; the notes each test seeds are
+    undone after it): its plan."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
+            plan = demo_network.network_plan(outlets=OUTLETS)
+        yield plan
 
 
 def test_the_notes_fall_on_the_days_before_the_last_day_of_facts(demo_network_seeded):

@@ -17,6 +17,7 @@ from demo.outreach import NAMES, seed_outreach
 from kpi.models import Fact, IngestBatch
 from outreach.models import Contact, DoNotContact, ListAssignment, Outcome, OutreachList
 from staff.models import StaffMember, User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +25,18 @@ END = datetime.date(2026, 12, 2)
 OUTLETS = 12
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
-    plan = demo_network.network_plan(outlets=OUTLETS)
-    seed_customers(seed=2026, end=END, months=2)
-    return plan, seed_outreach(plan=plan, end=END)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo network, two months of its customers and their lists, seeded once for the module
+    (tests/shared_data.py; what a test writes, seeding again, is undone after it): the network's plan
+    and what seed_outreach wrote."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
+            plan = demo_network.network_plan(outlets=OUTLETS)
+            seed_customers(seed=2026, end=END, months=2)
+            result = seed_outreach(plan=plan, end=END)
+        yield plan, result
 
 
 def test_each_outlet_of_the_sub_branch_has_the_three_lists_and_some_of_them_is_worked(seeded):

@@ -20,6 +20,7 @@ from demo.registers import seed_complaints, seed_registers
 from kpi.models import Contest, ContestJudge, Fact, JudgeSheet, RolloutProject, RolloutStage
 from kpi.selectors.rollout import rollouts_of
 from staff.models import User
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +28,18 @@ END = datetime.date(2026, 12, 2)
 OUTLETS = 12
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
-    plan = demo_network.network_plan(outlets=OUTLETS)
-    complaints = seed_complaints(plan=plan, end=END)
-    return plan, complaints, seed_registers(plan=plan, end=END)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo network and its registers, seeded once for the module (tests/shared_data.py; what a test
+    writes, seeding again, is undone after it): the network's plan, the complaints written and what
+    seed_registers wrote."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
+            plan = demo_network.network_plan(outlets=OUTLETS)
+            complaints = seed_complaints(plan=plan, end=END)
+            registers = seed_registers(plan=plan, end=END)
+        yield plan, complaints, registers
 
 
 def test_the_outlet_heads_register_counts_its_valid_complaints_as_the_days_facts(seeded):

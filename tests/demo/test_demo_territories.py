@@ -19,6 +19,7 @@ from kpi.models import CreditSplit, Fact
 from lib.identity import resident_check_digit
 from staff.models import Assignment, User
 from tests.customers.factories import CustomerFactory
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +27,22 @@ END = datetime.date(2026, 12, 2)
 OUTLETS = 12
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
-    plan = demo_network.network_plan(outlets=OUTLETS)
-    # A few customers at each outlet of the sub-branch (the full seed has demo.customers' thousands).
-    for outlet in OrgUnit.objects.filter(parent__code=plan.sub_branches[0].code):
-        for index in range(10):
-            first17 = f"4401061990{index + 1:02d}01{outlet.pk % 1000:03d}"
-            CustomerFactory(home_outlet=outlet, id_number=first17 + resident_check_digit(first17))
-    return plan, seed_territories(plan=plan, end=END)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo network, a few customers and its territories, seeded once for the module
+    (tests/shared_data.py; what a test writes, seeding again, is undone after it): the network's plan and
+    what seed_territories wrote."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            call_command("seed_demo", no_facts=True, outlets=OUTLETS, stdout=io.StringIO(), stderr=io.StringIO())
+            plan = demo_network.network_plan(outlets=OUTLETS)
+            # A few customers at each outlet of the sub-branch (the full seed has demo.customers' thousands).
+            for outlet in OrgUnit.objects.filter(parent__code=plan.sub_branches[0].code):
+                for index in range(10):
+                    first17 = f"4401061990{index + 1:02d}01{outlet.pk % 1000:03d}"
+                    CustomerFactory(home_outlet=outlet, id_number=first17 + resident_check_digit(first17))
+            result = seed_territories(plan=plan, end=END)
+        yield plan, result
 
 
 def test_territories_have_realistic_names_and_owners_assigned_to_their_outlet(seeded):
