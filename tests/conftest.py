@@ -167,9 +167,9 @@ def _fast_password_hashing(settings):
 #           └── SZ0101 华强北网点      urban, smart
 
 
-@pytest.fixture
-def network(db) -> dict[str, OrgUnit]:
-    """A small branch network, by code (the tree drawn above)."""
+def network_of_the_tests() -> dict[str, OrgUnit]:
+    """The tree drawn above, by code: what the `network` fixture gives a test, and what a module's shared
+    data (tests/shared_data.py) builds once for all its tests."""
     hq = OrgUnitFactory.head_office(code="HQ", name_zh="总行", name_en="Head office")
     gz = OrgUnitFactory.branch_of(hq, code="GZ", name_zh="广州分行", name_en="Guangzhou Branch")
     gz01 = OrgUnitFactory.sub_branch_of(gz, code="GZ01", name_zh="天河支行", name_en="Tianhe Sub-branch")
@@ -202,29 +202,31 @@ def network(db) -> dict[str, OrgUnit]:
     return {unit.code: unit for unit in units}
 
 
+@pytest.fixture
+def network(db) -> dict[str, OrgUnit]:
+    """A small branch network, by code (the tree drawn above)."""
+    return network_of_the_tests()
+
+
 # -- personas (DOMAIN.md §7) -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def hq_admin(network) -> User:
+def hq_admin_of(network) -> User:
     """周明华, head-office administrator: sees and changes everything."""
     return UserFactory(username="zhou.minghua", first_name="周明华", role=Role.HQ_ADMIN, unit=network["HQ"])
 
 
-@pytest.fixture
-def unit_manager(network) -> User:
+def unit_manager_of(network) -> User:
     """陈志强, president of the Tianhe sub-branch (天河支行行长): GZ01 and its outlets."""
     return UserFactory(username="chen.zhiqiang", first_name="陈志强", role=Role.UNIT_MANAGER, unit=network["GZ01"])
 
 
-@pytest.fixture
-def outlet_head(network) -> User:
+def outlet_head_of(network) -> User:
     """林晓燕, head of the Tianhe Road outlet (天河路网点负责人): GZ0101 and its staff."""
     return UserFactory(username="lin.xiaoyan", first_name="林晓燕", role=Role.OUTLET_HEAD, unit=network["GZ0101"])
 
 
-@pytest.fixture
-def teller(network) -> User:
+def teller_of(network) -> User:
     """黄丽娟, teller at the Tianhe Road outlet since 2026-01-01: sees her own record only."""
     user = UserFactory(username="huang.lijuan", first_name="黄丽娟", role=Role.STAFF)
     staff_member = StaffMemberFactory(code="S1001", name="黄丽娟", user=user)
@@ -232,10 +234,39 @@ def teller(network) -> User:
     return user
 
 
+def auditor_of(network) -> User:
+    """吴国平, internal auditor (稽核): sees everything, changes nothing."""
+    return UserFactory(username="wu.guoping", first_name="吴国平", role=Role.AUDITOR)
+
+
+@pytest.fixture
+def hq_admin(network) -> User:
+    """周明华, head-office administrator: sees and changes everything."""
+    return hq_admin_of(network)
+
+
+@pytest.fixture
+def unit_manager(network) -> User:
+    """陈志强, president of the Tianhe sub-branch (天河支行行长): GZ01 and its outlets."""
+    return unit_manager_of(network)
+
+
+@pytest.fixture
+def outlet_head(network) -> User:
+    """林晓燕, head of the Tianhe Road outlet (天河路网点负责人): GZ0101 and its staff."""
+    return outlet_head_of(network)
+
+
+@pytest.fixture
+def teller(network) -> User:
+    """黄丽娟, teller at the Tianhe Road outlet since 2026-01-01: sees her own record only."""
+    return teller_of(network)
+
+
 @pytest.fixture
 def auditor(network) -> User:
     """吴国平, internal auditor (稽核): sees everything, changes nothing."""
-    return UserFactory(username="wu.guoping", first_name="吴国平", role=Role.AUDITOR)
+    return auditor_of(network)
 
 
 @pytest.fixture

@@ -45,14 +45,23 @@ from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, Measure
 from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.kpi.factories import FactFactory
 from tests.kpi.scorecard_factories import ScorecardFactory, ScorecardLineFactory, metric, published_day
+from tests.shared_data import as_in_a_test, shared_data
 
 DAY = datetime.date(2026, 11, 24)
 PROSPECT_ID = "440106199001010013"
 
 
-@pytest.fixture
-def demo(db) -> dict:
-    """The demo network and logins, and the rows every GET endpoint reads, by what the walk needs."""
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> dict:
+    """The demo network and logins, and the rows every GET endpoint reads, by what the walk needs; made
+    once for the module, whose two walks read it, each in a savepoint of its own (tests/shared_data.py)."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            made = _seed()
+        yield made
+
+
+def _seed() -> dict:
     seeded = demo_network.seed_network(outlets=4, seed=demo_network.DEFAULT_SEED)
     demo_network.personas_ensure(plan=seeded.plan)
     users = {user.username: user for user in User.objects.select_related("unit", "staff_member")}
@@ -336,7 +345,7 @@ def test_the_walk_finds_the_names_when_the_token_may_read_them(client, demo, net
 
 
 @pytest.fixture
-def network_head_office(demo):
+def network_head_office(demo, db):
     from branches.models import OrgUnit
 
     return OrgUnit.objects.get(parent=None)

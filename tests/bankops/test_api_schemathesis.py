@@ -18,9 +18,10 @@ must exist in the token's subtree).
 
 The data is the rolled-up network of tests/kpi/ranking_data.py (facts, month targets, published
 scorecards and rankings on 14 and 15 November 2026) plus a PK contest, so list endpoints answer with
-rows, not empty pages. The writes (POST facts, targets, rollups; PUT targets) run too: a generated
-body must be answered with a 2xx or a 4xx, never a 5xx; what they write stays inside the test's
-transaction. Few examples per operation, derandomized, so CI repeats the same requests every run.
+rows, not empty pages; it is made once for the module (tests/shared_data.py). The writes (POST facts,
+targets, rollups; PUT targets) run too: a generated body must be answered with a 2xx or a 4xx, never a
+5xx; what they write stays inside the test's savepoint. Few examples per operation, derandomized, so
+CI repeats the same requests every run.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from bankops.wsgi import application
 from staff.services import api_token_create
+from tests.conftest import network_of_the_tests
 from tests.kpi.contest_data import contest
-from tests.kpi.ranking_data import ranked  # noqa: F401  (a fixture: scored outlets, rolled up)
+from tests.kpi.ranking_data import ranked_of
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +60,20 @@ def same_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def seeded(db, same_connection, ranked):  # noqa: F811
-    """The rolled-up network with a PK contest between two Tianhe outlets."""
-    contest(ranked["GZ01"], (ranked["GZ0101"], ranked["GZ0102"]), metrics=["mobile_banking_signups"])
-    return ranked
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The rolled-up network with a PK contest between two Tianhe outlets, made once for the module's
+    operations (tests/shared_data.py): each operation's test runs in a savepoint of its own, so what its
+    writes write is gone before the next one."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            ranked = ranked_of(network_of_the_tests())
+            contest(ranked["GZ01"], (ranked["GZ0101"], ranked["GZ0102"]), metrics=["mobile_banking_signups"])
+        yield ranked
 
 
 @pytest.fixture
-def gz_token(seeded, scopes) -> str:
+def gz_token(seeded, db, same_connection, scopes) -> str:
     """An integration of the Guangzhou branch with the test's scopes."""
     _token, key = api_token_create(name="schemathesis", unit=seeded["GZ"], scopes=scopes)
     return key

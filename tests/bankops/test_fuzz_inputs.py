@@ -25,6 +25,7 @@ import datetime
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import django.core.handlers.wsgi
@@ -37,9 +38,11 @@ from kpi.models import Annotation, Target
 from staff.models import StaffMember
 from staff.services import api_token_create
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, WeeklyReviewFactory
+from tests.conftest import hq_admin_of, network_of_the_tests, teller_of
 from tests.customers.factories import CustomerFactory
 from tests.kpi.contest_data import contest
-from tests.kpi.ranking_data import ranked  # noqa: F401  (a fixture: scored outlets, rolled up)
+from tests.kpi.ranking_data import ranked_of
+from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +88,21 @@ CURSORS = [
 DEPTH = 100_000
 
 
-@pytest.fixture
-def seeded(ranked, like_postgresql, teller):  # noqa: F811
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
     """The rolled-up network with one of everything a URL can name: a contest, an alert, a weekly review,
-    an improvement plan, a customer; their ids and codes in `VALID`."""
+    an improvement plan, a customer; their ids and codes in `VALID`. Made once for the module (its tests
+    only read it, each in a savepoint of its own: tests/shared_data.py), with the teller and HQ's
+    administrator."""
+    with shared_data(django_db_blocker):
+        with as_in_a_test():
+            ranked = ranked_of(network_of_the_tests())
+            teller = teller_of(ranked)
+            made = _seed(ranked, teller), teller, hq_admin_of(ranked)
+        yield made
+
+
+def _seed(ranked, teller):
     outlet = ranked["GZ0101"]
     made = contest(ranked["GZ01"], (outlet, ranked["GZ0102"]), metrics=["mobile_banking_signups"])
     alert = AlertFactory(unit=outlet)
@@ -311,13 +325,15 @@ def _outreach_list(outlet, teller):
 
 
 @pytest.fixture
-def api(seeded) -> Client:
-    _token, key = api_token_create(name="fuzz", unit=seeded["HQ"], scopes="read,ingest,admin")
+def api(seeded, db, like_postgresql) -> Client:
+    network, _teller, _hq_admin = seeded
+    _token, key = api_token_create(name="fuzz", unit=network["HQ"], scopes="read,ingest,admin")
     return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
 
 
 @pytest.fixture
-def browser(seeded, hq_admin) -> Client:
+def browser(seeded, db, like_postgresql) -> Client:
+    _network, _teller, hq_admin = seeded
     client = Client(raise_request_exception=False)
     client.force_login(hq_admin)
     return client
@@ -571,6 +587,52 @@ def _page_url(route: str, values: dict[str, str]) -> str:
     return url
 
 
+# Query parameters that every page reads in one way, which sorts the walk's values into a few classes:
+# one value of each class stands for the rest (the other parameters are parsed by each page its own
+# way, and get every value). test_the_pages_read_the_classed_parameters_only_as_said holds the pages to it.
+# - export: compared with a fixed list (`export in EXPORT_FORMATS`, `== "xlsx"`): the download, or else the
+#   page; no value of the walk is in the list, so all of them take the page's branch.
+# - page: passed as it is to Django's Paginator.get_page, which answers any value with a page of the list:
+#   a whole number past either end with the last page (a huge one, a negative one), anything else that is
+#   a whole number (a full-width digit) with that page, anything else with the first.
+CLASSED = {
+    "export": [NUL[0], OVERSIZED[0]],
+    "page": [NUL[0], OVERSIZED[1], OVERSIZED[3], UNICODE_DIGITS[3]],
+}
+CLASSED_READS = {
+    "export": re.compile(r'if (export|request\.GET\.get\("export"\)) (in EXPORT_FORMATS|== "xlsx")'),
+    "page": re.compile(r'\)\.get_page\(request\.GET\.get\("page"\)\)'),
+}
+
+
+def _values_of(parameter: str) -> list[str]:
+    return CLASSED.get(parameter, QUERY_VALUES)
+
+
+def test_the_pages_read_the_classed_parameters_only_as_said():
+    """Each line of the apps that reads `export` or `page` from a query string is one of the readings
+    CLASSED counts on (an `export = request.GET.get("export")` followed by the comparison)."""
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    other = []
+    for path in sorted(base.rglob("*.py")):
+        if {"tests", ".venv", "migrations", "bench"} & set(path.relative_to(base).parts[:-1]):
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            for name, reading in CLASSED_READS.items():
+                if not re.search(rf'GET(\.get\(|\[)"{name}"', line):
+                    continue
+                said = reading.search(line) or (
+                    line.strip() == f'{name} = request.GET.get("{name}")' and reading.search(lines[number + 1])
+                )
+                if not said:
+                    other.append(f"{path.relative_to(base)}:{number + 1}: {line.strip()}")
+    assert other == []
+    assert not {value for values in CLASSED.values() for value in values} & {"csv", "xlsx"}
+
+
 def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch):
     problems: list[str] = []
     for route, names in PAGES:
@@ -584,7 +646,7 @@ def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch)
             for value in [*NUL, *OVERSIZED[:1], *INTS]:
                 problems += _problems(browser, "GET", _page_url(route, {**valid, name: value}))
         for parameter in sorted(_RecordingQueryDict.read):
-            for value in QUERY_VALUES:
+            for value in _values_of(parameter):
                 problems += _problems(browser, "GET", f"{url}?{urlencode({parameter: value})}")
     assert not problems, "\n".join(problems)
 

@@ -569,7 +569,10 @@ def target_plan(network) -> None:
 # -- the tour ----------------------------------------------------------------------------------------
 
 # What sticks out past the right edge of the window, outside any box that scrolls or clips sideways.
-OVERFLOW = """() => {
+OVERFLOW = """async () => {
+  // The resize event (the charts redraw on it) is dispatched before the next frame: two frames later
+  // the page has redrawn at the new width.
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   const width = window.innerWidth;
   // Clipped by a box that scrolls or hides sideways on its containing-block chain (an absolutely
   // positioned element escapes every box up to its nearest positioned ancestor).
@@ -602,8 +605,8 @@ OVERFLOW = """() => {
 
 
 def _overflow(page, viewport: dict) -> str | None:
-    page.set_viewport_size(viewport)
-    page.wait_for_timeout(50)  # the charts redraw on the resize event
+    if page.viewport_size != viewport:
+        page.set_viewport_size(viewport)
     seen = page.evaluate(OVERFLOW)
     if seen["page"] <= seen["width"] and seen["body"] <= seen["width"]:
         return None
@@ -632,7 +635,8 @@ def _paths(live_server) -> dict[str, str]:
 def _tour(page, urls: dict[str, str], names: list[str], who: str) -> list[str]:
     problems = []
     for name in names:
-        page.set_viewport_size(PHONE)
+        if page.viewport_size != PHONE:
+            page.set_viewport_size(PHONE)
         response = page.goto(urls[name])  # until "load": the page's scripts have run
         if response.status != 200:
             problems.append(f"{who} {name}: HTTP {response.status}")

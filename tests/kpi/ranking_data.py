@@ -101,6 +101,11 @@ def roll(*days: datetime.date) -> None:
 @pytest.fixture
 def ranked(network) -> dict[str, OrgUnit]:
     """The network of tests/conftest.py with GZ0103 and GZ0104, scored and rolled up on the 14th and 15th."""
+    return ranked_of(network)
+
+
+def ranked_of(network: dict[str, OrgUnit]) -> dict[str, OrgUnit]:
+    """What `ranked` makes of a network, for a module's shared data (tests/shared_data.py)."""
     gz01 = network["GZ01"]
     network["GZ0103"] = OrgUnitFactory.outlet_of(gz01, code="GZ0103", name_zh="体育西网点", name_en="Tiyu West Outlet")
     network["GZ0104"] = OrgUnitFactory.outlet_of(gz01, code="GZ0104", name_zh="石牌网点", name_en="Shipai Outlet")
