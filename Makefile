@@ -42,10 +42,11 @@ run: migrate
 
 # Two processes (pytest-xdist), one per core of CI's machine, each with its own test database and Redis
 # database (tests/conftest.py), each running whole files (loadfile), so a module's shared data
-# (tests/shared_data.py) is made once. TEST_WORKERS=0 runs the suite in this process alone.
+# (tests/shared_data.py) is made once, the slowest files first (tests/conftest.py SLOW_FILES_FIRST; the
+# 30 slowest items are printed at the end to keep that list true). TEST_WORKERS=0: this process alone.
 TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 
 lint: install
 	$(PY) -m ruff check .
