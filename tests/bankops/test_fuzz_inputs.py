@@ -633,10 +633,19 @@ def test_the_pages_read_the_classed_parameters_only_as_said():
     assert not {value for values in CLASSED.values() for value in values} & {"csv", "xlsx"}
 
 
+def _valid_page_values(route: str, names: list[str]) -> dict[str, str]:
+    """What names something that is there: a staff member's code in the staff pages' routes
+    (/staff/<code>/…), a unit's elsewhere."""
+    valid = {name: VALID.get(name, "1") for name in names}
+    if route.startswith("staff/") and "code" in valid:
+        valid["code"] = VALID["staff"]
+    return valid
+
+
 def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch):
     problems: list[str] = []
     for route, names in PAGES:
-        valid = {name: VALID.get(name, "1") for name in names}
+        valid = _valid_page_values(route, names)
         url = _page_url(route, valid)
         _RecordingQueryDict.read = set()
         monkeypatch.setattr(django.core.handlers.wsgi, "QueryDict", _RecordingQueryDict)
@@ -673,3 +682,13 @@ def test_no_selection_or_form_of_the_lines_makes_the_scorecard_list_answer_a_5xx
             query = urlencode({"fields": fields, "lines": lines, "page_size": 5})
             problems += _problems(api, "GET", f"/api/v1/scorecards/?{query}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_staff_pages_are_walked_with_a_staff_members_code(browser):
+    """The walk's 'valid' URL of a staff page names the seeded teller and answers 200, not 404, so the
+    bad values are tried beside a page that is really there."""
+    staff_routes = [(route, names) for route, names in PAGES if route.startswith("staff/")]
+    assert len(staff_routes) >= 3
+    for route, names in staff_routes:
+        url = _page_url(route, _valid_page_values(route, names))
+        assert browser.get(url).status_code == 200, url
