@@ -6,11 +6,36 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BankopsConfig(AppConfig):
+    # The one this module's two configs that INSTALLED_APPS' plain "bankops" means (without `default`,
+    # Django took a bare AppConfig and this ready() never ran).
+    default = True
     name = "bankops"
     verbose_name = "BankOps"
 
     def ready(self) -> None:
         from bankops import auth  # noqa: F401  (connects the sign-in signal receiver)
+
+        _read_only_decimals_without_the_columns_zeros()
+
+
+def _read_only_decimals_without_the_columns_zeros() -> None:
+    """The admin writes a read-only DecimalField (every field of a change form the reader may only view:
+    an auditor's) with all its column's places, 0.900000, 100.0000. Written here as the pages write a
+    figure that has no unit to go by (lib.numbers.plain_number: 0.9, 100). The admins that show a stored
+    figure in its metric's unit keep their own display methods (kpi.admin)."""
+    from django.contrib.admin import helpers
+    from django.db import models
+
+    from lib.numbers import plain_number
+
+    shown = helpers.display_for_field
+
+    def display_for_field(value, field, empty_value_display, avoid_link=False):
+        if isinstance(field, models.DecimalField) and value is not None:
+            return plain_number(value)
+        return shown(value, field, empty_value_display, avoid_link)
+
+    helpers.display_for_field = display_for_field
 
 
 class LoginLockoutConfig(AxesAppConfig):
