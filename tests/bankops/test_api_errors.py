@@ -139,7 +139,10 @@ def test_a_poller_gets_304_until_the_scorecards_change(token_client, network, no
     again = client.get(SCORECARDS, {"unit": "GZ0101"}, headers={"If-None-Match": etag})
     assert (again.status_code, again.content) == (304, b"")
 
-    ScorecardLineFactory(scorecard=november, metric=metric("customers_served"), actual="120")
+    # The day rolled up again: a new published run (a published run never changes) with other figures.
+    republished = published_day(november.date)
+    card = ScorecardFactory(run=republished.published_run, unit=network["GZ0101"], period="month", total_score="43")
+    ScorecardLineFactory(scorecard=card, metric=metric("customers_served"), actual="120")
     changed = client.get(SCORECARDS, {"unit": "GZ0101"}, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed["ETag"] != etag

@@ -5,6 +5,7 @@ figures of tests/kpi/explanation_data.py: GZ0101 scores 24 + 40 + 5 − 2 = 67 u
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from tests.kpi import explanation_data
 
@@ -60,8 +61,10 @@ def test_a_staff_members_points_template_is_out_of_its_maxima(reader):
 
 
 def test_the_rules_of_a_whole_page_cost_one_query(reader, django_assert_max_num_queries):
-    # token, last-used stamp, latest day, its publication, scorecards, lines, the templates' lines
-    with django_assert_max_num_queries(7):
+    cache.clear()  # a page computed, not read from the scorecards' JSON cache (kpi.selectors.scorecard_json)
+    # token, last-used stamp, latest day, its publication, the page's ids, its scorecards, their lines, the
+    # templates' lines
+    with django_assert_max_num_queries(8):
         response = reader.get(URL, {"date": "2026-11-15", "under": "GZ01", "holder": "unit"})
     codes = sorted(card["unit"] for card in response.json()["results"])
     assert codes == ["GZ01", "GZ0101", "GZ0102"]
