@@ -61,7 +61,6 @@ from kpi.models import (
     RollupState,
     Scorecard,
     ScorecardLine,
-    ScorecardTemplate,
 )
 from kpi.retention import keeps_scorecards
 from kpi.services import mirrors as mirror_days
@@ -180,15 +179,11 @@ def _owned_staff(part: RollupPart, day: datetime.date) -> list[int]:
     """The staff whose post on the day that chooses their scorecard template is at a unit of the part: the
     first post by the posts' order among those a staff template of the day names, as the scores choose it
     (kpi.services.scoring.staff_templates), else the first post. So a staff member is ranked in the part of
-    their peers (the outlet of that post), whatever their other posts. Three queries, whatever the size."""
+    their peers (the outlet of that post), whatever their other posts. The day's templates, then one query,
+    whatever the size."""
     units = part.unit_ids
     here = Assignment.objects.on(day).filter(unit_id__in=units).values("staff_id")
-    templated = {
-        post.pk
-        for template in scoring.TemplatesInForce.on(day).templates
-        if template.subject == ScorecardTemplate.Subject.STAFF
-        for post in template.posts.all()
-    }
+    templated = list(scoring.staff_template_posts(scoring.TemplatesInForce.on(day)))
     first: dict[int, int] = {}
     for staff_id, unit_id in (
         Assignment.objects.on(day)

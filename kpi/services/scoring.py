@@ -109,13 +109,19 @@ def outlet_templates(day_templates: TemplatesInForce) -> dict[int, int]:
     return {outlet_id: choice[2] for outlet_id, choice in chosen.items()}
 
 
-def staff_templates(day_templates: TemplatesInForce, day: datetime.date) -> tuple[dict[int, int], dict[int, int]]:
-    """Staff id → template id, and staff id → the outlet of the post that chose it."""
+def staff_template_posts(day_templates: TemplatesInForce) -> dict[int, int]:
+    """Post id → the staff template of the day that names it (the first by code when several do)."""
     by_post: dict[int, int] = {}
     for template in sorted(day_templates.templates, key=lambda t: t.code):
         if template.subject == ScorecardTemplate.Subject.STAFF:
             for post in template.posts.all():
                 by_post.setdefault(post.pk, template.pk)
+    return by_post
+
+
+def staff_templates(day_templates: TemplatesInForce, day: datetime.date) -> tuple[dict[int, int], dict[int, int]]:
+    """Staff id → template id, and staff id → the outlet of the post that chose it."""
+    by_post = staff_template_posts(day_templates)
     if not by_post:
         return {}, {}
     assignments = (
