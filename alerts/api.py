@@ -45,7 +45,7 @@ from alerts.services.follow_up import alert_transition, alert_update, can_follow
 from alerts.services.plans import PLAN_PERIOD_KINDS
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_fields import PeriodFilter
-from lib.api_filters import TrueFalseFilter
+from lib.api_filters import FilterBackend, TrueFalseFilter
 from lib.periods import PeriodKind, parse_date, parse_period
 from staff.access import scope_for_request
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
@@ -218,7 +218,7 @@ class AlertFilter(_ScopedFilterSet):
 
 
 class _ScopedListView(ScopedViewMixin, generics.ListAPIView):
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
 

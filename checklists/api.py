@@ -48,6 +48,7 @@ from checklists.serializers import (
 from checklists.services import AnswerIn, FindingIn, inspection_record, patrol_tick
 from ledger.models import ItemKind, LedgerItem
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
+from lib.api_filters import FilterBackend
 from staff.access import get_unit_or_404
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken, StaffMember
@@ -101,7 +102,7 @@ class SheetFilter(ScopedFilterMethods, django_filters.FilterSet):
 class PatrolSheetListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = PatrolSheetSerializer
     filterset_class = SheetFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
 
@@ -196,7 +197,7 @@ class InspectionFilter(ScopedFilterMethods, django_filters.FilterSet):
 class InspectionListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
 
@@ -337,7 +338,7 @@ class FindingFilter(ScopedFilterMethods, django_filters.FilterSet):
 class FindingListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     def get_queryset(self):

@@ -34,6 +34,7 @@ from complaints.serializers import (
 )
 from complaints.services import complaint_create, complaint_reply, complaint_review
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
+from lib.api_filters import FilterBackend
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken, StaffMember
 
@@ -88,7 +89,7 @@ class ComplaintFilter(ScopedFilterMethods, django_filters.FilterSet):
 class ComplaintListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
 

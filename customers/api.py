@@ -32,6 +32,7 @@ from customers.serializers import (
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
 from lib.api_fields import MonthFilter
+from lib.api_filters import FilterBackend
 from lib.periods import parse_month
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_request
 from staff.api_scope import ScopedViewMixin
@@ -368,7 +369,7 @@ class _CustomerViewMixin(ScopedViewMixin):
 
 class CustomerListView(_CustomerViewMixin, generics.ListAPIView):
     filterset_class = CustomerFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = CustomerCursorPagination
 
     @extend_schema(

@@ -35,6 +35,7 @@ from customers.services.prospects import prospect_create
 from customers.services.referrals import referral_advance, referral_create
 from customers.services.territories import territory_save
 from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api_filters import FilterBackend
 from staff.access import get_unit_or_404
 from staff.api_scope import ScopedViewMixin
 from staff.models import ApiToken, StaffMember
@@ -92,7 +93,7 @@ class ReferralFilter(_OutletFilter):
 
 
 class _Listing(ScopedViewMixin, generics.ListAPIView):
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     def get_serializer_context(self):

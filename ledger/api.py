@@ -37,6 +37,7 @@ from ledger.serializers import (
 )
 from ledger.services import entries_decide, entry_create
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
+from lib.api_filters import FilterBackend
 from staff.access import get_staff_or_404
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken, Assignment, StaffMember
@@ -154,7 +155,7 @@ def _token(request) -> ApiToken | None:
 class LedgerEntryListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = LedgerEntrySerializer
     filterset_class = EntryFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser, MultiPartParser]
 

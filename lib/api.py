@@ -364,16 +364,24 @@ def render_json(data) -> bytes:
 
 
 def conditional_response(
-    request, data=None, *, body: bytes | None = None, last_modified: datetime.datetime | None = None
+    request,
+    data=None,
+    *,
+    body: bytes | None = None,
+    etag: str | None = None,
+    last_modified: datetime.datetime | None = None,
 ) -> HttpResponse:
     """`data` (or its JSON `body`, already rendered with render_json) as a 200 with an ETag (a hash of the
     JSON body), or a bodiless 304 when the client already holds exactly this answer (If-None-Match). The
     ETag is taken from the answer itself, so it can never claim "unchanged" after a republished day, a new
     peer group or a change of scope; a poller saves the transfer and its own processing. `Last-Modified`
-    says when the figures were published. The body is rendered once, here, and hashed as sent."""
+    says when the figures were published. The body is rendered once, here, and hashed as sent, unless the
+    caller gives its `etag`: a hash that changes exactly when the body does, cheaper than hashing a large
+    body (the scorecard list's hashes its cards' digests, kpi.selectors.scorecard_json.page_json)."""
     if body is None:
         body = render_json(data)
-    etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    if etag is None:
+        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     headers = {"ETag": etag}
     if last_modified is not None:
         headers["Last-Modified"] = http_date(last_modified.timestamp())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django_filters.constants import EMPTY_VALUES
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.drainage import set_override
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -59,6 +60,32 @@ class StableOrderingFilter(OrderingFilter):
                 f"{self.ordering_description} Fields: {', '.join(view.ordering_fields)}. Default: {default}."
             )
         return parameters
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend (every list endpoint's, REST_FRAMEWORK's default), which builds the filter
+    form only when the request names one of the filterset's parameters. Without one the form could not
+    filter anything: each filter leaves the rows alone on an empty value (django-filter's Filter.filter,
+    TrueFalseFilter, the FilterMethod of `method=`), no filter of the project is required, and the two
+    filtersets with their own filter_queryset (meetings' action items, staff's assignments) do nothing
+    then either. Building it
+    (a deep copy of every filter, a form, its validation) was about a tenth of a warm page of scorecards,
+    the page an integration walks every night without a filter (issue 21)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not names_a_filter(request.query_params, filterset_class):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def names_a_filter(params, filterset_class) -> bool:
+    """Whether the query names a filter of `filterset_class`: its name, or its name and a suffix (a range's
+    `date_after`, `amount_min`), or whether one of its filters is required (then the form must say so)."""
+    filters = filterset_class.base_filters
+    if any(item.extra.get("required") for item in filters.values()):
+        return True
+    return any(key == name or key.startswith(f"{name}_") for key in params for name in filters)
 
 
 class TrueFalseFilter(django_filters.ChoiceFilter):

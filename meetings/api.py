@@ -35,7 +35,7 @@ from rest_framework.views import APIView
 
 from kpi.models import Metric
 from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import TrueFalseFilter
+from lib.api_filters import FilterBackend, TrueFalseFilter
 from meetings import selectors, services
 from meetings.models import ActionItem, ActionStatus, Attendance, Goal, Meeting, MeetingKind
 from meetings.serializers import (
@@ -155,7 +155,7 @@ class MeetingFilter(_ScopedFilterSet):
 
 
 class _ListView(ScopedViewMixin, generics.ListAPIView):
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
 

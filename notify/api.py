@@ -20,7 +20,7 @@ from rest_framework import generics, permissions
 from rest_framework.exceptions import ValidationError
 
 from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import IdFilter
+from lib.api_filters import FilterBackend, IdFilter
 from lib.periods import parse_date
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.serializers import DeliverySerializer
@@ -118,7 +118,7 @@ class _DeliveryView(ScopedViewMixin):
 
 class DeliveryListView(_DeliveryView, generics.ListAPIView):
     filterset_class = DeliveryFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     required_scopes = {"GET": ApiToken.ScopeName.ADMIN}
 

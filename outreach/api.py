@@ -22,6 +22,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
+from lib.api_filters import FilterBackend
 from outreach import selectors
 from outreach.models import Contact, ListAssignment, Outcome, OutreachList
 from outreach.serializers import (
@@ -58,7 +59,7 @@ class ListFilter(django_filters.FilterSet):
 class OutreachListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = OutreachListSerializer
     filterset_class = ListFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     def get_queryset(self):
@@ -99,7 +100,7 @@ class AssignmentFilter(django_filters.FilterSet):
 class AssignmentListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = ListAssignmentSerializer
     filterset_class = AssignmentFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     def get_queryset(self):
@@ -139,7 +140,7 @@ class ContactFilter(django_filters.FilterSet):
 class ContactListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser, MultiPartParser]
 

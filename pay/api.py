@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from lib.api import ApiErrorsSerializer, StableCursorPagination
 from lib.api_fields import MonthFilter
+from lib.api_filters import FilterBackend
 from pay.models import PaySheet
 from pay.selectors import sheets_in_scope
 from pay.serializers import PaySheetSerializer
@@ -105,7 +106,7 @@ class _SheetsMixin(ScopedViewMixin):
 class PaySheetListView(_SheetsMixin, generics.ListAPIView):
     serializer_class = PaySheetSerializer
     filterset_class = PaySheetFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     def get_queryset(self):

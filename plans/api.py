@@ -33,6 +33,7 @@ from branches.models import OrgUnit
 from kpi.models import Metric
 from lib.api import ApiErrorsSerializer, StableCursorPagination, api_error, errors_response
 from lib.api_fields import NumbersAsWrittenJSONParser, PeriodFilter
+from lib.api_filters import FilterBackend
 from lib.csvimport import codes_lookup
 from plans.models import Plan, PlanCell, PlanStatus, TargetAcknowledgement
 from plans.serializers import (
@@ -146,7 +147,7 @@ class PlanFilter(ScopedFilterMethods, django_filters.FilterSet):
 class TargetPlanListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = PlanSerializer
     filterset_class = PlanFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     def get_queryset(self):

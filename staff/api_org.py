@@ -21,7 +21,7 @@ from branches.models import Area, OrgUnit, OutletFormat, Transformation, UnitKin
 from branches.serializers import OrgUnitSerializer
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
+from lib.api_filters import FilterBackend, FormatIsAFilter, StableOrderingFilter, TrueFalseFilter
 from staff.access import get_unit_or_404
 from staff.api_scope import ScopedViewMixin
 
@@ -106,7 +106,7 @@ class _OrgUnitViewMixin(ScopedViewMixin):
 
 class OrgUnitListView(_OrgUnitViewMixin, generics.ListAPIView):
     filterset_class = OrgUnitFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [FilterBackend, StableOrderingFilter]
     ordering_fields = ["path", "code", "name_zh", "name_en", "depth"]
     ordering = ["path"]
     ordering_tiebreak = "path"

@@ -20,7 +20,7 @@ from rest_framework import exceptions, generics
 
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import StableOrderingFilter
+from lib.api_filters import FilterBackend, StableOrderingFilter
 from lib.periods import parse_date
 from staff.access import Scope, get_staff_or_404, get_unit_or_404
 from staff.api_scope import ScopedViewMixin
@@ -136,7 +136,7 @@ class _StaffViewMixin(ScopedViewMixin):
 
 class StaffMemberListView(_StaffViewMixin, generics.ListAPIView):
     filterset_class = StaffMemberFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [FilterBackend, StableOrderingFilter]
     # Only by code: ordering by name would tell a reader who sees masked names the order of the hidden ones.
     ordering_fields = ["code"]
     ordering = ["code"]

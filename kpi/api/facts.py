@@ -19,7 +19,7 @@ from kpi.serializers import FactBatchResultSerializer, FactBatchSerializer
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination, loads_json
 from lib.api_fields import JsonNumber, json_loads
-from lib.api_filters import IdFilter
+from lib.api_filters import FilterBackend, IdFilter
 from lib.csvimport import CsvRow, ImportRejected
 from staff.access import scope_for_request
 from staff.api import HasTokenScope
@@ -215,7 +215,7 @@ class FactFilter(ScopedFilterMethods, django_filters.FilterSet):
 class FactIngestView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = FactOutSerializer
     filterset_class = FactFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanIngestFacts]

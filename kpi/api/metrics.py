@@ -17,7 +17,7 @@ from rest_framework import generics, serializers
 from kpi.models import Aggregation, Category, Direction, Level, Metric, MetricUnit, TimeBasis
 from lib import converters  # noqa: F401  (registers the <code:…> route converter)
 from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import StableOrderingFilter, TrueFalseFilter
+from lib.api_filters import FilterBackend, StableOrderingFilter, TrueFalseFilter
 
 _METRIC_EXAMPLE = {
     "code": "lobby_referral_rate",
@@ -122,7 +122,7 @@ class MetricListView(generics.ListAPIView):
     queryset = _METRICS
     serializer_class = MetricSerializer
     filterset_class = MetricFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [FilterBackend, StableOrderingFilter]
     ordering_fields = ["sort_order", "code", "category"]
     ordering = ["sort_order", "code"]
     ordering_tiebreak = "code"

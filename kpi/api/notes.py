@@ -21,6 +21,7 @@ from kpi.selectors.notes import annotations_visible
 from kpi.services.notes import annotation_create, annotation_delete
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from lib.api_fields import DateField
+from lib.api_filters import FilterBackend
 from staff.access import get_unit_or_404
 from staff.api import HasTokenScope
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
@@ -157,7 +158,7 @@ _WRITE_ERRORS = {
 
 class AnnotationListView(_AnnotationViewMixin, generics.ListAPIView):
     filterset_class = AnnotationFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     @extend_schema(

@@ -21,6 +21,7 @@ from kpi.services.rollup import rollup_first_date
 from kpi.tasks import rollup_run
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin, api_error, errors_response
 from lib.api_fields import DateField
+from lib.api_filters import FilterBackend
 from staff.access import scope_for_request
 from staff.api import HasTokenScope
 
@@ -131,7 +132,7 @@ class RollupListView(generics.ListAPIView):
     serializer_class = RollupRunSerializer
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, CanStartRollups]
     filterset_class = RollupFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = NewestFirst
     queryset = RollupRun.objects.all()
 

@@ -17,7 +17,7 @@ from kpi.selectors import scorecard_json
 from kpi.selectors import scorecards as scorecards_reads
 from kpi.serializers import SCORECARD_FIELDS, ScorecardSerializer
 from lib.api import ApiErrorsSerializer, StableCursorPagination, conditional_response
-from lib.api_filters import TrueFalseFilter
+from lib.api_filters import FilterBackend, TrueFalseFilter
 from lib.periods import PERIOD_KINDS, parse_date
 from staff.access import get_unit_or_404
 from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
@@ -127,7 +127,7 @@ class ScorecardFilter(ScopedFilterMethods, django_filters.FilterSet):
 class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
     serializer_class = ScorecardSerializer
     filterset_class = ScorecardFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     @extend_schema(
@@ -196,8 +196,13 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.day, self.period = _day_and_period(request.query_params)
-        self.published = RollupDay.objects.published(on=self.day).first() if self.day else None
+        asked, self.period = _day_and_period(request.query_params)
+        # The day asked for, or the latest published (one query: its row, not its date and then its row).
+        if asked:
+            self.day, self.published = asked, RollupDay.objects.published(on=asked).first()
+        else:
+            self.published = scorecards_reads.latest_published_day()
+            self.day = self.published.date if self.published else None
         _refuse_if_not_kept(self.day)
 
     def get_queryset(self):
@@ -218,13 +223,15 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("pk"))
         ids = [row["pk"] for row in page]
         cards = scorecard_json.scorecards_json(ids, published=self.published, fields=fields, compact=compact)
-        body = scorecard_json.page_json(
+        page = scorecard_json.page_json(
             next_link=self.paginator.get_next_link(),
             previous_link=self.paginator.get_previous_link(),
             cards=cards,
             compact=compact,
         )
-        return conditional_response(request, body=body, last_modified=self.published and self.published.published_at)
+        return conditional_response(
+            request, body=page.body, etag=page.etag, last_modified=self.published and self.published.published_at
+        )
 
 
 def _refuse_if_not_kept(day) -> None:
@@ -257,7 +264,7 @@ def _representation(params) -> tuple[tuple[str, ...], bool]:
 
 
 def _day_and_period(params) -> tuple:
-    """The business day (default: the latest rolled up) and the period kind (default: month), or 400."""
+    """The business day asked for (None: the latest rolled up) and the period kind (default: month), or 400."""
     errors = {}
     period = params.get("period") or "month"
     if period not in {kind.value for kind in PERIOD_KINDS}:
@@ -270,7 +277,7 @@ def _day_and_period(params) -> tuple:
             errors["date"] = ["Write the business date as YYYY-MM-DD, e.g. 2026-11-24."]
     if errors:
         raise ValidationError(errors)
-    return day or scorecards_reads.latest_rolled_up_date(), period
+    return day, period
 
 
 urlpatterns = [

@@ -21,6 +21,7 @@ from kpi.models import Metric, Target
 from kpi.services.targets import not_in_subtree_message, target_set
 from lib.api import ApiErrorsSerializer, StableCursorPagination, StrictFieldsMixin
 from lib.api_fields import NumberField, NumbersAsWrittenJSONParser, PeriodField, PeriodFilter
+from lib.api_filters import FilterBackend
 from lib.periods import PERIOD_KINDS
 from staff.access import get_unit_or_404, scope_for_request
 from staff.api import HasTokenScope
@@ -242,7 +243,7 @@ _WRITE_EXAMPLE = OpenApiExample(
 
 class TargetListView(_TargetViewMixin, generics.ListAPIView):
     filterset_class = TargetFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = StableCursorPagination
 
     @extend_schema(

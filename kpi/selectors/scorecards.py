@@ -26,12 +26,17 @@ from lib.periods import PeriodKind
 from staff.models import Assignment, StaffMember
 
 
+def latest_published_day() -> RollupDay | None:
+    """The latest business day whose results are published (its RollupDay, one query), or None before the
+    first rollup. Never today or a later day (a day is rolled up once it is over; one published from a
+    fact with a future date is not the day a page opens on)."""
+    return RollupDay.objects.published().filter(date__lt=timezone.localdate()).order_by("-date").first()
+
+
 def latest_rolled_up_date() -> datetime.date | None:
-    """The latest business day whose results are published, or None before the first rollup. Never today
-    or a later day (a day is rolled up once it is over; one published from a fact with a future date is
-    not the day a page opens on)."""
-    published = RollupDay.objects.published().filter(date__lt=timezone.localdate())
-    return published.order_by("-date").values_list("date", flat=True).first()
+    """The date of latest_published_day(), or None before the first rollup."""
+    day = latest_published_day()
+    return day.date if day else None
 
 
 def scorecard_lines(*, scorecard: Scorecard) -> list[ScorecardLine]:

@@ -366,8 +366,8 @@ def test_a_target_added_up_from_the_units_below_says_so(gz01_reader, network):
 
 
 def test_the_query_count_does_not_grow_with_the_lines(gz01_reader, rolled_up, django_assert_max_num_queries):
-    # token, last-used stamp, latest day, its publication, unit, the page's ids, its scorecards, lines
-    with django_assert_max_num_queries(8):
+    # token, last-used stamp, the latest published day, unit, the page's ids, its scorecards, lines
+    with django_assert_max_num_queries(7):
         response = gz01_reader.get(URL, {"unit": "GZ0101"})
     assert len(response.json()["results"][0]["lines"]) == 3
 
@@ -396,11 +396,11 @@ def test_the_schema_documents_the_query_parameters_and_an_example():
     assert "404" in operation["responses"]
 
 
-# The token, its last-used stamp, the latest rolled-up day, its publication, the page's ids (the scope a
+# The token, its last-used stamp, the latest published day (its row), the page's ids (the scope a
 # subquery), its scorecards not in the cache (unit and staff joined: here all of them, the first request),
-# their lines (metric joined): 7 whatever the page holds (no template scores these cards, so no query for
-# the page's template rules). From the cache: 4 (tests/kpi/test_scorecard_json.py).
-PAGE_QUERIES = 7
+# their lines (metric joined): 6 whatever the page holds (no template scores these cards, so no query for
+# the page's template rules). From the cache: 3 (tests/kpi/test_scorecard_json.py).
+PAGE_QUERIES = 6
 
 
 @pytest.mark.parametrize("cards", [1, 100])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 
 from kpi.selectors import scorecard_json
 from staff.services import api_token_create
@@ -135,9 +136,35 @@ def test_a_cached_page_answers_304_to_its_etag(hq_reader, day):
     assert response.content == b""
 
 
-# A page from the cache: the token, the latest rolled-up day, its publication, the page of scorecards;
-# no lines and no rules. The first request also records the token's use and reads the lines.
-CACHED_PAGE_QUERIES = 4
+def test_the_etag_changes_when_one_card_of_the_page_reads_differently(hq_reader, day):
+    first = hq_reader.get(URL, QUERY)
+    tianhe = day.published_run.scorecard_set.get(unit__code="GZ0101")
+    key = scorecard_json._key(day, tianhe.pk, compact=False)
+    # As if Tianhe's card had left the cache and been written again with another total.
+    other = scorecard_json.scorecards_written(
+        [tianhe.__class__.objects.select_related("unit", "staff").get(pk=tianhe.pk)]
+    )[0].replace(b'"42.0000"', b'"43.0000"', 1)
+    cache.set(key, (scorecard_json._digest(other), other))
+
+    second = hq_reader.get(URL, QUERY, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert _scores(second)["GZ0101"] == "43.0000"
+
+
+def test_the_full_and_the_compact_page_have_their_own_etags_each_the_same_on_every_request(hq_reader, day):
+    full = [hq_reader.get(URL, QUERY)["ETag"] for _ in range(2)]
+    compact = [hq_reader.get(URL, {**QUERY, "lines": "compact"})["ETag"] for _ in range(2)]
+
+    assert full[0] == full[1]
+    assert compact[0] == compact[1]
+    assert full[0] != compact[0]
+
+
+# A page from the cache: the token, the latest published day (its row: date and publication at once), the
+# page of scorecards; no lines and no rules. The first request also records the token's use and reads the lines.
+CACHED_PAGE_QUERIES = 3
 
 
 @pytest.mark.parametrize("cards", [1, 100])
