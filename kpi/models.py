@@ -336,8 +336,8 @@ class Fact(models.Model):
             # (kpi.services.rollup: date = D, date BETWEEN …), facts_ingest's stored facts of a batch
             # (_existing_facts: date BETWEEN, metric IN), a batch's facts (Fact.objects.of_batch: date BETWEEN
             # the batch's first and last date), the facts API's date_from/date_to, ledger.services' facts of
-            # its entries (date, unit, staff, metric IN …), alerts' facts of a day and its habit weeks (date
-            # IN), referrals' and outreach's facts of their days. A read by date and a few metrics walks the
+            # its entries (date, unit, staff, metric IN …), freshness (unit = U, date IN the habit weeks),
+            # referrals' and outreach's facts of their days. A read by date and a few metrics walks the
             # day's entries of this index, checking the metric in the index (EXPLAIN: bench/ingest.py).
             models.UniqueConstraint(
                 F("date"), F("unit"), Coalesce(F("staff"), Value(0)), F("metric"), name="fact_unique_key"
@@ -345,11 +345,10 @@ class Fact(models.Model):
         ]
         indexes = [
             # Decomposition's outlet facts of a metric under a unit (metric = M, unit path), alerts' missing
-            # data of a metric (metric IN, unit = outlet, date IN), the rollup's opening balances (metric IN,
-            # date < first), the facts API's ?metric=.
+            # data of a metric (metric IN, date IN the day and its habit weeks), the facts API's ?metric=.
             models.Index(fields=["metric", "unit", "date"]),
-            # Freshness and alerts' missing data without a metric (unit = outlet, date IN the habit weeks),
-            # the facts API's ?unit=, PROTECT's check before a unit is deleted (unit_id IN …).
+            # The facts API's ?unit=, PROTECT's check before a unit is deleted (unit_id IN …). (Freshness'
+            # habit days of an outlet, unit = U AND date IN …, go by fact_unique_key: a probe per day.)
             models.Index(fields=["unit", "date"], name="fact_unit_date"),
             # Pay sheets' late facts (staff_id IN …, date BETWEEN), the facts API's ?staff=, PROTECT's check
             # before a staff member is deleted. Partial: outlet facts (staff empty) are never asked by staff.
