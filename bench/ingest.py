@@ -23,10 +23,10 @@ staff metrics, day after day until N rows) and then times:
 The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
 bench times ingest, not the rollup (bench/rollup.py does that).
 
-Last run (500,000 facts, load 5.3 → 6.5 on 2 cores; README "### Ingest"): new facts 24.6 s (0.14 of a
-keyed COPY, 0.05 of a plain one), updates 42.7 s (0.08, 0.03), unchanged 10.3 s (0.33, 0.11); plain COPY
-1.2 s, keyed COPY 3.4 s. Python (read, checks, staging COPY) is about a seventh of a batch; the rest is
-PostgreSQL keeping the fact table's eight indexes.
+Last run (500,000 facts, load 10 → 13 on 2 cores, loaded; README "### Ingest"): new facts 34.2 s (0.25 of a
+keyed COPY, 0.09 of a plain one), updates 57.3 s (0.15, 0.05), unchanged 21.9 s (0.40, 0.14); plain COPY
+3.0 s, keyed COPY 8.7 s. The code before issue 21's index work, the run before it: 40.2 s, 65.7 s, 12.6 s.
+The fact table keeps five indexes; after the figures, the plans of the reads each index is kept for.
 """
 
 from __future__ import annotations
@@ -157,6 +157,13 @@ def main() -> None:
     parser.add_argument("--outlets", type=int, default=1000)
     parser.add_argument("--staff-per-outlet", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=50_000, help="facts per facts_ingest call; 0 = one batch")
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=0,
+        help="before the plans are shown, copy the first day's facts to this many earlier days (a table with a "
+        "history, as the reads meet it in service; 0: the plans of the loaded table as it is)",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -235,7 +242,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE bench_fact_copy ({columns})")
             # The fact table's columns and its unique key (date, unit, staff, metric), an empty staff
-            # counting as one value (as the fact table's two partial unique indexes have it).
+            # counting as one value (as the fact table's key, fact_unique_key, has it).
             cursor.execute(
                 f"CREATE TABLE bench_fact_keyed ({columns}, "
                 "CONSTRAINT bench_fact_keyed_key UNIQUE NULLS NOT DISTINCT (date, unit, staff, metric))"
@@ -257,12 +264,92 @@ def main() -> None:
             f"keyed COPY:   {copy_keyed:7.2f}s  {rows / copy_keyed:10,.0f} rows/s  (the fact's columns and unique key)"
         )
     print(f"machine load after timing: {load()}")
+    show_plans(history_days=args.history_days, batch=batches[-1])
     print()
     for what, took in (("new facts", service), ("updates", update), ("unchanged", again)):
         print(
             f"facts_ingest, {what:9}: {rows / took:9,.0f} facts/s = {copy_keyed / took:.2f} of a keyed COPY "
             f"(goal ≥ 0.5), {copy_bare / took:.2f} of a plain COPY (goal ≥ 0.25)"
         )
+
+
+def show_plans(*, history_days: int, batch) -> None:
+    """Each index the fact table keeps, and the reads it is kept for (kpi.models.Fact names them): the
+    index PostgreSQL's plan uses for each read (EXPLAIN, on the table the bench loaded, with
+    `history_days` earlier days copied from its first day)."""
+    import re
+
+    from django.db import connection
+    from django.db.models import Max, Min
+
+    from branches.models import OrgUnit, UnitKind
+    from kpi.models import Fact, Metric
+    from staff.models import StaffMember
+
+    with connection.cursor() as cursor:
+        if history_days:
+            began = time.perf_counter()
+            cursor.execute(
+                "INSERT INTO kpi_fact (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) "
+                "SELECT f.date - back, unit_id, staff_id, metric_id, value, NULL, updated_at "
+                "FROM kpi_fact f, generate_series(1, %s) AS back WHERE f.date = (SELECT min(date) FROM kpi_fact)",
+                [history_days],
+            )
+            print(
+                f"history: {cursor.rowcount:,} facts on {history_days} earlier days "
+                f"in {time.perf_counter() - began:.0f}s"
+            )
+        cursor.execute("ANALYZE kpi_fact")
+    span = Fact.objects.aggregate(first=Min("date"), last=Max("date"))
+    day = span["last"]
+    habit = [day - datetime.timedelta(weeks=week) for week in range(1, 5)]
+    outlet = OrgUnit.objects.filter(kind=UnitKind.OUTLET).order_by("code").first()
+    sub_branch = outlet.parent
+    metrics = list(Metric.objects.filter(aggregation="sum", level__in=["outlet", "both"]).order_by("code")[:2])
+    staff = list(StaffMember.objects.order_by("code").values_list("pk", flat=True)[:40])
+    reads = [
+        ("the rollup's facts of a day (date = D)", Fact.objects.filter(date=day)),
+        (
+            "the rollup's window (date BETWEEN D-6 AND D)",
+            Fact.objects.filter(date__gte=day - datetime.timedelta(days=6), date__lte=day),
+        ),
+        (
+            "alerts' missing data (date IN the day and its habit weeks, metric IN)",
+            Fact.objects.filter(date__in=[day, *habit], metric__in=metrics).values_list("unit_id", "date").distinct(),
+        ),
+        ("facts API ?batch= (Fact.objects.of_batch, a page)", Fact.objects.of_batch(batch).order_by("pk")[:101]),
+        (
+            "facts API ?date_from=&date_to= (a page)",
+            Fact.objects.filter(date__gte=day, date__lte=day).order_by("pk")[:101],
+        ),
+        (
+            "decomposition's outlet facts of a metric under a sub-branch",
+            Fact.objects.filter(metric=metrics[0], staff=None, unit__path__startswith=sub_branch.path),
+        ),
+        (
+            "facts API ?metric= under a unit (a page)",
+            Fact.objects.filter(metric=metrics[0], unit=outlet).order_by("pk")[:101],
+        ),
+        ("freshness: an outlet's habit days (unit = U, date IN)", Fact.objects.filter(unit=outlet, date__in=habit)),
+        ("facts API ?unit= (a page)", Fact.objects.filter(unit=outlet).order_by("pk")[:101]),
+        ("PROTECT's check before an outlet is deleted (unit_id IN)", Fact.objects.filter(unit__in=[outlet])),
+        (
+            "pay sheets' late facts (staff_id IN, date BETWEEN)",
+            Fact.objects.filter(staff_id__in=staff, date__gte=span["first"], date__lte=day),
+        ),
+    ]
+    rows = Fact.objects.count()
+    print(f"\nplans on the fact table ({rows:,} facts, {span['first']} to {day}): the index each read uses")
+    for what, queryset in reads:
+        plan = queryset.explain()
+        used = sorted(
+            set(re.findall(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan) (?:Backward )?(?:using|on) (\S+)", plan))
+        )
+        scans = sorted(set(re.findall(r"Seq Scan on (\S+)", plan)))
+        shown = ", ".join(used) or "no index"
+        if scans:
+            shown += f" (seq scan of {', '.join(scans)})"
+        print(f"  {what:72} {shown}")
 
 
 def load() -> str:

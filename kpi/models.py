@@ -16,8 +16,9 @@ from fractions import Fraction
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -188,8 +189,22 @@ class Metric(models.Model):
         return [self]
 
 
+class IngestBatchQuerySet(models.QuerySet):
+    def delete(self):
+        """Unlink each batch's facts (batch set to empty, as SET_NULL would), then delete the batches. Asked
+        within each batch's dates: facts_ingest sets a fact's batch only on facts of the batch's days, and
+        no index carries batch_id (Fact.batch), so the collector's `batch_id IN (…)` would read the whole
+        fact table. Nothing deletes a batch today (its admin is read-only); this keeps one correct."""
+        with transaction.atomic():
+            for batch in self.only("pk", "first_date", "last_date"):
+                batch.unlink_facts()
+            return super().delete()
+
+
 class IngestBatch(models.Model):
     """One delivery of facts (a file or an API call): what came in, from whom, and what it changed."""
+
+    objects = IngestBatchQuerySet.as_manager()
 
     class Source(models.TextChoices):
         CSV = "csv", _("CSV file")
@@ -228,6 +243,25 @@ class IngestBatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def unlink_facts(self) -> int:
+        """Set the batch of the facts it last wrote to empty (within its dates: Fact.objects.of_batch)."""
+        return Fact.objects.of_batch(self).update(batch=None)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            self.unlink_facts()
+            return super().delete(*args, **kwargs)
+
+
+class FactQuerySet(models.QuerySet):
+    def of_batch(self, batch: IngestBatch | None) -> FactQuerySet:
+        """The facts `batch` last wrote: its id, asked within its first and last date, so the read goes by
+        the fact's date-leading key (batch_id carries no index: Fact.batch). facts_ingest writes a fact's
+        batch only on the batch's days; a batch that wrote nothing (no dates), or none, has no facts."""
+        if batch is None or batch.first_date is None or batch.last_date is None:
+            return self.none()
+        return self.filter(date__gte=batch.first_date, date__lte=batch.last_date, batch_id=batch.pk)
 
 
 class Fact(models.Model):
@@ -270,44 +304,51 @@ class Fact(models.Model):
         db_index=False,
     )
     value = models.DecimalField(_("value"), **AMOUNT)
-    # Its own index (kept): GET /api/v1/facts/?batch=ID (kpi.api.facts), and IngestBatch deletion's SET_NULL.
+    # No index (issue 21): every write of a fact sets its batch, so an index on it would make every update
+    # touch every index of the table (no HOT update). The facts of a batch are asked within the batch's
+    # dates instead (Fact.objects.of_batch: GET /api/v1/facts/?batch=ID), through the date-leading key;
+    # deleting a batch (nothing does: its admin is read-only) unlinks its facts the same way
+    # (IngestBatchQuerySet.delete, IngestBatch.delete), not through the collector's batch_id IN (…).
     batch = models.ForeignKey(
         IngestBatch,
         verbose_name=_("ingest batch"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="facts",
         db_constraint=False,
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("fact")
         verbose_name_plural = _("facts")
         constraints = [
-            # Two partial constraints because NULLs are distinct in a plain unique index. They are also the
-            # arbiters of facts_ingest's upsert (INSERT … ON CONFLICT, kpi.services.facts._upsert_facts), and
-            # serve ledger.services' facts of its entries (date, unit, staff, metric IN …).
+            # The fact's one key: (date, unit, staff, metric), an outlet's own fact (no staff) counting as staff
+            # 0, which no staff member has (ids start at 1). One index on both databases: PostgreSQL's UNIQUE
+            # NULLS NOT DISTINCT (Django's nulls_distinct=False) is not created on SQLite at all (Django
+            # skips it there, warning models.W047), and two partial keys made two indexes to keep and two
+            # upserts. It is the arbiter of facts_ingest's upsert (ON CONFLICT, kpi.services.facts._WRITE) and,
+            # led by the date, serves the reads by day: the rollup's facts of a day and of a window
+            # (kpi.services.rollup: date = D, date BETWEEN …), facts_ingest's stored facts of a batch
+            # (_existing_facts: date BETWEEN, metric IN), a batch's facts (Fact.objects.of_batch: date BETWEEN
+            # the batch's first and last date), the facts API's date_from/date_to, ledger.services' facts of
+            # its entries (date, unit, staff, metric IN …), freshness (unit = U, date IN the habit weeks),
+            # referrals' and outreach's facts of their days. A read by date and a few metrics walks the
+            # day's entries of this index, checking the metric in the index (EXPLAIN: bench/ingest.py).
             models.UniqueConstraint(
-                fields=["date", "unit", "metric"], condition=Q(staff__isnull=True), name="fact_unique_unit_day"
-            ),
-            models.UniqueConstraint(
-                fields=["date", "unit", "staff", "metric"],
-                condition=Q(staff__isnull=False),
-                name="fact_unique_staff_day",
+                F("date"), F("unit"), Coalesce(F("staff"), Value(0)), F("metric"), name="fact_unique_key"
             ),
         ]
         indexes = [
-            # The rollup's facts of a day and of a window (kpi.services.rollup: date = D, date BETWEEN …,
-            # metric IN …), facts_ingest's stored facts of a batch (date BETWEEN, metric IN), the facts API's
-            # date_from/date_to.
-            models.Index(fields=["date", "metric"]),
             # Decomposition's outlet facts of a metric under a unit (metric = M, unit path), alerts' missing
-            # data of a metric (metric IN, unit = outlet, date IN), the facts API's ?metric=.
+            # data of a metric (metric IN, date IN the day and its habit weeks), the facts API's ?metric=.
             models.Index(fields=["metric", "unit", "date"]),
-            # Freshness and alerts' missing data without a metric (unit = outlet, date IN the habit weeks),
-            # the facts API's ?unit=, PROTECT's check before a unit is deleted (unit_id IN …).
+            # The facts API's ?unit=, PROTECT's check before a unit is deleted (unit_id IN …). (Freshness'
+            # habit days of an outlet, unit = U AND date IN …, go by fact_unique_key: a probe per day.)
             models.Index(fields=["unit", "date"], name="fact_unit_date"),
             # Pay sheets' late facts (staff_id IN …, date BETWEEN), the facts API's ?staff=, PROTECT's check
             # before a staff member is deleted. Partial: outlet facts (staff empty) are never asked by staff.

@@ -202,11 +202,15 @@ class FactFilter(ScopedFilterMethods, django_filters.FilterSet):
         help_text="unit: outlets' own facts only; staff: staff members' facts only. Default: both.",
     )
     metric = django_filters.CharFilter(field_name="metric__code", help_text="Metric code.")
-    batch = IdFilter(field_name="batch_id", help_text="Facts last written by this ingest batch (its id).")
+    batch = IdFilter(method="filter_batch", help_text="Facts last written by this ingest batch (its id).")
 
     class Meta:
         model = Fact
         fields = ["date_from", "date_to", "unit", "under", "staff", "holder", "metric", "batch"]
+
+    def filter_batch(self, queryset, name, value):
+        # Within the batch's dates (Fact.objects.of_batch): batch_id has no index of its own.
+        return queryset.of_batch(IngestBatch.objects.filter(pk=value).only("first_date", "last_date").first())
 
     def filter_holder(self, queryset, name, value):
         return queryset.filter(staff=None) if value == "unit" else queryset.exclude(staff=None)

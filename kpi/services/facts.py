@@ -408,7 +408,7 @@ def _write_matched(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tup
 def _write_upsert(facts: pd.DataFrame, parsed, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
     """PostgreSQL: the batch's facts (a frame: date, unit_id, staff_id, metric_id, value as text, line)
     COPYed into a staging table, then one statement that inserts the new facts and updates those whose
-    value differs (INSERT … ON CONFLICT DO UPDATE, one per unique key: outlet facts, staff facts),
+    value differs (INSERT … ON CONFLICT DO UPDATE on the fact's one key),
     leaves the others untouched, and records the counts on the IngestBatch. The stored facts are read
     only where a rule needs them: the keys of rows naming a partner (their split; `parsed` holds the
     facts the rules read, those rows among them) and the keys in a closed month (the refusal names
@@ -452,23 +452,19 @@ def _write_upsert(facts: pd.DataFrame, parsed, shares, *, units_by_pk, **batch_f
 _STAGING = "kpi_fact_incoming"
 _FACT_TABLE = Fact._meta.db_table
 _BATCH_TABLE = IngestBatch._meta.db_table
-# Each kind of fact against the partial unique index that is its conflict target (kpi.models.Fact).
-_UPSERT = """
-INSERT INTO "{fact}" AS fact (date, unit_id, staff_id, metric_id, value, batch_id, updated_at)
-SELECT date, unit_id, staff_id, metric_id, value, %(batch)s, %(now)s FROM {staging} WHERE staff_id IS {kind}
-ON CONFLICT {arbiter} DO UPDATE
-SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id, updated_at = EXCLUDED.updated_at
-WHERE fact.value <> EXCLUDED.value
-RETURNING fact.xmax = 0 AS inserted, fact.date
-"""
-# xmax is 0 on a row version this statement inserted, the updating transaction's id on one it updated;
-# a stored fact with the same value is neither (the DO UPDATE's WHERE skips it), so it is not returned.
+# The fact's one key (kpi.models.Fact, fact_unique_key: an empty staff counts as 0) is the conflict target.
+# xmax is 0 on a row version this statement inserted, the updating transaction's id on one it updated; a
+# stored fact with the same value is neither (the DO UPDATE's WHERE skips it), so it is not returned.
 _WRITE = f"""
-WITH outlet_facts AS ({{outlets}}), staff_facts AS ({{staff}}),
-counted AS (
-    SELECT inserted, date, count(*) AS facts
-    FROM (SELECT * FROM outlet_facts UNION ALL SELECT * FROM staff_facts) AS written GROUP BY inserted, date
+WITH written AS (
+    INSERT INTO "{_FACT_TABLE}" AS fact (date, unit_id, staff_id, metric_id, value, batch_id, updated_at)
+    SELECT date, unit_id, staff_id, metric_id, value, %(batch)s, %(now)s FROM {_STAGING}
+    ON CONFLICT (date, unit_id, (COALESCE(staff_id, 0)), metric_id) DO UPDATE
+    SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id, updated_at = EXCLUDED.updated_at
+    WHERE fact.value <> EXCLUDED.value
+    RETURNING fact.xmax = 0 AS inserted, fact.date
 ),
+counted AS (SELECT inserted, date, count(*) AS facts FROM written GROUP BY inserted, date),
 recorded AS (
     UPDATE "{_BATCH_TABLE}" SET
         created = (SELECT coalesce(sum(facts), 0) FROM counted WHERE inserted),
@@ -477,17 +473,7 @@ recorded AS (
     WHERE id = %(batch)s
 )
 SELECT inserted, date, facts FROM counted
-""".format(
-    outlets=_UPSERT.format(
-        fact=_FACT_TABLE, staging=_STAGING, kind="NULL", arbiter="(date, unit_id, metric_id) WHERE staff_id IS NULL"
-    ),
-    staff=_UPSERT.format(
-        fact=_FACT_TABLE,
-        staging=_STAGING,
-        kind="NOT NULL",
-        arbiter="(date, unit_id, staff_id, metric_id) WHERE staff_id IS NOT NULL",
-    ),
-)
+"""
 
 
 def _upsert_facts(*, batch: IngestBatch, total: int, split_only: int) -> list[tuple[bool, datetime.date, int]]:

@@ -861,8 +861,8 @@ def facts_loaded_by(day: datetime.date, *, previous_run_id: int | None) -> datet
     latest of every fact up to the day. Chained from the day before's run: the later of that run's own and
     the latest of the day's facts, which is what the chained run read; a fact of an earlier day that came
     after it marks that day stale, and a run over it is not chained. The day's facts only, through the
-    (date, metric) index: the whole fact table up to the day, a year of a province's 225 M facts, was
-    read every day."""
+    fact's date-leading key (fact_unique_key): the whole fact table up to the day, a year of a province's
+    225 M facts, was read every day."""
     latest = Fact.objects.filter(date=day) if previous_run_id else Fact.objects.filter(date__lte=day)
     loaded = latest.aggregate(latest=Max("updated_at"))["latest"]
     if previous_run_id:

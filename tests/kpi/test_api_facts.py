@@ -499,6 +499,29 @@ def test_facts_filter_by_date_range_unit_staff_metric_and_holder(token_client, n
     assert [row[4] for row in _listed(client, unit="GZ0101", date_to="2026-11-23")] == ["110.0000"]
 
 
+def test_the_batch_filter_lists_the_facts_each_batch_last_wrote(teller, network):
+    client = _client(_token(network))
+    _status, first = _post(client, GOOD_BATCH)  # 24 November: 120 served, 5234.56, the teller's 3
+    corrected = {
+        "facts": [
+            {**GOOD_BATCH["facts"][0], "value": "125"},  # corrects the 120: now the second batch's
+            {**GOOD_BATCH["facts"][0], "date": "2026-11-25", "value": "118"},
+            GOOD_BATCH["facts"][1],  # sent again unchanged: stays the first batch's
+        ]
+    }
+    _status, second = _post(client, corrected)
+
+    assert [row[3:] for row in _listed(client, batch=first["batch"])] == [
+        ("2026-11-24", "5234.5600"),
+        ("2026-11-24", "3.0000"),
+    ]
+    assert [row[3:] for row in _listed(client, batch=second["batch"])] == [
+        ("2026-11-24", "125.0000"),
+        ("2026-11-25", "118.0000"),
+    ]
+    assert _listed(client, batch=second["batch"] + 1) == []
+
+
 def test_a_unit_outside_the_subtree_is_404_and_a_bad_date_400(token_client, network, stored):
     client = token_client(network["GZ01"])
 

@@ -191,6 +191,43 @@ def test_a_unit_with_facts_still_cannot_be_deleted(teller, network):
         network["GZ0101"].delete()
 
 
+def test_the_database_keeps_one_fact_per_date_unit_staff_and_metric_an_empty_staff_included(teller, network):
+    # One key (kpi.models.Fact, fact_unique_key: an empty staff counts as 0) on SQLite and PostgreSQL alike.
+    from django.db import IntegrityError, transaction
+
+    served = FactFactory(unit=network["GZ0101"], metric="mobile_banking_signups", value=10)
+    own = FactFactory(unit=network["GZ0101"], staff=teller.staff_member, metric="mobile_banking_signups", value=3)
+
+    for twin in (served, own):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FactFactory(unit=twin.unit, staff=twin.staff, metric=twin.metric, date=twin.date, value=4)
+    # The same metric on the next day, or at another outlet, is another fact.
+    FactFactory(unit=network["GZ0101"], metric="mobile_banking_signups", date=datetime.date(2026, 11, 25))
+    FactFactory(unit=network["GZ0102"], metric="mobile_banking_signups")
+    assert Fact.objects.count() == 4
+
+
+def test_a_deleted_batch_leaves_its_facts_without_a_batch(teller):
+    # 24 November from one batch, then a batch that corrects one of its facts and adds 25 November.
+    first = _ingest(GOOD_FILE)
+    second = _ingest(HEADER + "2026-11-24,GZ0101,,customers_served,125\n2026-11-25,GZ0101,,customers_served,118\n")
+
+    first.delete()
+
+    assert not IngestBatch.objects.filter(pk=first.pk).exists()
+    batches = dict(Fact.objects.values_list("value", "batch_id"))
+    assert batches == {
+        Decimal("125"): second.pk,  # corrected by the second batch: stays its
+        Decimal("30"): None,
+        Decimal("5234.56"): None,
+        Decimal("3"): None,
+        Decimal("118"): second.pk,
+    }
+    IngestBatch.objects.filter(pk=second.pk).delete()  # a queryset delete unlinks them too
+    assert Fact.objects.count() == 5
+    assert set(Fact.objects.values_list("batch_id", flat=True)) == {None}
+
+
 def test_cells_with_spaces_and_thousands_commas_are_read_as_the_rules_read_them(teller):
     # The column form of the rules (kpi.services.facts._plain_facts) takes plain cells; these go through
     # the rules one by one and must come out the same: " GZ0101 " is GZ0101, "5,234.56" is 5234.56.
