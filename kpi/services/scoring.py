@@ -146,7 +146,8 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
     for column in ("score", "line_rank", "line_rank_of", "group_id", *SCORE_COLUMNS):
         lines[column] = np.nan
     lines["vetoed"] = False
-    lines["veto_reason"] = ""
+    # A category (a byte a line, kpi.services.rollup.LINE_CATEGORIES): most lines have no reason.
+    lines["veto_reason"] = pd.Categorical([""]).take(np.zeros(len(lines), dtype=np.intp))
     day_templates = TemplatesInForce.on(day)
     if not day_templates.templates or day_templates.lines.empty:
         return lines
@@ -249,5 +250,5 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
         how="left",
     )
     out["vetoed"] = out["vetoed"].fillna(False).astype(bool)
-    out["veto_reason"] = out["veto_reason"].fillna("")
+    out["veto_reason"] = out["veto_reason"].fillna("").astype("category")
     return out[[*lines.columns]]
