@@ -243,7 +243,7 @@ def _target(metric: Metric, value: str, **who) -> None:
 
 
 @pytest.fixture
-def signups(migrated_data, network, teller):
+def signups(network, teller):
     """Before the morning's rollup (so it rolls them up with the rest): the sign-ups and the targets."""
     outlet = network["GZ0101"]
     teller_record = StaffMember.objects.get(code="S1001")
@@ -613,7 +613,7 @@ def _overflow(page, viewport: dict) -> str | None:
     return f"{seen['page']} px wide at {seen['width']} px (body {seen['body']} px): {', '.join(seen['culprits'])}"
 
 
-def _paths(live_server) -> dict[str, str]:
+def _paths(server) -> dict[str, str]:
     ids = {
         "contest": Contest.objects.order_by("pk").first().pk,
         "alert": Alert.objects.order_by("pk").first().pk,
@@ -629,7 +629,7 @@ def _paths(live_server) -> dict[str, str]:
         "judged": Contest.objects.filter(judged=True).order_by("pk").first().pk,
         "complaint": Complaint.objects.order_by("pk").first().pk,
     }
-    return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
+    return {name: server.url + path.format(**ids) for name, path in PAGES.items()}
 
 
 def _tour(page, urls: dict[str, str], names: list[str], who: str) -> list[str]:
@@ -688,12 +688,12 @@ def _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page) -> None:
     page.locator('table.scorecard [data-chart="sparkline"][data-chart-drawn="1"]').first.wait_for(state="attached")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
 def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
-    page, live_server, everything, outlet_head, teller, unit_manager, hq_admin, auditor
+    page, server, everything, outlet_head, teller, unit_manager, hq_admin, auditor
 ):
-    urls = _paths(live_server)
+    urls = _paths(server)
     problems = _tour(page, urls, ["login"], "anonymous")
     for who, user in (
         ("outlet_head", outlet_head),
@@ -704,7 +704,7 @@ def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
     ):
         page.context.clear_cookies()
         page.set_viewport_size(PHONE)
-        sign_in(page, live_server.url, user)
+        sign_in(page, server.url, user)
         problems += _tour(page, urls, ROLE_PAGES[who], who)
         if who == "outlet_head":
             page.goto(urls["kpi:my_scorecard"])
