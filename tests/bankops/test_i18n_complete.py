@@ -70,6 +70,7 @@ from kpi.models import (
     MonthClose,
     MonthCloseEvent,
     ScorecardTemplate,
+    StandardPostMix,
     TargetChange,
     TemplateLine,
 )
@@ -88,6 +89,7 @@ from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactor
 from tests.kpi import ranking_data
 from tests.kpi.contest_data import contest
 from tests.shared_data import as_in_a_test, shared_data
+from tests.world import called_list, complaint_contest_and_rollout, patrol_and_inspection
 
 pytestmark = pytest.mark.django_db
 
@@ -333,9 +335,11 @@ def _world(network, teller, hq_admin, auditor, unit_manager, outlet_head) -> dic
     _pay(network, huang, hq_admin)
     territory = _outreach(network, huang)
     _campaign(network, huang, outlet_head)
-    patrol, inspection = _checklists(network, huang)
-    outreach_list, list_customer = _outreach_list(network, teller, outlet_head)
-    complaint, judged = _registers(network, huang, unit_manager)
+    patrol, inspection = patrol_and_inspection(network["GZ0101"], huang, DAY, inspector="i18n.inspector")
+    outreach_list, list_customer = called_list(network["GZ0101"], outlet_head, teller)
+    _do_not_contact(outlet_head)
+    complaint, judged = complaint_contest_and_rollout(network, huang, unit_manager)
+    StandardPostMix.objects.create(format="full", post=post("teller"), count=4)
     return {
         "patrol": patrol,
         "inspection": inspection,
@@ -400,113 +404,14 @@ def _campaign(network, huang, outlet_head) -> None:
     )  # fmt: skip
 
 
-def _checklists(network, huang) -> tuple:
-    """The lobby patrol walked once a day at GZ0101, one round of the day with an item not in order, and an
-    auditor's 内控检查 naming 黄丽娟 responsible for its finding (issue 19: the patrol and inspection pages)."""
-    from checklists.models import Frequency, PatrolSheet, SheetAnswer
-    from checklists.services import FindingIn, inspection_record, template_items
-    from staff.models import Role
-    from tests.checklists.factories import control_checklist, lobby_patrol
-    from tests.factories import UserFactory
-
-    patrol = lobby_patrol()
-    patrol.frequency, patrol.times = Frequency.DAILY, []
-    patrol.save()
-    outlet = network["GZ0101"]
-    sheet = PatrolSheet.objects.create(
-        template=patrol, unit=outlet, day=DAY, status="done", items_checked=5, items_passed=4
-    )
-    SheetAnswer.objects.bulk_create(
-        [
-            SheetAnswer(sheet=sheet, item=item, passed=index != 3, note="叫号机故障，已报修" if index == 3 else "")
-            for index, item in enumerate(template_items(patrol))
-        ]
-    )
-    inspector = UserFactory(username="i18n.inspector", first_name="吴国平", role=Role.AUDITOR)
-    inspection = inspection_record(
-        scope=scope_for_user(inspector), user=inspector, unit=outlet, day=DAY, title="内控检查",
-        template=control_checklist(), today=DAY,
-        findings=[FindingIn(text="工号牌未佩戴", severity="minor", deadline=DAY + datetime.timedelta(days=7),
-                            staff=huang)],
-    )  # fmt: skip
-    return patrol, inspection
-
-
-def _outreach_list(network, teller, outlet_head) -> tuple:
-    """降级客户回访 of GZ0101 (issue 18): its customers to 黄丽娟, one called (有意向, 理财), one 勿扰 flag."""
-    from unittest import mock
-
-    from django.utils import timezone
-
+def _do_not_contact(outlet_head) -> None:
+    """A 勿扰 flag on the list's last customer (issue 18)."""
     from customers.models import Customer
     from outreach.models import DoNotContact
-    from outreach.services.building import ListFilter, list_build
-    from outreach.services.contacts import contact_record
 
-    today = timezone.localdate()
-    built = list_build(
-        scope=scope_for_user(outlet_head), user=outlet_head, unit=network["GZ0101"], name="降级客户回访",
-        criteria=ListFilter(), assign_mode="even", staff=[teller.staff_member], starts_on=today,
-        due_on=today + datetime.timedelta(days=14),
-    )  # fmt: skip
-    first = built.assignments.select_related("outreach_list__unit").order_by("position").first()
-    with mock.patch("outreach.services.contacts._queue_facts"):
-        contact_record(
-            scope=scope_for_user(teller), user=teller, assignment=first, outcome="interested", product="理财",
-            note="客户关注三个月期理财，周五再联系",
-        )  # fmt: skip
     DoNotContact.objects.create(
         customer=Customer.objects.order_by("pk").last(), note="客户要求勿扰", set_by=outlet_head
     )
-    return built, first
-
-
-def _registers(network, huang, unit_manager) -> tuple:
-    """Issue 19: a 95xxx complaint about 黄丽娟 with its reply, a judged 营销话术 PK of GZ01 scored by the unit
-    manager, GZ0102's rollout in 固化 copied from GZ0101's practice, and HQ's standard post mix."""
-    from complaints.models import Complaint
-    from kpi.models import (
-        ContestJudge,
-        JudgeSheet,
-        JudgingItem,
-        PracticeItem,
-        RolloutItem,
-        RolloutProject,
-        StandardPostMix,
-    )
-
-    complaint = Complaint.objects.create(
-        unit=network["GZ0101"], channel="hotline", category="attitude", received_on=datetime.date(2026, 11, 20),
-        reply_due=datetime.date(2026, 11, 22), summary="95xxx 转办：客户反映柜员办理挂失时态度生硬，未解释手续费。",
-        complainant_name="王丽", complainant_phone="13700001111", staff=huang,
-        reply="已致电客户致歉并解释收费标准。", replied_on=datetime.date(2026, 11, 21),
-    )  # fmt: skip
-    judged = contest(network["GZ01"], (network["GZ0101"], network["GZ0102"]), name="营销话术 PK 赛")
-    judged.judged = True
-    judged.save()
-    items = [
-        JudgingItem.objects.create(contest=judged, name=name, weight=weight)
-        for name, weight in (("话术规范", 60), ("产品讲解", 40))
-    ]
-    ContestJudge.objects.create(contest=judged, user=unit_manager)
-    JudgeSheet.objects.create(
-        contest=judged, judge=unit_manager, outlet=network["GZ0101"], total=Decimal("84"),
-        scores={str(items[0].pk): "80", str(items[1].pk): "90"},
-    )  # fmt: skip
-    for order, name in enumerate(("晨会夕会制度化：每日晨会目标分解、夕会复盘", "厅堂营销流程：大堂经理识别、转介")):
-        PracticeItem.objects.create(benchmark=network["GZ0101"], name=name, weight=order + 1, sort_order=order)
-    project = RolloutProject.objects.create(
-        outlet=network["GZ0102"], benchmark=network["GZ0101"], stage="consolidate",
-        started_on=datetime.date(2026, 11, 1),
-    )  # fmt: skip
-    for item in PracticeItem.objects.filter(benchmark=network["GZ0101"]):
-        RolloutItem.objects.create(
-            project=project, name=item.name, weight=item.weight, sort_order=item.sort_order,
-            done_on=datetime.date(2026, 11, 10) if item.sort_order == 0 else None,
-            evidence="晨会记录本及夕会复盘表（近四周）" if item.sort_order == 0 else "",
-        )  # fmt: skip
-    StandardPostMix.objects.create(format="full", post=post("teller"), count=4)
-    return complaint, judged
 
 
 def _ledger(teller, outlet_head) -> None:

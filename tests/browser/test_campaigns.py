@@ -29,7 +29,7 @@ def _fits(page) -> bool:
 
 
 @pytest.fixture
-def campaign(migrated_data, network, teller, outlet_head):
+def campaign(network, teller, outlet_head):
     today = timezone.localdate()
     campaign = CampaignFactory(
         code="gz_deposits",
@@ -62,14 +62,14 @@ def campaign(migrated_data, network, teller, outlet_head):
     return campaign
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
-def test_an_outlet_head_reads_the_leaderboard_and_records_a_gift_on_a_phone(page, live_server, campaign, outlet_head):
+def test_an_outlet_head_reads_the_leaderboard_and_records_a_gift_on_a_phone(page, server, campaign, outlet_head):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server.url, outlet_head)
+    sign_in(page, server.url, outlet_head)
 
     # 1. The leaderboard: 天河路 first with 240.00 points, 珠江新城 60.00; 黄丽娟 50.00 on the staff board.
-    page.goto(f"{live_server.url}/campaigns/gz_deposits/")
+    page.goto(f"{server.url}/campaigns/gz_deposits/")
     assert _fits(page)
     outlets = page.locator("section[aria-labelledby=outlets-title] .campaign-board li")
     assert outlets.nth(0).locator(".campaign-name").inner_text() == "天河路网点"
@@ -81,7 +81,7 @@ def test_an_outlet_head_reads_the_leaderboard_and_records_a_gift_on_a_phone(page
     shot(page, "campaign-1-leaderboard")
 
     # 2. The gift ledger: a 食用油礼盒 of 58 yuan her teller gave today.
-    page.goto(f"{live_server.url}/campaigns/gz_deposits/gifts/")
+    page.goto(f"{server.url}/campaigns/gz_deposits/gifts/")
     assert _fits(page)
     page.select_option("#id_staff", "S1001")
     page.fill("#id_customer_code", "C0001024")

@@ -15,9 +15,11 @@ import datetime
 import pytest
 
 from kpi.models import Annotation, Metric
-from tests.browser.conftest import needs_chromium, shot, sign_in
+from tests.browser.conftest import needs_chromium, reading_the_shared_morning, shot, sign_in
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
+
+network, outlet_head, teller, unit_manager, morning = reading_the_shared_morning()  # made once for the module
 
 # The options ECharts drew a container with, reduced to its marks: [line indexes], [[area from, to]].
 MARKS = """container => {
@@ -49,8 +51,8 @@ def noted(morning, network):
     return morning
 
 
-def test_the_history_chart_marks_the_month_start_and_the_notes_of_its_metric(page, live_server, noted):
-    base = live_server.url
+def test_the_history_chart_marks_the_month_start_and_the_notes_of_its_metric(page, server, noted):
+    base = server.url
     sign_in(page, base, noted)
 
     marks = {}
@@ -67,8 +69,8 @@ def test_the_history_chart_marks_the_month_start_and_the_notes_of_its_metric(pag
     assert page.locator(".notes-panel b").count() == 0
 
 
-def test_the_sparklines_draw_the_marks_without_labels(page, live_server, noted):
-    base = live_server.url
+def test_the_sparklines_draw_the_marks_without_labels(page, server, noted):
+    base = server.url
     sign_in(page, base, noted)
 
     page.goto(f"{base}/units/GZ0101/scorecard/?date=2026-11-24")
@@ -78,8 +80,8 @@ def test_the_sparklines_draw_the_marks_without_labels(page, live_server, noted):
     assert sparkline.evaluate(MARKS) == {"lines": [6, 25], "areas": [[23, 24]]}
 
 
-def test_the_outlet_head_adds_a_note_from_her_phone(page, live_server, noted):
-    base = live_server.url
+def test_the_outlet_head_adds_a_note_from_her_phone(page, server, noted):
+    base = server.url
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, base, noted)
 

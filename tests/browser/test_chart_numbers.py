@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser.conftest import needs_chromium, shot, sign_in
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
 
 AXIS_LABELS = """() => {
   const chart = echarts.getInstanceByDom(document.querySelector('[data-chart="trend"]'));
@@ -22,8 +22,8 @@ AXIS_LABELS = """() => {
 }"""
 
 
-def test_the_history_chart_of_a_balance_in_yi_yuan_has_distinct_axis_ticks(page, live_server, morning):
-    base = live_server.url
+def test_the_history_chart_of_a_balance_in_yi_yuan_has_distinct_axis_ticks(page, server, morning):
+    base = server.url
     sign_in(page, base, morning)
 
     page.goto(f"{base}/units/GZ0101/metrics/deposit_balance/?date=2026-11-24")

@@ -23,7 +23,7 @@ def _fits(page) -> bool:
 
 
 @pytest.fixture
-def daily_patrol(migrated_data, network):
+def daily_patrol(network):
     """The lobby patrol walked once a day, so its round is open whenever the test runs."""
     patrol = lobby_patrol()
     patrol.frequency, patrol.times = Frequency.DAILY, []
@@ -41,16 +41,16 @@ def lobby_manager(network):
     return user
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
 def test_a_lobby_manager_ticks_the_patrol_on_her_phone_and_the_outlet_head_sees_the_failed_item(
-    page, live_server, daily_patrol, lobby_manager, outlet_head
+    page, server, daily_patrol, lobby_manager, outlet_head
 ):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server.url, lobby_manager)
+    sign_in(page, server.url, lobby_manager)
 
     # 1. Her one outlet's patrols open at once; the day's round is open.
-    page.goto(f"{live_server.url}/checklists/")
+    page.goto(f"{server.url}/checklists/")
     assert page.url.endswith("/checklists/outlets/GZ0101/patrols/")
     assert _fits(page)
     page.click(".patrol-round a.button")
@@ -74,8 +74,8 @@ def test_a_lobby_manager_ticks_the_patrol_on_her_phone_and_the_outlet_head_sees_
 
     # 3. The outlet head sees it the same day: a badge in the header, the failed item and its note.
     page.context.clear_cookies()
-    sign_in(page, live_server.url, outlet_head)
-    page.goto(f"{live_server.url}/checklists/outlets/GZ0101/patrols/")
+    sign_in(page, server.url, outlet_head)
+    page.goto(f"{server.url}/checklists/outlets/GZ0101/patrols/")
     assert page.locator(".topnav .badge").first.inner_text().strip() == "1"
     assert "叫号机故障，已报修" in page.locator(".failed-items").inner_text()
     assert "80.0%" in page.locator(".checklist-figures").inner_text()

@@ -20,38 +20,55 @@ from kpi.services.rollup import rollup_range
 from lib.periods import PeriodKind, period_of
 from tests.browser.conftest import needs_chromium, shot, sign_in
 from tests.browser.test_phone import NARROWEST, PHONE, _overflow
+from tests.conftest import network_of_the_tests, outlet_head_of, unit_manager_of
+from tests.shared_data import as_in_a_test, shared_data
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
 
 DAY = datetime.date(2026, 11, 2)
 
 
-@pytest.fixture
-def early_morning(migrated_data, network, outlet_head):
-    outlet = network["GZ0101"]
-    served = Metric.objects.get(code="customers_served")
-    first = datetime.date(2026, 10, 1)
-    Fact.objects.bulk_create(
-        Fact(date=first + datetime.timedelta(days=offset), unit=outlet, metric=served, value=Decimal(100))
-        for offset in range((DAY - first).days + 1)
-    )
-    for month in (datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)):
-        period = period_of(PeriodKind.MONTH, month)
-        Target.objects.create(
-            unit=outlet,
-            metric=served,
-            period_kind=period.kind,
-            period=period.code,
-            period_start=period.start,
-            period_end=period.end,
-            value=Decimal(3000),
+@pytest.fixture(scope="module")
+def early(chromium, django_db_setup, django_db_blocker) -> dict:
+    """The facts, targets and rollup below, made once for the module's tests, which read them
+    (tests/shared_data.py; after `chromium`, as tests/browser/conftest.py's shared_morning)."""
+    with shared_data(django_db_blocker), as_in_a_test():
+        network = network_of_the_tests()
+        people = {"outlet_head": outlet_head_of(network), "unit_manager": unit_manager_of(network)}
+        outlet = network["GZ0101"]
+        served = Metric.objects.get(code="customers_served")
+        first = datetime.date(2026, 10, 1)
+        Fact.objects.bulk_create(
+            Fact(date=first + datetime.timedelta(days=offset), unit=outlet, metric=served, value=Decimal(100))
+            for offset in range((DAY - first).days + 1)
         )
-    rollup_range(first=datetime.date(2026, 10, 31), last=DAY)
-    return outlet_head
+        for month in (datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)):
+            period = period_of(PeriodKind.MONTH, month)
+            Target.objects.create(
+                unit=outlet,
+                metric=served,
+                period_kind=period.kind,
+                period=period.code,
+                period_start=period.start,
+                period_end=period.end,
+                value=Decimal(3000),
+            )
+        rollup_range(first=datetime.date(2026, 10, 31), last=DAY)
+        yield people
 
 
-def test_on_the_second_the_scorecard_leads_with_last_months_final_and_fits_a_phone(page, live_server, early_morning):
-    base = live_server.url
+@pytest.fixture
+def early_morning(early):
+    return early["outlet_head"]
+
+
+@pytest.fixture
+def unit_manager(early):
+    return early["unit_manager"]
+
+
+def test_on_the_second_the_scorecard_leads_with_last_months_final_and_fits_a_phone(page, server, early_morning):
+    base = server.url
     sign_in(page, base, early_morning)
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/units/GZ0101/scorecard/?date={DAY.isoformat()}&period=month")
@@ -70,8 +87,8 @@ def test_on_the_second_the_scorecard_leads_with_last_months_final_and_fits_a_pho
     shot(page, "early-period-phone")
 
 
-def test_the_sub_branch_shows_the_sum_of_its_outlets_targets_marked(page, live_server, early_morning, unit_manager):
-    base = live_server.url
+def test_the_sub_branch_shows_the_sum_of_its_outlets_targets_marked(page, server, early_morning, unit_manager):
+    base = server.url
     sign_in(page, base, unit_manager)
     page.goto(f"{base}/units/GZ01/scorecard/?date={DAY.isoformat()}&period=month")
 

@@ -23,7 +23,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def ledger_items(migrated_data, network, teller, outlet_head):
+def ledger_items(network, teller, outlet_head):
     cards = card_item()
     binding = LedgerItemFactory(
         code="mobile_binding", name_zh="手机银行绑卡", name_en="Mobile banking card binding", unit_label="户",
@@ -36,18 +36,18 @@ def _fits(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
 def test_a_teller_records_two_items_the_outlet_head_approves_them_and_the_scorecard_shows_the_points(
-    page, live_server, ledger_items, teller, outlet_head
+    page, server, ledger_items, teller, outlet_head
 ):
     cards, binding = ledger_items
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     page.set_viewport_size(PHONE)
 
     # 1. The teller records yesterday's two items from her phone.
-    sign_in(page, live_server.url, teller)
-    page.goto(f"{live_server.url}/ledger/")
+    sign_in(page, server.url, teller)
+    page.goto(f"{server.url}/ledger/")
     assert _fits(page)
     for item, quantity, customer in ((cards, "2", "C0001024"), (binding, "3", "")):
         page.select_option("#id_entry-item", str(item.pk))
@@ -63,8 +63,8 @@ def test_a_teller_records_two_items_the_outlet_head_approves_them_and_the_scorec
 
     # 2. The outlet head ticks them all and approves, in one go.
     page.context.clear_cookies()
-    sign_in(page, live_server.url, outlet_head)
-    page.goto(f"{live_server.url}/ledger/approve/")
+    sign_in(page, server.url, outlet_head)
+    page.goto(f"{server.url}/ledger/approve/")
     assert page.locator(".ledger-decide .ledger-entry").count() == 2
     assert _fits(page)
     shot(page, "ledger-2-approval")
@@ -83,8 +83,8 @@ def test_a_teller_records_two_items_the_outlet_head_approves_them_and_the_scorec
     )
     assert line.actual == Decimal(8)
     page.context.clear_cookies()
-    sign_in(page, live_server.url, teller)
-    page.goto(f"{live_server.url}/scorecard/?date={yesterday.isoformat()}&period=day")
+    sign_in(page, server.url, teller)
+    page.goto(f"{server.url}/scorecard/?date={yesterday.isoformat()}&period=day")
     card = page.locator(".metric-card", has_text="台账积分")
     assert "8.00" in card.inner_text()
     assert _fits(page)

@@ -17,16 +17,18 @@ import pytest
 from kpi.models import Fact, Metric, Target
 from meetings.models import Attendance, Goal, GoalChange
 from staff.models import StaffMember
-from tests.browser.conftest import ARTIFACTS, NOVEMBER, needs_chromium, shot, sign_in
+from tests.browser.conftest import ARTIFACTS, NOVEMBER, needs_chromium, reading_the_shared_morning, shot, sign_in
 from tests.factories import AssignmentFactory, StaffMemberFactory
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
+
+network, outlet_head, teller, unit_manager, morning = reading_the_shared_morning()  # made once for the module
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def two_people(migrated_data, network, teller):
-    """Before the morning's rollup: 张伟 joins 黄丽娟 at 天河路网点, and both have sign-ups and targets."""
+def before_the_rollup(network, people) -> None:
+    """Before the morning's rollup (tests/browser/conftest.py's shared_morning): 张伟 joins 黄丽娟 at 天河路网点,
+    and both have sign-ups and targets."""
     outlet = network["GZ0101"]
     zhang = StaffMemberFactory(code="S1002", name="张伟")
     AssignmentFactory(staff=zhang, post="lobby_manager", unit=outlet, start=datetime.date(2026, 1, 1))
@@ -50,8 +52,8 @@ def two_people(migrated_data, network, teller):
         )
 
 
-def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, live_server, two_people, morning):
-    base = live_server.url
+def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, server, morning):
+    base = server.url
     page.set_viewport_size(PHONE)
     sign_in(page, base, morning)
 
@@ -95,10 +97,8 @@ def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, 
     page.emulate_media(media="screen")
 
 
-def test_a_goal_that_is_no_number_is_marked_beside_its_field_and_nothing_is_saved(
-    page, live_server, two_people, morning
-):
-    base = live_server.url
+def test_a_goal_that_is_no_number_is_marked_beside_its_field_and_nothing_is_saved(page, server, morning):
+    base = server.url
     page.set_viewport_size(PHONE)
     sign_in(page, base, morning)
     page.goto(f"{base}/meetings/GZ0101/morning/")

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import needs_chromium, shot, sign_in
+from tests.browser.conftest import needs_chromium, reading_the_shared_morning, shot, sign_in
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
+
+network, outlet_head, teller, unit_manager, morning = reading_the_shared_morning()  # made once for the module
 
 
-def test_the_outlet_head_reads_her_scorecard_switches_period_and_language_and_opens_a_history(
-    page, live_server, morning
-):
-    base = live_server.url
+def test_the_outlet_head_reads_her_scorecard_switches_period_and_language_and_opens_a_history(page, server, morning):
+    base = server.url
     sign_in(page, base, morning)
 
     # She lands on her outlet's scorecard for the latest rolled-up day, in Chinese.
@@ -57,8 +57,8 @@ def test_the_outlet_head_reads_her_scorecard_switches_period_and_language_and_op
     shot(page, "04-metric-history-en")
 
 
-def test_another_outlet_is_refused_with_a_404(page, live_server, morning):
-    base = live_server.url
+def test_another_outlet_is_refused_with_a_404(page, server, morning):
+    base = server.url
     sign_in(page, base, morning)
 
     response = page.goto(f"{base}/units/SZ0101/scorecard/")

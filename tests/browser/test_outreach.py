@@ -28,7 +28,7 @@ NOVEMBER, OCTOBER = datetime.date(2026, 11, 1), datetime.date(2026, 10, 1)
 
 
 @pytest.fixture
-def worked_list(migrated_data, network, outlet_head):
+def worked_list(network, outlet_head):
     user = UserFactory(username="wang.qiang", first_name="王强", role=Role.STAFF)
     manager = StaffMemberFactory(code="S1002", name="王强", user=user)
     AssignmentFactory(staff=manager, post="customer_manager", unit=network["GZ0101"], start=datetime.date(2026, 1, 1))
@@ -56,15 +56,15 @@ def _fits(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
-def test_a_customer_manager_works_three_customers_of_his_list_from_a_phone(page, live_server, worked_list):
+def test_a_customer_manager_works_three_customers_of_his_list_from_a_phone(page, server, worked_list):
     user, built = worked_list
     follow_up = timezone.localdate() + datetime.timedelta(days=3)
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server.url, user)
+    sign_in(page, server.url, user)
 
-    page.goto(f"{live_server.url}/customers/lists/")
+    page.goto(f"{server.url}/customers/lists/")
     assert _fits(page)
     page.click("#mine-title + ul a")
     page.wait_for_load_state()

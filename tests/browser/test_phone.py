@@ -37,6 +37,7 @@ from staff.models import StaffMember
 from tests.alerts.factories import AlertFactory, ImprovementPlanFactory, MeasureFactory, WeeklyReviewFactory
 from tests.browser.conftest import NOVEMBER, needs_chromium, shot, sign_in
 from tests.kpi.contest_data import contest
+from tests.world import called_list, complaint_contest_and_rollout, patrol_and_inspection
 
 PHONE = {"width": 390, "height": 844}
 NARROWEST = {"width": 360, "height": 740}
@@ -243,7 +244,7 @@ def _target(metric: Metric, value: str, **who) -> None:
 
 
 @pytest.fixture
-def signups(migrated_data, network, teller):
+def signups(network, teller):
     """Before the morning's rollup (so it rolls them up with the rest): the sign-ups and the targets."""
     outlet = network["GZ0101"]
     teller_record = StaffMember.objects.get(code="S1001")
@@ -279,9 +280,10 @@ def everything(signups, tiered, network, unit_manager):
     pay_sheet(network)
     outreach(network)
     campaign_with_a_gift(network)
-    checklists(network)
-    outreach_list(network)
-    registers(network, unit_manager)
+    teller_record = StaffMember.objects.get(code="S1001")
+    patrol_and_inspection(outlet, teller_record, LAST_DAY, inspector="tour.auditor")
+    called_list(outlet, outlet.users.get(role="outlet_head"), teller_record.user)
+    complaint_contest_and_rollout(network, teller_record, unit_manager)
 
 
 def outreach(network) -> None:
@@ -330,70 +332,6 @@ def campaign_with_a_gift(network) -> None:
         scope=scope_for_user(head), user=head, campaign=campaign, staff=teller_record, day=today,
         customer_code="C0001024", customer_name="张三", item="食用油礼盒", value=Decimal("58.00"),
     )  # fmt: skip
-
-
-def outreach_list(network) -> None:
-    """降级客户回访 of 天河路网点 (issue 18): its customers to 黄丽娟 S1001, one called (有意向, 理财)."""
-    from django.utils import timezone
-
-    from outreach.services.building import ListFilter, list_build
-    from outreach.services.contacts import contact_record
-    from staff.access import scope_for_user
-
-    head = network["GZ0101"].users.get(role="outlet_head")
-    teller_record = StaffMember.objects.get(code="S1001")
-    today = timezone.localdate()
-    built = list_build(
-        scope=scope_for_user(head), user=head, unit=network["GZ0101"], name="降级客户回访", criteria=ListFilter(),
-        assign_mode="even", staff=[teller_record], starts_on=today, due_on=today + datetime.timedelta(days=14),
-    )  # fmt: skip
-    first = built.assignments.select_related("outreach_list__unit").order_by("position").first()
-    with mock.patch("outreach.services.contacts._queue_facts"):
-        contact_record(
-            scope=scope_for_user(teller_record.user), user=teller_record.user, assignment=first,
-            outcome="interested", product="理财", note="客户关注三个月期理财，周五再联系",
-        )  # fmt: skip
-
-
-def registers(network, manager) -> None:
-    """Issue 19: a 95xxx complaint about 黄丽娟 with its reply, a judged 营销话术 PK of 天河支行 scored by the
-    unit manager (one of its panel), 珠江新城's rollout in 固化 copied from 天河路's checklist."""
-    from kpi.models import ContestJudge, JudgeSheet, JudgingItem, PracticeItem, RolloutItem, RolloutProject
-
-    Complaint.objects.create(
-        unit=network["GZ0101"], channel="hotline", category="attitude", received_on=datetime.date(2026, 11, 20),
-        reply_due=datetime.date(2026, 11, 22), summary="95xxx 转办：客户反映柜员办理挂失时态度生硬，未解释手续费。",
-        complainant_name="王丽", complainant_phone="13700001111", staff=StaffMember.objects.get(code="S1001"),
-        reply="已致电客户致歉并解释收费标准。", replied_on=datetime.date(2026, 11, 21),
-    )  # fmt: skip
-    judged = contest(network["GZ01"], (network["GZ0101"], network["GZ0102"]), name="营销话术 PK 赛")
-    judged.judged = True
-    judged.save()
-    items = [
-        JudgingItem.objects.create(contest=judged, name=name, weight=weight)
-        for name, weight in (("话术规范", 60), ("产品讲解", 40))
-    ]
-    ContestJudge.objects.create(contest=judged, user=manager)
-    JudgeSheet.objects.create(
-        contest=judged, judge=manager, outlet=network["GZ0101"], total=Decimal("84"),
-        scores={str(items[0].pk): "80", str(items[1].pk): "90"},
-    )  # fmt: skip
-    for order, name in enumerate(
-        ("晨会夕会制度化：每日晨会目标分解、夕会复盘", "厅堂营销流程：大堂经理识别、转介、厅堂微沙龙")
-    ):
-        PracticeItem.objects.create(benchmark=network["GZ0101"], name=name, weight=order + 1, sort_order=order)
-    project = RolloutProject.objects.create(
-        outlet=network["GZ0102"],
-        benchmark=network["GZ0101"],
-        stage="consolidate",
-        started_on=datetime.date(2026, 11, 1),
-    )
-    for item in PracticeItem.objects.filter(benchmark=network["GZ0101"]):
-        RolloutItem.objects.create(
-            project=project, name=item.name, weight=item.weight, sort_order=item.sort_order,
-            done_on=datetime.date(2026, 11, 10) if item.sort_order == 0 else None,
-            evidence="晨会记录本及夕会复盘表（近四周）" if item.sort_order == 0 else "",
-        )  # fmt: skip
 
 
 def ledger_entries(network) -> None:
@@ -513,39 +451,6 @@ def pay_sheet(network) -> None:
         PaySheetLine.objects.create(sheet=sheet, position=position, kind=kind, amount=fields["gross"], **fields)
 
 
-def checklists(network) -> None:
-    """The lobby patrol walked once a day at 天河路网点 (a round open whenever the tour runs), one round of the
-    24th with an item not in order, and an auditor's 内控检查 of the outlet naming 黄丽娟 (S1001) responsible
-    for its finding (the patrol and inspection pages)."""
-    from checklists.models import Frequency, PatrolSheet, SheetAnswer
-    from checklists.services import FindingIn, inspection_record, template_items
-    from staff.access import scope_for_user
-    from staff.models import Role
-    from tests.checklists.factories import control_checklist, lobby_patrol
-    from tests.factories import UserFactory
-
-    patrol = lobby_patrol()
-    patrol.frequency, patrol.times = Frequency.DAILY, []
-    patrol.save()
-    outlet = network["GZ0101"]
-    sheet = PatrolSheet.objects.create(
-        template=patrol, unit=outlet, day=LAST_DAY, status="done", items_checked=5, items_passed=4
-    )
-    SheetAnswer.objects.bulk_create(
-        [
-            SheetAnswer(sheet=sheet, item=item, passed=index != 3, note="叫号机故障，已报修" if index == 3 else "")
-            for index, item in enumerate(template_items(patrol))
-        ]
-    )
-    auditor = UserFactory(username="tour.auditor", first_name="吴国平", role=Role.AUDITOR)
-    inspection_record(
-        scope=scope_for_user(auditor), user=auditor, unit=outlet, day=LAST_DAY, title="内控检查",
-        template=control_checklist(), today=LAST_DAY,
-        findings=[FindingIn(text="工号牌未佩戴", severity="minor", deadline=LAST_DAY + datetime.timedelta(days=7),
-                            staff=StaffMember.objects.get(code="S1001"))],
-    )  # fmt: skip
-
-
 def target_plan(network) -> None:
     """天河支行's 2027 plan of sign-ups and deposit growth, split equally over its outlets, and 天河路网点's
     acknowledgement of it (the plan's pages and the 签收 page)."""
@@ -613,7 +518,7 @@ def _overflow(page, viewport: dict) -> str | None:
     return f"{seen['page']} px wide at {seen['width']} px (body {seen['body']} px): {', '.join(seen['culprits'])}"
 
 
-def _paths(live_server) -> dict[str, str]:
+def _paths(server) -> dict[str, str]:
     ids = {
         "contest": Contest.objects.order_by("pk").first().pk,
         "alert": Alert.objects.order_by("pk").first().pk,
@@ -629,7 +534,7 @@ def _paths(live_server) -> dict[str, str]:
         "judged": Contest.objects.filter(judged=True).order_by("pk").first().pk,
         "complaint": Complaint.objects.order_by("pk").first().pk,
     }
-    return {name: live_server.url + path.format(**ids) for name, path in PAGES.items()}
+    return {name: server.url + path.format(**ids) for name, path in PAGES.items()}
 
 
 def _tour(page, urls: dict[str, str], names: list[str], who: str) -> list[str]:
@@ -688,12 +593,12 @@ def _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page) -> None:
     page.locator('table.scorecard [data-chart="sparkline"][data-chart-drawn="1"]').first.wait_for(state="attached")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
 def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
-    page, live_server, everything, outlet_head, teller, unit_manager, hq_admin, auditor
+    page, server, everything, outlet_head, teller, unit_manager, hq_admin, auditor
 ):
-    urls = _paths(live_server)
+    urls = _paths(server)
     problems = _tour(page, urls, ["login"], "anonymous")
     for who, user in (
         ("outlet_head", outlet_head),
@@ -704,7 +609,7 @@ def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
     ):
         page.context.clear_cookies()
         page.set_viewport_size(PHONE)
-        sign_in(page, live_server.url, user)
+        sign_in(page, server.url, user)
         problems += _tour(page, urls, ROLE_PAGES[who], who)
         if who == "outlet_head":
             page.goto(urls["kpi:my_scorecard"])

@@ -16,14 +16,12 @@ MONTH = "/scorecard/?date=2026-11-15&period=month"
 DAY_VIEW = "/scorecard/?date=2026-11-15&period=day"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
-def test_the_explained_scorecard_fits_a_phone_and_opens_each_lines_arithmetic(
-    page, live_server, migrated_data, explained, outlet_head
-):
-    sign_in(page, live_server.url, outlet_head)
+def test_the_explained_scorecard_fits_a_phone_and_opens_each_lines_arithmetic(page, server, explained, outlet_head):
+    sign_in(page, server.url, outlet_head)
     page.set_viewport_size(PHONE)
-    page.goto(live_server.url + MONTH)
+    page.goto(server.url + MONTH)
 
     card = page.locator(".metric-card", has_text="到店客户数")
     details = card.locator("details.line-score-details")
@@ -36,14 +34,14 @@ def test_the_explained_scorecard_fits_a_phone_and_opens_each_lines_arithmetic(
         assert _overflow(page, viewport) is None
     shot(page, "20-explained-scorecard-phone-zh")
 
-    page.goto(live_server.url + DAY_VIEW)
+    page.goto(server.url + DAY_VIEW)
     assert page.locator(".score-note").is_visible()
     assert page.locator(".summary-score").count() == 0
     for viewport in (PHONE, NARROWEST):
         assert _overflow(page, viewport) is None
 
     page.set_viewport_size(DESKTOP)
-    page.goto(live_server.url + MONTH)
+    page.goto(server.url + MONTH)
     cell = page.locator("table.scorecard tr", has_text="到店客户数").locator("td.line-score")
     assert cell.is_visible()
     assert cell.inner_text().startswith("24.00")

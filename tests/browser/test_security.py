@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import needs_chromium, shot, sign_in
+from tests.browser.conftest import needs_chromium, reading_the_shared_morning, shot, sign_in
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
+
+network, outlet_head, teller, unit_manager, morning = reading_the_shared_morning()  # made once for the module
 
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
 
@@ -22,10 +24,8 @@ def renamed(morning, network):
     return outlet
 
 
-def test_a_unit_named_with_html_shows_the_html_as_text_in_the_heatmaps_tooltip(
-    page, live_server, renamed, unit_manager
-):
-    sign_in(page, live_server.url, unit_manager)
+def test_a_unit_named_with_html_shows_the_html_as_text_in_the_heatmaps_tooltip(page, server, renamed, unit_manager):
+    sign_in(page, server.url, unit_manager)
     page.locator('#overview-heatmap[data-chart-drawn="1"]').wait_for(state="attached")
 
     # The tooltip of the renamed unit's first cell, shown as a hover would show it.
@@ -48,8 +48,8 @@ def test_a_unit_named_with_html_shows_the_html_as_text_in_the_heatmaps_tooltip(
     assert page.evaluate("() => window.__xss") is None
 
 
-def test_the_pages_with_charts_and_the_api_docs_load_under_the_policy(page, live_server, morning, unit_manager):
-    base = live_server.url
+def test_the_pages_with_charts_and_the_api_docs_load_under_the_policy(page, server, morning, unit_manager):
+    base = server.url
     sign_in(page, base, unit_manager)
     page.locator('#overview-heatmap[data-chart-drawn="1"]').wait_for(state="attached")
     page.evaluate(

@@ -23,7 +23,7 @@ SIGNUPS = "mobile_banking_signups"
 
 
 @pytest.fixture
-def sub_branch(migrated_data, network, teller):
+def sub_branch(network, teller):
     AssignmentFactory(
         staff=StaffMemberFactory(code="S1002", name="王强"), unit=network["GZ0101"], post="customer_manager"
     )
@@ -31,19 +31,17 @@ def sub_branch(migrated_data, network, teller):
     return network["GZ01"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @needs_chromium
-def test_hq_cascades_a_sub_branchs_month_to_outlets_and_staff_in_under_ten_actions(
-    page, live_server, sub_branch, hq_admin
-):
-    sign_in(page, live_server.url, hq_admin)
+def test_hq_cascades_a_sub_branchs_month_to_outlets_and_staff_in_under_ten_actions(page, server, sub_branch, hq_admin):
+    sign_in(page, server.url, hq_admin)
     actions: list[str] = []
 
     def act(what: str, doing) -> None:
         actions.append(what)
         doing()
 
-    act("open the plans", lambda: page.goto(f"{live_server.url}/plans/targets/"))
+    act("open the plans", lambda: page.goto(f"{server.url}/plans/targets/"))
     act("choose 天河支行", lambda: page.select_option("#id_plan-unit", "GZ01"))
     act("type the month", lambda: page.fill("#id_plan-period", "2026-12"))
     act("tick 手机银行签约", lambda: page.check(f'input[name="plan-metrics"][value="{SIGNUPS}"]'))

@@ -8,11 +8,11 @@ import pytest
 
 from tests.browser.conftest import needs_chromium, shot, sign_in
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db]
 
 
-def test_the_unit_manager_sees_his_overview_heatmap_and_an_outlets_tiers(page, live_server, tiered, unit_manager):
-    base = live_server.url
+def test_the_unit_manager_sees_his_overview_heatmap_and_an_outlets_tiers(page, server, tiered, unit_manager):
+    base = server.url
     sign_in(page, base, unit_manager)
 
     assert "天河支行" in page.locator("h1").inner_text()
