@@ -18,7 +18,7 @@ number 440106199001011234 (masked: 张*三, 440106********1234); C2 is 欧阳娜
 The tiered population is made once for each module whose tests ask for `tiered` (tests/shared_data.py):
 those tests only read it (what one writes is undone at its end), and tiering two months per test cost
 them about a second each. In such a test `network`, `teller` and `population` are the module's too, as
-copies; a test without `tiered` gets its own.
+copies (tests/conftest.py's shared_data_of); a test without `tiered` gets its own.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from decimal import Decimal
 import pytest
 
 from customers.services.tiering import tiering_run
-from staff.models import User
 from tests.conftest import network_of_the_tests, teller_of
 from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.shared_data import a_copy, as_in_a_test, shared_data
@@ -64,7 +63,9 @@ def population_of(network, teller) -> dict:
 
 
 @pytest.fixture(scope="module")
-def _the_shared_tiered_population(django_db_setup, django_db_blocker) -> dict:
+def shared_tiered_population(django_db_setup, django_db_blocker) -> dict:
+    """The network, the teller and the population tiered for October and November 2026, made once for
+    the module (tests/conftest.py's `network` and `teller` are these in a test that asks for `tiered`)."""
     with shared_data(django_db_blocker), as_in_a_test():
         network = network_of_the_tests()
         teller = teller_of(network)
@@ -74,35 +75,15 @@ def _the_shared_tiered_population(django_db_setup, django_db_blocker) -> dict:
         yield {"network": network, "teller": teller, "population": population}
 
 
-def _shares(request) -> bool:
-    return "tiered" in request.fixturenames
-
-
-@pytest.fixture
-def network(request, db) -> dict:
-    """tests/conftest.py's network: the module's when the test asks for the tiered population."""
-    if _shares(request):
-        return a_copy(request.getfixturevalue("_the_shared_tiered_population")["network"])
-    return network_of_the_tests()
-
-
-@pytest.fixture
-def teller(request, network) -> User:
-    """黄丽娟 (tests/conftest.py): the module's when the test asks for the tiered population."""
-    if _shares(request):
-        return a_copy(request.getfixturevalue("_the_shared_tiered_population")["teller"])
-    return teller_of(network)
-
-
 @pytest.fixture
 def population(request, network, teller) -> dict:
-    """The six customers of the table above, by code, with their snapshots (not tiered)."""
-    if _shares(request):
-        return a_copy(request.getfixturevalue("_the_shared_tiered_population")["population"])
+    """The six customers of the table above, by code, with their snapshots (tiered in a test of `tiered`)."""
+    if "tiered" in request.fixturenames:
+        return request.getfixturevalue("tiered")
     return population_of(network, teller)
 
 
 @pytest.fixture
-def tiered(_the_shared_tiered_population, db) -> dict:
+def tiered(shared_tiered_population, db) -> dict:
     """The population tiered for October and November 2026 (the module's)."""
-    return a_copy(_the_shared_tiered_population["population"])
+    return a_copy(shared_tiered_population["population"])

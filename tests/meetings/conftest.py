@@ -9,8 +9,8 @@ targets of 40 and 60. November has 30 days: 7 remain after the 23rd, so each rem
 
 The morning is made once for each module whose tests ask for `morning_of_d` (tests/shared_data.py): the
 tests only read it (what one writes is undone at its end), and a rollup per test cost them a second or
-more each. In such a test `network` and `teller` are the module's too, as copies (a test changing an
-object in memory leaves the next test's alone); a test without the morning gets tests/conftest.py's.
+more each. In such a test `network` and `teller` are the module's too, as copies (tests/conftest.py's
+shared_data_of); a test without the morning gets its own.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.utils import timezone
 from kpi.models import Fact, Target
 from kpi.services.rollup import rollup_range
 from lib.periods import PeriodKind, period_of
-from staff.models import StaffMember, User
+from staff.models import StaffMember
 from tests.conftest import network_of_the_tests, teller_of
 from tests.factories import AssignmentFactory, StaffMemberFactory
 from tests.kpi.factories import metric
@@ -77,7 +77,9 @@ def the_morning_of_d(people, network) -> None:
 
 
 @pytest.fixture(scope="module")
-def _the_shared_morning(django_db_setup, django_db_blocker) -> dict:
+def shared_morning(django_db_setup, django_db_blocker) -> dict:
+    """The network, the teller and the morning of D, made once for the module (tests/conftest.py's
+    `network` and `teller` are these in a test that asks for the morning)."""
     # As the modules' tests see it: today is D (their autouse _today_is_d).
     with shared_data(django_db_blocker), as_in_a_test(), mock.patch.object(timezone, "localdate", lambda *a, **k: D):
         network = network_of_the_tests()
@@ -88,26 +90,10 @@ def _the_shared_morning(django_db_setup, django_db_blocker) -> dict:
 
 
 @pytest.fixture
-def morning_of_d(_the_shared_morning, db) -> dict[str, StaffMember]:
+def morning_of_d(shared_morning, db) -> dict[str, StaffMember]:
     """黄丽娟 and 张伟 by staff code, with the facts of 1–23 November and the month targets, rolled up for
     the 23rd (the morning of the 24th)."""
-    return a_copy(_the_shared_morning["people"])
-
-
-@pytest.fixture
-def network(request, db) -> dict:
-    """tests/conftest.py's network: the morning's when the test asks for the morning."""
-    if "morning_of_d" in request.fixturenames:
-        return a_copy(request.getfixturevalue("_the_shared_morning")["network"])
-    return network_of_the_tests()
-
-
-@pytest.fixture
-def teller(request, network) -> User:
-    """黄丽娟 (tests/conftest.py): the morning's when the test asks for the morning."""
-    if "morning_of_d" in request.fixturenames:
-        return a_copy(request.getfixturevalue("_the_shared_morning")["teller"])
-    return teller_of(network)
+    return a_copy(shared_morning["people"])
 
 
 @pytest.fixture
