@@ -10,6 +10,7 @@ from bankops.celery import app as celery_app
 from branches.models import Area, OrgUnit, OutletFormat
 from staff.models import Role, User
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
+from tests.shared_data import a_copy
 
 
 @pytest.fixture(autouse=True)
@@ -203,9 +204,23 @@ def network_of_the_tests() -> dict[str, OrgUnit]:
 
 
 @pytest.fixture
-def network(db) -> dict[str, OrgUnit]:
-    """A small branch network, by code (the tree drawn above)."""
+def network(request, db) -> dict[str, OrgUnit]:
+    """A small branch network, by code (the tree drawn above). In a test of a module's shared data, the
+    module's network (see `shared_data_of`)."""
+    shared = shared_data_of(request)
+    if shared is not None:
+        return a_copy(shared["network"])
     return network_of_the_tests()
+
+
+def shared_data_of(request) -> dict | None:
+    """The data a module's tests share (tests/shared_data.py), when the test asks for it: the value of a
+    fixture of scope "module" named `shared_…`, a dict with at least the "network" it was made on (and
+    the "teller", when it made one). Such a test's `network` and `teller` are copies of those: the rows
+    are in the database for the whole module, and a second network of the same codes could not be made."""
+    names = [name for name in request.fixturenames if name.startswith("shared_")]
+    assert len(names) <= 1, f"a test of two modules' shared data: {names}"
+    return request.getfixturevalue(names[0]) if names else None
 
 
 # -- personas (DOMAIN.md §7) -------------------------------------------------------------------------
@@ -258,8 +273,11 @@ def outlet_head(network) -> User:
 
 
 @pytest.fixture
-def teller(network) -> User:
+def teller(request, network) -> User:
     """黄丽娟, teller at the Tianhe Road outlet since 2026-01-01: sees her own record only."""
+    shared = shared_data_of(request)
+    if shared is not None and "teller" in shared:
+        return a_copy(shared["teller"])
     return teller_of(network)
 
 

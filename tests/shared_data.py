@@ -25,6 +25,7 @@ made, and the settings given to it.
 from __future__ import annotations
 
 import contextlib
+import copy
 
 from django.db import transaction
 from django.test import override_settings
@@ -39,6 +40,13 @@ TEST_SETTINGS = {
     "API_THROTTLE_RATE": None,
     "API_AUTH_FAILURE_RATE": None,
 }
+
+
+def a_copy(shared):
+    """What a test is handed of shared objects: a deep copy, as Django's TestCase.setUpTestData hands
+    out its attributes, so a test that changes an object in memory (an attribute set, a cached relation,
+    refresh_from_db) leaves the next test's objects as they were made."""
+    return copy.deepcopy(shared)
 
 
 @contextlib.contextmanager

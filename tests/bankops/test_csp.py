@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.kpi.ranking_data import ranked  # noqa: F401  (a fixture: scored outlets, rolled up)
+from tests.kpi.ranking_data import ranked, shared_ranking  # noqa: F401  (fixtures: scored outlets, rolled up once)
 
 # With the rolled-up network of ranking_data: the overview's heatmap data, the scorecard's trends and the
 # bulletin's Print button are in the pages.

@@ -21,7 +21,7 @@ from notify.messages import summary_message
 from notify.selectors import DaySummary
 from staff.access import Scope, scope_for_user
 from tests.campaigns.factories import CampaignFactory, focus
-from tests.kpi.ranking_data import DAY, ranked  # noqa: F401  (a fixture: scored outlets, rolled up)
+from tests.kpi.ranking_data import DAY, ranked, shared_ranking  # noqa: F401  (fixtures: scored outlets, rolled up once)
 
 pytestmark = pytest.mark.django_db
 

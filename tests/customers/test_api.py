@@ -130,15 +130,6 @@ def test_a_unit_or_manager_outside_the_token_is_not_found(gz01, query):
     assert gz01.get(f"/api/v1/tier-migrations/?{query}").status_code == 404
 
 
-def test_before_any_tiering_a_month_must_be_asked_for(network, population):
-    client = _client(network["GZ01"])
-
-    error = _error(client.get("/api/v1/customer-tiers/?unit=GZ01"), 404)
-
-    assert error["message"] == "no month has been tiered yet; ask for one with month=YYYY-MM"
-    assert _ok(client.get("/api/v1/customer-tiers/?unit=GZ01&month=2026-11"))["tiered"] is False
-
-
 # -- migrations ------------------------------------------------------------------------------------------
 
 

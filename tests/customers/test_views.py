@@ -235,16 +235,6 @@ def test_a_month_not_yet_tiered_is_shown_empty_with_a_note(english, outlet_head,
     assert "has not been tiered yet" in _page(response)
 
 
-def test_before_any_tiering_the_page_says_so(english, outlet_head, population):
-    english.force_login(outlet_head)
-
-    response = english.get(URL.format("GZ0101"))
-
-    assert response.context["month"] is None
-    assert "No month has been tiered yet." in _page(response)
-    assert 'id="tiers-data"' not in _page(response)
-
-
 # -- the relationship manager filter ---------------------------------------------------------------------
 
 

@@ -28,7 +28,9 @@ import pytest
 
 from kpi.models import Fact, LineKind, Metric, ScorecardTemplate, Target, TemplateLine
 from kpi.services import rollup
+from tests.conftest import network_of_the_tests, teller_of
 from tests.factories import AssignmentFactory, StaffMemberFactory, post
+from tests.shared_data import as_in_a_test, shared_data
 
 D = datetime.date
 DAY = D(2026, 11, 15)
@@ -91,9 +93,8 @@ def outlet_figures(outlet, *, risk_events=0) -> None:
     fact(outlet, "risk_events", risk_events)
 
 
-@pytest.fixture
-def explained(network, teller):
-    """The module docstring's figures, rolled up on 2026-11-15."""
+def explained_of(network, teller):
+    """The module docstring's figures on `network`, rolled up on 2026-11-15."""
     urban_template()
     template(
         "T-TELLER", "柜员岗位考核方案", "Tellers", subject="staff", posts=["teller"], effective=D(2026, 1, 1),
@@ -108,4 +109,29 @@ def explained(network, teller):
     fact(network["GZ0101"], "counter_referrals", 7, staff=teller.staff_member)
     fact(network["GZ0101"], "counter_referrals", 9, staff=colleague)
     rollup.rollup_day(day=DAY)
+    return network
+
+
+@pytest.fixture
+def explained(network, teller):
+    """The module docstring's figures, rolled up on 2026-11-15, made for the test (a browser test's live
+    server cannot share a module's data: see shared_explained)."""
+    return explained_of(network, teller)
+
+
+@pytest.fixture(scope="module")
+def shared_explanation(django_db_setup, django_db_blocker) -> dict:
+    """The explained network made once for the module (tests/shared_data.py), for modules whose tests only
+    read it: rolling it up cost each of them a second or more. tests/conftest.py's `network` and `teller`
+    are these in a test that asks for it."""
+    with shared_data(django_db_blocker), as_in_a_test():
+        network = network_of_the_tests()
+        teller = teller_of(network)
+        yield {"network": explained_of(network, teller), "teller": teller}
+
+
+@pytest.fixture(name="explained")
+def shared_explained(shared_explanation, network):
+    """`explained`, the module's: a module takes it with `explained = explanation_data.shared_explained`
+    and `shared_explanation = explanation_data.shared_explanation`. The test's `network` is the same dict."""
     return network

@@ -27,8 +27,10 @@ import pytest
 
 from branches.models import OrgUnit
 from branches.services import peer_groups_rebuild
+from tests.conftest import network_of_the_tests
 from tests.factories import OrgUnitFactory
 from tests.kpi.ranking_data import DAY, FIGURES, PREVIOUS, fact, month_targets, outlet_template, roll, scored_day
+from tests.shared_data import as_in_a_test, shared_data
 
 D = datetime.date
 HABIT_SUNDAYS = (D(2026, 11, 1), D(2026, 11, 8))
@@ -44,10 +46,8 @@ def report(unit: OrgUnit, day: datetime.date) -> None:
     fact(unit, "new_merchants", 1, day)
 
 
-@pytest.fixture
-def late(network) -> dict[str, OrgUnit]:
-    """The network with GZ01-urban's four outlets, each in the habit of reporting on Sundays; GZ0104 has
-    not reported the 15th. Rolled up on the 14th and 15th."""
+def late_of(network) -> dict[str, OrgUnit]:
+    """What `late` makes of a network."""
     gz01 = network["GZ01"]
     network["GZ0103"] = OrgUnitFactory.outlet_of(gz01, code="GZ0103", name_zh="体育西网点", name_en="Tiyu West Outlet")
     network["GZ0104"] = OrgUnitFactory.outlet_of(gz01, code="GZ0104", name_zh="石牌网点", name_en="Shipai Outlet")
@@ -62,4 +62,27 @@ def late(network) -> dict[str, OrgUnit]:
         if code != LATE:
             scored_day(network[code], today, DAY)
     roll(PREVIOUS, DAY)
+    return network
+
+
+@pytest.fixture
+def late(network) -> dict[str, OrgUnit]:
+    """The network with GZ01-urban's four outlets, each in the habit of reporting on Sundays; GZ0104 has
+    not reported the 15th. Rolled up on the 14th and 15th. Made for the test; see shared_late_network."""
+    return late_of(network)
+
+
+@pytest.fixture(scope="module")
+def shared_late(django_db_setup, django_db_blocker) -> dict:
+    """`late`'s network made once for the module (tests/shared_data.py), for modules whose tests only read
+    it: scoring and rolling up two days cost each of them seconds. tests/conftest.py's `network` is this
+    one in a test that asks for it."""
+    with shared_data(django_db_blocker), as_in_a_test():
+        yield {"network": late_of(network_of_the_tests())}
+
+
+@pytest.fixture(name="late")
+def shared_late_network(shared_late, network) -> dict[str, OrgUnit]:
+    """`late`, the module's: a module takes it with `late = freshness_data.shared_late_network` and
+    `shared_late = freshness_data.shared_late`. The test's `network` is the same dict."""
     return network

@@ -37,7 +37,9 @@ from branches.models import OrgUnit
 from branches.services import peer_groups_rebuild
 from kpi.models import Fact, LineKind, Metric, ScorecardTemplate, Target, TemplateLine
 from kpi.services import rollup
+from tests.conftest import network_of_the_tests
 from tests.factories import OrgUnitFactory
+from tests.shared_data import as_in_a_test, shared_data
 
 D = datetime.date
 PREVIOUS = D(2026, 11, 14)
@@ -98,10 +100,21 @@ def roll(*days: datetime.date) -> None:
         rollup.rollup_day(day=day, today=DAY)
 
 
+@pytest.fixture(scope="module")
+def shared_ranking(django_db_setup, django_db_blocker) -> dict:
+    """The ranked network made once for the module (tests/shared_data.py): its tests only read it, and
+    scoring and rolling up two days cost each of them seconds. tests/conftest.py's `network` is this one
+    in a test that asks for `ranked`, and a test of the module that does not ask for it would still find
+    its rows: such tests live in modules of their own."""
+    with shared_data(django_db_blocker), as_in_a_test():
+        yield {"network": ranked_of(network_of_the_tests())}
+
+
 @pytest.fixture
-def ranked(network) -> dict[str, OrgUnit]:
-    """The network of tests/conftest.py with GZ0103 and GZ0104, scored and rolled up on the 14th and 15th."""
-    return ranked_of(network)
+def ranked(shared_ranking, network) -> dict[str, OrgUnit]:
+    """The network of tests/conftest.py with GZ0103 and GZ0104, scored and rolled up on the 14th and 15th
+    (the module's: the test's `network` is the same dict)."""
+    return network
 
 
 def ranked_of(network: dict[str, OrgUnit]) -> dict[str, OrgUnit]:

@@ -9,7 +9,8 @@ from django.core.cache import cache
 
 from tests.kpi import explanation_data
 
-explained = explanation_data.explained  # the fixture
+explained = explanation_data.shared_explained  # the fixture, made once for the module
+shared_explanation = explanation_data.shared_explanation  # what `explained` reads: made once for the module
 
 URL = "/api/v1/scorecards/"
 

@@ -18,7 +18,8 @@ from tests.kpi import freshness_data
 from tests.kpi.freshness_data import BEFORE_CUTOFF, LATE, report
 from tests.kpi.ranking_data import DAY, roll, scored_day
 
-late = freshness_data.late  # the fixture: GZ0104 has not reported the 15th
+late = freshness_data.shared_late_network  # the fixture: GZ0104 has not reported the 15th (made once for the module)
+shared_late = freshness_data.shared_late  # what `late` reads
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,8 @@ from tests.kpi import freshness_data
 from tests.kpi.freshness_data import AFTER_CUTOFF, BEFORE_CUTOFF, DUE_AT, LATE, report
 from tests.kpi.ranking_data import DAY, fact
 
-late = freshness_data.late  # the fixture: GZ0104 has not reported Sunday the 15th
+late = freshness_data.shared_late_network  # the fixture: GZ0104 has not reported Sunday the 15th (made once)
+shared_late = freshness_data.shared_late  # what `late` reads
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,13 @@ from tests.kpi import ranking_data
 from tests.kpi.overview_data import DAY as OVERVIEW_DAY
 from tests.kpi.overview_data import rolled_up_network
 
-ranked = ranking_data.ranked  # the fixture: scored outlets, rolled up on the 14th and 15th
+
+@pytest.fixture
+def ranked(network):
+    """Scored outlets, rolled up on the 14th and 15th (tests/kpi/ranking_data.py), made for each test: one of
+    the module's tests makes its own network, which the module's shared data would stand in the way of."""
+    return ranking_data.ranked_of(network)
+
 
 RAW_DECIMALS = re.compile(r"\d+\.\d{4}\b")  # a stored column's four (or six) decimals
 LANGUAGES = ("zh-hans", "en")

@@ -13,7 +13,8 @@ from kpi.selectors.scorecards import scorecard_get
 from tests.kpi import explanation_data
 from tests.kpi.explanation_data import DAY, VETO_WORDS
 
-explained = explanation_data.explained  # the fixture
+explained = explanation_data.shared_explained  # the fixture, made once for the module
+shared_explanation = explanation_data.shared_explanation  # what `explained` reads: made once for the module
 
 pytestmark = pytest.mark.django_db
 

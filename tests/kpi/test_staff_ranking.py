@@ -15,7 +15,8 @@ from tests.factories import AssignmentFactory, StaffMemberFactory
 from tests.kpi import explanation_data
 from tests.kpi.explanation_data import DAY
 
-explained = explanation_data.explained  # the fixture
+explained = explanation_data.shared_explained  # the fixture, made once for the module
+shared_explanation = explanation_data.shared_explanation  # what `explained` reads: made once for the module
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from tests.factories import AssignmentFactory
 from tests.kpi import explanation_data
 from tests.kpi.explanation_data import DAY, VETO_WORDS, fact, target
 
-explained = explanation_data.explained  # the fixture
+explained = explanation_data.shared_explained  # the fixture, made once for the module
+shared_explanation = explanation_data.shared_explanation  # what `explained` reads: made once for the module
 
 MONTH = "/units/GZ0101/scorecard/?date=2026-11-15&period=month"
 DAY_VIEW = "/units/GZ0101/scorecard/?date=2026-11-15&period=day"

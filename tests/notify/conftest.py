@@ -22,8 +22,10 @@ from django.utils import timezone
 
 from notify import credentials
 from notify.models import Channel, ChannelKind
+from tests.conftest import network_of_the_tests
 from tests.kpi import freshness_data
 from tests.kpi.freshness_data import DUE_AT
+from tests.shared_data import as_in_a_test, shared_data
 
 late = freshness_data.late  # the fixture: GZ0104 has not reported Sunday the 15th
 
@@ -79,13 +81,27 @@ def robot():
     thread.join(timeout=5)
 
 
+# Webhooks on (the embedded default keeps them off), the messages in English, links on a known site.
+PUSH_SETTINGS = {
+    "NOTIFY_WEBHOOKS_ENABLED": True,
+    "LANGUAGE_CODE": "en",
+    "SITE_URL": "https://bankops.example.com",
+    "NOTIFY_TIMEOUT": 5,
+}
+
+
 @pytest.fixture(autouse=True)
 def _push(settings):
-    """Webhooks on (the embedded default keeps them off), the messages in English, links on a known site."""
-    settings.NOTIFY_WEBHOOKS_ENABLED = True
-    settings.LANGUAGE_CODE = "en"
-    settings.SITE_URL = "https://bankops.example.com"
-    settings.NOTIFY_TIMEOUT = 5
+    """PUSH_SETTINGS for every test."""
+    for name, value in PUSH_SETTINGS.items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def shared_late(django_db_setup, django_db_blocker) -> dict:
+    """tests/kpi/freshness_data.py's shared_late, made with PUSH_SETTINGS as a test here makes `late`."""
+    with shared_data(django_db_blocker), as_in_a_test(**PUSH_SETTINGS):
+        yield {"network": freshness_data.late_of(network_of_the_tests())}
 
 
 class Clock:

@@ -21,6 +21,7 @@ from django.core import mail
 from notify import credentials, senders
 from notify.messages import summary_message
 from notify.selectors import day_summary
+from tests.kpi import freshness_data
 from tests.kpi.freshness_data import AFTER_CUTOFF, DAY
 from tests.notify.conftest import (
     DINGTALK_SECRET,
@@ -30,6 +31,8 @@ from tests.notify.conftest import (
     email_channel,
     wecom_channel,
 )
+
+late = freshness_data.shared_late_network  # conftest.py's `late`, made once for the module (conftest.py's shared_late)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,11 @@ import pytest
 
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.services import CLAIM_STALE, channel_test_send, deliveries_queue, deliveries_to_release, delivery_send
+from tests.kpi import freshness_data
 from tests.kpi.freshness_data import AFTER_CUTOFF, BEFORE_CUTOFF, DAY
 from tests.notify.conftest import wecom_channel
+
+late = freshness_data.shared_late_network  # conftest.py's `late`, made once for the module (conftest.py's shared_late)
 
 pytestmark = pytest.mark.django_db
 

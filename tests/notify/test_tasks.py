@@ -16,9 +16,12 @@ import pytest
 from kpi.models import RollupDay
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.tasks import MAX_RETRIES, DeliveryFailed, release_waiting, send_delivery
+from tests.kpi import freshness_data
 from tests.kpi.freshness_data import AFTER_CUTOFF, DAY, LATE, PREVIOUS
 from tests.kpi.ranking_data import roll, scored_day
 from tests.notify.conftest import OK, wecom_channel
+
+late = freshness_data.shared_late_network  # conftest.py's `late`, made once for the module (conftest.py's shared_late)
 
 pytestmark = pytest.mark.django_db
 
