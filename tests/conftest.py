@@ -104,14 +104,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
     _MIGRATED_DATA.clear()  # the test database is gone after this: nothing to put back any more
 
 
-@pytest.fixture(scope="session")
-def live_server(django_db_setup, live_server):
-    """pytest-django's live server, made after the test database and so stopped before it is dropped:
-    under pytest-xdist a process may meet a browser test before any other test of the database, and a
-    live server made first would still hold its connection when the database is dropped."""
-    return live_server
-
-
 def _empties_the_tables(item) -> bool:
     """Whether pytest-django runs `item` as a transactional test, whose end flushes every table."""
     marker = item.get_closest_marker("django_db")
@@ -357,7 +349,7 @@ def pytest_collection_modifyitems(config, items):
 
     def place(item) -> int:
         path = item.nodeid.split("::", 1)[0]
-        # The other browser files next: each starts a browser and a live server (20-60 s a file).
+        # The other browser files next (5-27 s a file; one browser, one server a process: tests/browser/conftest.py).
         return rank.get(path, len(rank) if path.startswith("tests/browser/") else len(rank) + 1)
 
     items.sort(key=place)
