@@ -224,7 +224,8 @@ class StableCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param, "")
         if raw == "":
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # isdecimal, not isdigit: "²" is a digit that int() refuses (a ValueError, a 500).
+        if not raw.isdecimal() or not 1 <= int(raw) <= self.max_page_size:
             message = f"“{raw}” is not a page size; ask for a whole number from 1 to {self.max_page_size}"
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return int(raw)

@@ -47,7 +47,8 @@ def id_number_problem(number: str, *, today: datetime.date | None = None) -> str
     first17, last = number[:17], number[17]
     # No region code starts with 9, and a business's credit code does (9 = registered with market
     # regulation): that tells the two apart, also when a credit code happens to be all digits.
-    if number[0] != "9" and first17.isdigit() and (last.isdigit() or last == "X"):
+    # isdecimal, not isdigit: a superscript "²" is a digit that int() refuses (a ValueError, a 500).
+    if number[0] != "9" and first17.isdecimal() and (last.isdecimal() or last == "X"):
         return _resident_problem(number, today or datetime.date.today())
     if all(character in _USCC_VALUE for character in number):
         if uscc_check_character(first17) != last:

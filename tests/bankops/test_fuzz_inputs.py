@@ -16,6 +16,12 @@ The classes, each a list below:
 
 Each answer must be below 500; a 4xx of the API must be in its error format. A page answers 200 (with
 its error message), 302, 400 or 404.
+
+Where a parameter is read the same way everywhere, its values fall into a few classes of that reading and
+one value of each class stands for the rest (each such classing with a test that holds the code to it):
+a NUL byte in a path or query string (one middleware refuses any), the API's `page_size` and `cursor`
+(one paginator), a plain choice or date filter that alone reads its parameter, and the pages' `export`
+and `page`. Every other parameter gets every value.
 """
 
 from __future__ import annotations
@@ -61,7 +67,8 @@ DATES = [
     "0001",
     "9999",
 ]
-UNICODE_DIGITS = ["٢٠٢٦-١١-١٥", "２０２６-１１-１５", "٢٠٢٦", "１"]
+# The last is a superscript: a digit to str.isdigit, but not a number to int() (`?page_size=²` answered 500).
+UNICODE_DIGITS = ["٢٠٢٦-١١-١٥", "２０２６-１１-１５", "٢٠٢٦", "１", "²"]
 OVERSIZED = ["A" * 5000, "9" * 400, "1e400", "-" + str(2**63)]
 QUERY_VALUES = [*NUL, *DATES, *UNICODE_DIGITS, *OVERSIZED]
 INTS = [str(2**31), str(2**63), "9" * 30]
@@ -389,6 +396,173 @@ OPERATIONS = _operations()
 
 READS = [op for op in OPERATIONS if op[1] == "GET"]
 
+# The values a path or a query string is walked with. A NUL byte anywhere in either is refused by
+# bankops.middleware.RefuseNulBytesMiddleware before any view runs (`"\x00" in …`, whatever surrounds
+# it): one NUL value stands for both (test_a_nul_in_a_path_or_query_string_is_refused_before_any_view).
+# Bodies, which the middleware does not read, keep both (BODY_VALUES).
+PATH_VALUES = [value for value in QUERY_VALUES if value != NUL[1]]
+
+# The API's query parameters that every list reads in one way, one value per class of that reading (the
+# others get every value): test_the_api_reads_the_classed_parameters_only_as_said holds the views to it.
+# - cursor: hand-made cursors (CURSORS), not the walk's strings.
+# - page_size: lib.api.StableCursorPagination.get_page_size, for every list: "" is the default; a
+#   string of decimal digits from 1 to 1,000 is that page size ("0001" is 1, and so is the full-width
+#   "１": int() reads both); any other string of decimal digits is a 400, and so is anything that is not
+#   one ("1e400", "-9…", a date, letters); and a digit that is no decimal ("²": str.isdigit said yes and
+#   int() raised, a 500). With the NUL value refused before the view.
+API_CLASSED = {
+    "cursor": CURSORS,
+    "page_size": [NUL[0], "0001", UNICODE_DIGITS[3], OVERSIZED[1], DATES[0], OVERSIZED[3], UNICODE_DIGITS[4]],
+}
+
+
+# A query parameter that a list reads through a plain django-filter filter alone (no `method`, a
+# filterset that does not combine its filters itself, a view that reads no query string of its own, and
+# no app code that reads the name), parsed by the filter's form field before the query:
+# - a choice (ChoiceFilter, TrueFalseFilter): a value among the choices or else the filterset's 400. No
+#   value of the walk is a choice: one stands for all.
+# - a date (DateFilter, compared with exact, gte or lte): a date the form field reads, or else the
+#   filterset's 400; a date goes into the query as it is (any from 0001-01-01 to 9999-12-31 is one to
+#   PostgreSQL). One value that is no date, the first and the last date, and the dates in other digits.
+PLAIN_FILTER_VALUES = {
+    "choice": [NUL[0], OVERSIZED[0]],
+    "date": [NUL[0], OVERSIZED[0], DATES[0], DATES[2], UNICODE_DIGITS[0], UNICODE_DIGITS[1]],
+}
+
+
+def _plain_filter_kind(view, name: str) -> str | None:
+    """ "choice" or "date" when `view` reads the query parameter `name` only through a plain filter of
+    that kind (PLAIN_FILTER_VALUES), else None."""
+    import inspect
+
+    import django_filters
+
+    filterset = getattr(view, "filterset_class", None)
+    found = filterset.base_filters.get(name) if filterset else None
+    if found is None or found.method is not None or name in _NAMES_READ_BY_APP_CODE:
+        return None
+    own = [klass for klass in (*view.__mro__, *filterset.__mro__) if klass.__module__.split(".")[0] in _APPS]
+    if any(
+        re.search(r"query_params|request\.GET|def filter_queryset|def qs\b|self\.data", inspect.getsource(klass))
+        for klass in own
+    ):
+        return None
+    if isinstance(found, django_filters.ChoiceFilter):
+        return "choice"
+    if isinstance(found, django_filters.DateFilter) and found.lookup_expr in ("exact", "gte", "lte"):
+        return "date"
+    return None
+
+
+def _app_modules() -> tuple[set[str], set[str]]:
+    """The project's top-level packages, and the query parameter names any of their lines reads by name."""
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    apps, names = set(), set()
+    for path in sorted(base.rglob("*.py")):
+        parts = path.relative_to(base).parts
+        if {"tests", ".venv", "migrations", "bench"} & set(parts[:-1]) or len(parts) < 2:
+            continue
+        apps.add(parts[0])
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.search(r"query|GET", line):
+                names.update(re.findall(r'(?:\.get\(|\[)"(\w+)"', line))
+    return apps, names
+
+
+_APPS, _NAMES_READ_BY_APP_CODE = _app_modules()
+
+
+def _read_values(path: str, name: str) -> list[str]:
+    """The values the read walk gives the query parameter `name` of the list at `path`."""
+    from django.urls import resolve
+
+    if name in API_CLASSED:
+        return API_CLASSED[name]
+    url = _fill(path, {part: "GZ0101" if part == "code" else "1" for part in re.findall(r"{(\w+)}", path)})
+    kind = _plain_filter_kind(resolve(url).func.cls, name)
+    return PLAIN_FILTER_VALUES[kind] if kind else PATH_VALUES
+
+
+def test_the_api_reads_the_classed_parameters_only_as_said():
+    """Each list that takes `page_size` or `cursor` is paginated by lib.api.StableCursorPagination (or a
+    subclass that sets only its ordering), whose get_page_size is the reading API_CLASSED counts on, and
+    no app module reads either parameter itself."""
+    from django.conf import settings
+    from django.urls import resolve
+
+    from lib.api import StableCursorPagination
+
+    classed = 0
+    for path, _method, operation in READS:
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"} & set(API_CLASSED)
+        if not names:
+            continue
+        url = _fill(path, {name: "GZ0101" if name == "code" else "1" for name in re.findall(r"{(\w+)}", path)})
+        view = resolve(url).func.cls
+        paginator = view.pagination_class
+        assert issubclass(paginator, StableCursorPagination), (path, paginator)
+        assert paginator.get_page_size is StableCursorPagination.get_page_size, path
+        assert paginator.decode_cursor is StableCursorPagination.decode_cursor, path
+        classed += 1
+    assert classed >= 30
+    base = Path(settings.BASE_DIR)
+    readers = [
+        f"{path.relative_to(base)}: {line.strip()}"
+        for path in sorted(base.rglob("*.py"))
+        if not {"tests", ".venv", "migrations", "bench"} & set(path.relative_to(base).parts[:-1])
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r'(\.get\(|\[)"(page_size|cursor)"', line)
+    ]
+    assert readers == []
+
+
+def test_the_plain_filters_are_classed_only_where_the_filter_alone_reads_the_value():
+    """The read walk gives a plain choice or date filter its few values (PLAIN_FILTER_VALUES) on the lists
+    where nothing else reads the parameter: a choice filter's choices hold no value of the walk; the
+    lists that read a parameter themselves (the customers' `month`, the ledger's `kind`, the staff's
+    `date`) get every value."""
+    from django.urls import resolve
+
+    kinds = {}
+    for path, _method, operation in READS:
+        url = _fill(path, {part: "GZ0101" if part == "code" else "1" for part in re.findall(r"{(\w+)}", path)})
+        view = resolve(url).func.cls
+        for parameter in operation.get("parameters", []):
+            kind = parameter["in"] == "query" and _plain_filter_kind(view, parameter["name"])
+            if kind:
+                kinds[(path, parameter["name"])] = kind
+            if kind == "choice":
+                choices = {
+                    str(key) for key, _label in view.filterset_class.base_filters[parameter["name"]].extra["choices"]
+                }
+                assert not choices & set(PATH_VALUES), (path, parameter["name"])
+    assert sorted(set(kinds.values())) == ["choice", "date"]
+    assert len(kinds) >= 30
+    assert kinds.get(("/api/v1/customers/", "month")) is None
+    assert kinds.get(("/api/v1/ledger-entries/", "kind")) is None
+    assert {"month", "kind", "date", "state", "unit"} <= _NAMES_READ_BY_APP_CODE
+
+
+def test_a_nul_in_a_path_or_query_string_is_refused_before_any_view(api, browser):
+    """Both NUL values of the walk, in a path and in a query string, are answered by the middleware's
+    400 (under /api/ its message names the NUL; a page gets Django's 400 page, no view's template): the
+    class PATH_VALUES walks with one of them."""
+    for value in NUL:
+        for client, url in (
+            (api, _fill("/api/v1/units/{code}/", {"code": value})),
+            (api, "/api/v1/units/?" + urlencode({"page_size": value})),
+            (browser, "/scorecard/?" + urlencode({"period": value})),
+        ):
+            response = client.get(url)
+
+            assert response.status_code == 400, url
+            if url.startswith("/api/"):
+                assert "NUL" in response.json()["errors"][0]["message"], url
+            else:  # Django's bad_request page, which the middleware answers with
+                assert [template.name for template in response.templates] == ["400.html"], url
+
 
 def test_no_query_or_path_value_makes_an_api_list_or_detail_answer_a_5xx(api):
     problems: list[str] = []
@@ -397,14 +571,13 @@ def test_no_query_or_path_value_makes_an_api_list_or_detail_answer_a_5xx(api):
         path_names = [p["name"] for p in parameters if p["in"] == "path"]
         valid = {name: VALID.get(name, "1") for name in path_names}
         for name in path_names:
-            for value in [*QUERY_VALUES, *INTS]:
+            for value in [*PATH_VALUES, *INTS]:
                 problems += _problems(api, "GET", _fill(path, {**valid, name: value}))
         base = _fill(path, valid)
         for parameter in parameters:
             if parameter["in"] != "query":
                 continue
-            values = CURSORS if parameter["name"] == "cursor" else QUERY_VALUES
-            for value in values:
+            for value in _read_values(path, parameter["name"]):
                 problems += _problems(api, "GET", f"{base}?{urlencode({parameter['name']: value})}")
     assert not problems, "\n".join(problems)
 
@@ -418,7 +591,7 @@ def test_no_path_value_makes_a_delete_answer_a_5xx(api):
         names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
         valid = {name: VALID.get(name, "1") for name in names}
         for name in names:
-            for value in [*QUERY_VALUES, *INTS]:
+            for value in [*PATH_VALUES, *INTS]:
                 problems += _problems(api, "DELETE", _fill(path, {**valid, name: value}))
         problems += _problems(api, "DELETE", _fill(path, valid))  # the one that is there: deleted
     assert DELETES, "the walk found no DELETE in the schema"
@@ -606,7 +779,7 @@ CLASSED_READS = {
 
 
 def _values_of(parameter: str) -> list[str]:
-    return CLASSED.get(parameter, QUERY_VALUES)
+    return CLASSED.get(parameter, PATH_VALUES)
 
 
 def test_the_pages_read_the_classed_parameters_only_as_said():
@@ -652,7 +825,7 @@ def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch)
         problems += _problems(browser, "GET", url)
         monkeypatch.undo()
         for name in names:
-            for value in [*NUL, *OVERSIZED[:1], *INTS]:
+            for value in [NUL[0], *OVERSIZED[:1], *INTS]:
                 problems += _problems(browser, "GET", _page_url(route, {**valid, name: value}))
         for parameter in sorted(_RecordingQueryDict.read):
             for value in _values_of(parameter):

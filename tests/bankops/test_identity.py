@@ -35,6 +35,8 @@ def test_valid_numbers_pass(number):
         ("110105202712310016", "not a plausible one"),
         ("91350100M000100Y44", "check character"),
         ("11010519491231002-", "is not an identity number"),
+        # A superscript is a digit to str.isdigit but not to int(): it answered 500 (a ValueError).
+        ("²10105194912310021", "is not an identity number"),
     ],
 )
 def test_each_kind_of_bad_number_is_named_without_repeating_it(number, problem):
