@@ -15,7 +15,7 @@ from kpi.selectors.comparisons import lines_compare
 from kpi.selectors.score_explanation import explanation_for, template_rules
 from kpi.serializers import LINE_COLUMNS, ScorecardSerializer
 from staff.services import api_token_create
-from tests.kpi.ranking_data import DAY, ranked  # noqa: F401  (a fixture: scored outlets, rolled up)
+from tests.kpi.ranking_data import DAY, ranked, shared_ranking  # noqa: F401  (fixtures: scored outlets, rolled up once)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scorecards/"
