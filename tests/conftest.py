@@ -215,6 +215,14 @@ def shared_data_of(request) -> dict | None:
     return request.getfixturevalue(names[0]) if names else None
 
 
+@pytest.fixture
+def english(client):
+    """The test client reading the pages in English, so the assertions do not depend on the zh-Hans catalog
+    (a module may define its own `english`, e.g. one that also overrides the code's language)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 # -- personas (DOMAIN.md §7) -------------------------------------------------------------------------
 
 

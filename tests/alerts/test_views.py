@@ -29,13 +29,6 @@ D = datetime.date
 TODAY = D(2026, 11, 24)
 
 
-@pytest.fixture
-def english(client):
-    """Read the pages in English, so the assertions do not depend on the zh-Hans catalog."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """Tuesday 24 November 2026 is today for the pages (overdue marking, deadlines)."""

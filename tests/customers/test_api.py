@@ -10,44 +10,26 @@ import pytest
 from rest_framework.test import APIClient
 
 from customers.models import Group
-from staff.services import api_token_create
+from tests.customers.clients import api_error, ok, token_client_of
 from tests.factories import AssignmentFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(unit, scopes: str = "read") -> APIClient:
-    _token, key = api_token_create(name=f"{unit.code} {scopes}", unit=unit, scopes=scopes)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
-def _ok(response) -> dict:
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def _error(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    (error,) = response.json()["errors"]
-    return error
-
-
 def _codes(response) -> list[str]:
-    return [customer["code"] for customer in _ok(response)["results"]]
+    return [customer["code"] for customer in ok(response)["results"]]
 
 
 @pytest.fixture
 def gz01(network, tiered) -> APIClient:
-    return _client(network["GZ01"])
+    return token_client_of(network["GZ01"])
 
 
 # -- tier counts -----------------------------------------------------------------------------------------
 
 
 def test_the_tier_counts_of_an_outlet_this_month_and_last(network, gz01):
-    answer = _ok(gz01.get("/api/v1/customer-tiers/?unit=GZ0101&month=2026-11"))
+    answer = ok(gz01.get("/api/v1/customer-tiers/?unit=GZ0101&month=2026-11"))
 
     assert (answer["unit"], answer["month"], answer["previous_month"], answer["tiered"]) == (
         "GZ0101",
@@ -82,21 +64,21 @@ def test_the_tier_counts_of_an_outlet_this_month_and_last(network, gz01):
 
 
 def test_the_month_defaults_to_the_latest_tiered(gz01):
-    answer = _ok(gz01.get("/api/v1/customer-tiers/?unit=GZ01"))
+    answer = ok(gz01.get("/api/v1/customer-tiers/?unit=GZ01"))
 
     assert answer["month"] == "2026-11"
     assert answer["total"] == {"customers": 5, "customers_before": 5, "change": 0}
 
 
 def test_a_relationship_managers_tier_counts(gz01):
-    answer = _ok(gz01.get("/api/v1/customer-tiers/?unit=GZ01&manager=S1001"))
+    answer = ok(gz01.get("/api/v1/customer-tiers/?unit=GZ01&manager=S1001"))
 
     assert answer["manager"] == "S1001"
     assert {tier["code"]: tier["customers_before"] for tier in answer["tiers"]}["star1"] == 1  # C3, not C6
 
 
 def test_a_month_not_tiered_yet_answers_zeros(gz01):
-    answer = _ok(gz01.get("/api/v1/customer-tiers/?unit=GZ0101&month=2026-12"))
+    answer = ok(gz01.get("/api/v1/customer-tiers/?unit=GZ0101&month=2026-12"))
 
     assert answer["tiered"] is False
     assert answer["total"] == {"customers": 0, "customers_before": 4, "change": -4}
@@ -119,7 +101,7 @@ def test_the_tier_counts_carry_an_etag(gz01):
     ],
 )
 def test_a_bad_query_is_answered_with_what_was_wrong(gz01, query, field, message):
-    error = _error(gz01.get(f"/api/v1/customer-tiers/?{query}"), 400)
+    error = api_error(gz01.get(f"/api/v1/customer-tiers/?{query}"), 400)
 
     assert (error["field"], error["message"]) == (field, message)
 
@@ -134,7 +116,7 @@ def test_a_unit_or_manager_outside_the_token_is_not_found(gz01, query):
 
 
 def test_the_migration_rows_of_a_sub_branch(gz01):
-    answer = _ok(gz01.get("/api/v1/tier-migrations/?unit=GZ01&month=2026-11"))
+    answer = ok(gz01.get("/api/v1/tier-migrations/?unit=GZ01&month=2026-11"))
 
     assert answer["rows"] == [
         {"from_tier": "star1", "to_tier": "star1", "from_rank": 1, "to_rank": 1, "movement": "same", "customers": 1},
@@ -148,30 +130,30 @@ def test_the_migration_rows_of_a_sub_branch(gz01):
 
 
 def test_the_migrations_of_one_relationship_manager(gz01):
-    answer = _ok(gz01.get("/api/v1/tier-migrations/?unit=GZ01&month=2026-11&manager=S1001"))
+    answer = ok(gz01.get("/api/v1/tier-migrations/?unit=GZ01&month=2026-11&manager=S1001"))
 
     assert answer["manager"] == "S1001"
     assert answer["totals"] == {"up": 2, "down": 1, "same": 0, "new": 1, "lost": 1}
 
 
 def test_the_first_month_has_only_new_customers(gz01):
-    answer = _ok(gz01.get("/api/v1/tier-migrations/?unit=GZ0101&month=2026-10"))
+    answer = ok(gz01.get("/api/v1/tier-migrations/?unit=GZ0101&month=2026-10"))
 
     assert answer["totals"] == {"up": 0, "down": 0, "same": 0, "new": 4, "lost": 0}
 
 
 def test_another_branchs_token_sees_no_migrations_of_guangzhou(network, tiered):
-    shenzhen = _client(network["SZ"])
+    shenzhen = token_client_of(network["SZ"])
 
     assert shenzhen.get("/api/v1/tier-migrations/?unit=GZ01").status_code == 404
-    assert _ok(shenzhen.get("/api/v1/tier-migrations/?unit=SZ"))["rows"] == []
+    assert ok(shenzhen.get("/api/v1/tier-migrations/?unit=SZ"))["rows"] == []
 
 
 # -- customers -------------------------------------------------------------------------------------------
 
 
 def test_a_token_without_the_personal_scope_sees_masked_customers(gz01):
-    answer = _ok(gz01.get("/api/v1/customers/"))
+    answer = ok(gz01.get("/api/v1/customers/"))
 
     assert [customer["code"] for customer in answer["results"]] == ["C1", "C2", "C3", "C4", "C5", "C6"]
     assert answer["results"][0] == {
@@ -189,9 +171,9 @@ def test_a_token_without_the_personal_scope_sees_masked_customers(gz01):
 
 
 def test_a_token_with_the_personal_scope_sees_names_and_identity_numbers(network, tiered):
-    client = _client(network["GZ0101"], "read,personal")
+    client = token_client_of(network["GZ0101"], "read,personal")
 
-    first = _ok(client.get("/api/v1/customers/C1/"))
+    first = ok(client.get("/api/v1/customers/C1/"))
 
     assert (first["name"], first["id_number"], first["masked"]) == ("张小三", "440106199001011234", False)
 
@@ -200,12 +182,12 @@ def test_a_signed_in_hq_administrator_sees_names(hq_admin, tiered):
     client = APIClient()
     client.force_login(hq_admin)
 
-    assert _ok(client.get("/api/v1/customers/C2/"))["name"] == "欧阳娜娜"
+    assert ok(client.get("/api/v1/customers/C2/"))["name"] == "欧阳娜娜"
 
 
 def test_customers_outside_the_tokens_subtree_are_not_found(network, tiered):
-    gz0102 = _client(network["GZ0102"], "read,personal")
-    shenzhen = _client(network["SZ01"], "read,personal")
+    gz0102 = token_client_of(network["GZ0102"], "read,personal")
+    shenzhen = token_client_of(network["SZ01"], "read,personal")
 
     assert _codes(gz0102.get("/api/v1/customers/")) == ["C6"]
     assert gz0102.get("/api/v1/customers/C1/").status_code == 404
@@ -215,8 +197,8 @@ def test_customers_outside_the_tokens_subtree_are_not_found(network, tiered):
 
 
 def test_a_customer_without_a_snapshot_that_month_has_no_tier(gz01):
-    lost = _ok(gz01.get("/api/v1/customers/C4/"))
-    earlier = _ok(gz01.get("/api/v1/customers/C4/?month=2026-10"))
+    lost = ok(gz01.get("/api/v1/customers/C4/"))
+    earlier = ok(gz01.get("/api/v1/customers/C4/?month=2026-10"))
 
     assert (lost["month"], lost["tier"]) == ("2026-11", None)
     assert (earlier["month"], earlier["tier"]) == ("2026-10", "private")
@@ -251,7 +233,7 @@ def test_groups_are_listed_by_code(tiered, gz01):
     tiered["C3"].groups = Group.YOUNG | Group.MERCHANT
     tiered["C3"].save()
 
-    assert _ok(gz01.get("/api/v1/customers/C3/"))["groups"] == ["young", "merchant"]
+    assert ok(gz01.get("/api/v1/customers/C3/"))["groups"] == ["young", "merchant"]
 
 
 @pytest.mark.parametrize(
@@ -263,13 +245,13 @@ def test_groups_are_listed_by_code(tiered, gz01):
     ],
 )
 def test_a_bad_filter_is_answered_with_what_was_wrong(gz01, query, field, message):
-    error = _error(gz01.get(f"/api/v1/customers/?{query}"), 400)
+    error = api_error(gz01.get(f"/api/v1/customers/?{query}"), 400)
 
     assert (error["field"], error["message"]) == (field, message)
 
 
 def test_an_unknown_group_is_refused(gz01):
-    assert _error(gz01.get("/api/v1/customers/?group=vip"), 400)["field"] == "group"
+    assert api_error(gz01.get("/api/v1/customers/?group=vip"), 400)["field"] == "group"
 
 
 @pytest.mark.parametrize("query", ["outlet=SZ0101", "under=SZ", "manager=S2003"])
@@ -281,8 +263,8 @@ def test_a_filter_outside_the_token_is_not_found(network, gz01, query):
 
 
 def test_customers_come_a_page_at_a_time_by_code(gz01):
-    first = _ok(gz01.get("/api/v1/customers/?page_size=4"))
-    second = _ok(gz01.get(first["next"]))
+    first = ok(gz01.get("/api/v1/customers/?page_size=4"))
+    second = ok(gz01.get(first["next"]))
 
     assert [customer["code"] for customer in first["results"]] == ["C1", "C2", "C3", "C4"]
     assert [customer["code"] for customer in second["results"]] == ["C5", "C6"]
@@ -290,7 +272,7 @@ def test_customers_come_a_page_at_a_time_by_code(gz01):
 
 
 def test_a_token_needs_the_read_scope(network, tiered):
-    ingest_only = _client(network["GZ01"], "ingest")
+    ingest_only = token_client_of(network["GZ01"], "ingest")
 
     assert ingest_only.get("/api/v1/customers/").status_code == 403
     assert ingest_only.get("/api/v1/customer-tiers/?unit=GZ01").status_code == 403

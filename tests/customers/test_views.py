@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from customers.services.tiering import tiering_run
 from staff.models import Role
+from tests.customers.clients import page_text
 from tests.customers.conftest import NOV, OCT
 from tests.customers.factories import CustomerFactory, SnapshotFactory
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
@@ -27,20 +28,8 @@ pytestmark = pytest.mark.django_db
 URL = "/units/{}/customers/"
 
 
-@pytest.fixture
-def english(client):
-    """Read the pages in English, so the assertions do not depend on the zh-Hans catalog."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def _page(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
 def _chart(response) -> dict:
-    found = re.search(r'<script id="tiers-data" type="application/json">(.*?)</script>', _page(response), re.S)
+    found = re.search(r'<script id="tiers-data" type="application/json">(.*?)</script>', page_text(response), re.S)
     assert found, "no chart data on the page"
     return json.loads(found.group(1))
 
@@ -58,7 +47,7 @@ def _csv(response) -> list[list[str]]:
 def test_the_roles_that_manage_an_outlet_see_names_and_identity_numbers(request, english, tiered, persona):
     english.force_login(request.getfixturevalue(persona))
 
-    page = _page(english.get(URL.format("GZ0101")))
+    page = page_text(english.get(URL.format("GZ0101")))
 
     assert "欧阳娜娜" in page and "110101199003075678" in page
     assert "欧**娜" not in page
@@ -115,7 +104,7 @@ def test_a_relationship_manager_sees_their_own_customers_and_no_unit_page(englis
     english.force_login(teller)
 
     response = english.get("/customers/")
-    page = _page(response)
+    page = page_text(response)
 
     pyramid = response.context["pyramid"]
     # C1–C5, not C6 (no manager): C3 was the only 1-star in October.
@@ -134,7 +123,7 @@ def test_a_teller_who_manages_nobody_gets_an_empty_page(english, network, tiered
     english.force_login(user)
 
     response = english.get("/customers/")
-    page = _page(response)
+    page = page_text(response)
 
     assert (response.context["pyramid"].total, response.context["pyramid"].total_before) == (0, 0)
     assert response.context["matrix"].customers == 0
@@ -150,7 +139,7 @@ def test_the_page_shows_the_latest_tiered_month_against_the_month_before(english
     english.force_login(outlet_head)
 
     response = english.get(URL.format("GZ0101"))
-    page = _page(response)
+    page = page_text(response)
 
     assert (response.context["month"], response.context["previous"]) == (NOV, OCT)
     pyramid = response.context["pyramid"]
@@ -182,7 +171,7 @@ def test_the_chart_data_repeats_the_tables(english, unit_manager, tiered):
     assert sorted(chart["matrix"]["cells"]) == sorted(
         [[0, 0, 1], [1, 0, 1], [2, 1, 1], [2, 3, 1], [6, 5, 1], [4, 6, 1]]
     )
-    page = _page(english.get(URL.format("GZ01")))
+    page = page_text(english.get(URL.format("GZ01")))
     assert 'id="tier-pyramid"' in page and 'id="tier-matrix"' in page
     assert "js/tiers.js" in page
 
@@ -221,7 +210,7 @@ def test_a_bad_month_is_reported_and_the_latest_shown(english, outlet_head, tier
 
     assert response.context["errors"] == [message]
     assert response.context["month"] == NOV
-    assert message.replace("“", "&ldquo;") in _page(response) or message in _page(response)
+    assert message.replace("“", "&ldquo;") in page_text(response) or message in page_text(response)
 
 
 def test_a_month_not_yet_tiered_is_shown_empty_with_a_note(english, outlet_head, tiered):
@@ -232,7 +221,7 @@ def test_a_month_not_yet_tiered_is_shown_empty_with_a_note(english, outlet_head,
     assert response.context["month"] == datetime.date(2026, 12, 1)
     assert response.context["pyramid"].total == 0
     assert response.context["pyramid"].total_before == 4
-    assert "has not been tiered yet" in _page(response)
+    assert "has not been tiered yet" in page_text(response)
 
 
 # -- the relationship manager filter ---------------------------------------------------------------------
@@ -246,7 +235,7 @@ def test_the_manager_filter_narrows_the_pyramid_matrix_and_list(english, unit_ma
     assert response.context["manager"].code == "S1001"
     assert response.context["matrix"].totals == {"up": 2, "down": 1, "same": 0, "new": 1, "lost": 1}
     assert response.context["pyramid"].total == 4
-    assert "黄丽娟" in _page(response)
+    assert "黄丽娟" in page_text(response)
     assert "manager=S1001" in response.context["exports"]["moved_down_csv"]
 
 
@@ -336,7 +325,7 @@ def test_exports_mask_personal_data_for_a_scope_without_it(english, unit_manager
     english.force_login(unit_manager)
 
     rows = _csv(english.get(URL.format("GZ01") + "?export=csv"))
-    page = _page(english.get(URL.format("GZ01")))
+    page = page_text(english.get(URL.format("GZ01")))
 
     assert rows[1][:3] == ["C2", "欧**娜", "110101********5678"]
     assert rows[1][6] == "黄*娟"
@@ -385,7 +374,7 @@ def test_the_list_is_read_a_page_at_a_time(english, unit_manager, bigger):
     assert [entry["row"].code for entry in first.context["rows"]][:3] == ["D059", "D058", "D057"]
     assert len(first.context["rows"]) == 50
     assert [entry["row"].code for entry in second.context["rows"]][-1] == "C2"
-    assert "Page 1 of 2" in _page(first)
+    assert "Page 1 of 2" in page_text(first)
 
 
 def test_a_bad_page_number_shows_the_first_page(english, unit_manager, bigger):
@@ -416,7 +405,7 @@ def test_the_page_issues_as_many_queries_for_six_customers_as_for_sixty_six(
 def test_the_moved_down_list_writes_aum_in_wan_yuan_and_counts_with_separators(english, unit_manager, tiered):
     english.force_login(unit_manager)
 
-    page = _page(english.get(URL.format("GZ01")))
+    page = page_text(english.get(URL.format("GZ01")))
 
     # C2 fell from 4-star to 3-star: 200,000.00 元 → 199,999.99 元, in 万元 with two decimals (the
     # download keeps 元, exact).

@@ -19,13 +19,6 @@ URL = "/bulletin/"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def english(client):
-    """Read the pages in English, so the assertions do not depend on the zh-Hans catalog."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def group(code: str) -> PeerGroup:
     return PeerGroup.objects.get(code=code)
 

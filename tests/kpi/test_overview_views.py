@@ -17,13 +17,6 @@ from tests.kpi.overview_data import TEMPLATE_METRICS, card, line, outlet_templat
 
 
 @pytest.fixture
-def english(client):
-    """Read the pages in English, so the assertions do not depend on the zh-Hans catalog."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-@pytest.fixture
 def rolled_up(network):
     """2026-11-24 published: the scorecards of tests/kpi/overview_data.py (figures worked out there)."""
     return rolled_up_network(network)

@@ -37,13 +37,6 @@ from tests.kpi.scorecard_factories import (
 )
 
 
-@pytest.fixture
-def english(client):
-    """Read the pages in English, so the assertions do not depend on the zh-Hans catalog."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def _month_lines(card) -> None:
     ScorecardLineFactory(
         scorecard=card,

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
-
 from kpi.models import Scorecard
 from kpi.services import rollup
 from kpi.templatetags.kpi_format import kpi_score
@@ -22,13 +20,6 @@ shared_explanation = explanation_data.shared_explanation  # what `explained` rea
 
 MONTH = "/units/GZ0101/scorecard/?date=2026-11-15&period=month"
 DAY_VIEW = "/units/GZ0101/scorecard/?date=2026-11-15&period=day"
-
-
-@pytest.fixture
-def english(client):
-    """Read the pages in English, so the assertions do not depend on the zh-Hans catalog."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def _page(response) -> str:
