@@ -45,8 +45,11 @@ run: migrate
 # (tests/shared_data.py) is made once, the slowest files first (tests/conftest.py SLOW_FILES_FIRST; the
 # 30 slowest items are printed at the end to keep that list true). TEST_WORKERS=0: this process alone.
 TEST_WORKERS ?= 2
+# Bytecode written even where the environment says not to (PYTHONDONTWRITEBYTECODE, set on this project's
+# machines): without it each test process compiles the project and rewrites every test module's asserts
+# again on every run (collection 20 s → 8.5 s a process from the second run on).
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 
 lint: install
 	$(PY) -m ruff check .
