@@ -7,24 +7,16 @@ from __future__ import annotations
 import pytest
 
 from branches.services import peer_groups_rebuild
-from staff.api import hash_key
-from staff.models import ApiToken
+from staff.services import api_token_create
 
 URL = "/api/v1/rankings/"
 pytestmark = pytest.mark.django_db
 
 
-def _token(unit, *, scopes: str = "read") -> str:
-    key = f"key-{unit.code}-{scopes}"
-    ApiToken.objects.create(
-        name=f"{unit.code} {scopes}", key_hash=hash_key(key), prefix=key[:8], unit=unit, scopes=scopes
-    )
-    return key
-
-
 def test_before_the_first_rollup_there_are_no_results(client, network):
     peer_groups_rebuild()
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {_token(network['GZ01'])}"
+    _token, key = api_token_create(name="GZ01 read", unit=network["GZ01"], scopes="read")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
 
     body = client.get(URL, {"group": "GZ01-urban"}).json()
 
