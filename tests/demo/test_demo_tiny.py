@@ -1,14 +1,15 @@
 """The tiny demo of tests/demo/test_demo_facts.py (four outlets, ten days of facts to Tuesday 20 January
 2026, all rolled up), seeded once for the module (tests/shared_data.py): its scorecards after the rollup,
-its customers tiered month by month (demo/customers.py), and what seed_demo makes of them after the
-facts: its target plans (demo/plans.py, issue 15), its push (demo/push.py, issue 17) and its campaigns
-(demo/campaigns.py, issue 20); and how the plain run went (a line per step, issue 14; a second run).
+a second run and a run two days later, its customers tiered month by month (demo/customers.py), and what
+seed_demo makes of them after the facts: its target plans (demo/plans.py, issue 15), its push
+(demo/push.py, issue 17) and its campaigns (demo/campaigns.py, issue 20); and how the plain run went (a
+line per step, issue 14; a second run).
 
 Seeding it costs most of the module's time, so its tests share one seed instead of seeding it each (the
-tests of the customers and of the plain run were in tests/demo/test_demo_customers.py and
-test_seed_demo_runs.py, each class with a seed of its own: the same command, 10 s a seed); a test that
-seeds again (`--force`) does it in a savepoint of its own, undone before the next test, so the tests
-stay independent of their order.
+tests of the customers, of the plain run and of seeding again were in tests/demo/test_demo_customers.py,
+test_seed_demo_runs.py and test_demo_facts.py, each class with a seed of its own, 7-12 s a seed: the
+same command, or five days instead of ten); a test that seeds again (`--force`, or on a later day) does
+it in a savepoint of its own, undone before the next test, so the tests stay independent of their order.
 """
 
 from __future__ import annotations
@@ -62,11 +63,21 @@ class Printed(NamedTuple):
     err: str  # the progress lines
 
 
-def seed(*flags: str) -> Printed:
+def seed(*flags: str, end: datetime.date = END) -> Printed:
     """seed_demo on the tiny network as the command line would run it."""
     out, err = io.StringIO(), io.StringIO()
-    call_command("seed_demo", "--outlets=4", "--days=10", f"--end={END}", *flags, stdout=out, stderr=err)
+    call_command("seed_demo", "--outlets=4", "--days=10", f"--end={end}", *flags, stdout=out, stderr=err)
     return Printed(out.getvalue(), err.getvalue())
+
+
+def fact_snapshot() -> dict[tuple, Decimal]:
+    rows = Fact.objects.values_list("date", "unit__code", "staff__code", "metric__code", "value")
+    return {(day, unit, staff, metric): value for day, unit, staff, metric, value in rows}
+
+
+def target_snapshot() -> dict[tuple, Decimal]:
+    rows = Target.objects.values_list("period", "unit__code", "staff__code", "metric__code", "value")
+    return {(period, unit, staff, metric): value for period, unit, staff, metric, value in rows}
 
 
 class Seeded(NamedTuple):
@@ -110,6 +121,42 @@ def test_after_the_rollup_an_outlet_has_a_month_scorecard_with_targets_and_statu
     facts = Fact.objects.filter(unit=outlet, staff=None, metric__code="mobile_banking_signups")
     assert facts.filter(date__lt=FIRST).exists()
     assert signups.actual == sum(facts.values_list("value", flat=True))
+
+
+# -- seeding again (demo/facts.py) ----------------------------------------------------------------------
+
+
+def test_a_second_run_changes_nothing_and_rolls_nothing_up(demo):
+    facts, targets = fact_snapshot(), target_snapshot()
+    batches = IngestBatch.objects.count()
+    runs = RollupRun.objects.count()
+
+    # --force goes through it all again (without it the run finds the demo seeded and writes nothing:
+    # test_a_second_run_with_the_same_options_finds_the_demo_seeded_and_writes_nothing below).
+    output, _err = seed("--force")
+
+    assert fact_snapshot() == facts
+    assert target_snapshot() == targets
+    again = IngestBatch.objects.order_by("pk")[batches:]
+    assert again and all(batch.created == 0 and batch.updated == 0 for batch in again)
+    assert RollupRun.objects.count() == runs
+    assert "Rolled up: nothing" in output
+
+
+def test_seeding_two_days_later_adds_those_days_and_rolls_up_only_them(demo):
+    before = fact_snapshot()
+    runs = RollupRun.objects.count()
+
+    output, _err = seed(end=datetime.date(2026, 1, 22))
+
+    after = fact_snapshot()
+    assert {key: after[key] for key in before} == before
+    assert {key[0] for key in after.keys() - before.keys()} == {
+        datetime.date(2026, 1, 21),
+        datetime.date(2026, 1, 22),
+    }
+    assert RollupRun.objects.count() == runs + 2
+    assert "Rolled up: 2 days (2026-01-21 – 2026-01-22)" in output
 
 
 # -- customers (demo/customers.py) ---------------------------------------------------------------------
