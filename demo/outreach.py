@@ -30,6 +30,7 @@ from branches.models import OrgUnit, UnitKind
 from customers.models import TieringRun
 from demo.network import NetworkPlan
 from ledger import evidence
+from lib.bulk import update_fields
 from outreach.models import Channel, Contact, DoNotContact, ListAssignment, Outcome, OutreachList
 from outreach.services.building import ListFilter, list_build, staff_outlets
 from outreach.services.facts import outreach_facts_write
@@ -184,11 +185,7 @@ def _work(built: list[OutreachList], *, working, seed: int, end: datetime.date) 
         if row.first_contact_on:
             changed.append(row)
     Contact.objects.bulk_create(contacts, batch_size=2000)
-    ListAssignment.objects.bulk_update(
-        changed,
-        ["first_contact_on", "last_outcome", "next_follow_up", "product_interest", "converted_on"],
-        batch_size=2000,
-    )
+    update_fields(changed, ["first_contact_on", "last_outcome", "next_follow_up", "product_interest", "converted_on"])
     DoNotContact.objects.bulk_create(
         [DoNotContact(customer_id=customer_id, by_outcome=True) for customer_id in flagged], ignore_conflicts=True
     )

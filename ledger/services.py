@@ -35,6 +35,7 @@ from kpi.services.credit import share_for, split_exactly
 from kpi.services.facts import facts_ingest
 from ledger import evidence
 from ledger.models import EntryChange, EntryStatus, LedgerEntry, LedgerItem
+from lib.bulk import update_fields
 from lib.csvimport import CsvRow, ImportRejected
 from lib.locks import transaction_lock
 from staff.access import Scope
@@ -503,5 +504,5 @@ def _facts_rewrite(entries: list[LedgerEntry], *, user: User | None, token: ApiT
         entry.partner_fact_id = facts.get(partner_key) if counted and partner_key else None
         entry.batch_id = batch.pk if counted else entry.batch_id
         linked.append(entry)
-    LedgerEntry.objects.bulk_update(linked, ["fact", "partner_fact", "batch"])
+    update_fields(linked, ["fact", "partner_fact", "batch"])
     return batch

@@ -18,7 +18,7 @@ import datetime
 import io
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -89,6 +89,49 @@ def insert_frame(
                 rows = part.astype(object).where(part.notna(), None).itertuples(index=False, name=None)
                 cursor.executemany(f'INSERT INTO "{table}" ({column_list}) VALUES ({placeholders})', list(rows))
     return written[0]
+
+
+def update_fields(objects: Sequence[models.Model], fields: Sequence[str], *, page_size: int = 1000) -> int:
+    """What `Model.objects.bulk_update(objects, fields)` does (these fields of these saved rows set to the
+    objects' values, no signals, auto_now fields untouched), in one UPDATE … FROM (VALUES …) a page on
+    PostgreSQL, an executemany elsewhere. bulk_update writes a CASE WHEN pk = … THEN … per row and field,
+    which Django builds as expressions and the server then walks for every row: seed_demo's thousand
+    ledger entries linked to their facts took seconds. Returns the number of objects."""
+    if not objects:
+        return 0
+    meta = type(objects[0])._meta
+    pk = meta.pk
+    written = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    rows = [
+        (
+            pk.get_db_prep_value(item.pk, connection),
+            *(field.get_db_prep_save(getattr(item, field.attname), connection) for field in written),
+        )
+        for item in objects
+    ]
+    table, key = quote(meta.db_table), quote(pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            columns = ", ".join(quote(field.column) for field in (pk, *written))
+            assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in written)
+            # Typed, or PostgreSQL would read a column of NULLs (or of text) in VALUES as text.
+            template = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in (pk, *written)) + ")"
+            execute_values(
+                cursor.cursor if hasattr(cursor, "cursor") else cursor,
+                f"UPDATE {table} AS t SET {assignments} FROM (VALUES %s) AS v({columns}) WHERE t.{key} = v.{key}",
+                rows,
+                template=template,
+                page_size=page_size,
+            )
+        else:
+            assignments = ", ".join(f"{quote(field.column)} = %s" for field in written)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {key} = %s", [(*row[1:], row[0]) for row in rows]
+            )
+    return len(rows)
 
 
 def read_frame(sql: str, params: list | tuple, columns: list[str], dtype: dict | None = None) -> pd.DataFrame:

@@ -224,15 +224,25 @@ def goals_set(
             (goal.staff_id, goal.metric_id): goal for goal in Goal.objects.select_for_update().filter(meeting=meeting)
         }
         changes = []
+        # The goals set for the first time, written together after the loop (an INSERT each cost seed_demo
+        # a query per person and metric of every morning it seeds); a second goal of the same person and
+        # metric in `goals` changes the one waiting here.
+        new: dict[tuple[int, int], Goal] = {}
         for goal in goals:
-            current = existing.get((goal.staff.pk, goal.metric.pk))
+            key = (goal.staff.pk, goal.metric.pk)
+            current = existing.get(key)
             old = current.value if current is not None else None
             if old == goal.value:  # 3 and 3.0000 alike
                 continue
-            if goal.value is None:
+            if key in new:
+                if goal.value is None:
+                    del new[key], existing[key]
+                else:
+                    current.value = goal.value
+            elif goal.value is None:
                 current.delete()
             elif current is None:
-                existing[(goal.staff.pk, goal.metric.pk)] = Goal.objects.create(
+                existing[key] = new[key] = Goal(
                     meeting=meeting, staff=goal.staff, metric=goal.metric, value=goal.value, set_by=by
                 )
             else:
@@ -250,6 +260,7 @@ def goals_set(
                 )
             )
             changed += 1
+        Goal.objects.bulk_create(new.values())
         GoalChange.objects.bulk_create(changes)
         if changes:
             Meeting.objects.filter(pk=meeting.pk).update(updated_at=timezone.now())

@@ -10,7 +10,7 @@ from bankops.celery import app as celery_app
 from branches.models import Area, OrgUnit, OutletFormat
 from staff.models import Role, User
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
-from tests.shared_data import a_copy
+from tests.shared_data import a_copy, shared_data_check
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +102,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _MIGRATED_DATA.update(blocker=django_db_blocker, json=connection.creation.serialize_db_to_string())
     yield
     _MIGRATED_DATA.clear()  # the test database is gone after this: nothing to put back any more
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """After a module's or a class's fixture made its shared data (tests/shared_data.py), its foreign
+    keys checked once, not again at the end of each of its tests (shared_data_check)."""
+    value = yield
+    if fixturedef.scope != "function":
+        shared_data_check()
+    return value
 
 
 def _empties_the_tables(item) -> bool:

@@ -1,5 +1,6 @@
 """lib.bulk: the COPY reader (what copy_expert reads is the chunks' bytes, in order, whatever the read size)
-and insert_frame (chunked frames; a table named by the caller, facts_ingest's staging table)."""
+and insert_frame (chunked frames; a table named by the caller, facts_ingest's staging table); update_fields
+(what bulk_update writes, in one UPDATE a page)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,34 @@ def test_insert_frame_writes_into_the_named_table_with_nulls_and_exact_decimals(
     assert written == 2
     assert rows == [(7, None, 3, Decimal("1.5")), (8, 12, 3, Decimal("-3.25"))]
     assert not Fact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_update_fields_writes_the_named_fields_of_each_row_as_bulk_update_would_nulls_included(network):
+    from kpi.models import Metric
+    from tests.factories import StaffMemberFactory
+
+    served = Metric.objects.get(code="customers_served")
+    teller = StaffMemberFactory(code="S1001", name="黄丽娟")
+    day = datetime.date(2026, 11, 24)
+    own, outlets, _untouched = (
+        Fact.objects.create(date=day, unit=network["GZ0101"], staff=teller, metric=served, value=Decimal(1)),
+        Fact.objects.create(date=day, unit=network["GZ0102"], metric=served, value=Decimal(3)),
+        Fact.objects.create(date=day, unit=network["SZ0101"], metric=served, value=Decimal(7)),
+    )
+    own.value, own.staff = Decimal("2.5"), None
+    outlets.value, outlets.staff = Decimal("-0.0001"), teller
+    outlets.date = datetime.date(2026, 11, 25)  # not among the fields: stays as stored
+
+    assert bulk.update_fields([own, outlets], ["value", "staff"]) == 2
+    assert bulk.update_fields([], ["value"]) == 0
+
+    stored = {
+        fact.unit.code: (fact.date, fact.staff_id, fact.value)
+        for fact in Fact.objects.select_related("unit").order_by("pk")
+    }
+    assert stored == {
+        "GZ0101": (day, None, Decimal("2.5")),
+        "GZ0102": (day, teller.pk, Decimal("-0.0001")),
+        "SZ0101": (day, None, Decimal(7)),
+    }

@@ -1,31 +1,25 @@
-"""The demo customers (demo/customers.py): a deterministic sample per outlet, valid for the imports,
-tiered for each month, and a second run that changes nothing."""
+"""The demo customers (demo/customers.py): a deterministic sample per outlet, valid for the imports, and
+no customers without facts. Tiered for each month and a second run that changes nothing, in the seeded
+tiny demo: tests/demo/test_demo_tiny.py."""
 
 from __future__ import annotations
 
 import datetime
 import io
 from collections import Counter
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
-from branches.models import UnitKind
-from customers.models import Customer, CustomerMonth, Group, Snapshot, TieringRun, TierMigration
+from customers.models import Customer, Group
 from customers.services.tiering import month_end
 from demo import customers as demo_customers
 from demo import network as demo_network
 from demo.facts import network_read
-from kpi.models import Fact, IngestBatch
 from lib.identity import id_number_problem
-from staff.models import Assignment
-from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
-# The default scheme's premium tiers (三星及以上).
-PREMIUM_TIERS = ("star3", "star4", "star5", "private")
 
 # The tiny network of tests/bankops/test_demo_facts.py: four outlets, facts of ten days to 20 January
 # 2026, so the customers have the three months that ended by then: October to December 2025.
@@ -124,95 +118,5 @@ def test_no_facts_seeds_no_customers():
     assert not Customer.objects.exists()
 
 
-@pytest.fixture(scope="class")
-def seeded(django_db_setup, django_db_blocker) -> str:
-    """The tiny demo seeded once for the class that asks (tests/shared_data.py; each test's own writes
-    are undone after it): what seed_demo printed."""
-    with shared_data(django_db_blocker):
-        with as_in_a_test(SCORECARD_RETENTION_DAYS=100_000):
-            output = seed()
-        yield output
-
-
-class TestTheSeededDemo:
-    def test_seed_demo_writes_customers_of_outlets_tiers_for_every_month_and_migrations(self, seeded):
-        output = seeded
-
-        customers = Customer.objects.select_related("home_outlet", "relationship_manager")
-        assert {customer.home_outlet.kind for customer in customers} == {UnitKind.OUTLET}
-        # Managers are customer or wealth managers of the customer's own outlet.
-        posts = {
-            (staff, unit): post
-            for staff, unit, post in Assignment.objects.values_list("staff_id", "unit_id", "post__code")
-        }
-        managed = [customer for customer in customers if customer.relationship_manager_id]
-        assert managed
-        assert {posts[customer.relationship_manager_id, customer.home_outlet_id] for customer in managed} <= {
-            "customer_manager",
-            "wealth_manager",
-        }
-        assert sorted(set(Snapshot.objects.values_list("month", flat=True))) == MONTHS
-        for month in MONTHS:
-            assert CustomerMonth.objects.filter(month=month).count() == Snapshot.objects.filter(month=month).count()
-            assert TieringRun.objects.filter(month=month, status="done").count() == 1
-        movements = Counter(
-            row.movement for row in TierMigration.objects.filter(month=MONTHS[-1]) for _ in range(row.customers)
-        )
-        assert movements["same"] > movements["up"] > 0 and movements["down"] > 0
-        assert movements["new"] > 0 and movements["lost"] > 0
-        tiers = Counter(CustomerMonth.objects.filter(month=MONTHS[-1]).values_list("tier_code", flat=True))
-        # Most customers are 一星 or 二星.
-        assert tiers["star1"] + tiers["star2"] > 0.6 * sum(tiers.values())
-        assert "Tiered: 2025-10, 2025-11, 2025-12" in output
-
-    def test_the_facts_premium_customers_are_the_tiered_customers_at_every_month_end(self, seeded):
-        """Issue 14: the demo's premium_customers facts are counted from its customers, so the tiering of each
-        month finds them already written (unchanged), outlet by outlet and manager by manager; the tier
-        counts add up to the customers tiered."""
-
-        for month in MONTHS:
-            day = month_end(month)
-            tiered = Counter(
-                CustomerMonth.objects.filter(month=month, tier_code__in=PREMIUM_TIERS).values_list(
-                    "outlet__code", flat=True
-                )
-            )
-            managed = Counter(
-                CustomerMonth.objects.filter(month=month, tier_code__in=PREMIUM_TIERS)
-                .exclude(relationship_manager=None)
-                .values_list("outlet__code", "relationship_manager__code")
-            )
-            facts = Fact.objects.filter(date=day, metric__code="premium_customers")
-            outlets = {
-                unit: value
-                for unit, staff, value in facts.values_list("unit__code", "staff__code", "value")
-                if not staff
-            }
-            staff = {
-                (unit, member): value
-                for unit, member, value in facts.exclude(staff=None).values_list("unit__code", "staff__code", "value")
-            }
-            assert set(outlets) == {"LY0101", "LY0102", "LY0103", "LY0104"}, month
-            assert outlets == {code: tiered[code] for code in outlets}, month
-            assert staff and staff == {key: managed[key] for key in staff}, month
-            assert sum(outlets.values()) > 4 * 20  # dozens an outlet, not thousands: the customers'
-        # The tiering of December and November found the facts the demo had written for their ends.
-        for batch in IngestBatch.objects.filter(source=IngestBatch.Source.TIERING, label__in=["2025-12"]):
-            assert batch.updated == 0 and batch.unchanged > 0
-        day = month_end(MONTHS[-1])
-        counted = Fact.objects.filter(date=day, unit__code="LY0101", staff=None, metric__code__startswith="customers_")
-        assert (
-            sum(counted.values_list("value", flat=True), Decimal(0))
-            == CustomerMonth.objects.filter(month=MONTHS[-1], outlet__code="LY0101").count()
-        )
-
-    def test_a_second_run_writes_nothing_and_tiers_nothing(self, seeded):
-        customers = list(Customer.objects.order_by("code").values_list("code", "name", "id_number", "groups"))
-        runs, batches = TieringRun.objects.count(), IngestBatch.objects.count()
-
-        output = seed("--force")  # through it all again, not skipped as already seeded
-
-        assert list(Customer.objects.order_by("code").values_list("code", "name", "id_number", "groups")) == customers
-        assert TieringRun.objects.count() == runs
-        assert all(batch.created == 0 and batch.updated == 0 for batch in IngestBatch.objects.order_by("pk")[batches:])
-        assert "Tiered: nothing (unchanged)" in output
+# What the seeded tiny demo holds of customers (its tiers, migrations and premium facts, a second run) is
+# tests/demo/test_demo_tiny.py's, whose tests share one seed of it.

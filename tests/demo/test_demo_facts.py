@@ -12,10 +12,9 @@ from django.core.management import call_command
 from branches.models import OrgUnit, UnitKind
 from demo import facts as demo_facts
 from demo import network as demo_network
-from kpi.models import Aggregation, Fact, IngestBatch, RollupRun, Target
+from kpi.models import Aggregation, Fact, Target
 from lib.periods import PeriodKind, days_between, parse_period
 from staff.models import Assignment
-from tests.shared_data import as_in_a_test, shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -58,16 +57,6 @@ def seed_without_rollup(*, outlets: int = 4) -> demo_facts.SeededFacts:
 
 def window_facts():
     return Fact.objects.filter(date__gte=FIRST, date__lte=END)
-
-
-def fact_snapshot() -> dict[tuple, Decimal]:
-    rows = Fact.objects.values_list("date", "unit__code", "staff__code", "metric__code", "value")
-    return {(day, unit, staff, metric): value for day, unit, staff, metric, value in rows}
-
-
-def target_snapshot() -> dict[tuple, Decimal]:
-    rows = Target.objects.values_list("period", "unit__code", "staff__code", "metric__code", "value")
-    return {(period, unit, staff, metric): value for period, unit, staff, metric, value in rows}
 
 
 def test_facts_are_base_metrics_of_outlets_and_staff_facts_only_staff_metrics_of_assigned_staff():
@@ -214,51 +203,8 @@ def test_staff_have_monthly_targets_for_the_metrics_of_their_post():
     assert set(Target.objects.exclude(staff=None).values_list("period_kind", flat=True)) == {PeriodKind.MONTH}
 
 
-@pytest.fixture(scope="class")
-def five_days(django_db_setup, django_db_blocker):
-    """The tiny network with five days of facts to END, seeded once for the class that asks
-    (tests/shared_data.py; each test's own writes are undone after it)."""
-    with shared_data(django_db_blocker):
-        with as_in_a_test(SCORECARD_RETENTION_DAYS=100_000):
-            seed(days=5)
-        yield
-
-
-class TestFiveDaysSeeded:
-    def test_a_second_run_changes_nothing_and_rolls_nothing_up(self, five_days):
-        facts, targets = fact_snapshot(), target_snapshot()
-        batches = IngestBatch.objects.count()
-        runs = RollupRun.objects.count()
-
-        # --force goes through it all again (without it the run finds the demo seeded and writes nothing:
-        # tests/demo/test_seed_demo_runs.py).
-        output = seed("--force", days=5)
-
-        assert fact_snapshot() == facts
-        assert target_snapshot() == targets
-        again = IngestBatch.objects.order_by("pk")[batches:]
-        assert again and all(batch.created == 0 and batch.updated == 0 for batch in again)
-        assert RollupRun.objects.count() == runs
-        assert "Rolled up: nothing" in output
-
-    def test_seeding_two_days_later_adds_those_days_and_rolls_up_only_them(self, five_days):
-        before = fact_snapshot()
-        runs = RollupRun.objects.count()
-
-        output = seed(days=5, end="2026-01-22")
-
-        after = fact_snapshot()
-        assert {key: after[key] for key in before} == before
-        assert {key[0] for key in after.keys() - before.keys()} == {
-            datetime.date(2026, 1, 21),
-            datetime.date(2026, 1, 22),
-        }
-        assert RollupRun.objects.count() == runs + 2
-        assert "Rolled up: 2 days (2026-01-21 – 2026-01-22)" in output
-
-
-# What the tiny demo's rollup makes of its facts (its scorecards) is tests/demo/test_demo_tiny.py's, whose
-# tests share one seed of it.
+# What the tiny demo's rollup makes of its facts (its scorecards), and what a second run and a run two days
+# later do, is tests/demo/test_demo_tiny.py's, whose tests share one seed of it.
 
 
 def test_no_facts_seeds_the_network_only():

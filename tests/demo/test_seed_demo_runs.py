@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from alerts.models import PeriodDone
 from demo.models import SeedStamp
-from kpi.models import IngestBatch, RollupDay, RollupRun, Scorecard, ScorecardLine
+from kpi.models import RollupDay, RollupRun, Scorecard, ScorecardLine
 from kpi.services.rollup import days_mark_stale, rollup_pending
 from lib.periods import days_between
 from tests.shared_data import as_in_a_test, shared_data
@@ -82,50 +82,12 @@ def test_make_run_prints_the_logins_through_seed_demo_alone():
 
 
 @pytest.fixture(scope="class")
-def seeded(django_db_setup, django_db_blocker):
-    yield from seeded_once(django_db_blocker)
-
-
-@pytest.fixture(scope="class")
 def recent_first(django_db_setup, django_db_blocker):
     yield from seeded_once(django_db_blocker, "--recent-first")
 
 
-class TestAfterAPlainSeed:
-    def test_without_a_terminal_each_step_writes_one_line_with_its_count_and_times(self, seeded):
-        _out, err = seeded
-
-        took = r"in \d+\.\d s, CPU \d+\.\d s \(\d+\.\d s in all\)"
-        for step in (
-            r"network: 5 steps \(plan, units, staff, peer groups, personas\)",
-            r"targets: \d+ targets",
-            r"history: \d+ facts",
-            r"facts: 10 days",
-            r"customers: 3 months",
-            r"rollup: 10 days",
-            r"alerts: 10 days",
-        ):
-            assert re.search(rf"^seed_demo: {step} {took}$", err, re.MULTILINE), step
-        # No bar redraws: nothing but the step lines.
-        assert all(line.startswith("seed_demo: ") for line in err.splitlines())
-
-    def test_a_second_run_with_the_same_options_finds_the_demo_seeded_and_writes_nothing(self, seeded):
-        batches, runs = IngestBatch.objects.count(), RollupRun.objects.count()
-
-        out, err = seed()
-
-        assert IngestBatch.objects.count() == batches
-        assert RollupRun.objects.count() == runs
-        assert "The demo is already seeded with these options (seed 2026, 4 outlets, 10 days to 2026-01-20)" in out
-        assert out.count("Demo logins:") == 1
-        assert err == ""
-
-    def test_other_options_seed_again_and_leave_one_stamp(self, seeded):
-        seed("--days=5")
-
-        stamp = SeedStamp.objects.get()
-        assert stamp.options["days"] == 5
-        assert stamp.complete
+# The plain run (its step lines, a second run with the same options or others) is tests/demo/test_demo_tiny.py's,
+# whose tests share one seed of the tiny demo.
 
 
 class TestAfterARecentFirstSeed:

@@ -66,6 +66,31 @@ def test_every_change_of_a_goal_is_kept_with_who_when_old_and_new(meeting, peopl
     assert not Goal.objects.exists()
 
 
+def test_the_goals_of_one_save_are_all_written_and_a_goal_given_twice_is_its_second(meeting, people, outlet_head):
+    huang, zhang = people["S1001"], people["S1002"]
+    signups, referrals = metric("mobile_banking_signups"), metric("counter_referrals")
+    goals = [
+        GoalInput(staff=huang, metric=signups, value=Decimal(3)),
+        GoalInput(staff=zhang, metric=referrals, value=Decimal(2)),
+        GoalInput(staff=huang, metric=signups, value=Decimal(5)),  # the same goal again, changed
+    ]
+
+    assert goals_set(scope=scope_for_user(outlet_head), by=outlet_head, meeting=meeting, goals=goals, today=D) == 3
+
+    stored = Goal.objects.values_list("staff__code", "metric__code", "value", "set_by__username")
+    assert sorted(stored) == [
+        ("S1001", "mobile_banking_signups", Decimal(5), "lin.xiaoyan"),
+        ("S1002", "counter_referrals", Decimal(2), "lin.xiaoyan"),
+    ]
+    assert all(goal.set_at is not None for goal in Goal.objects.all())
+    changes = GoalChange.objects.order_by("pk").values_list("staff__code", "old_value", "new_value")
+    assert list(changes) == [
+        ("S1001", None, Decimal(3)),
+        ("S1002", None, Decimal(2)),
+        ("S1001", Decimal(3), Decimal(5)),
+    ]
+
+
 def test_one_bad_goal_among_good_ones_writes_none_and_says_which_and_why(meeting, people, outlet_head):
     goals = [
         GoalInput(staff=people["S1001"], metric=metric("mobile_banking_signups"), value=Decimal(3)),
