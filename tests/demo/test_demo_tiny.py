@@ -414,3 +414,11 @@ def test_other_options_seed_again_and_leave_one_stamp(demo):
     stamp = SeedStamp.objects.get()
     assert stamp.options["days"] == 5
     assert stamp.complete
+
+
+def test_seed_demo_prints_its_territories_and_its_outreach_lists_once_each(demo):
+    """The summary's line of each seeded part once: the territories and the outreach lists were once kept in
+    one list and printed twice."""
+    lines = demo.output.splitlines()
+    assert sum(line.startswith("Territories: ") for line in lines) == 1
+    assert sum(line.startswith("Outreach: ") for line in lines) == 1

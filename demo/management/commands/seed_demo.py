@@ -181,7 +181,7 @@ class Command(BaseCommand):
         outreach: list[demo_outreach.SeededOutreach] = []
 
         credit: list[demo_credit.SeededCredit] = []
-        outreach: list[demo_territories.SeededTerritories] = []
+        territories: list[demo_territories.SeededTerritories] = []
 
         def tier_customers(window, premium) -> None:
             # After the facts and before the rollup, in the same transaction: the tiering writes tier
@@ -193,7 +193,9 @@ class Command(BaseCommand):
             # The ledger's weeks of entries, approved and written as facts before the rollup scores them.
             ledger.append(demo_ledger.seed_ledger(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # Territories, prospects and referrals (issue 18): the referral facts before the rollup scores them.
-            outreach.append(demo_territories.seed_territories(plan=seeded.plan, end=window.end, seed=options["seed"]))
+            territories.append(
+                demo_territories.seed_territories(plan=seeded.plan, end=window.end, seed=options["seed"])
+            )
             # A week of lobby patrols and two inspections (巡检, 检查): their facts and deductions before the rollup.
             checklists.append(demo_checklists.seed_checklists(plan=seeded.plan, end=window.end, seed=options["seed"]))
             # The call and visit lists of the tiered customers and ten days of their work, as facts too.
@@ -265,8 +267,8 @@ class Command(BaseCommand):
             self.stdout.write(str(seeded_outreach))
         for seeded_credit in credit:
             self.stdout.write(str(seeded_credit))
-        for seeded_outreach in outreach:
-            self.stdout.write(str(seeded_outreach))
+        for seeded_territories in territories:
+            self.stdout.write(str(seeded_territories))
         if year_plan:
             self.stdout.write(year_plan)
         if push:
