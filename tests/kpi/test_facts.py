@@ -717,3 +717,22 @@ def test_a_bulk_load_analyses_the_facts_table_and_a_small_batch_does_not(teller,
     assert analysed == []
     facts_ingest(rows=_batch(40, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)  # 200 facts
     assert analysed == [(Fact,)]
+
+
+def test_a_batch_that_only_updates_facts_does_not_analyse_the_table(teller, monkeypatch):
+    # An update changes a fact's value, batch and time; the columns the reads choose an index by (date,
+    # unit, staff, metric) stay as they were, so 200 corrected facts are no reason to analyse again.
+    from kpi.services import facts as facts_service
+
+    analysed = []
+    monkeypatch.setattr(facts_service.bulk, "analyze_stale", lambda *models: analysed.append(models))
+    monkeypatch.setattr(facts_service, "ANALYZE_AFTER_ROWS", 100)
+    facts_ingest(rows=_batch(40, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)
+    corrected = _batch(40, datetime.date(2026, 10, 1))
+    for row in corrected:
+        row.values["value"] = str(int(row.values["value"]) + 1)
+
+    batch = facts_ingest(rows=corrected, source=IngestBatch.Source.CSV)
+
+    assert _counts(batch) == (0, 200, 0)
+    assert analysed == [(Fact,)]  # after the 200 new facts only
