@@ -163,6 +163,43 @@ def test_one_batch_creates_updates_and_leaves_outlet_and_staff_facts_and_counts_
     }
 
 
+def test_a_resend_over_two_days_writes_only_what_changed_and_counts_each_row(teller):
+    first = _ingest(HEADER + "2026-11-23,GZ0101,,customers_served,100\n")
+    second = _ingest(GOOD_FILE)
+    before = dict(Fact.objects.values_list("pk", "updated_at"))
+
+    # The 24th again with one correction (customers 120 → 121) and its other three facts as they were, and
+    # the 25th's customers, 100 as on the 23rd (another day: another fact). 1 created + 1 updated + 3
+    # unchanged = 5 rows; the 23rd is not in the batch and is not touched.
+    batch = _ingest(
+        HEADER + "2026-11-24,GZ0101,,customers_served,121\n"
+        "2026-11-24,GZ0101,,wait_minutes_total,30\n"
+        "2026-11-24,GZ0101,,deposit_balance,5234.56\n"
+        "2026-11-24,GZ0101,S1001,mobile_banking_signups,3\n"
+        "2026-11-25,GZ0101,,customers_served,100\n"
+    )
+
+    assert _counts(batch) == (1, 1, 3)
+    batch.refresh_from_db()
+    assert (batch.rows, *_counts(batch)) == (5, 1, 1, 3)
+    stored = {
+        (day.day, metric_code): (value, batch_id)
+        for day, metric_code, value, batch_id in Fact.objects.values_list("date", "metric__code", "value", "batch_id")
+    }
+    assert stored == {
+        (23, "customers_served"): (Decimal("100"), first.pk),
+        (24, "customers_served"): (Decimal("121"), batch.pk),
+        (24, "wait_minutes_total"): (Decimal("30"), second.pk),
+        (24, "deposit_balance"): (Decimal("5234.56"), second.pk),
+        (24, "mobile_banking_signups"): (Decimal("3"), second.pk),
+        (25, "customers_served"): (Decimal("100"), batch.pk),
+    }
+    after = dict(Fact.objects.values_list("pk", "updated_at"))
+    touched = {pk for pk, stamp in after.items() if before.get(pk) != stamp}
+    assert touched == set(Fact.objects.filter(batch=batch).values_list("pk", flat=True))
+    assert len(touched) == 2
+
+
 def test_unknown_codes_are_refused_with_their_line_by_the_service_not_by_the_database(teller):
     # The fact's foreign keys carry no database constraint (kpi.models.Fact): the service's checks are
     # what keep a fact from pointing at nothing. Lines 2–4 name a unit, a staff member and a metric that
