@@ -11,8 +11,9 @@ staff metrics, day after day until N rows) and then times:
    reader) then facts_ingest, into an empty fact table. facts_ingest is called on chunks of --chunk rows
    (default 50,000, the API's limit per request; --chunk 0 sends the whole file as one batch, as
    import_csv does). Every row is checked (units, staff, assignment on the date, metric rules,
-   decimals: the plain rows a column at a time, kpi.services.facts._plain_facts) and written through a
-   staging table and one INSERT … ON CONFLICT (kpi.services.facts._write_upsert);
+   decimals: the plain rows a column at a time, kpi.services.facts._plain_facts) and written: the facts
+   of a day the table holds none of COPYed straight in, the others through a staging table and one
+   INSERT … ON CONFLICT (kpi.services.facts._write_upsert);
 2. a second file with every value changed (updates), then that file again (nothing changes);
 3. a plain `COPY … FROM STDIN (FORMAT csv, HEADER)` of the first file into a bare table with the same
    five columns and no index, constraint or check (the floor no ingest can beat), and into a table with
@@ -23,10 +24,13 @@ staff metrics, day after day until N rows) and then times:
 The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
 bench times ingest, not the rollup (bench/rollup.py does that).
 
-Last run (500,000 facts, load 10 → 13 on 2 cores, loaded; README "### Ingest"): new facts 34.2 s (0.25 of a
-keyed COPY, 0.09 of a plain one), updates 57.3 s (0.15, 0.05), unchanged 21.9 s (0.40, 0.14); plain COPY
-3.0 s, keyed COPY 8.7 s. The code before issue 21's index work, the run before it: 40.2 s, 65.7 s, 12.6 s.
-The fact table keeps five indexes; after the figures, the plans of the reads each index is kept for.
+Last run (500,000 facts, 3 December 2026, README "### Ingest"): batches of 50,000 (load 3.4–3.8 on 2
+cores): new facts 13.5 s (0.23 of a keyed COPY, 0.08 of a plain one), updates 19.7 s (0.16, 0.05),
+unchanged 6.4 s (0.49, 0.17); plain COPY 1.08 s, keyed COPY 3.14 s. One batch (--chunk 0, load 4.4): 11.8 s
+(0.34, 0.09), 19.8 s (0.20, 0.06), 6.9 s (0.57, 0.16); plain COPY 1.09 s, keyed COPY 3.94 s. The code before
+the first-load COPY, run just before each: 16.1 s, 22.9 s, 7.7 s; 11.2 s, 22.6 s, 7.9 s. Issue 21's goal
+(≥ 0.5 of the keyed COPY, ≥ 0.25 of the plain one) is not met. The fact table keeps five indexes; after
+the figures, the plans of the reads each index is kept for.
 """
 
 from __future__ import annotations

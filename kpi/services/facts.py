@@ -186,7 +186,8 @@ def facts_ingest(
     2. Inside one transaction, holding a lock that keeps two ingests apart (so two batches carrying the
        same new fact cannot both insert it), match the batch against the stored facts: a new key is
        created, a different value updated, the same value left unchanged (sending the same batch twice
-       changes nothing). PostgreSQL: COPY into a staging table and one upsert (_write_upsert); SQLite:
+       changes nothing). PostgreSQL: the facts of a day the table has none of yet COPYed straight in, the
+       others COPYed into a staging table and one upsert (_write_upsert); SQLite:
        the stored facts of the batch's dates, units and metrics read and matched in memory
        (_write_matched).
     3. If a new or changed fact falls in a closed month, raise ImportRejected (nothing is written).
@@ -355,9 +356,12 @@ def facts_ingest(
             days_mark_stale(dates=changed_days)
             # robust: the facts are in; if the broker is down the scheduled rollup still picks them up.
             transaction.on_commit(_queue_rollup, robust=True)
-    if batch.created + batch.updated >= ANALYZE_AFTER_ROWS:
+    if batch.created >= ANALYZE_AFTER_ROWS:
         # A bulk load: the planner's statistics of the facts table, now (PostgreSQL; nothing elsewhere),
-        # when a tenth of the table or more changed since they were last taken (bulk.analyze_stale).
+        # when a tenth of the table or more changed since they were last taken (bulk.analyze_stale). Only
+        # after new facts: an update changes a fact's value, batch and time, while the columns the reads
+        # choose their index by (date, unit, staff, metric) stay as they were; a resend of a whole day
+        # analysed the table after every batch of it (0.3–0.6 s each, bench/ingest.py).
         bulk.analyze_stale(Fact)
     return batch
 
@@ -407,22 +411,32 @@ def _write_matched(parsed, lines, shares, *, units_by_pk, **batch_fields) -> tup
 
 def _write_upsert(facts: pd.DataFrame, parsed, shares, *, units_by_pk, **batch_fields) -> tuple[IngestBatch, set, dict]:
     """PostgreSQL: the batch's facts (a frame: date, unit_id, staff_id, metric_id, value as text, line)
-    COPYed into a staging table, then one statement that inserts the new facts and updates those whose
-    value differs (INSERT … ON CONFLICT DO UPDATE on the fact's one key),
-    leaves the others untouched, and records the counts on the IngestBatch. The stored facts are read
-    only where a rule needs them: the keys of rows naming a partner (their split; `parsed` holds the
-    facts the rules read, those rows among them) and the keys in a closed month (the refusal names
-    each changed one). Returns (batch, changed days, split changes)."""
+    written by COPY. The facts of a day the table holds no fact of yet (a day's first load, the T+1 file)
+    are all new: they are COPYed straight into the fact table. The others are COPYed into a staging
+    table, then one statement inserts the new facts and updates those whose value differs (INSERT … ON
+    CONFLICT DO UPDATE on the fact's one key), leaves the others untouched, and records the counts on the
+    IngestBatch. The stored facts are read only where a rule needs them: the keys of rows naming a
+    partner (their split; `parsed` holds the facts the rules read, those rows among them) and the keys
+    in a closed month (the refusal names each changed one). Returns (batch, changed days, split changes).
+
+    The lock is taken before the days are asked: until this transaction ends no other ingest can write a
+    fact of a day found empty, so COPYing its facts cannot meet a stored key (and if a writer without the
+    lock did, the COPY would fail on the key and the batch be refused whole, nothing lost or doubled)."""
     with connection.cursor() as cursor:
-        # One round trip: the lock that keeps two ingests apart (held until the transaction ends) and a
-        # fresh staging table (dropped at commit; dropped first if a caller's transaction ingested before).
+        # One round trip: the lock that keeps two ingests apart (held until the transaction ends), a fresh
+        # staging table (dropped at commit; dropped first if a caller's transaction ingested before) and
+        # which of the batch's days the table holds facts of (a probe of the key per day).
         cursor.execute(
             f"SELECT pg_advisory_xact_lock(%s); DROP TABLE IF EXISTS {_STAGING}; "
             f"CREATE TEMPORARY TABLE {_STAGING} (date date, unit_id bigint, staff_id bigint, metric_id bigint, "
-            "value numeric(20, 4)) ON COMMIT DROP",
-            [_INGEST_LOCK],
+            "value numeric(20, 4)) ON COMMIT DROP; "
+            f'SELECT array_agg(day) FROM unnest(%s::date[]) AS day WHERE EXISTS (SELECT FROM "{_FACT_TABLE}" '
+            "WHERE date = day)",
+            [_INGEST_LOCK, batch_fields["days"]],
         )
-    bulk.insert_frame(Fact, facts[["date", "unit_id", "staff_id", "metric_id", "value"]], table=_STAGING)
+        stored_days = set(cursor.fetchone()[0] or ())
+    on_stored_day = facts["date"].isin(stored_days).to_numpy(dtype=bool)
+    first_load, staged = facts[~on_stored_day], facts[on_stored_day]
     split_existing = _existing_facts({key: parsed[key] for key in shares})
     split_changes = _split_changes(shares, split_existing)
     closed = set(MonthClose.objects.closed().values_list("month", flat=True))
@@ -440,8 +454,16 @@ def _write_upsert(facts: pd.DataFrame, parsed, shares, *, units_by_pk, **batch_f
             )
     # A stored fact whose value stays and whose split changes counts as updated.
     split_only = sum(1 for key in split_changes if key in split_existing and split_existing[key][1] == parsed[key])
-    batch = _new_batch(**batch_fields)
-    written = _upsert_facts(batch=batch, total=len(facts), split_only=split_only)
+    batch = _new_batch(**batch_fields, created=len(first_load))
+    now = timezone.now()
+    written = [(True, day, count) for day, count in first_load.groupby("date", sort=False).size().items()]
+    if len(first_load):
+        # The time as its text: one value for every row, formatted once (a column of timestamps is
+        # turned into a Python object a row before it is formatted).
+        bulk.insert_frame(Fact, first_load[_STAGED].assign(batch_id=batch.pk, updated_at=now.isoformat()))
+    if len(staged):
+        bulk.insert_frame(Fact, staged[_STAGED], table=_STAGING)
+        written += _upsert_facts(batch=batch, now=now, total=len(facts), direct=len(first_load), split_only=split_only)
     batch.created = sum(count for inserted, _day, count in written if inserted)
     batch.updated = sum(count for inserted, _day, count in written if not inserted) + split_only
     batch.unchanged = len(facts) - batch.created - batch.updated
@@ -449,6 +471,7 @@ def _write_upsert(facts: pd.DataFrame, parsed, shares, *, units_by_pk, **batch_f
     return batch, changed_days, split_changes
 
 
+_STAGED = ["date", "unit_id", "staff_id", "metric_id", "value"]
 _STAGING = "kpi_fact_incoming"
 _FACT_TABLE = Fact._meta.db_table
 _BATCH_TABLE = IngestBatch._meta.db_table
@@ -467,19 +490,23 @@ WITH written AS (
 counted AS (SELECT inserted, date, count(*) AS facts FROM written GROUP BY inserted, date),
 recorded AS (
     UPDATE "{_BATCH_TABLE}" SET
-        created = (SELECT coalesce(sum(facts), 0) FROM counted WHERE inserted),
+        created = %(direct)s + (SELECT coalesce(sum(facts), 0) FROM counted WHERE inserted),
         updated = (SELECT coalesce(sum(facts), 0) FROM counted WHERE NOT inserted) + %(split_only)s,
-        unchanged = %(total)s - (SELECT coalesce(sum(facts), 0) FROM counted) - %(split_only)s
+        unchanged = %(total)s - %(direct)s - (SELECT coalesce(sum(facts), 0) FROM counted) - %(split_only)s
     WHERE id = %(batch)s
 )
 SELECT inserted, date, facts FROM counted
 """
 
 
-def _upsert_facts(*, batch: IngestBatch, total: int, split_only: int) -> list[tuple[bool, datetime.date, int]]:
-    """Write the staged facts and the batch's counts in one statement: (inserted?, day, facts) rows."""
+def _upsert_facts(
+    *, batch: IngestBatch, now: datetime.datetime, total: int, direct: int, split_only: int
+) -> list[tuple[bool, datetime.date, int]]:
+    """Write the staged facts and the batch's counts in one statement: (inserted?, day, facts) rows.
+    `total` facts in the batch, of which `direct` were COPYed straight into the table."""
+    params = {"batch": batch.pk, "now": now, "total": total, "direct": direct, "split_only": split_only}
     with connection.cursor() as cursor:
-        cursor.execute(_WRITE, {"batch": batch.pk, "now": timezone.now(), "total": total, "split_only": split_only})
+        cursor.execute(_WRITE, params)
         return cursor.fetchall()
 
 

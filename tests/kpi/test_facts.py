@@ -163,6 +163,43 @@ def test_one_batch_creates_updates_and_leaves_outlet_and_staff_facts_and_counts_
     }
 
 
+def test_a_resend_over_two_days_writes_only_what_changed_and_counts_each_row(teller):
+    first = _ingest(HEADER + "2026-11-23,GZ0101,,customers_served,100\n")
+    second = _ingest(GOOD_FILE)
+    before = dict(Fact.objects.values_list("pk", "updated_at"))
+
+    # The 24th again with one correction (customers 120 → 121) and its other three facts as they were, and
+    # the 25th's customers, 100 as on the 23rd (another day: another fact). 1 created + 1 updated + 3
+    # unchanged = 5 rows; the 23rd is not in the batch and is not touched.
+    batch = _ingest(
+        HEADER + "2026-11-24,GZ0101,,customers_served,121\n"
+        "2026-11-24,GZ0101,,wait_minutes_total,30\n"
+        "2026-11-24,GZ0101,,deposit_balance,5234.56\n"
+        "2026-11-24,GZ0101,S1001,mobile_banking_signups,3\n"
+        "2026-11-25,GZ0101,,customers_served,100\n"
+    )
+
+    assert _counts(batch) == (1, 1, 3)
+    batch.refresh_from_db()
+    assert (batch.rows, *_counts(batch)) == (5, 1, 1, 3)
+    stored = {
+        (day.day, metric_code): (value, batch_id)
+        for day, metric_code, value, batch_id in Fact.objects.values_list("date", "metric__code", "value", "batch_id")
+    }
+    assert stored == {
+        (23, "customers_served"): (Decimal("100"), first.pk),
+        (24, "customers_served"): (Decimal("121"), batch.pk),
+        (24, "wait_minutes_total"): (Decimal("30"), second.pk),
+        (24, "deposit_balance"): (Decimal("5234.56"), second.pk),
+        (24, "mobile_banking_signups"): (Decimal("3"), second.pk),
+        (25, "customers_served"): (Decimal("100"), batch.pk),
+    }
+    after = dict(Fact.objects.values_list("pk", "updated_at"))
+    touched = {pk for pk, stamp in after.items() if before.get(pk) != stamp}
+    assert touched == set(Fact.objects.filter(batch=batch).values_list("pk", flat=True))
+    assert len(touched) == 2
+
+
 def test_unknown_codes_are_refused_with_their_line_by_the_service_not_by_the_database(teller):
     # The fact's foreign keys carry no database constraint (kpi.models.Fact): the service's checks are
     # what keep a fact from pointing at nothing. Lines 2–4 name a unit, a staff member and a metric that
@@ -717,3 +754,22 @@ def test_a_bulk_load_analyses_the_facts_table_and_a_small_batch_does_not(teller,
     assert analysed == []
     facts_ingest(rows=_batch(40, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)  # 200 facts
     assert analysed == [(Fact,)]
+
+
+def test_a_batch_that_only_updates_facts_does_not_analyse_the_table(teller, monkeypatch):
+    # An update changes a fact's value, batch and time; the columns the reads choose an index by (date,
+    # unit, staff, metric) stay as they were, so 200 corrected facts are no reason to analyse again.
+    from kpi.services import facts as facts_service
+
+    analysed = []
+    monkeypatch.setattr(facts_service.bulk, "analyze_stale", lambda *models: analysed.append(models))
+    monkeypatch.setattr(facts_service, "ANALYZE_AFTER_ROWS", 100)
+    facts_ingest(rows=_batch(40, datetime.date(2026, 10, 1)), source=IngestBatch.Source.CSV)
+    corrected = _batch(40, datetime.date(2026, 10, 1))
+    for row in corrected:
+        row.values["value"] = str(int(row.values["value"]) + 1)
+
+    batch = facts_ingest(rows=corrected, source=IngestBatch.Source.CSV)
+
+    assert _counts(batch) == (0, 200, 0)
+    assert analysed == [(Fact,)]  # after the 200 new facts only
