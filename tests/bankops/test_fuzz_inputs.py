@@ -24,7 +24,9 @@ a NUL byte in a path or query string (one middleware refuses any), the API's `pa
 value only to the scoped lookup of a unit or staff member (ScopedFilterMethods' unit, under, staff), the
 pages' `export` and `page`, and the pages' `period`, `date` and `days` where only their shared reader
 reads them (read_period_params, page_params: the first such page gets every value; who reads what is
-recorded on the request). Every other parameter gets every value.
+recorded on the request), and a body field that a parsing field of the serializer refuses (a choice, a
+date, a period, a number, a yes/no: one refused value, and every value the field takes). Every other
+parameter and body field gets every value.
 """
 
 from __future__ import annotations
@@ -372,11 +374,13 @@ def _operations() -> list[tuple[str, str, dict]]:
     ]
 
 
-def _problems(client: Client, method: str, url: str, body=None) -> list[str]:
+def _problems(client: Client, method: str, url: str, body=None, statuses: list[int] | None = None) -> list[str]:
     if body is None:
         response = getattr(client, method.lower())(url)
     else:
         response = getattr(client, method.lower())(url, body, content_type="application/json")
+    if statuses is not None:
+        statuses.append(response.status_code)
     if response.status_code >= 500:
         return [f"{method} {url[:160]!r} → {response.status_code}"]
     if 400 <= response.status_code < 500 and url.startswith("/api/") and not _in_the_error_format(response):
@@ -501,16 +505,17 @@ PLAIN_FILTER_VALUES = {
 }
 
 
-def _plain_filter_kind(view, name: str) -> str | None:
+def _plain_filter_kind(view, name: str, *, anywhere: bool = True) -> str | None:
     """ "choice" or "date" when `view` reads the query parameter `name` only through a plain filter of
-    that kind (PLAIN_FILTER_VALUES), else None."""
+    that kind (PLAIN_FILTER_VALUES), else None. `anywhere=False` leaves out the look for the name in every
+    app module: the walk then checks on the request that nothing of the project reads it (_walk_query)."""
     import inspect
 
     import django_filters
 
     filterset = getattr(view, "filterset_class", None)
     found = filterset.base_filters.get(name) if filterset else None
-    if found is None or found.method is not None or name in _NAMES_READ_BY_APP_CODE:
+    if found is None or found.method is not None or (anywhere and name in _NAMES_READ_BY_APP_CODE):
         return None
     own = [klass for klass in (*view.__mro__, *filterset.__mro__) if klass.__module__.split(".")[0] in _APPS]
     if any(
@@ -583,15 +588,21 @@ def _view_of(path: str):
     return resolve(url).func.cls
 
 
-def _read_values(path: str, name: str) -> list[str]:
-    """The values the read walk gives the query parameter `name` of the list at `path`."""
+def _read_values(path: str, name: str) -> tuple[list[str], bool]:
+    """The values the read walk gives the query parameter `name` of the list at `path`, and whether they
+    stand for the rest only so long as no code of the project reads `name` on the request (_walk_query)."""
     if name in API_CLASSED:
-        return API_CLASSED[name]
+        return API_CLASSED[name], False
     view = _view_of(path)
     if _scoped_code_filter(view, name):
-        return SCOPED_CODE_VALUES
-    kind = _plain_filter_kind(view, name)
-    return PLAIN_FILTER_VALUES[kind] if kind else PATH_VALUES
+        return SCOPED_CODE_VALUES, True
+    if kind := _plain_filter_kind(view, name):
+        return PLAIN_FILTER_VALUES[kind], False
+    # A plain filter's name that some module of the project reads from a query string (a page's `status`):
+    # the filter's few values where, on the request, nothing of the project reads it.
+    if kind := _plain_filter_kind(view, name, anywhere=False):
+        return PLAIN_FILTER_VALUES[kind], True
+    return PATH_VALUES, False
 
 
 def _walk_query(client: Client, url: str, name: str, values: list[str], readers: set[str]) -> list[str]:
@@ -656,6 +667,7 @@ def test_the_plain_filters_are_classed_only_where_the_filter_alone_reads_the_val
             kind = parameter["in"] == "query" and _plain_filter_kind(view, parameter["name"])
             if kind:
                 kinds[(path, parameter["name"])] = kind
+            kind = parameter["in"] == "query" and _plain_filter_kind(view, parameter["name"], anywhere=False)
             if kind == "choice":
                 choices = {
                     str(key) for key, _label in view.filterset_class.base_filters[parameter["name"]].extra["choices"]
@@ -755,8 +767,8 @@ def test_no_query_or_path_value_makes_an_api_list_or_detail_answer_a_5xx(api):
         for parameter in parameters:
             if parameter["in"] != "query":
                 continue
-            values = _read_values(path, parameter["name"])
-            if values is SCOPED_CODE_VALUES:
+            values, unless_read_elsewhere = _read_values(path, parameter["name"])
+            if unless_read_elsewhere:
                 problems += _walk_query(api, base, parameter["name"], values, readers={""})
                 continue
             for value in values:
@@ -871,12 +883,111 @@ def test_no_body_field_makes_a_write_answer_a_5xx(api, browser):
         client = _allowed_client(api, browser, method, url, json.dumps(body))
         problems += _problems(client, method, url, json.dumps(body))
         for leaf in _leaves(body):
-            for value in BODY_VALUES:
-                problems += [
-                    f"{problem} with {'.'.join(map(str, leaf))}={str(value)[:20]!r}"
-                    for problem in _problems(client, method, url, json.dumps(_replaced(body, leaf, value)))
-                ]
+            problems += _walk_leaf(client, method, url, body, leaf)
     assert not problems, "\n".join(problems)
+
+
+def _parsing_fields() -> tuple[type, ...]:
+    from rest_framework import serializers
+
+    from lib import api_fields
+
+    return (
+        serializers.ChoiceField, serializers.DateField, serializers.IntegerField, serializers.DecimalField,
+        serializers.BooleanField, api_fields.DateField, api_fields.PeriodField, api_fields.MonthField,
+        api_fields.NumberField,
+    )  # fmt: skip
+
+
+# A body field read by a field of one of these types itself (PARSING_FIELDS; no subclass of them) turns
+# the value into a choice, a day, a period, a number or a yes/no, or refuses it (ValidationError): the
+# serializer then answers 400 with the field's error before its validate() and the view run, and the view
+# reads the body only through its serializer (test_the_api_reads_a_body_only_through_a_serializer). The
+# values the field refuses are one class: the walk sends one, OVERSIZED[0] (the first, recording which
+# field read it), and every value the same field takes.
+PARSING_FIELDS = _parsing_fields()
+
+
+@contextlib.contextmanager
+def _recording_parsing_fields():
+    """The (field, value) of every to_internal_value of a PARSING_FIELDS type in the block."""
+    read: list[tuple[object, object]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        for klass in PARSING_FIELDS:
+
+            def recording(self, data, _original=klass.to_internal_value):
+                read.append((self, data))
+                return _original(self, data)
+
+            patch.setattr(klass, "to_internal_value", recording)
+        yield read
+
+
+def _takes(field, value) -> bool:
+    """Whether `field` takes `value` (anything but its ValidationError counts as taking: the walk sends it)."""
+    from rest_framework.exceptions import ValidationError
+
+    try:
+        field.to_internal_value(value)
+    except ValidationError:
+        return False
+    except Exception:  # sent, to see what the endpoint makes of it
+        return True
+    return True
+
+
+def _walk_leaf(client: Client, method: str, url: str, body, leaf) -> list[str]:
+    """The problems of `body` with the scalar at `leaf` replaced by each value of BODY_VALUES, or, where a
+    field of PARSING_FIELDS refused the first and alone read it, by those of them it takes."""
+    first = OVERSIZED[0]
+    statuses: list[int] = []
+    with _recording_parsing_fields() as read:
+        found = [(first, _problems(client, method, url, json.dumps(_replaced(body, leaf, first)), statuses))]
+    readers = [field for field, data in read if isinstance(data, str) and data == first]
+    parsed = (
+        statuses == [400]
+        and len(readers) == 1
+        and type(readers[0]) in PARSING_FIELDS
+        and readers[0].field_name == leaf[-1]
+        and not _takes(readers[0], first)
+    )
+    for value in BODY_VALUES:
+        if value is not first and (not parsed or _takes(readers[0], value)):
+            found.append((value, _problems(client, method, url, json.dumps(_replaced(body, leaf, value)))))
+    return [
+        f"{problem} with {'.'.join(map(str, leaf))}={str(value)[:20]!r}"
+        for value, problems in found
+        for problem in problems
+    ]
+
+
+def test_the_api_reads_a_body_only_through_a_serializer():
+    """What PARSING_FIELDS counts on: each line of the apps that names `request.data` hands it to a
+    serializer (`data=request.data`), each serializer of the API is validated with raise_exception=True
+    (a refused field is the 400, nothing of the view runs), and no serializer of the project reads its
+    data before its fields but StrictFieldsMixin (which reads the names only)."""
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    other = []
+    for path in sorted(base.rglob("*.py")):
+        if {"tests", ".venv", "migrations", "bench"} & set(path.relative_to(base).parts[:-1]):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            api = path.name.startswith("api") or path.parent.name == "api" or path.name == "serializers.py"
+            if (
+                ("request.data" in line and "data=request.data" not in line)
+                or (api and ".is_valid(" in line and ".is_valid(raise_exception=True)" not in line)
+                or (api and "def to_internal_value(self, data)" in line and path.name != "api_fields.py")
+                or (api and "def run_validation" in line)
+            ):
+                other.append(f"{path.relative_to(base)}:{number}: {line.strip()}")
+    # The facts endpoint parses its body itself (its docstring says why) and reads no field of PARSING_FIELDS:
+    # the walk finds no parsing field there and sends its fields every value.
+    assert other == [
+        "kpi/api/facts.py:128: Read here rather than through request.data: DRF's JSON parser applies Django's",
+        "lib/api.py:132: def to_internal_value(self, data):",
+    ]
 
 
 def test_a_body_nested_deeper_than_the_limit_is_a_400_in_the_error_format(api, browser):
