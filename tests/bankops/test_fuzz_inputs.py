@@ -20,16 +20,23 @@ its error message), 302, 400 or 404.
 Where a parameter is read the same way everywhere, its values fall into a few classes of that reading and
 one value of each class stands for the rest (each such classing with a test that holds the code to it):
 a NUL byte in a path or query string (one middleware refuses any), the API's `page_size` and `cursor`
-(one paginator), a plain choice or date filter that alone reads its parameter, and the pages' `export`
-and `page`. Every other parameter gets every value.
+(one paginator), a plain choice or date filter that alone reads its parameter, a filter that hands its
+value only to the scoped lookup of a unit or staff member (ScopedFilterMethods' unit, under, staff), the
+pages' `export` and `page`, and the pages' `period`, `date` and `days` where only their shared reader
+reads them (read_period_params, page_params: the first such page gets every value; who reads what is
+recorded on the request), and a body field that a parsing field of the serializer refuses (a choice, a
+date, a period, a number, a yes/no: one refused value, and every value the field takes). Every other
+parameter and body field gets every value.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import json
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -346,28 +353,34 @@ def browser(seeded, db, like_postgresql) -> Client:
     return client
 
 
-def _schema() -> dict:
-    response = Client().get("/api/v1/schema/", {"format": "json"})
-    return json.loads(response.content)
+def _generated_schema() -> dict:
+    """The schema /api/v1/schema/?format=json serves, made once for the module (the walks read it: the
+    endpoints, their parameters and their bodies)."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    return json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+SCHEMA = _generated_schema()
 
 
 def _operations() -> list[tuple[str, str, dict]]:
-    from drf_spectacular.generators import SchemaGenerator
-
-    schema = SchemaGenerator().get_schema(request=None, public=True)
     return [
         (path, method.upper(), operation)
-        for path, operations in schema["paths"].items()
+        for path, operations in SCHEMA["paths"].items()
         if not path.endswith(("/schema/", "/docs/", "/redoc/"))
         for method, operation in operations.items()
     ]
 
 
-def _problems(client: Client, method: str, url: str, body=None) -> list[str]:
+def _problems(client: Client, method: str, url: str, body=None, statuses: list[int] | None = None) -> list[str]:
     if body is None:
         response = getattr(client, method.lower())(url)
     else:
         response = getattr(client, method.lower())(url, body, content_type="application/json")
+    if statuses is not None:
+        statuses.append(response.status_code)
     if response.status_code >= 500:
         return [f"{method} {url[:160]!r} → {response.status_code}"]
     if 400 <= response.status_code < 500 and url.startswith("/api/") and not _in_the_error_format(response):
@@ -377,6 +390,68 @@ def _problems(client: Client, method: str, url: str, body=None) -> list[str]:
 
 def _in_the_error_format(response) -> bool:
     return response.get("Content-Type") == "application/json" and "errors" in response.json()
+
+
+class _RecordingQueryDict(QueryDict):
+    """A QueryDict that remembers which keys a view read (the query parameters each page understands) and
+    who read each: the function of the project that asked for it ("lib/periods.py:read_period_params"),
+    or "" for code outside the project (django-filter's form reading its fields, Django's paginator).
+    Reads by iteration (`.lists()`, `.urlencode()`) are not seen."""
+
+    read: set[str] = set()
+    readers: dict[str, set[str]] = {}
+
+    def __init__(self, *args, **kwargs):
+        self._parsing = True  # the query string's own keys, put in as it is parsed: no reading
+        super().__init__(*args, **kwargs)
+        self._parsing = False
+
+    def _note(self, key):
+        if self._parsing:
+            return
+        self.read.add(key)
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename.endswith(_NOT_READERS):
+            frame = frame.f_back
+        self.readers.setdefault(key, set()).add(_reader_name(frame.f_code) if frame is not None else "")
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._note(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self._note(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+
+# The frames that pass a read on (the QueryDict's own methods, this module's recorder).
+_NOT_READERS = ("django/utils/datastructures.py", "django/http/request.py", __file__)
+
+
+def _reader_name(code) -> str:
+    from django.conf import settings
+
+    path = Path(code.co_filename)
+    base = Path(settings.BASE_DIR)
+    if not path.is_relative_to(base) or ".venv" in path.relative_to(base).parts:
+        return ""
+    return f"{path.relative_to(base)}:{code.co_name}"
+
+
+@contextlib.contextmanager
+def _recording_reads():
+    """Every request in the block reads its query string through _RecordingQueryDict."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(django.core.handlers.wsgi, "QueryDict", _RecordingQueryDict)
+        yield
 
 
 # -- the API -----------------------------------------------------------------------------------------
@@ -430,16 +505,17 @@ PLAIN_FILTER_VALUES = {
 }
 
 
-def _plain_filter_kind(view, name: str) -> str | None:
+def _plain_filter_kind(view, name: str, *, anywhere: bool = True) -> str | None:
     """ "choice" or "date" when `view` reads the query parameter `name` only through a plain filter of
-    that kind (PLAIN_FILTER_VALUES), else None."""
+    that kind (PLAIN_FILTER_VALUES), else None. `anywhere=False` leaves out the look for the name in every
+    app module: the walk then checks on the request that nothing of the project reads it (_walk_query)."""
     import inspect
 
     import django_filters
 
     filterset = getattr(view, "filterset_class", None)
     found = filterset.base_filters.get(name) if filterset else None
-    if found is None or found.method is not None or name in _NAMES_READ_BY_APP_CODE:
+    if found is None or found.method is not None or (anywhere and name in _NAMES_READ_BY_APP_CODE):
         return None
     own = [klass for klass in (*view.__mro__, *filterset.__mro__) if klass.__module__.split(".")[0] in _APPS]
     if any(
@@ -474,15 +550,73 @@ def _app_modules() -> tuple[set[str], set[str]]:
 _APPS, _NAMES_READ_BY_APP_CODE = _app_modules()
 
 
-def _read_values(path: str, name: str) -> list[str]:
-    """The values the read walk gives the query parameter `name` of the list at `path`."""
+# A query parameter of a list whose filter is a plain CharFilter with a `method` that hands the value only to
+# staff.access.get_unit_or_404 or get_staff_or_404 with the reader's scope (ScopedFilterMethods' unit,
+# under and staff, and the overrides and other methods that do the same): an exact lookup of a code in
+# the scope, the unit or staff member, or else a 404, before the value goes anywhere else. No value of the
+# walk is a code (test_the_scoped_lookups_find_nothing_for_any_value_of_the_walk): one stands for all,
+# where nothing of the project but the filterset reads the parameter (checked on the walk's request with
+# OVERSIZED[0], the last; where something else reads it the list gets every value).
+SCOPED_CODE_VALUES = [NUL[0], OVERSIZED[0]]
+_SCOPED_LOOKUP = re.compile(r"\bget_(unit|staff)_or_404\(self\.request\.scope, value\)")
+
+
+def _scoped_code_filter(view, name: str) -> bool:
+    """Whether `view` filters on the query parameter `name` with a CharFilter whose method hands the value
+    only to a scoped lookup (SCOPED_CODE_VALUES)."""
+    import inspect
+
+    import django_filters
+
+    filterset = getattr(view, "filterset_class", None)
+    found = filterset.base_filters.get(name) if filterset else None
+    if type(found) is not django_filters.CharFilter or not isinstance(found.method, str):
+        return False
+    definition, *body = inspect.getsource(getattr(filterset, found.method)).splitlines()
+    body = "\n".join(body)
+    return bool(
+        re.fullmatch(r"\s*def \w+\(self, queryset, name, value\):", definition)
+        and _SCOPED_LOOKUP.search(body)
+        and not re.search(r"\bvalue\b", _SCOPED_LOOKUP.sub("", body))
+    )
+
+
+def _view_of(path: str):
     from django.urls import resolve
 
-    if name in API_CLASSED:
-        return API_CLASSED[name]
     url = _fill(path, {part: "GZ0101" if part == "code" else "1" for part in re.findall(r"{(\w+)}", path)})
-    kind = _plain_filter_kind(resolve(url).func.cls, name)
-    return PLAIN_FILTER_VALUES[kind] if kind else PATH_VALUES
+    return resolve(url).func.cls
+
+
+def _read_values(path: str, name: str) -> tuple[list[str], bool]:
+    """The values the read walk gives the query parameter `name` of the list at `path`, and whether they
+    stand for the rest only so long as no code of the project reads `name` on the request (_walk_query)."""
+    if name in API_CLASSED:
+        return API_CLASSED[name], False
+    view = _view_of(path)
+    if _scoped_code_filter(view, name):
+        return SCOPED_CODE_VALUES, True
+    if kind := _plain_filter_kind(view, name):
+        return PLAIN_FILTER_VALUES[kind], False
+    # A plain filter's name that some module of the project reads from a query string (a page's `status`):
+    # the filter's few values where, on the request, nothing of the project reads it.
+    if kind := _plain_filter_kind(view, name, anywhere=False):
+        return PLAIN_FILTER_VALUES[kind], True
+    return PATH_VALUES, False
+
+
+def _walk_query(client: Client, url: str, name: str, values: list[str], readers: set[str]) -> list[str]:
+    """The problems of `url?name=value` for `values`, one of each class of a reading: the last value is
+    sent first, and should anything but `readers` read `name` while it is answered, every value of the
+    walk (PATH_VALUES) is sent instead of the rest."""
+    with _recording_reads():
+        _RecordingQueryDict.read, _RecordingQueryDict.readers = set(), {}
+        problems = _problems(client, "GET", f"{url}?{urlencode({name: values[-1]})}")
+        read_by = _RecordingQueryDict.readers.get(name, set())
+    rest = values[:-1] if read_by <= readers else [value for value in PATH_VALUES if value != values[-1]]
+    for value in rest:
+        problems += _problems(client, "GET", f"{url}?{urlencode({name: value})}")
+    return problems
 
 
 def test_the_api_reads_the_classed_parameters_only_as_said():
@@ -533,6 +667,7 @@ def test_the_plain_filters_are_classed_only_where_the_filter_alone_reads_the_val
             kind = parameter["in"] == "query" and _plain_filter_kind(view, parameter["name"])
             if kind:
                 kinds[(path, parameter["name"])] = kind
+            kind = parameter["in"] == "query" and _plain_filter_kind(view, parameter["name"], anywhere=False)
             if kind == "choice":
                 choices = {
                     str(key) for key, _label in view.filterset_class.base_filters[parameter["name"]].extra["choices"]
@@ -543,6 +678,61 @@ def test_the_plain_filters_are_classed_only_where_the_filter_alone_reads_the_val
     assert kinds.get(("/api/v1/customers/", "month")) is None
     assert kinds.get(("/api/v1/ledger-entries/", "kind")) is None
     assert {"month", "kind", "date", "state", "unit"} <= _NAMES_READ_BY_APP_CODE
+
+
+def test_the_scoped_lookups_find_nothing_for_any_value_of_the_walk(seeded):
+    """get_unit_or_404 and get_staff_or_404, to which the scoped filters hand their value, answer every value
+    of the walk alike, with a 404, in the widest scope: the class SCOPED_CODE_VALUES sends one value of.
+    (The NUL value never reaches them: refused by the middleware, and by the filter's form field.)"""
+    from django.http import Http404
+
+    from staff.access import Scope, get_staff_or_404, get_unit_or_404
+
+    hq = Scope(everything=True, read_only=False, personal_data=True, role="hq_admin")
+    assert get_unit_or_404(hq, "GZ0101").code == "GZ0101"
+    assert get_staff_or_404(hq, VALID["staff"]).code == VALID["staff"]
+    for value in [value for value in PATH_VALUES if "\x00" not in value]:
+        for lookup in (get_unit_or_404, get_staff_or_404):
+            with pytest.raises(Http404):
+                lookup(hq, value)
+
+
+def test_a_scoped_filter_is_classed_only_where_its_method_hands_the_value_to_a_scoped_lookup():
+    """The read walk gives SCOPED_CODE_VALUES to the unit, under and staff filters of ScopedFilterMethods and
+    to the methods that read their value the same way, and every value to a method that reads it any other
+    way (here made up: a code looked up by hand, a value changed before the lookup)."""
+    import django_filters
+
+    from staff.access import get_unit_or_404
+    from staff.api_scope import ScopedFilterMethods
+
+    classed = {
+        (path, parameter["name"])
+        for path, _method, operation in READS
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and _scoped_code_filter(_view_of(path), parameter["name"])
+    }
+    assert len(classed) >= 30
+    assert {("/api/v1/ledger-entries/", "staff"), ("/api/v1/facts/", "under"), ("/api/v1/customers/", "manager")} <= (
+        classed
+    )
+
+    class ByHand(ScopedFilterMethods, django_filters.FilterSet):
+        unit = django_filters.CharFilter(method="filter_unit")
+        under = django_filters.CharFilter(method="filter_under")
+        staff = django_filters.CharFilter(method="filter_staff")
+        plain = django_filters.CharFilter(field_name="code")
+
+        def filter_unit(self, queryset, name, value):
+            return queryset.filter(unit__code=value)
+
+        def filter_under(self, queryset, name, value):
+            return queryset.filter(unit=get_unit_or_404(self.request.scope, value.upper()))
+
+    class View:
+        filterset_class = ByHand
+
+    assert [name for name in ("unit", "under", "staff", "plain") if _scoped_code_filter(View, name)] == ["staff"]
 
 
 def test_a_nul_in_a_path_or_query_string_is_refused_before_any_view(api, browser):
@@ -577,7 +767,11 @@ def test_no_query_or_path_value_makes_an_api_list_or_detail_answer_a_5xx(api):
         for parameter in parameters:
             if parameter["in"] != "query":
                 continue
-            for value in _read_values(path, parameter["name"]):
+            values, unless_read_elsewhere = _read_values(path, parameter["name"])
+            if unless_read_elsewhere:
+                problems += _walk_query(api, base, parameter["name"], values, readers={""})
+                continue
+            for value in values:
                 problems += _problems(api, "GET", f"{base}?{urlencode({parameter['name']: value})}")
     assert not problems, "\n".join(problems)
 
@@ -680,7 +874,7 @@ WRITES = [op for op in OPERATIONS if op[1] in ("POST", "PUT", "PATCH")]
 
 
 def test_no_body_field_makes_a_write_answer_a_5xx(api, browser):
-    schema = _schema()
+    schema = SCHEMA
     problems: list[str] = []
     for path, method, operation in WRITES:
         content = operation["requestBody"]["content"]["application/json"]["schema"]
@@ -689,12 +883,111 @@ def test_no_body_field_makes_a_write_answer_a_5xx(api, browser):
         client = _allowed_client(api, browser, method, url, json.dumps(body))
         problems += _problems(client, method, url, json.dumps(body))
         for leaf in _leaves(body):
-            for value in BODY_VALUES:
-                problems += [
-                    f"{problem} with {'.'.join(map(str, leaf))}={str(value)[:20]!r}"
-                    for problem in _problems(client, method, url, json.dumps(_replaced(body, leaf, value)))
-                ]
+            problems += _walk_leaf(client, method, url, body, leaf)
     assert not problems, "\n".join(problems)
+
+
+def _parsing_fields() -> tuple[type, ...]:
+    from rest_framework import serializers
+
+    from lib import api_fields
+
+    return (
+        serializers.ChoiceField, serializers.DateField, serializers.IntegerField, serializers.DecimalField,
+        serializers.BooleanField, api_fields.DateField, api_fields.PeriodField, api_fields.MonthField,
+        api_fields.NumberField,
+    )  # fmt: skip
+
+
+# A body field read by a field of one of these types itself (PARSING_FIELDS; no subclass of them) turns
+# the value into a choice, a day, a period, a number or a yes/no, or refuses it (ValidationError): the
+# serializer then answers 400 with the field's error before its validate() and the view run, and the view
+# reads the body only through its serializer (test_the_api_reads_a_body_only_through_a_serializer). The
+# values the field refuses are one class: the walk sends one, OVERSIZED[0] (the first, recording which
+# field read it), and every value the same field takes.
+PARSING_FIELDS = _parsing_fields()
+
+
+@contextlib.contextmanager
+def _recording_parsing_fields():
+    """The (field, value) of every to_internal_value of a PARSING_FIELDS type in the block."""
+    read: list[tuple[object, object]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        for klass in PARSING_FIELDS:
+
+            def recording(self, data, _original=klass.to_internal_value):
+                read.append((self, data))
+                return _original(self, data)
+
+            patch.setattr(klass, "to_internal_value", recording)
+        yield read
+
+
+def _takes(field, value) -> bool:
+    """Whether `field` takes `value` (anything but its ValidationError counts as taking: the walk sends it)."""
+    from rest_framework.exceptions import ValidationError
+
+    try:
+        field.to_internal_value(value)
+    except ValidationError:
+        return False
+    except Exception:  # sent, to see what the endpoint makes of it
+        return True
+    return True
+
+
+def _walk_leaf(client: Client, method: str, url: str, body, leaf) -> list[str]:
+    """The problems of `body` with the scalar at `leaf` replaced by each value of BODY_VALUES, or, where a
+    field of PARSING_FIELDS refused the first and alone read it, by those of them it takes."""
+    first = OVERSIZED[0]
+    statuses: list[int] = []
+    with _recording_parsing_fields() as read:
+        found = [(first, _problems(client, method, url, json.dumps(_replaced(body, leaf, first)), statuses))]
+    readers = [field for field, data in read if isinstance(data, str) and data == first]
+    parsed = (
+        statuses == [400]
+        and len(readers) == 1
+        and type(readers[0]) in PARSING_FIELDS
+        and readers[0].field_name == leaf[-1]
+        and not _takes(readers[0], first)
+    )
+    for value in BODY_VALUES:
+        if value is not first and (not parsed or _takes(readers[0], value)):
+            found.append((value, _problems(client, method, url, json.dumps(_replaced(body, leaf, value)))))
+    return [
+        f"{problem} with {'.'.join(map(str, leaf))}={str(value)[:20]!r}"
+        for value, problems in found
+        for problem in problems
+    ]
+
+
+def test_the_api_reads_a_body_only_through_a_serializer():
+    """What PARSING_FIELDS counts on: each line of the apps that names `request.data` hands it to a
+    serializer (`data=request.data`), each serializer of the API is validated with raise_exception=True
+    (a refused field is the 400, nothing of the view runs), and no serializer of the project reads its
+    data before its fields but StrictFieldsMixin (which reads the names only)."""
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    other = []
+    for path in sorted(base.rglob("*.py")):
+        if {"tests", ".venv", "migrations", "bench"} & set(path.relative_to(base).parts[:-1]):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            api = path.name.startswith("api") or path.parent.name == "api" or path.name == "serializers.py"
+            if (
+                ("request.data" in line and "data=request.data" not in line)
+                or (api and ".is_valid(" in line and ".is_valid(raise_exception=True)" not in line)
+                or (api and "def to_internal_value(self, data)" in line and path.name != "api_fields.py")
+                or (api and "def run_validation" in line)
+            ):
+                other.append(f"{path.relative_to(base)}:{number}: {line.strip()}")
+    # The facts endpoint parses its body itself (its docstring says why) and reads no field of PARSING_FIELDS:
+    # the walk finds no parsing field there and sends its fields every value.
+    assert other == [
+        "kpi/api/facts.py:128: Read here rather than through request.data: DRF's JSON parser applies Django's",
+        "lib/api.py:132: def to_internal_value(self, data):",
+    ]
 
 
 def test_a_body_nested_deeper_than_the_limit_is_a_400_in_the_error_format(api, browser):
@@ -731,28 +1024,6 @@ def _page_patterns(resolver=None, prefix: str = "") -> list[tuple[str, list[str]
 PAGES = _page_patterns()
 
 
-class _RecordingQueryDict(QueryDict):
-    """A QueryDict that remembers which keys a view read: the query parameters each page understands."""
-
-    read: set[str] = set()
-
-    def __getitem__(self, key):
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self.read.add(key)
-        return super().get(key, default)
-
-    def getlist(self, key, default=None):
-        self.read.add(key)
-        return super().getlist(key, default)
-
-    def __contains__(self, key):
-        self.read.add(key)
-        return super().__contains__(key)
-
-
 def _page_url(route: str, values: dict[str, str]) -> str:
     url = "/" + route
     for name, value in values.items():
@@ -782,6 +1053,39 @@ def _values_of(parameter: str) -> list[str]:
     return CLASSED.get(parameter, PATH_VALUES)
 
 
+def _page_days(values: list[str]) -> list[str]:
+    """The values lib.periods.parse_date reads as a day (none of the walk's today)."""
+    from lib.periods import parse_date
+
+    days = []
+    for value in values:
+        try:
+            parse_date(value)
+        except ValueError:
+            continue
+        days.append(value)
+    return days
+
+
+# Query parameters that many pages read through one shared helper, which sorts the walk's values into a
+# few classes. The first page that reads one through its helper gets every value; the others one value
+# of each class, so long as nothing but the helper reads the parameter there (checked on the request with
+# the last value; where something else reads it, that page gets every value).
+# test_the_pages_shared_readers_answer_every_value_of_the_walk_alike holds the helpers to it.
+# - period: lib.periods.read_period_params, compared with the period kinds (`PeriodKind(text)`): a kind, or
+#   else the page's error message and its default period. No value of the walk is a kind.
+# - date: the same reader, parsed by lib.periods.parse_date: a day from 1900 to 2100 as YYYY-MM-DD, which
+#   the page then shows (each such value of the walk is sent), or else the error message and the latest
+#   day rolled up, as without a date.
+# - days: kpi.views.common.page_params, compared with "30" and "90": those, or else the error message and
+#   the default 30 days.
+SHARED_READERS = {
+    "period": ("lib/periods.py:read_period_params", [NUL[0], OVERSIZED[0]]),
+    "date": ("lib/periods.py:read_period_params", [*_page_days(PATH_VALUES), NUL[0], OVERSIZED[0]]),
+    "days": ("kpi/views/common.py:page_params", [NUL[0], OVERSIZED[0]]),
+}
+
+
 def test_the_pages_read_the_classed_parameters_only_as_said():
     """Each line of the apps that reads `export` or `page` from a query string is one of the readings
     CLASSED counts on (an `export = request.GET.get("export")` followed by the comparison)."""
@@ -806,6 +1110,29 @@ def test_the_pages_read_the_classed_parameters_only_as_said():
     assert not {value for values in CLASSED.values() for value in values} & {"csv", "xlsx"}
 
 
+def test_the_pages_shared_readers_answer_every_value_of_the_walk_alike(db):
+    """read_period_params and page_params read every value of the walk that SHARED_READERS classes alike:
+    no period, no number of days, and (but for the values sent as days) no date, each with one error
+    message, and the defaults; the NUL value is refused before any view
+    (test_a_nul_in_a_path_or_query_string_is_refused_before_any_view)."""
+    from django.test import RequestFactory
+
+    from kpi.views.common import DEFAULT_DAYS, page_params
+    from lib.periods import PeriodKind, read_period_params
+
+    latest = datetime.date(2026, 11, 15)
+    for value in [value for value in PATH_VALUES if "\x00" not in value]:
+        read = read_period_params({"period": value}, latest=latest, default_kind=PeriodKind.MONTH)
+        assert (read.kind, read.day, len(read.errors)) == (PeriodKind.MONTH, latest, 1), value
+        read = read_period_params({"date": value}, latest=latest, default_kind=PeriodKind.MONTH)
+        if value not in SHARED_READERS["date"][1]:
+            assert (read.kind, read.day, len(read.errors)) == (PeriodKind.MONTH, latest, 1), value
+        shown = page_params(RequestFactory().get("/", {"days": value}))
+        assert (shown.days, len(shown.errors)) == (DEFAULT_DAYS, 1), value
+    assert read_period_params({"date": "2026-11-14"}, latest=latest).day == datetime.date(2026, 11, 14)
+    assert _page_days(["2026-11-14", "0001-01-01", "2026-02-30", "٢٠٢٦-١١-١٥"]) == ["2026-11-14"]
+
+
 def _valid_page_values(route: str, names: list[str]) -> dict[str, str]:
     """What names something that is there: a staff member's code in the staff pages' routes
     (/staff/<code>/…), a unit's elsewhere."""
@@ -815,19 +1142,27 @@ def _valid_page_values(route: str, names: list[str]) -> dict[str, str]:
     return valid
 
 
-def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser, monkeypatch):
+def test_no_route_or_query_value_makes_a_page_answer_a_5xx(browser):
     problems: list[str] = []
+    walked_through_its_reader: set[str] = set()
     for route, names in PAGES:
         valid = _valid_page_values(route, names)
         url = _page_url(route, valid)
-        _RecordingQueryDict.read = set()
-        monkeypatch.setattr(django.core.handlers.wsgi, "QueryDict", _RecordingQueryDict)
-        problems += _problems(browser, "GET", url)
-        monkeypatch.undo()
+        with _recording_reads():
+            _RecordingQueryDict.read, _RecordingQueryDict.readers = set(), {}
+            problems += _problems(browser, "GET", url)
+        read, readers = sorted(_RecordingQueryDict.read), _RecordingQueryDict.readers
         for name in names:
             for value in [NUL[0], *OVERSIZED[:1], *INTS]:
                 problems += _problems(browser, "GET", _page_url(route, {**valid, name: value}))
-        for parameter in sorted(_RecordingQueryDict.read):
+        for parameter in read:
+            if parameter in SHARED_READERS:
+                reader, values = SHARED_READERS[parameter]
+                if parameter in walked_through_its_reader:
+                    problems += _walk_query(browser, url, parameter, values, readers={reader})
+                    continue
+                if readers[parameter] == {reader}:
+                    walked_through_its_reader.add(parameter)
             for value in _values_of(parameter):
                 problems += _problems(browser, "GET", f"{url}?{urlencode({parameter: value})}")
     assert not problems, "\n".join(problems)
