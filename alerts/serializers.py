@@ -25,6 +25,7 @@ from alerts.models import (
 from alerts.selectors import plan_progress
 from alerts.services.follow_up import PERSON_FIELDS
 from lib.api import StrictFieldsMixin
+from lib.api_fields import DateField
 from staff.access import Scope
 
 
@@ -148,7 +149,7 @@ class AlertUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     cause = serializers.ChoiceField(choices=Cause.choices, allow_blank=True, required=False)
     action_plan = serializers.CharField(allow_blank=True, required=False, max_length=10_000)
-    deadline = serializers.DateField(allow_null=True, required=False, help_text="YYYY-MM-DD; null to clear.")
+    deadline = DateField(allow_null=True, required=False, help_text="YYYY-MM-DD; null to clear.")
 
 
 class AlertTransitionSerializer(StrictFieldsMixin, serializers.Serializer):

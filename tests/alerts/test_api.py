@@ -216,6 +216,21 @@ def test_an_unknown_field_is_refused(client, outlet_head, alerts):
     assert response.json()["errors"][0]["field"] == "staus"
 
 
+@pytest.mark.parametrize("deadline", ["2026-W48-2", "2026-11-3", "0001-01-01"])
+def test_a_deadline_that_is_no_plain_business_date_is_refused_naming_it(client, outlet_head, alerts, deadline):
+    """The deadline reads as every other date of the API (lib.api_fields.DateField): DRF's own field took an
+    ISO week date and the year 1, which no page shows."""
+    client.force_login(outlet_head)
+
+    response = client.patch(
+        f"/api/v1/alerts/{alerts['late'].pk}/", {"deadline": deadline}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["deadline"]
+    assert Alert.objects.get(pk=alerts["late"].pk).deadline == D(2026, 11, 20)
+
+
 def test_skipping_to_verified_answers_400_with_the_reason(client, unit_manager, alerts):
     client.force_login(unit_manager)
 
