@@ -224,8 +224,8 @@ def test_a_part_killed_while_writing_leaves_nothing_and_a_rerun_repairs_the_day(
     victim = plan.parts.exclude(unit=None).first()
     real_write = rollup._write
 
-    def write_then_die(run, state, lines, *, with_scorecards):
-        real_write(run, state, lines, with_scorecards=with_scorecards)
+    def write_then_die(run, state, lines, **options):
+        real_write(run, state, lines, **options)
         raise MemoryError("killed after its COPY")
 
     monkeypatch.setattr(rollup, "_write", write_then_die)
