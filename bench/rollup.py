@@ -14,17 +14,27 @@ last ten days chain again (timed). A chained day reads the previous day's runnin
 facts only, so its cost should not depend on how far into the year it is: the ratio shows it.
 
 After each rollup the day's alert evaluation runs and is timed on its own (as alerts' worker would run
-it); each line prints rollup + alerts, the peak RSS and the machine's load average.
+it); each line prints rollup (and of it "writing": from the write to the publication's commit and what
+follows it) + alerts, the peak RSS and the machine's load average.
 
-Figures (3 December 2026, 2 cores shared with other engineers' test suites; 50 metrics in the catalog,
-so 4.0 M lines a province day): the province (--outlets 3000 --staff 30000 --days 300 --timed 3), mean
-of 5 chained days 115.5 s = rollup 108.6 s + alerts 6.9 s at a load of 2.9-6.1 (the quietest day 73.0 s
-+ 1.3 s at 2.9), day 300 / day 3 = 1.35 (day 298 / day 3 = 0.68), peak RSS 2,768 MB chained and 3,387 MB
-after a rebuild from scratch: the goals (<= 30 s, <= 2 GB) are not met. Since the lines' few-valued columns
-are categories (kpi.services.rollup.LINE_CATEGORIES), 1,791 MB through 5 chained days (--days 7 --timed 3,
-load 9-14): the memory goal is met for a chained day. The bench has no scorecard templates nor targets: it
-does not measure scoring (README, "Rollup of a province day"). A tenth (--outlets 300 --staff
-3000 --days 21): 11.27 s = 10.45 s + 0.82 s at a load of 4.4-5.9, peak RSS 453 MB.
+    --templates   the demo's scorecard templates and a month target for every outlet (each metric its
+                  template weighs) and staff member (the metrics of their post): scoring is measured
+    --reroll      at the end, the last day rolled up again after a late fact, timed (the superseded
+                  run's lines: kpi.partitions)
+
+Figures (3 December 2026, evening, 2 cores shared with other engineers' test suites; 50 metrics in the
+catalog, so 4.0 M lines a province day), since each run's lines go into a table of their own, COPYed
+bare and indexed before it is attached (kpi.partitions): the province (--outlets 3000 --staff 30000
+--days 7 --timed 3 --reroll), mean of 5 chained days 54.9 s = rollup 49.6 s + alerts 5.3 s at a load of
+3.4-4.6 (41.1-73.5 s a day), day 7 / day 3 = 1.48 (the load's spread), the last day rolled up again
+74.3 s, peak RSS 1,788 MB: the time goal (<= 30 s) is not met, the memory goal (<= 2 GB) is. A tenth
+(--outlets 300 --staff 3000 --days 12 --timed 3 --reroll), two runs side by side with the code before:
+9.56 s = 8.77 s + 0.78 s (load 3.2-3.9) against 8.32 s = 7.64 s + 0.68 s (load 2.7-3.4), no gain a
+tenth's chained day shows through the load; the day rolled up again 5.6 s against 19.6 s (writing 3.9
+against 17.2 s). With --templates: 17.01 s = 13.44 s + 3.57 s (load 4.5-5.1) against 13.25 s = 10.98 s +
+2.27 s (load 3.6-4.0), the re-roll 14.1 s against 23.0 s; peak RSS 516 MB.
+Before (afternoon): the province 115.5 s = rollup 108.6 s + alerts 6.9 s a chained day at a load of
+2.9-6.1, 1,791 MB (README, "Rollup of a province day").
 Before issue 21 (idle machine, 1.75 M lines a day then): 40-45 s rollup + 28-39 s alerts a chained
 province day, 1.4-1.7 GB.
 """
@@ -150,6 +160,47 @@ def write_facts(days: list[datetime.date], outlet_ids, pairs, rng: random.Random
     return total
 
 
+def write_templates_and_targets(days: list[datetime.date], outlet_ids, pairs, rng: random.Random) -> int:
+    """The demo's scorecard templates (outlets by area, staff by post: demo.scorecard_templates), and a
+    month target of each month of `days` for every outlet on each metric its template weighs and for
+    every staff member on the metrics of their post's (demo.facts.STAFF_TARGETS): so the bench scores
+    as the demo does. Targets are COPYed straight into the table (setup). Returns the targets written."""
+    from django.db import connection
+
+    from demo.facts import STAFF_TARGETS
+    from demo.scorecard_templates import OUTLET_TEMPLATES, seed_templates
+    from kpi.models import Metric, Target
+    from lib.periods import PeriodKind, period_of
+    from staff.models import Assignment
+
+    seed_templates(effective_from=days[0])
+    metric_ids = dict(Metric.objects.values_list("code", "id"))
+    weighed = sorted({line.metric for plan in OUTLET_TEMPLATES for line in plan.lines if line.weight})
+    post_of = dict(Assignment.objects.values_list("staff_id", "post__code"))
+    months = sorted({period_of(PeriodKind.MONTH, day) for day in days}, key=lambda month: month.start)
+    buffer = io.StringIO()
+    written = 0
+    for month in months:
+        when = f"month,{month.start},{month.end},{month.start:%Y-%m}"
+        stamp = f"{month.start}T00:00:00+00:00"
+        for unit_id in outlet_ids:
+            for code in weighed:
+                buffer.write(f"{unit_id},,{metric_ids[code]},{when},{rng.randint(200, 2000)},{stamp}\n")
+                written += 1
+        for staff_id, _unit_id in pairs:
+            for code in STAFF_TARGETS.get(post_of.get(staff_id, ""), ()):
+                buffer.write(f",{staff_id},{metric_ids[code]},{when},{rng.randint(20, 200)},{stamp}\n")
+                written += 1
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f'COPY "{Target._meta.db_table}" (unit_id, staff_id, metric_id, period_kind, period_start, period_end, '
+            "period, value, updated_at) FROM STDIN WITH (FORMAT csv, NULL '')",
+            buffer,
+        )
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outlets", type=int, default=3000)
@@ -159,6 +210,14 @@ def main() -> None:
     parser.add_argument("--database", default=SCRATCH, help="the scratch database (dropped and created again)")
     parser.add_argument(
         "--timed", type=int, default=10, help="days timed at each end (at least 2: day 1 is rebuilt from scratch)"
+    )
+    parser.add_argument(
+        "--templates",
+        action="store_true",
+        help="the demo's scorecard templates and a month target for every outlet and staff member (scoring measured)",
+    )
+    parser.add_argument(
+        "--reroll", action="store_true", help="at the end, roll the last day up again (a late fact) and time it"
     )
     args = parser.parse_args()
     globals()["SCRATCH"] = args.database
@@ -180,6 +239,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db.models import F
 
     from alerts.receivers import evaluate_published_day
     from alerts.services.catch_up import alerts_evaluate_recorded
@@ -199,16 +259,25 @@ def main() -> None:
     early = [first + datetime.timedelta(days=i) for i in range(args.timed)]
     late = [first + datetime.timedelta(days=args.days - args.timed + i) for i in range(args.timed)]
     facts = write_facts(early + late, outlet_ids, pairs, rng)
+    targets = write_templates_and_targets(early + late, outlet_ids, pairs, rng) if args.templates else 0
     setup = time.perf_counter() - started
+    scoring = f"the demo's templates, {targets:,} month targets" if args.templates else "no templates nor targets"
     print(
         f"network: {args.outlets} outlets, {args.staff} staff; {facts // (2 * args.timed):,} facts a day;"
-        f" setup {setup:.0f}s"
+        f" {scoring}; setup {setup:.0f}s"
     )
 
     def timed(day: datetime.date) -> float:
         began = time.perf_counter()
-        run = rollup.rollup_day(day=day, today=late[-1])
+        marks: dict[int, float] = {}
+
+        def progress(percent: int, message: str) -> None:
+            marks.setdefault(percent, time.perf_counter())
+
+        run = rollup.rollup_day(day=day, today=late[-1], progress=progress)
         rolled = time.perf_counter() - began
+        # From "writing" (60 %) to the publication's commit and what follows it (the superseded lines dropped).
+        writing = time.perf_counter() - marks.get(60, time.perf_counter())
         began = time.perf_counter()
         evaluation = alerts_evaluate_recorded(day=day)
         evaluated = time.perf_counter() - began
@@ -216,7 +285,7 @@ def main() -> None:
         load = "/".join(f"{figure:.1f}" for figure in os.getloadavg())
         print(
             f"  day {(day - first).days + 1:3d} {day}: {rolled + evaluated:6.2f}s = rollup {rolled:5.2f}s"
-            f" + alerts {evaluated:5.2f}s ({evaluation.opened} opened)  {how}"
+            f" (writing {writing:5.2f}s) + alerts {evaluated:5.2f}s ({evaluation.opened} opened)  {how}"
             f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB  load {load}",
             flush=True,
         )
@@ -246,6 +315,14 @@ def main() -> None:
     print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
     ratio = late_times[-1] / early_times[-1]
     print(f"day {args.days} / day {args.timed}: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
+    if args.reroll:
+        # A late fact: the last day rolled up again over its published run (the superseded run's lines
+        # are dropped with its table once the publication commits, kpi.partitions).
+        from kpi.models import Fact
+
+        Fact.objects.filter(date=late[-1], unit_id=outlet_ids[0], staff=None).update(value=F("value") + 1)
+        print(f"rolled up again (a late fact on day {args.days}):")
+        timed(late[-1])
     print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
     print(
         "machine load (1/5/15 min): "

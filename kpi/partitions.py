@@ -14,18 +14,45 @@ partitioned table's key must hold the partition key (Django still sees `id`). Mi
 - A partition created for a day whose lines already sit in the default partition takes them over
   (moved, then attached), so a day never has lines in two places.
 
+Within a day, lines are kept by run (issue 21): a day's partition made by line_partitions_ensure is
+itself PARTITION BY RANGE (id), and each run writes its lines into a table of its own
+(kpi_scorecardline_pYYYYMMDD_r<run>, `_<slot>` for a fanned-out day's parts), loaded before it has
+an index and attached for its block of ids (run_lines_write):
+
+- the load: CREATE TABLE with a CHECK of the day and of the block (so that ATTACH need not scan it),
+  COPY into the bare table, then its primary key and (scorecard, metric) index built in one sorted pass
+  each instead of kept up a line at a time, then ATTACH PARTITION (a SHARE UPDATE EXCLUSIVE lock on the
+  day's partition: readers go on reading), all in the writer's transaction, so a writer that dies leaves
+  nothing behind;
+- ids: each table takes its own block (id_block: the run and the slot, above every id the table's
+  sequence will ever give), from a sequence of its own; the primary key stays (id, date);
+- a day rolled up again: the superseded run's table is dropped once the publication has committed
+  (run_tables_passed_by_drop; an instant's ACCESS EXCLUSIVE lock on that day's partition, within
+  LOCK_TIMEOUT, else left for later), not deleted line by line inside the publication's transaction;
+  a table the drop left, or one of a fanned-out run that never published, goes at the next publication of
+  its day or in the nightly retention (kpi.retention.scorecards_prune);
+- a line written otherwise (a test's factory) lands in the day's default sub-partition.
+
+A day partition made before this (plain, migration 0024 or an older rollup) is written and rolled up
+again as before (lines into the day's table, the superseded ones deleted).
+
 SQLite (development, the test suite) keeps a plain table: ensure does nothing, drop deletes the rows.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+import pandas as pd
+from django.db import OperationalError, connection, transaction
 
-from kpi.models import ScorecardLine
+from kpi.models import RollupDay, RollupRun, ScorecardLine
+from lib import bulk
+
+logger = logging.getLogger(__name__)
 
 TABLE = ScorecardLine._meta.db_table
 DEFAULT_PARTITION = f"{TABLE}_default"
@@ -33,6 +60,15 @@ DEFAULT_PARTITION = f"{TABLE}_default"
 AHEAD_DAYS = 7
 _NAME = re.compile(rf"^{TABLE}_p(\d{{8}})$")
 ONE_DAY = datetime.timedelta(days=1)
+# A run table's block of ids: 2**28 lines a table (268 M; a province day is 4 M), 2**12 tables a run
+# (the single-process rollup's is slot 0, a fanned-out day's parts 1, 2, …), so a run's blocks start at
+# run × 2**40: above any id of the lines' own sequence (a trillion lines), and for 2**23 runs.
+BLOCK_BITS, SLOT_BITS = 28, 12
+_RUN_TABLE = re.compile(rf"^{TABLE}_p(\d{{8}})_r(\d+)(?:_(\d+))?$")
+# How long the drop of a superseded run's table waits for the readers of its day before leaving it for later.
+LOCK_TIMEOUT = "3s"
+# The sorted builds of a run table's two indexes (4 M lines: 130 MB of keys) in memory, not on disk.
+INDEX_BUILD_MEMORY = "256MB"
 
 
 def partition_name(day: datetime.date) -> str:
@@ -68,7 +104,8 @@ def line_partitions() -> dict[datetime.date, str]:
 
 
 def line_partitions_ensure(days: Iterable[datetime.date]) -> list[datetime.date]:
-    """Create the partition of each of `days` that has none; the days created. Lines of such a day
+    """Create the partition of each of `days` that has none, partitioned by run (by id: run_lines_write),
+    with a default sub-partition for lines written otherwise; the days created. Lines of such a day
     already in the default partition are moved into it first. Nothing on SQLite."""
     if not is_partitioned():
         return []
@@ -82,7 +119,8 @@ def line_partitions_ensure(days: Iterable[datetime.date]) -> list[datetime.date]
             )
             if cursor.fetchone()[0]:
                 # The default partition holds lines of the day: a new partition would contradict them.
-                cursor.execute(f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS)')
+                cursor.execute(f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS) PARTITION BY RANGE (id)')
+                cursor.execute(f'CREATE TABLE "{name}_default" PARTITION OF "{name}" DEFAULT')
                 cursor.execute(
                     f'WITH moved AS (DELETE FROM "{DEFAULT_PARTITION}" WHERE date >= %s AND date < %s RETURNING *) '
                     f'INSERT INTO "{name}" SELECT * FROM moved',
@@ -93,9 +131,11 @@ def line_partitions_ensure(days: Iterable[datetime.date]) -> list[datetime.date]
                 )
             else:
                 cursor.execute(
-                    f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{TABLE}" FOR VALUES FROM (%s) TO (%s)',
+                    f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{TABLE}" FOR VALUES FROM (%s) TO (%s) '
+                    "PARTITION BY RANGE (id)",
                     [day, upper],
                 )
+                cursor.execute(f'CREATE TABLE IF NOT EXISTS "{name}_default" PARTITION OF "{name}" DEFAULT')
         created.append(day)
     return created
 
@@ -116,3 +156,135 @@ def lines_of_day_drop(day: datetime.date) -> None:
         if name:
             cursor.execute(f'DROP TABLE "{name}"')
         cursor.execute(f'DELETE FROM "{DEFAULT_PARTITION}" WHERE date = %s', [day])
+
+
+# -- a day's lines by run ------------------------------------------------------------------------------
+
+
+def run_table_name(day: datetime.date, run_id: int, slot: int = 0) -> str:
+    return f"{partition_name(day)}_r{run_id}" + (f"_{slot}" if slot else "")
+
+
+def id_block(run_id: int, slot: int = 0) -> tuple[int, int]:
+    """The ids [first, end) of the lines of run `run_id`'s table `slot`."""
+    if not 0 < run_id < 1 << (63 - BLOCK_BITS - SLOT_BITS) or not 0 <= slot < 1 << SLOT_BITS:
+        raise ValueError(f"run {run_id}, slot {slot}: outside the blocks of ids")
+    first = ((run_id << SLOT_BITS) + slot) << BLOCK_BITS
+    return first, first + (1 << BLOCK_BITS)
+
+
+def lines_by_run(day: datetime.date) -> bool:
+    """Whether the day's partition exists and is partitioned by run (PostgreSQL, made by
+    line_partitions_ensure since the lines are kept by run)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT child.relkind FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+            "WHERE pg_inherits.inhparent = to_regclass(%s) AND child.relname = %s",
+            [TABLE, partition_name(day)],
+        )
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "p"
+
+
+def run_lines_write(
+    *, day: datetime.date, run_id: int, frames: Iterable[pd.DataFrame], slot: int = 0
+) -> tuple[str, int]:
+    """Write a run's lines of `day` (frames with the lines' columns, `date` = `day`, no id) into a table
+    of their own, attached to the day's partition (which lines_by_run(day) must be): the table and the
+    lines written. In the caller's transaction (a savepoint of it): until it commits nobody sees the
+    table, and if it rolls back the table is gone. A table left by an earlier attempt of the same run
+    and slot is replaced."""
+    table, (first, end) = run_table_name(day, run_id, slot), id_block(run_id, slot)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        # The CHECK implies the partition's bounds (the day, the block), so ATTACH does not scan the lines.
+        cursor.execute(
+            f'CREATE TABLE "{table}" (LIKE "{TABLE}" INCLUDING DEFAULTS, CONSTRAINT "{table}_bounds" '
+            "CHECK (date >= %s AND date < %s AND id >= %s AND id < %s))",
+            [day, day + ONE_DAY, first, end],
+        )
+        cursor.execute(
+            f'CREATE SEQUENCE "{table}_id_seq" AS bigint MINVALUE {first} MAXVALUE {end - 1} OWNED BY "{table}".id'
+        )
+        cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN id SET DEFAULT nextval(\'"{table}_id_seq"\')')
+        written = bulk.insert_frame(ScorecardLine, frames, table=table, freeze=True)
+        cursor.execute(f"SET LOCAL maintenance_work_mem TO '{INDEX_BUILD_MEMORY}'")
+        # The root's (partitioned) indexes, built here in one pass each: ATTACH takes them as they are.
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (id, date)')
+        cursor.execute(f'CREATE INDEX "{table}_scorecard_metric" ON "{table}" (scorecard_id, metric_id)')
+        cursor.execute(
+            f'ALTER TABLE "{partition_name(day)}" ATTACH PARTITION "{table}" FOR VALUES FROM (%s) TO (%s)',
+            [first, end],
+        )
+    return table, written
+
+
+def run_tables() -> list[tuple[datetime.date, int, str]]:
+    """Every run table attached to a day's partition: (day, run id, table name)."""
+    if not is_partitioned():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT leaf.relname FROM pg_inherits day_part "
+            "JOIN pg_inherits leaf_of ON leaf_of.inhparent = day_part.inhrelid "
+            "JOIN pg_class leaf ON leaf.oid = leaf_of.inhrelid "
+            "WHERE day_part.inhparent = to_regclass(%s)",
+            [TABLE],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    tables = []
+    for name in names:
+        if match := _RUN_TABLE.match(name):
+            day = datetime.datetime.strptime(match.group(1), "%Y%m%d").date()
+            tables.append((day, int(match.group(2)), name))
+    return sorted(tables)
+
+
+def run_tables_passed_by(days: Iterable[datetime.date] | None = None) -> list[str]:
+    """The run tables (of `days`, or of every day) that no reader reaches any more and no run will use:
+    those of a run that is not its day's published run and that a later publication of the day passed by
+    (superseded; failed or skipped before the published run was made), or whose run is gone. A run in
+    progress, or one that failed after the publication (a fanned-out day that may be resumed), keeps its
+    tables."""
+    wanted = None if days is None else set(days)
+    tables = [table for table in run_tables() if wanted is None or table[0] in wanted]
+    if not tables:
+        return []
+    published = dict(
+        RollupDay.objects.filter(date__in={day for day, _run, _name in tables}).values_list("date", "published_run_id")
+    )
+    runs = dict(RollupRun.objects.filter(pk__in={run for _day, run, _name in tables}).values_list("pk", "status"))
+    over = {RollupRun.Status.SUPERSEDED, RollupRun.Status.FAILED, RollupRun.Status.SKIPPED}
+    passed = []
+    for day, run_id, name in tables:
+        current = published.get(day)
+        if run_id == current:
+            continue
+        status = runs.get(run_id)
+        if (
+            status is None
+            or status == RollupRun.Status.SUPERSEDED
+            or (status in over and current is not None and run_id < current)
+        ):
+            passed.append(name)
+    return passed
+
+
+def run_tables_passed_by_drop(days: Iterable[datetime.date] | None = None) -> list[str]:
+    """Drop the run tables passed by (run_tables_passed_by), each in a transaction of its own that waits
+    LOCK_TIMEOUT at most for the readers of its day (a DROP of a partition locks its day's partition for
+    an instant): one it could not drop stays, for the next publication of its day or the nightly
+    retention. The tables dropped."""
+    dropped = []
+    for name in run_tables_passed_by(days):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout TO '{LOCK_TIMEOUT}'")
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+        except OperationalError:
+            logger.warning("scorecard lines %s not dropped (its day is being read): left for later", name)
+            continue
+        dropped.append(name)
+    return dropped

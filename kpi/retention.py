@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kpi.models import RollupDay, RollupRun, Scorecard
-from kpi.partitions import line_partitions, lines_of_day_drop
+from kpi.partitions import line_partitions, lines_of_day_drop, run_tables_passed_by_drop
 from lib.periods import PeriodKind, period_of
 
 LONG_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
@@ -72,7 +72,10 @@ def scorecards_prune(*, today: datetime.date | None = None) -> list[datetime.dat
     """Remove the scorecards and lines of every day the rule no longer keeps (older than the retention,
     ending no period); the days pruned, oldest first. A day's lines go with its partition (one DROP, not a
     DELETE of 1.75 M rows), its scorecards with one DELETE by date, and its runs say they kept none, so the
-    reads answer "not kept" (scorecards_not_kept). Safe to run twice: a pruned day is not found again."""
+    reads answer "not kept" (scorecards_not_kept). On PostgreSQL it then drops the run tables of lines that
+    no reader reaches any more (kpi.partitions.run_tables_passed_by: a superseded run's that its
+    publication could not drop, a fanned-out run's that never published). Safe to run twice: a pruned day
+    is not found again."""
     today = today or timezone.localdate()
     horizon = today - datetime.timedelta(days=settings.SCORECARD_RETENTION_DAYS)
     with_rows = set(
@@ -89,4 +92,5 @@ def scorecards_prune(*, today: datetime.date | None = None) -> list[datetime.dat
             lines_of_day_drop(day)
             Scorecard.objects.filter(date=day).delete()
             RollupRun.objects.filter(date=day).update(scorecards=0, lines=0)
+    run_tables_passed_by_drop()
     return days

@@ -54,13 +54,19 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def insert_frame(
-    model: type[models.Model], frame: pd.DataFrame | Iterable[pd.DataFrame], *, table: str | None = None
+    model: type[models.Model],
+    frame: pd.DataFrame | Iterable[pd.DataFrame],
+    *,
+    table: str | None = None,
+    freeze: bool = False,
 ) -> int:
     """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL). `frame`
-    may also be an iterable of frames with the same columns, made one at a time as they are written (one
-    COPY): the caller need not hold every row at once (a province day's 4 M scorecard lines). Into the
-    model's table, or into `table` (a staging table with some of the model's columns, read as the model
-    has them: a decimal column rounded to its field's places). Returns the number of rows written."""
+        may also be an iterable of frames with the same columns, made one at a time as they are written (one
+        COPY): the caller need not hold every row at once (a province day's 4 M scorecard lines). Into the
+        model's table, or into `table` (a staging table with some of the model's columns, read as the model
+        has them: a decimal column rounded to its field's places). `freeze`: PostgreSQL's COPY … FREEZE, for a
+    table created in the caller's (sub)transaction: the rows are written frozen, so no vacuum rewrites them
+    later to set their hint bits. Returns the number of rows written."""
     parts = iter([frame] if isinstance(frame, pd.DataFrame) else frame)
     first = next((part for part in parts if not part.empty), None)
     if first is None:
@@ -81,7 +87,8 @@ def insert_frame(
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
             text = (chunk for part in frames() for chunk in copy_text(model, part))
             # Text format: \N is NULL, so an empty string stays an empty string.
-            raw.copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN', _ChunkReader(text), size=1 << 20)
+            options = " WITH (FREEZE)" if freeze else ""
+            raw.copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN{options}', _ChunkReader(text), size=1 << 20)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             column_list = ", ".join(f'"{column}"' for column in columns)

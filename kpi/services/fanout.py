@@ -278,13 +278,16 @@ class _Written:
     mirrors: mirror_days.Mirrors
     with_scorecards: bool
     totals: list[dict]
+    # The part's table of lines where the day keeps them by run (kpi.partitions): 1, 2, … (the levels
+    # above write slot 0).
+    slot: int = 1
     scorecards: int = 0
     lines: int = 0
 
     def write(self) -> None:
         shadow = RollupRun(pk=self.run.pk, date=self.run.date)
-        rollup._write(shadow, self.state, self.frame, with_scorecards=self.with_scorecards)
         mirror_days.states_write(shadow, self.mirrors)
+        rollup._write(shadow, self.state, self.frame, with_scorecards=self.with_scorecards, slot=self.slot)
         self.scorecards, self.lines = shadow.scorecards, shadow.lines
 
 
@@ -327,7 +330,8 @@ def _part_compute(part: RollupPart, fanout: RollupFanout, run: RollupRun, progre
         )
     progress()
     totals = _subtree_totals(part, holders, comparison)
-    return _Written(run, state, lines, mirrors, fanout.with_scorecards, totals)
+    slot = 1 + RollupPart.objects.filter(fanout=fanout, pk__lt=part.pk).count()
+    return _Written(run, state, lines, mirrors, fanout.with_scorecards, totals, slot=slot)
 
 
 def _subtree_totals(part: RollupPart, holders: pd.DataFrame, comparison) -> list[dict]:

@@ -56,7 +56,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
-from kpi import formulas
+from kpi import formulas, partitions
 from kpi.models import (
     Aggregation,
     CalendarDay,
@@ -74,7 +74,6 @@ from kpi.models import (
     Target,
     TimeBasis,
 )
-from kpi.partitions import line_partitions_ahead
 from kpi.retention import keeps_scorecards
 from kpi.services import scoring
 from kpi.services.credit import split_exactly
@@ -672,7 +671,10 @@ def _timing(
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_scorecards: bool) -> None:
+def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_scorecards: bool, slot: int = 0) -> None:
+    """Write the run's running totals, scorecards and lines (the lines last). Where the day's lines are
+    kept by run (PostgreSQL, kpi.partitions) the lines go into a table of the run's own, `slot` of it (a
+    fanned-out day's part), loaded bare, indexed, then attached; elsewhere into the lines' table."""
     states = state.copy()
     states["staff_id"] = states["staff_id"].astype("Int64").replace(0, pd.NA)
     states.insert(0, "run_id", run.pk)
@@ -732,7 +734,11 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     # Made a chunk at a time as the COPY takes them: the table of all the day's lines, beside the lines
     # themselves, was the day's peak of memory.
     step = bulk.CHUNK_ROWS
-    bulk.insert_frame(ScorecardLine, (line_table(start, start + step) for start in range(0, len(rows), step)))
+    tables = (line_table(start, start + step) for start in range(0, len(rows), step))
+    if partitions.lines_by_run(run.date):
+        partitions.run_lines_write(day=run.date, run_id=run.pk, frames=tables, slot=slot)
+    else:
+        bulk.insert_frame(ScorecardLine, tables)
     run.scorecards, run.lines = len(cards), len(rows)
 
 
@@ -747,12 +753,14 @@ def _commit_without_waiting() -> None:
 
 
 def _discard(run_ids: list[int], day: datetime.date) -> None:
-    """Delete the rows of runs of `day` no longer published, children first: three single DELETE
-    statements (lines and states point to their parents with DO_NOTHING, so Django needs no collecting);
-    the lines' in the day's partition alone."""
+    """Delete the rows of runs of `day` no longer published, children first: single DELETE statements
+    (lines and states point to their parents with DO_NOTHING, so Django needs no collecting); the lines'
+    in the day's partition alone, and not here at all where the day keeps its lines by run
+    (kpi.partitions): their table is dropped once the publication commits (publish)."""
     if not run_ids:
         return
-    ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
+    if not partitions.lines_by_run(day):
+        ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
     Scorecard.objects.filter(run_id__in=run_ids).delete()
     RollupState.objects.filter(run_id__in=run_ids).delete()
 
@@ -872,11 +880,12 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     if with_scorecards:
         # The day's partition of the lines (and the week's after it), before the publication's transaction:
         # creating one locks the table for an instant, which must not last as long as the write.
-        line_partitions_ahead(day)
+        partitions.line_partitions_ahead(day)
 
     def write() -> None:
-        _write(run, state, lines, with_scorecards=with_scorecards)
+        # The lines last: attaching their table locks the day's default sub-partition until the commit.
         mirror_days.states_write(run, mirrors)
+        _write(run, state, lines, with_scorecards=with_scorecards)
 
     publish(run, day, seen=seen, chained=chained, facts_loaded_at=facts_loaded_at, write=write)
     progress(100, f"{day}: published")
@@ -940,6 +949,10 @@ def publish(
         _prune_states(day)
         mirror_days.states_prune(day)
         run.refresh_from_db()
+        # The superseded run's lines (and any a dead run left for the day), a table each, go once this
+        # commits: readers of the day never find a published run without its lines, and the millions of
+        # lines are not deleted inside this transaction (kpi.partitions).
+        transaction.on_commit(lambda: partitions.run_tables_passed_by_drop([day]), robust=True)
         # The apps built on kpi react to the published day (alerts evaluates its rules, issue 8) by
         # listening to kpi.signals.day_published, announced once this commits so that they read what was
         # published; robust, so a failure is logged, never raised, and the day stays published.

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from kpi.models import RollupDay, RollupRun, RollupState, Scorecard, ScorecardLine
-from kpi.partitions import line_partitions
+from kpi.partitions import line_partitions, run_tables
 from lib import bulk
 from staff.models import Assignment, StaffMember
 
@@ -122,6 +122,13 @@ def run_tables_analyze(
     analysed = bulk.analyze_stale(Scorecard, RollupState, RollupDay, OrgUnit, StaffMember, Assignment)
     # The lines: on PostgreSQL the day's partition only (kpi.partitions), always (it is new); ANALYZE of
     # the partitioned table would sample every day's partition again, a cost growing with the days kept.
+    # Where the day keeps its lines by run, the published run's tables only: the planner reads the
+    # statistics of the tables it scans, and an ANALYZE of the day's partition would sample them twice
+    # (for the day as a whole, then each table) and the superseded run's too.
+    tables = tuple(name for on, run_id, name in run_tables() if day and run and on == day and run_id == run.pk)
+    if tables:
+        bulk.analyze(tables=tables)
+        return [*analysed, *tables]
     partition = line_partitions().get(day) if day else None
     if partition:
         bulk.analyze(tables=(partition,))

@@ -12,15 +12,18 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from branches.models import OrgUnit
+from kpi import partitions
 from kpi.models import (
     Fact,
     LineKind,
     Metric,
     RollupDay,
+    RollupFanout,
     RollupPart,
     RollupRun,
     Scorecard,
@@ -224,8 +227,8 @@ def test_a_part_killed_while_writing_leaves_nothing_and_a_rerun_repairs_the_day(
     victim = plan.parts.exclude(unit=None).first()
     real_write = rollup._write
 
-    def write_then_die(run, state, lines, *, with_scorecards):
-        real_write(run, state, lines, with_scorecards=with_scorecards)
+    def write_then_die(run, state, lines, **options):
+        real_write(run, state, lines, **options)
         raise MemoryError("killed after its COPY")
 
     monkeypatch.setattr(rollup, "_write", write_then_die)
@@ -294,3 +297,22 @@ def test_a_staff_member_whose_first_post_has_no_template_is_ranked_with_the_peer
 
     assert fanned[0] == single[0]
     assert fanned[1] == single[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lines' run tables are PostgreSQL's")
+def test_on_postgresql_each_part_writes_its_lines_into_a_table_of_its_own(network, django_capture_on_commit_callbacks):
+    # The single-process rollup made DAY2's partition (by run); the fanned-out run then supersedes its run.
+    single = rollup.rollup_day(day=DAY2, today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = fanout.rollup_day_in_process(day=DAY2, today=TODAY)
+
+    parts = RollupFanout.objects.get(run=run).parts.count()
+    # Branches GZ and SZ, and the part of the units above them: three parts, slots 1–3; the levels above
+    # (HQ's lines, written by the finish) slot 0. The superseded single-process run's table is gone.
+    assert parts == 3
+    tables = sorted((run_id, name) for day, run_id, name in partitions.run_tables() if day == DAY2)
+    assert [name for _run, name in tables] == sorted(
+        [partitions.run_table_name(DAY2, run.pk, slot) for slot in range(parts + 1)]
+    )
+    assert single.pk not in {run_id for run_id, _name in tables}
+    assert ScorecardLine.objects.filter(date=DAY2).count() == run.lines > 0

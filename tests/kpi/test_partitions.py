@@ -12,8 +12,17 @@ import datetime
 import pytest
 from django.db import connection
 
-from kpi.models import RollupRun, Scorecard, ScorecardLine
-from kpi.partitions import DEFAULT_PARTITION, line_partitions, line_partitions_ensure, partition_name
+from kpi import partitions
+from kpi.models import Fact, RollupRun, Scorecard, ScorecardLine
+from kpi.partitions import (
+    DEFAULT_PARTITION,
+    id_block,
+    line_partitions,
+    line_partitions_ensure,
+    partition_name,
+    run_table_name,
+    run_tables,
+)
 from kpi.retention import scorecards_not_kept, scorecards_prune
 from kpi.services import rollup
 from tests.kpi.factories import FactFactory
@@ -114,3 +123,114 @@ def test_the_lines_are_partitioned_on_postgresql_and_one_plain_table_elsewhere(a
         assert line_partitions()
     else:
         assert line_partitions() == {} and line_partitions_ensure([PRUNED]) == []
+
+
+# -- a day rolled up again: its lines by run ---------------------------------------------------------
+
+
+def gz0101_customers_served(day: datetime.date) -> dict[str, str]:
+    """GZ0101's customers_served lines of the day's published scorecards, by period kind."""
+    lines = ScorecardLine.objects.filter(
+        date=day,
+        scorecard__run__in=RollupRun.objects.filter(status=RollupRun.Status.PUBLISHED, date=day),
+        scorecard__unit__code="GZ0101",
+        scorecard__staff=None,
+        metric__code="customers_served",
+    )
+    return {line.scorecard.period: f"{line.actual:.0f}" for line in lines.select_related("scorecard")}
+
+
+def rolled_up_again_with_a_late_fact(day: datetime.date, on_commit) -> tuple[RollupRun, RollupRun]:
+    """The day's published run, then the run of the day rolled up again after its fact went 100 → 130,
+    with what its publication does once it commits (`on_commit`: django_capture_on_commit_callbacks)."""
+    first = RollupRun.objects.get(date=day, status=RollupRun.Status.PUBLISHED)
+    Fact.objects.filter(date=day, unit__code="GZ0101").update(value=130)
+    with on_commit(execute=True):
+        again = rollup.rollup_day(day=day, today=ROLLED_ON)
+    first.refresh_from_db()
+    return first, again
+
+
+def test_a_day_rolled_up_again_keeps_exactly_the_new_runs_lines(august, django_capture_on_commit_callbacks):
+    before = {"day": "100", "week": "100", "month": "200", "quarter": "200", "year": "200"}
+    assert gz0101_customers_served(PRUNED) == before
+
+    first, again = rolled_up_again_with_a_late_fact(PRUNED, django_capture_on_commit_callbacks)
+
+    assert (first.status, again.status) == (RollupRun.Status.SUPERSEDED, RollupRun.Status.PUBLISHED)
+    # Wednesday the 12th: its week began on Monday the 10th, its month also counts Sunday the 9th's 100.
+    after = {"day": "130", "week": "130", "month": "230", "quarter": "230", "year": "230"}
+    assert gz0101_customers_served(PRUNED) == after
+    # Every line of the day is the new run's, as many as it wrote; none of the first run's is left.
+    assert lines_on(PRUNED) == again.lines > 0
+    assert set(ScorecardLine.objects.filter(date=PRUNED).values_list("scorecard__run_id", flat=True)) == {again.pk}
+
+
+@on_postgresql
+def test_on_postgresql_each_run_writes_its_lines_into_a_table_of_its_own_and_a_new_run_drops_the_superseded_one(
+    august, django_capture_on_commit_callbacks
+):
+    first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    assert [(day, run) for day, run, _name in run_tables() if day == PRUNED] == [(PRUNED, first.pk)]
+    assert rows_in(run_table_name(PRUNED, first.pk)) == first.lines
+
+    _first, again = rolled_up_again_with_a_late_fact(PRUNED, django_capture_on_commit_callbacks)
+
+    # The superseded run's table went once the publication committed; the new run's holds the day.
+    assert [name for day, _run, name in run_tables() if day == PRUNED] == [run_table_name(PRUNED, again.pk)]
+    assert rows_in(run_table_name(PRUNED, again.pk)) == again.lines == lines_on(PRUNED)
+    # Its lines' ids are in its block: run × 2**40 onwards.
+    low, high = id_block(again.pk)
+    assert (low, high) == (again.pk * 2**40, again.pk * 2**40 + 2**28)
+    ids = ScorecardLine.objects.filter(date=PRUNED).values_list("pk", flat=True)
+    assert low <= min(ids) and max(ids) < high
+    assert rows_in(f"{partition_name(PRUNED)}_default") == 0
+
+
+@on_postgresql
+def test_on_postgresql_a_run_that_dies_while_writing_its_lines_leaves_no_table_and_the_day_as_it_was(
+    august, monkeypatch
+):
+    first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    real_write = partitions.run_lines_write
+
+    def write_then_die(**arguments):
+        real_write(**arguments)
+        raise MemoryError("killed after its lines were attached")
+
+    monkeypatch.setattr(partitions, "run_lines_write", write_then_die)
+    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
+    with pytest.raises(MemoryError):
+        rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+
+    dead = RollupRun.objects.filter(date=PRUNED).latest("pk")
+    assert dead.status == RollupRun.Status.FAILED
+    assert [run for day, run, _name in run_tables() if day == PRUNED] == [first.pk]
+    assert gz0101_customers_served(PRUNED)["day"] == "100"
+
+
+@on_postgresql
+def test_on_postgresql_retention_drops_a_superseded_runs_table_its_publication_left(
+    august, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(partitions, "run_tables_passed_by_drop", lambda days=None: [])
+    first, again = rolled_up_again_with_a_late_fact(PRUNED, django_capture_on_commit_callbacks)
+    assert sorted(run for day, run, _name in run_tables() if day == PRUNED) == [first.pk, again.pk]
+    # Left there, the superseded lines are read by nobody: the day's lines through its published run.
+    assert gz0101_customers_served(PRUNED)["day"] == "130"
+    monkeypatch.undo()
+
+    # Within the retention days: no day is pruned, the left table goes, the published ones stay.
+    assert scorecards_prune(today=ROLLED_ON) == []
+
+    assert [run for day, run, _name in run_tables() if day == PRUNED] == [again.pk]
+    assert {SUNDAY_BEFORE, SUNDAY_AFTER} <= {day for day, _run, _name in run_tables()}
+
+
+@on_postgresql
+def test_on_postgresql_a_line_written_outside_a_run_table_lands_in_its_days_default_sub_partition(august):
+    run = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    ScorecardLineFactory(scorecard__run=run, scorecard__unit=august["GZ0102"])
+
+    assert rows_in(f"{partition_name(PRUNED)}_default") == 1
+    assert rows_in(run_table_name(PRUNED, run.pk)) == run.lines
