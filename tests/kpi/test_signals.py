@@ -71,10 +71,10 @@ def test_nothing_is_announced_before_the_publication_commits(served, heard, djan
 def test_a_failing_rollup_announces_nothing(served, heard, django_capture_on_commit_callbacks, monkeypatch):
     real_insert = rollup.bulk.insert_frame
 
-    def lines_fail(model, frame):
+    def lines_fail(model, frame, **options):
         if model is ScorecardLine:
             raise RuntimeError("disk full")
-        return real_insert(model, frame)
+        return real_insert(model, frame, **options)
 
     monkeypatch.setattr(rollup.bulk, "insert_frame", lines_fail)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="disk full"):
