@@ -949,20 +949,19 @@ def publish(
         _prune_states(day)
         mirror_days.states_prune(day)
         run.refresh_from_db()
-        # The superseded run's lines (and any a dead run left for the day), a table each, go once this
-        # commits: readers of the day never find a published run without its lines, and the millions of
-        # lines are not deleted inside this transaction (kpi.partitions). Asked here, where this
-        # transaction's own publication already counts: a day's first rollup has none to drop.
-        if partitions.run_tables_passed_by([day]):
-            transaction.on_commit(lambda: partitions.run_tables_passed_by_drop([day]), robust=True)
         # The apps built on kpi react to the published day (alerts evaluates its rules, issue 8) by
         # listening to kpi.signals.day_published, announced once this commits so that they read what was
         # published; robust, so a failure is logged, never raised, and the day stays published.
-        transaction.on_commit(lambda: _announce_published(day, run), robust=True)
+        transaction.on_commit(lambda: _after_publication(day, run), robust=True)
 
 
-def _announce_published(day: datetime.date, run: RollupRun) -> None:
+def _after_publication(day: datetime.date, run: RollupRun) -> None:
+    """Once a publication has committed: the day announced, then the superseded run's lines (and any a
+    dead run left for the day), a table each, dropped — readers of the day never find a published run
+    without its lines, and the millions of lines are not deleted inside the publication (kpi.partitions).
+    One piece of on-commit work, whatever tables the day has."""
     day_published.send_robust(sender=RollupDay, day=day, run=run)
+    partitions.run_tables_passed_by_drop([day])
 
 
 def rollup_range(
