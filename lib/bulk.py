@@ -61,10 +61,10 @@ def insert_frame(
     freeze: bool = False,
 ) -> int:
     """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL). `frame`
-        may also be an iterable of frames with the same columns, made one at a time as they are written (one
-        COPY): the caller need not hold every row at once (a province day's 4 M scorecard lines). Into the
-        model's table, or into `table` (a staging table with some of the model's columns, read as the model
-        has them: a decimal column rounded to its field's places). `freeze`: PostgreSQL's COPY … FREEZE, for a
+    may also be an iterable of frames with the same columns, made one at a time as they are written (one
+    COPY): the caller need not hold every row at once (a province day's 4 M scorecard lines). Into the
+    model's table, or into `table` (a staging table with some of the model's columns, read as the model
+    has them: a decimal column rounded to its field's places). `freeze`: PostgreSQL's COPY … FREEZE, for a
     table created in the caller's (sub)transaction: the rows are written frozen, so no vacuum rewrites them
     later to set their hint bits. Returns the number of rows written."""
     parts = iter([frame] if isinstance(frame, pd.DataFrame) else frame)
