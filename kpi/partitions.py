@@ -242,23 +242,23 @@ def run_tables() -> list[tuple[datetime.date, int, str]]:
     return sorted(tables)
 
 
-def run_tables_passed_by(days: Iterable[datetime.date] | None = None) -> list[str]:
-    """The run tables (of `days`, or of every day) that no reader reaches any more and no run will use:
-    those of a run that is not its day's published run and that a later publication of the day passed by
-    (superseded; failed or skipped before the published run was made), or whose run is gone. A run in
-    progress, or one that failed after the publication (a fanned-out day that may be resumed), keeps its
-    tables."""
-    wanted = None if days is None else set(days)
-    tables = [table for table in run_tables() if wanted is None or table[0] in wanted]
-    if not tables:
-        return []
+def runs_passed_by(day_runs: Iterable[tuple[datetime.date, int]]) -> set[int]:
+    """Of (day, run) pairs, the runs whose rows no reader reaches any more and no run will use (the one
+    rule, for the run tables of lines here and the scorecards and running totals in
+    kpi.retention.passed_by_discard): a run that is not its day's published run and that a later
+    publication of the day passed by (superseded; failed or skipped before the published run was made),
+    or whose run is gone. A run in progress, or one that failed after the publication (a fanned-out day
+    that may be resumed), keeps its rows."""
+    pairs = set(day_runs)
+    if not pairs:
+        return set()
     published = dict(
-        RollupDay.objects.filter(date__in={day for day, _run, _name in tables}).values_list("date", "published_run_id")
+        RollupDay.objects.filter(date__in={day for day, _run in pairs}).values_list("date", "published_run_id")
     )
-    runs = dict(RollupRun.objects.filter(pk__in={run for _day, run, _name in tables}).values_list("pk", "status"))
+    runs = dict(RollupRun.objects.filter(pk__in={run for _day, run in pairs}).values_list("pk", "status"))
     over = {RollupRun.Status.SUPERSEDED, RollupRun.Status.FAILED, RollupRun.Status.SKIPPED}
-    passed = []
-    for day, run_id, name in tables:
+    passed = set()
+    for day, run_id in pairs:
         current = published.get(day)
         if run_id == current:
             continue
@@ -268,8 +268,16 @@ def run_tables_passed_by(days: Iterable[datetime.date] | None = None) -> list[st
             or status == RollupRun.Status.SUPERSEDED
             or (status in over and current is not None and run_id < current)
         ):
-            passed.append(name)
+            passed.add(run_id)
     return passed
+
+
+def run_tables_passed_by(days: Iterable[datetime.date] | None = None) -> list[str]:
+    """The run tables (of `days`, or of every day) of runs passed by (runs_passed_by)."""
+    wanted = None if days is None else set(days)
+    tables = [table for table in run_tables() if wanted is None or table[0] in wanted]
+    passed = runs_passed_by((day, run_id) for day, run_id, _name in tables)
+    return [name for _day, run_id, name in tables if run_id in passed]
 
 
 def run_tables_passed_by_drop(days: Iterable[datetime.date] | None = None) -> list[str]:

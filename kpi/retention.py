@@ -11,16 +11,25 @@ as if there were none.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kpi.models import RollupDay, RollupRun, Scorecard
-from kpi.partitions import line_partitions, lines_of_day_drop, run_tables_passed_by_drop
+from kpi.models import RollupDay, RollupRun, RollupState, Scorecard, ScorecardLine
+from kpi.partitions import (
+    line_partitions,
+    lines_by_run,
+    lines_of_day_drop,
+    run_tables_passed_by_drop,
+    runs_passed_by,
+)
 from lib.periods import PeriodKind, period_of
 
+# The statuses of a run a publication may have passed by (kpi.partitions.runs_passed_by).
+PASSED_BY_STATUSES = (RollupRun.Status.SUPERSEDED, RollupRun.Status.FAILED, RollupRun.Status.SKIPPED)
 LONG_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 # A week end is never more than three days away; a month is the furthest the search needs to look.
 _SEARCH = datetime.timedelta(days=31)
@@ -92,5 +101,32 @@ def scorecards_prune(*, today: datetime.date | None = None) -> list[datetime.dat
             lines_of_day_drop(day)
             Scorecard.objects.filter(date=day).delete()
             RollupRun.objects.filter(date=day).update(scorecards=0, lines=0)
-    run_tables_passed_by_drop()
+    passed_by_discard()
     return days
+
+
+def passed_by_discard(days: Iterable[datetime.date] | None = None) -> set[int]:
+    """Remove the rows of the runs (of `days`, or of every day) that a publication passed by
+    (kpi.partitions.runs_passed_by): their scorecards and running totals, their lines (the run's table
+    dropped where the day keeps its lines by run, else deleted), a day at a time in transactions of their
+    own. A publication calls it once it has committed (kpi.services.rollup): a day rolled up again no longer
+    deletes the superseded run's 166,000 scorecards and millions of running totals inside the
+    publication's transaction; what a dead worker left is found again here by the nightly retention.
+    Readers reach rows only through their day's published run, so these are read by nobody meanwhile.
+    Safe to run twice. The runs discarded."""
+    days = None if days is None else list(days)
+    runs = RollupRun.objects.filter(status__in=PASSED_BY_STATUSES)
+    if days is not None:
+        runs = runs.filter(date__in=days)
+    passed = runs_passed_by(runs.values_list("date", "pk"))
+    by_day: dict[datetime.date, list[int]] = {}
+    for day, run_id in runs.filter(pk__in=passed).values_list("date", "pk"):
+        by_day.setdefault(day, []).append(run_id)
+    for day, run_ids in sorted(by_day.items()):
+        with transaction.atomic():
+            if not lines_by_run(day):
+                ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
+            Scorecard.objects.filter(run_id__in=run_ids).delete()
+            RollupState.objects.filter(run_id__in=run_ids).delete()
+    run_tables_passed_by_drop(days)
+    return passed

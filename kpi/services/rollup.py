@@ -74,7 +74,7 @@ from kpi.models import (
     Target,
     TimeBasis,
 )
-from kpi.retention import keeps_scorecards
+from kpi.retention import keeps_scorecards, passed_by_discard
 from kpi.services import scoring
 from kpi.services.credit import split_exactly
 from kpi.signals import day_published
@@ -752,19 +752,6 @@ def _commit_without_waiting() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _discard(run_ids: list[int], day: datetime.date) -> None:
-    """Delete the rows of runs of `day` no longer published, children first: single DELETE statements
-    (lines and states point to their parents with DO_NOTHING, so Django needs no collecting); the lines'
-    in the day's partition alone, and not here at all where the day keeps its lines by run
-    (kpi.partitions): their table is dropped once the publication commits (publish)."""
-    if not run_ids:
-        return
-    if not partitions.lines_by_run(day):
-        ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
-    Scorecard.objects.filter(run_id__in=run_ids).delete()
-    RollupState.objects.filter(run_id__in=run_ids).delete()
-
-
 def _prune_states(day: datetime.date) -> None:
     """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
     recomputed from scratch instead of from the day before)."""
@@ -917,9 +904,9 @@ def publish(
 ) -> None:
     """Make `run` the day's published run, in one transaction with `write` (the single-process rollup's
     COPY of its rows; a fanned-out day has written its parts before, kpi.services.fanout): the previous
-    run is superseded and its rows deleted, the day is fresh only if its stale_version is still `seen`,
-    and kpi.signals.day_published is announced once it commits. `run.scorecards` and `run.lines` are
-    recorded as they are when `write` returns."""
+    run is superseded (its rows removed once this commits: _after_publication), the day is fresh only
+    if its stale_version is still `seen`, and kpi.signals.day_published is announced once it commits.
+    `run.scorecards` and `run.lines` are recorded as they are when `write` returns."""
     from kpi.services import mirrors as mirror_days
 
     with transaction.atomic():
@@ -945,7 +932,6 @@ def publish(
             message="",
         )
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
-        _discard(superseded, day)
         _prune_states(day)
         mirror_days.states_prune(day)
         run.refresh_from_db()
@@ -956,12 +942,13 @@ def publish(
 
 
 def _after_publication(day: datetime.date, run: RollupRun) -> None:
-    """Once a publication has committed: the day announced, then the superseded run's lines (and any a
-    dead run left for the day), a table each, dropped — readers of the day never find a published run
-    without its lines, and the millions of lines are not deleted inside the publication (kpi.partitions).
-    One piece of on-commit work, whatever tables the day has."""
+    """Once a publication has committed: the day announced, then the rows of the superseded run (and any
+    a dead run left for the day) removed — its scorecards, running totals and lines
+    (kpi.retention.passed_by_discard; the lines a table each where the day keeps them by run) — so
+    readers of the day never find a published run without its rows, and millions of rows are not
+    deleted inside the publication. One piece of on-commit work, whatever the day holds."""
     day_published.send_robust(sender=RollupDay, day=day, run=run)
-    partitions.run_tables_passed_by_drop([day])
+    passed_by_discard([day])
 
 
 def rollup_range(

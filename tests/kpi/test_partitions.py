@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from kpi import partitions
-from kpi.models import Fact, RollupRun, Scorecard, ScorecardLine
+from kpi.models import Fact, RollupRun, RollupState, Scorecard, ScorecardLine
 from kpi.partitions import (
     DEFAULT_PARTITION,
     id_block,
@@ -209,21 +209,50 @@ def test_on_postgresql_a_run_that_dies_while_writing_its_lines_leaves_no_table_a
     assert gz0101_customers_served(PRUNED)["day"] == "100"
 
 
+def test_a_superseded_runs_scorecards_and_running_totals_go_once_the_publication_has_committed_not_inside_it(
+    august, django_capture_on_commit_callbacks
+):
+    first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    cards, states = Scorecard.objects.filter(run=first).count(), RollupState.objects.filter(run=first).count()
+    assert cards > 0 and states > 0
+    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again = rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+    # Published, and the first run superseded, with its rows still there: the publication deleted none.
+    first.refresh_from_db()
+    assert (first.status, again.status) == (RollupRun.Status.SUPERSEDED, RollupRun.Status.PUBLISHED)
+    assert Scorecard.objects.filter(run=first).count() == cards
+    assert RollupState.objects.filter(run=first).count() == states
+    assert gz0101_customers_served(PRUNED)["day"] == "130"
+
+    for callback in callbacks:
+        callback()
+    assert not Scorecard.objects.filter(run=first).exists()
+    assert not RollupState.objects.filter(run=first).exists()
+    assert not ScorecardLine.objects.filter(date=PRUNED, scorecard__run=first).exists()
+    assert Scorecard.objects.filter(run=again).count() == again.scorecards
+
+
 @on_postgresql
-def test_on_postgresql_retention_drops_a_superseded_runs_table_its_publication_left(
+def test_on_postgresql_retention_removes_what_a_superseded_run_left_when_its_publications_cleanup_never_ran(
     august, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(partitions, "run_tables_passed_by_drop", lambda days=None: [])
+    # The worker died between the publication's commit and its cleanup (kpi.retention.passed_by_discard).
+    monkeypatch.setattr(rollup, "passed_by_discard", lambda days=None: set())
     first, again = rolled_up_again_with_a_late_fact(PRUNED, django_capture_on_commit_callbacks)
     assert sorted(run for day, run, _name in run_tables() if day == PRUNED) == [first.pk, again.pk]
-    # Left there, the superseded lines are read by nobody: the day's lines through its published run.
+    assert Scorecard.objects.filter(run=first).exists() and RollupState.objects.filter(run=first).exists()
+    # Left there, the superseded rows are read by nobody: the day's lines through its published run.
     assert gz0101_customers_served(PRUNED)["day"] == "130"
     monkeypatch.undo()
 
-    # Within the retention days: no day is pruned, the left table goes, the published ones stay.
+    # Within the retention days: no day is pruned, what the superseded run left goes, the published stays.
     assert scorecards_prune(today=ROLLED_ON) == []
 
     assert [run for day, run, _name in run_tables() if day == PRUNED] == [again.pk]
+    assert not Scorecard.objects.filter(run=first).exists() and not RollupState.objects.filter(run=first).exists()
+    assert Scorecard.objects.filter(run=again).count() == again.scorecards
     assert {SUNDAY_BEFORE, SUNDAY_AFTER} <= {day for day, _run, _name in run_tables()}
 
 
