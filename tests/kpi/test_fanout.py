@@ -316,3 +316,37 @@ def test_on_postgresql_each_part_writes_its_lines_into_a_table_of_its_own(networ
     )
     assert single.pk not in {run_id for run_id, _name in tables}
     assert ScorecardLine.objects.filter(date=DAY2).count() == run.lines > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="fillfactor and HOT updates are PostgreSQL's")
+def test_on_postgresql_the_network_ranks_update_every_scored_card_in_place_without_touching_an_index(
+    network, monkeypatch
+):
+    # kpi_scorecard keeps half of each page free (migration 0031): the UPDATE that ranks a fanned-out run's
+    # cards across the network finds room for each new version on its page, so every update is HOT.
+    def updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'kpi_scorecard'"
+            )
+            return cursor.fetchone()
+
+    seen = []
+    network_ranks = fanout.network_ranks
+
+    def counted(run_id: int) -> int:
+        before = updates()
+        ranked = network_ranks(run_id)
+        after = updates()
+        seen.append((ranked, after[0] - before[0], after[1] - before[1]))
+        return ranked
+
+    monkeypatch.setattr(fanout, "network_ranks", counted)
+    fanned_out()
+
+    # Two fanned-out days; each ranks its scored cards, every update HOT.
+    assert len(seen) == 2
+    for day, (ranked, updated, hot) in zip((DAY1, DAY2), seen, strict=True):
+        run = RollupDay.objects.get(date=day).published_run
+        scored = Scorecard.objects.filter(run=run, template__isnull=False, total_score__isnull=False).count()
+        assert (ranked, updated, hot) == (scored, scored, scored) and scored > 0
