@@ -24,7 +24,6 @@ import django_filters.rest_framework
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,13 +42,12 @@ from alerts.serializers import (
 )
 from alerts.services.follow_up import alert_transition, alert_update, can_follow_up
 from alerts.services.plans import PLAN_PERIOD_KINDS
-from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api import ApiErrorsSerializer
 from lib.api_fields import PeriodFilter
-from lib.api_filters import FilterBackend, TrueFalseFilter
+from lib.api_filters import TrueFalseFilter
 from lib.periods import PeriodKind, parse_date, parse_period
 from staff.access import scope_for_request
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.models import ApiToken
+from staff.api_scope import ScopedFilterMethods, ScopedListView, refuse_tokens
 
 _NOT_FOUND = OpenApiResponse(
     ApiErrorsSerializer,
@@ -217,19 +215,13 @@ class AlertFilter(_ScopedFilterSet):
         return _true_false(queryset, value, selectors.overdue_condition(timezone.localdate()))
 
 
-class _ScopedListView(ScopedViewMixin, generics.ListAPIView):
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
-
-
-class AlertListView(_ScopedListView):
+class AlertListView(ScopedListView):
+    model = Alert
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the schema asks without a request
-            return selectors.Alert.objects.none()
-        return selectors.alerts_visible(scope=self.request.scope)
+    def scoped_queryset(self, scope):
+        return selectors.alerts_visible(scope=scope)
 
     @extend_schema(
         operation_id="alerts_list",
@@ -260,10 +252,9 @@ class AlertListView(_ScopedListView):
 def _alert_to_follow_up(request: Request, alert_id: int) -> Alert:
     """The alert a signed-in person may follow up: 403 for a token or a reader (before the body is even
     read, so an auditor hears "not yours to change" rather than about a field), 404 outside the scope."""
-    if isinstance(request.auth, ApiToken):
-        raise PermissionDenied(
-            "API tokens read alerts; following one up is done by a signed-in person, whom the history records."
-        )
+    refuse_tokens(
+        request, "API tokens read alerts; following one up is done by a signed-in person, whom the history records."
+    )
     alert = selectors.alert_get_or_404(scope=scope_for_request(request), alert_id=alert_id)
     if not can_follow_up(request.user, alert):
         raise PermissionDenied("You may read this alert but not follow it up.")
@@ -435,14 +426,13 @@ class ReviewFilter(_ScopedFilterSet):
         return queryset.filter(week_start=monday)
 
 
-class ReviewListView(_ScopedListView):
+class ReviewListView(ScopedListView):
+    model = WeeklyReview
     serializer_class = WeeklyReviewSerializer
     filterset_class = ReviewFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WeeklyReview.objects.none()
-        return selectors.reviews_visible(scope=self.request.scope)
+    def scoped_queryset(self, scope):
+        return selectors.reviews_visible(scope=scope)
 
     @extend_schema(
         operation_id="reviews_list",
@@ -485,14 +475,13 @@ class PlanFilter(_ScopedFilterSet):
         return queryset.filter(period=value.code)
 
 
-class PlanListView(_ScopedListView):
+class PlanListView(ScopedListView):
+    model = ImprovementPlan
     serializer_class = ImprovementPlanSerializer
     filterset_class = PlanFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ImprovementPlan.objects.none()
-        return selectors.plans_visible(scope=self.request.scope)
+    def scoped_queryset(self, scope):
+        return selectors.plans_visible(scope=scope)
 
     @extend_schema(
         operation_id="plans_list",

@@ -17,34 +17,32 @@ from django.db.models import QuerySet
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns import selectors
-from campaigns.models import Campaign
+from campaigns.models import Campaign, GiftRecord
 from campaigns.serializers import CampaignSerializer, GiftCreateSerializer, GiftSerializer, LeaderboardSerializer
 from campaigns.services import gift_record
-from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api import ApiErrorsSerializer
 from staff.access import get_staff_or_404, get_unit_or_404
-from staff.api_scope import ScopedViewMixin
-from staff.models import ApiToken, StaffMember
+from staff.api_scope import ScopedListView, ScopedViewMixin, refuse_tokens
+from staff.models import StaffMember
 
 TAGS = ["campaigns"]
 STATES = ("running", "coming", "finished")
 _NOT_FOUND = OpenApiResponse(ApiErrorsSerializer, description="No such campaign (or unit) in your scope.")
 
 
-class CampaignListView(ScopedViewMixin, generics.ListAPIView):
+class CampaignListView(ScopedListView):
+    model = Campaign
     serializer_class = CampaignSerializer
-    pagination_class = StableCursorPagination
     filter_backends = []
 
-    def get_queryset(self) -> QuerySet[Campaign]:
-        if getattr(self, "swagger_fake_view", False):
-            return Campaign.objects.none()
-        campaigns = selectors.with_lines(selectors.campaigns_visible(self.request.scope)).order_by("pk")
+    def scoped_queryset(self, scope) -> QuerySet[Campaign]:
+        campaigns = selectors.with_lines(selectors.campaigns_visible(scope)).order_by("pk")
         state = self.request.query_params.get("state")
         if state:
             if state not in STATES:
@@ -95,21 +93,14 @@ class CampaignLeaderboardView(ScopedViewMixin, APIView):
         return Response(LeaderboardSerializer(data).data)
 
 
-class CampaignGiftsView(ScopedViewMixin, generics.ListAPIView):
+class CampaignGiftsView(ScopedListView):
+    model = GiftRecord
     serializer_class = GiftSerializer
-    pagination_class = StableCursorPagination
     filter_backends = []
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            from campaigns.models import GiftRecord
-
-            return GiftRecord.objects.none()
-        campaign = selectors.get_campaign_or_404(self.request.scope, self.kwargs["code"])
-        return selectors.gifts_visible(self.request.scope, campaign).select_related("campaign", "unit", "staff")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
+    def scoped_queryset(self, scope):
+        campaign = selectors.get_campaign_or_404(scope, self.kwargs["code"])
+        return selectors.gifts_visible(scope, campaign).select_related("campaign", "unit", "staff")
 
     @extend_schema(
         operation_id="campaigns_gifts_list",
@@ -171,8 +162,7 @@ class CampaignGiftsView(ScopedViewMixin, generics.ListAPIView):
         tags=TAGS,
     )
     def post(self, request, code: str):
-        if isinstance(request.auth, ApiToken):
-            raise PermissionDenied("gifts are recorded by people: sign in (tokens may not)")
+        refuse_tokens(request, "gifts are recorded by people: sign in (tokens may not)")
         scope = request.scope
         campaign = selectors.get_campaign_or_404(scope, code)
         incoming = GiftCreateSerializer(data=request.data)

@@ -21,7 +21,7 @@ import django_filters.rest_framework
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
@@ -47,11 +47,10 @@ from checklists.serializers import (
 )
 from checklists.services import AnswerIn, FindingIn, inspection_record, patrol_tick
 from ledger.models import ItemKind, LedgerItem
-from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
-from lib.api_filters import FilterBackend
+from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser
 from staff.access import get_unit_or_404
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.models import ApiToken, StaffMember
+from staff.api_scope import BAD_LIST_QUERY, NO_SUCH_UNIT, ScopedFilterMethods, ScopedListView, by_token, refuse_tokens
+from staff.models import StaffMember
 
 TAGS = ["checklists"]
 _BAD = OpenApiResponse(
@@ -62,16 +61,12 @@ _BAD = OpenApiResponse(
 _PEOPLE_ONLY = OpenApiResponse(ApiErrorsSerializer, description="A token, or someone who may not record it.")
 
 
-def _by_token(request) -> bool:
-    return isinstance(request.auth, ApiToken)
-
-
-class ChecklistTemplateListView(ScopedViewMixin, generics.ListAPIView):
+class ChecklistTemplateListView(ScopedListView):
+    model = ChecklistTemplate
     serializer_class = ChecklistTemplateSerializer
-    pagination_class = StableCursorPagination
     filter_backends = []
 
-    def get_queryset(self):
+    def scoped_queryset(self, scope):
         return templates_list().order_by("pk")
 
     @extend_schema(
@@ -99,25 +94,19 @@ class SheetFilter(ScopedFilterMethods, django_filters.FilterSet):
         fields = ["unit", "under", "status", "since", "until"]
 
 
-class PatrolSheetListView(ScopedViewMixin, generics.ListAPIView):
+class PatrolSheetListView(ScopedListView):
+    model = PatrolSheet
     serializer_class = PatrolSheetSerializer
     filterset_class = SheetFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PatrolSheet.objects.none()
+    def scoped_queryset(self, scope):
         return (
-            sheets_visible(self.request.scope)
+            sheets_visible(scope)
             .select_related("template", "unit", "staff")
             .prefetch_related("answers__item")
             .order_by("pk")
         )
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
 
     @extend_schema(
         operation_id="patrol_sheets_list",
@@ -127,8 +116,8 @@ class PatrolSheetListView(ScopedViewMixin, generics.ListAPIView):
         "counts with all its items as checked and not in order.",
         responses={
             200: PatrolSheetSerializer(many=True),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
-            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit in your scope."),
+            400: BAD_LIST_QUERY,
+            404: NO_SUCH_UNIT,
         },
         tags=TAGS,
     )
@@ -154,8 +143,7 @@ class PatrolSheetListView(ScopedViewMixin, generics.ListAPIView):
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
-        if _by_token(request):
-            raise PermissionDenied("a patrol is ticked by a person walking the lobby (tokens may not)")
+        refuse_tokens(request, "a patrol is ticked by a person walking the lobby (tokens may not)")
         incoming = PatrolTickSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -194,20 +182,14 @@ class InspectionFilter(ScopedFilterMethods, django_filters.FilterSet):
         fields = ["unit", "under", "since", "until"]
 
 
-class InspectionListView(ScopedViewMixin, generics.ListAPIView):
+class InspectionListView(ScopedListView):
+    model = Inspection
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Inspection.objects.none()
-        return inspections_visible(self.request.scope).select_related("unit", "inspector").order_by("pk")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
+    def scoped_queryset(self, scope):
+        return inspections_visible(scope).select_related("unit", "inspector").order_by("pk")
 
     @extend_schema(
         operation_id="inspections_list",
@@ -216,8 +198,8 @@ class InspectionListView(ScopedViewMixin, generics.ListAPIView):
         "member: the inspections naming them responsible, and those findings only).",
         responses={
             200: InspectionSerializer(many=True),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
-            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit in your scope."),
+            400: BAD_LIST_QUERY,
+            404: NO_SUCH_UNIT,
         },
         tags=TAGS,
     )
@@ -255,7 +237,7 @@ class InspectionListView(ScopedViewMixin, generics.ListAPIView):
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
-        if _by_token(request) or not request.scope.may_record_some_inspection:
+        if by_token(request) or not request.scope.may_record_some_inspection:
             raise PermissionDenied("inspections are recorded by a signed-in HQ administrator, unit manager or auditor")
         incoming = InspectionCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -335,23 +317,17 @@ class FindingFilter(ScopedFilterMethods, django_filters.FilterSet):
         return active if value else queryset.exclude(pk__in=active.values("pk"))
 
 
-class FindingListView(ScopedViewMixin, generics.ListAPIView):
+class FindingListView(ScopedListView):
+    model = Finding
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Finding.objects.none()
+    def scoped_queryset(self, scope):
         return (
-            findings_visible(self.request.scope)
+            findings_visible(scope)
             .select_related("inspection", "inspection__unit", "staff", "alert", "ledger_entry")
             .order_by("pk")
         )
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
 
     @extend_schema(
         operation_id="inspection_findings_list",
@@ -360,8 +336,8 @@ class FindingListView(ScopedViewMixin, generics.ListAPIView):
         "alert's status, deduction and veto.",
         responses={
             200: FindingSerializer(many=True),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
-            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit in your scope."),
+            400: BAD_LIST_QUERY,
+            404: NO_SUCH_UNIT,
         },
         tags=TAGS,
     )

@@ -18,8 +18,8 @@ import django_filters.rest_framework
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,10 +33,16 @@ from complaints.serializers import (
     ComplaintSerializer,
 )
 from complaints.services import complaint_create, complaint_reply, complaint_review
-from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
-from lib.api_filters import FilterBackend
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.models import ApiToken, StaffMember
+from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser
+from staff.api_scope import (
+    BAD_LIST_QUERY,
+    NO_SUCH_UNIT,
+    ScopedFilterMethods,
+    ScopedListView,
+    ScopedViewMixin,
+    refuse_tokens,
+)
+from staff.models import StaffMember
 
 TAGS = ["complaints"]
 _EXAMPLE = {
@@ -61,9 +67,7 @@ _EXAMPLE = {
 _BAD = OpenApiResponse(ApiErrorsSerializer, description="Every problem, by field; nothing is written.")
 
 
-def _people_only(request) -> None:
-    if isinstance(request.auth, ApiToken):
-        raise PermissionDenied("complaints are recorded, replied to and reviewed by people: sign in (tokens read)")
+_PEOPLE_ONLY = "complaints are recorded, replied to and reviewed by people: sign in (tokens read)"
 
 
 class ComplaintFilter(ScopedFilterMethods, django_filters.FilterSet):
@@ -86,24 +90,17 @@ class ComplaintFilter(ScopedFilterMethods, django_filters.FilterSet):
         return queryset.exclude(replied_on=None, reply_due__lt=today)
 
 
-class ComplaintListView(ScopedViewMixin, generics.ListAPIView):
+class ComplaintListView(ScopedListView):
+    model = Complaint
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Complaint.objects.none()
-        return complaints_visible(scope=self.request.scope).order_by("pk")
+    def scoped_queryset(self, scope):
+        return complaints_visible(scope=scope).order_by("pk")
 
     def get_serializer_context(self):
-        return {
-            **super().get_serializer_context(),
-            "scope": getattr(self.request, "scope", None),
-            "today": timezone.localdate(),
-        }
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
 
     @extend_schema(
         operation_id="complaints_list",
@@ -113,8 +110,8 @@ class ComplaintListView(ScopedViewMixin, generics.ListAPIView):
             200: OpenApiResponse(
                 ComplaintSerializer(many=True), examples=[OpenApiExample("A hotline complaint", _EXAMPLE)]
             ),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
-            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit in your scope."),
+            400: BAD_LIST_QUERY,
+            404: NO_SUCH_UNIT,
         },
         tags=TAGS,
     )
@@ -132,7 +129,7 @@ class ComplaintListView(ScopedViewMixin, generics.ListAPIView):
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
-        _people_only(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         incoming = ComplaintCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -192,7 +189,7 @@ class ComplaintReplyView(_ComplaintAction):
         tags=TAGS,
     )
     def post(self, request, complaint_id: int):
-        _people_only(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         incoming = ComplaintReplySerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         complaint = self._complaint(complaint_id)
@@ -218,7 +215,7 @@ class ComplaintReviewView(_ComplaintAction):
         tags=TAGS,
     )
     def post(self, request, complaint_id: int):
-        _people_only(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         incoming = ComplaintReviewSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         complaint = self._complaint(complaint_id)

@@ -15,13 +15,22 @@ import django_filters.rest_framework
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers import outreach
-from customers.models import Customer, Interest, ProspectStatus, ReferralStatus, Territory, TerritoryKind
+from customers.models import (
+    Customer,
+    Interest,
+    Prospect,
+    ProspectStatus,
+    Referral,
+    ReferralStatus,
+    Territory,
+    TerritoryKind,
+)
 from customers.serializers import (
     ProspectSerializer,
     ProspectWriteSerializer,
@@ -34,11 +43,10 @@ from customers.serializers import (
 from customers.services.prospects import prospect_create
 from customers.services.referrals import referral_advance, referral_create
 from customers.services.territories import territory_save
-from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import FilterBackend
+from lib.api import ApiErrorsSerializer
 from staff.access import get_unit_or_404
-from staff.api_scope import ScopedViewMixin
-from staff.models import ApiToken, StaffMember
+from staff.api_scope import ScopedListView, ScopedViewMixin, refuse_tokens
+from staff.models import StaffMember
 
 TAGS = ["outreach"]
 _BAD = OpenApiResponse(ApiErrorsSerializer, description="A bad field or filter value; nothing is written.")
@@ -46,9 +54,7 @@ _NOT_FOUND = OpenApiResponse(ApiErrorsSerializer, description="No such outlet or
 _FORBIDDEN = OpenApiResponse(ApiErrorsSerializer, description="A token, or someone who may not do this here.")
 
 
-def _refuse_tokens(request) -> None:
-    if isinstance(request.auth, ApiToken):
-        raise PermissionDenied("recorded by people: sign in (tokens may not)")
+_PEOPLE_ONLY = "recorded by people: sign in (tokens may not)"
 
 
 def _staff_member(code: str, field: str) -> StaffMember | None:
@@ -92,22 +98,13 @@ class ReferralFilter(_OutletFilter):
     until = django_filters.DateFilter(field_name="day", lookup_expr="lte", help_text="Referred on or before.")
 
 
-class _Listing(ScopedViewMixin, generics.ListAPIView):
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
-
-
-class TerritoryListView(_Listing):
+class TerritoryListView(ScopedListView):
+    model = Territory
     serializer_class = TerritorySerializer
     filterset_class = TerritoryFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Territory.objects.none()
-        return outreach.territories_with_counts(self.request.scope).order_by("pk")
+    def scoped_queryset(self, scope):
+        return outreach.territories_with_counts(scope).order_by("pk")
 
     @extend_schema(
         operation_id="territories_list",
@@ -155,14 +152,13 @@ class TerritoryListView(_Listing):
         )
 
 
-class ProspectListView(_Listing):
+class ProspectListView(ScopedListView):
+    model = Prospect
     serializer_class = ProspectSerializer
     filterset_class = ProspectFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return outreach.Prospect.objects.none()
-        return outreach.prospects_visible(self.request.scope).order_by("pk")
+    def scoped_queryset(self, scope):
+        return outreach.prospects_visible(scope).order_by("pk")
 
     @extend_schema(
         operation_id="prospects_list",
@@ -193,7 +189,7 @@ class ProspectListView(_Listing):
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
-        _refuse_tokens(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         incoming = ProspectWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -220,14 +216,13 @@ class ProspectListView(_Listing):
         )
 
 
-class ReferralListView(_Listing):
+class ReferralListView(ScopedListView):
+    model = Referral
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return outreach.Referral.objects.none()
-        return outreach.referrals_visible(self.request.scope).order_by("pk")
+    def scoped_queryset(self, scope):
+        return outreach.referrals_visible(scope).order_by("pk")
 
     @extend_schema(
         operation_id="referrals_list",
@@ -257,7 +252,7 @@ class ReferralListView(_Listing):
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
-        _refuse_tokens(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         incoming = ReferralWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -294,7 +289,7 @@ class ReferralOutcomeView(ScopedViewMixin, APIView):
         tags=TAGS,
     )
     def post(self, request, referral_id: int):
-        _refuse_tokens(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         referral = get_object_or_404(outreach.referrals_visible(request.scope), pk=referral_id)
         incoming = ReferralOutcomeSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

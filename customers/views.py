@@ -31,7 +31,7 @@ from customers import selectors
 from customers.tables import matrix_rows, matrix_table, moved_down_table
 from kpi.templatetags.kpi_format import kpi_count
 from lib.periods import parse_month, period_of
-from staff.access import Scope, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_unit_or_404, own_unit_in_scope, scope_for_user
 from staff.models import StaffMember
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -104,9 +104,7 @@ def my_customers(request: HttpRequest) -> HttpResponse:
     """/customers/: a staff member's own customers; everyone else goes to the page of their unit."""
     scope = scope_for_user(request.user)
     if scope.sees_units:
-        unit = request.user.unit if request.user.unit_id else None
-        if unit is None or not scope.can_see_unit(unit):
-            unit = scope.units().filter(parent=None).order_by("path").first()
+        unit = own_unit_in_scope(scope=scope, user=request.user)
         if unit is None:
             raise Http404("No customers for this login.")
         query = request.GET.urlencode()

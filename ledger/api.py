@@ -20,7 +20,7 @@ import django_filters.rest_framework
 from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -36,10 +36,9 @@ from ledger.serializers import (
     LedgerItemSerializer,
 )
 from ledger.services import entries_decide, entry_create
-from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
-from lib.api_filters import FilterBackend
+from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser
 from staff.access import get_staff_or_404
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedListView, ScopedViewMixin
 from staff.models import ApiToken, Assignment, StaffMember
 
 TAGS = ["points ledger"]
@@ -92,14 +91,14 @@ _BAD = OpenApiResponse(
 )
 
 
-class LedgerItemListView(ScopedViewMixin, generics.ListAPIView):
+class LedgerItemListView(ScopedListView):
+    model = LedgerItem
     serializer_class = LedgerItemSerializer
-    pagination_class = StableCursorPagination
     filter_backends = []
 
-    def get_queryset(self):
+    def scoped_queryset(self, scope):
         items = LedgerItem.objects.select_related("metric").prefetch_related("posts").order_by("pk")
-        kind = self.request.query_params.get("kind") if not getattr(self, "swagger_fake_view", False) else None
+        kind = self.request.query_params.get("kind")
         if kind:
             if kind not in ItemKind.values:
                 raise ValidationError({"kind": [f"'{kind}' is not a kind; one of {', '.join(ItemKind.values)}"]})
@@ -152,20 +151,14 @@ def _token(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-class LedgerEntryListView(ScopedViewMixin, generics.ListAPIView):
+class LedgerEntryListView(ScopedListView):
+    model = LedgerEntry
     serializer_class = LedgerEntrySerializer
     filterset_class = EntryFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser, MultiPartParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return LedgerEntry.objects.none()
-        return with_details(entries_visible(self.request.scope)).order_by("pk")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
+    def scoped_queryset(self, scope):
+        return with_details(entries_visible(scope)).order_by("pk")
 
     @extend_schema(
         operation_id="ledger_entries_list",
@@ -176,7 +169,7 @@ class LedgerEntryListView(ScopedViewMixin, generics.ListAPIView):
             200: OpenApiResponse(
                 LedgerEntrySerializer(many=True), examples=[OpenApiExample("An approved entry", _ENTRY_EXAMPLE)]
             ),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
+            400: BAD_LIST_QUERY,
             404: OpenApiResponse(ApiErrorsSerializer, description="No such unit or staff member in your scope."),
         },
         tags=TAGS,

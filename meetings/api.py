@@ -27,15 +27,15 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpi.models import Metric
-from lib.api import ApiErrorsSerializer, StableCursorPagination
-from lib.api_filters import FilterBackend, TrueFalseFilter
+from lib.api import ApiErrorsSerializer
+from lib.api_filters import TrueFalseFilter
 from meetings import selectors, services
 from meetings.models import ActionItem, ActionStatus, Attendance, Goal, Meeting, MeetingKind
 from meetings.serializers import (
@@ -48,14 +48,13 @@ from meetings.serializers import (
     MeetingSerializer,
 )
 from staff.access import get_unit_or_404, scope_for_request
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
-from staff.models import ApiToken, StaffMember, User
+from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedListView, by_token, refuse_tokens
+from staff.models import StaffMember, User
 
 TAGS = ["meetings"]
 _NOT_FOUND = OpenApiResponse(
     ApiErrorsSerializer, description="No such meeting, item or unit in your scope (an unknown one answers the same)."
 )
-_BAD_FILTER = OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor.")
 _FORBIDDEN = OpenApiResponse(
     ApiErrorsSerializer,
     description="An API token (tokens read; meetings are held by signed-in people, whom the audit names), or a "
@@ -120,12 +119,9 @@ _MEETING_EXAMPLE = {
 }
 
 
-def _people_only(request: Request) -> None:
-    if isinstance(request.auth, ApiToken):
-        raise PermissionDenied(
-            "API tokens read meetings; goals and action items are written by a signed-in person, whom the audit "
-            "records."
-        )
+_PEOPLE_ONLY = (
+    "API tokens read meetings; goals and action items are written by a signed-in person, whom the audit records."
+)
 
 
 class _ScopedFilterSet(ScopedFilterMethods, django_filters.FilterSet):
@@ -154,28 +150,19 @@ class MeetingFilter(_ScopedFilterSet):
         fields = ["unit", "under", "kind", "date", "date_from", "date_to"]
 
 
-class _ListView(ScopedViewMixin, generics.ListAPIView):
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
-
-
 def _meetings(scope):
     return selectors.meetings_visible(scope=scope).prefetch_related(
         "goal_metrics", Prefetch("attendance", queryset=Attendance.objects.select_related("staff")), "topics"
     )
 
 
-class MeetingListView(_ListView):
+class MeetingListView(ScopedListView):
+    model = Meeting
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Meeting.objects.none()
-        return _meetings(self.request.scope)
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
+    def scoped_queryset(self, scope):
+        return _meetings(scope)
 
     @extend_schema(
         operation_id="meetings_list",
@@ -191,7 +178,7 @@ class MeetingListView(_ListView):
             200: OpenApiResponse(
                 MeetingSerializer(many=True), examples=[OpenApiExample("A morning meeting", _MEETING_EXAMPLE)]
             ),
-            400: _BAD_FILTER,
+            400: BAD_LIST_QUERY,
             404: _NOT_FOUND,
         },
         tags=TAGS,
@@ -250,17 +237,13 @@ class GoalFilter(_ScopedFilterSet):
         fields = ["unit", "under", "staff", "metric", "date", "date_from", "date_to"]
 
 
-class GoalListView(_ListView):
+class GoalListView(ScopedListView):
+    model = Goal
     serializer_class = GoalSerializer
     filterset_class = GoalFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Goal.objects.none()
-        return selectors.goals_visible(scope=self.request.scope)
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
+    def scoped_queryset(self, scope):
+        return selectors.goals_visible(scope=scope)
 
     @extend_schema(
         operation_id="meeting_goals_list",
@@ -273,7 +256,7 @@ class GoalListView(_ListView):
         ),
         responses={
             200: OpenApiResponse(GoalSerializer(many=True), examples=[OpenApiExample("A goal met", _GOAL_EXAMPLE)]),
-            400: _BAD_FILTER,
+            400: BAD_LIST_QUERY,
             404: _NOT_FOUND,
         },
         tags=TAGS,
@@ -334,7 +317,7 @@ class GoalListView(_ListView):
         tags=TAGS,
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
-        _people_only(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         scope = request.scope
         body = GoalsWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -413,15 +396,14 @@ class ActionItemFilter(_ScopedFilterSet):
         return super().filter_queryset(queryset)
 
 
-class ActionItemListView(_ListView):
+class ActionItemListView(ScopedListView):
+    model = ActionItem
     serializer_class = ActionItemSerializer
     filterset_class = ActionItemFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ActionItem.objects.none()
-        user = self.request.user if not isinstance(self.request.auth, ApiToken) else None
-        return selectors.action_items_visible(scope=self.request.scope, user=user)
+    def scoped_queryset(self, scope):
+        user = None if by_token(self.request) else self.request.user
+        return selectors.action_items_visible(scope=scope, user=user)
 
     @extend_schema(
         operation_id="action_items_list",
@@ -437,7 +419,7 @@ class ActionItemListView(_ListView):
             200: OpenApiResponse(
                 ActionItemSerializer(many=True), examples=[OpenApiExample("Linked to an alert", _ITEM_EXAMPLE)]
             ),
-            400: _BAD_FILTER,
+            400: BAD_LIST_QUERY,
             404: _NOT_FOUND,
         },
         tags=TAGS,
@@ -484,7 +466,7 @@ class ActionItemListView(_ListView):
         tags=TAGS,
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
-        _people_only(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         scope = request.scope
         body = ActionItemWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -521,7 +503,7 @@ class ActionItemDetailView(APIView):
     )
     def get(self, request: Request, item_id: int) -> Response:
         scope = scope_for_request(request)
-        user = request.user if not isinstance(request.auth, ApiToken) else None
+        user = None if by_token(request) else request.user
         item = selectors.action_item_get_or_404(scope=scope, item_id=item_id, user=user)
         return Response(ActionItemSerializer(item).data)
 
@@ -544,7 +526,7 @@ class ActionItemDetailView(APIView):
         tags=TAGS,
     )
     def patch(self, request: Request, item_id: int) -> Response:
-        _people_only(request)
+        refuse_tokens(request, _PEOPLE_ONLY)
         scope = scope_for_request(request)
         item = selectors.action_item_get_or_404(scope=scope, item_id=item_id, user=request.user)
         body = ActionItemSettleSerializer(data=request.data)

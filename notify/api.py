@@ -25,7 +25,7 @@ from lib.periods import parse_date
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.serializers import DeliverySerializer
 from staff.access import get_unit_or_404, scope_for_request
-from staff.api_scope import ScopedViewMixin
+from staff.api_scope import BAD_LIST_QUERY, ScopedViewMixin, by_token
 from staff.models import ApiToken
 
 TAGS = ["deliveries"]
@@ -35,7 +35,6 @@ _FORBIDDEN = OpenApiResponse(
     "an auditor.",
 )
 _NOT_FOUND = OpenApiResponse(ApiErrorsSerializer, description="No such delivery or unit in your scope.")
-_BAD = OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor.")
 _EXAMPLE = {
     "id": 31,
     "channel": {
@@ -66,7 +65,7 @@ class MayReadDeliveries(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         # Asked in initial() before ScopedViewMixin puts the scope on the request.
-        return isinstance(request.auth, ApiToken) or scope_for_request(request).may_read_deliveries
+        return by_token(request) or scope_for_request(request).may_read_deliveries
 
 
 def deliveries_visible(scope):
@@ -139,7 +138,7 @@ class DeliveryListView(_DeliveryView, generics.ListAPIView):
             200: OpenApiResponse(
                 DeliverySerializer(many=True), examples=[OpenApiExample("Sent at the cut-off", _EXAMPLE)]
             ),
-            400: _BAD,
+            400: BAD_LIST_QUERY,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
         },

@@ -16,13 +16,12 @@ import django_filters
 import django_filters.rest_framework
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StableCursorPagination
-from lib.api_filters import FilterBackend
+from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser
 from outreach import selectors
 from outreach.models import Contact, ListAssignment, Outcome, OutreachList
 from outreach.serializers import (
@@ -32,16 +31,13 @@ from outreach.serializers import (
     OutreachListSerializer,
 )
 from outreach.services.contacts import contact_record
-from staff.access import get_staff_or_404, get_unit_or_404
-from staff.api_scope import ScopedViewMixin
-from staff.models import ApiToken
+from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedListView, refuse_tokens
 
 TAGS = ["customer outreach"]
 _404 = OpenApiResponse(ApiErrorsSerializer, description="No such unit, list or staff member in your scope.")
-_400 = OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor.")
 
 
-class ListFilter(django_filters.FilterSet):
+class ListFilter(ScopedFilterMethods, django_filters.FilterSet):
     unit = django_filters.CharFilter(method="filter_unit", help_text="Lists of one unit, by code.")
     under = django_filters.CharFilter(method="filter_under", help_text="Lists of the units of a subtree.")
 
@@ -49,37 +45,28 @@ class ListFilter(django_filters.FilterSet):
         model = OutreachList
         fields = ["unit", "under"]
 
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit=get_unit_or_404(self.request.scope, value))
 
-    def filter_under(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=get_unit_or_404(self.request.scope, value).path)
-
-
-class OutreachListView(ScopedViewMixin, generics.ListAPIView):
+class OutreachListView(ScopedListView):
+    model = OutreachList
     serializer_class = OutreachListSerializer
     filterset_class = ListFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return OutreachList.objects.none()
-        return selectors.lists_visible(self.request.scope).order_by("pk")
+    def scoped_queryset(self, scope):
+        return selectors.lists_visible(scope).order_by("pk")
 
     @extend_schema(
         operation_id="outreach_lists_list",
         summary="Call and visit lists in scope",
         description="Lists (名单) built from a filter and frozen: of the units of your subtree, or those holding "
         "customers assigned to you. A page at a time.",
-        responses={200: OutreachListSerializer(many=True), 400: _400, 404: _404},
+        responses={200: OutreachListSerializer(many=True), 400: BAD_LIST_QUERY, 404: _404},
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(ScopedFilterMethods, django_filters.FilterSet):
     list = django_filters.NumberFilter(field_name="outreach_list_id", help_text="One list's customers, by its id.")
     staff = django_filters.CharFilter(method="filter_staff", help_text="Customers assigned to one staff member.")
     outcome = django_filters.ChoiceFilter(
@@ -93,37 +80,28 @@ class AssignmentFilter(django_filters.FilterSet):
         model = ListAssignment
         fields = ["list", "staff", "outcome", "contacted"]
 
-    def filter_staff(self, queryset, name, value):
-        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
 
-
-class AssignmentListView(ScopedViewMixin, generics.ListAPIView):
+class AssignmentListView(ScopedListView):
+    model = ListAssignment
     serializer_class = ListAssignmentSerializer
     filterset_class = AssignmentFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ListAssignment.objects.none()
-        return selectors.with_details(selectors.assignments_visible(self.request.scope)).order_by("pk")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": getattr(self.request, "scope", None)}
+    def scoped_queryset(self, scope):
+        return selectors.with_details(selectors.assignments_visible(scope)).order_by("pk")
 
     @extend_schema(
         operation_id="outreach_assignments_list",
         summary="The customers of the lists",
         description="Each list customer, whom it is assigned to and where the work stands. Names and customer "
         "numbers are masked unless you may read personal data (a token's `personal` scope).",
-        responses={200: ListAssignmentSerializer(many=True), 400: _400, 404: _404},
+        responses={200: ListAssignmentSerializer(many=True), 400: BAD_LIST_QUERY, 404: _404},
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(ScopedFilterMethods, django_filters.FilterSet):
     list = django_filters.NumberFilter(field_name="assignment__outreach_list_id", help_text="One list's contacts.")
     staff = django_filters.CharFilter(method="filter_staff", help_text="Contacts made by one staff member.")
     since = django_filters.DateFilter(field_name="day", lookup_expr="gte", help_text="From this day on.")
@@ -133,27 +111,21 @@ class ContactFilter(django_filters.FilterSet):
         model = Contact
         fields = ["list", "staff", "since", "until"]
 
-    def filter_staff(self, queryset, name, value):
-        return queryset.filter(staff=get_staff_or_404(self.request.scope, value))
 
-
-class ContactListView(ScopedViewMixin, generics.ListAPIView):
+class ContactListView(ScopedListView):
+    model = Contact
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
     parser_classes = [DepthLimitedJSONParser, MultiPartParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Contact.objects.none()
-        return selectors.contacts_visible(self.request.scope).select_related("staff", "outlet").order_by("pk")
+    def scoped_queryset(self, scope):
+        return selectors.contacts_visible(scope).select_related("staff", "outlet").order_by("pk")
 
     @extend_schema(
         operation_id="outreach_contacts_list",
         summary="Calls and visits",
         description="The contacts of the list customers you see, with their outcomes.",
-        responses={200: ContactSerializer(many=True), 400: _400, 404: _404},
+        responses={200: ContactSerializer(many=True), 400: BAD_LIST_QUERY, 404: _404},
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):
@@ -185,8 +157,7 @@ class ContactListView(ScopedViewMixin, generics.ListAPIView):
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
-        if isinstance(request.auth, ApiToken):
-            raise PermissionDenied("contacts are recorded by people: sign in as the staff member (tokens may not)")
+        refuse_tokens(request, "contacts are recorded by people: sign in as the staff member (tokens may not)")
         incoming = ContactCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

@@ -15,17 +15,15 @@ import django_filters.rest_framework
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lib.api import ApiErrorsSerializer, StableCursorPagination
+from lib.api import ApiErrorsSerializer
 from lib.api_fields import MonthFilter
-from lib.api_filters import FilterBackend
 from pay.models import PaySheet
 from pay.selectors import sheets_in_scope
 from pay.serializers import PaySheetSerializer
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.api_scope import ScopedFilterMethods, ScopedListView, ScopedViewMixin
 
 TAGS = ["pay"]
 _NOT_FOUND = OpenApiResponse(ApiErrorsSerializer, description="No such pay sheet, unit or staff member in your scope.")
@@ -98,21 +96,13 @@ class PaySheetFilter(ScopedFilterMethods, django_filters.FilterSet):
         return queryset.filter(month=value)
 
 
-class _SheetsMixin(ScopedViewMixin):
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": self.request.scope}
-
-
-class PaySheetListView(_SheetsMixin, generics.ListAPIView):
+class PaySheetListView(ScopedListView):
+    model = PaySheet
     serializer_class = PaySheetSerializer
     filterset_class = PaySheetFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PaySheet.objects.none()
-        return sheets_in_scope(self.request.scope).order_by("pk")
+    def scoped_queryset(self, scope):
+        return sheets_in_scope(scope).order_by("pk")
 
     @extend_schema(
         operation_id="pay_sheets_list",
@@ -132,7 +122,7 @@ class PaySheetListView(_SheetsMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class PaySheetDetailView(_SheetsMixin, APIView):
+class PaySheetDetailView(ScopedViewMixin, APIView):
     @extend_schema(
         operation_id="pay_sheets_retrieve",
         summary="One pay sheet",

@@ -27,7 +27,7 @@ from pay.explain import line_text, metrics_by_code, money
 from pay.models import LineKind
 from pay.services.sheets import PayCloseError, month_of, pay_close, pay_close_problem
 from pay.tables import LINES, SHEETS, SHEETS_PAGE, line_rows, sheet_rows
-from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_staff_or_404, get_unit_or_404, own_unit_in_scope, scope_for_user
 from staff.models import StaffMember
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -66,9 +66,7 @@ def my_pay(request: HttpRequest) -> HttpResponse:
     """/pay/: a staff member's own sheet; a unit's heads, HQ and auditors go to the page of their unit."""
     scope = scope_for_user(request.user)
     if scope.sees_units:
-        unit = request.user.unit if request.user.unit_id else None
-        if unit is None or not scope.can_see_unit(unit):
-            unit = scope.units().filter(parent=None).order_by("path").first()
+        unit = own_unit_in_scope(scope=scope, user=request.user)
         if unit is None:
             raise Http404("No pay for this login.")
         query = request.GET.urlencode()

@@ -24,16 +24,15 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches.models import OrgUnit
 from kpi.models import Metric
-from lib.api import ApiErrorsSerializer, StableCursorPagination, api_error, errors_response
+from lib.api import ApiErrorsSerializer, api_error, errors_response
 from lib.api_fields import NumbersAsWrittenJSONParser, PeriodFilter
-from lib.api_filters import FilterBackend
 from lib.csvimport import codes_lookup
 from plans.models import Plan, PlanCell, PlanStatus, TargetAcknowledgement
 from plans.serializers import (
@@ -48,7 +47,7 @@ from plans.serializers import (
 )
 from plans.services.cells import CellInput, PlanProblems, check_can_plan, plan_cells_save, plan_create
 from plans.services.publish import PlanChanged, plan_publish
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedListView, ScopedViewMixin
 from staff.models import ApiToken, StaffMember
 
 TAGS = ["target plans"]
@@ -144,16 +143,13 @@ class PlanFilter(ScopedFilterMethods, django_filters.FilterSet):
         return queryset.filter(period=value.code)
 
 
-class TargetPlanListView(ScopedViewMixin, generics.ListAPIView):
+class TargetPlanListView(ScopedListView):
+    model = Plan
     serializer_class = PlanSerializer
     filterset_class = PlanFilter
-    filter_backends = [FilterBackend]
-    pagination_class = StableCursorPagination
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Plan.objects.none()
-        return _plans(self.request.scope)
+    def scoped_queryset(self, scope):
+        return _plans(scope)
 
     @extend_schema(
         operation_id="target_plans_list",
@@ -161,7 +157,7 @@ class TargetPlanListView(ScopedViewMixin, generics.ListAPIView):
         description="The plans of the units in the token's (or user's) scope, a page at a time.",
         responses={
             200: OpenApiResponse(PlanSerializer(many=True), examples=[OpenApiExample("A plan", _PLAN_EXAMPLE)]),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
+            400: BAD_LIST_QUERY,
             404: _NOT_FOUND,
         },
         tags=TAGS,
@@ -253,15 +249,13 @@ class TargetPlanDetailView(ScopedViewMixin, APIView):
         return Response(PlanSerializer(_plan_or_404(request, plan.pk)).data)
 
 
-class TargetPlanCellsView(ScopedViewMixin, generics.ListAPIView):
+class TargetPlanCellsView(ScopedListView):
+    model = PlanCell
     serializer_class = PlanCellSerializer
-    pagination_class = StableCursorPagination
     parser_classes = [NumbersAsWrittenJSONParser]
     filter_backends = []
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PlanCell.objects.none()
+    def scoped_queryset(self, scope):
         plan = _plan_or_404(self.request, self.kwargs["target_plan_id"])
         cells = PlanCell.objects.filter(plan=plan).select_related("unit", "staff", "metric").order_by("pk")
         query = self.request.query_params
@@ -270,12 +264,12 @@ class TargetPlanCellsView(ScopedViewMixin, generics.ListAPIView):
                 cells = cells.filter(**{field: query[name]})
         return cells
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": self.request.scope}
-
     @extend_schema(
         operation_id="target_plans_cells_list",
         summary="A plan's proposals",
+        # Said here: without it drf-spectacular shows the docstring of the view's base class.
+        description="The proposed values of a plan, one per unit (or staff member), metric and period, with how "
+        "each was reached; a page at a time, ordered by id. A plan outside your scope answers 404.",
         parameters=[
             PLAN_ID,
             OpenApiParameter("unit", str, description="Cells of one unit (a staff member's: their outlet)."),

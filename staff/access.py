@@ -11,8 +11,9 @@ from the place that asks (closing a month, starting a rollup and importing a CSV
 the whole network"): the name says what is asked, the rule it stands for is written once.
 
 One's own. Where a login starts the day and whose scorecard and overview are its own
-(`own_scorecard_entity`, `own_overview_unit`, `starts_on_scorecard`), and what waits for it
-(`has_follow_up_work`, `fills_reviews`, `answers_reviews`), are read off its role here too.
+(`own_scorecard_entity`, `own_overview_unit`, `starts_on_scorecard`; the unit a "my …" page opens on,
+`own_unit_in_scope`), and what waits for it (`has_follow_up_work`, `fills_reviews`, `answers_reviews`),
+are read off its role here too.
 
 Staff follow the dates of their assignments. A unit-scoped reader (a unit head, a token) sees a staff
 member through the assignments held inside its subtree, and only for their dates. Liang Min moves from
@@ -647,6 +648,15 @@ def own_overview_unit(*, user: User) -> OrgUnit | None:
     if user.is_superuser or user.role in (Role.HQ_ADMIN, Role.AUDITOR):
         return OrgUnit.objects.filter(parent=None).order_by("path").first()
     return None
+
+
+def own_unit_in_scope(*, scope: Scope, user: User) -> OrgUnit | None:
+    """The unit a "my …" page (my customers, my pay) opens on for a login that sees units: their own unit
+    where their scope holds it, else the head office where it does; None when neither."""
+    unit = user.unit if user.unit_id else None
+    if unit is None or not scope.can_see_unit(unit):
+        unit = scope.units().filter(parent=None).order_by("path").first()
+    return unit
 
 
 def starts_on_scorecard(user: User) -> bool:

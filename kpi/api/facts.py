@@ -23,7 +23,7 @@ from lib.api_filters import FilterBackend, IdFilter
 from lib.csvimport import CsvRow, ImportRejected
 from staff.access import scope_for_request
 from staff.api import HasTokenScope
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
 
 # -- facts (push) -----------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ class FactIngestView(ScopedViewMixin, generics.ListAPIView):
                     )
                 ],
             ),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
+            400: BAD_LIST_QUERY,
             404: OpenApiResponse(ApiErrorsSerializer, description="No such unit or staff member in your scope."),
         },
         tags=["facts"],

@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,8 +22,7 @@ from kpi.models import JudgeSheet
 from kpi.selectors.contests import contest_get_or_404
 from kpi.services.judging import judge_sheet_save, sheets_visible
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StrictFieldsMixin
-from staff.api_scope import ScopedViewMixin
-from staff.models import ApiToken
+from staff.api_scope import ScopedViewMixin, by_token, refuse_tokens
 
 TAGS = ["contests"]
 
@@ -74,7 +73,7 @@ class JudgeSheetsView(ScopedViewMixin, APIView):
     )
     def get(self, request, contest_id: int):
         contest = self._contest(contest_id)
-        user = None if isinstance(request.auth, ApiToken) else request.user
+        user = None if by_token(request) else request.user
         sheets = sheets_visible(contest=contest, user=user or _Nobody(), today=timezone.localdate()).order_by("pk")
         return Response(JudgeSheetSerializer(sheets, many=True, context={"scope": request.scope}).data)
 
@@ -96,8 +95,7 @@ class JudgeSheetsView(ScopedViewMixin, APIView):
         tags=TAGS,
     )
     def post(self, request, contest_id: int):
-        if isinstance(request.auth, ApiToken):
-            raise PermissionDenied("score sheets are filled in by the judges themselves: sign in (tokens read)")
+        refuse_tokens(request, "score sheets are filled in by the judges themselves: sign in (tokens read)")
         incoming = JudgeSheetSaveSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         contest = self._contest(contest_id)

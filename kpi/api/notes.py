@@ -24,7 +24,7 @@ from lib.api_fields import DateField
 from lib.api_filters import FilterBackend
 from staff.access import get_unit_or_404
 from staff.api import HasTokenScope
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.api_scope import BAD_LIST_QUERY, NO_SUCH_UNIT, ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
 
 _EXAMPLE = {
@@ -173,8 +173,8 @@ class AnnotationListView(_AnnotationViewMixin, generics.ListAPIView):
         ),
         responses={
             200: OpenApiResponse(AnnotationSerializer(many=True), examples=[OpenApiExample("A holiday", _EXAMPLE)]),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
-            404: OpenApiResponse(ApiErrorsSerializer, description="No such unit in your scope."),
+            400: BAD_LIST_QUERY,
+            404: NO_SUCH_UNIT,
         },
         tags=["annotations"],
     )

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,8 +20,7 @@ from kpi.models import RolloutProject
 from kpi.selectors.rollout import readiness, rollout_get_or_404, rollouts_visible
 from kpi.services.rollout import rollout_item_mark
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser, StrictFieldsMixin
-from staff.api_scope import ScopedViewMixin
-from staff.models import ApiToken
+from staff.api_scope import ScopedViewMixin, refuse_tokens
 
 TAGS = ["rollouts"]
 
@@ -87,8 +86,7 @@ class RolloutItemView(ScopedViewMixin, APIView):
         tags=TAGS,
     )
     def post(self, request, code: str, item_id: int):
-        if isinstance(request.auth, ApiToken):
-            raise PermissionDenied("a rollout is run by people: sign in (tokens read)")
+        refuse_tokens(request, "a rollout is run by people: sign in (tokens read)")
         # The body first: a body the parser refuses is a 400 whatever the path names.
         incoming = RolloutItemMarkSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

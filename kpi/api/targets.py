@@ -25,7 +25,7 @@ from lib.api_filters import FilterBackend
 from lib.periods import PERIOD_KINDS
 from staff.access import get_unit_or_404, scope_for_request
 from staff.api import HasTokenScope
-from staff.api_scope import ScopedFilterMethods, ScopedViewMixin
+from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedViewMixin
 from staff.models import ApiToken
 
 _TARGET_EXAMPLE = {
@@ -256,7 +256,7 @@ class TargetListView(_TargetViewMixin, generics.ListAPIView):
         ),
         responses={
             200: OpenApiResponse(TargetSerializer(many=True), examples=[OpenApiExample("A target", _TARGET_EXAMPLE)]),
-            400: OpenApiResponse(ApiErrorsSerializer, description="A bad filter value, page size or cursor."),
+            400: BAD_LIST_QUERY,
             404: OpenApiResponse(ApiErrorsSerializer, description="No such unit or staff member in your scope."),
         },
         tags=["targets"],

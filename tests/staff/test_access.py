@@ -21,6 +21,7 @@ from staff.access import (
     menu_for,
     own_overview_unit,
     own_scorecard_entity,
+    own_unit_in_scope,
     scope_for_token,
     scope_for_user,
     starts_on_scorecard,
@@ -997,6 +998,18 @@ def test_a_unit_manager_overviews_their_unit_hq_and_auditors_the_network(
     assert own_overview_unit(user=UserFactory(username="root", is_superuser=True)) == network["HQ"]
     for user in (outlet_head, teller, outsider):
         assert own_overview_unit(user=user) is None
+
+
+def test_a_my_page_opens_on_the_logins_own_unit_and_for_hq_and_auditors_on_the_network(
+    network, unit_manager, outlet_head, hq_admin, auditor
+):
+    def opens_on(user):
+        return own_unit_in_scope(scope=scope_for_user(user), user=user)
+
+    assert opens_on(unit_manager) == network["GZ01"]
+    assert opens_on(outlet_head) == network["GZ0101"]
+    assert opens_on(hq_admin) == network["HQ"]
+    assert opens_on(auditor) == network["HQ"]
 
 
 @pytest.mark.parametrize(
