@@ -307,7 +307,7 @@ REST_FRAMEWORK = {
         "lib.api_filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lib.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["lib.api.DepthLimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["lib.api.PrincipalRateThrottle"],

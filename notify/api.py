@@ -149,6 +149,8 @@ class DeliveryListView(_DeliveryView, generics.ListAPIView):
 
 
 class DeliveryDetailView(_DeliveryView, generics.RetrieveAPIView):
+    """One notification delivery: its channel, kind and status (an admin token)."""
+
     required_scopes = {"GET": ApiToken.ScopeName.ADMIN}
     lookup_url_kwarg = "delivery_id"
 

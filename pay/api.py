@@ -123,6 +123,8 @@ class PaySheetListView(ScopedListView):
 
 
 class PaySheetDetailView(ScopedViewMixin, APIView):
+    """One stored pay sheet in the reader's scope, with every line and what it rests on."""
+
     @extend_schema(
         operation_id="pay_sheets_retrieve",
         summary="One pay sheet",

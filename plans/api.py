@@ -214,6 +214,9 @@ class TargetPlanListView(ScopedListView):
 
 
 class TargetPlanDetailView(ScopedViewMixin, APIView):
+    """One target plan in the reader's scope: its unit, period, metrics and status, and once published each
+    unit's acknowledgement (签收)."""
+
     @extend_schema(
         operation_id="target_plans_retrieve",
         summary="One target plan",

@@ -59,6 +59,8 @@ class RolloutItemMarkSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class RolloutListView(ScopedViewMixin, APIView):
+    """The transformation rollouts of the outlets in the reader's scope, each with its readiness and items."""
+
     @extend_schema(
         operation_id="rollouts_list",
         summary="Transformation rollouts in scope",
@@ -71,6 +73,8 @@ class RolloutListView(ScopedViewMixin, APIView):
 
 
 class RolloutItemView(ScopedViewMixin, APIView):
+    """Mark a practice of an outlet's rollout done (with its evidence) or not done."""
+
     parser_classes = [DepthLimitedJSONParser]
 
     @extend_schema(
