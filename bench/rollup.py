@@ -21,6 +21,11 @@ follows it) + alerts, the peak RSS and the machine's load average.
                   template weighs) and staff member (the metrics of their post): scoring is measured
     --reroll      at the end, the last day rolled up again after a late fact, timed (the superseded
                   run's lines: kpi.partitions)
+    --profile F   cProfile of the timed days (rollup and alerts) written to F (pstats); the CPU time
+                  of what the profile covers is printed, a figure the machine's load moves less
+    --checksums   at the end, the SHA-256 of the COPY text of the published scorecards, their lines,
+                  the running totals and the alerts (ids, runs and clocks left out, rows in the order
+                  of their columns): two versions of the code that give the same figures print the same
 
 Figures (3 December 2026, evening, 2 cores shared with other engineers' test suites; 50 metrics in the
 catalog, so 4.0 M lines a province day), since each run's lines go into a table of their own, COPYed
@@ -201,6 +206,64 @@ def write_templates_and_targets(days: list[datetime.date], outlet_ids, pairs, rn
     return written
 
 
+class _Digest:
+    """A file COPY TO writes into: hashed as it comes, never held whole."""
+
+    def __init__(self) -> None:
+        import hashlib
+
+        self.digest = hashlib.sha256()
+        self.rows = 0
+
+    def write(self, chunk: bytes | str) -> None:
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        self.digest.update(data)
+        self.rows += data.count(b"\n")
+
+
+def table_checksums() -> dict[str, str]:
+    """SHA-256 of each result table's COPY text: every column but ids, run ids and clocks, ordered by all
+    of them (so the order rows were written in does not enter); a line is keyed by its scorecard's key."""
+    from django.db import connection
+
+    from alerts.models import Alert
+    from kpi.models import RollupRun, RollupState, Scorecard, ScorecardLine
+
+    def columns(model, alias: str) -> list[str]:
+        left_out = {"id", "run_id", "scorecard_id"}
+        return [
+            f"{alias}.{field.column}"
+            for field in model._meta.concrete_fields
+            if field.column not in left_out and not field.column.endswith("_at")
+        ]
+
+    published = f"SELECT id FROM {RollupRun._meta.db_table} WHERE status = 'published'"
+    card = columns(Scorecard, "s")
+    card_key = ["s.date", "s.period", "s.period_start", "s.unit_id", "s.staff_id"]
+    selects = {
+        "scorecards": (card, f"{Scorecard._meta.db_table} s WHERE s.run_id IN ({published})"),
+        "lines": (
+            card_key + columns(ScorecardLine, "l"),
+            f"{ScorecardLine._meta.db_table} l JOIN {Scorecard._meta.db_table} s"
+            f" ON s.id = l.scorecard_id AND s.date = l.date WHERE s.run_id IN ({published})",
+        ),
+        "running totals": (
+            columns(RollupState, "t"),
+            f"{RollupState._meta.db_table} t WHERE t.run_id IN ({published})",
+        ),
+        "alerts": (columns(Alert, "a"), f"{Alert._meta.db_table} a"),
+    }
+    sums = {}
+    with connection.cursor() as cursor:
+        for name, (names, source) in selects.items():
+            order = ", ".join(str(i + 1) for i in range(len(names)))
+            sink = _Digest()
+            query = f"COPY (SELECT {', '.join(names)} FROM {source} ORDER BY {order}) TO STDOUT"
+            cursor.cursor.copy_expert(query, sink)
+            sums[name] = f"{sink.digest.hexdigest()} ({sink.rows:,} rows)"
+    return sums
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outlets", type=int, default=3000)
@@ -218,6 +281,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--reroll", action="store_true", help="at the end, roll the last day up again (a late fact) and time it"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the timed days (rollup and alerts) into FILE")
+    parser.add_argument(
+        "--checksums", action="store_true", help="at the end, the SHA-256 of the COPY text of the result tables"
     )
     args = parser.parse_args()
     globals()["SCRATCH"] = args.database
@@ -267,7 +334,22 @@ def main() -> None:
         f" {scoring}; setup {setup:.0f}s"
     )
 
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+
     def timed(day: datetime.date) -> float:
+        if profiler is not None:
+            profiler.enable()
+        try:
+            return timed_day(day)
+        finally:
+            if profiler is not None:
+                profiler.disable()
+
+    def timed_day(day: datetime.date) -> float:
         began = time.perf_counter()
         marks: dict[int, float] = {}
 
@@ -330,6 +412,15 @@ def main() -> None:
         + f" on {os.cpu_count()} cores"
     )
     print(f"runs published: {RollupRun.objects.filter(status='published').count()}")
+    if profiler is not None:
+        import pstats
+
+        profiler.dump_stats(args.profile)
+        covered = pstats.Stats(profiler).total_tt
+        print(f"profile of the timed days: {args.profile} ({covered:.2f}s of CPU in the profiled process)")
+    if args.checksums:
+        for name, checksum in table_checksums().items():
+            print(f"sha256 {name}: {checksum}")
 
 
 if __name__ == "__main__":
