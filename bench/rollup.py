@@ -38,6 +38,15 @@ bare and indexed before it is attached (kpi.partitions): the province (--outlets
 tenth's chained day shows through the load; the day rolled up again 5.6 s against 19.6 s (writing 3.9
 against 17.2 s). With --templates: 17.01 s = 13.44 s + 3.57 s (load 4.5-5.1) against 13.25 s = 10.98 s +
 2.27 s (load 3.6-4.0), the re-roll 14.1 s against 23.0 s; peak RSS 516 MB.
+Since scoring is set-based and the alerts still seen are updated in one statement (3 December, night), a
+tenth with --templates (--outlets 300 --staff 3000 --days 6 --timed 2 --templates), side by side with
+the code before, no --profile: 7.06 s = rollup 6.65 s + alerts 0.42 s a chained day (load 7.2-7.5)
+against 8.93 s = 7.15 s + 1.79 s (load 7.4-8.0); this process's CPU 1.58 s + 0.08 s against 1.66 s +
+0.51 s; peak RSS 419 MB against 513 MB; --checksums the same. Again at load 4.3-4.7: 5.33 s = 4.93 s +
+0.40 s against 7.92 s = 6.49 s + 1.43 s, CPU 1.57 s + 0.09 s against 1.95 s + 0.60 s; without --templates
+7.34 s = 6.87 s + 0.47 s, CPU 1.43 s + 0.08 s: the templates now add about 0.15 s of CPU to a tenth's day.
+Under --profile the CPU of code of many small Python calls is inflated (the alerts before, bulk_update
+most of it: 4.1-4.4 s of a profiled day against 0.5-0.6 s unprofiled): compare unprofiled CPU.
 Before (afternoon): the province 115.5 s = rollup 108.6 s + alerts 6.9 s a chained day at a load of
 2.9-6.1, 1,791 MB (README, "Rollup of a province day").
 Before issue 21 (idle machine, 1.75 M lines a day then): 40-45 s rollup + 28-39 s alerts a chained
