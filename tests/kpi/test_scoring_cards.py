@@ -1,11 +1,15 @@
-"""kpi.services.scoring.card_codes: each line's scorecard as a number, worked out by hand."""
+"""kpi.services.scoring.card_codes: each line's scorecard as a number, worked out by hand; score() of no lines."""
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from kpi.services.scoring import card_codes
+from kpi.models import LineKind, Metric, ScorecardTemplate, TemplateLine
+from kpi.services.scoring import card_codes, score
 
 
 def lines(rows: list[tuple[int, int, str]]) -> pd.DataFrame:
@@ -43,3 +47,17 @@ def test_a_unit_and_a_staff_member_of_the_same_id_are_different_scorecards():
 def test_no_lines_no_scorecards():
     codes, first = card_codes(lines([]))
     assert (codes.tolist(), first.tolist()) == ([], [])
+
+
+@pytest.mark.django_db
+def test_no_lines_are_scored_as_no_lines_whatever_the_templates():
+    template = ScorecardTemplate.objects.create(
+        code="T", name_zh="T", subject="outlet", effective_from=datetime.date(2026, 1, 1)
+    )
+    TemplateLine.objects.create(
+        template=template, metric=Metric.objects.get(code="customers_served"), kind=LineKind.WEIGHTED, weight=100
+    )
+    empty = lines([]).assign(metric_id=pd.Series(dtype="int64"), actual=np.nan, target=np.nan)
+    scored = score(empty.assign(pace_attainment=np.nan, status=pd.Categorical([])), datetime.date(2026, 11, 15))
+    assert scored.empty
+    assert {"score", "line_rank", "total_score", "vetoed", "veto_reason", "rank", "network_rank"} <= set(scored)
