@@ -46,7 +46,10 @@ against 8.93 s = 7.15 s + 1.79 s (load 7.4-8.0); this process's CPU 1.58 s + 0.0
 0.40 s against 7.92 s = 6.49 s + 1.43 s, CPU 1.57 s + 0.09 s against 1.95 s + 0.60 s; without --templates
 7.34 s = 6.87 s + 0.47 s, CPU 1.43 s + 0.08 s: the templates now add about 0.15 s of CPU to a tenth's day.
 Under --profile the CPU of code of many small Python calls is inflated (the alerts before, bulk_update
-most of it: 4.1-4.4 s of a profiled day against 0.5-0.6 s unprofiled): compare unprofiled CPU.
+most of it: 4.1-4.4 s of a profiled day against 0.5-0.6 s unprofiled): compare unprofiled CPU. The province with
+--templates (--days 5 --timed 2): 60.01 s = rollup 57.29 s + alerts 2.72 s a chained day (load 4.4-5.2),
+CPU 19.90 s + 0.50 s, peak RSS 1,873 MB, against 75.47 s = 56.29 s + 19.18 s (load 3.9-4.1), CPU 21.24 s +
+6.73 s, 3,483 MB before (the alerts' bulk_update grew with the square of the alerts still seen).
 Before (afternoon): the province 115.5 s = rollup 108.6 s + alerts 6.9 s a chained day at a load of
 2.9-6.1, 1,791 MB (README, "Rollup of a province day").
 Before issue 21 (idle machine, 1.75 M lines a day then): 40-45 s rollup + 28-39 s alerts a chained
