@@ -21,6 +21,11 @@ follows it) + alerts, the peak RSS and the machine's load average.
                   template weighs) and staff member (the metrics of their post): scoring is measured
     --reroll      at the end, the last day rolled up again after a late fact, timed (the superseded
                   run's lines: kpi.partitions)
+    --profile F   cProfile of the timed days (rollup and alerts) written to F (pstats); the CPU time
+                  of what the profile covers is printed, a figure the machine's load moves less
+    --checksums   at the end, the SHA-256 of the COPY text of the published scorecards, their lines,
+                  the running totals and the alerts (ids, runs and clocks left out, rows in the order
+                  of their columns): two versions of the code that give the same figures print the same
 
 Figures (3 December 2026, evening, 2 cores shared with other engineers' test suites; 50 metrics in the
 catalog, so 4.0 M lines a province day), since each run's lines go into a table of their own, COPYed
@@ -33,6 +38,18 @@ bare and indexed before it is attached (kpi.partitions): the province (--outlets
 tenth's chained day shows through the load; the day rolled up again 5.6 s against 19.6 s (writing 3.9
 against 17.2 s). With --templates: 17.01 s = 13.44 s + 3.57 s (load 4.5-5.1) against 13.25 s = 10.98 s +
 2.27 s (load 3.6-4.0), the re-roll 14.1 s against 23.0 s; peak RSS 516 MB.
+Since scoring is set-based and the alerts still seen are updated in one statement (3 December, night), a
+tenth with --templates (--outlets 300 --staff 3000 --days 6 --timed 2 --templates), side by side with
+the code before, no --profile: 7.06 s = rollup 6.65 s + alerts 0.42 s a chained day (load 7.2-7.5)
+against 8.93 s = 7.15 s + 1.79 s (load 7.4-8.0); this process's CPU 1.58 s + 0.08 s against 1.66 s +
+0.51 s; peak RSS 419 MB against 513 MB; --checksums the same. Again at load 4.3-4.7: 5.33 s = 4.93 s +
+0.40 s against 7.92 s = 6.49 s + 1.43 s, CPU 1.57 s + 0.09 s against 1.95 s + 0.60 s; without --templates
+7.34 s = 6.87 s + 0.47 s, CPU 1.43 s + 0.08 s: the templates now add about 0.15 s of CPU to a tenth's day.
+Under --profile the CPU of code of many small Python calls is inflated (the alerts before, bulk_update
+most of it: 4.1-4.4 s of a profiled day against 0.5-0.6 s unprofiled): compare unprofiled CPU. The province with
+--templates (--days 5 --timed 2): 60.01 s = rollup 57.29 s + alerts 2.72 s a chained day (load 4.4-5.2),
+CPU 19.90 s + 0.50 s, peak RSS 1,873 MB, against 75.47 s = 56.29 s + 19.18 s (load 3.9-4.1), CPU 21.24 s +
+6.73 s, 3,483 MB before (the alerts' bulk_update grew with the square of the alerts still seen).
 Before (afternoon): the province 115.5 s = rollup 108.6 s + alerts 6.9 s a chained day at a load of
 2.9-6.1, 1,791 MB (README, "Rollup of a province day").
 Before issue 21 (idle machine, 1.75 M lines a day then): 40-45 s rollup + 28-39 s alerts a chained
@@ -201,6 +218,64 @@ def write_templates_and_targets(days: list[datetime.date], outlet_ids, pairs, rn
     return written
 
 
+class _Digest:
+    """A file COPY TO writes into: hashed as it comes, never held whole."""
+
+    def __init__(self) -> None:
+        import hashlib
+
+        self.digest = hashlib.sha256()
+        self.rows = 0
+
+    def write(self, chunk: bytes | str) -> None:
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        self.digest.update(data)
+        self.rows += data.count(b"\n")
+
+
+def table_checksums() -> dict[str, str]:
+    """SHA-256 of each result table's COPY text: every column but ids, run ids and clocks, ordered by all
+    of them (so the order rows were written in does not enter); a line is keyed by its scorecard's key."""
+    from django.db import connection
+
+    from alerts.models import Alert
+    from kpi.models import RollupRun, RollupState, Scorecard, ScorecardLine
+
+    def columns(model, alias: str) -> list[str]:
+        left_out = {"id", "run_id", "scorecard_id"}
+        return [
+            f"{alias}.{field.column}"
+            for field in model._meta.concrete_fields
+            if field.column not in left_out and not field.column.endswith("_at")
+        ]
+
+    published = f"SELECT id FROM {RollupRun._meta.db_table} WHERE status = 'published'"
+    card = columns(Scorecard, "s")
+    card_key = ["s.date", "s.period", "s.period_start", "s.unit_id", "s.staff_id"]
+    selects = {
+        "scorecards": (card, f"{Scorecard._meta.db_table} s WHERE s.run_id IN ({published})"),
+        "lines": (
+            card_key + columns(ScorecardLine, "l"),
+            f"{ScorecardLine._meta.db_table} l JOIN {Scorecard._meta.db_table} s"
+            f" ON s.id = l.scorecard_id AND s.date = l.date WHERE s.run_id IN ({published})",
+        ),
+        "running totals": (
+            columns(RollupState, "t"),
+            f"{RollupState._meta.db_table} t WHERE t.run_id IN ({published})",
+        ),
+        "alerts": (columns(Alert, "a"), f"{Alert._meta.db_table} a"),
+    }
+    sums = {}
+    with connection.cursor() as cursor:
+        for name, (names, source) in selects.items():
+            order = ", ".join(str(i + 1) for i in range(len(names)))
+            sink = _Digest()
+            query = f"COPY (SELECT {', '.join(names)} FROM {source} ORDER BY {order}) TO STDOUT"
+            cursor.cursor.copy_expert(query, sink)
+            sums[name] = f"{sink.digest.hexdigest()} ({sink.rows:,} rows)"
+    return sums
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outlets", type=int, default=3000)
@@ -218,6 +293,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--reroll", action="store_true", help="at the end, roll the last day up again (a late fact) and time it"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the timed days (rollup and alerts) into FILE")
+    parser.add_argument(
+        "--checksums", action="store_true", help="at the end, the SHA-256 of the COPY text of the result tables"
     )
     args = parser.parse_args()
     globals()["SCRATCH"] = args.database
@@ -267,32 +346,52 @@ def main() -> None:
         f" {scoring}; setup {setup:.0f}s"
     )
 
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        # Timed in this process's CPU seconds: what the server and the other processes of the machine
+        # do is left out, so two runs at different loads compare.
+        profiler = cProfile.Profile(time.process_time)
+
     def timed(day: datetime.date) -> float:
-        began = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            return timed_day(day)
+        finally:
+            if profiler is not None:
+                profiler.disable()
+
+    def timed_day(day: datetime.date) -> float:
+        began, cpu_began = time.perf_counter(), time.process_time()
         marks: dict[int, float] = {}
 
         def progress(percent: int, message: str) -> None:
             marks.setdefault(percent, time.perf_counter())
 
         run = rollup.rollup_day(day=day, today=late[-1], progress=progress)
-        rolled = time.perf_counter() - began
+        rolled, rolled_cpu = time.perf_counter() - began, time.process_time() - cpu_began
         # From "writing" (60 %) to the publication's commit and what follows it (the superseded lines dropped).
         writing = time.perf_counter() - marks.get(60, time.perf_counter())
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         evaluation = alerts_evaluate_recorded(day=day)
-        evaluated = time.perf_counter() - began
+        evaluated, evaluated_cpu = time.perf_counter() - began, time.process_time() - cpu_began
         how = "chained" if run.chained else "from scratch"
         load = "/".join(f"{figure:.1f}" for figure in os.getloadavg())
         print(
             f"  day {(day - first).days + 1:3d} {day}: {rolled + evaluated:6.2f}s = rollup {rolled:5.2f}s"
             f" (writing {writing:5.2f}s) + alerts {evaluated:5.2f}s ({evaluation.opened} opened)  {how}"
-            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB  load {load}",
+            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB  load {load}"
+            f"  (this process's CPU: rollup {rolled_cpu:.2f}s, alerts {evaluated_cpu:.2f}s)",
             flush=True,
         )
         parts.append((rolled, evaluated))
+        cpu_parts.append((rolled_cpu, evaluated_cpu))
         return rolled + evaluated
 
     parts: list[tuple[float, float]] = []
+    cpu_parts: list[tuple[float, float]] = []
     early_times = [timed(day) for day in early]
     began = time.perf_counter()
     rollup.rollup_day(day=late[0] - datetime.timedelta(days=1), today=late[-1])
@@ -312,6 +411,11 @@ def main() -> None:
         f"  of which rollup {sum(p[0] for p in timed_parts) / len(timed_parts):.2f}s"
         f" + alert evaluation {sum(p[1] for p in timed_parts) / len(timed_parts):.2f}s"
     )
+    timed_cpu = cpu_parts[1:]
+    print(
+        f"  this process's CPU: rollup {sum(p[0] for p in timed_cpu) / len(timed_cpu):.2f}s"
+        f" + alert evaluation {sum(p[1] for p in timed_cpu) / len(timed_cpu):.2f}s (the server's work not in it)"
+    )
     print(f"day 1 (rebuilt from scratch): {early_times[0]:.2f}s")
     ratio = late_times[-1] / early_times[-1]
     print(f"day {args.days} / day {args.timed}: {late_times[-1]:.2f}s / {early_times[-1]:.2f}s = {ratio:.2f}")
@@ -330,6 +434,15 @@ def main() -> None:
         + f" on {os.cpu_count()} cores"
     )
     print(f"runs published: {RollupRun.objects.filter(status='published').count()}")
+    if profiler is not None:
+        import pstats
+
+        profiler.dump_stats(args.profile)
+        covered = pstats.Stats(profiler).total_tt
+        print(f"profile of the timed days: {args.profile} ({covered:.2f}s of this process's CPU)")
+    if args.checksums:
+        for name, checksum in table_checksums().items():
+            print(f"sha256 {name}: {checksum}")
 
 
 if __name__ == "__main__":

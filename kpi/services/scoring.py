@@ -139,10 +139,27 @@ def staff_templates(day_templates: TemplatesInForce, day: datetime.date) -> tupl
     return template_of, outlet_of
 
 
+def card_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's scorecard as an integer, 0, 1, 2 … in the order scorecards first appear (a scorecard is
+    a unit or staff member and a period kind), and the position of each scorecard's first line. The
+    per-scorecard work of `score` then runs on one integer column (bincount, take) instead of grouping or
+    merging the lines' frame on three columns."""
+    keys = lines[["unit_id", "staff_id", "period"]]
+    codes = keys.groupby(list(keys.columns), sort=False, observed=True, dropna=False).ngroup().to_numpy(np.int64)
+    # Numbered as they first appear, so the first line of each is where its number first occurs.
+    _numbers, first = np.unique(codes, return_index=True)
+    return codes, first.astype(np.int64)
+
+
 def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
     """Add template_id, score, line rank and scorecard-level columns (SCORE_COLUMNS, per row) to the
-    rollup's lines. Lines of entities without a template keep empty scores."""
-    lines = lines.copy()
+    rollup's lines. Lines of entities without a template keep empty scores.
+
+    Set-based on the lines' positions: each line's template line is found by an index of the (template,
+    metric) pairs, the per-scorecard figures are computed on a frame of one row a scorecard (card_codes)
+    and spread back to the lines by position. The lines' frame is neither merged nor copied whole: with
+    the demo's templates two merges and a deep copy of every line's columns were most of scoring."""
+    lines = lines.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
     for column in ("score", "line_rank", "line_rank_of", "group_id", *SCORE_COLUMNS):
         lines[column] = np.nan
     lines["vetoed"] = False
@@ -154,101 +171,129 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
 
     outlet_template = outlet_templates(day_templates)
     staff_template, staff_outlet = staff_templates(day_templates, day)
-    is_staff = lines["staff_id"] != 0
-    lines["template_id"] = np.where(
+    is_staff = (lines["staff_id"] != 0).to_numpy()
+    template_ids = np.where(
         is_staff, lines["staff_id"].map(staff_template), lines["unit_id"].map(outlet_template)
     ).astype(float)
+    lines["template_id"] = template_ids
     parents = dict(OrgUnit.objects.filter(kind=UnitKind.OUTLET).values_list("id", "parent_id"))
-    lines["group_id"] = np.where(is_staff, lines["staff_id"].map(staff_outlet), lines["unit_id"].map(parents))
+    group_ids = np.where(is_staff, lines["staff_id"].map(staff_outlet), lines["unit_id"].map(parents)).astype(float)
+    lines["group_id"] = group_ids
 
-    scored = lines.merge(
-        day_templates.lines, on=["template_id", "metric_id"], how="left", suffixes=("", "_line"), indicator=True
-    )
-    on_template = (scored["_merge"] == "both").to_numpy()
-    kind = scored["kind"].to_numpy()
+    # Each line's template line (a template scores a metric once: template_line_metric_once), -1 for none.
+    template_lines = day_templates.lines
+    line_keys = pd.MultiIndex.from_arrays([template_lines["template_id"], template_lines["metric_id"]])
+    found = line_keys.get_indexer(pd.MultiIndex.from_arrays([template_ids, lines["metric_id"].to_numpy()]))
+    on_template = found >= 0
+    rule = template_lines.iloc[np.where(on_template, found, 0)].reset_index(drop=True)
 
+    def of_rule(column: str) -> np.ndarray:
+        return rule[column].to_numpy()
+
+    kind = np.where(on_template, of_rule("kind"), None)
     weighted = on_template & (kind == LineKind.WEIGHTED)
     points = on_template & (kind == LineKind.POINTS)
     veto = on_template & (kind == LineKind.VETO)
-    score_values = np.full(len(scored), np.nan)
+    pace = lines["pace_attainment"].to_numpy(dtype=float)
+    actual = lines["actual"].to_numpy(dtype=float)
+    score_values = np.full(len(lines), np.nan)
     score_values[weighted] = formulas.weighted_score(
-        scored.loc[weighted, "pace_attainment"], weight=scored.loc[weighted, "weight"],
-        floor=scored.loc[weighted, "floor"], cap=scored.loc[weighted, "cap"],
+        pace[weighted], weight=of_rule("weight")[weighted], floor=of_rule("floor")[weighted],
+        cap=of_rule("cap")[weighted],
     )  # fmt: skip
     score_values[points] = formulas.points_score(
-        scored.loc[points, "actual"], points_per_unit=scored.loc[points, "points_per_unit"],
-        max_points=scored.loc[points, "max_points"],
-    )  # fmt: skip
+        actual[points], points_per_unit=of_rule("points_per_unit")[points], max_points=of_rule("max_points")[points]
+    )
     # A day is scored only when a weighted line has a target of the day (a daily target). Without one
     # the weighted lines have nothing to score, and what is left (a day's 台账 units, a complaint
     # deduction of 0) ranked every outlet on nothing: "0.00, rank 1/7". Such a day keeps its figures
     # and its veto flag, but no line score, total or rank (kpi.selectors.score_explanation says so).
-    card = ["unit_id", "staff_id", "period"]
-    is_day = (scored["period"] == PeriodKind.DAY.value).to_numpy()
-    scoreable = ~is_day
-    if is_day.any():
-        days = scored[is_day]
-        targeted = pd.Series(weighted[is_day] & days["target"].notna().to_numpy(), index=days.index)
-        scoreable[is_day] = targeted.groupby([days[key] for key in card], sort=False).transform("any").to_numpy()
+    codes, first = card_codes(lines)
+    cards = len(first)
+    is_day = (lines["period"] == PeriodKind.DAY.value).to_numpy()
+    targeted = weighted & is_day & lines["target"].notna().to_numpy()
+    card_targeted = np.bincount(codes[targeted], minlength=cards) > 0
+    scoreable = ~is_day | card_targeted[codes]
     score_values[~scoreable] = np.nan
-    scored["score"] = score_values
-    scored["scoreable"] = scoreable
-    fired = np.zeros(len(scored), dtype=bool)
-    fired[veto] = formulas.is_vetoed(scored.loc[veto, "actual"], allowed_value=scored.loc[veto, "allowed_value"])
-    scored["fired"] = fired
+    lines["score"] = score_values
+    fired = np.zeros(len(lines), dtype=bool)
+    fired[veto] = formulas.is_vetoed(actual[veto], allowed_value=of_rule("allowed_value")[veto])
 
     # The line's own thresholds.
-    themed = on_template & scored["green_at"].notna().to_numpy()
+    themed = on_template & ~np.isnan(of_rule("green_at").astype(float))
     if themed.any():
-        scored.loc[themed, "status"] = formulas.status(
-            scored.loc[themed, "pace_attainment"].to_numpy(), green_at=scored.loc[themed, "green_at"].to_numpy(),
-            amber_at=scored.loc[themed, "amber_at"].to_numpy(),
-        )  # fmt: skip
+        status = lines["status"].astype(object).to_numpy(copy=True)
+        status[themed] = formulas.status(
+            pace[themed], green_at=of_rule("green_at")[themed], amber_at=of_rule("amber_at")[themed]
+        )
+        lines["status"] = pd.Categorical(status, dtype=lines["status"].dtype)
 
-    has_template = scored["template_id"].notna()
-    grouped = scored[has_template].groupby(card, sort=False)
-    # A plain grouped sum (a per-group lambda was 40 % of a demo rollup); min_count=1 keeps a card
-    # without any scored line unscored rather than at 0.
-    totals = pd.DataFrame(
+    # One row a scorecard of a templated entity (all the lines of a scorecard have its entity's template
+    # and group), in the order scorecards first appear.
+    templated = ~np.isnan(template_ids[first])
+    per_card = pd.DataFrame(
         {
-            "total": grouped["score"].sum(min_count=1),
-            "vetoed": grouped["fired"].any(),
-            "scoreable": grouped["scoreable"].all(),
+            "period": lines["period"].cat.codes.to_numpy()[first],
+            "template_id": template_ids[first],
+            "group_id": group_ids[first],
         }
-    )
-    reasons = (
-        scored[scored["fired"]]
-        .assign(reason=lambda f: f["veto_reason_line"].fillna(""))
-        .groupby(card, sort=False)["reason"]
-        .agg(lambda r: "; ".join(sorted(set(r))))
-    )
-    totals["veto_reason"] = reasons.reindex(totals.index).fillna("")
-    totals.loc[totals["vetoed"] & totals["scoreable"], "total"] = 0.0
-    totals = totals.reset_index()
-    template_of = scored[has_template].drop_duplicates(card)[[*card, "template_id", "group_id"]]
-    totals = totals.merge(template_of, on=card)
-    ranked = totals["total"].notna()
+    )[templated]
+    # A plain grouped sum over the lines in their order (the same sum as grouping the lines' frame by
+    # its three columns); min_count=1 keeps a card without any scored line unscored rather than at 0.
+    total = pd.Series(score_values).groupby(codes, sort=False).sum(min_count=1).reindex(np.arange(cards))
+    total = total.to_numpy(copy=True)
+    vetoed = np.bincount(codes[fired], minlength=cards) > 0
+    card_scoreable = np.bincount(codes[~scoreable], minlength=cards) == 0
+    total[vetoed & card_scoreable] = 0.0
+    reasons = np.full(cards, "", dtype=object)
+    if fired.any():
+        # Each vetoed scorecard's distinct reasons, sorted and joined by "; ". Most have one: taken as it
+        # is; a join per scorecard (a Python call per group) only for the few with several.
+        said = pd.DataFrame({"code": codes[fired], "reason": pd.Series(of_rule("veto_reason")[fired]).fillna("")})
+        said = said.drop_duplicates()
+        several = said["code"].duplicated(keep=False).to_numpy()
+        reasons[said["code"].to_numpy()[~several]] = said["reason"].to_numpy()[~several]
+        for code, reason in said[several].groupby("code", sort=False)["reason"]:
+            reasons[code] = "; ".join(sorted(reason))
+    per_card["total"] = total[templated]
+    ranked = per_card[per_card["total"].notna()]
     group_keys = ["template_id", "group_id", "period"]
     network_keys = ["template_id", "period"]
-    totals["rank"] = formulas.competition_rank(totals[ranked].groupby(group_keys)["total"])
-    totals["rank_of"] = totals[ranked].groupby(group_keys)["total"].transform("count")
-    totals["network_rank"] = formulas.competition_rank(totals[ranked].groupby(network_keys)["total"])
-    totals["network_rank_of"] = totals[ranked].groupby(network_keys)["total"].transform("count")
+    card_ranks = {}
+    for name, keys in (("rank", group_keys), ("network_rank", network_keys)):
+        grouped = ranked.groupby(keys)["total"]
+        card_ranks[name] = formulas.competition_rank(grouped)
+        card_ranks[f"{name}_of"] = grouped.transform("count")
+    for name, values in card_ranks.items():
+        spread = np.full(cards, np.nan)
+        spread[values.index.to_numpy()] = values.to_numpy()  # per_card's index is the scorecard's number
+        lines[name] = spread[codes]
+
+    has_template = ~np.isnan(template_ids)
+    lines["total_score"] = np.where(has_template, total[codes], np.nan)
+    lines["vetoed"] = has_template & vetoed[codes]
+    # An untemplated scorecard never fires: its reason is "".
+    reason_codes, reason_values = pd.factorize(reasons)
+    lines["veto_reason"] = pd.Categorical.from_codes(reason_codes[codes], categories=reason_values)
 
     # Each line ranked by its score among the same group.
-    line_ranked = scored["score"].notna() & has_template
-    line_keys = [*group_keys, "metric_id"]
-    scored["line_rank"] = formulas.competition_rank(scored[line_ranked].groupby(line_keys)["score"])
-    scored["line_rank_of"] = scored[line_ranked].groupby(line_keys)["score"].transform("count")
-
-    out = scored.drop(columns=[c for c in SCORE_COLUMNS if c != "template_id"])
-    out = out.merge(
-        totals[[*card, "total", "vetoed", "veto_reason", "rank", "rank_of", "network_rank", "network_rank_of"]].rename(
-            columns={"total": "total_score"}
-        ),
-        on=card,
-        how="left",
+    line_ranked = ~np.isnan(score_values) & has_template
+    scored = pd.DataFrame(
+        {
+            "template_id": template_ids[line_ranked],
+            "group_id": group_ids[line_ranked],
+            "period": lines["period"].cat.codes.to_numpy()[line_ranked],
+            "metric_id": lines["metric_id"].to_numpy()[line_ranked],
+            "score": score_values[line_ranked],
+        }
     )
-    out["vetoed"] = out["vetoed"].fillna(False).astype(bool)
-    out["veto_reason"] = out["veto_reason"].fillna("").astype("category")
-    return out[[*lines.columns]]
+    grouped = scored.groupby([*group_keys, "metric_id"])["score"]
+    positions = np.flatnonzero(line_ranked)
+    for name, values in (
+        ("line_rank", formulas.competition_rank(grouped)),
+        ("line_rank_of", grouped.transform("count")),
+    ):
+        spread = np.full(len(lines), np.nan)
+        spread[positions[values.index.to_numpy()]] = values.to_numpy()
+        lines[name] = spread
+    return lines

@@ -120,6 +120,32 @@ class TestLineScores:
         vetoed = card(risky)
         assert (vetoed.total_score, vetoed.vetoed, vetoed.veto_reason) == (Decimal("0"), True, "发生内控风险事件")
 
+    def test_a_card_vetoed_by_several_lines_gives_each_distinct_reason_once_sorted(self, sub_branch):
+        clean, one, both = outlets(sub_branch, "A", "B", "C")
+        template(
+            lines=[
+                ("customers_served", LineKind.WEIGHTED, {"weight": 100}),
+                ("risk_events", LineKind.VETO, {"allowed_value": 0, "veto_reason": "发生内控风险事件"}),
+                ("complaints", LineKind.VETO, {"allowed_value": 2, "veto_reason": "客户投诉超限"}),
+                ("npl_balance", LineKind.VETO, {"allowed_value": 50, "veto_reason": "发生内控风险事件"}),
+            ]
+        )
+        for outlet in (clean, one, both):
+            month_target("customers_served", 300, unit=outlet)
+            fact(outlet, "customers_served", 150)
+        # B: 3 complaints > 2. C: a risk event > 0, 3 complaints > 2, and a bad loan balance of 60 > 50,
+        # whose reason is the risk event's again.
+        fact(one, "complaints", 3)
+        fact(both, "complaints", 3)
+        fact(both, "risk_events", 1)
+        fact(both, "npl_balance", 60)
+        roll()
+        assert (card(clean).total_score, card(clean).vetoed, card(clean).veto_reason) == (Decimal("100"), False, "")
+        assert (card(one).total_score, card(one).veto_reason) == (Decimal("0"), "客户投诉超限")
+        # Sorted as text: 发 (U+53D1) before 客 (U+5BA2); the risk event's reason once.
+        assert (card(both).total_score, card(both).veto_reason) == (Decimal("0"), "发生内控风险事件; 客户投诉超限")
+        assert (card(clean).rank, card(one).rank, card(both).rank) == (1, 2, 2)
+
     def test_a_line_uses_its_own_status_thresholds(self, sub_branch):
         (outlet,) = outlets(sub_branch, "A")
         template(
