@@ -245,11 +245,15 @@ def badge_count(user: User) -> int:
     meeting's overdue action items they own). One query (the user's unit is read with the user on a page)."""
     if not user.is_authenticated or not user.pk:
         return 0
-    counts = {"owned": _Count(Alert.objects.filter(owner_id=user.pk, status__in=ACTIVE_STATUSES).values("pk"))}
+    # Each count without its model's default ordering: a COUNT needs no ORDER BY, and compiling one (with
+    # the reviews' join for unit__path) was a third of the badge's time, the database's sorts aside.
+    counts = {
+        "owned": _Count(Alert.objects.filter(owner_id=user.pk, status__in=ACTIVE_STATUSES).order_by().values("pk"))
+    }
     reviews = waiting_reviews(user)
     if reviews is not None:
-        counts["reviews"] = _Count(reviews.values("pk"))
+        counts["reviews"] = _Count(reviews.order_by().values("pk"))
     for position, rows_for in enumerate(waiting_work().values()):
-        counts[f"other_{position}"] = _Count(rows_for(user).values("pk"))
-    row = User.objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).first()
-    return sum(row) if row else 0
+        counts[f"other_{position}"] = _Count(rows_for(user).order_by().values("pk"))
+    row = User.objects.filter(pk=user.pk).annotate(**counts).order_by().values_list(*counts)[:1]
+    return sum(row[0]) if row else 0

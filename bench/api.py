@@ -101,6 +101,8 @@ DAY = datetime.date(2026, 11, 24)
 PAGE_URL = "/api/v1/scorecards/?page_size=100"
 COMPACT_URL = "/api/v1/scorecards/?page_size=100&lines=compact"  # the leaner form (issue 21)
 TRIVIAL_URL = "/healthz/"
+# The cheapest request that authenticates a token: one metric of the catalog (the token's query, the metric's).
+TOKEN_TRIVIAL_URL = "/api/v1/metrics/customers_served/"
 WARMUP_URL = "/api/v1/scorecards/?page_size=100&fields=unit,total_score"  # fields=: never cached
 
 
@@ -356,6 +358,14 @@ def main() -> None:
     )
     parser.add_argument("--lines", type=int, default=15, help="lines per scorecard")
     parser.add_argument("--seconds", type=float, default=10, help="timed seconds per endpoint")
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        default="",
+        help="run the server with this REDIS_URL (the production shape: cache, request limit and wrong-token "
+        "count in Redis) and a request limit too high to be reached, so that counting it is measured; the "
+        "Redis database is emptied first",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "")
@@ -372,8 +382,11 @@ def main() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-api-scratch-database-only")
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     os.environ["BEHIND_TLS_PROXY"] = "true"
-    os.environ["API_THROTTLE_RATE"] = ""
-    os.environ.pop("REDIS_URL", None)
+    os.environ["API_THROTTLE_RATE"] = "10000000/min" if args.redis else ""
+    if args.redis:
+        os.environ["REDIS_URL"] = args.redis
+    else:
+        os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankops.settings")
     warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: no collectstatic, no static served
     server = None
@@ -387,6 +400,10 @@ def main() -> None:
         from staff.services import api_token_create
 
         started = time.perf_counter()
+        if args.redis:
+            from django.core.cache import cache
+
+            cache.clear()  # the Redis database given is emptied: no scorecard of an earlier run is warm
         call_command("migrate", verbosity=0)
         outlet_ids, staff_ids = build_network(args.outlets, args.staff_per_outlet)
         cards = publish_day(outlet_ids, staff_ids, args.lines, random.Random(2026))
@@ -405,8 +422,12 @@ def main() -> None:
         print(f"machine load (os.getloadavg, 1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         port = free_port()
         server = start_server(port, scratch_dir / "gunicorn.log")
-        print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off, no REDIS_URL: the fragment")
-        print("cache is the worker's in-process locmem; one kept-alive connection, requests one after another")
+        if args.redis:
+            print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off, REDIS_URL {args.redis}:")
+            print("the cache, the request limit (counted, never reached) and the wrong-token count in Redis")
+        else:
+            print(f"gunicorn: 1 worker (gthread, 1 thread), 127.0.0.1:{port}, DEBUG off, no REDIS_URL: the fragment")
+            print("cache is the worker's in-process locmem; one kept-alive connection, requests one after another")
         auth = {**HEADERS, "Authorization": f"Token {key}"}
         # Warm-up that fills no scorecard into the cache (fields= is not cached): imports, connections.
         requests_per_second(port, WARMUP_URL, auth, 1.0)
@@ -417,11 +438,13 @@ def main() -> None:
         page, page_bytes, page_reconnects = requests_per_second(port, PAGE_URL, auth, args.seconds)
         compact, compact_bytes, _reconnects = requests_per_second(port, COMPACT_URL, auth, args.seconds)
         trivial, trivial_bytes, trivial_reconnects = requests_per_second(port, TRIVIAL_URL, HEADERS, args.seconds)
+        token_trivial, token_bytes, _reconnects = requests_per_second(port, TOKEN_TRIVIAL_URL, auth, args.seconds)
         for url, rate in ((PAGE_URL, cold_pages), (COMPACT_URL, cold_compact)):
             print(f"  cold GET {url:47} {rate:8.1f} pages/s (a page costs {trivial / rate:.1f} trivial requests)")
         print(f"  warm GET {PAGE_URL:47} {page:8.1f} req/s  ({page_bytes / 1024:,.0f} KB a page)")
         print(f"  warm GET {COMPACT_URL:47} {compact:8.1f} req/s  ({compact_bytes / 1024:,.0f} KB a page)")
         print(f"       GET {TRIVIAL_URL:47} {trivial:8.1f} req/s  ({trivial_bytes} bytes)")
+        print(f"       GET {TOKEN_TRIVIAL_URL:47} {token_trivial:8.1f} req/s  ({token_bytes} bytes, with the token)")
         if page_reconnects or trivial_reconnects:
             print(f"  (connections reopened while timing: {page_reconnects} and {trivial_reconnects})")
         print(f"  warm: a page costs {trivial / page:.1f} trivial requests (compact: {trivial / compact:.1f})")

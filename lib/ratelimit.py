@@ -10,8 +10,10 @@ or under the limit, whatever the interleaving. DRF's SimpleRateThrottle reads a 
 appends to it and writes it back: two workers that read the same list both write their own, one of
 the two requests is lost from the count, and under 8 parallel clients none was ever refused.
 
-LocMemCache (one process, the embedded default) does `add` and `incr` under one lock, so the same holds
-between the threads of a runserver.
+With Redis the count is one pipelined MULTI … EXEC (INCR, EXPIRE NX, TTL): the same atomic INCR in one
+round trip instead of three (Django's add, then its incr as EXISTS and INCRBY), ~0.3 ms each on this
+machine. LocMemCache (one process, the embedded default) does `add` and `incr` under one lock, so the
+same holds between the threads of a runserver.
 
 The window is fixed: it starts with the first request counted and the counter expires `window` seconds
 later. A client may spend its limit at the end of one window and again at the start of the next, so at
@@ -24,7 +26,8 @@ from __future__ import annotations
 import math
 import time
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 PERIODS = {
     "s": 1,
@@ -52,6 +55,17 @@ def hit(key: str, *, limit: int, window: int) -> tuple[bool, int]:
     """Count one request against `key`: (whether it is within `limit` in this window, seconds until the
     window ends). A window starts with the first request counted in it and lasts `window` seconds."""
     bucket = f"ratelimit:{key}:{window}"
+    redis = _redis_of(bucket)
+    if redis is not None:
+        client, stored = redis
+        # One round trip, applied at once (MULTI … EXEC): count, give a new counter its expiry (NX: only
+        # one without an expiry yet, so a window is never stretched), and read what is left of it.
+        with client.pipeline() as pipe:
+            pipe.incr(stored)
+            pipe.expire(stored, window, nx=True)
+            pipe.ttl(stored)
+            count, _expiry_set, left = pipe.execute()
+        return (True, 0) if count <= limit else (False, max(1, min(window, left)))
     cache.add(bucket, 0, timeout=window)
     try:
         count = cache.incr(bucket)
@@ -60,9 +74,7 @@ def hit(key: str, *, limit: int, window: int) -> tuple[bool, int]:
         count = cache.incr(bucket)
     now = time.time()
     if count == 1:
-        # The first of a window: note when it began (for Retry-After), and (re)set the expiry, in case
-        # Redis's INCR recreated a counter that expired after Django's check that it exists.
-        cache.touch(bucket, window)
+        # The first of a window: note when it began (for Retry-After).
         cache.set(f"{bucket}:since", now, timeout=window)
     if count <= limit:
         return True, 0
@@ -71,10 +83,31 @@ def hit(key: str, *, limit: int, window: int) -> tuple[bool, int]:
 
 def peek(key: str, *, window: int) -> tuple[int, int]:
     """How many requests `key` has counted in its current window (without counting one), and the seconds
-    until that window ends."""
+    until that window ends. One round trip to Redis (it is read on every API request with a token)."""
     bucket = f"ratelimit:{key}:{window}"
+    redis = _redis_of(bucket)
+    if redis is not None:
+        client, stored = redis
+        with client.pipeline(transaction=False) as pipe:
+            pipe.get(stored)
+            pipe.ttl(stored)
+            count, left = pipe.execute()
+        return int(count or 0), max(1, min(window, left))
     now = time.time()
-    return cache.get(bucket, 0), _wait(cache.get(f"{bucket}:since", now), window, now)
+    found = cache.get_many([bucket, f"{bucket}:since"])
+    return found.get(bucket, 0), _wait(found.get(f"{bucket}:since", now), window, now)
+
+
+def _redis_of(bucket: str):
+    """(the Redis client, the key as stored) when the cache is Django's RedisCache, else None. Its counters
+    are plain integers in Redis (Django's serializer stores an int as itself), so cache.get reads what
+    INCR wrote. Reaches into the backend's client (RedisCache._cache, stable since Django 4.0) for the
+    pipeline, which the cache API does not offer."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    stored = backend.make_and_validate_key(bucket)
+    return backend._cache.get_client(stored, write=True), stored
 
 
 def _wait(since: float, window: int, now: float) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -30,18 +32,38 @@ class TokenAuthentication(authentication.BaseAuthentication):
             _record_failure(request)
             raise exceptions.AuthenticationFailed("Send the header as 'Authorization: Token <key>'.")
         key = header[1].decode(errors="replace")
-        token = ApiToken.objects.select_related("unit").filter(key_hash=hash_key(key), revoked_at=None).first()
-        if token is None:
+        # One indexed query by the key's hash (unique), with the unit that access needs (scope_for_token);
+        # get(), not first(): no ORDER BY name and LIMIT to plan. No comparison of secrets happens in
+        # Python: a timing difference of the index lookup could at most tell how much of a SHA-256 an
+        # attacker's guess shares with a stored one, which does not bring a key any nearer.
+        try:
+            token = ApiToken.objects.select_related("unit").get(key_hash=hash_key(key), revoked_at=None)
+        except ApiToken.DoesNotExist:
             _record_failure(request)
-            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
-        now = timezone.now()
-        # Record use at most once a minute, so a busy integration does not write on every request.
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            raise exceptions.AuthenticationFailed("Unknown or revoked token.") from None
+        _stamp_last_use(token, timezone.now())
         return (TokenUser(token), token)
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+# A token's last use is written at most once per this stretch: a busy integration does not write a row on
+# every request (admin's "last used" is then at most this old), and a token used once is still stamped.
+LAST_USE_STAMP_EVERY = datetime.timedelta(minutes=1)
+
+
+def _stamp_last_use(token: ApiToken, now: datetime.datetime) -> bool:
+    """Record the token's use unless it was recorded within LAST_USE_STAMP_EVERY (no query then); whether
+    this call wrote it. A compare-and-swap: of the gunicorn workers that read the same old stamp at once,
+    one writes."""
+    stale = now - LAST_USE_STAMP_EVERY
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return False
+    fresh = Q(last_used_at=None) | Q(last_used_at__lte=stale)
+    written = ApiToken.objects.filter(fresh, pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    return bool(written)
 
 
 class TooManyAuthFailures(exceptions.Throttled):

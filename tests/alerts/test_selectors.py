@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from alerts import selectors
-from alerts.models import AlertStatus, ReviewStatus, RuleKind
+from alerts.models import Alert, AlertStatus, ReviewStatus, RuleKind
 from staff.access import scope_for_user
 from tests.alerts.factories import (
     REVIEW_WEEK,
@@ -206,6 +208,30 @@ def test_the_badge_counts_the_unit_managers_alerts_and_the_submitted_reviews_he_
     # HQ owns nothing here and no review waits for HQ; the auditor neither.
     assert selectors.badge_count(hq_admin) == 0
     assert selectors.badge_count(auditor) == 0
+
+
+def test_the_badges_one_query_counts_without_sorting(network, outlet_head, unit_manager):
+    """A COUNT needs no order: none of the models' default orderings (alerts by opened_on, reviews by week
+    and unit path, action items by due day, patrol sheets by day and slot) reaches the badge's query."""
+    AlertFactory(unit=network["GZ0101"], owner=outlet_head)
+    WeeklyReviewFactory(unit=network["GZ0101"], status=ReviewStatus.SUBMITTED)
+
+    for user, expected in ((outlet_head, 1), (unit_manager, 1)):
+        with CaptureQueriesContext(connection) as captured:
+            assert selectors.badge_count(user) == expected
+        [query] = captured.captured_queries
+        assert "ORDER BY" not in query["sql"]
+
+
+def test_the_badge_is_read_afresh_so_an_alert_verified_leaves_it_at_once(network, outlet_head):
+    """No cache: the count a page shows is the database's at that moment (2, then 1 after a verification)."""
+    AlertFactory(unit=network["GZ0101"], owner=outlet_head)
+    second = AlertFactory(unit=network["GZ0101"], owner=outlet_head, status=AlertStatus.IN_PROGRESS)
+    assert selectors.badge_count(outlet_head) == 2
+
+    Alert.objects.filter(pk=second.pk).update(status=AlertStatus.VERIFIED)
+
+    assert selectors.badge_count(outlet_head) == 1
 
 
 # -- reviews and plans ----------------------------------------------------------------------------------

@@ -174,6 +174,9 @@ def test_the_header_shows_the_alerts_and_reviews_waiting_for_the_outlet_head(eng
     assert 'aria-label="Alerts: 3 waiting for you"' in link
     assert '<span class="badge">3</span>' in link
     assert 'href="/reviews/"' in _text(response) and 'href="/plans/"' in _text(response)
+    # On a phone the menu is folded behind its button, which shows the same count (counted once: 3).
+    button = re.search(r'<label for="menu-toggle"[^>]*>.*?</label>', _text(response), re.S).group(0)
+    assert '<span class="badge" aria-hidden="true">3</span>' in button
 
 
 def test_nothing_waiting_shows_the_link_without_a_number(english, hq_admin):
@@ -182,6 +185,9 @@ def test_nothing_waiting_shows_the_link_without_a_number(english, hq_admin):
     link = re.search(r'<a href="/alerts/"[^>]*>.*?</a>', _text(english.get("/alerts/")), re.S).group(0)
 
     assert "badge" not in link and "aria-label" not in link
+    assert "badge" not in re.search(
+        r'<label for="menu-toggle"[^>]*>.*?</label>', _text(english.get("/alerts/")), re.S
+    ).group(0)
 
 
 def test_a_teller_has_no_alerts_link(english, teller):

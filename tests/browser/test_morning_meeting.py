@@ -57,7 +57,8 @@ def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, 
     page.set_viewport_size(PHONE)
     sign_in(page, base, morning)
 
-    # The menu's 会议 opens today's sheet of her outlet.
+    # The menu's 会议 opens today's sheet of her outlet (on a phone the menu opens from its button first).
+    page.locator("label.menu-button").click()
     page.locator("nav.topnav a[href='/meetings/']").click()
     page.wait_for_load_state("networkidle")
     assert page.url.startswith(f"{base}/meetings/GZ0101/morning/")

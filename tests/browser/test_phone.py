@@ -593,6 +593,31 @@ def _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page) -> None:
     page.locator('table.scorecard [data-chart="sparkline"][data-chart-drawn="1"]').first.wait_for(state="attached")
 
 
+def _the_menu_folds_behind_a_button_on_a_phone(page, url: str) -> None:
+    """The unit manager's menu (19 entries) on a phone: folded behind 菜单 under a header of two short rows
+    (the brand and the button, then who is signed in), opened in two columns that fit; on a desktop the
+    menu shows and the button does not."""
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+    button, menu = page.locator("label.menu-button"), page.locator("nav.topnav")
+    assert button.is_visible() and not menu.is_visible()
+    assert page.locator("header.topbar").bounding_box()["height"] < 160
+    button.click()
+    assert menu.is_visible()
+    assert _overflow(page, PHONE) is None and _overflow(page, NARROWEST) is None
+    links = menu.locator("a")
+    assert links.count() >= 15
+    lefts = {round(links.nth(index).bounding_box()["x"]) for index in range(links.count())}
+    assert len(lefts) == 2, lefts  # two columns
+    shot(page, "11-menu-phone-zh")
+    button.click()
+    assert not menu.is_visible()
+
+    page.set_viewport_size(DESKTOP)
+    assert menu.is_visible() and not button.is_visible()
+    page.set_viewport_size(PHONE)
+
+
 @pytest.mark.django_db
 @needs_chromium
 def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
@@ -614,5 +639,7 @@ def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
         if who == "outlet_head":
             page.goto(urls["kpi:my_scorecard"])
             _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page)
+        if who == "unit_manager":
+            _the_menu_folds_behind_a_button_on_a_phone(page, urls["kpi:overview"])
 
     assert not problems, "\n".join(problems)
