@@ -51,6 +51,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
+from kpi import partitions
 from kpi.models import (
     Fact,
     MonthClose,
@@ -115,6 +116,12 @@ def plan(*, day: datetime.date, depth: int = 1, today: datetime.date | None = No
             and previous_day.stale_since is None
             and RollupState.objects.filter(run_id=previous_day.published_run_id, as_of=None).exists()
         )
+        with_scorecards = keeps_scorecards(day, today)
+        if with_scorecards:
+            # The day's partition of the lines (and the week's after it), as the single-process rollup makes
+            # them, before any part writes: each part then loads a run table of its own into it
+            # (kpi.partitions.run_lines_write), not the lines' default partition.
+            partitions.line_partitions_ahead(day)
         with transaction.atomic():
             fanout = RollupFanout.objects.create(
                 run=run,
@@ -122,7 +129,7 @@ def plan(*, day: datetime.date, depth: int = 1, today: datetime.date | None = No
                 seen_version=seen,
                 previous_run_id=previous_day.published_run_id if chained else None,
                 chained=chained,
-                with_scorecards=keeps_scorecards(day, today),
+                with_scorecards=with_scorecards,
             )
             RollupPart.objects.bulk_create(
                 [

@@ -300,6 +300,23 @@ def test_a_staff_member_whose_first_post_has_no_template_is_ranked_with_the_peer
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the lines' run tables are PostgreSQL's")
+def test_on_postgresql_a_day_first_rolled_up_fanned_out_has_its_partition_and_a_run_table_for_each_part(network):
+    # Nothing made DAY1's partition before (no single-process rollup of it or of the week before): the
+    # plan makes it, so the parts' lines do not land in the lines' default partition.
+    assert DAY1 not in partitions.line_partitions()
+    run = fanout.rollup_day_in_process(day=DAY1, today=TODAY)
+
+    assert partitions.lines_by_run(DAY1)
+    parts = RollupFanout.objects.get(run=run).parts.count()
+    tables = sorted(name for day, _run, name in partitions.run_tables() if day == DAY1)
+    assert tables == sorted(partitions.run_table_name(DAY1, run.pk, slot) for slot in range(parts + 1))
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COUNT(*) FROM "{partitions.DEFAULT_PARTITION}"')
+        assert cursor.fetchone()[0] == 0
+    assert ScorecardLine.objects.filter(date=DAY1).count() == run.lines > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lines' run tables are PostgreSQL's")
 def test_on_postgresql_each_part_writes_its_lines_into_a_table_of_its_own(network, django_capture_on_commit_callbacks):
     # The single-process rollup made DAY2's partition (by run); the fanned-out run then supersedes its run.
     single = rollup.rollup_day(day=DAY2, today=TODAY)
