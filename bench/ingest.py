@@ -19,7 +19,15 @@ staff metrics, day after day until N rows) and then times:
    five columns and no index, constraint or check (the floor no ingest can beat), and into a table with
    the same columns and the fact's unique key (date, unit, staff, metric). Issue 21's goals: the service
    path at ≥ 0.5 of the keyed COPY and ≥ 0.25 of the plain one. The machine's load (os.getloadavg) is
-   printed before and after: on a shared 2-core machine every figure moves with it.
+   printed before and after: on a shared 2-core machine every figure moves with it;
+4. the plans of the reads of the fact table (every query on Fact in the project: the rollup's, alerts',
+   freshness, the facts API's filters, decomposition, campaigns, the ledger, referrals and outreach, pay
+   sheets, the PROTECT checks before a unit, staff member or metric is deleted): the index each uses
+   (EXPLAIN; with --analyze, EXPLAIN ANALYZE run twice and the second time shown). --history-days N first
+   copies the first day's facts to N earlier days, with lower ids and the table laid out in id order as a
+   table filled day after day is, then analyses every table: the plans a table with a history gets in
+   service. To compare an index change on the same facts: a run with --history-days 40, then
+   `manage.py migrate kpi <before>` against the scratch database and `--plans-only` (no load), and back.
 
 The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
 bench times ingest, not the rollup (bench/rollup.py does that).
