@@ -32,13 +32,14 @@ staff metrics, day after day until N rows) and then times:
 The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
 bench times ingest, not the rollup (bench/rollup.py does that).
 
-Last run (500,000 facts, 3 December 2026, README "### Ingest"): batches of 50,000 (load 3.4–3.8 on 2
-cores): new facts 13.5 s (0.23 of a keyed COPY, 0.08 of a plain one), updates 19.7 s (0.16, 0.05),
-unchanged 6.4 s (0.49, 0.17); plain COPY 1.08 s, keyed COPY 3.14 s. One batch (--chunk 0, load 4.4): 11.8 s
-(0.34, 0.09), 19.8 s (0.20, 0.06), 6.9 s (0.57, 0.16); plain COPY 1.09 s, keyed COPY 3.94 s. The code before
-the first-load COPY, run just before each: 16.1 s, 22.9 s, 7.7 s; 11.2 s, 22.6 s, 7.9 s. Issue 21's goal
-(≥ 0.5 of the keyed COPY, ≥ 0.25 of the plain one) is not met. The fact table keeps five indexes; after
-the figures, the plans of the reads each index is kept for.
+Last runs (500,000 facts, 3 December 2026, 20:39–21:02, README "### Ingest"), the fact table's four
+indexes (migration 0031) side by side with the five before, 4 runs each, load 2.8–4.9 on 2 cores: batches
+of 50,000 new facts 7.1–16.2 s (0.18–0.24 of a keyed COPY, 0.04–0.07 of a plain one; before 11.4–16.0 s),
+updates 11.5–21.6 s (0.14–0.17, 0.04; before 15.5–20.3 s), unchanged 4.0–6.9 s (0.38–0.55, 0.10–0.13);
+one batch (--chunk 0, 3 runs each): new 7.9–8.7 s (0.25–0.47, 0.06–0.10; before 6.4–10.1 s), updates
+15.0–18.3 s (0.12–0.27, 0.03–0.05; before 10.9–17.9 s). Plain COPY 0.46–0.88 s, keyed COPY 1.71–4.06 s.
+Issue 21's goal (≥ 0.5 of the keyed COPY, ≥ 0.25 of the plain one) is not met. After the figures, the
+plans of every read on the fact table.
 """
 
 from __future__ import annotations
