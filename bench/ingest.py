@@ -19,18 +19,27 @@ staff metrics, day after day until N rows) and then times:
    five columns and no index, constraint or check (the floor no ingest can beat), and into a table with
    the same columns and the fact's unique key (date, unit, staff, metric). Issue 21's goals: the service
    path at ≥ 0.5 of the keyed COPY and ≥ 0.25 of the plain one. The machine's load (os.getloadavg) is
-   printed before and after: on a shared 2-core machine every figure moves with it.
+   printed before and after: on a shared 2-core machine every figure moves with it;
+4. the plans of the reads of the fact table (every query on Fact in the project: the rollup's, alerts',
+   freshness, the facts API's filters, decomposition, campaigns, the ledger, referrals and outreach, pay
+   sheets, the PROTECT checks before a unit, staff member or metric is deleted): the index each uses
+   (EXPLAIN; with --analyze, EXPLAIN ANALYZE run twice and the second time shown). --history-days N first
+   copies the first day's facts to N earlier days, with lower ids and the table laid out in id order as a
+   table filled day after day is, then analyses every table: the plans a table with a history gets in
+   service. To compare an index change on the same facts: a run with --history-days 40, then
+   `manage.py migrate kpi <before>` against the scratch database and `--plans-only` (no load), and back.
 
 The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
 bench times ingest, not the rollup (bench/rollup.py does that).
 
-Last run (500,000 facts, 3 December 2026, README "### Ingest"): batches of 50,000 (load 3.4–3.8 on 2
-cores): new facts 13.5 s (0.23 of a keyed COPY, 0.08 of a plain one), updates 19.7 s (0.16, 0.05),
-unchanged 6.4 s (0.49, 0.17); plain COPY 1.08 s, keyed COPY 3.14 s. One batch (--chunk 0, load 4.4): 11.8 s
-(0.34, 0.09), 19.8 s (0.20, 0.06), 6.9 s (0.57, 0.16); plain COPY 1.09 s, keyed COPY 3.94 s. The code before
-the first-load COPY, run just before each: 16.1 s, 22.9 s, 7.7 s; 11.2 s, 22.6 s, 7.9 s. Issue 21's goal
-(≥ 0.5 of the keyed COPY, ≥ 0.25 of the plain one) is not met. The fact table keeps five indexes; after
-the figures, the plans of the reads each index is kept for.
+Last runs (500,000 facts, 3 December 2026, 20:39–21:02, README "### Ingest"), the fact table's four
+indexes (migration 0031) side by side with the five before, 4 runs each, load 2.8–4.9 on 2 cores: batches
+of 50,000 new facts 7.1–16.2 s (0.18–0.24 of a keyed COPY, 0.04–0.07 of a plain one; before 11.4–16.0 s),
+updates 11.5–21.6 s (0.14–0.17, 0.04; before 15.5–20.3 s), unchanged 4.0–6.9 s (0.38–0.55, 0.10–0.13);
+one batch (--chunk 0, 3 runs each): new 7.9–8.7 s (0.25–0.47, 0.06–0.10; before 6.4–10.1 s), updates
+15.0–18.3 s (0.12–0.27, 0.03–0.05; before 10.9–17.9 s). Plain COPY 0.46–0.88 s, keyed COPY 1.71–4.06 s.
+Issue 21's goal (≥ 0.5 of the keyed COPY, ≥ 0.25 of the plain one) is not met. After the figures, the
+plans of every read on the fact table.
 """
 
 from __future__ import annotations
@@ -168,12 +177,22 @@ def main() -> None:
         help="before the plans are shown, copy the first day's facts to this many earlier days (a table with a "
         "history, as the reads meet it in service; 0: the plans of the loaded table as it is)",
     )
+    parser.add_argument(
+        "--analyze", action="store_true", help="EXPLAIN ANALYZE each read (run twice, the second shown) for its time"
+    )
+    parser.add_argument(
+        "--plans-only",
+        action="store_true",
+        help="load nothing: show the plans on the scratch database a run left, as it is (to compare an index "
+        "change on the same facts: migrate it back or forth with manage.py, then run this)",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
         sys.exit("bench/ingest.py needs PostgreSQL: set DATABASE_URL=postgres://…")
-    recreate_database(base)
+    if not args.plans_only:
+        recreate_database(base)
     os.environ["DATABASE_URL"] = scratch_url(base)
     # DEBUG off, so Django does not keep every SQL statement in memory while it is being timed.
     os.environ["DEBUG"] = "false"
@@ -194,6 +213,12 @@ def main() -> None:
     celery_app.conf.task_always_eager = False  # queue the rollup to memory://; nobody runs it
     logging.getLogger("kombu").setLevel(logging.ERROR)  # memory:// has no host, and kombu says so
 
+    if args.plans_only:
+        print(f"{SCRATCH} as a run left it; machine load {load()}")
+        show_plans(
+            history_days=args.history_days, batch=IngestBatch.objects.order_by("pk").last(), analyze=args.analyze
+        )
+        return
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     outlet_codes, pairs = build_network(args.outlets, args.staff_per_outlet)
@@ -268,7 +293,7 @@ def main() -> None:
             f"keyed COPY:   {copy_keyed:7.2f}s  {rows / copy_keyed:10,.0f} rows/s  (the fact's columns and unique key)"
         )
     print(f"machine load after timing: {load()}")
-    show_plans(history_days=args.history_days, batch=batches[-1])
+    show_plans(history_days=args.history_days, batch=batches[-1], analyze=args.analyze)
     print()
     for what, took in (("new facts", service), ("updates", update), ("unchanged", again)):
         print(
@@ -277,66 +302,132 @@ def main() -> None:
         )
 
 
-def show_plans(*, history_days: int, batch) -> None:
+def show_plans(*, history_days: int, batch, analyze: bool = False) -> None:
     """Each index the fact table keeps, and the reads it is kept for (kpi.models.Fact names them): the
     index PostgreSQL's plan uses for each read (EXPLAIN, on the table the bench loaded, with
     `history_days` earlier days copied from its first day)."""
     import re
 
     from django.db import connection
-    from django.db.models import Max, Min
+    from django.db.models import Max, Min, Q, Sum
 
     from branches.models import OrgUnit, UnitKind
     from kpi.models import Fact, Metric
+    from kpi.selectors.freshness import outlets_expected
     from staff.models import StaffMember
 
     with connection.cursor() as cursor:
         if history_days:
             began = time.perf_counter()
+            # Ids below the loaded facts', older days lower, and the table then laid out in id order: as a
+            # table filled day after day is, so that a read that walks the primary key (an API page) meets
+            # the history before the latest days, as it would in service.
             cursor.execute(
-                "INSERT INTO kpi_fact (date, unit_id, staff_id, metric_id, value, batch_id, updated_at) "
-                "SELECT f.date - back, unit_id, staff_id, metric_id, value, NULL, updated_at "
+                "INSERT INTO kpi_fact (id, date, unit_id, staff_id, metric_id, value, batch_id, updated_at) "
+                "SELECT f.id - back * (SELECT max(id) FROM kpi_fact), f.date - back, unit_id, staff_id, metric_id, "
+                "value, NULL, updated_at "
                 "FROM kpi_fact f, generate_series(1, %s) AS back WHERE f.date = (SELECT min(date) FROM kpi_fact)",
                 [history_days],
             )
+            copied = cursor.rowcount
+            cursor.execute("CLUSTER kpi_fact USING kpi_fact_pkey")
             print(
-                f"history: {cursor.rowcount:,} facts on {history_days} earlier days "
+                f"history: {copied:,} facts on {history_days} earlier days, the table laid out in id order, "
                 f"in {time.perf_counter() - began:.0f}s"
             )
-        cursor.execute("ANALYZE kpi_fact")
+        # Every table, not only the facts: a read joins the units (the API's scope), and the planner's
+        # choice between walking the fact's primary key and probing an index per unit turned on the units'
+        # row count (114 guessed for a table never analysed, 1,105 in it), as autovacuum has it in service.
+        cursor.execute("ANALYZE")
     span = Fact.objects.aggregate(first=Min("date"), last=Max("date"))
     day = span["last"]
     habit = [day - datetime.timedelta(weeks=week) for week in range(1, 5)]
     outlet = OrgUnit.objects.filter(kind=UnitKind.OUTLET).order_by("code").first()
     sub_branch = outlet.parent
+    branch = sub_branch.parent
+    branch_outlets = OrgUnit.objects.filter(kind=UnitKind.OUTLET, path__startswith=branch.path)
     metrics = list(Metric.objects.filter(aggregation="sum", level__in=["outlet", "both"]).order_by("code")[:2])
+    stocks = list(Metric.objects.filter(aggregation="last").values_list("pk", flat=True))
     staff = list(StaffMember.objects.order_by("code").values_list("pk", flat=True)[:40])
+    member = StaffMember.objects.order_by("code").first()
+    branch_staff = list(
+        StaffMember.objects.filter(facts__unit__path__startswith=branch.path, facts__date=day)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    everything = Q(unit__in=OrgUnit.objects.all())  # the facts API's visible facts for an HQ user (staff.access)
+    week = {"date__gte": day - datetime.timedelta(days=6), "date__lte": day}
     reads = [
         ("the rollup's facts of a day (date = D)", Fact.objects.filter(date=day)),
+        ("the rollup's window (date BETWEEN D-6 AND D)", Fact.objects.filter(**week)),
         (
-            "the rollup's window (date BETWEEN D-6 AND D)",
-            Fact.objects.filter(date__gte=day - datetime.timedelta(days=6), date__lte=day),
+            "the rollup's carried balances (metric IN stocks, date <, latest per key)",
+            Fact.objects.filter(metric_id__in=stocks, date__lt=day, date__gte=span["first"])
+            .values("unit_id", "staff_id", "metric_id")
+            .annotate(latest=Max("date")),
+        ),
+        (
+            "a fanned-out part's facts of a day (date = D, a branch's outlets and staff)",
+            Fact.objects.filter(
+                Q(staff_id__in=branch_staff) | Q(staff_id=None, unit__in=branch_outlets.values("pk")), date=day
+            ),
         ),
         (
             "alerts' missing data (date IN the day and its habit weeks, metric IN)",
             Fact.objects.filter(date__in=[day, *habit], metric__in=metrics).values_list("unit_id", "date").distinct(),
         ),
+        (
+            "alerts' missing data, a rule without a metric (date IN)",
+            Fact.objects.filter(date__in=[day, *habit]).values_list("unit_id", "date").distinct(),
+        ),
+        (
+            "freshness: outlets expected and their habit days (outlets_expected)",
+            outlets_expected(day=day, outlets=OrgUnit.objects.filter(path__startswith=branch.path)),
+        ),
         ("facts API ?batch= (Fact.objects.of_batch, a page)", Fact.objects.of_batch(batch).order_by("pk")[:101]),
         (
             "facts API ?date_from=&date_to= (a page)",
-            Fact.objects.filter(date__gte=day, date__lte=day).order_by("pk")[:101],
+            Fact.objects.filter(everything, date__gte=day, date__lte=day).order_by("pk")[:101],
         ),
+        (
+            "facts API ?metric= (an HQ user, a page)",
+            Fact.objects.filter(everything, metric=metrics[0]).order_by("pk")[:101],
+        ),
+        (
+            "facts API ?metric=&unit= (a page)",
+            Fact.objects.filter(everything, metric=metrics[0], unit=outlet).order_by("pk")[:101],
+        ),
+        ("facts API ?unit= (a page)", Fact.objects.filter(everything, unit=outlet).order_by("pk")[:101]),
+        (
+            "facts API ?under= a sub-branch (a page)",
+            Fact.objects.filter(everything, unit__path__startswith=sub_branch.path).order_by("pk")[:101],
+        ),
+        ("facts API ?staff= (a page)", Fact.objects.filter(everything, staff=member).order_by("pk")[:101]),
         (
             "decomposition's outlet facts of a metric under a sub-branch",
             Fact.objects.filter(metric=metrics[0], staff=None, unit__path__startswith=sub_branch.path),
         ),
         (
-            "facts API ?metric= under a unit (a page)",
-            Fact.objects.filter(metric=metrics[0], unit=outlet).order_by("pk")[:101],
+            "decomposition's outlet facts of a metric under a branch, a week",
+            Fact.objects.filter(metric=metrics[0], staff=None, unit__path__startswith=branch.path, **week),
         ),
-        ("freshness: an outlet's habit days (unit = U, date IN)", Fact.objects.filter(unit=outlet, date__in=habit)),
-        ("facts API ?unit= (a page)", Fact.objects.filter(unit=outlet).order_by("pk")[:101]),
+        (
+            "campaigns' facts of their outlets (metric IN, unit IN a branch's, date BETWEEN)",
+            Fact.objects.filter(metric__in=metrics, unit__in=branch_outlets, **week)
+            .values("metric_id")
+            .annotate(total=Sum("value")),
+        ),
+        (
+            "ledger's facts of its entries (date IN, unit IN, metric IN, staff IN)",
+            Fact.objects.filter(date__in=[day], unit_id__in=[outlet.pk], metric__in=metrics, staff_id__in=staff[:3]),
+        ),
+        (
+            "referrals' and outreach's facts of their days (date IN, metric IN)",
+            Fact.objects.filter(date__in=[day, day - datetime.timedelta(days=1)], metric__in=metrics),
+        ),
         ("PROTECT's check before an outlet is deleted (unit_id IN)", Fact.objects.filter(unit__in=[outlet])),
+        ("PROTECT's check before a staff member is deleted (staff_id IN)", Fact.objects.filter(staff__in=[member])),
+        ("PROTECT's check before a metric is deleted (metric_id IN)", Fact.objects.filter(metric__in=metrics[:1])),
         (
             "pay sheets' late facts (staff_id IN, date BETWEEN)",
             Fact.objects.filter(staff_id__in=staff, date__gte=span["first"], date__lte=day),
@@ -345,7 +436,9 @@ def show_plans(*, history_days: int, batch) -> None:
     rows = Fact.objects.count()
     print(f"\nplans on the fact table ({rows:,} facts, {span['first']} to {day}): the index each read uses")
     for what, queryset in reads:
-        plan = queryset.explain()
+        if analyze:
+            queryset.explain(analyze=True)  # once to warm the cache: the second run is the one shown
+        plan = queryset.explain(analyze=analyze)
         used = sorted(
             set(re.findall(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan) (?:Backward )?(?:using|on) (\S+)", plan))
         )
@@ -353,7 +446,10 @@ def show_plans(*, history_days: int, batch) -> None:
         shown = ", ".join(used) or "no index"
         if scans:
             shown += f" (seq scan of {', '.join(scans)})"
-        print(f"  {what:72} {shown}")
+        took = re.search(r"Execution Time: ([0-9.]+) ms", plan)
+        if took:
+            shown += f"  {float(took.group(1)):,.1f} ms"
+        print(f"  {what:80} {shown}")
 
 
 def load() -> str:

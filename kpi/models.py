@@ -274,7 +274,7 @@ class Fact(models.Model):
     an index is paid for on every fact written (issue 21)."""
 
     date = models.DateField(_("date"))
-    # Indexed by fact_unit_date (below), not on its own.
+    # Leads fact_unit_metric_date (below); no index of its own.
     unit = models.ForeignKey(
         OrgUnit,
         verbose_name=_("unit"),
@@ -294,7 +294,7 @@ class Fact(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    # Led by the (metric, unit, date) index below; no index of its own.
+    # Second in fact_unit_metric_date and last in fact_unique_key (below); no index of its own.
     metric = models.ForeignKey(
         Metric,
         verbose_name=_("metric"),
@@ -335,21 +335,28 @@ class Fact(models.Model):
             # led by the date, serves the reads by day: the rollup's facts of a day and of a window
             # (kpi.services.rollup: date = D, date BETWEEN …), facts_ingest's stored facts of a batch
             # (_existing_facts: date BETWEEN, metric IN), a batch's facts (Fact.objects.of_batch: date BETWEEN
-            # the batch's first and last date), the facts API's date_from/date_to, ledger.services' facts of
-            # its entries (date, unit, staff, metric IN …), freshness (unit = U, date IN the habit weeks),
-            # referrals' and outreach's facts of their days. A read by date and a few metrics walks the
-            # day's entries of this index, checking the metric in the index (EXPLAIN: bench/ingest.py).
+            # the batch's first and last date), freshness (unit = U, date IN the habit weeks), alerts' missing
+            # data, referrals' and outreach's facts of their days. (The facts API's date_from/date_to page is
+            # planned as a walk of the primary key, which meets the history first: README "### Ingest".) A
+            # read by date and a few metrics walks the day's entries of this index, checking the metric in
+            # the index (EXPLAIN: bench/ingest.py).
             models.UniqueConstraint(
                 F("date"), F("unit"), Coalesce(F("staff"), Value(0)), F("metric"), name="fact_unique_key"
             ),
         ]
         indexes = [
-            # Decomposition's outlet facts of a metric under a unit (metric = M, unit path), alerts' missing
-            # data of a metric (metric IN, date IN the day and its habit weeks), the facts API's ?metric=.
-            models.Index(fields=["metric", "unit", "date"]),
-            # The facts API's ?unit=, PROTECT's check before a unit is deleted (unit_id IN …). (Freshness'
-            # habit days of an outlet, unit = U AND date IN …, go by fact_unique_key: a probe per day.)
-            models.Index(fields=["unit", "date"], name="fact_unit_date"),
+            # Reads by unit, and by metric over a set of units (issue 21: one index where (metric, unit, date)
+            # and (unit, date) were, each paid on every fact written): PROTECT's check before a unit is
+            # deleted (unit_id IN …), the facts API's ?unit=&metric=, and the reads the planner drives from
+            # their units, probing (unit, metric) and the dates here: decomposition's outlet facts under a
+            # unit (metric = M, unit path), campaigns' facts of their outlets (metric IN, unit IN, date
+            # BETWEEN), the ledger's facts of its entries. Reads by day go by fact_unique_key, checking the
+            # unit or metric in its entries of the day: alerts' missing data (date IN the day and its habit
+            # weeks, metric IN), freshness (unit = U, date IN), a fanned-out part's day. A read of a metric
+            # alone has no index: the rollup's carried balances of a fold from scratch (metric IN the stocks,
+            # every earlier date) and PROTECT's check before a metric is deleted read the table (a metric's
+            # facts lie on every page of it). Plans: bench/ingest.py --history-days 40 --analyze.
+            models.Index(fields=["unit", "metric", "date"], name="fact_unit_metric_date"),
             # Pay sheets' late facts (staff_id IN …, date BETWEEN), the facts API's ?staff=, PROTECT's check
             # before a staff member is deleted. Partial: outlet facts (staff empty) are never asked by staff.
             models.Index(fields=["staff", "date"], condition=Q(staff__isnull=False), name="fact_staff_date"),
