@@ -33,7 +33,7 @@ The rollup that facts_ingest queues after each batch goes to an in-memory broker
 bench times ingest, not the rollup (bench/rollup.py does that).
 
 Last runs (500,000 facts, 3 December 2026, 20:39–21:02, README "### Ingest"), the fact table's four
-indexes (migration 0031) side by side with the five before, 4 runs each, load 2.8–4.9 on 2 cores: batches
+indexes (migration 0032) side by side with the five before, 4 runs each, load 2.8–4.9 on 2 cores: batches
 of 50,000 new facts 7.1–16.2 s (0.18–0.24 of a keyed COPY, 0.04–0.07 of a plain one; before 11.4–16.0 s),
 updates 11.5–21.6 s (0.14–0.17, 0.04; before 15.5–20.3 s), unchanged 4.0–6.9 s (0.38–0.55, 0.10–0.13);
 one batch (--chunk 0, 3 runs each): new 7.9–8.7 s (0.25–0.47, 0.06–0.10; before 6.4–10.1 s), updates

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('branches', '0001_initial'),
-        ('kpi', '0030_fact_one_key_fewer_indexes'),
+        ('kpi', '0031_scorecard_fillfactor'),
         ('staff', '0005_names_in_chinese'),
     ]
 
