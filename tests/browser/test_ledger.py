@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from kpi.models import Fact, ScorecardLine
+from kpi.models import Fact, Scorecard, ScorecardLine
 from kpi.services.rollup import rollup_day
 from ledger.models import EntryStatus, LedgerEntry
 from tests.browser.conftest import needs_chromium, shot, sign_in
@@ -78,8 +78,13 @@ def test_a_teller_records_two_items_the_outlet_head_approves_them_and_the_scorec
 
     # 3. The rollup (queued by the approval; run here to be sure it is done), then her scorecard.
     rollup_day(day=yesterday)
+    # The published run's line, as every reader reads it (the run the approval queued may publish after
+    # this one: the superseded run's rows go once that publication has committed).
     line = ScorecardLine.objects.get(
-        scorecard__staff__code="S1001", scorecard__period="day", scorecard__date=yesterday, metric__code="ledger_points"
+        scorecard__in=Scorecard.objects.published(on=yesterday),
+        scorecard__staff__code="S1001",
+        scorecard__period="day",
+        metric__code="ledger_points",
     )
     assert line.actual == Decimal(8)
     page.context.clear_cookies()
