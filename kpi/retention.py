@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from kpi.models import RollupDay, RollupRun, RollupState, Scorecard, ScorecardLine
@@ -113,15 +114,20 @@ def passed_by_discard(days: Iterable[datetime.date] | None = None) -> set[int]:
     deletes the superseded run's 166,000 scorecards and millions of running totals inside the
     publication's transaction; what a dead worker left is found again here by the nightly retention.
     Readers reach rows only through their day's published run, so these are read by nobody meanwhile.
-    Safe to run twice. The runs discarded."""
+    Safe to run twice: a run emptied is not looked at again. The runs whose rows were removed."""
     days = None if days is None else list(days)
-    runs = RollupRun.objects.filter(status__in=PASSED_BY_STATUSES)
+    # Only runs that still have rows: the nightly call does not go over every run ever passed by.
+    runs = RollupRun.objects.filter(status__in=PASSED_BY_STATUSES).filter(
+        Exists(Scorecard.objects.filter(run=OuterRef("pk"))) | Exists(RollupState.objects.filter(run=OuterRef("pk")))
+    )
     if days is not None:
         runs = runs.filter(date__in=days)
-    passed = runs_passed_by(runs.values_list("date", "pk"))
+    pairs = list(runs.values_list("date", "pk"))
+    passed = runs_passed_by(pairs)
     by_day: dict[datetime.date, list[int]] = {}
-    for day, run_id in runs.filter(pk__in=passed).values_list("date", "pk"):
-        by_day.setdefault(day, []).append(run_id)
+    for day, run_id in pairs:
+        if run_id in passed:
+            by_day.setdefault(day, []).append(run_id)
     for day, run_ids in sorted(by_day.items()):
         with transaction.atomic():
             if not lines_by_run(day):

@@ -23,7 +23,7 @@ from kpi.partitions import (
     run_table_name,
     run_tables,
 )
-from kpi.retention import scorecards_not_kept, scorecards_prune
+from kpi.retention import passed_by_discard, scorecards_not_kept, scorecards_prune
 from kpi.services import rollup
 from tests.kpi.factories import FactFactory
 from tests.kpi.scorecard_factories import ScorecardLineFactory, published_day
@@ -254,6 +254,8 @@ def test_on_postgresql_retention_removes_what_a_superseded_run_left_when_its_pub
     assert not Scorecard.objects.filter(run=first).exists() and not RollupState.objects.filter(run=first).exists()
     assert Scorecard.objects.filter(run=again).count() == again.scorecards
     assert {SUNDAY_BEFORE, SUNDAY_AFTER} <= {day for day, _run, _name in run_tables()}
+    # Run again, it finds no run with rows left to remove.
+    assert passed_by_discard() == set()
 
 
 @on_postgresql
