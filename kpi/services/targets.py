@@ -24,6 +24,7 @@ from django.utils import timezone
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric, MonthClose, Target, TargetChange
 from kpi.services.rollup import days_mark_stale
+from lib import bulk
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, codes_lookup, decimal, known
 from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of
 from staff.access import Scope
@@ -391,13 +392,15 @@ def targets_write(
                 changes.append((item, target.value))
                 target.value = item.value
                 target.updated_by = changed_by
-                target.updated_at = now  # bulk_update does not touch auto_now fields
+                target.updated_at = now  # an update of chosen fields does not touch auto_now fields
                 to_update.append(target)
                 result.updated += 1
             else:
                 result.unchanged += 1
         Target.objects.bulk_create(to_create)
-        Target.objects.bulk_update(to_update, ["value", "updated_by", "updated_at"])
+        # One UPDATE … FROM VALUES a page, not bulk_update's CASE WHEN per target and field (which the
+        # server walks for every row: quadratic in a year's targets re-imported).
+        bulk.update_fields(to_update, ["value", "updated_by", "updated_at"])
         TargetChange.objects.bulk_create(
             TargetChange(
                 target=existing[item.key],

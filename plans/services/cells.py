@@ -27,6 +27,7 @@ from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.services.decomposition import sub_periods
 from kpi.services.targets import value_problem
+from lib import bulk
 from lib.periods import Period, PeriodKind
 from plans import basis as bases
 from plans.models import Plan, PlanCell, PlanStatus
@@ -321,10 +322,10 @@ def _write(plan: Plan, cells: list[CellInput]) -> SaveResult:
                     result.updated += 1
                 stored.value = cell.value
                 stored.basis = cell.basis if cell.value is not None else ""
-                stored.updated_at = now  # bulk_update does not touch auto_now fields
+                stored.updated_at = now  # an update of chosen fields does not touch auto_now fields
                 to_update.append(stored)
         PlanCell.objects.bulk_create(to_create)
-        PlanCell.objects.bulk_update(to_update, ["value", "basis", "updated_at"])
+        bulk.update_fields(to_update, ["value", "basis", "updated_at"])  # one UPDATE … FROM VALUES a page
         if result.changed:
             Plan.objects.filter(pk=plan.pk).update(updated_at=now)
     return result
