@@ -508,6 +508,10 @@ class RollupRun(models.Model):
     # Touched as a running run advances and while it waits for the rollup lock: a run whose heartbeat is
     # older than settings.RUN_STALE_AFTER has lost its worker (kpi.services.runs).
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # When a later publication of the day passed this run by and its rows (scorecards, lines, running
+    # totals) were removed (kpi.retention.passed_by_discard): such a run is not looked at again, and a
+    # fanned-out part of it that was still running writes nothing (kpi.services.fanout.part_run).
+    discarded_at = models.DateTimeField(_("rows removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rollup run")

@@ -239,6 +239,10 @@ def part_run(*, part_id: int) -> str:
     try:
         written = _part_compute(part, fanout, run, progress)
         with transaction.atomic():
+            if not _run_held_for_writing(run.pk):
+                # A later publication passed the run by and removed its rows (kpi.retention.passed_by_discard)
+                # while this part computed: what it would write would be read by nobody, and removed by nobody.
+                raise RuntimeError(f"run {run.pk} was passed by and its rows removed")
             writing = time.perf_counter()
             written.write()
             write_seconds = time.perf_counter() - writing
@@ -510,6 +514,20 @@ def network_ranks(run_id: int) -> int:
             [run_id],
         )
         return cursor.rowcount
+
+
+def _run_held_for_writing(run_id: int) -> bool:
+    """Whether the run's rows may still be written, the run row held until the caller's transaction ends:
+    FOR KEY SHARE, which the parts writing at once share and the heartbeats' updates do not wait for, and
+    which passed_by_discard's FOR UPDATE waits for (so it deletes what a part committed meanwhile). A run
+    whose rows were removed (`discarded_at`) is not."""
+    if connection.vendor != "postgresql":
+        return RollupRun.objects.filter(pk=run_id, discarded_at=None).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {RollupRun._meta.db_table} WHERE id = %s AND discarded_at IS NULL FOR KEY SHARE", [run_id]
+        )
+        return cursor.fetchone() is not None
 
 
 # -- repair ----------------------------------------------------------------------------------------------

@@ -246,6 +246,22 @@ def test_a_part_killed_while_writing_leaves_nothing_and_a_rerun_repairs_the_day(
     assert published(DAY2) == single
 
 
+def test_a_part_of_a_run_whose_rows_were_removed_meanwhile_writes_nothing(network):
+    plan = fanout.plan(day=DAY2, today=TODAY)
+    first, second = list(plan.parts.order_by("pk"))[:2]
+    fanout.part_run(part_id=first.pk)
+    written = Scorecard.objects.filter(run_id=plan.run_id).count()
+    # While the second part computed, a later publication of the day passed the run by and
+    # kpi.retention.passed_by_discard removed its rows.
+    RollupRun.objects.filter(pk=plan.run_id).update(status=RollupRun.Status.SUPERSEDED, discarded_at=timezone.now())
+
+    with pytest.raises(RuntimeError, match="passed by"):
+        fanout.part_run(part_id=second.pk)
+
+    assert RollupPart.objects.get(pk=second.pk).status == "failed"
+    assert Scorecard.objects.filter(run_id=plan.run_id).count() == written > 0
+
+
 def test_the_chord_of_a_fanned_out_day_publishes_it(network):
     """Eager mode (the test settings): plan, the chord of the parts, then the finish."""
     from kpi.tasks import rollup_fanout_day
