@@ -579,7 +579,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
     # Every night at 03:30 (kpi.retention): the scorecards of days past SCORECARD_RETENTION_DAYS that end no
-    # week, month, quarter or year go, each day's lines by dropping its partition (PostgreSQL).
+    # week, month, quarter or year go, each day's lines by dropping its partition (PostgreSQL); then the
+    # running totals past ROLLUP_STATE_DAYS (mirror ones past a week: kpi.services.rollup.states_prune).
     "scorecards-prune-nightly": {
         "task": "kpi.tasks.scorecards_prune",
         "schedule": crontab(hour=3, minute=30),

@@ -119,5 +119,8 @@ def rollup_fanout_resume(fanout_id: int, queue: str | None = None) -> None:
 
 @shared_task(name="kpi.tasks.scorecards_prune")
 def scorecards_prune() -> list[str]:
-    """Every night (CELERY_BEAT_SCHEDULE): the scorecards the retention rule no longer keeps (kpi.retention)."""
-    return [day.isoformat() for day in retention.scorecards_prune()]
+    """Every night (CELERY_BEAT_SCHEDULE): the scorecards the retention rule no longer keeps (kpi.retention),
+    then the running totals no rollup reads any more (kpi.services.rollup.states_prune)."""
+    pruned = retention.scorecards_prune()
+    rollup.states_prune()
+    return [day.isoformat() for day in pruned]

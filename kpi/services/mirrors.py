@@ -52,6 +52,7 @@ from django.db.models import Min, Q
 from kpi.models import Aggregation, Fact, RollupDay, RollupRun, RollupState
 from kpi.services import rollup
 from lib import bulk
+from lib.csvimport import chunked
 from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of, previous_period_day, same_day_last_year
 
 COMPARISON_COLUMNS = rollup.COMPARISON_COLUMNS
@@ -210,13 +211,14 @@ def states_write(run: RollupRun, mirrors: Mirrors) -> None:
     bulk.insert_frame(RollupState, frame)
 
 
-def states_prune(day: datetime.date) -> None:
-    """Mirror running totals of runs published more than MIRROR_KEEP_DAYS before `day` are dropped: those
-    of the week of days that have just aged out (older ones went then, or go with the rest of their
-    run's running totals after ROLLUP_STATE_DAYS), so the delete looks at a week of runs, not at all."""
-    horizon = day - datetime.timedelta(days=MIRROR_KEEP_DAYS)
-    aged = RollupDay.objects.published().filter(date__lt=horizon, date__gte=horizon - datetime.timedelta(days=7))
-    RollupState.objects.filter(run_id__in=aged.runs()).exclude(as_of=None).delete()
+def states_prune(*, today: datetime.date) -> int:
+    """Mirror running totals of runs of days published more than MIRROR_KEEP_DAYS before `today`, dropped
+    by the nightly retention (kpi.services.rollup.states_prune): the number of rows. Every such run is
+    asked, by its ids (a night missed is made up), through the partial index on the mirror rows by run,
+    so the runs emptied before cost an index probe each."""
+    horizon = today - datetime.timedelta(days=MIRROR_KEEP_DAYS)
+    aged = list(RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True))
+    return sum(RollupState.objects.filter(run_id__in=part).exclude(as_of=None).delete()[0] for part in chunked(aged))
 
 
 # -- the figures -----------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ from kpi.services import scoring
 from kpi.services.credit import split_exactly
 from kpi.signals import day_published
 from lib import bulk
+from lib.csvimport import chunked
 from lib.jobs import heartbeat, record_on_fresh_connection
 from lib.locks import named_lock, transaction_lock
 from lib.periods import PERIOD_KINDS, BusinessCalendar, Period, PeriodKind, days_between, period_of, period_timing
@@ -761,12 +762,25 @@ def _commit_without_waiting() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _prune_states(day: datetime.date) -> None:
-    """Running totals older than ROLLUP_STATE_DAYS are dropped (a later correction that far back is
-    recomputed from scratch instead of from the day before)."""
-    horizon = day - datetime.timedelta(days=settings.ROLLUP_STATE_DAYS)
+def states_prune(*, today: datetime.date | None = None) -> int:
+    """Running totals no rollup reads any more, dropped every night (kpi.tasks.scorecards_prune): the own
+    ones of days published more than ROLLUP_STATE_DAYS before `today` (a later correction that far back is
+    recomputed from scratch instead of from the day before), and the mirror ones of days published more
+    than MIRROR_KEEP_DAYS before it (kpi.services.mirrors.states_prune). The number of rows deleted.
+
+    Not inside a publication, as it was: in service a day's publication deleted the own running totals of
+    the day that had aged out and the mirror ones of the week's (2.5 M rows a province day, seconds of the
+    publication's transaction, not in bench/rollup.py, whose days skip the months in between). A night
+    missed is made up: every published day past the horizon is looked at, not the one that just aged."""
+    from kpi.services import mirrors as mirror_days
+
+    today = today or timezone.localdate()
+    horizon = today - datetime.timedelta(days=settings.ROLLUP_STATE_DAYS)
     old_runs = list(RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True))
-    RollupState.objects.filter(run_id__in=old_runs).delete()
+    deleted = 0
+    for part in chunked(old_runs):
+        deleted += RollupState.objects.filter(run_id__in=part).delete()[0]
+    return deleted + mirror_days.states_prune(today=today)
 
 
 # -- the public entry points -----------------------------------------------------------------------
@@ -916,7 +930,6 @@ def publish(
     run is superseded (its rows removed once this commits: _after_publication), the day is fresh only
     if its stale_version is still `seen`, and kpi.signals.day_published is announced once it commits.
     `run.scorecards` and `run.lines` are recorded as they are when `write` returns."""
-    from kpi.services import mirrors as mirror_days
 
     with transaction.atomic():
         _commit_without_waiting()
@@ -941,8 +954,6 @@ def publish(
             message="",
         )
         RollupRun.objects.filter(pk__in=superseded).update(status=RollupRun.Status.SUPERSEDED)
-        _prune_states(day)
-        mirror_days.states_prune(day)
         run.refresh_from_db()
         # The apps built on kpi react to the published day (alerts evaluates its rules, issue 8) by
         # listening to kpi.signals.day_published, announced once this commits so that they read what was

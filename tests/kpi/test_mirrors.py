@@ -45,6 +45,13 @@ def roll(first: datetime.date, last: datetime.date | None = None) -> None:
         rollup.rollup_day(day=day, today=day + datetime.timedelta(days=1))
 
 
+def rows(day) -> tuple[bool, bool]:
+    """Whether the day's published run still has its own running totals, and its mirror ones."""
+    run = rollup.RollupDay.objects.get(date=day).published_run
+    states = RollupState.objects.filter(run=run)
+    return states.filter(as_of=None).exists(), states.exclude(as_of=None).exists()
+
+
 def served(days, unit, value) -> None:
     for day in days:
         fact(day, unit, "customers_served", value)
@@ -245,17 +252,41 @@ class TestChaining:
         assert line(D(2026, 12, 11), "week", "customers_served", unit=a).last_year_actual == Decimal("40")
         assert line(D(2026, 12, 11), "week", "customers_served", unit=a).previous_actual == Decimal("5")
 
-    def test_the_mirror_running_totals_of_a_run_go_after_a_week_and_its_own_stay(self, tree):
+    def test_the_mirror_running_totals_of_a_run_go_at_the_nightly_prune_after_a_week_and_its_own_stay(self, tree):
         served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
         roll(D(2026, 11, 28), D(2026, 12, 10))
 
-        def rows(day):
-            run = rollup.RollupDay.objects.get(date=day).published_run
-            states = RollupState.objects.filter(run=run)
-            return states.filter(as_of=None).exists(), states.exclude(as_of=None).exists()
+        # The publications delete nothing of earlier runs: 12-02's run still has its mirror running totals.
+        assert rows(D(2026, 12, 2)) == (True, True)
 
-        # Rolled up on 12-10: a run published before 12-03 keeps its own, not its mirror ones.
+        rollup.states_prune(today=D(2026, 12, 10))
+
+        # The night of 12-10: a run published before 12-03 keeps its own, not its mirror ones.
         assert rows(D(2026, 12, 2)) == (True, False)
+        assert rows(D(2026, 12, 3)) == (True, True)
+
+    def test_the_own_running_totals_go_at_the_nightly_prune_after_rollup_state_days(self, tree, settings):
+        settings.ROLLUP_STATE_DAYS = 5
+        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
+        roll(D(2026, 11, 28), D(2026, 12, 10))
+
+        deleted = rollup.states_prune(today=D(2026, 12, 10))
+
+        # 12-10 less 5 days is 12-05: the runs of 11-28 to 12-04 lose everything, 12-05 keeps both kinds.
+        assert [rows(day) for day in days_between(D(2026, 11, 28), D(2026, 12, 4))] == [(False, False)] * 7
+        assert rows(D(2026, 12, 5)) == (True, True)
+        # Run again the same night, it finds nothing more.
+        assert deleted > 0
+        assert rollup.states_prune(today=D(2026, 12, 10)) == 0
+
+    def test_nights_missed_are_made_up_every_day_past_the_horizon_not_only_the_week_that_just_aged(self, tree):
+        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
+        roll(D(2026, 11, 16), D(2026, 12, 10))
+
+        # No night ran since 11-16; the night of 12-10 prunes the mirrors of 11-16 to 12-02 (17 days).
+        rollup.states_prune(today=D(2026, 12, 10))
+
+        assert {rows(day) for day in days_between(D(2026, 11, 16), D(2026, 12, 2))} == {(True, False)}
         assert rows(D(2026, 12, 3)) == (True, True)
 
     def test_a_late_fact_of_last_month_changes_this_months_comparison(self, tree):
