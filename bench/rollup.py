@@ -99,6 +99,28 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def day_peak_reset() -> bool:
+    """Start a new peak of this process's resident memory (Linux: VmHWM, reset by writing 5 to
+    /proc/self/clear_refs), so a chained day's peak is its own, not that of a from-scratch rebuild before
+    it (ru_maxrss only ever grows). False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def day_peak_mb() -> float | None:
+    """This process's peak resident memory since day_peak_reset (VmHWM), or None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def build_network(outlets: int, staff: int, rng: random.Random) -> tuple[list[int], list[tuple[int, int]]]:
     """Units through the real import; staff and assignments in bulk. Returns outlet ids and
     (staff id, outlet id) pairs."""
@@ -364,6 +386,7 @@ def main() -> None:
                 profiler.disable()
 
     def timed_day(day: datetime.date) -> float:
+        resettable = day_peak_reset()
         began, cpu_began = time.perf_counter(), time.process_time()
         marks: dict[int, float] = {}
 
@@ -382,16 +405,20 @@ def main() -> None:
         print(
             f"  day {(day - first).days + 1:3d} {day}: {rolled + evaluated:6.2f}s = rollup {rolled:5.2f}s"
             f" (writing {writing:5.2f}s) + alerts {evaluated:5.2f}s ({evaluation.opened} opened)  {how}"
-            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB  load {load}"
+            f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB"
+            f"{f' (this day {own_peak:,.0f} MB)' if (own_peak := day_peak_mb()) and resettable else ''}  load {load}"
             f"  (this process's CPU: rollup {rolled_cpu:.2f}s, alerts {evaluated_cpu:.2f}s)",
             flush=True,
         )
         parts.append((rolled, evaluated))
+        if resettable and (own_peak := day_peak_mb()):
+            day_peaks.append(own_peak)
         cpu_parts.append((rolled_cpu, evaluated_cpu))
         return rolled + evaluated
 
     parts: list[tuple[float, float]] = []
     cpu_parts: list[tuple[float, float]] = []
+    day_peaks: list[float] = []
     early_times = [timed(day) for day in early]
     began = time.perf_counter()
     rollup.rollup_day(day=late[0] - datetime.timedelta(days=1), today=late[-1])
@@ -428,6 +455,9 @@ def main() -> None:
         print(f"rolled up again (a late fact on day {args.days}):")
         timed(late[-1])
     print(f"peak memory (max RSS of this process): {peak_rss_mb():,.0f} MB")
+    if day_peaks:
+        # A timed day's own peak (VmHWM reset before it): a chained day's, not a from-scratch rebuild's.
+        print(f"peak memory of a timed day (its own, the highest): {max(day_peaks):,.0f} MB")
     print(
         "machine load (1/5/15 min): "
         + "/".join(f"{figure:.2f}" for figure in os.getloadavg())
