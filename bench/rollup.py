@@ -433,6 +433,12 @@ def main() -> None:
     per_day = sum(chained_early + late_times) / len(chained_early + late_times)
     print()
     print(f"seconds per rolled-up day (chained, mean of {len(chained_early) + len(late_times)} days): {per_day:.2f}")
+    # The first days of the year have no earlier week, month, quarter or year to compare with (no
+    # comparison days' running totals to write): the late days are the steady state.
+    print(
+        f"  early days (chained, {len(chained_early)}): {sum(chained_early) / len(chained_early):.2f}s;"
+        f" late days ({len(late_times)}): {sum(late_times) / len(late_times):.2f}s"
+    )
     timed_parts = parts[1:]
     print(
         f"  of which rollup {sum(p[0] for p in timed_parts) / len(timed_parts):.2f}s"
