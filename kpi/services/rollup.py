@@ -930,7 +930,6 @@ def publish(
     run is superseded (its rows removed once this commits: _after_publication), the day is fresh only
     if its stale_version is still `seen`, and kpi.signals.day_published is announced once it commits.
     `run.scorecards` and `run.lines` are recorded as they are when `write` returns."""
-
     with transaction.atomic():
         _commit_without_waiting()
         write()
