@@ -68,6 +68,8 @@ province day, 1.4-1.7 GB.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import datetime
 import io
 import os
@@ -111,12 +113,33 @@ def peak_rss_mb() -> float:
 def day_peak_reset() -> bool:
     """Start a new peak of this process's resident memory (Linux: VmHWM, reset by writing 5 to
     /proc/self/clear_refs), so a chained day's peak is its own, not that of a from-scratch rebuild before
-    it (ru_maxrss only ever grows). False where that is not possible."""
+    it (ru_maxrss only ever grows). The memory freed before is handed back to the system first (glibc's
+    malloc_trim), or the new peak would start from what the allocator kept. False where that is not
+    possible."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     try:
         Path("/proc/self/clear_refs").write_text("5")
         return True
     except OSError:
         return False
+
+
+def own_peak_text(resettable: bool, at_start: float | None) -> str:
+    """The day's own peak and the resident memory it started from, as " (this day N MB from M MB)"."""
+    own_peak = day_peak_mb()
+    return f" (this day {own_peak:,.0f} MB from {at_start:,.0f} MB)" if resettable and own_peak and at_start else ""
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory now (VmRSS), or None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def day_peak_mb() -> float | None:
@@ -396,6 +419,7 @@ def main() -> None:
 
     def timed_day(day: datetime.date) -> float:
         resettable = day_peak_reset()
+        at_start = resident_mb()
         began, cpu_began = time.perf_counter(), time.process_time()
         marks: dict[int, float] = {}
 
@@ -415,7 +439,7 @@ def main() -> None:
             f"  day {(day - first).days + 1:3d} {day}: {rolled + evaluated:6.2f}s = rollup {rolled:5.2f}s"
             f" (writing {writing:5.2f}s) + alerts {evaluated:5.2f}s ({evaluation.opened} opened)  {how}"
             f"  {run.scorecards:,} scorecards, {run.lines:,} lines  peak RSS {peak_rss_mb():,.0f} MB"
-            f"{f' (this day {own_peak:,.0f} MB)' if (own_peak := day_peak_mb()) and resettable else ''}  load {load}"
+            f"{own_peak_text(resettable, at_start)}  load {load}"
             f"  (this process's CPU: rollup {rolled_cpu:.2f}s, alerts {evaluated_cpu:.2f}s)",
             flush=True,
         )
