@@ -289,14 +289,24 @@ def with_comparisons(
             lines[column] = np.nan
         return lines
     lines = lines.drop(columns=COMPARISON_COLUMNS, errors="ignore")
-    # Every earlier day's values and the values at the start of the year (-1), aggregated at once.
     frame, days = holders if holders is not None else comparison_holders(state, mirrors, catalog)
-    aggregated = (
-        rollup.entity_values(frame, catalog, by=("snapshot",), ancestors=ancestors)
-        if frame is not None and len(frame)
-        else pd.DataFrame(columns=[*_ENTITY, "snapshot", *(kind.value for kind in PERIOD_KINDS)])
-    )
-    by_snapshot = dict(tuple(aggregated.groupby("snapshot"))) if len(aggregated) else {}
+    # Each earlier day's values, and the values at the start of the year (-1), aggregated one day at a time
+    # and narrowed to the period kinds its comparisons take: all the days at once (their units' rows each
+    # counted for every unit above) were a province day's peak of memory in October, 1 GB over the rest.
+    wanted: dict[int, set[str]] = {-1: {PeriodKind.YEAR.value}}
+    index_of = {as_of: index for index, as_of in enumerate(days)}
+    for mirror_of_kind in mirror_days(day).values():
+        for kind, as_of in mirror_of_kind.items():
+            if as_of in index_of:
+                wanted.setdefault(index_of[as_of], set()).add(kind.value)
+    by_snapshot: dict[int, pd.DataFrame] = {}
+    if frame is not None and len(frame):
+        ancestors = rollup._ancestors() if ancestors is None else ancestors
+        for snapshot, part in frame.groupby("snapshot", sort=False):
+            kinds = [kind.value for kind in PERIOD_KINDS if kind.value in wanted.get(snapshot, ())]
+            if kinds:
+                values_of = rollup.entity_values(part.drop(columns="snapshot"), catalog, ancestors=ancestors)
+                by_snapshot[snapshot] = values_of[[*_ENTITY, *kinds]]
     earlier = {as_of: by_snapshot[index] for index, as_of in enumerate(days) if index in by_snapshot}
 
     keys = [*_ENTITY, "period"]
