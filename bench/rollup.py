@@ -133,26 +133,24 @@ def own_peak_text(resettable: bool, at_start: float | None) -> str:
     return f" (this day {own_peak:,.0f} MB from {at_start:,.0f} MB)" if resettable and own_peak and at_start else ""
 
 
-def resident_mb() -> float | None:
-    """This process's resident memory now (VmRSS), or None off Linux."""
+def _status_mb(field: str) -> float | None:
+    """A memory figure of /proc/self/status (VmRSS: now; VmHWM: the peak since day_peak_reset), in MB, or
+    None off Linux."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None
+
+
+def resident_mb() -> float | None:
+    return _status_mb("VmRSS")
 
 
 def day_peak_mb() -> float | None:
-    """This process's peak resident memory since day_peak_reset (VmHWM), or None off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+    return _status_mb("VmHWM")
 
 
 def build_network(outlets: int, staff: int, rng: random.Random) -> tuple[list[int], list[tuple[int, int]]]:
