@@ -44,7 +44,6 @@ import socket
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
@@ -285,7 +284,7 @@ class _Written:
 
     run: RollupRun
     state: pd.DataFrame
-    frame: pd.DataFrame
+    scored: scoring.Scored
     mirrors: mirror_days.Mirrors
     with_scorecards: bool
     totals: list[dict]
@@ -298,7 +297,7 @@ class _Written:
     def write(self) -> None:
         shadow = RollupRun(pk=self.run.pk, date=self.run.date)
         mirror_days.states_write(shadow, self.mirrors)
-        rollup._write(shadow, self.state, self.frame, with_scorecards=self.with_scorecards, slot=self.slot)
+        rollup._write(shadow, self.state, self.scored, with_scorecards=self.with_scorecards, slot=self.slot)
         self.scorecards, self.lines = shadow.scorecards, shadow.lines
 
 
@@ -333,16 +332,18 @@ def _part_compute(part: RollupPart, fanout: RollupFanout, run: RollupRun, progre
     # Units above the part's (their figures need the other parts) are left to the upper levels.
     values = values[(values["staff_id"] != 0) | values["unit_id"].isin(complete)].reset_index(drop=True)
     targets = targets[(targets["staff_id"] != 0) | targets["unit_id"].isin(complete)]
-    lines = scoring.score(rollup.scorecard_lines(values, targets, day, catalog), day)
+    scored = scoring.score(rollup.scorecard_lines(values, targets, day, catalog), day)
     comparison = mirror_days.comparison_holders(state, mirrors.states, catalog)
     if fanout.with_scorecards:
         lines = mirror_days.with_comparisons(
-            lines, values=values, state=state, mirrors=mirrors.states, day=day, catalog=catalog, holders=comparison
-        )
+            scored.lines, values=values, state=state, mirrors=mirrors.states, day=day, catalog=catalog,
+            holders=comparison,
+        )  # fmt: skip
+        scored = scored.with_lines(lines)
     progress()
     totals = _subtree_totals(part, holders, comparison)
     slot = 1 + RollupPart.objects.filter(fanout=fanout, pk__lt=part.pk).count()
-    return _Written(run, state, lines, mirrors, fanout.with_scorecards, totals, slot=slot)
+    return _Written(run, state, scored, mirrors, fanout.with_scorecards, totals, slot=slot)
 
 
 def _subtree_totals(part: RollupPart, holders: pd.DataFrame, comparison) -> list[dict]:
@@ -404,8 +405,8 @@ def finish(*, fanout_id: int) -> RollupRun:
             with transaction.atomic():
                 began = time.perf_counter()
                 upper = RollupRun(pk=run.pk, date=run.date)
-                lines = _upper_lines(fanout, _upper_units(fanout))
-                rollup._write(upper, rollup.empty_state(), lines, with_scorecards=fanout.with_scorecards)
+                upper_scored = _upper_lines(fanout, _upper_units(fanout))
+                rollup._write(upper, rollup.empty_state(), upper_scored, with_scorecards=fanout.with_scorecards)
                 timings["upper"] = time.perf_counter() - began
 
                 began = time.perf_counter()
@@ -449,8 +450,9 @@ def _upper_units(fanout: RollupFanout) -> list[int]:
     )
 
 
-def _upper_lines(fanout: RollupFanout, upper_ids: list[int]) -> pd.DataFrame:
-    """The scorecard lines of the upper levels from the parts' totals (one query for them all)."""
+def _upper_lines(fanout: RollupFanout, upper_ids: list[int]) -> scoring.Scored:
+    """The scorecard lines of the upper levels from the parts' totals (one query for them all), unscored:
+    no template scores a unit above outlets."""
     day = fanout.run.date
     catalog = rollup.Catalog.load()
     rows = [row for totals in fanout.parts.values_list("totals", flat=True) for row in totals]
@@ -471,27 +473,18 @@ def _upper_lines(fanout: RollupFanout, upper_ids: list[int]) -> pd.DataFrame:
     )
     targets = rollup.targets_from_children(rollup._targets(day), catalog)
     targets = targets[(targets["staff_id"] == 0) & targets["unit_id"].isin(upper)]
-    lines = _unscored(rollup.scorecard_lines(values, targets, day, catalog))
+    scored = scoring.unscored(rollup.scorecard_lines(values, targets, day, catalog))
     if fanout.with_scorecards:
         earlier = frame[frame["snapshot"] != DAY]
         days = sorted({datetime.date.fromisoformat(name) for name in earlier["snapshot"] if name != YEAR_START})
         index = {as_of.isoformat(): position for position, as_of in enumerate(days)} | {YEAR_START: -1}
         comparison = (earlier.assign(snapshot=earlier["snapshot"].map(index)), days)
         lines = mirror_days.with_comparisons(
-            lines, values=values, state=None, mirrors=None, day=day, catalog=catalog, holders=comparison,
+            scored.lines, values=values, state=None, mirrors=None, day=day, catalog=catalog, holders=comparison,
             ancestors=ancestors,
         )  # fmt: skip
-    return lines
-
-
-def _unscored(lines: pd.DataFrame) -> pd.DataFrame:
-    """The score columns kpi.services.scoring.score adds, empty: no template scores a unit above outlets."""
-    lines = lines.copy()
-    for column in ("score", "line_rank", "line_rank_of", "group_id", *scoring.SCORE_COLUMNS):
-        lines[column] = np.nan
-    lines["vetoed"] = False
-    lines["veto_reason"] = ""
-    return lines
+        scored = scored.with_lines(lines)
+    return scored
 
 
 def network_ranks(run_id: int) -> int:

@@ -681,7 +681,9 @@ def _timing(
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_scorecards: bool, slot: int = 0) -> None:
+def _write(
+    run: RollupRun, state: pd.DataFrame, scored: scoring.Scored | None, *, with_scorecards: bool, slot: int = 0
+) -> None:
     """Write the run's running totals, scorecards and lines (the lines last). Where the day's lines are
     kept by run (PostgreSQL, kpi.partitions) the lines go into a table of the run's own, `slot` of it (a
     fanned-out day's part), loaded bare, indexed, then attached; elsewhere into the lines' table."""
@@ -689,16 +691,14 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     states["staff_id"] = states["staff_id"].astype("Int64").replace(0, pd.NA)
     states.insert(0, "run_id", run.pk)
     bulk.insert_frame(RollupState, states)
-    if not with_scorecards or lines.empty:
+    if not with_scorecards or scored is None or scored.lines.empty:
         return
 
-    cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end", *scoring.SCORE_COLUMNS]]
-    cards = cards.drop_duplicates(["unit_id", "staff_id", "period"])
-    cards = cards.reset_index(drop=True)
-    cards.insert(0, "id", bulk.allocate_ids(Scorecard, len(cards)))
-    cards["run_id"] = run.pk
-    cards["date"] = run.date
-    table = cards.copy()
+    table = scored.cards[scoring.CARD_COLUMNS].copy()
+    ids = bulk.allocate_ids(Scorecard, len(table))
+    table.insert(0, "id", ids)
+    table["run_id"] = run.pk
+    table["date"] = run.date
     table["unit_id"] = table["unit_id"].astype("Int64").replace(0, pd.NA)
     table["staff_id"] = table["staff_id"].astype("Int64").replace(0, pd.NA)
     for column in ("template_id", "rank", "rank_of", "network_rank", "network_rank_of"):
@@ -706,14 +706,9 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
     table["total_score"] = table["total_score"].round(4)
     bulk.insert_frame(Scorecard, table)
 
-    # Each line's scorecard id: the keys alone merged (with each line's position), the lines then taken by
-    # position, the rows and order a merge of the lines themselves gives, without copying their columns.
-    card_keys = ["unit_id", "staff_id", "period"]
-    found = lines[card_keys].assign(_row=np.arange(len(lines))).merge(cards[["id", *card_keys]], on=card_keys)
-    positions = found["_row"].to_numpy()
-    rows = lines if np.array_equal(positions, np.arange(len(lines))) else lines.take(positions)
-    rows = rows.reset_index(drop=True)
-    card_ids = found["id"].to_numpy()
+    # Each line's scorecard id by its scorecard's number (Scored: the row of the cards).
+    rows = scored.lines
+    card_ids = np.asarray(ids)[rows["card"].to_numpy()]
 
     def line_table(start: int, stop: int) -> pd.DataFrame:
         part = rows.iloc[start:stop]
@@ -749,7 +744,7 @@ def _write(run: RollupRun, state: pd.DataFrame, lines: pd.DataFrame, *, with_sco
         partitions.run_lines_write(day=run.date, run_id=run.pk, frames=tables, slot=slot)
     else:
         bulk.insert_frame(ScorecardLine, tables)
-    run.scorecards, run.lines = len(cards), len(rows)
+    run.scorecards, run.lines = len(table), len(rows)
 
 
 def _commit_without_waiting() -> None:
@@ -877,11 +872,13 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     progress(35, f"{day}: computing")
     values = entity_values(_holder_values(state, day, catalog), catalog)
     targets = targets_from_children(_targets(day), catalog)
-    lines = scoring.score(scorecard_lines(values, targets, day, catalog), day)
+    scored = scoring.score(scorecard_lines(values, targets, day, catalog), day)
     with_scorecards = keeps_scorecards(day, today)
     if with_scorecards:
-        lines = mirror_days.with_comparisons(
-            lines, values=values, state=state, mirrors=mirrors.states, day=day, catalog=catalog
+        scored = scored.with_lines(
+            mirror_days.with_comparisons(
+                scored.lines, values=values, state=state, mirrors=mirrors.states, day=day, catalog=catalog
+            )
         )
     # The last sign of life before the publication's transaction: what the run writes inside it is seen
     # by nobody until it commits (RUN_STALE_AFTER allows for the longest write).
@@ -895,7 +892,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
     def write() -> None:
         # The lines last: attaching their table locks the day's default sub-partition until the commit.
         mirror_days.states_write(run, mirrors)
-        _write(run, state, lines, with_scorecards=with_scorecards)
+        _write(run, state, scored, with_scorecards=with_scorecards)
 
     publish(run, day, seen=seen, chained=chained, facts_loaded_at=facts_loaded_at, write=write)
     progress(100, f"{day}: published")

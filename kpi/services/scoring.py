@@ -28,6 +28,7 @@ from kpi.models import LineKind, ScorecardTemplate, TemplateLine
 from lib.periods import PeriodKind
 from staff.models import Assignment
 
+# A scorecard's own figures (kpi.models.Scorecard), one row a scorecard in Scored.cards.
 SCORE_COLUMNS = [
     "template_id",
     "total_score",
@@ -38,6 +39,27 @@ SCORE_COLUMNS = [
     "network_rank",
     "network_rank_of",
 ]
+
+
+# The columns of Scored.cards: the scorecard's keys and period, then its own figures.
+CARD_KEYS = ["unit_id", "staff_id", "period"]
+CARD_COLUMNS = [*CARD_KEYS, "period_start", "period_end", *SCORE_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The rollup's lines, scored, and their scorecards. Each line's `card` is the row of `cards` it
+    belongs to (0, 1, 2 … as scorecards first appear among the lines): a scorecard's figures (its total,
+    ranks, veto) are kept once in `cards`, not repeated on each of its lines (a province day's 4 M lines
+    carried eight such columns, 250 MB, and the write found the scorecards again by their keys)."""
+
+    lines: pd.DataFrame
+    cards: pd.DataFrame
+
+    def with_lines(self, lines: pd.DataFrame) -> Scored:
+        """The same scorecards with other columns on the lines (kpi.services.mirrors.with_comparisons): the
+        lines may be reordered, each keeps its `card`."""
+        return Scored(lines=lines, cards=self.cards)
 
 
 @dataclass(frozen=True)
@@ -151,34 +173,51 @@ def card_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return codes, first.astype(np.int64)
 
 
-def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
-    """Add template_id, score, line rank and scorecard-level columns (SCORE_COLUMNS, per row) to the
-    rollup's lines. Lines of entities without a template keep empty scores.
+def unscored(lines: pd.DataFrame) -> Scored:
+    """`lines` as scorecards without scores: the line columns score() adds, empty, and every scorecard
+    unscored (no template applies, or no template scores the level: kpi.services.fanout's upper units)."""
+    lines = lines.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
+    codes, first = card_codes(lines)
+    for column in ("score", "line_rank", "line_rank_of"):
+        lines[column] = np.nan
+    lines["card"] = codes
+    cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end"]].iloc[first].reset_index(drop=True)
+    for column in SCORE_COLUMNS:
+        cards[column] = np.nan
+    cards["vetoed"] = False
+    cards["veto_reason"] = ""
+    return Scored(lines=lines, cards=cards)
+
+
+def score(lines: pd.DataFrame, day: datetime.date) -> Scored:
+    """The rollup's lines scored: each line's score and rank among its group (columns score, line_rank,
+    line_rank_of, and `card`), and each scorecard's template, total, ranks and veto (Scored.cards).
+    Lines of entities without a template keep empty scores, their scorecards too.
 
     Set-based on the lines' positions: each line's template line is found by an index of the (template,
-    metric) pairs, the per-scorecard figures are computed on a frame of one row a scorecard (card_codes)
-    and spread back to the lines by position. The lines' frame is neither merged nor copied whole: with
-    the demo's templates two merges and a deep copy of every line's columns were most of scoring."""
-    lines = lines.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
-    for column in ("score", "line_rank", "line_rank_of", "group_id", *SCORE_COLUMNS):
-        lines[column] = np.nan
-    lines["vetoed"] = False
-    # A category (a byte a line, kpi.services.rollup.LINE_CATEGORIES): most lines have no reason.
-    lines["veto_reason"] = pd.Categorical([""]).take(np.zeros(len(lines), dtype=np.intp))
+    metric) pairs, the per-scorecard figures are computed on a frame of one row a scorecard (card_codes).
+    The lines' frame is neither merged nor copied whole: with the demo's templates two merges and a deep
+    copy of every line's columns were most of scoring."""
+    scored = unscored(lines)
+    lines, cards = scored.lines, scored.cards
     day_templates = TemplatesInForce.on(day)
     if not day_templates.templates or day_templates.lines.empty:
-        return lines
+        return scored
 
     outlet_template = outlet_templates(day_templates)
     staff_template, staff_outlet = staff_templates(day_templates, day)
-    is_staff = (lines["staff_id"] != 0).to_numpy()
-    template_ids = np.where(
-        is_staff, lines["staff_id"].map(staff_template), lines["unit_id"].map(outlet_template)
+    # Template and group (the outlet's parent, the staff member's outlet) a scorecard: every line of a
+    # scorecard has its entity's.
+    card_staff = cards["staff_id"]
+    card_is_staff = (card_staff != 0).to_numpy()
+    card_template = np.where(
+        card_is_staff, card_staff.map(staff_template), cards["unit_id"].map(outlet_template)
     ).astype(float)
-    lines["template_id"] = template_ids
     parents = dict(OrgUnit.objects.filter(kind=UnitKind.OUTLET).values_list("id", "parent_id"))
-    group_ids = np.where(is_staff, lines["staff_id"].map(staff_outlet), lines["unit_id"].map(parents)).astype(float)
-    lines["group_id"] = group_ids
+    card_group = np.where(card_is_staff, card_staff.map(staff_outlet), cards["unit_id"].map(parents)).astype(float)
+    codes = lines["card"].to_numpy()
+    template_ids = card_template[codes]
+    group_ids = card_group[codes]
 
     # Each line's template line (a template scores a metric once: template_line_metric_once), -1 for none.
     template_lines = day_templates.lines
@@ -208,11 +247,10 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
     # the weighted lines have nothing to score, and what is left (a day's 台账 units, a complaint
     # deduction of 0) ranked every outlet on nothing: "0.00, rank 1/7". Such a day keeps its figures
     # and its veto flag, but no line score, total or rank (kpi.selectors.score_explanation says so).
-    codes, first = card_codes(lines)
-    cards = len(first)
+    card_count = len(cards)
     is_day = (lines["period"] == PeriodKind.DAY.value).to_numpy()
     targeted = weighted & is_day & lines["target"].notna().to_numpy()
-    card_targeted = np.bincount(codes[targeted], minlength=cards) > 0
+    card_targeted = np.bincount(codes[targeted], minlength=card_count) > 0
     scoreable = ~is_day | card_targeted[codes]
     score_values[~scoreable] = np.nan
     lines["score"] = score_values
@@ -228,24 +266,16 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
         )
         lines["status"] = pd.Categorical(status, dtype=lines["status"].dtype)
 
-    # One row a scorecard of a templated entity (all the lines of a scorecard have its entity's template
-    # and group), in the order scorecards first appear.
-    templated = ~np.isnan(template_ids[first])
-    per_card = pd.DataFrame(
-        {
-            "period": lines["period"].cat.codes.to_numpy()[first],
-            "template_id": template_ids[first],
-            "group_id": group_ids[first],
-        }
-    )[templated]
+    # The scorecards of templated entities.
+    templated = ~np.isnan(card_template)
     # A plain grouped sum over the lines in their order (the same sum as grouping the lines' frame by
     # its three columns); min_count=1 keeps a card without any scored line unscored rather than at 0.
-    total = pd.Series(score_values).groupby(codes, sort=False).sum(min_count=1).reindex(np.arange(cards))
+    total = pd.Series(score_values).groupby(codes, sort=False).sum(min_count=1).reindex(np.arange(card_count))
     total = total.to_numpy(copy=True)
-    vetoed = np.bincount(codes[fired], minlength=cards) > 0
-    card_scoreable = np.bincount(codes[~scoreable], minlength=cards) == 0
+    vetoed = np.bincount(codes[fired], minlength=card_count) > 0
+    card_scoreable = np.bincount(codes[~scoreable], minlength=card_count) == 0
     total[vetoed & card_scoreable] = 0.0
-    reasons = np.full(cards, "", dtype=object)
+    reasons = np.full(card_count, "", dtype=object)
     if fired.any():
         # Each vetoed scorecard's distinct reasons, sorted and joined by "; ". Most have one: taken as it
         # is; a join per scorecard (a Python call per group) only for the few with several.
@@ -255,30 +285,28 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
         reasons[said["code"].to_numpy()[~several]] = said["reason"].to_numpy()[~several]
         for code, reason in said[several].groupby("code", sort=False)["reason"]:
             reasons[code] = "; ".join(sorted(reason))
-    per_card["total"] = total[templated]
+    period_codes = cards["period"].cat.codes.to_numpy()
+    per_card = pd.DataFrame(
+        {"period": period_codes, "template_id": card_template, "group_id": card_group, "total": total}
+    )[templated]
     ranked = per_card[per_card["total"].notna()]
     group_keys = ["template_id", "group_id", "period"]
     network_keys = ["template_id", "period"]
-    card_ranks = {}
     for name, keys in (("rank", group_keys), ("network_rank", network_keys)):
         grouped = ranked.groupby(keys)["total"]
-        card_ranks[name] = formulas.competition_rank(grouped)
-        card_ranks[f"{name}_of"] = grouped.transform("count")
-    for name, values in card_ranks.items():
-        spread = np.full(cards, np.nan)
-        spread[values.index.to_numpy()] = values.to_numpy()  # per_card's index is the scorecard's number
-        lines[name] = spread[codes]
-
-    has_template = ~np.isnan(template_ids)
-    lines["total_score"] = np.where(has_template, total[codes], np.nan)
-    lines["vetoed"] = has_template & vetoed[codes]
+        for column, values in ((name, formulas.competition_rank(grouped)), (f"{name}_of", grouped.transform("count"))):
+            spread = np.full(card_count, np.nan)
+            spread[values.index.to_numpy()] = values.to_numpy()  # per_card's index is the scorecard's number
+            cards[column] = spread
+    cards["template_id"] = card_template
+    cards["total_score"] = np.where(templated, total, np.nan)
     # An untemplated scorecard never fires: its reason is "".
-    reason_codes, reason_values = pd.factorize(reasons)
-    lines["veto_reason"] = pd.Categorical.from_codes(reason_codes[codes], categories=reason_values)
+    cards["vetoed"] = templated & vetoed
+    cards["veto_reason"] = reasons
 
     # Each line ranked by its score among the same group.
-    line_ranked = ~np.isnan(score_values) & has_template
-    scored = pd.DataFrame(
+    line_ranked = ~np.isnan(score_values) & ~np.isnan(template_ids)
+    line_scored = pd.DataFrame(
         {
             "template_id": template_ids[line_ranked],
             "group_id": group_ids[line_ranked],
@@ -287,7 +315,7 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
             "score": score_values[line_ranked],
         }
     )
-    grouped = scored.groupby([*group_keys, "metric_id"])["score"]
+    grouped = line_scored.groupby([*group_keys, "metric_id"])["score"]
     positions = np.flatnonzero(line_ranked)
     for name, values in (
         ("line_rank", formulas.competition_rank(grouped)),
@@ -296,4 +324,4 @@ def score(lines: pd.DataFrame, day: datetime.date) -> pd.DataFrame:
         spread = np.full(len(lines), np.nan)
         spread[positions[values.index.to_numpy()]] = values.to_numpy()
         lines[name] = spread
-    return lines
+    return Scored(lines=lines, cards=cards)

@@ -1,4 +1,5 @@
-"""kpi.services.scoring.card_codes: each line's scorecard as a number, worked out by hand; score() of no lines."""
+"""kpi.services.scoring.card_codes: each line's scorecard as a number, worked out by hand; score() of no
+lines; a scorecard's figures kept once, in Scored.cards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kpi.models import LineKind, Metric, ScorecardTemplate, TemplateLine
-from kpi.services.scoring import card_codes, score
+from kpi.services.scoring import card_codes, score, unscored
 
 
 def lines(rows: list[tuple[int, int, str]]) -> pd.DataFrame:
@@ -58,6 +59,29 @@ def test_no_lines_are_scored_as_no_lines_whatever_the_templates():
         template=template, metric=Metric.objects.get(code="customers_served"), kind=LineKind.WEIGHTED, weight=100
     )
     empty = lines([]).assign(metric_id=pd.Series(dtype="int64"), actual=np.nan, target=np.nan)
-    scored = score(empty.assign(pace_attainment=np.nan, status=pd.Categorical([])), datetime.date(2026, 11, 15))
-    assert scored.empty
-    assert {"score", "line_rank", "total_score", "vetoed", "veto_reason", "rank", "network_rank"} <= set(scored)
+    empty = empty.assign(period_start=np.nan, period_end=np.nan, pace_attainment=np.nan, status=pd.Categorical([]))
+    scored = score(empty, datetime.date(2026, 11, 15))
+    assert scored.lines.empty and scored.cards.empty
+    assert {"score", "line_rank", "line_rank_of", "card"} <= set(scored.lines)
+    assert {"total_score", "vetoed", "veto_reason", "rank", "network_rank"} <= set(scored.cards)
+
+
+def test_unscored_lines_point_to_their_scorecard_kept_once_without_figures():
+    frame = lines([(7, 0, "month"), (7, 31, "month"), (7, 0, "month"), (7, 0, "day")])
+    frame["period_start"] = ["2026-11-01", "2026-11-01", "2026-11-01", "2026-11-15"]
+    frame["period_end"] = ["2026-11-30", "2026-11-30", "2026-11-30", "2026-11-15"]
+    frame["metric_id"] = [1, 1, 2, 1]
+
+    scored = unscored(frame)
+
+    assert scored.lines["card"].tolist() == [0, 1, 0, 2]
+    assert scored.cards[["unit_id", "staff_id", "period"]].astype(str).values.tolist() == [
+        ["7", "0", "month"],
+        ["7", "31", "month"],
+        ["7", "0", "day"],
+    ]
+    assert scored.cards["period_start"].tolist() == ["2026-11-01", "2026-11-01", "2026-11-15"]
+    assert scored.cards["total_score"].isna().all() and not scored.cards["vetoed"].any()
+    assert scored.lines["score"].isna().all()
+    # The caller's frame is left as it was.
+    assert "card" not in frame
