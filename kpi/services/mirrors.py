@@ -250,8 +250,12 @@ def _year_start_holders(state: pd.DataFrame, catalog: rollup.Catalog) -> pd.Data
     return frame.drop(columns="start")
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype({"unit_id": "int64", "staff_id": "int64", "metric_id": "int64"})
+def _looked_up(table: pd.DataFrame, keys: list[str], column: str, wanted: pd.MultiIndex) -> np.ndarray:
+    """`table[column]` at each of the `wanted` keys (the key columns `keys`, in that order), NaN where the
+    table has no row: a table has one row a key (an entity's figures, per period kind)."""
+    at = pd.MultiIndex.from_arrays([table[key].to_numpy(np.int64) for key in keys]).get_indexer(wanted)
+    values = table[column].to_numpy(dtype=float)
+    return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else np.nan, np.nan)
 
 
 def comparison_holders(
@@ -309,33 +313,28 @@ def with_comparisons(
                 by_snapshot[snapshot] = values_of[[*_ENTITY, *kinds]]
     earlier = {as_of: by_snapshot[index] for index, as_of in enumerate(days) if index in by_snapshot}
 
-    keys = [*_ENTITY, "period"]
-    # The figures are looked up by merging the lines' keys alone (and each row's position), then the
-    # lines are taken by position: the same rows in the same order as merging the lines themselves, without
-    # copying their forty columns at each of the four merges (a province day's 4 M lines).
-    # The period kind as a small integer on both sides: a merge on the text took most of each merge's time.
+    # Each line's figures looked up by its keys in an index of each table of figures (pandas packs a
+    # key's level codes into one integer), not by merging the lines' keys with each table in turn: six
+    # merges of a province day's 4 M keys, each growing a frame of them, were 300 MB of its peak memory.
+    # The period kind as a small integer on both sides.
     kinds = pd.Index([kind.value for kind in PERIOD_KINDS])
     codes = {kind: code for code, kind in enumerate(kinds)}
-    found_by_key = lines[_ENTITY].assign(period=kinds.get_indexer(lines["period"]), _row=np.arange(len(lines)))
+    entity = [lines[column].to_numpy(np.int64) for column in _ENTITY]
+    by_entity = pd.MultiIndex.from_arrays(entity)
+    by_line = pd.MultiIndex.from_arrays([*entity, kinds.get_indexer(lines["period"])])
+    figures: dict[str, np.ndarray] = {}
     for column, mirror_of_kind in mirror_days(day).items():
         parts = [
             earlier[as_of][[*_ENTITY, kind.value]].rename(columns={kind.value: column}).assign(period=codes[kind.value])
             for kind, as_of in mirror_of_kind.items()
             if as_of in earlier
         ]
-        found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*keys, column])
-        found_by_key = found_by_key.merge(_typed(found).astype({"period": "int64"}), on=keys, how="left")
+        found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_ENTITY, "period", column])
+        figures[column] = _looked_up(found, [*_ENTITY, "period"], column, by_line)
     year = PeriodKind.YEAR.value
     start = by_snapshot.get(-1, pd.DataFrame(columns=[*_ENTITY, year]))
-    found_by_key = found_by_key.merge(
-        _typed(start[[*_ENTITY, year]].rename(columns={year: "year_start_actual"})), on=_ENTITY, how="left"
-    )
-    to_date = values[[*_ENTITY, year]].rename(columns={year: "year_to_date_actual"})
-    found_by_key = found_by_key.merge(_typed(to_date), on=_ENTITY, how="left")
-    rows = found_by_key["_row"].to_numpy()
-    if len(rows) != len(lines) or not np.array_equal(rows, np.arange(len(lines))):
-        lines = lines.take(rows)
-    lines = lines.reset_index(drop=True)
+    figures["year_start_actual"] = _looked_up(start, _ENTITY, year, by_entity)
+    figures["year_to_date_actual"] = _looked_up(values, _ENTITY, year, by_entity)
     for column in COMPARISON_COLUMNS:
-        lines[column] = found_by_key[column].astype(float).to_numpy()
+        lines[column] = figures[column]
     return lines

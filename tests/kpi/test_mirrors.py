@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from kpi.models import RollupState
@@ -303,3 +305,13 @@ class TestChaining:
 def _lines(day, unit):
     cards = rollup.Scorecard.objects.published().filter(date=day, unit=unit, staff=None)
     return rollup.ScorecardLine.objects.filter(scorecard__in=cards).select_related("scorecard", "metric")
+
+
+def test_a_figure_is_looked_up_by_all_its_keys_and_is_empty_where_the_table_has_none():
+    table = pd.DataFrame({"unit_id": [5, 5, 7], "metric_id": [1, 2, 1], "value": [10.0, 20.0, 30.0]})
+    wanted = pd.MultiIndex.from_arrays([np.array([7, 5, 5, 9]), np.array([1, 2, 3, 1])])
+
+    found = mirrors._looked_up(table, ["unit_id", "metric_id"], "value", wanted)
+    assert found[:2].tolist() == [30.0, 20.0]
+    assert np.isnan(found[2:]).all()  # (5, 3) and (9, 1): no such row
+    assert np.isnan(mirrors._looked_up(table.iloc[:0], ["unit_id", "metric_id"], "value", wanted)).all()
