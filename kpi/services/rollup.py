@@ -582,47 +582,117 @@ def targets_from_children(targets: pd.DataFrame, catalog: Catalog) -> pd.DataFra
 
 
 def scorecard_lines(values: pd.DataFrame, targets: pd.DataFrame, day: datetime.date, catalog: Catalog) -> pd.DataFrame:
-    """One row per entity, metric and period kind, with every figure of DOMAIN.md §4."""
+    """One row per entity, metric and period kind, with every figure of DOMAIN.md §4.
+
+    Made from arrays: a province day's 4 M lines were an outer merge of the melted values with the targets
+    on four keys (one of them text), a map of each line's metric three times and an index of (period kind,
+    time basis) text pairs, about 4 s a day; the metric's figures are now taken by its row in the catalog,
+    the timing by a small table's position, and the categories are made from their codes."""
     kinds = [kind.value for kind in PERIOD_KINDS]
-    long = values.melt(
-        id_vars=["unit_id", "staff_id", "metric_id"], value_vars=kinds, var_name="period", value_name="actual"
-    )
-    lines = long.merge(targets, on=["unit_id", "staff_id", "metric_id", "period"], how="outer")
+    columns = _values_and_targets(values, targets, kinds)
     metrics = catalog.metrics
-    # Keep only metrics the catalog knows (an inactive metric's target is ignored).
-    lines = lines[lines["metric_id"].isin(metrics.index)].reset_index(drop=True)
-    aggregation = lines["metric_id"].map(metrics["aggregation"])
+    # Each line's metric as its row in the catalog; -1 (a metric the catalog does not know: an inactive
+    # metric's target is ignored) takes the last element of each per-metric array, a sentinel.
+    metric_at = metrics.index.get_indexer(columns["metric_id"]) if len(metrics) else np.full(len(columns["actual"]), -1)
+
+    def of_metric(column: str, value) -> np.ndarray:
+        per_metric = (metrics[column] == value).to_numpy(dtype=bool) if len(metrics) else np.empty(0, dtype=bool)
+        return np.append(per_metric, False)[metric_at]
+
+    actual = columns["actual"]
+    target = columns["target"]
     # A target with no facts at all: nothing sold yet for a flow; unknown for a level.
-    lines["actual"] = lines["actual"].where(lines["actual"].notna() | (aggregation != Aggregation.SUM), 0.0)
-    lines = lines[lines["actual"].notna() | lines["target"].notna()].reset_index(drop=True)
-    aggregation = lines["metric_id"].map(metrics["aggregation"])
-    # Lines without a target (or whose target is the unit's own) are not marked: NaN after the merge.
-    from_children = lines.get("target_from_children")
-    lines["target_from_children"] = from_children.eq(True) if from_children is not None else False
+    actual[np.isnan(actual) & of_metric("aggregation", Aggregation.SUM)] = 0.0
+    keep = (metric_at >= 0) & ~(np.isnan(actual) & np.isnan(target))
+    if not keep.all():
+        columns = {name: column[keep] for name, column in columns.items()}
+        metric_at = metric_at[keep]
+        actual, target = columns["actual"], columns["target"]
+    cumulative = of_metric("aggregation", Aggregation.SUM) | of_metric("aggregation", Aggregation.CHANGE)
+    lower = of_metric("direction", Direction.LOWER)
 
-    periods = {kind.value: period_of(kind, day) for kind in PERIOD_KINDS}
-    progress, remaining, lines["time_basis"] = _timing(lines, periods, day, catalog)
-    cumulative = aggregation.isin([Aggregation.SUM, Aggregation.CHANGE]).to_numpy()
-    lower = (lines["metric_id"].map(metrics["direction"]) == Direction.LOWER).to_numpy()
-    actual = lines["actual"].to_numpy(dtype=float)
-    target = lines["target"].to_numpy(dtype=float)
-
-    lines["time_progress"] = progress.to_numpy()
-    lines["attainment"] = formulas.attainment(actual, target, lower_is_better=lower)
-    lines["pace_attainment"] = formulas.pace_attainment(
-        actual, target, progress.to_numpy(), cumulative=cumulative, lower_is_better=lower
+    periods = {kind: period_of(PeriodKind(kind), day) for kind in kinds}
+    kind_codes = columns["period"]
+    progress, remaining, time_basis = _timing(
+        kind_codes, of_metric("time_basis", TimeBasis.BUSINESS), periods, day, catalog
     )
-    lines["status"] = formulas.status(lines["pace_attainment"].to_numpy())
-    lines["gap_to_pace"] = formulas.gap_to_pace(actual, target, progress.to_numpy(), cumulative=cumulative)
-    lines["required_per_day"] = formulas.required_per_day(actual, target, remaining.to_numpy(), cumulative=cumulative)
-    as_categories(lines)
+    pace = formulas.pace_attainment(actual, target, progress, cumulative=cumulative, lower_is_better=lower)
+    # Each status's position among the category's (kpi.models.Status), -1 for none.
+    status_codes = np.array([list(Status.values).index(label) for label in formulas.STATUSES] + [-1], dtype=np.int8)
+    lines = pd.DataFrame(
+        {
+            "unit_id": columns["unit_id"],
+            "staff_id": columns["staff_id"],
+            "metric_id": columns["metric_id"],
+            "period": pd.Categorical.from_codes(kind_codes, categories=LINE_CATEGORIES["period"]),
+            "actual": actual,
+            "target": target,
+            "target_from_children": columns["target_from_children"],
+            "time_basis": time_basis,
+            "time_progress": progress,
+            "attainment": formulas.attainment(actual, target, lower_is_better=lower),
+            "pace_attainment": pace,
+            "status": pd.Categorical.from_codes(
+                status_codes[formulas.status_index(pace)], categories=LINE_CATEGORIES["status"]
+            ),
+            "gap_to_pace": formulas.gap_to_pace(actual, target, progress, cumulative=cumulative),
+            "required_per_day": formulas.required_per_day(actual, target, remaining, cumulative=cumulative),
+        }
+    )
     # The period's start and end taken from the period kind's code (five dates, categories too), not a date
     # a line made by a map and then hashed again into a category: 0.1 s of a tenth of a province's day.
-    kind_codes = lines["period"].cat.codes.to_numpy()
     for column, bound in (("period_start", "start"), ("period_end", "end")):
-        dates = pd.Categorical([getattr(periods[kind], bound) for kind in lines["period"].cat.categories])
+        dates = pd.Categorical([getattr(periods[kind], bound) for kind in kinds])
         lines[column] = dates.take(kind_codes, allow_fill=True)
     return lines
+
+
+def _values_and_targets(values: pd.DataFrame, targets: pd.DataFrame, kinds: list[str]) -> dict[str, np.ndarray]:
+    """Every entity, metric and period kind with a value or a target, as arrays (the columns unit_id,
+    staff_id, metric_id, period as the kind's position in `kinds`, actual, target, target_from_children):
+    the values' rows a period kind at a time, each target put on its row through an index of the values'
+    entities, then the targets that no value has. The lines an outer merge of the melted values with the
+    targets gave, in another order."""
+    entity = ["unit_id", "staff_id", "metric_id"]
+    count = len(values)
+    known_kind = pd.Index(kinds).get_indexer(targets["period"])
+    # A target of another period kind than the day's five has no line.
+    targets = targets[known_kind >= 0]
+    target_kind = known_kind[known_kind >= 0]
+    target_entities = [targets[column].to_numpy(dtype=np.int64) for column in entity]
+    if count and len(targets):
+        entities = pd.MultiIndex.from_arrays([values[column].to_numpy(dtype=np.int64) for column in entity])
+        row = entities.get_indexer(pd.MultiIndex.from_arrays(target_entities))
+    else:
+        row = np.full(len(targets), -1)
+    found = row >= 0
+    given = targets["target"].to_numpy(dtype=float)
+    inherited = (
+        targets["target_from_children"].eq(True).to_numpy()
+        if "target_from_children" in targets
+        else np.zeros(len(targets), dtype=bool)
+    )
+    # Kind by kind, as a melt orders them.
+    at = target_kind[found] * count + row[found]
+    target = np.full(count * len(kinds), np.nan)
+    target[at] = given[found]
+    from_children = np.zeros(count * len(kinds), dtype=bool)
+    from_children[at] = inherited[found]
+    alone = ~found
+    return {
+        **{
+            column: np.concatenate([np.tile(values[column].to_numpy(dtype=np.int64), len(kinds)), keys[alone]])
+            for column, keys in zip(entity, target_entities, strict=True)
+        },
+        "period": np.concatenate(
+            [np.repeat(np.arange(len(kinds), dtype=np.int8), count), target_kind[alone].astype(np.int8)]
+        ),
+        "actual": np.concatenate(
+            [values[kinds].to_numpy(dtype=float, na_value=np.nan).T.ravel(), np.full(alone.sum(), np.nan)]
+        ),
+        "target": np.concatenate([target, given[alone]]),
+        "target_from_children": np.concatenate([from_children, inherited[alone]]),
+    }
 
 
 # The lines' columns of a few distinct values, held as categories (a byte a line and the values once) instead
@@ -639,43 +709,28 @@ LINE_CATEGORIES = {
 }
 
 
-def as_categories(lines: pd.DataFrame) -> pd.DataFrame:
-    """`lines` with LINE_CATEGORIES' columns (those it has) as categoricals, in place, and returned."""
-    for column, categories in LINE_CATEGORIES.items():
-        if column in lines and not isinstance(lines[column].dtype, pd.CategoricalDtype):
-            # A value outside the categories would be lost (NaN) without a word.
-            if categories is not None and (lines[column].notna() & ~lines[column].isin(categories)).any():
-                raise ValueError(f"{column}: a value outside {categories}")
-            lines[column] = pd.Categorical(lines[column], categories=categories)
-    return lines
-
-
 def _timing(
-    lines: pd.DataFrame, periods: dict[str, Period], day: datetime.date, catalog: Catalog
-) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Per line: time progress, remaining days and the basis they were counted in (lib.periods.period_timing),
-    each metric on its own basis: at most two timings per period kind, whatever the number of lines."""
-    timings = {
-        (kind, basis): period_timing(period, day, calendar=catalog.calendar if basis == TimeBasis.BUSINESS else None)
-        for kind, period in periods.items()
-        for basis in TimeBasis.values
-    }
-    table = pd.DataFrame(
-        [
-            (kind, basis, float(timing.time_progress), timing.remaining_days, timing.business_days)
-            for (kind, basis), timing in timings.items()
-        ],
-        columns=["period", "basis", "time_progress", "remaining", "business_days"],
-    ).set_index(["period", "basis"])
-    basis = lines["metric_id"].map(catalog.metrics["time_basis"]).fillna(TimeBasis.CALENDAR)
-    keys = pd.MultiIndex.from_arrays([lines["period"], basis])
-    picked = table.reindex(keys)
-    counted = np.where(picked["business_days"].eq(True).to_numpy(), TimeBasis.BUSINESS, TimeBasis.CALENDAR)
-    return (
-        pd.Series(picked["time_progress"].to_numpy(), index=lines.index),
-        pd.Series(picked["remaining"].to_numpy(), index=lines.index),
-        counted.astype(object),
+    kind_codes: np.ndarray, business: np.ndarray, periods: dict[str, Period], day: datetime.date, catalog: Catalog
+) -> tuple[np.ndarray, np.ndarray, pd.Categorical]:
+    """Per line (its period kind's position in `periods`, and whether its metric counts business days): time
+    progress, remaining days and the basis they were counted in (lib.periods.period_timing), each metric
+    on its own basis: at most two timings per period kind, whatever the number of lines, taken by position."""
+    bases = [TimeBasis.CALENDAR, TimeBasis.BUSINESS]
+    timings = [
+        period_timing(period, day, calendar=catalog.calendar if basis == TimeBasis.BUSINESS else None)
+        for period in periods.values()
+        for basis in bases
+    ]
+    at = kind_codes.astype(np.intp) * len(bases) + business.astype(np.intp)
+    progress = np.array([float(timing.time_progress) for timing in timings])[at]
+    remaining = np.array([timing.remaining_days for timing in timings], dtype=float)[at]
+    # The basis a timing was counted in: business days only where the calendar has them.
+    categories = LINE_CATEGORIES["time_basis"]
+    counted = np.array(
+        [categories.index(TimeBasis.BUSINESS if timing.business_days else TimeBasis.CALENDAR) for timing in timings],
+        dtype=np.int8,
     )
+    return progress, remaining, pd.Categorical.from_codes(counted[at], categories=categories)
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import datetime
 
-import numpy as np
 import pandas as pd
-import pytest
 
 from kpi.models import Scorecard
-from kpi.services.rollup import as_categories
 from lib.bulk import copy_text
 
 NOV_1, NOV_30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
@@ -30,8 +27,7 @@ def cards() -> pd.DataFrame:
 
 def test_the_copy_text_of_categories_is_the_text_of_the_values_themselves():
     plain = cards()
-    categorical = as_categories(cards())
-    categorical["veto_reason"] = categorical["veto_reason"].astype("category")
+    categorical = cards().astype("category")
 
     assert isinstance(categorical["period"].dtype, pd.CategoricalDtype)
     assert isinstance(categorical["period_start"].dtype, pd.CategoricalDtype)
@@ -43,16 +39,3 @@ def test_the_copy_text_of_categories_is_the_text_of_the_values_themselves():
         "month\t2026-11-01\t2026-11-30\t风险\\t事件",
         "month\t2026-11-01\t2026-11-30\t",
     ]
-
-
-def test_a_line_without_a_status_stays_without_one_and_scoring_may_set_any_status():
-    lines = as_categories(pd.DataFrame({"status": [None, "red", np.nan]}))
-
-    assert lines["status"].isna().tolist() == [True, False, True]
-    lines.loc[[0, 2], "status"] = ["green", "amber"]
-    assert lines["status"].tolist() == ["green", "red", "amber"]
-
-
-def test_a_value_outside_a_columns_categories_is_refused_not_lost():
-    with pytest.raises(ValueError, match="period"):
-        as_categories(pd.DataFrame({"period": ["day", "fortnight"]}))
