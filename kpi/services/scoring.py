@@ -224,24 +224,26 @@ def score(lines: pd.DataFrame, day: datetime.date) -> Scored:
     line_keys = pd.MultiIndex.from_arrays([template_lines["template_id"], template_lines["metric_id"]])
     found = line_keys.get_indexer(pd.MultiIndex.from_arrays([template_ids, lines["metric_id"].to_numpy()]))
     on_template = found >= 0
-    rule = template_lines.iloc[np.where(on_template, found, 0)].reset_index(drop=True)
+    rule_at = np.where(on_template, found, 0)
 
-    def of_rule(column: str) -> np.ndarray:
-        return rule[column].to_numpy()
+    def of_rule(column: str, where: np.ndarray) -> np.ndarray:
+        """The template line's `column` at the lines `where` (a mask): only the lines a figure is for,
+        never a frame of every template column on every line (13 columns on 4 M lines, 400 MB)."""
+        return template_lines[column].to_numpy()[rule_at[where]]
 
-    kind = np.where(on_template, of_rule("kind"), None)
-    weighted = on_template & (kind == LineKind.WEIGHTED)
-    points = on_template & (kind == LineKind.POINTS)
-    veto = on_template & (kind == LineKind.VETO)
+    def of_kind(kind: str) -> np.ndarray:
+        return on_template & (template_lines["kind"] == kind).to_numpy()[rule_at]
+
+    weighted, points, veto = of_kind(LineKind.WEIGHTED), of_kind(LineKind.POINTS), of_kind(LineKind.VETO)
     pace = lines["pace_attainment"].to_numpy(dtype=float)
     actual = lines["actual"].to_numpy(dtype=float)
     score_values = np.full(len(lines), np.nan)
     score_values[weighted] = formulas.weighted_score(
-        pace[weighted], weight=of_rule("weight")[weighted], floor=of_rule("floor")[weighted],
-        cap=of_rule("cap")[weighted],
+        pace[weighted], weight=of_rule("weight", weighted), floor=of_rule("floor", weighted),
+        cap=of_rule("cap", weighted),
     )  # fmt: skip
     score_values[points] = formulas.points_score(
-        actual[points], points_per_unit=of_rule("points_per_unit")[points], max_points=of_rule("max_points")[points]
+        actual[points], points_per_unit=of_rule("points_per_unit", points), max_points=of_rule("max_points", points)
     )
     # A day is scored only when a weighted line has a target of the day (a daily target). Without one
     # the weighted lines have nothing to score, and what is left (a day's 台账 units, a complaint
@@ -255,14 +257,14 @@ def score(lines: pd.DataFrame, day: datetime.date) -> Scored:
     score_values[~scoreable] = np.nan
     lines["score"] = score_values
     fired = np.zeros(len(lines), dtype=bool)
-    fired[veto] = formulas.is_vetoed(actual[veto], allowed_value=of_rule("allowed_value")[veto])
+    fired[veto] = formulas.is_vetoed(actual[veto], allowed_value=of_rule("allowed_value", veto))
 
     # The line's own thresholds.
-    themed = on_template & ~np.isnan(of_rule("green_at").astype(float))
+    themed = on_template & ~np.isnan(template_lines["green_at"].to_numpy(dtype=float))[rule_at]
     if themed.any():
         status = lines["status"].astype(object).to_numpy(copy=True)
         status[themed] = formulas.status(
-            pace[themed], green_at=of_rule("green_at")[themed], amber_at=of_rule("amber_at")[themed]
+            pace[themed], green_at=of_rule("green_at", themed), amber_at=of_rule("amber_at", themed)
         )
         lines["status"] = pd.Categorical(status, dtype=lines["status"].dtype)
 
@@ -279,7 +281,7 @@ def score(lines: pd.DataFrame, day: datetime.date) -> Scored:
     if fired.any():
         # Each vetoed scorecard's distinct reasons, sorted and joined by "; ". Most have one: taken as it
         # is; a join per scorecard (a Python call per group) only for the few with several.
-        said = pd.DataFrame({"code": codes[fired], "reason": pd.Series(of_rule("veto_reason")[fired]).fillna("")})
+        said = pd.DataFrame({"code": codes[fired], "reason": pd.Series(of_rule("veto_reason", fired)).fillna("")})
         said = said.drop_duplicates()
         several = said["code"].duplicated(keep=False).to_numpy()
         reasons[said["code"].to_numpy()[~several]] = said["reason"].to_numpy()[~several]
