@@ -41,6 +41,7 @@ forward of balances and the daily averages.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
@@ -250,11 +251,47 @@ def _year_start_holders(state: pd.DataFrame, catalog: rollup.Catalog) -> pd.Data
     return frame.drop(columns="start")
 
 
-def _looked_up(table: pd.DataFrame, keys: list[str], column: str, wanted: pd.MultiIndex) -> np.ndarray:
-    """`table[column]` at each of the `wanted` keys (the key columns `keys`, in that order), NaN where the
-    table has no row: a table has one row a key (an entity's figures, per period kind)."""
-    at = pd.MultiIndex.from_arrays([table[key].to_numpy(np.int64) for key in keys]).get_indexer(wanted)
-    values = table[column].to_numpy(dtype=float)
+class _Keys:
+    """Keys of many rows (columns of integers) packed into one integer a row: each column's values
+    numbered as they first appear, the numbers combined as the digits of a mixed-radix number. A table's
+    keys are packed with the same numbering (`of`), so a key is found among the rows by one integer, not
+    by a MultiIndex of the rows' columns (the first probe of one over a province day's 4 M lines was
+    1.8 s and 300 MB more at the day's peak of memory)."""
+
+    def __init__(self, columns: list[np.ndarray]):
+        self.values: list[pd.Index] = []
+        packed = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+        for column in columns:
+            codes, uniques = pd.factorize(column)
+            self.values.append(pd.Index(uniques))
+            packed = packed * len(uniques) + codes
+        # The product of the columns' numbers of values must fit in 63 bits (a province's is about 10¹¹).
+        if math.prod(max(len(values), 1) for values in self.values) >= 2**63:
+            raise OverflowError("too many distinct keys to pack into one integer")
+        self.packed = packed
+
+    def of(self, columns: list[np.ndarray]) -> np.ndarray:
+        """A table's keys packed the same way; -1 for a key with a value none of the rows has."""
+        packed = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+        missing = np.zeros(len(packed), dtype=bool)
+        for values, column in zip(self.values, columns, strict=True):
+            codes = values.get_indexer(column)
+            missing |= codes < 0
+            packed = packed * len(values) + codes
+        packed[missing] = -1
+        return packed
+
+
+def _looked_up(
+    table: pd.DataFrame, keys: list[str], column: str, wanted: _Keys, *, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """`table[column]` at each of the `wanted` rows' keys (the key columns `keys`, in that order), or at
+    those `rows` of them; NaN where the table has no row: a table has one row a key (an entity's
+    figures)."""
+    packed = wanted.of([table[key].to_numpy(dtype=np.int64) for key in keys])
+    found = packed >= 0
+    at = pd.Index(packed[found]).get_indexer(wanted.packed if rows is None else wanted.packed[rows])
+    values = table[column].to_numpy(dtype=float)[found]
     return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else np.nan, np.nan)
 
 
@@ -270,6 +307,24 @@ def comparison_holders(
     if len(state):
         holders.append(_year_start_holders(state, catalog).assign(snapshot=-1))
     return (pd.concat(holders, ignore_index=True) if holders else None), days
+
+
+def _snapshot_values(
+    frame: pd.DataFrame | None,
+    wanted: dict[int, set[str]],
+    catalog: rollup.Catalog,
+    ancestors: dict[int, list[int]] | None,
+) -> dict[int, pd.DataFrame]:
+    """Per snapshot of comparison_holders' frame, its entity values of the period kinds `wanted` of it."""
+    by_snapshot: dict[int, pd.DataFrame] = {}
+    if frame is not None and len(frame):
+        ancestors = rollup._ancestors() if ancestors is None else ancestors
+        for snapshot, part in frame.groupby("snapshot", sort=False):
+            kinds = [kind.value for kind in PERIOD_KINDS if kind.value in wanted.get(snapshot, ())]
+            if kinds:
+                values_of = rollup.entity_values(part.drop(columns="snapshot"), catalog, ancestors=ancestors)
+                by_snapshot[snapshot] = values_of[[*_ENTITY, *kinds]]
+    return by_snapshot
 
 
 def with_comparisons(
@@ -303,34 +358,26 @@ def with_comparisons(
         for kind, as_of in mirror_of_kind.items():
             if as_of in index_of:
                 wanted.setdefault(index_of[as_of], set()).add(kind.value)
-    by_snapshot: dict[int, pd.DataFrame] = {}
-    if frame is not None and len(frame):
-        ancestors = rollup._ancestors() if ancestors is None else ancestors
-        for snapshot, part in frame.groupby("snapshot", sort=False):
-            kinds = [kind.value for kind in PERIOD_KINDS if kind.value in wanted.get(snapshot, ())]
-            if kinds:
-                values_of = rollup.entity_values(part.drop(columns="snapshot"), catalog, ancestors=ancestors)
-                by_snapshot[snapshot] = values_of[[*_ENTITY, *kinds]]
+    by_snapshot = _snapshot_values(frame, wanted, catalog, ancestors)
     earlier = {as_of: by_snapshot[index] for index, as_of in enumerate(days) if index in by_snapshot}
+    # The holders' rows are no longer needed (in the single process nothing else holds them): 100-200 MB
+    # of a province day in October, freed before the lookups.
+    del frame, holders
 
-    # Each line's figures looked up by its keys in an index of each table of figures (pandas packs a
-    # key's level codes into one integer), not by merging the lines' keys with each table in turn: six
-    # merges of a province day's 4 M keys, each growing a frame of them, were 300 MB of its peak memory.
-    # The period kind as a small integer on both sides.
-    kinds = pd.Index([kind.value for kind in PERIOD_KINDS])
-    codes = {kind: code for code, kind in enumerate(kinds)}
-    entity = [lines[column].to_numpy(np.int64) for column in _ENTITY]
-    by_entity = pd.MultiIndex.from_arrays(entity)
-    by_line = pd.MultiIndex.from_arrays([*entity, kinds.get_indexer(lines["period"])])
+    # Each line's figures looked up by its entity's keys packed into one integer (_Keys) in an index of
+    # each table of figures, a period kind at a time (the lines of that kind), not by merging the lines'
+    # keys with each table in turn: six merges of a province day's 4 M keys, each growing a frame of them,
+    # were 300 MB of its peak memory, and one index of the five kinds' tables at once 230 MB.
+    by_entity = _Keys([lines[column].to_numpy(np.int64) for column in _ENTITY])
+    kind_of_line = pd.Index([kind.value for kind in PERIOD_KINDS]).get_indexer(lines["period"])
     figures: dict[str, np.ndarray] = {}
     for column, mirror_of_kind in mirror_days(day).items():
-        parts = [
-            earlier[as_of][[*_ENTITY, kind.value]].rename(columns={kind.value: column}).assign(period=codes[kind.value])
-            for kind, as_of in mirror_of_kind.items()
-            if as_of in earlier
-        ]
-        found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_ENTITY, "period", column])
-        figures[column] = _looked_up(found, [*_ENTITY, "period"], column, by_line)
+        figures[column] = np.full(len(lines), np.nan)
+        for code, kind in enumerate(PERIOD_KINDS):
+            as_of = mirror_of_kind.get(kind)
+            if as_of in earlier:
+                rows = np.flatnonzero(kind_of_line == code)
+                figures[column][rows] = _looked_up(earlier[as_of], _ENTITY, kind.value, by_entity, rows=rows)
     year = PeriodKind.YEAR.value
     start = by_snapshot.get(-1, pd.DataFrame(columns=[*_ENTITY, year]))
     figures["year_start_actual"] = _looked_up(start, _ENTITY, year, by_entity)

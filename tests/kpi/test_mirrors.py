@@ -309,9 +309,16 @@ def _lines(day, unit):
 
 def test_a_figure_is_looked_up_by_all_its_keys_and_is_empty_where_the_table_has_none():
     table = pd.DataFrame({"unit_id": [5, 5, 7], "metric_id": [1, 2, 1], "value": [10.0, 20.0, 30.0]})
-    wanted = pd.MultiIndex.from_arrays([np.array([7, 5, 5, 9]), np.array([1, 2, 3, 1])])
+    wanted = mirrors._Keys([np.array([7, 5, 5, 9]), np.array([1, 2, 3, 1])])
 
     found = mirrors._looked_up(table, ["unit_id", "metric_id"], "value", wanted)
     assert found[:2].tolist() == [30.0, 20.0]
     assert np.isnan(found[2:]).all()  # (5, 3) and (9, 1): no such row
     assert np.isnan(mirrors._looked_up(table.iloc[:0], ["unit_id", "metric_id"], "value", wanted)).all()
+
+
+def test_keys_are_packed_one_integer_a_row_and_a_tables_key_that_no_row_has_is_minus_one():
+    keys = mirrors._Keys([np.array([7, 5, 7, 5]), np.array([1, 1, 2, 1])])
+    # Units numbered 7 → 0, 5 → 1; metrics 1 → 0, 2 → 1: unit × 2 + metric.
+    assert keys.packed.tolist() == [0, 2, 1, 2]
+    assert keys.of([np.array([5, 7, 9, 5]), np.array([2, 2, 1, 3])]).tolist() == [3, 1, -1, -1]
