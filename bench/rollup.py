@@ -27,7 +27,15 @@ follows it) + alerts, the peak RSS and the machine's load average.
                   the running totals and the alerts (ids, runs and clocks left out, rows in the order
                   of their columns): two versions of the code that give the same figures print the same
 
-Latest (3 December 2026, night, a quiet machine: load 1.1-2.1, nothing else running; --templates): the
+Latest (4 December 2026, 01:12-01:54, quiet, load 1.2-1.8, --days 300 --timed 2 --templates --reroll;
+this session's machine is slower than the night before's): after the computing changes of README "The
+computing of a province day", October days 299-300 39.6-51.2 s (two runs; rollup 36.9-47.3 s, writing
+25.1-29.5 s, + alerts 2.4-3.9 s), own peak 1,818-1,842 MB, day 300 / day 2 1.25 and 1.38, this process's CPU
+17.3-22.4 s; the code before, on the same machine the same hour: 60.3-60.6 s, 2,361-2,404 MB, CPU
+30.7-31.5 s. A tenth (--outlets 300 --staff 3000 --days 40 --timed 2 --templates --checksums): the same
+SHA-256 of every table, CPU 2.88 -> 1.68 s.
+
+Before (3 December 2026, night, a quiet machine: load 1.1-2.1, nothing else running; --templates): the
 province (--outlets 3000 --staff 30000) in January (--days 7 --timed 3 --reroll) 27.15 s = 25.82 s +
 1.33 s a chained day, the re-roll 28.15 s, 1,891 MB; late in the year (--days 300 --timed 3 --reroll)
 days 298-300 38.28, 38.70, 40.37 s (rollup 36.6-38.6 s, writing 21.1-22.1 s, + alerts 1.7-1.8 s), day
