@@ -67,6 +67,9 @@ BLOCK_BITS, SLOT_BITS = 28, 12
 _RUN_TABLE = re.compile(rf"^{TABLE}_p(\d{{8}})_r(\d+)(?:_(\d+))?$")
 # How long the drop of a superseded run's table waits for the readers of its day before leaving it for later.
 LOCK_TIMEOUT = "3s"
+# A run table's ids taken from its sequence this many at a time: one at a time (PostgreSQL's default) cost
+# 15 % of a COPY of the lines (measured on 2.47 M rows); a run table is written by one session.
+ID_CACHE = 1000
 # The sorted builds of a run table's two indexes (4 M lines: 130 MB of keys) in memory, not on disk.
 INDEX_BUILD_MEMORY = "256MB"
 
@@ -206,7 +209,8 @@ def run_lines_write(
             [day, day + ONE_DAY, first, end],
         )
         cursor.execute(
-            f'CREATE SEQUENCE "{table}_id_seq" AS bigint MINVALUE {first} MAXVALUE {end - 1} OWNED BY "{table}".id'
+            f'CREATE SEQUENCE "{table}_id_seq" AS bigint MINVALUE {first} MAXVALUE {end - 1} CACHE {ID_CACHE} '
+            f'OWNED BY "{table}".id'
         )
         cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN id SET DEFAULT nextval(\'"{table}_id_seq"\')')
         written = bulk.insert_frame(ScorecardLine, frames, table=table, freeze=True)

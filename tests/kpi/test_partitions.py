@@ -271,3 +271,21 @@ def test_on_postgresql_a_line_written_outside_a_run_table_lands_in_its_days_defa
 
     assert rows_in(f"{partition_name(PRUNED)}_default") == 1
     assert rows_in(run_table_name(PRUNED, run.pk)) == run.lines
+
+
+@on_postgresql
+def test_on_postgresql_the_ids_of_a_run_tables_lines_and_of_the_running_totals_are_taken_a_thousand_at_a_time(
+    august,
+):
+    run = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    sequences = [f'"{run_table_name(PRUNED, run.pk)}_id_seq"', "kpi_rollupstate_id_seq"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seqrelid::regclass::text, seqcache FROM pg_sequence WHERE seqrelid = ANY(%s::regclass[])",
+            [sequences],
+        )
+        assert sorted(cache for _name, cache in cursor.fetchall()) == [1000, 1000]
+    # Within the run, its lines' ids still rise from the start of its block, one after another.
+    first, _end = id_block(run.pk)
+    ids = sorted(ScorecardLine.objects.filter(date=PRUNED).values_list("pk", flat=True))
+    assert ids == list(range(first, first + run.lines))
