@@ -46,13 +46,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, F, Max, Min, Q, Value
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
@@ -242,23 +244,43 @@ def step_state(state: pd.DataFrame, facts: pd.DataFrame, day: datetime.date, cat
 
 
 def _facts_frame(queryset) -> pd.DataFrame:
-    # The credit split (分润) of each fact comes along in the same query (a LEFT JOIN on a small table).
-    columns = ["date", "unit_id", "staff_id", "metric_id", "value", "partner_id", "share"]
-    read = (*columns[:5], "credit_split__partner_id", "credit_split__share")
-    rows = list(scoped(queryset).values_list(*read))
+    """The facts of `queryset` (narrowed to the current scope's holders) as running-total steps take them:
+    date, holder, metric and `fact`, the value as an exact integer of ten-thousandths, each shared sale
+    split between its seller and the partner (_credit_shared).
+
+    Read through bulk.read_frame (one COPY on PostgreSQL), the value scaled in the query (a fact has
+    four decimal places, so ROUND(value × 10,000) is exact): a Python tuple and a Decimal a fact took
+    2.7 s of a province day's 618,000 facts. The credit split (分润) comes along in the same query (a LEFT
+    JOIN on a small table), its share as text for the exact split."""
+    frame = _facts_read(scoped(queryset))
+    own = len(frame)
     scope = _HOLDER_SCOPE.get()
-    own = len(rows)
     if scope is not None and scope[1]:
         # Sales of other parts' staff shared with this part's (the partner's part only is kept below).
-        rows += queryset.filter(credit_split__partner_id__in=scope[1]).exclude(scope[0]).values_list(*read)
-    frame = pd.DataFrame(rows, columns=columns)
+        shared = _facts_read(queryset.filter(credit_split__partner_id__in=scope[1]).exclude(scope[0]))
+        frame = pd.concat([frame, shared], ignore_index=True)
     frame["own"] = np.arange(len(frame)) < own
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
     frame["unit_id"] = frame["unit_id"].astype("int64")
     frame["metric_id"] = frame["metric_id"].astype("int64")
-    # Decimal → exact integer of ten-thousandths.
-    frame["fact"] = pd.array([int(value * SCALE) for value in frame["value"]], dtype="Int64")
+    frame["fact"] = frame["fact"].astype("Int64")
+    # The few distinct days as dates (the text of each, or the date itself where the database gave one).
+    days = {value: datetime.date.fromisoformat(str(value)) for value in frame["date"].unique()}
+    frame["date"] = frame["date"].map(days).astype(object)
     return _credit_shared(frame)
+
+
+_FACT_COLUMNS = ["date", "unit_id", "staff_id", "metric_id", "fact", "partner_id", "share"]
+
+
+def _facts_read(queryset) -> pd.DataFrame:
+    scaled = Cast(Round(F("value") * SCALE), BigIntegerField())
+    read = ("date", "unit_id", "staff_id", "metric_id", "scaled", "credit_split__partner_id", "credit_split__share")
+    try:
+        sql, params = queryset.annotate(scaled=scaled).values_list(*read).query.sql_with_params()
+    except EmptyResultSet:  # Fact.objects.none()
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in _FACT_COLUMNS})
+    return bulk.read_frame(sql, params, _FACT_COLUMNS, dtype={"share": object, "date": object})
 
 
 def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
@@ -267,13 +289,13 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
     half away from zero (so a reversed sale cancels the sale), the owner keeps the remainder, and the
     two add up to the fact. A partner with a fact of their own on the same day, unit and metric gets one row."""
     shared = frame["partner_id"].notna().to_numpy()
-    plain = frame.drop(columns=["value", "partner_id", "share", "own"])
+    plain = frame.drop(columns=["partner_id", "share", "own"])
     if not shared.any():
         return plain
-    # The one rounding rule of a split (kpi.services.credit.split_exactly), on the fact's Decimal value.
+    # The one rounding rule of a split (kpi.services.credit.split_exactly), on the fact's exact value.
     parts = [
-        int(split_exactly(value, share)[1] * SCALE)
-        for value, share in zip(frame.loc[shared, "value"], frame.loc[shared, "share"], strict=True)
+        int(split_exactly(Decimal(int(fact)).scaleb(-4), Decimal(str(share)))[1] * SCALE)
+        for fact, share in zip(frame.loc[shared, "fact"], frame.loc[shared, "share"], strict=True)
     ]
     partner_part = pd.array(parts, dtype="Int64")
     partners = plain[shared].assign(staff_id=frame.loc[shared, "partner_id"].astype("int64").to_numpy())
