@@ -32,7 +32,9 @@ this session's machine is slower than the night before's): after the computing c
 computing of a province day", October days 299-300 39.6-51.2 s (two runs; rollup 36.9-47.3 s, writing
 25.1-29.5 s, + alerts 2.4-3.9 s), own peak 1,818-1,842 MB, day 300 / day 2 1.25 and 1.38, this process's CPU
 17.3-22.4 s; the code before, on the same machine the same hour: 60.3-60.6 s, 2,361-2,404 MB, CPU
-30.7-31.5 s. A tenth (--outlets 300 --staff 3000 --days 40 --timed 2 --templates --checksums): the same
+30.7-31.5 s. Two later runs (sequences' cache, facts read in one COPY): October 41.7-44.7 s, own peak
+1,835-1,849 MB, day 300 / day 2 1.33 and 1.46 (the server's writing moves by 5 s from run to run).
+A tenth (--outlets 300 --staff 3000 --days 40 --timed 2 --templates --checksums): the same
 SHA-256 of every table, CPU 2.88 -> 1.68 s.
 
 Before (3 December 2026, night, a quiet machine: load 1.1-2.1, nothing else running; --templates): the
