@@ -43,7 +43,8 @@ SCORE_COLUMNS = [
 
 # The columns of Scored.cards: the scorecard's keys and period, then its own figures.
 CARD_KEYS = ["unit_id", "staff_id", "period"]
-CARD_COLUMNS = [*CARD_KEYS, "period_start", "period_end", *SCORE_COLUMNS]
+_CARD_PERIOD = [*CARD_KEYS, "period_start", "period_end"]
+CARD_COLUMNS = [*_CARD_PERIOD, *SCORE_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def card_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     a unit or staff member and a period kind), and the position of each scorecard's first line. The
     per-scorecard work of `score` then runs on one integer column (bincount, take) instead of grouping or
     merging the lines' frame on three columns."""
-    keys = lines[["unit_id", "staff_id", "period"]]
+    keys = lines[CARD_KEYS]
     codes = keys.groupby(list(keys.columns), sort=False, observed=True, dropna=False).ngroup().to_numpy(np.int64)
     # Numbered as they first appear, so the first line of each is where its number first occurs.
     _numbers, first = np.unique(codes, return_index=True)
@@ -181,7 +182,7 @@ def unscored(lines: pd.DataFrame) -> Scored:
     for column in ("score", "line_rank", "line_rank_of"):
         lines[column] = np.nan
     lines["card"] = codes
-    cards = lines[["unit_id", "staff_id", "period", "period_start", "period_end"]].iloc[first].reset_index(drop=True)
+    cards = lines[_CARD_PERIOD].iloc[first].reset_index(drop=True)
     for column in SCORE_COLUMNS:
         cards[column] = np.nan
     cards["vetoed"] = False
