@@ -573,10 +573,13 @@ class RollupState(models.Model):
     # No database-level foreign keys on the two high-volume tables the rollup writes (millions of rows a
     # day at the scale of a province): only the rollup writes them, from ids it has just read, and
     # PostgreSQL's deferred FK checks took as long as the COPY itself. The rollup deletes them too.
-    # Only the index on run: every read and delete of states is by run, and each extra index costs
-    # as much as the row itself on a write of this size. And a partial one on run for the mirror rows
-    # alone (as_of set, a few days' worth): reading and pruning those of a run by the index on run
-    # walked all its own rows too, 618,000 a province day (kpi.services.mirrors.states_prune).
+    # On PostgreSQL the table is partitioned by id (migration 0035, kpi.partitions): each run's own and
+    # mirror running totals are a table of their own, written bare and read whole, with no index; the
+    # indexes below are the plain partition's (rows written otherwise, or before 0035). There, only the
+    # index on run: every read and delete of states is by run, and each extra index costs as much as the
+    # row itself on a write of this size. And a partial one on run for the mirror rows alone (as_of set, a
+    # few days' worth): reading and pruning those of a run by the index on run walked all its own rows
+    # too, 618,000 a province day (kpi.services.mirrors.states_prune).
     run = models.ForeignKey(RollupRun, on_delete=models.DO_NOTHING, related_name="states", db_constraint=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     staff = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Scorecard lines partitioned by business day (PostgreSQL declarative partitioning).
+"""Scorecard lines partitioned by business day, and running totals by run (PostgreSQL declarative partitioning).
 
 A province day writes 1.75 M scorecard lines. On PostgreSQL kpi_scorecardline is PARTITION BY RANGE
 (date), one partition a day (kpi_scorecardline_pYYYYMMDD) and a default partition for a line of a day
@@ -36,7 +36,10 @@ an index and attached for its block of ids (run_lines_write):
 A day partition made before this (plain, migration 0024 or an older rollup) is written and rolled up
 again as before (lines into the day's table, the superseded ones deleted).
 
-SQLite (development, the test suite) keeps a plain table: ensure does nothing, drop deletes the rows.
+The running totals (RollupState) are kept by run in the same way, without the day: see the section
+"the running totals by run" below (migration 0035).
+
+SQLite (development, the test suite) keeps plain tables: ensure does nothing, drop deletes the rows.
 """
 
 from __future__ import annotations
@@ -48,9 +51,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 
-from kpi.models import RollupDay, RollupRun, ScorecardLine
+from kpi.models import RollupDay, RollupRun, RollupState, ScorecardLine
 from lib import bulk
+from lib.csvimport import chunked
 
 logger = logging.getLogger(__name__)
 
@@ -300,3 +305,157 @@ def run_tables_passed_by_drop(days: Iterable[datetime.date] | None = None) -> li
             continue
         dropped.append(name)
     return dropped
+
+
+# -- the running totals by run --------------------------------------------------------------------------
+#
+# On PostgreSQL kpi_rollupstate is PARTITION BY RANGE (id) (migration 0035), like a day's lines: each run
+# writes its running totals into tables of its own, COPYed into a bare table (no index, no id from the
+# table's shared sequence) and attached for the run's block of ids (id_block), its own ones in the slot of
+# its table of lines (0, or a fanned-out part's 1, 2, …), the mirror ones (as_of set, kpi.services.mirrors)
+# MIRROR_SLOTS above it. Every read of running totals is of a run's own or mirror ones, a whole table at a
+# time, so a read names the runs' blocks (states_bounds) and PostgreSQL reads those tables only, each from
+# end to end; no index is needed. What no reader wants any more is dropped (states_drop), not deleted row by
+# row. The rows written otherwise (a test's, a database's from before 0035) are in kpi_rollupstate_plain,
+# the ids below the first block, with the table's index on run as before.
+
+STATES_TABLE = RollupState._meta.db_table
+STATES_PLAIN = f"{STATES_TABLE}_plain"
+# The ids of the plain partition's rows: the table's own sequence's, below every run's first block.
+STATES_PLAIN_END = 1 << (BLOCK_BITS + SLOT_BITS)
+# A run's mirror running totals in the upper half of its slots: slot s's in slot s + MIRROR_SLOTS.
+MIRROR_SLOTS = 1 << (SLOT_BITS - 1)
+_STATES_TABLE = re.compile(rf"^{STATES_TABLE}_r(\d+)_(\d+)$")
+
+
+def states_by_run() -> bool:
+    """Whether the running totals are kept by run here (PostgreSQL after migration 0035)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [STATES_TABLE])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "p"
+
+
+def states_table_name(run_id: int, slot: int) -> str:
+    return f"{STATES_TABLE}_r{run_id}_{slot}"
+
+
+def states_slot(slot: int, *, mirror: bool) -> int:
+    """The slot of a part's own (or mirror) running totals."""
+    if not 0 <= slot < MIRROR_SLOTS:
+        raise ValueError(f"slot {slot}: outside the running totals' slots")
+    return slot + MIRROR_SLOTS if mirror else slot
+
+
+def states_bounds(run_ids: Iterable[int], *, own: bool | None = None) -> Q:
+    """The ids of these runs' running totals, their own, mirror or (None) both: a filter that lets
+    PostgreSQL read those runs' tables only (and the plain partition, by its index on run). Where the
+    running totals are not kept by run, no filter."""
+    runs = sorted(set(run_ids))
+    if not states_by_run():
+        return Q()
+    bounds = Q(id__lt=STATES_PLAIN_END)
+    for run_id in runs:
+        first = id_block(run_id, MIRROR_SLOTS if own is False else 0)[0]
+        end = id_block(run_id, MIRROR_SLOTS)[0] if own else id_block(run_id + 1, 0)[0]
+        bounds |= Q(id__gte=first, id__lt=end)
+    return bounds
+
+
+def states_in_plain() -> Q:
+    """The running totals in the plain partition (all of them where they are not kept by run): a filter
+    that spares a DELETE by run the reading of every run's table."""
+    return Q(id__lt=STATES_PLAIN_END) if states_by_run() else Q()
+
+
+def run_states_write(*, run_id: int, frame: pd.DataFrame, slot: int = 0) -> tuple[str | None, int]:
+    """Write running totals of run `run_id` (a frame with their columns, no id), in table `slot`
+    (states_slot): a table of their own, attached to kpi_rollupstate, where they are kept by run; else into
+    the table. In the caller's transaction (a savepoint of it), as run_lines_write: a writer that dies leaves
+    nothing, and a table left by an earlier attempt of the same run and slot is replaced. The table and the
+    rows written."""
+    if not states_by_run():
+        return None, bulk.insert_frame(RollupState, frame)
+    if frame.empty:
+        return None, 0
+    table, (first, end) = states_table_name(run_id, slot), id_block(run_id, slot)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        # The CHECK implies the partition's bounds, so ATTACH does not read the rows.
+        cursor.execute(
+            f'CREATE TABLE "{table}" (LIKE "{STATES_TABLE}" INCLUDING DEFAULTS, CONSTRAINT "{table}_bounds" '
+            "CHECK (run_id = %s AND id >= %s AND id < %s))",
+            [run_id, first, end],
+        )
+        cursor.execute(
+            f'CREATE SEQUENCE "{table}_id_seq" AS bigint MINVALUE {first} MAXVALUE {end - 1} CACHE {ID_CACHE} '
+            f'OWNED BY "{table}".id'
+        )
+        cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN id SET DEFAULT nextval(\'"{table}_id_seq"\')')
+        written = bulk.insert_frame(RollupState, frame, table=table, freeze=True)
+        cursor.execute(
+            f'ALTER TABLE "{STATES_TABLE}" ATTACH PARTITION "{table}" FOR VALUES FROM (%s) TO (%s)', [first, end]
+        )
+    return table, written
+
+
+def states_tables() -> list[tuple[int, int, str]]:
+    """Every table of running totals of a run: (run id, slot, table name)."""
+    if not states_by_run():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+            "WHERE pg_inherits.inhparent = to_regclass(%s)",
+            [STATES_TABLE],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    tables = [
+        (int(match.group(1)), int(match.group(2)), name) for name in names if (match := _STATES_TABLE.match(name))
+    ]
+    return sorted(tables)
+
+
+def states_drop(run_ids: Iterable[int], *, own: bool | None = None) -> int:
+    """Remove these runs' running totals, their own, mirror or (None) all: their tables dropped (each in a
+    transaction of its own that waits LOCK_TIMEOUT at most for a reader: dropping a partition locks
+    kpi_rollupstate for an instant; one it could not drop stays, for the next call), their rows in the
+    plain partition deleted (or in the table, where they are not kept by run). The rows removed."""
+    runs = set(run_ids)
+    if not runs:
+        return 0
+    removed = 0
+    for run_id, slot, name in states_tables():
+        mirror = slot >= MIRROR_SLOTS
+        if run_id not in runs or (own is True and mirror) or (own is False and not mirror):
+            continue
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout TO '{LOCK_TIMEOUT}'")
+                cursor.execute(f'SELECT COUNT(*) FROM "{name}"')
+                rows = cursor.fetchone()[0]
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+        except OperationalError:
+            logger.warning("running totals %s not dropped (being read): left for later", name)
+            continue
+        removed += rows
+    plain = RollupState.objects.filter(states_in_plain())
+    if own is not None:
+        plain = plain.filter(as_of__isnull=own)
+    for part in chunked(sorted(runs)):
+        removed += plain.filter(run_id__in=part).delete()[0]
+    return removed
+
+
+def states_tables_passed_by_drop() -> int:
+    """Drop the tables of running totals of runs passed by (runs_passed_by) or gone: a superseded run's
+    after its day's publication has committed, or one a dead worker or a lock left (kpi.retention). The
+    rows removed."""
+    runs = {run_id for run_id, _slot, _name in states_tables()}
+    if not runs:
+        return 0
+    dates = dict(RollupRun.objects.filter(pk__in=runs).values_list("pk", "date"))
+    passed = runs_passed_by((day, run_id) for run_id, day in dates.items()) | (runs - set(dates))
+    return states_drop(passed)

@@ -25,6 +25,8 @@ from kpi.partitions import (
     lines_of_day_drop,
     run_tables_passed_by_drop,
     runs_passed_by,
+    states_in_plain,
+    states_tables_passed_by_drop,
 )
 from lib.periods import PeriodKind, period_of
 
@@ -109,9 +111,10 @@ def passed_by_discard(days: Iterable[datetime.date] | None = None) -> set[int]:
     """Remove the rows of the runs (of `days`, or of every day) that a publication passed by
     (kpi.partitions.runs_passed_by): their scorecards and running totals, their lines (the run's table
     dropped where the day keeps its lines by run, else deleted), a day at a time in transactions of their
-    own. A publication calls it once it has committed (kpi.services.rollup): a day rolled up again no longer
-    deletes the superseded run's 166,000 scorecards and millions of running totals inside the
-    publication's transaction; what a dead worker left is found again here by the nightly retention.
+    own; the tables of running totals of every run passed by dropped after (states_tables_passed_by_drop:
+    also what an earlier call left). A publication calls it once it has committed (kpi.services.rollup):
+    a day rolled up again no longer deletes the superseded run's 166,000 scorecards and millions of running
+    totals inside the publication's transaction; what a dead worker left is found again here by the nightly retention.
     Readers reach rows only through their day's published run, so these are read by nobody meanwhile.
     Safe to run twice: a run emptied is marked so (`discarded_at`) and not looked at again. The runs whose
     rows were removed.
@@ -139,7 +142,9 @@ def passed_by_discard(days: Iterable[datetime.date] | None = None) -> set[int]:
             if not lines_by_run(day):
                 ScorecardLine.objects.filter(date=day, scorecard__run_id__in=run_ids).delete()
             Scorecard.objects.filter(run_id__in=run_ids).delete()
-            RollupState.objects.filter(run_id__in=run_ids).delete()
+            # The running totals in the plain partition (those kept by run: below, dropped).
+            RollupState.objects.filter(states_in_plain(), run_id__in=run_ids).delete()
             RollupRun.objects.filter(pk__in=run_ids).update(discarded_at=timezone.now())
     run_tables_passed_by_drop(days)
+    states_tables_passed_by_drop()
     return passed

@@ -58,7 +58,6 @@ from kpi.models import (
     RollupFanout,
     RollupPart,
     RollupRun,
-    RollupState,
     Scorecard,
     ScorecardLine,
 )
@@ -113,7 +112,7 @@ def plan(*, day: datetime.date, depth: int = 1, today: datetime.date | None = No
             previous_day
             and previous_day.published_run_id
             and previous_day.stale_since is None
-            and RollupState.objects.filter(run_id=previous_day.published_run_id, as_of=None).exists()
+            and rollup.states_of([previous_day.published_run_id], own=True).exists()
         )
         with_scorecards = keeps_scorecards(day, today)
         if with_scorecards:
@@ -296,7 +295,7 @@ class _Written:
 
     def write(self) -> None:
         shadow = RollupRun(pk=self.run.pk, date=self.run.date)
-        mirror_days.states_write(shadow, self.mirrors)
+        mirror_days.states_write(shadow, self.mirrors, slot=self.slot)
         rollup._write(shadow, self.state, self.scored, with_scorecards=self.with_scorecards, slot=self.slot)
         self.scorecards, self.lines = shadow.scorecards, shadow.lines
 
@@ -439,7 +438,7 @@ def finish(*, fanout_id: int) -> RollupRun:
         logger.exception("the fanned-out rollup of %s failed", run.date)
         raise
     RollupFanout.objects.filter(pk=fanout.pk).update(timings=timings)
-    bulk.analyze(Scorecard, ScorecardLine, RollupState, RollupDay)
+    bulk.analyze(Scorecard, ScorecardLine, RollupDay)
     return run
 
 

@@ -50,10 +50,9 @@ import numpy as np
 import pandas as pd
 from django.db.models import Min, Q
 
-from kpi.models import Aggregation, Fact, RollupDay, RollupRun, RollupState
+from kpi import partitions
+from kpi.models import Aggregation, Fact, RollupDay, RollupRun
 from kpi.services import rollup
-from lib import bulk
-from lib.csvimport import chunked
 from lib.periods import PERIOD_KINDS, PeriodKind, days_between, period_of, previous_period_day, same_day_last_year
 
 COMPARISON_COLUMNS = rollup.COMPARISON_COLUMNS
@@ -192,10 +191,11 @@ def mirror_states(
 NEAR_DAYS = 3
 
 
-def states_write(run: RollupRun, mirrors: Mirrors) -> None:
+def states_write(run: RollupRun, mirrors: Mirrors, *, slot: int = 0) -> None:
     """Keep the mirror running totals with the run, for the next day's rollup: not the day before's (the
     previous run's own; the next day takes this run's own instead), not a published day's own (the next
-    day finds the next published day's), and not one a day or two after another one kept."""
+    day finds the next published day's), and not one a day or two after another one kept. `slot`: a
+    fanned-out part's (kpi.partitions.states_slot)."""
     kept: list[datetime.date] = []
     for as_of in sorted(mirrors.states):
         state = mirrors.states[as_of]
@@ -209,17 +209,18 @@ def states_write(run: RollupRun, mirrors: Mirrors) -> None:
     frame = pd.concat([mirrors.states[as_of].assign(as_of=as_of) for as_of in kept], ignore_index=True)
     frame["staff_id"] = frame["staff_id"].astype("Int64").replace(0, pd.NA)
     frame.insert(0, "run_id", run.pk)
-    bulk.insert_frame(RollupState, frame)
+    partitions.run_states_write(run_id=run.pk, frame=frame, slot=partitions.states_slot(slot, mirror=True))
 
 
 def states_prune(*, today: datetime.date) -> int:
     """Mirror running totals of runs of days published more than MIRROR_KEEP_DAYS before `today`, dropped
     by the nightly retention (kpi.services.rollup.states_prune): the number of rows. Every such run is
-    asked, by its ids (a night missed is made up), through the partial index on the mirror rows by run,
-    so the runs emptied before cost an index probe each."""
+    asked, by its ids (a night missed is made up): its table of mirror running totals dropped
+    (kpi.partitions.states_drop), and its rows in the plain partition deleted through the partial index on
+    the mirror rows by run, so the runs emptied before cost an index probe each."""
     horizon = today - datetime.timedelta(days=MIRROR_KEEP_DAYS)
     aged = list(RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True))
-    return sum(RollupState.objects.filter(run_id__in=part).exclude(as_of=None).delete()[0] for part in chunked(aged))
+    return partitions.states_drop(aged, own=False)
 
 
 # -- the figures -----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Max, Min, Q, Value
+from django.db.models import BigIntegerField, F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
@@ -81,7 +81,6 @@ from kpi.services import scoring
 from kpi.services.credit import split_exactly
 from kpi.signals import day_published
 from lib import bulk
-from lib.csvimport import chunked
 from lib.jobs import heartbeat, record_on_fresh_connection
 from lib.locks import named_lock, transaction_lock
 from lib.periods import PERIOD_KINDS, BusinessCalendar, Period, PeriodKind, days_between, period_of, period_timing
@@ -320,7 +319,7 @@ def states_read(run_ids: list[int], *, own: bool, extra: tuple[str, ...] = ()) -
     columns = [*extra, *KEY, *STATE_COLUMNS]
     if not run_ids:
         return empty_state()
-    queryset = scoped(RollupState.objects.filter(run_id__in=list(run_ids), as_of__isnull=own)).values_list(*columns)
+    queryset = scoped(states_of(run_ids, own=own)).values_list(*columns)
     sql, params = queryset.query.sql_with_params()
     dtype = dict.fromkeys(("staff_id", *STATE_COLUMNS), "Int64")
     dtype |= {"unit_id": "int64", "metric_id": "int64", "run_id": "int64", "as_of": str}
@@ -334,6 +333,13 @@ def states_read(run_ids: list[int], *, own: bool, extra: tuple[str, ...] = ()) -
     for column in STATE_COLUMNS:
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def states_of(run_ids: Iterable[int], *, own: bool) -> QuerySet:
+    """The running totals of these runs, their own (as_of NULL) or their mirror ones: on PostgreSQL only
+    those runs' tables are read (kpi.partitions.states_bounds)."""
+    run_ids = list(run_ids)
+    return RollupState.objects.filter(partitions.states_bounds(run_ids, own=own), run_id__in=run_ids, as_of__isnull=own)
 
 
 def _state_of_run(run_id: int) -> pd.DataFrame:
@@ -777,11 +783,12 @@ def _write(
 ) -> None:
     """Write the run's running totals, scorecards and lines (the lines last). Where the day's lines are
     kept by run (PostgreSQL, kpi.partitions) the lines go into a table of the run's own, `slot` of it (a
-    fanned-out day's part), loaded bare, indexed, then attached; elsewhere into the lines' table."""
+    fanned-out day's part), loaded bare, indexed, then attached; elsewhere into the lines' table. The
+    running totals likewise into a table of the run's own where they are kept by run."""
     states = state.copy()
     states["staff_id"] = states["staff_id"].astype("Int64").replace(0, pd.NA)
     states.insert(0, "run_id", run.pk)
-    bulk.insert_frame(RollupState, states)
+    partitions.run_states_write(run_id=run.pk, frame=states, slot=partitions.states_slot(slot, mirror=False))
     if not with_scorecards or scored is None or scored.lines.empty:
         return
 
@@ -863,10 +870,7 @@ def states_prune(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     horizon = today - datetime.timedelta(days=settings.ROLLUP_STATE_DAYS)
     old_runs = list(RollupDay.objects.published().filter(date__lt=horizon).values_list("published_run", flat=True))
-    deleted = 0
-    for part in chunked(old_runs):
-        deleted += RollupState.objects.filter(run_id__in=part).delete()[0]
-    return deleted + mirror_days.states_prune(today=today)
+    return partitions.states_drop(old_runs) + mirror_days.states_prune(today=today)
 
 
 # -- the public entry points -----------------------------------------------------------------------
@@ -940,7 +944,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
         previous_day
         and previous_day.published_run_id
         and previous_day.stale_since is None
-        and RollupState.objects.filter(run_id=previous_day.published_run_id, as_of=None).exists()
+        and states_of([previous_day.published_run_id], own=True).exists()
     )
     # The comparisons (环比, 同比) need the running totals of earlier days too (kpi.services.mirrors,
     # which builds on this module's fold: imported here, not at the top).

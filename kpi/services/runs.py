@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
-from kpi.models import RollupDay, RollupRun, RollupState, Scorecard, ScorecardLine
+from kpi.models import RollupDay, RollupRun, Scorecard, ScorecardLine
 from kpi.partitions import line_partitions, run_tables
 from lib import bulk
 from staff.models import Assignment, StaffMember
@@ -119,7 +119,8 @@ def run_tables_analyze(
     tables analysed. The units, staff and assignments too: every page's scope reads them (staff.access:
     a staff scorecard is seen where its holder worked that day), and a network loaded in bulk and never
     analysed plans that EXISTS as a loop over every unit (50 ms a page of staff scorecards)."""
-    analysed = bulk.analyze_stale(Scorecard, RollupState, RollupDay, OrgUnit, StaffMember, Assignment)
+    # Not the running totals: each run's are a table of their own (kpi.partitions), read whole.
+    analysed = bulk.analyze_stale(Scorecard, RollupDay, OrgUnit, StaffMember, Assignment)
     # The lines: on PostgreSQL the day's partition only (kpi.partitions), always (it is new); ANALYZE of
     # the partitioned table would sample every day's partition again, a cost growing with the days kept.
     # Where the day keeps its lines by run, the published run's tables only: the planner reads the

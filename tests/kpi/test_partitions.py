@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kpi import partitions
-from kpi.models import Fact, RollupRun, RollupState, Scorecard, ScorecardLine
+from kpi.models import Fact, Metric, RollupDay, RollupRun, RollupState, Scorecard, ScorecardLine
 from kpi.partitions import (
     DEFAULT_PARTITION,
     id_block,
@@ -289,3 +289,97 @@ def test_on_postgresql_the_ids_of_a_run_tables_lines_and_of_the_running_totals_a
     first, _end = id_block(run.pk)
     ids = sorted(ScorecardLine.objects.filter(date=PRUNED).values_list("pk", flat=True))
     assert ids == list(range(first, first + run.lines))
+
+
+# -- the running totals by run ------------------------------------------------------------------------------
+
+
+def states_tables_of(run: RollupRun) -> list[tuple[int, str]]:
+    return [(slot, name) for run_id, slot, name in partitions.states_tables() if run_id == run.pk]
+
+
+@on_postgresql
+def test_on_postgresql_each_run_keeps_its_running_totals_in_a_table_of_its_own_in_its_block_of_ids(august):
+    run = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    own = RollupState.objects.filter(run=run, as_of=None).count()
+    assert own > 0
+    # Slot 0, the single-process rollup's (a fanned-out part's own in its slot, its mirror ones 2,048 above).
+    assert states_tables_of(run) == [(0, f"kpi_rollupstate_r{run.pk}_0")]
+    assert rows_in(f"kpi_rollupstate_r{run.pk}_0") == own
+    assert rows_in(partitions.STATES_PLAIN) == 0
+    low, high = id_block(run.pk)
+    ids = RollupState.objects.filter(run=run).values_list("pk", flat=True)
+    assert low <= min(ids) and max(ids) < high
+    # The own ones are below the run's mirror slots, which begin 2**11 blocks of 2**28 ids above.
+    assert partitions.states_slot(0, mirror=True) == 2048
+    assert id_block(run.pk, 2048)[0] == low + 2048 * 2**28
+
+
+@on_postgresql
+def test_on_postgresql_a_read_of_a_runs_running_totals_reads_that_runs_table_alone(august):
+    runs = list(RollupRun.objects.filter(status=RollupRun.Status.PUBLISHED).order_by("date"))
+    assert len(runs) == 3
+    queryset = rollup.states_of([runs[1].pk], own=True)
+
+    with connection.cursor() as cursor:
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"kpi_rollupstate_r{runs[1].pk}_0" in plan
+    assert f"kpi_rollupstate_r{runs[0].pk}_0" not in plan and f"kpi_rollupstate_r{runs[2].pk}_0" not in plan
+    assert queryset.count() == RollupState.objects.filter(run=runs[1], as_of=None).count()
+    # Nor the run's mirror ones: there are none, and a read of them finds none.
+    assert not rollup.states_of([runs[1].pk], own=False).exists()
+
+
+@on_postgresql
+def test_on_postgresql_a_superseded_runs_table_of_running_totals_is_dropped_after_the_publication(
+    august, django_capture_on_commit_callbacks
+):
+    first, again = rolled_up_again_with_a_late_fact(PRUNED, django_capture_on_commit_callbacks)
+
+    assert states_tables_of(first) == []
+    assert states_tables_of(again) == [(0, f"kpi_rollupstate_r{again.pk}_0")]
+    assert rows_in(f"kpi_rollupstate_r{again.pk}_0") == RollupState.objects.filter(run=again).count() > 0
+
+
+@on_postgresql
+def test_on_postgresql_a_run_that_dies_after_writing_its_running_totals_leaves_no_table_of_them(august, monkeypatch):
+    first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    real_write = partitions.run_states_write
+
+    def write_then_die(**arguments):
+        real_write(**arguments)
+        raise MemoryError("killed after its running totals were attached")
+
+    monkeypatch.setattr(partitions, "run_states_write", write_then_die)
+    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
+    with pytest.raises(MemoryError):
+        rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+
+    dead = RollupRun.objects.filter(date=PRUNED).latest("pk")
+    assert dead.status == RollupRun.Status.FAILED
+    assert states_tables_of(dead) == [] and not RollupState.objects.filter(run=dead).exists()
+    assert states_tables_of(first) == [(0, f"kpi_rollupstate_r{first.pk}_0")]
+
+
+@on_postgresql
+def test_on_postgresql_a_table_of_running_totals_a_cleanup_left_goes_at_the_next_one_and_a_plain_row_with_it(
+    august,
+):
+    run = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
+    own = rows_in(f"kpi_rollupstate_r{run.pk}_0")
+    # A row written otherwise (as before migration 0035) lands in the plain partition, below every block.
+    extra = RollupState.objects.create(
+        run=run, unit=august["GZ0102"], metric=Metric.objects.get(code="customers_served")
+    )
+    assert extra.pk < partitions.STATES_PLAIN_END and rows_in(partitions.STATES_PLAIN) == 1
+    assert RollupState.objects.filter(run=run).count() == own + 1
+    # Passed by, as if its publication's cleanup never ran: the next cleanup drops its table, and deletes
+    # its row in the plain partition.
+    RollupDay.objects.filter(date=PRUNED).update(published_run=None)
+    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.SUPERSEDED)
+
+    assert partitions.states_tables_passed_by_drop() == own + 1
+    assert states_tables_of(run) == [] and rows_in(partitions.STATES_PLAIN) == 0
+    assert partitions.states_tables_passed_by_drop() == 0

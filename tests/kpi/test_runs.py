@@ -258,7 +258,7 @@ def test_a_published_day_has_the_rollups_tables_analysed_before_the_apps_above_h
     statistics. kpi's own receiver of day_published (kpi.services.runs.run_tables_analyze) is the first
     one connected, so the apps above (alerts, notify) read with fresh statistics."""
     from branches.models import OrgUnit
-    from kpi.models import RollupDay, RollupState, Scorecard, ScorecardLine
+    from kpi.models import RollupDay, Scorecard, ScorecardLine
     from kpi.services import runs
     from kpi.signals import day_published
     from staff.models import Assignment, StaffMember
@@ -272,6 +272,6 @@ def test_a_published_day_has_the_rollups_tables_analysed_before_the_apps_above_h
     day_published.send_robust(sender=RollupDay, day=datetime.date(2026, 11, 24), run=None)
 
     # The lines apart, as a table when the day has no partition of its own.
-    assert asked == [(Scorecard, RollupState, RollupDay, OrgUnit, StaffMember, Assignment), (ScorecardLine,)]
+    assert asked == [(Scorecard, RollupDay, OrgUnit, StaffMember, Assignment), (ScorecardLine,)]
     first = day_published._live_receivers(RollupDay)[0][0]
     assert first is runs.run_tables_analyze
