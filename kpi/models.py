@@ -771,9 +771,10 @@ class ScorecardLine(models.Model):
     # before its scorecards, each in one statement.
     # One index, (scorecard, metric), serves every read: lines are always fetched by scorecard.
     # On PostgreSQL the table is partitioned by `date`, one partition a business day (kpi.partitions,
-    # migration 0021): its primary key there is (id, date), the rollup creates a day's partition before
-    # it writes the day, and retention drops a day's partition instead of deleting its rows. Reads that
-    # know the day filter on `date` too, so that only that day's partition is searched.
+    # migration 0021), with no primary key (migration 0036: nothing reads a line by its id); the rollup
+    # creates a day's partition before it writes the day, and retention drops a day's partition instead
+    # of deleting its rows. Reads that know the day filter on `date` too, so that only that day's
+    # partition is searched.
     scorecard = models.ForeignKey(
         Scorecard, on_delete=models.DO_NOTHING, related_name="lines", db_constraint=False, db_index=False
     )

@@ -2,9 +2,10 @@
 
 A province day writes 1.75 M scorecard lines. On PostgreSQL kpi_scorecardline is PARTITION BY RANGE
 (date), one partition a day (kpi_scorecardline_pYYYYMMDD) and a default partition for a line of a day
-that has none yet (a test's factory, a line written by hand); its primary key is (id, date), as a
-partitioned table's key must hold the partition key (Django still sees `id`). Migration
-0024_scorecard_lines_partitioned_by_day builds it, copying the lines of an existing database over.
+that has none yet (a test's factory, a line written by hand). Migration
+0024_scorecard_lines_partitioned_by_day builds it, copying the lines of an existing database over; its
+primary key (id, date) is gone since migration 0036 (nothing reads a line by its id; Django still sees
+`id` as the key).
 
 - The rollup creates the day's partition, and the week after it, before it writes the day
   (line_partitions_ensure): outside the publication's transaction, since creating a partition locks the
@@ -20,12 +21,12 @@ itself PARTITION BY RANGE (id), and each run writes its lines into a table of it
 an index and attached for its block of ids (run_lines_write):
 
 - the load: CREATE TABLE with a CHECK of the day and of the block (so that ATTACH need not scan it),
-  COPY into the bare table, then its primary key and (scorecard, metric) index built in one sorted pass
-  each instead of kept up a line at a time, then ATTACH PARTITION (a SHARE UPDATE EXCLUSIVE lock on the
+  COPY into the bare table, then its (scorecard, metric) index built in one sorted pass instead of kept
+  up a line at a time, then ATTACH PARTITION (a SHARE UPDATE EXCLUSIVE lock on the
   day's partition: readers go on reading), all in the writer's transaction, so a writer that dies leaves
   nothing behind;
 - ids: each table takes its own block (id_block: the run and the slot, above every id the table's
-  sequence will ever give), from a sequence of its own; the primary key stays (id, date);
+  sequence will ever give), from a sequence of its own, so they are unique without a key to check;
 - a day rolled up again: the superseded run's table is dropped once the publication has committed
   (run_tables_passed_by_drop; an instant's ACCESS EXCLUSIVE lock on that day's partition, within
   LOCK_TIMEOUT, else left for later), not deleted line by line inside the publication's transaction;
@@ -75,7 +76,7 @@ LOCK_TIMEOUT = "3s"
 # A run table's ids taken from its sequence this many at a time: one at a time (PostgreSQL's default) cost
 # 15 % of a COPY of the lines (measured on 2.47 M rows); a run table is written by one session.
 ID_CACHE = 1000
-# The sorted builds of a run table's two indexes (4 M lines: 130 MB of keys) in memory, not on disk.
+# The sorted build of a run table's index (4 M lines: 130 MB of keys) in memory, not on disk.
 INDEX_BUILD_MEMORY = "256MB"
 
 
@@ -220,8 +221,8 @@ def run_lines_write(
         cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN id SET DEFAULT nextval(\'"{table}_id_seq"\')')
         written = bulk.insert_frame(ScorecardLine, frames, table=table, freeze=True)
         cursor.execute(f"SET LOCAL maintenance_work_mem TO '{INDEX_BUILD_MEMORY}'")
-        # The root's (partitioned) indexes, built here in one pass each: ATTACH takes them as they are.
-        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (id, date)')
+        # The root's (partitioned) index, built here in one sorted pass: ATTACH takes it as it is. No primary
+        # key (migration 0036): nothing reads a line by its id, unique by the block's sequence.
         cursor.execute(f'CREATE INDEX "{table}_scorecard_metric" ON "{table}" (scorecard_id, metric_id)')
         cursor.execute(
             f'ALTER TABLE "{partition_name(day)}" ATTACH PARTITION "{table}" FOR VALUES FROM (%s) TO (%s)',
