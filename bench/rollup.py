@@ -27,7 +27,12 @@ follows it) + alerts, the peak RSS and the machine's load average.
                   the running totals and the alerts (ids, runs and clocks left out, rows in the order
                   of their columns): two versions of the code that give the same figures print the same
 
-Latest (4 December 2026, 01:12-01:54, quiet, load 1.2-1.8, --days 300 --timed 2 --templates --reroll;
+Latest (4 December 2026, 05:03-05:27, load 1.3-1.8, --days 300 --timed 10 --templates --reroll, after the
+running totals kept by run and the lines without a primary key): October days 291-300 32.0-44.8 s, mean
+38.9 s (writing 19.7-26.2 s), January days 2-10 mean 27.8 s, day 300 / day 10 = 1.16, own peak 1,845 MB.
+Side by side with the code before (--timed 2, six runs alternated): October median 46.7 -> 38.7 s.
+
+Before (4 December 2026, 01:12-01:54, quiet, load 1.2-1.8, --days 300 --timed 2 --templates --reroll;
 this session's machine is slower than the night before's): after the computing changes of README "The
 computing of a province day", October days 299-300 39.6-51.2 s (two runs; rollup 36.9-47.3 s, writing
 25.1-29.5 s, + alerts 2.4-3.9 s), own peak 1,818-1,842 MB, day 300 / day 2 1.25 and 1.38, this process's CPU
