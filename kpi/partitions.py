@@ -371,12 +371,16 @@ def states_in_plain() -> Q:
     return Q(id__lt=STATES_PLAIN_END) if states_by_run() else Q()
 
 
-def run_states_write(*, run_id: int, frame: pd.DataFrame, slot: int = 0) -> tuple[str | None, int]:
+def run_states_write(*, run_id: int, frame: pd.DataFrame, slot: int = 0, attach: bool = True) -> tuple[str | None, int]:
     """Write running totals of run `run_id` (a frame with their columns, no id), in table `slot`
     (states_slot): a table of their own, attached to kpi_rollupstate, where they are kept by run; else into
-    the table. In the caller's transaction (a savepoint of it), as run_lines_write: a writer that dies leaves
-    nothing, and a table left by an earlier attempt of the same run and slot is replaced. The table and the
-    rows written."""
+    the table. In the caller's transaction, as run_lines_write: a writer that dies leaves nothing, and a
+    table left by an earlier attempt of the same run and slot is replaced. The table and the rows written.
+
+    `attach=False`: the table is loaded, and attached later by states_attach in the same transaction. An
+    ATTACH holds kpi_rollupstate (SHARE UPDATE EXCLUSIVE, which another ATTACH waits for) until the
+    commit: a fanned-out day's parts load their tables side by side and attach them last, with their lines,
+    so that one part's whole write does not wait for another's."""
     if not states_by_run():
         return None, bulk.insert_frame(RollupState, frame)
     if frame.empty:
@@ -396,10 +400,21 @@ def run_states_write(*, run_id: int, frame: pd.DataFrame, slot: int = 0) -> tupl
         )
         cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN id SET DEFAULT nextval(\'"{table}_id_seq"\')')
         written = bulk.insert_frame(RollupState, frame, table=table, freeze=True)
+    if attach:
+        states_attach(table)
+    return table, written
+
+
+def states_attach(table: str) -> None:
+    """Attach a table of running totals that run_states_write loaded, for its run's and slot's block."""
+    match = _STATES_TABLE.match(table)
+    if match is None:
+        raise ValueError(f"{table}: not a table of running totals of a run")
+    first, end = id_block(int(match.group(1)), int(match.group(2)))
+    with connection.cursor() as cursor:
         cursor.execute(
             f'ALTER TABLE "{STATES_TABLE}" ATTACH PARTITION "{table}" FOR VALUES FROM (%s) TO (%s)', [first, end]
         )
-    return table, written
 
 
 def states_tables() -> list[tuple[int, int, str]]:

@@ -295,8 +295,9 @@ class _Written:
 
     def write(self) -> None:
         shadow = RollupRun(pk=self.run.pk, date=self.run.date)
-        mirror_days.states_write(shadow, self.mirrors, slot=self.slot)
-        rollup._write(shadow, self.state, self.scored, with_scorecards=self.with_scorecards, slot=self.slot)
+        rollup._write(
+            shadow, self.state, self.scored, with_scorecards=self.with_scorecards, slot=self.slot, mirrors=self.mirrors
+        )
         self.scorecards, self.lines = shadow.scorecards, shadow.lines
 
 

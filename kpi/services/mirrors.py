@@ -191,11 +191,12 @@ def mirror_states(
 NEAR_DAYS = 3
 
 
-def states_write(run: RollupRun, mirrors: Mirrors, *, slot: int = 0) -> None:
+def states_write(run: RollupRun, mirrors: Mirrors, *, slot: int = 0, attach: bool = True) -> str | None:
     """Keep the mirror running totals with the run, for the next day's rollup: not the day before's (the
     previous run's own; the next day takes this run's own instead), not a published day's own (the next
     day finds the next published day's), and not one a day or two after another one kept. `slot`: a
-    fanned-out part's (kpi.partitions.states_slot)."""
+    fanned-out part's (kpi.partitions.states_slot). The table written where the running totals are kept
+    by run: with `attach=False` the caller attaches it (kpi.partitions.states_attach)."""
     kept: list[datetime.date] = []
     for as_of in sorted(mirrors.states):
         state = mirrors.states[as_of]
@@ -205,11 +206,12 @@ def states_write(run: RollupRun, mirrors: Mirrors, *, slot: int = 0) -> None:
             continue
         kept.append(as_of)
     if not kept:
-        return
+        return None
     frame = pd.concat([mirrors.states[as_of].assign(as_of=as_of) for as_of in kept], ignore_index=True)
     frame["staff_id"] = frame["staff_id"].astype("Int64").replace(0, pd.NA)
     frame.insert(0, "run_id", run.pk)
-    partitions.run_states_write(run_id=run.pk, frame=frame, slot=partitions.states_slot(slot, mirror=True))
+    slot = partitions.states_slot(slot, mirror=True)
+    return partitions.run_states_write(run_id=run.pk, frame=frame, slot=slot, attach=attach)[0]
 
 
 def states_prune(*, today: datetime.date) -> int:

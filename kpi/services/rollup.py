@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,9 @@ from lib import bulk
 from lib.jobs import heartbeat, record_on_fresh_connection
 from lib.locks import named_lock, transaction_lock
 from lib.periods import PERIOD_KINDS, BusinessCalendar, Period, PeriodKind, days_between, period_of, period_timing
+
+if TYPE_CHECKING:  # mirrors builds on this module (imported where it is used)
+    from kpi.services.mirrors import Mirrors
 
 logger = logging.getLogger(__name__)
 
@@ -779,16 +783,35 @@ def _timing(
 
 
 def _write(
-    run: RollupRun, state: pd.DataFrame, scored: scoring.Scored | None, *, with_scorecards: bool, slot: int = 0
+    run: RollupRun,
+    state: pd.DataFrame,
+    scored: scoring.Scored | None,
+    *,
+    with_scorecards: bool,
+    slot: int = 0,
+    mirrors: Mirrors | None = None,
 ) -> None:
-    """Write the run's running totals, scorecards and lines (the lines last). Where the day's lines are
-    kept by run (PostgreSQL, kpi.partitions) the lines go into a table of the run's own, `slot` of it (a
-    fanned-out day's part), loaded bare, indexed, then attached; elsewhere into the lines' table. The
-    running totals likewise into a table of the run's own where they are kept by run."""
+    """Write the run's running totals (its `mirrors`' too: kpi.services.mirrors.states_write), scorecards
+    and lines. Where the day's lines are kept by run (PostgreSQL, kpi.partitions) the lines go into a table
+    of the run's own, `slot` of it (a fanned-out day's part), loaded bare, indexed, then attached; elsewhere
+    into the lines' table. The running totals likewise into tables of the run's own where they are kept by
+    run, attached last with the lines: an ATTACH holds its parent until the commit, and a fanned-out
+    day's parts write side by side until then."""
+    from kpi.services import mirrors as mirror_days
+
+    loaded = [mirror_days.states_write(run, mirrors, slot=slot, attach=False) if mirrors else None]
     states = state.copy()
     states["staff_id"] = states["staff_id"].astype("Int64").replace(0, pd.NA)
     states.insert(0, "run_id", run.pk)
-    partitions.run_states_write(run_id=run.pk, frame=states, slot=partitions.states_slot(slot, mirror=False))
+    own_slot = partitions.states_slot(slot, mirror=False)
+    loaded.append(partitions.run_states_write(run_id=run.pk, frame=states, slot=own_slot, attach=False)[0])
+    _write_cards_and_lines(run, scored, with_scorecards=with_scorecards, slot=slot)
+    for table in loaded:
+        if table:
+            partitions.states_attach(table)
+
+
+def _write_cards_and_lines(run: RollupRun, scored: scoring.Scored | None, *, with_scorecards: bool, slot: int) -> None:
     if not with_scorecards or scored is None or scored.lines.empty:
         return
 
@@ -986,8 +1009,7 @@ def _rollup_locked(run: RollupRun, day: datetime.date, progress: Progress, today
 
     def write() -> None:
         # The lines last: attaching their table locks the day's default sub-partition until the commit.
-        mirror_days.states_write(run, mirrors)
-        _write(run, state, scored, with_scorecards=with_scorecards)
+        _write(run, state, scored, with_scorecards=with_scorecards, mirrors=mirrors)
 
     publish(run, day, seen=seen, chained=chained, facts_loaded_at=facts_loaded_at, write=write)
     progress(100, f"{day}: published")

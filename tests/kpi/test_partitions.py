@@ -383,3 +383,22 @@ def test_on_postgresql_a_table_of_running_totals_a_cleanup_left_goes_at_the_next
     assert partitions.states_tables_passed_by_drop() == own + 1
     assert states_tables_of(run) == [] and rows_in(partitions.STATES_PLAIN) == 0
     assert partitions.states_tables_passed_by_drop() == 0
+
+
+@on_postgresql
+def test_on_postgresql_a_runs_running_totals_are_attached_after_its_lines_at_the_end_of_its_write(august):
+    # An ATTACH holds its parent until the commit: a fanned-out day's parts load side by side and attach last.
+    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
+    with CaptureQueriesContext(connection) as queries:
+        again = rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+
+    statements = [query["sql"] for query in queries]
+    attaches = [index for index, sql in enumerate(statements) if "ATTACH PARTITION" in sql]
+    states_attach = [index for index in attaches if statements[index].startswith('ALTER TABLE "kpi_rollupstate"')]
+    lines_attach = [index for index in attaches if index not in states_attach]
+    assert len(states_attach) == 1 and len(lines_attach) == 1
+    assert f"kpi_rollupstate_r{again.pk}_0" in statements[states_attach[0]]
+    assert lines_attach[0] < states_attach[0]
+    # Loaded before the scorecards and lines: its table created first of the run's.
+    created = [index for index, sql in enumerate(statements) if sql.startswith("CREATE TABLE")]
+    assert f"kpi_rollupstate_r{again.pk}_0" in statements[created[0]]
