@@ -84,14 +84,19 @@ def partition_name(day: datetime.date) -> str:
     return f"{TABLE}_p{day:%Y%m%d}"
 
 
-def is_partitioned() -> bool:
-    """Whether the lines table is partitioned here (PostgreSQL after migration 0021)."""
+def _partitioned(table: str) -> bool:
+    """Whether `table` is a partitioned table here (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE])
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = cursor.fetchone()
     return bool(row) and row[0] == "p"
+
+
+def is_partitioned() -> bool:
+    """Whether the lines table is partitioned here (PostgreSQL after migration 0021)."""
+    return _partitioned(TABLE)
 
 
 def line_partitions() -> dict[datetime.date, str]:
@@ -331,12 +336,7 @@ _STATES_TABLE = re.compile(rf"^{STATES_TABLE}_r(\d+)_(\d+)$")
 
 def states_by_run() -> bool:
     """Whether the running totals are kept by run here (PostgreSQL after migration 0035)."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [STATES_TABLE])
-        row = cursor.fetchone()
-    return bool(row) and row[0] == "p"
+    return _partitioned(STATES_TABLE)
 
 
 def states_table_name(run_id: int, slot: int) -> str:

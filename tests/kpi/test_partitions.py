@@ -45,6 +45,17 @@ def august(network, settings):
     return network
 
 
+def dies_after(monkeypatch, name: str) -> None:
+    """kpi.partitions' `name` does its work, then the process is killed (a MemoryError raised)."""
+    real = getattr(partitions, name)
+
+    def then_die(*arguments, **keywords):
+        real(*arguments, **keywords)
+        raise MemoryError(f"killed after {name}")
+
+    monkeypatch.setattr(partitions, name, then_die)
+
+
 def lines_on(day: datetime.date) -> int:
     return ScorecardLine.objects.filter(date=day).count()
 
@@ -193,13 +204,7 @@ def test_on_postgresql_a_run_that_dies_while_writing_its_lines_leaves_no_table_a
     august, monkeypatch
 ):
     first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
-    real_write = partitions.run_lines_write
-
-    def write_then_die(**arguments):
-        real_write(**arguments)
-        raise MemoryError("killed after its lines were attached")
-
-    monkeypatch.setattr(partitions, "run_lines_write", write_then_die)
+    dies_after(monkeypatch, "run_lines_write")
     Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
     with pytest.raises(MemoryError):
         rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
@@ -344,15 +349,10 @@ def test_on_postgresql_a_superseded_runs_table_of_running_totals_is_dropped_afte
 
 
 @on_postgresql
-def test_on_postgresql_a_run_that_dies_after_writing_its_running_totals_leaves_no_table_of_them(august, monkeypatch):
+def test_on_postgresql_a_run_that_dies_after_attaching_its_running_totals_leaves_no_table_of_them(august, monkeypatch):
     first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
-    real_write = partitions.run_states_write
-
-    def write_then_die(**arguments):
-        real_write(**arguments)
-        raise MemoryError("killed after its running totals were attached")
-
-    monkeypatch.setattr(partitions, "run_states_write", write_then_die)
+    # Killed after the last step of its write: its running totals attached.
+    dies_after(monkeypatch, "states_attach")
     Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
     with pytest.raises(MemoryError):
         rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
