@@ -94,6 +94,17 @@ def _partitioned(table: str) -> bool:
     return bool(row) and row[0] == "p"
 
 
+def _children(table: str) -> list[str]:
+    """The names of the partitions attached to `table` (one level)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+            "WHERE pg_inherits.inhparent = to_regclass(%s)",
+            [table],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
 def is_partitioned() -> bool:
     """Whether the lines table is partitioned here (PostgreSQL after migration 0021)."""
     return _partitioned(TABLE)
@@ -103,13 +114,7 @@ def line_partitions() -> dict[datetime.date, str]:
     """The days that have a partition of their own, with its table name (not the default partition)."""
     if not is_partitioned():
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
-            "WHERE pg_inherits.inhparent = to_regclass(%s)",
-            [TABLE],
-        )
-        names = [name for (name,) in cursor.fetchall()]
+    names = _children(TABLE)
     days = {}
     for name in names:
         if match := _NAME.match(name):
@@ -421,13 +426,7 @@ def states_tables() -> list[tuple[int, int, str]]:
     """Every table of running totals of a run: (run id, slot, table name)."""
     if not states_by_run():
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
-            "WHERE pg_inherits.inhparent = to_regclass(%s)",
-            [STATES_TABLE],
-        )
-        names = [name for (name,) in cursor.fetchall()]
+    names = _children(STATES_TABLE)
     tables = [
         (int(match.group(1)), int(match.group(2)), name) for name in names if (match := _STATES_TABLE.match(name))
     ]

@@ -45,8 +45,9 @@ def august(network, settings):
     return network
 
 
-def dies_after(monkeypatch, name: str) -> None:
-    """kpi.partitions' `name` does its work, then the process is killed (a MemoryError raised)."""
+def rolled_up_again_and_killed_after(monkeypatch, name: str) -> RollupRun:
+    """PRUNED rolled up again after a late fact, the process killed (a MemoryError raised) once kpi.partitions'
+    `name` has done its work: the run that died."""
     real = getattr(partitions, name)
 
     def then_die(*arguments, **keywords):
@@ -54,6 +55,10 @@ def dies_after(monkeypatch, name: str) -> None:
         raise MemoryError(f"killed after {name}")
 
     monkeypatch.setattr(partitions, name, then_die)
+    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
+    with pytest.raises(MemoryError):
+        rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+    return RollupRun.objects.filter(date=PRUNED).latest("pk")
 
 
 def lines_on(day: datetime.date) -> int:
@@ -204,12 +209,8 @@ def test_on_postgresql_a_run_that_dies_while_writing_its_lines_leaves_no_table_a
     august, monkeypatch
 ):
     first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
-    dies_after(monkeypatch, "run_lines_write")
-    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
-    with pytest.raises(MemoryError):
-        rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+    dead = rolled_up_again_and_killed_after(monkeypatch, "run_lines_write")
 
-    dead = RollupRun.objects.filter(date=PRUNED).latest("pk")
     assert dead.status == RollupRun.Status.FAILED
     assert [run for day, run, _name in run_tables() if day == PRUNED] == [first.pk]
     assert gz0101_customers_served(PRUNED)["day"] == "100"
@@ -352,12 +353,8 @@ def test_on_postgresql_a_superseded_runs_table_of_running_totals_is_dropped_afte
 def test_on_postgresql_a_run_that_dies_after_attaching_its_running_totals_leaves_no_table_of_them(august, monkeypatch):
     first = RollupRun.objects.get(date=PRUNED, status=RollupRun.Status.PUBLISHED)
     # Killed after the last step of its write: its running totals attached.
-    dies_after(monkeypatch, "states_attach")
-    Fact.objects.filter(date=PRUNED, unit__code="GZ0101").update(value=130)
-    with pytest.raises(MemoryError):
-        rollup.rollup_day(day=PRUNED, today=ROLLED_ON)
+    dead = rolled_up_again_and_killed_after(monkeypatch, "states_attach")
 
-    dead = RollupRun.objects.filter(date=PRUNED).latest("pk")
     assert dead.status == RollupRun.Status.FAILED
     assert states_tables_of(dead) == [] and not RollupState.objects.filter(run=dead).exists()
     assert states_tables_of(first) == [(0, f"kpi_rollupstate_r{first.pk}_0")]
