@@ -10,6 +10,12 @@ becomes fixed-width bytes in one vectorised step (a decimal as its integer of te
 exponent, "12345e-4", which PostgreSQL reads as the exact 1.2345), the columns are laid side by side in
 one byte matrix and the padding is squeezed out: no Python per row. Columns of Python objects (text,
 dates) are formatted once per distinct value.
+
+Where every column is a number, a date or text held as such (the rollup's lines, scorecards and running
+totals), the rows travel in COPY's binary format instead (copy_binary): the server reads a numeric's
+base-10000 digits instead of parsing its characters, and numpy writes them with no more work than the
+text's. Both formats store the same values (tests/bankops/test_bulk.py writes a frame both ways); a frame
+whose numbers are text (a file's values as read: facts_ingest) stays text, which the server parses either way.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import datetime
 import io
 import itertools
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -85,10 +93,22 @@ def insert_frame(
         if connection.vendor == "postgresql":
             column_list = ", ".join(f'"{column}"' for column in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-            text = (chunk for part in frames() for chunk in copy_text(model, part))
-            # Text format: \N is NULL, so an empty string stays an empty string.
-            options = " WITH (FREEZE)" if freeze else ""
-            raw.copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN{options}', _ChunkReader(text), size=1 << 20)
+            types = copy_binary_types(model, first)
+            if types is not None:
+                data = copy_binary(types, frames())
+                options = ["FORMAT binary"]
+            else:
+                # Text format: \N is NULL, so an empty string stays an empty string.
+                data = (chunk for part in frames() for chunk in copy_text(model, part))
+                options = []
+            options += ["FREEZE"] if freeze else []
+            raw.copy_expert(
+                f'COPY "{table}" ({column_list}) FROM STDIN WITH ({", ".join(options)})'
+                if options
+                else f'COPY "{table}" ({column_list}) FROM STDIN',
+                _ChunkReader(data),
+                size=1 << 20,
+            )
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             column_list = ", ".join(f'"{column}"' for column in columns)
@@ -202,11 +222,11 @@ def analyze_stale(*models: type[models.Model], fraction: float = STALE_FRACTION)
 
 
 class _ChunkReader(io.RawIOBase):
-    """A file over an iterator of bytes, for copy_expert: memory holds a chunk or two of text, not the
-    whole table's. A read hands out a slice of the current chunk (a memoryview: the rest of a 10 MB chunk
-    is not copied again at every 1 MB read, as `pending = pending[size:]` did)."""
+    """A file over an iterator of bytes (or of 1-D uint8 arrays), for copy_expert: memory holds a chunk or
+    two of rows, not the whole table's. A read hands out a slice of the current chunk (a memoryview: the
+    rest of a 10 MB chunk is not copied again at every 1 MB read, as `pending = pending[size:]` did)."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
+    def __init__(self, chunks: Iterable[bytes | np.ndarray]) -> None:
         self._chunks = iter(chunks)
         self._chunk = memoryview(b"")
         self._offset = 0
@@ -344,3 +364,198 @@ def _text(value) -> bytes:
     if any(character in text for character in "\\\t\n\r"):
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return text.encode()
+
+
+# -- the COPY binary format --------------------------------------------------------------------------
+#
+# PostgreSQL parses a numeric in its binary form (base-10000 digits) without reading characters: a COPY
+# of a province day's lines, twelve numeric columns each, costs the server about a third less in binary
+# than in text. Every field is its length (int32, -1 for NULL) and its bytes, big-endian; a row is its
+# number of fields (int16) and its fields. The fields of a chunk are laid side by side in one byte matrix,
+# each padded to its column's widest, and the padding is masked out: no Python per row, as for the text.
+
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+_EPOCH = datetime.date(2000, 1, 1)
+_EPOCH_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+_INTEGERS = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8"}
+_NUMERIC = re.compile(r"numeric\(\d+,\s*(\d+)\)")
+_NUMERIC_NEGATIVE = 0x4000
+# Rows at a time: a chunk's byte matrix and its mask of the bytes kept are a row's widest fields twice.
+_BINARY_CHUNK_ROWS = CHUNK_ROWS // 2
+
+
+def copy_binary_types(model: type[models.Model], frame: pd.DataFrame) -> list[tuple[str, int | None]] | None:
+    """The PostgreSQL type of each of `frame`'s columns in `model` ("integer", "numeric" with its places,
+    "date", …), where the rows can travel in COPY's binary format: every column's type is one the
+    binary writer knows, and every number column holds numbers (a column of text read from a file, such
+    as facts_ingest's values, stays text: its parse is the server's either way). None otherwise."""
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    types = []
+    for column in frame.columns:
+        field = fields.get(column)
+        if field is None:
+            return None
+        db_type = (field.db_type(connection) or "").lower()
+        if numeric := _NUMERIC.fullmatch(db_type):
+            kind, places = "numeric", int(numeric.group(1))
+        elif db_type.startswith("varchar") or db_type == "text":
+            kind, places = "text", None
+        elif db_type in (*_INTEGERS, "boolean", "date", "double precision"):
+            kind, places = db_type, None
+        else:
+            return None
+        numbers = kind in (*_INTEGERS, "boolean", "numeric", "double precision")
+        dtype = frame[column].dtype
+        if numbers and not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+            return None
+        types.append((kind, places))
+    return types
+
+
+def copy_binary(types: list[tuple[str, int | None]], frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """The rows of `frames` (columns of the `types` copy_binary_types gave) in COPY's binary format, a
+    chunk of rows at a time: the header, the rows, the trailer. Decimals are rounded to their places as
+    copy_text rounds them (half away from zero), so both formats store the same values."""
+    yield _BINARY_HEADER
+    for frame in frames:
+        for start in range(0, len(frame), _BINARY_CHUNK_ROWS):
+            part = frame.iloc[start : start + _BINARY_CHUNK_ROWS]
+            yield _binary_rows(
+                [_binary_cells(part[column], *kind) for column, kind in zip(part.columns, types, strict=True)]
+            )
+    yield _BINARY_TRAILER
+
+
+def _binary_rows(cells: list[tuple[np.ndarray, np.ndarray] | None]) -> np.ndarray:
+    """Columns of fields (each a byte matrix, rows × its widest field, and each row's field length, -1 for
+    NULL) → the rows' bytes: the number of fields, then each field's length and bytes, the padding left
+    out. The rows are laid out as records (numpy writes each field's length as a big-endian int32 where
+    it lies), and each column is let go once it is in them."""
+    rows = len(cells[0][1]) if cells else 0
+    layout = [("fields", ">i2")]
+    for index, (data, _lengths) in enumerate(cells):
+        layout += [(f"length{index}", ">i4"), (f"data{index}", np.uint8, (data.shape[1],))]
+    records = np.empty(rows, dtype=layout)
+    records["fields"] = len(cells)
+    keep, offset = None, records.dtype.fields["fields"][0].itemsize
+    for index in range(len(cells)):
+        (data, lengths), cells[index] = cells[index], None
+        records[f"length{index}"] = lengths
+        records[f"data{index}"] = data
+        width = data.shape[1]
+        if (lengths != width).any():
+            if keep is None:
+                keep = np.ones((rows, records.dtype.itemsize), dtype=bool)
+            np.less(np.arange(width), lengths[:, None], out=keep[:, offset + 4 : offset + 4 + width])
+        offset += 4 + width
+    matrix = records.view(np.uint8)
+    return matrix if keep is None else matrix.reshape(rows, -1)[keep]
+
+
+def _binary_cells(series: pd.Series, kind: str, places: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """One column's fields: a byte matrix (rows × its widest field) and each row's length (-1: NULL)."""
+    missing = series.isna().to_numpy()
+    if kind in _INTEGERS or kind in ("boolean", "double precision"):
+        if kind == "boolean":
+            data = series.to_numpy(dtype=bool, na_value=False).astype(np.uint8).reshape(-1, 1)
+        elif kind == "double precision":
+            data = _big_endian(series.to_numpy(dtype=float, na_value=0.0), ">f8")
+        elif _is_float(series):
+            return _per_value(series, kind, places)
+        else:
+            data = _big_endian(_in_range(series.to_numpy(dtype=np.int64, na_value=0), kind), _INTEGERS[kind])
+        return data, np.where(missing, -1, data.shape[1])
+    if kind == "numeric" and _is_float(series):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        present = np.where(missing, 0.0, values)
+        if np.isfinite(present).all():
+            magnitude = np.floor(np.abs(present) * 10.0**places + 0.5)
+            if not len(magnitude) or magnitude.max() < _EXACT:
+                return _numeric_cells(magnitude.astype(np.int64), present < 0, places, missing)
+    elif kind == "numeric" and pd.api.types.is_integer_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.int64, na_value=0)
+        if not len(values) or np.abs(values).max() < _EXACT // 10**places:
+            return _numeric_cells(np.abs(values) * 10**places, values < 0, places, missing)
+    return _per_value(series, kind, places)
+
+
+def _is_float(series: pd.Series) -> bool:
+    return pd.api.types.is_float_dtype(series.dtype)
+
+
+def _in_range(values: np.ndarray, kind: str) -> np.ndarray:
+    limit = np.iinfo(f"int{np.dtype(_INTEGERS[kind]).itemsize * 8}")
+    if len(values) and (values.min() < limit.min or values.max() > limit.max):
+        raise ValueError(f"a value of {values.min()}..{values.max()} does not fit a column of type {kind}")
+    return values
+
+
+def _big_endian(values: np.ndarray, dtype: str) -> np.ndarray:
+    return values.astype(dtype).view(np.uint8).reshape(len(values), np.dtype(dtype).itemsize)
+
+
+def _numeric_cells(
+    magnitude: np.ndarray, negative: np.ndarray, places: int, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decimals given as their magnitudes in units of 10^-places (int64) and signs → numeric fields:
+    ndigits, weight, sign, dscale (int16 each) then base-10000 digits, as many for every row of the column
+    as its largest needs (the server strips a value's leading and trailing zero digits as it stores it)."""
+    rows = len(magnitude)
+    fraction_digits = -(-places // 4)
+    # In units of 10^-(4 × fraction_digits): whole base-10000 digits after the point.
+    remaining = np.where(missing, 0, magnitude) * 10 ** (4 * fraction_digits - places)
+    width = max(1, -(-len(str(int(remaining.max()) if rows else 0)) // 4))
+    fields = np.empty((rows, 4 + width), dtype=">i2")
+    fields[:, 0] = width
+    fields[:, 1] = width - fraction_digits - 1
+    fields[:, 2] = np.where(negative, _NUMERIC_NEGATIVE, 0)
+    fields[:, 3] = places
+    for place in range(width):
+        remaining, digit = np.divmod(remaining, 10_000)
+        fields[:, 3 + width - place] = digit
+    return fields.view(np.uint8).reshape(rows, 2 * (4 + width)), np.where(missing, -1, 2 * (4 + width))
+
+
+def _per_value(series: pd.Series, kind: str, places: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Any other column (text, dates, Python objects), each distinct value encoded once."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    encoded = [_binary_value(value, kind, places) for value in uniques]
+    lengths = np.array([len(value) if value is not None else -1 for value in encoded] + [-1])
+    width = max([1, *(len(value) for value in encoded if value is not None)])
+    table = np.zeros((len(encoded) + 1, width), dtype=np.uint8)
+    for index, value in enumerate(encoded):
+        if value:
+            table[index, : len(value)] = np.frombuffer(value, dtype=np.uint8)
+    return table[codes], lengths[codes]
+
+
+def _binary_value(value, kind: str, places: int | None) -> bytes | None:
+    """One value's field bytes (None: NULL), as the server would read the value's text."""
+    if _text(value) == _NULL:
+        return None
+    if kind == "text":
+        return str(value).encode()
+    if kind == "date":
+        day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
+        if isinstance(day, datetime.datetime):
+            day = day.date()
+        return (day - _EPOCH).days.to_bytes(4, "big", signed=True)
+    if kind == "boolean":
+        return b"\x01" if value else b"\x00"
+    if kind in _INTEGERS:
+        return int(value).to_bytes(np.dtype(_INTEGERS[kind]).itemsize, "big", signed=True)
+    if kind == "double precision":
+        return np.array([float(value)], dtype=">f8").tobytes()
+    # numeric: as its text, rounded half away from zero to the places.
+    number = Decimal(repr(float(value)) if isinstance(value, float | np.floating) else str(value).strip())
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number a numeric column holds")
+    scaled = int(number.scaleb(places).to_integral_value(rounding=ROUND_HALF_UP))
+    if abs(scaled) >= _EXACT:
+        raise ValueError(f"{value!r} has too many digits for a numeric column")
+    fields, _lengths = _numeric_cells(np.array([abs(scaled)]), np.array([scaled < 0]), places, np.array([False]))
+    return fields[0].tobytes()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.db import connection
@@ -115,3 +116,87 @@ def test_update_fields_writes_the_named_fields_of_each_row_as_bulk_update_would_
         "GZ0102": (day, teller.pk, Decimal("-0.0001")),
         "SZ0101": (day, None, Decimal(7)),
     }
+
+
+def copied(frame: pd.DataFrame, *, binary: bool) -> list[str]:
+    """`frame`'s rows as PostgreSQL stores them (each row's text), written through a COPY of one format
+    into a table with the lines' columns."""
+    from kpi.models import ScorecardLine
+
+    table = "bulk_binary" if binary else "bulk_text"
+    columns = ", ".join(f'"{column}"' for column in frame.columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TEMPORARY TABLE {table} (LIKE "kpi_scorecardline")')
+        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id DROP NOT NULL")
+        raw = cursor.cursor
+        if binary:
+            types = bulk.copy_binary_types(ScorecardLine, frame)
+            assert types is not None
+            data = bulk.copy_binary(types, [frame.iloc[:3], frame.iloc[3:]])
+            raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", bulk._ChunkReader(data))
+        else:
+            raw.copy_expert(
+                f"COPY {table} ({columns}) FROM STDIN", bulk._ChunkReader(bulk.copy_text(ScorecardLine, frame))
+            )
+        cursor.execute(f"SELECT ({columns})::text FROM {table} ORDER BY scorecard_id")
+        return [row for (row,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.django_db
+def test_the_binary_copy_stores_what_the_text_copy_stores_to_the_last_place():
+    # Decimals at the edges of their places and of a base-10000 digit, halves rounded away from zero,
+    # negatives, zeros, NULLs of every kind, text and dates, integers near their type's ends.
+    values = [
+        0.0,
+        -0.0,
+        0.00005,
+        -0.00005,
+        0.00004999,
+        1.0,
+        9999.9999,
+        10000.0,
+        -10000.0001,
+        123456789.1234,
+        0.5,
+        1e-4,
+        12345678901.0,
+        np.nan,
+        2.00015,
+        99999999.99995,
+    ]
+    rows = len(values)
+    frame = pd.DataFrame(
+        {
+            "scorecard_id": np.arange(1, rows + 1, dtype=np.int64) + 2**40,
+            "date": datetime.date(2026, 10, 27),
+            "metric_id": [2**31 - 1] + [7] * (rows - 1),
+            "actual": values,
+            "target": [value * 3 for value in values],
+            "attainment": [value / 7 for value in values],
+            "time_progress": np.linspace(0, 1, rows),
+            "status": pd.Categorical(["ok", None, "late"] * 5 + ["ok"]),
+            "time_basis": ["calendar", "业务日"] * (rows // 2),
+            "score": [1.23456, None] * (rows // 2),
+            "rank": pd.array([1, None] * (rows // 2), dtype="Int64"),
+            "rank_of": pd.array([2**31 - 1, -(2**31)] * (rows // 2), dtype="Int64"),
+            "target_from_children": [True, False] * (rows // 2),
+        }
+    )
+
+    binary, text = copied(frame, binary=True), copied(frame, binary=False)
+
+    assert binary == text
+    assert binary[0] == "(1099511627777,2026-10-27,2147483647,0.0000,0.0000,0.000000,0.000000,ok,calendar,1.2346,1,2147483647,t)"
+    assert [row.split(",")[3] for row in binary[2:5]] == ["0.0001", "-0.0001", "0.0000"]
+    assert binary[13].split(",")[3:6] == ["", "", ""]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.django_db
+def test_a_frame_of_numbers_read_as_text_travels_as_text():
+    frame = pd.DataFrame({"scorecard_id": [1], "actual": ["12.5"]})
+    from kpi.models import ScorecardLine
+
+    assert bulk.copy_binary_types(ScorecardLine, frame) is None
+    assert bulk.copy_binary_types(ScorecardLine, frame.assign(actual=[12.5])) == [("bigint", None), ("numeric", 4)]
