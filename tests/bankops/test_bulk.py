@@ -187,7 +187,9 @@ def test_the_binary_copy_stores_what_the_text_copy_stores_to_the_last_place():
     binary, text = copied(frame, binary=True), copied(frame, binary=False)
 
     assert binary == text
-    assert binary[0] == "(1099511627777,2026-10-27,2147483647,0.0000,0.0000,0.000000,0.000000,ok,calendar,1.2346,1,2147483647,t)"
+    assert binary[0] == (
+        "(1099511627777,2026-10-27,2147483647,0.0000,0.0000,0.000000,0.000000,ok,calendar,1.2346,1,2147483647,t)"
+    )
     assert [row.split(",")[3] for row in binary[2:5]] == ["0.0001", "-0.0001", "0.0000"]
     assert binary[13].split(",")[3:6] == ["", "", ""]
 
