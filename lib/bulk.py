@@ -371,13 +371,12 @@ def _text(value) -> bytes:
 # PostgreSQL parses a numeric in its binary form (base-10000 digits) without reading characters: a COPY
 # of a province day's lines, twelve numeric columns each, costs the server about a third less in binary
 # than in text. Every field is its length (int32, -1 for NULL) and its bytes, big-endian; a row is its
-# number of fields (int16) and its fields. The fields of a chunk are laid side by side in one byte matrix,
-# each padded to its column's widest, and the padding is masked out: no Python per row, as for the text.
+# number of fields (int16) and its fields. The rows of a chunk are numpy records, each field padded to its
+# column's widest, and the padding is masked out: no Python per row, as for the text.
 
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 _EPOCH = datetime.date(2000, 1, 1)
-_EPOCH_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 _INTEGERS = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8"}
 _NUMERIC = re.compile(r"numeric\(\d+,\s*(\d+)\)")
 _NUMERIC_NEGATIVE = 0x4000
@@ -455,6 +454,9 @@ def _binary_rows(cells: list[tuple[np.ndarray, np.ndarray] | None]) -> np.ndarra
 
 def _binary_cells(series: pd.Series, kind: str, places: int | None) -> tuple[np.ndarray, np.ndarray]:
     """One column's fields: a byte matrix (rows × its widest field) and each row's length (-1: NULL)."""
+    dtype = series.dtype
+    if kind in ("text", "date") or not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+        return _per_value(series, kind, places)
     missing = series.isna().to_numpy()
     if kind in _INTEGERS or kind in ("boolean", "double precision"):
         if kind == "boolean":
@@ -545,8 +547,11 @@ def _binary_value(value, kind: str, places: int | None) -> bytes | None:
             day = day.date()
         return (day - _EPOCH).days.to_bytes(4, "big", signed=True)
     if kind == "boolean":
-        return b"\x01" if value else b"\x00"
+        truth = value.strip().lower() in ("t", "true", "y", "yes", "on", "1") if isinstance(value, str) else value
+        return b"\x01" if truth else b"\x00"
     if kind in _INTEGERS:
+        if isinstance(value, float | np.floating) and not float(value).is_integer():
+            raise ValueError(f"{value!r} is not a whole number for a column of type {kind}")
         return int(value).to_bytes(np.dtype(_INTEGERS[kind]).itemsize, "big", signed=True)
     if kind == "double precision":
         return np.array([float(value)], dtype=">f8").tobytes()

@@ -118,9 +118,9 @@ def test_update_fields_writes_the_named_fields_of_each_row_as_bulk_update_would_
     }
 
 
-def copied(frame: pd.DataFrame, *, binary: bool) -> list[str]:
+def copied(frame: pd.DataFrame, *, binary: bool, types: list | None = None) -> list[str]:
     """`frame`'s rows as PostgreSQL stores them (each row's text), written through a COPY of one format
-    into a table with the lines' columns."""
+    into a table with the lines' columns (in binary: as `types`, or as copy_binary_types reads them)."""
     from kpi.models import ScorecardLine
 
     table = "bulk_binary" if binary else "bulk_text"
@@ -130,7 +130,7 @@ def copied(frame: pd.DataFrame, *, binary: bool) -> list[str]:
         cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id DROP NOT NULL")
         raw = cursor.cursor
         if binary:
-            types = bulk.copy_binary_types(ScorecardLine, frame)
+            types = types or bulk.copy_binary_types(ScorecardLine, frame)
             assert types is not None
             data = bulk.copy_binary(types, [frame.iloc[:3], frame.iloc[3:]])
             raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", bulk._ChunkReader(data))
@@ -202,3 +202,33 @@ def test_a_frame_of_numbers_read_as_text_travels_as_text():
 
     assert bulk.copy_binary_types(ScorecardLine, frame) is None
     assert bulk.copy_binary_types(ScorecardLine, frame.assign(actual=[12.5])) == [("bigint", None), ("numeric", 4)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.django_db
+def test_a_column_of_python_objects_in_a_binary_copy_is_stored_as_its_text_would_be():
+    # A later frame of one COPY may hold objects where the first held numbers: each distinct value is then
+    # encoded on its own, as the server would read its text.
+    frame = pd.DataFrame(
+        {
+            "scorecard_id": pd.Series([1, 2, 3], dtype=object),
+            "date": ["2026-10-27", datetime.date(2026, 10, 28), pd.Timestamp("2026-10-29")],
+            "metric_id": [7, 7, 7],
+            "actual": pd.Series([Decimal("1.23455"), "-2.5", None], dtype=object),
+            "time_progress": pd.Series([0.5, "0.1234565", Decimal("-0.0000005")], dtype=object),
+            "target_from_children": pd.Series(["t", "false", True], dtype=object),
+            "status": ["ok", "营业日", None],
+            "time_basis": "calendar",
+        }
+    )
+    types = [("bigint", None), ("date", None), ("bigint", None), ("numeric", 4), ("numeric", 6), ("boolean", None)]
+    types += [("text", None), ("text", None)]
+
+    binary = copied(frame, binary=True, types=types)
+
+    assert binary == copied(frame, binary=False)
+    assert binary == [
+        "(1,2026-10-27,7,1.2346,0.500000,t,ok,calendar)",
+        "(2,2026-10-28,7,-2.5000,0.123457,f,营业日,calendar)",
+        "(3,2026-10-29,7,,-0.000001,t,,calendar)",
+    ]
