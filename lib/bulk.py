@@ -94,21 +94,11 @@ def insert_frame(
             column_list = ", ".join(f'"{column}"' for column in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
             types = copy_binary_types(model, first)
-            if types is not None:
-                data = copy_binary(types, frames())
-                options = ["FORMAT binary"]
-            else:
-                # Text format: \N is NULL, so an empty string stays an empty string.
-                data = (chunk for part in frames() for chunk in copy_text(model, part))
-                options = []
-            options += ["FREEZE"] if freeze else []
-            raw.copy_expert(
-                f'COPY "{table}" ({column_list}) FROM STDIN WITH ({", ".join(options)})'
-                if options
-                else f'COPY "{table}" ({column_list}) FROM STDIN',
-                _ChunkReader(data),
-                size=1 << 20,
-            )
+            # Text format: \N is NULL, so an empty string stays an empty string.
+            data = copy_binary(types, frames()) if types else (c for part in frames() for c in copy_text(model, part))
+            options = ", ".join([*(["FORMAT binary"] if types else []), *(["FREEZE"] if freeze else [])])
+            command = f'COPY "{table}" ({column_list}) FROM STDIN' + (f" WITH ({options})" if options else "")
+            raw.copy_expert(command, _ChunkReader(data), size=1 << 20)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             column_list = ", ".join(f'"{column}"' for column in columns)
@@ -404,15 +394,13 @@ def copy_binary_types(model: type[models.Model], frame: pd.DataFrame) -> list[tu
             kind, places = db_type, None
         else:
             return None
-        numbers = kind in (*_INTEGERS, "boolean", "numeric", "double precision")
-        dtype = frame[column].dtype
-        if numbers and not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+        if kind not in ("text", "date") and not _holds_numbers(frame[column]):
             return None
         types.append((kind, places))
     return types
 
 
-def copy_binary(types: list[tuple[str, int | None]], frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+def copy_binary(types: list[tuple[str, int | None]], frames: Iterable[pd.DataFrame]) -> Iterator[bytes | np.ndarray]:
     """The rows of `frames` (columns of the `types` copy_binary_types gave) in COPY's binary format, a
     chunk of rows at a time: the header, the rows, the trailer. Decimals are rounded to their places as
     copy_text rounds them (half away from zero), so both formats store the same values."""
@@ -454,8 +442,7 @@ def _binary_rows(cells: list[tuple[np.ndarray, np.ndarray] | None]) -> np.ndarra
 
 def _binary_cells(series: pd.Series, kind: str, places: int | None) -> tuple[np.ndarray, np.ndarray]:
     """One column's fields: a byte matrix (rows × its widest field) and each row's length (-1: NULL)."""
-    dtype = series.dtype
-    if kind in ("text", "date") or not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+    if kind in ("text", "date") or not _holds_numbers(series):
         return _per_value(series, kind, places)
     missing = series.isna().to_numpy()
     if kind in _INTEGERS or kind in ("boolean", "double precision"):
@@ -480,6 +467,11 @@ def _binary_cells(series: pd.Series, kind: str, places: int | None) -> tuple[np.
         if not len(values) or np.abs(values).max() < _EXACT // 10**places:
             return _numeric_cells(np.abs(values) * 10**places, values < 0, places, missing)
     return _per_value(series, kind, places)
+
+
+def _holds_numbers(series: pd.Series) -> bool:
+    """Numbers or booleans as numpy holds them (not Python objects, not categories)."""
+    return pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
 
 
 def _is_float(series: pd.Series) -> bool:
