@@ -67,6 +67,7 @@ def insert_frame(
     *,
     table: str | None = None,
     freeze: bool = False,
+    binary: bool = True,
 ) -> int:
     """Insert every row of `frame` (columns named as the table's columns; NaN/NA become NULL). `frame`
     may also be an iterable of frames with the same columns, made one at a time as they are written (one
@@ -74,7 +75,8 @@ def insert_frame(
     model's table, or into `table` (a staging table with some of the model's columns, read as the model
     has them: a decimal column rounded to its field's places). `freeze`: PostgreSQL's COPY … FREEZE, for a
     table created in the caller's (sub)transaction: the rows are written frozen, so no vacuum rewrites them
-    later to set their hint bits. Returns the number of rows written."""
+    later to set their hint bits. `binary`: False keeps COPY's text format where the binary one would do
+    (bench/copy_format.py compares them). Returns the number of rows written."""
     parts = iter([frame] if isinstance(frame, pd.DataFrame) else frame)
     first = next((part for part in parts if not part.empty), None)
     if first is None:
@@ -93,7 +95,7 @@ def insert_frame(
         if connection.vendor == "postgresql":
             column_list = ", ".join(f'"{column}"' for column in columns)
             raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-            types = copy_binary_types(model, first)
+            types = copy_binary_types(model, first) if binary else None
             # Text format: \N is NULL, so an empty string stays an empty string.
             data = copy_binary(types, frames()) if types else (c for part in frames() for c in copy_text(model, part))
             options = ", ".join([*(["FORMAT binary"] if types else []), *(["FREEZE"] if freeze else [])])
@@ -317,17 +319,26 @@ def _column_bytes(series: pd.Series, decimal_places: int | None) -> np.ndarray:
     if pd.api.types.is_float_dtype(dtype):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(values)
-        if decimal_places is not None and np.isfinite(values[~missing]).all():
+        if decimal_places is not None:
             present = np.where(missing, 0.0, values)
-            magnitude = np.floor(np.abs(present) * 10.0**decimal_places + 0.5)
-            if not len(magnitude) or magnitude.max() < _EXACT:
-                scaled = (np.sign(present) * magnitude).astype(np.int64)
+            if (magnitude := _scaled(present, decimal_places)) is not None:
                 suffix = f"e-{decimal_places}".encode() if decimal_places else b""
-                return _with_nulls(_digits(scaled, suffix), missing)
+                return _with_nulls(_digits(np.where(present < 0, -magnitude, magnitude), suffix), missing)
         return _objects(series)
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return _objects(series.astype(object))
     return _objects(series)
+
+
+def _scaled(values: np.ndarray, places: int) -> np.ndarray | None:
+    """|value| in units of 10^-places as int64, rounded half away from zero (as a decimal field rounds),
+    for both COPY formats; None where a value is not finite or too large to stay exact in a float64."""
+    if not np.isfinite(values).all():
+        return None
+    magnitude = np.floor(np.abs(values) * 10.0**places + 0.5)
+    if len(magnitude) and magnitude.max() >= _EXACT:
+        return None
+    return magnitude.astype(np.int64)
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -458,10 +469,8 @@ def _binary_cells(series: pd.Series, kind: str, places: int | None) -> tuple[np.
     if kind == "numeric" and _is_float(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         present = np.where(missing, 0.0, values)
-        if np.isfinite(present).all():
-            magnitude = np.floor(np.abs(present) * 10.0**places + 0.5)
-            if not len(magnitude) or magnitude.max() < _EXACT:
-                return _numeric_cells(magnitude.astype(np.int64), present < 0, places, missing)
+        if (magnitude := _scaled(present, places)) is not None:
+            return _numeric_cells(magnitude, present < 0, places, missing)
     elif kind == "numeric" and pd.api.types.is_integer_dtype(series.dtype):
         values = series.to_numpy(dtype=np.int64, na_value=0)
         if not len(values) or np.abs(values).max() < _EXACT // 10**places:
