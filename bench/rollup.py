@@ -27,9 +27,15 @@ follows it) + alerts, the peak RSS and the machine's load average.
                   the running totals and the alerts (ids, runs and clocks left out, rows in the order
                   of their columns): two versions of the code that give the same figures print the same
 
-Latest (4 December 2026, 05:03-05:27, load 1.3-1.8, --days 300 --timed 10 --templates --reroll, after the
-running totals kept by run and the lines without a primary key): October days 291-300 32.0-44.8 s, mean
-38.9 s (writing 19.7-26.2 s), January days 2-10 mean 27.8 s, day 300 / day 10 = 1.16, own peak 1,845 MB.
+Latest (4 December 2026, 16:43-17:45, a quiet and faster machine than the morning's, load 1.2-1.8,
+--days 300 --timed 10 --templates --reroll, the rows COPYed in binary, two runs alternated with two of the
+code before): October days 291-300 25.0-30.7 s, means 28.1 and 26.6 s (writing means 14.9 and 14.6 s),
+January days 2-10 means 21.9 and 20.2 s, day 300 / day 10 = 1.29 and 1.18, the re-roll 30.5 and 30.2 s,
+own peak 1,851-1,858 MB. The code before, the same hour: October means 31.3 and 28.4 s (writing 18.5, 16.8 s).
+
+Earlier (4 December 2026, 05:03-05:27, load 1.3-1.8, same arguments, after the running totals kept by run
+and the lines without a primary key): October days 291-300 32.0-44.8 s, mean 38.9 s (writing 19.7-26.2 s),
+January days 2-10 mean 27.8 s, day 300 / day 10 = 1.16, own peak 1,845 MB.
 Side by side with the code before (--timed 2, six runs alternated): October median 46.7 -> 38.7 s.
 
 Before (4 December 2026, 01:12-01:54, quiet, load 1.2-1.8, --days 300 --timed 2 --templates --reroll;
