@@ -21,6 +21,11 @@ Latest at full size (3 December 2026, 23:23-23:55, a quiet machine: 2 cores, not
 parts, 8.24 M facts, 2.2 M scorecards and 52 M lines a day): setup 150 s; day 1 from scratch with 2
 worker processes 312 s, day 2 chained with 1 696 s, with 2 513 s (1.36x; the parts alone 1.24x); network
 ranks 18-20 s, publication under 1.1 s; 434-471 MB a worker process (README, "A national day").
+
+Again (4 December 2026, 17:55-18:35, quiet, after the binary COPY and the running totals kept by run): day 1
+326 s with 2 workers, day 2 chained 895 s with 1 and 698 s with 2 (1.28x), 377-405 MB a worker; the chained
+parts are slower since the running totals are kept by run: each reads the day before's through all 133 of
+its tables, 1.9-2.8 s a part (README, "The national day again"; not fixed yet).
 """
 
 from __future__ import annotations
