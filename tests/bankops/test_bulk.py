@@ -87,6 +87,45 @@ def test_insert_frame_writes_into_the_named_table_with_nulls_and_exact_decimals(
     assert not Fact.objects.exists()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.django_db
+def test_insert_frame_stores_the_same_rounded_values_in_the_binary_format_and_when_told_text(monkeypatch):
+    frame = pd.DataFrame(
+        {
+            "date": [datetime.date(2026, 11, 24), datetime.date(2026, 11, 25)],
+            "unit_id": [7, 8],
+            "staff_id": pd.array([None, 12], dtype="Int64"),
+            "metric_id": [3, 3],
+            "value": [1.23456, -3.25],  # numbers: the binary format's kind of frame
+        }
+    )
+    assert bulk.copy_binary_types(Fact, frame) is not None
+    texts = []
+    copy_text = bulk.copy_text
+    monkeypatch.setattr(bulk, "copy_text", lambda *args, **kwargs: texts.append(args) or copy_text(*args, **kwargs))
+    stored = {}
+    for binary, table in ((True, "bulk_as_binary"), (False, "bulk_as_text")):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} "
+                "(date date, unit_id bigint, staff_id bigint, metric_id bigint, value numeric(20, 4))"
+            )
+        assert bulk.insert_frame(Fact, frame, table=table, binary=binary) == 2
+        assert len(texts) == (0 if binary else 1)  # the text format's writer used only when told
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT date, unit_id, staff_id, metric_id, value FROM {table} ORDER BY unit_id")
+            stored[binary] = [(*row[:4], Decimal(str(row[4]))) for row in cursor.fetchall()]
+
+    assert (
+        stored[True]
+        == stored[False]
+        == [
+            (datetime.date(2026, 11, 24), 7, None, 3, Decimal("1.2346")),
+            (datetime.date(2026, 11, 25), 8, 12, 3, Decimal("-3.25")),
+        ]
+    )
+
+
 @pytest.mark.django_db
 def test_update_fields_writes_the_named_fields_of_each_row_as_bulk_update_would_nulls_included(network):
     from kpi.models import Metric
