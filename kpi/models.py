@@ -667,6 +667,9 @@ class RollupPart(models.Model):
     # The subtree's totals per metric, period kind and snapshot (the day, each comparison day, the start
     # of the year): what the upper levels add up, instead of reading the subtree's facts again.
     totals = models.JSONField(default=list, blank=True)
+    # The staff whose running totals (own and mirror) the part wrote: where the parts of a later day find
+    # theirs (kpi.services.fanout.slots_holding). None for a part done before they were recorded.
+    staff_ids = models.JSONField(_("staff"), null=True, blank=True)
     message = models.CharField(_("message"), max_length=300, blank=True)
 
     class Meta:

@@ -48,7 +48,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from django.db import OperationalError, connection, transaction
@@ -326,9 +326,11 @@ def run_tables_passed_by_drop(days: Iterable[datetime.date] | None = None) -> li
 # its table of lines (0, or a fanned-out part's 1, 2, …), the mirror ones (as_of set, kpi.services.mirrors)
 # MIRROR_SLOTS above it. Every read of running totals is of a run's own or mirror ones, a whole table at a
 # time, so a read names the runs' blocks (states_bounds) and PostgreSQL reads those tables only, each from
-# end to end; no index is needed. What no reader wants any more is dropped (states_drop), not deleted row by
-# row. The rows written otherwise (a test's, a database's from before 0035) are in kpi_rollupstate_plain,
-# the ids below the first block, with the table's index on run as before.
+# end to end; no index is needed. A part of a fanned-out day names only the slots of the parts that held its
+# holders (its own, and those its movers came from: kpi.services.fanout), not the day before's 133. What no
+# reader wants any more is dropped (states_drop), not deleted row by row. The rows written otherwise (a
+# test's, a database's from before 0035) are in kpi_rollupstate_plain, the ids below the first block, with
+# the table's index on run as before.
 
 STATES_TABLE = RollupState._meta.db_table
 STATES_PLAIN = f"{STATES_TABLE}_plain"
@@ -355,15 +357,27 @@ def states_slot(slot: int, *, mirror: bool) -> int:
     return slot + MIRROR_SLOTS if mirror else slot
 
 
-def states_bounds(run_ids: Iterable[int], *, own: bool | None = None) -> Q:
+def states_bounds(
+    run_ids: Iterable[int], *, own: bool | None = None, slots: Mapping[int, Iterable[int]] | None = None
+) -> Q:
     """The ids of these runs' running totals, their own, mirror or (None) both: a filter that lets
-    PostgreSQL read those runs' tables only (and the plain partition, by its index on run). Where the
-    running totals are not kept by run, no filter."""
+    PostgreSQL read those runs' tables only (and the plain partition, by its index on run). `slots`: for a
+    run it names, only those slots' tables (a fanned-out part's holders are in a few of a fanned-out run's
+    tables, kpi.services.fanout). Where the running totals are not kept by run, no filter."""
     runs = sorted(set(run_ids))
     if not states_by_run():
         return Q()
+    slots = slots or {}
     bounds = Q(id__lt=STATES_PLAIN_END)
     for run_id in runs:
+        if run_id in slots:
+            for slot in sorted(set(slots[run_id])):
+                for mirror in (False, True):
+                    if own is not None and own == mirror:
+                        continue
+                    first, end = id_block(run_id, states_slot(slot, mirror=mirror))
+                    bounds |= Q(id__gte=first, id__lt=end)
+            continue
         first = id_block(run_id, MIRROR_SLOTS if own is False else 0)[0]
         end = id_block(run_id, MIRROR_SLOTS)[0] if own else id_block(run_id + 1, 0)[0]
         bounds |= Q(id__gte=first, id__lt=end)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -127,12 +127,26 @@ def _no_progress(percent: int, message: str) -> None:
 # also the sales of others shared with them, of which only the partner's part is kept; and of the part's own
 # sales shared with someone of another part, only the seller's. Each part of a sale is counted once, in
 # its holder's part.
-_HOLDER_SCOPE: ContextVar[tuple[Q, frozenset[int]] | None] = ContextVar("rollup_holder_scope", default=None)
+#
+# `slots` tells where the running totals of those holders are: given runs, the slots of those runs' tables
+# that can hold them (a run not named: all of its tables). A fanned-out run's running totals are a table
+# per part (kpi.partitions): a part of the next day reads only the few that held its holders.
+SlotsOf = Callable[[list[int]], dict[int, list[int]]]
+
+
+@dataclass(frozen=True)
+class _Holders:
+    scope: Q
+    staff: frozenset[int]
+    slots: SlotsOf | None = None
+
+
+_HOLDER_SCOPE: ContextVar[_Holders | None] = ContextVar("rollup_holder_scope", default=None)
 
 
 @contextmanager
-def holders_in(scope: Q, *, staff: Iterable[int] = ()) -> Iterator[None]:
-    token = _HOLDER_SCOPE.set((scope, frozenset(staff)))
+def holders_in(scope: Q, *, staff: Iterable[int] = (), slots: SlotsOf | None = None) -> Iterator[None]:
+    token = _HOLDER_SCOPE.set(_Holders(scope, frozenset(staff), slots))
     try:
         yield
     finally:
@@ -141,8 +155,8 @@ def holders_in(scope: Q, *, staff: Iterable[int] = ()) -> Iterator[None]:
 
 def scoped(queryset):
     """`queryset` (of Fact or RollupState) narrowed to the holders of the current scope (holders_in)."""
-    scope = _HOLDER_SCOPE.get()
-    return queryset if scope is None else queryset.filter(scope[0])
+    holders = _HOLDER_SCOPE.get()
+    return queryset if holders is None else queryset.filter(holders.scope)
 
 
 def rollup_first_date() -> datetime.date:
@@ -257,10 +271,10 @@ def _facts_frame(queryset) -> pd.DataFrame:
     JOIN on a small table), its share as text for the exact split."""
     frame = _facts_read(scoped(queryset))
     own = len(frame)
-    scope = _HOLDER_SCOPE.get()
-    if scope is not None and scope[1]:
+    holders = _HOLDER_SCOPE.get()
+    if holders is not None and holders.staff:
         # Sales of other parts' staff shared with this part's (the partner's part only is kept below).
-        shared = _facts_read(queryset.filter(credit_split__partner_id__in=scope[1]).exclude(scope[0]))
+        shared = _facts_read(queryset.filter(credit_split__partner_id__in=holders.staff).exclude(holders.scope))
         frame = pd.concat([frame, shared], ignore_index=True)
     frame["own"] = np.arange(len(frame)) < own
     frame["staff_id"] = frame["staff_id"].fillna(0).astype("int64")
@@ -304,12 +318,12 @@ def _credit_shared(frame: pd.DataFrame) -> pd.DataFrame:
     partners = plain[shared].assign(staff_id=frame.loc[shared, "partner_id"].astype("int64").to_numpy())
     partners["fact"] = partner_part
     plain.loc[shared, "fact"] = plain.loc[shared, "fact"].to_numpy() - partner_part
-    scope = _HOLDER_SCOPE.get()
-    if scope is not None:
+    holders = _HOLDER_SCOPE.get()
+    if holders is not None:
         # A fanned-out part (holders_in): the seller's part of its own facts, the partner's part of the
         # sales shared with its staff, each once across the parts.
         plain = plain[frame["own"].to_numpy()]
-        partners = partners[partners["staff_id"].isin(scope[1]).to_numpy()]
+        partners = partners[partners["staff_id"].isin(holders.staff).to_numpy()]
     both = pd.concat([plain, partners], ignore_index=True)
     return both.groupby(["date", *KEY], as_index=False, sort=False)["fact"].sum()
 
@@ -323,7 +337,9 @@ def states_read(run_ids: list[int], *, own: bool, extra: tuple[str, ...] = ()) -
     columns = [*extra, *KEY, *STATE_COLUMNS]
     if not run_ids:
         return empty_state()
-    queryset = scoped(states_of(run_ids, own=own)).values_list(*columns)
+    holders = _HOLDER_SCOPE.get()
+    slots = holders.slots(run_ids) if holders is not None and holders.slots and partitions.states_by_run() else None
+    queryset = scoped(states_of(run_ids, own=own, slots=slots)).values_list(*columns)
     sql, params = queryset.query.sql_with_params()
     dtype = dict.fromkeys(("staff_id", *STATE_COLUMNS), "Int64")
     dtype |= {"unit_id": "int64", "metric_id": "int64", "run_id": "int64", "as_of": str}
@@ -339,11 +355,12 @@ def states_read(run_ids: list[int], *, own: bool, extra: tuple[str, ...] = ()) -
     return frame
 
 
-def states_of(run_ids: Iterable[int], *, own: bool) -> QuerySet:
+def states_of(run_ids: Iterable[int], *, own: bool, slots: Mapping[int, Iterable[int]] | None = None) -> QuerySet:
     """The running totals of these runs, their own (as_of NULL) or their mirror ones: on PostgreSQL only
-    those runs' tables are read (kpi.partitions.states_bounds)."""
+    those runs' tables are read (kpi.partitions.states_bounds), for a run in `slots` only those slots'."""
     run_ids = list(run_ids)
-    return RollupState.objects.filter(partitions.states_bounds(run_ids, own=own), run_id__in=run_ids, as_of__isnull=own)
+    bounds = partitions.states_bounds(run_ids, own=own, slots=slots)
+    return RollupState.objects.filter(bounds, run_id__in=run_ids, as_of__isnull=own)
 
 
 def _state_of_run(run_id: int) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from kpi.models import (
     TemplateLine,
 )
 from kpi.services import fanout, rollup
+from staff.models import StaffMember
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, post
 
 D = datetime.date
@@ -313,6 +314,125 @@ def test_a_staff_member_whose_first_post_has_no_template_is_ranked_with_the_peer
 
     assert fanned[0] == single[0]
     assert fanned[1] == single[1]
+
+
+# -- where a part finds its holders' running totals -------------------------------------------------------
+
+
+def moves(network) -> None:
+    """T1 moves from A (GZ) to C (SZ) on day 2 and sells 2 there; T2 leaves A (no post on day 2)."""
+    for code in ("T1", "T2"):
+        network[code].assignments.update(end=DAY1)
+    AssignmentFactory(staff=network["T1"], unit=network["C"], post="teller", start=DAY2)
+    fact(DAY2, network["C"], "mobile_banking_signups", 2, staff=network["T1"])
+
+
+def own_states(day: datetime.date):
+    run_id = RollupDay.objects.get(date=day).published_run_id
+    frame = rollup.states_read([run_id], own=True)
+    return frame.sort_values(rollup.KEY).reset_index(drop=True)
+
+
+def slots_by_head(plan: RollupFanout, run_id: int) -> dict:
+    code_of = dict(OrgUnit.objects.values_list("id", "code"))
+    found = {}
+    for part in plan.parts.all():
+        holding = fanout._SlotsHolding(part, plan.run.date, fanout._owned_staff(part, plan.run.date))
+        found[code_of.get(part.unit_id)] = holding([run_id]).get(run_id)
+    return found
+
+
+def test_each_part_records_the_staff_whose_running_totals_it_wrote(network):
+    run = fanout.rollup_day_in_process(day=DAY1, today=TODAY)
+
+    parts = RollupFanout.objects.get(run=run).parts.order_by("pk")
+    code_of = dict(StaffMember.objects.values_list("id", "code"))
+    recorded = [(part.unit.code if part.unit_id else None, [code_of[i] for i in part.staff_ids]) for part in parts]
+    # The part above (slot 1): N, who has no post; GZ (slot 2): T1, T2 at A and T4 (first post at B, with
+    # sales at C too); SZ (slot 3): T3.
+    assert recorded == [(None, ["N"]), ("GZ", ["T1", "T2", "T4"]), ("SZ", ["T3"])]
+    assert fanout.part_slots(RollupFanout.objects.get(run=run).pk) == {
+        part.pk: slot for slot, part in enumerate(parts, start=1)
+    }
+
+
+def test_a_part_of_the_next_day_reads_only_the_tables_of_the_parts_that_held_its_holders(network):
+    moves(network)
+    day1 = fanout.rollup_day_in_process(day=DAY1, today=TODAY)
+    plan = fanout.plan(day=DAY2, today=TODAY)
+
+    # GZ keeps its own (slot 2); SZ its own (3) and T1's, who was at A (2); the part above its own (1) and
+    # T2's, who left A (2).
+    assert slots_by_head(plan, day1.pk) == {None: [1, 2], "GZ": [2], "SZ": [2, 3]}
+
+
+def test_a_run_whose_parts_did_not_record_their_staff_is_read_whole(network):
+    day1 = fanout.rollup_day_in_process(day=DAY1, today=TODAY)
+    RollupPart.objects.filter(fanout__run=day1).update(staff_ids=None)
+    single = rollup.rollup_day(day=DAY1, today=TODAY)
+    plan = fanout.plan(day=DAY2, today=TODAY)
+
+    assert slots_by_head(plan, day1.pk) == {None: None, "GZ": None, "SZ": None}
+    # Nor is a run of the single process (one table, slot 0).
+    assert slots_by_head(plan, single.pk) == {None: None, "GZ": None, "SZ": None}
+
+
+def test_staff_who_move_between_parts_or_lose_their_post_keep_their_running_totals(network):
+    moves(network)
+    single = single_process()
+    single_states = own_states(DAY2)
+    fanned = fanned_out()
+
+    assert fanned == single
+    assert own_states(DAY2).equals(single_states)
+    # T1's month to day 2: 5 at A on day 1, 2 at C on day 2; ranked among C's tellers (T3 7, T1 7).
+    t1 = line_of(DAY2, "month", "mobile_banking_signups", staff=network["T1"])
+    assert (t1.actual, t1.rank, t1.rank_of) == (Decimal("7.0000"), 1, 2)
+    # T2, without a post on day 2, still holds the 9 of day 1 in the month.
+    signups = metric("mobile_banking_signups").pk
+    t2 = single_states[(single_states["staff_id"] == network["T2"].pk) & (single_states["metric_id"] == signups)]
+    assert t2["ptd_month"].tolist() == [9 * rollup.SCALE]
+
+
+def test_a_staff_member_with_running_totals_of_last_year_only_keeps_them_when_moving(network):
+    """L sold 4 at A last November and nothing this year until day 2: the GZ part of day 1 keeps L's running
+    totals (this year's, nothing yet, and last year's day's, for 同比). On day 2 L is posted at C: the SZ
+    part finds them in GZ's tables, and L's month is compared with last year's 4 as the single process
+    does."""
+    holder = StaffMemberFactory(code="L")
+    AssignmentFactory(staff=holder, unit=network["A"], post="teller", start=D(2025, 1, 1), end=DAY1)
+    AssignmentFactory(staff=holder, unit=network["C"], post="teller", start=DAY2)
+    fact(D(2025, 11, 10), network["A"], "mobile_banking_signups", 4, staff=holder)
+    fact(DAY2, network["C"], "mobile_banking_signups", 1, staff=holder)
+    single = single_process()
+
+    fanned = fanned_out()
+
+    assert fanned == single
+    line = line_of(DAY2, "month", "mobile_banking_signups", staff=holder)
+    assert (line.actual, line.last_year_actual) == (Decimal("1.0000"), Decimal("4.0000"))
+    gz = RollupPart.objects.get(fanout__run__date=DAY1, fanout__run__status="published", unit=network["GZ"])
+    assert holder.pk in gz.staff_ids
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the running totals' run tables are PostgreSQL's")
+def test_on_postgresql_a_parts_read_of_the_day_before_names_only_the_tables_of_its_slots(network):
+    moves(network)
+    day1 = fanout.rollup_day_in_process(day=DAY1, today=TODAY)
+    sz = fanout.plan(day=DAY2, today=TODAY).parts.get(unit=network["SZ"])
+    holding = fanout._SlotsHolding(sz, DAY2, fanout._owned_staff(sz, DAY2))
+
+    queryset = rollup.states_of([day1.pk], own=True, slots=holding([day1.pk]))
+
+    with connection.cursor() as cursor:
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    names = {slot: partitions.states_table_name(day1.pk, slot) for slot in (1, 2, 3)}
+    assert names[2] in plan and names[3] in plan and names[1] not in plan
+    # GZ's T1, T2, T4 and SZ's T3 with their outlets A, B, C and the units above them.
+    staff = set(queryset.exclude(staff=None).values_list("staff__code", flat=True))
+    assert staff == {"T1", "T2", "T3", "T4"}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the lines' run tables are PostgreSQL's")
