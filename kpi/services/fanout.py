@@ -355,11 +355,16 @@ def _part_compute(part: RollupPart, fanout: RollupFanout, run: RollupRun, progre
     )  # fmt: skip
 
 
+def _slot_ordered(parts) -> list[tuple[int, tuple]]:
+    """`parts` (a values_list of one fan-out's parts) with the slot of each part's tables of lines and
+    running totals (kpi.partitions): 1, 2, … in the order of the parts' ids (the levels above write 0)."""
+    return list(enumerate(parts.order_by("pk"), start=1))
+
+
 def part_slots(fanout_id: int) -> dict[int, int]:
-    """Part id → the slot of its tables of lines and running totals (kpi.partitions): 1, 2, … in the order
-    of the parts' ids (the levels above write slot 0)."""
-    ids = RollupPart.objects.filter(fanout_id=fanout_id).order_by("pk").values_list("pk", flat=True)
-    return {part_id: slot for slot, part_id in enumerate(ids, start=1)}
+    """Part id → the slot of its tables."""
+    ids = RollupPart.objects.filter(fanout_id=fanout_id).values_list("pk", flat=True)
+    return {part_id: slot for slot, part_id in _slot_ordered(ids)}
 
 
 class _SlotsHolding:
@@ -385,14 +390,12 @@ class _SlotsHolding:
         return {run_id: slots for run_id in run_ids if (slots := self._known[run_id]) is not None}
 
     def _of(self, run_id: int) -> list[int] | None:
-        parts = list(
-            RollupPart.objects.filter(fanout__run_id=run_id).order_by("pk").values_list("unit_ids", "staff_ids")
-        )
-        if not parts or any(staff_ids is None for _units, staff_ids in parts):
+        parts = _slot_ordered(RollupPart.objects.filter(fanout__run_id=run_id).values_list("unit_ids", "staff_ids"))
+        if not parts or any(staff_ids is None for _slot, (_units, staff_ids) in parts):
             return None
         return [
             slot
-            for slot, (unit_ids, staff_ids) in enumerate(parts, start=1)
+            for slot, (unit_ids, staff_ids) in parts
             if not self.units.isdisjoint(unit_ids)
             or not self.staff.isdisjoint(staff_ids)
             or (self.above and not self.posted.issuperset(staff_ids))
