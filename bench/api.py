@@ -321,6 +321,29 @@ def cold_walk(port: int, url: str, headers: dict) -> tuple[float, int]:
     return pages / elapsed, pages
 
 
+def warmed_walk(port: int, headers: dict, cards: int) -> tuple[float, int, float]:
+    """With Redis (the cache the server shares): the cache emptied, the day's month scorecards warmed as
+    the worker does once a day is published (kpi.tasks.scorecards_warm), then every page of the day once
+    as its first reader. Prints what the warming added to Redis's memory. Returns (seconds of warming,
+    cards computed, pages/s of the first reader)."""
+    from django.core.cache import cache
+
+    from kpi.selectors.scorecard_json import scorecards_warm
+
+    cache.clear()
+    redis = cache._cache.get_client(write=False)  # Django's RedisCache: the redis-py client of the server
+    before = redis.info("memory")["used_memory"]
+    began = time.perf_counter()
+    computed = scorecards_warm(day=DAY, limit=cards)
+    seconds = time.perf_counter() - began
+    grown = redis.info("memory")["used_memory"] - before
+    print(
+        f"  warming: Redis used_memory grew {grown / 2**20:,.1f} MB ({grown / max(computed, 1) / 1024:,.1f} KB a card)"
+    )
+    first_reader, _walked = cold_walk(port, PAGE_URL, headers)
+    return seconds, computed, first_reader
+
+
 def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
     """(page_size, scorecards returned, SQL queries cold, SQL queries warm) for one request each,
     in-process: cold with this process's cache emptied first, warm the same request again."""
@@ -434,6 +457,7 @@ def main() -> None:
         cold_pages, walked = cold_walk(port, PAGE_URL, auth)
         cold_compact, _walked = cold_walk(port, COMPACT_URL, auth)
         print(f"cold pass: every page of the day once ({walked} pages, following `next`, none cached yet)")
+        warmed = warmed_walk(port, auth, cards) if args.redis else None
         print(f"then {args.seconds:g}s per endpoint after 50 warm-up requests (the page repeated: from the cache)")
         page, page_bytes, page_reconnects = requests_per_second(port, PAGE_URL, auth, args.seconds)
         compact, compact_bytes, _reconnects = requests_per_second(port, COMPACT_URL, auth, args.seconds)
@@ -441,6 +465,16 @@ def main() -> None:
         token_trivial, token_bytes, _reconnects = requests_per_second(port, TOKEN_TRIVIAL_URL, auth, args.seconds)
         for url, rate in ((PAGE_URL, cold_pages), (COMPACT_URL, cold_compact)):
             print(f"  cold GET {url:47} {rate:8.1f} pages/s (a page costs {trivial / rate:.1f} trivial requests)")
+        if warmed:
+            seconds, computed, first_reader = warmed
+            print(
+                f"  warmed ahead (kpi.selectors.scorecard_json.scorecards_warm, here in the bench's process as a worker"
+                f" would): {computed:,} cards in {seconds:.1f}s ({seconds / computed * 100 * 1000:.0f} ms a hundred)"
+            )
+            print(
+                f"  first reader after it: GET {PAGE_URL:32} {first_reader:8.1f} pages/s "
+                f"(a page costs {trivial / first_reader:.1f} trivial requests)"
+            )
         print(f"  warm GET {PAGE_URL:47} {page:8.1f} req/s  ({page_bytes / 1024:,.0f} KB a page)")
         print(f"  warm GET {COMPACT_URL:47} {compact:8.1f} req/s  ({compact_bytes / 1024:,.0f} KB a page)")
         print(f"       GET {TRIVIAL_URL:47} {trivial:8.1f} req/s  ({trivial_bytes} bytes)")

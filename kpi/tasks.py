@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from kpi import retention
 from kpi.models import RollupRun
+from kpi.selectors import scorecard_json
 from kpi.services import fanout, rollup, runs
 from lib import operations
 from lib.background import InBackgroundWhenEager
@@ -124,3 +125,13 @@ def scorecards_prune() -> list[str]:
     pruned = retention.scorecards_prune()
     rollup.states_prune()
     return [day.isoformat() for day in pruned]
+
+
+@shared_task(name="kpi.tasks.scorecards_warm")
+def scorecards_warm(date: str) -> int:
+    """Queued by kpi.receivers once a day is published: its month scorecards' JSON put in the API's cache
+    ahead of their first reader (kpi.selectors.scorecard_json.scorecards_warm). Safe to run twice (the
+    cards kept are not computed again) and to lose (a card not warmed is computed by its reader)."""
+    return scorecard_json.scorecards_warm(
+        day=datetime.date.fromisoformat(date), limit=settings.API_SCORECARD_WARM_CARDS
+    )

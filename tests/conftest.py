@@ -19,6 +19,9 @@ def _celery_eager(settings):
     in the caller rather than the embedded default's background thread (tests/kpi/test_background.py
     turns it on)."""
     settings.BACKGROUND_THREAD = False
+    # No scorecard put in the API's cache after a publication (kpi.receivers) unless a test asks: a test
+    # of that cache counts what its requests compute (tests/kpi/test_scorecard_json.py).
+    settings.API_SCORECARD_WARM_CARDS = 0
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

@@ -7,6 +7,7 @@ sub-branch GZ01, Conghua's outlet (GZ0201, 55 points) under GZ02. Head office's 
 
 from __future__ import annotations
 
+import datetime
 from unittest import mock
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.cache import cache
 
 from kpi.selectors import scorecard_json
 from staff.services import api_token_create
-from tests.kpi.scorecard_factories import ScorecardFactory, ScorecardLineFactory, metric, published_day
+from tests.kpi.scorecard_factories import BUSINESS_DATE, ScorecardFactory, ScorecardLineFactory, metric, published_day
 
 URL = "/api/v1/scorecards/"
 QUERY = {"date": "2026-11-24", "period": "month"}
@@ -181,3 +182,87 @@ def test_a_cached_page_costs_the_same_queries_for_one_scorecard_and_for_a_hundre
 
     assert len(response.json()["results"]) == cards
     assert response.content == first.content
+
+
+# -- warmed ahead of the first reader (scorecards_warm, queued by kpi.receivers on day_published) --------------
+
+
+def warm(**kwargs) -> int:
+    return scorecard_json.scorecards_warm(day=BUSINESS_DATE, **{"limit": 100, **kwargs})
+
+
+def test_after_the_warming_the_first_reader_of_the_day_computes_no_scorecard_and_reads_the_same(
+    hq_reader, day, computed
+):
+    assert warm() == 3
+
+    warmed = hq_reader.get(URL, QUERY)
+
+    assert computed() == 3  # the warming's three; the request none
+    cache.clear()
+    assert hq_reader.get(URL, QUERY).content == warmed.content  # computed in the request: the same bytes
+    assert _scores(warmed) == {"GZ0101": "42.0000", "GZ0102": "30.0000", "GZ0201": "55.0000"}
+
+
+def test_the_warming_takes_the_first_cards_in_the_lists_order_up_to_its_limit(hq_reader, day, computed):
+    assert warm(limit=2, chunk=1) == 2  # Tianhe Road and Zhujiang New Town, a card at a time
+
+    hq_reader.get(URL, QUERY)
+
+    assert computed() == 2 + 1  # Conghua, the third by id, computed by the reader
+
+
+def test_a_second_warming_computes_nothing(day, computed):
+    assert warm() == 3
+    assert warm() == 0
+    assert computed() == 3
+
+
+def test_only_the_latest_published_days_month_is_warmed(network, day, computed):
+    week = ScorecardFactory(run=day.published_run, unit=network["GZ0101"], period="week", total_score="9")
+    older = published_day(BUSINESS_DATE - datetime.timedelta(days=1))
+    ScorecardFactory(run=older.published_run, unit=network["GZ0101"], total_score="8")
+
+    assert scorecard_json.scorecards_warm(day=older.date, limit=100) == 0  # not what the list opens on
+    assert warm() == 3  # the three month cards, not the week's
+    assert cache.get(scorecard_json._key(day, week.pk, compact=False)) is None
+
+
+def test_no_limit_or_no_cache_warms_nothing(day, computed, settings):
+    assert warm(limit=0) == 0
+    settings.API_SCORECARD_CACHE_SECONDS = 0
+    assert warm() == 0
+    assert computed() == 0
+
+
+def test_the_warming_stops_when_the_day_is_published_again_meanwhile(network, day, computed):
+    kept = scorecard_json._kept
+
+    def and_republish(*args, **kwargs):
+        found = kept(*args, **kwargs)
+        _publish(network, tianhe_score="47")  # a correction rolled the day up again after the first card
+        return found
+
+    with mock.patch.object(scorecard_json, "_kept", side_effect=and_republish):
+        assert warm(chunk=1) == 1  # the old run's other two cards would never be read
+
+
+def test_a_published_day_queues_the_warming_once_committed_when_cards_are_asked_for(
+    hq_reader, day, computed, settings, django_capture_on_commit_callbacks
+):
+    from kpi.models import RollupDay
+    from kpi.signals import day_published
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        day_published.send_robust(sender=RollupDay, day=BUSINESS_DATE, run=day.published_run)
+    assert computed() == 0  # API_SCORECARD_WARM_CARDS 0 (the suite's default, tests/conftest.py)
+
+    settings.API_SCORECARD_WARM_CARDS = 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        day_published.send_robust(sender=RollupDay, day=BUSINESS_DATE, run=day.published_run)
+        assert computed() == 0  # nothing before the commit
+
+    assert len(callbacks) >= 1
+    assert computed() == 2
+    hq_reader.get(URL, QUERY)
+    assert computed() == 2 + 1
