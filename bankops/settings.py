@@ -373,6 +373,10 @@ else:
     # each): at locmem's default of 300 entries a page of 1,000 would push itself out.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
+# How much of the scorecard list's JSON each web process also keeps in its own memory, in front of Redis
+# (kpi.selectors.scorecard_json.Nearby: a fragment never changes under its key), in MB; 0: none. Without
+# Redis the cache is already the process's own.
+API_SCORECARD_LOCAL_MB = env.int("API_SCORECARD_LOCAL_MB", default=32 if REDIS_URL else 0)
 # How many of the latest day's month scorecards a worker writes into the API's cache once the day is
 # published (kpi.selectors.scorecard_json.scorecards_warm), ahead of their first reader: in the list's order
 # (by id), ~12 KB of Redis each with 15 lines (20,000: ~240 MB, kept API_SCORECARD_CACHE_SECONDS). Only

@@ -21,9 +21,29 @@ queries a page costs.
    `SELECT 1`: the cheapest request that still reaches the database). Prints each as "a page costs N
    trivial requests". The server has no REDIS_URL: the scorecard cache is the gunicorn worker's
    in-process locmem (with Redis each get_many is one round trip more).
+   With --redis (the production shape), after the cold passes: the day published again under a new run
+   (nothing of it cached), its month scorecards warmed as a worker does once a day is published
+   (kpi.selectors.scorecard_json.scorecards_warm; printed: seconds, and what it added to Redis's memory),
+   then every page once as its first reader, on the running server.
 4. In-process, with Django's test client and CaptureQueriesContext: the SQL queries of one request for
    page_size 10, 100 and 1000, cold (this process's cache emptied) and warm (the same again). They must
    be equal across sizes: a page costs a fixed number of queries whatever its size (CONVENTIONS.md).
+
+Issue 21, the first reader of a day: its month scorecards warmed by a worker once it is published, each web
+process keeping what it read lately in front of Redis, hiredis, 2026-12-04, `--outlets 1500 --seconds 8
+--redis redis://127.0.0.1:6379/9`, load 0.94 → 1.05 on 2 cores (quiet):
+
+    PostgreSQL bankops_bench_apiwarm: 1,500 outlets, 4,500 staff; 6,000 month scorecards of 2026-11-24, 15 lines each
+      warming: Redis used_memory grew 83.0 MB (14.2 KB a card)
+      cold GET /api/v1/scorecards/?page_size=100                   19.8 pages/s (a page costs 76.6 trivial requests)
+      cold GET /api/v1/scorecards/?page_size=100&lines=compact     23.0 pages/s (a page costs 66.0 trivial requests)
+      warmed ahead (...): 6,000 cards in 3.4s (56 ms a hundred)
+      first reader after it: GET /api/v1/scorecards/?page_size=100    145.2 pages/s (a page costs 10.5 trivial requests)
+      warm GET /api/v1/scorecards/?page_size=100                  172.1 req/s  (1,215 KB a page)
+      warm GET /api/v1/scorecards/?page_size=100&lines=compact    199.2 req/s  (398 KB a page)
+           GET /healthz/                                         1518.9 req/s  (2 bytes)
+      warm: a page costs 8.8 trivial requests (compact: 7.6)
+    SQL queries per request: 5 cold, 3 warm for page_size 10, 100 and 1000
 
 Issue 21, the warm page's fixed costs cut (the ETag from the cards' digests, no filter form without a
 filter, the latest published day as one row), 2026-12-03, `--seconds 8`, load 9.1 → 8.3 on 2 cores:
@@ -235,7 +255,7 @@ def publish_day(outlet_ids: list[int], staff_ids: list[int], lines: int, rng: ra
     line_partitions_ensure([DAY])
     ScorecardLine.objects.bulk_create(rows, batch_size=5000)
     RollupRun.objects.filter(pk=run.pk).update(scorecards=len(cards), lines=len(rows))
-    RollupDay.objects.create(date=DAY, published_run=run, published_at=now)
+    RollupDay.objects.update_or_create(date=DAY, defaults={"published_run": run, "published_at": now})
     return len(cards)
 
 
@@ -321,15 +341,19 @@ def cold_walk(port: int, url: str, headers: dict) -> tuple[float, int]:
     return pages / elapsed, pages
 
 
-def warmed_walk(port: int, headers: dict, cards: int) -> tuple[float, int, float]:
-    """With Redis (the cache the server shares): the cache emptied, the day's month scorecards warmed as
+def warmed_walk(port: int, headers: dict, outlet_ids: list[int], staff_ids: list[int], lines: int) -> tuple:
+    """With Redis (the cache the server shares): the day published again under a new run (as a correction
+    would: new keys, none of its pages cached or in the server's memory), its month scorecards warmed as
     the worker does once a day is published (kpi.tasks.scorecards_warm), then every page of the day once
     as its first reader. Prints what the warming added to Redis's memory. Returns (seconds of warming,
     cards computed, pages/s of the first reader)."""
     from django.core.cache import cache
 
     from kpi.selectors.scorecard_json import scorecards_warm
+    from kpi.services.runs import run_tables_analyze
 
+    cards = publish_day(outlet_ids, staff_ids, lines, random.Random(2027))
+    run_tables_analyze(day=DAY)  # as after every publication, before the warming (kpi.apps)
     cache.clear()
     redis = cache._cache.get_client(write=False)  # Django's RedisCache: the redis-py client of the server
     before = redis.info("memory")["used_memory"]
@@ -353,6 +377,7 @@ def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from kpi.selectors.scorecard_json import nearby
     from staff.models import ApiToken
 
     client = Client(headers={"Authorization": f"Token {key}"})
@@ -361,6 +386,7 @@ def queries_per_request(key: str, page_sizes: tuple[int, ...]) -> list[tuple[int
     for size in page_sizes:
         counts = []
         cache.clear()
+        nearby.clear()
         for _round in ("cold", "warm"):
             # A token's use is recorded once a minute (staff.api): on a loaded machine a minute can pass
             # between two of these requests, and that write is not the page's cost.
@@ -457,7 +483,11 @@ def main() -> None:
         cold_pages, walked = cold_walk(port, PAGE_URL, auth)
         cold_compact, _walked = cold_walk(port, COMPACT_URL, auth)
         print(f"cold pass: every page of the day once ({walked} pages, following `next`, none cached yet)")
-        warmed = warmed_walk(port, auth, cards) if args.redis else None
+        warmed = None
+        if args.redis:
+            # The day published again (a new run: none of its pages in the server's memory or the cache),
+            # warmed as the worker does, then read by the running server.
+            warmed = warmed_walk(port, auth, outlet_ids, staff_ids, args.lines)
         print(f"then {args.seconds:g}s per endpoint after 50 warm-up requests (the page repeated: from the cache)")
         page, page_bytes, page_reconnects = requests_per_second(port, PAGE_URL, auth, args.seconds)
         compact, compact_bytes, _reconnects = requests_per_second(port, COMPACT_URL, auth, args.seconds)

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from bankops.celery import app as celery_app
 from branches.models import Area, OrgUnit, OutletFormat
+from kpi.selectors import scorecard_json
 from staff.models import Role, User
 from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
 from tests.shared_data import a_copy, shared_data_check
@@ -22,6 +23,10 @@ def _celery_eager(settings):
     # No scorecard put in the API's cache after a publication (kpi.receivers) unless a test asks: a test
     # of that cache counts what its requests compute (tests/kpi/test_scorecard_json.py).
     settings.API_SCORECARD_WARM_CARDS = 0
+    # Nor kept in the process's own memory in front of Redis (kpi.selectors.scorecard_json.Nearby) unless a
+    # test asks: a test empties the cache (cache.clear()) to read a page computed.
+    settings.API_SCORECARD_LOCAL_MB = 0
+    scorecard_json.nearby.clear()
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

@@ -266,3 +266,71 @@ def test_a_published_day_queues_the_warming_once_committed_when_cards_are_asked_
     assert computed() == 2
     hq_reader.get(URL, QUERY)
     assert computed() == 2 + 1
+
+
+# -- kept near: in the process's own memory, in front of the shared cache (Nearby) ----------------------------
+
+
+@pytest.fixture
+def near(settings):
+    settings.API_SCORECARD_LOCAL_MB = 1
+    yield scorecard_json.nearby
+    scorecard_json.nearby.clear()
+
+
+def test_a_page_read_lately_is_served_from_the_process_when_the_shared_cache_lost_it(hq_reader, day, computed, near):
+    first = hq_reader.get(URL, QUERY)
+    cache.clear()  # Redis restarted, or the cards left it
+
+    second = hq_reader.get(URL, QUERY)
+
+    assert computed() == 3  # the first request's; the second none
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_cards_read_from_the_shared_cache_are_kept_near_too(hq_reader, day, computed, near):
+    hq_reader.get(URL, QUERY)  # computed, kept in both
+    near.clear()  # another process: the shared cache only
+    hq_reader.get(URL, QUERY)
+    cache.clear()
+
+    hq_reader.get(URL, QUERY)
+
+    assert computed() == 3
+    assert len(near) == 3
+
+
+def test_the_least_recently_used_cards_leave_first_past_the_limit(near):
+    card = (b"d" * 16, b"x" * 400_000)  # 400,016 bytes; the limit 1 MB (1,048,576)
+    near.set_many({"a": card, "b": card}, seconds=60)
+    assert near.get_many(["a"]) == {"a": card}  # a read: "b" is now the least recently used
+
+    near.set_many({"c": card}, seconds=60)  # 1,200,048 bytes: one must leave
+
+    assert sorted(near.get_many(["a", "b", "c"])) == ["a", "c"]
+    assert len(near) == 2
+
+
+def test_a_card_kept_near_is_not_read_past_the_caches_timeout(near):
+    near.set_many({"a": (b"d" * 16, b"{}")}, seconds=0)
+
+    assert near.get_many(["a"]) == {}
+    assert len(near) == 0
+
+
+def test_nothing_is_kept_near_when_the_limit_is_zero(hq_reader, day, computed, near, settings):
+    settings.API_SCORECARD_LOCAL_MB = 0
+    hq_reader.get(URL, QUERY)
+    cache.clear()
+
+    hq_reader.get(URL, QUERY)
+
+    assert computed() == 3 + 3
+    assert len(near) == 0
+
+
+def test_the_warming_worker_keeps_nothing_in_its_own_memory(day, near):
+    assert warm() == 3
+
+    assert len(near) == 0
