@@ -173,10 +173,11 @@ class MetricDetailView(generics.RetrieveAPIView):
     lookup_field = "code"
 
     def get_object(self) -> Metric:
-        found = self.get_queryset().filter(code=self.kwargs["code"]).first()
-        if found is None:
-            raise Http404("No such metric.")
-        return found
+        # The code is unique: get(), not first() (which orders by the catalog's sort_order to take one).
+        try:
+            return self.get_queryset().get(code=self.kwargs["code"])
+        except Metric.DoesNotExist:
+            raise Http404("No such metric.") from None
 
     @extend_schema(
         operation_id="metrics_retrieve",
