@@ -264,9 +264,7 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
         # Scope as every page); HQ sees all.
         queryset = super().get_queryset(request)
         scope = scope_for_user(request.user)
-        if scope.everything:
-            return queryset
-        return queryset.filter(Q(unit__in=scope.units()) | scope.staff_records(span=("period_start", "period_end")))
+        return queryset.filter(scope.holder_records(span=("period_start", "period_end")))
 
     @admin.display(description=_("target"), ordering="value")
     def value_shown(self, target: Target) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,9 +21,7 @@ from lib.links import LinkKind
 
 def _visible(queryset: QuerySet, scope) -> QuerySet:
     """A unit's targets in the scope's units; a staff member's of the periods they worked there."""
-    return queryset.filter(
-        Q(unit__in=scope.units()) | scope.staff_records(staff="staff", span=("period_start", "period_end"))
-    )
+    return queryset.filter(scope.holder_records(span=("period_start", "period_end")))
 
 
 def _url(target: Target) -> str:

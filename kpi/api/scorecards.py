@@ -210,7 +210,7 @@ class ScorecardListView(ScopedViewMixin, generics.ListAPIView):
             return Scorecard.objects.none()
         scope = self.request.scope
         # A staff member's scorecard of a day is read where they worked that day (staff.access).
-        in_scope = Q(unit__in=scope.units()) | scope.staff_records(on="date")
+        in_scope = scope.holder_records(on="date")
         return Scorecard.objects.filter(
             run_id=self.published.published_run_id, date=self.day, period=self.period
         ).filter(

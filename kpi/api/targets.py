@@ -174,7 +174,7 @@ class _TargetViewMixin(ScopedViewMixin):
         scope = self.request.scope
         return (
             # A staff target is read where its holder worked during its period (staff.access).
-            Target.objects.filter(Q(unit__in=scope.units()) | scope.staff_records(span=("period_start", "period_end")))
+            Target.objects.filter(scope.holder_records(span=("period_start", "period_end")))
             .select_related("unit", "staff", "metric")
             .order_by("pk")
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.http import Http404
 
 from branches.models import OrgUnit
@@ -203,6 +204,39 @@ def test_a_staff_member_with_no_assignment_is_seen_only_by_the_whole_network_rol
     assert scope_for_user(hq_admin).can_see_staff(newcomer)
     assert not scope_for_user(unit_manager).can_see_staff(newcomer)
     assert not scope_for_user(outlet_head).can_see_staff(newcomer)
+
+
+# -- rows held by a unit or a staff member (scorecards, targets) ------------------------------------------
+
+
+def _held_rows(scope: Scope, network, roster) -> set[str]:
+    """Who holds the month scorecards of 2026-11-24 that the scope reads: an outlet's and a staff member's
+    each, across the network."""
+    from tests.kpi.scorecard_factories import ScorecardFactory, published_day
+
+    run = published_day().published_run
+    for code in ("GZ0101", "GZ0201", "SZ0101"):
+        ScorecardFactory(run=run, unit=network[code])
+    for code in ("S1001", "S1004", "S1005"):
+        ScorecardFactory(run=run, unit=None, staff=roster[code])
+    cards = run.scorecard_set.filter(scope.holder_records(on="date")).select_related("unit", "staff")
+    return {card.unit.code if card.unit else card.staff.code for card in cards}
+
+
+def test_hq_reads_every_held_row_with_no_condition_at_all(hq_admin, network, roster):
+    scope = scope_for_user(hq_admin)
+
+    assert scope.holder_records(on="date") == Q()  # no subquery over every unit
+    assert _held_rows(scope, network, roster) == {"GZ0101", "GZ0201", "SZ0101", "S1001", "S1004", "S1005"}
+
+
+def test_a_sub_branch_reads_its_units_rows_and_those_of_the_staff_who_worked_there(unit_manager, network, roster):
+    # Tianhe sub-branch (GZ01): its outlet GZ0101 and 黄丽娟 (S1001) at GZ0101; not Conghua's nor Shenzhen's.
+    assert _held_rows(scope_for_user(unit_manager), network, roster) == {"GZ0101", "S1001"}
+
+
+def test_a_teller_reads_her_own_rows_only(teller, network, roster):
+    assert _held_rows(scope_for_user(teller), network, roster) == {"S1001"}
 
 
 # -- the 404 helpers ---------------------------------------------------------------------------------
