@@ -19,7 +19,7 @@ from lib.links import LinkKind
 
 
 def _in_scope(queryset: QuerySet, scope) -> QuerySet:
-    return queryset.filter(unit__in=scope.units())
+    return queryset.filter(scope.unit_records())
 
 
 def _describe_alert(alert: Alert) -> str:

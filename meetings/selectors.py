@@ -89,7 +89,7 @@ def goal_metrics_catalog() -> list[Metric]:
 def meetings_visible(*, scope: Scope) -> QuerySet[Meeting]:
     """The meetings of the units this scope sees, latest first."""
     return (
-        Meeting.objects.filter(unit__in=scope.units())
+        Meeting.objects.filter(scope.unit_records())
         .select_related("unit", "held_by")
         .order_by("-date", "unit__path", "kind", "pk")
     )
@@ -499,7 +499,7 @@ def action_items_visible(
 ) -> QuerySet[ActionItem]:
     """The action items of the meetings of the units this scope sees, and those the user owns wherever
     their meeting was (an outlet head's item from the sub-branch's Monday meeting), annotated `overdue`."""
-    condition = Q(meeting__unit__in=scope.units())
+    condition = scope.unit_records("meeting__unit")
     if user is not None and user.is_authenticated:
         condition |= Q(owner_id=user.pk)
     overdue = ExpressionWrapper(overdue_condition(today or timezone.localdate()), output_field=BooleanField())
@@ -514,7 +514,7 @@ def action_items_visible(
 def goals_visible(*, scope: Scope) -> QuerySet[Goal]:
     """The goals of the meetings of the units this scope sees, and a staff member's own goals, with their
     actuals (goals_with_actuals)."""
-    condition = Q(meeting__unit__in=scope.units())
+    condition = scope.unit_records("meeting__unit")
     if scope.staff_id:
         condition |= Q(staff_id=scope.staff_id)
     goals = Goal.objects.filter(condition).select_related("meeting__unit", "staff", "metric", "set_by")

@@ -72,7 +72,7 @@ def deliveries_visible(scope):
     """The deliveries of the channels of the units in scope (every one for HQ and auditors)."""
     if not scope.may_read_deliveries:
         return Delivery.objects.none()
-    return Delivery.objects.filter(channel__unit__in=scope.units()).select_related("channel__unit").order_by("pk")
+    return Delivery.objects.filter(scope.unit_records("channel__unit")).select_related("channel__unit").order_by("pk")
 
 
 class DeliveryFilter(django_filters.FilterSet):

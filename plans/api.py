@@ -112,7 +112,7 @@ def _problems_response(problems: PlanProblems) -> Response:
 
 def _plans(scope):
     return (
-        Plan.objects.filter(unit__in=scope.units())
+        Plan.objects.filter(scope.unit_records())
         .select_related("unit", "created_by", "published_by")
         .prefetch_related(
             "metrics",

@@ -294,7 +294,7 @@ def plans_visible(*, scope: Scope) -> QuerySet[Plan]:
     """The plans of the units the reader sees (a plan of a unit above them is not theirs to read),
     newest first, with their acknowledgements counted."""
     return (
-        Plan.objects.filter(unit__in=scope.units())
+        Plan.objects.filter(scope.unit_records())
         .select_related("unit", "created_by", "published_by")
         .annotate(
             acknowledgements_total=Count("acknowledgements", distinct=True),

@@ -42,7 +42,7 @@ def _assignments_shown(scope: Scope, day: datetime.date) -> QuerySet[Assignment]
     held = Assignment.objects.on(day)
     if scope.everything or (scope.staff_id is not None and not scope.unit_path):
         return held
-    return held.filter(unit__in=scope.units())
+    return held.filter(scope.unit_records())
 
 
 def _assignments_prefetch(scope: Scope, day: datetime.date) -> Prefetch:

@@ -267,7 +267,7 @@ class FactIngestView(ScopedViewMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # the schema asks without a request
             return Fact.objects.none()
         scope = self.request.scope
-        visible = Q(unit__in=scope.units())
+        visible = scope.unit_records()
         if scope.staff_id is not None:
             visible |= Q(staff_id=scope.staff_id)
         return Fact.objects.filter(visible).select_related("unit", "staff", "metric", "credit_split__partner")
