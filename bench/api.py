@@ -29,6 +29,11 @@ queries a page costs.
    page_size 10, 100 and 1000, cold (this process's cache emptied) and warm (the same again). They must
    be equal across sizes: a page costs a fixed number of queries whatever its size (CONVENTIONS.md).
 
+Issue 21, head office's scope read as a condition every row meets (staff.access.Scope.holder_records), not
+`unit_id IN (every unit)`, 2026-12-04, the same command twice, load 1.2-1.9: the page again 201.4 and 208.2
+req/s = 8.1 and 7.9 trivial requests; the first reader after the warming 145.4 and 150.0 pages/s = 11.2 and
+10.9; cold 71.9 and 67.7; /healthz/ 1,622.0 and 1,640.4 req/s.
+
 Issue 21, the first reader of a day: its month scorecards warmed by a worker once it is published, each web
 process keeping what it read lately in front of Redis, hiredis, 2026-12-04, `--outlets 1500 --seconds 8
 --redis redis://127.0.0.1:6379/9`, load 0.94 → 1.05 on 2 cores (quiet):
