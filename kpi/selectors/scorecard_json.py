@@ -55,6 +55,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.http import quote_etag
 
 from kpi.models import RollupDay, Scorecard
@@ -237,6 +238,13 @@ def page_json(*, next_link: str | None, previous_link: str | None, cards: Cards,
     return Page(b"".join(parts), quote_etag(hashlib.sha256(made_of).hexdigest()[:32]))
 
 
+def _warming_is_wasted(published: RollupDay) -> bool:
+    """Whether the day's published run changed, or a later day (before today) has begun its rollup (its
+    RollupDay row exists from its first rollup's start): two queries."""
+    replaced = not RollupDay.objects.filter(pk=published.pk, published_run_id=published.published_run_id).exists()
+    return replaced or RollupDay.objects.filter(date__gt=published.date, date__lt=timezone.localdate()).exists()
+
+
 # scorecards_warm: the scorecards computed and stored together (a page's worth: memory stays small).
 WARM_CHUNK = 100
 
@@ -244,9 +252,11 @@ WARM_CHUNK = 100
 def scorecards_warm(*, day: datetime.date, limit: int, chunk: int = WARM_CHUNK) -> int:
     """Put in the cache the JSON of the first `limit` month scorecards (by id, the list's order) of `day`'s
     published run, if `day` is still the latest published day (an older day restated by a late fact is
-    not what the list opens on); those already kept are not computed again. Stops when another run is
-    published for the day meanwhile (its cards are keyed by the new run: the old run's would never be
-    read). Returns the scorecards computed. Safe to run twice, and to lose: a card not warmed is computed
+    not what the list opens on); those already kept are not computed again. Stops (checked before each
+    hundred) when another run is published for the day meanwhile (its cards are keyed by the new run: the
+    old run's would never be read), or when a later day has begun its rollup (nights made up after an
+    outage: that day is warmed once published, and the workers' time goes to the rollup). Returns the
+    scorecards computed. Safe to run twice, and to lose: a card not warmed is computed
     by its first reader, as without this."""
     seconds = settings.API_SCORECARD_CACHE_SECONDS
     published = latest_published_day()
@@ -259,10 +269,7 @@ def scorecards_warm(*, day: datetime.date, limit: int, chunk: int = WARM_CHUNK) 
     )
     computed = 0
     for start in range(0, len(ids), chunk):
-        if (
-            start
-            and not RollupDay.objects.filter(pk=published.pk, published_run_id=published.published_run_id).exists()
-        ):
+        if _warming_is_wasted(published):
             break
         part = ids[start : start + chunk]
         _fragments, count = _kept(part, published=published, compact=False, seconds=seconds, near=False)

@@ -12,7 +12,9 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
+from kpi.models import RollupDay
 from kpi.selectors import scorecard_json
 from staff.services import api_token_create
 from tests.kpi.scorecard_factories import BUSINESS_DATE, ScorecardFactory, ScorecardLineFactory, metric, published_day
@@ -247,10 +249,26 @@ def test_the_warming_stops_when_the_day_is_published_again_meanwhile(network, da
         assert warm(chunk=1) == 1  # the old run's other two cards would never be read
 
 
+def test_the_warming_yields_to_a_later_day_whose_rollup_has_begun(day, computed):
+    # Nights made up after an outage: 2026-11-25 is rolling up (its row exists, nothing published yet).
+    RollupDay.objects.create(date=BUSINESS_DATE + datetime.timedelta(days=1))
+
+    assert warm() == 0
+    assert computed() == 0
+
+
+def test_todays_rollup_row_does_not_stop_the_warming_of_yesterday(network, computed):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    published = published_day(yesterday)
+    ScorecardFactory(run=published.published_run, unit=network["GZ0101"], total_score="7")
+    RollupDay.objects.create(date=timezone.localdate())  # facts of today arrived: not a night to make up
+
+    assert scorecard_json.scorecards_warm(day=yesterday, limit=100) == 1
+
+
 def test_a_published_day_queues_the_warming_once_committed_when_cards_are_asked_for(
     hq_reader, day, computed, settings, django_capture_on_commit_callbacks
 ):
-    from kpi.models import RollupDay
     from kpi.signals import day_published
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
