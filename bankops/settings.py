@@ -379,7 +379,7 @@ else:
 API_SCORECARD_LOCAL_MB = env.int("API_SCORECARD_LOCAL_MB", default=32 if REDIS_URL else 0)
 # How many of the latest day's month scorecards a worker writes into the API's cache once the day is
 # published (kpi.selectors.scorecard_json.scorecards_warm), ahead of their first reader: in the list's order
-# (by id), ~12 KB of Redis each with 15 lines (20,000: ~240 MB, kept API_SCORECARD_CACHE_SECONDS). Only
+# (by id), ~14 KB of Redis each with 15 lines (20,000: ~280 MB, kept API_SCORECARD_CACHE_SECONDS). Only
 # with Redis: the embedded default's in-process cache is not the web process's. 0: none.
 API_SCORECARD_WARM_CARDS = env.int("API_SCORECARD_WARM_CARDS", default=20000 if REDIS_URL else 0)
 

@@ -127,7 +127,7 @@ def scorecards_prune() -> list[str]:
     return [day.isoformat() for day in pruned]
 
 
-@shared_task(name="kpi.tasks.scorecards_warm")
+@shared_task(name="kpi.tasks.scorecards_warm", base=InBackgroundWhenEager)
 def scorecards_warm(date: str) -> int:
     """Queued by kpi.receivers once a day is published: its month scorecards' JSON put in the API's cache
     ahead of their first reader (kpi.selectors.scorecard_json.scorecards_warm). Safe to run twice (the

@@ -20,18 +20,22 @@ def _celery_eager(settings):
     in the caller rather than the embedded default's background thread (tests/kpi/test_background.py
     turns it on)."""
     settings.BACKGROUND_THREAD = False
-    # No scorecard put in the API's cache after a publication (kpi.receivers) unless a test asks: a test
-    # of that cache counts what its requests compute (tests/kpi/test_scorecard_json.py).
-    settings.API_SCORECARD_WARM_CARDS = 0
-    # Nor kept in the process's own memory in front of Redis (kpi.selectors.scorecard_json.Nearby) unless a
-    # test asks: a test empties the cache (cache.clear()) to read a page computed.
-    settings.API_SCORECARD_LOCAL_MB = 0
-    scorecard_json.nearby.clear()
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _scorecard_cache_as_asked(settings):
+    """The API's scorecard cache (kpi.selectors.scorecard_json) holds only what a test's own requests put
+    in it: nothing warmed after a publication (API_SCORECARD_WARM_CARDS) and nothing kept in the process's
+    memory in front of Redis (API_SCORECARD_LOCAL_MB) unless the test asks, since a test of that cache
+    counts what its requests compute and empties the cache (cache.clear()) to read a page computed."""
+    settings.API_SCORECARD_WARM_CARDS = 0
+    settings.API_SCORECARD_LOCAL_MB = 0
+    scorecard_json.nearby.clear()
 
 
 @pytest.fixture(autouse=True)
