@@ -266,7 +266,7 @@ def _representation(params) -> tuple[tuple[str, ...], bool]:
 def _day_and_period(params) -> tuple:
     """The business day asked for (None: the latest rolled up) and the period kind (default: month), or 400."""
     errors = {}
-    period = params.get("period") or "month"
+    period = params.get("period") or scorecard_json.DEFAULT_PERIOD
     if period not in {kind.value for kind in PERIOD_KINDS}:
         errors["period"] = [f"“{period}” is not a period kind; use day, week, month, quarter or year."]
     day = None

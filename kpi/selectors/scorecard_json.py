@@ -67,6 +67,8 @@ from lib.api import render_json
 
 # 2: each fragment kept with its digest.
 FRAGMENT_VERSION = 2
+# The period the list answers when none is asked for (kpi/api/scorecards.py), and the one warmed.
+DEFAULT_PERIOD = "month"
 _LINE_COLUMNS_JSON = render_json(list(LINE_COLUMNS))
 
 
@@ -263,7 +265,7 @@ def scorecards_warm(*, day: datetime.date, limit: int, chunk: int = WARM_CHUNK) 
     if limit <= 0 or not seconds or published is None or published.date != day:
         return 0
     ids = list(
-        Scorecard.objects.filter(run_id=published.published_run_id, date=day, period="month")
+        Scorecard.objects.filter(run_id=published.published_run_id, date=day, period=DEFAULT_PERIOD)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
