@@ -13,6 +13,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions, permissions
 
 from lib import ratelimit
+from staff import access
 from staff.models import ApiToken
 
 
@@ -32,12 +33,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
             _record_failure(request)
             raise exceptions.AuthenticationFailed("Send the header as 'Authorization: Token <key>'.")
         key = header[1].decode(errors="replace")
-        # One indexed query by the key's hash (unique), with the unit that access needs (scope_for_token);
+        # One indexed query by the key's hash (unique), with the unit that access needs (scope_for_token)
+        # and whether another unit is a root too (access.token_reaches_network);
         # get(), not first(): no ORDER BY name and LIMIT to plan. No comparison of secrets happens in
         # Python: a timing difference of the index lookup could at most tell how much of a SHA-256 an
         # attacker's guess shares with a stored one, which does not bring a key any nearer.
         try:
-            token = ApiToken.objects.select_related("unit").get(key_hash=hash_key(key), revoked_at=None)
+            token = (
+                ApiToken.objects.select_related("unit")
+                .annotate(**{access.ANOTHER_ROOT: access.another_root_exists()})
+                .get(key_hash=hash_key(key), revoked_at=None)
+            )
         except ApiToken.DoesNotExist:
             _record_failure(request)
             raise exceptions.AuthenticationFailed("Unknown or revoked token.") from None

@@ -12,8 +12,10 @@ from django.http import Http404
 from branches.models import OrgUnit
 from kpi.models import Scorecard
 from staff.access import (
+    ANOTHER_ROOT,
     Menu,
     Scope,
+    another_root_exists,
     answers_reviews,
     fills_reviews,
     get_benchmark_or_404,
@@ -27,13 +29,15 @@ from staff.access import (
     scope_for_token,
     scope_for_user,
     starts_on_scorecard,
+    token_reaches_network,
     unit_heads,
     users_who_may_follow_up,
 )
-from staff.models import Role, StaffMember
+from staff.models import ApiToken, Role, StaffMember
 from staff.services import api_token_create
-from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
+from tests.factories import AssignmentFactory, OrgUnitFactory, StaffMemberFactory, UserFactory
 from tests.factories import post as post_named
+from tests.kpi.scorecard_factories import ScorecardFactory, published_day
 
 ALL_UNITS = {"HQ", "GZ", "GZ01", "GZ0101", "GZ0102", "GZ02", "GZ0201", "SZ", "SZ01", "SZ0101"}
 
@@ -210,16 +214,14 @@ def test_a_staff_member_with_no_assignment_is_seen_only_by_the_whole_network_rol
 # -- rows held by a unit or a staff member (scorecards, targets) ------------------------------------------
 
 
-def _held_rows(scope: Scope, network, roster) -> set[str]:
+def _held_rows(scope: Scope, network, roster, *, units=(), staff=()) -> set[str]:
     """Who holds the month scorecards of 2026-11-24 that the scope reads: an outlet's and a staff member's
-    each, across the network."""
-    from tests.kpi.scorecard_factories import ScorecardFactory, published_day
-
+    each, across the network, and those of the further `units` and `staff` given."""
     run = published_day().published_run
-    for code in ("GZ0101", "GZ0201", "SZ0101"):
-        ScorecardFactory(run=run, unit=network[code])
-    for code in ("S1001", "S1004", "S1005"):
-        ScorecardFactory(run=run, unit=None, staff=roster[code])
+    for unit in [network[code] for code in ("GZ0101", "GZ0201", "SZ0101")] + list(units):
+        ScorecardFactory(run=run, unit=unit)
+    for member in [roster[code] for code in ("S1001", "S1004", "S1005")] + list(staff):
+        ScorecardFactory(run=run, unit=None, staff=member)
     cards = run.scorecard_set.filter(scope.holder_records(on="date")).select_related("unit", "staff")
     return {card.unit.code if card.unit else card.staff.code for card in cards}
 
@@ -231,6 +233,48 @@ def test_hq_reads_every_held_row_without_naming_every_unit(hq_admin, network, ro
     sql = str(Scorecard.objects.filter(scope.holder_records(on="date")).query)
     assert "branches_orgunit" not in sql  # no subquery over every unit
     assert "branches_orgunit" not in str(Scorecard.objects.filter(scope.unit_records()).query)
+
+
+def test_the_head_offices_token_reads_every_held_row_as_hq_does_without_naming_every_unit(network, roster):
+    token, _key = api_token_create(name="warehouse", unit=network["HQ"], scopes="read")
+    newcomer = StaffMemberFactory(code="S9001", name="钟思远")  # no assignment anywhere on the day
+    scope = scope_for_token(token)
+
+    assert scope.network_wide and scope.reads_every_row
+    every_holder = {"GZ0101", "GZ0201", "SZ0101", "S1001", "S1004", "S1005", "S9001"}
+    assert _held_rows(scope, network, roster, staff=[newcomer]) == every_holder
+    sql = str(Scorecard.objects.filter(scope.holder_records(on="date")).query)
+    assert "branches_orgunit" not in sql and "staff_assignment" not in sql  # no subquery per query or per row
+
+
+def test_a_root_token_beside_another_tree_reads_only_its_own_tree(network, roster):
+    # A database may hold several trees (clean() lets only the head office be without a parent, but
+    # imports of two banks, or a test's units, can make more): the root's token then reads its own tree.
+    other_bank = OrgUnitFactory.head_office(code="XB", name_zh="兴业总行", name_en="Other head office")
+    other_outlet = OrgUnitFactory.outlet_of(other_bank, code="XB01")
+    token, _key = api_token_create(name="warehouse", unit=network["HQ"], scopes="read,admin")
+    scope = scope_for_token(token)
+
+    assert not scope.network_wide and not scope.reads_every_row and not scope.may_start_rollup
+    its_own_tree = {"GZ0101", "GZ0201", "SZ0101", "S1001", "S1004", "S1005"}
+    assert _held_rows(scope, network, roster, units=[other_outlet]) == its_own_tree
+
+
+def test_whether_a_token_reaches_the_whole_network_is_read_with_the_token_or_asked_once(
+    network, django_assert_num_queries
+):
+    api_token_create(name="warehouse", unit=network["HQ"], scopes="read")
+    api_token_create(name="tianhe", unit=network["GZ0101"], scopes="read")
+    annotated = ApiToken.objects.select_related("unit").annotate(**{ANOTHER_ROOT: another_root_exists()})
+    read_with_it = {token.name: token for token in annotated}
+    plain = {token.name: token for token in ApiToken.objects.select_related("unit")}
+
+    with django_assert_num_queries(0):
+        assert token_reaches_network(read_with_it["warehouse"])
+        assert not token_reaches_network(read_with_it["tianhe"])
+        assert not token_reaches_network(plain["tianhe"])  # not a root: nothing to ask
+    with django_assert_num_queries(1):
+        assert token_reaches_network(plain["warehouse"])
 
 
 def test_every_row_stays_every_row_when_another_condition_is_added_to_it(hq_admin, network, roster):
