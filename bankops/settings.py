@@ -367,7 +367,7 @@ SPECTACULAR_SETTINGS = {
 # shares the count; in the process otherwise (one runserver).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "lib.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Room for the scorecard list's JSON of a few thousand scorecards (kpi.selectors.scorecard_json, ~12 KB
     # each): at locmem's default of 300 entries a page of 1,000 would push itself out.
