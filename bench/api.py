@@ -29,6 +29,21 @@ queries a page costs.
    page_size 10, 100 and 1000, cold (this process's cache emptied) and warm (the same again). They must
    be equal across sizes: a page costs a fixed number of queries whatever its size (CONVENTIONS.md).
 
+Issue 21, the head office's token reading every row as HQ does (staff.access.Scope.reads_every_row), one
+Redis client per pool (lib.cache), 2026-12-05, `--outlets 1500 --seconds 8 --redis redis://127.0.0.1:6379/9`,
+load 0.6-1.1 (a machine where /healthz/ answers ~1,130/s, not ~1,600): before (3aad837) the first reader
+121.9 and 115.9 pages/s = 9.5 and 9.7 trivial requests, the page again 7.1 and 7.0; after:
+
+      cold GET /api/v1/scorecards/?page_size=100                   23.3 pages/s (a page costs 49.4 trivial requests)
+      cold GET /api/v1/scorecards/?page_size=100&lines=compact     26.0 pages/s (a page costs 44.2 trivial requests)
+      warmed ahead (...): 6,000 cards in 2.8s (46 ms a hundred)
+      first reader after it: GET /api/v1/scorecards/?page_size=100    144.5 pages/s (a page costs 8.0 trivial requests)
+      warm GET /api/v1/scorecards/?page_size=100                  186.9 req/s  (1,215 KB a page)
+      warm GET /api/v1/scorecards/?page_size=100&lines=compact    199.5 req/s  (398 KB a page)
+           GET /healthz/                                         1150.8 req/s  (2 bytes)
+           GET /api/v1/metrics/customers_served/                  232.5 req/s  (325 bytes, with the token)
+      warm: a page costs 6.2 trivial requests (compact: 5.8)
+
 Issue 21, head office's scope read as a condition every row meets (staff.access.Scope.holder_records), not
 `unit_id IN (every unit)`, 2026-12-04, the same command twice, load 1.2-1.9: the page again 201.4 and 208.2
 req/s = 8.1 and 7.9 trivial requests; the first reader after the warming 145.4 and 150.0 pages/s = 11.2 and
