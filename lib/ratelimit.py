@@ -83,15 +83,16 @@ def hit(key: str, *, limit: int, window: int) -> tuple[bool, int]:
 
 def peek(key: str, *, window: int) -> tuple[int, int]:
     """How many requests `key` has counted in its current window (without counting one), and the seconds
-    until that window ends (the whole window when nothing is counted). One GET in Redis when nothing is
-    counted, as on nearly every API request with a token (the wrong-token count of its address); the TTL
-    is asked only of a counter that exists."""
+    until that window ends. One round trip to Redis (it is read on every API request with a token)."""
     bucket = f"ratelimit:{key}:{window}"
     redis = _redis_of(bucket)
     if redis is not None:
         client, stored = redis
-        count = int(client.get(stored) or 0)
-        return count, max(1, min(window, client.ttl(stored))) if count else window
+        with client.pipeline(transaction=False) as pipe:
+            pipe.get(stored)
+            pipe.ttl(stored)
+            count, left = pipe.execute()
+        return int(count or 0), max(1, min(window, left))
     now = time.time()
     found = cache.get_many([bucket, f"{bucket}:since"])
     return found.get(bucket, 0), _wait(found.get(f"{bucket}:since", now), window, now)
