@@ -4,8 +4,9 @@ client kept per connection pool.
 Django's RedisCacheClient makes a new `redis.Redis(connection_pool=…)` for every cache operation (its
 get_client says a custom client may do otherwise); building one costs 0.05 ms, and an API request makes
 three or four operations (the wrong-token count, the request limit, the scorecard cache). A client holds
-no connection of its own: it takes one from the shared, thread-safe pool for each command, so one client
-per pool serves every thread of the process."""
+no connection of its own: it takes one from its pool for each command. Django's `caches` are per thread
+(a gthread worker's threads each have their backend, pools and so their client), so the dict below is
+only ever filled by one thread; two threads building a client at once would cost one client, no harm."""
 
 from __future__ import annotations
 

@@ -23,14 +23,15 @@ Conghua (GZ0201) to Tianhe Road (GZ0101) on 2026-10-01: Conghua's head still loo
 not October's; she is not among Conghua's staff of a day after September (`Scope.staff(on=day)`: the
 staff lists); and nothing is written for her from Conghua for a period after September: a November
 target is refused (`Scope.staff(during=(first, last))`: every write that names a staff member). Tianhe
-Road sees and writes her from October on. HQ and auditors see everyone on every day; a staff login sees
-their own record only.
+Road sees and writes her from October on. HQ and auditors see everyone on every day, and so does the
+head office's token (below); a staff login sees their own record only.
 
 May start and write for the network. A token is bounded by its unit: it writes (facts, targets) only in
 its subtree, and what is network-wide, a rollup, only from the head office (`may_start_rollup`); a token
 of one outlet with the admin scope cannot start a rollup that recomputes every outlet. The head office's
-token (its unit the only root: `token_reaches_network`) reads every unit's and staff member's rows as HQ
-does (`reads_every_row`), whatever it may write.
+token (its unit the only root: `token_reaches_network`) sees as HQ does (`reads_every_row`): every unit,
+every staff member whatever their dates, every row of theirs; its scopes say what it may write, and the
+writes HQ alone makes (closing a month, imports: `may_write_network`) stay HQ's.
 
 Personal data. `Scope.person_name` and `Scope.id_number` show a name or an identity number to a reader
 who may read personal data and its mask (lib.masking) to anyone else: every serializer, page and
@@ -121,7 +122,7 @@ class Scope:
         return queryset.none()
 
     def can_see_unit(self, unit: OrgUnit) -> bool:
-        if self.everything:
+        if self.reads_every_row:
             return True
         return bool(self.unit_path) and unit.path.startswith(self.unit_path)
 
@@ -145,9 +146,10 @@ class Scope:
         - `during` (first, last): assigned inside the subtree some day of that span, both included
           (whom a write for that span may name: a target of the period).
 
-        Everyone for HQ and auditors, oneself for the staff role, whatever the dates."""
+        Everyone for HQ, auditors and the head office's token, oneself for the staff role, whatever the
+        dates."""
         queryset = StaffMember.objects.all() if queryset is None else queryset
-        if self.everything:
+        if self.reads_every_row:
             return queryset
         if self.unit_path:
             return queryset.filter(Exists(self._assignments_held(OuterRef("pk"), on=on, during=during)))
@@ -163,7 +165,7 @@ class Scope:
         during: tuple[datetime.date, datetime.date] | None = None,
     ) -> bool:
         """`staff()` asked about one staff member (with the same dates)."""
-        if self.everything:
+        if self.reads_every_row:
             return True
         if self.staff_id is not None and self.staff_id == staff_member.pk:
             return True
@@ -172,10 +174,10 @@ class Scope:
     def staff_records(self, *, staff: str = "staff", on: str | None = None, span: tuple[str, str] | None = None) -> Q:
         """The condition on rows of a staff member (a scorecard, a target) that this scope may read: the
         staff member (the field `staff`) assigned inside the subtree on the row's date (the field `on`)
-        or some day of its period (the fields `span`, first and last day). HQ and auditors read every
-        staff row; the staff role their own; a unit-scoped reader the rows of the dates their staff
-        worked there, so Conghua reads September's scorecards of the teller who left on 30 September,
-        and not October's. With the units' rows: `holder_records`."""
+        or some day of its period (the fields `span`, first and last day). HQ, auditors and the head
+        office's token read every staff row; the staff role their own; a unit-scoped reader the rows of
+        the dates their staff worked there, so Conghua reads September's scorecards of the teller who
+        left on 30 September, and not October's. With the units' rows: `holder_records`."""
         if self.reads_every_row:
             return Q(**{f"{staff}__isnull": False})
         if self.unit_path:
@@ -187,7 +189,8 @@ class Scope:
 
     def unit_records(self, unit: str = "unit") -> Q:
         """The condition on rows of a unit (the field `unit`: a plan, a meeting, a delivery's channel) that
-        this scope may read: those of the units it sees. For HQ and auditors a condition every row meets
+        this scope may read: those of the units it sees. For HQ, auditors and the head office's token
+        (`reads_every_row`) a condition every row meets
         (EVERY_ROW), not `unit IN (every unit)`, which made the database hash the whole network for each
         query: a page of scorecards 0.57 → 0.35 ms with 330 units (the query in Python and PostgreSQL),
         5.4 → 0.05 ms in PostgreSQL with 40,000."""
@@ -209,7 +212,7 @@ class Scope:
         """The days from `first` to `last` on which this scope reads the staff member's records, for a
         page that reads many days of one person (a history, the trend lines): one query at most."""
         days = {first + datetime.timedelta(days=offset) for offset in range((last - first).days + 1)}
-        if self.everything or self.staff_id == staff_member.pk:
+        if self.reads_every_row or self.staff_id == staff_member.pk:
             return days
         if not self.unit_path:
             return set()
@@ -234,7 +237,7 @@ class Scope:
         reads it). A staff member reads the notes of the units they have been assigned to and above.
         Notes of a unit outside all of these (a peer outlet's 大额到期) stay out of sight."""
         queryset = OrgUnit.objects.all() if queryset is None else queryset
-        if self.everything:
+        if self.reads_every_row:
             return queryset
         if self.unit_path:
             return queryset.filter(Q(path__startswith=self.unit_path) | Q(path__in=_paths_above(self.unit_path)))
@@ -252,7 +255,7 @@ class Scope:
         alerts, which stay outside the scope (`units`, `can_see_unit`). One query with the caller's."""
         queryset = OrgUnit.objects.all() if queryset is None else queryset
         queryset = queryset.filter(is_benchmark=True)
-        if self.everything:
+        if self.reads_every_row:
             return queryset
         if self.unit_path:
             copied = OrgUnit.objects.filter(benchmark=OuterRef("pk"), path__startswith=self.unit_path)
@@ -275,7 +278,8 @@ class Scope:
     @property
     def may_write_network(self) -> bool:
         """May make the writes that apply to the whole network: HQ administrators (and superusers).
-        Auditors see everything but change nothing; a token never sees the whole network."""
+        Auditors see everything but change nothing; a token, even the head office's, which sees the whole
+        network (`reads_every_row`), never makes them."""
         return self.everything and self.may_write
 
     @property
@@ -621,7 +625,9 @@ ANOTHER_ROOT = "another_root_exists"
 def another_root_exists() -> RawSQL:
     """The annotation ANOTHER_ROOT of an ApiToken queryset: an indexed probe of the units without a parent.
     Written in SQL: the ORM's Exists(OrgUnit.objects.filter(parent=None).exclude(pk=OuterRef("unit_id")))
-    costs 0.45 ms to compile on every API request, more than the query."""
+    costs 0.45 ms to compile on every API request, more than the query. For the token's own query only
+    (TokenAuthentication's): the SQL names the token table as such, which Django would not rename if the
+    queryset became a subquery or were reached through a relation."""
     units, token = OrgUnit._meta.db_table, ApiToken._meta.db_table
     return RawSQL(
         f'EXISTS (SELECT 1 FROM "{units}" AS root WHERE root."parent_id" IS NULL AND root."id" <> "{token}"."unit_id")',

@@ -15,6 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 from kpi.api import urlpatterns as kpi_api_urlpatterns
 from staff.api import hash_key
 from staff.models import ApiToken
+from tests.factories import StaffMemberFactory
 from tests.kpi.scorecard_factories import (
     BUSINESS_DATE,
     RollupRunFactory,
@@ -311,6 +312,33 @@ def test_a_token_of_another_sub_branch_gets_404(client, network, rolled_up):
     assert client.get(URL, {"staff": "S1001"}).status_code == 404
     assert client.get(URL, {"unit": "NOPE"}).status_code == 404
     assert client.get(URL, {"unit": "SZ0101"}).status_code == 200
+
+
+def test_the_head_offices_token_lists_looks_up_and_filters_the_same_staff_members(client, network, rolled_up):
+    # 钟思远 holds a month scorecard of the day without an assignment anywhere that day: HQ reads it, and so
+    # does the head office's token, on the list, by `staff=` and in the subtree of the head office.
+    newcomer = StaffMemberFactory(code="S9001", name="钟思远")
+    ScorecardFactory(run=rolled_up.published_run, unit=None, staff=newcomer, period="month")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {_token(network['HQ'])}"
+
+    listed = {card["staff"] or card["unit"] for card in client.get(URL).json()["results"]}
+    by_code = client.get(URL, {"staff": "S9001"})
+
+    assert listed == {"GZ0101", "S1001", "S9001"}
+    assert by_code.status_code == 200 and [card["staff"] for card in by_code.json()["results"]] == ["S9001"]
+
+
+def test_a_page_of_the_head_offices_token_costs_no_more_queries_than_a_branchs(
+    network, teller, client, django_assert_num_queries
+):
+    # Whether the token's unit is the network's only root is read in the token's own query
+    # (staff.api.TokenAuthentication), not asked again by scope_for_token.
+    day = published_day()
+    ScorecardFactory(run=day.published_run, unit=network["GZ0101"], period="month")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {_token(network['HQ'])}"
+
+    with django_assert_num_queries(PAGE_QUERIES):  # as the branch's token's page (below)
+        assert len(client.get(URL).json()["results"]) == 1
 
 
 def test_a_token_sees_nothing_above_its_unit(gz01_reader, rolled_up):
