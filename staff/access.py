@@ -86,9 +86,8 @@ class Scope:
     role:       the user's role (a superuser counts as an HQ administrator); empty for tokens and for
                 anyone who sees nothing.
     network_wide: a token of the head office whose subtree is the whole network (its unit is the network's
-                only root, `token_reaches_network`): it reads every unit's and staff member's rows as HQ
-                does (`reads_every_row`), and may start what is network-wide (a rollup) when its scopes let
-                it write.
+                only root, `token_reaches_network`): it sees as HQ does (`reads_every_row`), and may start
+                what is network-wide (a rollup) when its scopes let it write.
     """
 
     everything: bool = False
@@ -190,10 +189,9 @@ class Scope:
     def unit_records(self, unit: str = "unit") -> Q:
         """The condition on rows of a unit (the field `unit`: a plan, a meeting, a delivery's channel) that
         this scope may read: those of the units it sees. For HQ, auditors and the head office's token
-        (`reads_every_row`) a condition every row meets
-        (EVERY_ROW), not `unit IN (every unit)`, which made the database hash the whole network for each
-        query: a page of scorecards 0.57 → 0.35 ms with 330 units (the query in Python and PostgreSQL),
-        5.4 → 0.05 ms in PostgreSQL with 40,000."""
+        (`reads_every_row`) a condition every row meets (EVERY_ROW), not `unit IN (every unit)`, which made
+        the database hash the whole network for each query: a page of scorecards 0.57 → 0.35 ms with 330
+        units (the query in Python and PostgreSQL), 5.4 → 0.05 ms in PostgreSQL with 40,000."""
         if self.reads_every_row:
             return EVERY_ROW
         return Q(**{f"{unit}__in": self.units()})
@@ -628,9 +626,11 @@ def another_root_exists() -> RawSQL:
     costs 0.45 ms to compile on every API request, more than the query. For the token's own query only
     (TokenAuthentication's): the SQL names the token table as such, which Django would not rename if the
     queryset became a subquery or were reached through a relation."""
-    units, token = OrgUnit._meta.db_table, ApiToken._meta.db_table
+    units, tokens = OrgUnit._meta, ApiToken._meta
+    parent, pk, unit = units.get_field("parent").column, units.pk.column, tokens.get_field("unit").column
     return RawSQL(
-        f'EXISTS (SELECT 1 FROM "{units}" AS root WHERE root."parent_id" IS NULL AND root."id" <> "{token}"."unit_id")',
+        f'EXISTS (SELECT 1 FROM "{units.db_table}" AS root '
+        f'WHERE root."{parent}" IS NULL AND root."{pk}" <> "{tokens.db_table}"."{unit}")',
         (),
         output_field=BooleanField(),
     )
