@@ -27,7 +27,12 @@ follows it) + alerts, the peak RSS and the machine's load average.
                   the running totals and the alerts (ids, runs and clocks left out, rows in the order
                   of their columns): two versions of the code that give the same figures print the same
 
-Latest (4 December 2026, 16:43-17:45, a quiet and faster machine than the morning's, load 1.2-1.8,
+Latest (5 December 2026, 00:08-00:27, load 1.2-1.7, --days 300 --timed 10 --templates --reroll, one run;
+on this machine /healthz/ of bench/api.py is slower than the evening before, yet this runs faster): October
+days 291-300 23.2-24.6 s, mean 23.9 s (writing 12.2-12.8 s, alerts 1.4-2.2 s), January days 2-10 mean 17.6 s,
+day 300 / day 10 = 1.25, the re-roll 22.7 s, own peak 1,851 MB.
+
+Before (4 December 2026, 16:43-17:45, a quiet and faster machine than the morning's, load 1.2-1.8,
 --days 300 --timed 10 --templates --reroll, the rows COPYed in binary, two runs alternated with two of the
 code before): October days 291-300 25.0-30.7 s, means 28.1 and 26.6 s (writing means 14.9 and 14.6 s),
 January days 2-10 means 21.9 and 20.2 s, day 300 / day 10 = 1.29 and 1.18, the re-roll 30.5 and 30.2 s,
