@@ -316,7 +316,7 @@ def test_a_token_of_another_sub_branch_gets_404(client, network, rolled_up):
 
 def test_the_head_offices_token_lists_looks_up_and_filters_the_same_staff_members(client, network, rolled_up):
     # 钟思远 holds a month scorecard of the day without an assignment anywhere that day: HQ reads it, and so
-    # does the head office's token, on the list, by `staff=` and in the subtree of the head office.
+    # does the head office's token, on the list and by `staff=` (which looks the staff member up first).
     newcomer = StaffMemberFactory(code="S9001", name="钟思远")
     ScorecardFactory(run=rolled_up.published_run, unit=None, staff=newcomer, period="month")
     client.defaults["HTTP_AUTHORIZATION"] = f"Token {_token(network['HQ'])}"
