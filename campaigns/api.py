@@ -88,7 +88,7 @@ class CampaignLeaderboardView(ScopedViewMixin, APIView):
             "campaign": campaign.code,
             "outlets": selectors.outlet_leaderboard(campaign=campaign, scope=scope),
             "staff": selectors.staff_leaderboard(campaign=campaign, scope=scope, unit=unit),
-            "uplift": selectors.uplift(campaign=campaign, today=timezone.localdate()),
+            "uplift": selectors.uplift(campaign=campaign, as_of=selectors.counted_until()),
         }
         return Response(LeaderboardSerializer(data).data)
 

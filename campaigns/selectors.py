@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
 from campaigns.models import Campaign, CampaignMetric, CampaignScore, CampaignTarget, GiftRecord
 from kpi.models import Fact, Metric
+from kpi.selectors.scorecards import latest_rolled_up_date
 from lib.masking import mask_name
 from staff.access import Scope
 from staff.models import StaffMember
@@ -38,15 +40,23 @@ def get_campaign_or_404(scope: Scope, code: str) -> Campaign:
     return campaign
 
 
-def window_of(campaign: Campaign, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The days counted so far: the first day to the last or today, whichever is earlier (last < first
+def counted_until() -> datetime.date:
+    """The last day a campaign's figures count so far: the latest published day, the day every scorecard,
+    the 晨会 and the bulletin show (yesterday before the first rollup). Not today: today's facts arrive
+    tonight, and a window that counted today would compare a day without facts with a day before the
+    campaign that has them."""
+    return latest_rolled_up_date() or timezone.localdate() - datetime.timedelta(days=1)
+
+
+def window_of(campaign: Campaign, as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days counted so far: the first day to the last or `as_of`, whichever is earlier (last < first
     before the campaign starts)."""
-    return campaign.start, min(campaign.end, today)
+    return campaign.start, min(campaign.end, as_of)
 
 
-def days_before(campaign: Campaign, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+def days_before(campaign: Campaign, as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The comparison window: as many days as the campaign has counted, just before its first day."""
-    first, last = window_of(campaign, today)
+    first, last = window_of(campaign, as_of)
     days = max((last - first).days + 1, 0)
     return first - datetime.timedelta(days=days), first - datetime.timedelta(days=1)
 
@@ -198,14 +208,15 @@ class Uplift:
         return (self.during - self.before) / self.before
 
 
-def uplift(*, campaign: Campaign, today: datetime.date, unit: OrgUnit | None = None) -> list[Uplift]:
-    """Per focus metric: the outlets' own facts (staff empty) summed over the campaign window so far and
-    over as many days just before it, for the campaign's outlets (under `unit` when given). One query."""
-    first, last = window_of(campaign, today)
+def uplift(*, campaign: Campaign, as_of: datetime.date, unit: OrgUnit | None = None) -> list[Uplift]:
+    """Per focus metric: the outlets' own facts (staff empty) summed over the campaign window up to `as_of`
+    (counted_until()) and over as many days just before it, for the campaign's outlets (under `unit` when
+    given). One query."""
+    first, last = window_of(campaign, as_of)
     lines = list(campaign.lines.select_related("metric").all())
     if last < first or not lines:
         return []
-    before_first, before_last = days_before(campaign, today)
+    before_first, before_last = days_before(campaign, as_of)
     outlets = campaign_outlets(campaign)
     if unit is not None:
         outlets = outlets.filter(path__startswith=unit.path)

@@ -125,7 +125,8 @@ def campaign_detail(request: HttpRequest, code: str) -> HttpResponse:
         unit = get_unit_or_404(scope, request.GET["unit"])
     outlets = selectors.outlet_leaderboard(campaign=campaign, scope=scope)
     staff_rows = selectors.staff_leaderboard(campaign=campaign, scope=scope, unit=unit)
-    first, last = selectors.window_of(campaign, today)
+    as_of = selectors.counted_until()
+    first, last = selectors.window_of(campaign, as_of)
     elapsed = max(min((last - first).days + 1, campaign.days), 0)
     materials = list(campaign.materials.all())
     used = selectors.budget_used(campaign)
@@ -135,8 +136,8 @@ def campaign_detail(request: HttpRequest, code: str) -> HttpResponse:
         "lines": selectors.focus_lines(campaign),
         "time_progress": elapsed / campaign.days,
         "elapsed": elapsed,
-        "uplifts": selectors.uplift(campaign=campaign, today=today),
-        "before": selectors.days_before(campaign, today),
+        "uplifts": selectors.uplift(campaign=campaign, as_of=as_of),
+        "before": selectors.days_before(campaign, as_of),
         "outlet_rows": outlets,
         "staff_rows": staff_rows[:STAFF_SHOWN],
         "staff_more": max(len(staff_rows) - STAFF_SHOWN, 0),

@@ -51,12 +51,13 @@ def test_the_leaderboard_ranks_outlets_and_staff_and_gives_the_uplift(client, to
 
     answer = api.get("/api/v1/campaigns/gz_push/leaderboard/").json()
 
-    # 天河路 30 × 2 = 60; 4 days counted, before them 10: uplift 20, (30 − 10) / 10 = 2.
+    # 天河路 30 × 2 = 60. No day published yet, so the days up to yesterday count: 3 (today − 3 to
+    # today − 1), before them today − 6 to today − 4: 10. Uplift 20, (30 − 10) / 10 = 2.
     assert answer["outlets"][0]["outlet"] == "GZ0101" and Decimal(answer["outlets"][0]["bonus"]) == Decimal("60")
     assert Decimal(answer["staff"][0]["bonus"]) == Decimal("10")
     assert answer["staff"][0]["name"] == "黄*娟"  # no personal scope: masked
     (uplift,) = answer["uplift"]
-    assert (uplift["days"], Decimal(uplift["during"]), Decimal(uplift["before"])) == (4, Decimal(30), Decimal(10))
+    assert (uplift["days"], Decimal(uplift["during"]), Decimal(uplift["before"])) == (3, Decimal(30), Decimal(10))
     assert Decimal(uplift["ratio"]) == Decimal(2)
 
 

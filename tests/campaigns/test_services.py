@@ -85,7 +85,7 @@ def test_the_outlet_leaderboard_ranks_by_bonus_with_the_target_attainment(campai
 
 
 def test_the_uplift_compares_the_campaign_days_with_as_many_days_just_before(campaign, deposits, network):
-    found = uplift(campaign=campaign, today=TODAY)
+    found = uplift(campaign=campaign, as_of=TODAY)
 
     # 14 days counted (20 Nov – 3 Dec); before them 6 – 19 Nov. During: 200 (天河路) + 10 (珠江新城) = 210;
     # before: 30 + 70 = 100 (999 of 5 Nov is 15 days before). Uplift 110, (210 − 100) / 100 = 1.1.
@@ -189,7 +189,7 @@ def test_a_campaign_not_yet_started_scores_nothing(network, deposits):
     focus(later, WON, "2")
 
     assert campaign_scores_refresh(campaign=later, today=TODAY) == 0
-    assert uplift(campaign=later, today=TODAY) == []
+    assert uplift(campaign=later, as_of=TODAY) == []
 
 
 # -- the gift ledger ---------------------------------------------------------------------------------

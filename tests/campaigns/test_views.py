@@ -15,6 +15,7 @@ from campaigns.services import campaign_scores_refresh, gift_record
 from staff.access import scope_for_user
 from tests.campaigns.factories import CampaignFactory, focus
 from tests.kpi.factories import FactFactory
+from tests.kpi.scorecard_factories import published_day
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,32 @@ def test_an_outlet_head_sees_the_branchs_campaign_and_not_a_sibling_sub_branchs(
     page = detail.content.decode()
     assert "100.00" in page  # 50 × 2
     assert "开口话术" in page
+
+
+def test_time_progress_and_the_uplift_count_to_the_latest_published_day_not_today(
+    client, outlet_head, running, network, english
+):
+    today = timezone.localdate()
+    published_day(today - datetime.timedelta(days=2))
+    for days_ago, value in ((1, 7), (12, 999), (15, 20)):
+        FactFactory(
+            unit=network["GZ0101"],
+            metric="other_bank_deposits_won",
+            date=today - datetime.timedelta(days=days_ago),
+            value=value,
+        )
+    client.force_login(outlet_head)
+
+    page = client.get(reverse("campaigns:detail", args=["gz_push"]), **english)
+
+    # 21 days (today − 10 to today + 10); published up to the day before yesterday: 9 counted, 9 / 21.
+    assert page.context["elapsed"] == 9
+    assert page.context["time_progress"] == pytest.approx(9 / 21)
+    # During: today − 10 to today − 2, the 50 of five days ago (yesterday's 7 is not published yet);
+    # before: as many days just before, today − 19 to today − 11: the 20 (the 999 of today − 12 too).
+    (uplift,) = page.context["uplifts"]
+    assert (uplift.days, uplift.during, uplift.before) == (9, Decimal(50), Decimal(1019))
+    assert page.context["before"] == (today - datetime.timedelta(days=19), today - datetime.timedelta(days=11))
 
 
 def test_a_teller_sees_the_campaign_of_her_outlets_branch(client, teller, running):
