@@ -248,6 +248,13 @@ def _staff_score_html(row, context) -> str:
 def _staff_rank_html(row, context) -> str:
     if row.rank is None:
         return format_html('<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', _("Not ranked"))
+    if row.ranked_at:
+        return format_html(
+            '{} / {} <small class="muted">{}</small>',
+            row.rank,
+            row.rank_of,
+            _("ranked at %(outlet)s") % {"outlet": row.ranked_at},
+        )
     return f"{row.rank} / {row.rank_of}"
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,9 @@ class TemplatesInForce:
     lines: pd.DataFrame  # one row per template line
 
     @classmethod
-    def on(cls, day: datetime.date) -> TemplatesInForce:
+    def on(cls, day: datetime.date, *, lines: bool = True) -> TemplatesInForce:
+        """The templates in force on `day`, with their outlets and posts; their lines as a frame unless
+        `lines` is false (who is scored by which template, without what they are scored on)."""
         latest = (
             ScorecardTemplate.objects.filter(effective_from__lte=day)
             .values("code")
@@ -83,13 +86,15 @@ class TemplatesInForce:
             )
             if (template.code, template.effective_from) in wanted and template.is_active
         ]
+        if not lines:
+            return cls(templates, pd.DataFrame())
         rows = list(
             TemplateLine.objects.filter(template__in=templates).values(
                 "template_id", "metric_id", "kind", "weight", "cap", "floor", "points_per_unit", "max_points",
                 "allowed_value", "veto_reason", "green_at", "amber_at",
             )
         )  # fmt: skip
-        lines = pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
         for column in (
             "weight",
             "cap",
@@ -100,11 +105,11 @@ class TemplatesInForce:
             "green_at",
             "amber_at",
         ):
-            if column in lines:
-                lines[column] = lines[column].astype(float)
-        if not lines.empty:
-            lines["template_id"] = lines["template_id"].astype(float)
-        return cls(templates, lines)
+            if column in frame:
+                frame[column] = frame[column].astype(float)
+        if not frame.empty:
+            frame["template_id"] = frame["template_id"].astype(float)
+        return cls(templates, frame)
 
 
 def outlet_templates(day_templates: TemplatesInForce) -> dict[int, int]:
@@ -142,16 +147,20 @@ def staff_template_posts(day_templates: TemplatesInForce) -> dict[int, int]:
     return by_post
 
 
-def staff_templates(day_templates: TemplatesInForce, day: datetime.date) -> tuple[dict[int, int], dict[int, int]]:
-    """Staff id → template id, and staff id → the outlet of the post that chose it."""
+def staff_templates(
+    day_templates: TemplatesInForce, day: datetime.date, *, staff_ids: Iterable[int] | None = None
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Staff id → template id, and staff id → the outlet of the post that chose it: the outlet whose staff
+    they are ranked among (their first post by the post's order that a staff template names). Every
+    staff member assigned on `day`, or only `staff_ids`."""
     by_post = staff_template_posts(day_templates)
     if not by_post:
         return {}, {}
-    assignments = (
-        Assignment.objects.on(day)
-        .filter(post_id__in=by_post)
-        .order_by("staff_id", "post__sort_order", "pk")
-        .values_list("staff_id", "post_id", "unit_id")
+    assignments = Assignment.objects.on(day).filter(post_id__in=by_post)
+    if staff_ids is not None:
+        assignments = assignments.filter(staff_id__in=staff_ids)
+    assignments = assignments.order_by("staff_id", "post__sort_order", "pk").values_list(
+        "staff_id", "post_id", "unit_id"
     )
     template_of: dict[int, int] = {}
     outlet_of: dict[int, int] = {}

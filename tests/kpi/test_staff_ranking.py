@@ -11,6 +11,7 @@ import pytest
 
 from kpi.selectors.staff_ranking import staff_ranking
 from staff.access import Scope, scope_for_user
+from staff.models import StaffMember
 from tests.factories import AssignmentFactory, StaffMemberFactory
 from tests.kpi import explanation_data
 from tests.kpi.explanation_data import DAY
@@ -76,3 +77,23 @@ def test_it_is_one_query_however_many_staff(explained, outlet_head, django_asser
     with django_assert_num_queries(1):
         rows = staff_ranking(unit=explained["GZ0101"], day=DAY, period="month", scope=scope, scores_of=DAY)
     assert len(rows) == 15
+
+
+def test_a_teller_also_working_at_another_outlet_shows_there_the_rank_of_the_outlet_she_is_ranked_at(
+    explained, hq_admin, django_assert_num_queries
+):
+    # 李小梅 (1 of 2 among 天河路's tellers) also a teller at 珠江新城 from the day: she is ranked at her
+    # first teller post, 天河路's (the rollup's rule, kpi.services.scoring.staff_templates).
+    AssignmentFactory(staff=StaffMember.objects.get(code="S1003"), unit=explained["GZ0102"], start=DAY)
+    scope = scope_for_user(hq_admin)
+
+    here = staff_ranking(unit=explained["GZ0101"], day=DAY, period="month", scope=scope, scores_of=DAY)
+    with django_assert_num_queries(7):  # the list, the templates of the day (4), her posts, the outlet's code
+        there = staff_ranking(unit=explained["GZ0102"], day=DAY, period="month", scope=scope, scores_of=DAY)
+
+    assert [(row.staff.code, row.rank, row.rank_of, row.ranked_at) for row in here][:2] == [
+        ("S1003", 1, 2, ""),
+        ("S1001", 2, 2, ""),
+    ]
+    (row,) = [row for row in there if row.staff.code == "S1003"]
+    assert (row.rank, row.rank_of, row.ranked_at) == (1, 2, "GZ0101")
