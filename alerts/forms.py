@@ -82,10 +82,12 @@ class AlertFilterForm(forms.Form):
         help_text=gettext_lazy("A unit's code: its alerts and those of the units under it."),
     )
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    mine = forms.BooleanField(label=gettext_lazy("Mine only"), required=False)
 
-    def __init__(self, *args, scope: Scope, **kwargs) -> None:
+    def __init__(self, *args, scope: Scope, user: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.scope = scope
+        self.user = user
         self.fields["status"].choices = status_filter_choices()
         self.fields["kind"].choices = [("", _("Any rule")), *RuleKind.choices]
 
@@ -110,6 +112,7 @@ class AlertFilterForm(forms.Form):
             "rule_kind": cleaned.get("kind") or None,
             "under": cleaned.get("unit"),
             "overdue": True if cleaned.get("overdue") else None,
+            "owner": self.user if cleaned.get("mine") and self.user is not None else None,
         }
 
 

@@ -9,6 +9,8 @@ thousand, and something outside the scope is never read, let alone shown: the *_
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -23,7 +25,9 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import (
     ACTIVE_STATUSES,
@@ -239,12 +243,31 @@ def waiting_reviews(user: User) -> QuerySet[WeeklyReview] | None:
     return WeeklyReview.objects.filter(status=status, unit__path__startswith=user.unit.path)
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """One kind of work waiting for a login: what it is, how many, the page that lists them."""
+
+    label: Any
+    count: int
+    url: str
+
+
 def badge_count(user: User) -> int:
-    """What waits for the user, for the header badge: the active alerts they own plus the reviews waiting
-    for them (waiting_reviews), plus the work other apps register for them (staff.access.waiting_work: a
-    meeting's overdue action items they own). One query (the user's unit is read with the user on a page)."""
+    """What waits for the user, for the header badge: the sum of waiting_for()."""
+    return sum(waiting.count for waiting in waiting_for(user))
+
+
+def waiting_for(user: User) -> list[Waiting]:
+    """What waits for the user, kind by kind: the active alerts they own, the reviews waiting for them
+    (waiting_reviews), the work other apps register for them (staff.access.waiting_work: a meeting's
+    overdue action items they own, patrols to look at). One query (the user's unit is read with the user
+    on a page); the kinds with nothing waiting are left out."""
     if not user.is_authenticated or not user.pk:
-        return 0
+        return []
+    pages = {
+        "owned": (_("alerts you own"), reverse("alerts:alert_list") + "?mine=on"),
+        "reviews": (_("weekly reviews"), reverse("alerts:review_list")),
+    }
     # Each count without its model's default ordering: a COUNT needs no ORDER BY, and compiling one (with
     # the reviews' join for unit__path) was a third of the badge's time, the database's sorts aside.
     counts = {
@@ -253,7 +276,14 @@ def badge_count(user: User) -> int:
     reviews = waiting_reviews(user)
     if reviews is not None:
         counts["reviews"] = _Count(reviews.order_by().values("pk"))
-    for position, rows_for in enumerate(waiting_work().values()):
-        counts[f"other_{position}"] = _Count(rows_for(user).order_by().values("pk"))
+    for position, work in enumerate(waiting_work().values()):
+        counts[f"other_{position}"] = _Count(work.rows_for(user).order_by().values("pk"))
+        pages[f"other_{position}"] = (work.label, reverse(work.url_name))
     row = User.objects.filter(pk=user.pk).annotate(**counts).order_by().values_list(*counts)[:1]
-    return sum(row[0]) if row else 0
+    if not row:
+        return []
+    return [
+        Waiting(label=pages[name][0], count=count, url=pages[name][1])
+        for name, count in zip(counts, row[0], strict=True)
+        if count
+    ]

@@ -67,7 +67,7 @@ from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_r
 from alerts.tables import ALERTS
 from kpi.models import Metric
 from lib.periods import parse_date, parse_period
-from staff.access import scope_for_user
+from staff.access import has_follow_up_work, scope_for_user
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZE = 50
@@ -113,7 +113,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     (default: still to act on), rule, unit (its subtree) and overdue; CSV/Excel of what is listed."""
     scope = scope_for_user(request.user)
     today = timezone.localdate()
-    form = AlertFilterForm(request.GET or None, scope=scope)
+    form = AlertFilterForm(request.GET or None, scope=scope, user=request.user)
     alerts = selectors.alerts_visible(scope=scope, today=today, **form.filters())
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
@@ -121,12 +121,19 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    waiting = selectors.waiting_for(request.user)
+    badge = {}
+    if has_follow_up_work(request.user):
+        # The header's number, from the same count (the context processor's would ask again).
+        badge["alert_badge"] = sum(item.count for item in waiting)
     return render(
         request,
         "alerts/alert_list.html",
         {
+            **badge,
             "section": "alerts",
             "form": form,
+            "waiting": waiting,
             "page": page,
             "today": today,
             "keep": query.urlencode(),

@@ -16,4 +16,9 @@ class MeetingsConfig(AppConfig):
         # meetings imports no alerts module.
         objects_closed.connect(receivers.close_linked_action_items, dispatch_uid="meetings.close_linked_action_items")
         # The owner's overdue action items count in the header badge (alerts.selectors.badge_count).
-        waiting_work_register("meetings.overdue_action_items", selectors.overdue_action_items_of)
+        waiting_work_register(
+            "meetings.overdue_action_items",
+            selectors.overdue_action_items_of,
+            label=_("overdue action items"),
+            url_name="meetings:action_items",
+        )

@@ -49,6 +49,7 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
@@ -812,16 +813,24 @@ def answers_reviews(user: User) -> bool:
 
 # Work of the apps above people that waits for a login besides alerts and reviews (a meeting's overdue
 # action items): each app registers, in its AppConfig.ready(), a function of the user that answers the
-# rows waiting for them as a queryset; the header badge (alerts.selectors.badge_count) counts them in
-# its one query. Registered by name, so a reloaded app replaces its entry.
-_waiting_work: dict[str, Callable[[User], QuerySet]] = {}
+# rows waiting for them as a queryset, what to call them and the page that lists them; the header badge
+# (alerts.selectors.badge_count) counts them in its one query, the alerts page says how many of each.
+# Registered by name, so a reloaded app replaces its entry.
+@dataclass(frozen=True)
+class WaitingWork:
+    rows_for: Callable[[User], QuerySet]
+    label: Any  # a lazy translation: "overdue action items"
+    url_name: str  # the page that lists them, reversed without arguments
 
 
-def waiting_work_register(name: str, rows_for: Callable[[User], QuerySet]) -> None:
-    _waiting_work[name] = rows_for
+_waiting_work: dict[str, WaitingWork] = {}
 
 
-def waiting_work() -> dict[str, Callable[[User], QuerySet]]:
+def waiting_work_register(name: str, rows_for: Callable[[User], QuerySet], *, label: Any, url_name: str) -> None:
+    _waiting_work[name] = WaitingWork(rows_for=rows_for, label=label, url_name=url_name)
+
+
+def waiting_work() -> dict[str, WaitingWork]:
     """The registered kinds of waiting work by name, in the order they were registered."""
     return dict(_waiting_work)
 

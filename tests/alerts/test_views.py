@@ -179,6 +179,30 @@ def test_the_header_shows_the_alerts_and_reviews_waiting_for_the_outlet_head(eng
     assert '<span class="badge" aria-hidden="true">3</span>' in button
 
 
+def test_the_alerts_page_says_what_the_number_counts_kind_by_kind_with_links(
+    english, outlet_head, unit_manager, network, wait_rule
+):
+    AlertFactory(rule=wait_rule, unit=network["GZ0101"], owner=outlet_head, detail="hers, open")
+    AlertFactory(
+        rule=AlertRuleFactory(), unit=network["GZ0101"], owner=outlet_head, status=AlertStatus.DONE, detail="hers, done"
+    )
+    AlertFactory(rule=AlertRuleFactory(), unit=network["GZ0101"], owner=unit_manager, detail="the manager's")
+    WeeklyReviewFactory(unit=network["GZ0101"])
+    english.force_login(outlet_head)
+
+    page = _text(english.get("/alerts/"))
+
+    # The badge's 3 is her 2 active alerts and the 1 review to fill in; the list shows all 3 alerts.
+    line = re.search(r'<p class="waiting-for-you">.*?</p>', page, re.S).group(0)
+    assert re.findall(r'<a href="([^"]+)">([^<]+) <span class="badge">(\d+)</span>', line) == [
+        ("/alerts/?mine=on", "alerts you own", "2"),
+        ("/reviews/", "weekly reviews", "1"),
+    ]
+    assert all(detail in page for detail in ("hers, open", "hers, done", "the manager&#x27;s"))
+    mine = _text(english.get("/alerts/?mine=on"))
+    assert "hers, open" in mine and "hers, done" in mine and "the manager" not in mine
+
+
 def test_nothing_waiting_shows_the_link_without_a_number(english, hq_admin):
     english.force_login(hq_admin)
 
