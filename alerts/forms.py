@@ -14,16 +14,10 @@ from alerts.models import Alert, AlertStatus, Cause, RuleKind
 from alerts.selectors import STATUS_GROUPS, alert_owner_candidates
 from alerts.services.plans import NOT_A_PLAN_PERIOD, PLAN_PERIOD_KINDS
 from branches.models import OrgUnit, UnitKind
+from lib.forms import DateInput
 from lib.periods_forms import PeriodField
 from staff.access import Scope
 from staff.models import User
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def person_label(user: User) -> str:

@@ -13,13 +13,14 @@ from branches.models import OrgUnit
 from campaigns.models import BonusRule, Theme
 from campaigns.services import FocusInput
 from kpi.models import Metric
+from lib.forms import DateInput
 from staff.access import Scope
 from staff.models import StaffMember
 
 
 class GiftForm(forms.Form):
     staff = forms.ChoiceField(label=gettext_lazy("Given by"))
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(label=gettext_lazy("Day"), widget=DateInput())
     customer_code = forms.CharField(label=gettext_lazy("Customer number"), max_length=32)
     customer_name = forms.CharField(label=gettext_lazy("Customer name"), max_length=40, required=False)
     item = forms.CharField(label=gettext_lazy("Gift"), max_length=60)
@@ -54,10 +55,8 @@ class CampaignForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("Code"), max_length=32)
     name_zh = forms.CharField(label=gettext_lazy("Name"), max_length=60)
     theme = forms.ChoiceField(label=gettext_lazy("Theme"), choices=Theme.choices)
-    start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
     metric_1 = forms.ChoiceField(label=gettext_lazy("Focus metric"))
     rule_1 = forms.ChoiceField(label=gettext_lazy("Bonus rule"), choices=BonusRule.choices)
     factor_1 = forms.DecimalField(

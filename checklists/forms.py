@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from checklists.models import ChecklistKind, ChecklistTemplate, Scoring, Severity
 from checklists.services import AnswerIn, FindingIn, templates_in_force
 from ledger.models import ItemKind, LedgerItem
+from lib.forms import DateInput
 from staff.access import Scope
 from staff.models import Assignment
 
@@ -79,7 +80,7 @@ class InspectionForm(forms.Form):
     """An inspection and up to three findings (a row left without text is no finding)."""
 
     unit = forms.ChoiceField(label=gettext_lazy("Outlet"))
-    day = forms.DateField(label=gettext_lazy("Day of the inspection"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=gettext_lazy("Day of the inspection"), widget=DateInput())
     title = forms.CharField(label=gettext_lazy("Title"), max_length=100, initial="内控检查")
     template = forms.ChoiceField(label=gettext_lazy("Checklist"), required=False)
     summary = forms.CharField(label=gettext_lazy("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -105,7 +106,7 @@ class InspectionForm(forms.Form):
                 label=gettext_lazy("Responsible (staff code)"), max_length=32, required=False
             )
             self.fields[f"f{row}_deadline"] = forms.DateField(
-                label=gettext_lazy("Rectify by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=gettext_lazy("Rectify by"), required=False, widget=DateInput()
             )
             self.fields[f"f{row}_photo"] = forms.FileField(label=gettext_lazy("Photo"), required=False)
             self.fields[f"f{row}_deduction"] = forms.ChoiceField(

@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Validity
+from lib.forms import DateInput
 
 
 class ComplaintForm(forms.Form):
     unit = forms.ChoiceField(label=_("Outlet"))
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    received_on = forms.DateField(label=_("Received"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Received"), widget=DateInput())
     summary = forms.CharField(
         label=_("What the complaint says"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
@@ -20,7 +21,7 @@ class ComplaintForm(forms.Form):
     reply_due = forms.DateField(
         label=_("Reply due"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Empty: the channel's usual deadline (意见簿 3 days, hotline and online 2, regulator 5)."),
     )
 

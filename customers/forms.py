@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from customers.models import Interest, ReferralStatus, Territory, TerritoryKind
+from lib.forms import DateInput
 from staff.access import Scope
 from staff.models import StaffMember
 
@@ -56,7 +57,7 @@ class ReferralForm(forms.Form):
     referrer = forms.ChoiceField(label=gettext_lazy("Referred by"), required=False)
     receiver = forms.ChoiceField(label=gettext_lazy("Referred to"))
     product = forms.ChoiceField(label=gettext_lazy("Product"), choices=Interest.choices)
-    day = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 
     def __init__(self, *args, referrers, receivers, scope: Scope, **kwargs):

@@ -11,6 +11,7 @@ from kpi.models import SHARE, AnnotationKind, CreditSplitRule, Metric, Scorecard
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
 from kpi.services.credit import credit_split_adjustment_problems
 from kpi.services.notes import annotation_problems
+from lib.forms import DateInput
 from lib.periods import Period
 from lib.periods_forms import PeriodField
 from staff.access import Scope
@@ -102,22 +103,15 @@ PairFormSet = forms.formset_factory(PairForm, extra=0, max_num=500, validate_max
 # -- notes on the figures (标注): /units/<code>/notes/ ---------------------------------------------------
 
 
-class _DayInput(forms.DateInput):
-    input_type = "date"  # the phone's date picker; it sends YYYY-MM-DD
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
 class AnnotationForm(forms.Form):
     """A note on the page's unit: its kind, its days (one, or from … to), optionally one metric, and a few
     words. The rules are kpi.services.notes.annotation_problems', shown under their fields."""
 
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=AnnotationKind.choices)
-    start = forms.DateField(label=gettext_lazy("From"), widget=_DayInput(), input_formats=["%Y-%m-%d"])
+    start = forms.DateField(label=gettext_lazy("From"), widget=DateInput(), input_formats=["%Y-%m-%d"])
     end = forms.DateField(
         label=gettext_lazy("To"),
-        widget=_DayInput(),
+        widget=DateInput(),
         input_formats=["%Y-%m-%d"],
         required=False,
         help_text=gettext_lazy("Leave empty for a note on one day."),

@@ -8,17 +8,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import DateInput
 from meetings.models import ActionItem, AttendanceStatus, TopicKind
 from meetings.selectors import LinkOption, MorningSheet, Person
 from meetings.services import GoalInput, goal_value_problem, parse_goal
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
 
 ATTENDANCE_CHOICES = [("", _("Not marked")), *AttendanceStatus.choices]
 DECISIONS_MAX = 4000

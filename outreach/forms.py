@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from customers.models import GROUP_LABELS
+from lib.forms import DateInput
 from outreach.models import AssignMode, Channel, Movement, Outcome
 
 # The products a customer manager offers most (the seeds' 电话回访 scripts); any other may be typed.
@@ -52,8 +53,8 @@ class BuildForm(forms.Form):
     staff = forms.MultipleChoiceField(
         label=gettext_lazy("Staff (evenly)"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    starts_on = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    due_on = forms.DateField(label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    due_on = forms.DateField(label=gettext_lazy("Due"), widget=DateInput())
 
     def __init__(self, *args, units, months, tiers, staff, territories, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,9 +102,7 @@ class ContactForm(forms.Form):
         max_length=50,
         widget=forms.TextInput(attrs={"list": "outreach-products", "autocomplete": "off"}),
     )
-    next_follow_up = forms.DateField(
-        label=gettext_lazy("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_follow_up = forms.DateField(label=gettext_lazy("Next follow-up"), required=False, widget=DateInput())
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
     photo = forms.FileField(
         label=gettext_lazy("Photo (a visit)"),

@@ -1,0 +1,47 @@
+"""The shared form widgets (lib.forms)."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import inspect
+
+from django import forms
+from django.apps import apps
+from django.utils import translation
+
+from lib.forms import DateInput
+
+
+class _Dated(forms.Form):
+    day = forms.DateField(widget=DateInput())
+
+
+def test_a_date_field_writes_its_value_as_yyyy_mm_dd_in_chinese_where_django_writes_2026_12_05():
+    with translation.override("zh-hans"):
+        html = str(_Dated(initial={"day": datetime.date(2026, 12, 5)})["day"])
+        plain = forms.DateInput().format_value(datetime.date(2026, 12, 5))
+
+    assert 'type="date"' in html and 'value="2026-12-05"' in html
+    assert plain == "2026/12/05"  # what a browser's date picker drops: the reason for the widget
+
+
+def test_every_date_field_of_the_projects_forms_uses_the_date_picker():
+    found, wrong = [], []
+    for config in apps.get_app_configs():
+        if not config.module.__file__ or "site-packages" in config.module.__file__:
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for name, form in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(form, forms.BaseForm) or form.__module__ != module.__name__:
+                continue
+            for field_name, field in form.base_fields.items():
+                if isinstance(field, forms.DateField):
+                    found.append(f"{name}.{field_name}")
+                    if not isinstance(field.widget, DateInput):
+                        wrong.append(f"{module.__name__}.{name}.{field_name}")
+
+    assert len(found) >= 10 and wrong == []
