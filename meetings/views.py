@@ -385,6 +385,8 @@ def _item_rows(items, links, scope, user, today) -> list[dict]:
             "link": links.get(item.pk),
             "overdue": item.status == "open" and item.due < today,
             "may_settle": scope.may_settle_action_item(item.meeting.unit, owns_it=item.owner_id == user.pk),
+            # A teller owns items of her outlet's meeting but may not open its minutes (a unit's page).
+            "may_open_meeting": scope.can_see_unit(item.meeting.unit),
         }
         for item in items
     ]

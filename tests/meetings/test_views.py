@@ -265,3 +265,22 @@ def test_hq_picks_a_unit_by_code_and_a_wrong_code_is_said(client, hq_admin, morn
     assert client.get("/meetings/", {"unit": "GZ0101"}).url == SHEET
     assert client.get("/meetings/", {"unit": "GZ01"}).url == "/meetings/GZ01/weekly/"
     assert client.get("/meetings/", {"unit": "NOPE"}).status_code == 400
+
+
+def test_a_teller_sees_her_items_meeting_named_without_a_link_to_minutes_she_may_not_open(
+    client, teller, outlet_head, network, morning_of_d
+):
+    monday = D - datetime.timedelta(days=3)
+    meeting = Meeting.objects.create(unit=network["GZ0101"], kind="weekly", date=monday, held_by=outlet_head)
+    due = D - datetime.timedelta(days=1)  # overdue: the outlet head's page lists it too
+    ActionItem.objects.create(meeting=meeting, text="整理厅堂宣传折页", owner=teller, due=due, created_by=outlet_head)
+    minutes = f"/meetings/GZ0101/weekly/?week={monday:%Y-%m-%d}"
+
+    client.force_login(teller)
+    page = client.get("/meetings/actions/").content.decode()
+    assert "整理厅堂宣传折页" in page and minutes not in page
+    assert client.get(minutes).status_code == 404
+
+    client.force_login(outlet_head)
+    page = client.get("/meetings/actions/").content.decode()
+    assert "整理厅堂宣传折页" in page and minutes in page
