@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from kpi.selectors.scorecards import latest_rolled_up_date
 from kpi.views.overview import overview_page
@@ -42,3 +43,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for where a page names no icon (the admin's): the site's icon. Its
+    address is read per request: in production it is the hashed name collectstatic's manifest gives."""
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -153,3 +153,12 @@ def test_the_language_chosen_sticks_across_signing_out_and_in(client, unit_manag
     chinese = _page(client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, follow=True))
     assert '<html lang="zh-hans">' in chinese
     assert "早上好，陈志强" in chinese and "退出登录" in chinese and "天河路网点" in chinese
+
+
+@pytest.mark.django_db
+def test_every_page_names_the_sites_icon_and_favicon_ico_leads_to_it(client):
+    login = client.get("/accounts/login/").content.decode()
+
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in login
+    answer = client.get("/favicon.ico")
+    assert (answer.status_code, answer.url) == (301, "/static/img/favicon.svg")
