@@ -75,6 +75,15 @@ SCORECARD_COMPARED = SCORECARD.plus(
     Column("target_reached_on", _("Target reached on"), "line.compared.forecast.reached_on", kind=DATE),
     Column("forecast_outcome", _("Forecast outcome"), "line.compared.forecast.outcome_label"),
     Column("forecast_method", _("Forecast basis"), "line.compared.forecast.method_label"),
+    # The line's points, then the scorecard's total and ranks on every row (the page's 得分 and 排名), so a
+    # file read on its own says what the page says; a row is {"category", "line", "card": the Scorecard}.
+    Column("score", _("Line score"), "line.score", kind=DECIMAL, places=2),
+    Column("total_score", _("Total score"), "card.total_score", kind=DECIMAL, places=2),
+    Column("vetoed", _("Vetoed"), "card.vetoed", kind=BOOLEAN),
+    Column("rank", _("Rank in the peer group"), "card.rank", kind=INTEGER),
+    Column("rank_of", _("Ranked in the peer group"), "card.rank_of", kind=INTEGER),
+    Column("network_rank", _("Network rank"), "card.network_rank", kind=INTEGER),
+    Column("network_rank_of", _("Ranked in the network"), "card.network_rank_of", kind=INTEGER),
 )
 
 

@@ -113,7 +113,10 @@ def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMe
     (kpi.tables.SCORECARD_COMPARED)."""
     day = context["day"].isoformat() if context["day"] else "none"
     filename = f"scorecard-{entity.code}-{day}-{context['period_kind']}"
-    lines = ({"category": category, "line": line} for category, lines in context["sections"] for line in lines)
+    card = context["scorecard"]
+    lines = (
+        {"category": category, "line": line, "card": card} for category, lines in context["sections"] for line in lines
+    )
     return SCORECARD_COMPARED.response(format_name, filename, lines)
 
 

@@ -478,6 +478,11 @@ def _csv_rows(response) -> list[list[str]]:
 
 def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(english, outlet_head, rolled_up):
     Metric.objects.filter(code="complaints").update(name_en="=1+2")
+    month = Scorecard.objects.get(unit__code="GZ0101", period="month")
+    Scorecard.objects.filter(pk=month.pk).update(
+        total_score=Decimal("91.5834"), rank=4, rank_of=9, network_rank=19, network_rank_of=52
+    )
+    month.lines.filter(metric__code="deposit_balance").update(score=Decimal("38.4567"))
     english.force_login(outlet_head)
 
     response = english.get("/scorecard/?export=csv")
@@ -514,6 +519,14 @@ def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(eng
         "Target reached on",
         "Forecast outcome",
         "Forecast basis",
+        # The line's points, the scorecard's total and ranks on every row (as the page shows them).
+        "Line score",
+        "Total score",
+        "Vetoed",
+        "Rank in the peer group",
+        "Ranked in the peer group",
+        "Network rank",
+        "Ranked in the network",
     ]
     assert [row[1] for row in rows] == ["deposit_balance", "mobile_banking_signups", "avg_wait_minutes", "complaints"]
     deposits, signups, _wait, complaints = rows
@@ -527,7 +540,10 @@ def test_the_scorecard_downloads_as_csv_with_numbers_in_the_metrics_own_unit(eng
     # reached on 11-29 at 17.5 a day.
     assert signups[13:23] == [""] * 10
     assert [Decimal(cell) for cell in signups[23:25]] == [Decimal("525"), Decimal("1.05")]
-    assert signups[25:] == ["2026-11-29", "On track to reach the target", "Run rate so far"]
+    assert signups[25:28] == ["2026-11-29", "On track to reach the target", "Run rate so far"]
+    # The points as stored (the page rounds them to 2 places); the card's total and ranks on every row.
+    assert deposits[28:] == ["38.4567", "91.5834", "", "4", "9", "19", "52"]
+    assert signups[28:] == ["", "91.5834", "", "4", "9", "19", "52"]
     assert complaints[2] == "'=1+2"  # a formula is defused
     assert complaints[9] == "No target"
 
