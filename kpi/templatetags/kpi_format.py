@@ -106,10 +106,18 @@ def unit_scale(unit: str, label: str | None = None) -> Scale:
     return Scale(unit=unit, divisor=Decimal(1), places=places_of(unit), label=str(label if label is not None else unit))
 
 
+# A ratio of two counts (人均走访数: visits per person, in 户) has decimals where its unit, a count, has none.
+RATIO_OF_COUNTS_PLACES = 2
+
+
 def metric_scale(metric) -> Scale:
-    """The metric's own unit, unscaled."""
+    """The metric's own unit, unscaled; a ratio in a whole unit with RATIO_OF_COUNTS_PLACES (0.35 visits per
+    person is not "0")."""
     label = metric.get_unit_display() if hasattr(metric, "get_unit_display") else getattr(metric, "unit", "")
-    return unit_scale(getattr(metric, "unit", "") or "", label)
+    scale = unit_scale(getattr(metric, "unit", "") or "", label)
+    if scale.places == 0 and getattr(metric, "aggregation", None) == "ratio":
+        return Scale(unit=scale.unit, divisor=scale.divisor, places=RATIO_OF_COUNTS_PLACES, label=scale.label)
+    return scale
 
 
 YI_YUAN_LABEL = _("亿元 (100,000,000 CNY)")

@@ -52,6 +52,14 @@ def test_a_value_has_the_decimals_of_its_unit_and_thousands_separators(value, me
     assert kpi_value(value, metric) == written
 
 
+def test_a_ratio_of_counts_keeps_two_decimals_where_a_count_has_none():
+    visits_per_person = SimpleNamespace(unit="户", aggregation="ratio")
+
+    assert kpi_value(Decimal("0.3507"), visits_per_person) == "0.35"  # was "0"
+    assert kpi_gap(Decimal("0.1275"), visits_per_person) == "+0.13"
+    assert kpi_value(Decimal("0.3507"), SimpleNamespace(unit="户", aggregation="sum")) == "0"
+
+
 def test_a_gap_ahead_of_pace_is_written_with_a_plus():
     assert kpi_gap(Decimal("20"), COUNT) == "+20"
     assert kpi_gap(Decimal("-181.78"), COUNT) == "-182"
