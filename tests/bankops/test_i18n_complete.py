@@ -105,6 +105,7 @@ SKIPPED_ROUTES = {
     "admin/": "the admin is walked model by model below",
     "i18n/": "set_language answers a POST with a redirect",
     "healthz/": "plain 'ok' for load balancers",
+    "favicon.ico": "a redirect to the site's icon",
     "accounts/logout/": "answers a POST with a redirect",
     "units/<code:code>/notes/<int:note_id>/delete/": "deletes a note: answers a POST with a redirect",
     "ledger/entries/<int:entry_id>/photo/": "streams a ledger entry's photo: an image, not a page",
