@@ -986,7 +986,7 @@ def test_the_api_reads_a_body_only_through_a_serializer():
     # the walk finds no parsing field there and sends its fields every value.
     assert other == [
         "kpi/api/facts.py:128: Read here rather than through request.data: DRF's JSON parser applies Django's",
-        "lib/api.py:132: def to_internal_value(self, data):",
+        "lib/api.py:135: def to_internal_value(self, data):",
     ]
 
 
@@ -1001,6 +1001,21 @@ def test_a_body_nested_deeper_than_the_limit_is_a_400_in_the_error_format(api, b
             assert response.status_code == 400, (method, url, deep[:20], response.status_code)
             [error] = response.json()["errors"]
             assert "deeper than 32 levels" in error["message"]
+
+
+def test_a_body_with_an_unpaired_surrogate_is_a_400_in_the_error_format(api, browser):
+    # JSON may escape half a UTF-16 pair alone; Python decodes it to text nothing can store or write back
+    # (the database refused it: a 500; a serializer's error repeating it broke the JSON renderer: a 500).
+    bodies = ('{"a": "\\ud800"}', '{"facts": [{"unit": "GZ0101\\uDFFF"}]}', '{"\\udc00": 1}')
+    for path, method, _operation in WRITES:
+        url = _fill(path, {name: VALID.get(name, "1") for name in re.findall(r"{(\w+)}", path)})
+        client = _allowed_client(api, browser, method, url, "{}")
+        for body in bodies:
+            response = getattr(client, method.lower())(url, body, content_type="application/json")
+
+            assert response.status_code == 400, (method, url, body, response.status_code)
+            [error] = response.json()["errors"]
+            assert "not Unicode" in error["message"], error
 
 
 # -- pages -----------------------------------------------------------------------------------------------
