@@ -44,6 +44,7 @@ from customers.services.prospects import prospect_create
 from customers.services.referrals import referral_advance, referral_create
 from customers.services.territories import territory_save
 from lib.api import ApiErrorsSerializer
+from lib.api_filters import IdFilter
 from staff.access import get_unit_or_404
 from staff.api_scope import ScopedListView, ScopedViewMixin, refuse_tokens
 from staff.models import StaffMember
@@ -87,9 +88,7 @@ class TerritoryFilter(_OutletFilter):
 class ProspectFilter(_OutletFilter):
     status = django_filters.ChoiceFilter(choices=ProspectStatus.choices, help_text="open or converted.")
     interest = django_filters.ChoiceFilter(choices=Interest.choices, help_text="The product of interest.")
-    territory = django_filters.NumberFilter(
-        field_name="territory_id", min_value=1, max_value=2**63 - 1, help_text="A territory's number."
-    )
+    territory = IdFilter(field_name="territory_id", help_text="A territory's number.")
 
 
 class ReferralFilter(_OutletFilter):

@@ -38,7 +38,7 @@ class StableOrderingFilter(OrderingFilter):
         if raw.strip():
             ordering = [term.strip() for term in raw.split(",") if term.strip()]
             allowed = list(view.ordering_fields)
-            wrong = [term for term in ordering if term.lstrip("-") not in allowed]
+            wrong = [term for term in ordering if term.removeprefix("-") not in allowed]  # "--code" is wrong
             if wrong or not ordering:
                 message = (
                     f"“{raw}” is not an ordering of this list; use one or more of {', '.join(allowed)}, "

@@ -35,7 +35,7 @@ from rest_framework.views import APIView
 
 from kpi.models import Metric
 from lib.api import ApiErrorsSerializer
-from lib.api_filters import TrueFalseFilter
+from lib.api_filters import IdFilter, TrueFalseFilter
 from meetings import selectors, services
 from meetings.models import ActionItem, ActionStatus, Attendance, Goal, Meeting, MeetingKind
 from meetings.serializers import (
@@ -380,7 +380,7 @@ class ActionItemFilter(_ScopedFilterSet):
     )
     owner = django_filters.CharFilter(field_name="owner__username", help_text="The owner's username.")
     link_kind = django_filters.CharFilter(help_text="alert, improvement_plan or target.")
-    link_id = django_filters.NumberFilter(help_text="The linked object's id (with link_kind).")
+    link_id = IdFilter(help_text="The linked object's id (with link_kind).")
 
     class Meta:
         model = ActionItem

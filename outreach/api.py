@@ -22,6 +22,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser
+from lib.api_filters import IdFilter
 from outreach import selectors
 from outreach.models import Contact, ListAssignment, Outcome, OutreachList
 from outreach.serializers import (
@@ -67,7 +68,7 @@ class OutreachListView(ScopedListView):
 
 
 class AssignmentFilter(ScopedFilterMethods, django_filters.FilterSet):
-    list = django_filters.NumberFilter(field_name="outreach_list_id", help_text="One list's customers, by its id.")
+    list = IdFilter(field_name="outreach_list_id", help_text="One list's customers, by its id.")
     staff = django_filters.CharFilter(method="filter_staff", help_text="Customers assigned to one staff member.")
     outcome = django_filters.ChoiceFilter(
         field_name="last_outcome", choices=Outcome.choices, help_text="By the last contact's outcome."
@@ -102,7 +103,7 @@ class AssignmentListView(ScopedListView):
 
 
 class ContactFilter(ScopedFilterMethods, django_filters.FilterSet):
-    list = django_filters.NumberFilter(field_name="assignment__outreach_list_id", help_text="One list's contacts.")
+    list = IdFilter(field_name="assignment__outreach_list_id", help_text="One list's contacts.")
     staff = django_filters.CharFilter(method="filter_staff", help_text="Contacts made by one staff member.")
     since = django_filters.DateFilter(field_name="day", lookup_expr="gte", help_text="From this day on.")
     until = django_filters.DateFilter(field_name="day", lookup_expr="lte", help_text="Up to this day.")

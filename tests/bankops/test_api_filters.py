@@ -77,3 +77,28 @@ def test_a_list_asked_with_a_filter_is_filtered_and_a_bad_value_is_still_a_400(h
     assert _units(vetoed) == ["GZ0102"]
     assert bad.status_code == 400
     assert [error["field"] for error in bad.json()["errors"]] == ["vetoed"]
+
+
+def _filtersets(cls=django_filters.FilterSet):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _filtersets(sub)
+
+
+def test_every_number_filter_of_the_api_is_a_bounded_id():
+    # django-filter's NumberFilter takes 1.5 (read as 1) and 99999999999999999999, which overflowed
+    # SQLite's integer into a 500: every id filter is lib.api_filters.IdFilter (1 to 2**31 − 1).
+    from django.urls import get_resolver
+
+    from lib.api_filters import IdFilter
+
+    assert get_resolver().url_patterns  # imports every view, so every FilterSet of the API is defined
+    project = [fs for fs in _filtersets() if not fs.__module__.startswith(("django_filters", "tests."))]
+    loose = [
+        f"{fs.__module__}.{fs.__name__}.{name}"
+        for fs in project
+        for name, declared in fs.declared_filters.items()
+        if isinstance(declared, django_filters.NumberFilter) and not isinstance(declared, IdFilter)
+    ]
+
+    assert len(project) >= 20 and loose == []

@@ -190,6 +190,7 @@ def test_retired_and_staff_only_metrics_are_found_by_their_filters(outlet_reader
         ({"level": "branch"}, "level"),
         ({"is_active": "yes"}, "is_active"),
         ({"ordering": "name_zh"}, "ordering"),
+        ({"ordering": "--code"}, "ordering"),  # one minus is descending; two were stripped and reached the ORM
     ],
 )
 def test_a_bad_filter_value_is_a_400_naming_the_parameter(outlet_reader, query, field):
