@@ -14,7 +14,7 @@ from alerts.models import Alert, AlertStatus, Cause, RuleKind
 from alerts.selectors import STATUS_GROUPS, alert_owner_candidates
 from alerts.services.plans import NOT_A_PLAN_PERIOD, PLAN_PERIOD_KINDS
 from branches.models import OrgUnit, UnitKind
-from lib.forms import DateInput
+from lib.forms import DateInput, ModelChoiceField
 from lib.periods_forms import PeriodField
 from staff.access import Scope
 from staff.models import User
@@ -30,7 +30,7 @@ def person_label(user: User) -> str:
     return " · ".join(str(part) for part in parts)
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ModelChoiceField):
     """A login chosen by username, shown by person_label."""
 
     def label_from_instance(self, user: User) -> str:

@@ -40,6 +40,7 @@ from alerts.models import (
     WeeklyReview,
 )
 from branches.models import OrgUnit
+from lib.ids import is_id
 from staff.access import Scope, answers_reviews, fills_reviews, users_who_may_follow_up, waiting_work
 from staff.models import User
 
@@ -51,7 +52,6 @@ CLOSED_STATUSES = (AlertStatus.VERIFIED, AlertStatus.CLEARED)
 STATUS_GROUPS = {"active": ACTIVE_STATUSES, "closed": CLOSED_STATUSES}
 # Database ids are 32-bit on every backend we run; a bigger number cannot name a row (and SQLite would
 # raise OverflowError on it rather than find nothing).
-MAX_ID = 2**31 - 1
 
 
 def _in_scope(queryset: QuerySet, scope: Scope, *, unit_field: str = "unit") -> QuerySet:
@@ -119,7 +119,7 @@ def alerts_visible(
 
 def alert_get_or_404(*, scope: Scope, alert_id: int, today: datetime.date | None = None) -> Alert:
     """The alert if this scope may read it (annotated `overdue` as in the list); 404 otherwise."""
-    if not 1 <= alert_id <= MAX_ID:
+    if not is_id(alert_id):
         raise Http404("No such alert.")
     alert = alerts_visible(scope=scope, today=today).filter(pk=alert_id).first()
     if alert is None:
@@ -170,7 +170,7 @@ def review_weeks(*, scope: Scope, limit: int = 12) -> list[datetime.date]:
 
 
 def review_get_or_404(*, scope: Scope, review_id: int) -> WeeklyReview:
-    if not 1 <= review_id <= MAX_ID:
+    if not is_id(review_id):
         raise Http404("No such review.")
     review = reviews_visible(scope=scope).filter(pk=review_id).first()
     if review is None:
@@ -205,7 +205,7 @@ def plans_visible(
 
 
 def plan_get_or_404(*, scope: Scope, plan_id: int) -> ImprovementPlan:
-    if not 1 <= plan_id <= MAX_ID:
+    if not is_id(plan_id):
         raise Http404("No such plan.")
     plan = plans_visible(scope=scope).filter(pk=plan_id).first()
     if plan is None:

@@ -19,6 +19,7 @@ from checklists.models import (
 )
 from lib.api import StrictFieldsMixin
 from lib.api_fields import DateField
+from lib.ids import MAX_ID
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -152,7 +153,7 @@ class PatrolSheetSerializer(serializers.ModelSerializer):
 
 
 class AnswerInSerializer(StrictFieldsMixin, serializers.Serializer):
-    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The item's id.")
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The item's id.")
     passed = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="A pass/fail item: in order."
     )
@@ -170,9 +171,7 @@ class AnswerInSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class PatrolTickSerializer(StrictFieldsMixin, serializers.Serializer):
-    template = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The version in force today (its id)."
-    )
+    template = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The version in force today (its id).")
     unit = serializers.CharField(max_length=32, help_text="The outlet's code.")
     slot = serializers.TimeField(
         format="%H:%M", input_formats=["%H:%M"], required=False, allow_null=True, default=None,
@@ -270,7 +269,7 @@ class FindingInSerializer(StrictFieldsMixin, serializers.Serializer):
     deadline = DateField(help_text="The day to rectify by, YYYY-MM-DD.")
     item = serializers.IntegerField(
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         default=None,
@@ -299,7 +298,7 @@ class InspectionCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="", help_text="Summary.")
     template = serializers.IntegerField(
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         default=None,

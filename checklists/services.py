@@ -53,6 +53,7 @@ from ledger import evidence
 from ledger.models import ItemKind, LedgerItem
 from ledger.services import Action, entries_decide, entry_create
 from lib.csvimport import CsvRow, ImportRejected
+from lib.ids import parse_ids
 from lib.locks import transaction_lock
 from staff.access import Scope, inspection_authority
 from staff.models import Assignment, StaffMember, User
@@ -470,7 +471,7 @@ def patrols_look_at(*, scope: Scope, user: User, sheet_ids: list[int], now: date
     badge). Sheets outside what the reader may do are refused as not found, all or nothing."""
     now = now or timezone.now()
     try:
-        ids = sorted({int(pk) for pk in sheet_ids})
+        ids = parse_ids(sheet_ids)
     except (TypeError, ValueError):
         raise ValidationError({"sheets": _("Sheets are named by their numbers.")})
     if not ids:

@@ -34,6 +34,7 @@ from customers.services.prospects import own_staff_member, prospect_create
 from customers.services.referrals import CHANNEL_BY_POST, RECEIVING_POSTS, referral_advance, referral_create
 from customers.services.territories import territory_save
 from customers.tables import prospects_table
+from lib.ids import is_id
 from staff.access import Scope, get_unit_or_404, scope_for_user
 from staff.models import Assignment, StaffMember
 
@@ -277,6 +278,6 @@ def _int(value) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise Http404("No such referral.") from None
-    if not 0 < number < 2**63:
+    if not is_id(number):
         raise Http404("No such referral.")
     return number

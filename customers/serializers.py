@@ -13,6 +13,7 @@ from customers.models import Customer, Interest, Prospect, Referral, Territory, 
 from customers.selectors import MOVEMENTS
 from lib.api import StrictFieldsMixin
 from lib.api_fields import DateField, MonthField
+from lib.ids import MAX_ID
 from staff.access import Scope
 
 MONTH_HELP = "The month, YYYY-MM."
@@ -230,7 +231,7 @@ class ProspectWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     interest = serializers.ChoiceField(choices=Interest.choices, help_text="The product of interest.")
     territory = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=2**63 - 1, help_text="A territory of the outlet."
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="A territory of the outlet."
     )
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Where they were met.")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="A note.")

@@ -11,7 +11,7 @@ from kpi.models import SHARE, AnnotationKind, CreditSplitRule, Metric, Scorecard
 from kpi.services.contests import CONTEST_PERIOD_KINDS, contest_problems
 from kpi.services.credit import credit_split_adjustment_problems
 from kpi.services.notes import annotation_problems
-from lib.forms import DateInput
+from lib.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField
 from lib.periods import Period
 from lib.periods_forms import PeriodField
 from staff.access import Scope
@@ -25,7 +25,7 @@ class ContestForm(forms.Form):
     period is typed as a calendar period code and parsed by lib.periods."""
 
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    unit = forms.ModelChoiceField(
+    unit = ModelChoiceField(
         label=gettext_lazy("Organised by"),
         queryset=OrgUnit.objects.none(),
         to_field_name="code",
@@ -37,13 +37,13 @@ class ContestForm(forms.Form):
         kinds=CONTEST_PERIOD_KINDS,
         error_messages=dict.fromkeys(("invalid", "invalid_kind"), NOT_A_CONTEST_PERIOD),
     )
-    template = forms.ModelChoiceField(
+    template = ModelChoiceField(
         label=gettext_lazy("Scorecard template"),
         queryset=ScorecardTemplate.objects.none(),
         required=False,
         help_text=gettext_lazy("Compete on the template's lines and its total score, or choose metrics below."),
     )
-    metrics = forms.ModelMultipleChoiceField(
+    metrics = ModelMultipleChoiceField(
         label=gettext_lazy("Metrics"),
         queryset=Metric.objects.none(),
         required=False,
@@ -116,7 +116,7 @@ class AnnotationForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Leave empty for a note on one day."),
     )
-    metric = forms.ModelChoiceField(
+    metric = ModelChoiceField(
         label=gettext_lazy("Metric"),
         queryset=Metric.objects.none(),
         to_field_name="code",
@@ -155,7 +155,7 @@ class CreditSplitAdjustmentForm(forms.Form):
     """An outlet's own share under one standing rule (分润), with the reason. The rules are
     kpi.services.credit.credit_split_adjustment_problems', shown under their fields."""
 
-    rule = forms.ModelChoiceField(
+    rule = ModelChoiceField(
         queryset=CreditSplitRule.objects.none(),
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": gettext_lazy("This rule is no longer in force; reload the page.")},

@@ -9,6 +9,7 @@ from ledger.models import LedgerEntry, LedgerItem
 from ledger.services import MAX_QUANTITY, Action
 from lib.api import StrictFieldsMixin
 from lib.api_fields import DateField
+from lib.ids import MAX_ID
 
 
 class LedgerItemSerializer(serializers.ModelSerializer):
@@ -139,7 +140,7 @@ class EntryCreateSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class EntriesDecideSerializer(StrictFieldsMixin, serializers.Serializer):
     entries = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=1000
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=1000
     )
     action = serializers.ChoiceField(choices=Action.ALL, help_text="approve, reject or withdraw (an approval).")
     reason = serializers.CharField(

@@ -37,6 +37,7 @@ from ledger import evidence
 from ledger.models import EntryChange, EntryStatus, LedgerEntry, LedgerItem
 from lib.bulk import update_fields
 from lib.csvimport import CsvRow, ImportRejected
+from lib.ids import parse_ids
 from lib.locks import transaction_lock
 from staff.access import Scope
 from staff.models import ApiToken, Assignment, StaffMember, User
@@ -322,7 +323,7 @@ def entries_decide(
     if action not in Action.ALL:
         raise ValidationError({"action": _("Choose approve, reject or withdraw.")})
     try:
-        ids = sorted({int(pk) for pk in entry_ids})
+        ids = parse_ids(entry_ids)
     except (TypeError, ValueError):
         raise ValidationError({"entries": _("Entries are named by their numbers.")})
     if not ids:

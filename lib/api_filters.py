@@ -17,6 +17,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from lib.ids import MAX_ID
+
 
 class StableOrderingFilter(OrderingFilter):
     """DRF's `?ordering=name_zh,-depth`, made fit for StableCursorPagination:
@@ -121,12 +123,12 @@ class FormatIsAFilter(DefaultContentNegotiation):
 
 
 class IdFilter(django_filters.NumberFilter):
-    """A database id: a whole number from 1 to 2**31 − 1 (django-filter's NumberFilter takes decimals and
+    """A database id: a whole number from 1 to lib.ids.MAX_ID (django-filter's NumberFilter takes decimals and
     exponents, and an id beyond the column's range would reach the database)."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**31 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)

@@ -1,8 +1,10 @@
-"""Form widgets every app's forms share."""
+"""Form widgets and fields every app's forms share."""
 
 from __future__ import annotations
 
 from django import forms
+
+from lib.ids import is_id
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -16,3 +18,33 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict | None = None) -> None:
         super().__init__(attrs=attrs, format=ISO_DATE)
+
+
+def _out_of_range(value) -> bool:
+    """A value that reads as a whole number but is no id (0, -1, 99999999999999999999)."""
+    try:
+        return not is_id(int(str(value)))
+    except ValueError:
+        return False  # not a number: the field's own check refuses it
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's, refusing a number that is no id as an invalid choice before the database is asked."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not self.to_field_name and _out_of_range(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing a number that is no id as an invalid choice before the database is asked."""
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for pk in value:
+                if _out_of_range(pk):
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                    )
+        return super()._check_values(value)

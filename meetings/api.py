@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 from kpi.models import Metric
 from lib.api import ApiErrorsSerializer
 from lib.api_filters import IdFilter, TrueFalseFilter
+from lib.ids import is_id
 from meetings import selectors, services
 from meetings.models import ActionItem, ActionStatus, Attendance, Goal, Meeting, MeetingKind
 from meetings.serializers import (
@@ -201,7 +202,7 @@ class MeetingDetailView(APIView):
     )
     def get(self, request: Request, meeting_id: int) -> Response:
         scope = scope_for_request(request)
-        if not 1 <= meeting_id <= selectors.MAX_ID:
+        if not is_id(meeting_id):
             raise Http404("No such meeting.")
         meeting = _meetings(scope).filter(pk=meeting_id).first()
         if meeting is None:
@@ -391,7 +392,7 @@ class ActionItemFilter(_ScopedFilterSet):
 
     def filter_queryset(self, queryset):
         link_id = self.form.cleaned_data.get("link_id")
-        if link_id is not None and not 1 <= link_id <= 2**63 - 1:
+        if link_id is not None and not is_id(link_id):
             raise ValidationError({"link_id": [f"“{link_id}” is no id; give a whole number from 1"]})
         return super().filter_queryset(queryset)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lib.forms import DateInput
+from lib.forms import DateInput, ModelChoiceField
 from meetings.models import ActionItem, AttendanceStatus, TopicKind
 from meetings.selectors import LinkOption, MorningSheet, Person
 from meetings.services import GoalInput, goal_value_problem, parse_goal
@@ -161,7 +161,7 @@ class MinutesForm(forms.Form):
 
 class ActionItemForm(forms.Form):
     text = forms.CharField(label=_("Action"), max_length=ActionItem._meta.get_field("text").max_length)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, empty_label=_("Choose who does it"))
+    owner = ModelChoiceField(label=_("Owner"), queryset=None, empty_label=_("Choose who does it"))
     due = forms.DateField(label=_("Due"), widget=DateInput())
     link = forms.ChoiceField(label=_("Linked to"), required=False)
 

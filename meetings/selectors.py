@@ -24,6 +24,7 @@ from django.utils import timezone
 from branches.models import OrgUnit
 from kpi.models import Aggregation, Direction, Level, Metric, RollupDay, Scorecard, ScorecardLine, Status
 from kpi.templatetags.kpi_format import places_of
+from lib.ids import is_id
 from lib.links import link_kind, link_kinds
 from lib.periods import Period, PeriodKind, period_of
 from meetings.models import ActionItem, ActionStatus, Goal, Meeting, MeetingKind, Topic
@@ -32,7 +33,6 @@ from staff.access import Scope
 from staff.models import Assignment, StaffMember, User
 
 # Database ids are 32-bit on every backend we run: a bigger number names no row.
-MAX_ID = 2**31 - 1
 BEHIND = (Status.RED, Status.AMBER)
 # How many objects of each kind an action item's form offers to link to.
 LINK_OPTIONS = 50
@@ -96,7 +96,7 @@ def meetings_visible(*, scope: Scope) -> QuerySet[Meeting]:
 
 
 def meeting_get_or_404(*, scope: Scope, meeting_id: int) -> Meeting:
-    if not 1 <= meeting_id <= MAX_ID:
+    if not is_id(meeting_id):
         raise Http404("No such meeting.")
     meeting = meetings_visible(scope=scope).filter(pk=meeting_id).first()
     if meeting is None:
@@ -522,7 +522,7 @@ def goals_visible(*, scope: Scope) -> QuerySet[Goal]:
 
 
 def action_item_get_or_404(*, scope: Scope, item_id: int, user: User | None = None) -> ActionItem:
-    if not 1 <= item_id <= MAX_ID:
+    if not is_id(item_id):
         raise Http404("No such action item.")
     item = action_items_visible(scope=scope, user=user).filter(pk=item_id).first()
     if item is None:

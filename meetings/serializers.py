@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from lib.api import StrictFieldsMixin
 from lib.api_fields import DateField, NumberField
+from lib.ids import MAX_ID
 from meetings.models import ActionItem, ActionStatus, Attendance, AttendanceStatus, Goal, Meeting, MeetingKind, Topic
 from meetings.selectors import goal_actual, goal_met
 from staff.access import Scope
@@ -207,7 +208,7 @@ class ActionItemWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False, allow_blank=True, max_length=32, help_text="alert, improvement_plan or target; leave out: none."
     )
     link_id = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=2**31 - 1, help_text="The linked object's id."
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="The linked object's id."
     )
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.templatetags.kpi_format import metric_scale, places_of
+from lib.ids import is_id
 from lib.links import link_kind, link_kind_of, link_kinds
 from meetings.models import (
     ActionItem,
@@ -364,7 +365,7 @@ def link_problem(scope: Scope, meeting: Meeting, kind_code: str, object_id: int 
             "kind": kind_code,
             "known": known,
         }
-    if object_id is None or not 1 <= object_id <= 2**63 - 1:
+    if object_id is None or not is_id(object_id):
         return _("Give the id of the %(kind)s.") % {"kind": kind.label}
     in_unit = kind.visible(kind.model._default_manager.filter(pk=object_id), scope.within(meeting.unit))
     if not scope.can_see_unit(meeting.unit) or not in_unit.exists():

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.ids import is_id
 from lib.periods import PeriodKind, parse_date, parse_period, period_of
 from meetings import selectors, services
 from meetings.forms import ActionItemForm, MetricsForm, MinutesForm, MorningSheetForm, TopicForm
@@ -213,7 +214,7 @@ def _morning_post(request: HttpRequest, scope, sheet, action: str | None) -> tup
             topic_id = int(request.POST.get("topic", ""))
         except ValueError:
             topic_id = 0
-        if 1 <= topic_id <= selectors.MAX_ID:
+        if is_id(topic_id):
             services.topic_delete(scope=scope, meeting=sheet.meeting, topic_id=topic_id)
         return _("The topic is removed."), {}
     if action == "metrics":

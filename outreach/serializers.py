@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from lib.api import StrictFieldsMixin
 from lib.api_fields import DateField, NumberField
+from lib.ids import MAX_ID
 from outreach.models import Channel, Contact, ListAssignment, Outcome, OutreachList
 from outreach.selectors import aum_band
 
@@ -134,7 +135,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class ContactCreateSerializer(StrictFieldsMixin, serializers.Serializer):
-    assignment = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The list customer's id.")
+    assignment = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The list customer's id.")
     outcome = serializers.ChoiceField(choices=Outcome.values, help_text="connected 接通, no_answer 未接通, "
         "interested 有意向, done 已办理, refused 拒绝, dnd 勿扰 (flags the customer).")  # fmt: skip
     channel = serializers.ChoiceField(

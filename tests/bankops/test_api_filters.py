@@ -87,7 +87,7 @@ def _filtersets(cls=django_filters.FilterSet):
 
 def test_every_number_filter_of_the_api_is_a_bounded_id():
     # django-filter's NumberFilter takes 1.5 (read as 1) and 99999999999999999999, which overflowed
-    # SQLite's integer into a 500: every id filter is lib.api_filters.IdFilter (1 to 2**31 − 1).
+    # SQLite's integer into a 500: every id filter is lib.api_filters.IdFilter (1 to lib.ids.MAX_ID).
     from django.urls import get_resolver
 
     from lib.api_filters import IdFilter

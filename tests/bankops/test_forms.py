@@ -6,6 +6,7 @@ import datetime
 import importlib
 import inspect
 
+import pytest
 from django import forms
 from django.apps import apps
 from django.utils import translation
@@ -45,3 +46,22 @@ def test_every_date_field_of_the_projects_forms_uses_the_date_picker():
                         wrong.append(f"{module.__name__}.{name}.{field_name}")
 
     assert len(found) >= 10 and wrong == []
+
+
+@pytest.mark.django_db
+def test_a_model_choice_of_a_number_beyond_any_id_is_an_invalid_choice_before_the_database_is_asked(
+    django_assert_num_queries,
+):
+    from kpi.models import Metric
+    from lib.forms import ModelChoiceField, ModelMultipleChoiceField
+
+    one, many = ModelChoiceField(Metric.objects.all()), ModelMultipleChoiceField(Metric.objects.all())
+    for wrong in ("99999999999999999999", "0", "-3"):
+        with django_assert_num_queries(0):
+            for field, value in ((one, wrong), (many, [wrong])):
+                try:
+                    field.clean(value)
+                except forms.ValidationError as error:
+                    assert error.code == "invalid_choice"
+                else:
+                    raise AssertionError(f"{wrong} was taken")

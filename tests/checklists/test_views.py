@@ -57,6 +57,10 @@ def test_the_lobby_manager_ticks_the_round_and_the_outlet_head_sees_the_failed_i
     client.force_login(outlet_head)
     page = client.get("/checklists/outlets/GZ0101/patrols/").content.decode()
     assert "叫号机故障，已报修" in page and "1 item not in order" in page
+    refused = client.post("/checklists/outlets/GZ0101/patrols/", {"sheet": [sheet.pk, "99999999999999999999"]})
+    assert refused.status_code in (302, 400)  # said on the page, never a 500
+    sheet.refresh_from_db()
+    assert sheet.seen_by is None
     client.post("/checklists/outlets/GZ0101/patrols/", {"sheet": [sheet.pk]})
     sheet.refresh_from_db()
     assert sheet.seen_by == outlet_head

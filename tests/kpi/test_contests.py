@@ -502,6 +502,8 @@ class TestPages:
         )
         assert "is not a calendar week, month, quarter or year" in bad_period.content.decode()
         assert "Choose a scorecard template or at least one metric" in bad_period.content.decode()
+        huge = english.post("/contests/new/", {"name": "PK", "unit": "GZ01", "metrics": ["99999999999999999999"]})
+        assert huge.status_code == 200 and "Select a valid choice" in huge.content.decode()
 
         rows = {
             "pairs-TOTAL_FORMS": "2", "pairs-INITIAL_FORMS": "0",

@@ -139,6 +139,17 @@ def test_the_outlet_head_approves_the_ticked_entries_and_sees_a_suspected_duplic
     assert theirs.status == EntryStatus.PENDING
 
 
+def test_an_entry_number_beyond_any_id_is_a_400_not_a_500(client, teller, outlet_head, ledger_metric, yesterday):
+    entry = _record(teller, card_item(), yesterday, 1, customer_code="C1")
+    client.force_login(outlet_head)
+
+    for wrong in ("99999999999999999999", "0", "1.5"):
+        response = client.post("/ledger/approve/", {"entry": [entry.pk, wrong], "action": Action.APPROVE})
+        assert response.status_code == 400, wrong
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.PENDING
+
+
 def test_a_rejection_without_a_reason_is_a_400_and_changes_nothing(
     client, teller, outlet_head, ledger_metric, yesterday
 ):
