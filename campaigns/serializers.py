@@ -27,6 +27,9 @@ class CampaignMetricSerializer(serializers.ModelSerializer):
 
 
 class CampaignMaterialSerializer(serializers.ModelSerializer):
+    # A plain string: empty where the material has no link, which `format: uri` would not allow.
+    url = serializers.CharField(read_only=True, help_text="A link to the material (http or https), or empty.")
+
     class Meta:
         model = CampaignMaterial
         fields = ["kind", "title", "body", "url"]

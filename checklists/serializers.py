@@ -18,8 +18,9 @@ from checklists.models import (
     SheetAnswer,
 )
 from lib.api import StrictFieldsMixin
-from lib.api_fields import DateField
+from lib.api_fields import DateField, HourMinuteField
 from lib.ids import MAX_ID
+from staff.models import Role
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -52,6 +53,13 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True, help_text="The post that ticks a patrol; null: any."
     )
     sections = ChecklistSectionSerializer(many=True, read_only=True, help_text="Sections with their items.")
+    # Declared: a model field's read-only ChoiceField loses allow_blank, and the schema's enum its "".
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="An inspection: the role that records it; empty: HQ, a unit manager or an auditor.",
+    )
 
     class Meta:
         model = ChecklistTemplate
@@ -78,7 +86,6 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
             "name_en": {"help_text": "Its name in English."},
             "kind": {"help_text": "patrol (巡检) or inspection (检查)."},
             "effective_from": {"help_text": "In force from this day until the next version's."},
-            "role": {"help_text": "An inspection: the role that records it; empty: HQ, a unit manager or an auditor."},
             "frequency": {"help_text": "times (at set times of the day), daily, weekly, monthly or as_needed."},
             "times": {"help_text": 'At set times: ["09:00", "12:00", "15:30"].'},
             "grace_minutes": {"help_text": "A round may be ticked until this many minutes after its time."},
@@ -109,8 +116,8 @@ class PatrolSheetSerializer(serializers.ModelSerializer):
     template = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The version it was filled on.")
     template_code = serializers.CharField(source="template.code", read_only=True, help_text="The template's code.")
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="The outlet.")
-    slot = serializers.TimeField(
-        format="%H:%M", read_only=True, allow_null=True, help_text="The round's time; null for a daily or longer round."
+    slot = HourMinuteField(
+        read_only=True, allow_null=True, help_text="The round's time; null for a daily or longer round."
     )
     staff = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="Who ticked it (staff code)."
@@ -173,8 +180,8 @@ class AnswerInSerializer(StrictFieldsMixin, serializers.Serializer):
 class PatrolTickSerializer(StrictFieldsMixin, serializers.Serializer):
     template = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The version in force today (its id).")
     unit = serializers.CharField(max_length=32, help_text="The outlet's code.")
-    slot = serializers.TimeField(
-        format="%H:%M", input_formats=["%H:%M"], required=False, allow_null=True, default=None,
+    slot = HourMinuteField(
+        required=False, allow_null=True, default=None,
         help_text="The round's time, HH:MM; leave out for a daily or longer round.",
     )  # fmt: skip
     answers = AnswerInSerializer(many=True, help_text="Every item of the version, once.")

@@ -59,9 +59,15 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     )
     has_photo = serializers.BooleanField(read_only=True, help_text="A photo is kept (served on the ledger's pages).")
     decided_by = serializers.SerializerMethodField(help_text="Who approved or rejected it (masked likewise).")
-    fact = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The fact its points are in, once approved.")
-    partner_fact = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The partner's fact, once approved.")
-    batch = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The ingest batch that last wrote them.")
+    fact = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The fact its points are in, once approved; null before."
+    )
+    partner_fact = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The partner's fact, once approved; null before or without one."
+    )
+    batch = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The ingest batch that last wrote them; null before approval."
+    )
 
     class Meta:
         model = LedgerEntry

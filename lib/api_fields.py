@@ -110,6 +110,19 @@ class PeriodField(_ParsedField):
         return value.code if isinstance(value, Period) else str(value)
 
 
+class HourMinuteField(serializers.TimeField):
+    """A time of day as HH:MM, read and written (a patrol round's 09:00). The schema says so with a pattern:
+    OpenAPI's `format: time` is RFC 3339's HH:MM:SS, which a client checking formats would hold "09:00"
+    against."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("format", "%H:%M")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("input_formats", ["%H:%M"])
+        super().__init__(**kwargs)
+        set_override(self, "field", {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:00"})
+
+
 class MonthField(_ParsedField):
     """A month as YYYY-MM → its first day (a date), written back as YYYY-MM. `first_day` also takes
     2026-11-01."""

@@ -58,6 +58,13 @@ class ListAssignmentSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True, help_text="The staff member's outlet when assigned."
     )
     do_not_contact = serializers.BooleanField(read_only=True, help_text="The customer is flagged 勿扰.")
+    # Declared: a model field's read-only ChoiceField loses allow_blank, and the schema's enum its "".
+    last_outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The last contact's outcome; empty: not contacted.",
+    )
 
     class Meta:
         model = ListAssignment
@@ -84,7 +91,6 @@ class ListAssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {
             "aum_avg_daily": {"help_text": "The month's average daily AUM (元) when the list was built."},
-            "last_outcome": {"help_text": "The last contact's outcome; empty: not contacted."},
             "first_contact_on": {"help_text": "The day of the first contact (coverage counts it)."},
             "converted_on": {"help_text": "The day of the first 已办理 (conversion counts it)."},
         }

@@ -98,3 +98,40 @@ def test_a_view_is_described_by_its_own_docstring_and_an_action_by_its_own_first
 
     assert description_of(Documented) == "The outlets in scope."
     assert description_of(Documented, "POST") == "Add an outlet."
+
+
+def test_the_values_an_answer_holds_are_values_its_schema_allows():
+    # Each was an answer that a client validating against the schema refused (schemathesis on the demo).
+    import re
+
+    from jsonschema import Draft202012Validator
+
+    components = _schema()["components"]["schemas"]
+
+    def allows(component: str, field: str, value) -> bool:
+        schema = {**components[component]["properties"][field], "components": {"schemas": components}}
+        schema = _as_json_schema(schema)
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return validator.is_valid(value)
+
+    # A material without a link answers "": no `format: uri` (which jsonschema checks only with rfc3987).
+    assert allows("CampaignMaterial", "url", "") and "format" not in components["CampaignMaterial"]["properties"]["url"]
+    assert allows("ChecklistTemplate", "role", "") and allows("ChecklistTemplate", "role", "auditor")
+    assert allows("ListAssignment", "last_outcome", "") and not allows("ListAssignment", "last_outcome", "maybe")
+    for field in ("fact", "partner_fact", "batch"):  # an entry not approved yet
+        assert allows("LedgerEntry", field, None)
+    assert allows("PatrolSheet", "slot", "09:00") and not allows("PatrolSheet", "slot", "9:00:00")
+    assert re.fullmatch(components["PatrolTick"]["properties"]["slot"]["pattern"], "23:59")
+
+
+def _as_json_schema(schema):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's null type (its #/components/schemas/X references
+    resolve within the document as they are)."""
+    if isinstance(schema, list):
+        return [_as_json_schema(value) for value in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted = {key: _as_json_schema(value) for key, value in schema.items() if key != "nullable"}
+    if schema.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
