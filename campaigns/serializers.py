@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import Campaign, CampaignMaterial, CampaignMetric, GiftRecord
@@ -113,8 +114,12 @@ class StaffRowSerializer(serializers.Serializer):
     bonus = serializers.DecimalField(max_digits=24, decimal_places=4, help_text="Bonus points in all.")
     outlets = serializers.SerializerMethodField(help_text="Where the bonus was credited (the facts' outlets).")
 
+    @extend_schema_field(StaffOutletSerializer(many=True))
     def get_outlets(self, row) -> list[dict]:
-        return [{"outlet": outlet.code, "bonus": str(bonus)} for outlet, bonus in row.outlets]
+        # Through the declared serializer, so a bonus reads 62.9200 as every other one (str() wrote
+        # 62.9200000000000 or 453, as the sum happened to come out).
+        rows = [{"outlet": outlet.code, "bonus": bonus} for outlet, bonus in row.outlets]
+        return StaffOutletSerializer(rows, many=True).data
 
 
 class UpliftSerializer(serializers.Serializer):

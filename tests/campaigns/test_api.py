@@ -56,6 +56,7 @@ def test_the_leaderboard_ranks_outlets_and_staff_and_gives_the_uplift(client, to
     assert answer["outlets"][0]["outlet"] == "GZ0101" and Decimal(answer["outlets"][0]["bonus"]) == Decimal("60")
     assert Decimal(answer["staff"][0]["bonus"]) == Decimal("10")
     assert answer["staff"][0]["name"] == "黄*娟"  # no personal scope: masked
+    assert answer["staff"][0]["outlets"] == [{"outlet": "GZ0101", "bonus": "10.0000"}]  # 4 places, as every bonus
     (uplift,) = answer["uplift"]
     assert (uplift["days"], Decimal(uplift["during"]), Decimal(uplift["before"])) == (3, Decimal(30), Decimal(10))
     assert Decimal(uplift["ratio"]) == Decimal(2)
