@@ -180,9 +180,14 @@ def kpi_gap(value, subject) -> str:
 
 @register.filter
 def kpi_per_day(value, subject) -> str:
-    """Required per remaining day: a count gets one decimal (2.4 sign-ups a day is not "2")."""
+    """Required per remaining day: a count gets one decimal (2.4 sign-ups a day is not "2"), two where one
+    would read 0.0 (one customer more in 27 days is 0.04 a day, not "0.0" beside a 落后)."""
     scale = scale_of(subject)
-    return format_number(scale.of(value), max(scale.places, 1))
+    number = scale.of(value)
+    places = max(scale.places, 1)
+    if places == 1 and number is not None and 0 < abs(number) < Decimal("0.05"):
+        places = 2
+    return format_number(number, places)
 
 
 @register.filter

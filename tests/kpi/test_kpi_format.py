@@ -69,6 +69,9 @@ def test_a_gap_ahead_of_pace_is_written_with_a_plus():
 
 def test_required_per_day_of_a_count_keeps_one_decimal():
     assert kpi_per_day(Decimal("13.3333"), COUNT) == "13.3"
+    assert kpi_per_day(Decimal("0.037"), COUNT) == "0.04"  # was "0.0" beside a 落后
+    assert kpi_per_day(Decimal("0.6667"), COUNT) == "0.7"
+    assert kpi_per_day(Decimal("0"), COUNT) == "0.0"
     assert kpi_per_day(Decimal("1234.5678"), MONEY) == "1,234.57"
 
 
