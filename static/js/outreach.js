@@ -9,14 +9,20 @@
   var longitude = form.querySelector("input[name=longitude]");
   var note = form.querySelector("[data-outreach-location]");
   if (!latitude || !longitude) { return; }
-  navigator.geolocation.getCurrentPosition(function (position) {
-    latitude.value = position.coords.latitude.toFixed(6);
-    longitude.value = position.coords.longitude.toFixed(6);
-    if (note) {
-      note.textContent = "📍 " + latitude.value + ", " + longitude.value;
-      note.hidden = false;
-    }
-  }, function () { /* refused or unavailable: the contact is saved without a location */ }, {
-    enableHighAccuracy: false, timeout: 10000, maximumAge: 300000
-  });
+  // Asked once the form is being filled in, not when the page opens: the phone's permission prompt then
+  // comes when the contact is being recorded, not on a page opened to read the customer's details.
+  function locate() {
+    form.removeEventListener("focusin", locate);
+    navigator.geolocation.getCurrentPosition(function (position) {
+      latitude.value = position.coords.latitude.toFixed(6);
+      longitude.value = position.coords.longitude.toFixed(6);
+      if (note) {
+        note.textContent = "📍 " + latitude.value + ", " + longitude.value;
+        note.hidden = false;
+      }
+    }, function () { /* refused or unavailable: the contact is saved without a location */ }, {
+      enableHighAccuracy: false, timeout: 10000, maximumAge: 300000
+    });
+  }
+  form.addEventListener("focusin", locate);
 })();

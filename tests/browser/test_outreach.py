@@ -70,8 +70,13 @@ def test_a_customer_manager_works_three_customers_of_his_list_from_a_phone(page,
     page.wait_for_load_state()
     assert page.locator(".outreach-card").count() == 3
     assert _fits(page)
+    # The phone allows its location (天河路, Guangzhou): asked once the form is being filled, not on opening.
+    page.context.grant_permissions(["geolocation"], origin=server.url)
+    page.context.set_geolocation({"latitude": 23.1291, "longitude": 113.2644})
     page.click(".outreach-card a >> nth=0")  # the biggest AUM first: 张伟
     page.wait_for_load_state()
+    page.wait_for_timeout(300)
+    assert page.input_value("form[data-outreach-contact] input[name=latitude]") == ""
 
     # The facts are written by a task after each save; the page is what is tested here.
     with mock.patch("outreach.services.contacts._queue_facts"):
@@ -82,6 +87,9 @@ def test_a_customer_manager_works_three_customers_of_his_list_from_a_phone(page,
         ):
             assert _fits(page)
             page.check(f"input[name=outcome][value={outcome}]")
+            page.wait_for_function(
+                "() => document.querySelector('form[data-outreach-contact] input[name=latitude]').value !== ''"
+            )
             if product:
                 page.fill("input[name=product]", product)
             if next_day:
@@ -100,4 +108,6 @@ def test_a_customer_manager_works_three_customers_of_his_list_from_a_phone(page,
     interested = ListAssignment.objects.get(outreach_list=built, customer__code="C0102")
     assert (interested.product_interest, interested.next_follow_up) == ("理财", follow_up)
     assert Contact.objects.count() == 3
+    first = Contact.objects.get(assignment__customer__code="C0101")
+    assert (first.latitude, first.longitude) == (Decimal("23.129100"), Decimal("113.264400"))
     assert list(DoNotContact.objects.values_list("customer__code", flat=True)) == ["C0103"]
