@@ -77,7 +77,7 @@ class CampaignLeaderboardView(ScopedViewMixin, APIView):
         "outlet where the fact is (`unit`: only what was credited under that unit); the uplift of each focus "
         "metric against as many days just before the campaign. Kept beside the scorecard's score, never in it.",
         parameters=[OpenApiParameter("unit", str, description="Staff board of one unit's subtree (a code in scope).")],
-        responses={200: LeaderboardSerializer, 404: _NOT_FOUND},
+        responses={200: LeaderboardSerializer, 400: OpenApiResponse(ApiErrorsSerializer), 404: _NOT_FOUND},
         tags=TAGS,
     )
     def get(self, request, code: str):
@@ -129,6 +129,7 @@ class CampaignGiftsView(ScopedListView):
                     )
                 ],
             ),
+            400: OpenApiResponse(ApiErrorsSerializer, description="The cursor or the page size is wrong."),
             404: _NOT_FOUND,
         },
         tags=TAGS,

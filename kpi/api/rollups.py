@@ -141,7 +141,8 @@ class RollupListView(generics.ListAPIView):
         summary="Rollup runs, newest first",
         description="Every computation of a business day with its state, newest first, a page at a time.",
         responses={
-            200: OpenApiResponse(RollupRunSerializer(many=True), examples=[OpenApiExample("A run", _RUN_EXAMPLE)])
+            200: OpenApiResponse(RollupRunSerializer(many=True), examples=[OpenApiExample("A run", _RUN_EXAMPLE)]),
+            400: OpenApiResponse(ApiErrorsSerializer, description="A filter, the cursor or the page size is wrong."),
         },
         tags=["rollups"],
     )

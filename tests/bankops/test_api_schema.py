@@ -135,3 +135,15 @@ def _as_json_schema(schema):
     if schema.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}
     return converted
+
+
+def test_every_operation_that_reads_a_query_or_a_body_documents_its_400():
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in _schema()["paths"].items()
+        for method, operation in operations.items()
+        if (any(p["in"] == "query" for p in operation.get("parameters", [])) or "requestBody" in operation)
+        and "400" not in operation["responses"]
+    ]
+
+    assert undocumented == []
