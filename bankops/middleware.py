@@ -6,7 +6,7 @@ import time
 
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.utils import translation
 from django.views.defaults import bad_request, page_not_found
 
@@ -87,6 +87,39 @@ class RefuseNulBytesMiddleware:
             if "\x00" in name or any("\x00" in value for value in values):
                 return name.replace("\x00", "%00")
         return None
+
+
+class AdminOutOfRangeMiddleware:
+    """Two inputs Django's admin (5.2) turns into a 500, answered as it answers any wrong one:
+
+    - a date hierarchy's `?<field>__year=` (or month, day) beyond a date: `datetime(int(year), …)` and the
+      next year's `replace(year=year + 1)` raise OverflowError or ValueError outside its try. Sent back to
+      the list with `?e=1`, the admin's "wrong lookup" answer;
+    - an object number beyond any id in the path (`/admin/outreach/donotcontact/99999999999999999999/`):
+      a primary key that is a one-to-one link is not range-checked and SQLite cannot bind it. 404.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.urls import reverse
+
+        if not request.path_info.startswith(reverse("admin:index")):
+            return self.get_response(request)
+        from lib.ids import is_id
+
+        if any(part.isdigit() and not is_id(int(part)) for part in request.path_info.split("/")):
+            raise Http404("No such object.")
+        for name, values in request.GET.lists():
+            if name.endswith(("__year", "__month", "__day")) and not all(self._date_part(v) for v in values):
+                return HttpResponseRedirect(f"{request.path}?e=1")
+        return self.get_response(request)
+
+    @staticmethod
+    def _date_part(value: str) -> bool:
+        """A year, month or day Django can make a date of (and a year after it)."""
+        return value.isascii() and value.isdigit() and 1 <= int(value) < 9999
 
 
 # When a signed-in session's expiry was last moved forward (epoch seconds), in the session itself.

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "bankops.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bankops.middleware.FriendlyNotFoundMiddleware",
+    "bankops.middleware.AdminOutOfRangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it answers a locked-out sign-in with the lockout page.

@@ -28,3 +28,26 @@ def test_a_query_without_a_nul_byte_goes_through(client, hq_admin):
     client.force_login(hq_admin)
 
     assert client.get("/plans/", {"period": "2026-11"}).status_code == 200
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999", "9999", "0", "２０２６"])
+def test_a_date_hierarchy_year_beyond_a_date_sends_the_admin_back_to_its_list_not_a_500(client, hq_admin, year):
+    _admin_login(client, hq_admin)
+
+    response = client.get("/admin/plans/plan/", {"created_at__year": year})
+
+    assert (response.status_code, response.url) == (302, "/admin/plans/plan/?e=1")
+    assert client.get("/admin/plans/plan/", {"created_at__year": "2026"}).status_code == 200
+
+
+def test_an_object_number_beyond_any_id_in_an_admin_path_is_a_404(client, hq_admin):
+    _admin_login(client, hq_admin)
+
+    assert client.get("/admin/outreach/donotcontact/99999999999999999999/change/").status_code == 404
+    assert client.get("/admin/kpi/metric/123456/change/").status_code in (302, 404)  # Django's: not found
+
+
+def _admin_login(client, user) -> None:
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client.force_login(user)
