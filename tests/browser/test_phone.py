@@ -26,6 +26,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alerts.models import Alert, ImprovementPlan, WeeklyReview
+from branches.models import PeerGroup
 from checklists.models import ChecklistTemplate, Inspection
 from complaints.models import Complaint
 from customers.models import Territory
@@ -272,7 +273,20 @@ def everything(signups, tiered, network, unit_manager):
     copy.save()
     contest(network["GZ01"], (outlet, copy), metrics=("customers_served", "mobile_banking_signups"))
     AlertFactory(unit=outlet)
-    WeeklyReviewFactory(unit=outlet)
+    # A peer group named as long as the demo's (西工支行·乡镇网点 (LY01-township)): the bulletin's picker wraps.
+    PeerGroup.objects.create(
+        code="GZ01-township-comprehensive", name_zh="天河支行·乡镇综合型网点对标组", is_default=False
+    )
+    # Its missed targets with figures as wide as a branch's (in the demo: 24,517.00 万元), which pushed the
+    # reviews' table past a phone's width until it scrolled in its own box.
+    WeeklyReviewFactory(
+        unit=outlet,
+        missed=[
+            {"metric": "mobile_banking_signups", "target": "50.0000", "actual": "38.0000", "attainment": "0.760000"},
+            {"metric": "deposit_balance", "target": "24517.0000", "actual": "14353.0000", "attainment": "0.585431"},
+            {"metric": "avg_wait_minutes", "target": "10.0000", "actual": "14.5000", "attainment": "0.689655"},
+        ],
+    )
     MeasureFactory(plan=ImprovementPlanFactory(unit=outlet))
     target_plan(network)
     ledger_entries(network)
