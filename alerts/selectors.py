@@ -50,8 +50,6 @@ DEADLINE_STATUSES = (AlertStatus.OPEN, AlertStatus.IN_PROGRESS, AlertStatus.REOP
 CLOSED_STATUSES = (AlertStatus.VERIFIED, AlertStatus.CLEARED)
 # The status filter of lists: a status, or one of these groups.
 STATUS_GROUPS = {"active": ACTIVE_STATUSES, "closed": CLOSED_STATUSES}
-# Database ids are 32-bit on every backend we run; a bigger number cannot name a row (and SQLite would
-# raise OverflowError on it rather than find nothing).
 
 
 def _in_scope(queryset: QuerySet, scope: Scope, *, unit_field: str = "unit") -> QuerySet:

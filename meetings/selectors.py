@@ -32,7 +32,6 @@ from meetings.services import action_owner_candidates, meeting_people_condition
 from staff.access import Scope
 from staff.models import Assignment, StaffMember, User
 
-# Database ids are 32-bit on every backend we run: a bigger number names no row.
 BEHIND = (Status.RED, Status.AMBER)
 # How many objects of each kind an action item's form offers to link to.
 LINK_OPTIONS = 50
