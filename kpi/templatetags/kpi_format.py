@@ -37,6 +37,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kpi.models import Aggregation
 from lib.numbers import MISSING, PERCENT_PLACES, format_number, format_percent, nice_axis, to_decimal
 
 register = template.Library()
@@ -115,7 +116,7 @@ def metric_scale(metric) -> Scale:
     person is not "0")."""
     label = metric.get_unit_display() if hasattr(metric, "get_unit_display") else getattr(metric, "unit", "")
     scale = unit_scale(getattr(metric, "unit", "") or "", label)
-    if scale.places == 0 and getattr(metric, "aggregation", None) == "ratio":
+    if scale.places == 0 and getattr(metric, "aggregation", None) == Aggregation.RATIO:
         return Scale(unit=scale.unit, divisor=scale.divisor, places=RATIO_OF_COUNTS_PLACES, label=scale.label)
     return scale
 
