@@ -7,8 +7,11 @@ import time
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils import translation
 from django.views.defaults import bad_request, page_not_found
+
+from lib.ids import is_id
 
 
 class ApiLanguageMiddleware:
@@ -101,14 +104,13 @@ class AdminOutOfRangeMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._admin = ""  # the admin's prefix, read on the first request (the URLconf loads after us)
 
     def __call__(self, request):
-        from django.urls import reverse
-
-        if not request.path_info.startswith(reverse("admin:index")):
+        if not self._admin:
+            self._admin = reverse("admin:index")
+        if not request.path_info.startswith(self._admin):
             return self.get_response(request)
-        from lib.ids import is_id
-
         if any(part.isdigit() and not is_id(int(part)) for part in request.path_info.split("/")):
             raise Http404("No such object.")
         for name, values in request.GET.lists():

@@ -197,6 +197,7 @@ def check_json(data, *, limit: int = MAX_JSON_DEPTH, strings: bool = True) -> No
     """Raise JsonTooDeep when decoded JSON nests lists and dicts more than `limit` levels; JsonNotUnicode
     when a key or a string holds an unpaired surrogate (`strings`: whether to look, see loads_json).
     Iterative, so the check itself cannot recurse too deep."""
+    kinds = (dict, list, str) if strings else (dict, list)
     pending = [(data, 1)]
     while pending:
         node, depth = pending.pop()
@@ -212,7 +213,6 @@ def check_json(data, *, limit: int = MAX_JSON_DEPTH, strings: bool = True) -> No
             continue
         if depth > limit:
             raise JsonTooDeep(TOO_DEEP)
-        kinds = (dict, list, str) if strings else (dict, list)
         pending.extend((child, depth + 1) for child in node if isinstance(child, kinds))
 
 
