@@ -17,6 +17,7 @@ from branches.models import _localized
 from kpi.models import Metric
 from kpi.templatetags.kpi_format import metric_scale
 from lib.numbers import format_number
+from pay.arithmetic import to_fen
 from pay.models import Gate, LineKind, PaySheet, PaySheetLine
 
 
@@ -71,6 +72,18 @@ def metrics_by_code() -> dict[str, Metric]:
     return {metric.code: metric for metric in Metric.objects.all()}
 
 
+# The exact share of a pool is written to the ten-thousandth of a 元: enough to see which way the fen went.
+POOL_EXACT_PLACES = 4
+
+
+def _pool_share_exact(basis: dict) -> Decimal | None:
+    """pool × score / the scores' total, unrounded (None where the basis lacks one of them)."""
+    pool, score, total = (_decimal(basis.get(key)) for key in ("pool", "score", "scores_total"))
+    if pool is None or score is None or not total:
+        return None
+    return pool * score / total
+
+
 def line_details(line: PaySheetLine, metrics: dict[str, Metric]) -> list[str]:
     """The arithmetic of a line, one sentence per step."""
     basis = line.basis or {}
@@ -110,7 +123,18 @@ def line_details(line: PaySheetLine, metrics: dict[str, Metric]) -> list[str]:
             return [_("%(pool)s 元: nobody reached the conditions to share it this month.") % numbers]
         if not _decimal(basis.get("score")):
             return [_("%(pool)s 元 shared by %(people)s people by score; no share without a score.") % numbers]
-        return [_("%(pool)s 元 × %(score)s of %(total)s points (%(people)s people) = %(amount)s 元") % numbers]
+        details = [_("%(pool)s 元 × %(score)s of %(total)s points (%(people)s people) = %(amount)s 元") % numbers]
+        exact = _pool_share_exact(basis)
+        if exact is not None and to_fen(exact) != line.gross:
+            # shares_by_score: each share cut to the fen, the fen left over to the largest remainders.
+            details.append(
+                _(
+                    "Exactly %(exact)s 元: each share is cut to the fen and the fen left over go to the largest "
+                    "remainders, so the %(people)s shares add up to %(pool)s 元."
+                )
+                % {**numbers, "exact": format_number(exact, POOL_EXACT_PLACES)}
+            )
+        return details
     if line.kind == LineKind.CAP:
         return [
             _("The month's pay of %(before)s 元 is cut to the cap of %(cap)s 元: %(cut)s 元 less.")
