@@ -5,7 +5,8 @@ negative figure, "%" glued, "—" for nothing) is lib/numbers.py.
 Decimals by unit, fixed: money 2 (万元 and 亿元 alike), counts (户, 笔, 人, 件) 0, minutes 1, and every
 percentage 1: a metric whose unit is % (stored in percent already: 85 means 85 %) and the fractions of the
 arithmetic (attainment, time progress, a change) alike. A required-per-day of a count keeps one decimal
-(2.4 sign-ups a day is a rate, not a count). Nothing is capped (653 % of plan is a real figure).
+(2.4 sign-ups a day is a rate, not a count), and so does an actual of a count credited in shares, up to two
+(分润: 30 % of 3 sign-ups is "0.9", `kpi_actual`). Nothing is capped (653 % of plan is a real figure).
 
 Money is in 万元 with thousands separators. 亿元 is used only for a column or a chart series of one
 metric's figures (a metric's history: its actual, target and pace, read against each other on one
@@ -18,7 +19,7 @@ flow or a gap to "0.00" (a 70 万 gap of a 4.6 亿 balance is "-70.00", never "-
 a flow's row would change unit with the period.
 
     {% load kpi_format %}
-    {{ line.actual|kpi_value:line }} {{ line|kpi_unit }}   {{ line.attainment|kpi_percent }}
+    {{ line.actual|kpi_actual:line }} {{ line|kpi_unit }}   {{ line.attainment|kpi_percent }}
     {{ change|kpi_percent:"signed" }}  {{ gap|kpi_gap:line }}  {{ value|kpi_amount:metric }}
     {{ customers|kpi_count }}   {{ day|kpi_date:"weekday" }}   {{ run.facts_loaded_at|kpi_datetime }}
 
@@ -62,6 +63,10 @@ def _decimal(value) -> Decimal | None:
     return to_decimal(value)
 
 
+# The most decimals a count's actual keeps when it is not whole (Scale.places_of_actual).
+SHARED_COUNT_PLACES = 2
+
+
 @dataclass(frozen=True)
 class Scale:
     """How the amounts of a column or a chart are written: in `unit`, divided by `divisor`, with `places`
@@ -80,6 +85,14 @@ class Scale:
         number = _decimal(value)
         return None if number is None else number / self.divisor
 
+    def places_of_actual(self, number: Decimal | None) -> int:
+        """The decimals of an actual: the scale's, except that a count credited in shares (分润: 30 % of 3
+        sign-ups is 0.9) is not written whole: "0.9", "0.33", never "1" beside an attainment of 30.0 %.
+        Only actuals: a count's target, pace or gap stays whole (a paced 333.33 sign-ups is "333")."""
+        if self.places or number is None or number == number.to_integral_value():
+            return self.places
+        return 1 if number == round(number, 1) else SHARED_COUNT_PLACES
+
     def chart_value(self, value) -> float | None:
         """The figure for a chart: scaled and rounded to the places a page shows."""
         number = self.of(value)
@@ -87,10 +100,13 @@ class Scale:
             return None
         return float(number.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)) + 0.0
 
-    def write(self, value, *, signed: bool = False, with_unit: bool = False) -> str:
+    def write(self, value, *, signed: bool = False, with_unit: bool = False, actual: bool = False) -> str:
         """A figure of this column: "12,934.00", or with `with_unit` "12,934.00 万元", "85.1%" (the
-        percent sign glued; "—" alone when there is none)."""
-        text = format_number(self.of(value), self.places, signed=signed)
+        percent sign glued; "—" alone when there is none). With `actual`, a count that is not whole keeps
+        its decimals (`places_of_actual`)."""
+        number = self.of(value)
+        places = self.places_of_actual(number) if actual else self.places
+        text = format_number(number, places, signed=signed)
         if not with_unit or text == MISSING or not self.unit:
             return text
         return f"{text}{self.unit}" if self.unit == "%" else f"{text} {self.unit}"  # "85.1%", "12.00 万元"
@@ -164,6 +180,13 @@ def kpi_value(value, subject) -> str:
     """An actual, a target or any amount, with the decimals of its unit. `subject` is the metric (its own
     unit), a scorecard line (its metric's unit) or a Scale (a column in 万元 or 亿元)."""
     return scale_of(subject).write(value)
+
+
+@register.filter
+def kpi_actual(value, subject) -> str:
+    """An actual: kpi_value, except that a count credited in shares keeps its decimals ("0.9" sign-ups,
+    Scale.places_of_actual)."""
+    return scale_of(subject).write(value, actual=True)
 
 
 @register.filter

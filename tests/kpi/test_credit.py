@@ -188,6 +188,23 @@ class TestRollup:
         assert month_actual(people["LI"], D(2026, 11, 10)) is None
 
 
+class TestPages:
+    def test_a_share_of_a_count_is_written_with_its_decimals_on_both_scorecards(
+        self, network, people, hq_admin, client
+    ):
+        # 王 signed 3 customers up for mobile banking, 30 % shared with 李: 李 is credited 3 × 30 % = 0.9 and
+        # 王 keeps 2.1; written whole they would read "1" and "2" and add up to 3 only by luck.
+        fact = sale(network, people["WANG"], 3, code="mobile_banking_signups")
+        credit_split_set(fact=fact, partner=people["LI"], share=Decimal(30))
+        rollup.rollup_range(first=D(2026, 11, 10), last=D(2026, 11, 10))
+        client.force_login(hq_admin)
+
+        for code, written in (("LI", "0.9"), ("WANG", "2.1")):
+            page = client.get(f"/staff/{code}/scorecard/?date=2026-11-10&period=month").content.decode()
+            assert f'<td class="num">{written}</td>' in page, code  # the table
+            assert f'<strong class="num">{written}</strong>' in page, code  # the phone's card
+
+
 class TestAdmin:
     @pytest.fixture
     def admin_client(self, client, db):

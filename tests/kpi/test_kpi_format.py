@@ -13,6 +13,7 @@ from kpi.templatetags.kpi_format import (
     YI_YUAN_THRESHOLD,
     amount_scale,
     column_scale,
+    kpi_actual,
     kpi_amount,
     kpi_bar,
     kpi_count,
@@ -58,6 +59,18 @@ def test_a_ratio_of_counts_keeps_two_decimals_where_a_count_has_none():
     assert kpi_value(Decimal("0.3507"), visits_per_person) == "0.35"  # was "0"
     assert kpi_gap(Decimal("0.1275"), visits_per_person) == "+0.13"
     assert kpi_value(Decimal("0.3507"), SimpleNamespace(unit="户", aggregation="sum")) == "0"
+
+
+def test_a_counts_actual_credited_in_shares_keeps_its_decimals_where_its_target_and_gap_stay_whole():
+    # 分润: a partner's 30 % of 3 sign-ups is 0.9; "1" would sit beside an attainment of 0.9 / 3 = 30.0 %.
+    assert kpi_actual(Decimal("0.9000"), COUNT) == "0.9"
+    assert kpi_actual(Decimal("2.1000"), COUNT) == "2.1"
+    assert kpi_actual(Decimal("0.3333"), COUNT) == "0.33"  # a third of one: two decimals at most
+    assert kpi_actual(Decimal("12345.0000"), COUNT) == "12,345"  # a whole count stays whole
+    assert kpi_actual(Decimal("1234.5678"), MONEY) == "1,234.57"  # money has its own two
+    assert kpi_actual(None, COUNT) == "—"
+    assert kpi_value(Decimal("333.3333"), COUNT) == "333"  # a paced target of a count
+    assert kpi_gap(Decimal("-2.1"), COUNT) == "-2"
 
 
 def test_a_gap_ahead_of_pace_is_written_with_a_plus():
