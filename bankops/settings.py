@@ -524,8 +524,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=50),
     },
     # Patrols (checklists): every quarter of an hour the rounds whose time is over without a sheet become
-    # missed, so the outlet head sees them the same day; at 00:20 yesterday's patrol facts (items checked,
-    # in order, rounds missed) go in through facts_ingest, before the morning rollup reads them.
+    # missed, so the outlet head sees them the same day; at 00:20 the patrol facts (items checked, in order,
+    # rounds missed) of the last 7 days (a night missed is made up) go in through facts_ingest, before the
+    # morning rollup reads them.
     "checklists-mark-missed-patrols": {
         "task": "checklists.tasks.mark_missed_patrols",
         "schedule": crontab(minute="*/15"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -483,20 +484,37 @@ def patrols_look_at(*, scope: Scope, user: User, sheet_ids: list[int], now: date
     return PatrolSheet.objects.filter(pk__in=ids, seen_at__isnull=True).update(seen_by=user, seen_at=now)
 
 
-def patrol_facts_write(*, day: datetime.date, now: datetime.datetime | None = None) -> IngestBatch | None:
-    """The patrol facts of `day` for every outlet that had rounds due: items checked, items passed, rounds
-    missed (the module's docstring says how a miss counts), through facts_ingest (source `checks`). The
-    day's misses are marked first, so the facts are final once the day is over (the beat runs it at 00:20
-    for the day before). Safe to run twice: facts_ingest leaves an unchanged fact alone and the misses
+# The nightly patrol facts cover this many ended days, so the facts of a night the beat missed are written
+# the next night it runs (and a sheet recorded late is counted).
+PATROL_FACT_DAYS = 7
+
+
+def patrol_facts_write(*, days: Sequence[datetime.date], now: datetime.datetime | None = None) -> IngestBatch | None:
+    """The patrol facts of `days` for every outlet that had rounds due: items checked, items passed, rounds
+    missed (the module's docstring says how a miss counts), through facts_ingest (source `checks`), in one
+    batch. The misses from the first of the days up to now are marked first, so the facts are final once a
+    day is over (the beat runs it at 00:20 for the PATROL_FACT_DAYS days before). A day in a closed month
+    is left as it was closed. Safe to run twice: facts_ingest leaves an unchanged fact alone and the misses
     are marked once. Nothing when no round was due."""
     now = now or timezone.now()
-    patrols_mark_missed(now=now, days=max(1, (timezone.localdate(now) - day).days + 1))
-    if MonthClose.objects.closed(day).exists():
+    if not days:
         return None
-    rows = patrol_fact_rows([day])
+    patrols_mark_missed(now=now, days=max(1, (timezone.localdate(now) - min(days)).days + 1))
+    months = {day.replace(day=1) for day in days}
+    closed = set(MonthClose.objects.closed().filter(month__in=months).values_list("month", flat=True))
+    open_days = sorted(day for day in set(days) if day.replace(day=1) not in closed)
+    rows = patrol_fact_rows(open_days) if open_days else []
     if not rows:
         return None
-    return facts_ingest(rows=rows, source=IngestBatch.Source.CHECKLISTS, label=f"巡检 {day.isoformat()}")
+    first, last = open_days[0], open_days[-1]
+    label = f"巡检 {first.isoformat()}" if first == last else f"巡检 {first.isoformat()}–{last.isoformat()}"
+    return facts_ingest(rows=rows, source=IngestBatch.Source.CHECKLISTS, label=label)
+
+
+def patrol_days_ended(*, now: datetime.datetime | None = None, count: int = PATROL_FACT_DAYS) -> list[datetime.date]:
+    """The `count` days before today, oldest first: what the nightly job writes."""
+    today = timezone.localdate(now or timezone.now())
+    return [today - datetime.timedelta(days=offset) for offset in range(count, 0, -1)]
 
 
 def patrol_fact_rows(days: list[datetime.date]) -> list[CsvRow]:

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from checklists.services import patrol_facts_write, patrols_mark_missed
+from checklists.services import patrol_days_ended, patrol_facts_write, patrols_mark_missed
 
 
 @shared_task(name="checklists.tasks.mark_missed_patrols")
@@ -23,8 +23,10 @@ def mark_missed_patrols() -> int:
     name="checklists.tasks.write_patrol_facts", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
 )
 def write_patrol_facts(date: str | None = None) -> int:
-    """The patrol facts of a day (default: yesterday, once its rounds are over): items checked, items in
-    order, rounds missed, through facts_ingest. Safe to run twice: an unchanged fact is left alone."""
-    day = datetime.date.fromisoformat(date) if date else timezone.localdate() - datetime.timedelta(days=1)
-    batch = patrol_facts_write(day=day, now=timezone.now())
+    """The patrol facts of a day (default: the PATROL_FACT_DAYS days before today, so a night the beat
+    missed is made up): items checked, items in order, rounds missed, through facts_ingest. Safe to run
+    twice: an unchanged fact is left alone."""
+    now = timezone.now()
+    days = [datetime.date.fromisoformat(date)] if date else patrol_days_ended(now=now)
+    batch = patrol_facts_write(days=days, now=now)
     return (batch.created + batch.updated) if batch else 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +30,7 @@ from checklists.services import (
     template_lock_reason,
     template_new_version,
 )
+from checklists.tasks import write_patrol_facts
 from kpi.models import Fact, LineKind, Metric, Scorecard, ScorecardTemplate, Target, TemplateLine
 from kpi.selectors.score_explanation import score_explanation
 from kpi.services import rollup
@@ -81,7 +83,7 @@ def test_a_day_of_patrols_gives_the_pass_rate_worked_by_hand(network, lobby_user
     assert (day.checked, day.passed, day.missed) == (15, 9, 1)
     assert day.pass_rate == Decimal(60)
 
-    patrol_facts_write(day=MONDAY, now=at(MONDAY + datetime.timedelta(days=1), "00:20"))
+    patrol_facts_write(days=[MONDAY], now=at(MONDAY + datetime.timedelta(days=1), "00:20"))
     facts = dict(
         Fact.objects.filter(unit=outlet, date=MONDAY, metric__code__startswith="patrol").values_list(
             "metric__code", "value"
@@ -95,13 +97,48 @@ def test_writing_the_facts_twice_changes_nothing_the_second_time(network, lobby_
     patrol = lobby_patrol()
     tick(lobby_user, patrol, network["GZ0101"], "09:00")
     after = at(MONDAY + datetime.timedelta(days=1), "00:20")
-    first = patrol_facts_write(day=MONDAY, now=after)
-    second = patrol_facts_write(day=MONDAY, now=after)
+    first = patrol_facts_write(days=[MONDAY], now=after)
+    second = patrol_facts_write(days=[MONDAY], now=after)
     # The four outlets of the network (every open outlet walks the patrol): 3 facts each, then nothing new.
     assert first.created == 4 * 3
     assert (second.created, second.updated) == (0, 0)
     # GZ0101 missed 12:00 and 15:30; the three others every round.
     assert PatrolSheet.objects.filter(status=SheetStatus.MISSED).count() == 2 + 3 * 3
+
+
+def test_the_nightly_facts_make_up_the_nights_the_beat_missed(network, lobby_user):
+    """The 00:20 job did not run on Tuesday 17 nor Wednesday 18 November. On Thursday 19 at 00:20 it writes
+    the seven days before: Monday's and Tuesday's facts too, with their missed rounds marked. GZ0101 walked
+    09:00 in order on Monday and Tuesday (5 of 15 items in order, two rounds missed) and nothing on
+    Wednesday (0 of 15, three rounds missed)."""
+    patrol = lobby_patrol()
+    outlet = network["GZ0101"]
+    tick(lobby_user, patrol, outlet, "09:00")
+    tick(
+        lobby_user,
+        patrol,
+        outlet,
+        "09:00",
+        day=MONDAY + datetime.timedelta(days=1),
+        now=at(MONDAY + datetime.timedelta(days=1), "09:30"),
+    )
+    thursday = at(MONDAY + datetime.timedelta(days=3), "00:20")
+
+    with mock.patch("django.utils.timezone.now", return_value=thursday):
+        write_patrol_facts()
+
+    facts = {
+        (day, code): value
+        for day, code, value in Fact.objects.filter(unit=outlet, metric__code__startswith="patrol").values_list(
+            "date", "metric__code", "value"
+        )
+    }
+    for offset, passed, missed in ((0, 5, 2), (1, 5, 2), (2, 0, 3)):
+        day = MONDAY + datetime.timedelta(days=offset)
+        assert facts[day, "patrol_items_checked"] == 15, day
+        assert facts[day, "patrol_items_passed"] == passed, day
+        assert facts[day, "patrols_missed"] == missed, day
+    assert (MONDAY + datetime.timedelta(days=3), "patrols_missed") not in facts  # Thursday is not over
 
 
 def test_a_round_is_ticked_only_while_it_is_open(network, lobby_user):
