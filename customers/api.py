@@ -112,7 +112,7 @@ _MIGRATIONS_EXAMPLE = {
     "totals": {"up": 1, "down": 1, "same": 0, "new": 1, "lost": 1},
 }
 _CUSTOMER_EXAMPLE = {
-    "code": "C1",
+    "code": "****1024",
     "name": "张*三",
     "id_number": "440106********1234",
     "masked": True,
@@ -327,7 +327,14 @@ class CustomerFilter(django_filters.FilterSet):
 
 
 class CustomerCursorPagination(StableCursorPagination):
+    """By code; by id for a reader who sees customer numbers masked, whose cursor (the last row's
+    position, base64 in the `next` link) would otherwise carry a whole customer number."""
+
     ordering = ("code",)
+
+    def get_ordering(self, request, queryset, view):
+        scope = getattr(request, "scope", None)
+        return ("pk",) if scope is None or scope.masks_personal_data else self.ordering
 
 
 class _CustomerViewMixin(ScopedViewMixin):
@@ -379,7 +386,8 @@ class CustomerListView(_CustomerViewMixin, generics.ListAPIView):
             "The customers whose home outlet is in the token's (or user's) subtree, by code, a page at a time "
             "(`cursor`, `page_size` up to 1000): home outlet, relationship manager, groups and the tier of "
             "`month` (default: the latest month tiered; null for a customer without a snapshot that month). "
-            "Names and identity numbers are personal data: masked (张*三, 440106********1234; `masked` true) "
+            "Names, identity numbers and customer numbers are personal data: masked (张*三, 440106********1234, "
+            "****1024; `masked` true, and the list in the order the customers were loaded rather than by code) "
             "unless the token has the `personal` scope or the user may read personal data. Filter by home "
             "`outlet`, subtree (`under`), relationship `manager`, `tier` in `month` and `group`. A unit or staff "
             "member outside your scope answers 404, as an unknown code does; an unknown tier or group, or a bad "
@@ -407,6 +415,7 @@ class CustomerDetailView(_CustomerViewMixin, generics.RetrieveAPIView):
         summary="One customer",
         description=(
             "One customer by code, as in the list, with the tier of `month` (default: the latest month tiered). "
+            "Asked by the whole number; the answer masks it as the list does. "
             "A customer whose home outlet is outside the token's (or user's) subtree answers 404, as an unknown "
             "code does."
         ),

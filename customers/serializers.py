@@ -108,7 +108,10 @@ class CustomerSerializer(serializers.ModelSerializer):
     id_number = serializers.SerializerMethodField(
         help_text="The identity number, masked (440106********1234) unless you may read personal data."
     )
-    masked = serializers.SerializerMethodField(help_text="true when `name` and `id_number` are masked.")
+    code = serializers.SerializerMethodField(
+        help_text="The customer number, masked to its last 4 characters (****1024) unless you may read personal data."
+    )
+    masked = serializers.SerializerMethodField(help_text="true when `code`, `name` and `id_number` are masked.")
     home_outlet = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Home outlet code.")
     manager = serializers.SlugRelatedField(
         slug_field="code",
@@ -127,6 +130,9 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = ["code", "name", "id_number", "masked", "home_outlet", "manager", "groups", "month", "tier"]
         read_only_fields = fields
+
+    def get_code(self, customer: Customer) -> str:
+        return self.context["scope"].customer_code(customer.code)
 
     def get_name(self, customer: Customer) -> str:
         return self.context["scope"].person_name(customer.name)

@@ -323,6 +323,13 @@ def test_no_get_endpoint_shows_a_full_name_to_a_token_without_the_personal_scope
     # A prospect's phone and identity number are masked too: 138****5678, 440106********0013.
     assert all("13812345678" not in text and PROSPECT_ID not in text for text in answers.values())
     assert "138****5678" in answers["/api/v1/prospects/"]
+    # Customer numbers are masked in every answer, the customers' own list included (it gave them whole).
+    codes = set(Customer.objects.values_list("code", flat=True)) | {"C0001024"}
+    assert {
+        url: sorted(c for c in codes if f'"{c}"' in text)
+        for url, text in answers.items()
+        if any(f'"{c}"' in text for c in codes)
+    } == {}
     # The history is walked, and shows the owners masked: 罗浩宇 → 罗*宇, 李振华 → 李*华.
     alert = json.loads(answers[f"/api/v1/alerts/{demo['alert_id']}/"])
     assert [event["changes"].get("owner") for event in alert["events"]][:2] == [[None, "罗*宇"], ["罗*宇", "李*华"]]
