@@ -14,6 +14,7 @@ import django_filters
 import django_filters.rest_framework
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -45,7 +46,7 @@ from customers.services.referrals import referral_advance, referral_create
 from customers.services.territories import territory_save
 from lib.api import ApiErrorsSerializer
 from lib.api_filters import IdFilter
-from staff.access import get_unit_or_404
+from staff.access import get_unit_or_404, get_workplace_or_404
 from staff.api_scope import ScopedListView, ScopedViewMixin, refuse_tokens
 from staff.models import StaffMember
 
@@ -136,7 +137,7 @@ class TerritoryListView(ScopedListView):
         incoming = TerritoryWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        outlet = get_unit_or_404(request.scope, data["outlet"])
+        outlet = get_workplace_or_404(request.scope, data["outlet"], on=timezone.localdate())
         territory = territory_save(
             scope=request.scope,
             outlet=outlet,
@@ -192,7 +193,7 @@ class ProspectListView(ScopedListView):
         incoming = ProspectWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        outlet = get_unit_or_404(request.scope, data["outlet"])
+        outlet = get_workplace_or_404(request.scope, data["outlet"], on=timezone.localdate())
         territory = None
         if data.get("territory"):
             territory = Territory.objects.filter(pk=data["territory"], outlet=outlet).first()
@@ -255,7 +256,7 @@ class ReferralListView(ScopedListView):
         incoming = ReferralWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        outlet = get_unit_or_404(request.scope, data["outlet"])
+        outlet = get_workplace_or_404(request.scope, data["outlet"], on=timezone.localdate())
         customer = None
         if data.get("customer"):
             customer = Customer.objects.filter(code=data["customer"], home_outlet=outlet).first()

@@ -35,7 +35,7 @@ from customers.services.referrals import CHANNEL_BY_POST, RECEIVING_POSTS, refer
 from customers.services.territories import territory_save
 from customers.tables import prospects_table
 from lib.ids import is_id
-from staff.access import Scope, get_unit_or_404, scope_for_user
+from staff.access import Scope, get_workplace_or_404, scope_for_user
 from staff.models import Assignment, StaffMember
 
 PER_PAGE = 50
@@ -44,19 +44,7 @@ EXPORT_LIMIT = 10000
 
 def _unit(request: HttpRequest, scope: Scope, code: str) -> OrgUnit:
     """The unit of the page: one the scope sees, or for a staff login the outlet they work at today."""
-    if scope.sees_units:
-        return get_unit_or_404(scope, code)
-    own = own_staff_member(request.user)
-    if own is not None:
-        assignment = (
-            Assignment.objects.on(timezone.localdate())
-            .filter(staff=own, unit__code=code)
-            .select_related("unit")
-            .first()
-        )
-        if assignment is not None:
-            return assignment.unit
-    raise Http404("No such unit.")
+    return get_workplace_or_404(scope, code, on=timezone.localdate())
 
 
 def _in_unit(queryset, unit: OrgUnit):

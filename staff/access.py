@@ -675,6 +675,22 @@ def get_unit_or_404(scope: Scope, code: str) -> OrgUnit:
     return unit
 
 
+def get_workplace_or_404(scope: Scope, code: str, *, on: datetime.date) -> OrgUnit:
+    """The unit with this code where the reader may act: one the scope sees (get_unit_or_404), or for a
+    staff member (whose scope sees no unit) an outlet they are assigned to `on` that day. 404 otherwise.
+    The pages and the API of the outlet's work (prospects, referrals, territories) find their unit
+    here; what the reader may then do there, the service asks the scope."""
+    if scope.sees_units:
+        return get_unit_or_404(scope, code)
+    if scope.staff_id is not None:
+        assignment = (
+            Assignment.objects.on(on).filter(staff_id=scope.staff_id, unit__code=code).select_related("unit").first()
+        )
+        if assignment is not None:
+            return assignment.unit
+    raise Http404("No such unit.")
+
+
 def get_benchmark_or_404(scope: Scope, code: str) -> OrgUnit:
     """The benchmark outlet with this code if the scope may read its comparison page (`Scope.benchmarks`);
     404 whether it is missing, not a benchmark or out of scope."""

@@ -117,3 +117,39 @@ def test_a_staff_login_cannot_open_another_outlets_pages(client, teller, network
     client.force_login(teller)
     assert client.get("/units/GZ0102/territories/").status_code == 404
     assert client.get("/outreach/").status_code == 302
+
+
+class TestTheApiAgreesWithThePages:
+    """One answer to who may do: what the teller may write on her outlet's pages she may write through the
+    API signed in (it answered 404 "No such unit.": a staff member's scope sees no unit)."""
+
+    def test_the_teller_takes_down_a_prospect_through_the_api(self, client, teller, outreach):
+        client.force_login(teller)
+        body = {
+            "outlet": "GZ0101",
+            "name": "刘小红",
+            "phone": "13900001111",
+            "interest": "insurance",
+            "place": "天河路口",
+        }
+
+        response = client.post("/api/v1/prospects/", body, content_type="application/json")
+
+        assert response.status_code == 201, response.content
+        assert Prospect.objects.filter(name="刘小红", captured_by=teller.staff_member, outlet__code="GZ0101").exists()
+
+    def test_the_teller_refers_a_customer_through_the_api(self, client, teller, outreach):
+        client.force_login(teller)
+        body = {"outlet": "GZ0101", "receiver": "S3001", "product": "wealth"}
+
+        response = client.post("/api/v1/referrals/", body, content_type="application/json")
+
+        assert response.status_code == 201, response.content
+        assert Referral.objects.get().referrer == teller.staff_member
+
+    def test_an_outlet_she_does_not_work_at_is_still_not_found(self, client, teller, network, outreach):
+        client.force_login(teller)
+        body = {"outlet": "GZ0102", "name": "刘小红", "phone": "13900001111", "interest": "insurance"}
+
+        assert client.post("/api/v1/prospects/", body, content_type="application/json").status_code == 404
+        assert Prospect.objects.count() == 1
