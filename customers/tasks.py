@@ -10,8 +10,14 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from customers.models import TieringRun
 from customers.services import referrals, tiering
-from customers.services.runs import tiering_month_problem, tiering_pending_months, tiering_runs_reap
+from customers.services.runs import (
+    tiering_month_after,
+    tiering_month_problem,
+    tiering_pending_months,
+    tiering_runs_reap,
+)
 from lib.locks import LockTimeout
 from lib.periods import parse_month
 
@@ -47,8 +53,16 @@ def tiering_pending() -> list[dict]:
     """Every night (CELERY_BEAT_SCHEDULE): tier every ended month not yet tiered, oldest first (each
     month's migrations start from the month before). On the 1st that is the month just ended; a night
     missed, or snapshots that came in late, are made up by the next night. Safe to run twice: a month
-    tiered is no longer pending."""
-    return [tiering_month(month.isoformat()) for month in tiering_pending_months()]
+    tiered is no longer pending. A month tiered after the month following it was (its snapshots came
+    late) has that month tiered again: its migrations start from this one."""
+    results = []
+    for month in tiering_pending_months():
+        result = tiering_month(month.isoformat())
+        results.append(result)
+        following = tiering_month_after(month) if result.get("status") == TieringRun.Status.DONE else None
+        if following is not None:
+            results.append(tiering_month(following.isoformat()))
+    return results
 
 
 @shared_task(name="customers.tasks.tiering_runs_reap")

@@ -6,8 +6,9 @@ with the rollup run it read); the scheduled tasks do whatever is not done yet:
 
 - evaluation: every published day of the last ALERTS_CATCH_UP_DAYS whose published run has not been
   evaluated (never, or the day was published again after a late fact), oldest first;
-- reviews: every week after the latest one reviewed up to last week (before the first: last week), at
-  most as far back as ALERTS_CATCH_UP_DAYS; a week whose Sunday is not published yet stays pending.
+- reviews: every week not reviewed from the first one reviewed up to last week (before the first: last
+  week), at most as far back as ALERTS_CATCH_UP_DAYS; a week whose Sunday is not published yet stays
+  pending, and is reviewed once it is, even after a later week was.
 
 Both services are safe to run twice, so doing a period again changes nothing.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Min
 from django.utils import timezone
 
 from alerts.models import PeriodDone
@@ -56,15 +57,22 @@ def alerts_evaluate_pending(*, today: datetime.date | None = None) -> list[Evalu
 
 
 def reviews_pending_weeks(*, today: datetime.date | None = None) -> list[datetime.date]:
-    """Mondays of the weeks still to review, oldest first."""
+    """Mondays of the weeks still to review, oldest first: every week from the first one reviewed (at most
+    ALERTS_CATCH_UP_DAYS back) up to last week that is not done, so a week whose Sunday was published late
+    is reviewed even after a later week was; before the first review, last week."""
     today = today or timezone.localdate()
     last_week = period_of(PeriodKind.WEEK, today).start - WEEK
     earliest = period_of(PeriodKind.WEEK, today - datetime.timedelta(days=settings.ALERTS_CATCH_UP_DAYS)).start
-    latest_done = PeriodDone.objects.filter(job=PeriodDone.Job.REVIEWS).aggregate(latest=Max("start"))["latest"]
-    week = max(latest_done + WEEK, earliest) if latest_done else last_week
+    reviews = PeriodDone.objects.filter(job=PeriodDone.Job.REVIEWS)
+    first_done = reviews.aggregate(first=Min("start"))["first"]
+    if first_done is None:
+        return [last_week]
+    done = set(reviews.filter(start__gte=earliest).values_list("start", flat=True))
     weeks = []
+    week = max(first_done, earliest)
     while week <= last_week:
-        weeks.append(week)
+        if week not in done:
+            weeks.append(week)
         week += WEEK
     return weeks
 

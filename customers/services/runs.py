@@ -40,15 +40,31 @@ def tiering_month_problem(month: datetime.date) -> str | None:
     return None
 
 
+# How far back the nightly tiering looks for a month not tiered (its snapshots came late).
+TIERING_CATCH_UP_MONTHS = 12
+
+
 def tiering_pending_months(*, today: datetime.date | None = None) -> list[datetime.date]:
-    """The ended months not yet tiered, oldest first: every month after the latest one tiered (or, before
-    the first tiering, the month just ended) up to the month just ended. A month whose snapshots are not
-    in yet stays pending and is tiered the night they are; a missed night is made up by the next."""
+    """The ended months not yet tiered, oldest first: every month from the first one tiered (at most
+    TIERING_CATCH_UP_MONTHS back) up to the month just ended that is not done, so a month whose snapshots
+    came in late is tiered even after a later month was; before the first tiering, the month just ended.
+    A month whose snapshots are not in yet stays pending and is tiered the night they are; a missed night
+    is made up by the next."""
     last = previous_month(month_start(today or timezone.localdate()))
     done = set(TieringRun.objects.filter(status=TieringRun.Status.DONE).values_list("month", flat=True))
-    latest = max(done, default=None)
-    first = month_start(month_end(latest) + datetime.timedelta(days=1)) if latest else last
-    return [month for month in months_between(first, last) if month not in done]
+    if not done:
+        return [last]
+    index = last.year * 12 + last.month - 1 - (TIERING_CATCH_UP_MONTHS - 1)  # months since year 0
+    earliest = datetime.date(index // 12, index % 12 + 1, 1)
+    return [month for month in months_between(max(min(done), earliest), last) if month not in done]
+
+
+def tiering_month_after(month: datetime.date) -> datetime.date | None:
+    """The month after `month` when it is already tiered: its migrations were counted from `month`'s tiers,
+    so it is tiered again once `month` is (late snapshots). None when it is not tiered."""
+    following = month_start(month_end(month) + datetime.timedelta(days=1))
+    done = TieringRun.objects.filter(status=TieringRun.Status.DONE, month=following).exists()
+    return following if done else None
 
 
 def tiering_runs_reap(*, now: datetime.datetime | None = None) -> list[int]:

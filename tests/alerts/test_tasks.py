@@ -161,3 +161,17 @@ def test_a_missed_monday_is_made_up_and_a_reviewed_week_is_not_reviewed_twice():
     assert reviews_pending_weeks(today=D(2026, 12, 7)) == [D(2026, 11, 23), D(2026, 11, 30)]
     # No further back than ALERTS_CATCH_UP_DAYS (14): on 28 Dec, from the week of the 14th.
     assert reviews_pending_weeks(today=D(2026, 12, 28))[0] == D(2026, 12, 14)
+
+
+def test_a_week_left_behind_is_reviewed_though_a_later_week_was():
+    from alerts.models import PeriodDone
+    from alerts.services.catch_up import reviews_pending_weeks
+
+    # W47 (from the 16th) reviewed; W48 (from the 23rd) not, its Sunday published late; W49 (from the 30th)
+    # reviewed on Monday 7 Dec. On Tuesday 8 Dec W48 is still to do (was: nothing after the latest, W49).
+    PeriodDone.record(PeriodDone.Job.REVIEWS, D(2026, 11, 16), None)
+    PeriodDone.record(PeriodDone.Job.REVIEWS, D(2026, 11, 30), None)
+
+    assert reviews_pending_weeks(today=D(2026, 12, 8)) == [D(2026, 11, 23)]
+    # Nothing before the first week reviewed, within the window or not.
+    assert reviews_pending_weeks(today=D(2026, 11, 24)) == []

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone, translation
 
-from customers.models import CustomerMonth, TieringRun
+from customers.models import CustomerMonth, TieringRun, TierMigration
 from customers.tasks import tiering_last_month, tiering_month, tiering_pending
 from kpi.models import Fact, IngestBatch
 
@@ -155,6 +155,32 @@ def test_the_nightly_run_tiers_every_month_after_the_latest_tiered_oldest_first(
         datetime.date(2026, 9, 1),
         OCT,
     ]
+
+
+def test_a_month_whose_snapshots_came_late_is_tiered_after_a_later_month_and_that_month_again(population, monkeypatch):
+    # September was tiered; October's snapshots were not in on the night of 2 December, November's were:
+    # November was tiered from an empty October (all five of its customers "new"). October's came on the
+    # 3rd: that night tiers October (was: nothing after the latest month tiered, November) and November
+    # again, whose migrations start from October.
+    TieringRun.objects.create(month=datetime.date(2026, 9, 1), status=TieringRun.Status.DONE)
+    tiering_month.delay("2026-11").get()
+    november = datetime.date(2026, 11, 1)
+    assert new_and_lost(november) == (5, 0)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2026, 12, 3))
+
+    results = tiering_pending.delay().get()
+
+    assert [(result["month"], result["status"]) for result in results] == [("2026-10", "done"), ("2026-11", "done")]
+    assert october_tiers() == {"C1": "star2", "C2": "star4", "C3": "star1", "C4": "private", "C6": "star1"}
+    # October → November: C5 is new (no October snapshot), C4 lost (none in November).
+    assert new_and_lost(november) == (1, 1)
+    assert tiering_pending.delay().get() == []
+
+
+def new_and_lost(month: datetime.date) -> tuple[int, int]:
+    migrations = TierMigration.objects.filter(month=month)
+    new = sum(migrations.filter(from_code="").values_list("customers", flat=True))
+    return new, sum(migrations.filter(to_code="").values_list("customers", flat=True))
 
 
 def test_a_tiering_run_whose_worker_died_is_reaped_and_a_new_run_takes_the_month_over(population, settings):
