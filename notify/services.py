@@ -10,6 +10,9 @@ When kpi publishes a day (kpi.signals.day_published; notify.receivers queues not
    message shows them changed (DaySummary.fingerprint: a late outlet ranked, a score corrected), one
    per set of figures; the same figures again (a rollup that changed nothing it shows) send nothing.
    So a day is sent once per channel, and again only to correct it.
+4. A push lost on the way (the broker down when the publication committed, a worker killed before
+   push_day ran) is made up by the beat's release_waiting: the newest day with an active channel
+   without its daily delivery is queued as the push would have (day_unpushed).
 
 One attempt (delivery_send), safe to run twice and from two workers at once:
 
@@ -32,7 +35,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -188,6 +191,21 @@ def deliveries_to_release(*, now: datetime.datetime | None = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def day_unpushed(*, today: datetime.date | None = None) -> datetime.date | None:
+    """The newest published day when it is recent and an active channel has no daily delivery of it: its
+    push was lost (the broker down when the publication committed, a worker killed before push_day ran).
+    The beat's release_waiting queues it then, as the push would have (deliveries_queue). None otherwise:
+    one cheap query every ten minutes. A lost push of a correction is not seen here; the next
+    publication of the day sends it."""
+    today = today or timezone.localdate()
+    newest = RollupDay.objects.published().order_by("-date").values_list("date", flat=True).first()
+    if newest is None or newest < today - datetime.timedelta(days=settings.NOTIFY_MAX_AGE_DAYS):
+        return None
+    daily = Delivery.objects.filter(channel=OuterRef("pk"), day=newest, kind=DeliveryKind.DAILY)
+    missing = Channel.objects.filter(is_active=True).filter(~Exists(daily)).exists()
+    return newest if missing else None
 
 
 def channel_test_send(*, channel: Channel, now: datetime.datetime | None = None) -> Outcome:

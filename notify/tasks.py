@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from lib.background import InBackgroundWhenEager
-from notify.services import deliveries_queue, deliveries_to_release, delivery_send
+from notify.services import day_unpushed, deliveries_queue, deliveries_to_release, delivery_send
 
 # A failed message is tried again MAX_RETRIES times, after 1, 2, 4 and 8 minutes (exponential backoff,
 # jittered, at most half an hour apart): a robot's rate limit (20 messages a minute) or a short outage
@@ -64,8 +64,11 @@ def send_delivery(self, delivery_id: int) -> dict:
 @shared_task(name="notify.tasks.release_waiting")
 def release_waiting() -> list[int]:
     """Every ten minutes: each daily summary still waiting for its day's data is tried again (sent once
-    every expected outlet has reported or HQ's cut-off has passed), and a send whose worker died."""
-    delivery_ids = deliveries_to_release()
+    every expected outlet has reported or HQ's cut-off has passed), and a send whose worker died; and the
+    newest day's push, when it was lost (day_unpushed)."""
+    lost = day_unpushed()
+    queued = deliveries_queue(day=lost) if lost is not None else []
+    delivery_ids = sorted(set(queued) | set(deliveries_to_release()))
     for delivery_id in delivery_ids:
         send_delivery.delay(delivery_id)
     return delivery_ids

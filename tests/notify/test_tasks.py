@@ -84,6 +84,25 @@ def test_at_the_cut_off_the_beat_sends_it_naming_the_outlet_with_no_data(late, r
     assert "No data (not ranked): Shipai Outlet" in content
 
 
+def test_a_push_lost_with_the_broker_is_made_up_by_the_beat(late, robot, clock, publish):
+    # The broker is down when the publication commits: the push is logged and lost (robust on_commit).
+    channel = wecom_channel(late["GZ01"], robot)
+    clock.moment = AFTER_CUTOFF
+    with mock.patch("notify.tasks.push_day.delay", side_effect=ConnectionError("broker down")):
+        publish()
+    assert not Delivery.objects.exists()
+
+    released = release_waiting()
+
+    delivery = Delivery.objects.get(channel=channel, day=DAY)
+    assert released == [delivery.pk]
+    assert (delivery.kind, delivery.status, delivery.missing_codes) == (DeliveryKind.DAILY, DeliveryStatus.SENT, [LATE])
+    assert len(robot.requests) == 1
+    # Made up once: the next round finds the day pushed.
+    assert release_waiting() == []
+    assert len(robot.requests) == 1
+
+
 def test_before_the_cut_off_the_beat_leaves_it_waiting(late, robot, clock, publish):
     wecom_channel(late["GZ01"], robot)
     publish()
