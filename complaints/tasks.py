@@ -7,9 +7,10 @@ import datetime
 from celery import shared_task
 
 from complaints.services import complaints_check_overdue, complaints_feed_facts
+from lib.background import InBackgroundWhenEager
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, base=InBackgroundWhenEager)
 def feed_facts(since: str | None = None, until: str | None = None) -> int:
     """The register's counts as `complaints` facts (nightly over every open day; after a review, its day)."""
     batch = complaints_feed_facts(

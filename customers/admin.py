@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from celery import chain
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -48,7 +47,7 @@ from customers.services.schemes import (
     tiers_problems,
 )
 from customers.services.tiering import previous_month
-from customers.tasks import tiering_month
+from customers.tasks import tiering_months
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter
 from lib.identity import id_number_problem, normalize_id_number
@@ -511,13 +510,13 @@ class TieringRunAdmin(ReadOnlyAdmin):
             self._start(request, months)
 
     def _start(self, request: HttpRequest, months) -> None:
-        """Tier `months` in one chain, oldest first (each month's migrations start from the month before,
-        so two months must not run side by side in two workers). Without a broker (development) the chain
-        runs here and now."""
+        """Tier `months` in one task, oldest first (each month's migrations start from the month before,
+        so two months must not run side by side in two workers). Without a broker (development) it runs
+        in the web process's background thread: the page answers at once, the list shows the progress."""
         labels = ", ".join(f"{month:%Y-%m}" for month in months)
         try:
-            chain(*(tiering_month.si(month.isoformat()) for month in months)).delay()
-        except Exception as exc:  # run in-process: the failure is recorded on the run and shown here
+            tiering_months.delay([month.isoformat() for month in months])
+        except Exception as exc:  # the broker refused it, or (tests) it ran here: recorded on the run too
             messages.error(request, _("Tiering of %(months)s failed: %(error)s") % {"months": labels, "error": exc})
             return
         started = _("Tiering of %(months)s started; its progress shows in this list.")

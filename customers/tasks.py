@@ -18,6 +18,7 @@ from customers.services.runs import (
     tiering_pending_months,
     tiering_runs_reap,
 )
+from lib.background import InBackgroundWhenEager
 from lib.locks import LockTimeout
 from lib.periods import parse_month
 
@@ -39,6 +40,14 @@ def tiering_month(self, month: str) -> dict:
         # Another tiering holds the lock for longer than its timeout: try again later.
         raise self.retry(exc=exc)
     return {"month": f"{day:%Y-%m}", "run": run.pk, "status": run.status, "customers": run.customers}
+
+
+@shared_task(name="customers.tasks.tiering_months", base=InBackgroundWhenEager)
+def tiering_months(months: list[str]) -> list[dict]:
+    """Tier `months` ("YYYY-MM-01" or "YYYY-MM") one after the other, oldest first: the admin's "Tier a
+    month" and "Tier again". Each month's migrations start from the month before, so two months never run
+    side by side in two workers; without a broker it runs in the background thread, not the request."""
+    return [tiering_month(month) for month in sorted(months)]
 
 
 @shared_task(name="customers.tasks.tiering_last_month")

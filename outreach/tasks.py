@@ -9,6 +9,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from lib.background import InBackgroundWhenEager
 from lib.locks import LockTimeout, named_lock
 from lib.periods import parse_date
 from outreach.services.facts import outreach_facts_write
@@ -18,7 +19,13 @@ LOCK = "outreach.facts"
 NIGHTLY_DAYS = 7
 
 
-@shared_task(name="outreach.tasks.outreach_facts", bind=True, max_retries=3, default_retry_delay=300)
+@shared_task(
+    name="outreach.tasks.outreach_facts",
+    base=InBackgroundWhenEager,
+    bind=True,
+    max_retries=3,
+    default_retry_delay=300,
+)
 def outreach_facts(self, days: list[str]) -> dict:
     """The facts of these days ("YYYY-MM-DD"), after a contact is saved (queued on commit)."""
     parsed = sorted({parse_date(day) for day in days})

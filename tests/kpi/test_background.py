@@ -12,7 +12,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from kpi.models import Fact
-from lib.background import background
+from lib.background import InBackgroundWhenEager, background
 from staff.services import api_token_create
 
 FACTS = {
@@ -89,3 +89,19 @@ def test_a_failing_call_is_logged_and_the_thread_goes_on(caplog):
     assert background.wait_idle(10)
     assert ran == ["after"]
     assert "rollup broken" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "task_name",
+    [
+        "campaigns.tasks.refresh_campaign",  # a campaign saved (admin, page)
+        "campaigns.tasks.refresh_scores",  # a day published
+        "complaints.tasks.feed_facts",  # a complaint reviewed
+        "outreach.tasks.outreach_facts",  # a contact saved; waits on the nightly run's lock
+        "customers.tasks.tiering_months",  # the admin's "Tier a month", "Tier again"
+    ],
+)
+def test_the_work_a_request_queues_runs_in_the_background_thread_without_a_broker(task_name):
+    module, name = task_name.rsplit(".", 1)
+
+    assert isinstance(getattr(importlib.import_module(module), name), InBackgroundWhenEager)
