@@ -16,6 +16,22 @@ class BankopsConfig(AppConfig):
         from bankops import auth  # noqa: F401  (connects the sign-in signal receiver)
 
         _read_only_decimals_without_the_columns_zeros()
+        _many_to_many_links_named()
+
+
+def _many_to_many_links_named() -> None:
+    """A many-to-many link (the row of a through table Django makes itself: a peer group's member, a user
+    group's permission) is written "<one> → <other>", where Django wrote "PeerGroup_members object (105)"
+    in English on the admin's delete confirmation. A through model of our own keeps its __str__."""
+    from django.apps import apps
+
+    def link(self) -> str:
+        ends = [getattr(self, field.name) for field in self._meta.fields if field.is_relation]
+        return " → ".join(str(end) for end in ends)
+
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.auto_created and "__str__" not in vars(model):
+            model.__str__ = link
 
 
 def _read_only_decimals_without_the_columns_zeros() -> None:

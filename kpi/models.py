@@ -976,7 +976,14 @@ class MonthCloseEvent(models.Model):
     month = models.DateField(_("month"))
     action = models.CharField(_("action"), max_length=8, choices=[("close", _("closed")), ("reopen", _("reopened"))])
     at = models.DateTimeField(_("when"), auto_now_add=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed or reopened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("month close event")

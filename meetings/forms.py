@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lib.forms import DateInput, ModelChoiceField
 from meetings.models import ActionItem, AttendanceStatus, TopicKind
@@ -160,7 +161,9 @@ class MinutesForm(forms.Form):
 
 
 class ActionItemForm(forms.Form):
-    text = forms.CharField(label=_("Action"), max_length=ActionItem._meta.get_field("text").max_length)
+    text = forms.CharField(
+        label=pgettext_lazy("meeting", "Action"), max_length=ActionItem._meta.get_field("text").max_length
+    )
     owner = ModelChoiceField(label=_("Owner"), queryset=None, empty_label=_("Choose who does it"))
     due = forms.DateField(label=_("Due"), widget=DateInput())
     link = forms.ChoiceField(label=_("Linked to"), required=False)

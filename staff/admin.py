@@ -4,10 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lib.admin_import import CsvImportMixin
@@ -79,8 +81,33 @@ class GroupAdmin(PermissionLabels, DjangoGroupAdmin):
     pass
 
 
+# Django 5.2 writes the "Password-based authentication" help in English in every language (its zh_Hans
+# catalog leaves it untranslated, and the password page's warning is joined to it at import time).
+USABLE_PASSWORD_HELP = _(
+    "Whether the user can sign in with a password. If disabled, they may still sign in by other means, "
+    "such as single sign-on."
+)
+PASSWORD_LOST_WARNING = _("If disabled, the current password for this user will be lost.")
+
+
+class UserCreationForm(AdminUserCreationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["usable_password"].help_text = USABLE_PASSWORD_HELP
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        USABLE_PASSWORD_HELP,
+        PASSWORD_LOST_WARNING,
+    )
+
+
 @admin.register(User)
 class UserAdmin(PermissionLabels, DjangoUserAdmin):
+    add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
     list_display = ("username", "first_name", "last_name", "role", "unit", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "first_name", "last_name", "email", "unit__code", "unit__name_zh")

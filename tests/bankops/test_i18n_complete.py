@@ -772,7 +772,7 @@ def test_every_page_reads_in_chinese_with_banker_grade_numbers_for_each_persona(
 
 def admin_urls() -> list[str]:
     """The admin's index, each app's, and every registered model's changelist, add form and the change
-    form of its first row."""
+    form, history and delete confirmation of its first row; a user's password form."""
     urls = [reverse("admin:index")]
     for model, model_admin in admin.site._registry.items():
         info = model._meta.app_label, model._meta.model_name
@@ -781,7 +781,10 @@ def admin_urls() -> list[str]:
         urls.append(reverse("admin:{}_{}_add".format(*info)))
         first = model_admin.get_queryset(_superuser_request()).order_by("pk").first()
         if first is not None:
-            urls.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+            for view in ("change", "history", "delete"):
+                urls.append(reverse(f"admin:{info[0]}_{info[1]}_{view}", args=[first.pk]))
+    first_user = User.objects.order_by("pk").first()
+    urls.append(reverse("admin:auth_user_password_change", args=[first_user.pk]))
     return list(dict.fromkeys(urls))
 
 
