@@ -17,6 +17,34 @@ class BankopsConfig(AppConfig):
 
         _read_only_decimals_without_the_columns_zeros()
         _many_to_many_links_named()
+        _change_messages_name_fields_by_their_msgid()
+
+
+def _change_messages_name_fields_by_their_msgid() -> None:
+    """The admin's history names each changed field by its form label, stored in English ("Name
+    (Chinese)": capfirst of the field's verbose_name) and translated when the history is read; our
+    catalog holds the verbose_name itself ("name (Chinese)"), so the history read "已修改 Name (Chinese)".
+    A label that is the model field's verbose_name with a capital is stored as the verbose_name; any
+    other label (a form's own) as it is. Django 5.2's admin.utils._get_changed_field_labels_from_form,
+    which construct_change_message calls by its module name."""
+    from django.contrib.admin import utils
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.text import capfirst
+
+    def changed_field_labels(form, changed_data):
+        model = getattr(getattr(form, "_meta", None), "model", None)
+        labels = []
+        for name in changed_data:
+            field = form.fields.get(name)
+            label = str(field.label) if field is not None and field.label else name
+            try:
+                verbose = str(model._meta.get_field(name).verbose_name) if model is not None else None
+            except FieldDoesNotExist:
+                verbose = None
+            labels.append(verbose if verbose is not None and label == capfirst(verbose) else label)
+        return labels
+
+    utils._get_changed_field_labels_from_form = changed_field_labels
 
 
 def _many_to_many_links_named() -> None:
