@@ -49,9 +49,9 @@ import pandas as pd
 from django.db import connections
 from django.db.models import BooleanField, Model, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
-from lib.periods import parse_date
+from lib.periods import FIRST_DAY, LAST_DAY, OutOfRangeError, parse_date
 
 # Codes per query of codes_lookup: well under SQLite's parameter limit.
 CHUNK = 5000
@@ -144,7 +144,15 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], 
         if missing and not problems:
             expected = ",".join(columns)
             raise ImportRejected(
-                [Problem(1, column, f"the header has no '{column}' column (expected {expected})") for column in missing]
+                [
+                    Problem(
+                        1,
+                        column,
+                        gettext("the header has no '%(column)s' column (expected %(expected)s)")
+                        % {"column": column, "expected": expected},
+                    )
+                    for column in missing
+                ]
             )
         rows = []
         width = len(header)
@@ -166,15 +174,19 @@ def read_csv(source: str | Path | IO[bytes] | bytes, *, columns: Iterable[str], 
                     Problem(
                         line,
                         "",
-                        f"has {used} cells but the header has {len(header)} columns (the extra: {extra}); "
-                        'quote a value that holds a comma, such as "1,234"',
+                        gettext(
+                            "has %(used)s cells but the header has %(columns)s columns (the extra: %(extra)s); "
+                            'quote a value that holds a comma, such as "1,234"'
+                        )
+                        % {"used": used, "columns": len(header), "extra": extra},
                     )
                 )
             # A short row's missing cells are empty (the column is in the file), as csv.DictReader has it.
             cells += [""] * (len(header) - len(cells))
             rows.append(CsvRow(line=line, values=dict(zip(header, cells, strict=False))))
     except csv.Error as error:  # a cell larger than the csv module's limit (128 KB), a stray quote
-        raise ImportRejected([Problem(reader.line_num or 1, "", f"cannot be read as CSV ({error})")]) from None
+        message = gettext("cannot be read as CSV (%(error)s)") % {"error": error}
+        raise ImportRejected([Problem(reader.line_num or 1, "", message)]) from None
     if problems:
         raise ImportRejected(problems)
     return rows
@@ -295,16 +307,23 @@ def _unreadable_cells(line: int, cells: list[str], header: list[str], read_as: s
         if found is None:
             continue
         column = header[index] if index < len(header) else ""
-        where = f"column {index + 1}" if line == 1 or not column else "this cell"
+        where = (
+            gettext("column %(number)s") % {"number": index + 1} if line == 1 or not column else gettext("this cell")
+        )
         if found.group() == "\x00":
-            problems.append(Problem(line, column, f"{where} holds a NUL character; remove it"))
+            problems.append(
+                Problem(line, column, gettext("%(where)s holds a NUL character; remove it") % {"where": where})
+            )
             continue
         if encoding == "auto":
-            message = (
-                f'{where} is neither UTF-8 nor GB18030 (GBK) text; save the file as "CSV UTF-8" or as "CSV (逗号分隔)"'
-            )
+            message = gettext(
+                '%(where)s is neither UTF-8 nor GB18030 (GBK) text; save the file as "CSV UTF-8" or as "CSV (逗号分隔)"'
+            ) % {"where": where}
         else:
-            message = f"{where} is not {_ENCODING_NAMES[read_as]} text; choose the file's encoding (or auto)"
+            message = gettext("%(where)s is not %(encoding)s text; choose the file's encoding (or auto)") % {
+                "where": where,
+                "encoding": _ENCODING_NAMES[read_as],
+            }
         problems.append(Problem(line, column, message))
     return problems
 
@@ -326,10 +345,26 @@ def valid_code(pattern: str) -> Parser:
 
     def parse(value: str) -> str:
         if not regex.match(value):
-            raise ValueError(f"'{value}' is not a valid code (letters, digits, '_', '.', '-'; at most 32)")
+            raise ValueError(
+                gettext("'%(value)s' is not a valid code (letters, digits, '_', '.', '-'; at most 32)")
+                % {"value": value}
+            )
         return value
 
     return parse
+
+
+class _OneOf:
+    """A choice's `expected`, in the reader's language when it is written: "one of urban, county"."""
+
+    def __init__(self, listed: str) -> None:
+        self.listed = listed
+
+    def __str__(self) -> str:
+        return gettext("one of %(listed)s") % {"listed": self.listed}
+
+    def __bool__(self) -> bool:
+        return True
 
 
 def choice(values: Iterable[str]) -> Parser:
@@ -338,15 +373,27 @@ def choice(values: Iterable[str]) -> Parser:
 
     def parse(value: str) -> str:
         if value not in allowed:
-            raise ValueError(f"'{value}' is not one of {listed}")
+            raise ValueError(gettext("'%(value)s' is not one of %(listed)s") % {"value": value, "listed": listed})
         return value
 
-    parse.expected = f"one of {listed}"
+    parse.expected = _OneOf(listed)
     return parse
 
 
-@functools.lru_cache(maxsize=4096)  # a file holds a handful of dates in many rows
 def date(value: str) -> datetime.date:
+    try:
+        return _date(value)
+    except OutOfRangeError:
+        raise OutOfRangeError(
+            gettext("'%(value)s' is outside the supported range (%(first)s to %(last)s)")
+            % {"value": value, "first": FIRST_DAY, "last": LAST_DAY}
+        ) from None
+    except ValueError:
+        raise ValueError(gettext("'%(value)s' is not a date as YYYY-MM-DD") % {"value": value}) from None
+
+
+@functools.lru_cache(maxsize=4096)  # a file holds a handful of dates in many rows
+def _date(value: str) -> datetime.date:
     return parse_date(value, slashes=True)
 
 
@@ -354,11 +401,11 @@ def decimal(value: str) -> Decimal:
     """A number of the one grammar of the imports and the API (see the module's docstring)."""
     text = value if value.isascii() else value.translate(_FULL_WIDTH)
     if not _NUMBER.fullmatch(text):
-        raise ValueError(f"'{value}' is not a number (expected digits such as 123.45)")
+        raise ValueError(gettext("'%(value)s' is not a number (expected digits such as 123.45)") % {"value": value})
     return Decimal(text.replace(",", "") if "," in text else text)
 
 
-date.expected, decimal.expected = "a date as YYYY-MM-DD", "a number such as 123.45"
+date.expected, decimal.expected = gettext_lazy("a date as YYYY-MM-DD"), gettext_lazy("a number such as 123.45")
 
 
 def boolean(value: str) -> bool:
@@ -367,7 +414,7 @@ def boolean(value: str) -> bool:
         return False
     if lowered in ("1", "true", "yes", "y", "是"):
         return True
-    raise ValueError(f"'{value}' is not yes/no (1/0, true/false)")
+    raise ValueError(gettext("'%(value)s' is not yes/no (1/0, true/false)") % {"value": value})
 
 
 def known(found: Mapping[str, Any], unknown: str) -> Parser:
@@ -405,8 +452,8 @@ class Column:
     @property
     def missing(self) -> str:
         """The problem of an empty cell that is required (or that a rule of its row requires)."""
-        hint = self.required if isinstance(self.required, str) else getattr(self.parse, "expected", "")
-        return f"is required ({hint})" if hint else "is required"
+        hint = getattr(self.parse, "expected", "") if isinstance(self.required, bool) else self.required
+        return gettext("is required (%(hint)s)") % {"hint": hint} if hint else gettext("is required")
 
 
 class Columns(tuple):

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from branches.models import CODE_PATTERN, OrgUnit
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, choice, codes_lookup, date, known, valid_code
@@ -18,7 +19,7 @@ STAFF_COLUMNS = Columns(
     Column("code", valid_code(CODE_PATTERN), required=True),
     Column("name", required=True),
     Column("post", required=True),  # one of the posts in the database
-    Column("unit", required="a unit code"),
+    Column("unit", required=gettext_lazy("a unit code")),
     Column("start", date, required=True),
     Column("end", date),
 )

@@ -20,6 +20,7 @@ from decimal import Decimal
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from branches.models import CODE_PATTERN, OrgUnit, UnitKind, UnitStatus
 from customers.models import GROUP_BY_CODE, MONEY, Customer, Snapshot
@@ -120,15 +121,15 @@ CUSTOMER_COLUMNS = Columns(
     Column("customer", valid_code(CODE_PATTERN), required=True),
     Column("name", _name, required=True),
     Column("id_number", _id_number, default=""),
-    Column("home_outlet", required="an outlet code"),
+    Column("home_outlet", required=gettext_lazy("an outlet code")),
     Column("relationship_manager"),
     Column("groups", _groups, default=0),
 )
 SNAPSHOT_COLUMNS = Columns(
-    Column("customer", required="a customer id"),
-    Column("month", required="a month as YYYY-MM, such as 2026-11"),
+    Column("customer", required=gettext_lazy("a customer id")),
+    Column("month", required=gettext_lazy("a month as YYYY-MM, such as 2026-11")),
     *(Column(field, _amount, default=Decimal(0)) for field in COMPONENTS),
-    Column("aum_avg_daily", _amount, required="the month's average daily AUM in 元, such as 52000.00"),
+    Column("aum_avg_daily", _amount, required=gettext_lazy("the month's average daily AUM in 元, such as 52000.00")),
 )
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Aggregation, CreditSplit, Fact, IngestBatch, Level, Metric, MetricUnit, MonthClose
@@ -42,9 +43,9 @@ from staff.models import ApiToken, Assignment, StaffMember
 
 FACT_COLUMNS = Columns(
     Column("date", date, required=True),
-    Column("unit", required="an outlet code"),
+    Column("unit", required=gettext_lazy("an outlet code")),
     Column("staff"),
-    Column("metric", required="a metric code"),
+    Column("metric", required=gettext_lazy("a metric code")),
     Column("value", decimal, required=True),
     # 分润: the colleague who shares a staff member's sale, by staff code; the share is the standing rule's
     # (kpi.services.credit.shares_for). Optional: a file without it leaves the facts' splits as they are.

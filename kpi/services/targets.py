@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric, MonthClose, Target, TargetChange
@@ -34,7 +35,7 @@ TARGET_COLUMNS = Columns(
     Column("period", parse_period, required=f"expected {PERIOD_FORMATS}"),
     Column("unit"),
     Column("staff"),
-    Column("metric", required="a metric code such as deposit_balance"),
+    Column("metric", required=gettext_lazy("a metric code such as deposit_balance")),
     Column("target", decimal, required=True),
 )
 

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from branches.models import OrgUnit
 from lib.admin_import import csv_importers
@@ -491,3 +492,11 @@ def test_rows_as_columns_lays_out_rows_with_none_where_a_row_lacks_a_name():
     assert frame["line"].tolist() == [2, 5]
     assert frame["code"].tolist() == ["A1", "B2"]
     assert frame["name"].tolist() == ["one", None]
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

@@ -903,6 +903,27 @@ def test_an_import_in_the_admin_reports_its_counts_in_chinese(client, world):
     assert [str(message) for message in response.context["messages"]] == ["已导入：新增 2 条，更新 0 条，未变 0 条。"]
 
 
+def test_a_bad_file_in_the_admin_is_told_in_chinese_problem_by_problem(client, world):
+    hq_admin = persona_of(world, "hq_admin")
+    hq_admin.is_staff = hq_admin.is_superuser = True
+    hq_admin.save()
+    client.force_login(hq_admin)
+    bad = "date,unit,staff,metric,value\n2026-13-01,GZ0101,,customers_served,abc\n,GZ0102,,customers_served,1\n"
+
+    response = client.post("/admin/kpi/fact/import-csv/", {"file": SimpleUploadedFile("facts.csv", bad.encode())})
+
+    assert [(problem.line, problem.field, problem.message) for problem in response.context["problems"]] == [
+        (2, "date", "“2026-13-01”不是 YYYY-MM-DD 格式的日期"),
+        (2, "value", "“abc”不是数字（应为如 123.45 的数字）"),
+        (3, "date", "必填（YYYY-MM-DD 格式的日期）"),
+    ]
+    # A header without a column the import needs: named, with the columns expected.
+    response = client.post(
+        "/admin/kpi/fact/import-csv/", {"file": SimpleUploadedFile("facts.csv", b"date,unit\n2026-11-24,GZ0101\n")}
+    )
+    assert response.context["problems"][0].message == "表头缺少“staff”列（应为 date,unit,staff,metric,value）"
+
+
 def test_a_target_set_for_the_first_time_shows_its_old_value_as_a_dash_not_none(world):
     target_set(
         metric=ranking_data.metric("deposit_balance"), period=parse_period("2026-11"), value=Decimal("2500"),

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from branches.models import OrgUnit
 from staff.models import Assignment, Role, StaffMember
@@ -292,3 +293,11 @@ def test_uploading_a_file_with_a_nul_byte_shows_the_line_and_writes_nothing(supe
         (4, "name_zh", "this cell holds a NUL character; remove it")
     ]
     assert OrgUnit.objects.count() == 0
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from branches.models import Area, OrgUnit, OutletFormat, PeerGroup, UnitStatus
 from branches.services import UNIT_COLUMNS, peer_groups_rebuild, units_import
@@ -337,3 +338,11 @@ def test_a_default_group_renamed_by_hand_gets_its_name_back(peer_network):
     peer_groups_rebuild()
 
     assert PeerGroup.objects.get(code="GZ01-urban").name_zh == "天河支行·城区网点"
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

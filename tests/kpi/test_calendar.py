@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kpi.models import CalendarDay, Fact, Metric, RollupDay, Scorecard, ScorecardLine, Target, TimeBasis
 from kpi.services import rollup
@@ -418,3 +419,11 @@ def test_the_metrics_api_gives_the_time_basis(client, hq_admin, loans_in_busines
 
     assert client.get("/api/v1/metrics/loan_disbursed/").json()["time_basis"] == "business"
     assert client.get("/api/v1/metrics/customers_served/").json()["time_basis"] == "calendar"
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

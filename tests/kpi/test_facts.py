@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import translation
 
 from kpi.models import Fact, IngestBatch, Level, MonthClose, RollupDay
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
@@ -773,3 +774,11 @@ def test_a_batch_that_only_updates_facts_does_not_analyse_the_table(teller, monk
 
     assert _counts(batch) == (0, 200, 0)
     assert analysed == [(Fact,)]  # after the 200 new facts only
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kpi.models import Level, Metric, RollupDay, Target, TargetChange
 from kpi.services.targets import TARGET_COLUMNS, target_set, targets_delete, targets_import
@@ -662,3 +663,11 @@ def test_problem_lines_point_at_the_file_lines(network):
         _import("2026-11,GZ0101,,no_such_metric,1\n")
 
     assert caught.value.problems == [Problem(2, "metric", "metric 'no_such_metric' is not in the catalog")]
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

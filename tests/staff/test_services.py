@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 
 from lib.csvimport import CsvRow, ImportRejected, ImportResult, Problem, read_csv
 from staff.models import Assignment, StaffMember
@@ -176,3 +177,11 @@ def test_one_bad_row_keeps_an_end_date_change_in_the_same_file_from_being_writte
 
     assert problems == [Problem(5, "unit", "unit 'SZ9999' is not known; import the units first")]
     assert _assignments() == before
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield
