@@ -395,13 +395,15 @@ class Measure(models.Model):
 
 class PeriodDone(models.Model):
     """Which periods the catch-up jobs have done (alerts.services.catch_up): the evaluation of a published
-    day and the Monday review of a week, each with the rollup run it read. A period whose day is
+    day and the Monday review of a week, each with the rollup run it read; the missing-data check of a day
+    after its cut-off. A period whose day is
     published again (a late fact) is done again; one missed (the beat or the worker was down) is made up
     by the next run. Internal bookkeeping: not shown anywhere."""
 
     class Job(models.TextChoices):
         EVALUATION = "evaluation"
         REVIEWS = "reviews"
+        MISSING_DATA = "missing_data"
 
     job = models.CharField(max_length=12, choices=Job.choices)
     start = models.DateField()

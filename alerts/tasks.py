@@ -9,9 +9,13 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from alerts.services.catch_up import alerts_evaluate_pending, alerts_evaluate_recorded, weekly_reviews_pending
+from alerts.services.catch_up import (
+    alerts_check_missing_pending,
+    alerts_evaluate_pending,
+    alerts_evaluate_recorded,
+    weekly_reviews_pending,
+)
 from alerts.services.digest import digests_send
-from alerts.services.evaluation import alerts_check_missing
 
 
 @shared_task(name="alerts.tasks.evaluate_day", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -22,10 +26,10 @@ def evaluate_day(date: str) -> dict:
 
 
 @shared_task(name="alerts.tasks.check_missing_data")
-def check_missing_data() -> dict:
-    """Yesterday's facts against the missing-data rules whose cut-off has passed (every 15 minutes)."""
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    return alerts_check_missing(day=yesterday, now=timezone.now()).as_dict()
+def check_missing_data() -> list[dict]:
+    """Yesterday's facts against the missing-data rules whose cut-off has passed (every 15 minutes), after
+    any of the three days before it never checked after its cut-off (alerts_check_missing_pending)."""
+    return [result.as_dict() for result in alerts_check_missing_pending(now=timezone.now())]
 
 
 @shared_task(name="alerts.tasks.evaluate_pending")

@@ -6,6 +6,9 @@ with the rollup run it read); the scheduled tasks do whatever is not done yet:
 
 - evaluation: every published day of the last ALERTS_CATCH_UP_DAYS whose published run has not been
   evaluated (never, or the day was published again after a late fact), oldest first;
+- missing data: yesterday every quarter of an hour once its cut-off has passed, and each of the three
+  days before it that was never checked after its cut-off (the beat was down from the cut-off to
+  midnight), oldest first;
 - reviews: every week not reviewed from the first one reviewed up to last week (before the first: last
   week), at most as far back as ALERTS_CATCH_UP_DAYS; a week whose Sunday is not published yet stays
   pending, and is reviewed once it is, even after a later week was.
@@ -22,7 +25,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from alerts.models import PeriodDone
-from alerts.services.evaluation import Evaluation, alerts_evaluate
+from alerts.services.evaluation import Evaluation, alerts_check_missing, alerts_evaluate
 from alerts.services.reviews import ReviewsCreated, weekly_reviews_create
 from kpi.models import RollupDay
 from lib.periods import PeriodKind, period_of
@@ -75,6 +78,39 @@ def reviews_pending_weeks(*, today: datetime.date | None = None) -> list[datetim
             weeks.append(week)
         week += WEEK
     return weeks
+
+
+# How far back the quarter-hourly missing-data check makes up a day it never checked after its cut-off
+# (the beat down from the cut-off to midnight, the evaluation at the rollup having run before it).
+MISSING_DATA_CATCH_UP_DAYS = 3
+
+
+def missing_data_pending_days(*, today: datetime.date | None = None) -> list[datetime.date]:
+    """The days the missing-data check takes, oldest first: each of the MISSING_DATA_CATCH_UP_DAYS days
+    before yesterday it has not done since it first ran (a day before that is nobody's to make up), then
+    yesterday, checked every time (an outlet reporting late clears its alert)."""
+    today = today or timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    checks = PeriodDone.objects.filter(job=PeriodDone.Job.MISSING_DATA)
+    first_done = checks.aggregate(first=Min("start"))["first"]
+    if first_done is None:
+        return [yesterday]
+    window = [yesterday - datetime.timedelta(days=back) for back in range(MISSING_DATA_CATCH_UP_DAYS, 0, -1)]
+    done = set(checks.filter(start__in=window).values_list("start", flat=True))
+    return [day for day in window if day >= first_done and day not in done] + [yesterday]
+
+
+def alerts_check_missing_pending(*, now: datetime.datetime | None = None) -> list[Evaluation]:
+    """alerts_check_missing for each day missing_data_pending_days names, each recorded as done once
+    every rule of it was checked after its cut-off."""
+    now = now or timezone.now()
+    results = []
+    for day in missing_data_pending_days(today=timezone.localdate(now)):
+        result = alerts_check_missing(day=day, now=now)
+        if not result.skipped and not result.failed:
+            PeriodDone.record(PeriodDone.Job.MISSING_DATA, day, None)
+        results.append(result)
+    return results
 
 
 def weekly_reviews_pending(*, today: datetime.date | None = None) -> list[ReviewsCreated]:

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from alerts import tasks
-from alerts.models import Alert, AlertRule, AlertStatus
+from alerts.models import Alert, AlertRule, AlertStatus, RuleKind
 from bankops.celery import app as celery_app
 from kpi.models import Fact, Metric, RollupRun
 from kpi.services import rollup
@@ -80,10 +80,30 @@ def test_evaluate_day_takes_a_date_and_answers_what_it_did(long_waits):
 
 @mock.patch("django.utils.timezone.localdate", return_value=D(2026, 11, 25))
 def test_the_missing_data_check_is_for_yesterday(_localdate):
-    with mock.patch("alerts.tasks.alerts_check_missing") as check:
+    with mock.patch("alerts.services.catch_up.alerts_check_missing") as check:
         tasks.check_missing_data.delay()
 
     assert check.call_args.kwargs["day"] == DAY
+
+
+def test_a_day_the_missing_data_check_never_took_after_its_cut_off_is_made_up(network):
+    from alerts.models import PeriodDone
+    from alerts.services.catch_up import alerts_check_missing_pending
+
+    # The check ran on the 23rd for the 22nd; the beat was down from the 24th 09:00 to midnight, so the
+    # 23rd was never checked after its cut-off. On the 25th at 10:00: the 23rd, then yesterday (the 24th).
+    AlertRuleFactory(name="数据未按时报送", kind=RuleKind.MISSING_DATA, metric=None, cutoff=datetime.time(9, 0))
+    PeriodDone.record(PeriodDone.Job.MISSING_DATA, D(2026, 11, 22), None)
+    ten = datetime.datetime(2026, 11, 25, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+    assert [result.day for result in alerts_check_missing_pending(now=ten)] == [D(2026, 11, 23), DAY]
+    # Both recorded: the next quarter of an hour checks yesterday alone. Nothing before the first check.
+    assert [result.day for result in alerts_check_missing_pending(now=ten)] == [DAY]
+    assert set(PeriodDone.objects.filter(job="missing_data").values_list("start", flat=True)) == {
+        D(2026, 11, 22),
+        D(2026, 11, 23),
+        DAY,
+    }
 
 
 @mock.patch("django.utils.timezone.localdate", return_value=D(2026, 11, 25))
