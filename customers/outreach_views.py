@@ -42,7 +42,7 @@ PER_PAGE = 50
 EXPORT_LIMIT = 10000
 
 
-def _unit(request: HttpRequest, scope: Scope, code: str) -> OrgUnit:
+def _unit(scope: Scope, code: str) -> OrgUnit:
     """The unit of the page: one the scope sees, or for a staff login the outlet they work at today."""
     return get_workplace_or_404(scope, code, on=timezone.localdate())
 
@@ -95,7 +95,7 @@ def _context(unit: OrgUnit, scope: Scope, section: str, **more) -> dict:
 @login_required
 def unit_territories(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    unit = _unit(request, scope, code)
+    unit = _unit(scope, code)
     today = timezone.localdate()
     may_edit = unit.kind == UnitKind.OUTLET and scope.may_edit_territories(unit)
     form = TerritoryForm(staff_members=_staff_at(unit, today), scope=scope) if may_edit else None
@@ -154,7 +154,7 @@ def territory_edit(request: HttpRequest, territory_id: int) -> HttpResponse:
 @login_required
 def unit_prospects(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    unit = _unit(request, scope, code)
+    unit = _unit(scope, code)
     prospects = _in_unit(outreach.prospects_visible(scope), unit).order_by("-captured_on", "-pk")
     export = request.GET.get("format", "")
     if export in ("csv", "xlsx"):
@@ -198,7 +198,7 @@ def unit_prospects(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def unit_referrals(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    unit = _unit(request, scope, code)
+    unit = _unit(scope, code)
     today = timezone.localdate()
     is_outlet = unit.kind == UnitKind.OUTLET
     form = None

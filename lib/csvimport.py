@@ -363,9 +363,6 @@ class _OneOf:
     def __str__(self) -> str:
         return gettext("one of %(listed)s") % {"listed": self.listed}
 
-    def __bool__(self) -> bool:
-        return True
-
 
 def choice(values: Iterable[str]) -> Parser:
     allowed = list(values)
