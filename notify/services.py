@@ -66,11 +66,18 @@ class Outcome:
         return asdict(self)
 
 
+def _newest_recent_day(today: datetime.date) -> datetime.date | None:
+    """The newest published day, while it is recent (NOTIFY_MAX_AGE_DAYS): the one day a push is for."""
+    newest = RollupDay.objects.published().order_by("-date").values_list("date", flat=True).first()
+    if newest is None or newest < today - datetime.timedelta(days=settings.NOTIFY_MAX_AGE_DAYS):
+        return None
+    return newest
+
+
 def deliveries_queue(*, day: datetime.date, today: datetime.date | None = None) -> list[int]:
     """The deliveries to attempt now that `day` is published: see the module's docstring. Their ids."""
     today = today or timezone.localdate()
-    newest = RollupDay.objects.published().order_by("-date").values_list("date", flat=True).first()
-    if newest != day or day < today - datetime.timedelta(days=settings.NOTIFY_MAX_AGE_DAYS):
+    if day != _newest_recent_day(today):
         return []
     to_send = []
     for channel in Channel.objects.filter(is_active=True).select_related("unit"):
@@ -200,8 +207,8 @@ def day_unpushed(*, today: datetime.date | None = None) -> datetime.date | None:
     one cheap query every ten minutes. A lost push of a correction is not seen here; the next
     publication of the day sends it."""
     today = today or timezone.localdate()
-    newest = RollupDay.objects.published().order_by("-date").values_list("date", flat=True).first()
-    if newest is None or newest < today - datetime.timedelta(days=settings.NOTIFY_MAX_AGE_DAYS):
+    newest = _newest_recent_day(today)
+    if newest is None:
         return None
     daily = Delivery.objects.filter(channel=OuterRef("pk"), day=newest, kind=DeliveryKind.DAILY)
     missing = Channel.objects.filter(is_active=True).filter(~Exists(daily)).exists()
