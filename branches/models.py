@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lib.converters import CODE_REGEX
@@ -31,6 +31,20 @@ class UnitKind(models.TextChoices):
     BRANCH = "branch", _("Branch (分行)")
     SUB_BRANCH = "sub_branch", _("Sub-branch (支行)")
     OUTLET = "outlet", _("Outlet (网点)")
+
+
+# A kind as a noun inside a sentence: "'GZ01' is a sub-branch, not an outlet".
+_KIND_NOUNS = {
+    UnitKind.HQ: pgettext_lazy("unit kind in a sentence", "head office"),
+    UnitKind.BRANCH: pgettext_lazy("unit kind in a sentence", "branch"),
+    UnitKind.SUB_BRANCH: pgettext_lazy("unit kind in a sentence", "sub-branch"),
+    UnitKind.OUTLET: pgettext_lazy("unit kind in a sentence", "outlet"),
+}
+
+
+def unit_kind_noun(kind: str) -> str:
+    """The kind of a unit (its code) as a noun in the reader's language."""
+    return str(_KIND_NOUNS.get(kind, kind))
 
 
 class Area(models.TextChoices):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from branches.models import (
     CODE_PATTERN,
@@ -14,6 +15,7 @@ from branches.models import (
     Transformation,
     UnitKind,
     UnitStatus,
+    unit_kind_noun,
 )
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, Row, boolean, choice, date, valid_code
 
@@ -67,17 +69,24 @@ def units_import(*, rows: list[CsvRow]) -> ImportResult:
         if kind == UnitKind.OUTLET:
             row.require("area", "format")
         elif kind:
-            for column in ("area", "format"):
+            outlets_only = {
+                "area": gettext("only outlets have an area; leave it empty for a %(kind)s"),
+                "format": gettext("only outlets have a format; leave it empty for a %(kind)s"),
+            }
+            for column, message in outlets_only.items():
                 if row.text(column):
-                    row.problem(column, f"only outlets have an {column}; leave it empty for a {kind}")
+                    row.problem(column, message % {"kind": unit_kind_noun(kind)})
         if kind == UnitKind.HQ and parent:
-            row.problem("parent", "the head office (kind hq) has no parent; leave it empty")
+            row.problem("parent", gettext("the head office (kind hq) has no parent; leave it empty"))
         elif kind and kind != UnitKind.HQ and not parent:
-            row.problem("parent", "is required for every unit but the head office")
+            row.problem("parent", gettext("is required for every unit but the head office"))
         if (unit_code := row["code"]) is None:
             continue
         if (first := check.repeated(unit_code, row.line)) is not None:
-            row.problem("code", f"'{unit_code}' appears twice (first on line {first})")
+            row.problem(
+                "code",
+                gettext("'%(code)s' appears twice (first on line %(first)s)") % {"code": unit_code, "first": first},
+            )
             continue
         parsed[unit_code] = row
 
@@ -93,15 +102,25 @@ def units_import(*, rows: list[CsvRow]) -> ImportResult:
     for unit_code, row in parsed.items():
         parent, benchmark = row["parent"], row["benchmark"]
         if parent and parent not in kind_of:
-            row.problem("parent", f"unit '{parent}' is neither in the file nor already known")
+            row.problem(
+                "parent", gettext("unit '%(code)s' is neither in the file nor already known") % {"code": parent}
+            )
         elif parent and kind_of[parent] == UnitKind.OUTLET:
-            row.problem("parent", f"'{parent}' is an outlet; no unit can sit under an outlet")
+            row.problem(
+                "parent", gettext("'%(code)s' is an outlet; no unit can sit under an outlet") % {"code": parent}
+            )
         elif parent and _has_cycle(unit_code, parent_of):
-            row.problem("parent", f"'{parent}' is below '{unit_code}' in the tree; that would make a loop")
+            row.problem(
+                "parent",
+                gettext("'%(parent)s' is below '%(code)s' in the tree; that would make a loop")
+                % {"parent": parent, "code": unit_code},
+            )
         if benchmark and not benchmark_flag.get(benchmark):
-            row.problem("benchmark", f"'{benchmark}' is not a benchmark outlet (is_benchmark)")
+            row.problem(
+                "benchmark", gettext("'%(code)s' is not a benchmark outlet (is_benchmark)") % {"code": benchmark}
+            )
         elif benchmark and benchmark == unit_code:
-            row.problem("benchmark", "an outlet cannot replicate itself")
+            row.problem("benchmark", gettext("an outlet cannot replicate itself"))
     check.raise_if_any()
 
     paths = _paths(parent_of)

@@ -49,9 +49,22 @@ import pandas as pd
 from django.db import connections
 from django.db.models import BooleanField, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
-from lib.periods import FIRST_DAY, LAST_DAY, OutOfRangeError, parse_date
+from lib.periods import (
+    FIRST_DAY,
+    FIRST_YEAR,
+    LAST_DAY,
+    LAST_YEAR,
+    NOT_A_MONTH,
+    PERIOD_FORMATS_TEXT,
+    OutOfRangeError,
+    Period,
+    parse_date,
+    parse_month,
+    parse_period,
+)
 
 # Codes per query of codes_lookup: well under SQLite's parameter limit.
 CHUNK = 5000
@@ -403,6 +416,34 @@ def decimal(value: str) -> Decimal:
 
 
 date.expected, decimal.expected = gettext_lazy("a date as YYYY-MM-DD"), gettext_lazy("a number such as 123.45")
+
+
+def period(value: str) -> Period:
+    """A period code of any kind (lib.periods.parse_period), said wrong in the reader's language."""
+    try:
+        return parse_period(value)
+    except OutOfRangeError:
+        raise OutOfRangeError(
+            gettext("'%(value)s' is outside the supported range (years %(first)s to %(last)s)")
+            % {"value": value, "first": FIRST_YEAR, "last": LAST_YEAR}
+        ) from None
+    except ValueError:
+        raise ValueError(
+            gettext("'%(value)s' is not a period (expected %(formats)s)")
+            % {"value": value, "formats": PERIOD_FORMATS_TEXT}
+        ) from None
+
+
+def month(value: str) -> datetime.date:
+    """A month as YYYY-MM (lib.periods.parse_month), stored as its first day."""
+    try:
+        return parse_month(value)
+    except ValueError:
+        raise ValueError(gettext(NOT_A_MONTH) % {"text": value}) from None
+
+
+period.expected = format_lazy(gettext_lazy("expected {formats}"), formats=PERIOD_FORMATS_TEXT)
+month.expected = gettext_lazy("a month as YYYY-MM, such as 2026-11")
 
 
 def boolean(value: str) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.translation import gettext, gettext_lazy
+
 ID_NUMBER_LENGTH = 18
 
 # GB 11643: the 18th character is a check over the first 17 digits, weights 2^(17−i) mod 11.
@@ -20,7 +22,9 @@ USCC_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {character: value for value, character in enumerate(USCC_CHARACTERS)}
 
-EXPECTED = "18 characters: a resident identity number (17 digits, then a digit or X) or a unified social credit code"
+EXPECTED = gettext_lazy(
+    "18 characters: a resident identity number (17 digits, then a digit or X) or a unified social credit code"
+)
 
 
 def resident_check_digit(first17: str) -> str:
@@ -43,7 +47,10 @@ def normalize_id_number(number: str) -> str:
 def id_number_problem(number: str, *, today: datetime.date | None = None) -> str | None:
     """What is wrong with a (normalized) identity number, or None. Never quotes the number."""
     if len(number) != ID_NUMBER_LENGTH:
-        return f"has {len(number)} characters; expected {EXPECTED}"
+        return gettext("has %(length)s characters; expected %(expected)s") % {
+            "length": len(number),
+            "expected": EXPECTED,
+        }
     first17, last = number[:17], number[17]
     # No region code starts with 9, and a business's credit code does (9 = registered with market
     # regulation): that tells the two apart, also when a credit code happens to be all digits.
@@ -52,18 +59,22 @@ def id_number_problem(number: str, *, today: datetime.date | None = None) -> str
         return _resident_problem(number, today or datetime.date.today())
     if all(character in _USCC_VALUE for character in number):
         if uscc_check_character(first17) != last:
-            return "is not valid: the check character (the 18th) of the social credit code does not match the others"
+            return gettext(
+                "is not valid: the check character (the 18th) of the social credit code does not match the others"
+            )
         return None
-    return f"is not an identity number: expected {EXPECTED}"
+    return gettext("is not an identity number: expected %(expected)s") % {"expected": EXPECTED}
 
 
 def _resident_problem(number: str, today: datetime.date) -> str | None:
     try:
         born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return "is not valid: characters 7–14 are not a date of birth (YYYYMMDD)"
+        return gettext("is not valid: characters 7–14 are not a date of birth (YYYYMMDD)")
     if born.year < 1900 or born > today:
-        return "is not valid: the date of birth in it (characters 7–14) is not a plausible one"
+        return gettext("is not valid: the date of birth in it (characters 7–14) is not a plausible one")
     if resident_check_digit(number[:17]) != number[17]:
-        return "is not valid: the check digit (the 18th character) does not match the first 17; check for a typo"
+        return gettext(
+            "is not valid: the check digit (the 18th character) does not match the first 17; check for a typo"
+        )
     return None

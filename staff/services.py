@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from branches.models import CODE_PATTERN, OrgUnit
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, choice, codes_lookup, date, known, valid_code
@@ -38,20 +38,24 @@ def staff_import(*, rows: list[CsvRow]) -> ImportResult:
     names: dict[str, tuple[str, int]] = {}
     parsed: list[tuple] = []  # (code, post pk, unit pk, start, end)
     for row in STAFF_COLUMNS.parse(
-        rows, check, post=choice(posts), unit=known(units, "unit '{}' is not known; import the units first")
+        rows, check, post=choice(posts), unit=known(units, gettext("unit '{}' is not known; import the units first"))
     ):
         code, name, start, end = row["code"], row["name"], row["start"], row["end"]
         if start and end and end < start:
-            row.problem("end", f"{end} is before the start date {start}")
+            row.problem("end", gettext("%(end)s is before the start date %(start)s") % {"end": end, "start": start})
         if code and name:
             if code in names and names[code][0] != name:
-                row.problem("name", f"'{name}' differs from '{names[code][0]}' for {code} on line {names[code][1]}")
+                row.problem(
+                    "name",
+                    gettext("'%(name)s' differs from '%(first)s' for %(code)s on line %(line)s")
+                    % {"name": name, "first": names[code][0], "code": code, "line": names[code][1]},
+                )
             names.setdefault(code, (name, row.line))
         if not (code and name and row["post"] and row["unit"] and start):
             continue
         key = (code, posts[row["post"]], row["unit"], start)
         if (first := check.repeated(key, row.line)) is not None:
-            row.problem("start", f"the same assignment is already on line {first}")
+            row.problem("start", gettext("the same assignment is already on line %(first)s") % {"first": first})
             continue
         parsed.append((*key, end))
     check.raise_if_any()

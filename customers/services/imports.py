@@ -20,9 +20,9 @@ from decimal import Decimal
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from branches.models import CODE_PATTERN, OrgUnit, UnitKind, UnitStatus
+from branches.models import CODE_PATTERN, OrgUnit, UnitKind, UnitStatus, unit_kind_noun
 from customers.models import GROUP_BY_CODE, MONEY, Customer, Snapshot
 from customers.services.prospects import prospects_convert
 from lib.bulk import insert_frame
@@ -40,8 +40,8 @@ from lib.csvimport import (
     known,
     valid_code,
 )
+from lib.csvimport import month as csvimport_month
 from lib.identity import id_number_problem, normalize_id_number
-from lib.periods import parse_month
 from staff.models import StaffMember
 
 # Groups of a customer in one cell: `young|merchant`. Not `,` (the CSV's own separator, which would
@@ -66,7 +66,9 @@ _FOREIGN_KEYS = frozenset({"home_outlet", "relationship_manager"})
 def _name(text: str) -> str:
     name = " ".join(text.split())
     if len(name) > _NAME_LENGTH:
-        raise ValueError(f"is {len(name)} characters long; at most {_NAME_LENGTH}")
+        raise ValueError(
+            gettext("is %(length)s characters long; at most %(most)s") % {"length": len(name), "most": _NAME_LENGTH}
+        )
     return name
 
 
@@ -85,8 +87,14 @@ def _groups(text: str) -> int:
             continue
         group = GROUP_BY_CODE.get(code)
         if group is None:
-            hint = f"; separate groups with '{GROUP_SEPARATOR}'" if re.search(r"[,;/\s]", code) else ""
-            raise ValueError(f"'{part.strip()}' is not a group (one of {', '.join(GROUP_BY_CODE)}){hint}")
+            words = {"group": part.strip(), "groups": ", ".join(GROUP_BY_CODE), "separator": GROUP_SEPARATOR}
+            if re.search(r"[,;/\s]", code):
+                message = gettext(
+                    "'%(group)s' is not a group (one of %(groups)s); separate groups with '%(separator)s'"
+                )
+            else:
+                message = gettext("'%(group)s' is not a group (one of %(groups)s)")
+            raise ValueError(message % words)
         mask |= group
     return int(mask)  # a plain int: the database drivers adapt an IntFlag slowly or not at all
 
@@ -96,9 +104,12 @@ def _months(latest: datetime.date) -> Parser:
 
     @functools.cache
     def parse(text: str) -> datetime.date:
-        month = parse_month(text)
+        month = csvimport_month(text)
         if month > latest:
-            raise ValueError(f"{text} has not begun yet (the latest month is {latest:%Y-%m})")
+            raise ValueError(
+                gettext("%(month)s has not begun yet (the latest month is %(latest)s)")
+                % {"month": text, "latest": f"{latest:%Y-%m}"}
+            )
         return month
 
     return parse
@@ -109,11 +120,16 @@ def _amount(text: str) -> Decimal:
         return Decimal(text)  # the usual case, checked by the pattern alone
     number = decimal(text)  # says what is wrong, and reads thousands separators (1,234.56)
     if number < 0:
-        raise ValueError(f"'{text}' is negative; amounts are 0 or more (元)")
+        raise ValueError(gettext("'%(value)s' is negative; amounts are 0 or more (元)") % {"value": text})
     if number >= _TOO_LARGE:
-        raise ValueError(f"'{text}' is too large (less than {_TOO_LARGE:,} 元)")
+        raise ValueError(
+            gettext("'%(value)s' is too large (less than %(most)s 元)") % {"value": text, "most": f"{_TOO_LARGE:,}"}
+        )
     if number.as_tuple().exponent < -_PLACES and number != number.quantize(_CENT):
-        raise ValueError(f"'{text}' has more than {_PLACES} decimal places (amounts are in 元 and fen)")
+        raise ValueError(
+            gettext("'%(value)s' has more than %(places)s decimal places (amounts are in 元 and fen)")
+            % {"value": text, "places": _PLACES}
+        )
     return number.quantize(_CENT)
 
 
@@ -153,24 +169,30 @@ def customers_import(*, rows: list[CsvRow]) -> ImportResult:
     for row in CUSTOMER_COLUMNS.parse(
         rows,
         check,
-        home_outlet=known(outlets, "unit '{}' is not known; import the units first"),
-        relationship_manager=known(managers, "staff member '{}' is not known; import the staff first"),
+        home_outlet=known(outlets, gettext("unit '{}' is not known; import the units first")),
+        relationship_manager=known(managers, gettext("staff member '{}' is not known; import the staff first")),
     ):
         outlet_id, outlet_code = None, row.text("home_outlet")
         if row["home_outlet"] is not None:
             pk, kind, status = row["home_outlet"]
             if kind != UnitKind.OUTLET:
                 row.problem(
-                    "home_outlet", f"'{outlet_code}' is a {kind}, not an outlet; a customer belongs to an outlet"
+                    "home_outlet",
+                    gettext("'%(code)s' is a %(kind)s, not an outlet; a customer belongs to an outlet")
+                    % {"code": outlet_code, "kind": unit_kind_noun(kind)},
                 )
             elif status != UnitStatus.ACTIVE:
                 row.problem(
-                    "home_outlet", f"outlet '{outlet_code}' is closed; give the outlet that took over its customers"
+                    "home_outlet",
+                    gettext("outlet '%(code)s' is closed; give the outlet that took over its customers")
+                    % {"code": outlet_code},
                 )
             else:
                 outlet_id = pk
         if (code := row["customer"]) and (first := check.repeated(code, row.line)) is not None:
-            row.problem("customer", f"customer '{code}' is already on line {first}")
+            row.problem(
+                "customer", gettext("customer '%(code)s' is already on line %(first)s") % {"code": code, "first": first}
+            )
             continue
         if row.ok:
             parsed[code] = (row["name"], row["id_number"], outlet_id, row["relationship_manager"], row["groups"])
@@ -219,14 +241,18 @@ def snapshots_import(*, rows: list[CsvRow]) -> ImportResult:
     for row in SNAPSHOT_COLUMNS.parse(
         rows,
         check,
-        customer=known(customers, "customer '{}' is not known; import the customers first"),
+        customer=known(customers, gettext("customer '{}' is not known; import the customers first")),
         month=_months(latest),
     ):
         if not row.ok:
             continue
         key = (row["customer"], row["month"])
         if (first := check.repeated(key, row.line)) is not None:
-            row.problem("month", f"customer '{row.text('customer')}' already has {key[1]:%Y-%m} on line {first}")
+            row.problem(
+                "month",
+                gettext("customer '%(code)s' already has %(month)s on line %(first)s")
+                % {"code": row.text("customer"), "month": f"{key[1]:%Y-%m}", "first": first},
+            )
             continue
         parsed[key] = tuple(row[field] for field in _SNAPSHOT_FIELDS)
     check.raise_if_any()

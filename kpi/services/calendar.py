@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext
 
 from kpi.models import CalendarDay, Metric, TimeBasis
 from kpi.services.rollup import days_mark_stale
@@ -33,7 +35,9 @@ _NAME_LENGTH = CalendarDay._meta.get_field("name").max_length
 def calendar_day_problem(day: datetime.date, kind: str) -> str | None:
     """What is wrong with a calendar day (in the imports' words), or None."""
     if kind == CalendarDay.Kind.WORKDAY and day.weekday() < 5:
-        return f"{day} is a {day:%A}: a make-up working day is a Saturday or a Sunday (a weekday is a working day)"
+        return gettext(
+            "%(day)s is a %(weekday)s: a make-up working day is a Saturday or a Sunday (a weekday is a working day)"
+        ) % {"day": day, "weekday": WEEKDAYS[day.weekday()]}
     return None
 
 
@@ -77,13 +81,17 @@ def calendar_days_import(*, rows: list[CsvRow]) -> ImportResult:
     for row in CALENDAR_COLUMNS.parse(rows, check):
         day, kind, name = row["date"], row["kind"], row["name"] or ""
         if len(name) > _NAME_LENGTH:
-            row.problem("name", f"is {len(name)} characters long (at most {_NAME_LENGTH})")
+            row.problem(
+                "name",
+                gettext("is %(length)s characters long (at most %(most)s)")
+                % {"length": len(name), "most": _NAME_LENGTH},
+            )
         if day is not None and kind and (problem := calendar_day_problem(day, kind)):
             row.problem("kind", problem)
         if not row.ok:
             continue
         if (first := check.repeated(day, row.line)) is not None:
-            row.problem("date", f"{day} is already on line {first}")
+            row.problem("date", gettext("%(day)s is already on line %(first)s") % {"day": day, "first": first})
             continue
         parsed[day] = (kind, name)
     check.raise_if_any()

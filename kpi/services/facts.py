@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext, pgettext_lazy
 
-from branches.models import OrgUnit, UnitKind
+from branches.models import OrgUnit, UnitKind, unit_kind_noun
 from kpi.models import Aggregation, CreditSplit, Fact, IngestBatch, Level, Metric, MetricUnit, MonthClose
 from kpi.services.credit import ShareQuestion, shares_for
 from kpi.services.rollup import days_mark_stale
@@ -64,7 +64,11 @@ _COUNT_UNITS = frozenset(
 _WHOLE_UNITS = _COUNT_UNITS - {MetricUnit.MINUTES}
 # Flows that may be below 0 on a day: money (a reversed sale) and points (a day of deductions).
 _SIGNED_FLOW_UNITS = frozenset({MetricUnit.WAN_YUAN, MetricUnit.POINTS})
-_KIND_NAMES = {Aggregation.RATIO: "ratio", Aggregation.AVERAGE: "daily average", Aggregation.CHANGE: "net change"}
+_KIND_NAMES = {
+    Aggregation.RATIO: pgettext_lazy("metric kind", "ratio"),
+    Aggregation.AVERAGE: pgettext_lazy("metric kind", "daily average"),
+    Aggregation.CHANGE: pgettext_lazy("metric kind", "net change"),
+}
 
 WRITE_BATCH_SIZE = 2000
 # A batch that writes this many facts or more is a bulk load: the facts table is analysed after it (a
@@ -199,7 +203,10 @@ def facts_ingest(
     """
     if source not in IngestBatch.Source.values:
         raise ValueError(f"unknown source {source!r}; one of {IngestBatch.Source.values}")
-    where = "row" if source == IngestBatch.Source.API else "line"
+    if source == IngestBatch.Source.API:
+        repeated = gettext("the same fact (date, unit, staff, metric) is already on row %(first)s")
+    else:
+        repeated = gettext("the same fact (date, unit, staff, metric) is already on line %(first)s")
     cells = rows if isinstance(rows, pd.DataFrame) else rows_as_columns(rows, _CELLS)
 
     # -- 1. reference data, in bulk ---------------------------------------------------------------
@@ -209,7 +216,11 @@ def facts_ingest(
     # Nothing is reported about days to come (a source that reports ahead may be allowed a few days).
     ahead = settings.FACTS_FUTURE_DAYS
     last_day = timezone.localdate() + datetime.timedelta(days=ahead)
-    latest = f"today plus {ahead} day{'s' if ahead != 1 else ''}" if ahead else "today"
+    latest = (
+        ngettext("today plus %(days)s day", "today plus %(days)s days", ahead) % {"days": ahead}
+        if ahead
+        else gettext("today")
+    )
     metrics = _metrics()
     staff_pks = codes_lookup(StaffMember, _codes(cells, "staff") | _codes(cells, "partner"))
     # staff pk → [(unit pk, start, end)]: Assignment.objects.on(day) semantics, answered in memory.
@@ -244,10 +255,10 @@ def facts_ingest(
             FACT_COLUMNS.parse(
                 (_row_at(rows, cells, position) for position in positions),
                 check,
-                unit=known(units, "unit '{}' is not known"),
-                staff=known(staff_pks, "staff member '{}' is not known"),
-                metric=known(metrics, "metric '{}' is not known"),
-                partner=known(staff_pks, "staff member '{}' is not known"),
+                unit=known(units, gettext("unit '{}' is not known")),
+                staff=known(staff_pks, gettext("staff member '{}' is not known")),
+                metric=known(metrics, gettext("metric '{}' is not known")),
+                partner=known(staff_pks, gettext("staff member '{}' is not known")),
             ),
             strict=True,
         ):
@@ -255,40 +266,62 @@ def facts_ingest(
             unit_code, staff_code, metric_code = row.text("unit"), row.text("staff"), row.text("metric")
             unit_pk = None
             if day is not None and day > last_day:
-                row.problem("date", f"{day} is in the future; facts are taken up to {last_day} ({latest})")
+                row.problem(
+                    "date",
+                    gettext("%(day)s is in the future; facts are taken up to %(last_day)s (%(latest)s)")
+                    % {"day": day, "last_day": last_day, "latest": latest},
+                )
             if row["unit"] is not None:
                 unit_pk, kind, opened_on, closed_on = row["unit"]
                 if kind != UnitKind.OUTLET:
                     row.problem(
                         "unit",
-                        f"'{unit_code}' is a {kind}, not an outlet; facts are reported by outlets and the units above "
-                        "add them up",
+                        gettext(
+                            "'%(code)s' is a %(kind)s, not an outlet; facts are reported by outlets and the units "
+                            "above add them up"
+                        )
+                        % {"code": unit_code, "kind": unit_kind_noun(kind)},
                     )
                     unit_pk = None
                 elif day is not None and not (opened_on or day) <= day <= (closed_on or day):
-                    since = f" from {opened_on}" if opened_on else ""
-                    until = f" to {closed_on}" if closed_on else ""
+                    dates = {"day": day, "code": unit_code, "opened": opened_on, "closed": closed_on}
                     if opened_on and day < opened_on:
-                        why = f"{day} is before outlet '{unit_code}' opened ({opened_on})"
+                        why = gettext("%(day)s is before outlet '%(code)s' opened (%(opened)s)") % dates
                     else:
-                        why = f"{day} is after outlet '{unit_code}' closed ({closed_on})"
-                    row.problem("date", f"{why}; its facts are taken{since}{until}")
+                        why = gettext("%(day)s is after outlet '%(code)s' closed (%(closed)s)") % dates
+                    if opened_on and closed_on:
+                        taken = gettext("its facts are taken from %(opened)s to %(closed)s") % dates
+                    elif opened_on:
+                        taken = gettext("its facts are taken from %(opened)s") % dates
+                    else:
+                        taken = gettext("its facts are taken to %(closed)s") % dates
+                    row.problem("date", why + pgettext("between two clauses", "; ") + taken)
 
             if metric is not None:
                 if metric.aggregation not in (Aggregation.SUM, Aggregation.LAST):
                     row.problem("metric", _derived_message(metric))
                     metric = None
                 elif staff_code and metric.level == Level.OUTLET:
-                    row.problem("staff", f"'{metric_code}' is reported per outlet only; leave staff empty")
+                    row.problem(
+                        "staff",
+                        gettext("'%(metric)s' is reported per outlet only; leave staff empty")
+                        % {"metric": metric_code},
+                    )
                 elif not staff_code and metric.level == Level.STAFF:
-                    row.problem("staff", f"is required: '{metric_code}' is reported per staff member")
+                    row.problem(
+                        "staff",
+                        gettext("is required: '%(metric)s' is reported per staff member") % {"metric": metric_code},
+                    )
                 if metric is not None and metric.unit == MetricUnit.POINTS and source != IngestBatch.Source.LEDGER:
                     # A person's points of a day are the sum of their approved ledger entries: a fact from
                     # elsewhere would be overwritten by the next approval, or overwrite it.
                     row.problem(
                         "metric",
-                        f"'{metric_code}' counts points (分) of the points ledger (台账): its facts are the sums of "
-                        "approved ledger entries, written by the ledger only",
+                        gettext(
+                            "'%(metric)s' counts points (分) of the points ledger (台账): its facts are the sums of "
+                            "approved ledger entries, written by the ledger only"
+                        )
+                        % {"metric": metric_code},
                     )
 
             if (
@@ -297,7 +330,11 @@ def facts_ingest(
                 and day is not None
                 and not _assigned(postings, staff_pk, unit_pk, day)
             ):
-                row.problem("staff", f"staff member '{staff_code}' is not assigned to {unit_code} on {day}")
+                row.problem(
+                    "staff",
+                    gettext("staff member '%(staff)s' is not assigned to %(unit)s on %(day)s")
+                    % {"staff": staff_code, "unit": unit_code, "day": day},
+                )
 
             partner_pk, partner_code = row["partner"], row.text("partner")
             if partner_code:
@@ -310,13 +347,19 @@ def facts_ingest(
                 continue
             key = (day, unit_pk, staff_pk, metric.pk)
             if (first := check.repeated(key, row.line)) is not None:
-                row.problem("metric", f"the same fact (date, unit, staff, metric) is already on {where} {first}")
+                row.problem("metric", repeated % {"first": first})
                 continue
             parsed[key] = value
             lines[key] = row.line
             order[key] = position
             if partner_pk is not None and row.ok:
-                sale = f"'{metric_code}' sold by '{staff_code}' with '{partner_code}' at {unit_code} on {day}"
+                sale = gettext("'%(metric)s' sold by '%(staff)s' with '%(partner)s' at %(unit)s on %(day)s") % {
+                    "metric": metric_code,
+                    "staff": staff_code,
+                    "partner": partner_code,
+                    "unit": unit_code,
+                    "day": day,
+                }
                 partners[key] = (partner_pk, row.line, sale)
         return check, parsed, lines, partners, order
 
@@ -789,23 +832,41 @@ def _metrics() -> dict[str, _MetricRule]:
 def _derived_message(metric: _MetricRule) -> str:
     kind = _KIND_NAMES.get(metric.aggregation, metric.aggregation)
     if metric.aggregation == Aggregation.RATIO:
-        parts = " and ".join(metric.parts) or "its numerator and denominator"
-        return f"'{metric.code}' is a {kind} metric; it is computed: send its parts ({parts}) instead"
-    base = metric.parts[0] if metric.parts else "its base metric"
-    return f"'{metric.code}' is a {kind} metric; it is computed: send its base ({base}) instead"
+        parts = pgettext("a list of two", " and ").join(metric.parts) or gettext("its numerator and denominator")
+        return gettext("'%(metric)s' is a %(kind)s metric; it is computed: send its parts (%(parts)s) instead") % {
+            "metric": metric.code,
+            "kind": kind,
+            "parts": parts,
+        }
+    base = metric.parts[0] if metric.parts else gettext("its base metric")
+    return gettext("'%(metric)s' is a %(kind)s metric; it is computed: send its base (%(base)s) instead") % {
+        "metric": metric.code,
+        "kind": kind,
+        "base": base,
+    }
 
 
 def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decimal | None:
     text = row.text("value")
     # Size first: quantize() of a number with more digits than the context holds raises.
     if abs(value) >= _TOO_LARGE:
-        row.problem("value", f"'{text}' is too large (at most 16 digits before the decimal point)")
+        row.problem(
+            "value", gettext("'%(value)s' is too large (at most 16 digits before the decimal point)") % {"value": text}
+        )
         return None
     if value.as_tuple().exponent < -DECIMAL_PLACES and value != value.quantize(_QUANTUM):
-        row.problem("value", f"'{text}' has more than {DECIMAL_PLACES} decimal places (at most {DECIMAL_PLACES})")
+        row.problem(
+            "value",
+            gettext("'%(value)s' has more than %(places)s decimal places (at most %(places)s)")
+            % {"value": text, "places": DECIMAL_PLACES},
+        )
         return None
     if metric is not None and metric.unit in _WHOLE_UNITS and value != value.to_integral_value():
-        row.problem("value", f"'{text}' is not a whole number; '{metric.code}' counts {metric.unit}")
+        row.problem(
+            "value",
+            gettext("'%(value)s' is not a whole number; '%(metric)s' counts %(unit)s")
+            % {"value": text, "metric": metric.code, "unit": metric.unit},
+        )
         return None
     if (
         value < 0
@@ -813,12 +874,16 @@ def _check_value(row: Row, value: Decimal, metric: _MetricRule | None) -> Decima
         and not (metric.unit in _SIGNED_FLOW_UNITS and metric.aggregation == Aggregation.SUM)
     ):
         if metric.aggregation == Aggregation.LAST:
-            why = "a balance cannot be negative"
+            why = gettext("a balance cannot be negative")
         elif metric.unit in _COUNT_UNITS:
-            why = f"it counts {metric.unit}"
+            why = gettext("it counts %(unit)s") % {"unit": metric.unit}
         else:
-            why = f"only flows in 万元 or points (分) may be negative, not in {metric.unit}"
-        row.problem("value", f"'{text}' is negative; '{metric.code}' must be 0 or more ({why})")
+            why = gettext("only flows in 万元 or points (分) may be negative, not in %(unit)s") % {"unit": metric.unit}
+        row.problem(
+            "value",
+            gettext("'%(value)s' is negative; '%(metric)s' must be 0 or more (%(why)s)")
+            % {"value": text, "metric": metric.code, "why": why},
+        )
         return None
     return value
 
@@ -845,16 +910,25 @@ def _refuse_closed_months(
         if close is None or (key in existing and existing[key][1] == value and key not in split_changed):
             continue
         changed_at, by = close
-        who = f" by {by}" if by else ""
-        problems.append(
-            Problem(
-                lines[key],
-                "date",
-                f"month {day:%Y-%m} was closed (月结){who} on {timezone.localtime(changed_at):%Y-%m-%d %H:%M}: its "
-                f"figures are frozen, so no fact of {units_by_pk.get(key[1], '')} on {day} may be added or "
-                "changed; HQ reopens the month in the admin (Month closes) to correct it",
+        close = {
+            "month": f"{day:%Y-%m}",
+            "by": by,
+            "at": f"{timezone.localtime(changed_at):%Y-%m-%d %H:%M}",
+            "unit": units_by_pk.get(key[1], ""),
+            "day": day,
+        }
+        if by:
+            closed_when = gettext("month %(month)s was closed (月结) by %(by)s on %(at)s") % close
+        else:
+            closed_when = gettext("month %(month)s was closed (月结) on %(at)s") % close
+        frozen = (
+            gettext(
+                "its figures are frozen, so no fact of %(unit)s on %(day)s may be added or changed; HQ reopens the "
+                "month in the admin (Month closes) to correct it"
             )
+            % close
         )
+        problems.append(Problem(lines[key], "date", closed_when + pgettext("before a reason", ": ") + frozen))
     if problems:
         raise ImportRejected(sorted(problems, key=lambda problem: problem.line or 0))
 
@@ -864,14 +938,21 @@ def _check_partner(row: Row, metric, staff_pk, unit_pk, day, postings: dict) -> 
     pair is asked of all the rows at once (_partner_shares)."""
     partner_pk, partner_code = row["partner"], row.text("partner")
     if not row.text("staff"):
-        row.problem("partner", "a partner shares a staff member's sale: give the staff member who made it in 'staff'")
+        row.problem(
+            "partner", gettext("a partner shares a staff member's sale: give the staff member who made it in 'staff'")
+        )
     elif metric is not None and metric.aggregation != Aggregation.SUM:
         row.problem(
             "partner",
-            f"'{metric.code}' is a balance ({metric.aggregation}); only a flow (sum: a sale, a sign-up) is shared",
+            gettext("'%(metric)s' is a balance; only a flow (sum: a sale, a sign-up) is shared")
+            % {"metric": metric.code},
         )
     elif partner_pk is not None and partner_pk == staff_pk:
-        row.problem("partner", f"'{partner_code}' is the fact's own staff member; name the colleague who shares it")
+        row.problem(
+            "partner",
+            gettext("'%(partner)s' is the fact's own staff member; name the colleague who shares it")
+            % {"partner": partner_code},
+        )
     elif (
         partner_pk is not None
         and unit_pk is not None
@@ -880,8 +961,11 @@ def _check_partner(row: Row, metric, staff_pk, unit_pk, day, postings: dict) -> 
     ):
         row.problem(
             "partner",
-            f"staff member '{partner_code}' is not assigned to {row.text('unit')} on {day}; a sale is shared with "
-            "a colleague at the same outlet",
+            gettext(
+                "staff member '%(partner)s' is not assigned to %(unit)s on %(day)s; a sale is shared with a colleague "
+                "at the same outlet"
+            )
+            % {"partner": partner_code, "unit": row.text("unit"), "day": day},
         )
 
 
@@ -900,8 +984,11 @@ def _partner_shares(partners: dict[tuple, tuple[int, int, str]], check: Checker)
             check.add(
                 line,
                 "partner",
-                f"no credit sharing rule applies to {sale}: HQ's rules (分润) pair the posts the two hold at the "
-                "outlet that day, and none pairs theirs for this metric",
+                gettext(
+                    "no credit sharing rule applies to %(sale)s: HQ's rules (分润) pair the posts the two hold at the "
+                    "outlet that day, and none pairs theirs for this metric"
+                )
+                % {"sale": sale},
             )
         else:
             shares[key] = (partner_pk, share)

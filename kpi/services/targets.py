@@ -20,19 +20,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from branches.models import OrgUnit
 from kpi.models import AMOUNT, Metric, MonthClose, Target, TargetChange
 from kpi.services.rollup import days_mark_stale
 from lib import bulk
 from lib.csvimport import Checker, Column, Columns, CsvRow, ImportResult, codes_lookup, decimal, known
-from lib.periods import PERIOD_FORMATS, Period, PeriodKind, parse_period, period_of
+from lib.csvimport import period as period_code
+from lib.periods import Period, PeriodKind, period_of
 from staff.access import Scope
 from staff.models import Assignment, StaffMember
 
 TARGET_COLUMNS = Columns(
-    Column("period", parse_period, required=f"expected {PERIOD_FORMATS}"),
+    Column("period", period_code, required=True),
     Column("unit"),
     Column("staff"),
     Column("metric", required=gettext_lazy("a metric code such as deposit_balance")),
@@ -47,20 +48,22 @@ _PLACES = AMOUNT["decimal_places"]
 def value_problem(value: Decimal) -> str | None:
     """What is wrong with a target value, or None."""
     if value < 0:
-        return f"{value} is negative (a target is 0 or more)"
+        return gettext("%(value)s is negative (a target is 0 or more)") % {"value": value}
     if value >= _MAX_VALUE:
-        return f"{value} is too large (less than {_MAX_VALUE} is expected)"
+        return gettext("%(value)s is too large (less than %(most)s is expected)") % {"value": value, "most": _MAX_VALUE}
     if value != value.quantize(Decimal(1).scaleb(-_PLACES)):
-        return f"{value} has more than {_PLACES} decimals"
+        return gettext("%(value)s has more than %(places)s decimals") % {"value": value, "places": _PLACES}
     return None
 
 
 def level_problem(metric: Metric, *, for_staff: bool) -> str | None:
     """A staff target needs a metric reported per staff member; a unit target one reported per unit."""
     if for_staff and not metric.for_staff:
-        return f"metric '{metric.code}' is not measured per staff member (level: {metric.level})"
+        return gettext("metric '%(metric)s' is measured per unit only, not per staff member") % {"metric": metric.code}
     if not for_staff and not metric.for_units:
-        return f"metric '{metric.code}' is measured per staff member only; give a staff code"
+        return gettext("metric '%(metric)s' is measured per staff member only; give a staff code") % {
+            "metric": metric.code
+        }
     return None
 
 
@@ -88,10 +91,10 @@ def closed_period_problem(period: Period, closed: set[datetime.date] | None = No
     if not all(month in closed for month in months):
         return None
     names = ", ".join(f"{month:%Y-%m}" for month in months)
-    return (
-        f"{period.code} lies in a closed month ({names}): its targets are frozen as the basis of pay "
-        "until HQ reopens the month"
-    )
+    return gettext(
+        "%(period)s lies in a closed month (%(months)s): its targets are frozen as the basis of pay until HQ reopens "
+        "the month"
+    ) % {"period": period.code, "months": names}
 
 
 def _period_of(target: Target) -> Period:
@@ -104,17 +107,17 @@ def target_is_frozen(target: Target, closed: set[datetime.date] | None = None) -
 
 
 def no_assignment_message(staff_code: str, unit_code: str, period: Period) -> str:
-    return (
-        f"staff member '{staff_code}' has no assignment at unit '{unit_code}' during {period.code} "
-        f"({period.start} – {period.end}); leave the unit empty or correct the assignments"
-    )
+    return gettext(
+        "staff member '%(staff)s' has no assignment at unit '%(unit)s' during %(period)s (%(start)s – %(end)s); "
+        "leave the unit empty or correct the assignments"
+    ) % {"staff": staff_code, "unit": unit_code, "period": period.code, "start": period.start, "end": period.end}
 
 
 def not_in_subtree_message(staff_code: str, period: Period) -> str:
-    return (
-        f"staff member '{staff_code}' is not assigned in your subtree during {period.code} "
-        f"({period.start} – {period.end}); their targets of that period are set where they work then"
-    )
+    return gettext(
+        "staff member '%(staff)s' is not assigned in your subtree during %(period)s (%(start)s – %(end)s); their "
+        "targets of that period are set where they work then"
+    ) % {"staff": staff_code, "period": period.code, "start": period.start, "end": period.end}
 
 
 def target_problems(
@@ -134,13 +137,13 @@ def target_problems(
     problems: dict[str, str] = {}
     if scope is not None and not scope.everything:
         if unit is not None and not scope.can_see_unit(unit):
-            problems["unit"] = f"unit '{unit.code}' is outside your subtree"
+            problems["unit"] = gettext("unit '%(unit)s' is outside your subtree") % {"unit": unit.code}
         if staff is not None and not scope.staff(during=(period.start, period.end)).filter(pk=staff.pk).exists():
             problems["staff"] = not_in_subtree_message(staff.code, period)
         if problems:
             return problems
     if unit is None and staff is None:
-        problems["unit"] = "a target is for a unit or a staff member; give one of them"
+        problems["unit"] = gettext("a target is for a unit or a staff member; give one of them")
     elif staff is not None and unit is not None:
         overlapping = (
             Assignment.objects.filter(staff=staff, unit=unit, start__lte=period.end)
@@ -303,16 +306,16 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
     for row in TARGET_COLUMNS.parse(
         rows,
         check,
-        unit=known(units, "unit '{}' is not known; import the units first"),
-        staff=known(staff, "staff member '{}' is not known; import the staff first"),
-        metric=known(metrics, "metric '{}' is not in the catalog"),
+        unit=known(units, gettext("unit '{}' is not known; import the units first")),
+        staff=known(staff, gettext("staff member '{}' is not known; import the staff first")),
+        metric=known(metrics, gettext("metric '{}' is not in the catalog")),
     ):
         period, unit_id, staff_id, metric, value = (
             row[name] for name in ("period", "unit", "staff", "metric", "target")
         )
         unit_code, staff_code = row.text("unit"), row.text("staff")
         if not unit_code and not staff_code:
-            row.problem("unit", "give a unit code, or a staff code for a staff member's target")
+            row.problem("unit", gettext("give a unit code, or a staff code for a staff member's target"))
         if metric and (unit_code or staff_code) and (problem := level_problem(metric, for_staff=bool(staff_code))):
             row.problem("metric", problem)
         if value is not None and (problem := value_problem(value)):
@@ -338,8 +341,11 @@ def targets_import(*, rows: list[CsvRow], changed_by=None) -> ImportResult:
             metric_code=metric.code,
         )
         if (first := check.repeated(item.key, row.line)) is not None:
-            where = f"{item.entity_code}, {metric.code}, {period.code}"
-            row.problem("period", f"the target of {where} is already on line {first}")
+            row.problem(
+                "period",
+                gettext("the target of %(who)s, %(metric)s, %(period)s is already on line %(first)s")
+                % {"who": item.entity_code, "metric": metric.code, "period": period.code, "first": first},
+            )
             continue
         parsed.append(item)
     check.raise_if_any()

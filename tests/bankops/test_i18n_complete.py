@@ -53,11 +53,12 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation.trans_real import DjangoTranslation
 
 from alerts.models import AlertEvent
 from branches.services import peer_groups_rebuild
+from customers.models import GROUP_BY_CODE
 from customers.services.tiering import tiering_run
 from kpi.models import (
     Annotation,
@@ -1092,3 +1093,194 @@ def test_the_check_finds_a_msgid_left_in_english_across_spaces_and_placeholders_
     assert english_in("网点落后进度 3 天", patterns, {}, records) == []
     # The word is there, the phrase is not: the pattern decides, not the substring test before it.
     assert english_in("pace 网点", patterns, {}, records) == ["words: ['pace']"]
+
+
+# Each import's own rules, beyond the problems every import shares (above): a file breaking as many as
+# a file can, in the admin's import page, problem by problem in Chinese. A message may quote what the
+# file holds (its codes, its column names, a choice's values); nothing else in it is English.
+BAD_FILES = {
+    "facts": (
+        "/admin/kpi/fact/import-csv/",
+        "date,unit,staff,metric,value,partner\n"
+        "2099-01-01,GZ0101,,customers_served,1,\n"
+        "2026-11-20,GZ01,,customers_served,1,\n"
+        "2026-11-20,GZ0101,,npl_ratio,1,\n"
+        "2026-11-20,GZ0101,,deposit_growth,1,\n"
+        "2026-11-20,GZ0101,,mobile_banking_signups,0.5,\n"
+        "2026-11-20,GZ0101,,deposit_balance,-1,\n"
+        "2026-11-20,GZ0101,,customers_served,12345678901234567,\n"
+        "2026-11-20,GZ0101,,customers_served,1.123456,\n"
+        "2026-11-20,XX99,,customers_served,1,\n"
+        "2026-11-20,GZ0101,,nosuch,1,\n"
+        "2026-11-21,GZ0101,,customers_served,1,\n"
+        "2026-11-21,GZ0101,,customers_served,2,\n"
+        "2026-11-20,GZ0101,,customers_served,1,S1001\n"
+        "2026-11-20,GZ0101,S1001,mobile_banking_signups,1,S1001\n"
+        "2026-11-20,SZ0101,S1001,mobile_banking_signups,1,\n"
+        "2026-11-20,GZ0101,S1001,ledger_points,1,\n"
+        "2026-11-20,GZ0101,,mobile_banking_signups,-2,\n",
+    ),
+    "targets": (
+        "/admin/kpi/target/import-csv/",
+        "period,unit,staff,metric,target\n"
+        "2026-13,GZ0101,,deposit_balance,1\n"
+        ",GZ0101,,deposit_balance,1\n"
+        "2026-11,,S1001,deposit_balance,1\n"
+        "2026-11,GZ0101,,deposit_balance,-1\n"
+        "2026-11,GZ0101,,deposit_balance,1.123456\n"
+        "2026-11,,,deposit_balance,1\n"
+        "2026-11,XX,,deposit_balance,1\n"
+        "2026-11,GZ0101,,nosuch,1\n"
+        "2026-11,SZ0101,S1001,mobile_banking_signups,1\n"
+        "2026-12,GZ0101,,deposit_balance,1\n"
+        "2026-12,GZ0101,,deposit_balance,2\n"
+        "3000,GZ0101,,deposit_balance,1\n",
+    ),
+    "units": (
+        "/admin/branches/orgunit/import-csv/",
+        "code,parent,name_zh,name_en,kind,area,format,status\n"
+        "AA,BB,甲,,sub_branch,urban,,active\n"
+        "BB,AA,乙,,sub_branch,,,active\n"
+        "HQ2,GZ,丙,,hq,,,active\n"
+        "CC,,丁,,branch,,,active\n"
+        "DD,GZ0101,戊,,outlet,urban,full,active\n"
+        "EE,XX,己,,branch,,,active\n"
+        "EE,GZ,庚,,branch,,,active\n",
+    ),
+    "staff": (
+        "/admin/staff/staffmember/import-csv/",
+        "code,name,post,unit,start,end\n"
+        "S7,张三,teller,GZ0101,2026-11-02,2026-11-01\n"
+        "S7,张四,teller,GZ0101,2026-10-01,\n"
+        "S8,王五,teller,XX,2026-10-01,\n"
+        "S9,赵六,teller,GZ0101,2026-10-01,\n"
+        "S9,赵六,teller,GZ0101,2026-10-01,\n",
+    ),
+    "customers": (
+        "/admin/customers/customer/import-csv/",
+        "customer,name,id_number,home_outlet,relationship_manager,groups\n"
+        "C1,客户甲,123,GZ01,,\n"
+        "C2,客户乙,,XX,S99,\n"
+        "C3,客户丙,,GZ0101,,young;merchant\n"
+        "C4,客户丁,,GZ0101,,\n"
+        "C4,客户丁,,GZ0101,,\n"
+        "C5,客户戊,110105194912310029,GZ0101,,\n"
+        "C6,客户己,110105194913310021,GZ0101,,\n",
+    ),
+    "customer_snapshots": (
+        "/admin/customers/snapshot/import-csv/",
+        "customer,month,deposits,wealth,funds,insurance,bonds,aum_avg_daily\nC999,2026-10,1,,,,,1\n",
+    ),
+    "calendar": (
+        "/admin/kpi/calendarday/import-csv/",
+        "date,kind,name\n2026-12-01,workday,\n2026-12-05,holiday,\n2026-12-05,holiday,\n",
+    ),
+}
+
+
+def _told(today: datetime.date) -> dict[str, list[tuple[int, str, str]]]:
+    """What the admin says of each of BAD_FILES, worked out by hand from the files and the world."""
+    return {
+        "facts": [
+            (2, "date", f"2099-01-01 是未来的日期；业务数据只收取至 {today}（今天）"),
+            (3, "unit", "“GZ01”是支行，不是网点；业务数据由网点报送，上级机构由网点汇总"),
+            (4, "metric", "“npl_ratio”是比率指标，由系统计算：请改为报送其组成部分（npl_balance 和 loan_balance）"),
+            (5, "metric", "“deposit_growth”是净增指标，由系统计算：请改为报送其基础指标（deposit_balance）"),
+            (6, "value", "“0.5”不是整数；“mobile_banking_signups”以户计数"),
+            (7, "value", "“-1”为负数；“deposit_balance”须大于或等于 0（余额不能为负）"),
+            (8, "value", "“12345678901234567”过大（小数点前最多 16 位）"),
+            (9, "value", "“1.123456”的小数位超过 4 位（最多 4 位）"),
+            (10, "unit", "机构“XX99”不存在"),
+            (11, "metric", "指标“nosuch”不存在"),
+            (13, "metric", "相同的业务数据（日期、机构、员工、指标）已在第 12 行出现"),
+            (14, "partner", "分润对象分享的是某位员工的业务：请在“staff”中填写完成该业务的员工"),
+            (15, "partner", "“S1001”就是该笔业务的员工本人；请填写参与分润的同事"),
+            (16, "staff", "员工“S1001”在 2026-11-20 未在 SZ0101 任职"),
+            (17, "metric", "“ledger_points”统计台账积分（分）：其数据是已审批台账登记的合计，只能由台账写入"),
+            (18, "value", "“-2”为负数；“mobile_banking_signups”须大于或等于 0（它以户计数）"),
+        ],
+        "targets": [
+            (2, "period", "“2026-13”不是期间（应为 2026、2026-Q4、2026-11、2026-W48 或 2026-11-24）"),
+            (3, "period", "必填（应为 2026、2026-Q4、2026-11、2026-W48 或 2026-11-24）"),
+            (4, "metric", "指标“deposit_balance”只按机构考核，不按员工考核"),
+            (5, "target", "-1 小于 0（目标须大于或等于 0）"),
+            (6, "target", "1.123456 的小数位超过 4 位"),
+            (7, "unit", "请填写机构编号；员工目标请填写员工编号"),
+            (8, "unit", "机构“XX”不存在；请先导入机构"),
+            (9, "metric", "指标“nosuch”不在指标库中"),
+            (
+                10,
+                "unit",
+                "员工“S1001”在 2026-11（2026-11-01 – 2026-11-30）期间未在机构“SZ0101”任职；"
+                "请将机构留空，或更正任职记录",
+            ),
+            (12, "period", "GZ0101、deposit_balance、2026-12 的目标已在第 11 行出现"),
+            (13, "period", "“3000”超出支持的范围（1900 年至 2100 年）"),
+        ],
+        "units": [
+            (2, "area", "只有网点才有区域；支行请留空"),
+            (2, "parent", "“BB”在机构树中位于“AA”之下，这样会形成循环"),
+            (3, "parent", "“AA”在机构树中位于“BB”之下，这样会形成循环"),
+            (4, "parent", "总行（kind 为 hq）没有上级机构，请留空"),
+            (5, "parent", "除总行外，每个机构都必须填写"),
+            (6, "parent", "“GZ0101”是网点；网点下不能再设机构"),
+            (7, "parent", "机构“XX”既不在文件中，也不在系统中"),
+            (8, "code", "“EE”出现了两次（第一次在第 7 行）"),
+        ],
+        "staff": [
+            (2, "end", "2026-11-01 早于开始日期 2026-11-02"),
+            (3, "name", "“张四”与第 2 行 S7 的姓名“张三”不一致"),
+            (4, "unit", "机构“XX”不存在；请先导入机构"),
+            (6, "start", "相同的任职记录已在第 5 行出现"),
+        ],
+        "customers": [
+            (2, "home_outlet", "“GZ01”是支行，不是网点；客户须归属于网点"),
+            (
+                2,
+                "id_number",
+                "有 3 个字符；应为 18 位：居民身份证号码（17 位数字，末位为数字或 X）或统一社会信用代码",
+            ),
+            (3, "home_outlet", "机构“XX”不存在；请先导入机构"),
+            (3, "relationship_manager", "员工“S99”不存在；请先导入员工"),
+            (
+                4,
+                "groups",
+                "“young;merchant”不是客群（可选 young, silver, merchant, agricultural, other_bank_won, "
+                "long_tail_corporate）；多个客群请用“|”分隔",
+            ),
+            (6, "customer", "客户“C4”已在第 5 行出现"),
+            (7, "id_number", "无效：校验码（第 18 位）与前 17 位不符；请检查是否录入有误"),
+            (8, "id_number", "无效：第 7–14 位不是出生日期（YYYYMMDD）"),
+        ],
+        "customer_snapshots": [(2, "customer", "客户“C999”不存在；请先导入客户")],
+        # 2026-12-01 is a Tuesday.
+        "calendar": [
+            (2, "kind", "2026-12-01 是星期二：调休上班日须为周六或周日（周一至周五本就是工作日）"),
+            (4, "date", "2026-12-05 已在第 3 行出现"),
+        ],
+    }
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_each_imports_own_rules_are_told_in_chinese_in_the_admin(
+    client, world, kind, catalog_patterns, django_patterns
+):
+    hq_admin = persona_of(world, "hq_admin")
+    hq_admin.is_staff = hq_admin.is_superuser = True
+    hq_admin.save()
+    client.force_login(hq_admin)
+    url, text = BAD_FILES[kind]
+
+    response = client.post(url, {"file": SimpleUploadedFile(f"{kind}.csv", text.encode())})
+
+    problems = [(problem.line, problem.field, problem.message) for problem in response.context["problems"]]
+    assert problems == _told(timezone.localdate())[kind]
+    # The English a message may hold: the file's own words (its codes, its header) and a choice's codes.
+    names, codes = records_in_english()
+    quoted = set(re.findall(r"[A-Za-z_]+", text)) | set(GROUP_BY_CODE)
+    english = {
+        message: found
+        for _line, _field, message in problems
+        if (found := english_in(message, catalog_patterns, django_patterns, (names, codes | quoted)))
+    }
+    assert english == {}

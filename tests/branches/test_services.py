@@ -160,7 +160,7 @@ def test_every_bad_row_is_reported_with_its_line_column_and_message_and_nothing_
     problems = _problems(text)
 
     assert problems == [
-        Problem(4, "area", "only outlets have an area; leave it empty for a sub_branch"),
+        Problem(4, "area", "only outlets have an area; leave it empty for a sub-branch"),
         Problem(5, "area", "is required (one of urban, county, township)"),
         Problem(6, "parent", "unit 'GZX' is neither in the file nor already known"),
         Problem(7, "kind", "'office' is not one of hq, branch, sub_branch, outlet"),
@@ -169,7 +169,7 @@ def test_every_bad_row_is_reported_with_its_line_column_and_message_and_nothing_
         Problem(10, "parent", "'BB' is below 'AA' in the tree; that would make a loop"),
         Problem(11, "parent", "'AA' is below 'BB' in the tree; that would make a loop"),
     ]
-    assert str(problems[0]) == "line 4, column 'area': only outlets have an area; leave it empty for a sub_branch"
+    assert str(problems[0]) == "line 4, column 'area': only outlets have an area; leave it empty for a sub-branch"
     assert OrgUnit.objects.count() == 0
 
 
@@ -177,7 +177,7 @@ def test_every_bad_row_is_reported_with_its_line_column_and_message_and_nothing_
 def test_a_format_on_a_branch_is_refused_like_an_area():
     problems = _problems(HEADER + "HQ,,总行,,hq,,,\nGZ,HQ,广州分行,,branch,,smart,\n")
 
-    assert problems == [Problem(3, "format", "only outlets have an format; leave it empty for a branch")]
+    assert problems == [Problem(3, "format", "only outlets have a format; leave it empty for a branch")]
 
 
 @pytest.mark.django_db

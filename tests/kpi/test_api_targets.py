@@ -189,7 +189,7 @@ def test_a_balance_target_for_a_staff_member_is_refused_by_the_same_check_as_the
     assert response.json()["errors"] == [
         {
             "field": "metric",
-            "message": "metric 'deposit_balance' is not measured per staff member (level: outlet)",
+            "message": "metric 'deposit_balance' is measured per unit only, not per staff member",
             "row": None,
         }
     ]

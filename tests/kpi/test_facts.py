@@ -376,7 +376,7 @@ def test_every_bad_row_is_reported_with_its_line_column_and_what_was_expected(te
         Problem(
             10,
             "unit",
-            "'GZ01' is a sub_branch, not an outlet; facts are reported by outlets and the units above add them up",
+            "'GZ01' is a sub-branch, not an outlet; facts are reported by outlets and the units above add them up",
         ),
         Problem(11, "staff", "'sms_banking_signups' is reported per outlet only; leave staff empty"),
         Problem(12, "staff", "staff member 'S1001' is not assigned to GZ0102 on 2026-11-24"),

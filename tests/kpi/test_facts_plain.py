@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.utils import translation
 
 from branches.models import OrgUnit
 from kpi.models import Fact, IngestBatch, Level
@@ -231,3 +232,11 @@ def test_a_number_is_plain_with_ascii_digits_up_to_sixteen_before_and_four_after
         True, False, True, False, False, False, False, False,
     ]  # fmt: skip
     assert point[:5].tolist() == [False, False, True, True, True]
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

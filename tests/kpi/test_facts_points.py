@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from kpi.models import Fact, IngestBatch
 from kpi.services.facts import FACT_COLUMNS, facts_ingest
@@ -49,3 +50,11 @@ def test_a_derived_metric_is_still_refused_with_its_parts(teller):
     with pytest.raises(ImportRejected) as refused:
         _ingest("2026-11-24,GZ0101,,npl_ratio,1\n", IngestBatch.Source.LEDGER)
     assert "send its parts" in refused.value.problems[0].message
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

@@ -194,7 +194,7 @@ def test_a_staff_target_on_a_metric_measured_per_unit_only_is_refused(wang_fang)
         )
 
     assert caught.value.message_dict == {
-        "metric": ["metric 'deposit_balance' is not measured per staff member (level: outlet)"]
+        "metric": ["metric 'deposit_balance' is measured per unit only, not per staff member"]
     }
 
 
@@ -441,7 +441,7 @@ def test_the_metric_must_be_measured_at_the_level_of_the_target(network, wang_fa
     )
 
     assert problems == [
-        (2, "metric", "metric 'deposit_balance' is not measured per staff member (level: outlet)"),
+        (2, "metric", "metric 'deposit_balance' is measured per unit only, not per staff member"),
         (3, "metric", "metric 'wealth_clients_called' is measured per staff member only; give a staff code"),
     ]
 
@@ -563,7 +563,7 @@ def test_the_admin_add_form_refuses_a_staff_target_on_an_outlet_metric(admin_cli
     response = admin_client.post(TARGET_ADD_URL, form)
 
     assert response.context["adminform"].form.errors == {
-        "metric": ["metric 'npl_ratio' is not measured per staff member (level: outlet)"]
+        "metric": ["metric 'npl_ratio' is measured per unit only, not per staff member"]
     }
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from kpi.models import MonthClose, Target
 from kpi.services.targets import TARGET_COLUMNS, target_set, targets_delete, targets_import
@@ -71,3 +72,11 @@ def test_a_target_of_a_closed_month_is_not_deleted(network):
     with pytest.raises(ValidationError):
         targets_delete(targets=[target], source="admin")
     assert Target.objects.filter(pk=target.pk).exists()
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; an import
+    in Chinese: tests/bankops/test_i18n_complete.py)."""
+    with translation.override("en"):
+        yield

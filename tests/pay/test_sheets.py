@@ -301,7 +301,11 @@ class TestLateFacts:
         with pytest.raises(ImportRejected) as refused:
             facts_ingest(rows=[row], source="csv")
 
-        assert "month 2026-10 was closed (月结)" in refused.value.problems[0].message
+        message = refused.value.problems[0].message  # in Chinese, as the admin's import page shows it
+        assert (
+            message.startswith("2026-10 已于 ")
+            and "月结：数据已冻结，GZ0101 在 2026-10-15 的业务数据不能新增" in message
+        )
 
     def test_a_late_fact_is_a_carry_over_line_of_the_next_month_with_what_changed(self, paid_october, network):
         self.correct_october(network, paid_october["S2"])

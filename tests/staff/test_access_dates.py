@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import translation
 
 from kpi.models import Target
 from kpi.services.targets import target_problems, target_set
@@ -268,14 +269,15 @@ def test_the_target_service_refuses_her_november_target_to_the_old_outlet_and_ac
 def test_a_token_of_another_branch_is_refused_a_unit_target_by_the_service_too(network):
     scope = scope_for_token(api_token_create(name="sz", unit=network["SZ01"], scopes="read,admin")[0])
 
-    problems = target_problems(
-        metric=metric("deposit_balance"),
-        period=parse_period("2026-12"),
-        value=Decimal(1),
-        unit=network["GZ0101"],
-        staff=None,
-        scope=scope,
-    )
+    with translation.override("en"):  # the API's language
+        problems = target_problems(
+            metric=metric("deposit_balance"),
+            period=parse_period("2026-12"),
+            value=Decimal(1),
+            unit=network["GZ0101"],
+            staff=None,
+            scope=scope,
+        )
 
     assert problems == {"unit": "unit 'GZ0101' is outside your subtree"}
 
@@ -298,7 +300,8 @@ def test_the_old_sub_branch_manager_cannot_add_her_november_target_in_the_admin(
     september = add("2026-09")
 
     assert november.status_code == 200  # the form again, with the error
-    assert "staff member &#x27;S1004&#x27; is not assigned in your subtree during 2026-11" in november.content.decode()
+    # In the admin's language: 2026-11 runs from the 1st to the 30th.
+    assert "员工“S1004”在 2026-11（2026-11-01 – 2026-11-30）期间未在您管辖的机构任职" in november.content.decode()
     assert september.status_code == 302
     assert list(Target.objects.values_list("period", flat=True)) == ["2026-09"]
 
