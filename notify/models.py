@@ -132,3 +132,20 @@ class Delivery(models.Model):
     @property
     def missing_codes(self) -> list[str]:
         return [code for code in self.missing.split(",") if code]
+
+
+class PushedDay(models.Model):
+    """The publication of a day the push last handled (notify.services.deliveries_queue): the run whose
+    figures it queued the daily summaries and corrections for. A newer publication of the newest day with
+    no record of its run here lost its push on the way (the beat's release_waiting makes it up)."""
+
+    day = models.DateField(_("business date"), unique=True)
+    run_id = models.PositiveBigIntegerField(_("rollup run"))
+    pushed_at = models.DateTimeField(_("pushed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pushed day")
+        verbose_name_plural = _("pushed days")
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.run_id}"

@@ -11,8 +11,10 @@ When kpi publishes a day (kpi.signals.day_published; notify.receivers queues not
    per set of figures; the same figures again (a rollup that changed nothing it shows) send nothing.
    So a day is sent once per channel, and again only to correct it.
 4. A push lost on the way (the broker down when the publication committed, a worker killed before
-   push_day ran) is made up by the beat's release_waiting: the newest day with an active channel
-   without its daily delivery is queued as the push would have (day_unpushed).
+   push_day ran) is made up by the beat's release_waiting (day_unpushed): the newest day is queued again
+   as the push would have when an active channel lacks its daily delivery, or when its publication is
+   not the one the push last handled (PushedDay: a lost push of a republished day, whose correction
+   would otherwise never go).
 
 One attempt (delivery_send), safe to run twice and from two workers at once:
 
@@ -46,7 +48,7 @@ from kpi.templatetags.kpi_format import format_datetime
 from lib.periods import PeriodKind
 from notify import senders
 from notify.messages import summary_message, test_message
-from notify.models import Channel, Delivery, DeliveryKind, DeliveryStatus
+from notify.models import Channel, Delivery, DeliveryKind, DeliveryStatus, PushedDay
 from notify.selectors import bulletin_link, day_summary
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ def deliveries_queue(*, day: datetime.date, today: datetime.date | None = None) 
     today = today or timezone.localdate()
     if day != _newest_recent_day(today):
         return []
+    # The publication handled here, read first: one that lands meanwhile queues its own push.
+    run_id = RollupDay.objects.filter(date=day).values_list("published_run_id", flat=True).first()
     to_send = []
     for channel in Channel.objects.filter(is_active=True).select_related("unit"):
         daily, _created = Delivery.objects.get_or_create(channel=channel, day=day, kind=DeliveryKind.DAILY)
@@ -88,6 +92,8 @@ def deliveries_queue(*, day: datetime.date, today: datetime.date | None = None) 
         correction = _correction_needed(channel=channel, day=day)
         if correction is not None:
             to_send.append(correction.pk)
+    if run_id is not None:
+        PushedDay.objects.update_or_create(day=day, defaults={"run_id": run_id})
     return to_send
 
 
@@ -201,18 +207,22 @@ def deliveries_to_release(*, now: datetime.datetime | None = None) -> list[int]:
 
 
 def day_unpushed(*, today: datetime.date | None = None) -> datetime.date | None:
-    """The newest published day when it is recent and an active channel has no daily delivery of it: its
-    push was lost (the broker down when the publication committed, a worker killed before push_day ran).
-    The beat's release_waiting queues it then, as the push would have (deliveries_queue). None otherwise:
-    one cheap query every ten minutes. A lost push of a correction is not seen here; the next
-    publication of the day sends it."""
+    """The newest published day when it is recent and its push was lost (the broker down when the
+    publication committed, a worker killed before push_day ran): an active channel has no daily delivery
+    of it, or its publication is not the one the push last handled (PushedDay), so a correction the
+    republished figures call for was never made. The beat's release_waiting queues it then, as the push
+    would have (deliveries_queue). None otherwise: three cheap queries every ten minutes."""
     today = today or timezone.localdate()
     newest = _newest_recent_day(today)
     if newest is None:
         return None
+    channels = Channel.objects.filter(is_active=True)
     daily = Delivery.objects.filter(channel=OuterRef("pk"), day=newest, kind=DeliveryKind.DAILY)
-    missing = Channel.objects.filter(is_active=True).filter(~Exists(daily)).exists()
-    return newest if missing else None
+    if channels.filter(~Exists(daily)).exists():
+        return newest
+    run_id = RollupDay.objects.filter(date=newest).values_list("published_run_id", flat=True).first()
+    handled = PushedDay.objects.filter(day=newest, run_id=run_id).exists()
+    return newest if not handled and channels.exists() else None
 
 
 def channel_test_send(*, channel: Channel, now: datetime.datetime | None = None) -> Outcome:

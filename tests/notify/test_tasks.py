@@ -103,6 +103,29 @@ def test_a_push_lost_with_the_broker_is_made_up_by_the_beat(late, robot, clock, 
     assert len(robot.requests) == 1
 
 
+def test_a_correction_whose_push_was_lost_is_made_up_by_the_beat(late, robot, clock, publish):
+    channel = wecom_channel(late["GZ01"], robot)
+    clock.moment = AFTER_CUTOFF
+    publish()  # the summary goes at the cut-off, Shipai without data
+    assert release_waiting() == []  # nothing lost: the push handled this publication
+    scored_day(late[LATE], (25, 26), DAY)  # Shipai reports late
+    with mock.patch("notify.tasks.push_day.delay", side_effect=ConnectionError("broker down")):
+        publish()  # the republished day's push is lost: no correction made
+    assert not Delivery.objects.filter(kind=DeliveryKind.CORRECTION).exists()
+
+    released = release_waiting()
+
+    correction = Delivery.objects.get(channel=channel, kind=DeliveryKind.CORRECTION)
+    assert released == [correction.pk]
+    assert correction.status == DeliveryStatus.SENT
+    _first, second = contents(robot)
+    assert second.startswith("### [Correction] Daily bulletin · Tianhe Sub-branch · 2026-11-15")
+    assert "4 Shipai Outlet 66.80" in second
+    # Made up once.
+    assert release_waiting() == []
+    assert len(robot.requests) == 2
+
+
 def test_before_the_cut_off_the_beat_leaves_it_waiting(late, robot, clock, publish):
     wecom_channel(late["GZ01"], robot)
     publish()
