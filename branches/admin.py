@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, PeerGroup
 from branches.services import UNIT_COLUMNS, units_import
+from lib.admin_delete import DeleteSummaryMixin
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(CsvImportMixin, admin.ModelAdmin):
+class OrgUnitAdmin(CsvImportMixin, DeleteSummaryMixin, admin.ModelAdmin):
     csv_importer = CsvImporter("units", UNIT_COLUMNS, units_import)
     list_display = ("code", "name_zh", "name_en", "kind", "area", "format", "transformation", "status", "breadcrumbs")
     list_filter = ("kind", "area", "format", "transformation", "status", "is_benchmark")

@@ -89,6 +89,7 @@ from kpi.services.templates import (
     weights_problem,
 )
 from kpi.templatetags.kpi_format import metric_scale, unit_scale
+from lib.admin_delete import DeleteSummaryMixin
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter, read_csv_columns
 from lib.exports import table_response
@@ -127,7 +128,7 @@ def _figure(value, metric: Metric | None = None, *, unit: str | None = None) -> 
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(DeleteSummaryMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name_zh",

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from lib.admin_delete import DeleteSummaryMixin
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter
 from staff.models import ApiToken, Assignment, Post, StaffMember, User
@@ -136,7 +137,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(CsvImportMixin, admin.ModelAdmin):
+class StaffMemberAdmin(CsvImportMixin, DeleteSummaryMixin, admin.ModelAdmin):
     csv_importer = CsvImporter("staff", STAFF_COLUMNS, staff_import)
     list_display = ("code", "name", "user")
     search_fields = ("code", "name", "assignments__unit__code")
