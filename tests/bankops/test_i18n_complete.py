@@ -840,6 +840,34 @@ def test_every_model_of_the_admin_has_a_row_in_the_world(world):
 # -- the catalogs ----------------------------------------------------------------------------------
 
 
+# Where our catalog translates a word of Django's admin otherwise than Django does, and why that is right:
+# a synonym, or the name BankOps gives the thing.
+RETRANSLATED_ADMIN_WORDS = {
+    "Add": "添加",  # 增加: the same
+    "Administration": "管理后台",  # the site's title
+    "Page not found": "页面不存在",  # 页面没有找到: the same
+    "entry": "登记",  # a ledger entry (台账登记); the admin shows its 条目 nowhere
+}
+
+
+def test_our_catalog_does_not_give_a_word_of_djangos_admin_another_meaning():
+    """A msgid of ours that is also one of the admin's replaces the admin's translation everywhere: our
+    "Summary" (an inspection's 检查小结) made the delete confirmation's 概览 read 检查小结, our "Change"
+    (a figure's 变化) made every 修改 link of the admin read 变化. A word ours uses in its own sense takes
+    a context (pgettext)."""
+    admin_catalog = DJANGO_DIR / "contrib" / "admin" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    djangos = {(entry.context, entry.msgid): entry.msgstr for entry in read_catalog(admin_catalog) if entry.msgstr}
+    ours = {(entry.context, entry.msgid): entry.msgstr for entry in read_catalog(CATALOG) if entry.msgid}
+
+    differing = {
+        msgid: msgstr
+        for (context, msgid), msgstr in ours.items()
+        if (context, msgid) in djangos and msgstr != djangos[context, msgid]
+    }
+
+    assert differing == RETRANSLATED_ADMIN_WORDS
+
+
 @pytest.mark.parametrize("path", [CATALOG, JS_CATALOG], ids=["django.po", "djangojs.po"])
 def test_no_entry_of_our_catalogs_is_empty_or_fuzzy(path):
     header, *entries = read_catalog(path)
