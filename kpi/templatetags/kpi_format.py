@@ -93,12 +93,14 @@ class Scale:
             return self.places
         return 1 if number == round(number, 1) else SHARED_COUNT_PLACES
 
-    def chart_value(self, value) -> float | None:
-        """The figure for a chart: scaled and rounded to the places a page shows."""
+    def chart_value(self, value, *, actual: bool = False) -> float | None:
+        """The figure for a chart: scaled and rounded to the places a page shows (with `actual`, those of
+        an actual: a count's share keeps its decimals, `places_of_actual`)."""
         number = self.of(value)
         if number is None:
             return None
-        return float(number.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)) + 0.0
+        places = self.places_of_actual(number) if actual else self.places
+        return float(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)) + 0.0
 
     def write(self, value, *, signed: bool = False, with_unit: bool = False, actual: bool = False) -> str:
         """A figure of this column: "12,934.00", or with `with_unit` "12,934.00 万元", "85.1%" (the

@@ -126,13 +126,14 @@ def trend_chart_data(
 ) -> dict:
     """What static/js/charts.js draws: the days (written in the reader's language) and, per metric code,
     the actual and the pace line (target × time progress, or the target for a level), scaled like the
-    history's table (万元, or 亿元 for the whole series: kpi_format's rule), with None for a day without
-    figures, and the value axis whose ticks stay distinct with the series' decimals."""
+    history's table (万元, or 亿元 for the whole series: kpi_format's rule; an actual as the table writes
+    it, a count's share with its decimals), with None for a day without figures, and the value axis
+    whose ticks stay distinct with the series' decimals."""
     metrics = {}
     for metric, points in series.items():
         scale = series_scale(metric, points)
         days = [points.get(day) for day in history_days]
-        actual = [scale.chart_value(point.actual) if point else None for point in days]
+        actual = [scale.chart_value(point.actual, actual=True) if point else None for point in days]
         pace = [scale.chart_value(point.pace) if point else None for point in days]
         metrics[metric.code] = {
             "actual": actual,

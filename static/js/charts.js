@@ -9,8 +9,9 @@
  *    "metrics": {"CODE": {"actual": [n|null, …], "pace": [n|null, …], "unit": "万元", "places": 2,
  *                         "axis": {"min": n, "max": n, "interval": n, "places": 2} | null}}}
  * where null is a day without published figures: a gap in the line, never a zero. The figures come scaled
- * (万元, or 亿元 for the whole series) and rounded by the server; static/js/numbers.js (loaded first)
- * writes them and the axis, whose ticks the server chose so that no two read alike.
+ * (万元, or 亿元 for the whole series) and rounded by the server (an actual as the table writes it: a
+ * count's share keeps its decimals); static/js/numbers.js (loaded first) writes them and the axis, whose
+ * ticks the server chose so that no two read alike.
  * Beside them (kpi/views/charts.py), by the index of a day in "dates":
  *   "boundaries": [{"index": 7, "label": "12月"}]   a period starts: a dashed vertical line, so the drop of
  *                                                 a month-to-date line on the 1st reads as a new month;
@@ -161,6 +162,12 @@
     };
   }
 
+  // The actual's own figures in the tooltip: a count's share as the table writes it (0.9, not 1).
+  function actualTooltip(series, places) {
+    series.tooltip = { valueFormatter: window.BankOpsNumbers.actualFormatter(places) };
+    return series;
+  }
+
   function trendOption(data, metric, code) {
     var format = window.BankOpsNumbers.formatter(metric.places);
     var yAxis = window.BankOpsNumbers.valueAxis(metric.axis, metric.places);
@@ -174,13 +181,16 @@
       yAxis: yAxis,
       series: [
         withMarks(
-          line(data.names.actual, metric.actual, {
-            color: COLORS.actual,
-            width: 2,
-            type: "solid",
-            symbol: "circle",
-            z: 2,
-          }),
+          actualTooltip(
+            line(data.names.actual, metric.actual, {
+              color: COLORS.actual,
+              width: 2,
+              type: "solid",
+              symbol: "circle",
+              z: 2,
+            }),
+            metric.places
+          ),
           data,
           code,
           true

@@ -54,6 +54,18 @@
     };
   }
 
+  // An actual, as kpi_format's kpi_actual writes it: a count (no decimals) credited in shares keeps one
+  // decimal or two (0.9, 0.33), a whole count none; other units their own places.
+  function actualFormatter(places) {
+    return function (value) {
+      var number = Number(value);
+      if (places || !isFinite(number) || value === null || value === "" || Number.isInteger(number)) {
+        return format(value, places);
+      }
+      return format(value, Math.round(number * 10) / 10 === number ? 1 : 2);
+    };
+  }
+
   // The value axis of a chart: the server's ticks (lib.numbers.nice_axis: every tick a multiple of a
   // step no finer than the series' decimals) when it sent them; else ECharts' own, no finer than one
   // unit of the last decimal, so two ticks never read alike.
@@ -70,7 +82,14 @@
     return settings;
   }
 
-  var api = { format: format, percent: percent, formatter: formatter, valueAxis: valueAxis, MISSING: MISSING };
+  var api = {
+    format: format,
+    percent: percent,
+    formatter: formatter,
+    actualFormatter: actualFormatter,
+    valueAxis: valueAxis,
+    MISSING: MISSING,
+  };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = api; // for a check outside the browser
   } else {

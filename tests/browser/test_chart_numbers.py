@@ -36,3 +36,18 @@ def test_the_history_chart_of_a_balance_in_yi_yuan_has_distinct_axis_ticks(page,
     assert page.locator("thead th", has_text="亿元").count() == 3
     assert page.locator('td[title="50,240.00 万元"]').inner_text() == "5.02"
     shot(page, "chart-axis-yi-yuan")
+
+    # The actual's tooltip writes a figure as the table's kpi_actual does: here 亿元 with two decimals; a
+    # count credited in shares (分润) with its decimals (0.9, 0.33), a whole count none; the pace is whole.
+    written = page.evaluate(
+        """() => {
+          const chart = echarts.getInstanceByDom(document.querySelector('[data-chart="trend"]'));
+          const count = window.BankOpsNumbers.actualFormatter(0);
+          return {
+            tooltip: chart.getOption().series[0].tooltip.valueFormatter(5.02),
+            count: [0.9, 0.33, 2.1, 12, 1234.5].map(count),
+            pace: window.BankOpsNumbers.formatter(0)(0.9),
+          };
+        }"""
+    )
+    assert written == {"tooltip": "5.02", "count": ["0.9", "0.33", "2.1", "12", "1,234.5"], "pace": "1"}

@@ -217,6 +217,17 @@ def test_a_scale_is_chosen_for_a_whole_series_and_rounds_chart_figures_like_the_
     assert amount_scale(COUNT, [383.3335]).chart_value(383.3335) == 383
 
 
+def test_a_charts_actual_of_a_count_credited_in_shares_keeps_the_decimals_the_table_writes():
+    # 分润: 30 % of 3 sign-ups is 0.9 (the table's "0.9"); a third of one is 0.33; a pace stays whole.
+    scale = amount_scale(COUNT, [Decimal("0.9"), Decimal("3")])
+
+    assert scale.chart_value(Decimal("0.9000"), actual=True) == 0.9
+    assert scale.chart_value(Decimal("0.3333"), actual=True) == 0.33
+    assert scale.chart_value(Decimal("12.0000"), actual=True) == 12
+    assert scale.chart_value(Decimal("0.9000")) == 1  # a pace of 0.9 sign-ups: whole, as the table writes it
+    assert amount_scale(MONEY, [Decimal("800")]).chart_value(Decimal("800.125"), actual=True) == 800.13
+
+
 def test_a_customers_aum_kept_in_yuan_is_written_in_wan_yuan():
     assert kpi_yuan(Decimal("1234567.89")) == "123.46"
     assert kpi_yuan(Decimal("49999.99")) == "5.00"
