@@ -317,7 +317,9 @@ def ledger_entries(request: HttpRequest) -> HttpResponse:
     entries = selectors.entries_behind(
         scope=scope,
         first=period.start,
-        last=min(period.end, today),
+        # Up to the day asked (a scorecard's line links its own day): the entries of the days after it,
+        # today's among them, are not in the figure it explains.
+        last=min(read.day, today),
         metric=metric,
         staff=staff,
         unit=unit,

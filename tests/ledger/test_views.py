@@ -3,6 +3,7 @@ suspected duplicates, the entries behind a scorecard line, and a photo served on
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -194,6 +195,22 @@ def test_the_entries_behind_a_line_list_each_entry_with_its_points_and_approver(
     assert response.status_code == 200
     assert "2.50" in page and "7.50" in page and "-5.00" in page
     assert "林晓燕" in page
+
+
+def test_the_entries_behind_a_days_line_stop_at_that_day_as_its_figure_does(client, teller, outlet_head, ledger_metric):
+    # The month-to-date line of 19 November counts 3 cards (7.50); the card of the 20th is not in it.
+    nineteenth, twentieth = datetime.date(2026, 11, 19), datetime.date(2026, 11, 20)
+    cards = _record(teller, card_item(), nineteenth, 3, customer_code="C1", today=nineteenth)
+    later = _record(teller, card_item(), twentieth, 1, customer_code="C2", today=twentieth)
+    entries_decide(scope=scope_of(outlet_head), user=outlet_head, entry_ids=[cards.pk, later.pk], action=Action.APPROVE)
+
+    client.force_login(outlet_head)
+    page = client.get(
+        "/ledger/entries/", {"staff": "S1001", "metric": "ledger_points", "date": "2026-11-19", "period": "month"}
+    )
+
+    assert page.context["approved_total"] == Decimal("7.50")
+    assert [row.entry.pk for row in page.context["rows"]] == [cards.pk]
 
 
 def test_the_entries_of_someone_outside_scope_are_a_404(client, teller, network, neighbour, ledger_metric):
