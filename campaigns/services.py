@@ -35,7 +35,7 @@ from campaigns.models import (
     MaterialKind,
     Theme,
 )
-from campaigns.selectors import campaign_outlets, window_of
+from campaigns.selectors import campaign_outlets, counted_until, window_of
 from kpi.models import Aggregation, Fact, Metric, MetricUnit, MonthClose
 from ledger.services import customer_code_problem
 from lib.locks import transaction_lock
@@ -57,7 +57,10 @@ def _closed_months(first: datetime.date, last: datetime.date) -> set[datetime.da
 def campaign_scores_refresh(*, campaign: Campaign, today: datetime.date | None = None) -> int:
     """Compute the campaign's scores from the facts of its window up to `today`, and store them.
 
-    1. The window: the campaign's first day to its last or today, whichever is earlier.
+    1. The window: the campaign's first day to its last or `today`, whichever is earlier; without
+       `today`, the latest published day (selectors.counted_until), the day the campaign's page counts
+       its time progress to: a fact of today (a ledger entry approved this morning) is counted with the
+       day's publication, not before it.
     2. Frozen days: the days of closed months (月结) that already have rows stay as they are.
     3. One query: the facts of the focus metrics, of the campaign's outlets, in the window outside the
        frozen months; a staff fact counts when its staff member held a post taking part at the fact's
@@ -67,7 +70,7 @@ def campaign_scores_refresh(*, campaign: Campaign, today: datetime.date | None =
     5. The rows of the unfrozen days (and any outside the window, if the period was shortened) are
        replaced in one transaction. Returns the number of rows written.
     """
-    today = today or timezone.localdate()
+    today = today or counted_until()
     lines = {line.metric_id: line for line in campaign.lines.all()}
     first, last = window_of(campaign, today)
     with transaction.atomic():

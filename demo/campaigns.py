@@ -252,7 +252,8 @@ def seed_campaigns(*, plan: NetworkPlan, end: datetime.date, seed: int = 2026) -
             seeded.gifts = _gifts(gifts, last=end + day, seed=seed)
     seeded.campaigns = 3
     for campaign in (deposits, opening, gifts):
-        seeded.scores += campaign_scores_refresh(campaign=campaign, today=end + day)
+        # Up to the last day of facts, the day the rollup publishes (the campaign page counts to it).
+        seeded.scores += campaign_scores_refresh(campaign=campaign, today=end)
     return seeded
 
 

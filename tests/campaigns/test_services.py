@@ -18,6 +18,7 @@ from staff.access import scope_for_user
 from tests.campaigns.conftest import TODAY
 from tests.campaigns.factories import CampaignFactory, focus
 from tests.kpi.factories import FactFactory
+from tests.kpi.scorecard_factories import published_day
 from tests.ledger.factories import points_metric
 
 D = datetime.date
@@ -66,6 +67,20 @@ def test_a_campaign_across_a_month_end_scores_the_facts_of_both_months_at_two_po
     # November: (100 + 50) × 2 = 300; December: (30 + 20 + 10) × 2 = 120.
     assert _bonus(campaign, day__month=11) == Decimal("300")
     assert _bonus(campaign, day__month=12) == Decimal("120")
+
+
+def test_without_a_day_the_scores_count_up_to_the_latest_published_day_not_todays_facts(campaign, network):
+    # Published up to 2 December: 100 of the 1st and 40 of the 2nd count (280 points); the 3rd's 60, a
+    # day no scorecard, no 时间进度 of the campaign's page has reached yet, waits for its publication.
+    _fact(network["GZ0101"], D(2026, 12, 1), "100")
+    _fact(network["GZ0101"], D(2026, 12, 2), "40")
+    _fact(network["GZ0101"], D(2026, 12, 3), "60")
+    published_day(D(2026, 12, 2))
+
+    campaign_scores_refresh(campaign=campaign)
+
+    assert _bonus(campaign) == Decimal("280")
+    assert CampaignScore.objects.filter(campaign=campaign).latest("day").day == D(2026, 12, 2)
 
 
 def test_the_outlet_leaderboard_ranks_by_bonus_with_the_target_attainment(campaign, deposits, network, hq_admin):
