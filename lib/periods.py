@@ -124,6 +124,13 @@ class BusinessCalendar:
         worked = sum(1 for day in self.workdays if first <= day <= last and day.weekday() >= 5)
         return weekdays - off + worked
 
+    def after(self, day: datetime.date, count: int) -> datetime.date:
+        """The count-th business day after `day` (`day` itself when count is 0)."""
+        while count > 0:
+            day += datetime.timedelta(days=1)
+            count -= self.is_business_day(day)
+        return day
+
 
 @dataclass(frozen=True)
 class Timing:

@@ -74,8 +74,15 @@ from alerts.models import (
     Severity,
 )
 from branches.models import OrgUnit, UnitKind, UnitStatus
-from kpi.models import Direction, Fact, RollupDay, Scorecard, ScorecardLine
-from kpi.selectors.comparisons import FORECAST_METHODS, RUN_RATE, SEASONAL, forecast, last_year_full_values
+from kpi.models import CalendarDay, Direction, Fact, RollupDay, Scorecard, ScorecardLine, TimeBasis
+from kpi.selectors.comparisons import (
+    FORECAST_METHODS,
+    RUN_RATE,
+    SEASONAL,
+    counted_days,
+    forecast,
+    last_year_full_values,
+)
 from kpi.selectors.freshness import HABIT_DAYS, HABIT_WEEKS
 from kpi.templatetags.kpi_format import format_number, format_percent, places_of, unit_scale
 from lib import bulk
@@ -457,11 +464,14 @@ def _forecast_miss(rule: AlertRule, day: datetime.date) -> dict[int, Sighting]:
     )
     seasonal_units = frame.loc[frame["last_year"] > 0, "unit_id"]
     full = last_year_full_values((rule.period, day, unit_id, None, rule.metric_id) for unit_id in seasonal_units)
+    # In the days the metric's time progress counts, as the scorecard's forecast does.
+    calendar = CalendarDay.objects.business_calendar() if rule.metric.time_basis == TimeBasis.BUSINESS else None
+    counted = [counted_days(start, day, end, calendar) for start, end in zip(frame["start"], frame["end"], strict=True)]
     projected, seasonal, attainment, _days = forecast(
         actual=frame["actual"].to_numpy(),
         target=frame["target"].to_numpy(),
-        elapsed_days=[(day - start).days + 1 for start in frame["start"]],
-        period_days=[(end - start).days + 1 for start, end in zip(frame["start"], frame["end"], strict=True)],
+        elapsed_days=[elapsed for elapsed, _total, _calendar in counted],
+        period_days=[total for _elapsed, total, _calendar in counted],
         last_year_to_date=frame["last_year"].to_numpy(),
         last_year_full=[
             np.nan if (value := full.get((rule.period, day, unit_id, None, rule.metric_id))) is None else float(value)

@@ -11,6 +11,11 @@ end (kpi.formulas.projection):
   keeps last year's shape, projected = actual × last year's full value / last year's value to the day;
 - else the run rate: projected = actual / elapsed days × days in the period.
 
+The days are those the line's time progress counts (DOMAIN.md §4): calendar days, or for a metric
+counted in business days (TimeBasis.BUSINESS) the bank's business days (lib.periods.period_timing's
+rule, the calendar read once), so that a forecast agrees with the pace beside it; the day the target is
+reached is then that many business days on.
+
 预计完成率 is the projected value's attainment; the day the target is reached comes from the pace the
 projection implies for the remaining days (kpi.formulas.days_to_target): "reached" when it already is
 (the day it was reached is not kept: it would take the history of every day), "on_track" with the
@@ -33,8 +38,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kpi import formulas
-from kpi.models import Direction, RollupDay, Scorecard, ScorecardLine
-from lib.periods import PeriodKind, period_of, previous_period_day, same_day_last_year
+from kpi.models import CalendarDay, Direction, RollupDay, Scorecard, ScorecardLine, TimeBasis
+from lib.periods import BusinessCalendar, PeriodKind, period_of, previous_period_day, same_day_last_year
 
 SEASONAL, RUN_RATE = "seasonal", "run_rate"
 REACHED, ON_TRACK, MISS = "reached", "on_track", "miss"
@@ -193,6 +198,36 @@ def forecast(*, actual, target, elapsed_days, period_days, last_year_to_date, la
     return projected, seasonal, attainment, days
 
 
+def counted_days(
+    start: datetime.date, day: datetime.date, end: datetime.date, calendar: BusinessCalendar | None
+) -> tuple[int, int, BusinessCalendar | None]:
+    """(elapsed days, days in the period, the calendar they were counted on) of a forecast on `day` of the
+    period start – end: business days on `calendar` (a metric counted in them), else calendar days. A
+    period without a business day up to `day` (1–3 January) is counted in calendar days: nothing to run
+    a rate on yet."""
+    if calendar is not None:
+        business = calendar.business_days(start, day)
+        if business:
+            return business, calendar.business_days(start, end), calendar
+    return (day - start).days + 1, (end - start).days + 1, None
+
+
+def _counted_days(pairs: list[tuple[Scorecard, ScorecardLine]]) -> list[tuple[int, int, BusinessCalendar | None]]:
+    """counted_days of each line, the business calendar read once, only when a line counts in it."""
+    calendar = None
+    if any(line.metric.time_basis == TimeBasis.BUSINESS for _card, line in pairs):
+        calendar = CalendarDay.objects.business_calendar()
+    return [
+        counted_days(
+            card.period_start,
+            card.date,
+            card.period_end,
+            calendar if line.metric.time_basis == TimeBasis.BUSINESS else None,
+        )
+        for card, line in pairs
+    ]
+
+
 def _full_value_key(card: Scorecard, line: ScorecardLine) -> FullValueKey:
     return (card.period, card.date, card.unit_id if card.staff_id is None else None, card.staff_id, line.metric_id)
 
@@ -230,11 +265,12 @@ def lines_compare(scorecards: Iterable[Scorecard], lines_of=None) -> None:
     if forecastable:
         target = np.array([_number(line.target) for _card, line in forecastable])
         lower = np.array([line.metric.direction == Direction.LOWER for _card, line in forecastable])
+        counted = _counted_days(forecastable)
         projected, seasonal, attainment, days = forecast(
             actual=[_number(line.actual) for _card, line in forecastable],
             target=target,
-            elapsed_days=[(card.date - card.period_start).days + 1 for card, _line in forecastable],
-            period_days=[(card.period_end - card.period_start).days + 1 for card, _line in forecastable],
+            elapsed_days=[elapsed for elapsed, _total, _calendar in counted],
+            period_days=[total for _elapsed, total, _calendar in counted],
             last_year_to_date=[_number(line.last_year_actual) for _card, line in forecastable],
             last_year_full=[_number(full.get(_full_value_key(card, line))) for card, line in forecastable],
             lower_is_better=lower,
@@ -254,7 +290,11 @@ def lines_compare(scorecards: Iterable[Scorecard], lines_of=None) -> None:
                 elif days[index] == 0:
                     outcome = REACHED
                 else:
-                    outcome, reached_on = ON_TRACK, card.date + datetime.timedelta(days=int(days[index]))
+                    outcome, calendar = ON_TRACK, counted[index][2]
+                    if calendar is None:
+                        reached_on = card.date + datetime.timedelta(days=int(days[index]))
+                    else:
+                        reached_on = calendar.after(card.date, int(days[index]))
             forecasts[line.pk] = Forecast(
                 method=SEASONAL if seasonals[index] else RUN_RATE,
                 projected=projected_decimals[index],

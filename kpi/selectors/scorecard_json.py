@@ -66,7 +66,7 @@ from kpi.serializers import LINE_COLUMNS, SCORECARD_FIELDS, scorecard_data
 from lib.api import render_json
 
 # 2: each fragment kept with its digest.
-FRAGMENT_VERSION = 2
+FRAGMENT_VERSION = 3  # 3: forecasts of business-day metrics in business days
 # The period the list answers when none is asked for (kpi/api/scorecards.py), and the one warmed.
 DEFAULT_PERIOD = "month"
 _LINE_COLUMNS_JSON = render_json(list(LINE_COLUMNS))

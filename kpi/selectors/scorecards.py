@@ -137,6 +137,7 @@ _PAGE_LINE_COLUMNS = (
     "metric__code",
     "metric__aggregation",
     "metric__direction",
+    "metric__time_basis",
     "actual",
     "target",
     "attainment",
@@ -158,10 +159,11 @@ _PAGE_LINE_COLUMNS = (
 class PageMetric:
     """The few attributes of a metric that a page of lines needs (one per metric of the page)."""
 
-    __slots__ = ("aggregation", "code", "direction", "pk")
+    __slots__ = ("aggregation", "code", "direction", "pk", "time_basis")
 
-    def __init__(self, pk, code, aggregation, direction):
+    def __init__(self, pk, code, aggregation, direction, time_basis):
         self.pk, self.code, self.aggregation, self.direction = pk, code, aggregation, direction
+        self.time_basis = time_basis
 
     @property
     def is_cumulative(self) -> bool:
@@ -216,10 +218,10 @@ def page_lines(scorecards) -> dict[int, list[PageLine]]:
         line = PageLine()
         metric = metrics.get(row[2])
         if metric is None:
-            metric = metrics[row[2]] = PageMetric(row[2], row[3], row[4], row[5])
+            metric = metrics[row[2]] = PageMetric(row[2], row[3], row[4], row[5], row[6])
         line.metric = metric
         line.pk, line.metric_id = row[1], row[2]
-        for name, value in zip(_PAGE_LINE_COLUMNS[6:], row[6:], strict=True):
+        for name, value in zip(_PAGE_LINE_COLUMNS[7:], row[7:], strict=True):
             setattr(line, name, value)
         line.scoring = line.compared = None
         found[row[0]].append(line)

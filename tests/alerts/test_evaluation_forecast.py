@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert, AlertRule, AlertStatus, RuleKind
 from alerts.services.evaluation import alerts_evaluate
+from kpi.models import Metric, TimeBasis
 from tests.alerts.factories import AlertRuleFactory, metric
 from tests.kpi.scorecard_factories import ScorecardFactory, ScorecardLineFactory, published_day
 
@@ -70,6 +71,17 @@ class TestForecastMiss:
         assert "900 户" in alert.detail and "1,000 户" in alert.detail and "90.0%" in alert.detail
         assert "33.3%" in alert.detail  # the time progress
         assert result.opened == 1
+
+    def test_a_metric_counted_in_business_days_is_forecast_on_business_days(self, network):
+        Metric.objects.filter(code="mobile_banking_signups").update(time_basis=TimeBasis.BUSINESS)
+        rule = forecast_rule()
+        # Monday 16 November: 11 of November's 21 business days. 550 / 11 × 21 = 1,050 of 1,040: on track,
+        # as the scorecard's forecast says (in calendar days, 550 / 16 × 30 = 1,031.25: 99.2 %, it fired).
+        published_month({network["GZ0101"]: (550, 1040)}, day=D(2026, 11, 16))
+
+        alerts_evaluate(day=D(2026, 11, 16))
+
+        assert not Alert.objects.filter(rule=rule).exists()
 
     def test_it_does_not_fire_before_the_minimum_time_progress(self, network):
         rule = forecast_rule()

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from kpi.models import Metric, TimeBasis
 from kpi.selectors.comparisons import MISS, ON_TRACK, REACHED, RUN_RATE, SEASONAL, Change, lines_compare
 from kpi.selectors.scorecards import scorecard_get
 from tests.factories import OrgUnitFactory
@@ -79,6 +80,15 @@ class TestRunRate:
     def test_without_a_target_there_is_a_projection_but_no_outcome(self, outlet):
         forecast = compared(outlet, actual="300").forecast
         assert (forecast.projected, forecast.attainment, forecast.outcome) == (Decimal("900"), None, None)
+
+    def test_a_metric_counted_in_business_days_runs_its_rate_on_business_days_as_its_pace_does(self, outlet):
+        Metric.objects.filter(code="mobile_banking_signups").update(time_basis=TimeBasis.BUSINESS)
+        # Monday 9 November: 6 of November's 21 business days (2–6, 9), where the calendar counts 9 of 30.
+        # 300 / 6 × 21 = 1,050 (calendar days: 300 / 9 × 30 = 1,000), 105 % of 1,000. At (1,050 − 300) / 15
+        # = 50 a business day the 700 missing take 14 business days: 10–13, 16–20, 23–27 November.
+        forecast = compared(outlet, actual="300", target="1000", day=D(2026, 11, 9)).forecast
+        assert (forecast.projected, forecast.attainment) == (Decimal("1050"), Decimal("1.05"))
+        assert (forecast.outcome, forecast.reached_on) == (ON_TRACK, D(2026, 11, 27))
 
     def test_levels_and_days_are_not_forecast(self, outlet):
         assert compared(outlet, code="deposit_balance", actual="5000", target="6000").forecast is None
