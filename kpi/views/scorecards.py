@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from branches.models import OrgUnit
-from kpi.models import Scorecard
+from kpi.models import Scorecard, Status
 from kpi.retention import scorecards_not_kept
 from kpi.selectors.comparisons import comparison_days, lines_compare
 from kpi.selectors.history import HistoryPoint, metric_history, published_day_get
@@ -75,12 +75,15 @@ def _base_context(request: HttpRequest, params: PageParams, *, entity: OrgUnit |
 
 def _summary(context: dict) -> dict:
     """The summary band: how many metrics with a target are behind pace (amber or red; none too early in
-    the period to judge), and when the figures arrived (the published run of the day)."""
+    the period to judge), how many of them are amber (预警) beside the red (落后) ones the lines are
+    labelled with, and when the figures arrived (the published run of the day)."""
     lines = [line for _label, lines in context["sections"] for line in lines]
     with_status = [line for line in lines if line.status]
     published = published_day_get(date=context["day"]) if context["day"] else None
     return {
         "behind": sum(1 for line in with_status if line.shown_status in BEHIND),
+        "behind_red": sum(1 for line in with_status if line.shown_status == Status.RED),
+        "behind_amber": sum(1 for line in with_status if line.shown_status == Status.AMBER),
         "with_status": len(with_status),
         "published": published,
     }

@@ -323,7 +323,8 @@ def test_the_summary_band_gives_score_ranks_veto_behind_pace_and_when_the_figure
     assert "<dt>Rank in the network</dt><dd>5 / 12</dd>" in page
     assert '<span class="not-vetoed"><span aria-hidden="true">✓</span> Not vetoed</span>' in page
     # deposits amber and waiting time red; complaints have no target and do not count
-    assert '<dd class="behind-count">2 of 3 metrics with a target</dd>' in page
+    # (and each is said as its line is labelled: one 落后, one 预警)
+    assert '<dd class="behind-count">2 of 3 metrics with a target (1 behind, 1 slightly behind)</dd>' in page
     assert "<dt>Figures received up to</dt><dd>25 Nov 2026 06:12</dd>" in page
     assert "<dt>Published</dt><dd>25 Nov 2026 06:40</dd>" in page
 
