@@ -45,6 +45,8 @@ def test_the_outlet_head_opens_meetings_on_todays_sheet_prefilled_with_each_pers
     assert 'name="goal-S1002-mobile_banking_signups" value="2"' in page
     assert 'name="goal-S1001-counter_referrals" value="1"' in page
     assert "23 / 40" in page and "2.4" in page  # month to date / target, and 2.43 a day to one decimal
+    # Why 3 beside 2.4: the proposal says it is rounded up.
+    assert page.count("建议值：剩余每天需完成量，向上取整") == 3
     assert not Meeting.objects.exists()  # reading writes nothing
 
 
