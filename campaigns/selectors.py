@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from branches.models import OrgUnit, UnitKind
 from campaigns.models import Campaign, CampaignMetric, CampaignScore, CampaignTarget, GiftRecord
-from kpi.models import Fact, Metric
+from kpi.models import Fact, Level, Metric
 from kpi.selectors.scorecards import latest_rolled_up_date
 from lib.masking import mask_name
 from staff.access import Scope
@@ -211,7 +211,8 @@ class Uplift:
 def uplift(*, campaign: Campaign, as_of: datetime.date, unit: OrgUnit | None = None) -> list[Uplift]:
     """Per focus metric: the outlets' own facts (staff empty) summed over the campaign window up to `as_of`
     (counted_until()) and over as many days just before it, for the campaign's outlets (under `unit` when
-    given). One query."""
+    given); a metric reported per staff member only (台账积分) has no outlet facts, and sums its staff's.
+    One query."""
     first, last = window_of(campaign, as_of)
     lines = list(campaign.lines.select_related("metric").all())
     if last < first or not lines:
@@ -220,10 +221,11 @@ def uplift(*, campaign: Campaign, as_of: datetime.date, unit: OrgUnit | None = N
     outlets = campaign_outlets(campaign)
     if unit is not None:
         outlets = outlets.filter(path__startswith=unit.path)
+    per_staff = [line.metric_id for line in lines if line.metric.level == Level.STAFF]
     sums = (
         Fact.objects.filter(
+            Q(staff__isnull=True) | Q(metric_id__in=per_staff),
             metric_id__in=[line.metric_id for line in lines],
-            staff__isnull=True,
             unit__in=outlets,
             date__gte=before_first,
             date__lte=last,

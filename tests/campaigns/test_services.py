@@ -172,6 +172,30 @@ def test_a_multiplier_multiplies_a_points_metric(network, teller_staff):
     assert _bonus(campaign, staff=teller_staff) == Decimal("18.75")
 
 
+def test_the_uplift_of_a_metric_reported_per_staff_member_sums_the_staffs_facts(network, teller_staff):
+    # 台账积分 has no outlet facts: the teller's 12.5 + 7.5 = 20 points during (20 Nov – 3 Dec), her 6 of
+    # 10 November before (6 – 19 Nov); 5 of 1 November is outside both.
+    campaign = CampaignFactory(unit=network["GZ"])
+    points = points_metric()
+    focus(campaign, points, "1", rule=BonusRule.MULTIPLIER)
+    for day, value in (
+        (D(2026, 11, 1), "5"),
+        (D(2026, 11, 10), "6"),
+        (D(2026, 11, 21), "12.5"),
+        (D(2026, 12, 2), "7.5"),
+    ):
+        FactFactory(unit=network["GZ0101"], staff=teller_staff, metric=points, date=day, value=Decimal(value))
+
+    (metric,) = uplift(campaign=campaign, as_of=TODAY)
+
+    assert (metric.days, metric.during, metric.before, metric.change) == (
+        14,
+        Decimal("20"),
+        Decimal("6"),
+        Decimal("14"),
+    )
+
+
 def test_computing_twice_writes_the_same_rows(campaign, deposits):
     first = campaign_scores_refresh(campaign=campaign, today=TODAY)
     second = campaign_scores_refresh(campaign=campaign, today=TODAY)
