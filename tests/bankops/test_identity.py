@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 
 from lib.identity import id_number_problem, normalize_id_number, resident_check_digit, uscc_check_character
 
@@ -48,3 +49,11 @@ def test_each_kind_of_bad_number_is_named_without_repeating_it(number, problem):
 
 def test_a_lower_case_x_and_spaces_around_are_normalized():
     assert normalize_id_number(" 11010519491231002x ") == "11010519491231002X"
+
+
+@pytest.fixture(autouse=True)
+def _english_problems():
+    """The problems asserted here are the English source texts (every test starts in Chinese; a bad
+    number told in Chinese: tests/bankops/test_i18n_complete.py's customers import)."""
+    with translation.override("en"):
+        yield
