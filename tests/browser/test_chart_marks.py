@@ -88,8 +88,8 @@ def test_the_outlet_head_adds_a_note_from_her_phone(page, server, noted):
     page.goto(f"{base}/units/GZ0101/notes/?date=2026-11-24&metric=deposit_balance")
     page.select_option("select[name=kind]", "other")
     page.fill("input[name=text]", "代发工资日，客流高峰")
-    page.locator("form.note-form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("form.note-form button[type=submit]").click()
 
     assert page.url == f"{base}/units/GZ0101/notes/"
     assert page.locator(".notes-list li", has_text="代发工资日").count() == 1

@@ -59,8 +59,8 @@ def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, 
 
     # The menu's 会议 opens today's sheet of her outlet (on a phone the menu opens from its button first).
     page.locator("label.menu-button").click()
-    page.locator("nav.topnav a[href='/meetings/']").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("nav.topnav a[href='/meetings/']").click()
     assert page.url.startswith(f"{base}/meetings/GZ0101/morning/")
     assert "天河路网点" in page.locator("h1").inner_text()
     cards = page.locator("li.person-card")
@@ -73,8 +73,8 @@ def test_the_outlet_head_sets_two_goals_and_marks_attendance_on_her_phone(page, 
     page.fill("input[name='goal-S1002-mobile_banking_signups']", "2")
     page.select_option("select[name='attendance-S1001']", "present")
     page.select_option("select[name='attendance-S1002']", "late")
-    page.locator("form.sheet-form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("form.sheet-form button[type=submit]").click()
 
     assert page.locator("ul.messages li.success").count() == 1
     assert page.locator("input[name='goal-S1001-mobile_banking_signups']").input_value() == "3"
@@ -106,8 +106,8 @@ def test_a_goal_that_is_no_number_is_marked_beside_its_field_and_nothing_is_save
 
     page.fill("input[name='goal-S1001-mobile_banking_signups']", "3")
     page.fill("input[name='goal-S1002-mobile_banking_signups']", "两个")
-    page.locator("form.sheet-form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("form.sheet-form button[type=submit]").click()
 
     field = page.locator("input[name='goal-S1002-mobile_banking_signups']")
     assert field.get_attribute("aria-invalid") == "true"

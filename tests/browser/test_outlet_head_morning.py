@@ -30,26 +30,26 @@ def test_the_outlet_head_reads_her_scorecard_switches_period_and_language_and_op
     shot(page, "01-scorecard-month-zh")
 
     # The period switch: 年 shows the year to date (the same 2,700: no facts before November).
-    page.locator("nav.period-switch a", has_text="年").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("nav.period-switch a", has_text="年").click()
     assert "period=year" in page.url
     assert page.locator("nav.period-switch a[aria-current=page]", has_text="年").count() == 1
     shot(page, "02-scorecard-year-zh")
 
     # The language switch sticks: the page, and the next one, are in English.
     page.select_option("select#language", "en")
-    page.locator("form.language-switch button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("form.language-switch button[type=submit]").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("tr", has_text="Customers served").count() >= 1
-    page.locator("nav.period-switch a", has_text="Month").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("nav.period-switch a", has_text="Month").click()
     assert page.locator("html").get_attribute("lang") == "en"
     shot(page, "03-scorecard-month-en")
 
     # A metric's daily history: the chart draws (a canvas in the container) and the table lists the days.
-    page.locator("th a", has_text="Customers served").first.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("th a", has_text="Customers served").first.click()
     chart = page.locator('[data-chart="trend"][data-chart-drawn="1"]')
     chart.wait_for(state="attached")
     assert chart.locator("canvas").count() >= 1

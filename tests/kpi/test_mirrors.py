@@ -20,6 +20,7 @@ from kpi.services import mirrors, rollup
 from lib.periods import days_between, previous_period_day, same_day_last_year
 from tests.factories import OrgUnitFactory
 from tests.kpi.test_rollup import fact, line
+from tests.shared_data import as_in_a_test, shared_data
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tree():
     """HQ → SB1 (A, B), SB2 (C), as tests/kpi/test_rollup.py's."""
+    return tree_of_the_tests()
+
+
+def tree_of_the_tests() -> dict:
+    """The `tree` fixture's units, made; for data a class shares (tests/shared_data.py) too."""
     hq = OrgUnitFactory.head_office(code="HQ")
     sb1 = OrgUnitFactory.sub_branch_of(hq, code="SB1")
     sb2 = OrgUnitFactory.sub_branch_of(hq, code="SB2")
@@ -254,33 +260,6 @@ class TestChaining:
         assert line(D(2026, 12, 11), "week", "customers_served", unit=a).last_year_actual == Decimal("40")
         assert line(D(2026, 12, 11), "week", "customers_served", unit=a).previous_actual == Decimal("5")
 
-    def test_the_mirror_running_totals_of_a_run_go_at_the_nightly_prune_after_a_week_and_its_own_stay(self, tree):
-        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
-        roll(D(2026, 11, 28), D(2026, 12, 10))
-
-        # The publications delete nothing of earlier runs: 12-02's run still has its mirror running totals.
-        assert rows(D(2026, 12, 2)) == (True, True)
-
-        rollup.states_prune(today=D(2026, 12, 10))
-
-        # The night of 12-10: a run published before 12-03 keeps its own, not its mirror ones.
-        assert rows(D(2026, 12, 2)) == (True, False)
-        assert rows(D(2026, 12, 3)) == (True, True)
-
-    def test_the_own_running_totals_go_at_the_nightly_prune_after_rollup_state_days(self, tree, settings):
-        settings.ROLLUP_STATE_DAYS = 5
-        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
-        roll(D(2026, 11, 28), D(2026, 12, 10))
-
-        deleted = rollup.states_prune(today=D(2026, 12, 10))
-
-        # 12-10 less 5 days is 12-05: the runs of 11-28 to 12-04 lose everything, 12-05 keeps both kinds.
-        assert [rows(day) for day in days_between(D(2026, 11, 28), D(2026, 12, 4))] == [(False, False)] * 7
-        assert rows(D(2026, 12, 5)) == (True, True)
-        # Run again the same night, it finds nothing more.
-        assert deleted > 0
-        assert rollup.states_prune(today=D(2026, 12, 10)) == 0
-
     def test_nights_missed_are_made_up_every_day_past_the_horizon_not_only_the_week_that_just_aged(self, tree):
         served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree["A"], 1)
         roll(D(2026, 11, 16), D(2026, 12, 10))
@@ -300,6 +279,45 @@ class TestChaining:
         assert rollup.days_mark_stale(dates=[D(2026, 11, 5)]) == 3
         roll(D(2026, 12, 8), D(2026, 12, 10))
         assert line(D(2026, 12, 10), "month", "customers_served", unit=a).previous_actual == Decimal("20")
+
+
+@pytest.fixture(scope="class")
+def rolled_from_the_28th(django_db_setup, django_db_blocker):
+    """The tree, with 1 customer served a day at A from 11-01 to 12-10, rolled up 11-28 to 12-10: made once
+    for the class (tests/shared_data.py), whose tests each prune it in a savepoint of their own; the
+    thirteen days' rollup cost each of them seconds."""
+    with shared_data(django_db_blocker), as_in_a_test():
+        served(days_between(D(2026, 11, 1), D(2026, 12, 10)), tree_of_the_tests()["A"], 1)
+        roll(D(2026, 11, 28), D(2026, 12, 10))
+        yield
+
+
+class TestTheNightlyPrune:
+    def test_the_mirror_running_totals_of_a_run_go_at_the_nightly_prune_after_a_week_and_its_own_stay(
+        self, rolled_from_the_28th
+    ):
+        # The publications delete nothing of earlier runs: 12-02's run still has its mirror running totals.
+        assert rows(D(2026, 12, 2)) == (True, True)
+
+        rollup.states_prune(today=D(2026, 12, 10))
+
+        # The night of 12-10: a run published before 12-03 keeps its own, not its mirror ones.
+        assert rows(D(2026, 12, 2)) == (True, False)
+        assert rows(D(2026, 12, 3)) == (True, True)
+
+    def test_the_own_running_totals_go_at_the_nightly_prune_after_rollup_state_days(
+        self, rolled_from_the_28th, settings
+    ):
+        settings.ROLLUP_STATE_DAYS = 5  # read by the prune alone, not by the rollup
+
+        deleted = rollup.states_prune(today=D(2026, 12, 10))
+
+        # 12-10 less 5 days is 12-05: the runs of 11-28 to 12-04 lose everything, 12-05 keeps both kinds.
+        assert [rows(day) for day in days_between(D(2026, 11, 28), D(2026, 12, 4))] == [(False, False)] * 7
+        assert rows(D(2026, 12, 5)) == (True, True)
+        # Run again the same night, it finds nothing more.
+        assert deleted > 0
+        assert rollup.states_prune(today=D(2026, 12, 10)) == 0
 
 
 def _lines(day, unit):
