@@ -452,6 +452,8 @@ def contest_standings(*, contest: Contest, as_of: datetime.date) -> ContestStand
             .first()
         )
     cards: dict[int, dict[int, ScorecardLine]] = {}
+    # The outlets scored on the contest's own template that day: their stored scores are the contest's.
+    stored: dict[int, Scorecard] = {}
     if day is not None:
         standings.figures_date = day[0]
         standings.final = standings.ended and day[0] == contest.period_end
@@ -462,11 +464,13 @@ def contest_standings(*, contest: Contest, as_of: datetime.date) -> ContestStand
         ).prefetch_related(Prefetch("lines", queryset=lines))
         for scorecard in scorecards:
             cards[scorecard.unit_id] = {line.metric_id: line for line in scorecard.lines.all()}
+            if contest.template_id is not None and scorecard.template_id == contest.template_id:
+                stored[scorecard.unit_id] = scorecard
 
     if contest.judged:
         return _judged_standings(standings, pairs)
     for pair in pairs:
-        standings.pairs.append(_pair_standing(pair, standings, cards))
+        standings.pairs.append(_pair_standing(pair, standings, cards, stored))
     return standings
 
 
@@ -495,10 +499,17 @@ def _judged_standings(standings: ContestStandings, pairs: list[ContestPair]) -> 
 
 
 def _pair_standing(
-    pair: ContestPair, standings: ContestStandings, cards: dict[int, dict[int, ScorecardLine]]
+    pair: ContestPair,
+    standings: ContestStandings,
+    cards: dict[int, dict[int, ScorecardLine]],
+    stored: dict[int, Scorecard],
 ) -> PairStanding:
+    """One pair head to head. A side scored on the contest's own template that day keeps its scorecard's
+    stored line scores and total (what its scorecard page says, to the last rounding); a side scored on
+    another template is scored again on the contest's, from its figures (the rollup's rules)."""
     lines_a = cards.get(pair.outlet_a_id)
     lines_b = cards.get(pair.outlet_b_id)
+    own = {Lead.A: stored.get(pair.outlet_a_id), Lead.B: stored.get(pair.outlet_b_id)}
     standing = PairStanding(pair=pair, metrics=[])
     totals: dict[Lead, Decimal | None] = {Lead.A: None, Lead.B: None}
     vetoed = {Lead.A: False, Lead.B: False}
@@ -512,6 +523,9 @@ def _pair_standing(
                 if side_lines is None:  # no scorecard at all: no score
                     continue
                 score, fired = _line_score(template_line, figures)
+                if own[side] is not None and template_line.kind != LineKind.VETO:
+                    line = side_lines.get(metric.pk)
+                    score = line.score if line is not None else None
                 vetoed[side] = vetoed[side] or fired
                 if score is not None:
                     totals[side] = (totals[side] or Decimal(0)) + score
@@ -526,7 +540,9 @@ def _pair_standing(
 
     if standings.contest.template_id:
         for side in (Lead.A, Lead.B):
-            if vetoed[side]:
+            if own[side] is not None:
+                totals[side], vetoed[side] = own[side].total_score, own[side].vetoed
+            elif vetoed[side]:
                 totals[side] = Decimal(0)  # 一票否决: the whole score is 0
         standing.score_a, standing.score_b = totals[Lead.A], totals[Lead.B]
         standing.vetoed_a, standing.vetoed_b = vetoed[Lead.A], vetoed[Lead.B]

@@ -277,6 +277,28 @@ class TestStandings:
         assert duel(pair, "mobile_banking_signups").a.score == Decimal("120")
         assert (duel(pair, "risk_events").basis, duel(pair, "risk_events").leader) == ("actual", Lead.TIE)
 
+    def test_a_side_scored_on_the_contests_template_keeps_its_scorecards_stored_scores(self, network):
+        # What the scorecard page shows is the stored score: the contest says the same, to the last
+        # rounding, rather than scoring the figures again (the demo: 103.9950 on the page, 103.99 here).
+        a, b = network["GZ0101"], network["GZ0102"]
+        pk_template = template(lines=[("mobile_banking_signups", LineKind.WEIGHTED, {"weight": 100})])
+        target(a, "mobile_banking_signups", 100)
+        target(b, "mobile_banking_signups", 200)
+        fact(a, "mobile_banking_signups", 60)
+        fact(b, "mobile_banking_signups", 90)
+        roll()
+        card = Scorecard.objects.published().get(date=MID_NOVEMBER, period="month", unit=a)
+        assert card.template == pk_template
+        card.lines.filter(metric__code="mobile_banking_signups").update(score=Decimal("119.9950"))
+        Scorecard.objects.filter(pk=card.pk).update(total_score=Decimal("119.9950"))
+
+        pair = contest_standings(
+            contest=contest(network["GZ01"], (a, b), template=pk_template), as_of=MID_NOVEMBER
+        ).pairs[0]
+
+        assert (pair.score_a, pair.score_b) == (Decimal("119.9950"), Decimal("90"))
+        assert duel(pair, "mobile_banking_signups").a.score == Decimal("119.9950")
+
     def test_a_vetoed_side_scores_zero(self, network):
         a, b = network["GZ0101"], network["GZ0102"]
         pk_template = template(
