@@ -83,7 +83,9 @@ class InspectionForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("Day of the inspection"), widget=DateInput())
     title = forms.CharField(label=gettext_lazy("Title"), max_length=100, initial="内控检查")
     template = forms.ChoiceField(label=gettext_lazy("Checklist"), required=False)
-    summary = forms.CharField(label=pgettext_lazy("inspection", "Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary = forms.CharField(
+        label=pgettext_lazy("inspection", "Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, scope: Scope, outlets, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
