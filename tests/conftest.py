@@ -283,6 +283,16 @@ def hq_admin(network) -> User:
 
 
 @pytest.fixture
+def hq_client(client, hq_admin):
+    """The test client signed in as HQ's administrator, let into the admin as a superuser (as the demo
+    makes them)."""
+    hq_admin.is_staff = hq_admin.is_superuser = True
+    hq_admin.save()
+    client.force_login(hq_admin)
+    return client
+
+
+@pytest.fixture
 def unit_manager(network) -> User:
     """陈志强, president of the Tianhe sub-branch (天河支行行长): GZ01 and its outlets."""
     return unit_manager_of(network)

@@ -90,14 +90,6 @@ class TestRuleParameters:
         assert set(refused.value.message_dict) == {"metric"}
 
 
-@pytest.fixture
-def hq_client(client, hq_admin):
-    hq_admin.is_staff = hq_admin.is_superuser = True
-    hq_admin.save()
-    client.force_login(hq_admin)
-    return client
-
-
 class TestAdminPages:
     def test_hq_adds_a_rule_and_an_incomplete_one_is_refused_with_the_reason(self, hq_client):
         form = {

@@ -17,20 +17,12 @@ from tests.campaigns.factories import CampaignFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hq(client, hq_admin):
-    hq_admin.is_staff = hq_admin.is_superuser = True
-    hq_admin.save()
-    client.force_login(hq_admin)
-    return client
-
-
 def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def test_a_metric_its_facts_protect_is_refused_naming_twenty_and_counting_the_rest(
-    hq, network, django_assert_max_num_queries
+    hq_client, network, django_assert_max_num_queries
 ):
     metric = Metric.objects.get(code="customers_served")
     Fact.objects.bulk_create(
@@ -42,7 +34,7 @@ def test_a_metric_its_facts_protect_is_refused_naming_twenty_and_counting_the_re
     # The page's own queries (session, user, the metric, the admin's sidebar) and, per PROTECT relation
     # of a metric, a count and the first twenty: not one per fact.
     with django_assert_max_num_queries(40):
-        response = hq.get(f"/admin/kpi/metric/{metric.pk}/delete/")
+        response = hq_client.get(f"/admin/kpi/metric/{metric.pk}/delete/")
 
     assert response.status_code == 200
     text = _text(response)
@@ -55,7 +47,7 @@ def test_a_metric_its_facts_protect_is_refused_naming_twenty_and_counting_the_re
     assert Metric.objects.filter(pk=metric.pk).exists()
 
 
-def test_a_campaign_lists_twenty_targets_counts_them_all_and_deletes_them_all(hq, network):
+def test_a_campaign_lists_twenty_targets_counts_them_all_and_deletes_them_all(hq_client, network):
     campaign = CampaignFactory(unit=network["GZ01"], code="deposits")
     outlets = [network["GZ0101"], network["GZ0102"]]
     metrics = list(Metric.objects.filter(level__in=["outlet", "both"]).order_by("pk")[:13])
@@ -65,13 +57,13 @@ def test_a_campaign_lists_twenty_targets_counts_them_all_and_deletes_them_all(hq
         for metric in metrics
     )  # 2 × 13 = 26 targets
 
-    page = _text(hq.get(f"/admin/campaigns/campaign/{campaign.pk}/delete/"))
+    page = _text(hq_client.get(f"/admin/campaigns/campaign/{campaign.pk}/delete/"))
 
     assert "活动目标: 26" in page  # the summary counts every one
     assert page.count("活动目标: GZ010") == 20
     assert "……另有 6 条活动目标" in page
 
-    response = hq.post(f"/admin/campaigns/campaign/{campaign.pk}/delete/", {"post": "yes"})
+    response = hq_client.post(f"/admin/campaigns/campaign/{campaign.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not Campaign.objects.exists()

@@ -40,14 +40,6 @@ def plans(network, hq_scope):
     return made
 
 
-@pytest.fixture
-def hq_client(client, hq_admin):
-    hq_admin.is_staff = hq_admin.is_superuser = True
-    hq_admin.save()
-    client.force_login(hq_admin)
-    return client
-
-
 def test_hq_reads_a_plan_with_its_proposals_and_renames_a_draft(hq_client, plans):
     plan = plans["GZ01"]
     page = hq_client.get(f"/admin/plans/plan/{plan.pk}/change/")
