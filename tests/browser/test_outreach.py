@@ -24,6 +24,7 @@ from tests.customers.factories import CustomerFactory
 from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
 
 PHONE = {"width": 390, "height": 844}
+NARROWEST = {"width": 360, "height": 844}
 NOVEMBER, OCTOBER = datetime.date(2026, 11, 1), datetime.date(2026, 10, 1)
 
 
@@ -111,3 +112,12 @@ def test_a_customer_manager_works_three_customers_of_his_list_from_a_phone(page,
     first = Contact.objects.get(assignment__customer__code="C0101")
     assert (first.latitude, first.longitude) == (Decimal("23.129100"), Decimal("113.264400"))
     assert list(DoNotContact.objects.values_list("customer__code", flat=True)) == ["C0103"]
+
+    # The list's progress on the narrowest phone: each name keeps its shape (a column of 7.5em, 120 px,
+    # not one character a line) and the table scrolls in its own box, never the page.
+    page.set_viewport_size(NARROWEST)
+    page.goto(f"{server.url}/customers/lists/{built.pk}/")
+    assert _fits(page)
+    names = page.locator(".outreach-progress-table tbody th[scope=row]")
+    assert names.count() >= 1
+    assert min(names.nth(index).bounding_box()["width"] for index in range(names.count())) >= 120
