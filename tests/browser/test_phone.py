@@ -609,16 +609,22 @@ def _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page) -> None:
 
 
 def _the_menu_folds_behind_a_button_on_a_phone(page, url: str) -> None:
-    """The unit manager's menu (19 entries) on a phone: folded behind 菜单 under a header of two short rows
-    (the brand and the button, then who is signed in), opened in two columns that fit; on a desktop the
-    menu shows and the button does not."""
+    """The unit manager's menu (19 entries) on a phone: folded behind 菜单 under a header of one row (the
+    brand and the button: 58 px; 133 px at 360 px when who is signed in, signing out and the language took
+    two rows more), opened in two columns that fit, with signing out and the language under it; on a
+    desktop the menu shows and the button does not."""
     page.set_viewport_size(PHONE)
     page.goto(url)
     button, menu = page.locator("label.menu-button"), page.locator("nav.topnav")
+    sign_out, language = page.locator("header.topbar form[action$='/logout/'] button"), page.locator("select#language")
     assert button.is_visible() and not menu.is_visible()
-    assert page.locator("header.topbar").bounding_box()["height"] < 160
+    assert not sign_out.is_visible() and not language.is_visible()
+    page.set_viewport_size(NARROWEST)
+    assert page.locator("header.topbar").bounding_box()["height"] < 70
+    page.set_viewport_size(PHONE)
     button.click()
-    assert menu.is_visible()
+    assert menu.is_visible() and sign_out.is_visible() and language.is_visible()
+    assert sign_out.bounding_box()["y"] > menu.bounding_box()["y"]
     assert _overflow(page, PHONE) is None and _overflow(page, NARROWEST) is None
     links = menu.locator("a")
     assert links.count() >= 15
@@ -631,6 +637,17 @@ def _the_menu_folds_behind_a_button_on_a_phone(page, url: str) -> None:
     page.set_viewport_size(DESKTOP)
     assert menu.is_visible() and not button.is_visible()
     page.set_viewport_size(PHONE)
+
+
+def _a_summary_heading_sits_beside_its_marker(page, url: str) -> None:
+    """A disclosure whose summary is a heading (the ledger's 登记扣分): the heading on the marker's line,
+    not on a line of its own below it (its top 44 px below the summary's before)."""
+    page.goto(url)
+    summary = page.locator("details > summary", has=page.locator("h2")).first
+    summary.scroll_into_view_if_needed()
+    heading = summary.locator("h2")
+    assert abs(heading.bounding_box()["y"] - summary.bounding_box()["y"]) < 8
+    assert summary.bounding_box()["height"] < 50
 
 
 @pytest.mark.django_db
@@ -654,6 +671,7 @@ def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
         if who == "outlet_head":
             page.goto(urls["kpi:my_scorecard"])
             _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page)
+            _a_summary_heading_sits_beside_its_marker(page, urls["ledger:home"])
         if who == "unit_manager":
             _the_menu_folds_behind_a_button_on_a_phone(page, urls["kpi:overview"])
 
