@@ -20,6 +20,11 @@ staff metrics, day after day until N rows) and then times:
    the same columns and the fact's unique key (date, unit, staff, metric). Issue 21's goals: the service
    path at ≥ 0.5 of the keyed COPY and ≥ 0.25 of the plain one. The machine's load (os.getloadavg) is
    printed before and after: on a shared 2-core machine every figure moves with it;
+   then the ceilings: the file read and every check of facts_ingest with nothing written (its write
+   replaced by a stop), plus only the write of four ways of storing the facts (the fact table as it is;
+   day partitions, a day COPYed bare, its indexes built after and the table attached, a design not built;
+   the keyed table; the bare table): the best ratio each way of storing could reach, whatever else it
+   did, against the two goals;
 4. the plans of the reads of the fact table (every query on Fact in the project: the rollup's, alerts',
    freshness, the facts API's filters, decomposition, campaigns, the ledger, referrals and outreach, pay
    sheets, the PROTECT checks before a unit, staff member or metric is deleted): the index each uses
@@ -45,6 +50,7 @@ plans of every read on the fact table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import logging
 import os
@@ -266,6 +272,8 @@ def main() -> None:
         assert unchanged == rows, unchanged
         print(f"  same again: {again:7.2f}s  {rows / again:10,.0f} facts/s", end="  ")
         print(f"(read_csv {read_again:.2f}s; {unchanged:,} unchanged)")
+        # After the three passes, so that the first (new facts) meets the code as cold as it always did.
+        read_checks = checks_only(path, read_csv_columns, FACT_COLUMNS, chunk)
 
         columns = "date date, unit text, staff text, metric text, value numeric(20, 4)"
         with connection.cursor() as cursor:
@@ -289,6 +297,7 @@ def main() -> None:
             copy_bare = copy("bench_fact_copy")
             copy_keyed = copy("bench_fact_keyed")
             copy_indexed = copy_as_written(cursor, rows)
+            partitioned = copy_into_day_partitions(cursor, rows)
         print(f"plain COPY:   {copy_bare:7.2f}s  {rows / copy_bare:10,.0f} rows/s  (bare table, no index or check)")
         print(
             f"keyed COPY:   {copy_keyed:7.2f}s  {rows / copy_keyed:10,.0f} rows/s  (the fact's columns and unique key)"
@@ -296,6 +305,15 @@ def main() -> None:
         print(
             f"indexed COPY: {copy_indexed:7.2f}s  {rows / copy_indexed:10,.0f} rows/s  (the facts as written, ids and "
             "all, into a copy of the fact table with its four indexes: no check, no code looked up)"
+        )
+        print(
+            f"day partitions: {partitioned:5.2f}s  {rows / partitioned:10,.0f} rows/s  (the same facts COPYed a day "
+            "at a time into a bare table, its three indexes then built in one sorted pass each and the table "
+            "attached to a parent partitioned by day: a design not built, measured for its write alone)"
+        )
+        print(
+            f"read and checks: {read_checks:4.2f}s  (read_csv_columns and facts_ingest up to its write, "
+            "nothing written)"
         )
     print(f"machine load after timing: {load()}")
     show_plans(history_days=args.history_days, batch=batches[-1], analyze=args.analyze)
@@ -306,6 +324,86 @@ def main() -> None:
             f"(goal ≥ 0.5), {copy_bare / took:.2f} of a plain COPY (goal ≥ 0.25), "
             f"{copy_indexed / took:.2f} of an indexed COPY"
         )
+    # What a design could reach at best: the file read and checked as today, then nothing but its write.
+    print("ceilings of new facts (read and checks as today, then only the write, nothing else):")
+    for what, write in (
+        ("into the fact table as it is (the indexed COPY)", copy_indexed),
+        ("into day partitions, indexes built after", partitioned),
+        ("into a table with the unique key only (the keyed COPY)", copy_keyed),
+        ("into a bare table with no index at all (the plain COPY)", copy_bare),
+    ):
+        best = read_checks + write
+        print(
+            f"  {what:56} {best:5.2f}s = {copy_keyed / best:.2f} of a keyed COPY, "
+            f"{copy_bare / best:.2f} of a plain COPY"
+        )
+
+
+class _Stop(Exception):
+    """Raised in place of facts_ingest's write, to time what comes before it."""
+
+
+def checks_only(path: Path, read_csv_columns, columns, chunk: int) -> float:
+    """The file read and every check of facts_ingest, with nothing written (its write replaced by a stop):
+    what any way of storing the facts adds its write to."""
+    from unittest import mock
+
+    from kpi.models import IngestBatch
+    from kpi.services import facts
+
+    def stop(*args, **kwargs):
+        raise _Stop
+
+    began = time.perf_counter()
+    csv_rows = read_csv_columns(path, columns=columns)
+    with mock.patch.object(facts, "_write_upsert", stop):
+        for i in range(0, len(csv_rows), chunk):
+            with contextlib.suppress(_Stop):
+                facts.facts_ingest(rows=csv_rows.iloc[i : i + chunk], source=IngestBatch.Source.CSV, label="checks")
+    return time.perf_counter() - began
+
+
+def copy_into_day_partitions(cursor, rows: int) -> float:
+    """The write of a design not built: facts partitioned by day, a day's first load COPYed into a bare
+    table, its indexes (the fact's key, (unit, metric, date), (staff, date)) built after in one sorted pass
+    each, then the table attached to its parent (a CHECK of the day first, so ATTACH need not scan it), as
+    scorecard lines are written (kpi/partitions.py). The stored facts, a day at a time, in one transaction."""
+    from django.db import transaction
+
+    columns = "date, unit_id, staff_id, metric_id, value, batch_id, updated_at"
+    cursor.execute("CREATE TABLE bench_fact_days (LIKE kpi_fact INCLUDING DEFAULTS) PARTITION BY RANGE (date)")
+    # Ids drawn as the fact table's identity draws them (a sequence, one value at a time).
+    cursor.execute("CREATE SEQUENCE bench_fact_days_id")
+    cursor.execute("SELECT DISTINCT date FROM kpi_fact ORDER BY date")
+    days = [day for (day,) in cursor.fetchall()]
+    with contextlib.ExitStack() as files:
+        texts = []
+        for day in days:
+            text = files.enter_context(tempfile.TemporaryFile())
+            query = f"COPY (SELECT {columns} FROM kpi_fact WHERE date = %s ORDER BY id) TO STDOUT"
+            cursor.cursor.copy_expert(cursor.cursor.mogrify(query, [day]).decode(), text)
+            text.seek(0)
+            texts.append((day, text))
+        began = time.perf_counter()
+        with transaction.atomic():
+            for day, text in texts:
+                table, after = f"bench_fact_d{day:%Y%m%d}", day + datetime.timedelta(days=1)
+                cursor.execute(
+                    f"CREATE TABLE {table} (LIKE kpi_fact INCLUDING DEFAULTS, "
+                    f"CHECK (date >= '{day}' AND date < '{after}')) WITH (fillfactor = 80)"
+                )
+                cursor.execute(f"ALTER TABLE {table} ALTER id SET DEFAULT nextval('bench_fact_days_id')")
+                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", text)
+                cursor.execute(f"CREATE UNIQUE INDEX ON {table} (date, unit_id, COALESCE(staff_id, 0), metric_id)")
+                cursor.execute(f"CREATE INDEX ON {table} (unit_id, metric_id, date)")
+                cursor.execute(f"CREATE INDEX ON {table} (staff_id, date) WHERE staff_id IS NOT NULL")
+                cursor.execute(
+                    f"ALTER TABLE bench_fact_days ATTACH PARTITION {table} FOR VALUES FROM ('{day}') TO ('{after}')"
+                )
+        took = time.perf_counter() - began
+    cursor.execute("SELECT count(*) FROM bench_fact_days")
+    assert cursor.fetchone()[0] == rows
+    return took
 
 
 def copy_as_written(cursor, rows: int) -> float:
