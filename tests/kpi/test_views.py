@@ -149,6 +149,19 @@ def test_the_status_is_said_in_words_not_only_in_colour(english, outlet_head, ro
     assert "No target" in page  # complaints has none
 
 
+def test_in_chinese_a_line_on_pace_reads_normal_not_target_met(client, outlet_head, rolled_up):
+    """Green is on pace (完成率 at or above 时间进度), not the target reached: 达标 beside 18.9 % of a month's
+    target read as "met" to the staff. 正常 / 预警 / 落后."""
+    client.force_login(outlet_head)
+
+    page = _page(client.get("/scorecard/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+
+    assert '<span class="chip chip-green"><span aria-hidden="true">✓</span> 正常</span>' in page
+    assert '<span class="chip chip-amber"><span aria-hidden="true">!</span> 预警</span>' in page
+    assert '<span class="chip chip-red"><span aria-hidden="true">✕</span> 落后</span>' in page
+    assert "达标" not in page
+
+
 def test_the_lines_are_grouped_by_metric_category(english, outlet_head, rolled_up):
     english.force_login(outlet_head)
 
