@@ -89,6 +89,7 @@ from kpi.services.templates import (
     weights_problem,
 )
 from kpi.templatetags.kpi_format import metric_scale, unit_scale
+from lib.admin_dates import RangeDateHierarchyMixin
 from lib.admin_delete import DeleteSummaryMixin
 from lib.admin_import import CsvImportMixin
 from lib.csvimport import CsvImporter, read_csv_columns
@@ -331,7 +332,7 @@ class TargetAdmin(TargetSplitMixin, CsvImportMixin, admin.ModelAdmin):
 
 
 @admin.register(TargetChange)
-class TargetChangeAdmin(ReadOnlyAdmin):
+class TargetChangeAdmin(RangeDateHierarchyMixin, ReadOnlyAdmin):
     list_display = (
         "changed_at",
         "period",
@@ -370,7 +371,7 @@ class TargetChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Fact)
-class FactAdmin(CsvImportMixin, ReadOnlyAdmin):
+class FactAdmin(RangeDateHierarchyMixin, CsvImportMixin, ReadOnlyAdmin):
     csv_importer = CsvImporter("facts", FACT_COLUMNS, facts_import, user_kwarg="created_by", read=read_csv_columns)
     list_display = ("date", "unit", "staff", "metric", "value_shown", "batch", "updated_at")
     list_filter = ("metric",)

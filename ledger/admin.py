@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.models import EntryChange, LedgerEntry, LedgerItem
 from ledger.selectors import entries_visible
+from lib.admin_dates import RangeDateHierarchyMixin
 from lib.numbers import format_number
 from staff.access import scope_for_user
 
@@ -77,7 +78,7 @@ class EntryChangeInline(admin.TabularInline):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(RangeDateHierarchyMixin, admin.ModelAdmin):
     list_display = (
         "day",
         "staff",

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kpi.templatetags.kpi_format import metric_scale
+from lib.admin_dates import RangeDateHierarchyMixin
 from lib.links import link_kind, link_kinds
 from meetings.models import ActionItem, Attendance, Goal, GoalChange, Meeting, Topic
 from staff.access import scope_for_user
@@ -119,7 +120,7 @@ class MeetingAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(GoalChange)
-class GoalChangeAdmin(ReadOnlyMixin, ScopedAdmin):
+class GoalChangeAdmin(RangeDateHierarchyMixin, ReadOnlyMixin, ScopedAdmin):
     """The goals' audit: who set, changed or cleared which goal, when, old → new."""
 
     unit_field = "meeting__unit"
