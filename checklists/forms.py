@@ -77,7 +77,8 @@ FINDING_ROWS = 3
 
 
 class InspectionForm(forms.Form):
-    """An inspection and up to three findings (a row left without text is no finding)."""
+    """An inspection and up to three findings (a row left without text is no finding; none at all when the
+    summary says the inspection found nothing)."""
 
     unit = forms.ChoiceField(label=gettext_lazy("Outlet"))
     day = forms.DateField(label=gettext_lazy("Day of the inspection"), widget=DateInput())
@@ -99,7 +100,7 @@ class InspectionForm(forms.Form):
         self.deductions = {str(item.pk): item for item in deductions}
         for row in range(1, FINDING_ROWS + 1):
             self.fields[f"f{row}_text"] = forms.CharField(
-                label=gettext_lazy("Finding %(n)s: what was found") % {"n": row}, max_length=300, required=row == 1
+                label=gettext_lazy("Finding %(n)s: what was found") % {"n": row}, max_length=300, required=False
             )
             self.fields[f"f{row}_severity"] = forms.ChoiceField(
                 label=gettext_lazy("Severity"), choices=Severity.choices

@@ -311,4 +311,6 @@ class InspectionCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         default=None,
         help_text="An inspection checklist version's id.",
     )
-    findings = FindingInSerializer(many=True, help_text="At least one finding.")
+    findings = FindingInSerializer(
+        many=True, help_text="Its findings; none (an empty list) when the summary says the inspection found nothing."
+    )

@@ -581,7 +581,8 @@ def inspection_record(
 
     1. Checks: the reader may inspect the outlet (Scope.may_record_inspection); the day is not in the
        future nor in a closed month; the checklist (if any) is an inspection template in force that day
-       and each finding's item is on it; each finding has a text, a severity, a deadline on or after the
+       and each finding's item is on it; no finding only with a summary (an inspection that found
+       nothing says so); each finding has a text, a severity, a deadline on or after the
        day; a responsible staff member works at the outlet that day; a deduction (扣分) or a veto only on
        a severe finding, a deduction only for a responsible person, with an active deduction item.
     2. Writes, in one transaction: the inspection, its findings, for each finding an alert of kind
@@ -619,8 +620,9 @@ def inspection_record(
                 _("This checklist is not an inspection checklist in force on %(day)s.") % {"day": day.isoformat()},
             )
         item_ids = set(ChecklistItem.objects.filter(section__template=template).values_list("pk", flat=True))
-    if not findings:
-        problem("findings", _("Record at least one finding; an inspection that found nothing says so in its summary."))
+    if not findings and not (summary or "").strip():
+        # An inspection that found nothing is a record too (检查未发现问题), and says so in its summary.
+        problem("summary", _("Record the findings, or say in the summary that the inspection found nothing."))
     staff_here = set(
         Assignment.objects.on(day)
         .filter(unit=unit, staff__in=[f.staff for f in findings if f.staff])

@@ -75,6 +75,21 @@ def _problems(request: HttpRequest, refused: ValidationError) -> list[str]:
     return list(refused.messages)
 
 
+def _problems_on(form, refused: ValidationError) -> list[str]:
+    """A service's problems said at the form's field they name (the summary, the day …); the others (a
+    finding's, numbered in their words) returned for the top of the page."""
+    if not hasattr(refused, "error_dict"):
+        return list(refused.messages)
+    rest = []
+    for field, messages_of_field in refused.message_dict.items():
+        if field in form.fields:
+            for message in messages_of_field:
+                form.add_error(field, message)
+        else:
+            rest += messages_of_field
+    return rest
+
+
 @login_required
 @require_GET
 def checklists_home(request: HttpRequest) -> HttpResponse:
@@ -274,11 +289,13 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("The inspection is recorded; each finding opened an alert to rectify (整改)."),
+                        _("The inspection is recorded; each finding opened an alert to rectify (整改).")
+                        if findings
+                        else _("The inspection is recorded, with nothing found."),
                     )
                     return redirect("checklists:inspection_detail", inspection_id=inspection.pk)
                 except ValidationError as refused:
-                    errors = _problems(request, refused)
+                    errors = _problems_on(form, refused)
                 except PermissionDenied as refused:
                     errors, status = [str(refused)], 403
         if status == 200:

@@ -72,6 +72,21 @@ def test_an_auditor_records_an_inspection_over_the_api(client, network, auditor,
     assert Finding.objects.count() == 1
 
 
+def test_an_inspection_with_no_finding_needs_a_summary_saying_so_over_the_api(client, network, auditor):
+    client.force_login(auditor)
+    body = {"unit": "GZ0101", "day": timezone.localdate().isoformat(), "title": "内控检查", "findings": []}
+
+    refused = client.post("/api/v1/inspections/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    recorded = client.post(
+        "/api/v1/inspections/", {**body, "summary": "检查未发现问题"}, content_type="application/json"
+    )
+
+    assert refused.status_code == 400
+    assert [error["field"] for error in refused.json()["errors"]] == ["summary"]
+    assert recorded.status_code == 201, recorded.content
+    assert (recorded.json()["summary"], recorded.json()["findings"]) == ("检查未发现问题", [])
+
+
 def test_findings_are_masked_for_a_token_without_the_personal_scope_and_out_of_scope_is_404(
     token_client, network, auditor, lobby_staff
 ):

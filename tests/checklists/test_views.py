@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert
-from checklists.models import ChecklistItem, Finding, Frequency, PatrolSheet, SheetStatus
+from checklists.models import ChecklistItem, Finding, Frequency, Inspection, PatrolSheet, SheetStatus
 from checklists.services import FindingIn, inspection_record
 from staff.access import scope_for_user
 from tests.checklists.factories import control_checklist, lobby_patrol
@@ -113,6 +113,35 @@ def test_an_auditor_records_an_inspection_and_the_alert_links_back_to_the_findin
     assert f"/checklists/inspections/{finding.inspection_id}/#finding-{finding.pk}" in alert_page
     # An outlet head does not inspect.
     assert client.get("/checklists/inspections/new/").status_code == 403
+
+
+def test_an_inspection_that_found_nothing_is_recorded_with_its_summary_and_opens_no_alert(
+    client, english, network, auditor
+):
+    client.force_login(auditor)
+    today = timezone.localdate()
+    empty_rows = {"f1_severity": "minor", "f2_severity": "minor", "f3_severity": "minor"}
+    form = {"unit": "GZ0101", "day": today.isoformat(), "title": "内控检查", **empty_rows}
+
+    # Neither a finding nor a summary: refused, said at the summary, and what was typed is kept.
+    refused = client.post("/checklists/inspections/new/", form)
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    summary_field = page.split('for="id_summary"', 1)[1].split('<div class="field">', 1)[0]
+    assert "say in the summary that the inspection found nothing" in summary_field
+    assert 'value="内控检查"' in page
+
+    recorded = client.post("/checklists/inspections/new/", {**form, "summary": "检查未发现问题，尾箱、印章管理规范。"})
+
+    inspection = Inspection.objects.get()
+    assert recorded.status_code == 302 and recorded.url == f"/checklists/inspections/{inspection.pk}/"
+    assert (inspection.summary, inspection.findings.count(), Alert.objects.count()) == (
+        "检查未发现问题，尾箱、印章管理规范。",
+        0,
+        0,
+    )
+    detail = client.get(recorded.url).content.decode()
+    assert "No finding to show." in detail and "The inspection is recorded, with nothing found." in detail
 
 
 def test_a_staff_member_sees_the_findings_naming_her_and_no_other_inspection(
