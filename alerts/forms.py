@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from alerts.models import Alert, AlertStatus, Cause, RuleKind
 from alerts.selectors import STATUS_GROUPS, alert_owner_candidates
+from alerts.services.follow_up import DEADLINE_MAX_DAYS
 from alerts.services.plans import NOT_A_PLAN_PERIOD, PLAN_PERIOD_KINDS
 from branches.models import OrgUnit, UnitKind
 from lib.forms import DateInput, ModelChoiceField
@@ -111,9 +112,21 @@ class AlertFilterForm(forms.Form):
 
 
 def deadline_problem(alert: Alert, deadline: datetime.date | None) -> str | None:
-    """A deadline already past may stay as it is (that is what "overdue" shows), but not be set anew."""
-    if deadline and deadline != alert.deadline and deadline < timezone.localdate():
+    """A deadline already past may stay as it is (that is what "overdue" shows), but not be set anew; a
+    new one is at most DEADLINE_MAX_DAYS ahead (a 整改 of 2099 is no deadline). Whether an overdue alert's
+    deadline may be moved later is the service's rule (alerts.services.follow_up.alert_update: the level
+    above)."""
+    if not deadline or deadline == alert.deadline:
+        return None
+    today = timezone.localdate()
+    if deadline < today:
         return _("The deadline is in the past; choose today or a later day.")
+    latest = today + datetime.timedelta(days=DEADLINE_MAX_DAYS)
+    if deadline > latest:
+        return _("A deadline is at most %(days)s days ahead: %(latest)s at the latest.") % {
+            "days": DEADLINE_MAX_DAYS,
+            "latest": latest.isoformat(),
+        }
     return None
 
 

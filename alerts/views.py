@@ -235,9 +235,18 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             if action == "update":
                 update_form = AlertFollowUpForm(request.POST, alert=alert)
                 if update_form.is_valid():
-                    alert_update(alert=alert, by=request.user, **update_form.cleaned_data)
-                    messages.success(request, _("The follow-up of the alert is saved."))
-                    return redirect("alerts:alert_detail", alert_id=alert.pk)
+                    try:
+                        alert_update(alert=alert, by=request.user, **update_form.cleaned_data)
+                    except ValidationError as refused:
+                        # Said at the field it names (the deadline, the owner), the rest at the top.
+                        for field, problems in getattr(refused, "message_dict", {None: refused.messages}).items():
+                            if field in update_form.fields:
+                                update_form.add_error(field, problems)
+                            else:
+                                errors.extend(problems)
+                    else:
+                        messages.success(request, _("The follow-up of the alert is saved."))
+                        return redirect("alerts:alert_detail", alert_id=alert.pk)
             elif action == "transition":
                 transition_form = AlertTransitionForm(request.POST)
                 if transition_form.is_valid():

@@ -34,6 +34,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Moves only the level above the outlet makes.
 REVIEW_MOVES = frozenset({AlertStatus.VERIFIED, AlertStatus.REOPENED})
 FOLLOW_UP_FIELDS = ("owner", "cause", "action_plan", "deadline")
+# How far ahead a deadline (整改期限) may be set: a quarter. Longer work is an improvement plan (一点一策).
+DEADLINE_MAX_DAYS = 90
 # The follow-up fields whose change the history records by a person's name (_describe): personal data,
 # shown through Scope.person_name wherever the history is read.
 PERSON_FIELDS = frozenset({"owner"})
@@ -75,6 +77,18 @@ def alert_update(*, alert: Alert, by: User, **fields) -> Alert:
     owner = fields.get("owner")
     if owner is not None and not scope_for_user(owner).can_see_unit(alert.unit):
         problems["owner"] = _("The owner must be someone who sees this unit.")
+    deadline = fields.get("deadline")
+    if (
+        deadline is not None
+        and alert.deadline is not None
+        and deadline > alert.deadline
+        and is_overdue(alert, timezone.localdate())
+        and not can_review(by, alert)
+    ):
+        # Else the outlet that missed its deadline makes "overdue" disappear by moving it.
+        problems["deadline"] = _(
+            "The alert is overdue (deadline %(deadline)s): a later deadline is given by the unit manager or HQ."
+        ) % {"deadline": alert.deadline.isoformat()}
     if problems:
         raise ValidationError(problems)
     changes = {}

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from alerts.models import AlertEvent, AlertStatus, Cause
 from alerts.services.follow_up import (
@@ -146,16 +147,48 @@ class TestWhoMayFollowUp:
         assert "owner" in refused.value.message_dict
 
 
+class TestDeadline:
+    @pytest.fixture(autouse=True)
+    def fifth_of_december(self, monkeypatch):
+        monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: D(2026, 12, 5))
+
+    def test_an_overdue_alert_gets_a_later_deadline_from_the_unit_manager_not_the_outlet_head(
+        self, alert, outlet_head, unit_manager
+    ):
+        plan(alert, outlet_head)  # deadline 1 December: overdue on the 5th
+
+        with pytest.raises(ValidationError) as refused:
+            alert_update(alert=alert, by=outlet_head, deadline=D(2026, 12, 20))
+        alert_update(alert=alert, by=unit_manager, deadline=D(2026, 12, 20))
+
+        assert list(refused.value.message_dict) == ["deadline"]
+        alert.refresh_from_db()
+        assert (alert.deadline, is_overdue(alert)) == (D(2026, 12, 20), False)
+        assert AlertEvent.objects.filter(alert=alert, by=unit_manager).get().changes == {
+            "deadline": ["2026-12-01", "2026-12-20"]
+        }
+
+    def test_a_deadline_not_yet_passed_is_moved_by_the_outlet_head(self, alert, outlet_head):
+        plan(alert, outlet_head)
+        alert.deadline = D(2026, 12, 10)  # still ahead on the 5th
+        alert.save()
+
+        alert_update(alert=alert, by=outlet_head, deadline=D(2026, 12, 31))
+
+        alert.refresh_from_db()
+        assert alert.deadline == D(2026, 12, 31)
+
+
 class TestHistory:
     def test_every_change_says_what_it_was_and_who_made_it(self, alert, outlet_head):
         plan(alert, outlet_head)
-        alert_update(alert=alert, by=outlet_head, deadline=D(2026, 12, 5))
+        alert_update(alert=alert, by=outlet_head, deadline=D(2026, 11, 28))
 
         first, second = AlertEvent.objects.filter(alert=alert).order_by("pk")
         assert first.by == second.by == outlet_head
         assert first.changes["cause"] == [None, "internal"]
         assert first.changes["owner"] == [None, "林晓燕"]
-        assert second.changes == {"deadline": ["2026-12-01", "2026-12-05"]}
+        assert second.changes == {"deadline": ["2026-12-01", "2026-11-28"]}
 
     def test_saving_the_same_values_again_records_nothing(self, alert, outlet_head):
         plan(alert, outlet_head)

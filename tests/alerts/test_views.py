@@ -269,6 +269,35 @@ def test_a_deadline_in_the_past_is_refused_with_the_reason(english, outlet_head,
     assert "The deadline is in the past; choose today or a later day." in _text(response)
 
 
+def test_a_deadline_beyond_ninety_days_is_refused_at_its_field(english, outlet_head, gz0101_alert):
+    english.force_login(outlet_head)
+
+    response = english.post(f"/alerts/{gz0101_alert.pk}/", {"action": "update", "deadline": "2099-12-31"})
+
+    # 24 November 2026 + 90 days: 6 left in November, 31 in December, 31 in January, 22 in February.
+    assert response.status_code == 400
+    field = _text(response).split('name="deadline"', 1)[1].split("</p>", 1)[0]
+    assert "A deadline is at most 90 days ahead: 2027-02-22 at the latest." in field
+    gz0101_alert.refresh_from_db()
+    assert gz0101_alert.deadline is None
+
+
+def test_the_outlet_head_cannot_lift_overdue_by_moving_the_deadline_and_is_told_at_the_field(
+    english, outlet_head, gz0101_alert
+):
+    gz0101_alert.deadline = D(2026, 11, 20)
+    gz0101_alert.save()
+    english.force_login(outlet_head)
+
+    response = english.post(f"/alerts/{gz0101_alert.pk}/", {"action": "update", "deadline": "2026-12-20"})
+
+    assert response.status_code == 400
+    field = _text(response).split('name="deadline"', 1)[1].split("</p>", 1)[0]
+    assert "The alert is overdue (deadline 2026-11-20): a later deadline is given by the unit manager or HQ." in field
+    gz0101_alert.refresh_from_db()
+    assert gz0101_alert.deadline == D(2026, 11, 20)
+
+
 def test_an_owner_from_another_outlet_is_not_offered(english, outlet_head, gz0101_alert, network):
     UserFactory(username="gz0102.head", role="outlet_head", unit=network["GZ0102"])
     english.force_login(outlet_head)
