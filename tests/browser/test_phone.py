@@ -639,9 +639,25 @@ def _the_menu_folds_behind_a_button_on_a_phone(page, url: str) -> None:
     page.set_viewport_size(PHONE)
 
 
+def _the_alerts_are_cards_on_a_phone(page, url: str) -> None:
+    """The alerts list at 390 px: each alert a card whose status, owner and deadline are on the screen,
+    each under its column's name (they sat right of the screen in a 696 px table before)."""
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+    row = page.locator("table.alert-list tbody tr").first
+    deadline = row.locator("td[data-label]").last
+    box = deadline.bounding_box()
+    assert deadline.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    label = page.evaluate("cell => getComputedStyle(cell, '::before').content", deadline.element_handle())
+    assert label == '"截止日期"', label
+    table = page.locator("table.alert-list").bounding_box()
+    assert table["width"] <= PHONE["width"], table
+
+
 def _a_summary_heading_sits_beside_its_marker(page, url: str) -> None:
     """A disclosure whose summary is a heading (the ledger's 登记扣分): the heading on the marker's line,
     not on a line of its own below it (its top 44 px below the summary's before)."""
+    page.set_viewport_size(PHONE)
     page.goto(url)
     summary = page.locator("details > summary", has=page.locator("h2")).first
     summary.scroll_into_view_if_needed()
@@ -672,6 +688,7 @@ def test_every_page_of_every_role_fits_a_phone_and_the_scorecard_is_cards_there(
             page.goto(urls["kpi:my_scorecard"])
             _scorecard_is_cards_on_a_phone_and_a_table_on_a_desktop(page)
             _a_summary_heading_sits_beside_its_marker(page, urls["ledger:home"])
+            _the_alerts_are_cards_on_a_phone(page, urls["alerts:alert_list"])
         if who == "unit_manager":
             _the_menu_folds_behind_a_button_on_a_phone(page, urls["kpi:overview"])
 
