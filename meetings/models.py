@@ -3,9 +3,10 @@ meeting (周例会), as the seeds run them: "晨会中各岗位员工汇报昨�
 
 A Meeting is one unit's meeting of one kind on one day (a Monday meeting is kept on its Monday). Its
 sheet (《晨会记录表》) records who attended, the topics (话术, 产品, 案例), the decisions and, for the
-morning meeting, each person's goal for the day on the metrics chosen (MeetingGoal); every change of a
-goal is kept in GoalChange with who, when, old and new. The evening view reads the goals beside the
-day's actuals once the rollup of the next morning has published the day (meetings.selectors).
+morning meeting, each person's goal for the day on the metrics chosen (Goal); every change of a
+goal is kept in GoalChange with who, when, old and new. The sheet proposes goals until it is first
+saved (`sheet_saved_at`). The evening view reads the goals beside the day's actuals once the rollup of
+the next morning has published the day (meetings.selectors).
 
 An ActionItem of a meeting has an owner (a login) and a due date and may name what it is about in
 another app by (kind, id): an alert, an improvement plan (一点一策) or a target (lib.links; meetings
@@ -42,6 +43,15 @@ class Meeting(models.Model):
         help_text=_("The metrics the morning meeting sets each person's goal for the day on."),
     )
     decisions = models.TextField(_("decisions"), blank=True)
+    # The 晨会 sheet proposes a goal in an empty field only until the sheet is first saved: from then on
+    # an empty field is a goal left empty or cleared on purpose, and proposing it again would bring a
+    # deleted goal back at the next save (meetings.selectors.morning_sheet).
+    sheet_saved_at = models.DateTimeField(
+        _("sheet saved"),
+        null=True,
+        blank=True,
+        help_text=_("When the morning sheet was last saved; empty goal fields show proposals only before."),
+    )
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("held by"),

@@ -27,7 +27,7 @@ from kpi.templatetags.kpi_format import places_of
 from lib.ids import is_id
 from lib.links import link_kind, link_kinds
 from lib.periods import Period, PeriodKind, period_of
-from meetings.models import ActionItem, ActionStatus, Goal, Meeting, MeetingKind, Topic
+from meetings.models import ActionItem, ActionStatus, Goal, GoalChange, Meeting, MeetingKind, Topic
 from meetings.services import action_owner_candidates, meeting_people_condition
 from staff.access import Scope
 from staff.models import Assignment, StaffMember, User
@@ -150,6 +150,9 @@ class GoalCell:
     month: ScorecardLine | None = None
     yesterday: Decimal | None = None
     goal: Goal | None = None
+    # Whether the field may still be prefilled with the proposal: no goal was ever set here and the sheet
+    # was never saved. A goal someone cleared (or a proposal emptied and saved) stays empty.
+    open_to_proposal: bool = True
 
     @property
     def field_name(self) -> str:
@@ -164,9 +167,14 @@ class GoalCell:
         return suggested_goal(self.metric, self.month.required_per_day if self.month else None)
 
     @property
+    def proposal(self) -> Decimal | None:
+        """The suggestion, where the field is still open to one (no goal, none cleared, sheet not saved)."""
+        return self.suggestion if self.goal is None and self.open_to_proposal else None
+
+    @property
     def value(self) -> Decimal | None:
-        """What the sheet's field holds: the goal set, or else the proposal."""
-        return self.goal.value if self.goal is not None else self.suggestion
+        """What the sheet's field holds: the goal set, or else the proposal (None: the field is empty)."""
+        return self.goal.value if self.goal is not None else self.proposal
 
 
 @dataclass
@@ -216,7 +224,8 @@ def morning_sheet(*, unit: OrgUnit, day: datetime.date, scope: Scope) -> Morning
     The metrics goals are set on are those chosen on the sheet; before any are chosen, those the outlet's
     people have a month target on (what they are measured on), in catalog order. Each person gets a field
     for the chosen metrics they have a month target or a goal on, or every chosen metric when they have
-    none (a newcomer without targets yet)."""
+    none (a newcomer without targets yet). A field without a goal holds the proposal until the sheet is
+    first saved, and never where a goal was set and then cleared."""
     meeting = meeting_find(unit=unit, kind=MeetingKind.MORNING, day=day)
     people = meeting_people(unit=unit, day=day, scope=scope)
     figures_day = latest_figures_day(day)
@@ -240,6 +249,14 @@ def morning_sheet(*, unit: OrgUnit, day: datetime.date, scope: Scope) -> Morning
                 day_values[key] = line.actual
 
     goals = {(goal.staff_id, goal.metric_id): goal for goal in meeting.goals.all()} if meeting else {}
+    # Proposals fill only fields nobody has decided: none once the sheet was saved, and none where a goal
+    # was set and cleared (through the API too), which the goals' audit trail tells.
+    proposing = meeting is None or meeting.sheet_saved_at is None
+    decided = (
+        set(GoalChange.objects.filter(meeting=meeting).values_list("staff_id", "metric_id"))
+        if meeting is not None and proposing
+        else set()
+    )
     attendance = {mark.staff_id: mark.status for mark in meeting.attendance.all()} if meeting else {}
     chosen = list(meeting.goal_metrics.all()) if meeting else []
     if chosen:
@@ -271,6 +288,7 @@ def morning_sheet(*, unit: OrgUnit, day: datetime.date, scope: Scope) -> Morning
                         month=month_lines.get((staff_id, metric.pk)),
                         yesterday=day_values.get((staff_id, metric.pk)),
                         goal=goals.get((staff_id, metric.pk)),
+                        open_to_proposal=proposing and (staff_id, metric.pk) not in decided,
                     )
                     for metric in (own or chosen)
                 ],

@@ -268,6 +268,16 @@ def goals_set(
     return changed
 
 
+def sheet_saved(*, scope: Scope, meeting: Meeting, today: datetime.date | None = None) -> None:
+    """Record that the 晨会 sheet was saved: each goal field on it was then decided, a field left empty
+    included, so the sheet no longer proposes a goal where there is none (meetings.selectors)."""
+    _check_writable(scope, meeting, today)
+    if meeting.kind != MeetingKind.MORNING:
+        raise ValidationError({"meeting": _("Goals for the day are set at the morning meeting.")})
+    meeting.sheet_saved_at = timezone.now()
+    meeting.save(update_fields=["sheet_saved_at", "updated_at"])
+
+
 def goal_metrics_set(
     *, scope: Scope, meeting: Meeting, metrics: Iterable[Metric], today: datetime.date | None = None
 ) -> None:

@@ -187,6 +187,7 @@ def _morning_post(request: HttpRequest, scope, sheet, action: str | None) -> tup
                     services.goal_metrics_set(scope=scope, meeting=held, metrics=sheet.metrics)
                 services.attendance_set(scope=scope, meeting=held, marks=form.attendance())
                 changed = services.goals_set(scope=scope, by=request.user, meeting=held, goals=form.goals())
+                services.sheet_saved(scope=scope, meeting=held)
                 services.decisions_set(scope=scope, meeting=held, decisions=form.cleaned_data["decisions"])
         except ValidationError as refused:
             _put_back(form, refused)

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from kpi.services.rollup import rollup_range
-from meetings.models import MeetingKind
+from meetings.models import ChangeSource, MeetingKind
 from meetings.selectors import evening_sheet, morning_sheet
 from meetings.services import GoalInput, goals_set, meeting_get_or_create
 from staff.access import scope_for_user
@@ -55,6 +55,33 @@ def test_the_sheet_of_d_is_prefilled_from_the_scorecards_of_the_day_before(morni
         ("S1001", ["mobile_banking_signups"]),
     ]
     assert {person.staff.code for person in sheet.people if person.behind} == {"S1001"}
+
+
+def test_a_goal_set_and_cleared_through_the_api_is_not_proposed_again_but_the_others_are(
+    morning_of_d, outlet_head, network
+):
+    outlet, people = network["GZ0101"], morning_of_d
+    scope = scope_for_user(outlet_head)
+    meeting = meeting_get_or_create(scope=scope, by=outlet_head, unit=outlet, kind=MeetingKind.MORNING, day=D, today=D)
+    signups = metric("mobile_banking_signups")
+    for value in (Decimal(5), None):  # 5 sign-ups for 黄丽娟, then cleared; the sheet was never saved
+        goals_set(
+            scope=scope,
+            by=outlet_head,
+            meeting=meeting,
+            goals=[GoalInput(staff=people["S1001"], metric=signups, value=value)],
+            source=ChangeSource.API,
+            today=D,
+        )
+
+    cells = _cells(morning_sheet(unit=outlet, day=D, scope=scope))
+
+    cleared = cells[("S1001", "mobile_banking_signups")]
+    # Still 3 a day to bring, but the field holds no proposal: the goal was cleared on purpose.
+    assert (cleared.goal, cleared.suggestion, cleared.value) == (None, Decimal(3), None)
+    # The fields nobody decided keep their proposals: 2 sign-ups for 张伟, 1 counter referral for 黄丽娟.
+    assert cells[("S1002", "mobile_banking_signups")].value == Decimal(2)
+    assert cells[("S1001", "counter_referrals")].value == Decimal(1)
 
 
 def test_goals_set_on_d_meet_the_actuals_of_d_once_the_morning_after_rolls_it_up(morning_of_d, outlet_head, network):

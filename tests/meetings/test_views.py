@@ -18,6 +18,7 @@ from tests.meetings.conftest import D
 
 pytestmark = pytest.mark.django_db
 SHEET = "/meetings/GZ0101/morning/"
+SHEET_GOALS = ["goal-S1001-mobile_banking_signups", "goal-S1002-mobile_banking_signups", "goal-S1001-counter_referrals"]
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +78,72 @@ def test_saving_the_sheet_records_attendance_goals_and_decisions_and_audits_the_
     ]
     assert GoalChange.objects.filter(changed_by=outlet_head, old_value=None).count() == 2
     assert [m.code for m in meeting.goal_metrics.all()] == ["mobile_banking_signups", "counter_referrals"]
+
+
+def _as_shown(page, **changes) -> dict:
+    """The sheet's form as the page holds it (what the browser posts back), with `changes` typed over it."""
+    form = page.context["form"]
+    shown = {name: form[name].value() or "" for name in form.fields}
+    return {"action": "save", **shown, **changes}
+
+
+def _message(response) -> str:
+    [message] = [str(message) for message in response.context["messages"]]
+    return message
+
+
+def test_a_goal_cleared_on_the_sheet_stays_cleared_and_saving_the_sheet_again_changes_no_goal(
+    client, english, outlet_head, morning_of_d
+):
+    client.force_login(outlet_head)
+    # The morning: the three proposals taken as they are (3 and 2 sign-ups, 1 counter referral)...
+    taken = client.post(SHEET, _as_shown(client.get(SHEET)), follow=True)
+    assert _message(taken) == "The sheet is saved (3 goals changed)."
+    # ... then 黄丽娟's 3 sign-ups cleared.
+    cleared = client.post(SHEET, _as_shown(client.get(SHEET), **{"goal-S1001-mobile_banking_signups": ""}))
+    assert cleared.status_code == 302
+
+    page = client.get(SHEET)
+
+    # The field stays empty (no proposal of 3 again) and says no proposal.
+    assert page.context["form"]["goal-S1001-mobile_banking_signups"].value() == ""
+    assert "proposed: what each remaining day must bring" not in page.content.decode()
+    # Only the decisions changed: no goal comes back, and the message says 0 goals changed.
+    again = client.post(SHEET, _as_shown(page, decisions="今日主推手机银行"), follow=True)
+    assert _message(again) == "The sheet is saved (0 goals changed)."
+    assert sorted(Goal.objects.values_list("staff__code", "metric__code", "value")) == [
+        ("S1001", "counter_referrals", Decimal(1)),
+        ("S1002", "mobile_banking_signups", Decimal(2)),
+    ]
+    assert Meeting.objects.get().decisions == "今日主推手机银行"
+    # The audit: 3 set, then 3 → none; nothing after.
+    assert GoalChange.objects.filter(staff__code="S1001", metric__code="mobile_banking_signups").count() == 2
+    assert client.get("/meetings/GZ0101/evening/").context["sheet"].goals == 2
+
+
+def test_a_proposal_emptied_before_the_first_save_is_not_proposed_again(client, english, outlet_head, morning_of_d):
+    client.force_login(outlet_head)
+    fresh = client.get(SHEET)
+    assert fresh.context["form"]["goal-S1001-mobile_banking_signups"].value() == "3"
+
+    first = client.post(SHEET, _as_shown(fresh, **{"goal-S1001-mobile_banking_signups": ""}), follow=True)
+    assert _message(first) == "The sheet is saved (2 goals changed)."
+    page = client.get(SHEET)
+    again = client.post(SHEET, _as_shown(page), follow=True)
+
+    assert page.context["form"]["goal-S1001-mobile_banking_signups"].value() == ""
+    assert _message(again) == "The sheet is saved (0 goals changed)."
+    assert not Goal.objects.filter(staff__code="S1001", metric__code="mobile_banking_signups").exists()
+
+
+def test_the_sheet_still_proposes_goals_after_a_topic_is_added_before_it_is_saved(client, outlet_head, morning_of_d):
+    client.force_login(outlet_head)
+    client.post(SHEET, {"action": "topic", "topic_kind": "product", "topic_text": "手机银行新版"})
+
+    form = client.get(SHEET).context["form"]
+
+    assert Meeting.objects.get().sheet_saved_at is None
+    assert [form[name].value() for name in SHEET_GOALS] == ["3", "2", "1"]
 
 
 def test_a_sheet_with_one_bad_goal_answers_400_saying_where_and_writes_nothing(client, outlet_head, morning_of_d):
