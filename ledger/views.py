@@ -229,6 +229,7 @@ def ledger_approve(request: HttpRequest) -> HttpResponse:
     else:
         unit = _first_waiting(scope, units)
     status = 200
+    refusal: dict[str, list[str]] = {}
     if request.method == "POST" and unit is not None:
         try:
             decided = entries_decide(
@@ -239,7 +240,9 @@ def ledger_approve(request: HttpRequest) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
         except ValidationError as refused:
-            _problems(request, refused)
+            # Said where it is wrong (the reason at its field), on the page as it was sent: the entries
+            # ticked stay ticked and the reason typed stays, so fixing one thing is all it takes.
+            refusal = refused.message_dict if hasattr(refused, "error_dict") else {"entries": refused.messages}
             status = 400
         else:
             messages.success(request, _decided_message(decided))
@@ -252,6 +255,10 @@ def ledger_approve(request: HttpRequest) -> HttpResponse:
         if unit
         else []
     )
+    posted = set(request.POST.getlist("entry")) if status == 400 else set()
+    ticked = {entry.pk for entry in [*pending, *approved] if str(entry.pk) in posted}
+    withdrawing = request.POST.get("action") == Action.WITHDRAW
+    problems = [message for field, found in refusal.items() if field != "reason" for message in found]
     context = {
         "unit": unit,
         "units": units if len(units) > 1 else [],
@@ -259,6 +266,11 @@ def ledger_approve(request: HttpRequest) -> HttpResponse:
         "approved_rows": _rows(scope, approved),
         "duplicates": sum(1 for entry in pending if entry.suspected_duplicate),
         "reason": request.POST.get("reason", "") if status == 400 else "",
+        "reason_errors": refusal.get("reason", []),
+        "decide_errors": [] if withdrawing else problems,
+        "withdraw_errors": problems if withdrawing else [],
+        "ticked": ticked,
+        "all_ticked": bool(pending) and all(entry.pk in ticked for entry in pending),
     }
     return render(request, "ledger/approve.html", context, status=status)
 

@@ -162,6 +162,57 @@ def test_a_rejection_without_a_reason_is_a_400_and_changes_nothing(
     assert entry.status == EntryStatus.PENDING
 
 
+def test_a_refused_rejection_keeps_the_ticked_entries_and_the_page_says_why_at_the_reason_field(
+    client, english, teller, outlet_head, ledger_metric, yesterday
+):
+    first, second, third = (_record(teller, card_item(), yesterday, 1, customer_code=f"C{n}") for n in (1, 2, 3))
+    client.force_login(outlet_head)
+
+    response = client.post(
+        "/ledger/approve/?unit=GZ0101", {"entry": [first.pk, third.pk], "action": Action.REJECT, "reason": " "}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    # The two ticked stay ticked, the third is not; "select all" is not ticked for two of three.
+    assert f'name="entry" value="{first.pk}" checked' in page
+    assert f'name="entry" value="{third.pk}" checked' in page
+    assert f'name="entry" value="{second.pk}">' in page
+    assert "data-select-all-box>" in page
+    # Why, at the reason field, and tied to it.
+    assert 'aria-invalid="true" aria-describedby="reject-reason-error"' in page
+    assert (
+        '<p class="error" id="reject-reason-error" role="alert">'
+        "Say why the entries are rejected; the staff member reads it.</p>"
+    ) in page
+    assert set(LedgerEntry.objects.values_list("status", flat=True)) == {EntryStatus.PENDING}
+
+
+def test_a_refused_approval_keeps_the_ticks_and_the_reason_typed_and_says_which_entry_is_wrong(
+    client, english, teller, outlet_head, ledger_metric, yesterday
+):
+    kept, gone = (_record(teller, card_item(), yesterday, 1, customer_code=f"C{n}") for n in (1, 2))
+    client.force_login(outlet_head)
+    # Another approver rejects the second entry while this page is open.
+    entries_decide(
+        scope=scope_of(outlet_head), user=outlet_head, entry_ids=[gone.pk], action=Action.REJECT, reason="重复"
+    )
+
+    response = client.post(
+        "/ledger/approve/?unit=GZ0101", {"entry": [kept.pk, gone.pk], "action": Action.APPROVE, "reason": "客户号待核"}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'name="entry" value="{kept.pk}" checked' in page
+    assert "data-select-all-box checked" in page  # the one entry still waiting is ticked
+    assert 'name="reason" maxlength="200" value="客户号待核">' in page
+    assert f'<p class="error" role="alert">#{gone.pk} {yesterday} 黄丽娟' in page
+    assert "is Rejected, not Waiting for approval.</p>" in page
+    kept.refresh_from_db()
+    assert kept.status == EntryStatus.PENDING
+
+
 def test_staff_and_auditors_have_no_approval_page(client, teller, auditor):
     for user in (teller, auditor):
         client.force_login(user)
