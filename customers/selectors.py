@@ -22,7 +22,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from branches.models import OrgUnit
 from customers.models import Customer, CustomerMonth, Tier, TieringRun, TierMigration, TierScheme
-from customers.services.tiering import month_start, previous_month, scheme_for
+from customers.services.tiering import PREMIUM_METRIC, month_end, month_start, previous_month, scheme_for
+from kpi.models import Scorecard, ScorecardLine
+from kpi.selectors.scorecards import latest_rolled_up_date
+from lib.periods import PeriodKind
 from staff.access import Scope
 from staff.models import StaffMember
 
@@ -108,6 +111,20 @@ def tier_schemes(month: datetime.date) -> TierSchemes:
     now = [tier for tier in tiers if tier.scheme_id == scheme.pk]
     before = [tier for tier in tiers if earlier is not None and tier.scheme_id == earlier.pk]
     return TierSchemes(month=month, now=now, before=before)
+
+
+def tier_names(*, month: datetime.date | None = None) -> dict[str, str]:
+    """Tier code → its name in the reader's language (三星客户, not star3), for the pages that show a tier
+    stored as a code (a list customer's tier, frozen when the list was built). One query over the few
+    tiers of every scheme: the scheme in force in `month` names a code first, then the latest scheme
+    that has it (codes stay the same from one scheme to the next, names may be reworded)."""
+    names: dict[str, str] = {}
+    in_force: dict[str, str] = {}
+    for tier in Tier.objects.select_related("scheme").order_by("scheme__effective_month", "rank"):
+        names[tier.code] = tier.name
+        if month is not None and tier.scheme.effective_month <= month_start(month):
+            in_force[tier.code] = tier.name
+    return {**names, **in_force}
 
 
 def _where(*, unit: OrgUnit | None, manager: StaffMember | None) -> Q:
@@ -208,6 +225,44 @@ def tier_pyramid(
         tiers=[TierCount(tier, now.get(tier.code, 0), before.get(tier.code, 0)) for tier in tiers],
         premium=sum(now.get(tier.code, 0) for tier in schemes.now if tier.is_premium),
         premium_before=sum(before.get(tier.code, 0) for tier in before_scheme if tier.is_premium),
+    )
+
+
+@dataclass(frozen=True)
+class ScorecardPremium:
+    """Premium customers (三星及以上客户数) as a unit's scorecard shows them on the day the month's tiering
+    is dated (its last day) and on the latest day rolled up, when that is later.
+
+    The tiering writes the tier counts and the premium count as facts of the month's last day; the
+    scorecard of a later day carries the tier counts forward until the next month is tiered, but shows
+    the premium count of any premium_customers fact reported after the tiering (a daily extract): then
+    the scorecard of the latest day and this page count different days, and the page says so."""
+
+    counted_on: datetime.date
+    on_counted_day: int | None  # None: that day's scorecard is not (or no longer) there
+    latest: datetime.date | None  # None: no day after `counted_on` is rolled up
+    on_latest: int | None
+
+
+def scorecard_premium(*, unit: OrgUnit, month: datetime.date) -> ScorecardPremium:
+    """Two queries: the latest day rolled up, then the premium line of the unit's published month
+    scorecards of the two days."""
+    counted_on = month_end(month_start(month))
+    latest = latest_rolled_up_date()
+    latest = latest if latest is not None and latest > counted_on else None
+    days = [counted_on, *([latest] if latest else [])]
+    cards = Scorecard.objects.published().filter(date__in=days, period=PeriodKind.MONTH.value, unit=unit, staff=None)
+    found = dict(
+        ScorecardLine.objects.filter(date__in=days, metric__code=PREMIUM_METRIC, scorecard__in=cards)
+        .exclude(actual=None)
+        .values_list("date", "actual")
+    )
+
+    def count(day: datetime.date | None) -> int | None:
+        return int(found[day]) if day in found else None
+
+    return ScorecardPremium(
+        counted_on=counted_on, on_counted_day=count(counted_on), latest=latest, on_latest=count(latest)
     )
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from customers import selectors
+from customers.services.tiering import month_end
 from customers.tables import matrix_rows, matrix_table, moved_down_table
 from kpi.templatetags.kpi_format import kpi_count
 from lib.periods import parse_month, period_of
@@ -147,6 +148,8 @@ def _tiers_page(
         "own": own_manager is not None,
         "params": params,
         "month": month,
+        # The tiering's counts are dated the month's last day (its facts too): the day this page shows.
+        "counted_on": month_end(month) if month else None,
         "previous": schemes.previous if schemes else None,
         "tiered": month in params.months,
         "errors": params.errors,
@@ -169,6 +172,7 @@ def _tiers_page(
         "page_links": _page_links(request, params, page),
     }
     if unit is not None:
+        context.update(_scorecard_links(unit, params, pyramid))
         context.update(
             ancestors=list(scope.units(unit.ancestors())) if unit.parent_id else [],
             children=list(scope.units(OrgUnit.objects.filter(parent=unit)).order_by("code")),
@@ -176,10 +180,27 @@ def _tiers_page(
             managers=list(
                 scope.within(unit).staff(during=_month_span(params.month)).order_by("code")[:MANAGER_CHOICES]
             ),
-            scorecard_url=reverse("kpi:unit_scorecard", args=[unit.code]),
             clear_manager_url=f"{request.path}?{params.query(manager='')}",
         )
     return render(request, "customers/tiers.html", context)
+
+
+def _scorecard_links(unit: OrgUnit, params: PageParams, pyramid: selectors.Pyramid | None) -> dict:
+    """The scorecard of the unit, and of the day this page counts (the month's end, the day the tiering's
+    facts are dated), where the scorecard's 三星及以上客户数 and tier counts are this page's figures.
+    The latest month tiered, with everyone: when the scorecard of a later day shows another premium
+    count (facts reported after the tiering), `premium_later` says which and how many."""
+    url = reverse("kpi:unit_scorecard", args=[unit.code])
+    links: dict = {"scorecard_url": url, "counted_day_url": "", "premium_later": None}
+    if params.month is None or pyramid is None:
+        return links
+    premium = selectors.scorecard_premium(unit=unit, month=params.month)
+    if premium.on_counted_day is not None:
+        links["counted_day_url"] = f"{url}?{urlencode({'date': premium.counted_on.isoformat()})}"
+    latest_month = bool(params.months) and params.month == params.months[0]
+    if latest_month and params.manager is None and premium.on_latest not in (None, pyramid.premium):
+        links["premium_later"] = premium
+    return links
 
 
 def _month_span(month: datetime.date | None) -> tuple[datetime.date, datetime.date]:
