@@ -175,14 +175,15 @@ def _work(built: list[OutreachList], *, working, seed: int, end: datetime.date) 
                 contact.photo = evidence.photo_save(ContentFile(PHOTO), content_type="image/jpeg", folder="outreach")
                 contact.photo_type = "image/jpeg"
             contacts.append(contact)
-            row.first_contact_on = row.first_contact_on or day
+            if outcome != Outcome.NO_ANSWER:  # contacted means reached (outreach.models.REACHED_OUTCOMES)
+                row.first_contact_on = row.first_contact_on or day
             row.last_outcome, row.next_follow_up = outcome, follow_up
             row.product_interest = product or row.product_interest
             if outcome == Outcome.DONE and row.converted_on is None:
                 row.converted_on = day
             if outcome == Outcome.DO_NOT_DISTURB:
                 flagged.add(row.customer_id)
-        if row.first_contact_on:
+        if row.first_contact_on or row.last_outcome:
             changed.append(row)
     Contact.objects.bulk_create(contacts, batch_size=2000)
     update_fields(changed, ["first_contact_on", "last_outcome", "next_follow_up", "product_interest", "converted_on"])

@@ -74,7 +74,11 @@ class AssignmentFilter(ScopedFilterMethods, django_filters.FilterSet):
         field_name="last_outcome", choices=Outcome.choices, help_text="By the last contact's outcome."
     )
     contacted = django_filters.BooleanFilter(
-        field_name="first_contact_on", lookup_expr="isnull", exclude=True, help_text="Contacted (true) or not."
+        field_name="first_contact_on",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="Reached (true: by any outcome but no_answer, as coverage counts) or still to contact (false, "
+        "with those called without an answer).",
     )
 
     class Meta:

@@ -45,7 +45,11 @@ class BuildForm(forms.Form):
     manager = forms.ChoiceField(label=gettext_lazy("Relationship manager"), required=False)
     territory = forms.ChoiceField(label=gettext_lazy("Territory (网格)"), required=False)
     no_contact_days = forms.IntegerField(
-        label=gettext_lazy("No contact in the last … days"), required=False, min_value=1, max_value=3650
+        label=gettext_lazy("No contact in the last … days"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=gettext_lazy("Not reached: a call nobody answered (未接通) is no contact."),
     )
     assign_mode = forms.ChoiceField(
         label=gettext_lazy("Assign"), choices=AssignMode.choices, widget=forms.RadioSelect, initial=AssignMode.EVEN

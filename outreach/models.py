@@ -6,7 +6,8 @@ of a unit's subtree, frozen, assigned to staff and worked on a phone.
   Its `criteria` keep the filter it was built from, for the page to say what the list is.
 - A ListAssignment is one customer of a list and the staff member who works them (empty until assigned
   by hand), with what the customer was when the list was frozen (tier, average daily AUM) and where the
-  work stands (first contact, first 已办理, the next follow-up).
+  work stands (first reached, first 已办理, the next follow-up; a call not answered, 未接通, leaves the
+  customer to contact again).
 - A Contact is one call or visit and its outcome; a visit may carry a photo (private, streamed by an
   access-checked view, in the same store as the ledger's evidence) and the browser's location.
 - DoNotContact (勿扰) marks a customer no later list takes: set by the outcome 勿扰 or by hand.
@@ -44,6 +45,9 @@ class Outcome(models.TextChoices):
 # Contact success (DOMAIN: 接通率): the calls on which the customer was reached and talked, whatever they
 # said after: 接通, 有意向 and 已办理. 拒绝 and 勿扰 are reached too, but are not a success of the call.
 SUCCESS_OUTCOMES = (Outcome.CONNECTED, Outcome.INTERESTED, Outcome.DONE)
+# Reached (触达): the customer answered, whatever they said. A list customer counts as contacted (coverage,
+# 名单覆盖率) once reached; after 未接通 alone they are still to contact (to call again).
+REACHED_OUTCOMES = tuple(outcome for outcome in Outcome if outcome != Outcome.NO_ANSWER)
 
 
 class Movement(models.TextChoices):
@@ -105,6 +109,7 @@ class ListAssignment(models.Model):
     tier_code = models.CharField(_("tier"), max_length=16, blank=True)
     aum_avg_daily = models.DecimalField(_("average daily AUM"), null=True, blank=True, **MONEY)
     last_outcome = models.CharField(_("last outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    # The day the customer was first reached (REACHED_OUTCOMES): empty while only 未接通 (to call again).
     first_contact_on = models.DateField(_("first contact"), null=True, blank=True)
     converted_on = models.DateField(_("signed up"), null=True, blank=True)
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)

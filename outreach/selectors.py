@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from customers.models import Snapshot
+from customers.selectors import tier_names
 from outreach.models import Channel, Contact, DoNotContact, ListAssignment, Outcome, OutreachList
 from staff.access import Scope
 
@@ -32,6 +33,22 @@ def aum_band(aum_yuan: Decimal | None) -> str:
         if wan < high:
             return f"{low}–{high}万"
     return f"≥{AUM_BANDS_WAN[-1]}万"
+
+
+def list_tier_names(outreach_list: OutreachList) -> dict[str, str]:
+    """Tier code → name (三星客户) for a list's customers, whose tiers were frozen as codes when it was
+    built: by the scheme in force in the month it was built from (criteria `month`), if any."""
+    month = outreach_list.criteria.get("month") if isinstance(outreach_list.criteria, dict) else None
+    try:
+        built_from = datetime.date.fromisoformat(f"{month}-01") if month else None
+    except (TypeError, ValueError):
+        built_from = None
+    return tier_names(month=built_from)
+
+
+def tier_name(names: dict[str, str], code: str) -> str:
+    """A tier's name to show; a code no scheme has (since removed) as it is; '' for none."""
+    return names.get(code, code) if code else ""
 
 
 def lists_visible(scope: Scope) -> QuerySet[OutreachList]:
@@ -71,6 +88,10 @@ def contacts_visible(scope: Scope) -> QuerySet[Contact]:
     return Contact.objects.filter(assignment__in=assignments_visible(scope))
 
 
+# A list customer still to contact after a call or visit that did not reach them (未接通): not covered.
+TO_RETRY = Q(first_contact_on=None, last_outcome=Outcome.NO_ANSWER)
+
+
 @dataclass(frozen=True)
 class Progress:
     """One staff member's share of a list (staff None: the customers not yet assigned)."""
@@ -79,13 +100,15 @@ class Progress:
     staff_code: str
     staff_name: str
     assigned: int
-    contacted: int
+    contacted: int  # reached (any outcome but 未接通)
     converted: int
     interested: int
+    to_retry: int = 0  # not reached yet after a 未接通: still to contact, to call again
 
     @property
     def coverage(self) -> Decimal | None:
-        """Contacted / assigned, a fraction (DOMAIN.md §4: fractions in files, percentages on pages)."""
+        """Reached / assigned, a fraction (DOMAIN.md §4: fractions in files, percentages on pages); a
+        customer called without an answer (未接通) is not covered until reached."""
         return Decimal(self.contacted) / self.assigned if self.assigned else None
 
     @property
@@ -104,6 +127,7 @@ def list_progress(scope: Scope, outreach_list: OutreachList) -> list[Progress]:
             contacted=Count("pk", filter=Q(first_contact_on__isnull=False)),
             converted=Count("pk", filter=Q(converted_on__isnull=False)),
             interested=Count("pk", filter=Q(last_outcome=Outcome.INTERESTED)),
+            to_retry=Count("pk", filter=TO_RETRY),
         )
         .order_by("staff__code")
     )
@@ -116,6 +140,7 @@ def list_progress(scope: Scope, outreach_list: OutreachList) -> list[Progress]:
             contacted=row["contacted"],
             converted=row["converted"],
             interested=row["interested"],
+            to_retry=row["to_retry"],
         )
         for row in rows
     ]
@@ -131,6 +156,7 @@ def progress_total(rows: list[Progress]) -> Progress:
         contacted=sum(row.contacted for row in rows),
         converted=sum(row.converted for row in rows),
         interested=sum(row.interested for row in rows),
+        to_retry=sum(row.to_retry for row in rows),
     )
 
 
@@ -141,7 +167,7 @@ class Card:
     assignment: ListAssignment
     name: str
     code: str
-    tier: str
+    tier: str  # the tier's name (三星客户), as the list froze it
     band: str
     products: list[str]
     contacts: list[Contact]
@@ -166,7 +192,8 @@ def products_held(snapshot: Snapshot | None) -> list[str]:
 
 
 def card(scope: Scope, assignment: ListAssignment, *, contacts: int = 5) -> Card:
-    """Three queries: the latest snapshot, the last contacts of the customer (any list), the flag."""
+    """Four queries: the latest snapshot, the last contacts of the customer (any list), the flag, the
+    tiers' names."""
     customer = assignment.customer
     snapshot = Snapshot.objects.filter(customer_id=customer.pk).order_by("-month").first()
     recent = list(
@@ -179,7 +206,7 @@ def card(scope: Scope, assignment: ListAssignment, *, contacts: int = 5) -> Card
         assignment=assignment,
         name=scope.person_name(customer.name),
         code=customer.code if scope.personal_data else scope.customer_code(customer.code),
-        tier=assignment.tier_code,
+        tier=tier_name(list_tier_names(assignment.outreach_list), assignment.tier_code),
         band=aum_band(assignment.aum_avg_daily),
         products=products_held(snapshot),
         contacts=recent,
@@ -189,16 +216,20 @@ def card(scope: Scope, assignment: ListAssignment, *, contacts: int = 5) -> Card
 
 
 def my_work(staff_id: int, outreach_list: OutreachList) -> QuerySet[ListAssignment]:
-    """A staff member's customers of a list, those waiting first: never contacted (in list order), then
-    the contacted by their next follow-up."""
+    """A staff member's customers of a list, those waiting first: not reached yet (never called, or
+    called without an answer: to call again), then the reached by their next follow-up."""
     return with_details(ListAssignment.objects.filter(outreach_list=outreach_list, staff_id=staff_id)).order_by(
         F("first_contact_on").asc(nulls_first=True), F("next_follow_up").asc(nulls_last=True), "position"
     )
 
 
 def next_to_work(staff_id: int | None, outreach_list: OutreachList, *, after: ListAssignment | None = None):
-    """The next of one's customers of the list not yet contacted (in list order), for "save and next"."""
-    rows = ListAssignment.objects.filter(outreach_list=outreach_list, first_contact_on=None, staff_id=staff_id)
+    """The next of one's customers of the list not called yet (in list order), for "save and next". Those
+    to call again after 未接通 are left for the list of one's customers, where they wait: going on to
+    them here would send two unanswered customers back and forth."""
+    rows = ListAssignment.objects.filter(
+        outreach_list=outreach_list, first_contact_on=None, last_outcome="", staff_id=staff_id
+    )
     if after is not None:
         rows = rows.exclude(pk=after.pk)
     return rows.order_by("position").first()
@@ -217,7 +248,7 @@ def today_counts(staff_id: int | None, day: datetime.date) -> dict[str, int]:
 
 
 def own_counts(staff_id: int, list_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """List id → (customers assigned to the person, of them contacted), in one query."""
+    """List id → (customers assigned to the person, of them reached), in one query."""
     rows = (
         ListAssignment.objects.filter(staff_id=staff_id, outreach_list_id__in=list_ids)
         .values("outreach_list_id")

@@ -91,7 +91,11 @@ class ListAssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {
             "aum_avg_daily": {"help_text": "The month's average daily AUM (元) when the list was built."},
-            "first_contact_on": {"help_text": "The day of the first contact (coverage counts it)."},
+            "first_contact_on": {
+                "help_text": "The day the customer was first reached, by any outcome but no_answer (未接通); "
+                "coverage counts it. Null while not reached: a customer called without an answer is still to "
+                "contact (last_outcome no_answer)."
+            },
             "converted_on": {"help_text": "The day of the first 已办理 (conversion counts it)."},
         }
 

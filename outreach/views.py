@@ -190,7 +190,7 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     if export in EXPORT_FORMATS:
         if not scope.may_export_customers:
             raise Http404("No export for this login.")
-        table = assignments_table(scope=scope)
+        table = assignments_table(scope=scope, tier_names=selectors.list_tier_names(outreach_list))
         return table.response(export, f"list-{outreach_list.pk}", rows[:EXPORT_LIMIT])
     today = timezone.localdate()
     staff = _staff_choices(scope, outreach_list.unit, today) if may_build else []
@@ -218,6 +218,7 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     progress = selectors.list_progress(scope, outreach_list)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     own = _own_staff(request)
+    tiers = selectors.list_tier_names(outreach_list)
     return render(
         request,
         "outreach/list.html",
@@ -228,7 +229,12 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
             "total": selectors.progress_total(progress),
             "page": page,
             "rows": [
-                (row, scope.person_name(row.customer.name), scope.person_name(row.staff.name) if row.staff_id else "")
+                (
+                    row,
+                    scope.person_name(row.customer.name),
+                    scope.person_name(row.staff.name) if row.staff_id else "",
+                    selectors.tier_name(tiers, row.tier_code),
+                )
                 for row in page
             ],
             "assign_form": assign_form,
@@ -249,6 +255,7 @@ def list_work(request: HttpRequest, list_id: int) -> HttpResponse:
         raise Http404("No staff record for this login.")
     rows = selectors.my_work(own.pk, outreach_list)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    tiers = selectors.list_tier_names(outreach_list)
     return render(
         request,
         "outreach/work.html",
@@ -257,9 +264,16 @@ def list_work(request: HttpRequest, list_id: int) -> HttpResponse:
             "outreach_list": outreach_list,
             "page": page,
             "rows": [
-                (row, scope.person_name(row.customer.name), selectors.aum_band(row.aum_avg_daily)) for row in page
+                (
+                    row,
+                    scope.person_name(row.customer.name),
+                    selectors.aum_band(row.aum_avg_daily),
+                    selectors.tier_name(tiers, row.tier_code),
+                )
+                for row in page
             ],
             "waiting": rows.filter(first_contact_on=None).count(),
+            "to_retry": rows.filter(selectors.TO_RETRY).count(),
         },
     )
 

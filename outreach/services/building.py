@@ -8,8 +8,8 @@ customers (or of the chosen ones). bench/customers.py times a list over two mill
 
 The filter (ListFilter) reads the month's tiering (customers.models.CustomerMonth of the month and the month
 before, as customers.selectors.MovedDown does): tier movement (moved down, lost, new), tiers, AUM band
-(the month's average daily AUM, 元), groups, relationship manager, territory (网格), no contact in N days. A customer
-flagged 勿扰 (DoNotContact) is never taken.
+(the month's average daily AUM, 元), groups, relationship manager, territory (网格), not reached in N days (a
+call not answered, 未接通, is no contact). A customer flagged 勿扰 (DoNotContact) is never taken.
 """
 
 from __future__ import annotations
@@ -25,7 +25,16 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit, UnitKind
 from customers.models import Customer, CustomerMonth, Territory, groups_from_codes
 from customers.services.tiering import month_start, previous_month
-from outreach.models import AssignMode, Channel, Contact, DoNotContact, ListAssignment, Movement, OutreachList
+from outreach.models import (
+    AssignMode,
+    Channel,
+    Contact,
+    DoNotContact,
+    ListAssignment,
+    Movement,
+    Outcome,
+    OutreachList,
+)
 from staff.access import Scope
 from staff.models import Assignment, StaffMember, User
 
@@ -131,8 +140,12 @@ def candidates_sql(*, unit: OrgUnit, criteria: ListFilter, today: datetime.date)
         where.append("c.territory_id = %s")
         params.append(criteria.territory_id)
     if criteria.no_contact_days:
-        where.append(f"NOT EXISTS (SELECT 1 FROM {_table(Contact)} k WHERE k.customer_id = c.id AND k.day > %s)")
-        params.append(today - datetime.timedelta(days=criteria.no_contact_days))
+        # Contacted as coverage counts it: reached. A call nobody answered (未接通) leaves them to contact.
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM {_table(Contact)} k WHERE k.customer_id = c.id AND k.day > %s "
+            "AND k.outcome <> %s)"
+        )
+        params += [today - datetime.timedelta(days=criteria.no_contact_days), Outcome.NO_ANSWER.value]
     sql = (
         f"SELECT c.id AS customer_id, {tier} AS tier_code, {aum} AS aum, c.relationship_manager_id AS manager_id "
         f"FROM {customer} c {' '.join(joins)} WHERE {' AND '.join(where)}"

@@ -7,6 +7,10 @@ moves to another outlet while the list runs stays on the list, and the contact s
 staff member works, not at the customer's new home outlet. The fact of it (outreach.services.facts) is
 written after the transaction commits, by a task queued then.
 
+A customer counts as contacted (ListAssignment.first_contact_on, what coverage counts) the first time they
+are reached: any outcome but 未接通. A call nobody answered is recorded and counted as a call made (its
+contact success is 0), but leaves the customer to contact: still waiting, to call again.
+
 The outcome 勿扰 flags the customer (DoNotContact): no list built later takes them. The flag is also set
 and lifted by hand.
 """
@@ -24,7 +28,7 @@ from django.utils.translation import gettext as _
 from branches.models import UnitKind
 from customers.models import Customer
 from ledger import evidence
-from outreach.models import Channel, Contact, DoNotContact, ListAssignment, Outcome
+from outreach.models import REACHED_OUTCOMES, Channel, Contact, DoNotContact, ListAssignment, Outcome
 from staff.access import Scope
 from staff.models import Assignment, StaffMember, User
 
@@ -143,7 +147,10 @@ def contact_record(
             if product:
                 changes["product_interest"] = product
             ListAssignment.objects.filter(pk=assignment.pk).update(**changes)
-            ListAssignment.objects.filter(pk=assignment.pk, first_contact_on=None).update(first_contact_on=day)
+            if outcome in REACHED_OUTCOMES:
+                # Contacted means reached: after 未接通 the customer is still to contact (to call again),
+                # and neither coverage nor the person's 待联系 count moves.
+                ListAssignment.objects.filter(pk=assignment.pk, first_contact_on=None).update(first_contact_on=day)
             if outcome == Outcome.DONE:
                 ListAssignment.objects.filter(pk=assignment.pk, converted_on=None).update(converted_on=day)
             if outcome == Outcome.DO_NOT_DISTURB:

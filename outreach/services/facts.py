@@ -8,14 +8,14 @@ list customer is assigned to someone before it counts):
 | metric | the day's value |
 |---|---|
 | outreach_assigned | list customers assigned to the person that day (at their outlet then) |
-| outreach_contacted | list customers first contacted that day |
+| outreach_contacted | list customers first reached that day (any outcome but 未接通) |
 | outreach_converted | list customers first signed up (已办理) that day |
 | outreach_calls | calls made |
 | outreach_calls_reached | calls whose outcome was 接通, 有意向 or 已办理 (outreach.models.SUCCESS_OUTCOMES) |
 | outreach_visits | visits made |
 | outreach_staff (last) | staff members holding customers of a list open that day (1 for a person) |
 
-and the rates are ratios of them over any period (DOMAIN.md §3): coverage = contacted / assigned,
+and the rates are ratios of them over any period (DOMAIN.md §3): coverage = reached / assigned,
 contact success = reached calls / calls, conversion = signed up / contacted, visits per person = visits /
 staff. A contact counts for whoever made it, at their outlet on the contact's day (Contact.outlet); an
 assignment at the outlet of the person it went to on the day it was assigned.
@@ -37,7 +37,7 @@ from branches.models import OrgUnit, UnitKind
 from kpi.models import Fact, IngestBatch, Metric, MonthClose
 from kpi.services.facts import facts_ingest
 from lib.csvimport import CsvRow, ImportRejected
-from outreach.models import SUCCESS_OUTCOMES, Channel, Contact, ListAssignment, Outcome
+from outreach.models import REACHED_OUTCOMES, SUCCESS_OUTCOMES, Channel, Contact, ListAssignment, Outcome
 from staff.models import Assignment, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def outreach_values(days: list[datetime.date]) -> dict[Key, int]:
     assigned = ListAssignment.objects.filter(assigned_on__in=days).exclude(staff=None)
     add(assigned.values_list("assigned_on", "outlet_id", "staff_id").annotate(n=Count("pk")), "outreach_assigned")
     contacts = Contact.objects.filter(day__in=days)
-    first = contacts.filter(day=F("assignment__first_contact_on"))
+    # The contact that reached the customer first: a 未接通 of the same day (theirs or a colleague's) is not it.
+    first = contacts.filter(day=F("assignment__first_contact_on"), outcome__in=REACHED_OUTCOMES)
     add(
         first.values_list("day", "outlet_id", "staff_id").annotate(n=Count("assignment", distinct=True)),
         "outreach_contacted",
