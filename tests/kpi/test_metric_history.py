@@ -316,6 +316,9 @@ def test_the_page_speaks_chinese_by_default(client, outlet_head, november):
     page = _page(client.get("/units/GZ0101/metrics/mobile_banking_signups/?date=2026-11-24"))
 
     assert "手机银行签约" in page
+    # The heading names the metric in Chinese and whose history it is, not the metric's code.
+    heading = page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "手机银行签约" in heading and "GZ0101" in heading and "mobile_banking_signups" not in heading
     assert "2026年11月24日 星期二" in page
     assert _chart(page)["dates"][-1] == "11月24日"
 
