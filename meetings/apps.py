@@ -8,8 +8,9 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the app registry must be ready before the receivers' modules load models.
+        from kpi.day_goals import day_goals_register
         from lib.links import objects_closed
-        from meetings import receivers, selectors
+        from meetings import day_goals, receivers, selectors
         from staff.access import waiting_work_register
 
         # An action item linked to an alert closes when alerts announces the alert closed (lib.links);
@@ -22,3 +23,6 @@ class MeetingsConfig(AppConfig):
             label=_("overdue action items"),
             url_name="meetings:action_items",
         )
+        # The goals of the morning meeting on the person's own scorecard, beside the figures (kpi imports
+        # no meetings module).
+        day_goals_register("meetings.morning_goals", day_goals.morning_goals)

@@ -340,11 +340,16 @@ def goal_actual(goal: Goal) -> Decimal | None:
 def goal_met(goal: Goal, actual: Decimal | None) -> bool | None:
     """Met: the actual reaches the goal (at most the goal for a metric where lower is better); None without
     an actual."""
+    return goal_reached(goal.metric, goal.value, actual)
+
+
+def goal_reached(metric: Metric, value: Decimal, actual: Decimal | None) -> bool | None:
+    """goal_met of a goal's metric and value (a person's goals of one day added up)."""
     if actual is None:
         return None
-    if goal.metric.direction == Direction.LOWER:
-        return actual <= goal.value
-    return actual >= goal.value
+    if metric.direction == Direction.LOWER:
+        return actual <= value
+    return actual >= value
 
 
 @dataclass
@@ -536,6 +541,18 @@ def goals_visible(*, scope: Scope) -> QuerySet[Goal]:
         condition |= Q(staff_id=scope.staff_id)
     goals = Goal.objects.filter(condition).select_related("meeting__unit", "staff", "metric", "set_by")
     return goals_with_actuals(goals)
+
+
+def goals_of_staff(*, scope: Scope, staff: StaffMember, day: datetime.date) -> QuerySet[Goal]:
+    """The goals set for `staff` at the morning meetings of `day` that this scope reads (goals_visible:
+    a staff member their own, a unit's reader those of its units' meetings), with their actuals, in
+    catalog order. One query. Usually one meeting's; a person assigned to two outlets that day may have a
+    goal from each."""
+    return (
+        goals_visible(scope=scope)
+        .filter(staff=staff, meeting__kind=MeetingKind.MORNING, meeting__date=day)
+        .order_by("metric__sort_order", "metric__code", "meeting__unit__path")
+    )
 
 
 def action_item_get_or_404(*, scope: Scope, item_id: int, user: User | None = None) -> ActionItem:

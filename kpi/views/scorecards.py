@@ -15,8 +15,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from branches.models import OrgUnit
+from kpi.day_goals import DayGoal, day_goals, goal_day
 from kpi.models import Scorecard, Status
 from kpi.retention import scorecards_not_kept
 from kpi.selectors.comparisons import comparison_days, lines_compare
@@ -111,6 +113,18 @@ def _trends(
     )
 
 
+def _attach_day_goals(context: dict, goals: list[DayGoal]) -> None:
+    """Each line's goal of the day (`line.day_goal`, the lines of the table and of the phone's cards are
+    the same objects), and the goals of metrics without a line on the page (`day_goals_apart`: nothing
+    recorded that day and no target, or no scorecard yet), so that no goal set for the reader is hidden.
+    A goal is shown beside the figures, never in them: the lines' targets and scores stay as published."""
+    by_metric = {goal.metric.pk: goal for goal in goals}
+    for _label, lines in context["sections"]:
+        for line in lines:
+            line.day_goal = by_metric.pop(line.metric_id, None)
+    context["day_goals_apart"] = list(by_metric.values())
+
+
 def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMember) -> HttpResponse:
     """The scorecard table as a spreadsheet, with each line's comparisons and forecast
     (kpi.tables.SCORECARD_COMPARED)."""
@@ -124,7 +138,13 @@ def _scorecard_export(format_name: str, context: dict, entity: OrgUnit | StaffMe
 
 
 def _scorecard_page(
-    request: HttpRequest, params: PageParams, entity: OrgUnit | StaffMember, scope: Scope | None = None, **extra
+    request: HttpRequest,
+    params: PageParams,
+    entity: OrgUnit | StaffMember,
+    scope: Scope | None = None,
+    *,
+    goals: list[DayGoal] | None = None,
+    **extra,
 ) -> HttpResponse:
     context = _base_context(request, params, entity=entity)
     if context["scorecard"] is not None:
@@ -139,6 +159,7 @@ def _scorecard_page(
     context["explanation"] = score_explanation(scorecard=context["scorecard"]) if context["scorecard"] else None
     context.update(_summary(context))
     context["cards"] = behind_first(context["sections"])  # the phone's cards: the same lines, red first
+    _attach_day_goals(context, goals or [])
     # Early in the period: the previous period's final leads, and statuses are muted (kpi.selectors.pace).
     context["early"] = early_period_get(scorecard=context["scorecard"]) if context["scorecard"] else None
     context["targets_from_children"] = any(
@@ -187,11 +208,16 @@ def _staff_page(
     if request.GET.get("export") in EXPORT_FORMATS:
         return _scorecard_page(request, params, staff_member)  # the table alone
     assignments = staff_assignments_on(staff=staff_member, day=params.day or datetime.date.today())
+    # The goals set for them at the morning meeting (meetings, through kpi.day_goals) of the day shown,
+    # or of today on this month's page: one query, none on a page of another period.
+    today = timezone.localdate()
+    shown = goal_day(period_kind=params.period_kind, day=params.day, period=params.period, today=today)
     return _scorecard_page(
         request,
         params,
         staff_member,
         scope,
+        goals=day_goals(scope=scope, staff=staff_member, day=shown),
         staff_member=staff_member,
         # Where they work, linked only where the reader may go (a teller may not open the outlet).
         workplaces=[
