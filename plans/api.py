@@ -45,7 +45,15 @@ from plans.serializers import (
     PublishSerializer,
     SaveResultSerializer,
 )
-from plans.services.cells import CellInput, PlanProblems, check_can_plan, plan_cells_save, plan_create
+from plans.services.cells import (
+    CellInput,
+    PlanProblems,
+    Problem,
+    check_can_plan,
+    plan_cells_problems,
+    plan_cells_save,
+    plan_create,
+)
 from plans.services.publish import PlanChanged, plan_publish
 from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedListView, ScopedViewMixin
 from staff.models import ApiToken, StaffMember
@@ -97,17 +105,21 @@ _FIELDS = frozenset({"unit", "period", "metrics", "name", "note"})
 
 
 def _problems_response(problems: PlanProblems) -> Response:
+    return errors_response(_problem_errors(problems.problems))
+
+
+def _problem_errors(problems: list[Problem]) -> list[dict]:
     """The services' problems in the error format: a cell's by its index (`row`), a field's by its name,
     anything else (a cell named in words, as publishing names them) as a sentence of the request."""
     errors = []
-    for problem in problems.problems:
+    for problem in problems:
         if problem.where.isdigit():
             errors.append(api_error(problem.message, field="cells", row=int(problem.where)))
         elif problem.where in _FIELDS:
             errors.append(api_error(problem.message, field=problem.where))
         else:
             errors.append(api_error(str(problem)))
-    return errors_response(errors)
+    return errors
 
 
 def _plans(scope):
@@ -297,7 +309,9 @@ class TargetPlanCellsView(ScopedListView):
             "the page: a unit of the plan's subtree, or a staff member assigned to one of its outlets during the "
             "period (`unit` is that outlet); a metric of the plan measured at that level (a metric not measured "
             "per staff member is refused for staff); the plan's period or one of its quarters or months; a value "
-            "of 0 or more with at most 4 decimals. Every problem is answered, with the cell's index in `row`."
+            "of 0 or more, below 10,000,000,000, with at most 4 decimals, whole for a metric that counts whole "
+            "things (户 笔 人 件). A unit's own figure that is the sum of its rows (basis `sum`) is recomputed "
+            "when its rows change. Every problem is answered, with the cell's index in `row`."
         ),
         parameters=[PLAN_ID],
         request=PlanCellsWriteSerializer,
@@ -350,7 +364,9 @@ class TargetPlanCellsView(ScopedListView):
                 )
             )
         if errors:
-            return errors_response(errors)
+            # The cells that could be read are checked too, so that one answer names every wrong cell.
+            errors += _problem_errors(plan_cells_problems(plan=plan, cells=cells))
+            return errors_response(sorted(errors, key=lambda error: -1 if error["row"] is None else error["row"]))
         try:
             result = plan_cells_save(scope=request.scope, plan=plan, cells=cells)
         except PlanProblems as problems:

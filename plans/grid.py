@@ -106,6 +106,11 @@ class Grid:
     def all_rows(self) -> list[GridRow]:
         return [self.parent, *self.rows]
 
+    @property
+    def wrong_cells(self) -> list[tuple[GridRow, GridCell]]:
+        """The cells of a refused save with what is wrong with each, in the grid's order."""
+        return [(row, cell) for row in self.all_rows for cell in row.cells if cell.error]
+
 
 def plan_metrics(plan: Plan) -> list[Metric]:
     return sorted(plan.metrics.all(), key=lambda metric: (metric.sort_order, metric.code))
@@ -232,6 +237,16 @@ class TimeGrid:
     parts: list[Period]
     rows: list[TimeRow]
     adds_up: bool
+
+    @property
+    def wrong_cells(self) -> list[tuple[TimeRow, Period, GridCell]]:
+        """The cells of a refused save with what is wrong with each: (row, part, cell)."""
+        return [
+            (row, part, cell)
+            for row in self.rows
+            for part, cell in zip(self.parts, row.cells, strict=True)
+            if cell.error
+        ]
 
 
 def time_grid_build(

@@ -135,7 +135,8 @@ class PlanCellWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         max_digits=20,
         decimal_places=4,
         allow_null=True,
-        help_text='0 or more, at most 4 decimals, best as a string: "500"; null clears the proposal.',
+        help_text="0 or more, below 10,000,000,000, at most 4 decimals, whole for counts (户 笔 人 件), best as a "
+        'string: "500"; null clears the proposal.',
     )
 
 

@@ -33,7 +33,16 @@ from plans.forms import AnswerForm, FillForm, PlanForm, TimeForm, WeekPlanForm
 from plans.grid import grid_build, level_path, plan_metrics, time_grid_build
 from plans.models import AcknowledgementStatus, Plan, TargetAcknowledgement
 from plans.services.acknowledgements import acknowledgement_answer, can_acknowledge
-from plans.services.cells import CellInput, PlanProblems, can_plan, plan_cells_save, plan_create
+from plans.services.cells import (
+    CellInput,
+    PlanProblems,
+    Problem,
+    SaveResult,
+    can_plan,
+    plan_cells_problems,
+    plan_cells_save,
+    plan_create,
+)
 from plans.services.fill import parse_weights, plan_fill, plan_fill_time
 from plans.services.publish import PlanChanged, plan_preview, plan_publish
 from plans.services.weeks import plan_week_create
@@ -78,6 +87,30 @@ def _url(name: str, plan: Plan, **query: str) -> str:
 def _problem_messages(request: HttpRequest, problems: PlanProblems) -> None:
     for problem in problems.problems:
         messages.error(request, str(problem))
+
+
+def _cell_errors(problems: list[Problem]) -> dict[str, str]:
+    """The problems by input name, a cell's several problems in one sentence after another."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors[problem.where] = (
+            f"{errors[problem.where]} {problem.message}" if problem.where in errors else problem.message
+        )
+    return errors
+
+
+def _cells_save(
+    scope: Scope, plan: Plan, cells: list[CellInput], errors: dict[str, str]
+) -> tuple[SaveResult | None, dict[str, str]]:
+    """Save the cells read from a grid, or say every wrong cell at once: those that were not numbers
+    (`errors`) and what the services find wrong with the others. Returns (the SaveResult or None, the
+    errors by input name)."""
+    try:
+        if errors:
+            return None, errors | _cell_errors(plan_cells_problems(plan=plan, cells=cells))
+        return plan_cells_save(scope=scope, plan=plan, cells=cells), {}
+    except PlanProblems as problems:
+        return None, _cell_errors(problems.problems)
 
 
 # -- the plans ------------------------------------------------------------------------------------------
@@ -251,11 +284,7 @@ def plan_grid(request: HttpRequest, target_plan_id: int) -> HttpResponse:
         else:
             grid = grid_build(plan=plan, level=level, scope=scope)
             cells, typed, errors = _typed_cells(request, grid)
-            if not errors:
-                try:
-                    saved = plan_cells_save(scope=scope, plan=plan, cells=cells)
-                except PlanProblems as problems:
-                    errors = {problem.where: problem.message for problem in problems.problems}
+            saved, errors = _cells_save(scope, plan, cells, errors)
             if errors:
                 messages.error(request, _("Nothing was saved: correct the cells marked below."))
                 status = 400
@@ -390,11 +419,7 @@ def plan_time(request: HttpRequest, target_plan_id: int) -> HttpResponse:
                                 where=cell.name,
                             )
                         )
-            if not errors:
-                try:
-                    saved = plan_cells_save(scope=scope, plan=plan, cells=cells)
-                except PlanProblems as problems:
-                    errors = {problem.where: problem.message for problem in problems.problems}
+            saved, errors = _cells_save(scope, plan, cells, errors)
             if errors:
                 messages.error(request, _("Nothing was saved: correct the cells marked below."))
                 status = 400

@@ -7,8 +7,15 @@ plans inside their subtree; a writing token inside its subtree). A published pla
 What a cell may be (cell_problems): a unit of the plan's subtree, or a staff member assigned to an
 outlet of it during the period (the row sits under that outlet); a metric of the plan, measured at that
 level (Metric.level: a metric not measured per staff member is never offered to staff); the plan's
-period, or for a year or quarter plan one of its quarters or months; a value of 0 or more with at most
-4 decimals (kpi.services.targets.value_problem), or empty (nothing proposed).
+period, or for a year or quarter plan one of its quarters or months; a value (value_message) of 0 or
+more with at most 4 decimals (kpi.services.targets.value_problem), below PLAN_VALUE_MAX, and whole for a
+metric that counts whole things (户, 笔, 人, 件: the pages write it with no decimals, so 1.5 户 would show
+as "2"); or empty (nothing proposed).
+
+A unit's own figure that is the sum of its rows (basis "sum": the Monday meeting's week of a unit above
+outlets) follows its rows: every save recomputes it from the rows' proposals (sums_follow), so what is
+published as "the sum of the rows below" is that sum. Typed by hand, it no longer follows (basis "hand"),
+and the preview shows how far the rows are from it.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.services.decomposition import sub_periods
 from kpi.services.targets import value_problem
+from kpi.templatetags.kpi_format import metric_scale
 from lib import bulk
+from lib.numbers import format_number, plain_number
 from lib.periods import Period, PeriodKind
 from plans import basis as bases
 from plans.models import Plan, PlanCell, PlanStatus
@@ -37,6 +46,14 @@ from staff.models import Assignment, StaffMember
 
 # The period kinds a plan is made for (a day is not planned).
 PLAN_KINDS = (PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.WEEK)
+
+# The largest proposal a plan takes, in the metric's unit: 10 billion (100 亿). Target.value itself holds
+# up to 10^16 (kpi.services.targets.value_problem), but no target of a bank's network comes near this
+# bound: 10^10 户 or 人 is more than the people of the earth, 10^10 万元 is 100 万亿元 (more than the
+# largest bank's whole balance sheet), 10^10 minutes of waiting are 19,000 years. A figure beyond it is a
+# slip of the keyboard (99999999999), never a target; the 晨会 refuses a person's day beyond 10^9 for
+# the same reason (meetings.services.GOAL_MAX).
+PLAN_VALUE_MAX = Decimal(10) ** 10
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,7 @@ class SaveResult:
     updated: int = 0
     cleared: int = 0
     unchanged: int = 0
+    summed: int = 0  # units' own figures recomputed as the sum of their rows (sums_follow)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -242,27 +260,43 @@ def cell_problems(frame: PlanFrame, cell: CellInput) -> list[Problem]:
                 % {"period": cell.period.code, "plan": frame.plan.period},
             )
         )
-    if cell.value is not None and (problem := value_message(cell.value)):
+    if cell.value is not None and (problem := value_message(cell.value, metric)):
         problems.append(Problem(where, problem))
     return problems
 
 
-def value_message(value: Decimal) -> str | None:
-    """kpi.services.targets.value_problem in the reader's language."""
-    if value_problem(value) is None:
-        return None
+def counts_whole(metric: Metric) -> bool:
+    """A metric whose figures are whole things (户, 笔, 人, 件; not a ratio of them, 0.35 visits per person):
+    the pages write it with no decimals (kpi.templatetags.kpi_format.metric_scale, the rule the 晨会's
+    goals follow too), so a proposal of 1.5 would be shown, and published, as if it were 2."""
+    return metric_scale(metric).places == 0
+
+
+def value_message(value: Decimal, metric: Metric | None = None) -> str | None:
+    """What is wrong with a proposed value, in the reader's language: kpi.services.targets.value_problem
+    (0 or more, at most 4 decimals), below PLAN_VALUE_MAX, and whole when the metric counts whole things."""
     if value < 0:
         return _("%(value)s is below 0: a target is 0 or more.") % {"value": value}
+    if value >= PLAN_VALUE_MAX:
+        return _("%(value)s is too large (less than %(most)s is expected)") % {
+            "value": plain_number(value),
+            "most": format_number(PLAN_VALUE_MAX, 0),
+        }
+    if metric is not None and counts_whole(metric) and value != value.to_integral_value():
+        return _("%(metric)s is counted in whole %(unit)s: give a whole number.") % {
+            "metric": metric.name,
+            "unit": metric.get_unit_display(),
+        }
+    if value_problem(value) is None:
+        return None
     if value != value.quantize(Decimal("0.0001")):
         return _("%(value)s has more than 4 decimals.") % {"value": value}
     return _("%(value)s is too large.") % {"value": value}
 
 
-def plan_cells_save(*, scope: Scope, plan: Plan, cells: list[CellInput], frame: PlanFrame | None = None) -> SaveResult:
-    """Write proposals, all or nothing: every cell is checked (cell_problems, and each cell once) and
-    PlanProblems lists every problem when any; else the cells are created, updated or cleared in bulk.
-    A value equal to the one saved changes nothing (its basis is kept)."""
-    check_can_plan(scope, plan)
+def plan_cells_problems(*, plan: Plan, cells: list[CellInput], frame: PlanFrame | None = None) -> list[Problem]:
+    """Every problem of these proposals (cell_problems, and a cell given twice), none written. A page
+    asks it for the cells it could read when others were not numbers, so that one save names them all."""
     frame = frame or PlanFrame.load(plan, staff_ids={cell.staff.pk for cell in cells if cell.staff is not None})
     problems: list[Problem] = []
     seen: set[tuple] = set()
@@ -271,7 +305,16 @@ def plan_cells_save(*, scope: Scope, plan: Plan, cells: list[CellInput], frame: 
         if cell.key in seen:
             problems.append(Problem(cell.where, _("This cell is given twice.")))
         seen.add(cell.key)
-    if problems:
+    return problems
+
+
+def plan_cells_save(*, scope: Scope, plan: Plan, cells: list[CellInput], frame: PlanFrame | None = None) -> SaveResult:
+    """Write proposals, all or nothing: every cell is checked (plan_cells_problems) and PlanProblems lists
+    every problem when any; else the cells are created, updated or cleared in bulk, and the units' own
+    figures that are the sum of their rows follow them (sums_follow). A value equal to the one saved
+    changes nothing (its basis is kept)."""
+    check_can_plan(scope, plan)
+    if problems := plan_cells_problems(plan=plan, cells=cells, frame=frame):
         raise PlanProblems(problems)
     return _write(plan, cells)
 
@@ -290,7 +333,7 @@ def _write(plan: Plan, cells: list[CellInput]) -> SaveResult:
                 period_start__in={cell.period.start for cell in cells},
             )
         }
-        to_create, to_update = [], []
+        to_create, to_update, changed = [], [], []
         now = timezone.now()
         for cell in cells:
             stored = existing.get(cell.key)
@@ -313,6 +356,7 @@ def _write(plan: Plan, cells: list[CellInput]) -> SaveResult:
                     )
                 )
                 result.created += 1
+                changed.append(cell)
             elif stored.value == cell.value:
                 result.unchanged += 1
             else:
@@ -324,8 +368,70 @@ def _write(plan: Plan, cells: list[CellInput]) -> SaveResult:
                 stored.basis = cell.basis if cell.value is not None else ""
                 stored.updated_at = now  # an update of chosen fields does not touch auto_now fields
                 to_update.append(stored)
+                changed.append(cell)
         PlanCell.objects.bulk_create(to_create)
         bulk.update_fields(to_update, ["value", "basis", "updated_at"])  # one UPDATE … FROM VALUES a page
-        if result.changed:
+        if changed:
+            result.summed = sums_follow(plan, [(cell.unit, cell.staff is not None, cell.key) for cell in changed], now)
             Plan.objects.filter(pk=plan.pk).update(updated_at=now)
     return result
+
+
+def sums_follow(plan: Plan, changed: list[tuple[OrgUnit, bool, tuple]], now: datetime.datetime) -> int:
+    """Recompute the units' own figures that are the sum of their rows (basis "sum") above the changed
+    cells, each (unit, a staff cell?, key), and above those in turn: a unit's rows are its child units'
+    cells, an outlet's its staff's, of the same metric and period (as the preview adds them up, proposals
+    only). A sum whose rows are all cleared is cleared. Returns how many sums changed. Two queries a
+    level of the tree, inside the caller's transaction."""
+    summed = 0
+    while changed:
+        wanted: set[tuple] = set()
+        for unit, is_staff, (unit_id, _staff_id, metric_id, kind, start) in changed:
+            if is_staff:
+                wanted.add((unit_id, metric_id, kind, start))
+            elif unit.parent_id is not None and unit_id != plan.unit_id:
+                wanted.add((unit.parent_id, metric_id, kind, start))
+        if not wanted:
+            break
+        parent_ids = {key[0] for key in wanted}
+        metric_ids = {key[1] for key in wanted}
+        starts = {key[3] for key in wanted}
+        sums = [
+            cell
+            for cell in PlanCell.objects.filter(
+                plan=plan,
+                staff__isnull=True,
+                basis=bases.SUM,
+                unit_id__in=parent_ids,
+                metric_id__in=metric_ids,
+                period_start__in=starts,
+            ).select_related("unit")
+            if (cell.unit_id, cell.metric_id, cell.period_kind, cell.period_start) in wanted
+        ]
+        if not sums:
+            break
+        totals: dict[tuple, Decimal] = {}
+        rows = (
+            PlanCell.objects.filter(plan=plan, value__isnull=False, metric_id__in=metric_ids, period_start__in=starts)
+            .filter(
+                Q(unit_id__in=parent_ids, staff__isnull=False) | Q(unit__parent_id__in=parent_ids, staff__isnull=True)
+            )
+            .values_list("unit_id", "unit__parent_id", "staff_id", "metric_id", "period_kind", "period_start", "value")
+        )
+        for unit_id, parent_id, staff_id, metric_id, kind, start, value in rows:
+            key = (unit_id if staff_id is not None else parent_id, metric_id, kind, start)
+            totals[key] = totals.get(key, Decimal(0)) + value
+        moved = []
+        for cell in sums:
+            total = totals.get((cell.unit_id, cell.metric_id, cell.period_kind, cell.period_start))
+            if cell.value == total:
+                continue
+            cell.value, cell.basis, cell.updated_at = total, (bases.SUM if total is not None else ""), now
+            moved.append(cell)
+        bulk.update_fields(moved, ["value", "basis", "updated_at"])
+        summed += len(moved)
+        changed = [
+            (cell.unit, False, (cell.unit_id, None, cell.metric_id, cell.period_kind, cell.period_start))
+            for cell in moved
+        ]
+    return summed

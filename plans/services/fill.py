@@ -11,6 +11,9 @@ proposals through plans.services.cells (checked, all or nothing).
 The parent's target of a level is its proposal in the plan, else the target it has now. A ratio is a
 level: every row gets the parent's level. A basis of 0 or below is handled explicitly
 (decomposition.NonPositive): counted as 0 with a note on its row, or equal shares for the whole level.
+A metric that counts whole things (户, 笔, 人, 件: plans.services.cells.counts_whole) is split into whole
+parts, the remainder on the largest part as for money (100 户 over three outlets: 33, 33, 34), and its
+copy is rounded half up to a whole.
 
 Cascade fills a level and every level below it in one go, top-down, each level from the values just
 given to the level above: a branch's plan flows to its sub-branches, their outlets and the outlets'
@@ -22,7 +25,7 @@ The year (or a quarter) into quarters or months by seasonal weights: plan_fill_t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -39,6 +42,7 @@ from kpi.services.decomposition import (
     plain_number,
     split_by_basis,
     split_equally,
+    split_exact,
     split_over_time,
     sub_periods,
 )
@@ -66,11 +70,13 @@ from plans.services.cells import (
     Problem,
     SaveResult,
     check_can_plan,
+    counts_whole,
     plan_cells_save,
 )
 from staff.access import Scope
 
 CENT = Decimal("0.01")
+WHOLE = Decimal(1)
 
 
 class Method(StrEnum):
@@ -195,7 +201,8 @@ def plan_fill(
                     if before is None:
                         missing.append(entity.code)
                         continue
-                    value = (before * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+                    quantum = WHOLE if counts_whole(metric) else CENT
+                    value = (before * factor).quantize(quantum, rounding=ROUND_HALF_UP)
                     values[entity.key] = (value, bases.copy(plain_number(factor)))
                 if missing:
                     notes.append(
@@ -213,11 +220,22 @@ def plan_fill(
                 adds_up = adds_up_over_units(metric)
                 if method == Method.EQUAL:
                     code = bases.EQUAL if adds_up else bases.LEVEL
-                    for key, value in split_equally(total, keys, adds_up=adds_up).items():
+                    split = split_equally(total, keys, adds_up=adds_up)
+                    if adds_up:
+                        split = _whole_parts(metric, total, [Decimal(1)] * len(keys), split)
+                    for key, value in split.items():
                         values[key] = (value, code)
                 else:
                     actuals = {key: _actual(figures, by_key[key], metric, basis_day) for key in keys}
                     split = split_by_basis(total, actuals, on_nonpositive=on_nonpositive, adds_up=adds_up)
+                    if adds_up:
+                        # The weights split_by_basis used: equal shares, or the actuals floored at 0.
+                        weights = (
+                            [Decimal(1)] * len(keys)
+                            if split.equal_fallback
+                            else [max(actuals[key] or Decimal(0), Decimal(0)) for key in keys]
+                        )
+                        split = replace(split, values=_whole_parts(metric, total, weights, split.values))
                     for key, value in split.values.items():
                         if not adds_up:
                             code = bases.LEVEL
@@ -245,6 +263,15 @@ def plan_fill(
         )
     saved = plan_cells_save(scope=scope, plan=plan, cells=inputs)
     return FillResult(saved=saved, notes=notes)
+
+
+def _whole_parts(metric: Metric, total: Decimal, weights: list[Decimal], parts: dict) -> dict:
+    """`parts` (key → value, split from `total` by `weights` to the cent) as they are, or for a metric
+    that counts whole things the same split to whole numbers (split_exact, the remainder on the largest
+    part): 100 户 by 1 : 1 : 1 is 33, 33, 34, never 33.33."""
+    if not counts_whole(metric):
+        return parts
+    return dict(zip(parts, split_exact(total, weights, places=0), strict=True))
 
 
 def _actual(figures: dict, entity: Entity, metric: Metric, day) -> Decimal | None:
@@ -360,6 +387,9 @@ def plan_fill_time(
                         )
                     ]
                 )
+            if adds_up:
+                split = _whole_parts(metric, total, weights or [Decimal(1)] * len(parts), dict(parts))
+                parts = list(split.items())
             for position, (part, value) in enumerate(parts):
                 weight = weights[position] if weights is not None else Decimal(1)
                 if adds_up and weight == 0:

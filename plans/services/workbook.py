@@ -28,7 +28,7 @@ from lib.csvimport import decimal
 from lib.exports import XLSX_TYPE, safe_cell
 from plans.grid import grid_build
 from plans.models import Plan
-from plans.services.cells import CellInput, PlanProblems, SaveResult, plan_cells_save
+from plans.services.cells import CellInput, PlanProblems, SaveResult, plan_cells_problems, plan_cells_save
 from staff.access import Scope
 
 MARK = "bankops-plan"
@@ -260,6 +260,8 @@ def _read(*, plan: Plan, level: OrgUnit, scope: Scope, workbook) -> SaveResult:
                 )
             )
     if problems:
+        # The cells that were read are checked too, so that one upload names every wrong cell.
+        problems += [str(problem) for problem in plan_cells_problems(plan=plan, cells=cells)]
         raise WorkbookProblems(problems)
     try:
         return plan_cells_save(scope=scope, plan=plan, cells=cells)

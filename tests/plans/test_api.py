@@ -113,7 +113,9 @@ def test_every_bad_cell_is_answered_with_its_row_and_nothing_is_written(token_cl
     )
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert [(error["field"], error["row"]) for error in errors] == [("unit", 2)]
+    # One answer names every wrong cell, in the order of the cells: the unit outside the subtree and the
+    # services' own checks of the cells that could be read.
+    assert [(error["field"], error["row"]) for error in errors] == [("cells", 1), ("unit", 2), ("cells", 3)]
     # With the unit outside the subtree left out, the services' own checks answer by row.
     response = _post(
         client,

@@ -124,7 +124,7 @@ def test_the_basis_must_be_a_complete_earlier_period(october, network, hq_scope)
     assert refused.value.problems[0].where == "basis"
 
 
-def test_a_proportional_split_of_sign_ups_follows_last_months_actuals_to_the_cent(october, network, hq_scope):
+def test_a_proportional_split_of_sign_ups_follows_last_months_actuals_exactly(october, network, hq_scope):
     plan = december_plan(hq_scope, network["GZ01"], code="mobile_banking_signups", total="100")
 
     plan_fill(
@@ -240,6 +240,75 @@ def test_a_year_goes_into_months_by_seasonal_weights_adding_up_exactly(network, 
     assert months["2027-02"] == Decimal("160.00")
     assert months["2027-12"] == Decimal("80.00")
     assert sum(months.values()) == Decimal("1200")
+
+
+def test_equal_shares_of_sign_ups_are_whole_with_the_remainder_on_the_last_largest_part(october, network, hq_scope):
+    plan = december_plan(hq_scope, network["GZ01"], code="mobile_banking_signups", total="100")
+
+    plan_fill(
+        scope=hq_scope, plan=plan, level=network["GZ01"], metrics=[metric("mobile_banking_signups")], method="equal"
+    )
+
+    # 100 户 / 3 = 33.33…: a sign-up is whole, so 33 + 33 + 34 = 100 (the remainder 1 on the last), not 33.33.
+    assert [proposals(plan)[code] for code in ("GZ0101", "GZ0102", "GZ0103")] == [33, 33, 34]
+
+
+def test_a_proportional_split_of_sign_ups_is_whole_and_adds_up(october, network, hq_scope):
+    plan = december_plan(hq_scope, network["GZ01"], code="mobile_banking_signups", total="101")
+
+    plan_fill(
+        scope=hq_scope,
+        plan=plan,
+        level=network["GZ01"],
+        metrics=[metric("mobile_banking_signups")],
+        method="basis",
+        basis_period=parse_period("2026-10"),
+    )
+
+    # 101 by October's 60 : 30 : 10 → 60.6, 30.3, 10.1 → 61, 30, 10 (half up), adding up to 101.
+    assert [proposals(plan)[code] for code in ("GZ0101", "GZ0102", "GZ0103")] == [61, 30, 10]
+
+
+def test_a_copy_of_last_months_sign_ups_is_rounded_half_up_to_a_whole(october, network, hq_scope):
+    from kpi.services.targets import target_set
+
+    for code, value in (("GZ0101", "25"), ("GZ0102", "30")):
+        target_set(
+            metric=metric("mobile_banking_signups"),
+            period=parse_period("2026-11"),
+            value=Decimal(value),
+            unit=network[code],
+            source="admin",
+        )
+    plan = december_plan(hq_scope, network["GZ01"], code="mobile_banking_signups", total=None)
+
+    plan_fill(
+        scope=hq_scope,
+        plan=plan,
+        level=network["GZ01"],
+        metrics=[metric("mobile_banking_signups")],
+        method="copy",
+        factor=Decimal("1.05"),
+    )
+
+    # 25 × 1.05 = 26.25 → 26; 30 × 1.05 = 31.5 → 32 (half up).
+    assert proposals(plan) == {"GZ0101": Decimal(26), "GZ0102": Decimal(32)}
+
+
+def test_a_year_of_sign_ups_goes_into_whole_months(network, hq_scope):
+    year = parse_period("2027")
+    plan = december_plan(hq_scope, network["GZ01"], code="mobile_banking_signups", total="1000", period=year)
+
+    plan_fill_time(
+        scope=hq_scope, plan=plan, level=network["GZ01"], metrics=[metric("mobile_banking_signups")], into="month"
+    )
+
+    months = dict(
+        PlanCell.objects.filter(plan=plan, unit=network["GZ01"], period_kind="month").values_list("period", "value")
+    )
+    # 1000 / 12 = 83.33…: 83 a month, and December, the last of equal parts, 83 + (1000 − 12 × 83) = 87.
+    assert [months[f"2027-{month:02}"] for month in range(1, 12)] == [83] * 11
+    assert months["2027-12"] == 87
 
 
 def test_a_unit_manager_plans_only_the_weeks_of_their_own_subtree(network, manager_scope):

@@ -234,3 +234,83 @@ def test_the_grid_reads_a_fixed_number_of_queries_however_many_outlets(
         client.get(url)
     with django_assert_max_num_queries(len(staff.captured_queries)):
         client.get(staff_url)
+
+
+def test_one_save_names_every_wrong_cell_with_its_row_and_metric_and_keeps_everything_typed(
+    english, hq_admin, december, network
+):
+    english.force_login(hq_admin)
+    typed = {
+        "v:GZ01::deposit_growth": "1,000",
+        "v:GZ0101::deposit_growth": "abc",
+        "v:GZ0102::deposit_growth": "-5",
+        "v:GZ0101::mobile_banking_signups": "1.5",
+        "v:GZ0102::mobile_banking_signups": "99999999999",
+        "v:GZ0103::mobile_banking_signups": "40",
+    }
+
+    response = english.post(grid_url(december), {"action": "save", **typed})
+
+    assert response.status_code == 400
+    assert not PlanCell.objects.exists()
+    page = response.content.decode()
+    for error in (
+        'id="vgz0101deposit_growth-error">“abc” is not a number',
+        'id="vgz0101mobile_banking_signups-error">Mobile banking sign-ups is counted in whole 户',
+        'id="vgz0102deposit_growth-error">-5 is below 0: a target is 0 or more.',
+        'id="vgz0102mobile_banking_signups-error">99999999999 is too large (less than 10,000,000,000',
+    ):
+        assert error in page
+    # The bad number and the three values the services refuse, each at its cell, in the grid's order.
+    wrong = [(row.entity.code, cell.metric.code, cell.error) for row, cell in response.context["grid"].wrong_cells]
+    assert wrong == [
+        ("GZ0101", "deposit_growth", "“abc” is not a number; write digits such as 1234.5."),
+        (
+            "GZ0101",
+            "mobile_banking_signups",
+            "Mobile banking sign-ups is counted in whole 户 (accounts): give a whole number.",
+        ),
+        ("GZ0102", "deposit_growth", "-5 is below 0: a target is 0 or more."),
+        ("GZ0102", "mobile_banking_signups", "99999999999 is too large (less than 10,000,000,000 is expected)"),
+    ]
+    assert "Tianhe Road Outlet <small>GZ0101</small> · Mobile banking sign-ups</a>: Mobile banking" in page
+    assert "Zhujiang New Town Outlet <small>GZ0102</small> · Deposit growth</a>: -5 is below 0" in page
+    for name, text in typed.items():
+        assert f'name="{name}" value="{text}"' in page
+
+
+def test_a_unit_managers_week_follows_an_outlet_changed_on_the_grid(client, unit_manager, network, manager_scope):
+    from plans.services.cells import CellInput, plan_cells_save
+
+    week = parse_period("2026-W50")
+    plan = plan_create(scope=manager_scope, unit=network["GZ01"], period=week, metrics=[metric("customer_visits")])
+    plan_cells_save(
+        scope=manager_scope,
+        plan=plan,
+        cells=[
+            CellInput(unit=network["GZ0101"], metric=metric("customer_visits"), period=week, value=Decimal(400)),
+            CellInput(unit=network["GZ0102"], metric=metric("customer_visits"), period=week, value=Decimal(232)),
+            CellInput(
+                unit=network["GZ01"], metric=metric("customer_visits"), period=week, value=Decimal(632), basis="sum"
+            ),
+        ],
+    )
+    client.force_login(unit_manager)
+
+    # The page sends every input back: 天河支行's own 632 untouched, 天河路网点 lowered by 35 to 365.
+    response = client.post(
+        grid_url(plan),
+        {
+            "action": "preview",
+            "v:GZ01::customer_visits": "632",
+            "v:GZ0101::customer_visits": "365",
+            "v:GZ0102::customer_visits": "232",
+        },
+    )
+
+    assert response.status_code == 302
+    # 365 + 232 = 597: the sum of the rows below is 597, and the preview's sums add up.
+    own = PlanCell.objects.get(plan=plan, unit=network["GZ01"])
+    assert (own.value, own.basis) == (Decimal(597), "sum")
+    [total] = client.get(response["Location"]).context["preview"].sums
+    assert (total.parent_value, total.parts_total) == (Decimal(597), Decimal(597))

@@ -119,6 +119,26 @@ def test_every_bad_cell_is_named_with_sheet_row_and_column_and_nothing_is_writte
     assert not PlanCell.objects.exists()
 
 
+def test_one_upload_names_the_cells_that_are_not_numbers_and_those_the_checks_refuse(plan, network, hq_scope):
+    book = _download(plan, network["GZ01"], hq_scope)
+    sheet = book.active
+    # Row 3 天河支行 itself, row 4 天河路网点: "abc" is no number; -5 is below 0; 1.5 户 is half a sign-up.
+    sheet.cell(row=3, column=GROWTH).value = "abc"
+    sheet.cell(row=4, column=GROWTH).value = -5
+    sheet.cell(row=4, column=SIGNUPS).value = 1.5
+
+    with pytest.raises(WorkbookProblems) as refused:
+        _upload(book, plan, network["GZ01"], hq_scope)
+
+    assert refused.value.messages == [
+        "sheet “Target plan”, row 3, column I: “abc” is not a number; expected digits such as 1234.5, or nothing.",
+        "sheet “Target plan”, row 4, column I: -5 is below 0: a target is 0 or more.",
+        "sheet “Target plan”, row 4, column N: Mobile banking sign-ups is counted in whole 户 (accounts): give a "
+        "whole number.",
+    ]
+    assert not PlanCell.objects.exists()
+
+
 def test_a_staff_grid_has_only_the_metrics_measured_per_staff_member(plan, network, hq_scope):
     sheet = _download(plan, network["GZ0101"], hq_scope).active
     keys = [sheet.cell(row=1, column=column).value for column in range(1, sheet.max_column + 1)]
