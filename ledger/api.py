@@ -5,10 +5,13 @@
                                             since, until)
     POST /api/v1/ledger-entries/            record an entry (a signed-in person: their own, or a deduction)
     POST /api/v1/ledger-entries/decide/     approve, reject or withdraw entries in one batch
+    POST /api/v1/ledger-entries/{entry_id}/withdraw/
+                                            withdraw (撤回) one's own entry while it waits for approval
 
 Reads need the read scope. Entries are recorded by people (a signed-in user, with the page's rules): a
 token cannot speak for a staff member. Deciding needs a signed-in user who may approve for each entry's
-outlet (staff.access.Scope.may_approve_ledger) or a token with the admin scope in its subtree. Every
+outlet (staff.access.Scope.may_approve_ledger) or a token with the admin scope in its subtree. An entry
+is withdrawn by the signed-in person who recorded it (ledger.services.entry_withdraw). Every
 write goes through ledger.services, as the pages' do: the same checks and words, nothing written on any
 error. Names and customer numbers are masked unless the reader may read personal data.
 """
@@ -27,15 +30,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ledger.models import EntryStatus, ItemKind, LedgerEntry, LedgerItem
-from ledger.selectors import entries_visible, with_details
+from ledger.selectors import entries_visible, get_entry_or_404, with_details
 from ledger.serializers import (
     DecidedSerializer,
     EntriesDecideSerializer,
     EntryCreateSerializer,
+    EntryWithdrawSerializer,
     LedgerEntrySerializer,
     LedgerItemSerializer,
 )
-from ledger.services import entries_decide, entry_create
+from ledger.services import entries_decide, entry_create, entry_withdraw
 from lib.api import ApiErrorsSerializer, DepthLimitedJSONParser
 from staff.access import get_staff_or_404
 from staff.api_scope import BAD_LIST_QUERY, ScopedFilterMethods, ScopedListView, ScopedViewMixin
@@ -281,8 +285,42 @@ class LedgerEntriesDecideView(ScopedViewMixin, APIView):
         )
 
 
+class LedgerEntryWithdrawView(ScopedViewMixin, APIView):
+    @extend_schema(
+        operation_id="ledger_entries_withdraw",
+        summary="Withdraw one's own entry",
+        description=(
+            "Withdraws (撤回) an entry you recorded for yourself while it waits for approval, as the ledger page's "
+            "button does: its status becomes `withdrawn`, it counts nothing (no fact changes) and is kept in the "
+            "history, and the right entry may be recorded again. Withdrawing it again changes nothing (200, the "
+            "entry as it is). An approved or rejected entry is refused (400; the outlet head withdraws an "
+            "approval through `decide`); someone else's entry is a 403, one out of your sight a 404. Tokens may "
+            "not withdraw entries (403). An optional `reason` is kept in the entry's history."
+        ),
+        request=EntryWithdrawSerializer,
+        examples=[OpenApiExample("Quantity mistyped", {"reason": "数量填错"}, request_only=True)],
+        responses={
+            200: OpenApiResponse(LedgerEntrySerializer, description="The entry, withdrawn."),
+            400: OpenApiResponse(ApiErrorsSerializer, description="Approved or rejected; an unknown field."),
+            403: OpenApiResponse(ApiErrorsSerializer, description="A token, or an entry you did not record."),
+            404: OpenApiResponse(ApiErrorsSerializer, description="No such entry in your scope."),
+        },
+        tags=TAGS,
+    )
+    def post(self, request, entry_id: int):
+        if _token(request) is not None:
+            raise PermissionDenied("entries are withdrawn by the person who recorded them: sign in (tokens may not)")
+        incoming = EntryWithdrawSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        entry = get_entry_or_404(request.scope, entry_id)
+        entry_withdraw(user=request.user, entry=entry, reason=incoming.validated_data.get("reason", ""))
+        entry = with_details(LedgerEntry.objects.filter(pk=entry.pk)).get()
+        return Response(LedgerEntrySerializer(entry, context={"scope": request.scope}).data)
+
+
 urlpatterns = [
     path("ledger-items/", LedgerItemListView.as_view(), name="ledger-item-list"),
     path("ledger-entries/", LedgerEntryListView.as_view(), name="ledger-entry-list"),
     path("ledger-entries/decide/", LedgerEntriesDecideView.as_view(), name="ledger-entries-decide"),
+    path("ledger-entries/<int:entry_id>/withdraw/", LedgerEntryWithdrawView.as_view(), name="ledger-entry-withdraw"),
 ]

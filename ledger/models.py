@@ -6,7 +6,9 @@ the person's facts.
 - A LedgerItem is defined by HQ in the admin: what is recorded, how many points a unit of it is worth,
   the metric its points count toward (a staff `sum` metric in points, 分), who may record it.
 - A LedgerEntry is one record: so many units of an item, by a staff member on a day at an outlet,
-  perhaps shared with a partner colleague (分润), pending until approved or rejected.
+  perhaps shared with a partner colleague (分润), pending until approved or rejected, or withdrawn (撤回)
+  by the person who recorded it while it waits (a mistyped quantity: withdrawn and recorded again, the
+  withdrawn one kept, counting nothing).
 - The fact of (day, outlet, staff member, metric) is the sum of the points of that person's approved
   entries of items counting toward the metric (their own part, and their part of the entries they are
   the partner of): ledger.services writes it through kpi's facts_ingest (source `ledger`), so the
@@ -131,6 +133,8 @@ class EntryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    # By the person who recorded it, while it waited: it counts nothing and stays in the history.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class LedgerEntry(models.Model):
@@ -212,7 +216,8 @@ class LedgerEntry(models.Model):
 
 
 class EntryChange(models.Model):
-    """Who did what to an entry, and when: its audit trail (recorded, approved, rejected, withdrawn)."""
+    """Who did what to an entry, and when: its audit trail (recorded, approved, rejected, its approval
+    withdrawn by the approver, or the entry withdrawn by the person who recorded it)."""
 
     class Action(models.TextChoices):
         CREATED = "created", _("recorded")
@@ -220,9 +225,10 @@ class EntryChange(models.Model):
         AUTO_APPROVED = "auto", _("counted without approval")
         REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("approval withdrawn")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("withdrawn by the person who recorded it")
 
     entry = models.ForeignKey(LedgerEntry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="changes")
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -7,11 +7,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
 
 from branches.models import OrgUnit
 from kpi.models import Metric
 from ledger.models import EntryStatus, ItemKind, LedgerEntry, LedgerItem
+from lib.ids import is_id
 from staff.access import Scope
 from staff.models import Assignment, StaffMember
 
@@ -29,13 +31,23 @@ def entries_visible(scope: Scope, queryset: QuerySet[LedgerEntry] | None = None)
     return queryset.none()
 
 
+def get_entry_or_404(scope: Scope, entry_id: int) -> LedgerEntry:
+    """The entry with this id if the reader may see it (entries_visible); 404 whether it is missing or
+    out of sight."""
+    entry = with_details(entries_visible(scope)).filter(pk=entry_id).first() if is_id(entry_id) else None
+    if entry is None:
+        raise Http404("No such entry.")
+    return entry
+
+
 def with_details(queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
     return queryset.select_related("item", "item__metric", "staff", "partner", "unit", "decided_by", "entered_by")
 
 
 def with_duplicates(queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
-    """Annotates `suspected_duplicate`: another entry (not rejected) of the same customer, item, day and
-    outlet, by anyone (two colleagues claiming the same card opened), one subquery for the list."""
+    """Annotates `suspected_duplicate`: another entry (not rejected or withdrawn) of the same customer,
+    item, day and outlet, by anyone (two colleagues claiming the same card opened), one subquery for the
+    list. An entry withdrawn and recorded again is no duplicate of itself."""
     others = LedgerEntry.objects.filter(
         unit_id=OuterRef("unit_id"),
         item_id=OuterRef("item_id"),
@@ -43,8 +55,11 @@ def with_duplicates(queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
         customer_code=OuterRef("customer_code"),
     ).exclude(pk=OuterRef("pk"))
     # An entry without a customer number matches only others without one, which are left out.
-    others = others.exclude(status=EntryStatus.REJECTED).exclude(customer_code="")
-    return queryset.annotate(suspected_duplicate=Exists(others))
+    counted = (EntryStatus.PENDING, EntryStatus.APPROVED)
+    others = others.filter(status__in=counted).exclude(customer_code="")
+    # A rejected or withdrawn entry is flagged neither: it claims nothing any longer.
+    flagged = ExpressionWrapper(Q(Exists(others), status__in=counted), output_field=BooleanField())
+    return queryset.annotate(suspected_duplicate=flagged)
 
 
 def items_for_entry(*, deductions: bool = False) -> QuerySet[LedgerItem]:

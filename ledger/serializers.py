@@ -1,5 +1,5 @@
 """The ledger's API shapes: items, entries (names and customer numbers through the reader's scope), the
-entry to record and the batch decision."""
+entry to record, the batch decision and one's own entry withdrawn."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "own_points": {"help_text": "The staff member's part (all of it without a partner)."},
             "partner_points": {"help_text": "The partner's part; own_points + partner_points = points."},
             "partner_share": {"help_text": "The partner's share in percent, from the standing split rule."},
-            "status": {"help_text": "pending, approved or rejected."},
+            "status": {"help_text": "pending, approved, rejected, or withdrawn by the person who recorded it."},
         }
 
     def _scope(self):
@@ -151,6 +151,15 @@ class EntriesDecideSerializer(StrictFieldsMixin, serializers.Serializer):
     action = serializers.ChoiceField(choices=Action.ALL, help_text="approve, reject or withdraw (an approval).")
     reason = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Why: required to reject."
+    )
+
+
+class EntryWithdrawSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Why, if you like (数量填错): kept in the entry's history. The body may be left out.",
     )
 
 

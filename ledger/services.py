@@ -1,5 +1,6 @@
 """Writes of the points ledger: an entry recorded (entry_create), entries approved, rejected or their
-approval withdrawn in one batch (entries_decide), and the facts they add up to (_facts_rewrite).
+approval withdrawn in one batch (entries_decide), an entry withdrawn (撤回) by the person who recorded it
+while it waits (entry_withdraw), and the facts they add up to (_facts_rewrite).
 
 The fact. For a staff member, a day, an outlet and a metric, the fact is the sum of the points of that
 person's approved entries of items counting toward the metric: their own part of their entries, and
@@ -23,7 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -56,6 +57,13 @@ class Action:
     REJECT = "reject"
     WITHDRAW = "withdraw"
     ALL = (APPROVE, REJECT, WITHDRAW)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    entry: LedgerEntry
+    # False when the entry had already been withdrawn (a second click, a retried request): nothing written.
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -402,6 +410,63 @@ def entries_decide(
             batch = _facts_rewrite(changed, user=user, token=token)
             facts_changed = (batch.created + batch.updated) if batch else 0
     return Decided(action=action, entries=len(changed), facts_changed=facts_changed)
+
+
+def is_own_entry(entry: LedgerEntry, *, user: User | None, own: StaffMember | None) -> bool:
+    """Whether `user` (whose staff record is `own`) recorded the entry for themselves: whose entry it is to
+    withdraw. Not a partner's share of it, nor a deduction entered against them."""
+    return (
+        own is not None
+        and getattr(user, "pk", None) is not None
+        and entry.staff_id == own.pk
+        and entry.entered_by_id == user.pk
+    )
+
+
+def entry_withdraw(*, user: User | None, entry: LedgerEntry, reason: str = "") -> Withdrawn:
+    """Withdraw (撤回) an entry that waits for approval, by the person who recorded it for themselves: a
+    mistyped quantity is corrected by withdrawing the entry and recording the right one, no longer only by
+    the outlet head rejecting it. `entry` is one the reader sees (ledger.selectors.get_entry_or_404).
+
+    1. Only one's own: the login recorded it (`entered_by`) for its own staff record, the rule entry_create
+       records rewards by. A colleague's entry (one shared with them as partner too), a deduction the
+       outlet head entered against them, an entry seen from above, a token (it speaks for nobody):
+       PermissionDenied.
+    2. Under the ledger's lock and the entry's row lock (an approval of the same entry waits, then finds
+       it withdrawn), its status read again: pending → withdrawn, with its EntryChange. Already withdrawn:
+       nothing written (`changed` False), so a second click or a retried request changes nothing.
+       Approved or rejected: ValidationError (`status`); an approval is withdrawn by the outlet head
+       (entries_decide).
+
+    A pending entry counts toward no fact, so no fact changes and, as for a rejection, a closed month does
+    not stop it. The entry is kept, withdrawn, counting nothing toward the daily cap or the suspected
+    duplicates, so the right one may be recorded at once. `reason`, if any, goes with its EntryChange.
+    """
+    reason = (reason or "").strip()
+    if not is_own_entry(entry, user=user, own=own_staff_member(user) if user is not None else None):
+        raise PermissionDenied(_("An entry is withdrawn by the person who recorded it, not by anyone else."))
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("Keep the reason to 200 characters.")})
+    with transaction.atomic():
+        transaction_lock(LOCK)
+        status = LedgerEntry.objects.select_for_update().filter(pk=entry.pk).values_list("status", flat=True).get()
+        if status == EntryStatus.WITHDRAWN:
+            entry.status = status
+            return Withdrawn(entry=entry, changed=False)
+        if status != EntryStatus.PENDING:
+            raise ValidationError(
+                {
+                    "status": _(
+                        "%(item)s of %(day)s is %(status)s: only an entry waiting for approval may be withdrawn; "
+                        "ask your outlet head to correct it."
+                    )
+                    % {"item": entry.item.name, "day": entry.day.isoformat(), "status": EntryStatus(status).label}
+                }
+            )
+        LedgerEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.WITHDRAWN)
+        entry.status = EntryStatus.WITHDRAWN
+        EntryChange.objects.create(entry=entry, action=EntryChange.Action.ENTRY_WITHDRAWN, by=user, reason=reason)
+    return Withdrawn(entry=entry, changed=True)
 
 
 def entries_facts_write(*, entries: list[LedgerEntry], user: User | None = None) -> IngestBatch | None:

@@ -7,10 +7,14 @@
 - /ledger/entries/: the entries behind a scorecard line (a person's or a unit's, a metric, a period):
   what the scorecard's "明细" opens.
 - /ledger/entries/<id>/photo/: an entry's photo, streamed to a reader who may see the entry.
+- /ledger/entries/<id>/withdraw/ (POST): a staff member withdraws (撤回) her own entry while it waits for
+  approval, from the list she sees it in (/ledger/, /ledger/entries/), to record the right one.
 
 Looked up through the reader's scope (an entry, a unit or a person outside it is a 404); who may write
-is asked of ledger.services (staff.access underneath). Every write is POST → redirect → GET with a
-message; a refused one shows the page again with the reasons (400).
+is asked of ledger.services (staff.access underneath; someone else's entry is a 403). Every write is
+POST → redirect → GET with a message; a refused form shows the page again with the reasons (400), each
+at the field it is about and the rest at the top of the form, with what was typed. A refused withdrawal
+(the entry approved meanwhile) goes back to the list with the reason, where the entry shows as it now is.
 """
 
 from __future__ import annotations
@@ -22,21 +26,32 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from branches.models import OrgUnit, UnitKind
 from kpi.models import Metric, MetricUnit
 from ledger import evidence, selectors
 from ledger.forms import DeductionForm, EntryForm
 from ledger.models import EntryStatus, LedgerEntry
-from ledger.services import Action, entries_decide, entry_create, entry_days, own_staff_member
+from ledger.services import (
+    Action,
+    entries_decide,
+    entry_create,
+    entry_days,
+    entry_withdraw,
+    is_own_entry,
+    own_staff_member,
+)
+from lib.ids import is_id
 from lib.periods import PeriodKind, read_period_params
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
 from staff.models import Assignment, StaffMember
@@ -56,9 +71,13 @@ class EntryRow:
     customer_code: str
     points: Decimal
     suspected_duplicate: bool
+    # Its author may withdraw it (撤回) here: her own entry, waiting for approval.
+    may_withdraw: bool = False
 
 
-def _rows(scope: Scope, entries, *, reader: StaffMember | None = None) -> list[EntryRow]:
+def _rows(scope: Scope, entries, *, reader: StaffMember | None = None, author=None) -> list[EntryRow]:
+    """The entries as rows; `author` (the login reading its own entries, `reader` its staff record) gets the
+    withdraw button on those of its own entries that wait."""
     rows = []
     for entry in entries:
         decider = entry.decided_by
@@ -71,15 +90,21 @@ def _rows(scope: Scope, entries, *, reader: StaffMember | None = None) -> list[E
                 customer_code=scope.customer_code(entry.customer_code),
                 points=selectors.points_of(entry, reader),
                 suspected_duplicate=bool(getattr(entry, "suspected_duplicate", False)),
+                may_withdraw=author is not None
+                and entry.status == EntryStatus.PENDING
+                and is_own_entry(entry, user=author, own=reader),
             )
         )
     return rows
 
 
-def _problems(request: HttpRequest, refused: ValidationError) -> None:
-    for messages_of_field in refused.message_dict.values() if hasattr(refused, "error_dict") else [refused.messages]:
-        for message in messages_of_field:
-            messages.error(request, message)
+def _problems_on_form(form: Form, refused: ValidationError) -> None:
+    """The service's problems on the form: each one about a field the form shows at that field (Django
+    marks it aria-invalid and ties the message to it), the rest (a field the form does not show, such as
+    the staff record) at the top of the form."""
+    by_field = refused.message_dict if hasattr(refused, "error_dict") else {NON_FIELD_ERRORS: refused.messages}
+    for field, found in by_field.items():
+        form.add_error(field if field in form.fields else None, found)
 
 
 def _deduction_units(scope: Scope, user) -> list[OrgUnit]:
@@ -113,7 +138,14 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
     own_items = selectors.items_for_staff(staff, days) if staff is not None else []
     if staff is not None:
         colleagues = _colleagues(staff, days)
-        form = EntryForm(items=own_items, today=today, colleagues=colleagues, scope=scope, prefix="entry")
+        form = EntryForm(
+            items=own_items,
+            today=today,
+            colleagues=colleagues,
+            scope=scope,
+            prefix="entry",
+            initial=_again(scope, request, staff),
+        )
     if deduction_units:
         deduction_form = DeductionForm(
             items=list(selectors.items_for_entry(deductions=True)),
@@ -135,7 +167,7 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
                 scope=scope,
                 prefix="entry",
             )
-            done = form.is_valid() and _create(request, scope, form.cleaned_data, staff=staff, today=today)
+            done = form.is_valid() and _create(request, scope, form, staff=staff, today=today)
         elif action == "deduction" and deduction_form is not None:
             deduction_form = DeductionForm(
                 request.POST,
@@ -145,8 +177,9 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
                 scope=scope,
                 prefix="deduction",
             )
-            data = deduction_form.cleaned_data if deduction_form.is_valid() else None
-            done = data is not None and _create(request, scope, data, staff=data["staff"], today=today)
+            done = deduction_form.is_valid() and _create(
+                request, scope, deduction_form, staff=deduction_form.cleaned_data["staff"], today=today
+            )
         else:
             raise Http404("No such action.")
         if done:
@@ -163,12 +196,39 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
     if staff is not None:
         since = today - datetime.timedelta(days=OWN_ENTRIES_DAYS - 1)
         own = selectors.entries_behind(scope=scope, staff=staff, first=since, last=today)
-        context["own_rows"] = _rows(scope, own[:200], reader=staff)
+        context["own_rows"] = _rows(scope, own[:200], reader=staff, author=request.user)
         context["today_points"] = selectors.day_points(staff=staff, day=today)
         context["yesterday_points"] = selectors.day_points(staff=staff, day=days[0])
         context["items"] = own_items
         context["entries_url"] = f"{reverse('ledger:entries')}?{urlencode({'staff': staff.code})}"
     return render(request, "ledger/home.html", context, status=status)
+
+
+def _again(scope: Scope, request: HttpRequest, staff: StaffMember) -> dict:
+    """/ledger/?again=<id>, where withdrawing an entry leads: the form filled in as that entry was (one's
+    own, withdrawn), so correcting a mistyped quantity is changing it and recording again. The photo is
+    chosen again: a browser fills in no file."""
+    try:
+        entry_id = int(request.GET.get("again") or 0)
+    except ValueError:
+        return {}
+    if not is_id(entry_id):
+        return {}
+    entry = (
+        selectors.entries_visible(scope)
+        .filter(pk=entry_id, staff=staff, entered_by=request.user, status=EntryStatus.WITHDRAWN)
+        .first()
+    )
+    if entry is None:
+        return {}
+    return {
+        "item": entry.item_id,
+        "day": entry.day.isoformat(),
+        "quantity": entry.quantity,
+        "customer_code": entry.customer_code,
+        "partner": entry.partner_id or "",
+        "note": entry.note,
+    }
 
 
 def _colleagues(staff: StaffMember, days: tuple[datetime.date, datetime.date]) -> list[StaffMember]:
@@ -178,7 +238,8 @@ def _colleagues(staff: StaffMember, days: tuple[datetime.date, datetime.date]) -
     return [member for member in _staff_of(list(OrgUnit.objects.filter(pk__in=mine)), days) if member.pk != staff.pk]
 
 
-def _create(request: HttpRequest, scope: Scope, data: dict, *, staff: StaffMember, today: datetime.date) -> bool:
+def _create(request: HttpRequest, scope: Scope, form: Form, *, staff: StaffMember, today: datetime.date) -> bool:
+    data = form.cleaned_data
     try:
         entry = entry_create(
             scope=scope,
@@ -194,7 +255,7 @@ def _create(request: HttpRequest, scope: Scope, data: dict, *, staff: StaffMembe
             today=today,
         )
     except ValidationError as refused:
-        _problems(request, refused)
+        _problems_on_form(form, refused)
         return False
     if entry.status == EntryStatus.APPROVED:
         messages.success(request, _("Recorded and counted: %(points)s points.") % {"points": _points(entry.points)})
@@ -338,7 +399,9 @@ def ledger_entries(request: HttpRequest) -> HttpResponse:
         status=status or None,
     )
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    rows = _rows(scope, page.object_list, reader=staff)
+    own = own_staff_member(request.user)
+    mine = staff is not None and own is not None and staff.pk == own.pk
+    rows = _rows(scope, page.object_list, reader=staff, author=request.user if mine else None)
     total = selectors.approved_points(entries, staff=staff)
     query = request.GET.copy()
     query.pop("page", None)
@@ -359,6 +422,37 @@ def ledger_entries(request: HttpRequest) -> HttpResponse:
         "filters": filters.urlencode(),
     }
     return render(request, "ledger/entries.html", context)
+
+
+@login_required
+@require_POST
+def entry_withdraw_view(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Withdraw (撤回) one's own entry while it waits for approval; back to `next` (the list it was
+    withdrawn from), else to /ledger/ with the form filled in as the entry was, to record the right one.
+    Someone else's entry is a 403, one out of sight a 404 (ledger.services.entry_withdraw)."""
+    scope = scope_for_user(request.user)
+    entry = selectors.get_entry_or_404(scope, entry_id)
+    try:
+        withdrawn = entry_withdraw(user=request.user, entry=entry)
+    except ValidationError as refused:
+        for message in refused.messages:
+            messages.error(request, message)
+    else:
+        what = {"item": entry.item.name, "quantity": entry.quantity, "day": entry.day.isoformat()}
+        if withdrawn.changed:
+            messages.success(
+                request,
+                _("Withdrawn: %(item)s × %(quantity)s of %(day)s; it counts nothing. Record the right entry again.")
+                % what,
+            )
+        else:
+            messages.info(request, _("%(item)s × %(quantity)s of %(day)s was already withdrawn.") % what)
+    back = request.POST.get("next") or ""
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect(f"{reverse('ledger:home')}?{urlencode({'again': entry.pk})}")
 
 
 @login_required

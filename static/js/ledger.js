@@ -1,4 +1,5 @@
-// The approval page (templates/ledger/approve.html): "select all" ticks every entry of its form.
+// The ledger pages (templates/ledger/): "select all" ticks every entry of its form (the approval page); a
+// refused entry's first problem field gets the focus (the record form), so a phone scrolls to it.
 (function () {
   "use strict";
   document.querySelectorAll("form[data-select-all]").forEach(function (form) {
@@ -14,4 +15,8 @@
       });
     });
   });
+  var refused = document.querySelector(".ledger-form .ledger-form-errors, .ledger-form [aria-invalid=true]");
+  if (refused) {
+    if (refused.matches("[aria-invalid=true]")) { refused.focus(); } else { refused.scrollIntoView(); }
+  }
 })();

@@ -127,7 +127,7 @@ def _seed(ranked, teller):
         unit=outlet, kind="large_maturity", start=datetime.date(2026, 11, 15), end=datetime.date(2026, 11, 15), text="x"
     )
     target_plan, acknowledgement = _target_plan(ranked)
-    _ledger_entry(teller)
+    ledger_entry = _ledger_entry(teller)
     _campaign(outlet, teller)
     _checklists(outlet, teller)
     outreach_list, contact = _outreach_list(outlet, teller)
@@ -160,6 +160,7 @@ def _seed(ranked, teller):
         assignment_id=str(contact.assignment_id),
         contact_id=str(contact.pk),
         complaint_id=str(complaint.pk),
+        entry_id=str(ledger_entry.pk),
     )
     return ranked
 
@@ -278,14 +279,15 @@ def _checklists(outlet, teller):
 
 def _ledger_entry(teller):
     """A ledger item and the teller's entry waiting for approval (issue 16): /api/v1/ledger-entries/ and its
-    decide have something to list and to decide, and the bodies a real item to name (PLAUSIBLE)."""
+    decide have something to list and to decide, /api/v1/ledger-entries/{entry_id}/withdraw/ an entry to
+    name, and the bodies a real item to name (PLAUSIBLE)."""
     from django.utils import timezone
 
     from ledger.services import entry_create
     from staff.access import scope_for_user
     from tests.ledger.factories import card_item
 
-    entry_create(
+    return entry_create(
         scope=scope_for_user(teller),
         user=teller,
         item=card_item(),

@@ -110,6 +110,7 @@ SKIPPED_ROUTES = {
     "accounts/logout/": "answers a POST with a redirect",
     "units/<code:code>/notes/<int:note_id>/delete/": "deletes a note: answers a POST with a redirect",
     "ledger/entries/<int:entry_id>/photo/": "streams a ledger entry's photo: an image, not a page",
+    "ledger/entries/<int:entry_id>/withdraw/": "withdraws one's own ledger entry: answers a POST with a redirect",
     "checklists/answers/<int:answer_id>/photo/": "streams a patrol answer's photo: an image, not a page",
     "checklists/findings/<int:finding_id>/photo/": "streams an inspection finding's photo: an image, not a page",
     "customers/lists/contacts/<int:contact_id>/photo/": "streams a contact's photo: an image, not a page",

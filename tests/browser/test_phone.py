@@ -115,7 +115,7 @@ PAGES = {
     "complaints:new": "/complaints/new/",
     "complaints:detail": "/complaints/{complaint}/",
 }
-NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete"}  # POST only
+NOT_PAGES = {"healthz", "logout", "set_language", "kpi:unit_note_delete", "ledger:withdraw"}  # POST only
 NOT_PAGES |= {"favicon"}  # a redirect to the site's icon
 NOT_PAGES |= {"ledger:photo", "outreach:photo", "checklists:answer_photo", "checklists:finding_photo"}  # images
 # One's own customers of a list: a staff record's (the tour's heads, HQ and auditors have none).

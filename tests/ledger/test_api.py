@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kpi.models import Fact, MonthClose
 from ledger.models import EntryStatus, LedgerEntry
-from ledger.services import entry_create
+from ledger.services import Action, entries_decide, entry_create
+from tests.factories import UserFactory
 from tests.ledger.conftest import JPEG, scope_of
 from tests.ledger.factories import card_item, discipline_item, leaflet_item
 
@@ -192,4 +193,70 @@ def test_a_partner_of_another_outlet_is_not_known_to_the_api(client, teller, nei
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"field": "partner", "message": "staff member 'S2001' is not known", "row": None}
+    ]
+
+
+def _withdraw(api, entry_id):
+    return api.post(f"/api/v1/ledger-entries/{entry_id}/withdraw/", content_type="application/json")
+
+
+def test_a_teller_withdraws_her_waiting_entry_over_the_api_and_a_second_call_changes_nothing(
+    client, teller, ledger_metric, yesterday
+):
+    entry = _record(teller, card_item(), yesterday, 4, customer_code="C0001024")
+    client.force_login(teller)
+
+    first = client.post(
+        f"/api/v1/ledger-entries/{entry.pk}/withdraw/", {"reason": "数量填错"}, content_type="application/json"
+    )
+    second = _withdraw(client, entry.pk)
+
+    assert first.status_code == 200, first.json()
+    assert (first.json()["id"], first.json()["status"], first.json()["points"]) == (entry.pk, "withdrawn", "10.0000")
+    assert second.status_code == 200 and second.json()["status"] == "withdrawn"
+    assert list(entry.changes.values_list("action", "reason")) == [("created", ""), ("entry_withdrawn", "数量填错")]
+    listed = client.get("/api/v1/ledger-entries/", {"status": "withdrawn"}).json()["results"]
+    assert [row["id"] for row in listed] == [entry.pk]
+
+
+def test_the_api_refuses_an_approved_entry_someone_elses_one_out_of_sight_and_a_token_in_its_error_format(
+    client, token_client, teller, outlet_head, neighbour, network, ledger_metric, yesterday
+):
+    approved = _record(teller, card_item(), yesterday, 1, customer_code="C1")
+    entries_decide(scope=scope_of(outlet_head), user=outlet_head, entry_ids=[approved.pk], action=Action.APPROVE)
+    waiting = _record(teller, card_item(), yesterday, 1, customer_code="C2")
+    neighbour.user = UserFactory(username="liu.yang", role="staff")
+    neighbour.save()
+    theirs = _record(neighbour.user, card_item(), yesterday, 1, customer_code="C9")
+
+    client.force_login(teller)
+    refused = _withdraw(client, approved.pk)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {
+            "field": "status",
+            "message": f"Credit card opened of {yesterday} is Approved: only an entry waiting for approval may be "
+            "withdrawn; ask your outlet head to correct it.",
+            "row": None,
+        }
+    ]
+    assert _withdraw(client, theirs.pk).status_code == 404
+    misspelt = client.post(
+        f"/api/v1/ledger-entries/{waiting.pk}/withdraw/", {"reaosn": "x"}, content_type="application/json"
+    )
+    assert (misspelt.status_code, misspelt.json()["errors"][0]["field"]) == (400, "reaosn")
+    beyond = _withdraw(client, 2**63)
+    assert (beyond.status_code, beyond.json()["errors"][0]["field"]) == (404, "")
+    client.force_login(outlet_head)
+    by_the_head = _withdraw(client, waiting.pk)
+    assert by_the_head.status_code == 403
+    assert by_the_head.json()["errors"][0]["message"] == (
+        "An entry is withdrawn by the person who recorded it, not by anyone else."
+    )
+    client.logout()
+    assert _withdraw(token_client(network["HQ"], "read,ingest,admin"), waiting.pk).status_code == 403
+    assert [entry.status for entry in LedgerEntry.objects.order_by("pk")] == [
+        EntryStatus.APPROVED,
+        EntryStatus.PENDING,
+        EntryStatus.PENDING,
     ]

@@ -13,13 +13,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kpi.models import Fact, IngestBatch, MonthClose, ScorecardLine
 from kpi.services.rollup import rollup_day
 from ledger.models import EntryChange, EntryStatus, LedgerEntry
-from ledger.services import Action, entries_decide, entry_create
+from ledger.selectors import pending_entries
+from ledger.services import Action, entries_decide, entry_create, entry_withdraw
 from tests.ledger.conftest import JPEG, scope_of
 from tests.ledger.factories import card_item, discipline_item, leaflet_item
 
@@ -297,3 +298,89 @@ def test_approved_points_reach_the_tellers_scorecard_after_the_rollup(
     assert line.actual == Decimal("2.5")
     deduction.refresh_from_db()
     assert deduction.fact == Fact.objects.get(staff=teller_staff, date=yesterday, metric=ledger_metric)
+
+
+# -- withdrawing one's own entry (撤回) ------------------------------------------------------------------
+
+
+def test_a_teller_withdraws_a_mistyped_entry_which_is_kept_and_she_records_the_right_one_under_the_cap(
+    teller, outlet_head, teller_staff, ledger_metric, yesterday, network
+):
+    item = card_item()
+    # 5 cards typed for 1: the cap of 5 a day is full, so the right entry could not be recorded.
+    mistyped = _record(teller, item, yesterday, 5, customer_code="C0001024")
+
+    withdrawn = entry_withdraw(user=teller, entry=mistyped)
+
+    assert withdrawn.changed is True
+    mistyped.refresh_from_db()
+    assert (mistyped.status, mistyped.quantity, mistyped.points) == (EntryStatus.WITHDRAWN, 5, Decimal("12.5"))
+    changes = list(mistyped.changes.values_list("action", "by"))
+    assert changes == [("created", teller.pk), ("entry_withdrawn", teller.pk)]
+    # The right one, 1 card of the same customer, item and day: under the cap (0 + 1 ≤ 5) and no
+    # suspected duplicate of the withdrawn one, which waits for nobody any longer.
+    right = _record(teller, item, yesterday, 1, customer_code="C0001024")
+    waiting = list(pending_entries(scope=scope_of(outlet_head), unit=network["GZ0101"]))
+    assert [(entry.pk, entry.suspected_duplicate) for entry in waiting] == [(right.pk, False)]
+    entries_decide(scope=scope_of(outlet_head), user=outlet_head, entry_ids=[right.pk], action=Action.APPROVE)
+    # 1 × 2.5 = 2.5 points: the withdrawn 12.5 count nothing.
+    assert _fact(teller_staff, yesterday, ledger_metric) == Decimal("2.5")
+
+
+def test_withdrawing_an_entry_twice_writes_nothing_the_second_time(teller, ledger_metric, yesterday):
+    entry = _record(teller, card_item(), yesterday, 2, customer_code="C1")
+    entry_withdraw(user=teller, entry=entry)
+
+    again = entry_withdraw(user=teller, entry=LedgerEntry.objects.get(pk=entry.pk))
+
+    assert again.changed is False
+    assert again.entry.status == EntryStatus.WITHDRAWN
+    assert entry.changes.count() == 2  # recorded, withdrawn: no second "withdrawn"
+
+
+def test_an_approved_or_rejected_entry_is_not_withdrawn_by_the_teller(teller, outlet_head, ledger_metric, yesterday):
+    approved = _record(teller, card_item(), yesterday, 1, customer_code="C1")
+    rejected = _record(teller, card_item(), yesterday, 1, customer_code="C2")
+    head = scope_of(outlet_head)
+    entries_decide(scope=head, user=outlet_head, entry_ids=[approved.pk], action=Action.APPROVE)
+    entries_decide(scope=head, user=outlet_head, entry_ids=[rejected.pk], action=Action.REJECT, reason="重复")
+
+    for entry, status in ((approved, "Approved"), (rejected, "Rejected")):
+        with pytest.raises(ValidationError) as refused:
+            entry_withdraw(user=teller, entry=entry)
+        assert refused.value.message_dict["status"] == [
+            f"Credit card opened of {yesterday} is {status}: only an entry waiting for approval may be withdrawn; "
+            "ask your outlet head to correct it."
+        ]
+    assert [entry.status for entry in LedgerEntry.objects.order_by("pk")] == [
+        EntryStatus.APPROVED,
+        EntryStatus.REJECTED,
+    ]
+
+
+def test_an_entry_is_withdrawn_only_by_the_person_who_recorded_it_for_herself(
+    teller, outlet_head, teller_staff, ledger_metric, yesterday
+):
+    cards = _record(teller, card_item(), yesterday, 1, customer_code="C1")
+    deductions = discipline_item()
+    deductions.requires_approval = True
+    deductions.save()
+    # A deduction the outlet head entered against the teller, waiting: hers to bear, not hers to withdraw.
+    late = _record(outlet_head, deductions, yesterday, 1, staff=teller_staff, note="迟到")
+
+    for user, entry in ((outlet_head, cards), (teller, late), (outlet_head, late)):
+        with pytest.raises(PermissionDenied):
+            entry_withdraw(user=user, entry=entry)
+    assert set(LedgerEntry.objects.values_list("status", flat=True)) == {EntryStatus.PENDING}
+
+
+def test_the_outlet_head_cannot_approve_an_entry_its_author_withdrew(teller, outlet_head, ledger_metric, yesterday):
+    entry = _record(teller, card_item(), yesterday, 1, customer_code="C1")
+    entry_withdraw(user=teller, entry=entry)
+
+    with pytest.raises(ValidationError) as refused:
+        entries_decide(scope=scope_of(outlet_head), user=outlet_head, entry_ids=[entry.pk], action=Action.APPROVE)
+
+    assert refused.value.message_dict["entries"] == [
+        f"#{entry.pk} {yesterday} 黄丽娟 Credit card opened is Withdrawn, not Waiting for approval."
+    ]

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
-from kpi.models import Fact
+from kpi.models import Fact, MonthClose
 from ledger.models import EntryStatus, LedgerEntry
 from ledger.services import Action, entries_decide, entry_create
 from tests.factories import UserFactory
@@ -315,3 +316,241 @@ def test_the_menu_offers_the_ledger_to_staff_outlet_heads_and_unit_managers(
         client.force_login(user)
         page = client.get("/scorecard/").content.decode()
         assert ('href="/ledger/"' in page) is shown, user
+
+
+# -- withdrawing one's own entry (撤回) ------------------------------------------------------------------
+
+
+def _withdraw_url(entry: LedgerEntry) -> str:
+    return f"/ledger/entries/{entry.pk}/withdraw/"
+
+
+def test_the_teller_withdraws_a_mistyped_entry_from_the_ledger_page_and_records_the_right_one_from_the_form_filled_in(
+    client, english, teller, outlet_head, ledger_metric, today
+):
+    item = card_item()
+    mistyped = _record(teller, item, today, 4, customer_code="C0001024", note="柜面推荐")
+    counted = _record(teller, leaflet_item(), today, 10, photo=SimpleUploadedFile("a.png", PNG))
+    client.force_login(teller)
+
+    page = client.get("/ledger/").content.decode()
+    # The button on the entry that waits, none on the one counted at once.
+    assert f'action="{_withdraw_url(mistyped)}"' in page
+    assert f'action="{_withdraw_url(counted)}"' not in page
+
+    response = client.post(_withdraw_url(mistyped))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/ledger/?again={mistyped.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert f"Withdrawn: Credit card opened × 4 of {today}; it counts nothing. Record the right entry again." in page
+    assert "Withdrawn</span>" in page  # kept in her list, as withdrawn
+    # The form as the entry was: the item, the day, 4, the customer number and the note; she changes 4 to 1.
+    assert f'<option value="{item.pk}" selected>' in page
+    assert f'<option value="{today.isoformat()}" selected>' in page
+    assert 'name="entry-quantity" value="4"' in page
+    assert 'name="entry-customer_code" value="C0001024"' in page
+    assert 'name="entry-note" value="柜面推荐"' in page
+    posted = client.post(
+        "/ledger/",
+        {
+            "action": "entry",
+            "entry-item": item.pk,
+            "entry-day": today.isoformat(),
+            "entry-quantity": "1",
+            "entry-customer_code": "C0001024",
+        },
+    )
+    assert posted.status_code == 302
+    client.force_login(outlet_head)
+    waiting = client.get("/ledger/approve/").content.decode().split('id="approved-title"')[0]
+    # One entry waits, 1 × 2.5 = 2.50 points, not flagged as a duplicate of the withdrawn one.
+    assert waiting.count('name="entry" value=') == 1 and "2.50 pts" in waiting
+    assert "ledger-entry-duplicate" not in waiting
+
+
+def test_the_withdraw_button_on_the_list_of_entries_comes_back_to_the_list(
+    client, english, teller, ledger_metric, today
+):
+    entry = _record(teller, card_item(), today, 1, customer_code="C1")
+    client.force_login(teller)
+    page = client.get("/ledger/entries/", {"status": "pending"}).content.decode()
+    assert f'action="{_withdraw_url(entry)}"' in page
+    assert '<input type="hidden" name="next" value="/ledger/entries/?status=pending">' in page
+
+    response = client.post(_withdraw_url(entry), {"next": "/ledger/entries/?status=pending"})
+
+    assert response["Location"] == "/ledger/entries/?status=pending"
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.WITHDRAWN
+    # Somewhere else than this site is not followed: back to the ledger.
+    other = _record(teller, card_item(), today, 1, customer_code="C2")
+    away = client.post(_withdraw_url(other), {"next": "https://example.com/ledger/"})
+    assert away["Location"] == f"/ledger/?again={other.pk}"
+
+
+def test_a_second_click_on_withdraw_changes_nothing_and_says_the_entry_was_already_withdrawn(
+    client, english, teller, ledger_metric, today
+):
+    entry = _record(teller, card_item(), today, 2, customer_code="C1")
+    client.force_login(teller)
+    client.post(_withdraw_url(entry))
+
+    response = client.post(_withdraw_url(entry), follow=True)
+
+    assert response.status_code == 200
+    assert f"Credit card opened × 2 of {today} was already withdrawn." in response.content.decode()
+    assert entry.changes.count() == 2  # recorded, withdrawn once
+
+
+def test_an_entry_approved_meanwhile_is_not_withdrawn_and_the_page_says_why(
+    client, english, teller, outlet_head, ledger_metric, today
+):
+    entry = _record(teller, card_item(), today, 1, customer_code="C1")
+    client.force_login(teller)
+    assert f'action="{_withdraw_url(entry)}"' in client.get("/ledger/").content.decode()
+    entries_decide(scope=scope_of(outlet_head), user=outlet_head, entry_ids=[entry.pk], action=Action.APPROVE)
+
+    response = client.post(_withdraw_url(entry), {"next": "/ledger/"}, follow=True)
+
+    page = response.content.decode()
+    assert (
+        f"Credit card opened of {today} is Approved: only an entry waiting for approval may be withdrawn; "
+        "ask your outlet head to correct it."
+    ) in page
+    assert f'action="{_withdraw_url(entry)}"' not in page
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.APPROVED
+
+
+def test_someone_elses_entry_is_a_403_one_out_of_sight_a_404_and_nothing_changes(
+    client, teller, outlet_head, teller_staff, neighbour, ledger_metric, today
+):
+    neighbour.user = UserFactory(username="liu.yang", role="staff")
+    neighbour.save()
+    theirs = _record(neighbour.user, card_item(), today, 1, customer_code="C9")
+    mine = _record(teller, card_item(), today, 1, customer_code="C1")
+    pending = discipline_item()
+    pending.requires_approval = True
+    pending.save()
+    against_her = _record(outlet_head, pending, today, 1, staff=teller_staff, note="迟到")
+
+    client.force_login(teller)
+    assert client.post(_withdraw_url(theirs)).status_code == 404  # another outlet's: not found
+    assert client.post(_withdraw_url(against_her)).status_code == 403  # she sees it, it is not hers
+    assert client.post("/ledger/entries/99999999999999999999/withdraw/").status_code == 404
+    assert client.get(_withdraw_url(mine)).status_code == 405
+    client.force_login(outlet_head)
+    assert client.post(_withdraw_url(mine)).status_code == 403  # the head rejects it, she does not withdraw it
+    client.logout()
+    assert client.post(_withdraw_url(mine)).status_code == 302  # to the sign-in
+    assert set(LedgerEntry.objects.values_list("status", flat=True)) == {EntryStatus.PENDING}
+
+
+def test_the_withdraw_button_needs_the_pages_csrf_token(teller, ledger_metric, today):
+    entry = _record(teller, card_item(), today, 1, customer_code="C1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(teller)
+
+    assert browser.post(_withdraw_url(entry)).status_code == 403
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.PENDING
+    page = browser.get("/ledger/").content.decode()
+    form = f'action="{_withdraw_url(entry)}" class="ledger-withdraw">'
+    assert f'{form}<input type="hidden" name="csrfmiddlewaretoken"' in page
+
+
+def test_no_withdraw_button_on_the_approval_page_or_on_a_deduction_against_the_teller(
+    client, teller, outlet_head, teller_staff, ledger_metric, today
+):
+    _record(teller, card_item(), today, 1, customer_code="C1")
+    pending = discipline_item()
+    pending.requires_approval = True
+    pending.save()
+    _record(outlet_head, pending, today, 1, staff=teller_staff, note="迟到")
+
+    client.force_login(outlet_head)
+    assert "ledger-withdraw" not in client.get("/ledger/approve/").content.decode()
+    client.force_login(teller)
+    page = client.get("/ledger/").content.decode()
+    assert page.count('class="ledger-withdraw"') == 1  # her card, not the deduction
+
+
+# -- problems said at their field -----------------------------------------------------------------------
+
+
+def _card_form(item, day, **fields) -> dict:
+    return {"action": "entry", "entry-item": item.pk, "entry-day": day.isoformat(), **fields}
+
+
+def test_a_missing_customer_number_is_said_at_that_field_marked_invalid_and_what_was_typed_stays(
+    client, english, teller, ledger_metric, today
+):
+    item = card_item()
+    client.force_login(teller)
+
+    response = client.post("/ledger/", _card_form(item, today, **{"entry-quantity": "3", "entry-note": "柜面推荐"}))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        '<input type="text" name="entry-customer_code" maxlength="32" aria-invalid="true" '
+        'aria-describedby="id_entry-customer_code_helptext id_entry-customer_code_error" '
+        'id="id_entry-customer_code">'
+    ) in page
+    said = "Credit card opened needs the customer number."
+    assert f'<p class="error" id="id_entry-customer_code_error">{said}</p>' in page
+    assert page.count("needs the customer number") == 1  # at the field, not at the top of the page too
+    # Nothing else is marked; what was typed stays.
+    assert page.count('aria-invalid="true"') == 1
+    assert 'name="entry-quantity" value="3"' in page
+    assert 'name="entry-note" value="柜面推荐"' in page
+    assert f'<option value="{item.pk}" selected>' in page
+    assert not LedgerEntry.objects.exists()
+
+
+def test_the_daily_cap_is_said_at_the_quantity_and_a_closed_month_at_the_day(
+    client, english, teller, ledger_metric, yesterday
+):
+    item = card_item()
+    _record(teller, item, yesterday, 4, customer_code="C1")
+    client.force_login(teller)
+
+    # 4 + 2 = 6 cards, over the cap of 5.
+    capped = client.post(
+        "/ledger/", _card_form(item, yesterday, **{"entry-quantity": "2", "entry-customer_code": "C2"})
+    ).content.decode()
+    assert (
+        '<p class="error" id="id_entry-quantity_error">Credit card opened counts at most 5 a day a person; 4 already '
+        f"recorded on {yesterday}.</p>"
+    ) in capped
+    assert (
+        '<input type="number" name="entry-quantity" value="2" inputmode="numeric" min="1" max="1000" required '
+        'aria-invalid="true" aria-describedby="id_entry-quantity_error" id="id_entry-quantity">'
+    ) in capped
+
+    MonthClose.objects.create(month=yesterday.replace(day=1))
+    closed = client.post(
+        "/ledger/", _card_form(item, yesterday, **{"entry-quantity": "1", "entry-customer_code": "C2"})
+    ).content.decode()
+    assert '<select name="entry-day" aria-invalid="true" aria-describedby="id_entry-day_error"' in closed
+    assert f"{yesterday:%Y-%m} is closed (月结)" in closed.split('id="id_entry-day_error">')[1].split("</p>")[0]
+
+
+def test_a_problem_about_no_field_of_the_form_is_said_at_the_top_of_the_form(
+    client, english, teller, teller_staff, ledger_metric, today, yesterday
+):
+    # Her assignment ended yesterday: today she works at no outlet, which no field of the form is about.
+    teller_staff.assignments.update(end=yesterday)
+    item = card_item()
+    client.force_login(teller)
+
+    response = client.post("/ledger/", _card_form(item, today, **{"entry-quantity": "1", "entry-customer_code": "C1"}))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        f'<div class="error ledger-form-errors" role="alert"><p>黄丽娟 works at no outlet on {today}.</p></div>'
+    ) in page
+    assert 'aria-invalid="true"' not in page
+    assert 'name="entry-customer_code" value="C1"' in page
