@@ -60,8 +60,9 @@ def seed_year_plan(*, end: datetime.date) -> str:
     year = period_of(PeriodKind.YEAR, end).start.year + 1
     name = YEAR_PLAN.format(year=year)
     period = parse_period(str(year))
-    if Plan.objects.filter(name=name, unit=head_office, period=period.code).exists():
-        return f"Target plans: {name} is there already"
+    # By unit and period, not by name: a unit has one draft of a period (plans.models), whatever it is called.
+    if Plan.objects.filter(unit=head_office, period=period.code).exists():
+        return f"Target plans: {head_office.code} has a plan of {period.code} already"
     scope = scope_for_user(hq_user)
     metrics = list(Metric.objects.filter(code__in=("deposit_growth", "deposit_daily_avg")).order_by("sort_order"))
     plan = plan_create(
@@ -107,8 +108,8 @@ def seed_week_plan(*, end: datetime.date) -> str:
     this_week = period_of(PeriodKind.WEEK, end + datetime.timedelta(days=1))
     week = period_of(PeriodKind.WEEK, this_week.end + datetime.timedelta(days=1))
     name = WEEK_PLAN.format(unit=manager.unit.name, week=week.code)
-    if Plan.objects.filter(name=name, unit=manager.unit, period=week.code).exists():
-        return f"Target plans: {name} is there already"
+    if Plan.objects.filter(unit=manager.unit, period=week.code).exists():
+        return f"Target plans: {manager.unit.code} has a plan of {week.code} already"
     scope = scope_for_user(manager)
     metrics = list(Metric.objects.filter(code__in=WEEK_METRICS).order_by("sort_order"))
     plan, _notes = plan_week_create(

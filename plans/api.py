@@ -1,7 +1,7 @@
 """Target plans over the REST API (issue 15), for integrations that plan targets elsewhere:
 
     GET   /api/v1/target-plans/                          plans in scope (filters unit, under, status, period)
-    POST  /api/v1/target-plans/                          a new draft plan
+    POST  /api/v1/target-plans/                          a new draft plan (409 when the unit has one for the period)
     GET   /api/v1/target-plans/{id}/                     one plan, with its acknowledgements once published
     PATCH /api/v1/target-plans/{id}/                     a draft's name and note
     GET   /api/v1/target-plans/{id}/cells/               its proposals (filters unit, metric, period)
@@ -22,7 +22,7 @@ import django_filters.rest_framework
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -47,6 +47,7 @@ from plans.serializers import (
 )
 from plans.services.cells import (
     CellInput,
+    PlanExists,
     PlanProblems,
     Problem,
     check_can_plan,
@@ -73,6 +74,13 @@ _BAD = OpenApiResponse(
             {"errors": [{"field": "cells", "message": "Deposit growth is not measured per staff member.", "row": 3}]},
         )
     ],
+)
+_EXISTS = OpenApiResponse(
+    ApiErrorsSerializer,
+    description=(
+        "The unit has a plan for the period already: its draft, or a published plan when `revise` is not "
+        "asked for. Nothing is made; `Location` is the plan that is there."
+    ),
 )
 PLAN_ID = OpenApiParameter("target_plan_id", int, OpenApiParameter.PATH, description="The plan's id.")
 _PLAN_EXAMPLE = {
@@ -183,7 +191,10 @@ class TargetPlanListView(ScopedListView):
         description=(
             "A draft plan of a unit's subtree for a year, a quarter, a month or an ISO week and a set of metrics. "
             "Needs a token with the `admin` scope (for its own subtree) or a signed-in user who may plan it: HQ "
-            "administrators any plan, unit managers the ISO weeks of their subtree."
+            "administrators any plan, unit managers the ISO weeks of their subtree. A unit has one draft for a "
+            "period: when it has one, or a published plan and `revise` is not true, nothing is made (409) and "
+            "`Location` names the plan that is there. `revise: true` makes a new draft beside a published plan, "
+            "to change its targets."
         ),
         request=PlanCreateSerializer,
         examples=[
@@ -193,7 +204,7 @@ class TargetPlanListView(ScopedListView):
                 request_only=True,
             )
         ],
-        responses={201: PlanSerializer, 400: _BAD, 403: _FORBIDDEN, 404: _NOT_FOUND},
+        responses={201: PlanSerializer, 400: _BAD, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _EXISTS},
         tags=TAGS,
     )
     def post(self, request, *args, **kwargs):
@@ -217,7 +228,12 @@ class TargetPlanListView(ScopedListView):
                 note=data.get("note", ""),
                 created_by=who["user"],
                 token_name=who["token_name"],
+                revise=data.get("revise", False),
             )
+        except PlanExists as exists:
+            location = reverse("target-plan-detail", args=[exists.plan.pk])
+            errors = _problem_errors(exists.problems)
+            return errors_response(errors, status.HTTP_409_CONFLICT, headers={"Location": location})
         except PlanProblems as problems:
             return _problems_response(problems)
         except DjangoPermissionDenied as refused:

@@ -26,6 +26,12 @@ NOT_A_PLAN_PERIOD = gettext_lazy(
     "or an ISO week (2026-W50)."
 )
 
+REVISE_LABEL = gettext_lazy("Revise the published targets")
+REVISE_HELP = gettext_lazy(
+    "Only when the unit's plan for this period is published already: a new draft beside it, to change its "
+    "targets. Otherwise the plan that is there opens."
+)
+
 METHOD_LABELS = {
     Method.EQUAL: gettext_lazy("Equal shares"),
     Method.BASIS: gettext_lazy("In proportion to a complete earlier period's actual"),
@@ -61,6 +67,7 @@ class PlanForm(forms.Form):
     )
     metrics = forms.MultipleChoiceField(label=gettext_lazy("Metrics"), widget=forms.CheckboxSelectMultiple)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
+    revise = forms.BooleanField(label=REVISE_LABEL, help_text=REVISE_HELP, required=False)
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,6 +105,7 @@ class WeekPlanForm(forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("Unit"))
     week = forms.ChoiceField(label=gettext_lazy("Week"))
     metrics = forms.MultipleChoiceField(label=gettext_lazy("Metrics"), widget=forms.CheckboxSelectMultiple)
+    revise = forms.BooleanField(label=REVISE_LABEL, help_text=REVISE_HELP, required=False)
 
     def __init__(self, *args, scope: Scope, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)

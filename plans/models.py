@@ -7,6 +7,11 @@ period, value, how the value was reached); nothing is a target until the plan is
 writes every cell through kpi.services.targets in one transaction (TargetChange source "plan", with the
 plan in its reference).
 
+A unit has at most one draft for a period (plan_one_draft_per_unit_period): prefilling the week or
+making a plan again opens the draft that is there (plans.services.cells.plan_create). Several plans of a
+unit and period are otherwise on purpose: a published plan is read only, so its targets are changed (a
+review asked for, a week replanned) by a new draft beside it, made only when asked for as a revision.
+
 A published plan asks the head of each unit that received targets to acknowledge them (签收) or to ask
 for a review with a reason: a TargetAcknowledgement per plan and unit.
 """
@@ -71,6 +76,13 @@ class Plan(models.Model):
         verbose_name_plural = _("target plans")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "period_start"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period_kind", "period_start"],
+                condition=Q(status=PlanStatus.DRAFT),
+                name="plan_one_draft_per_unit_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.period})"

@@ -313,6 +313,18 @@ def plans_visible(*, scope: Scope) -> QuerySet[Plan]:
     )
 
 
+def plans_of_same_period(plan: Plan) -> list[Plan]:
+    """The unit's other plans for the plan's period (a draft revising a published plan, or the published
+    plans it revises), newest first: the page names them, so two plans of one week are never a surprise.
+    One query."""
+    return list(
+        Plan.objects.filter(unit_id=plan.unit_id, period_kind=plan.period_kind, period_start=plan.period_start)
+        .exclude(pk=plan.pk)
+        .select_related("published_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def acknowledgements_for(*, scope: Scope) -> QuerySet[TargetAcknowledgement]:
     """The acknowledgements the reader answers: those of the unit they head (outlet head, unit manager),
     pending first, newest plans first."""

@@ -73,6 +73,11 @@ class PlanCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    revise = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A new draft beside the unit's published plan for the period, to change its targets.",
+    )
 
 
 class PlanUpdateSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -35,6 +35,7 @@ from plans.models import AcknowledgementStatus, Plan, TargetAcknowledgement
 from plans.services.acknowledgements import acknowledgement_answer, can_acknowledge
 from plans.services.cells import (
     CellInput,
+    PlanExists,
     PlanProblems,
     Problem,
     SaveResult,
@@ -42,6 +43,7 @@ from plans.services.cells import (
     plan_cells_problems,
     plan_cells_save,
     plan_create,
+    plan_exists_message,
 )
 from plans.services.fill import parse_weights, plan_fill, plan_fill_time
 from plans.services.publish import PlanChanged, plan_preview, plan_publish
@@ -146,6 +148,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                         metrics=data["metrics"],
                         name=data["name"],
                         created_by=request.user,
+                        revise=data["revise"],
                     )
                     messages.success(request, _("Plan “%(name)s” created: fill in its grid.") % {"name": plan.name})
                     return redirect("plans:plan_grid", plan.pk)
@@ -159,6 +162,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                         week=data["week"],
                         metrics=data["metrics"],
                         created_by=request.user,
+                        revise=data["revise"],
                     )
                     messages.success(
                         request,
@@ -169,6 +173,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                     return redirect("plans:plan_grid", plan.pk)
             else:
                 raise PermissionDenied(_("You may not plan targets."))
+        except PlanExists as exists:
+            return _plan_exists_redirect(request, exists.plan)
         except PlanProblems as problems:
             _problem_messages(request, problems)
         status = 400
@@ -189,6 +195,19 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         "open_new": plan_form is not None and (status == 400 or not plans.paginator.count),
     }
     return render(request, "plans/plan_list.html", context, status=status)
+
+
+def _plan_exists_redirect(request: HttpRequest, plan: Plan) -> HttpResponse:
+    """Open the unit's plan for the period that is there already, saying so, instead of a second one."""
+    if plan.is_draft:
+        then = _("It is opened instead of a second one: carry on with it.")
+    else:
+        then = _(
+            "It is opened instead of a second plan. To change these targets, make the plan again with "
+            "“Revise the published targets” ticked."
+        )
+    messages.warning(request, f"{plan_exists_message(plan)} {then}")
+    return redirect("plans:plan_grid", plan.pk)
 
 
 def _week_initial(request: HttpRequest, scope: Scope) -> dict:
@@ -337,6 +356,7 @@ def plan_grid(request: HttpRequest, target_plan_id: int) -> HttpResponse:
         "time_kinds": _time_kinds(plan),
         "export_url": _url("plans:plan_grid", plan, level=level.code, export="xlsx"),
         "acknowledgements": _acknowledgements(plan),
+        "same_period": selectors.plans_of_same_period(plan),
     }
     return render(request, "plans/plan_grid.html", context, status=status)
 

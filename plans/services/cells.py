@@ -1,6 +1,11 @@
 """Making a plan and writing its proposals: the one path of the page's grid, the workbook upload and the
 API, so each checks the same things and writes all or nothing.
 
+One draft per unit and period (plan_create): making a plan for a unit and period that has a draft
+opens that draft (PlanExists) rather than making a second one, whose proposals would race the first's
+when both are published; one that was published is opened too, unless a revision is asked for
+(`revise`): a published plan is read only, so a new draft beside it is how its targets change.
+
 Who may: staff.access.Scope.may_plan_targets(unit, period kind) (HQ any plan; a unit manager ISO-week
 plans inside their subtree; a writing token inside its subtree). A published plan is read only.
 
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +39,7 @@ from branches.models import OrgUnit
 from kpi.models import Metric
 from kpi.services.decomposition import sub_periods
 from kpi.services.targets import value_problem
-from kpi.templatetags.kpi_format import metric_scale
+from kpi.templatetags.kpi_format import format_date, metric_scale
 from lib import bulk
 from lib.numbers import format_number, plain_number
 from lib.periods import Period, PeriodKind
@@ -74,6 +79,26 @@ class PlanProblems(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(str(problem) for problem in problems))
+
+
+class PlanExists(PlanProblems):
+    """The unit has a plan for the period already (plan_create): `plan`, the one to open instead."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        super().__init__([Problem("period", plan_exists_message(plan))])
+
+
+def plan_exists_message(plan: Plan) -> str:
+    """What the unit has for the period already, said where a second plan was asked for."""
+    names = {"unit": plan.unit.name, "period": plan.period, "name": plan.name}
+    if plan.is_draft:
+        return _("%(unit)s already has a draft plan for %(period)s, “%(name)s”, made on %(day)s.") % (
+            names | {"day": format_date(plan.created_at)}
+        )
+    return _("%(unit)s's targets for %(period)s were published on %(day)s by %(who)s (“%(name)s”).") % (
+        names | {"day": format_date(plan.published_at), "who": plan.published_by_name or "—"}
+    )
 
 
 @dataclass
@@ -147,8 +172,12 @@ def plan_create(
     created_by=None,
     token_name: str = "",
     note: str = "",
+    revise: bool = False,
 ) -> Plan:
-    """A new draft plan; PlanProblems names what is wrong, PermissionDenied when the scope may not."""
+    """A new draft plan; PlanProblems names what is wrong, PermissionDenied when the scope may not.
+
+    PlanExists (with the plan to open) when the unit has a draft for the period, or a published plan
+    and `revise` is not asked for (see the module's docstring)."""
     problems = []
     if period.kind not in PLAN_KINDS:
         problems.append(Problem("period", _("A plan is for a year, a quarter, a month or an ISO week.")))
@@ -160,21 +189,39 @@ def plan_create(
         raise PlanProblems(problems)
     if not scope.can_see_unit(unit) or not scope.may_plan_targets(unit, period.kind):
         raise PermissionDenied(plan_permission_message(period.kind))
+    if existing := plan_existing(unit=unit, period=period, revise=revise):
+        raise PlanExists(existing)
     name = (name or "").strip() or default_plan_name(unit, period)
-    with transaction.atomic():
-        plan = Plan.objects.create(
-            name=name[:100],
-            unit=unit,
-            period_kind=period.kind.value,
-            period_start=period.start,
-            period_end=period.end,
-            period=period.code,
-            note=note,
-            created_by=created_by,
-            token_name=token_name,
-        )
-        plan.metrics.set(metrics)
+    try:
+        with transaction.atomic():
+            plan = Plan.objects.create(
+                name=name[:100],
+                unit=unit,
+                period_kind=period.kind.value,
+                period_start=period.start,
+                period_end=period.end,
+                period=period.code,
+                note=note,
+                created_by=created_by,
+                token_name=token_name,
+            )
+            plan.metrics.set(metrics)
+    except IntegrityError:
+        # Made by someone else a moment ago (plan_one_draft_per_unit_period).
+        if existing := plan_existing(unit=unit, period=period, revise=True):
+            raise PlanExists(existing) from None
+        raise
     return plan
+
+
+def plan_existing(*, unit: OrgUnit, period: Period, revise: bool = False) -> Plan | None:
+    """The plan to open instead of making another for `unit` and `period`: its draft, else (unless
+    `revise`) the plan published last. One query."""
+    plans = Plan.objects.filter(unit=unit, period_kind=period.kind.value, period_start=period.start)
+    if revise:
+        plans = plans.filter(status=PlanStatus.DRAFT)
+    # A draft first ("draft" < "published"), then the plan published last.
+    return plans.select_related("unit", "published_by").order_by("status", "-published_at", "-pk").first()
 
 
 def default_plan_name(unit: OrgUnit, period: Period) -> str:

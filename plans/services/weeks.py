@@ -119,12 +119,18 @@ def plan_week_create(
     created_by=None,
     as_of: datetime.date | None = None,
     name: str = "",
+    revise: bool = False,
 ) -> tuple[Plan, list[str]]:
     """A draft plan of `unit`'s rows (its outlets; an outlet's staff) for an ISO week, prefilled from
     the months' remaining pace as of `as_of` (default: the latest rolled-up day), and, above outlets,
     the unit's own week as the sum of its rows' (for the metrics that add up). Returns the plan and the
-    notes of what could not be prefilled."""
-    plan = plan_create(scope=scope, unit=unit, period=week, metrics=metrics, name=name, created_by=created_by)
+    notes of what could not be prefilled.
+
+    PlanExists, and nothing prefilled, when the unit has a plan of the week already: its draft, or a
+    published one unless `revise` asks for a new draft beside it (plan_create)."""
+    plan = plan_create(
+        scope=scope, unit=unit, period=week, metrics=metrics, name=name, created_by=created_by, revise=revise
+    )
     as_of = as_of or latest_rolled_up_date()
     entities = level_entities(unit, week)
     metrics = metrics_at(sorted(metrics, key=lambda metric: (metric.sort_order, metric.code)), unit)

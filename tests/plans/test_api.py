@@ -10,7 +10,7 @@ import pytest
 
 from kpi.models import Target, TargetChange
 from lib.periods import parse_period
-from plans.models import PlanCell, PlanStatus
+from plans.models import Plan, PlanCell, PlanStatus
 from plans.services.cells import plan_create
 from tests.kpi.factories import metric
 
@@ -157,3 +157,21 @@ def test_a_published_plan_is_not_renamed(token_client, network, plan):
         f"/api/v1/target-plans/{plan.pk}/", json.dumps({"name": "x"}), content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_a_second_plan_of_a_unit_and_period_is_refused_with_409_naming_the_plan_there(token_client, network, plan):
+    client = token_client(network["GZ01"], "read,admin")
+    again = {"unit": "GZ01", "period": "2027", "metrics": ["deposit_growth"], "name": "天河支行 2027 第二稿"}
+
+    response = _post(client, "/api/v1/target-plans/", again)
+
+    assert response.status_code == 409
+    assert response["Location"] == f"/api/v1/target-plans/{plan.pk}/"
+    [error] = response.json()["errors"]
+    assert error["field"] == "period" and "“天河支行 2027”" in error["message"]
+    assert list(Plan.objects.values_list("pk", flat=True)) == [plan.pk]
+    # Published, the plan is opened the same way; a revision asked for is a new draft beside it.
+    Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.PUBLISHED)
+    assert _post(client, "/api/v1/target-plans/", again).status_code == 409
+    revision = _post(client, "/api/v1/target-plans/", again | {"revise": True})
+    assert revision.status_code == 201 and revision.json()["status"] == "draft"

@@ -5,16 +5,19 @@ GZ0103; 广州分行 GZ over GZ01 and 从化支行 GZ02 (GZ0201)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from branches.models import OrgUnit
 from kpi.models import Target
 from lib.periods import parse_period
-from plans.models import PlanCell
-from plans.services.cells import CellInput, PlanProblems, plan_cells_save, plan_create
+from plans.models import Plan, PlanCell, PlanStatus
+from plans.services import cells
+from plans.services.cells import CellInput, PlanExists, PlanProblems, plan_cells_save, plan_create
 from plans.services.publish import plan_preview, plan_publish
 from tests.kpi.factories import metric
 
@@ -202,3 +205,94 @@ def test_a_sum_above_a_sum_follows_too(network, gz0103, hq_scope):
         "GZ02": Decimal(100),
     }
     assert all(total.exact for total in plan_preview(plan).sums)
+
+
+# -- one draft per unit and period -----------------------------------------------------------------------
+
+
+def _week_published(scope, unit_manager, network) -> Plan:
+    """天河支行's 2026-W50, 400 visits for 天河路网点, published by 陈志强 at 09:30 on Monday 7 December."""
+    week = plan_create(scope=scope, unit=network["GZ01"], period=W50, metrics=[metric("customer_visits")])
+    save(scope, week, {"GZ0101": "400"}, code="customer_visits")
+    plan_publish(scope=scope, plan=week, by=unit_manager)
+    Plan.objects.filter(pk=week.pk).update(published_at=datetime.datetime(2026, 12, 7, 1, 30, tzinfo=datetime.UTC))
+    week.refresh_from_db()
+    return week
+
+
+def test_a_second_plan_of_a_unit_and_period_opens_its_draft_and_makes_nothing(december, hq_scope, network):
+    Plan.objects.filter(pk=december.pk).update(created_at=datetime.datetime(2026, 11, 20, 2, 0, tzinfo=datetime.UTC))
+
+    with translation.override("en"), pytest.raises(PlanExists) as exists:
+        plan_create(scope=hq_scope, unit=network["GZ01"], period=DECEMBER, metrics=[metric("customer_visits")])
+
+    assert exists.value.plan == december
+    assert str(exists.value.problems[0]) == (
+        "period: Tianhe Sub-branch already has a draft plan for 2026-12, “天河支行 2026-12 目标计划”, "
+        "made on 20 Nov 2026."
+    )
+    assert list(Plan.objects.values_list("pk", flat=True)) == [december.pk]
+    # Another unit, or another period of the same unit, gets its own draft.
+    assert plan_create(scope=hq_scope, unit=network["GZ02"], period=DECEMBER, metrics=[metric("deposit_growth")])
+    assert plan_create(
+        scope=hq_scope, unit=network["GZ01"], period=parse_period("2027-01"), metrics=[metric("deposit_growth")]
+    )
+
+
+def test_a_published_week_is_opened_rather_than_planned_twice_unless_a_revision_is_asked_for(
+    network, manager_scope, unit_manager
+):
+    published = _week_published(manager_scope, unit_manager, network)
+
+    with translation.override("en"), pytest.raises(PlanExists) as exists:
+        plan_create(scope=manager_scope, unit=network["GZ01"], period=W50, metrics=[metric("customer_visits")])
+
+    assert exists.value.plan == published
+    assert exists.value.problems[0].message == (
+        "Tianhe Sub-branch's targets for 2026-W50 were published on 7 Dec 2026 by 陈志强 (“天河支行 2026-W50 周目标”)."
+    )
+    assert Plan.objects.count() == 1
+    # Asked for, the revision is a new draft beside the published plan: one, opened when asked for again.
+    revision = plan_create(
+        scope=manager_scope, unit=network["GZ01"], period=W50, metrics=[metric("customer_visits")], revise=True
+    )
+    assert revision.is_draft and revision.pk != published.pk
+    with pytest.raises(PlanExists) as again:
+        plan_create(
+            scope=manager_scope, unit=network["GZ01"], period=W50, metrics=[metric("customer_visits")], revise=True
+        )
+    assert again.value.plan == revision
+    assert Plan.objects.filter(status=PlanStatus.DRAFT).count() == 1
+
+
+def test_a_draft_made_by_someone_else_a_moment_ago_is_opened_not_doubled(december, hq_scope, network, monkeypatch):
+    # Two people press the button at once: both found no draft, and the database keeps the first one.
+    monkeypatch.setattr("plans.services.cells.plan_existing", _nothing_the_first_time(cells.plan_existing))
+
+    with pytest.raises(PlanExists) as exists:
+        plan_create(scope=hq_scope, unit=network["GZ01"], period=DECEMBER, metrics=[metric("deposit_growth")])
+
+    assert exists.value.plan == december
+    assert Plan.objects.count() == 1
+
+
+def _nothing_the_first_time(lookup):
+    calls = []
+
+    def lookup_after_the_first(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else lookup(**kwargs)
+
+    return lookup_after_the_first
+
+
+def test_the_database_keeps_one_draft_per_unit_and_period(december, network):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Plan.objects.create(
+            name="第二个草稿",
+            unit=network["GZ01"],
+            period_kind="month",
+            period_start=DECEMBER.start,
+            period_end=DECEMBER.end,
+            period="2026-12",
+        )

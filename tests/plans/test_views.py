@@ -314,3 +314,50 @@ def test_a_unit_managers_week_follows_an_outlet_changed_on_the_grid(client, unit
     assert (own.value, own.basis) == (Decimal(597), "sum")
     [total] = client.get(response["Location"]).context["preview"].sums
     assert (total.parent_value, total.parts_total) == (Decimal(597), Decimal(597))
+
+
+def test_the_monday_meetings_prefill_of_a_published_week_opens_it_with_a_warning_and_makes_no_draft(
+    english, unit_manager, network, manager_scope
+):
+    from django.utils import timezone
+
+    from lib.periods import PeriodKind, period_of
+    from plans.services.cells import CellInput, plan_cells_save
+    from plans.services.publish import plan_publish
+
+    this_week = period_of(PeriodKind.WEEK, timezone.localdate())
+    published = plan_create(
+        scope=manager_scope, unit=network["GZ01"], period=this_week, metrics=[metric("customer_visits")], name="周目标"
+    )
+    plan_cells_save(
+        scope=manager_scope,
+        plan=published,
+        cells=[
+            CellInput(unit=network["GZ0101"], metric=metric("customer_visits"), period=this_week, value=Decimal(400))
+        ],
+    )
+    plan_publish(scope=manager_scope, plan=published, by=unit_manager)
+    english.force_login(unit_manager)
+    prefill = {
+        "action": "week",
+        "week-unit": "GZ01",
+        "week-week": this_week.code,
+        "week-metrics": ["deposit_growth", "mobile_banking_signups"],
+    }
+
+    response = english.post(reverse("plans:plan_list"), prefill, follow=True)
+
+    assert response.redirect_chain == [(grid_url(published), 302)]
+    [warning] = [str(message) for message in response.context["messages"]]
+    assert warning.startswith(f"Tianhe Sub-branch's targets for {this_week.code} were published on ")
+    assert "by 陈志强 (“周目标”). It is opened instead of a second plan." in warning
+    assert list(Plan.objects.values_list("pk", flat=True)) == [published.pk]
+
+    # Ticked, the revision is a new draft, and its page names the published plan beside it.
+    response = english.post(reverse("plans:plan_list"), prefill | {"week-revise": "on"}, follow=True)
+
+    revision = Plan.objects.get(status=PlanStatus.DRAFT)
+    assert response.redirect_chain == [(grid_url(revision), 302)]
+    page = response.content.decode()
+    assert f"Tianhe Sub-branch's other plans for {this_week.code}:" in page
+    assert f'<a href="{grid_url(published)}">周目标</a>' in page

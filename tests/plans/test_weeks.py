@@ -17,8 +17,9 @@ from kpi.models import Fact, Scorecard, ScorecardLine
 from kpi.services.rollup import rollup_day
 from kpi.services.targets import target_set
 from lib.periods import parse_period
-from plans.models import PlanCell
+from plans.models import Plan, PlanCell, PlanStatus
 from plans.selectors import Entity
+from plans.services.cells import PlanExists
 from plans.services.publish import plan_publish
 from plans.services.weeks import plan_week_create, round_week_target, week_pace_targets
 from tests.kpi.factories import metric
@@ -119,3 +120,41 @@ def test_the_unit_managers_week_is_prefilled_published_and_on_the_scorecards_the
         metric=metric("mobile_banking_signups"),
     )
     assert line.target == Decimal(704) and line.actual == Decimal(50)
+
+
+def test_prefilling_a_published_week_again_opens_it_and_makes_no_second_draft(
+    signups, network, manager_scope, unit_manager
+):
+    rollup_day(day=D(2026, 10, 28))
+    week = {"scope": manager_scope, "unit": network["GZ01"], "week": W44, "as_of": D(2026, 10, 28)}
+    published, _notes = plan_week_create(**week, metrics=[metric("mobile_banking_signups")], created_by=unit_manager)
+    plan_publish(scope=manager_scope, plan=published, by=unit_manager)
+
+    # The Monday meeting's button pressed again for 2026-W44: the published plan, nothing new.
+    with pytest.raises(PlanExists) as exists:
+        plan_week_create(**week, metrics=[metric("mobile_banking_signups")], created_by=unit_manager)
+
+    assert exists.value.plan == published and exists.value.plan.status == PlanStatus.PUBLISHED
+    assert list(Plan.objects.values_list("pk", flat=True)) == [published.pk]
+    # A revision asked for: one new draft, prefilled as the first was (704 sign-ups for 天河路网点).
+    revision, _notes = plan_week_create(
+        **week, metrics=[metric("mobile_banking_signups")], created_by=unit_manager, revise=True
+    )
+    assert revision.is_draft and PlanCell.objects.get(plan=revision, unit=signups).value == Decimal(704)
+
+
+def test_prefilling_a_drafted_week_again_opens_the_draft_and_keeps_what_was_typed(
+    signups, network, manager_scope, unit_manager
+):
+    rollup_day(day=D(2026, 10, 28))
+    week = {"scope": manager_scope, "unit": network["GZ01"], "week": W44, "as_of": D(2026, 10, 28)}
+    draft, _notes = plan_week_create(**week, metrics=[metric("mobile_banking_signups")], created_by=unit_manager)
+    PlanCell.objects.filter(plan=draft, unit=signups).update(value=Decimal(650), basis="hand")
+
+    with pytest.raises(PlanExists) as exists:
+        plan_week_create(**week, metrics=[metric("mobile_banking_signups")], created_by=unit_manager, revise=True)
+
+    assert exists.value.plan == draft
+    assert Plan.objects.count() == 1
+    # The 650 typed at the meeting stays; the prefill's 704 is not written over it.
+    assert PlanCell.objects.get(plan=draft, unit=signups).value == Decimal(650)
