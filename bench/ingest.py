@@ -37,6 +37,11 @@ staff metrics, day after day until N rows) and then times:
 The rollup that facts_ingest queues after each batch goes to an in-memory broker nobody consumes: this
 bench times ingest, not the rollup (bench/rollup.py does that).
 
+Latest (5 December 2026, 08:57, --chunk 0, load 1.4–1.6): new facts 3.24 s (0.34 of a keyed COPY, 0.11
+of a plain one), updates 6.60 s (0.17, 0.05), unchanged 2.33 s (0.47, 0.15); read and checks alone 0.72 s;
+the ceilings of new facts 0.38 / 0.12 (the fact table as it is), 0.60 / 0.19 (day partitions), 0.60 / 0.20
+(the key alone), 1.02 / 0.33 (no index at all).
+
 Last runs (500,000 facts, 3 December 2026, 20:39–21:02, README "### Ingest"), the fact table's four
 indexes (migration 0032) side by side with the five before, 4 runs each, load 2.8–4.9 on 2 cores: batches
 of 50,000 new facts 7.1–16.2 s (0.18–0.24 of a keyed COPY, 0.04–0.07 of a plain one; before 11.4–16.0 s),
