@@ -113,3 +113,22 @@ def book(network, customer_manager, teller_staff):
     TieringRun.objects.create(month=OCTOBER, status=TieringRun.Status.DONE, progress=100)
     TieringRun.objects.create(month=NOVEMBER, status=TieringRun.Status.DONE, progress=100)
     return made
+
+
+@pytest.fixture
+def moved_down(outlet_head, network, book, customer_manager, today):
+    """降级客户回访 of GZ0101: C-DOWN2 and C-DOWN1, both to 王强 S1002."""
+    from outreach.services.building import ListFilter, list_build
+    from staff.access import scope_for_user
+
+    return list_build(
+        scope=scope_for_user(outlet_head),
+        user=outlet_head,
+        unit=network["GZ0101"],
+        name="降级客户回访",
+        criteria=ListFilter(month=NOVEMBER, movement="down"),
+        assign_mode="even",
+        staff=[customer_manager],
+        starts_on=today,
+        due_on=today + datetime.timedelta(days=14),
+    )

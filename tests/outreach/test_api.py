@@ -3,31 +3,11 @@ contact recorded by a signed-in person, never a token."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
 from outreach.models import Contact, ListAssignment
-from outreach.services.building import ListFilter, list_build
-from staff.access import scope_for_user
-from tests.outreach.conftest import NOVEMBER
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moved_down(outlet_head, network, book, customer_manager, today):
-    return list_build(
-        scope=scope_for_user(outlet_head),
-        user=outlet_head,
-        unit=network["GZ0101"],
-        name="降级客户回访",
-        criteria=ListFilter(month=NOVEMBER, movement="down"),
-        assign_mode="even",
-        staff=[customer_manager],
-        starts_on=today,
-        due_on=today + datetime.timedelta(days=14),
-    )
 
 
 def test_a_token_without_the_personal_scope_reads_the_customers_masked(token_client, network, moved_down, book):

@@ -15,25 +15,9 @@ from outreach.services.building import ListFilter, list_build
 from outreach.tables import assignments_table
 from staff.access import Scope, scope_for_user
 from tests.factories import AssignmentFactory, StaffMemberFactory, UserFactory
-from tests.outreach.conftest import JPEG, NOVEMBER
+from tests.outreach.conftest import JPEG
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moved_down(outlet_head, network, book, customer_manager, today):
-    """降级客户回访 of GZ0101: C-DOWN2 and C-DOWN1, both to 王强 S1002."""
-    return list_build(
-        scope=scope_for_user(outlet_head),
-        user=outlet_head,
-        unit=network["GZ0101"],
-        name="降级客户回访",
-        criteria=ListFilter(month=NOVEMBER, movement="down"),
-        assign_mode="even",
-        staff=[customer_manager],
-        starts_on=today,
-        due_on=today + datetime.timedelta(days=14),
-    )
 
 
 def rows(outreach_list):
