@@ -66,6 +66,7 @@ from alerts.services.raised import raised_for
 from alerts.services.reviews import REVIEW_FIELDS, can_answer_review, can_fill_review, review_answer, review_submit
 from alerts.tables import ALERTS
 from kpi.models import Metric
+from lib.forms import refusal_on_form
 from lib.periods import parse_date, parse_period
 from staff.access import has_follow_up_work, scope_for_user
 
@@ -238,12 +239,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
                     try:
                         alert_update(alert=alert, by=request.user, **update_form.cleaned_data)
                     except ValidationError as refused:
-                        # Said at the field it names (the deadline, the owner), the rest at the top.
-                        for field, problems in getattr(refused, "message_dict", {None: refused.messages}).items():
-                            if field in update_form.fields:
-                                update_form.add_error(field, problems)
-                            else:
-                                errors.extend(problems)
+                        # Said at the field it names (the deadline, the owner).
+                        refusal_on_form(update_form, refused)
                     else:
                         messages.success(request, _("The follow-up of the alert is saved."))
                         return redirect("alerts:alert_detail", alert_id=alert.pk)
@@ -296,17 +293,6 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 # -- shared by the review and plan forms --------------------------------------------------------------
-
-
-def _form_errors_from(form, refused: ValidationError) -> None:
-    """A service's refusal shown on the form: under the field it names, or above the form."""
-    if hasattr(refused, "error_dict"):
-        for name, field_messages in refused.message_dict.items():
-            for message in field_messages:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in refused.messages:
-            form.add_error(None, message)
 
 
 def _week_param(request: HttpRequest, weeks: list[datetime.date]) -> tuple[datetime.date | None, str]:
@@ -406,7 +392,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                 try:
                     review_submit(review=review, by=request.user, **fill_form.cleaned_data)
                 except ValidationError as refused:
-                    _form_errors_from(fill_form, refused)
+                    refusal_on_form(fill_form, refused)
                 else:
                     messages.success(request, _("The review is submitted; the unit manager sees it."))
                     return redirect("alerts:review_detail", review_id=review.pk)
@@ -416,7 +402,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                 try:
                     review_answer(review=review, by=request.user, answer=answer_form.cleaned_data["answer"])
                 except ValidationError as refused:
-                    _form_errors_from(answer_form, refused)
+                    refusal_on_form(answer_form, refused)
                 else:
                     messages.success(request, _("Your answer is saved; the outlet sees it."))
                     return redirect("alerts:review_detail", review_id=review.pk)
@@ -472,7 +458,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                 )
             except ValidationError as refused:
-                _form_errors_from(form, refused)
+                refusal_on_form(form, refused)
             except PermissionDenied as refused:
                 form.add_error("unit", str(refused))
             else:
@@ -534,7 +520,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             else:
                 messages.error(request, _("That measure is not part of this plan."))
         except ValidationError as refused:
-            _form_errors_from(row_forms.get(_int(request.POST.get("measure"))) or add_form, refused)
+            refusal_on_form(row_forms.get(_int(request.POST.get("measure"))) or add_form, refused)
         status = 400
     return render(
         request,

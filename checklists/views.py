@@ -42,6 +42,7 @@ from checklists.services import (
     templates_in_force,
 )
 from ledger import evidence
+from lib.forms import refusal_on_form
 from lib.periods import parse_date
 from staff.access import Scope, scope_for_user
 from staff.models import Role
@@ -73,21 +74,6 @@ def _problems(request: HttpRequest, refused: ValidationError) -> list[str]:
     if hasattr(refused, "error_dict"):
         return [message for messages_of_field in refused.message_dict.values() for message in messages_of_field]
     return list(refused.messages)
-
-
-def _problems_on(form, refused: ValidationError) -> list[str]:
-    """A service's problems said at the form's field they name (the summary, the day …); the others (a
-    finding's, numbered in their words) returned for the top of the page."""
-    if not hasattr(refused, "error_dict"):
-        return list(refused.messages)
-    rest = []
-    for field, messages_of_field in refused.message_dict.items():
-        if field in form.fields:
-            for message in messages_of_field:
-                form.add_error(field, message)
-        else:
-            rest += messages_of_field
-    return rest
 
 
 @login_required
@@ -295,7 +281,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("checklists:inspection_detail", inspection_id=inspection.pk)
                 except ValidationError as refused:
-                    errors = _problems_on(form, refused)
+                    refusal_on_form(form, refused)
                 except PermissionDenied as refused:
                     errors, status = [str(refused)], 403
         if status == 200:

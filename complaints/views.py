@@ -15,6 +15,7 @@ from complaints.forms import ComplaintForm, ReplyForm, ReviewForm
 from complaints.models import Validity
 from complaints.selectors import complaint_get_or_404, complaints_visible
 from complaints.services import complaint_create, complaint_reply, complaint_review
+from lib.forms import refusal_on_form
 from staff.access import scope_for_user
 from staff.models import Role, StaffMember
 
@@ -94,9 +95,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     today=today,
                 )
             except ValidationError as invalid:
-                for field, problems in invalid.message_dict.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                refusal_on_form(form, invalid)
             else:
                 messages.success(request, _("Complaint recorded."))
                 return redirect("complaints:detail", complaint_id=complaint.pk)

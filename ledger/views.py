@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -51,6 +51,7 @@ from ledger.services import (
     is_own_entry,
     own_staff_member,
 )
+from lib.forms import refusal_on_form
 from lib.ids import is_id
 from lib.periods import PeriodKind, read_period_params
 from staff.access import Scope, get_staff_or_404, get_unit_or_404, scope_for_user
@@ -96,15 +97,6 @@ def _rows(scope: Scope, entries, *, reader: StaffMember | None = None, author=No
             )
         )
     return rows
-
-
-def _problems_on_form(form: Form, refused: ValidationError) -> None:
-    """The service's problems on the form: each one about a field the form shows at that field (Django
-    marks it aria-invalid and ties the message to it), the rest (a field the form does not show, such as
-    the staff record) at the top of the form."""
-    by_field = refused.message_dict if hasattr(refused, "error_dict") else {NON_FIELD_ERRORS: refused.messages}
-    for field, found in by_field.items():
-        form.add_error(field if field in form.fields else None, found)
 
 
 def _deduction_units(scope: Scope, user) -> list[OrgUnit]:
@@ -255,7 +247,7 @@ def _create(request: HttpRequest, scope: Scope, form: Form, *, staff: StaffMembe
             today=today,
         )
     except ValidationError as refused:
-        _problems_on_form(form, refused)
+        refusal_on_form(form, refused)
         return False
     if entry.status == EntryStatus.APPROVED:
         messages.success(request, _("Recorded and counted: %(points)s points.") % {"points": _points(entry.points)})

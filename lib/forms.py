@@ -1,8 +1,9 @@
-"""Form widgets and fields every app's forms share."""
+"""Form widgets and fields every app's forms share, and a service's refusal shown on the form that sent it."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from lib.ids import is_id
 
@@ -48,3 +49,12 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                     )
         return super()._check_values(value)
+
+
+def refusal_on_form(form: forms.Form, refused: ValidationError) -> None:
+    """A service's refusal (a ValidationError) on the form whose data it refused: each problem under the
+    field it names (Django marks the field aria-invalid and ties the message to it), a problem of a field
+    the form does not show, or of none, above the form (form.non_field_errors)."""
+    by_field = refused.message_dict if hasattr(refused, "error_dict") else {NON_FIELD_ERRORS: refused.messages}
+    for field, problems in by_field.items():
+        form.add_error(field if field in form.fields else None, problems)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.forms import refusal_on_form
 from lib.ids import is_id
 from lib.periods import PeriodKind, parse_date, parse_period, period_of
 from meetings import selectors, services
@@ -57,17 +58,6 @@ def _monday(request: HttpRequest, default: datetime.date) -> tuple[datetime.date
         return period_of(PeriodKind.WEEK, default).start, _(
             "“%(value)s” is not a week; give its Monday (2026-11-23) or 2026-W48."
         ) % {"value": text[:40]}
-
-
-def _put_back(form, refused: ValidationError) -> None:
-    """A service's refusal on the form's fields (a key the form has no field for goes to the form)."""
-    if not hasattr(refused, "error_dict"):
-        for message in refused.messages:
-            form.add_error(None, message)
-        return
-    for name, problems in refused.message_dict.items():
-        for message in problems:
-            form.add_error(name if name in form.fields else None, message)
 
 
 def _outlet_of(request: HttpRequest):
@@ -190,7 +180,7 @@ def _morning_post(request: HttpRequest, scope, sheet, action: str | None) -> tup
                 services.sheet_saved(scope=scope, meeting=held)
                 services.decisions_set(scope=scope, meeting=held, decisions=form.cleaned_data["decisions"])
         except ValidationError as refused:
-            _put_back(form, refused)
+            refusal_on_form(form, refused)
             return None, {"save": form}
         return _("The sheet is saved (%(count)s goals changed).") % {"count": changed}, {}
     if action == "topic":
@@ -207,7 +197,7 @@ def _morning_post(request: HttpRequest, scope, sheet, action: str | None) -> tup
                     text=topic_form.cleaned_data["topic_text"],
                 )
         except ValidationError as refused:
-            _put_back(topic_form, refused)
+            refusal_on_form(topic_form, refused)
             return None, {"topic": topic_form}
         return _("The topic is added."), {}
     if action == "topic_delete" and sheet.meeting is not None:
@@ -226,7 +216,7 @@ def _morning_post(request: HttpRequest, scope, sheet, action: str | None) -> tup
             with transaction.atomic():
                 services.goal_metrics_set(scope=scope, meeting=meeting(), metrics=metrics_form.chosen())
         except ValidationError as refused:
-            _put_back(metrics_form, refused)
+            refusal_on_form(metrics_form, refused)
             return None, {"metrics": metrics_form}
         return _("The metrics with goals are chosen."), {}
     form = MorningSheetForm(sheet=sheet)
@@ -313,7 +303,7 @@ def weekly(request: HttpRequest, code: str) -> HttpResponse:
                             scope=scope, meeting=meeting, decisions=minutes.cleaned_data["decisions"]
                         )
                 except ValidationError as refused:
-                    _put_back(minutes, refused)
+                    refusal_on_form(minutes, refused)
                 else:
                     messages.success(request, _("The minutes are saved."))
                     return redirect(_weekly_url(unit, monday))
@@ -342,7 +332,7 @@ def weekly(request: HttpRequest, code: str) -> HttpResponse:
                             link_id=object_id,
                         )
                 except ValidationError as refused:
-                    _put_back(item_form, refused)
+                    refusal_on_form(item_form, refused)
                 else:
                     messages.success(request, _("The action item is added."))
                     return redirect(_weekly_url(unit, monday))

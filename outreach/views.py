@@ -25,6 +25,7 @@ from branches.models import OrgUnit
 from customers.models import Territory, Tier
 from customers.selectors import tier_schemes, tiered_months
 from ledger import evidence
+from lib.forms import refusal_on_form
 from outreach import selectors
 from outreach.forms import PRODUCT_SUGGESTIONS, AssignForm, BuildForm, ContactForm
 from outreach.models import Channel, ListAssignment, OutreachList
@@ -161,9 +162,7 @@ def list_new(request: HttpRequest) -> HttpResponse:
                     due_on=data["due_on"],
                 )
             except ValidationError as problem:
-                for name, errors in problem.message_dict.items():
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error)
+                refusal_on_form(form, problem)
             else:
                 messages.success(
                     request, _("%(name)s: %(count)s customers.") % {"name": built.name, "count": built.customers}
@@ -209,9 +208,7 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
                     day=today,
                 )
             except ValidationError as problem:
-                for name, errors in problem.message_dict.items():
-                    for error in errors:
-                        assign_form.add_error(name if name in assign_form.fields else None, error)
+                refusal_on_form(assign_form, problem)
             else:
                 messages.success(request, _("%(count)s customers assigned.") % {"count": assigned})
                 return redirect("outreach:list", list_id=outreach_list.pk)
@@ -319,9 +316,7 @@ def assignment_card(request: HttpRequest, assignment_id: int) -> HttpResponse:
                     longitude=data["longitude"],
                 )
             except ValidationError as problem:
-                for name, errors in problem.message_dict.items():
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error)
+                refusal_on_form(form, problem)
             else:
                 messages.success(request, _("Saved."))
                 upcoming = selectors.next_to_work(assignment.staff_id, outreach_list, after=assignment)

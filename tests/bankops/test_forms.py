@@ -65,3 +65,22 @@ def test_a_model_choice_of_a_number_beyond_any_id_is_an_invalid_choice_before_th
                     assert error.code == "invalid_choice"
                 else:
                     raise AssertionError(f"{wrong} was taken")
+
+
+def test_a_services_refusal_is_said_at_the_field_it_names_and_the_rest_above_the_form():
+    from django import forms as django_forms
+    from django.core.exceptions import ValidationError
+
+    from lib.forms import refusal_on_form
+
+    class Inspection(django_forms.Form):
+        summary = django_forms.CharField(required=False)
+
+    named, plain = Inspection(data={}), Inspection(data={})
+    named.is_valid(), plain.is_valid()
+
+    refusal_on_form(named, ValidationError({"summary": ["say what was found"], "findings": ["finding 1: no day"]}))
+    refusal_on_form(plain, ValidationError("the month is closed"))
+
+    assert (named.errors["summary"], named.non_field_errors()) == (["say what was found"], ["finding 1: no day"])
+    assert ("summary" in plain.errors, plain.non_field_errors()) == (False, ["the month is closed"])
